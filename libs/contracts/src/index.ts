@@ -1,0 +1,6 @@
+export * from './platform/reply';
+export * from './platform/request-headers';
+export * from './platform/domain-event';
+export * from './platform/streams';
+export * from './tenancy/tenancy-events';
+export * from './tenancy/tenancy-messages';

@@ -1,0 +1,112 @@
+import { DomainEvent } from '@flotilla/contracts';
+import { Decider, foldEvents } from '@flotilla/decider';
+import { ConcurrencyError } from './errors';
+import { AppendOptions, EventStore } from './event-store';
+import { Commit, RecordedEvent } from './recorded-event';
+
+export interface ExecuteOptions {
+  metadata: AppendOptions['metadata'];
+  commandId?: string;
+  fingerprint?: string;
+}
+
+export interface ExecuteResult<State, Event extends DomainEvent> {
+  state: State;
+  version: number;
+  events: RecordedEvent<Event>[];
+  duplicate: boolean;
+}
+
+interface CachedAggregate<State> {
+  state: State;
+  version: number;
+}
+
+/**
+ * Runs commands against one kind of aggregate: load → decide → append with optimistic concurrency, retried on
+ * fresh state when another writer got there first. Loaded state stays cached, so a command's cost does not grow
+ * with the aggregate's history; a stale cache costs one conflict and a catch-up read of the newer commits.
+ */
+export class AggregateRepository<Command, State, Event extends DomainEvent> {
+  private readonly cache = new Map<string, CachedAggregate<State>>();
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly aggregateType: string,
+    private readonly decider: Decider<Command, State, Event>,
+    private readonly clock: () => Date = () => new Date(),
+    private readonly options: { maxAttempts?: number; cacheSize?: number } = {},
+  ) {}
+
+  async load(aggregateId: string): Promise<CachedAggregate<State>> {
+    const subject = this.store.subjectFor(this.aggregateType, aggregateId);
+    return this.catchUp(subject, this.cached(subject));
+  }
+
+  private cached(subject: string): CachedAggregate<State> {
+    return this.cache.get(subject) ?? { state: this.decider.initialState(), version: 0 };
+  }
+
+  async execute(aggregateId: string, command: Command, options: ExecuteOptions): Promise<ExecuteResult<State, Event>> {
+    const subject = this.store.subjectFor(this.aggregateType, aggregateId);
+    if (options.commandId) {
+      const prior = await this.store.priorCommit(options.commandId, options.fingerprint);
+      if (prior) return this.duplicateResult(subject, prior);
+    }
+    let current = this.cache.get(subject) ?? (await this.catchUp(subject, this.cached(subject)));
+    const maxAttempts = this.options.maxAttempts ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      const events = this.decider.decide(command, current.state, { now: this.clock() });
+      if (events.length === 0) return { ...current, events: [], duplicate: false };
+      try {
+        const { commit, duplicate } = await this.store.append(subject, events, {
+          expectedVersion: current.version,
+          metadata: options.metadata,
+          commandId: options.commandId,
+          fingerprint: options.fingerprint,
+          now: this.clock(),
+        });
+        if (duplicate) return this.duplicateResult(subject, commit);
+        const next = { state: foldEvents(this.decider, commit.events.map(asDomainEvent<Event>), current.state), version: commit.streamSeq };
+        this.remember(subject, next);
+        return { ...next, events: commit.events as RecordedEvent<Event>[], duplicate: false };
+      } catch (err) {
+        if (!(err instanceof ConcurrencyError) || attempt >= maxAttempts) throw err;
+        const { state, version, commits } = await this.catchUpWithCommits(subject, current);
+        current = { state, version };
+        const mine = options.commandId && commits.find((c) => c.metadata.commandId === options.commandId);
+        if (mine) return this.duplicateResult(subject, mine);
+      }
+    }
+  }
+
+  private async duplicateResult(subject: string, commit: Commit): Promise<ExecuteResult<State, Event>> {
+    const current = await this.catchUp(subject, this.cached(subject));
+    return { ...current, events: commit.events as RecordedEvent<Event>[], duplicate: true };
+  }
+
+  private async catchUp(subject: string, from: CachedAggregate<State>): Promise<CachedAggregate<State>> {
+    const { state, version } = await this.catchUpWithCommits(subject, from);
+    return { state, version };
+  }
+
+  private async catchUpWithCommits(subject: string, from: CachedAggregate<State>) {
+    const { commits, version } = await this.store.readAggregate(subject, from.version);
+    let state = from.state;
+    for (const commit of commits) state = foldEvents(this.decider, commit.events.map(asDomainEvent<Event>), state);
+    const next = { state, version };
+    this.remember(subject, next);
+    return { ...next, commits };
+  }
+
+  private remember(subject: string, entry: CachedAggregate<State>): void {
+    this.cache.delete(subject);
+    this.cache.set(subject, entry);
+    const limit = this.options.cacheSize ?? 10_000;
+    if (this.cache.size > limit) this.cache.delete(this.cache.keys().next().value as string);
+  }
+}
+
+export function asDomainEvent<Event extends DomainEvent>(recorded: RecordedEvent): Event {
+  return { type: recorded.type, data: recorded.data } as Event;
+}

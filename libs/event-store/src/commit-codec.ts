@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import { DomainEvent } from '@flotilla/contracts';
+import { Commit, EventMetadata } from './recorded-event';
+import { Upcasters } from './upcasting';
+
+/** The message body of one commit: the wire format of the event log. */
+interface CommitEnvelope {
+  format: 1;
+  time: string;
+  metadata: EventMetadata;
+  fingerprint: string | null;
+  events: { id: string; type: string; v: number; data: unknown }[];
+}
+
+export function encodeCommit(
+  events: DomainEvent[],
+  metadata: EventMetadata,
+  time: Date,
+  fingerprint: string | null,
+  upcasters: Upcasters,
+): { body: Uint8Array; envelope: CommitEnvelope } {
+  const envelope: CommitEnvelope = {
+    format: 1,
+    time: time.toISOString(),
+    metadata,
+    fingerprint,
+    events: events.map((event) => ({
+      id: randomUUID(),
+      type: event.type,
+      v: upcasters.currentVersion(event.type),
+      data: event.data,
+    })),
+  };
+  return { body: Buffer.from(JSON.stringify(envelope)), envelope };
+}
+
+/** `evt.<ctx>.<aggregateType>.<aggregateId>` */
+export function parseAggregateSubject(subject: string): { aggregateType: string; aggregateId: string } {
+  const parts = subject.split('.');
+  return { aggregateType: parts[parts.length - 2] ?? '', aggregateId: parts[parts.length - 1] ?? '' };
+}
+
+export function commitFromEnvelope(
+  envelope: CommitEnvelope,
+  subject: string,
+  streamSeq: number,
+  upcasters: Upcasters,
+): Commit {
+  const { aggregateType, aggregateId } = parseAggregateSubject(subject);
+  return {
+    streamSeq,
+    subject,
+    time: envelope.time,
+    metadata: envelope.metadata,
+    fingerprint: envelope.fingerprint ?? null,
+    events: envelope.events.map((event, index) => {
+      const { version, data } = upcasters.upcast(event.type, event.v, event.data);
+      return {
+        id: event.id,
+        type: event.type,
+        schemaVersion: version,
+        data,
+        time: envelope.time,
+        subject,
+        aggregateType,
+        aggregateId,
+        streamSeq,
+        index,
+        metadata: envelope.metadata,
+      };
+    }),
+  };
+}
+
+export function decodeCommit(body: Uint8Array, subject: string, streamSeq: number, upcasters: Upcasters): Commit {
+  const envelope = JSON.parse(Buffer.from(body).toString('utf8')) as CommitEnvelope;
+  return commitFromEnvelope(envelope, subject, streamSeq, upcasters);
+}

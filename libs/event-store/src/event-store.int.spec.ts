@@ -1,0 +1,204 @@
+import { NatsConnection } from 'nats';
+import { connectTestNats, deleteStreams, eventually, uniqueName } from '@flotilla/testing';
+import { ConcurrencyError, IdempotencyMismatchError } from './errors';
+import { EventStore } from './event-store';
+import { DurableConsumer } from './durable-consumer';
+import { Commit } from './recorded-event';
+
+const actor = { actor: 'test' };
+const counted = (n: number) => ({ type: 'Counted', data: { n } });
+
+describe('EventStore on JetStream', () => {
+  let nc: NatsConnection;
+  let store: EventStore;
+  let streamName: string;
+
+  beforeEach(async () => {
+    nc = await connectTestNats();
+    streamName = uniqueName('ES');
+    store = await EventStore.open(nc, { stream: streamName, subjectPrefix: `evt.${streamName.toLowerCase()}` });
+  });
+
+  afterEach(async () => {
+    await deleteStreams(nc, streamName, `${streamName}_COMMANDS`);
+    await nc.close();
+  });
+
+  it('creates the stream as an append-only event log', async () => {
+    const info = await store.jsm.streams.info(streamName);
+    expect(info.config).toMatchObject({ discard: 'new', deny_delete: true, deny_purge: true, max_age: 0, max_msgs: -1 });
+  });
+
+  it('lets exactly one of two concurrent appends at the same version win', async () => {
+    const subject = store.subjectFor('counter', 'a');
+    const first = await store.append(subject, [counted(0)], { expectedVersion: 0, metadata: actor });
+    const results = await Promise.allSettled([
+      store.append(subject, [counted(1)], { expectedVersion: first.commit.streamSeq, metadata: actor }),
+      store.append(subject, [counted(2)], { expectedVersion: first.commit.streamSeq, metadata: actor }),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0].reason).toBeInstanceOf(ConcurrencyError);
+    expect(rejected[0].reason.expectedVersion).toBe(first.commit.streamSeq);
+    const { commits } = await store.readAggregate(subject);
+    expect(commits).toHaveLength(2);
+  });
+
+  it('refuses to create an aggregate that already exists (expected version 0)', async () => {
+    const subject = store.subjectFor('counter', 'b');
+    await store.append(subject, [counted(0)], { expectedVersion: 0, metadata: actor });
+    await expect(store.append(subject, [counted(1)], { expectedVersion: 0, metadata: actor })).rejects.toBeInstanceOf(ConcurrencyError);
+  });
+
+  it('writes a repeated command once and answers the repeat with the first result', async () => {
+    const subject = store.subjectFor('counter', 'c');
+    const options = { expectedVersion: 'any' as const, metadata: actor, commandId: 'cmd-1', fingerprint: 'f1' };
+    const first = await store.append(subject, [counted(1)], options);
+    const again = await store.append(subject, [counted(1)], options);
+    expect(first.duplicate).toBe(false);
+    expect(again.duplicate).toBe(true);
+    expect(again.commit.streamSeq).toBe(first.commit.streamSeq);
+    expect(again.commit.events.map((e) => e.id)).toEqual(first.commit.events.map((e) => e.id));
+    expect(await store.lastSequence()).toBe(1);
+  });
+
+  it('writes once when the same command arrives concurrently', async () => {
+    const subject = store.subjectFor('counter', 'd');
+    const options = { expectedVersion: 'any' as const, metadata: actor, commandId: 'cmd-2', fingerprint: 'f' };
+    const results = await Promise.all(Array.from({ length: 10 }, () => store.append(subject, [counted(1)], options)));
+    expect(new Set(results.map((r) => r.commit.streamSeq)).size).toBe(1);
+    expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+    expect(await store.lastSequence()).toBe(1);
+  });
+
+  it('refuses a command id reused for a different request', async () => {
+    const subject = store.subjectFor('counter', 'e');
+    await store.append(subject, [counted(1)], { expectedVersion: 'any', metadata: actor, commandId: 'k', fingerprint: 'a' });
+    await expect(
+      store.append(subject, [counted(2)], { expectedVersion: 'any', metadata: actor, commandId: 'k', fingerprint: 'b' }),
+    ).rejects.toBeInstanceOf(IdempotencyMismatchError);
+    expect(await store.lastSequence()).toBe(1);
+  });
+
+  it('loads an aggregate of 1,000 events, unaffected by other aggregates', async () => {
+    const subject = store.subjectFor('counter', 'big');
+    let version = 0;
+    for (let commit = 0; commit < 100; commit++) {
+      const events = Array.from({ length: 10 }, (_, i) => counted(commit * 10 + i));
+      ({ commit: { streamSeq: version } } = await store.append(subject, events, { expectedVersion: version, metadata: actor }));
+      await store.append(store.subjectFor('counter', `other-${commit}`), [counted(-1)], { expectedVersion: 0, metadata: actor });
+    }
+    const { commits, version: loaded } = await store.readAggregate(subject);
+    const events = commits.flatMap((c) => c.events);
+    expect(loaded).toBe(version);
+    expect(events).toHaveLength(1000);
+    expect(events.map((e) => (e.data as { n: number }).n)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+    expect(new Set(events.map((e) => e.aggregateId))).toEqual(new Set(['big']));
+  });
+
+  it('reads only the commits after a known version', async () => {
+    const subject = store.subjectFor('counter', 'f');
+    const a = await store.append(subject, [counted(1)], { expectedVersion: 0, metadata: actor });
+    await store.append(subject, [counted(2)], { expectedVersion: a.commit.streamSeq, metadata: actor });
+    const { commits } = await store.readAggregate(subject, a.commit.streamSeq);
+    expect(commits.map((c) => (c.events[0].data as { n: number }).n)).toEqual([2]);
+  });
+
+  it('replays the log in order from a sequence and from a time', async () => {
+    for (let i = 1; i <= 20; i++) {
+      await store.append(store.subjectFor('counter', `r${i % 3}`), [counted(i)], { expectedVersion: 'any', metadata: actor });
+      if (i === 10) await new Promise((r) => setTimeout(r, 30));
+    }
+    const all: Commit[] = [];
+    for await (const commit of store.readRange({ fromSeq: 1 })) all.push(commit);
+    expect(all.map((c) => c.streamSeq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(all.map((c) => (c.events[0].data as { n: number }).n)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+
+    const fromSeq: number[] = [];
+    for await (const commit of store.readRange({ fromSeq: 15 })) fromSeq.push(commit.streamSeq);
+    expect(fromSeq).toEqual([15, 16, 17, 18, 19, 20]);
+
+    const fromTime: number[] = [];
+    for await (const commit of store.readRange({ fromTime: new Date(all[10].time) })) fromTime.push(commit.streamSeq);
+    expect(fromTime).toEqual(Array.from({ length: 10 }, (_, i) => i + 11));
+  });
+
+  it('carries event metadata: id, type, schema version, time, correlation, causation and actor', async () => {
+    const subject = store.subjectFor('counter', 'm');
+    const now = new Date('2026-02-03T04:05:06.000Z');
+    await store.append(subject, [counted(1)], {
+      expectedVersion: 0,
+      metadata: { actor: 'api-key:k1', correlationId: 'corr', causationId: 'cause' },
+      commandId: 'cmd-m',
+      now,
+    });
+    const [event] = (await store.readAggregate(subject)).commits[0].events;
+    expect(event).toMatchObject({
+      type: 'Counted',
+      schemaVersion: 1,
+      time: now.toISOString(),
+      aggregateType: 'counter',
+      aggregateId: 'm',
+      metadata: { actor: 'api-key:k1', correlationId: 'corr', causationId: 'cause', commandId: 'cmd-m' },
+    });
+    expect(event.id).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('upcasts old schema versions on read', async () => {
+    const subject = store.subjectFor('counter', 'u');
+    await store.append(subject, [counted(5)], { expectedVersion: 0, metadata: actor });
+    const upgraded = await EventStore.open(nc, {
+      stream: streamName,
+      subjectPrefix: `evt.${streamName.toLowerCase()}`,
+      schemaVersions: { Counted: 2 },
+      upcasters: [{ type: 'Counted', fromVersion: 1, upcast: (data) => ({ ...(data as object), unit: 'items' }) }],
+    });
+    const [event] = (await upgraded.readAggregate(subject)).commits[0].events;
+    expect(event.schemaVersion).toBe(2);
+    expect(event.data).toEqual({ n: 5, unit: 'items' });
+  });
+
+  it('delivers to a durable consumer in order, resumes after its checkpoint, and rewinds to an older one', async () => {
+    const seen: number[] = [];
+    const consumer = (checkpoint: number) =>
+      new DurableConsumer(store, { durableName: 'reader', startAfterSeq: checkpoint, batchSize: 7 }, async (commits) => {
+        seen.push(...commits.map((c) => c.streamSeq));
+      });
+    const append = (i: number) => store.append(store.subjectFor('counter', 'x'), [counted(i)], { expectedVersion: 'any', metadata: actor });
+    for (let i = 0; i < 30; i++) await append(i);
+    const first = consumer(0);
+    await first.start();
+    await eventually(async () => seen.length >= 30);
+    await first.stop();
+    for (let i = 30; i < 40; i++) await append(i);
+    const second = consumer(30);
+    await second.start();
+    await eventually(async () => seen.length >= 40);
+    await second.stop();
+    expect(seen).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+
+    // A read model restored to an older checkpoint gets the events after it again, none skipped.
+    seen.length = 0;
+    const third = consumer(35);
+    await third.start();
+    await eventually(async () => seen.length >= 5);
+    await third.stop();
+    expect(seen).toEqual([36, 37, 38, 39, 40]);
+  });
+
+  it('redelivers a batch whose handler failed', async () => {
+    const seen: number[] = [];
+    let failures = 0;
+    const consumer = new DurableConsumer(store, { durableName: 'flaky', startAfterSeq: 0, retryDelayMs: 50 }, async (commits) => {
+      if (failures++ === 0) throw new Error('transient');
+      seen.push(...commits.map((c) => c.streamSeq));
+    });
+    await store.append(store.subjectFor('counter', 'y'), [counted(1)], { expectedVersion: 'any', metadata: actor });
+    await consumer.start();
+    await eventually(async () => seen.length >= 1);
+    await consumer.stop();
+    expect(seen).toEqual([1]);
+    expect(failures).toBe(2);
+  });
+});

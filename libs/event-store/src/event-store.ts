@@ -1,0 +1,210 @@
+import { randomUUID } from 'node:crypto';
+import { AckPolicy, DeliverPolicy, headers as natsHeaders, JetStreamClient, JetStreamManager, JsMsg, NatsConnection } from 'nats';
+import { DomainEvent } from '@flotilla/contracts';
+import { CommandLedger } from './command-ledger';
+import { commitFromEnvelope, decodeCommit, encodeCommit } from './commit-codec';
+import { ConcurrencyError, IdempotencyMismatchError } from './errors';
+import { Commit, EventMetadata } from './recorded-event';
+import { commandLedgerConfig, ensureStream, eventStreamConfig } from './stream-config';
+import { Upcaster, Upcasters } from './upcasting';
+
+export interface EventStoreOptions {
+  stream: string;
+  /** Subjects are `<subjectPrefix>.<aggregateType>.<aggregateId>`. */
+  subjectPrefix: string;
+  schemaVersions?: Record<string, number>;
+  upcasters?: Upcaster[];
+  replicas?: number;
+  /** How long a command id keeps answering with its first result (default 24 h, batch-deployment.md §7). */
+  commandRetentionMs?: number;
+}
+
+export type ExpectedVersion = number | 'any';
+
+export interface AppendOptions {
+  /** Stream sequence of the aggregate's last commit; 0 = the aggregate must not exist yet. */
+  expectedVersion: ExpectedVersion;
+  metadata: Partial<EventMetadata> & { actor: string };
+  /** A repeat with the same command id returns the first result and writes nothing. */
+  commandId?: string;
+  /** Identifies the request behind the command id; a repeat with another fingerprint is refused. */
+  fingerprint?: string;
+  now?: Date;
+}
+
+export interface AppendResult {
+  commit: Commit;
+  duplicate: boolean;
+}
+
+export interface ReadRangeOptions {
+  filterSubject?: string;
+  fromSeq?: number;
+  fromTime?: Date;
+  /** Stop after this sequence (default: the stream's last sequence when reading starts). */
+  untilSeq?: number;
+}
+
+const WRONG_LAST_SEQUENCE = /wrong last sequence: (\d+)/;
+
+/** The event log of one service over one JetStream stream (platform.md §2). */
+export class EventStore {
+  readonly upcasters: Upcasters;
+  private readonly ledger: CommandLedger;
+
+  private constructor(
+    readonly nc: NatsConnection,
+    readonly js: JetStreamClient,
+    readonly jsm: JetStreamManager,
+    readonly options: EventStoreOptions,
+  ) {
+    this.upcasters = new Upcasters(options.schemaVersions, options.upcasters);
+    this.ledger = new CommandLedger(js, jsm, `${options.stream}_COMMANDS`, `cmdid.${options.stream.toLowerCase()}`);
+  }
+
+  /** Opens the store, creating its stream and command ledger when they do not exist. */
+  static async open(nc: NatsConnection, options: EventStoreOptions): Promise<EventStore> {
+    const jsm = await nc.jetstreamManager();
+    const store = new EventStore(nc, nc.jetstream(), jsm, options);
+    await ensureStream(jsm, eventStreamConfig(options.stream, options.subjectPrefix, options.replicas));
+    await ensureStream(
+      jsm,
+      commandLedgerConfig(
+        `${options.stream}_COMMANDS`,
+        `cmdid.${options.stream.toLowerCase()}`,
+        options.commandRetentionMs ?? 24 * 3600_000,
+        options.replicas,
+      ),
+    );
+    return store;
+  }
+
+  get stream(): string {
+    return this.options.stream;
+  }
+
+  subjectFor(aggregateType: string, aggregateId: string): string {
+    return `${this.options.subjectPrefix}.${aggregateType}.${aggregateId}`;
+  }
+
+  /** The first result of a command id, if it was used before; throws if it was used for another request. */
+  async priorCommit(commandId: string, fingerprint?: string): Promise<Commit | null> {
+    const record = await this.ledger.find(commandId);
+    if (!record) return null;
+    if ((record.fingerprint ?? null) !== (fingerprint ?? null)) throw new IdempotencyMismatchError(commandId);
+    return this.readCommit(record.streamSeq);
+  }
+
+  /** Appends one command's events as one atomic commit. */
+  async append(subject: string, events: DomainEvent[], options: AppendOptions): Promise<AppendResult> {
+    const { commandId, fingerprint = null } = options;
+    if (commandId) {
+      const prior = await this.priorCommit(commandId, fingerprint ?? undefined);
+      if (prior) return { commit: prior, duplicate: true };
+    }
+    const metadata: EventMetadata = {
+      actor: options.metadata.actor,
+      correlationId: options.metadata.correlationId ?? commandId ?? randomUUID(),
+      causationId: options.metadata.causationId ?? null,
+      commandId: commandId ?? null,
+    };
+    const { body, envelope } = encodeCommit(events, metadata, options.now ?? new Date(), fingerprint, this.upcasters);
+    const headers = natsHeaders();
+    headers.set('Flotilla-Event-Types', events.map((e) => e.type).join(','));
+    let ack;
+    try {
+      ack = await this.js.publish(subject, body, {
+        headers,
+        msgID: commandId ? CommandLedger.keyOf(commandId) : undefined,
+        expect: options.expectedVersion === 'any' ? undefined : { lastSubjectSequence: options.expectedVersion },
+      });
+    } catch (err) {
+      const match = WRONG_LAST_SEQUENCE.exec(String((err as Error).message));
+      if (match && options.expectedVersion !== 'any') {
+        throw new ConcurrencyError(subject, options.expectedVersion, Number(match[1]));
+      }
+      throw err;
+    }
+    if (ack.duplicate) {
+      const prior = await this.readCommit(ack.seq);
+      if (prior.fingerprint !== fingerprint) throw new IdempotencyMismatchError(commandId as string);
+      return { commit: prior, duplicate: true };
+    }
+    if (commandId) {
+      await this.ledger.record({ commandId, subject, streamSeq: ack.seq, fingerprint });
+    }
+    return { commit: commitFromEnvelope(envelope, subject, ack.seq, this.upcasters), duplicate: false };
+  }
+
+  async readCommit(streamSeq: number): Promise<Commit> {
+    const message = await this.jsm.streams.getMessage(this.stream, { seq: streamSeq });
+    return decodeCommit(message.data, message.subject, message.seq, this.upcasters);
+  }
+
+  /** Stream sequence of the subject's last commit, 0 if it has none. */
+  async lastSequenceOf(subject: string): Promise<number> {
+    try {
+      const message = await this.jsm.streams.getMessage(this.stream, { last_by_subj: subject });
+      return message.seq;
+    } catch (err) {
+      if (/no message found|not found/i.test(String((err as Error).message))) return 0;
+      throw err;
+    }
+  }
+
+  async lastSequence(): Promise<number> {
+    const info = await this.jsm.streams.info(this.stream);
+    return info.state.last_seq;
+  }
+
+  /** The commits of one aggregate after `afterSeq`, in order. Costs what the aggregate holds, not the stream. */
+  async readAggregate(subject: string, afterSeq = 0): Promise<{ commits: Commit[]; version: number }> {
+    const last = await this.lastSequenceOf(subject);
+    if (last <= afterSeq) return { commits: [], version: Math.max(last, afterSeq) };
+    const commits: Commit[] = [];
+    for await (const commit of this.readRange({ filterSubject: subject, fromSeq: afterSeq + 1, untilSeq: last })) {
+      commits.push(commit);
+    }
+    return { commits, version: last };
+  }
+
+  /**
+   * Reads commits in stream order from a sequence or a time, up to `untilSeq` (default: the end when reading
+   * starts). An ephemeral pull consumer with explicit acks bounds what the client buffers.
+   */
+  async *readRange(options: ReadRangeOptions = {}): AsyncGenerator<Commit> {
+    const untilSeq = options.untilSeq ?? (await this.lastSequence());
+    if (untilSeq === 0 || (options.fromSeq ?? 1) > untilSeq) return;
+    const info = await this.jsm.consumers.add(this.stream, {
+      ack_policy: AckPolicy.Explicit,
+      filter_subject: options.filterSubject,
+      inactive_threshold: 30_000_000_000,
+      max_ack_pending: 2_000,
+      mem_storage: true,
+      ...(options.fromTime
+        ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: options.fromTime.toISOString() }
+        : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: options.fromSeq ?? 1 }),
+    });
+    if (info.num_pending === 0) {
+      await this.jsm.consumers.delete(this.stream, info.name).catch(() => undefined);
+      return;
+    }
+    const consumer = await this.js.consumers.get(this.stream, info.name);
+    const messages = await consumer.consume({ max_messages: 1_000 });
+    try {
+      for await (const message of messages) {
+        message.ack();
+        if (message.seq > untilSeq) break;
+        yield this.decode(message);
+        if (message.seq >= untilSeq || message.info.pending === 0) break;
+      }
+    } finally {
+      messages.stop();
+      await this.jsm.consumers.delete(this.stream, info.name).catch(() => undefined);
+    }
+  }
+
+  decode(message: JsMsg): Commit {
+    return decodeCommit(message.data, message.subject, message.seq, this.upcasters);
+  }
+}

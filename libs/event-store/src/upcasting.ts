@@ -1,0 +1,35 @@
+import { UnknownEventVersionError } from './errors';
+
+/** Turns the data of `type` at schema version `fromVersion` into version `fromVersion + 1`. */
+export interface Upcaster {
+  type: string;
+  fromVersion: number;
+  upcast(data: unknown): unknown;
+}
+
+/** Applies upcasters in order until an event reaches its current schema version. */
+export class Upcasters {
+  private readonly byKey = new Map<string, Upcaster>();
+
+  constructor(
+    private readonly currentVersions: Record<string, number> = {},
+    upcasters: Upcaster[] = [],
+  ) {
+    for (const upcaster of upcasters) this.byKey.set(`${upcaster.type}@${upcaster.fromVersion}`, upcaster);
+  }
+
+  currentVersion(type: string): number {
+    return this.currentVersions[type] ?? 1;
+  }
+
+  upcast(type: string, version: number, data: unknown): { version: number; data: unknown } {
+    const target = this.currentVersion(type);
+    while (version < target) {
+      const upcaster = this.byKey.get(`${type}@${version}`);
+      if (!upcaster) throw new UnknownEventVersionError(type, version);
+      data = upcaster.upcast(data);
+      version += 1;
+    }
+    return { version, data };
+  }
+}

@@ -1,0 +1,83 @@
+import { randomBytes } from 'node:crypto';
+import { connect, NatsConnection } from 'nats';
+import { Client } from 'pg';
+
+/** The servers the Jest global setup resolved (tools/test/global-setup.js). */
+export function testNatsUrl(): string {
+  const url = process.env.NATS_URL;
+  if (!url) throw new Error('NATS_URL is not set: run tests through Jest so the global setup can find NATS');
+  return url;
+}
+
+export function testDatabaseServerUrl(): string {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error('DATABASE_URL is not set: run tests through Jest so the global setup can find Postgres');
+  return url;
+}
+
+/** A name no other test (or run) uses, so tests run in parallel and twice in a row. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`.toUpperCase();
+}
+
+export async function connectTestNats(name = 'test'): Promise<NatsConnection> {
+  return connect({ servers: testNatsUrl(), name });
+}
+
+/** Deletes the test's streams (and with them their consumers). */
+export async function deleteStreams(nc: NatsConnection, ...names: string[]): Promise<void> {
+  const jsm = await nc.jetstreamManager();
+  for (const name of names) await jsm.streams.delete(name).catch(() => undefined);
+}
+
+export interface TestDatabase {
+  url: string;
+  name: string;
+  drop(): Promise<void>;
+}
+
+/** A fresh database of its own on the test Postgres server. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const serverUrl = new URL(testDatabaseServerUrl());
+  const name = uniqueName('flotilla_test').toLowerCase();
+  const admin = new URL(serverUrl);
+  admin.pathname = '/postgres';
+  const client = new Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    await client.query(`create database "${name}"`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    name,
+    drop: async () => {
+      const c = new Client({ connectionString: admin.toString() });
+      await c.connect();
+      try {
+        await c.query(`drop database if exists "${name}" with (force)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+/** Polls until `check` returns a value other than undefined/false, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value as T;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${what} not reached within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+}
