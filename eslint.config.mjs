@@ -3,6 +3,39 @@ import tseslint from 'typescript-eslint';
 
 const infrastructure = ['@nestjs/*', 'nats', 'typeorm', 'pg', 'express', 'prom-client'];
 
+/** Module boundaries; tests may also use the testing lib, production code may not. */
+function boundaries({ tests }) {
+  const allow = (...tags) => (tests ? [...tags, 'type:testing'] : tags);
+  return {
+    enforceBuildableLibDependency: false,
+    allow: [],
+    depConstraints: [
+      // Layers: domain and contracts are pure; apps are wiring over everything else.
+      { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: allow('type:contracts'), bannedExternalImports: infrastructure },
+      {
+        sourceTag: 'type:domain',
+        onlyDependOnLibsWithTags: allow('type:domain', 'type:contracts'),
+        bannedExternalImports: [...infrastructure, 'class-validator', 'class-transformer'],
+      },
+      {
+        sourceTag: 'type:data-access',
+        onlyDependOnLibsWithTags: allow('type:data-access', 'type:domain', 'type:contracts'),
+        bannedExternalImports: ['@nestjs/*'],
+      },
+      { sourceTag: 'type:platform', onlyDependOnLibsWithTags: allow('type:platform', 'type:data-access', 'type:contracts') },
+      { sourceTag: 'type:testing', onlyDependOnLibsWithTags: allow('type:testing', 'type:data-access', 'type:domain', 'type:contracts') },
+      { sourceTag: 'type:app', onlyDependOnLibsWithTags: allow('type:platform', 'type:data-access', 'type:domain', 'type:contracts') },
+      // Bounded contexts: each service reaches only its own scope and shared code.
+      { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+      { sourceTag: 'scope:tenancy', onlyDependOnLibsWithTags: ['scope:tenancy', 'scope:shared'] },
+      { sourceTag: 'scope:batch', onlyDependOnLibsWithTags: ['scope:batch', 'scope:tenancy', 'scope:shared'] },
+      { sourceTag: 'scope:update', onlyDependOnLibsWithTags: ['scope:update', 'scope:shared'] },
+      { sourceTag: 'scope:gateway', onlyDependOnLibsWithTags: ['scope:shared'] },
+      { sourceTag: 'scope:ops', onlyDependOnLibsWithTags: ['scope:batch', 'scope:tenancy', 'scope:update', 'scope:shared'] },
+    ],
+  };
+}
+
 export default [
   { ignores: ['**/dist', '**/node_modules', '**/*.js', '**/*.mjs', '.flotilla/**'] },
   ...tseslint.configs.recommended,
@@ -11,41 +44,15 @@ export default [
     plugins: { '@nx': nx },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: false,
-          allow: [],
-          depConstraints: [
-            // Layers: domain and contracts are pure; apps are wiring over everything else.
-            { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'], bannedExternalImports: infrastructure },
-            {
-              sourceTag: 'type:domain',
-              onlyDependOnLibsWithTags: ['type:domain', 'type:contracts'],
-              bannedExternalImports: [...infrastructure, 'class-validator', 'class-transformer'],
-            },
-            {
-              sourceTag: 'type:data-access',
-              onlyDependOnLibsWithTags: ['type:data-access', 'type:domain', 'type:contracts'],
-              bannedExternalImports: ['@nestjs/*'],
-            },
-            { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:platform', 'type:data-access', 'type:contracts'] },
-            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:testing', 'type:data-access', 'type:domain', 'type:contracts'] },
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:platform', 'type:data-access', 'type:domain', 'type:contracts', 'type:testing'] },
-            // Bounded contexts: each service reaches only its own scope and shared code.
-            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
-            { sourceTag: 'scope:tenancy', onlyDependOnLibsWithTags: ['scope:tenancy', 'scope:shared'] },
-            { sourceTag: 'scope:batch', onlyDependOnLibsWithTags: ['scope:batch', 'scope:tenancy', 'scope:shared'] },
-            { sourceTag: 'scope:update', onlyDependOnLibsWithTags: ['scope:update', 'scope:shared'] },
-            { sourceTag: 'scope:gateway', onlyDependOnLibsWithTags: ['scope:shared'] },
-            { sourceTag: 'scope:ops', onlyDependOnLibsWithTags: ['scope:batch', 'scope:tenancy', 'scope:update', 'scope:shared'] },
-          ],
-        },
-      ],
+      '@nx/enforce-module-boundaries': ['error', boundaries({ tests: false })],
     },
   },
   {
-    files: ['**/*.spec.ts'],
-    rules: { '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/no-explicit-any': 'off' },
+    files: ['**/*.spec.ts', '**/test-fixtures/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@nx/enforce-module-boundaries': ['error', boundaries({ tests: true })],
+    },
   },
 ];

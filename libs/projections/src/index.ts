@@ -1,0 +1,6 @@
+export * from './projection';
+export * from './checkpoint-store';
+export * from './apply-commits';
+export * from './projection-runner';
+export * from './rebuild-projection';
+export * from './migrations';

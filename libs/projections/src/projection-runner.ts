@@ -1,0 +1,119 @@
+import { DataSource } from 'typeorm';
+import { Commit, DurableConsumer, EventStore } from '@flotilla/event-store';
+import { applyCommits } from './apply-commits';
+import { CheckpointStore } from './checkpoint-store';
+import { Projection, qualified } from './projection';
+
+export interface ProjectionRunnerOptions {
+  batchSize?: number;
+  /** How long a delivered batch may stay unacked before redelivery (also how long a crashed instance's batch waits). */
+  ackWaitMs?: number;
+  onError?: (err: unknown) => void;
+  /** Test seams to kill the process at the two dangerous moments. */
+  faults?: { beforeCommit?: (lastSeq: number) => void; afterCommit?: (lastSeq: number) => void };
+}
+
+/**
+ * Keeps one projection up to date: a durable pull consumer delivers commits in batches, and each batch's rows and
+ * the checkpoint are written in one transaction before the batch is acked. A crash at any point leaves either
+ * nothing or everything of a batch applied, and redelivered events at or below the checkpoint are skipped.
+ */
+export class ProjectionRunner {
+  private consumer: DurableConsumer | null = null;
+  private readonly checkpoints: CheckpointStore;
+  private position = 0;
+  private readonly waiters = new Set<{ seq: number; resolve: () => void }>();
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly dataSource: DataSource,
+    readonly projection: Projection,
+    private readonly options: ProjectionRunnerOptions = {},
+  ) {
+    this.checkpoints = new CheckpointStore(dataSource, projection.schema);
+  }
+
+  get durableName(): string {
+    return `projection_${this.projection.name}`;
+  }
+
+  async start(): Promise<void> {
+    await this.checkpoints.ensure(this.projection.name);
+    this.position = await this.checkpoints.read(this.projection.name);
+    this.consumer = new DurableConsumer(
+      this.store,
+      {
+        durableName: this.durableName,
+        filterSubject: this.projection.filterSubject,
+        startAfterSeq: this.position,
+        batchSize: this.options.batchSize ?? 500,
+        ackWaitMs: this.options.ackWaitMs ?? 10_000,
+        onError: (err) => this.options.onError?.(err),
+      },
+      (commits) => this.applyBatch(commits),
+    );
+    await this.consumer.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.stop();
+    this.consumer = null;
+  }
+
+  /** Events still to be applied, as JetStream counts them for this projection's consumer. */
+  async lag(): Promise<number> {
+    const info = await this.store.jsm.consumers.info(this.store.stream, this.durableName);
+    return info.num_pending + info.num_ack_pending;
+  }
+
+  async checkpoint(): Promise<number> {
+    return this.checkpoints.read(this.projection.name);
+  }
+
+  /**
+   * Resolves once the read model holds the commit at `seq` (read-your-writes for a command's reply). The
+   * checkpoint is shared by every instance, so it is polled as well as watched locally.
+   */
+  async waitFor(seq: number, timeoutMs = 5_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.position >= seq) return true;
+      const local = new Promise<void>((resolve) => {
+        const waiter = { seq, resolve };
+        this.waiters.add(waiter);
+        setTimeout(() => {
+          this.waiters.delete(waiter);
+          resolve();
+        }, 25);
+      });
+      await local;
+      if (this.position < seq) this.position = Math.max(this.position, await this.checkpoint());
+    }
+    return this.position >= seq;
+  }
+
+  private async applyBatch(commits: Commit[]): Promise<void> {
+    const { projection } = this;
+    const table = (name: string) => qualified(projection.schema, name);
+    const applied = await this.dataSource.transaction(async (manager) => {
+      const checkpoint = await this.checkpoints.lock(manager, projection.name);
+      const position = await applyCommits(projection, manager, table, commits, checkpoint);
+      if (position > checkpoint) await this.checkpoints.write(manager, projection.name, position);
+      this.options.faults?.beforeCommit?.(position);
+      return position;
+    });
+    this.options.faults?.afterCommit?.(applied);
+    this.advance(applied);
+  }
+
+  private advance(position: number): void {
+    if (position <= this.position) return;
+    this.position = position;
+    for (const waiter of this.waiters) {
+      if (waiter.seq <= position) {
+        this.waiters.delete(waiter);
+        waiter.resolve();
+      }
+    }
+  }
+}

@@ -1,0 +1,31 @@
+// Runs the tally projection and SIGKILLs itself at the moment CRASH_AT names (before-commit | after-commit)
+// once the batch reaches CRASH_AFTER_SEQ: a real crash, with no cleanup, for projection-crash.int.spec.ts.
+import { writeSync } from 'node:fs';
+import { connect } from 'nats';
+import { EventStore } from '@flotilla/event-store';
+import { ProjectionRunner } from '../projection-runner';
+import { tallyDataSource, tallyProjection } from './tally-projection';
+
+async function main(): Promise<void> {
+  const { NATS_URL, DATABASE_URL, STREAM, SCHEMA, CRASH_AT, CRASH_AFTER_SEQ } = process.env;
+  const crashAfter = Number(CRASH_AFTER_SEQ);
+  const die = (position: number) => {
+    if (position < crashAfter) return;
+    writeSync(1, `crashing at ${position}\n`);
+    process.kill(process.pid, 'SIGKILL');
+  };
+  const nc = await connect({ servers: NATS_URL });
+  const store = await EventStore.open(nc, { stream: STREAM as string, subjectPrefix: `evt.${(STREAM as string).toLowerCase()}` });
+  const dataSource = await tallyDataSource(DATABASE_URL as string).initialize();
+  const runner = new ProjectionRunner(store, dataSource, tallyProjection(SCHEMA as string), {
+    batchSize: 25,
+    ackWaitMs: 2_000,
+    faults: CRASH_AT === 'before-commit' ? { beforeCommit: die } : { afterCommit: die },
+  });
+  await runner.start();
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// `npm test`: finds or starts NATS and Postgres once (tools/infra.js), then type-checks, lints and tests every
+// project through Nx with those servers, and stops whatever it started.
+'use strict';
+const { spawnSync } = require('node:child_process');
+const path = require('node:path');
+const { ensureInfra, DEFAULT_DATA_DIR } = require('./infra');
+
+async function main() {
+  const infra = await ensureInfra({ dataDir: path.join(DEFAULT_DATA_DIR, 'test') });
+  process.stderr.write(`[test] NATS ${infra.natsUrl} (${infra.sources.nats}); Postgres (${infra.sources.postgres})\n`);
+  const env = { ...process.env, NATS_URL: infra.natsUrl, DATABASE_URL: infra.databaseUrl, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' };
+  const nx = path.join(__dirname, '..', 'node_modules', '.bin', 'nx');
+  let status = 0;
+  for (const target of ['typecheck', 'lint', 'test']) {
+    const run = spawnSync(nx, ['run-many', '-t', target, '--parallel=2', '--outputStyle=static', ...process.argv.slice(2)], {
+      stdio: 'inherit',
+      env,
+    });
+    if (run.status !== 0) {
+      status = run.status ?? 1;
+      break;
+    }
+  }
+  await infra.stop();
+  process.exit(status);
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err.message}\n`);
+  process.exit(1);
+});
