@@ -13,7 +13,9 @@ async function main() {
   const nx = path.join(__dirname, '..', 'node_modules', '.bin', 'nx');
   let status = 0;
   for (const target of ['typecheck', 'lint', 'test']) {
-    const run = spawnSync(nx, ['run-many', '-t', target, '--parallel=2', '--outputStyle=static', ...process.argv.slice(2)], {
+    // Tests run one project at a time: services under test listen on the shared fleet.* subjects.
+    const parallel = target === 'test' ? '--parallel=1' : '--parallel=2';
+    const run = spawnSync(nx, ['run-many', '-t', target, parallel, '--outputStyle=static', ...process.argv.slice(2)], {
       stdio: 'inherit',
       env,
     });

@@ -1,0 +1,20 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { ServiceNames } from '@flotilla/contracts';
+import { HealthModule } from '@flotilla/nest-platform';
+import { CONFIG, OrchestratorConfig } from './config';
+import { InfrastructureModule } from './infrastructure/infrastructure.module';
+import { TenancyModule } from './tenancy/tenancy.module';
+
+@Module({})
+export class AppModule {
+  static with(config: OrchestratorConfig): DynamicModule {
+    return {
+      module: AppModule,
+      global: true,
+      imports: [CqrsModule.forRoot(), HealthModule.forService(ServiceNames.batchOrchestrator), InfrastructureModule, TenancyModule],
+      providers: [{ provide: CONFIG, useValue: config }],
+      exports: [CONFIG],
+    };
+  }
+}

@@ -1,0 +1,103 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { Inject } from '@nestjs/common';
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { DataSource } from 'typeorm';
+import { CreateOrganizationRequest, CreateProjectRequest, IssueApiKeyRequest, IssuedApiKeyView, OrganizationView, ProjectView } from '@flotilla/contracts';
+import { DomainError } from '@flotilla/decider';
+import { RequestMeta } from '@flotilla/nest-platform';
+import { ProjectionRunner } from '@flotilla/projections';
+import { OrganizationRow, ProjectRow } from '@flotilla/tenancy-read-model';
+import { TENANCY_PROJECTION } from '../infrastructure/infrastructure.module';
+import { OrganizationRepository } from './organization-repository';
+import { organizationView, projectView } from './tenancy-views';
+
+/** A caller confined to one organization sees no other: it is answered as if the organization did not exist. */
+export function assertInScope(meta: RequestMeta, organizationId: string): void {
+  if (meta.organizationId && meta.organizationId !== organizationId) throw DomainError.notFound('organization');
+}
+
+const fingerprint = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
+
+export class CreateOrganizationCommand {
+  constructor(readonly request: CreateOrganizationRequest, readonly meta: RequestMeta) {}
+}
+
+@CommandHandler(CreateOrganizationCommand)
+export class CreateOrganizationHandler implements ICommandHandler<CreateOrganizationCommand, OrganizationView> {
+  constructor(
+    private readonly organizations: OrganizationRepository,
+    private readonly dataSource: DataSource,
+    @Inject(TENANCY_PROJECTION) private readonly projection: ProjectionRunner,
+  ) {}
+
+  async execute({ request, meta }: CreateOrganizationCommand): Promise<OrganizationView> {
+    if (meta.organizationId) throw DomainError.notFound('organization');
+    const newId = randomUUID();
+    const result = await this.organizations.execute(
+      newId,
+      { type: 'CreateOrganization', organizationId: newId, name: request.name },
+      { metadata: meta, commandId: request.commandId && `create-organization:${request.commandId}`, fingerprint: fingerprint(request.name) },
+    );
+    const organizationId = result.events[0].aggregateId; // the first result's id when this is a repeat
+    await this.projection.waitFor(result.events[0].streamSeq);
+    return organizationView(await this.dataSource.getRepository(OrganizationRow).findOneByOrFail({ id: organizationId }));
+  }
+}
+
+export class CreateProjectCommand {
+  constructor(readonly request: CreateProjectRequest, readonly meta: RequestMeta) {}
+}
+
+@CommandHandler(CreateProjectCommand)
+export class CreateProjectHandler implements ICommandHandler<CreateProjectCommand, ProjectView> {
+  constructor(
+    private readonly organizations: OrganizationRepository,
+    private readonly dataSource: DataSource,
+    @Inject(TENANCY_PROJECTION) private readonly projection: ProjectionRunner,
+  ) {}
+
+  async execute({ request, meta }: CreateProjectCommand): Promise<ProjectView> {
+    assertInScope(meta, request.organizationId);
+    const result = await this.organizations.execute(
+      request.organizationId,
+      { type: 'CreateProject', projectId: randomUUID(), name: request.name },
+      {
+        metadata: meta,
+        commandId: request.commandId && `create-project:${request.organizationId}:${request.commandId}`,
+        fingerprint: fingerprint(request.name),
+      },
+    );
+    const created = result.events.find((e) => e.type === 'ProjectCreated');
+    if (!created) throw DomainError.conflict('project was not created');
+    await this.projection.waitFor(created.streamSeq);
+    const projectId = (created.data as { projectId: string }).projectId;
+    return projectView(await this.dataSource.getRepository(ProjectRow).findOneByOrFail({ id: projectId }));
+  }
+}
+
+export class IssueApiKeyCommand {
+  constructor(readonly request: IssueApiKeyRequest, readonly meta: RequestMeta) {}
+}
+
+/** The token is made here and returned once; only its SHA-256 goes into the log. */
+@CommandHandler(IssueApiKeyCommand)
+export class IssueApiKeyHandler implements ICommandHandler<IssueApiKeyCommand, IssuedApiKeyView> {
+  constructor(
+    private readonly organizations: OrganizationRepository,
+    @Inject(TENANCY_PROJECTION) private readonly projection: ProjectionRunner,
+  ) {}
+
+  async execute({ request, meta }: IssueApiKeyCommand): Promise<IssuedApiKeyView> {
+    assertInScope(meta, request.organizationId);
+    const token = `flt_${randomBytes(32).toString('base64url')}`;
+    const keyId = randomUUID();
+    const result = await this.organizations.execute(
+      request.organizationId,
+      { type: 'IssueApiKey', keyId, tokenHash: createHash('sha256').update(token).digest('hex'), description: request.description ?? null },
+      { metadata: meta },
+    );
+    const issued = result.events[0];
+    await this.projection.waitFor(issued.streamSeq);
+    return { id: keyId, token, description: request.description ?? null, created_at: issued.time };
+  }
+}

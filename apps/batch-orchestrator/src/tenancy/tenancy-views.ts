@@ -1,0 +1,16 @@
+import { OrganizationView, ProjectView } from '@flotilla/contracts';
+import { OrganizationRow, ProjectRow } from '@flotilla/tenancy-read-model';
+
+export const organizationView = (row: OrganizationRow): OrganizationView => ({
+  id: row.id,
+  name: row.name,
+  created_at: row.createdAt.toISOString(),
+});
+
+export const projectView = (row: ProjectRow): ProjectView => ({
+  id: row.id,
+  name: row.name,
+  organization: { href: `/organizations/${row.organizationId}` },
+  created_at: row.createdAt.toISOString(),
+  href: `/projects/${row.id}`,
+});

@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+import { CreateOrganizationHandler, CreateProjectHandler, IssueApiKeyHandler } from './tenancy-commands';
+import { TenancyMessagesController } from './tenancy-messages.controller';
+import { AuthenticateHandler, GetOrganizationHandler, GetProjectHandler, ListProjectsHandler } from './tenancy-queries';
+import { organizationRepositoryProvider } from './organization-repository';
+
+@Module({
+  controllers: [TenancyMessagesController],
+  providers: [
+    organizationRepositoryProvider,
+    CreateOrganizationHandler,
+    CreateProjectHandler,
+    IssueApiKeyHandler,
+    GetOrganizationHandler,
+    GetProjectHandler,
+    ListProjectsHandler,
+    AuthenticateHandler,
+  ],
+})
+export class TenancyModule {}

@@ -1,0 +1,18 @@
+import { NatsOptions, Transport } from '@nestjs/microservices';
+import { PlainJsonRequestDeserializer, ReplyEnvelopeSerializer } from './reply-codec';
+
+/** The NATS transport of a service: one queue group per service, so instances share the load. */
+export function natsRpcServer(natsUrl: string, queue: string): NatsOptions {
+  return {
+    transport: Transport.NATS,
+    options: {
+      servers: natsUrl,
+      name: queue,
+      queue,
+      serializer: new ReplyEnvelopeSerializer(),
+      deserializer: new PlainJsonRequestDeserializer(),
+      gracefulShutdown: true,
+      gracePeriod: 2_000,
+    },
+  };
+}

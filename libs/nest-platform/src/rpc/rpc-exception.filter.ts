@@ -1,0 +1,33 @@
+import { ArgumentsHost, Catch, Logger, RpcExceptionFilter } from '@nestjs/common';
+import { Observable, throwError } from 'rxjs';
+import { ErrorCodes, ReplyError } from '@flotilla/contracts';
+import { DomainError } from '@flotilla/decider';
+import { ConcurrencyError, IdempotencyMismatchError } from '@flotilla/event-store';
+
+/** A failed command or query answers with an error envelope: never a timeout, never a crash. */
+export class RpcFailure extends Error {
+  constructor(readonly error: ReplyError) {
+    super(error.message);
+  }
+}
+
+@Catch()
+export class RpcErrorFilter implements RpcExceptionFilter<unknown> {
+  private readonly logger = new Logger('rpc');
+
+  catch(exception: unknown, host: ArgumentsHost): Observable<ReplyError> {
+    const error = toError(exception);
+    if (error.code === ErrorCodes.internal) {
+      this.logger.error({ msg: 'command failed', subject: host.switchToRpc().getContext()?.getSubject?.(), error: String(exception) });
+    }
+    return throwError(() => error);
+  }
+}
+
+function toError(exception: unknown): ReplyError {
+  if (exception instanceof RpcFailure) return exception.error;
+  if (exception instanceof DomainError) return { code: exception.code, message: exception.message, details: exception.details };
+  if (exception instanceof IdempotencyMismatchError) return { code: ErrorCodes.idempotencyMismatch, message: exception.message };
+  if (exception instanceof ConcurrencyError) return { code: ErrorCodes.conflict, message: 'too many concurrent changes, try again' };
+  return { code: ErrorCodes.internal, message: 'internal error' };
+}
