@@ -22,7 +22,7 @@ function boundaries({ tests }) {
         onlyDependOnLibsWithTags: allow('type:data-access', 'type:domain', 'type:contracts'),
         bannedExternalImports: ['@nestjs/*'],
       },
-      { sourceTag: 'type:platform', onlyDependOnLibsWithTags: allow('type:platform', 'type:data-access', 'type:contracts') },
+      { sourceTag: 'type:platform', onlyDependOnLibsWithTags: allow('type:platform', 'type:data-access', 'type:domain', 'type:contracts') },
       { sourceTag: 'type:testing', onlyDependOnLibsWithTags: allow('type:testing', 'type:data-access', 'type:domain', 'type:contracts') },
       { sourceTag: 'type:app', onlyDependOnLibsWithTags: allow('type:platform', 'type:data-access', 'type:domain', 'type:contracts') },
       // Bounded contexts: each service reaches only its own scope and shared code.
