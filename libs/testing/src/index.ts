@@ -1,2 +1,3 @@
 export * from './test-infrastructure';
 export * from './decider-specification';
+export * from './service-process';

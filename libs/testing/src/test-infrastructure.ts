@@ -1,3 +1,4 @@
+import { AddressInfo, createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { connect, NatsConnection } from 'nats';
 import { Client } from 'pg';
@@ -80,4 +81,16 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`${what} not reached within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+}
+
+/** A free TCP port on the loopback interface. */
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -1,0 +1,28 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { ServiceNames } from '@flotilla/contracts';
+import { HealthModule } from '@flotilla/nest-platform';
+import { AuthGuard } from './auth/auth.guard';
+import { GATEWAY_CONFIG, GatewayConfig } from './config';
+import { GatewayHealth } from './gateway-health';
+import { HttpErrorFilter } from './http-error.filter';
+import { NatsRpcClient } from './nats-rpc.client';
+import { TenancyController } from './tenancy/tenancy.controller';
+
+@Module({})
+export class GatewayModule {
+  static with(config: GatewayConfig): DynamicModule {
+    return {
+      module: GatewayModule,
+      imports: [HealthModule.forService(ServiceNames.adminGateway)],
+      controllers: [TenancyController],
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: config },
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
+        NatsRpcClient,
+        AuthGuard,
+        GatewayHealth,
+      ],
+    };
+  }
+}

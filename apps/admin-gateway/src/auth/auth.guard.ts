@@ -1,0 +1,44 @@
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { AuthenticatedKey, ErrorCodes, TenancySubjects } from '@flotilla/contracts';
+import { GATEWAY_CONFIG, GatewayConfig } from '../config';
+import { NatsRpcClient, RemoteError } from '../nats-rpc.client';
+
+const sha256 = (value: string) => createHash('sha256').update(value).digest();
+
+/** Every admin call carries X-Auth-Token: the root token, or an API key that confines it to one organization. */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  private readonly rootDigest: Buffer;
+
+  constructor(
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+    private readonly rpc: NatsRpcClient,
+  ) {
+    this.rootDigest = sha256(config.adminToken);
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest();
+    const token = request.headers['x-auth-token'];
+    const correlationId = request.headers['x-request-id'] ?? randomUUID();
+    if (typeof token !== 'string' || token.length === 0) throw unauthorized('missing X-Auth-Token header');
+    const digest = sha256(token);
+    if (timingSafeEqual(digest, this.rootDigest)) {
+      request.caller = { actor: 'root', organizationId: null, correlationId };
+      return true;
+    }
+    try {
+      const key = await this.rpc.call<AuthenticatedKey>(TenancySubjects.authenticate, { tokenHash: digest.toString('hex') });
+      request.caller = { actor: `api-key:${key.keyId}`, organizationId: key.organizationId, correlationId };
+      return true;
+    } catch (err) {
+      if (err instanceof RemoteError && err.error.code === ErrorCodes.unavailable) throw err;
+      throw unauthorized('invalid X-Auth-Token');
+    }
+  }
+}
+
+function unauthorized(message: string): RemoteError {
+  return new RemoteError({ code: ErrorCodes.unauthorized, message });
+}

@@ -1,0 +1,16 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { HealthRegistry } from '@flotilla/nest-platform';
+import { NatsRpcClient } from './nats-rpc.client';
+
+/** The gateway is stateless: it is ready when it can reach the bus. */
+@Injectable()
+export class GatewayHealth implements OnModuleInit {
+  constructor(
+    private readonly health: HealthRegistry,
+    private readonly rpc: NatsRpcClient,
+  ) {}
+
+  onModuleInit(): void {
+    this.health.register('nats', async () => ({ ok: await this.rpc.isConnected() }));
+  }
+}

@@ -1,0 +1,52 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '../../..');
+
+export interface ServiceProcess {
+  child: ChildProcess;
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Runs an app's main.ts from source in its own process, as `npm start` runs the built one. */
+export function startServiceProcess(mainFile: string, env: Record<string, string>): ServiceProcess {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', path.join(ROOT, mainFile)], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      ...env,
+      TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.spec.json'),
+      TS_NODE_COMPILER_OPTIONS: '{"ignoreDeprecations":"6.0"}',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk) => (output += chunk));
+  child.stderr?.on('data', (chunk) => (output += chunk));
+  return {
+    child,
+    output: () => output,
+    stop: (signal = 'SIGTERM') =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill(signal);
+      }),
+  };
+}
+
+/** Waits until GET url answers 200. */
+export async function waitForHttp(url: string, process?: ServiceProcess, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (process && process.child.exitCode !== null) throw new Error(`process exited early:\n${process.output()}`);
+    try {
+      if ((await fetch(url)).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} not ready within ${timeoutMs} ms\n${process?.output() ?? ''}`);
+}
