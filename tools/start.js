@@ -100,8 +100,9 @@ async function main() {
     );
     await infra.stop();
   };
-  process.on('SIGINT', () => stopAll().then(() => process.exit(0)));
-  process.on('SIGTERM', () => stopAll().then(() => process.exit(0)));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => stopAll().then(() => process.exit(0)));
+  // However this process ends, the apps it started end with it.
+  process.on('exit', () => children.forEach((child) => child.exitCode === null && child.kill('SIGTERM')));
 
   try {
     for (const app of APPS) {
