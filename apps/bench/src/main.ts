@@ -1,0 +1,23 @@
+import path from 'node:path';
+import { runBench } from './run-bench';
+
+// `npm run bench -- [scenario...] [--scale=N]`; NATS_URL and DATABASE_URL come from tools/bench.js.
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const scale = Number(args.find((a) => a.startsWith('--scale='))?.split('=')[1] ?? 1);
+  await runBench(
+    args.filter((a) => !a.startsWith('--')),
+    {
+      natsUrl: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
+      databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/flotilla',
+      scale,
+      progress: (message) => process.stderr.write(`[bench] ${message}\n`),
+    },
+    path.resolve(process.env.FLOTILLA_DATA_DIR ?? '.flotilla', 'bench'),
+  );
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err.stack ?? err}\n`);
+  process.exit(1);
+});

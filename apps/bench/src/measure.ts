@@ -1,0 +1,47 @@
+/** One measured figure of a scenario; `ratioTo` names the raw figure of the same run it is compared with. */
+export interface Figure {
+  name: string;
+  value: number;
+  unit: string;
+  p50Ms?: number;
+  p99Ms?: number;
+  ratioTo?: string;
+}
+
+export interface ScenarioContext {
+  natsUrl: string;
+  databaseUrl: string;
+  /** Multiplies every scenario's size: 1 for a real run, small for the smoke test. */
+  scale: number;
+  progress(message: string): void;
+}
+
+export interface Scenario {
+  name: string;
+  description: string;
+  run(context: ScenarioContext): Promise<Figure[]>;
+}
+
+export function percentile(sortedMs: number[], p: number): number {
+  if (sortedMs.length === 0) return 0;
+  return sortedMs[Math.min(sortedMs.length - 1, Math.floor((p / 100) * sortedMs.length))];
+}
+
+/** Runs `operation` with `concurrency` in flight for `durationMs`; returns operations/s and latency percentiles. */
+export async function closedLoop(operation: () => Promise<unknown>, concurrency: number, durationMs: number) {
+  const latencies: number[] = [];
+  const start = performance.now();
+  const end = start + durationMs;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        const t0 = performance.now();
+        await operation();
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { perSecond: latencies.length / elapsed, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), count: latencies.length };
+}
