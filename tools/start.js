@@ -10,6 +10,7 @@ const { ensureInfra, freePort, ROOT, DEFAULT_DATA_DIR } = require('./infra');
 
 const APPS = [
   { name: 'batch-orchestrator', healthPortEnv: 'HEALTH_PORT' },
+  { name: 'update-resolver', healthPortEnv: 'HEALTH_PORT' },
   { name: 'admin-gateway', healthPortEnv: 'PORT' },
 ];
 
@@ -85,7 +86,11 @@ async function main() {
   fs.mkdirSync(path.join(DEFAULT_DATA_DIR, 'logs'), { recursive: true });
 
   const gatewayPort = await portOr(Number(process.env.PORT ?? 3000));
-  const ports = { 'batch-orchestrator': await portOr(Number(process.env.BATCH_HEALTH_PORT ?? 3101)), 'admin-gateway': gatewayPort };
+  const ports = {
+    'batch-orchestrator': await portOr(3101),
+    'update-resolver': await portOr(3102),
+    'admin-gateway': gatewayPort,
+  };
   const children = [];
   const stopAll = async () => {
     await Promise.all(

@@ -1,0 +1,19 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { ServiceNames } from '@flotilla/contracts';
+import { HealthModule } from '@flotilla/nest-platform';
+import { RESOLVER_CONFIG, ResolverConfig } from './config';
+import { InfrastructureModule } from './infrastructure.module';
+
+@Module({})
+export class AppModule {
+  static with(config: ResolverConfig): DynamicModule {
+    return {
+      module: AppModule,
+      global: true,
+      imports: [CqrsModule.forRoot(), HealthModule.forService(ServiceNames.updateResolver), InfrastructureModule],
+      providers: [{ provide: RESOLVER_CONFIG, useValue: config }],
+      exports: [RESOLVER_CONFIG],
+    };
+  }
+}
