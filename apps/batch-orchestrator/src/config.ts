@@ -1,25 +1,13 @@
-/** Configuration from the environment (README: Configuration). */
-export interface OrchestratorConfig {
-  natsUrl: string;
-  databaseUrl: string;
-  /** Postgres schema of this service's read models. */
-  databaseSchema: string;
-  stream: string;
-  subjectPrefix: string;
-  healthPort: number;
-  migrateOnStart: boolean;
-}
+import { Streams } from '@flotilla/contracts';
+import { ServiceConfig, serviceConfigFromEnv } from '@flotilla/nest-platform';
 
-export function configFromEnv(env: NodeJS.ProcessEnv = process.env): OrchestratorConfig {
-  return {
-    natsUrl: env.NATS_URL ?? 'nats://127.0.0.1:4222',
-    databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/flotilla',
-    databaseSchema: env.BATCH_DB_SCHEMA ?? 'batch_orchestrator',
-    stream: env.BATCH_STREAM ?? 'BATCH_EVENTS',
-    subjectPrefix: env.BATCH_SUBJECT_PREFIX ?? 'evt.batch',
-    healthPort: Number(env.HEALTH_PORT ?? 3101),
-    migrateOnStart: (env.MIGRATE_ON_START ?? 'true') !== 'false',
-  };
-}
+export type OrchestratorConfig = ServiceConfig;
+
+/** Configuration from the environment (README: Configuration). */
+export const configFromEnv = (env: NodeJS.ProcessEnv = process.env): OrchestratorConfig =>
+  serviceConfigFromEnv(
+    { envPrefix: 'BATCH', databaseSchema: 'batch_orchestrator', stream: Streams.batch.name, subjectPrefix: Streams.batch.subjectPrefix, healthPort: 3101 },
+    env,
+  );
 
 export const CONFIG = Symbol('OrchestratorConfig');

@@ -2,27 +2,18 @@ import { connect, NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
 import { Streams, TenancyEventVersions } from '@flotilla/contracts';
 import { EventStore } from '@flotilla/event-store';
+import { ServiceConfig, serviceConfigFromEnv } from '@flotilla/nest-platform';
 import { CreateProjectionCheckpoints1767225600000 } from '@flotilla/projections';
 import { CreateTenancyReadModel1767225600100, tenancyProjection } from '@flotilla/tenancy-read-model';
 
-/** What the operator commands work on; every part is opened on first use and closed at the end. */
-export interface CliSettings {
-  natsUrl: string;
-  databaseUrl: string;
-  stream: string;
-  subjectPrefix: string;
-  schema: string;
-}
+/** What the operator commands work on: the batch-orchestrator's stream and read models, configured as it is. */
+export type CliSettings = Pick<ServiceConfig, 'natsUrl' | 'databaseUrl' | 'stream' | 'subjectPrefix' | 'databaseSchema'>;
 
-export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): CliSettings {
-  return {
-    natsUrl: env.NATS_URL ?? 'nats://127.0.0.1:4222',
-    databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/flotilla',
-    stream: env.BATCH_STREAM ?? Streams.batch.name,
-    subjectPrefix: env.BATCH_SUBJECT_PREFIX ?? Streams.batch.subjectPrefix,
-    schema: env.BATCH_DB_SCHEMA ?? 'batch_orchestrator',
-  };
-}
+export const settingsFromEnv = (env: NodeJS.ProcessEnv = process.env): CliSettings =>
+  serviceConfigFromEnv(
+    { envPrefix: 'BATCH', databaseSchema: 'batch_orchestrator', stream: Streams.batch.name, subjectPrefix: Streams.batch.subjectPrefix, healthPort: 0 },
+    env,
+  );
 
 export class CliContext {
   private nc: NatsConnection | null = null;
@@ -43,14 +34,14 @@ export class CliContext {
     this.dataSource ??= await new DataSource({
       type: 'postgres',
       url: this.settings.databaseUrl,
-      schema: this.settings.schema,
+      schema: this.settings.databaseSchema,
       migrations: [CreateProjectionCheckpoints1767225600000, CreateTenancyReadModel1767225600100],
     }).initialize();
     return this.dataSource;
   }
 
   projections() {
-    return { tenancy: tenancyProjection(this.settings.schema, this.settings.subjectPrefix) };
+    return { tenancy: tenancyProjection(this.settings.databaseSchema, this.settings.subjectPrefix) };
   }
 
   async close(): Promise<void> {

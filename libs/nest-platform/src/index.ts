@@ -6,3 +6,4 @@ export * from './rpc/request-meta.decorator';
 export * from './rpc/nats-rpc-server';
 export * from './health/health';
 export * from './health/health.module';
+export * from './service-config';

@@ -1,19 +1,20 @@
 #!/usr/bin/env node
-// `npm run cli -- <command>`: builds and runs the operators' CLI (apps/cli) with NATS and Postgres found as for
-// `npm start`. Without arguments it prints its usage.
+// `node tools/run-app.js <app> [args...]`: builds one app (the bench harness, the operators' CLI) and runs it
+// with NATS and Postgres found or started as for `npm start`. Behind `npm run bench` and `npm run cli`.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 const { ensureInfra, ROOT } = require('./infra');
 
 async function main() {
-  const build = spawnSync(path.join(ROOT, 'node_modules/.bin/nx'), ['build', 'cli', '--outputStyle=static'], {
+  const [app, ...args] = process.argv.slice(2);
+  const build = spawnSync(path.join(ROOT, 'node_modules/.bin/nx'), ['build', app, '--outputStyle=static'], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, NX_DAEMON: 'false' },
   });
-  if (build.status !== 0) throw new Error('build failed');
+  if (build.status !== 0) throw new Error(`build of ${app} failed`);
   const infra = await ensureInfra();
-  const run = spawnSync(process.execPath, ['-r', path.join(__dirname, 'register-paths.js'), path.join(ROOT, 'dist/apps/cli/src/main.js'), ...process.argv.slice(2)], {
+  const run = spawnSync(process.execPath, ['-r', path.join(__dirname, 'register-paths.js'), path.join(ROOT, 'dist/apps', app, 'src/main.js'), ...args], {
     stdio: 'inherit',
     env: { ...process.env, NATS_URL: infra.natsUrl, DATABASE_URL: infra.databaseUrl },
   });
