@@ -1,1 +1,3 @@
 export * from './plan-placement';
+export * from './hostnames';
+export * from './batch-item';

@@ -1,0 +1,96 @@
+import { CatalogView, validateBatchItem } from './batch-item';
+
+const catalog: CatalogView = {
+  facilities: new Set(['ewr1', 'sjc1', 'dfw1']),
+  plans: new Set(['c1.small.x86', 'c2.large.arm']),
+  operatingSystems: new Map([
+    ['ubuntu_22_04', new Set(['c1.small.x86', 'c2.large.arm'])],
+    ['windows_2019', new Set(['c1.small.x86'])],
+  ]),
+};
+
+const problemsOf = (raw: unknown) => {
+  const result = validateBatchItem(raw, catalog, { path: 'batches[0]' });
+  return result.ok ? [] : result.problems;
+};
+
+describe('validateBatchItem', () => {
+  it('accepts the body packngo sends: "project_id":"", "tags":null, a facility array', () => {
+    const result = validateBatchItem(
+      { hostname: 'test1', plan: 'c1.small.x86', facility: ['EWR1'], operating_system: 'ubuntu_22_04', billing_cycle: 'hourly', project_id: '', tags: null, quantity: 3, spot_price_max: 0.5 },
+      catalog,
+    );
+    expect(result).toMatchObject({ ok: true, item: { quantity: 3, facility: ['ewr1'], tags: [], attributes: { project_id: '' }, spotPriceMax: 0.5 } });
+  });
+
+  it('accepts the body packet-python sends: six keys with "metro": null', () => {
+    expect(
+      validateBatchItem({ facility: 'ewr1', hostname: 'batchtest01', metro: null, operating_system: 'ubuntu_22_04', plan: 'c1.small.x86', quantity: 1 }, catalog),
+    ).toMatchObject({ ok: true, item: { facility: ['ewr1'], billingCycle: 'hourly', spotInstance: false } });
+  });
+
+  it('takes the quantity from hostnames when it is not given', () => {
+    expect(validateBatchItem({ plan: 'c1.small.x86', operating_system: 'ubuntu_22_04', facility: 'any', hostnames: ['a', 'b'] }, catalog)).toMatchObject({
+      ok: true,
+      item: { quantity: 2 },
+    });
+  });
+
+  it('lists every problem at once', () => {
+    expect(
+      problemsOf({
+        plan: 'nope',
+        operating_system: 'windows_2019',
+        quantity: 0,
+        facility: ['mars1'],
+        billing_cycle: 'weekly',
+        tags: [''],
+        spot_instance: true,
+        facility_diversity_level: 0,
+      }),
+    ).toEqual([
+      'batches[0].plan "nope" is not a known plan',
+      'batches[0].quantity must be an integer from 1 to 1000',
+      'batches[0].facility has unknown facilities: mars1',
+      'batches[0].facility_diversity_level must be an integer of at least 1',
+      'batches[0].billing_cycle must be one of hourly, daily, monthly, yearly',
+      'batches[0].tags must be an array of strings of 1 to 64 characters',
+      'batches[0].spot_price_max is required when spot_instance is true',
+    ]);
+  });
+
+  it('requires plan, operating system and facility', () => {
+    expect(problemsOf({})).toEqual(['batches[0].plan is required', 'batches[0].operating_system is required', 'batches[0].facility is required']);
+  });
+
+  it('refuses an operating system the plan does not support', () => {
+    expect(problemsOf({ plan: 'c2.large.arm', operating_system: 'windows_2019', facility: 'any' })).toEqual([
+      'batches[0].operating_system windows_2019 cannot be provisioned on plan c2.large.arm',
+    ]);
+  });
+
+  it('refuses hostname with hostnames, and hostnames that disagree with quantity', () => {
+    expect(problemsOf({ plan: 'c1.small.x86', operating_system: 'ubuntu_22_04', facility: 'any', hostname: 'a', hostnames: ['b'] })).toContain(
+      'batches[0].hostname and hostnames cannot both be given',
+    );
+    expect(problemsOf({ plan: 'c1.small.x86', operating_system: 'ubuntu_22_04', facility: 'any', hostnames: ['a', 'b'], quantity: 3 })).toEqual([
+      'batches[0].quantity is 3 but 2 hostnames were given',
+    ]);
+  });
+
+  it('checks every final host name', () => {
+    expect(problemsOf({ plan: 'c1.small.x86', operating_system: 'ubuntu_22_04', facility: 'any', hostname: 'bad_{{index}}', quantity: 2 })).toEqual([
+      'batches[0].hostname must be valid host names (RFC 1123): bad_01, bad_02',
+    ]);
+  });
+
+  it('refuses metro together with facility', () => {
+    expect(problemsOf({ plan: 'c1.small.x86', operating_system: 'ubuntu_22_04', facility: 'ewr1', metro: 'ny' })).toEqual([
+      'batches[0].metro and facility cannot both be given',
+    ]);
+  });
+
+  it('refuses a body that is not an object', () => {
+    expect(problemsOf([1])).toEqual(['batches[0] must be an object']);
+  });
+});

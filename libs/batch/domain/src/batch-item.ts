@@ -1,0 +1,139 @@
+import { expandHostnames, isValidHostname } from './hostnames';
+
+export const BILLING_CYCLES = ['hourly', 'daily', 'monthly', 'yearly'] as const;
+export type BillingCycle = (typeof BILLING_CYCLES)[number];
+
+/** Fields accepted and stored on the devices as they are (batch-deployment.md §3). */
+const PASSED_THROUGH = ['description', 'userdata', 'customdata', 'locked', 'always_pxe', 'features', 'ip_addresses', 'termination_time', 'project_id'] as const;
+
+export interface BatchItem {
+  plan: string;
+  operatingSystem: string;
+  quantity: number;
+  hostname?: string;
+  hostnames?: string[];
+  /** Lower-case facility codes and `any`, in priority order. */
+  facility: string[];
+  facilityDiversityLevel?: number;
+  billingCycle: BillingCycle;
+  tags: string[];
+  spotInstance: boolean;
+  spotPriceMax?: number;
+  attributes: Partial<Record<(typeof PASSED_THROUGH)[number], unknown>>;
+}
+
+/** What request-only validation may check against: the catalog as it is now. */
+export interface CatalogView {
+  facilities: ReadonlySet<string>;
+  plans: ReadonlySet<string>;
+  /** Operating system slug → plans it can be provisioned on. */
+  operatingSystems: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+export type ItemValidation = { ok: true; item: BatchItem } | { ok: false; problems: string[] };
+
+const isInteger = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+
+/**
+ * Checks one item of a batch request using nothing but the request and the catalog, and lists every problem.
+ * `null` counts as absent (real clients send `"tags": null` and `"metro": null`); unknown fields are ignored.
+ */
+export function validateBatchItem(raw: unknown, catalog: CatalogView, options: { maxQuantity?: number; path?: string } = {}): ItemValidation {
+  const path = options.path ?? 'item';
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { ok: false, problems: [`${path} must be an object`] };
+  const body = Object.fromEntries(Object.entries(raw as Record<string, unknown>).filter(([, v]) => v !== null && v !== undefined));
+  const problems: string[] = [];
+  const problem = (field: string, message: string) => problems.push(`${path}.${field} ${message}`);
+
+  const plan = typeof body.plan === 'string' ? body.plan.toLowerCase() : undefined;
+  if (body.plan === undefined) problem('plan', 'is required');
+  else if (!plan) problem('plan', 'must be a string');
+  else if (!catalog.plans.has(plan)) problem('plan', `"${body.plan}" is not a known plan`);
+
+  const os = typeof body.operating_system === 'string' ? body.operating_system.toLowerCase() : undefined;
+  if (body.operating_system === undefined) problem('operating_system', 'is required');
+  else if (!os) problem('operating_system', 'must be a string');
+  else if (!catalog.operatingSystems.has(os)) problem('operating_system', `"${body.operating_system}" is not a known operating system`);
+  else if (plan && catalog.plans.has(plan) && !catalog.operatingSystems.get(os)?.has(plan)) {
+    problem('operating_system', `${os} cannot be provisioned on plan ${plan}`);
+  }
+
+  let hostnames: string[] | undefined;
+  if (body.hostnames !== undefined) {
+    if (!Array.isArray(body.hostnames) || body.hostnames.length === 0 || !body.hostnames.every((h) => typeof h === 'string')) {
+      problem('hostnames', 'must be a non-empty array of strings');
+    } else hostnames = body.hostnames as string[];
+  }
+  if (body.hostname !== undefined && typeof body.hostname !== 'string') problem('hostname', 'must be a string');
+  if (body.hostname !== undefined && body.hostnames !== undefined) problem('hostname', 'and hostnames cannot both be given');
+
+  const maxQuantity = options.maxQuantity ?? 1000;
+  let quantity = hostnames?.length ?? 1;
+  if (body.quantity !== undefined) {
+    if (!isInteger(body.quantity) || body.quantity < 1 || body.quantity > maxQuantity) {
+      problem('quantity', `must be an integer from 1 to ${maxQuantity}`);
+    } else {
+      quantity = body.quantity;
+      if (hostnames && hostnames.length !== quantity) problem('quantity', `is ${quantity} but ${hostnames.length} hostnames were given`);
+    }
+  } else if (quantity > maxQuantity) problem('hostnames', `must hold at most ${maxQuantity} names`);
+
+  if (typeof body.hostname === 'string' || hostnames) {
+    const names = expandHostnames({ hostname: body.hostname as string | undefined, hostnames, quantity, plan: plan ?? '' }, () => 'x');
+    const invalid = [...new Set(names.filter((name) => !isValidHostname(name)))];
+    if (invalid.length) problem(hostnames ? 'hostnames' : 'hostname', `must be valid host names (RFC 1123): ${invalid.slice(0, 5).join(', ')}`);
+  }
+
+  if (body.metro !== undefined && body.facility !== undefined) problem('metro', 'and facility cannot both be given');
+  else if (body.metro !== undefined) problem('metro', 'is not supported: give facility');
+  let facility: string[] = [];
+  if (body.facility === undefined) {
+    if (body.metro === undefined) problem('facility', 'is required');
+  } else {
+    const list = typeof body.facility === 'string' ? [body.facility] : body.facility;
+    if (!Array.isArray(list) || list.length === 0 || !list.every((f) => typeof f === 'string')) {
+      problem('facility', 'must be a facility code, "any", or a non-empty array of them');
+    } else {
+      facility = list.map((f) => f.toLowerCase());
+      const unknown = facility.filter((f) => f !== 'any' && !catalog.facilities.has(f));
+      if (unknown.length) problem('facility', `has unknown facilities: ${unknown.join(', ')}`);
+    }
+  }
+
+  if (body.facility_diversity_level !== undefined && (!isInteger(body.facility_diversity_level) || body.facility_diversity_level < 1)) {
+    problem('facility_diversity_level', 'must be an integer of at least 1');
+  }
+
+  const billingCycle = (body.billing_cycle ?? 'hourly') as BillingCycle;
+  if (!BILLING_CYCLES.includes(billingCycle)) problem('billing_cycle', `must be one of ${BILLING_CYCLES.join(', ')}`);
+
+  const tags = body.tags ?? [];
+  if (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string' && t.length >= 1 && t.length <= 64)) {
+    problem('tags', 'must be an array of strings of 1 to 64 characters');
+  }
+
+  const spotInstance = body.spot_instance ?? false;
+  if (typeof spotInstance !== 'boolean') problem('spot_instance', 'must be a boolean');
+  if (body.spot_price_max !== undefined && (typeof body.spot_price_max !== 'number' || !(body.spot_price_max >= 0))) {
+    problem('spot_price_max', 'must be a number of at least 0');
+  } else if (spotInstance === true && body.spot_price_max === undefined) problem('spot_price_max', 'is required when spot_instance is true');
+
+  if (problems.length) return { ok: false, problems };
+  return {
+    ok: true,
+    item: {
+      plan: plan as string,
+      operatingSystem: os as string,
+      quantity,
+      hostname: body.hostname as string | undefined,
+      hostnames,
+      facility,
+      facilityDiversityLevel: body.facility_diversity_level as number | undefined,
+      billingCycle,
+      tags: tags as string[],
+      spotInstance: spotInstance as boolean,
+      spotPriceMax: body.spot_price_max as number | undefined,
+      attributes: Object.fromEntries(PASSED_THROUGH.filter((key) => body[key] !== undefined).map((key) => [key, body[key]])),
+    },
+  };
+}
