@@ -1,3 +1,4 @@
 export * from './plan-placement';
 export * from './hostnames';
 export * from './batch-item';
+export * from './capacity';

@@ -1,0 +1,78 @@
+import { deciderSpecification } from '@flotilla/testing';
+import { foldEvents } from '@flotilla/decider';
+import { availableCapacity, CapacityEvent, capacityDecider } from './capacity';
+
+const plan = 'c1.small.x86';
+const decider = capacityDecider(plan);
+const spec = deciderSpecification(decider);
+const total = (facility: string, n: number): CapacityEvent => ({ type: 'CapacityTotalSet', data: { plan, facility, total: n } });
+const seed = [total('sjc1', 7), total('ewr1', 24), total('dfw1', 50)];
+
+describe('capacity decider', () => {
+  it('reserves a whole item at once, placed as §5 says', () => {
+    spec
+      .given(seed)
+      .when({ type: 'ReserveCapacity', batchId: 'b1', facility: ['sjc1', 'ewr1', 'any'], facilityDiversityLevel: 2, quantity: 25 })
+      .then([{ type: 'CapacityReserved', data: { plan, batchId: 'b1', allocations: [{ facility: 'sjc1', quantity: 7 }, { facility: 'ewr1', quantity: 18 }] } }]);
+  });
+
+  it('counts reservations and live devices against the total, so nothing is oversold', () => {
+    const reserved: CapacityEvent = { type: 'CapacityReserved', data: { plan, batchId: 'b1', allocations: [{ facility: 'ewr1', quantity: 20 }] } };
+    const used: CapacityEvent = { type: 'ReservedCapacityUsed', data: { plan, batchId: 'b1', facility: 'ewr1', count: 20 } };
+    spec
+      .given([...seed, reserved, used])
+      .when({ type: 'ReserveCapacity', batchId: 'b2', facility: 'ewr1', quantity: 5 })
+      .then([{ type: 'CapacityReservationRefused', data: { plan, batchId: 'b2', reason: 'not enough capacity for 5 x c1.small.x86 among ewr1 (largest: ewr1 with 4)' } }]);
+    expect(availableCapacity(foldEvents(decider, [...seed, reserved, used]))).toEqual({ sjc1: 7, ewr1: 4, dfw1: 50 });
+  });
+
+  it('answers a repeated reservation of the same batch with nothing new', () => {
+    spec
+      .given([...seed, { type: 'CapacityReserved', data: { plan, batchId: 'b1', allocations: [{ facility: 'ewr1', quantity: 1 }] } }])
+      .when({ type: 'ReserveCapacity', batchId: 'b1', facility: 'ewr1', quantity: 1 })
+      .thenNothingHappened();
+  });
+
+  it('only uses facilities whose spot price is within the bid, and says why', () => {
+    spec
+      .given(seed)
+      .when({ type: 'ReserveCapacity', batchId: 'b1', facility: 'ewr1', quantity: 1, spot: { maxPrice: 0.2, prices: { ewr1: 0.35, sjc1: 0.1, dfw1: 0.1 } } })
+      .then([
+        {
+          type: 'CapacityReservationRefused',
+          data: { plan, batchId: 'b1', reason: 'not enough capacity for 1 x c1.small.x86 among ewr1 (largest: ewr1 with 0); spot price in ewr1 is 0.35, above spot_price_max 0.2' },
+        },
+      ]);
+    spec
+      .given(seed)
+      .when({ type: 'ReserveCapacity', batchId: 'b1', facility: 'any', quantity: 57, spot: { maxPrice: 0.2, prices: { ewr1: 0.35, sjc1: 0.1, dfw1: 0.1 } } })
+      .then([
+        { type: 'CapacityReserved', data: { plan, batchId: 'b1', allocations: [{ facility: 'dfw1', quantity: 50 }, { facility: 'sjc1', quantity: 7 }] } },
+      ]);
+  });
+
+  it('releases what is left of a reservation', () => {
+    spec
+      .given([
+        ...seed,
+        { type: 'CapacityReserved', data: { plan, batchId: 'b1', allocations: [{ facility: 'ewr1', quantity: 3 }, { facility: 'dfw1', quantity: 2 }] } },
+        { type: 'ReservedCapacityUsed', data: { plan, batchId: 'b1', facility: 'ewr1', count: 3 } },
+      ])
+      .when({ type: 'ReleaseReservation', batchId: 'b1' })
+      .then([{ type: 'ReservationReleased', data: { plan, batchId: 'b1', allocations: [{ facility: 'dfw1', quantity: 2 }] } }]);
+  });
+
+  it('refuses to use more than was reserved', () => {
+    spec
+      .given([...seed, { type: 'CapacityReserved', data: { plan, batchId: 'b1', allocations: [{ facility: 'ewr1', quantity: 1 }] } }])
+      .when({ type: 'UseReservedCapacity', batchId: 'b1', facility: 'ewr1', count: 2 })
+      .thenThrows('conflict');
+  });
+
+  it('refuses to lower a total below the servers in use', () => {
+    spec
+      .given([...seed, { type: 'CapacityReserved', data: { plan, batchId: 'b1', allocations: [{ facility: 'ewr1', quantity: 10 }] } }])
+      .when({ type: 'SetCapacityTotal', facility: 'ewr1', total: 9 })
+      .thenThrows('conflict', /below the 10 servers/);
+  });
+});

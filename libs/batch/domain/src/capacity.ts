@@ -1,0 +1,138 @@
+import { DomainEvent } from '@flotilla/contracts';
+import { Decider, DomainError } from '@flotilla/decider';
+import { Allocation, planPlacement } from './plan-placement';
+
+/**
+ * Capacity of one plan across every facility, as one aggregate (`evt.batch.capacity.<plan>`): an item that spans
+ * several facilities is reserved in one commit, all or nothing, and optimistic concurrency on this aggregate is
+ * what keeps any (facility, plan) from being oversold, whatever the number of workers.
+ */
+export type CapacityTotalSet = DomainEvent<'CapacityTotalSet', { plan: string; facility: string; total: number }>;
+export type CapacityReserved = DomainEvent<'CapacityReserved', { plan: string; batchId: string; allocations: Allocation[] }>;
+export type CapacityReservationRefused = DomainEvent<'CapacityReservationRefused', { plan: string; batchId: string; reason: string }>;
+/** A reserved server became a live device. */
+export type ReservedCapacityUsed = DomainEvent<'ReservedCapacityUsed', { plan: string; batchId: string; facility: string; count: number }>;
+/** What is left of a batch's reservation goes back (failure, or the batch finished). */
+export type ReservationReleased = DomainEvent<'ReservationReleased', { plan: string; batchId: string; allocations: Allocation[] }>;
+/** A live device was deleted. */
+export type DeviceCapacityReleased = DomainEvent<'DeviceCapacityReleased', { plan: string; facility: string; count: number }>;
+
+export type CapacityEvent =
+  | CapacityTotalSet
+  | CapacityReserved
+  | CapacityReservationRefused
+  | ReservedCapacityUsed
+  | ReservationReleased
+  | DeviceCapacityReleased;
+
+export type CapacityCommand =
+  | { type: 'SetCapacityTotal'; facility: string; total: number }
+  | {
+      type: 'ReserveCapacity';
+      batchId: string;
+      facility: string | string[];
+      facilityDiversityLevel?: number;
+      quantity: number;
+      /** Spot items: only facilities whose price is at most the bid count. */
+      spot?: { maxPrice: number; prices: Record<string, number> };
+    }
+  | { type: 'UseReservedCapacity'; batchId: string; facility: string; count: number }
+  | { type: 'ReleaseReservation'; batchId: string }
+  | { type: 'ReleaseDeviceCapacity'; facility: string; count: number };
+
+export interface CapacityState {
+  plan: string | null;
+  totals: Record<string, number>;
+  /** Servers held by live devices, per facility. */
+  held: Record<string, number>;
+  /** Outstanding reservations per batch. */
+  reservations: Record<string, Record<string, number>>;
+  /** Batches already answered, so a repeated reservation changes nothing. */
+  decided: Record<string, true>;
+}
+
+export const initialCapacityState = (): CapacityState => ({ plan: null, totals: {}, held: {}, reservations: {}, decided: {} });
+
+/** Servers of a facility held by live devices or reserved by batches in flight. */
+export function usedCapacity(state: CapacityState, facility: string): number {
+  return (state.held[facility] ?? 0) + Object.values(state.reservations).reduce((sum, r) => sum + (r[facility] ?? 0), 0);
+}
+
+export function availableCapacity(state: CapacityState): Record<string, number> {
+  return Object.fromEntries(Object.entries(state.totals).map(([facility, total]) => [facility, Math.max(0, total - usedCapacity(state, facility))]));
+}
+
+export function capacityDecider(plan: string): Decider<CapacityCommand, CapacityState, CapacityEvent> {
+  return {
+    initialState: initialCapacityState,
+    evolve: evolveCapacity,
+    decide(command, state) {
+      switch (command.type) {
+        case 'SetCapacityTotal': {
+          const inUse = usedCapacity(state, command.facility);
+          if (!Number.isInteger(command.total) || command.total < 0) throw DomainError.invalid(['total must be an integer of at least 0']);
+          if (command.total < inUse) throw DomainError.conflict(`cannot lower ${command.facility} below the ${inUse} servers in use or reserved`);
+          return [{ type: 'CapacityTotalSet', data: { plan, facility: command.facility, total: command.total } }];
+        }
+        case 'ReserveCapacity': {
+          if (state.decided[command.batchId]) return [];
+          let available = availableCapacity(state);
+          let spotNote = '';
+          if (command.spot) {
+            const { maxPrice, prices } = command.spot;
+            const tooDear = Object.keys(available).filter((f) => !(prices[f] <= maxPrice));
+            available = Object.fromEntries(Object.entries(available).map(([f, n]) => [f, tooDear.includes(f) ? 0 : n]));
+            const named = (Array.isArray(command.facility) ? command.facility : [command.facility]).filter((f) => f !== 'any');
+            const priced = named.filter((f) => tooDear.includes(f) && prices[f] !== undefined);
+            if (priced.length) spotNote = `; spot price ${priced.map((f) => `in ${f} is ${prices[f]}`).join(', ')}, above spot_price_max ${maxPrice}`;
+          }
+          const placement = planPlacement({ ...command, plan }, available);
+          if (!placement.ok) {
+            return [{ type: 'CapacityReservationRefused', data: { plan, batchId: command.batchId, reason: placement.error + spotNote } }];
+          }
+          return [{ type: 'CapacityReserved', data: { plan, batchId: command.batchId, allocations: placement.allocations } }];
+        }
+        case 'UseReservedCapacity': {
+          const left = state.reservations[command.batchId]?.[command.facility] ?? 0;
+          if (command.count > left) throw DomainError.conflict(`batch ${command.batchId} has only ${left} servers reserved in ${command.facility}`);
+          return [{ type: 'ReservedCapacityUsed', data: { plan, batchId: command.batchId, facility: command.facility, count: command.count } }];
+        }
+        case 'ReleaseReservation': {
+          const left = Object.entries(state.reservations[command.batchId] ?? {}).filter(([, n]) => n > 0);
+          if (left.length === 0) return [];
+          return [{ type: 'ReservationReleased', data: { plan, batchId: command.batchId, allocations: left.map(([facility, quantity]) => ({ facility, quantity })) } }];
+        }
+        case 'ReleaseDeviceCapacity': {
+          const held = state.held[command.facility] ?? 0;
+          const count = Math.min(held, command.count);
+          return count > 0 ? [{ type: 'DeviceCapacityReleased', data: { plan, facility: command.facility, count } }] : [];
+        }
+      }
+    },
+  };
+}
+
+export function evolveCapacity(state: CapacityState, event: CapacityEvent): CapacityState {
+  switch (event.type) {
+    case 'CapacityTotalSet':
+      return { ...state, plan: event.data.plan, totals: { ...state.totals, [event.data.facility]: event.data.total } };
+    case 'CapacityReserved': {
+      const reservation = Object.fromEntries(event.data.allocations.map((a) => [a.facility, a.quantity]));
+      return { ...state, reservations: { ...state.reservations, [event.data.batchId]: reservation }, decided: { ...state.decided, [event.data.batchId]: true } };
+    }
+    case 'CapacityReservationRefused':
+      return { ...state, decided: { ...state.decided, [event.data.batchId]: true } };
+    case 'ReservedCapacityUsed': {
+      const { batchId, facility, count } = event.data;
+      const reservation = { ...state.reservations[batchId], [facility]: (state.reservations[batchId]?.[facility] ?? 0) - count };
+      return { ...state, reservations: { ...state.reservations, [batchId]: reservation }, held: { ...state.held, [facility]: (state.held[facility] ?? 0) + count } };
+    }
+    case 'ReservationReleased': {
+      const reservations = { ...state.reservations };
+      delete reservations[event.data.batchId];
+      return { ...state, reservations };
+    }
+    case 'DeviceCapacityReleased':
+      return { ...state, held: { ...state.held, [event.data.facility]: (state.held[event.data.facility] ?? 0) - event.data.count } };
+  }
+}
