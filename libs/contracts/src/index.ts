@@ -4,3 +4,4 @@ export * from './platform/domain-event';
 export * from './platform/streams';
 export * from './tenancy/tenancy-events';
 export * from './tenancy/tenancy-messages';
+export * from './batch/batch-events';

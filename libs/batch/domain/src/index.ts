@@ -2,3 +2,4 @@ export * from './plan-placement';
 export * from './hostnames';
 export * from './batch-item';
 export * from './capacity';
+export * from './batch';
