@@ -1,21 +1,16 @@
-import { NatsConnection } from 'nats';
-import { connectTestNats, createTestDatabase, deleteStreams, TestDatabase, uniqueName } from '@flotilla/testing';
+import { openTestEnvironment, TestEnvironment } from '@flotilla/testing';
 import { CliContext } from './cli-context';
 import { audit, migrate, rebuild, replay, timeTravel } from './commands';
 
 describe('operator commands', () => {
-  let nc: NatsConnection;
-  let db: TestDatabase;
+  let env: TestEnvironment;
   let context: CliContext;
-  let stream: string;
   const orgId = '6f1c2f7e-8a53-4f7a-9d0e-3b8a4b7c1d01';
   let firstSeq: number;
 
   beforeAll(async () => {
-    nc = await connectTestNats();
-    db = await createTestDatabase();
-    stream = uniqueName('CLI');
-    context = new CliContext({ natsUrl: process.env.NATS_URL as string, databaseUrl: db.url, stream, subjectPrefix: `evt.${stream.toLowerCase()}`, databaseSchema: 'cli_test' });
+    env = await openTestEnvironment('CLI');
+    context = new CliContext({ natsUrl: process.env.NATS_URL as string, databaseUrl: env.db.url, stream: env.stream, subjectPrefix: env.subjectPrefix, databaseSchema: 'cli_test' });
     const store = await context.store();
     const subject = store.subjectFor('organization', orgId);
     const created = await store.append(subject, [{ type: 'OrganizationCreated', data: { organizationId: orgId, name: 'Acme', createdAt: '2026-01-01T00:00:00Z' } }], {
@@ -31,9 +26,7 @@ describe('operator commands', () => {
 
   afterAll(async () => {
     await context.close();
-    await db.drop();
-    await deleteStreams(nc, stream, `${stream}_COMMANDS`);
-    await nc.close();
+    await env.close();
   });
 
   it('replays every event in order as JSON lines', async () => {

@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
 import { EventStore } from '@flotilla/event-store';
-import { connectTestNats, createTestDatabase, deleteStreams, eventually, TestDatabase, uniqueName } from '@flotilla/testing';
+import { eventually, openTestEnvironment, TestEnvironment } from '@flotilla/testing';
 import { ProjectionRunner } from './projection-runner';
 import { createTallySchema, tallyDataSource, tallyProjection } from './test-fixtures/tally-projection';
 
@@ -28,27 +27,21 @@ function runCrashingProjection(env: Record<string, string>): Promise<{ exit: Nod
 }
 
 describe.each(['before-commit', 'after-commit'])('a projection killed %s', (crashAt) => {
-  let nc: NatsConnection;
-  let db: TestDatabase;
+  let env: TestEnvironment;
   let dataSource: DataSource;
   let store: EventStore;
-  let stream: string;
   const schema = 'tally_rm';
 
   beforeAll(async () => {
-    nc = await connectTestNats();
-    db = await createTestDatabase();
-    dataSource = await tallyDataSource(db.url).initialize();
+    env = await openTestEnvironment('PROJ');
+    dataSource = await tallyDataSource(env.db.url).initialize();
     await createTallySchema(dataSource, schema);
-    stream = uniqueName('PROJ');
-    store = await EventStore.open(nc, { stream, subjectPrefix: `evt.${stream.toLowerCase()}` });
+    store = await EventStore.open(env.nc, { stream: env.stream, subjectPrefix: env.subjectPrefix });
   });
 
   afterAll(async () => {
     await dataSource.destroy();
-    await db.drop();
-    await deleteStreams(nc, stream, `${stream}_COMMANDS`);
-    await nc.close();
+    await env.close();
   });
 
   it('applies every event exactly once after a restart', async () => {
@@ -62,8 +55,8 @@ describe.each(['before-commit', 'after-commit'])('a projection killed %s', (cras
 
     const outcome = await runCrashingProjection({
       NATS_URL: process.env.NATS_URL as string,
-      DATABASE_URL: db.url,
-      STREAM: stream,
+      DATABASE_URL: env.db.url,
+      STREAM: env.stream,
       SCHEMA: schema,
       CRASH_AT: crashAt,
       CRASH_AFTER_SEQ: '50',

@@ -1,17 +1,14 @@
-import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
 import { EventStore } from '@flotilla/event-store';
-import { connectTestNats, createTestDatabase, deleteStreams, eventually, TestDatabase, uniqueName } from '@flotilla/testing';
+import { eventually, openTestEnvironment, TestEnvironment } from '@flotilla/testing';
 import { ProjectionRunner } from './projection-runner';
 import { rebuildProjection } from './rebuild-projection';
 import { createTallySchema, tallyDataSource, tallyProjection } from './test-fixtures/tally-projection';
 
 describe('rebuildProjection', () => {
-  let nc: NatsConnection;
-  let db: TestDatabase;
+  let env: TestEnvironment;
   let dataSource: DataSource;
   let store: EventStore;
-  let stream: string;
   const schema = 'tally_rb';
   const append = (id: string) =>
     store.append(store.subjectFor('tally', id), [{ type: 'Counted', data: {} }], { expectedVersion: 'any', metadata: { actor: 'test' } });
@@ -21,19 +18,15 @@ describe('rebuildProjection', () => {
     );
 
   beforeAll(async () => {
-    nc = await connectTestNats();
-    db = await createTestDatabase();
-    dataSource = await tallyDataSource(db.url).initialize();
+    env = await openTestEnvironment('RB');
+    dataSource = await tallyDataSource(env.db.url).initialize();
     await createTallySchema(dataSource, schema);
-    stream = uniqueName('RB');
-    store = await EventStore.open(nc, { stream, subjectPrefix: `evt.${stream.toLowerCase()}` });
+    store = await EventStore.open(env.nc, { stream: env.stream, subjectPrefix: env.subjectPrefix });
   });
 
   afterAll(async () => {
     await dataSource.destroy();
-    await db.drop();
-    await deleteStreams(nc, stream, `${stream}_COMMANDS`);
-    await nc.close();
+    await env.close();
   });
 
   it('replays into fresh tables and swaps them in while the live projection keeps running', async () => {

@@ -94,3 +94,29 @@ export function freeLoopbackPort(): Promise<number> {
     });
   });
 }
+
+/** A test's own NATS connection, database and uniquely named event stream, removed again by close(). */
+export interface TestEnvironment {
+  nc: NatsConnection;
+  db: TestDatabase;
+  stream: string;
+  subjectPrefix: string;
+  close(): Promise<void>;
+}
+
+export async function openTestEnvironment(streamPrefix: string): Promise<TestEnvironment> {
+  const nc = await connectTestNats();
+  const db = await createTestDatabase();
+  const stream = uniqueName(streamPrefix);
+  return {
+    nc,
+    db,
+    stream,
+    subjectPrefix: `evt.${stream.toLowerCase()}`,
+    close: async () => {
+      await db.drop();
+      await deleteStreams(nc, stream, `${stream}_COMMANDS`);
+      await nc.close();
+    },
+  };
+}

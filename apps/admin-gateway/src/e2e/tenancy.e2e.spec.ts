@@ -1,22 +1,9 @@
-import { NatsConnection } from 'nats';
-import {
-  connectTestNats,
-  createTestDatabase,
-  deleteStreams,
-  freeLoopbackPort,
-  ServiceProcess,
-  startServiceProcess,
-  TestDatabase,
-  uniqueName,
-  waitForHttp,
-} from '@flotilla/testing';
+import { freeLoopbackPort, openTestEnvironment, ServiceProcess, startServiceProcess, TestEnvironment, uniqueName, waitForHttp } from '@flotilla/testing';
 
 /** The first full vertical slice as a user meets it: HTTP → NATS command → event → projection → query → HTTP. */
 describe('admin gateway: organizations, projects and API keys (e2e)', () => {
   const rootToken = `root-${uniqueName('t')}`;
-  let nc: NatsConnection;
-  let db: TestDatabase;
-  let stream: string;
+  let env: TestEnvironment;
   let orchestrator: ServiceProcess;
   let gateway: ServiceProcess;
   let base: string;
@@ -32,16 +19,14 @@ describe('admin gateway: organizations, projects and API keys (e2e)', () => {
   };
 
   beforeAll(async () => {
-    nc = await connectTestNats();
-    db = await createTestDatabase();
-    stream = uniqueName('E2E');
+    env = await openTestEnvironment('E2E');
     const [gatewayPort, healthPort] = await Promise.all([freeLoopbackPort(), freeLoopbackPort()]);
     const natsUrl = process.env.NATS_URL as string;
     orchestrator = startServiceProcess('apps/batch-orchestrator/src/main.ts', {
       NATS_URL: natsUrl,
-      DATABASE_URL: db.url,
-      BATCH_STREAM: stream,
-      BATCH_SUBJECT_PREFIX: `evt.${stream.toLowerCase()}`,
+      DATABASE_URL: env.db.url,
+      BATCH_STREAM: env.stream,
+      BATCH_SUBJECT_PREFIX: env.subjectPrefix,
       HEALTH_PORT: String(healthPort),
     });
     gateway = startServiceProcess('apps/admin-gateway/src/main.ts', { NATS_URL: natsUrl, PORT: String(gatewayPort), FLOTILLA_ADMIN_TOKEN: rootToken });
@@ -52,9 +37,7 @@ describe('admin gateway: organizations, projects and API keys (e2e)', () => {
 
   afterAll(async () => {
     await Promise.all([gateway?.stop(), orchestrator?.stop()]);
-    await db.drop();
-    await deleteStreams(nc, stream, `${stream}_COMMANDS`);
-    await nc.close();
+    await env.close();
   });
 
   it('creates an organization, a project and an API key, and the key sees only its organization', async () => {
@@ -88,13 +71,14 @@ describe('admin gateway: organizations, projects and API keys (e2e)', () => {
   });
 
   it('answers 422 listing every problem for bad input, and writes nothing', async () => {
-    const before = (await (await nc.jetstreamManager()).streams.info(stream)).state.messages;
+    const messages = async () => (await (await env.nc.jetstreamManager()).streams.info(env.stream)).state.messages;
+    const before = await messages();
     expect(await call('POST', '/organizations', rootToken, { name: 42 })).toMatchObject({
       status: 422,
       body: { errors: expect.arrayContaining(['name must be a string']) },
     });
     expect((await call('POST', '/organizations', rootToken, '{"name":')).status).toBe(422);
-    expect((await (await nc.jetstreamManager()).streams.info(stream)).state.messages).toBe(before);
+    expect(await messages()).toBe(before);
   });
 
   it('serves its OpenAPI document and metrics', async () => {

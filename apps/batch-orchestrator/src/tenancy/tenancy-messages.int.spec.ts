@@ -1,33 +1,29 @@
 import { INestApplication } from '@nestjs/common';
-import { headers as natsHeaders, NatsConnection } from 'nats';
+import { headers as natsHeaders } from 'nats';
 import { Reply, RequestHeaders, TenancySubjects } from '@flotilla/contracts';
 import { JsonLogger } from '@flotilla/nest-platform';
-import { connectTestNats, createTestDatabase, deleteStreams, TestDatabase, uniqueName } from '@flotilla/testing';
+import { openTestEnvironment, TestEnvironment } from '@flotilla/testing';
 import { createOrchestrator } from '../bootstrap';
 import { configFromEnv } from '../config';
 
 describe('tenancy over NATS', () => {
   let app: INestApplication;
-  let nc: NatsConnection;
-  let db: TestDatabase;
-  let stream: string;
+  let env: TestEnvironment;
 
   async function request<T>(subject: string, payload: unknown, organizationId?: string): Promise<Reply<T>> {
     const h = natsHeaders();
     h.set(RequestHeaders.actor, 'test');
     if (organizationId) h.set(RequestHeaders.organization, organizationId);
     const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
-    const reply = await nc.request(subject, Buffer.from(body), { timeout: 10_000, headers: h });
+    const reply = await env.nc.request(subject, Buffer.from(body), { timeout: 10_000, headers: h });
     return JSON.parse(Buffer.from(reply.data).toString('utf8'));
   }
 
   beforeAll(async () => {
-    nc = await connectTestNats();
-    db = await createTestDatabase();
-    stream = uniqueName('BATCH');
+    env = await openTestEnvironment('BATCH');
     // Services share fleet.* subjects: tools/test.js runs projects' tests one at a time so only this one answers.
     app = await createOrchestrator(
-      { ...configFromEnv({ NATS_URL: process.env.NATS_URL, DATABASE_URL: db.url }), stream, subjectPrefix: `evt.${stream.toLowerCase()}` },
+      { ...configFromEnv({ NATS_URL: process.env.NATS_URL, DATABASE_URL: env.db.url }), stream: env.stream, subjectPrefix: env.subjectPrefix },
       new JsonLogger('batch-orchestrator', ['error']),
     );
     await app.init();
@@ -35,9 +31,7 @@ describe('tenancy over NATS', () => {
 
   afterAll(async () => {
     await app.close();
-    await db.drop();
-    await deleteStreams(nc, stream, `${stream}_COMMANDS`);
-    await nc.close();
+    await env.close();
   });
 
   it('creates an organization and a project and reads the project back', async () => {
@@ -51,14 +45,15 @@ describe('tenancy over NATS', () => {
   });
 
   it('answers a bad payload with every problem listed, and writes nothing', async () => {
-    const before = (await (await nc.jetstreamManager()).streams.info(stream)).state.messages;
+    const messages = async () => (await (await env.nc.jetstreamManager()).streams.info(env.stream)).state.messages;
+    const before = await messages();
     const reply = await request(TenancySubjects.createProject, { organizationId: 'nope', name: 7 });
     expect(reply.ok).toBe(false);
     if (reply.ok) return;
     expect(reply.error.code).toBe('validation_failed');
     expect(reply.error.details).toEqual(expect.arrayContaining(['organizationId must be a UUID', 'name must be a string']));
     expect(await request(TenancySubjects.createOrganization, '{not json')).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
-    expect((await (await nc.jetstreamManager()).streams.info(stream)).state.messages).toBe(before);
+    expect(await messages()).toBe(before);
   });
 
   it('hides another organization: its resources answer not_found', async () => {

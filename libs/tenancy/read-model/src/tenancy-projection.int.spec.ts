@@ -1,44 +1,36 @@
-import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
 import { EventStore } from '@flotilla/event-store';
 import { CreateProjectionCheckpoints1767225600000, ProjectionRunner, runMigrations } from '@flotilla/projections';
-import { connectTestNats, createTestDatabase, deleteStreams, eventually, TestDatabase, uniqueName } from '@flotilla/testing';
+import { eventually, openTestEnvironment, TestEnvironment } from '@flotilla/testing';
 import { CreateTenancyReadModel1767225600100 } from './create-tenancy-read-model.migration';
 import { ProjectRow, tenancyEntities } from './tenancy-entities';
 import { tenancyProjection } from './tenancy-projection';
 
 describe('tenancy read model', () => {
-  let nc: NatsConnection;
-  let db: TestDatabase;
+  let env: TestEnvironment;
   let dataSource: DataSource;
-  let stream: string;
 
   beforeAll(async () => {
-    nc = await connectTestNats();
-    db = await createTestDatabase();
+    env = await openTestEnvironment('TEN');
     dataSource = await new DataSource({
       type: 'postgres',
-      url: db.url,
+      url: env.db.url,
       schema: 'tenancy_test',
       entities: tenancyEntities,
       migrations: [CreateProjectionCheckpoints1767225600000, CreateTenancyReadModel1767225600100],
     }).initialize();
-    stream = uniqueName('TEN');
   });
 
   afterAll(async () => {
     await dataSource.destroy();
-    await db.drop();
-    await deleteStreams(nc, stream, `${stream}_COMMANDS`);
-    await nc.close();
+    await env.close();
   });
 
   it('migrates once, then projects organizations and projects for queries', async () => {
     expect(await runMigrations(dataSource)).toHaveLength(2);
     expect(await runMigrations(dataSource)).toHaveLength(0);
 
-    const prefix = `evt.${stream.toLowerCase()}`;
-    const store = await EventStore.open(nc, { stream, subjectPrefix: prefix });
+    const store = await EventStore.open(env.nc, { stream: env.stream, subjectPrefix: env.subjectPrefix });
     const orgId = '6f1c2f7e-8a53-4f7a-9d0e-3b8a4b7c1d01';
     const projectId = '0b7e3f52-1c9d-4a6e-8f21-5d4c3b2a1908';
     await store.append(
@@ -49,7 +41,7 @@ describe('tenancy read model', () => {
       ],
       { expectedVersion: 0, metadata: { actor: 'test' } },
     );
-    const runner = new ProjectionRunner(store, dataSource, tenancyProjection('tenancy_test', prefix));
+    const runner = new ProjectionRunner(store, dataSource, tenancyProjection('tenancy_test', env.subjectPrefix));
     await runner.start();
     const project = await eventually(() => dataSource.getRepository(ProjectRow).findOneBy({ id: projectId }).then((p) => p ?? undefined));
     await runner.stop();
