@@ -1,0 +1,55 @@
+import { Client } from 'pg';
+import { Reply, TenancySubjects } from '@flotilla/contracts';
+import { eventually, freeLoopbackPort, openTestEnvironment, startServiceProcess, TestEnvironment, waitForHttp } from '@flotilla/testing';
+
+describe('batch-orchestrator shutdown', () => {
+  let env: TestEnvironment;
+
+  beforeAll(async () => {
+    env = await openTestEnvironment('SHUT');
+  });
+
+  afterAll(async () => {
+    await env.close();
+  });
+
+  it('answers every request already in flight when told to stop, then exits cleanly', async () => {
+    const healthPort = await freeLoopbackPort();
+    const service = startServiceProcess('apps/batch-orchestrator/src/main.ts', {
+      NATS_URL: process.env.NATS_URL as string,
+      DATABASE_URL: env.db.url,
+      BATCH_STREAM: env.stream,
+      BATCH_SUBJECT_PREFIX: env.subjectPrefix,
+      HEALTH_PORT: String(healthPort),
+    });
+    await waitForHttp(`http://127.0.0.1:${healthPort}/health/ready`, service);
+
+    // Hold the read model's checkpoint: commands append their events, then wait to read their own writes.
+    const pg = new Client({ connectionString: env.db.url });
+    await pg.connect();
+    await pg.query('begin');
+    await pg.query(`select * from batch_orchestrator.projection_checkpoints where name = 'tenancy' for update`);
+
+    const replies = Array.from({ length: 10 }, (_, i) =>
+      env.nc
+        .request(TenancySubjects.createOrganization, Buffer.from(JSON.stringify({ name: `org ${i}` })), { timeout: 15_000 })
+        .then((m) => JSON.parse(Buffer.from(m.data).toString()) as Reply<{ name: string }>),
+    );
+    const jsm = await env.nc.jetstreamManager();
+    await eventually(async () => (await jsm.streams.info(env.stream)).state.messages === 10, 10_000, 'all ten commands appended');
+
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+      service.child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+    service.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    await pg.query('commit');
+    await pg.end();
+
+    const answered = await Promise.all(replies);
+    expect(answered.every((reply) => reply.ok)).toBe(true);
+    // Nest runs its shutdown hooks, then re-raises the signal it was stopped with.
+    expect(await exited).toEqual({ code: null, signal: 'SIGTERM' });
+    expect(service.output()).not.toMatch(/"level":"error"/);
+  });
+});
