@@ -1,4 +1,5 @@
-import { BatchEvent, RequestedItem } from '@flotilla/contracts';
+import { BatchEvent, DeviceDescription, RequestedItem } from '@flotilla/contracts';
+import { foldEvents } from '@flotilla/decider';
 import { deciderSpecification } from '@flotilla/testing';
 import { batchDecider, deviceIdFor } from './batch';
 
@@ -20,6 +21,11 @@ const requested: BatchEvent = {
 };
 const started: BatchEvent = { type: 'BatchStarted', data: { batchId: 'b1', startedAt: at } };
 
+const placed = (allocations: { facility: string; quantity: number }[]): BatchEvent[] =>
+  batchDecider.decide({ type: 'PlaceBatch', allocations, spotPrices: {} }, foldEvents(batchDecider, [requested, started]), { now: new Date(at) });
+
+const withoutCreatedAt = ({ createdAt: _at, ...device }: DeviceDescription & { createdAt?: string }) => device;
+
 describe('batch decider', () => {
   it('queues a requested batch', () => {
     spec
@@ -29,27 +35,60 @@ describe('batch decider', () => {
   });
 
   it('starts a queued batch once', () => {
-    spec.given([requested]).when({ type: 'StartBatch', batchId: 'b1' }).then([started]);
-    spec.given([requested, started]).when({ type: 'StartBatch', batchId: 'b1' }).thenNothingHappened();
+    spec.given([requested]).when({ type: 'StartBatch' }).then([started]);
+    spec.given([requested, started]).when({ type: 'StartBatch' }).thenNothingHappened();
   });
 
-  it('completes only with exactly its quantity of devices', () => {
+  it('creates its devices with the placement, in allocation order, named by index', () => {
+    const events = placed([{ facility: 'sjc1', quantity: 1 }, { facility: 'ewr1', quantity: 1 }]);
+    expect(events[0]).toEqual({ type: 'BatchPlaced', data: { batchId: 'b1', allocations: [{ facility: 'sjc1', quantity: 1 }, { facility: 'ewr1', quantity: 1 }], placedAt: at } });
+    expect(events.slice(1).map((e) => e.type)).toEqual(['DeviceCreated', 'DeviceCreated']);
+    expect(events.slice(1).map((e) => [(e.data as DeviceDescription).hostname, (e.data as DeviceDescription).facility, (e.data as DeviceDescription).deviceId])).toEqual([
+      ['web01', 'sjc1', deviceIdFor('b1', 0)],
+      ['web02', 'ewr1', deviceIdFor('b1', 1)],
+    ]);
+    spec.given([requested, started, ...events]).when({ type: 'PlaceBatch', allocations: [{ facility: 'ewr1', quantity: 2 }], spotPrices: {} }).thenNothingHappened();
+    spec.given([requested, started]).when({ type: 'PlaceBatch', allocations: [{ facility: 'ewr1', quantity: 1 }], spotPrices: {} }).thenThrows('conflict');
+  });
+
+  it('completes when every device is active, with exactly its quantity of devices', () => {
+    const events = placed([{ facility: 'ewr1', quantity: 2 }]);
+    const [d0, d1] = [deviceIdFor('b1', 0), deviceIdFor('b1', 1)];
+    const outcome = batchDecider.decide(
+      { type: 'RecordProvisioning', outcomes: [{ deviceId: d0 }, { deviceId: d1 }] },
+      foldEvents(batchDecider, [requested, started, ...events]),
+      { now: new Date(at) },
+    );
+    expect(outcome.map((e) => e.type)).toEqual(['DeviceProvisioned', 'DeviceProvisioned', 'BatchCompleted']);
+    expect(outcome[2]).toEqual({ type: 'BatchCompleted', data: { batchId: 'b1', deviceIds: [d0, d1], completedAt: at } });
+    spec.given([requested, started, ...events]).when({ type: 'RecordProvisioning', outcomes: [{ deviceId: d0 }] }).thenThrows('conflict');
+  });
+
+  it('fails with the failed device\'s error, keeping the devices that did come up', () => {
+    const events = placed([{ facility: 'ewr1', quantity: 2 }]);
+    const [d0, d1] = [deviceIdFor('b1', 0), deviceIdFor('b1', 1)];
     spec
-      .given([requested, started])
-      .when({ type: 'CompleteBatch', batchId: 'b1', deviceIds: ['d1', 'd2'] })
-      .then([{ type: 'BatchCompleted', data: { batchId: 'b1', deviceIds: ['d1', 'd2'], completedAt: at } }]);
-    spec.given([requested, started]).when({ type: 'CompleteBatch', batchId: 'b1', deviceIds: ['d1'] }).thenThrows('conflict');
+      .given([requested, started, ...events])
+      .when({ type: 'RecordProvisioning', outcomes: [{ deviceId: d0 }, { deviceId: d1, error: 'no DHCP lease' }] })
+      .then([
+        { type: 'DeviceProvisioned', data: { ...withoutCreatedAt(events[1].data as DeviceDescription), provisionedAt: at } },
+        { type: 'DeviceProvisioningFailed', data: { deviceId: d1, batchId: 'b1', error: 'no DHCP lease', failedAt: at } },
+        { type: 'BatchFailed', data: { batchId: 'b1', errorMessages: [`device web02 (${d1}) failed to provision: no DHCP lease`], deviceIds: [d0, d1], failedAt: at } },
+      ]);
   });
 
-  it('fails with the messages a user can act on, and never leaves a terminal state', () => {
+  it('fails an unplaced batch with the messages a user can act on, and never leaves a terminal state', () => {
     const failed: BatchEvent = { type: 'BatchFailed', data: { batchId: 'b1', errorMessages: ['no capacity'], deviceIds: [], failedAt: at } };
-    spec.given([requested, started]).when({ type: 'FailBatch', batchId: 'b1', errorMessages: ['no capacity'], deviceIds: [] }).then([failed]);
-    spec.given([requested, started, failed]).when({ type: 'CompleteBatch', batchId: 'b1', deviceIds: ['d1', 'd2'] }).thenNothingHappened();
+    spec.given([requested, started]).when({ type: 'FailBatch', errorMessages: ['no capacity'] }).then([failed]);
+    spec.given([requested, started, failed]).when({ type: 'StartBatch' }).thenNothingHappened();
+    spec.given([requested, started, failed]).when({ type: 'PlaceBatch', allocations: [{ facility: 'ewr1', quantity: 2 }], spotPrices: {} }).thenNothingHappened();
   });
 
-  it('answers a deleted batch as not found', () => {
-    const deleted: BatchEvent = { type: 'BatchDeleted', data: { batchId: 'b1', removeAssociatedInstances: false, deletedAt: at } };
-    spec.given([requested, deleted]).when({ type: 'StartBatch', batchId: 'b1' }).thenThrows('not_found');
+  it('is not deleted while in progress; once deleted it answers as not found', () => {
+    spec.given([requested, started]).when({ type: 'DeleteBatch', removeAssociatedInstances: true }).thenThrows('conflict');
+    const deleted: BatchEvent = { type: 'BatchDeleted', data: { batchId: 'b1', removeAssociatedInstances: false, deviceIds: [], deletedAt: at } };
+    spec.given([requested]).when({ type: 'DeleteBatch', removeAssociatedInstances: false }).then([deleted]);
+    spec.given([requested, deleted]).when({ type: 'StartBatch' }).thenThrows('not_found');
   });
 
   it('derives the same device id on every attempt, and different ids for different devices', () => {

@@ -13,11 +13,11 @@ describe('capacity decider', () => {
     spec
       .given(seed)
       .when({ type: 'ReserveCapacity', batchId: 'b1', facility: ['sjc1', 'ewr1', 'any'], facilityDiversityLevel: 2, quantity: 25 })
-      .then([{ type: 'CapacityReserved', data: { plan, batchId: 'b1', allocations: [{ facility: 'sjc1', quantity: 7 }, { facility: 'ewr1', quantity: 18 }] } }]);
+      .then([{ type: 'CapacityReserved', data: { plan, batchId: 'b1', allocations: [{ facility: 'sjc1', quantity: 7 }, { facility: 'ewr1', quantity: 18 }], spotPrices: {} } }]);
   });
 
   it('counts reservations and live devices against the total, so nothing is oversold', () => {
-    const reserved: CapacityEvent = { type: 'CapacityReserved', data: { plan, batchId: 'b1', allocations: [{ facility: 'ewr1', quantity: 20 }] } };
+    const reserved: CapacityEvent = { type: 'CapacityReserved', data: { plan, batchId: 'b1', allocations: [{ facility: 'ewr1', quantity: 20 }], spotPrices: {} } };
     const used: CapacityEvent = { type: 'ReservedCapacityUsed', data: { plan, batchId: 'b1', facility: 'ewr1', count: 20 } };
     spec
       .given([...seed, reserved, used])
@@ -28,7 +28,7 @@ describe('capacity decider', () => {
 
   it('answers a repeated reservation of the same batch with nothing new', () => {
     spec
-      .given([...seed, { type: 'CapacityReserved', data: { plan, batchId: 'b1', allocations: [{ facility: 'ewr1', quantity: 1 }] } }])
+      .given([...seed, { type: 'CapacityReserved', data: { plan, batchId: 'b1', allocations: [{ facility: 'ewr1', quantity: 1 }], spotPrices: {} } }])
       .when({ type: 'ReserveCapacity', batchId: 'b1', facility: 'ewr1', quantity: 1 })
       .thenNothingHappened();
   });
@@ -47,31 +47,54 @@ describe('capacity decider', () => {
       .given(seed)
       .when({ type: 'ReserveCapacity', batchId: 'b1', facility: 'any', quantity: 57, spot: { maxPrice: 0.2, prices: { ewr1: 0.35, sjc1: 0.1, dfw1: 0.1 } } })
       .then([
-        { type: 'CapacityReserved', data: { plan, batchId: 'b1', allocations: [{ facility: 'dfw1', quantity: 50 }, { facility: 'sjc1', quantity: 7 }] } },
+        { type: 'CapacityReserved', data: { plan, batchId: 'b1', allocations: [{ facility: 'dfw1', quantity: 50 }, { facility: 'sjc1', quantity: 7 }], spotPrices: { dfw1: 0.1, sjc1: 0.1 } } },
       ]);
   });
 
-  it('releases what is left of a reservation', () => {
+  it('settles a finished batch: its live devices hold their servers, the rest goes back, in one commit', () => {
+    const reserved: CapacityEvent = {
+      type: 'CapacityReserved',
+      data: { plan, batchId: 'b1', allocations: [{ facility: 'ewr1', quantity: 3 }, { facility: 'dfw1', quantity: 2 }], spotPrices: {} },
+    };
     spec
-      .given([
-        ...seed,
-        { type: 'CapacityReserved', data: { plan, batchId: 'b1', allocations: [{ facility: 'ewr1', quantity: 3 }, { facility: 'dfw1', quantity: 2 }] } },
+      .given([...seed, reserved])
+      .when({ type: 'SettleReservation', batchId: 'b1', live: { ewr1: 3, dfw1: 1 } })
+      .then([
         { type: 'ReservedCapacityUsed', data: { plan, batchId: 'b1', facility: 'ewr1', count: 3 } },
-      ])
-      .when({ type: 'ReleaseReservation', batchId: 'b1' })
-      .then([{ type: 'ReservationReleased', data: { plan, batchId: 'b1', allocations: [{ facility: 'dfw1', quantity: 2 }] } }]);
+        { type: 'ReservedCapacityUsed', data: { plan, batchId: 'b1', facility: 'dfw1', count: 1 } },
+        { type: 'ReservationReleased', data: { plan, batchId: 'b1', allocations: [{ facility: 'dfw1', quantity: 1 }] } },
+      ]);
+    const settled = foldEvents(decider, [...seed, reserved, ...decider.decide({ type: 'SettleReservation', batchId: 'b1', live: { ewr1: 3, dfw1: 1 } }, foldEvents(decider, [...seed, reserved]), { now: new Date() })]);
+    expect(availableCapacity(settled)).toEqual({ sjc1: 7, ewr1: 21, dfw1: 49 });
+    expect(decider.decide({ type: 'SettleReservation', batchId: 'b1', live: { ewr1: 3 } }, settled, { now: new Date() })).toEqual([]);
   });
 
-  it('refuses to use more than was reserved', () => {
+  it('refuses to settle more live devices than were reserved', () => {
     spec
-      .given([...seed, { type: 'CapacityReserved', data: { plan, batchId: 'b1', allocations: [{ facility: 'ewr1', quantity: 1 }] } }])
-      .when({ type: 'UseReservedCapacity', batchId: 'b1', facility: 'ewr1', count: 2 })
+      .given([...seed, { type: 'CapacityReserved', data: { plan, batchId: 'b1', allocations: [{ facility: 'ewr1', quantity: 1 }], spotPrices: {} } }])
+      .when({ type: 'SettleReservation', batchId: 'b1', live: { ewr1: 2 } })
       .thenThrows('conflict');
+  });
+
+  it('releases a deleted device\'s server, never below zero', () => {
+    const held: CapacityEvent[] = [
+      ...seed,
+      { type: 'CapacityReserved', data: { plan, batchId: 'b1', allocations: [{ facility: 'ewr1', quantity: 1 }], spotPrices: {} } },
+      { type: 'ReservedCapacityUsed', data: { plan, batchId: 'b1', facility: 'ewr1', count: 1 } },
+      { type: 'ReservationReleased', data: { plan, batchId: 'b1', allocations: [] } },
+    ];
+    spec.given(held).when({ type: 'ReleaseDeviceCapacity', facility: 'ewr1', count: 1 }).then([{ type: 'DeviceCapacityReleased', data: { plan, facility: 'ewr1', count: 1 } }]);
+    spec.given([...held, { type: 'DeviceCapacityReleased', data: { plan, facility: 'ewr1', count: 1 } }]).when({ type: 'ReleaseDeviceCapacity', facility: 'ewr1', count: 1 }).thenNothingHappened();
+  });
+
+  it('seeds totals only into a plan that has none', () => {
+    spec.given([]).when({ type: 'SeedCapacityTotals', totals: { ewr1: 5 } }).then([total('ewr1', 5)]);
+    spec.given(seed).when({ type: 'SeedCapacityTotals', totals: { ewr1: 5 } }).thenNothingHappened();
   });
 
   it('refuses to lower a total below the servers in use', () => {
     spec
-      .given([...seed, { type: 'CapacityReserved', data: { plan, batchId: 'b1', allocations: [{ facility: 'ewr1', quantity: 10 }] } }])
+      .given([...seed, { type: 'CapacityReserved', data: { plan, batchId: 'b1', allocations: [{ facility: 'ewr1', quantity: 10 }], spotPrices: {} } }])
       .when({ type: 'SetCapacityTotal', facility: 'ewr1', total: 9 })
       .thenThrows('conflict', /below the 10 servers/);
   });

@@ -8,7 +8,10 @@ import { Allocation, planPlacement } from './plan-placement';
  * what keeps any (facility, plan) from being oversold, whatever the number of workers.
  */
 export type CapacityTotalSet = DomainEvent<'CapacityTotalSet', { plan: string; facility: string; total: number }>;
-export type CapacityReserved = DomainEvent<'CapacityReserved', { plan: string; batchId: string; allocations: Allocation[] }>;
+export type CapacityReserved = DomainEvent<
+  'CapacityReserved',
+  { plan: string; batchId: string; allocations: Allocation[]; /** Spot items: the prices they were placed at. */ spotPrices: Record<string, number> }
+>;
 export type CapacityReservationRefused = DomainEvent<'CapacityReservationRefused', { plan: string; batchId: string; reason: string }>;
 /** A reserved server became a live device. */
 export type ReservedCapacityUsed = DomainEvent<'ReservedCapacityUsed', { plan: string; batchId: string; facility: string; count: number }>;
@@ -36,8 +39,9 @@ export type CapacityCommand =
       /** Spot items: only facilities whose price is at most the bid count. */
       spot?: { maxPrice: number; prices: Record<string, number> };
     }
-  | { type: 'UseReservedCapacity'; batchId: string; facility: string; count: number }
-  | { type: 'ReleaseReservation'; batchId: string }
+  | { type: 'SeedCapacityTotals'; totals: Record<string, number> }
+  /** The batch is over: its live devices now hold their servers, the rest of its reservation goes back. */
+  | { type: 'SettleReservation'; batchId: string; live: Record<string, number> }
   | { type: 'ReleaseDeviceCapacity'; facility: string; count: number };
 
 export interface CapacityState {
@@ -47,9 +51,11 @@ export interface CapacityState {
   held: Record<string, number>;
   /** Outstanding reservations per batch. */
   reservations: Record<string, Record<string, number>>;
-  /** Batches already answered, so a repeated reservation changes nothing. */
-  decided: Record<string, true>;
+  /** How each batch was answered, so a repeated reservation changes nothing and reads the first answer. */
+  decided: Record<string, ReservationOutcome>;
 }
+
+export type ReservationOutcome = { ok: true; allocations: Allocation[]; spotPrices: Record<string, number> } | { ok: false; reason: string };
 
 export const initialCapacityState = (): CapacityState => ({ plan: null, totals: {}, held: {}, reservations: {}, decided: {} });
 
@@ -77,10 +83,12 @@ export function capacityDecider(plan: string): Decider<CapacityCommand, Capacity
         case 'ReserveCapacity': {
           if (state.decided[command.batchId]) return [];
           let available = availableCapacity(state);
+          const spotPrices: Record<string, number> = {};
           let spotNote = '';
           if (command.spot) {
             const { maxPrice, prices } = command.spot;
             const tooDear = Object.keys(available).filter((f) => !(prices[f] <= maxPrice));
+            for (const f of Object.keys(available)) if (prices[f] !== undefined) spotPrices[f] = prices[f];
             available = Object.fromEntries(Object.entries(available).map(([f, n]) => [f, tooDear.includes(f) ? 0 : n]));
             const named = (Array.isArray(command.facility) ? command.facility : [command.facility]).filter((f) => f !== 'any');
             const priced = named.filter((f) => tooDear.includes(f) && prices[f] !== undefined);
@@ -90,17 +98,25 @@ export function capacityDecider(plan: string): Decider<CapacityCommand, Capacity
           if (!placement.ok) {
             return [{ type: 'CapacityReservationRefused', data: { plan, batchId: command.batchId, reason: placement.error + spotNote } }];
           }
-          return [{ type: 'CapacityReserved', data: { plan, batchId: command.batchId, allocations: placement.allocations } }];
+          const pricesUsed = Object.fromEntries(placement.allocations.map((a) => [a.facility, spotPrices[a.facility]]).filter(([, p]) => p !== undefined));
+          return [{ type: 'CapacityReserved', data: { plan, batchId: command.batchId, allocations: placement.allocations, spotPrices: pricesUsed } }];
         }
-        case 'UseReservedCapacity': {
-          const left = state.reservations[command.batchId]?.[command.facility] ?? 0;
-          if (command.count > left) throw DomainError.conflict(`batch ${command.batchId} has only ${left} servers reserved in ${command.facility}`);
-          return [{ type: 'ReservedCapacityUsed', data: { plan, batchId: command.batchId, facility: command.facility, count: command.count } }];
-        }
-        case 'ReleaseReservation': {
-          const left = Object.entries(state.reservations[command.batchId] ?? {}).filter(([, n]) => n > 0);
-          if (left.length === 0) return [];
-          return [{ type: 'ReservationReleased', data: { plan, batchId: command.batchId, allocations: left.map(([facility, quantity]) => ({ facility, quantity })) } }];
+        case 'SeedCapacityTotals':
+          if (Object.keys(state.totals).length > 0) return [];
+          return Object.entries(command.totals).map(([facility, total]) => ({ type: 'CapacityTotalSet' as const, data: { plan, facility, total } }));
+        case 'SettleReservation': {
+          const reserved = state.reservations[command.batchId];
+          if (!reserved) return [];
+          const events: CapacityEvent[] = [];
+          for (const [facility, count] of Object.entries(command.live)) {
+            if (count > (reserved[facility] ?? 0)) throw DomainError.conflict(`batch ${command.batchId} has only ${reserved[facility] ?? 0} servers reserved in ${facility}`);
+            if (count > 0) events.push({ type: 'ReservedCapacityUsed', data: { plan, batchId: command.batchId, facility, count } });
+          }
+          const left = Object.entries(reserved)
+            .map(([facility, quantity]) => ({ facility, quantity: quantity - (command.live[facility] ?? 0) }))
+            .filter((a) => a.quantity > 0);
+          events.push({ type: 'ReservationReleased', data: { plan, batchId: command.batchId, allocations: left } });
+          return events;
         }
         case 'ReleaseDeviceCapacity': {
           const held = state.held[command.facility] ?? 0;
@@ -112,27 +128,33 @@ export function capacityDecider(plan: string): Decider<CapacityCommand, Capacity
   };
 }
 
+/**
+ * One aggregate per plan sees every batch of that plan, so its maps are written in place rather than copied per
+ * event (a copy would make each event cost as much as the plan's whole history). An evolved state is never reused.
+ */
 export function evolveCapacity(state: CapacityState, event: CapacityEvent): CapacityState {
   switch (event.type) {
     case 'CapacityTotalSet':
-      return { ...state, plan: event.data.plan, totals: { ...state.totals, [event.data.facility]: event.data.total } };
-    case 'CapacityReserved': {
-      const reservation = Object.fromEntries(event.data.allocations.map((a) => [a.facility, a.quantity]));
-      return { ...state, reservations: { ...state.reservations, [event.data.batchId]: reservation }, decided: { ...state.decided, [event.data.batchId]: true } };
-    }
+      state.totals[event.data.facility] = event.data.total;
+      return { ...state, plan: event.data.plan };
+    case 'CapacityReserved':
+      state.reservations[event.data.batchId] = Object.fromEntries(event.data.allocations.map((a) => [a.facility, a.quantity]));
+      state.decided[event.data.batchId] = { ok: true, allocations: event.data.allocations, spotPrices: event.data.spotPrices };
+      return { ...state };
     case 'CapacityReservationRefused':
-      return { ...state, decided: { ...state.decided, [event.data.batchId]: true } };
+      state.decided[event.data.batchId] = { ok: false, reason: event.data.reason };
+      return { ...state };
     case 'ReservedCapacityUsed': {
       const { batchId, facility, count } = event.data;
-      const reservation = { ...state.reservations[batchId], [facility]: (state.reservations[batchId]?.[facility] ?? 0) - count };
-      return { ...state, reservations: { ...state.reservations, [batchId]: reservation }, held: { ...state.held, [facility]: (state.held[facility] ?? 0) + count } };
+      state.reservations[batchId] = { ...state.reservations[batchId], [facility]: (state.reservations[batchId]?.[facility] ?? 0) - count };
+      state.held[facility] = (state.held[facility] ?? 0) + count;
+      return { ...state };
     }
-    case 'ReservationReleased': {
-      const reservations = { ...state.reservations };
-      delete reservations[event.data.batchId];
-      return { ...state, reservations };
-    }
+    case 'ReservationReleased':
+      delete state.reservations[event.data.batchId];
+      return { ...state };
     case 'DeviceCapacityReleased':
-      return { ...state, held: { ...state.held, [event.data.facility]: (state.held[event.data.facility] ?? 0) - event.data.count } };
+      state.held[event.data.facility] = (state.held[event.data.facility] ?? 0) - event.data.count;
+      return { ...state };
   }
 }

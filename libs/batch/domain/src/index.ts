@@ -3,3 +3,5 @@ export * from './hostnames';
 export * from './batch-item';
 export * from './capacity';
 export * from './batch';
+export * from './catalog';
+export * from './device';

@@ -1,3 +1,5 @@
+import { FacilityAllocation } from '@flotilla/contracts';
+
 export interface PlacementRequest {
   facility: string | string[];
   facilityDiversityLevel?: number;
@@ -6,10 +8,7 @@ export interface PlacementRequest {
   plan?: string;
 }
 
-export interface Allocation {
-  facility: string;
-  quantity: number;
-}
+export type Allocation = FacilityAllocation;
 
 export type PlacementResult = { ok: true; allocations: Allocation[] } | { ok: false; error: string };
 

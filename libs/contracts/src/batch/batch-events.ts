@@ -1,6 +1,6 @@
 import { DomainEvent } from '../platform/domain-event';
 
-/** Batches live on `evt.batch.batch.<id>`, devices on `evt.batch.device.<id>`. */
+/** Batches live on `evt.batch.batch.<id>`; a device's later life (deletion) on `evt.batch.device.<id>`. */
 export const BatchAggregate = 'batch';
 export const DeviceAggregate = 'device';
 
@@ -14,6 +14,33 @@ export interface RequestedItem {
   tags: string[];
   spotInstance: boolean;
   spotPriceMax?: number;
+  /** Fields stored on the devices as given (description, userdata, …). */
+  attributes: Record<string, unknown>;
+}
+
+export interface FacilityAllocation {
+  facility: string;
+  quantity: number;
+}
+
+/** A device as the batch that made it describes it. */
+export interface DeviceDescription {
+  deviceId: string;
+  batchId: string;
+  projectId: string;
+  organizationId: string;
+  /** 0-based position in allocation order. */
+  index: number;
+  hostname: string;
+  plan: string;
+  facility: string;
+  operatingSystem: string;
+  billingCycle: string;
+  tags: string[];
+  spotInstance: boolean;
+  spotPriceMax: number | null;
+  /** The facility's spot price when the device was placed (spot devices only). */
+  spotPrice: number | null;
   attributes: Record<string, unknown>;
 }
 
@@ -22,40 +49,42 @@ export type BatchRequested = DomainEvent<
   { batchId: string; projectId: string; organizationId: string; item: RequestedItem; hostnames: string[] | null; hostname: string | null; requestedAt: string }
 >;
 export type BatchStarted = DomainEvent<'BatchStarted', { batchId: string; startedAt: string }>;
-export type BatchPlaced = DomainEvent<'BatchPlaced', { batchId: string; allocations: { facility: string; quantity: number }[] }>;
+export type BatchPlaced = DomainEvent<'BatchPlaced', { batchId: string; allocations: FacilityAllocation[]; placedAt: string }>;
+/** A device exists and is being provisioned; its server is reserved for it. */
+export type DeviceCreated = DomainEvent<'DeviceCreated', DeviceDescription & { createdAt: string }>;
+/** Integration event: a server was put into service (the update-resolver registers it as a device). */
+export type DeviceProvisioned = DomainEvent<'DeviceProvisioned', DeviceDescription & { provisionedAt: string }>;
+export type DeviceProvisioningFailed = DomainEvent<'DeviceProvisioningFailed', { deviceId: string; batchId: string; error: string; failedAt: string }>;
 export type BatchCompleted = DomainEvent<'BatchCompleted', { batchId: string; deviceIds: string[]; completedAt: string }>;
 export type BatchFailed = DomainEvent<'BatchFailed', { batchId: string; errorMessages: string[]; deviceIds: string[]; failedAt: string }>;
-export type BatchDeleted = DomainEvent<'BatchDeleted', { batchId: string; removeAssociatedInstances: boolean; deletedAt: string }>;
+export type BatchDeleted = DomainEvent<'BatchDeleted', { batchId: string; removeAssociatedInstances: boolean; deviceIds: string[]; deletedAt: string }>;
 
-export type BatchEvent = BatchRequested | BatchStarted | BatchPlaced | BatchCompleted | BatchFailed | BatchDeleted;
+export type BatchEvent =
+  | BatchRequested
+  | BatchStarted
+  | BatchPlaced
+  | DeviceCreated
+  | DeviceProvisioned
+  | DeviceProvisioningFailed
+  | BatchCompleted
+  | BatchFailed
+  | BatchDeleted;
 
-/** Integration event: a server was put into service (the update-resolver registers it as a device). */
-export type DeviceProvisioned = DomainEvent<
-  'DeviceProvisioned',
-  {
-    deviceId: string;
-    batchId: string;
-    projectId: string;
-    organizationId: string;
-    hostname: string;
-    plan: string;
-    facility: string;
-    operatingSystem: string;
-    billingCycle: string;
-    tags: string[];
-    spotInstance: boolean;
-    spotPriceMax: number | null;
-    spotPrice: number | null;
-    provisionedAt: string;
-  }
+/** On the device's own subject. `heldCapacity`: the device was live, so its server goes back to the pool. */
+export type DeviceDeleted = DomainEvent<
+  'DeviceDeleted',
+  { deviceId: string; batchId: string; plan: string; facility: string; heldCapacity: boolean; deletedAt: string }
 >;
 
-export const BatchEventVersions: Record<BatchEvent['type'] | DeviceProvisioned['type'], number> = {
+export const BatchEventVersions: Record<BatchEvent['type'] | DeviceDeleted['type'], number> = {
   BatchRequested: 1,
   BatchStarted: 1,
   BatchPlaced: 1,
+  DeviceCreated: 1,
+  DeviceProvisioned: 1,
+  DeviceProvisioningFailed: 1,
   BatchCompleted: 1,
   BatchFailed: 1,
   BatchDeleted: 1,
-  DeviceProvisioned: 1,
+  DeviceDeleted: 1,
 };
