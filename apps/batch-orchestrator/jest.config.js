@@ -3,4 +3,6 @@ module.exports = {
   displayName: 'batch-orchestrator',
   rootDir: __dirname,
   testMatch: ['<rootDir>/src/**/*.spec.ts'],
+  // Services under test answer on the shared fleet.* subjects: one test file at a time.
+  maxWorkers: 1,
 };

@@ -5,6 +5,9 @@ import { HealthModule } from '@flotilla/nest-platform';
 import { CONFIG, OrchestratorConfig } from './config';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
 import { TenancyModule } from './tenancy/tenancy.module';
+import { CatalogModule } from './catalog/catalog.module';
+import { BatchesModule } from './batches/batches.module';
+import { WorkerModule } from './worker/worker.module';
 
 @Module({})
 export class AppModule {
@@ -12,7 +15,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [CqrsModule.forRoot(), HealthModule.forService(ServiceNames.batchOrchestrator), InfrastructureModule, TenancyModule],
+      imports: [CqrsModule.forRoot(), HealthModule.forService(ServiceNames.batchOrchestrator), InfrastructureModule, TenancyModule, CatalogModule, BatchesModule, WorkerModule],
       providers: [{ provide: CONFIG, useValue: config }],
       exports: [CONFIG],
     };

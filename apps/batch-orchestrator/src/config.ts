@@ -1,13 +1,34 @@
 import { Streams } from '@flotilla/contracts';
 import { ServiceConfig, serviceConfigFromEnv } from '@flotilla/nest-platform';
 
-export type OrchestratorConfig = ServiceConfig;
+export interface OrchestratorConfig extends ServiceConfig {
+  /** The update-resolver's stream, read for DeviceQuarantined / DeviceUnquarantined. */
+  updateStream: string;
+  updateSubjectPrefix: string;
+  /** Fill an empty catalog with the demo catalog at start. */
+  seedDemoCatalog: boolean;
+  /** Upper bound of one batch item's quantity (batch-deployment.md §3). */
+  maxItemQuantity: number;
+  /** The simulated provisioner: how long a device takes to come up, and the share that fail. */
+  provisioner: { delayMs: number; failureRate: number };
+  /** A batch the worker has not finished within this time is taken up again (by this or another instance). */
+  workerAckWaitMs: number;
+}
 
 /** Configuration from the environment (README: Configuration). */
-export const configFromEnv = (env: NodeJS.ProcessEnv = process.env): OrchestratorConfig =>
-  serviceConfigFromEnv(
-    { envPrefix: 'BATCH', databaseSchema: 'batch_orchestrator', stream: Streams.batch.name, subjectPrefix: Streams.batch.subjectPrefix, healthPort: 3101 },
-    env,
-  );
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): OrchestratorConfig {
+  return {
+    ...serviceConfigFromEnv(
+      { envPrefix: 'BATCH', databaseSchema: 'batch_orchestrator', stream: Streams.batch.name, subjectPrefix: Streams.batch.subjectPrefix, healthPort: 3101 },
+      env,
+    ),
+    updateStream: env.UPDATE_STREAM ?? Streams.update.name,
+    updateSubjectPrefix: env.UPDATE_SUBJECT_PREFIX ?? Streams.update.subjectPrefix,
+    seedDemoCatalog: (env.BATCH_SEED_DEMO_CATALOG ?? 'true') !== 'false',
+    maxItemQuantity: Number(env.BATCH_MAX_ITEM_QUANTITY ?? 1000),
+    provisioner: { delayMs: Number(env.PROVISIONER_DELAY_MS ?? 0), failureRate: Number(env.PROVISIONER_FAILURE_RATE ?? 0) },
+    workerAckWaitMs: Number(env.BATCH_WORKER_ACK_WAIT_MS ?? 30_000),
+  };
+}
 
 export const CONFIG = Symbol('OrchestratorConfig');

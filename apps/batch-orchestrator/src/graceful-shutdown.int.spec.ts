@@ -15,12 +15,16 @@ describe('batch-orchestrator shutdown', () => {
 
   it('answers every request already in flight when told to stop, then exits cleanly', async () => {
     const healthPort = await freeLoopbackPort();
+    const updates = env.siblingStream('UPD');
     const service = startServiceProcess('apps/batch-orchestrator/src/main.ts', {
       NATS_URL: process.env.NATS_URL as string,
       DATABASE_URL: env.db.url,
       BATCH_STREAM: env.stream,
       BATCH_SUBJECT_PREFIX: env.subjectPrefix,
       HEALTH_PORT: String(healthPort),
+      BATCH_SEED_DEMO_CATALOG: 'false',
+      UPDATE_STREAM: updates.stream,
+      UPDATE_SUBJECT_PREFIX: updates.subjectPrefix,
     });
     await waitForHttp(`http://127.0.0.1:${healthPort}/health/ready`, service);
 

@@ -5,3 +5,4 @@ export * from './platform/streams';
 export * from './tenancy/tenancy-events';
 export * from './tenancy/tenancy-messages';
 export * from './batch/batch-events';
+export * from './batch/batch-messages';

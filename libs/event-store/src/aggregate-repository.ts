@@ -53,11 +53,30 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
       const prior = await this.store.priorCommit(options.commandId, options.fingerprint);
       if (prior) return this.duplicateResult(subject, prior);
     }
-    let current = this.cache.get(subject) ?? (await this.catchUp(subject, this.cached(subject)));
+    let current = this.cache.get(subject);
+    // A cached state may be stale (another instance, or a write of this one still in flight). An append on it is
+    // checked by optimistic concurrency; a refusal or a no-op is not, so those are only trusted on fresh state.
+    let fresh = !current;
+    current ??= await this.catchUp(subject, this.cached(subject));
     const maxAttempts = this.options.maxAttempts ?? 5;
     for (let attempt = 1; ; attempt++) {
-      const events = this.decider.decide(command, current.state, { now: this.clock() });
-      if (events.length === 0) return { ...current, events: [], duplicate: false };
+      let events: Event[];
+      try {
+        events = this.decider.decide(command, current.state, { now: this.clock() });
+      } catch (err) {
+        if (fresh) throw err;
+        current = await this.catchUp(subject, current);
+        fresh = true;
+        attempt--;
+        continue;
+      }
+      if (events.length === 0) {
+        if (fresh) return { ...current, events: [], duplicate: false };
+        current = await this.catchUp(subject, current);
+        fresh = true;
+        attempt--;
+        continue;
+      }
       try {
         const { commit, duplicate } = await this.store.append(subject, events, {
           expectedVersion: current.version,
@@ -74,6 +93,7 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
         if (!(err instanceof ConcurrencyError) || attempt >= maxAttempts) throw err;
         const { state, version, commits } = await this.catchUpWithCommits(subject, current);
         current = { state, version };
+        fresh = true;
         const mine = options.commandId && commits.find((c) => c.metadata.commandId === options.commandId);
         if (mine) return this.duplicateResult(subject, mine);
       }

@@ -101,6 +101,8 @@ export interface TestEnvironment {
   db: TestDatabase;
   stream: string;
   subjectPrefix: string;
+  /** Another uniquely named stream (e.g. the other service's), removed by close() as well. */
+  siblingStream(suffix: string): { stream: string; subjectPrefix: string };
   close(): Promise<void>;
 }
 
@@ -108,14 +110,20 @@ export async function openTestEnvironment(streamPrefix: string): Promise<TestEnv
   const nc = await connectTestNats();
   const db = await createTestDatabase();
   const stream = uniqueName(streamPrefix);
+  const streams = [stream];
   return {
     nc,
     db,
     stream,
     subjectPrefix: `evt.${stream.toLowerCase()}`,
+    siblingStream: (suffix) => {
+      const sibling = `${stream}_${suffix}`;
+      streams.push(sibling);
+      return { stream: sibling, subjectPrefix: `evt.${sibling.toLowerCase()}` };
+    },
     close: async () => {
       await db.drop();
-      await deleteStreams(nc, stream, `${stream}_COMMANDS`);
+      await deleteStreams(nc, ...streams.flatMap((name) => [name, `${name}_COMMANDS`]));
       await nc.close();
     },
   };

@@ -1,17 +1,34 @@
 import { Global, Inject, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { connect, NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
-import { TenancyEventVersions } from '@flotilla/contracts';
+import { BatchEventVersions, TenancyEventVersions } from '@flotilla/contracts';
+import { batchEntities, batchProjection, CreateBatchReadModel1767225600200, quarantineProjection } from '@flotilla/batch-read-model';
 import { EventStore } from '@flotilla/event-store';
 import { HealthRegistry } from '@flotilla/nest-platform';
-import { CreateProjectionCheckpoints1767225600000, ProjectionRunner, runMigrations } from '@flotilla/projections';
+import { CreateProjectionCheckpoints1767225600000, Projection, ProjectionRunner, runMigrations } from '@flotilla/projections';
 import { CreateTenancyReadModel1767225600100, tenancyEntities, tenancyProjection } from '@flotilla/tenancy-read-model';
 import { CONFIG, OrchestratorConfig } from '../config';
 
-export const TENANCY_PROJECTION = Symbol('TenancyProjection');
 export const NATS_CONNECTION = Symbol('NatsConnection');
+export const TENANCY_PROJECTION = Symbol('TenancyProjection');
+export const BATCH_PROJECTION = Symbol('BatchProjection');
+const QUARANTINE_PROJECTION = Symbol('QuarantineProjection');
+/** The update-resolver's stream, read only. */
+export const UPDATE_EVENT_STORE = Symbol('UpdateEventStore');
 
-/** NATS, the event store, Postgres and the projections: everything the slices stand on, started in order. */
+function projectionRunner(token: symbol, store: symbol | typeof EventStore, projection: (config: OrchestratorConfig) => Projection) {
+  return {
+    provide: token,
+    inject: [store, DataSource, CONFIG],
+    useFactory: (eventStore: EventStore, dataSource: DataSource, config: OrchestratorConfig) => {
+      const definition = projection(config);
+      const logger = new Logger(`projection:${definition.name}`);
+      return new ProjectionRunner(eventStore, dataSource, definition, { onError: (err) => logger.error({ msg: 'batch failed, will retry', error: String(err) }) });
+    },
+  };
+}
+
+/** NATS, the event stores, Postgres and the projections: everything the slices stand on, started in order. */
 @Global()
 @Module({
   providers: [
@@ -24,7 +41,12 @@ export const NATS_CONNECTION = Symbol('NatsConnection');
       provide: EventStore,
       inject: [NATS_CONNECTION, CONFIG],
       useFactory: (nc: NatsConnection, config: OrchestratorConfig) =>
-        EventStore.open(nc, { stream: config.stream, subjectPrefix: config.subjectPrefix, schemaVersions: { ...TenancyEventVersions } }),
+        EventStore.open(nc, { stream: config.stream, subjectPrefix: config.subjectPrefix, schemaVersions: { ...TenancyEventVersions, ...BatchEventVersions } }),
+    },
+    {
+      provide: UPDATE_EVENT_STORE,
+      inject: [NATS_CONNECTION, CONFIG],
+      useFactory: (nc: NatsConnection, config: OrchestratorConfig) => EventStore.open(nc, { stream: config.updateStream, subjectPrefix: config.updateSubjectPrefix }),
     },
     {
       provide: DataSource,
@@ -34,45 +56,46 @@ export const NATS_CONNECTION = Symbol('NatsConnection');
           type: 'postgres',
           url: config.databaseUrl,
           schema: config.databaseSchema,
-          entities: [...tenancyEntities],
-          migrations: [CreateProjectionCheckpoints1767225600000, CreateTenancyReadModel1767225600100],
+          entities: [...tenancyEntities, ...batchEntities],
+          migrations: [CreateProjectionCheckpoints1767225600000, CreateTenancyReadModel1767225600100, CreateBatchReadModel1767225600200],
           poolSize: 10,
         }).initialize();
         if (config.migrateOnStart) await runMigrations(dataSource);
         return dataSource;
       },
     },
-    {
-      provide: TENANCY_PROJECTION,
-      inject: [EventStore, DataSource, CONFIG],
-      useFactory: (store: EventStore, dataSource: DataSource, config: OrchestratorConfig) =>
-        new ProjectionRunner(store, dataSource, tenancyProjection(config.databaseSchema, config.subjectPrefix), {
-          onError: (err) => new Logger('projection:tenancy').error({ msg: 'batch failed, will retry', error: String(err) }),
-        }),
-    },
+    projectionRunner(TENANCY_PROJECTION, EventStore, (config) => tenancyProjection(config.databaseSchema, config.subjectPrefix)),
+    projectionRunner(BATCH_PROJECTION, EventStore, (config) => batchProjection(config.databaseSchema)),
+    projectionRunner(QUARANTINE_PROJECTION, UPDATE_EVENT_STORE, (config) => quarantineProjection(config.databaseSchema)),
   ],
-  exports: [NATS_CONNECTION, EventStore, DataSource, TENANCY_PROJECTION],
+  exports: [NATS_CONNECTION, EventStore, UPDATE_EVENT_STORE, DataSource, TENANCY_PROJECTION, BATCH_PROJECTION],
 })
 export class InfrastructureModule implements OnModuleInit, OnApplicationShutdown {
+  private readonly projections: Record<string, ProjectionRunner>;
+
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     private readonly dataSource: DataSource,
-    @Inject(TENANCY_PROJECTION) private readonly tenancy: ProjectionRunner,
+    @Inject(TENANCY_PROJECTION) tenancy: ProjectionRunner,
+    @Inject(BATCH_PROJECTION) batches: ProjectionRunner,
+    @Inject(QUARANTINE_PROJECTION) quarantine: ProjectionRunner,
     private readonly health: HealthRegistry,
-  ) {}
+  ) {
+    this.projections = { tenancy, batches, device_quarantine: quarantine };
+  }
 
   async onModuleInit(): Promise<void> {
-    await this.tenancy.start();
+    for (const runner of Object.values(this.projections)) await runner.start();
     this.health.register('nats', async () => ({ ok: !this.nc.isClosed() }));
     this.health.register('postgres', async () => ({ ok: (await this.dataSource.query('select 1 as ok'))[0].ok === 1 }));
     this.health.register('projection_lag', async () => {
-      const lag = await this.tenancy.lag();
-      return { ok: lag < 10_000, detail: { tenancy: lag } };
+      const lags = Object.fromEntries(await Promise.all(Object.entries(this.projections).map(async ([name, runner]) => [name, await runner.lag()] as const)));
+      return { ok: Object.values(lags).every((lag) => lag < 10_000), detail: lags };
     });
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.tenancy.stop();
+    for (const runner of Object.values(this.projections)) await runner.stop();
     await this.nc.drain().catch(() => undefined);
     await this.dataSource.destroy().catch(() => undefined);
   }

@@ -1,0 +1,59 @@
+import { Controller, UseFilters, UsePipes } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { BatchSubjects, CreateBatchesRequest, DeleteBatchRequest, DeviceRequest, GetBatchRequest, ProjectScopedRequest, ServiceNames } from '@flotilla/contracts';
+import { Meta, RequestMeta, RpcErrorFilter, RpcValidationPipe } from '@flotilla/nest-platform';
+import { GetBatchQuery, GetDeviceQuery, ListBatchesQuery, ListDevicesQuery } from './batch-queries';
+import { CreateBatchesCommand } from './create-batches';
+import { DeleteBatchCommand } from './delete-batch';
+import { DeleteDeviceCommand } from './delete-device';
+
+const queue = { queue: ServiceNames.batchOrchestrator };
+
+/** Batch and device commands and queries over NATS (subjects in @flotilla/contracts). */
+@Controller()
+@UseFilters(RpcErrorFilter)
+@UsePipes(RpcValidationPipe)
+export class BatchMessagesController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+  ) {}
+
+  @MessagePattern(BatchSubjects.createBatches, queue)
+  createBatches(@Payload() request: CreateBatchesRequest, @Meta() meta: RequestMeta) {
+    return this.commands.execute(new CreateBatchesCommand(request, meta));
+  }
+
+  @MessagePattern(BatchSubjects.deleteBatch, queue)
+  async deleteBatch(@Payload() request: DeleteBatchRequest, @Meta() meta: RequestMeta) {
+    await this.commands.execute(new DeleteBatchCommand(request.batchId, request.removeAssociatedInstances ?? false, meta));
+    return { deleted: true };
+  }
+
+  @MessagePattern(BatchSubjects.deleteDevice, queue)
+  async deleteDevice(@Payload() request: DeviceRequest, @Meta() meta: RequestMeta) {
+    await this.commands.execute(new DeleteDeviceCommand(request.deviceId, meta));
+    return { deleted: true };
+  }
+
+  @MessagePattern(BatchSubjects.listBatches, queue)
+  listBatches(@Payload() request: ProjectScopedRequest, @Meta() meta: RequestMeta) {
+    return this.queries.execute(new ListBatchesQuery(request.projectId, meta));
+  }
+
+  @MessagePattern(BatchSubjects.getBatch, queue)
+  getBatch(@Payload() request: GetBatchRequest, @Meta() meta: RequestMeta) {
+    return this.queries.execute(new GetBatchQuery(request.batchId, request.includeDevices ?? false, meta));
+  }
+
+  @MessagePattern(BatchSubjects.listDevices, queue)
+  listDevices(@Payload() request: ProjectScopedRequest, @Meta() meta: RequestMeta) {
+    return this.queries.execute(new ListDevicesQuery(request.projectId, meta));
+  }
+
+  @MessagePattern(BatchSubjects.getDevice, queue)
+  getDevice(@Payload() request: DeviceRequest, @Meta() meta: RequestMeta) {
+    return this.queries.execute(new GetDeviceQuery(request.deviceId, meta));
+  }
+}

@@ -1,0 +1,25 @@
+import { Module } from '@nestjs/common';
+import { CatalogModule } from '../catalog/catalog.module';
+import { BatchMessagesController } from './batch-messages.controller';
+import { GetBatchHandler, GetDeviceHandler, ListBatchesHandler, ListDevicesHandler } from './batch-queries';
+import { batchRepositoryProviders } from './batch-repositories';
+import { CreateBatchesHandler } from './create-batches';
+import { DeleteBatchHandler } from './delete-batch';
+import { DeleteDeviceHandler } from './delete-device';
+
+@Module({
+  imports: [CatalogModule],
+  controllers: [BatchMessagesController],
+  providers: [
+    ...batchRepositoryProviders,
+    CreateBatchesHandler,
+    DeleteBatchHandler,
+    DeleteDeviceHandler,
+    ListBatchesHandler,
+    GetBatchHandler,
+    ListDevicesHandler,
+    GetDeviceHandler,
+  ],
+  exports: [...batchRepositoryProviders.map((p) => p.provide)],
+})
+export class BatchesModule {}

@@ -1,0 +1,75 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Inject } from '@nestjs/common';
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { DataSource } from 'typeorm';
+import { BatchRequested, BatchView, CreateBatchesRequest } from '@flotilla/contracts';
+import { catalogView, validateBatchItem } from '@flotilla/batch-domain';
+import { BatchRow } from '@flotilla/batch-read-model';
+import { DomainError } from '@flotilla/decider';
+import { RequestMeta } from '@flotilla/nest-platform';
+import { ProjectionRunner } from '@flotilla/projections';
+import { ProjectRow } from '@flotilla/tenancy-read-model';
+import { CatalogRepository } from '../catalog/catalog-repositories';
+import { CONFIG, OrchestratorConfig } from '../config';
+import { BATCH_PROJECTION } from '../infrastructure/infrastructure.module';
+import { BatchRepository } from './batch-repositories';
+import { batchView, requestedBatchView } from './batch-views';
+
+export class CreateBatchesCommand {
+  constructor(readonly request: CreateBatchesRequest, readonly meta: RequestMeta) {}
+}
+
+/** A project the caller may see, or not found. */
+export async function projectInScope(dataSource: DataSource, projectId: string, meta: RequestMeta): Promise<ProjectRow> {
+  const project = await dataSource.getRepository(ProjectRow).findOneBy({ id: projectId });
+  if (!project || (meta.organizationId && meta.organizationId !== project.organizationId)) throw DomainError.notFound('project');
+  return project;
+}
+
+/**
+ * Checks every item against the request and the catalog (all problems, nothing written), then records each item
+ * as its own queued batch: `BatchRequested` is in the log before the reply. The worker takes it from there.
+ */
+@CommandHandler(CreateBatchesCommand)
+export class CreateBatchesHandler implements ICommandHandler<CreateBatchesCommand, { batches: BatchView[] }> {
+  constructor(
+    private readonly batches: BatchRepository,
+    private readonly catalog: CatalogRepository,
+    private readonly dataSource: DataSource,
+    @Inject(BATCH_PROJECTION) private readonly projection: ProjectionRunner,
+    @Inject(CONFIG) private readonly config: OrchestratorConfig,
+  ) {}
+
+  async execute({ request, meta }: CreateBatchesCommand): Promise<{ batches: BatchView[] }> {
+    const project = await projectInScope(this.dataSource, request.projectId, meta);
+    const catalog = catalogView(await this.catalog.current());
+    const checked = request.batches.map((raw, i) => validateBatchItem(raw, catalog, { maxQuantity: this.config.maxItemQuantity, path: `batches[${i}]` }));
+    const problems = checked.flatMap((c) => (c.ok ? [] : c.problems));
+    if (problems.length) throw DomainError.invalid(problems);
+
+    const fingerprint = createHash('sha256').update(JSON.stringify({ projectId: request.projectId, batches: request.batches })).digest('hex');
+    const results = [];
+    for (const [i, check] of checked.entries()) {
+      if (!check.ok) continue;
+      const { hostname, hostnames, ...item } = check.item;
+      const batchId = randomUUID();
+      results.push(
+        await this.batches.execute(
+          batchId,
+          { type: 'RequestBatch', batchId, projectId: project.id, organizationId: project.organizationId, item, hostname: hostname ?? null, hostnames: hostnames ?? null },
+          { metadata: meta, fingerprint, commandId: request.commandId && `create-batch:${project.id}:${request.commandId}:${i}` },
+        ),
+      );
+    }
+    await this.projection.waitFor(Math.max(...results.map((r) => r.events[0].streamSeq)));
+    const views = await Promise.all(
+      results.map(async ({ events, duplicate }) => {
+        const requested = events[0] as unknown as BatchRequested;
+        if (!duplicate) return requestedBatchView(requested);
+        const row = await this.dataSource.getRepository(BatchRow).findOneBy({ id: requested.data.batchId });
+        return row ? batchView(row) : requestedBatchView(requested);
+      }),
+    );
+    return { batches: views };
+  }
+}

@@ -1,0 +1,28 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { DomainError } from '@flotilla/decider';
+import { RequestMeta } from '@flotilla/nest-platform';
+import { ProjectionRunner } from '@flotilla/projections';
+import { BATCH_PROJECTION } from '../infrastructure/infrastructure.module';
+import { BatchRepository } from './batch-repositories';
+
+export class DeleteBatchCommand {
+  constructor(readonly batchId: string, readonly removeAssociatedInstances: boolean, readonly meta: RequestMeta) {}
+}
+
+/** Removes the batch record; with `remove_associated_instances` the worker then deletes its devices. */
+@CommandHandler(DeleteBatchCommand)
+export class DeleteBatchHandler implements ICommandHandler<DeleteBatchCommand, void> {
+  constructor(
+    private readonly batches: BatchRepository,
+    @Inject(BATCH_PROJECTION) private readonly projection: ProjectionRunner,
+  ) {}
+
+  async execute({ batchId, removeAssociatedInstances, meta }: DeleteBatchCommand): Promise<void> {
+    const { state } = await this.batches.load(batchId);
+    if (!state.request || state.status === 'deleted') throw DomainError.notFound('batch');
+    if (meta.organizationId && meta.organizationId !== state.request.organizationId) throw DomainError.notFound('batch');
+    const result = await this.batches.execute(batchId, { type: 'DeleteBatch', removeAssociatedInstances }, { metadata: meta });
+    await this.projection.waitFor(result.version);
+  }
+}

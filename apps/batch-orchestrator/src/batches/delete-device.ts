@@ -1,0 +1,44 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { DataSource } from 'typeorm';
+import { DeviceRow } from '@flotilla/batch-read-model';
+import { DomainError } from '@flotilla/decider';
+import { ExecuteOptions } from '@flotilla/event-store';
+import { RequestMeta } from '@flotilla/nest-platform';
+import { ProjectionRunner } from '@flotilla/projections';
+import { BATCH_PROJECTION } from '../infrastructure/infrastructure.module';
+import { BatchRepository, DeviceRepository } from './batch-repositories';
+
+/**
+ * Deletes one device of a batch. Its batch says whether it is live (its server then goes back to the pool, which the
+ * worker does on `DeviceDeleted`); a device still being provisioned cannot be deleted yet.
+ */
+export async function deleteDevice(batches: BatchRepository, devices: DeviceRepository, batchId: string, deviceId: string, options: ExecuteOptions) {
+  const { state } = await batches.load(batchId);
+  const device = state.devices[deviceId];
+  if (!device) throw DomainError.notFound('device');
+  if (device.status === 'provisioning') throw DomainError.conflict('device is still being provisioned: delete it once its batch has finished');
+  const { plan, facility } = device.description;
+  return devices.execute(deviceId, { type: 'DeleteDevice', deviceId, batchId, plan, facility, heldCapacity: device.status === 'active' }, options);
+}
+
+export class DeleteDeviceCommand {
+  constructor(readonly deviceId: string, readonly meta: RequestMeta) {}
+}
+
+@CommandHandler(DeleteDeviceCommand)
+export class DeleteDeviceHandler implements ICommandHandler<DeleteDeviceCommand, void> {
+  constructor(
+    private readonly batches: BatchRepository,
+    private readonly devices: DeviceRepository,
+    private readonly dataSource: DataSource,
+    @Inject(BATCH_PROJECTION) private readonly projection: ProjectionRunner,
+  ) {}
+
+  async execute({ deviceId, meta }: DeleteDeviceCommand): Promise<void> {
+    const row = await this.dataSource.getRepository(DeviceRow).findOneBy({ id: deviceId });
+    if (!row || row.state === 'deleted' || (meta.organizationId && meta.organizationId !== row.organizationId)) throw DomainError.notFound('device');
+    const result = await deleteDevice(this.batches, this.devices, row.batchId, deviceId, { metadata: meta });
+    await this.projection.waitFor(result.version);
+  }
+}

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { BatchesModule } from '../batches/batches.module';
+import { CatalogModule } from '../catalog/catalog.module';
+import { CONFIG, OrchestratorConfig } from '../config';
+import { BatchWorker } from './batch-worker';
+import { Provisioner, SimulatedProvisioner } from './provisioner';
+
+@Module({
+  imports: [CatalogModule, BatchesModule],
+  providers: [
+    BatchWorker,
+    { provide: Provisioner, inject: [CONFIG], useFactory: (config: OrchestratorConfig) => new SimulatedProvisioner(config.provisioner) },
+  ],
+})
+export class WorkerModule {}

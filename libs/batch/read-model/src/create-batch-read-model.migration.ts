@@ -1,0 +1,39 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+import { qualified, schemaOf } from '@flotilla/projections';
+
+export class CreateBatchReadModel1767225600200 implements MigrationInterface {
+  name = 'CreateBatchReadModel1767225600200';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    const t = (name: string) => qualified(schemaOf(queryRunner), name);
+    await queryRunner.query(`create table ${t('facilities')} (code text primary key, name text not null)`);
+    await queryRunner.query(`create table ${t('plans')} (slug text primary key, name text not null, architecture text not null)`);
+    await queryRunner.query(`create table ${t('operating_systems')} (slug text primary key, name text not null, provisionable_on jsonb not null)`);
+    await queryRunner.query(`create table ${t('spot_prices')} (
+      facility text not null, plan text not null, price double precision not null, primary key (facility, plan))`);
+    await queryRunner.query(`create table ${t('capacity')} (
+      facility text not null, plan text not null, total integer not null default 0, held integer not null default 0,
+      reserved integer not null default 0, primary key (facility, plan))`);
+    await queryRunner.query(`create table ${t('batches')} (
+      id uuid primary key, project_id uuid not null, organization_id uuid not null, state text not null,
+      quantity integer not null, plan text not null, error_messages jsonb not null default '[]',
+      facility_allocations jsonb, device_ids jsonb not null default '[]',
+      created_at timestamptz not null, updated_at timestamptz not null)`);
+    await queryRunner.query(`create index on ${t('batches')} (project_id, created_at)`);
+    await queryRunner.query(`create table ${t('devices')} (
+      id uuid primary key, batch_id uuid not null, project_id uuid not null, organization_id uuid not null,
+      position integer not null, hostname text not null, state text not null, plan text not null, facility text not null,
+      operating_system text not null, billing_cycle text not null, tags jsonb not null, spot_instance boolean not null,
+      spot_price_max double precision, spot_price double precision, attributes jsonb not null, error text,
+      created_at timestamptz not null, updated_at timestamptz not null)`);
+    await queryRunner.query(`create index on ${t('devices')} (project_id, created_at)`);
+    await queryRunner.query(`create index on ${t('devices')} (batch_id, position)`);
+    await queryRunner.query(`create table ${t('device_quarantine')} (device_id uuid primary key, quarantined boolean not null, updated_at timestamptz not null)`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    for (const name of ['device_quarantine', 'devices', 'batches', 'capacity', 'spot_prices', 'operating_systems', 'plans', 'facilities']) {
+      await queryRunner.query(`drop table if exists ${qualified(schemaOf(queryRunner), name)}`);
+    }
+  }
+}

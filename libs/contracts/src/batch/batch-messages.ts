@@ -1,0 +1,194 @@
+import 'reflect-metadata';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUUID, Matches, MaxLength, Min, ValidateNested } from 'class-validator';
+
+/** NATS subjects of the batch-orchestrator's commands and queries (queue group per service). */
+export const BatchSubjects = {
+  createBatches: 'fleet.batch.cmd.create',
+  deleteBatch: 'fleet.batch.cmd.delete-batch',
+  deleteDevice: 'fleet.batch.cmd.delete-device',
+  listBatches: 'fleet.batch.query.list-batches',
+  getBatch: 'fleet.batch.query.get-batch',
+  listDevices: 'fleet.batch.query.list-devices',
+  getDevice: 'fleet.batch.query.get-device',
+} as const;
+
+export const CatalogSubjects = {
+  defineFacility: 'fleet.catalog.cmd.define-facility',
+  definePlan: 'fleet.catalog.cmd.define-plan',
+  defineOperatingSystem: 'fleet.catalog.cmd.define-operating-system',
+  setCapacity: 'fleet.catalog.cmd.set-capacity',
+  setSpotPrice: 'fleet.catalog.cmd.set-spot-price',
+  listFacilities: 'fleet.catalog.query.list-facilities',
+  listPlans: 'fleet.catalog.query.list-plans',
+  listOperatingSystems: 'fleet.catalog.query.list-operating-systems',
+  getCapacity: 'fleet.catalog.query.get-capacity',
+  checkCapacity: 'fleet.catalog.query.check-capacity',
+  getSpotPrices: 'fleet.catalog.query.get-spot-prices',
+} as const;
+
+export class CreateBatchesRequest {
+  @IsUUID()
+  projectId!: string;
+
+  /** Items as clients send them; each is checked by the batch domain's item validation, every problem listed. */
+  @IsArray()
+  @ArrayNotEmpty()
+  @ArrayMaxSize(100)
+  batches!: unknown[];
+
+  /** Idempotency (batch-deployment.md §7): the same id and body within 24 h returns the first batches. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  commandId?: string;
+}
+
+export class BatchRequest {
+  @IsUUID()
+  batchId!: string;
+}
+
+export class DeleteBatchRequest extends BatchRequest {
+  @IsOptional()
+  @IsBoolean()
+  removeAssociatedInstances?: boolean;
+}
+
+export class GetBatchRequest extends BatchRequest {
+  @IsOptional()
+  @IsBoolean()
+  includeDevices?: boolean;
+}
+
+export class ProjectScopedRequest {
+  @IsUUID()
+  projectId!: string;
+}
+
+export class DeviceRequest {
+  @IsUUID()
+  deviceId!: string;
+}
+
+const SLUG = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+const SLUG_MESSAGE = '$property must be 1-64 lower-case letters, digits, ".", "_" or "-"';
+
+export class DefineFacilityRequest {
+  @Matches(SLUG, { message: SLUG_MESSAGE })
+  code!: string;
+
+  @IsString()
+  @MaxLength(200)
+  name!: string;
+}
+
+export class DefinePlanRequest {
+  @Matches(SLUG, { message: SLUG_MESSAGE })
+  slug!: string;
+
+  @IsString()
+  @MaxLength(200)
+  name!: string;
+
+  @IsIn(['x86_64', 'aarch64'])
+  architecture!: string;
+}
+
+export class DefineOperatingSystemRequest {
+  @Matches(SLUG, { message: SLUG_MESSAGE })
+  slug!: string;
+
+  @IsString()
+  @MaxLength(200)
+  name!: string;
+
+  @IsArray()
+  @IsString({ each: true })
+  provisionable_on!: string[];
+}
+
+export class SetCapacityRequest {
+  @IsString()
+  facility!: string;
+
+  @IsString()
+  plan!: string;
+
+  @IsInt()
+  @Min(0)
+  total!: number;
+}
+
+export class SetSpotPriceRequest {
+  @IsString()
+  facility!: string;
+
+  @IsString()
+  plan!: string;
+
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  price!: number;
+}
+
+export class ServerQuantity {
+  @IsString()
+  facility!: string;
+
+  @IsString()
+  plan!: string;
+
+  @IsInt()
+  @Min(1)
+  quantity!: number;
+}
+
+export class CheckCapacityRequest {
+  @IsArray()
+  @ArrayNotEmpty()
+  @ValidateNested({ each: true })
+  @Type(() => ServerQuantity)
+  servers!: ServerQuantity[];
+}
+
+export interface Href {
+  href: string;
+}
+
+/** A batch as the REST API shows it (batch-deployment.md §2). */
+export interface BatchView {
+  id: string;
+  state: string;
+  quantity: number;
+  error_messages: string[];
+  created_at: string;
+  updated_at: string;
+  devices: (Href | DeviceView)[];
+  project: Href;
+  facility_allocations?: { facility: string; quantity: number }[];
+  href: string;
+}
+
+export interface DeviceView {
+  id: string;
+  hostname: string;
+  state: string;
+  plan: string;
+  facility: string;
+  operating_system: string;
+  billing_cycle: string;
+  tags: string[];
+  spot_instance: boolean;
+  spot_price_max: number | null;
+  spot_price: number | null;
+  batch: Href;
+  project: Href;
+  quarantined: boolean;
+  created_at: string;
+  updated_at: string;
+  href: string;
+  [attribute: string]: unknown;
+}
+
+export type CapacityLevel = 'unavailable' | 'limited' | 'normal';
