@@ -8,6 +8,8 @@ import { GatewayHealth } from './gateway-health';
 import { HttpErrorFilter } from './http-error.filter';
 import { NatsRpcClient } from './nats-rpc.client';
 import { TenancyController } from './tenancy/tenancy.controller';
+import { BatchesController } from './batches/batches.controller';
+import { CatalogController } from './catalog/catalog.controller';
 
 @Module({})
 export class GatewayModule {
@@ -15,7 +17,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [HealthModule.forService(ServiceNames.adminGateway)],
-      controllers: [TenancyController],
+      controllers: [TenancyController, BatchesController, CatalogController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: HttpErrorFilter },

@@ -1,43 +1,20 @@
-import { freeLoopbackPort, openTestEnvironment, ServiceProcess, startServiceProcess, TestEnvironment, uniqueName, waitForHttp } from '@flotilla/testing';
+import { RunningSystem, startRunningSystem } from '../test-fixtures/running-system';
 
 /** The first full vertical slice as a user meets it: HTTP → NATS command → event → projection → query → HTTP. */
 describe('admin gateway: organizations, projects and API keys (e2e)', () => {
-  const rootToken = `root-${uniqueName('t')}`;
-  let env: TestEnvironment;
-  let orchestrator: ServiceProcess;
-  let gateway: ServiceProcess;
+  let system: RunningSystem;
+  let env: RunningSystem['env'];
+  let rootToken: string;
   let base: string;
-
-  const call = async (method: string, path: string, token: string | null, body?: unknown) => {
-    const response = await fetch(`${base}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', ...(token ? { 'x-auth-token': token } : {}) },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : null };
-  };
+  const call = (...args: Parameters<RunningSystem['call']>) => system.call(...args);
 
   beforeAll(async () => {
-    env = await openTestEnvironment('E2E');
-    const [gatewayPort, healthPort] = await Promise.all([freeLoopbackPort(), freeLoopbackPort()]);
-    const natsUrl = process.env.NATS_URL as string;
-    orchestrator = startServiceProcess('apps/batch-orchestrator/src/main.ts', {
-      NATS_URL: natsUrl,
-      DATABASE_URL: env.db.url,
-      BATCH_STREAM: env.stream,
-      BATCH_SUBJECT_PREFIX: env.subjectPrefix,
-      HEALTH_PORT: String(healthPort),
-    });
-    gateway = startServiceProcess('apps/admin-gateway/src/main.ts', { NATS_URL: natsUrl, PORT: String(gatewayPort), FLOTILLA_ADMIN_TOKEN: rootToken });
-    base = `http://127.0.0.1:${gatewayPort}`;
-    await waitForHttp(`http://127.0.0.1:${healthPort}/health/ready`, orchestrator);
-    await waitForHttp(`${base}/health/ready`, gateway);
+    system = await startRunningSystem('E2E', { BATCH_SEED_DEMO_CATALOG: 'false' });
+    ({ env, rootToken, base } = system);
   });
 
   afterAll(async () => {
-    await Promise.all([gateway?.stop(), orchestrator?.stop()]);
-    await env.close();
+    await system?.stop();
   });
 
   it('creates an organization, a project and an API key, and the key sees only its organization', async () => {
@@ -56,14 +33,14 @@ describe('admin gateway: organizations, projects and API keys (e2e)', () => {
     expect(await call('POST', `/organizations/${org.body.id}/projects`, key.body.token, { name: 'api' })).toMatchObject({ status: 201 });
 
     const otherProject = await call('POST', `/organizations/${other.body.id}/projects`, rootToken, { name: 'secret' });
-    expect(await call('GET', `/projects/${otherProject.body.id}`, key.body.token)).toEqual({ status: 404, body: { errors: ['project not found'] } });
+    expect(await call('GET', `/projects/${otherProject.body.id}`, key.body.token)).toMatchObject({ status: 404, body: { errors: ['project not found'] } });
     expect((await call('POST', `/organizations/${other.body.id}/projects`, key.body.token, { name: 'x' })).status).toBe(404);
     expect((await call('GET', `/organizations/${other.body.id}`, key.body.token)).status).toBe(404);
     expect((await call('POST', '/organizations', key.body.token, { name: 'nope' })).status).toBe(403);
   });
 
   it('answers 401 without a valid token', async () => {
-    expect(await call('GET', '/projects/6f1c2f7e-8a53-4f7a-9d0e-3b8a4b7c1d01', null)).toEqual({
+    expect(await call('GET', '/projects/6f1c2f7e-8a53-4f7a-9d0e-3b8a4b7c1d01', null)).toMatchObject({
       status: 401,
       body: { errors: ['missing X-Auth-Token header'] },
     });

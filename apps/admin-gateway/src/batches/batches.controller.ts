@@ -1,0 +1,90 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiBody, ApiHeader, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { BatchSubjects, BatchView, DeviceView, ErrorCodes } from '@flotilla/contracts';
+import { AuthGuard } from '../auth/auth.guard';
+import { Caller, CurrentCaller } from '../auth/caller';
+import { NatsRpcClient, RemoteError } from '../nats-rpc.client';
+
+const uuid = new ParseUUIDPipe({ exceptionFactory: () => new RemoteError({ code: ErrorCodes.notFound, message: 'not found' }) });
+
+/** `true`/`false` query flags; anything else is bad input. */
+function flag(value: string | undefined, name: string): boolean {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new RemoteError({ code: ErrorCodes.validationFailed, message: `${name} must be true or false` });
+}
+
+const batchItemSchema = {
+  type: 'object',
+  required: ['plan', 'operating_system', 'facility'],
+  properties: {
+    plan: { type: 'string', example: 'c3.medium.x86' },
+    operating_system: { type: 'string', example: 'ubuntu_22_04' },
+    facility: { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }], example: ['sjc1', 'any'] },
+    facility_diversity_level: { type: 'integer', minimum: 1 },
+    quantity: { type: 'integer', minimum: 1 },
+    hostname: { type: 'string', example: 'web{{index}}.example.com' },
+    hostnames: { type: 'array', items: { type: 'string' } },
+    billing_cycle: { type: 'string', enum: ['hourly', 'daily', 'monthly', 'yearly'] },
+    tags: { type: 'array', items: { type: 'string' } },
+    spot_instance: { type: 'boolean' },
+    spot_price_max: { type: 'number' },
+  },
+};
+
+/** Batches and devices (batch-deployment.md §2): thin HTTP over the batch-orchestrator's commands and queries. */
+@ApiTags('batches')
+@ApiHeader({ name: 'X-Auth-Token', required: true })
+@Controller()
+@UseGuards(AuthGuard)
+export class BatchesController {
+  constructor(private readonly rpc: NatsRpcClient) {}
+
+  @Post('projects/:id/devices/batch')
+  @HttpCode(201)
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'the same key and body within 24 h returns the first batches' })
+  @ApiBody({ schema: { type: 'object', required: ['batches'], properties: { batches: { type: 'array', items: batchItemSchema } } } })
+  createBatches(
+    @Param('id', uuid) projectId: string,
+    @Body() body: Record<string, unknown> | undefined,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @CurrentCaller() caller: Caller,
+  ): Promise<{ batches: BatchView[] }> {
+    return this.rpc.call(BatchSubjects.createBatches, { batches: body?.batches, projectId, commandId: idempotencyKey }, caller);
+  }
+
+  @Get('projects/:id/batches')
+  listBatches(@Param('id', uuid) projectId: string, @CurrentCaller() caller: Caller): Promise<{ batches: BatchView[] }> {
+    return this.rpc.call(BatchSubjects.listBatches, { projectId }, caller);
+  }
+
+  @Get('batches/:id')
+  @ApiQuery({ name: 'include', required: false, description: '`devices` expands the devices' })
+  getBatch(@Param('id', uuid) batchId: string, @Query('include') include: string | undefined, @CurrentCaller() caller: Caller): Promise<BatchView> {
+    const includeDevices = (include ?? '').split(',').includes('devices');
+    return this.rpc.call(BatchSubjects.getBatch, { batchId, includeDevices }, caller);
+  }
+
+  @Delete('batches/:id')
+  @HttpCode(204)
+  @ApiQuery({ name: 'remove_associated_instances', required: false, enum: ['true', 'false'] })
+  async deleteBatch(@Param('id', uuid) batchId: string, @Query('remove_associated_instances') remove: string | undefined, @CurrentCaller() caller: Caller) {
+    await this.rpc.call(BatchSubjects.deleteBatch, { batchId, removeAssociatedInstances: flag(remove, 'remove_associated_instances') }, caller);
+  }
+
+  @Get('projects/:id/devices')
+  listDevices(@Param('id', uuid) projectId: string, @CurrentCaller() caller: Caller): Promise<{ devices: DeviceView[] }> {
+    return this.rpc.call(BatchSubjects.listDevices, { projectId }, caller);
+  }
+
+  @Get('devices/:id')
+  getDevice(@Param('id', uuid) deviceId: string, @CurrentCaller() caller: Caller): Promise<DeviceView> {
+    return this.rpc.call(BatchSubjects.getDevice, { deviceId }, caller);
+  }
+
+  @Delete('devices/:id')
+  @HttpCode(204)
+  async deleteDevice(@Param('id', uuid) deviceId: string, @CurrentCaller() caller: Caller) {
+    await this.rpc.call(BatchSubjects.deleteDevice, { deviceId }, caller);
+  }
+}

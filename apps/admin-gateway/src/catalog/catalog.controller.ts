@@ -1,0 +1,107 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Res, UseGuards } from '@nestjs/common';
+import { ApiBody, ApiHeader, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { CatalogSubjects, ErrorCodes } from '@flotilla/contracts';
+import { AuthGuard } from '../auth/auth.guard';
+import { Caller, CurrentCaller } from '../auth/caller';
+import { NatsRpcClient, RemoteError } from '../nats-rpc.client';
+
+type Body = Record<string, unknown> | undefined;
+
+function rootOnly(caller: Caller): void {
+  if (caller.organizationId) throw new RemoteError({ code: ErrorCodes.forbidden, message: 'only the root token can change the catalog' });
+}
+
+/** Facilities, plans, operating systems, capacity and spot prices: read by anyone signed in, changed by the root token. */
+@ApiTags('catalog')
+@ApiHeader({ name: 'X-Auth-Token', required: true })
+@Controller()
+@UseGuards(AuthGuard)
+export class CatalogController {
+  constructor(private readonly rpc: NatsRpcClient) {}
+
+  @Get('facilities')
+  listFacilities(@CurrentCaller() caller: Caller) {
+    return this.rpc.call(CatalogSubjects.listFacilities, {}, caller);
+  }
+
+  @Get('plans')
+  listPlans(@CurrentCaller() caller: Caller) {
+    return this.rpc.call(CatalogSubjects.listPlans, {}, caller);
+  }
+
+  @Get('operating-systems')
+  listOperatingSystems(@CurrentCaller() caller: Caller) {
+    return this.rpc.call(CatalogSubjects.listOperatingSystems, {}, caller);
+  }
+
+  @Get('capacity')
+  getCapacity(@CurrentCaller() caller: Caller) {
+    return this.rpc.call(CatalogSubjects.getCapacity, {}, caller);
+  }
+
+  @Post('capacity')
+  @HttpCode(200)
+  @ApiBody({ schema: { type: 'object', properties: { servers: { type: 'array', items: { type: 'object', properties: { facility: {}, plan: {}, quantity: {} } } } } } })
+  checkCapacity(@Body() body: Body, @CurrentCaller() caller: Caller) {
+    return this.rpc.call(CatalogSubjects.checkCapacity, { servers: body?.servers }, caller);
+  }
+
+  @Get('market/spot/prices')
+  getSpotPrices(@CurrentCaller() caller: Caller) {
+    return this.rpc.call(CatalogSubjects.getSpotPrices, {}, caller);
+  }
+
+  @Post('facilities')
+  defineFacility(@Body() body: Body, @CurrentCaller() caller: Caller, @Res({ passthrough: true }) response: Response) {
+    return this.define(CatalogSubjects.defineFacility, { code: body?.code, name: body?.name }, caller, response);
+  }
+
+  @Put('facilities/:code')
+  updateFacility(@Param('code') code: string, @Body() body: Body, @CurrentCaller() caller: Caller, @Res({ passthrough: true }) response: Response) {
+    return this.define(CatalogSubjects.defineFacility, { code, name: body?.name }, caller, response);
+  }
+
+  @Post('plans')
+  definePlan(@Body() body: Body, @CurrentCaller() caller: Caller, @Res({ passthrough: true }) response: Response) {
+    return this.define(CatalogSubjects.definePlan, { slug: body?.slug, name: body?.name, architecture: body?.architecture }, caller, response);
+  }
+
+  @Put('plans/:slug')
+  updatePlan(@Param('slug') slug: string, @Body() body: Body, @CurrentCaller() caller: Caller, @Res({ passthrough: true }) response: Response) {
+    return this.define(CatalogSubjects.definePlan, { slug, name: body?.name, architecture: body?.architecture }, caller, response);
+  }
+
+  @Post('operating-systems')
+  defineOperatingSystem(@Body() body: Body, @CurrentCaller() caller: Caller, @Res({ passthrough: true }) response: Response) {
+    return this.define(CatalogSubjects.defineOperatingSystem, { slug: body?.slug, name: body?.name, provisionable_on: body?.provisionable_on }, caller, response);
+  }
+
+  @Put('operating-systems/:slug')
+  updateOperatingSystem(@Param('slug') slug: string, @Body() body: Body, @CurrentCaller() caller: Caller, @Res({ passthrough: true }) response: Response) {
+    return this.define(CatalogSubjects.defineOperatingSystem, { slug, name: body?.name, provisionable_on: body?.provisionable_on }, caller, response);
+  }
+
+  @Put('capacity/:facility/:plan')
+  @ApiBody({ schema: { type: 'object', required: ['total'], properties: { total: { type: 'integer', minimum: 0 } } } })
+  setCapacity(@Param('facility') facility: string, @Param('plan') plan: string, @Body() body: Body, @CurrentCaller() caller: Caller) {
+    rootOnly(caller);
+    return this.rpc.call(CatalogSubjects.setCapacity, { facility, plan, total: body?.total }, caller);
+  }
+
+  @Put('market/spot/prices/:facility/:plan')
+  @ApiBody({ schema: { type: 'object', required: ['price'], properties: { price: { type: 'number', minimum: 0 } } } })
+  async setSpotPrice(@Param('facility') facility: string, @Param('plan') plan: string, @Body() body: Body, @CurrentCaller() caller: Caller) {
+    rootOnly(caller);
+    await this.rpc.call(CatalogSubjects.setSpotPrice, { facility, plan, price: body?.price }, caller);
+    return { facility: facility.toLowerCase(), plan: plan.toLowerCase(), price: body?.price };
+  }
+
+  /** 201 for a new definition, 200 for a changed one; the body is the definition as stored. */
+  private async define(subject: string, definition: Record<string, unknown>, caller: Caller, response: Response) {
+    rootOnly(caller);
+    const { created } = await this.rpc.call<{ created: boolean }>(subject, definition, caller);
+    response.status(created ? 201 : 200);
+    return definition;
+  }
+}

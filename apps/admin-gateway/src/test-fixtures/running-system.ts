@@ -1,0 +1,59 @@
+import { freeLoopbackPort, openTestEnvironment, ServiceProcess, startServiceProcess, TestEnvironment, uniqueName, waitForHttp } from '@flotilla/testing';
+
+export interface HttpAnswer {
+  status: number;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON as a user reads it
+  headers: Headers;
+}
+
+/** The orchestrator and the gateway as processes on a test's own stream and database, called over HTTP. */
+export interface RunningSystem {
+  env: TestEnvironment;
+  rootToken: string;
+  base: string;
+  orchestrator: ServiceProcess;
+  call(method: string, path: string, token: string | null, body?: unknown, headers?: Record<string, string>): Promise<HttpAnswer>;
+  stop(): Promise<void>;
+}
+
+export async function startRunningSystem(streamPrefix: string, orchestratorEnv: Record<string, string> = {}): Promise<RunningSystem> {
+  const env = await openTestEnvironment(streamPrefix);
+  const rootToken = `root-${uniqueName('t')}`;
+  const [gatewayPort, healthPort] = await Promise.all([freeLoopbackPort(), freeLoopbackPort()]);
+  const natsUrl = process.env.NATS_URL as string;
+  const updates = env.siblingStream('UPD');
+  const orchestrator = startServiceProcess('apps/batch-orchestrator/src/main.ts', {
+    NATS_URL: natsUrl,
+    DATABASE_URL: env.db.url,
+    BATCH_STREAM: env.stream,
+    BATCH_SUBJECT_PREFIX: env.subjectPrefix,
+    UPDATE_STREAM: updates.stream,
+    UPDATE_SUBJECT_PREFIX: updates.subjectPrefix,
+    HEALTH_PORT: String(healthPort),
+    ...orchestratorEnv,
+  });
+  const gateway = startServiceProcess('apps/admin-gateway/src/main.ts', { NATS_URL: natsUrl, PORT: String(gatewayPort), FLOTILLA_ADMIN_TOKEN: rootToken });
+  const base = `http://127.0.0.1:${gatewayPort}`;
+  await waitForHttp(`http://127.0.0.1:${healthPort}/health/ready`, orchestrator);
+  await waitForHttp(`${base}/health/ready`, gateway);
+
+  return {
+    env,
+    rootToken,
+    base,
+    orchestrator,
+    async call(method, path, token, body, headers = {}) {
+      const response = await fetch(`${base}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', ...(token ? { 'x-auth-token': token } : {}), ...headers },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text ? JSON.parse(text) : null, headers: response.headers };
+    },
+    async stop() {
+      await Promise.all([gateway.stop(), orchestrator.stop()]);
+      await env.close();
+    },
+  };
+}
