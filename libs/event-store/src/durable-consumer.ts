@@ -13,6 +13,8 @@ export interface DurableConsumerOptions {
   /** Delay before a failed batch is delivered again. */
   retryDelayMs?: number;
   onError?: (err: unknown, commits: Commit[]) => void;
+  /** The server removes the consumer after this long without a client (one that belonged to a dead instance). */
+  inactiveThresholdMs?: number;
 }
 
 /** Called with commits in stream order; the batch is acked only after it resolves. */
@@ -79,6 +81,7 @@ export class DurableConsumer {
       filter_subject: this.options.filterSubject,
       max_ack_pending: this.batchSize * 4,
       ack_wait: (this.options.ackWaitMs ?? 30_000) * 1_000_000,
+      ...(this.options.inactiveThresholdMs ? { inactive_threshold: this.options.inactiveThresholdMs * 1_000_000 } : {}),
     });
   }
 

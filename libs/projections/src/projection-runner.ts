@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Commit, DurableConsumer, EventStore } from '@flotilla/event-store';
 import { applyCommits } from './apply-commits';
@@ -9,6 +10,8 @@ export interface ProjectionRunnerOptions {
   /** How long a delivered batch may stay unacked before redelivery (also how long a crashed instance's batch waits). */
   ackWaitMs?: number;
   onError?: (err: unknown) => void;
+  /** Names this instance's consumer (default: random, so each process start has its own). */
+  instanceId?: string;
   /** Test seams to kill the process at the two dangerous moments. */
   faults?: { beforeCommit?: (lastSeq: number) => void; afterCommit?: (lastSeq: number) => void };
 }
@@ -17,6 +20,10 @@ export interface ProjectionRunnerOptions {
  * Keeps one projection up to date: a durable pull consumer delivers commits in batches, and each batch's rows and
  * the checkpoint are written in one transaction before the batch is acked. A crash at any point leaves either
  * nothing or everything of a batch applied, and redelivered events at or below the checkpoint are skipped.
+ *
+ * Every instance of a service reads the whole log through a consumer of its own: a shared consumer would hand
+ * different commits to different instances, and one that committed a later batch first would make the other skip
+ * earlier ones. The checkpoint row, locked in each transaction, lets exactly one instance apply each commit.
  */
 export class ProjectionRunner {
   private consumer: DurableConsumer | null = null;
@@ -31,10 +38,13 @@ export class ProjectionRunner {
     private readonly options: ProjectionRunnerOptions = {},
   ) {
     this.checkpoints = new CheckpointStore(dataSource, projection.schema);
+    this.instanceId = options.instanceId ?? randomBytes(6).toString('hex');
   }
 
+  private readonly instanceId: string;
+
   get durableName(): string {
-    return `projection_${this.projection.name}`;
+    return `projection_${this.projection.name}_${this.instanceId}`;
   }
 
   async start(): Promise<void> {
@@ -49,15 +59,19 @@ export class ProjectionRunner {
         batchSize: this.options.batchSize ?? 500,
         ackWaitMs: this.options.ackWaitMs ?? 10_000,
         onError: (err) => this.options.onError?.(err),
+        inactiveThresholdMs: 10 * 60_000,
       },
       (commits) => this.applyBatch(commits),
     );
     await this.consumer.start();
   }
 
+  /** Stops after the batch in hand and removes this instance's consumer. */
   async stop(): Promise<void> {
-    await this.consumer?.stop();
+    if (!this.consumer) return;
+    await this.consumer.stop();
     this.consumer = null;
+    await this.store.jsm.consumers.delete(this.store.stream, this.durableName).catch(() => undefined);
   }
 
   /** Events still to be applied, as JetStream counts them for this projection's consumer. */

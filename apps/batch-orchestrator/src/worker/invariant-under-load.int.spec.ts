@@ -1,0 +1,100 @@
+import { BatchSubjects, BatchView, CatalogSubjects } from '@flotilla/contracts';
+import { eventually, freeLoopbackPort, openTestEnvironment, ServiceProcess, startServiceProcess, TestEnvironment, waitForHttp } from '@flotilla/testing';
+import { checkFleet } from '../test-fixtures/fleet-invariant';
+import { createProject, natsRequester, unwrap } from '../test-fixtures/orchestrator-fixture';
+
+/** A random batch item on c1.small.x86 (101 servers in the demo catalog): together they ask for far more. */
+function randomItem(random: () => number) {
+  const facilities = ['sjc1', 'ewr1', 'dfw1', 'ams1', 'any'];
+  const list = facilities.filter(() => random() < 0.4);
+  const item: Record<string, unknown> = { plan: 'c1.small.x86', operating_system: 'debian_12', facility: list.length ? list : 'any', quantity: 1 + Math.floor(random() * 8) };
+  if (random() < 0.3) item.facility_diversity_level = 1 + Math.floor(random() * 2);
+  return item;
+}
+
+function seeded(seed: number) {
+  return () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+}
+
+describe('capacity is never oversold, under load and faults', () => {
+  let env: TestEnvironment;
+  const processes: ServiceProcess[] = [];
+
+  async function startInstance(extra: Record<string, string> = {}) {
+    const healthPort = await freeLoopbackPort();
+    const updates = env.siblingStream('UPD');
+    const instance = startServiceProcess('apps/batch-orchestrator/src/main.ts', {
+      NATS_URL: process.env.NATS_URL as string,
+      DATABASE_URL: env.db.url,
+      BATCH_STREAM: env.stream,
+      BATCH_SUBJECT_PREFIX: env.subjectPrefix,
+      UPDATE_STREAM: updates.stream,
+      UPDATE_SUBJECT_PREFIX: updates.subjectPrefix,
+      HEALTH_PORT: String(healthPort),
+      ...extra,
+    });
+    processes.push(instance);
+    await waitForHttp(`http://127.0.0.1:${healthPort}/health/ready`, instance);
+    return instance;
+  }
+
+  async function allOver(request: ReturnType<typeof natsRequester>, projectId: string, count: number, timeoutMs = 60_000) {
+    return eventually(async () => {
+      const { batches } = unwrap(await request<{ batches: BatchView[] }>(BatchSubjects.listBatches, { projectId }));
+      return batches.length === count && batches.every((b) => b.state === 'completed' || b.state === 'failed') ? batches : undefined;
+    }, timeoutMs, `all ${count} batches over`);
+  }
+
+  beforeEach(async () => {
+    env = await openTestEnvironment('LOAD');
+  });
+
+  afterEach(async () => {
+    await Promise.all(processes.splice(0).map((p) => p.stop('SIGKILL')));
+    await env.close();
+  });
+
+  it('200 concurrent requests for more servers than exist, served by two instances at once', async () => {
+    await Promise.all([startInstance({ PROVISIONER_FAILURE_RATE: '0.05' }), startInstance({ PROVISIONER_FAILURE_RATE: '0.05' })]);
+    const request = natsRequester(env);
+    const { projectId } = await createProject(request);
+    const random = seeded(7);
+    const items = Array.from({ length: 200 }, () => randomItem(random));
+    const replies = await Promise.all(items.map((item) => request<{ batches: BatchView[] }>(BatchSubjects.createBatches, { projectId, batches: [item] })));
+    expect(replies.every((r) => r.ok)).toBe(true);
+
+    const batches = await allOver(request, projectId, 200);
+    const report = await checkFleet(env);
+    expect(report.violations).toEqual([]);
+    const completed = batches.filter((b) => b.state === 'completed');
+    expect(completed.length).toBeGreaterThan(0);
+    expect(batches.filter((b) => b.state === 'failed').length).toBeGreaterThan(0);
+    const capacity = unwrap(await request<{ capacity: Record<string, Record<string, { available: number }>> }>(CatalogSubjects.getCapacity, {})).capacity;
+    const used = report.batches.reduce((sum, b) => sum + b.active, 0);
+    const left = ['sjc1', 'ewr1', 'dfw1', 'ams1'].reduce((sum, f) => sum + capacity[f]['c1.small.x86'].available, 0);
+    expect(used + left).toBe(101);
+  });
+
+  it('an instance killed (SIGKILL) while batches are in progress: after restart every batch ends, nothing is duplicated', async () => {
+    const settings = { PROVISIONER_DELAY_MS: '400', PROVISIONER_FAILURE_RATE: '0.1', BATCH_WORKER_ACK_WAIT_MS: '2000' };
+    const first = await startInstance(settings);
+    const request = natsRequester(env);
+    const { projectId } = await createProject(request);
+    const random = seeded(11);
+    await Promise.all(Array.from({ length: 40 }, () => request(BatchSubjects.createBatches, { projectId, batches: [randomItem(random)] })));
+    await eventually(async () => {
+      const { batches } = unwrap(await request<{ batches: BatchView[] }>(BatchSubjects.listBatches, { projectId }));
+      return batches.some((b) => b.state === 'in_progress');
+    }, 20_000, 'a batch in progress');
+
+    await first.stop('SIGKILL');
+    const midway = await checkFleet(env);
+    expect(midway.violations).toEqual([]);
+    expect(midway.batches.some((b) => b.state === 'in_progress' || b.state === 'queued')).toBe(true);
+
+    await startInstance(settings);
+    await allOver(request, projectId, 40, 90_000);
+    expect((await checkFleet(env)).violations).toEqual([]);
+  });
+});
+
