@@ -1,7 +1,26 @@
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { runBench } from './run-bench';
 
-// `npm run bench -- [scenario...] [--scale=N]`; NATS_URL and DATABASE_URL come from tools/bench.js.
+const ROOT = path.resolve(__dirname, '../../../..');
+
+/** Runs a built service (`nx build bench` builds them too) as its own process. */
+function launch(app: string, env: Record<string, string>) {
+  const child = spawn(process.execPath, ['-r', path.join(ROOT, 'tools/register-paths.js'), path.join(ROOT, 'dist/apps', app, 'src/main.js')], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return Promise.resolve({
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  });
+}
+
+// `npm run bench -- [scenario...] [--scale=N]`; NATS_URL and DATABASE_URL come from tools/run-app.js.
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const scale = Number(args.find((a) => a.startsWith('--scale='))?.split('=')[1] ?? 1);
@@ -12,6 +31,7 @@ async function main(): Promise<void> {
       databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/flotilla',
       scale,
       progress: (message) => process.stderr.write(`[bench] ${message}\n`),
+      launch,
     },
     path.resolve(process.env.FLOTILLA_DATA_DIR ?? '.flotilla', 'bench'),
   );

@@ -14,6 +14,8 @@ export interface ScenarioContext {
   /** Multiplies every scenario's size: 1 for a real run, small for the smoke test. */
   scale: number;
   progress(message: string): void;
+  /** Starts one of the services as its own process with this environment (built, or from source in tests). */
+  launch(app: 'batch-orchestrator', env: Record<string, string>): Promise<{ stop(): Promise<void> }>;
 }
 
 export interface Scenario {

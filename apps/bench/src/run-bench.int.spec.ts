@@ -1,8 +1,17 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createTestDatabase } from '@flotilla/testing';
+import { createTestDatabase, startServiceProcess } from '@flotilla/testing';
+import { ScenarioContext } from './measure';
 import { runBench } from './run-bench';
+
+const smokeContext = (databaseUrl: string): ScenarioContext => ({
+  natsUrl: process.env.NATS_URL as string,
+  databaseUrl,
+  scale: 0.05,
+  progress: () => undefined,
+  launch: async (app, env) => startServiceProcess(`apps/${app}/src/main.ts`, env),
+});
 
 // A smoke-sized run so the harness cannot rot; speed itself is judged by `npm run bench`, not here.
 describe('bench harness', () => {
@@ -10,7 +19,7 @@ describe('bench harness', () => {
     const db = await createTestDatabase();
     const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
     try {
-      const { report, file } = await runBench(['baseline'], { natsUrl: process.env.NATS_URL as string, databaseUrl: db.url, scale: 0.05, progress: () => undefined }, outDir);
+      const { report, file } = await runBench(['baseline'], smokeContext(db.url), outDir);
       const figures = report.results.baseline;
       expect(figures.map((f) => f.unit)).toEqual(['req/s', 'msg/s', 'events/s']);
       for (const figure of figures) expect(figure.value).toBeGreaterThan(0);
@@ -20,7 +29,22 @@ describe('bench harness', () => {
     }
   });
 
+  it('runs the batch scenarios end to end at smoke size', async () => {
+    const db = await createTestDatabase();
+    const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
+    try {
+      const { report } = await runBench(['placement', 'big-batch', 'history'], smokeContext(db.url), outDir);
+      const placement = Object.fromEntries(report.results.placement.map((f) => [f.unit, f.value]));
+      expect(placement['batches/s']).toBeGreaterThan(0);
+      expect(placement.servers).toBe(0);
+      expect(report.results['big-batch'][0].value).toBeGreaterThan(0);
+      expect(report.results.history.map((f) => f.unit)).toEqual(['µs', 'µs']);
+    } finally {
+      await db.drop();
+    }
+  });
+
   it('refuses an unknown scenario', async () => {
-    await expect(runBench(['nope'], { natsUrl: '', databaseUrl: '', scale: 1, progress: () => undefined }, os.tmpdir())).rejects.toThrow(/unknown scenario/);
+    await expect(runBench(['nope'], smokeContext(''), os.tmpdir())).rejects.toThrow(/unknown scenario/);
   });
 });

@@ -1,5 +1,8 @@
 import { Scenario } from '../measure';
 import { baseline } from './baseline';
+import { bigBatch } from './big-batch';
+import { history } from './history';
+import { placement } from './placement';
 
 /** Every scenario of `npm run bench`; later ones report ratios against the baseline figures of the same run. */
-export const scenarios: Scenario[] = [baseline];
+export const scenarios: Scenario[] = [baseline, placement, bigBatch, history];

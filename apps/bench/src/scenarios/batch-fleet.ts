@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { connect, headers as natsHeaders, NatsConnection } from 'nats';
+import { Client } from 'pg';
+import { Reply, RequestHeaders, TenancySubjects } from '@flotilla/contracts';
+import { ScenarioContext } from '../measure';
+
+/** A batch-orchestrator of the bench's own (stream, schema, empty catalog), driven over NATS as other services do. */
+export interface BatchFleet {
+  nc: NatsConnection;
+  subjectPrefix: string;
+  schema: string;
+  projectId: string;
+  request<T>(subject: string, payload: unknown): Promise<T>;
+  close(): Promise<void>;
+}
+
+export async function startBatchFleet(context: ScenarioContext, settings: Record<string, string> = {}): Promise<BatchFleet> {
+  const id = randomBytes(4).toString('hex');
+  const stream = `BENCH_BATCH_${id.toUpperCase()}`;
+  const subjectPrefix = `evt.bench_batch_${id}`;
+  const schema = `bench_batch_${id}`;
+  const healthPort = await freePort();
+  const service = await context.launch('batch-orchestrator', {
+    NATS_URL: context.natsUrl,
+    DATABASE_URL: context.databaseUrl,
+    BATCH_STREAM: stream,
+    BATCH_SUBJECT_PREFIX: subjectPrefix,
+    BATCH_DB_SCHEMA: schema,
+    UPDATE_STREAM: `${stream}_UPD`,
+    UPDATE_SUBJECT_PREFIX: `${subjectPrefix}_upd`,
+    BATCH_SEED_DEMO_CATALOG: 'false',
+    HEALTH_PORT: String(healthPort),
+    ...settings,
+  });
+  await waitUntilReady(`http://127.0.0.1:${healthPort}/health/ready`);
+  const nc = await connect({ servers: context.natsUrl, name: 'bench-client' });
+  const request = async <T>(subject: string, payload: unknown): Promise<T> => {
+    const h = natsHeaders();
+    h.set(RequestHeaders.actor, 'bench');
+    const reply = JSON.parse(Buffer.from((await nc.request(subject, Buffer.from(JSON.stringify(payload)), { timeout: 60_000, headers: h })).data).toString()) as Reply<T>;
+    if (!reply.ok) throw new Error(`${subject}: ${JSON.stringify(reply.error)}`);
+    return reply.data;
+  };
+  const organization = await request<{ id: string }>(TenancySubjects.createOrganization, { name: 'bench' });
+  const project = await request<{ id: string }>(TenancySubjects.createProject, { organizationId: organization.id, name: 'bench' });
+  return {
+    nc,
+    subjectPrefix,
+    schema,
+    projectId: project.id,
+    request,
+    async close() {
+      await service.stop();
+      const jsm = await nc.jetstreamManager();
+      for (const name of [stream, `${stream}_COMMANDS`, `${stream}_UPD`, `${stream}_UPD_COMMANDS`]) await jsm.streams.delete(name).catch(() => undefined);
+      await nc.close();
+      const pg = new Client({ connectionString: context.databaseUrl });
+      await pg.connect();
+      await pg.query(`drop schema if exists "${schema}" cascade`);
+      await pg.end();
+    },
+  };
+}
+
+/**
+ * Calls back when a batch reaches a terminal state, by watching the batch commits as they are published (a plain
+ * NATS subscription on the stream's subjects sees every JetStream publish).
+ */
+export function watchBatchOutcomes(fleet: BatchFleet, onOutcome: (batchId: string, state: 'completed' | 'failed', at: number) => void) {
+  const subscription = fleet.nc.subscribe(`${fleet.subjectPrefix}.batch.>`, {
+    callback: (_err, message) => {
+      const commit = JSON.parse(Buffer.from(message.data).toString()) as { events: { type: string; data: { batchId: string } }[] };
+      for (const event of commit.events) {
+        if (event.type === 'BatchCompleted') onOutcome(event.data.batchId, 'completed', performance.now());
+        if (event.type === 'BatchFailed') onOutcome(event.data.batchId, 'failed', performance.now());
+      }
+    },
+  });
+  return () => subscription.unsubscribe();
+}
+
+/** Servers held or reserved beyond a facility's total, summed over every (facility, plan) of the read model. */
+export async function capacityViolations(context: ScenarioContext, schema: string): Promise<number> {
+  const pg = new Client({ connectionString: context.databaseUrl });
+  await pg.connect();
+  try {
+    const { rows } = await pg.query(`select coalesce(sum(greatest(0, held + reserved - total)), 0)::int as over from "${schema}".capacity`);
+    return rows[0].over;
+  } finally {
+    await pg.end();
+  }
+}
+
+async function waitUntilReady(url: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await fetch(url).then((r) => r.status === 200, () => false);
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${url} not ready within ${timeoutMs} ms`);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
