@@ -48,24 +48,40 @@ export function planPlacement(request: PlacementRequest, available: Record<strin
 
 function normalize(available: Record<string, number>): Map<string, number> {
   const capacity = new Map<string, number>();
-  for (const [code, amount] of Object.entries(available)) {
+  for (const code in available) {
     const key = code.toLowerCase();
-    capacity.set(key, Math.max(0, Math.floor(amount)) + (capacity.get(key) ?? 0));
+    capacity.set(key, Math.max(0, Math.floor(available[code])) + (capacity.get(key) ?? 0));
   }
   return capacity;
 }
 
-/** The facility list with duplicates removed and `any` expanded in its place (zero-capacity ones still included). */
+/** Facilities with something available, by available descending then code: by buckets, as amounts often tie. */
+function byAvailability(capacity: Map<string, number>, excluded: Set<string>): string[] {
+  const buckets = new Map<number, string[]>();
+  for (const [code, amount] of capacity) {
+    if (amount <= 0 || excluded.has(code)) continue;
+    const bucket = buckets.get(amount);
+    if (bucket) bucket.push(code);
+    else buckets.set(amount, [code]);
+  }
+  const ordered: string[] = [];
+  for (const amount of [...buckets.keys()].sort((a, b) => b - a)) {
+    const codes = buckets.get(amount) as string[];
+    if (codes.length > 1) codes.sort();
+    for (const code of codes) ordered.push(code);
+  }
+  return ordered;
+}
+
+/** The facility list with duplicates removed and `any` expanded in its place (named zero-capacity ones still included). */
 function expandFacilities(facility: string | string[], capacity: Map<string, number>): string[] {
   const list = (Array.isArray(facility) ? facility : [facility]).map((code) => code.toLowerCase());
   const namedElsewhere = new Set(list.filter((code) => code !== ANY));
-  const byAvailability = [...capacity.keys()]
-    .filter((code) => !namedElsewhere.has(code))
-    .sort((a, b) => (capacity.get(b) as number) - (capacity.get(a) as number) || (a < b ? -1 : a > b ? 1 : 0));
+  const anyExpanded = list.includes(ANY) ? byAvailability(capacity, namedElsewhere) : [];
   const seen = new Set<string>();
   const result: string[] = [];
   for (const code of list) {
-    for (const candidate of code === ANY ? byAvailability : [code]) {
+    for (const candidate of code === ANY ? anyExpanded : [code]) {
       if (seen.has(candidate)) continue;
       seen.add(candidate);
       result.push(candidate);
@@ -79,17 +95,26 @@ function firstSufficientSet(amounts: number[], quantity: number, limit: number):
   const n = amounts.length;
   const slots = Math.min(limit, n);
   if (slots <= 0) return null;
-  // best[j][k]: the largest total k positions at or after j can add.
-  const best: number[][] = new Array(n + 1);
-  best[n] = new Array(slots + 1).fill(0);
-  let top: number[] = []; // the `slots` largest amounts at or after j, descending
+  if (slots === n) return greedyPrefix(amounts, quantity);
+  // best[j * width + k]: the largest total k positions at or after j can add (k ≤ slots).
+  const width = slots + 1;
+  const best = new Float64Array((n + 1) * width);
+  const top = new Float64Array(slots); // the `slots` largest amounts at or after j, descending
+  let held = 0;
   for (let j = n - 1; j >= 0; j--) {
-    top = insertDescending(top, amounts[j], slots);
-    const row = new Array(slots + 1).fill(0);
-    for (let k = 1; k <= slots; k++) row[k] = row[k - 1] + (top[k - 1] ?? 0);
-    best[j] = row;
+    let i = Math.min(held, slots - 1);
+    if (held < slots) held++;
+    else if (amounts[j] <= top[slots - 1]) i = -1;
+    if (i >= 0) {
+      while (i > 0 && top[i - 1] < amounts[j]) {
+        top[i] = top[i - 1];
+        i--;
+      }
+      top[i] = amounts[j];
+    }
+    for (let k = 1; k <= slots; k++) best[j * width + k] = best[j * width + k - 1] + (k <= held ? top[k - 1] : 0);
   }
-  if (best[0][slots] < quantity) return null;
+  if (best[slots] < quantity) return null;
 
   const chosen: number[] = [];
   let total = 0;
@@ -97,7 +122,7 @@ function firstSufficientSet(amounts: number[], quantity: number, limit: number):
   while (total < quantity) {
     const left = slots - chosen.length; // ≥ 1 here: the bound held on entry
     let position = next;
-    while (total + amounts[position] + best[position + 1][left - 1] < quantity) position++;
+    while (total + amounts[position] + best[(position + 1) * width + left - 1] < quantity) position++;
     chosen.push(position);
     total += amounts[position];
     next = position + 1;
@@ -105,12 +130,15 @@ function firstSufficientSet(amounts: number[], quantity: number, limit: number):
   return chosen;
 }
 
-function insertDescending(sorted: number[], value: number, keep: number): number[] {
-  const result = [...sorted];
-  let i = result.findIndex((v) => v < value);
-  if (i === -1) i = result.length;
-  result.splice(i, 0, value);
-  return result.slice(0, keep);
+/** With no limit on the number of facilities the first sufficient set is the shortest prefix that reaches `quantity`. */
+function greedyPrefix(amounts: number[], quantity: number): number[] | null {
+  const chosen: number[] = [];
+  let total = 0;
+  for (let position = 0; position < amounts.length && total < quantity; position++) {
+    chosen.push(position);
+    total += amounts[position];
+  }
+  return total >= quantity ? chosen : null;
 }
 
 function shortfall(request: PlacementRequest, named: string[], capacity: Map<string, number>, limit: number): string {
