@@ -13,6 +13,11 @@ export interface DurableConsumerOptions {
   /** Delay before a failed batch is delivered again. */
   retryDelayMs?: number;
   onError?: (err: unknown, commits: Commit[]) => void;
+  /**
+   * Hand commits over one at a time, up to this many at once, each acked on its own: a slow commit then holds up
+   * only later commits of its own subject. Without it, commits come in batches acked together.
+   */
+  concurrency?: number;
   /** The server removes the consumer after this long without a client (one that belonged to a dead instance). */
   inactiveThresholdMs?: number;
 }
@@ -86,6 +91,7 @@ export class DurableConsumer {
   }
 
   private async run(): Promise<void> {
+    if (this.options.concurrency) return this.runEach(this.options.concurrency);
     while (!this.stopped) {
       if (this.buffer.length === 0) {
         await new Promise<void>((resolve) => (this.wake = resolve));
@@ -102,5 +108,40 @@ export class DurableConsumer {
         for (const message of batch) message.nak(this.options.retryDelayMs ?? 1_000);
       }
     }
+  }
+
+  /** Commits of one subject in order, different subjects side by side; a failed one is redelivered on its own. */
+  private async runEach(limit: number): Promise<void> {
+    const tails = new Map<string, Promise<void>>();
+    const inFlight = new Set<Promise<void>>();
+    while (!this.stopped) {
+      if (inFlight.size >= limit) {
+        await Promise.race(inFlight);
+        continue;
+      }
+      const message = this.buffer.shift();
+      if (!message) {
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        this.wake = null;
+        continue;
+      }
+      const commit = this.store.decode(message);
+      const task = (tails.get(commit.subject) ?? Promise.resolve())
+        .then(() => this.handle([commit]))
+        .then(
+          () => message.ack(),
+          (err) => {
+            this.options.onError?.(err, [commit]);
+            message.nak(this.options.retryDelayMs ?? 1_000);
+          },
+        );
+      tails.set(commit.subject, task);
+      inFlight.add(task);
+      void task.then(() => {
+        inFlight.delete(task);
+        if (tails.get(commit.subject) === task) tails.delete(commit.subject);
+      });
+    }
+    await Promise.all(inFlight);
   }
 }

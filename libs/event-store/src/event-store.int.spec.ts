@@ -201,4 +201,29 @@ describe('EventStore on JetStream', () => {
     expect(seen).toEqual([1]);
     expect(failures).toBe(2);
   });
+
+  it('hands commits over one at a time with concurrency: in order per subject, a failed one retried on its own', async () => {
+    const handled: string[] = [];
+    let failedOnce = false;
+    const consumer = new DurableConsumer(store, { durableName: 'each', startAfterSeq: 0, concurrency: 8, retryDelayMs: 20 }, async ([commit]) => {
+      const n = (commit.events[0].data as { n: number }).n;
+      if (commit.subject.endsWith('.slow')) await new Promise((resolve) => setTimeout(resolve, 30));
+      if (n === 3 && commit.subject.endsWith('.fast') && !failedOnce) {
+        failedOnce = true;
+        throw new Error('transient');
+      }
+      handled.push(`${commit.subject.split('.').pop()}:${n}`);
+    });
+    await consumer.start();
+    for (let n = 1; n <= 3; n++) {
+      await store.append(store.subjectFor('counter', 'slow'), [counted(n)], { expectedVersion: 'any', metadata: actor });
+      await store.append(store.subjectFor('counter', 'fast'), [counted(n)], { expectedVersion: 'any', metadata: actor });
+    }
+    await eventually(async () => handled.filter((h) => h.startsWith('slow') || h.startsWith('fast')).length >= 6);
+    await consumer.stop();
+    expect(handled.filter((h) => h.startsWith('slow'))).toEqual(['slow:1', 'slow:2', 'slow:3']);
+    expect(handled.filter((h) => h.startsWith('fast'))).toEqual(['fast:1', 'fast:2', 'fast:3']);
+    expect(handled.indexOf('fast:2')).toBeLessThan(handled.indexOf('slow:2'));
+    expect(failedOnce).toBe(true);
+  });
 });

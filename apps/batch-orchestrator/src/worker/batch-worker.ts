@@ -42,7 +42,8 @@ export class BatchWorker implements OnApplicationBootstrap, BeforeApplicationShu
       {
         durableName: 'batch-worker',
         startAfterSeq: 0,
-        batchSize: 64,
+        batchSize: 256,
+        concurrency: 256,
         ackWaitMs: this.config.workerAckWaitMs,
         onError: (err) => this.logger.error({ msg: 'worker batch failed, will be retried', error: String(err) }),
       },
@@ -55,13 +56,8 @@ export class BatchWorker implements OnApplicationBootstrap, BeforeApplicationShu
     await this.consumer?.stop();
   }
 
-  /** Commits of one aggregate in order; different aggregates side by side. */
   private async handle(commits: Commit[]): Promise<void> {
-    const bySubject = new Map<string, Commit[]>();
-    for (const commit of commits) bySubject.set(commit.subject, [...(bySubject.get(commit.subject) ?? []), commit]);
-    await runConcurrently([...bySubject.values()], 64, async (ordered) => {
-      for (const commit of ordered) for (const event of commit.events) await this.react(event.type, event.data, commit.metadata);
-    });
+    for (const commit of commits) for (const event of commit.events) await this.react(event.type, event.data, commit.metadata);
   }
 
   private async react(type: string, data: unknown, cause: EventMetadata): Promise<void> {
