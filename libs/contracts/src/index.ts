@@ -6,3 +6,4 @@ export * from './tenancy/tenancy-events';
 export * from './tenancy/tenancy-messages';
 export * from './batch/batch-events';
 export * from './batch/batch-messages';
+export * from './update/update-events';

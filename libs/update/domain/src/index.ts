@@ -1,1 +1,5 @@
 export * from './version';
+export * from './device';
+export * from './deployment';
+export * from './eligibility';
+export * from './deployment-health';

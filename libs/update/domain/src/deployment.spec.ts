@@ -1,0 +1,45 @@
+import { DefaultFailureRules, DeploymentEvent } from '@flotilla/contracts';
+import { deciderSpecification } from '@flotilla/testing';
+import { deploymentDecider } from './deployment';
+
+const spec = deciderSpecification(deploymentDecider);
+const at = '2026-01-01T00:00:00.000Z';
+const create = (settings: Record<string, unknown>) => ({ type: 'CreateDeployment' as const, deploymentId: 'D', organizationId: 'o1', product: 'p', name: 'beta', settings });
+const created: DeploymentEvent = {
+  type: 'DeploymentCreated',
+  data: { deploymentId: 'D', organizationId: 'o1', product: 'p', name: 'beta', firmwareUuid: 'fw', conditions: { tags: ['beta'], version: '~> 1.0' }, isActive: false, rules: DefaultFailureRules, createdAt: at },
+};
+
+describe('deployment decider', () => {
+  it('creates an inactive deployment with NervesHub\'s failure defaults', () => {
+    spec.given([]).when(create({ firmwareUuid: 'fw', conditions: { tags: ['beta'], version: '~> 1.0' } })).then([created]);
+  });
+
+  it('refuses what is wrong, listing every problem', () => {
+    spec
+      .given([])
+      .when(create({ conditions: { tags: [], version: '>= 1.0' }, isActive: 'yes', rules: { failureRate: 0, deviceFailureThreshold: 1.5 } }))
+      .thenThrows('validation_failed', /firmware is required; conditions.tags must be a non-empty array of tags; conditions.version ">= 1.0" is not a valid version requirement; is_active must be true or false; failure_rate must be an integer of at least 1; device_failure_threshold must be/);
+    spec.given([]).when(create({ firmwareUuid: 'fw', conditions: { tags: ['a'] }, isActive: true })).thenThrows('validation_failed', /must be false when a deployment is created/);
+    spec.given([created]).when(create({ firmwareUuid: 'fw', conditions: { tags: ['a'] } })).thenThrows('conflict');
+  });
+
+  it('treats an empty version condition as none', () => {
+    const events = deploymentDecider.decide(create({ firmwareUuid: 'fw', conditions: { tags: ['a'], version: '' } }), deploymentDecider.initialState(), { now: new Date(at) });
+    expect((events[0] as Extract<DeploymentEvent, { type: 'DeploymentCreated' }>).data.conditions).toEqual({ tags: ['a'], version: null });
+  });
+
+  it('activates by update, keeping what the update does not name', () => {
+    spec.given([created]).when({ type: 'UpdateDeployment', settings: { isActive: true } }).then([
+      { type: 'DeploymentUpdated', data: { deploymentId: 'D', firmwareUuid: 'fw', conditions: { tags: ['beta'], version: '~> 1.0' }, isActive: true, rules: DefaultFailureRules, updatedAt: at } },
+    ]);
+  });
+
+  it('quarantines once, unquarantines once; a deleted deployment is not found', () => {
+    const quarantined: DeploymentEvent = { type: 'DeploymentQuarantined', data: { deploymentId: 'D', reason: 'failure_rate', at } };
+    spec.given([created]).when({ type: 'QuarantineDeployment', reason: 'failure_rate' }).then([quarantined]);
+    spec.given([created, quarantined]).when({ type: 'QuarantineDeployment', reason: 'failure_rate' }).thenNothingHappened();
+    spec.given([created, quarantined]).when({ type: 'UnquarantineDeployment' }).then([{ type: 'DeploymentUnquarantined', data: { deploymentId: 'D', at } }]);
+    spec.given([created, { type: 'DeploymentDeleted', data: { deploymentId: 'D', deletedAt: at } }]).when({ type: 'UpdateDeployment', settings: {} }).thenThrows('not_found');
+  });
+});

@@ -1,0 +1,84 @@
+import { DeviceEvent, FirmwareMetadata } from '@flotilla/contracts';
+import { foldEvents } from '@flotilla/decider';
+import { deciderSpecification } from '@flotilla/testing';
+import { deviceDecider, OfferedDeployment } from './device';
+
+const fw = (uuid: string): FirmwareMetadata => ({ uuid, product: 'c1.small.x86', version: '1.0.0', architecture: 'x86_64', platform: 'metal' });
+const registered: DeviceEvent = {
+  type: 'DeviceRegistered',
+  data: { deviceId: 'd1', organizationId: 'o1', product: 'c1.small.x86', tags: ['edge'], credentialHash: 'h', source: 'admin', registeredAt: '2026-01-01T00:00:00.000Z' },
+};
+const deployment: OfferedDeployment = {
+  deploymentId: 'D',
+  firmwareUuid: 'fw-2',
+  rules: { deviceFailureRate: 5, deviceFailureRateSeconds: 180, deviceFailureThreshold: 3 },
+  unquarantinedAt: 0,
+};
+const t0 = Date.parse('2026-01-01T10:00:00.000Z');
+const attempt = (secondsAfter: number): DeviceEvent => ({
+  type: 'UpdateRequested',
+  data: { deviceId: 'd1', organizationId: 'o1', deploymentId: 'D', firmwareUuid: 'fw-2', at: new Date(t0 + secondsAfter * 1000).toISOString() },
+});
+
+/** Runs checks one after the other, as a device would make them, and says what each produced. */
+function checks(given: DeviceEvent[], times: number[], offered: OfferedDeployment = deployment): string[] {
+  let state = foldEvents(deviceDecider, given);
+  return times.map((seconds) => {
+    const events = deviceDecider.decide({ type: 'CheckForUpdate', deployment: offered }, state, { now: new Date(t0 + seconds * 1000) });
+    state = foldEvents(deviceDecider, events, state);
+    return events.map((e) => (e.type === 'DeviceQuarantined' ? `quarantined:${e.data.reason}` : e.type)).join(',') || 'nothing';
+  });
+}
+
+describe('device decider: checks, attempts and failure rules', () => {
+  const spec = deciderSpecification(deviceDecider, { now: new Date(t0) });
+
+  it('threshold 3: checks 1–3 are offered the update, check 4 quarantines the device, check 5 gets nothing', () => {
+    expect(checks([registered], [0, 600, 1200, 1800, 2400])).toEqual([
+      'UpdateRequested',
+      'UpdateRequested',
+      'UpdateRequested',
+      'quarantined:device_failure_threshold',
+      'nothing',
+    ]);
+  });
+
+  it('rate 2 per 60 s: a third check inside the window quarantines, one after it does not', () => {
+    const offered = { ...deployment, rules: { deviceFailureRate: 2, deviceFailureRateSeconds: 60, deviceFailureThreshold: 10 } };
+    expect(checks([registered], [0, 10, 20], offered)).toEqual(['UpdateRequested', 'UpdateRequested', 'quarantined:device_failure_rate']);
+    expect(checks([registered], [0, 10, 61], offered)).toEqual(['UpdateRequested', 'UpdateRequested', 'UpdateRequested']);
+  });
+
+  it('counts nothing from before the device was unquarantined', () => {
+    const history = [registered, attempt(0), attempt(1), attempt(2)];
+    const quarantined: DeviceEvent = { type: 'DeviceQuarantined', data: { deviceId: 'd1', organizationId: 'o1', reason: 'device_failure_threshold', deploymentId: 'D', at: new Date(t0 + 3000).toISOString() } };
+    const unquarantined: DeviceEvent = { type: 'DeviceUnquarantined', data: { deviceId: 'd1', organizationId: 'o1', at: new Date(t0 + 4000).toISOString() } };
+    expect(checks([...history, quarantined, unquarantined], [5, 6, 7, 8])).toEqual(['UpdateRequested', 'UpdateRequested', 'UpdateRequested', 'quarantined:device_failure_threshold']);
+  });
+
+  it('counts nothing from before the device changed firmware', () => {
+    const changed: DeviceEvent = { type: 'DeviceFirmwareChanged', data: { deviceId: 'd1', from: null, to: fw('fw-1'), at: new Date(t0 + 5).toISOString() } };
+    expect(checks([registered, attempt(0), attempt(1), attempt(2), changed], [10])).toEqual(['UpdateRequested']);
+  });
+
+  it('counts nothing from before the deployment was unquarantined', () => {
+    expect(checks([registered, attempt(0), attempt(1), attempt(2)], [10], { ...deployment, unquarantinedAt: t0 + 5000 })).toEqual(['UpdateRequested']);
+    expect(checks([registered, attempt(0), attempt(1), attempt(2)], [10], deployment)).toEqual(['quarantined:device_failure_threshold']);
+  });
+
+  it('records a firmware change only when the uuid differs', () => {
+    const changed: DeviceEvent = { type: 'DeviceFirmwareChanged', data: { deviceId: 'd1', from: null, to: fw('fw-1'), at: new Date(t0).toISOString() } };
+    spec.given([registered]).when({ type: 'ReportFirmware', firmware: fw('fw-1') }).then([changed]);
+    spec.given([registered, changed]).when({ type: 'ReportFirmware', firmware: fw('fw-1') }).thenNothingHappened();
+  });
+
+  it('quarantines and unquarantines once; an unknown device is not found; tags are checked', () => {
+    spec.given([registered]).when({ type: 'QuarantineDevice', reason: 'operator' }).then([
+      { type: 'DeviceQuarantined', data: { deviceId: 'd1', organizationId: 'o1', reason: 'operator', deploymentId: null, at: new Date(t0).toISOString() } },
+    ]);
+    spec.given([registered]).when({ type: 'UnquarantineDevice' }).thenNothingHappened();
+    spec.given([]).when({ type: 'QuarantineDevice', reason: 'operator' }).thenThrows('not_found');
+    spec.given([registered]).when({ type: 'ChangeTags', tags: ['', 7] as never }).thenThrows('validation_failed');
+    spec.given([registered]).when({ type: 'RegisterDevice', deviceId: 'd1', organizationId: 'o1', product: 'p', tags: [], credentialHash: 'h', source: 'admin' }).thenThrows('conflict');
+  });
+});

@@ -1,0 +1,129 @@
+import { DeviceEvent, FailureRules, FirmwareMetadata } from '@flotilla/contracts';
+import { Decider, DomainError } from '@flotilla/decider';
+
+export interface DeviceState {
+  status: 'absent' | 'active' | 'retired';
+  deviceId: string;
+  organizationId: string;
+  product: string;
+  tags: string[];
+  credentialHash: string;
+  quarantined: boolean;
+  firmware: FirmwareMetadata | null;
+  /** The device's own part of every cut-off: its last unquarantine or firmware change (epoch ms). */
+  cutoff: number;
+  /** Attempt times per deployment since `cutoff`: bounded by the failure rules, never the whole history. */
+  attempts: Record<string, number[]>;
+}
+
+/** What a check needs to know of the deployment chosen for the device. */
+export interface OfferedDeployment {
+  deploymentId: string;
+  firmwareUuid: string;
+  rules: Pick<FailureRules, 'deviceFailureRate' | 'deviceFailureRateSeconds' | 'deviceFailureThreshold'>;
+  /** The deployment's last unquarantine (epoch ms), its part of the cut-off. */
+  unquarantinedAt: number;
+}
+
+export type DeviceCommand =
+  | { type: 'RegisterDevice'; deviceId: string; organizationId: string; product: string; tags: string[]; credentialHash: string; source: 'admin' | 'batch' }
+  | { type: 'ChangeTags'; tags: string[] }
+  | { type: 'RotateCredential'; credentialHash: string }
+  | { type: 'ReportFirmware'; firmware: FirmwareMetadata }
+  /** A non-preflight check that would be offered `deployment`: an attempt, or quarantine if the device is past its rules. */
+  | { type: 'CheckForUpdate'; deployment: OfferedDeployment }
+  | { type: 'QuarantineDevice'; reason: string }
+  | { type: 'UnquarantineDevice' }
+  | { type: 'RetireDevice' };
+
+export const initialDeviceState = (): DeviceState => ({
+  status: 'absent',
+  deviceId: '',
+  organizationId: '',
+  product: '',
+  tags: [],
+  credentialHash: '',
+  quarantined: false,
+  firmware: null,
+  cutoff: 0,
+  attempts: {},
+});
+
+export function validateTags(tags: unknown): string[] {
+  if (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string' && t.length >= 1 && t.length <= 255)) {
+    throw DomainError.invalid(['tags must be an array of strings of 1 to 255 characters']);
+  }
+  return [...new Set(tags as string[])];
+}
+
+/** Why the device may not be offered the deployment again, if it may not: firmware-deployments.md §5. */
+export function deviceRuleBroken(state: DeviceState, deployment: OfferedDeployment, now: number): 'device_failure_rate' | 'device_failure_threshold' | null {
+  const cutoff = Math.max(state.cutoff, deployment.unquarantinedAt);
+  const attempts = (state.attempts[deployment.deploymentId] ?? []).filter((at) => at >= cutoff);
+  const windowStart = now - deployment.rules.deviceFailureRateSeconds * 1000;
+  if (attempts.filter((at) => at > windowStart).length >= deployment.rules.deviceFailureRate) return 'device_failure_rate';
+  if (attempts.length >= deployment.rules.deviceFailureThreshold) return 'device_failure_threshold';
+  return null;
+}
+
+export const deviceDecider: Decider<DeviceCommand, DeviceState, DeviceEvent> = {
+  initialState: initialDeviceState,
+
+  decide(command, state, { now }) {
+    const at = now.toISOString();
+    if (command.type === 'RegisterDevice') {
+      if (state.status === 'active') throw DomainError.conflict(`device ${command.deviceId} is already registered`);
+      const { type: _type, ...data } = command;
+      return [{ type: 'DeviceRegistered', data: { ...data, tags: validateTags(command.tags), registeredAt: at } }];
+    }
+    if (state.status !== 'active') throw DomainError.notFound('device');
+    const { deviceId, organizationId } = state;
+    switch (command.type) {
+      case 'ChangeTags':
+        return [{ type: 'DeviceTagsChanged', data: { deviceId, tags: validateTags(command.tags), at } }];
+      case 'RotateCredential':
+        return [{ type: 'DeviceCredentialRotated', data: { deviceId, credentialHash: command.credentialHash, at } }];
+      case 'ReportFirmware':
+        if (state.firmware?.uuid === command.firmware.uuid) return [];
+        return [{ type: 'DeviceFirmwareChanged', data: { deviceId, from: state.firmware, to: command.firmware, at } }];
+      case 'CheckForUpdate': {
+        if (state.quarantined) return [];
+        const broken = deviceRuleBroken(state, command.deployment, now.getTime());
+        if (broken) return [{ type: 'DeviceQuarantined', data: { deviceId, organizationId, reason: broken, deploymentId: command.deployment.deploymentId, at } }];
+        const { deploymentId, firmwareUuid } = command.deployment;
+        return [{ type: 'UpdateRequested', data: { deviceId, organizationId, deploymentId, firmwareUuid, at } }];
+      }
+      case 'QuarantineDevice':
+        return state.quarantined ? [] : [{ type: 'DeviceQuarantined', data: { deviceId, organizationId, reason: command.reason, deploymentId: null, at } }];
+      case 'UnquarantineDevice':
+        return state.quarantined ? [{ type: 'DeviceUnquarantined', data: { deviceId, organizationId, at } }] : [];
+      case 'RetireDevice':
+        return [{ type: 'DeviceRetired', data: { deviceId, at } }];
+    }
+  },
+
+  evolve(state, event) {
+    switch (event.type) {
+      case 'DeviceRegistered': {
+        const { deviceId, organizationId, product, tags, credentialHash } = event.data;
+        return { ...initialDeviceState(), status: 'active', deviceId, organizationId, product, tags, credentialHash };
+      }
+      case 'DeviceTagsChanged':
+        return { ...state, tags: event.data.tags };
+      case 'DeviceCredentialRotated':
+        return { ...state, credentialHash: event.data.credentialHash };
+      case 'DeviceFirmwareChanged':
+        return { ...state, firmware: event.data.to, cutoff: Date.parse(event.data.at), attempts: {} };
+      case 'UpdateRequested': {
+        const { deploymentId } = event.data;
+        return { ...state, attempts: { ...state.attempts, [deploymentId]: [...(state.attempts[deploymentId] ?? []), Date.parse(event.data.at)] } };
+      }
+      case 'DeviceQuarantined':
+        return { ...state, quarantined: true };
+      case 'DeviceUnquarantined':
+        return { ...state, quarantined: false, cutoff: Date.parse(event.data.at), attempts: {} };
+      case 'DeviceRetired':
+        return { ...state, status: 'retired' };
+    }
+  },
+};

@@ -1,0 +1,91 @@
+import { FirmwareMetadata } from '@flotilla/contracts';
+import { failureRateExceeded, failureThresholdExceeded } from './deployment-health';
+import { chooseDeployment, DeploymentFacts, DeviceFacts, explainUpdate } from './eligibility';
+
+const firmware = (uuid: string, version: string, extra: Partial<FirmwareMetadata> = {}): FirmwareMetadata => ({
+  uuid,
+  version,
+  product: 'p',
+  architecture: 'x86_64',
+  platform: 'metal',
+  ...extra,
+});
+const device: DeviceFacts = { organizationId: 'o1', product: 'p', tags: ['edge', 'eu'], quarantined: false, firmware: firmware('fw-1', '1.0.0') };
+let order = 0;
+const deployment = (id: string, fw: FirmwareMetadata, conditions: Partial<DeploymentFacts['conditions']> = {}, extra: Partial<DeploymentFacts> = {}): DeploymentFacts => ({
+  deploymentId: id,
+  name: id,
+  organizationId: 'o1',
+  product: 'p',
+  isActive: true,
+  quarantined: false,
+  conditions: { tags: ['edge'], version: null, ...conditions },
+  firmware: fw,
+  createdOrder: order++,
+  ...extra,
+});
+
+describe('eligibility (firmware-deployments.md §3)', () => {
+  it('offers a deployment only when every condition holds', () => {
+    const ok = deployment('ok', firmware('fw-2', '1.1.0'));
+    expect(chooseDeployment(device, [ok])?.deploymentId).toBe('ok');
+    const failing: [string, DeploymentFacts | DeviceFacts][] = [
+      ['active', deployment('x', firmware('fw-2', '1.1.0'), {}, { isActive: false })],
+      ['deployment_not_quarantined', deployment('x', firmware('fw-2', '1.1.0'), {}, { quarantined: true })],
+      ['same_product', deployment('x', firmware('fw-2', '1.1.0'), {}, { product: 'q' })],
+      ['same_product', deployment('x', firmware('fw-2', '1.1.0'), {}, { organizationId: 'o2' })],
+      ['tags', deployment('x', firmware('fw-2', '1.1.0'), { tags: ['edge', 'us'] })],
+      ['version', deployment('x', firmware('fw-2', '1.1.0'), { version: '~> 2.0' })],
+      ['compatible_firmware', deployment('x', firmware('fw-2', '1.1.0', { architecture: 'aarch64' }))],
+      ['compatible_firmware', deployment('x', firmware('fw-2', '1.1.0', { platform: 'rpi4' }))],
+      ['compatible_firmware', deployment('x', firmware('fw-1', '1.0.0'))],
+    ];
+    for (const [condition, d] of failing) {
+      const verdict = explainUpdate(device, [d as DeploymentFacts]);
+      expect(verdict.chosen).toBeNull();
+      expect(verdict.deployments[0].checks.filter((c) => !c.held).map((c) => c.condition)).toEqual([condition]);
+    }
+    expect(explainUpdate({ ...device, quarantined: true }, [ok]).chosen).toBeNull();
+  });
+
+  it('fails the version condition, never the request, for a missing or invalid device version', () => {
+    const d = deployment('v', firmware('fw-2', '1.1.0'), { version: '>= 0.1.0' });
+    const invalid = explainUpdate({ ...device, firmware: firmware('fw-1', 'not-a-version') }, [d]);
+    expect(invalid.chosen).toBeNull();
+    expect(invalid.deployments[0].checks.find((c) => c.condition === 'version')).toMatchObject({ held: false, detail: expect.stringMatching(/not a valid version/) });
+    expect(explainUpdate({ ...device, firmware: null }, [d]).chosen).toBeNull();
+  });
+
+  it('chooses the highest firmware version, then more tags, then the oldest, and says why', () => {
+    const older = deployment('older', firmware('fw-2', '1.2.0'));
+    const newer = deployment('newer', firmware('fw-3', '1.10.0'));
+    expect(explainUpdate(device, [older, newer])).toMatchObject({ chosen: 'newer', reason: 'highest firmware version (1.10.0)' });
+    const moreTags = deployment('more-tags', firmware('fw-4', '1.10.0'), { tags: ['edge', 'eu'] });
+    expect(explainUpdate(device, [older, newer, moreTags])).toMatchObject({ chosen: 'more-tags', reason: expect.stringMatching(/more tags/) });
+    const twin = deployment('twin', firmware('fw-5', '1.10.0'), { tags: ['eu', 'edge'] });
+    expect(explainUpdate(device, [twin, moreTags]).chosen).toBe('more-tags');
+    expect(explainUpdate(device, [moreTags, twin]).reason).toMatch(/oldest/);
+    expect(chooseDeployment(device, [twin, newer, older, moreTags])?.deploymentId).toBe('more-tags');
+  });
+});
+
+describe('deployment failure rules', () => {
+  const now = Date.parse('2026-01-01T10:00:00Z');
+  const attempts = (devices: number, each: number, secondsAgo = 10) =>
+    Array.from({ length: devices }, (_, d) => Array.from({ length: each }, () => ({ deviceId: `d${d}`, at: now - secondsAgo * 1000 }))).flat();
+
+  it('rate: more than failure_rate devices with at least two attempts in the window', () => {
+    const rules = { failureRate: 5, failureRateSeconds: 300 };
+    expect(failureRateExceeded(attempts(5, 2), rules, now)).toBe(false);
+    expect(failureRateExceeded(attempts(6, 2), rules, now)).toBe(true);
+    expect(failureRateExceeded(attempts(6, 1), rules, now)).toBe(false);
+    expect(failureRateExceeded(attempts(6, 2, 301), rules, now)).toBe(false);
+  });
+
+  it('threshold: more than failure_threshold quarantined devices on the deployment\'s very firmware', () => {
+    const fw = firmware('fw-2', '1.1.0');
+    expect(failureThresholdExceeded([fw, fw], fw, { failureThreshold: 2 })).toBe(false);
+    expect(failureThresholdExceeded([fw, fw, fw], fw, { failureThreshold: 2 })).toBe(true);
+    expect(failureThresholdExceeded([fw, fw, firmware('fw-1', '1.0.0'), null], fw, { failureThreshold: 2 })).toBe(false);
+  });
+});
