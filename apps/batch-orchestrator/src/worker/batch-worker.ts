@@ -12,6 +12,8 @@ import { runConcurrently } from './run-concurrently';
 
 const WORKER = 'batch-orchestrator:worker';
 
+type Metadata = { actor: string; correlationId: string; causationId: string | null };
+
 /**
  * The process manager of batches (batch-deployment.md §6), fed by a durable consumer shared by every instance.
  * Each step is idempotent and reads where the batch stands from its aggregates, so a batch taken up again after a
@@ -67,7 +69,7 @@ export class BatchWorker implements OnApplicationBootstrap, BeforeApplicationShu
     if (type === 'DeviceDeleted') await this.releaseServer(data as DeviceDeleted['data'], metadata);
   }
 
-  private async runBatch(batchId: string, metadata: { actor: string; correlationId: string; causationId: string | null }): Promise<void> {
+  private async runBatch(batchId: string, metadata: Metadata): Promise<void> {
     const options = { metadata };
     let { state } = await this.batches.execute(batchId, { type: 'StartBatch' }, options).catch(ignoreDeleted);
     if (!state || state.status === 'deleted' || !state.request) return;
@@ -88,10 +90,14 @@ export class BatchWorker implements OnApplicationBootstrap, BeforeApplicationShu
       state = (await this.batches.execute(batchId, next, options)).state;
     }
 
-    if (state.status === 'in_progress') state = await this.provision(batchId, state, options);
+    // A big batch's devices take several commits: create the rest, then provision.
+    while (state.status === 'in_progress' && Object.keys(state.devices).length < item.quantity) {
+      state = (await this.batches.execute(batchId, { type: 'CreateDevices' }, options)).state;
+    }
+    if (state.status === 'in_progress') await this.provision(batchId, state, options);
   }
 
-  private async provision(batchId: string, state: BatchState, options: { metadata: { actor: string; correlationId: string; causationId: string | null } }) {
+  private async provision(batchId: string, state: BatchState, options: { metadata: Metadata }): Promise<void> {
     const pending = Object.values(state.devices).filter((d) => d.status === 'provisioning');
     const outcomes: { deviceId: string; error?: string }[] = [];
     await runConcurrently(pending, 256, async ({ description }) => {
@@ -104,17 +110,16 @@ export class BatchWorker implements OnApplicationBootstrap, BeforeApplicationShu
       if (status === 'active' || (status === 'provisioning' && !failed.has(description.deviceId))) live[description.facility] = (live[description.facility] ?? 0) + 1;
     }
     await this.capacity.execute(state.request!.item.plan, { type: 'SettleReservation', batchId, live }, options);
-    const recorded = await this.batches.execute(batchId, { type: 'RecordProvisioning', outcomes }, options);
-    if (isTerminal(recorded.state.status)) this.logger.log({ msg: 'batch finished', batchId, state: recorded.state.status });
-    return recorded.state;
+    while (!isTerminal(state.status)) state = (await this.batches.execute(batchId, { type: 'RecordProvisioning', outcomes }, options)).state;
+    this.logger.log({ msg: 'batch finished', batchId, state: state.status });
   }
 
-  private async removeDevices(deleted: BatchDeleted['data'], metadata: { actor: string; correlationId: string; causationId: string | null }): Promise<void> {
+  private async removeDevices(deleted: BatchDeleted['data'], metadata: Metadata): Promise<void> {
     if (!deleted.removeAssociatedInstances) return;
     await runConcurrently(deleted.deviceIds, 64, (deviceId) => deleteDevice(this.batches, this.devices, deleted.batchId, deviceId, { metadata }));
   }
 
-  private async releaseServer(deleted: DeviceDeleted['data'], metadata: { actor: string; correlationId: string; causationId: string | null }): Promise<void> {
+  private async releaseServer(deleted: DeviceDeleted['data'], metadata: Metadata): Promise<void> {
     if (!deleted.heldCapacity) return;
     await this.capacity.execute(deleted.plan, { type: 'ReleaseDeviceCapacity', facility: deleted.facility, count: 1 }, {
       metadata,

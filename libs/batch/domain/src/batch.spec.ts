@@ -41,7 +41,7 @@ describe('batch decider', () => {
 
   it('creates its devices with the placement, in allocation order, named by index', () => {
     const events = placed([{ facility: 'sjc1', quantity: 1 }, { facility: 'ewr1', quantity: 1 }]);
-    expect(events[0]).toEqual({ type: 'BatchPlaced', data: { batchId: 'b1', allocations: [{ facility: 'sjc1', quantity: 1 }, { facility: 'ewr1', quantity: 1 }], placedAt: at } });
+    expect(events[0]).toEqual({ type: 'BatchPlaced', data: { batchId: 'b1', allocations: [{ facility: 'sjc1', quantity: 1 }, { facility: 'ewr1', quantity: 1 }], spotPrices: {}, placedAt: at } });
     expect(events.slice(1).map((e) => e.type)).toEqual(['DeviceCreated', 'DeviceCreated']);
     expect(events.slice(1).map((e) => [(e.data as DeviceDescription).hostname, (e.data as DeviceDescription).facility, (e.data as DeviceDescription).deviceId])).toEqual([
       ['web01', 'sjc1', deviceIdFor('b1', 0)],
@@ -61,7 +61,36 @@ describe('batch decider', () => {
     );
     expect(outcome.map((e) => e.type)).toEqual(['DeviceProvisioned', 'DeviceProvisioned', 'BatchCompleted']);
     expect(outcome[2]).toEqual({ type: 'BatchCompleted', data: { batchId: 'b1', deviceIds: [d0, d1], completedAt: at } });
-    spec.given([requested, started, ...events]).when({ type: 'RecordProvisioning', outcomes: [{ deviceId: d0 }] }).thenThrows('conflict');
+  });
+
+  it('records outcomes as they come, and ends the batch with the last one', () => {
+    const events = placed([{ facility: 'ewr1', quantity: 2 }]);
+    const [d0, d1] = [deviceIdFor('b1', 0), deviceIdFor('b1', 1)];
+    const partial = batchDecider.decide({ type: 'RecordProvisioning', outcomes: [{ deviceId: d0 }] }, foldEvents(batchDecider, [requested, started, ...events]), { now: new Date(at) });
+    expect(partial.map((e) => e.type)).toEqual(['DeviceProvisioned']);
+    const rest = batchDecider.decide({ type: 'RecordProvisioning', outcomes: [{ deviceId: d1, error: 'no power' }] }, foldEvents(batchDecider, [requested, started, ...events, ...partial]), { now: new Date(at) });
+    expect(rest.map((e) => e.type)).toEqual(['DeviceProvisioningFailed', 'BatchFailed']);
+  });
+
+  it('spreads the devices of a big batch over commits that fit in one message', () => {
+    const big = { ...requested, data: { ...requested.data, item: { ...item, quantity: 3000, attributes: { userdata: 'x'.repeat(500) } } } } as BatchEvent;
+    let state = foldEvents(batchDecider, [big, started]);
+    const first = batchDecider.decide({ type: 'PlaceBatch', allocations: [{ facility: 'ewr1', quantity: 3000 }], spotPrices: {} }, state, { now: new Date(at) });
+    expect(first.length).toBeGreaterThan(100);
+    expect(first.length).toBeLessThan(3001);
+    expect(JSON.stringify(first).length).toBeLessThan(600 * 1024);
+    state = foldEvents(batchDecider, first, state);
+    let commits = 1;
+    for (;;) {
+      const next = batchDecider.decide({ type: 'CreateDevices' }, state, { now: new Date(at) });
+      if (next.length === 0) break;
+      expect(JSON.stringify(next).length).toBeLessThan(600 * 1024);
+      state = foldEvents(batchDecider, next, state);
+      commits++;
+    }
+    expect(Object.keys(state.devices)).toHaveLength(3000);
+    expect(new Set(Object.values(state.devices).map((d) => d.description.hostname)).size).toBe(3000);
+    expect(commits).toBeGreaterThan(1);
   });
 
   it('fails with the failed device\'s error, keeping the devices that did come up', () => {

@@ -10,7 +10,8 @@ export interface BatchState {
   status: BatchStatus;
   request: Extract<BatchEvent, { type: 'BatchRequested' }>['data'] | null;
   allocations: FacilityAllocation[] | null;
-  devices: Record<string, { description: DeviceDescription; status: DeviceStatus }>;
+  spotPrices: Record<string, number>;
+  devices: Record<string, { description: DeviceDescription; status: DeviceStatus; error?: string }>;
 }
 
 export interface ProvisioningOutcome {
@@ -24,6 +25,9 @@ export type BatchCommand =
   | { type: 'StartBatch' }
   /** Capacity is reserved: the devices are created, in allocation order. */
   | { type: 'PlaceBatch'; allocations: FacilityAllocation[]; spotPrices: Record<string, number> }
+  /** Creates the next devices not created yet, as many as fit in one commit. */
+  | { type: 'CreateDevices' }
+  /** Records outcomes of devices being provisioned, as many as fit in one commit; the last one ends the batch. */
   | { type: 'RecordProvisioning'; outcomes: ProvisioningOutcome[] }
   | { type: 'FailBatch'; errorMessages: string[] }
   | { type: 'DeleteBatch'; removeAssociatedInstances: boolean };
@@ -35,6 +39,26 @@ export type BatchCommand =
 export function deviceIdFor(batchId: string, index: number): string {
   const hex = createHash('sha256').update(`${batchId}/${index}`).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** One commit is one JetStream message: it must stay well under the server's 1 MB payload limit. */
+const COMMIT_BUDGET_BYTES = 512 * 1024;
+
+/** The leading events that fit in one commit beside `alongside` (at least one, so progress is always made). */
+function fitInCommit(events: BatchEvent[], alongside: BatchEvent[] = []): BatchEvent[] {
+  let bytes = alongside.reduce((sum, e) => sum + JSON.stringify(e).length, 0);
+  let count = 0;
+  while (count < events.length) {
+    bytes += JSON.stringify(events[count]).length + 120; // envelope per event: id, type, version
+    if (count > 0 && bytes > COMMIT_BUDGET_BYTES) break;
+    count++;
+  }
+  return events.slice(0, count);
+}
+
+/** A failed batch lists its first failures and counts the rest, so the message stays readable and small. */
+function summarize(messages: string[], shown = 20): string[] {
+  return messages.length <= shown ? messages : [...messages.slice(0, shown), `… and ${messages.length - shown} more devices failed to provision`];
 }
 
 export const isTerminal = (status: BatchStatus) => status === 'completed' || status === 'failed' || status === 'deleted';
@@ -69,7 +93,7 @@ export function describeDevices(request: NonNullable<BatchState['request']>, all
 }
 
 export const batchDecider: Decider<BatchCommand, BatchState, BatchEvent> = {
-  initialState: () => ({ status: 'absent', request: null, allocations: null, devices: {} }),
+  initialState: () => ({ status: 'absent', request: null, allocations: null, spotPrices: {}, devices: {} }),
 
   decide(command, state, { now }) {
     const at = now.toISOString();
@@ -88,35 +112,40 @@ export const batchDecider: Decider<BatchCommand, BatchState, BatchEvent> = {
         if (state.status !== 'in_progress' || state.allocations) return [];
         const placed = command.allocations.reduce((sum, a) => sum + a.quantity, 0);
         if (placed !== request.item.quantity) throw DomainError.conflict(`batch of ${request.item.quantity} cannot be placed as ${placed} servers`);
-        return [
-          { type: 'BatchPlaced', data: { batchId, allocations: command.allocations, placedAt: at } },
-          ...describeDevices(request, command.allocations, command.spotPrices).map((device) => ({ type: 'DeviceCreated' as const, data: { ...device, createdAt: at } })),
-        ];
+        const events: BatchEvent[] = [{ type: 'BatchPlaced', data: { batchId, allocations: command.allocations, spotPrices: command.spotPrices, placedAt: at } }];
+        const devices = describeDevices(request, command.allocations, command.spotPrices);
+        return [...events, ...fitInCommit(devices.map((device) => ({ type: 'DeviceCreated' as const, data: { ...device, createdAt: at } })), events)];
+      }
+      case 'CreateDevices': {
+        if (state.status !== 'in_progress' || !state.allocations) return [];
+        const missing = describeDevices(request, state.allocations, state.spotPrices).filter((d) => !state.devices[d.deviceId]);
+        return fitInCommit(missing.map((device) => ({ type: 'DeviceCreated' as const, data: { ...device, createdAt: at } })));
       }
       case 'RecordProvisioning': {
         if (state.status !== 'in_progress') return [];
-        const pending = Object.values(state.devices).filter((d) => d.status === 'provisioning');
+        const all = Object.values(state.devices);
+        if (all.length !== request.item.quantity) throw DomainError.conflict('devices of the batch are still being created');
         const outcomes = new Map(command.outcomes.map((o) => [o.deviceId, o]));
-        if (pending.length === 0 || pending.some((d) => !outcomes.has(d.description.deviceId))) {
-          throw DomainError.conflict('every device being provisioned needs an outcome');
-        }
-        const events: BatchEvent[] = pending.map(({ description }) => {
-          const error = outcomes.get(description.deviceId)?.error;
-          return error === undefined
-            ? { type: 'DeviceProvisioned', data: { ...description, provisionedAt: at } }
-            : { type: 'DeviceProvisioningFailed', data: { deviceId: description.deviceId, batchId, error, failedAt: at } };
-        });
-        const deviceIds = Object.keys(state.devices);
-        const errors = pending.flatMap(({ description }) => {
-          const error = outcomes.get(description.deviceId)?.error;
-          return error === undefined ? [] : [`device ${description.hostname} (${description.deviceId}) failed to provision: ${error}`];
-        });
-        events.push(
-          errors.length
-            ? { type: 'BatchFailed', data: { batchId, errorMessages: errors, deviceIds, failedAt: at } }
-            : { type: 'BatchCompleted', data: { batchId, deviceIds, completedAt: at } },
+        const pending = all.filter((d) => d.status === 'provisioning' && outcomes.has(d.description.deviceId));
+        const deviceIds = all.map((d) => d.description.deviceId);
+        // Room is kept for the batch's last event, which lists every device.
+        const ending: BatchEvent = { type: 'BatchCompleted', data: { batchId, deviceIds, completedAt: at } };
+        const recorded = fitInCommit(
+          pending.map(({ description }): BatchEvent => {
+            const error = outcomes.get(description.deviceId)?.error;
+            return error === undefined
+              ? { type: 'DeviceProvisioned', data: { ...description, provisionedAt: at } }
+              : { type: 'DeviceProvisioningFailed', data: { deviceId: description.deviceId, batchId, error, failedAt: at } };
+          }),
+          [ending],
         );
-        return events;
+        const done = new Set(recorded.map((e) => (e.data as { deviceId: string }).deviceId));
+        if (all.some((d) => d.status === 'provisioning' && !done.has(d.description.deviceId))) return recorded;
+        const failures = all.flatMap(({ description, status }) => {
+          const failed = status === 'failed' || (done.has(description.deviceId) && outcomes.get(description.deviceId)?.error !== undefined);
+          return failed ? [`device ${description.hostname} (${description.deviceId}) failed to provision: ${state.devices[description.deviceId].error ?? outcomes.get(description.deviceId)?.error}`] : [];
+        });
+        return [...recorded, failures.length ? { type: 'BatchFailed', data: { batchId, errorMessages: summarize(failures), deviceIds, failedAt: at } } : ending];
       }
       case 'FailBatch':
         if (isTerminal(state.status) || state.allocations) return [];
@@ -139,7 +168,7 @@ export const batchDecider: Decider<BatchCommand, BatchState, BatchEvent> = {
       case 'BatchStarted':
         return { ...state, status: 'in_progress' };
       case 'BatchPlaced':
-        return { ...state, allocations: event.data.allocations };
+        return { ...state, allocations: event.data.allocations, spotPrices: event.data.spotPrices };
       // A batch holds up to thousands of devices: copying the map per event would make a commit cost quadratic,
       // so these two write into it. States are never shared once evolved (the repository keeps only the newest).
       case 'DeviceCreated': {
@@ -150,7 +179,8 @@ export const batchDecider: Decider<BatchCommand, BatchState, BatchEvent> = {
       case 'DeviceProvisioned':
       case 'DeviceProvisioningFailed': {
         const device = state.devices[event.data.deviceId];
-        state.devices[event.data.deviceId] = { ...device, status: event.type === 'DeviceProvisioned' ? 'active' : 'failed' };
+        state.devices[event.data.deviceId] =
+          event.type === 'DeviceProvisioned' ? { ...device, status: 'active' } : { ...device, status: 'failed', error: event.data.error };
         return { ...state };
       }
       case 'BatchCompleted':

@@ -49,7 +49,7 @@ export type BatchRequested = DomainEvent<
   { batchId: string; projectId: string; organizationId: string; item: RequestedItem; hostnames: string[] | null; hostname: string | null; requestedAt: string }
 >;
 export type BatchStarted = DomainEvent<'BatchStarted', { batchId: string; startedAt: string }>;
-export type BatchPlaced = DomainEvent<'BatchPlaced', { batchId: string; allocations: FacilityAllocation[]; placedAt: string }>;
+export type BatchPlaced = DomainEvent<'BatchPlaced', { batchId: string; allocations: FacilityAllocation[]; spotPrices: Record<string, number>; placedAt: string }>;
 /** A device exists and is being provisioned; its server is reserved for it. */
 export type DeviceCreated = DomainEvent<'DeviceCreated', DeviceDescription & { createdAt: string }>;
 /** Integration event: a server was put into service (the update-resolver registers it as a device). */
