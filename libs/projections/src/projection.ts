@@ -20,7 +20,14 @@ export interface Projection {
   /** Only commits on these subjects are delivered (default: the whole stream). */
   filterSubject?: string;
   handlers: Record<string, ProjectionHandler>;
+  /**
+   * Optional set-based handlers: a run of consecutive events of one type (a big batch's devices) is applied in one
+   * statement instead of one per event. An event type with a bulk handler needs no single-event handler.
+   */
+  bulkHandlers?: Record<string, BulkProjectionHandler>;
 }
+
+export type BulkProjectionHandler = (events: RecordedEvent[], context: ProjectionContext) => Promise<void>;
 
 export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;

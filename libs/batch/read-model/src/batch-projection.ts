@@ -106,22 +106,6 @@ export function batchProjection(schema: string): Projection {
         const { allocations } = event.data as Data<BatchPlaced>;
         await manager.query(`update ${table('batches')} set facility_allocations = $2, updated_at = $3 where id = $1`, [event.aggregateId, JSON.stringify(allocations), event.time]);
       },
-      DeviceCreated: async (event, { manager, table }) => {
-        const d = event.data as Data<DeviceCreated>;
-        await manager.query(
-          `insert into ${table('devices')} (id, batch_id, project_id, organization_id, position, hostname, state, plan, facility,
-             operating_system, billing_cycle, tags, spot_instance, spot_price_max, spot_price, attributes, created_at, updated_at)
-           values ($1, $2, $3, $4, $5, $6, 'provisioning', $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) on conflict (id) do nothing`,
-          [
-            d.deviceId, d.batchId, d.projectId, d.organizationId, d.index, d.hostname, d.plan, d.facility, d.operatingSystem, d.billingCycle,
-            JSON.stringify(d.tags), d.spotInstance, d.spotPriceMax, d.spotPrice, JSON.stringify(d.attributes), event.time,
-          ],
-        );
-      },
-      DeviceProvisioned: async (event, { manager, table }) => {
-        const { deviceId } = event.data as Data<DeviceProvisioned>;
-        await manager.query(`update ${table('devices')} set state = 'active', updated_at = $2 where id = $1`, [deviceId, event.time]);
-      },
       DeviceProvisioningFailed: async (event, { manager, table }) => {
         const { deviceId, error } = event.data as Data<DeviceProvisioningFailed>;
         await manager.query(`update ${table('devices')} set state = 'failed', error = $2, updated_at = $3 where id = $1`, [deviceId, error, event.time]);
@@ -138,6 +122,35 @@ export function batchProjection(schema: string): Projection {
       DeviceDeleted: async (event, { manager, table }) => {
         const { deviceId } = event.data as Data<DeviceDeleted>;
         await manager.query(`update ${table('devices')} set state = 'deleted', updated_at = $2 where id = $1`, [deviceId, event.time]);
+      },
+    },
+    bulkHandlers: {
+      DeviceCreated: async (events, { manager, table }) => {
+        const devices = events.map((e) => e.data as Data<DeviceCreated>);
+        const column = <T>(pick: (d: Data<DeviceCreated>) => T) => devices.map(pick);
+        await manager.query(
+          `insert into ${table('devices')} (id, batch_id, project_id, organization_id, position, hostname, state, plan, facility,
+             operating_system, billing_cycle, tags, spot_instance, spot_price_max, spot_price, attributes, created_at, updated_at)
+           select id, batch_id, project_id, organization_id, position, hostname, 'provisioning', plan, facility, operating_system, billing_cycle,
+             tags, spot_instance, spot_price_max, spot_price, attributes, created_at, created_at
+           from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+             $11::jsonb[], $12::boolean[], $13::float8[], $14::float8[], $15::jsonb[], $16::timestamptz[])
+             as t(id, batch_id, project_id, organization_id, position, hostname, plan, facility, operating_system, billing_cycle,
+               tags, spot_instance, spot_price_max, spot_price, attributes, created_at)
+           on conflict (id) do nothing`,
+          [
+            column((d) => d.deviceId), column((d) => d.batchId), column((d) => d.projectId), column((d) => d.organizationId), column((d) => d.index),
+            column((d) => d.hostname), column((d) => d.plan), column((d) => d.facility), column((d) => d.operatingSystem), column((d) => d.billingCycle),
+            column((d) => JSON.stringify(d.tags)), column((d) => d.spotInstance), column((d) => d.spotPriceMax), column((d) => d.spotPrice),
+            column((d) => JSON.stringify(d.attributes)), events.map((e) => e.time),
+          ],
+        );
+      },
+      DeviceProvisioned: async (events, { manager, table }) => {
+        await manager.query(`update ${table('devices')} set state = 'active', updated_at = $2 where id = any($1::uuid[])`, [
+          events.map((e) => (e.data as Data<DeviceProvisioned>).deviceId),
+          events[events.length - 1].time,
+        ]);
       },
     },
   };
