@@ -1,13 +1,27 @@
 import { Streams } from '@flotilla/contracts';
 import { ServiceConfig, serviceConfigFromEnv } from '@flotilla/nest-platform';
 
-export type ResolverConfig = ServiceConfig;
+export interface ResolverConfig extends ServiceConfig {
+  /** The batch-orchestrator's stream, read for DeviceProvisioned and device deletions. */
+  batchStream: string;
+  batchSubjectPrefix: string;
+  /** HMAC key of signed firmware URLs; every instance (and the artifact server) needs the same one. */
+  urlSigningKey: string;
+  urlTtlSeconds: number;
+}
 
 /** Configuration from the environment (README: Configuration). */
-export const configFromEnv = (env: NodeJS.ProcessEnv = process.env): ResolverConfig =>
-  serviceConfigFromEnv(
-    { envPrefix: 'UPDATE', databaseSchema: 'update_resolver', stream: Streams.update.name, subjectPrefix: Streams.update.subjectPrefix, healthPort: 3102 },
-    env,
-  );
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ResolverConfig {
+  return {
+    ...serviceConfigFromEnv(
+      { envPrefix: 'UPDATE', databaseSchema: 'update_resolver', stream: Streams.update.name, subjectPrefix: Streams.update.subjectPrefix, healthPort: 3102 },
+      env,
+    ),
+    batchStream: env.BATCH_STREAM ?? Streams.batch.name,
+    batchSubjectPrefix: env.BATCH_SUBJECT_PREFIX ?? Streams.batch.subjectPrefix,
+    urlSigningKey: env.FIRMWARE_URL_SIGNING_KEY ?? 'flotilla-development-signing-key',
+    urlTtlSeconds: Number(env.FIRMWARE_URL_TTL_SECONDS ?? 24 * 3600),
+  };
+}
 
 export const RESOLVER_CONFIG = Symbol('ResolverConfig');

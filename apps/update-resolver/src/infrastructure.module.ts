@@ -1,6 +1,7 @@
 import { Global, Inject, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { connect, NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
+import { UpdateEventVersions } from '@flotilla/contracts';
 import { EventStore } from '@flotilla/event-store';
 import { HealthRegistry } from '@flotilla/nest-platform';
 import { CreateProjectionCheckpoints1767225600000, runMigrations } from '@flotilla/projections';
@@ -20,7 +21,7 @@ export const NATS_CONNECTION = Symbol('NatsConnection');
     {
       provide: EventStore,
       inject: [NATS_CONNECTION, RESOLVER_CONFIG],
-      useFactory: (nc: NatsConnection, config: ResolverConfig) => EventStore.open(nc, { stream: config.stream, subjectPrefix: config.subjectPrefix }),
+      useFactory: (nc: NatsConnection, config: ResolverConfig) => EventStore.open(nc, { stream: config.stream, subjectPrefix: config.subjectPrefix, schemaVersions: UpdateEventVersions }),
     },
     {
       provide: DataSource,

@@ -12,7 +12,14 @@ describe('update-resolver start-up', () => {
   beforeAll(async () => {
     env = await openTestEnvironment('UPD');
     port = await freeLoopbackPort();
-    const config = { ...configFromEnv({ NATS_URL: process.env.NATS_URL, DATABASE_URL: env.db.url }), stream: env.stream, subjectPrefix: env.subjectPrefix };
+    const batches = env.siblingStream('BATCH');
+    const config = {
+      ...configFromEnv({ NATS_URL: process.env.NATS_URL, DATABASE_URL: env.db.url }),
+      stream: env.stream,
+      subjectPrefix: env.subjectPrefix,
+      batchStream: batches.stream,
+      batchSubjectPrefix: batches.subjectPrefix,
+    };
     app = await createResolver(config, new JsonLogger('update-resolver', ['error']));
     await app.listen(port, '127.0.0.1');
   });

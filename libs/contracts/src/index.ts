@@ -7,3 +7,4 @@ export * from './tenancy/tenancy-messages';
 export * from './batch/batch-events';
 export * from './batch/batch-messages';
 export * from './update/update-events';
+export * from './update/update-messages';

@@ -18,8 +18,8 @@ export async function deleteDevice(batches: BatchRepository, devices: DeviceRepo
   const device = state.devices[deviceId];
   if (!device) throw DomainError.notFound('device');
   if (device.status === 'provisioning') throw DomainError.conflict('device is still being provisioned: delete it once its batch has finished');
-  const { plan, facility } = device.description;
-  return devices.execute(deviceId, { type: 'DeleteDevice', deviceId, batchId, plan, facility, heldCapacity: device.status === 'active' }, options);
+  const { plan, facility, organizationId } = device.description;
+  return devices.execute(deviceId, { type: 'DeleteDevice', deviceId, batchId, organizationId, plan, facility, heldCapacity: device.status === 'active' }, options);
 }
 
 export class DeleteDeviceCommand {

@@ -73,7 +73,7 @@ export type BatchEvent =
 /** On the device's own subject. `heldCapacity`: the device was live, so its server goes back to the pool. */
 export type DeviceDeleted = DomainEvent<
   'DeviceDeleted',
-  { deviceId: string; batchId: string; plan: string; facility: string; heldCapacity: boolean; deletedAt: string }
+  { deviceId: string; batchId: string; organizationId: string; plan: string; facility: string; heldCapacity: boolean; deletedAt: string }
 >;
 
 export const BatchEventVersions: Record<BatchEvent['type'] | DeviceDeleted['type'], number> = {

@@ -2,7 +2,7 @@ import { DomainEvent } from '../platform/domain-event';
 
 /**
  * The update-resolver's events (firmware-deployments.md §7), on `evt.update.<aggregate>.<key>`. Devices are named by
- * `deviceId`, their identifier within the organization (for provisioned servers: the batch-orchestrator's device id).
+ * `deviceId`, their identifier within the organization `organizationId` (for provisioned servers: the batch-orchestrator's device id).
  */
 export const UpdateAggregates = { product: 'product', firmware: 'firmware', deployment: 'deployment', device: 'device' } as const;
 
@@ -56,14 +56,14 @@ export type DeviceRegistered = DomainEvent<
   'DeviceRegistered',
   { deviceId: string; organizationId: string; product: string; tags: string[]; credentialHash: string; source: 'admin' | 'batch'; registeredAt: string }
 >;
-export type DeviceTagsChanged = DomainEvent<'DeviceTagsChanged', { deviceId: string; tags: string[]; at: string }>;
-export type DeviceCredentialRotated = DomainEvent<'DeviceCredentialRotated', { deviceId: string; credentialHash: string; at: string }>;
-export type DeviceFirmwareChanged = DomainEvent<'DeviceFirmwareChanged', { deviceId: string; from: FirmwareMetadata | null; to: FirmwareMetadata; at: string }>;
+export type DeviceTagsChanged = DomainEvent<'DeviceTagsChanged', { deviceId: string; organizationId: string; tags: string[]; at: string }>;
+export type DeviceCredentialRotated = DomainEvent<'DeviceCredentialRotated', { deviceId: string; organizationId: string; credentialHash: string; at: string }>;
+export type DeviceFirmwareChanged = DomainEvent<'DeviceFirmwareChanged', { deviceId: string; organizationId: string; from: FirmwareMetadata | null; to: FirmwareMetadata; at: string }>;
 /** An attempt: a check that was offered the deployment's firmware. */
 export type UpdateRequested = DomainEvent<'UpdateRequested', { deviceId: string; organizationId: string; deploymentId: string; firmwareUuid: string; at: string }>;
 export type DeviceQuarantined = DomainEvent<'DeviceQuarantined', { deviceId: string; organizationId: string; reason: string; deploymentId: string | null; at: string }>;
 export type DeviceUnquarantined = DomainEvent<'DeviceUnquarantined', { deviceId: string; organizationId: string; at: string }>;
-export type DeviceRetired = DomainEvent<'DeviceRetired', { deviceId: string; at: string }>;
+export type DeviceRetired = DomainEvent<'DeviceRetired', { deviceId: string; organizationId: string; at: string }>;
 
 export type DeploymentEvent = DeploymentCreated | DeploymentUpdated | DeploymentDeleted | DeploymentQuarantined | DeploymentUnquarantined;
 export type DeviceEvent =

@@ -57,7 +57,7 @@ describe('device decider: checks, attempts and failure rules', () => {
   });
 
   it('counts nothing from before the device changed firmware', () => {
-    const changed: DeviceEvent = { type: 'DeviceFirmwareChanged', data: { deviceId: 'd1', from: null, to: fw('fw-1'), at: new Date(t0 + 5).toISOString() } };
+    const changed: DeviceEvent = { type: 'DeviceFirmwareChanged', data: { deviceId: 'd1', organizationId: 'o1', from: null, to: fw('fw-1'), at: new Date(t0 + 5).toISOString() } };
     expect(checks([registered, attempt(0), attempt(1), attempt(2), changed], [10])).toEqual(['UpdateRequested']);
   });
 
@@ -67,7 +67,7 @@ describe('device decider: checks, attempts and failure rules', () => {
   });
 
   it('records a firmware change only when the uuid differs', () => {
-    const changed: DeviceEvent = { type: 'DeviceFirmwareChanged', data: { deviceId: 'd1', from: null, to: fw('fw-1'), at: new Date(t0).toISOString() } };
+    const changed: DeviceEvent = { type: 'DeviceFirmwareChanged', data: { deviceId: 'd1', organizationId: 'o1', from: null, to: fw('fw-1'), at: new Date(t0).toISOString() } };
     spec.given([registered]).when({ type: 'ReportFirmware', firmware: fw('fw-1') }).then([changed]);
     spec.given([registered, changed]).when({ type: 'ReportFirmware', firmware: fw('fw-1') }).thenNothingHappened();
   });

@@ -80,12 +80,12 @@ export const deviceDecider: Decider<DeviceCommand, DeviceState, DeviceEvent> = {
     const { deviceId, organizationId } = state;
     switch (command.type) {
       case 'ChangeTags':
-        return [{ type: 'DeviceTagsChanged', data: { deviceId, tags: validateTags(command.tags), at } }];
+        return [{ type: 'DeviceTagsChanged', data: { deviceId, organizationId, tags: validateTags(command.tags), at } }];
       case 'RotateCredential':
-        return [{ type: 'DeviceCredentialRotated', data: { deviceId, credentialHash: command.credentialHash, at } }];
+        return [{ type: 'DeviceCredentialRotated', data: { deviceId, organizationId, credentialHash: command.credentialHash, at } }];
       case 'ReportFirmware':
         if (state.firmware?.uuid === command.firmware.uuid) return [];
-        return [{ type: 'DeviceFirmwareChanged', data: { deviceId, from: state.firmware, to: command.firmware, at } }];
+        return [{ type: 'DeviceFirmwareChanged', data: { deviceId, organizationId, from: state.firmware, to: command.firmware, at } }];
       case 'CheckForUpdate': {
         if (state.quarantined) return [];
         const broken = deviceRuleBroken(state, command.deployment, now.getTime());
@@ -98,7 +98,7 @@ export const deviceDecider: Decider<DeviceCommand, DeviceState, DeviceEvent> = {
       case 'UnquarantineDevice':
         return state.quarantined ? [{ type: 'DeviceUnquarantined', data: { deviceId, organizationId, at } }] : [];
       case 'RetireDevice':
-        return [{ type: 'DeviceRetired', data: { deviceId, at } }];
+        return [{ type: 'DeviceRetired', data: { deviceId, organizationId, at } }];
     }
   },
 

@@ -3,3 +3,4 @@ export * from './device';
 export * from './deployment';
 export * from './eligibility';
 export * from './deployment-health';
+export * from './product';

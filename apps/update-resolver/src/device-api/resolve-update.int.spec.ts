@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto';
+import { INestApplication } from '@nestjs/common';
+import { headers as natsHeaders } from 'nats';
+import { Reply, RequestHeaders, UpdateAnswer, UpdateSubjects } from '@flotilla/contracts';
+import { EventStore } from '@flotilla/event-store';
+import { JsonLogger } from '@flotilla/nest-platform';
+import { openTestEnvironment, TestEnvironment } from '@flotilla/testing';
+import { createResolver } from '../bootstrap';
+import { configFromEnv, ResolverConfig } from '../config';
+import { verifyFirmwareUrl } from './signed-url';
+
+const ORG = '6f1c2f7e-8a53-4f7a-9d0e-3b8a4b7c1d01';
+const FW1 = '11111111-1111-4111-8111-111111111111';
+const FW2 = '22222222-2222-4222-8222-222222222222';
+
+describe('device checks over NATS', () => {
+  let env: TestEnvironment;
+  let config: ResolverConfig;
+  const apps: INestApplication[] = [];
+
+  async function request<T>(subject: string, payload: unknown): Promise<Reply<T>> {
+    const h = natsHeaders();
+    h.set(RequestHeaders.actor, 'test');
+    const reply = await env.nc.request(subject, Buffer.from(JSON.stringify(payload)), { timeout: 30_000, headers: h });
+    return JSON.parse(Buffer.from(reply.data).toString('utf8'));
+  }
+  const ok = async <T>(subject: string, payload: unknown): Promise<T> => {
+    const reply = await request<T>(subject, payload);
+    if (!reply.ok) throw new Error(JSON.stringify(reply.error));
+    return reply.data;
+  };
+  const admin = (subject: string, extra: Record<string, unknown>) => ok<Record<string, any>>(subject, { organizationId: ORG, product: 'gateway-x', ...extra }); // eslint-disable-line @typescript-eslint/no-explicit-any
+  const hash = (credential: string) => createHash('sha256').update(credential).digest('hex');
+  const current = { uuid: FW1, product: 'gateway-x', version: '1.0.0', architecture: 'arm', platform: 'rpi4' };
+  const check = (credential: string, preflight = false, headers: Record<string, string> = current) =>
+    request<UpdateAnswer>(UpdateSubjects.resolve, { credentialHash: hash(credential), headers, preflight });
+  const events = async (type: string) => {
+    const store = await EventStore.open(env.nc, { stream: config.stream, subjectPrefix: config.subjectPrefix });
+    const found = [];
+    for await (const commit of store.readRange()) for (const e of commit.events) if (e.type === type) found.push(e);
+    return found;
+  };
+  const streamMessages = async () => (await (await env.nc.jetstreamManager()).streams.info(env.stream)).state.messages;
+
+  async function startInstance() {
+    const app = await createResolver(config, new JsonLogger('update-resolver', ['error']));
+    await app.init();
+    apps.push(app);
+  }
+
+  beforeAll(async () => {
+    env = await openTestEnvironment('RESOLVE');
+    const batches = env.siblingStream('BATCH');
+    config = { ...configFromEnv({ NATS_URL: process.env.NATS_URL, DATABASE_URL: env.db.url }), stream: env.stream, subjectPrefix: env.subjectPrefix, batchStream: batches.stream, batchSubjectPrefix: batches.subjectPrefix };
+    await startInstance();
+    await admin(UpdateSubjects.createProduct, { body: { product: { name: 'gateway-x' } } });
+    for (const [uuid, version] of [[FW1, '1.0.0'], [FW2, '1.1.0']]) {
+      await admin(UpdateSubjects.createFirmware, { body: { firmware: { uuid, version, architecture: 'arm', platform: 'rpi4', artifact_url: `https://cdn.example.com/${version}.fw` } } });
+    }
+    await admin(UpdateSubjects.createDeployment, { body: { deployment: { name: 'beta', firmware: FW2, conditions: { tags: ['beta'], version: '~> 1.0' }, is_active: false } } });
+    await admin(UpdateSubjects.updateDeployment, { name: 'beta', body: { deployment: { is_active: true } } });
+  });
+
+  afterAll(async () => {
+    for (const app of apps) await app.close();
+    await env.close();
+  });
+
+  const register = async (identifier: string, tags = ['beta']) =>
+    (await admin(UpdateSubjects.registerDevice, { body: { device: { identifier, tags } } })).credential as string;
+
+  it('offers the deployment\'s firmware with a signed URL; threshold 3: checks 1–3 offered, check 4 quarantines', async () => {
+    const credential = await register('dev-1');
+    const answers = [];
+    for (let i = 0; i < 5; i++) answers.push(await check(credential));
+    const [first] = answers;
+    expect(first).toMatchObject({ ok: true, data: { update_available: true, firmware_meta: { uuid: FW2, version: '1.1.0' }, deployment_id: null } });
+    expect(first.ok && verifyFirmwareUrl(first.data.firmware_url as string, config.urlSigningKey)).toBe(true);
+    expect(first.ok && verifyFirmwareUrl((first.data.firmware_url as string).replace('1.1.0', '1.2.0'), config.urlSigningKey)).toBe(false);
+    expect(answers.map((a) => a.ok && a.data.update_available)).toEqual([true, true, true, false, false]);
+    expect((await admin(UpdateSubjects.getDevice, { identifier: 'dev-1' })).device.quarantined).toBe(true);
+    const quarantined = (await events('DeviceQuarantined')).filter((e) => (e.data as { deviceId: string }).deviceId === 'dev-1');
+    expect(quarantined.map((e) => (e.data as { reason: string }).reason)).toEqual(['device_failure_threshold']);
+  });
+
+  it('a preflight check is no attempt; a check that offers nothing writes nothing', async () => {
+    const credential = await register('dev-2');
+    await check(credential); // first check records the device's firmware
+    const before = await streamMessages();
+    expect(await check(credential, true)).toMatchObject({ ok: true, data: { update_available: true, firmware_url: null } });
+    const other = await register('dev-3', ['stable']);
+    await check(other);
+    const quiet = await streamMessages();
+    expect(await check(other)).toMatchObject({ ok: true, data: { update_available: false, firmware_url: null, firmware_meta: null } });
+    expect(await streamMessages()).toBe(quiet);
+    expect(quiet).toBe(before + 2); // dev-3's registration and its first firmware report, nothing from the preflight
+  });
+
+  it('answers bad credentials and headers with errors, never a crash', async () => {
+    expect(await check('nope')).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+    const credential = await register('dev-4');
+    expect(await check(credential, false, { product: 'gateway-x' })).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+    expect(await request(UpdateSubjects.resolve, { headers: 7 })).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+    const answer = await check(credential, false, { ...current, version: 'not-semver', uuid: '33333333-3333-4333-8333-333333333333' });
+    expect(answer).toMatchObject({ ok: true, data: { update_available: false } });
+  });
+
+  it('refuses a deployment whose version condition does not parse', async () => {
+    const reply = await request(UpdateSubjects.createDeployment, { organizationId: ORG, product: 'gateway-x', body: { deployment: { name: 'bad', firmware: FW2, conditions: { tags: ['x'], version: '>= 1.0' }, is_active: false } } });
+    expect(reply).toMatchObject({ ok: false, error: { code: 'validation_failed', details: ['conditions.version ">= 1.0" is not a valid version requirement'] } });
+  });
+
+  it('explains a device\'s answer', async () => {
+    await register('dev-5', ['stable']);
+    await check((await admin(UpdateSubjects.rotateCredential, { identifier: 'dev-5' })).credential);
+    const { explanation } = await admin(UpdateSubjects.explainUpdate, { identifier: 'dev-5' });
+    expect(explanation.chosen).toBeNull();
+    expect(explanation.deployments[0].checks.find((c: { condition: string }) => c.condition === 'tags')).toMatchObject({ held: false, detail: 'device lacks tags: beta' });
+  });
+
+  it('50 concurrent checks past the threshold, on two instances: exactly one DeviceQuarantined', async () => {
+    await startInstance();
+    const credential = await register('dev-many');
+    const answers = await Promise.all(Array.from({ length: 50 }, () => check(credential)));
+    expect(answers.every((a) => a.ok)).toBe(true);
+    expect(answers.filter((a) => a.ok && a.data.update_available)).toHaveLength(3);
+    const quarantined = (await events('DeviceQuarantined')).filter((e) => (e.data as { deviceId: string }).deviceId === 'dev-many');
+    expect(quarantined).toHaveLength(1);
+    const attempts = (await events('UpdateRequested')).filter((e) => (e.data as { deviceId: string }).deviceId === 'dev-many');
+    expect(attempts).toHaveLength(3);
+  });
+});

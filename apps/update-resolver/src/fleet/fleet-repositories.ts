@@ -1,0 +1,39 @@
+import { createHash } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { UpdateAggregates } from '@flotilla/contracts';
+import { deploymentDecider, deviceDecider, DeviceCommand, firmwareDecider, productDecider } from '@flotilla/update-domain';
+import { AggregateRepository, EventStore, ExecuteOptions } from '@flotilla/event-store';
+
+/** Subject-safe aggregate id for names that may hold dots or spaces (products, deployment names, device identifiers). */
+export function aggregateKey(...parts: string[]): string {
+  return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32);
+}
+
+/** The update-resolver's aggregates. Commands on one device run one at a time in this process (no conflict storms). */
+@Injectable()
+export class FleetRepositories {
+  readonly products;
+  readonly firmwares;
+  readonly deployments;
+  private readonly devices;
+  private readonly deviceQueues = new Map<string, Promise<unknown>>();
+
+  constructor(store: EventStore) {
+    this.products = new AggregateRepository(store, UpdateAggregates.product, productDecider);
+    this.firmwares = new AggregateRepository(store, UpdateAggregates.firmware, firmwareDecider);
+    this.deployments = new AggregateRepository(store, UpdateAggregates.deployment, deploymentDecider);
+    this.devices = new AggregateRepository(store, UpdateAggregates.device, deviceDecider, undefined, { maxAttempts: 20, cacheSize: 100_000 });
+  }
+
+  executeOnDevice(organizationId: string, deviceId: string, command: DeviceCommand, options: ExecuteOptions) {
+    const key = aggregateKey(organizationId, deviceId);
+    const previous = this.deviceQueues.get(key) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(() => this.devices.execute(key, command, options));
+    const settled = run.catch(() => undefined);
+    this.deviceQueues.set(key, settled);
+    void settled.then(() => {
+      if (this.deviceQueues.get(key) === settled) this.deviceQueues.delete(key);
+    });
+    return run;
+  }
+}
