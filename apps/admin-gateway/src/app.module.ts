@@ -10,6 +10,8 @@ import { NatsRpcClient } from './nats-rpc.client';
 import { TenancyController } from './tenancy/tenancy.controller';
 import { BatchesController } from './batches/batches.controller';
 import { CatalogController } from './catalog/catalog.controller';
+import { DeviceUpdateController } from './firmware/device-update.controller';
+import { FleetController } from './firmware/fleet.controller';
 
 @Module({})
 export class GatewayModule {
@@ -17,7 +19,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [HealthModule.forService(ServiceNames.adminGateway)],
-      controllers: [TenancyController, BatchesController, CatalogController],
+      controllers: [TenancyController, BatchesController, CatalogController, FleetController, DeviceUpdateController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: HttpErrorFilter },

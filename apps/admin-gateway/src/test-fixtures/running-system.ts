@@ -6,7 +6,7 @@ export interface HttpAnswer {
   headers: Headers;
 }
 
-/** The orchestrator and the gateway as processes on a test's own stream and database, called over HTTP. */
+/** The orchestrator, the gateway (and the resolver) as processes on a test's own streams and database, called over HTTP. */
 export interface RunningSystem {
   env: TestEnvironment;
   rootToken: string;
@@ -16,7 +16,7 @@ export interface RunningSystem {
   stop(): Promise<void>;
 }
 
-export async function startRunningSystem(streamPrefix: string, orchestratorEnv: Record<string, string> = {}): Promise<RunningSystem> {
+export async function startRunningSystem(streamPrefix: string, orchestratorEnv: Record<string, string> = {}, options: { withResolver?: boolean } = {}): Promise<RunningSystem> {
   const env = await openTestEnvironment(streamPrefix);
   const rootToken = `root-${uniqueName('t')}`;
   const [gatewayPort, healthPort] = await Promise.all([freeLoopbackPort(), freeLoopbackPort()]);
@@ -32,10 +32,23 @@ export async function startRunningSystem(streamPrefix: string, orchestratorEnv: 
     HEALTH_PORT: String(healthPort),
     ...orchestratorEnv,
   });
+  const resolverHealthPort = await freeLoopbackPort();
+  const resolver = options.withResolver
+    ? startServiceProcess('apps/update-resolver/src/main.ts', {
+        NATS_URL: natsUrl,
+        DATABASE_URL: env.db.url,
+        UPDATE_STREAM: updates.stream,
+        UPDATE_SUBJECT_PREFIX: updates.subjectPrefix,
+        BATCH_STREAM: env.stream,
+        BATCH_SUBJECT_PREFIX: env.subjectPrefix,
+        HEALTH_PORT: String(resolverHealthPort),
+      })
+    : null;
   const gateway = startServiceProcess('apps/admin-gateway/src/main.ts', { NATS_URL: natsUrl, PORT: String(gatewayPort), FLOTILLA_ADMIN_TOKEN: rootToken });
   const base = `http://127.0.0.1:${gatewayPort}`;
   await waitForHttp(`http://127.0.0.1:${healthPort}/health/ready`, orchestrator);
   await waitForHttp(`${base}/health/ready`, gateway);
+  if (resolver) await waitForHttp(`http://127.0.0.1:${resolverHealthPort}/health/ready`, resolver);
 
   return {
     env,
@@ -52,7 +65,7 @@ export async function startRunningSystem(streamPrefix: string, orchestratorEnv: 
       return { status: response.status, body: text ? JSON.parse(text) : null, headers: response.headers };
     },
     async stop() {
-      await Promise.all([gateway.stop(), orchestrator.stop()]);
+      await Promise.all([gateway.stop(), orchestrator.stop(), resolver?.stop()]);
       await env.close();
     },
   };

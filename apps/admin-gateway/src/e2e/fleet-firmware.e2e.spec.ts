@@ -1,0 +1,98 @@
+import { eventually } from '@flotilla/testing';
+import { RunningSystem, startRunningSystem } from '../test-fixtures/running-system';
+
+const CURRENT = '0a0a0a0a-0000-4000-8000-000000000001';
+const TARGET = '0a0a0a0a-0000-4000-8000-000000000002';
+
+/** The two services together, as users meet them: servers deployed by batch get firmware by deployment. */
+describe('fleet to firmware (e2e)', () => {
+  let system: RunningSystem;
+  let key: string;
+  let organizationId: string;
+  let projectId: string;
+
+  beforeAll(async () => {
+    system = await startRunningSystem('E2EF', {}, { withResolver: true });
+    organizationId = (await system.call('POST', '/organizations', system.rootToken, { name: 'Acme' })).body.id;
+    projectId = (await system.call('POST', `/organizations/${organizationId}/projects`, system.rootToken, { name: 'edge' })).body.id;
+    key = (await system.call('POST', `/organizations/${organizationId}/api-keys`, system.rootToken, {})).body.token;
+  });
+
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  it('deploys a batch, targets its facility with a deployment, and a new server checking in gets the firmware', async () => {
+    const created = await system.call('POST', `/projects/${projectId}/devices/batch`, key, {
+      batches: [{ plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'sjc1', quantity: 2, tags: ['edge'] }],
+    });
+    const batch = await eventually(async () => {
+      const answer = await system.call('GET', `/batches/${created.body.batches[0].id}?include=devices`, key);
+      return answer.body.state === 'completed' ? answer.body : undefined;
+    }, 20_000, 'batch completed');
+    const deviceId: string = batch.devices[0].id;
+    const products = `/orgs/${organizationId}/products/c3.medium.x86`;
+    const device = await eventually(async () => {
+      const answer = await system.call('GET', `${products}/devices/${deviceId}`, key);
+      return answer.status === 200 ? answer.body.device : undefined;
+    }, 20_000, 'device registered by the resolver');
+    expect(device.tags).toEqual(expect.arrayContaining(['edge', 'facility:sjc1', 'plan:c3.medium.x86', `project:${projectId}`]));
+
+    for (const [uuid, version] of [[CURRENT, '1.0.0'], [TARGET, '1.1.0']]) {
+      const firmware = await system.call('POST', `${products}/firmwares`, key, {
+        firmware: { uuid, version, architecture: 'x86_64', platform: 'metal', artifact_url: `https://firmware.example.com/${version}.img` },
+      });
+      expect(firmware.status).toBe(201);
+    }
+    const deployment = await system.call('POST', `${products}/deployments`, key, {
+      deployment: { name: 'sjc1-rollout', firmware: TARGET, conditions: { tags: ['facility:sjc1'], version: '~> 1.0' }, is_active: false },
+    });
+    expect(deployment).toMatchObject({ status: 201, body: { deployment: { is_active: false, device_failure_threshold: 3, failure_rate: 5 } } });
+    expect((await system.call('PUT', `${products}/deployments/sjc1-rollout`, key, { deployment: { is_active: true } })).body.deployment.is_active).toBe(true);
+
+    const { credential } = (await system.call('POST', `${products}/devices/${deviceId}/credential`, key)).body;
+    const headers = {
+      authorization: `Bearer ${credential}`,
+      'x-peridio-uuid': CURRENT,
+      'x-peridio-product': 'c3.medium.x86',
+      'x-peridio-version': '1.0.0',
+      'x-peridio-architecture': 'x86_64',
+      'x-peridio-platform': 'metal',
+    };
+    const check = await system.call('GET', '/device/update', null, undefined, headers);
+    expect(check).toMatchObject({ status: 200, body: { data: { update_available: true, firmware_meta: { uuid: TARGET, version: '1.1.0' }, deployment_id: null } } });
+    expect(check.body.data.firmware_url).toMatch(/^https:\/\/firmware\.example\.com\/1\.1\.0\.img\?expires=\d+&signature=[0-9a-f]{64}$/);
+    const preflight = await system.call('GET', '/device/update?preflight=true', null, undefined, headers);
+    expect(preflight.body.data).toMatchObject({ update_available: true, firmware_url: null });
+
+    expect((await system.call('GET', '/device/update', null, undefined, { ...headers, authorization: 'Bearer nope' })).status).toBe(401);
+    expect((await system.call('GET', '/device/update', null, undefined, { authorization: headers.authorization })).status).toBe(422);
+    expect((await system.call('GET', '/device/update?preflight=maybe', null, undefined, headers)).status).toBe(422);
+
+    const explanation = await system.call('GET', `${products}/devices/${deviceId}/update-explanation`, key);
+    expect(explanation.body.explanation).toMatchObject({ chosen: deployment.body.deployment.id, reason: 'the only eligible deployment' });
+  });
+
+  it('a device quarantined by the resolver shows as quarantined in the batch API; a deleted server is retired', async () => {
+    const created = await system.call('POST', `/projects/${projectId}/devices/batch`, key, { batches: [{ plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'dfw1' }] });
+    const batch = await eventually(async () => {
+      const answer = await system.call('GET', `/batches/${created.body.batches[0].id}?include=devices`, key);
+      return answer.body.state === 'completed' ? answer.body : undefined;
+    }, 20_000, 'batch completed');
+    const deviceId: string = batch.devices[0].id;
+    const path = `/orgs/${organizationId}/products/c3.medium.x86/devices/${deviceId}`;
+    await eventually(async () => (await system.call('GET', path, key)).status === 200, 20_000, 'registered');
+    expect((await system.call('POST', `${path}/quarantine`, key)).body.device.quarantined).toBe(true);
+    await eventually(async () => (await system.call('GET', `/devices/${deviceId}`, key)).body.quarantined === true, 20_000, 'quarantine seen by the batch API');
+
+    expect((await system.call('DELETE', `/devices/${deviceId}`, key)).status).toBe(204);
+    await eventually(async () => (await system.call('GET', path, key)).status === 404, 20_000, 'retired');
+  });
+
+  it('hides another organization\'s products (404)', async () => {
+    const other = (await system.call('POST', '/organizations', system.rootToken, { name: 'Other' })).body.id;
+    const otherKey = (await system.call('POST', `/organizations/${other}/api-keys`, system.rootToken, {})).body.token;
+    expect((await system.call('GET', `/orgs/${organizationId}/products/c3.medium.x86`, otherKey)).status).toBe(404);
+    expect((await system.call('GET', `/orgs/${organizationId}/products/c3.medium.x86/deployments`, otherKey)).status).toBe(404);
+  });
+});
