@@ -15,7 +15,7 @@ export interface ScenarioContext {
   scale: number;
   progress(message: string): void;
   /** Starts one of the services as its own process with this environment (built, or from source in tests). */
-  launch(app: 'batch-orchestrator', env: Record<string, string>): Promise<{ stop(): Promise<void> }>;
+  launch(app: 'batch-orchestrator' | 'update-resolver' | 'admin-gateway', env: Record<string, string>): Promise<{ stop(): Promise<void> }>;
 }
 
 export interface Scenario {

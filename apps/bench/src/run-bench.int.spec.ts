@@ -5,10 +5,10 @@ import { createTestDatabase, startServiceProcess } from '@flotilla/testing';
 import { ScenarioContext } from './measure';
 import { runBench } from './run-bench';
 
-const smokeContext = (databaseUrl: string): ScenarioContext => ({
+const smokeContext = (databaseUrl: string, scale = 0.05): ScenarioContext => ({
   natsUrl: process.env.NATS_URL as string,
   databaseUrl,
-  scale: 0.05,
+  scale,
   progress: () => undefined,
   launch: async (app, env) => startServiceProcess(`apps/${app}/src/main.ts`, env),
 });
@@ -38,11 +38,25 @@ describe('bench harness', () => {
       expect(placement['batches/s']).toBeGreaterThan(0);
       expect(placement.servers).toBe(0);
       expect(report.results['big-batch'][0].value).toBeGreaterThan(0);
-      expect(report.results.history.map((f) => f.unit)).toEqual(['µs', 'µs']);
+      expect(report.results.history.map((f) => f.unit)).toEqual(['µs', 'µs', 'x', 'µs', 'µs']);
     } finally {
       await db.drop();
     }
-  });
+  }, 180_000);
+
+  it('runs the update scenarios end to end at smoke size', async () => {
+    const db = await createTestDatabase();
+    const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
+    try {
+      const { report } = await runBench(['resolve', 'memory'], smokeContext(db.url, 0.01), outDir);
+      const resolve = Object.fromEntries(report.results.resolve.map((f) => [f.unit, f.value]));
+      expect(resolve['checks/s']).toBeGreaterThan(0);
+      expect(resolve['%']).toBeGreaterThan(0);
+      expect(report.results.memory[0].value).toBeGreaterThan(0);
+    } finally {
+      await db.drop();
+    }
+  }, 180_000);
 
   it('refuses an unknown scenario', async () => {
     await expect(runBench(['nope'], smokeContext(''), os.tmpdir())).rejects.toThrow(/unknown scenario/);

@@ -5,12 +5,12 @@ import { closedLoop, Figure, Scenario, ScenarioContext } from '../measure';
 
 const PAYLOAD = Buffer.from(JSON.stringify({ type: 'Bench', data: { pad: 'x'.repeat(160) } }));
 
-async function natsRequestReply(nc: NatsConnection, context: ScenarioContext): Promise<Figure> {
+export async function natsRequestReply(nc: NatsConnection, context: ScenarioContext, concurrency = 64): Promise<Figure> {
   const subject = `bench.rr.${randomBytes(4).toString('hex')}`;
   const responder = nc.subscribe(subject, { callback: (_err, msg) => msg.respond(Buffer.from(JSON.stringify({ ok: true, data: JSON.parse(Buffer.from(msg.data).toString()) }))) });
-  const result = await closedLoop(() => nc.request(subject, PAYLOAD, { timeout: 5_000 }), 64, 3_000 * context.scale);
+  const result = await closedLoop(() => nc.request(subject, PAYLOAD, { timeout: 5_000 }), concurrency, 3_000 * context.scale);
   responder.unsubscribe();
-  return { name: 'nats request/reply (64 in flight)', value: result.perSecond, unit: 'req/s', p50Ms: result.p50Ms, p99Ms: result.p99Ms };
+  return { name: `nats request/reply (${concurrency} in flight)`, value: result.perSecond, unit: 'req/s', p50Ms: result.p50Ms, p99Ms: result.p99Ms };
 }
 
 async function jetStreamPublish(nc: NatsConnection, stream: string, context: ScenarioContext): Promise<Figure> {

@@ -92,7 +92,7 @@ export async function capacityViolations(context: ScenarioContext, schema: strin
   }
 }
 
-async function waitUntilReady(url: string, timeoutMs = 120_000): Promise<void> {
+export async function waitUntilReady(url: string, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const ok = await fetch(url).then((r) => r.status === 200, () => false);
@@ -102,7 +102,7 @@ async function waitUntilReady(url: string, timeoutMs = 120_000): Promise<void> {
   throw new Error(`${url} not ready within ${timeoutMs} ms`);
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
       const { port } = server.address() as { port: number };

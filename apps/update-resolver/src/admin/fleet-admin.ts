@@ -1,10 +1,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { checkFirmware, DeploymentSettings, explainUpdate } from '@flotilla/update-domain';
+import { aggregateKey, checkFirmware, DeploymentSettings, explainUpdate } from '@flotilla/update-domain';
 import { DomainError } from '@flotilla/decider';
 import { RequestMeta } from '@flotilla/nest-platform';
 import { DeploymentGuard } from '../fleet/deployment-guard';
-import { aggregateKey, FleetRepositories } from '../fleet/fleet-repositories';
+import { FleetRepositories } from '../fleet/fleet-repositories';
 import { FleetView } from '../fleet/fleet-view';
 import { deploymentView, deviceView, firmwareView, productView } from './fleet-views';
 

@@ -1,13 +1,7 @@
-import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { UpdateAggregates } from '@flotilla/contracts';
-import { deploymentDecider, deviceDecider, DeviceCommand, firmwareDecider, productDecider } from '@flotilla/update-domain';
+import { aggregateKey, deploymentDecider, deviceDecider, DeviceCommand, firmwareDecider, productDecider } from '@flotilla/update-domain';
 import { AggregateRepository, EventStore, ExecuteOptions } from '@flotilla/event-store';
-
-/** Subject-safe aggregate id for names that may hold dots or spaces (products, deployment names, device identifiers). */
-export function aggregateKey(...parts: string[]): string {
-  return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32);
-}
 
 /** The update-resolver's aggregates. Commands on one device run one at a time in this process (no conflict storms). */
 @Injectable()

@@ -4,3 +4,4 @@ export * from './deployment';
 export * from './eligibility';
 export * from './deployment-health';
 export * from './product';
+export * from './aggregate-key';

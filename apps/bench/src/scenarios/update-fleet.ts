@@ -1,0 +1,140 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { connect, headers as natsHeaders, NatsConnection } from 'nats';
+import { Client } from 'pg';
+import { DefaultFailureRules, Reply, RequestHeaders, UpdateAggregates, UpdateAnswer, UpdateEvent, UpdateEventVersions, UpdateSubjects } from '@flotilla/contracts';
+import { EventStore } from '@flotilla/event-store';
+import { aggregateKey } from '@flotilla/update-domain';
+import { ScenarioContext } from '../measure';
+import { freePort, waitUntilReady } from './batch-fleet';
+
+export const BENCH_ORG = '00000000-0000-4000-8000-00000000b00c';
+const hash = (credential: string) => createHash('sha256').update(credential).digest('hex');
+
+export interface FleetShape {
+  devices: number;
+  products: number;
+  deploymentsPerProduct: number;
+  /** Devices given this many past attempts, then a firmware change (they are still checked like the others). */
+  historyDevices?: { attempts: number; count: number }[];
+}
+
+/** Firmware metadata of a product's current (1.0.0) and target (1.1.0) firmware. */
+export function firmwareOf(product: number, target: boolean) {
+  const uuid = `0b0b0b0b-${String(product).padStart(4, '0')}-4000-8000-00000000000${target ? 2 : 1}`;
+  return { uuid, product: `product-${product}`, version: target ? '1.1.0' : '1.0.0', architecture: 'arm', platform: 'rpi4' };
+}
+
+/**
+ * An update-resolver of the bench's own, over a log written straight into its stream: products, firmwares, active
+ * deployments with tag and version conditions, and devices already on some firmware. Device i has credential
+ * `device-<i>`, tag `group:<i % deploymentsPerProduct>`, product `i % products`.
+ */
+export async function startUpdateFleet(context: ScenarioContext, shape: FleetShape) {
+  const id = randomBytes(4).toString('hex');
+  const stream = `BENCH_UPD_${id.toUpperCase()}`;
+  const subjectPrefix = `evt.bench_upd_${id}`;
+  const nc = await connect({ servers: context.natsUrl, name: 'bench-update' });
+  const store = await EventStore.open(nc, { stream, subjectPrefix, schemaVersions: UpdateEventVersions });
+  const at = new Date().toISOString();
+  const metadata = { actor: 'bench' };
+  const append = (aggregate: string, key: string, events: UpdateEvent[]) => store.append(store.subjectFor(aggregate, key), events, { expectedVersion: 0, metadata });
+
+  const pending: Promise<unknown>[] = [];
+  const enqueue = async (write: Promise<unknown>) => {
+    pending.push(write);
+    if (pending.length >= 256) await Promise.all(pending.splice(0));
+  };
+  for (let p = 0; p < shape.products; p++) {
+    const product = `product-${p}`;
+    await enqueue(append(UpdateAggregates.product, aggregateKey(BENCH_ORG, product), [{ type: 'ProductCreated', data: { organizationId: BENCH_ORG, name: product, createdAt: at } }]));
+    for (const target of [false, true]) {
+      const fw = firmwareOf(p, target);
+      await enqueue(append(UpdateAggregates.firmware, fw.uuid, [{ type: 'FirmwareCreated', data: { ...fw, organizationId: BENCH_ORG, artifactUrl: `https://cdn.example.com/${fw.uuid}`, author: null, description: null, vcsIdentifier: null, misc: null, createdAt: at } }]));
+    }
+    for (let d = 0; d < shape.deploymentsPerProduct; d++) {
+      const deploymentId = aggregateKey(BENCH_ORG, product, `rollout-${d}`);
+      const settings = { firmwareUuid: firmwareOf(p, true).uuid, conditions: { tags: [`group:${d}`], version: '~> 1.0' }, rules: DefaultFailureRules };
+      await enqueue(
+        append(UpdateAggregates.deployment, deploymentId, [
+          { type: 'DeploymentCreated', data: { deploymentId, organizationId: BENCH_ORG, product, name: `rollout-${d}`, ...settings, isActive: false, createdAt: at } },
+          { type: 'DeploymentUpdated', data: { deploymentId, ...settings, isActive: true, updatedAt: at } },
+        ]),
+      );
+    }
+  }
+  await Promise.all(pending.splice(0));
+  context.progress(`seeding ${shape.devices} devices`);
+  const history = (shape.historyDevices ?? []).flatMap(({ attempts, count }) => Array<number>(count).fill(attempts));
+  const seedDevice = async (i: number) => {
+    const deviceId = `device-${i}`;
+    const product = i % shape.products;
+    const events: UpdateEvent[] = [
+      { type: 'DeviceRegistered', data: { deviceId, organizationId: BENCH_ORG, product: `product-${product}`, tags: [`group:${i % shape.deploymentsPerProduct}`], credentialHash: hash(deviceId), source: 'admin', registeredAt: at } },
+    ];
+    const past = history[i] ?? 0;
+    const deploymentId = aggregateKey(BENCH_ORG, `product-${product}`, `rollout-${i % shape.deploymentsPerProduct}`);
+    for (let a = 0; a < past; a++) events.push({ type: 'UpdateRequested', data: { deviceId, organizationId: BENCH_ORG, deploymentId, firmwareUuid: firmwareOf(product, true).uuid, at } });
+    // Every tenth device is on its product's old firmware (it will be offered the new one); the rest are up to date.
+    events.push({ type: 'DeviceFirmwareChanged', data: { deviceId, organizationId: BENCH_ORG, from: null, to: firmwareOf(product, i % 10 !== 0), at: new Date(Date.now() + 1).toISOString() } });
+    // A long history goes in as many commits as it takes, as it would have happened.
+    const key = aggregateKey(BENCH_ORG, deviceId);
+    for (let start = 0, version = 0; start < events.length; start += 1000) {
+      const { commit } = await store.append(store.subjectFor(UpdateAggregates.device, key), events.slice(start, start + 1000), { expectedVersion: version, metadata });
+      version = commit.streamSeq;
+    }
+  };
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 256 }, async () => {
+      while (next < shape.devices) {
+        const i = next++;
+        await seedDevice(i);
+        if (i % 50_000 === 49_999) context.progress(`  ${i + 1} devices`);
+      }
+    }),
+  );
+  const schema = `bench_upd_${id}`;
+  const healthPort = await freePort();
+  const service = await context.launch('update-resolver', {
+    NATS_URL: context.natsUrl,
+    DATABASE_URL: context.databaseUrl,
+    UPDATE_STREAM: stream,
+    UPDATE_SUBJECT_PREFIX: subjectPrefix,
+    UPDATE_DB_SCHEMA: schema,
+    BATCH_STREAM: `${stream}_BATCH`,
+    BATCH_SUBJECT_PREFIX: `${subjectPrefix}_batch`,
+    HEALTH_PORT: String(healthPort),
+  });
+  context.progress('resolver replaying the log');
+  await waitUntilReady(`http://127.0.0.1:${healthPort}/health/ready`, 600_000);
+
+  const check = async (device: number, reportCurrent: boolean): Promise<UpdateAnswer> => {
+    const h = natsHeaders();
+    h.set(RequestHeaders.actor, 'bench');
+    const fw = firmwareOf(device % shape.products, !reportCurrent);
+    const payload = { credentialHash: hash(`device-${device}`), headers: fw, preflight: false };
+    const reply = JSON.parse(Buffer.from((await nc.request(UpdateSubjects.resolve, Buffer.from(JSON.stringify(payload)), { timeout: 30_000, headers: h })).data).toString()) as Reply<UpdateAnswer>;
+    if (!reply.ok) throw new Error(JSON.stringify(reply.error));
+    return reply.data;
+  };
+
+  return {
+    nc: nc as NatsConnection,
+    check,
+    rssBytes: async () => {
+      const metrics = await fetch(`http://127.0.0.1:${healthPort}/metrics`).then((r) => r.text());
+      return Number(/^process_resident_memory_bytes(?:\{[^}]*\})? ([0-9.e+]+)/m.exec(metrics)?.[1] ?? NaN);
+    },
+    async close() {
+      await service.stop();
+      const jsm = await nc.jetstreamManager();
+      for (const name of [stream, `${stream}_COMMANDS`, `${stream}_BATCH`, `${stream}_BATCH_COMMANDS`]) await jsm.streams.delete(name).catch(() => undefined);
+      await nc.close();
+      const pg = new Client({ connectionString: context.databaseUrl });
+      await pg.connect();
+      await pg.query(`drop schema if exists "${schema}" cascade`);
+      await pg.end();
+    },
+  };
+}
+
