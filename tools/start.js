@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: builds the apps, finds or starts NATS and Postgres (tools/infra.js), starts the services and the
-// gateway, seeds a demo organization and project, and prints the gateway URL, a token and a curl line.
+// gateway, seeds a demo organization and project, and prints the gateway URL, a token and a curl line that
+// creates a batch.
 // Ctrl-C stops everything it started.
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
@@ -139,8 +140,9 @@ async function main() {
         `Demo API key (X-Auth-Token): ${demo.token}`,
         `Root token: in ${path.join(DEFAULT_DATA_DIR, 'admin-token')} (or FLOTILLA_ADMIN_TOKEN)`,
         '',
-        'Try:',
-        `  curl -s -H 'X-Auth-Token: ${demo.token}' ${base}/projects/${demo.projectId}`,
+        'Deploy three servers (then GET the batch it returns, or /projects/<id>/devices):',
+        `  curl -s -H 'X-Auth-Token: ${demo.token}' -H 'Content-Type: application/json' ${base}/projects/${demo.projectId}/devices/batch \\`,
+        `    -d '{"batches":[{"plan":"c3.medium.x86","operating_system":"ubuntu_22_04","facility":["sjc1","any"],"hostname":"web{{index}}","quantity":3}]}'`,
         '',
         'Ctrl-C stops everything.',
         '',
