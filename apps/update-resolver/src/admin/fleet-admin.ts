@@ -228,7 +228,6 @@ export class FleetAdmin {
 
   explain(meta: RequestMeta, organizationId: string, product: string, identifier: string) {
     const device = this.device(meta, organizationId, product, identifier);
-    const deployments = this.view.deploymentsOf(organizationId, product).flatMap((d) => this.view.facts(d) ?? []);
-    return { explanation: explainUpdate(device, deployments) };
+    return { explanation: explainUpdate(device, this.view.factsOf(organizationId, product)) };
   }
 }

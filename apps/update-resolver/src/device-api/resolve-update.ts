@@ -46,8 +46,7 @@ export class ResolveUpdateHandler implements ICommandHandler<ResolveUpdateComman
       await this.view.waitFor(changed.version);
     }
 
-    const facts = this.view.deploymentsOf(device.organizationId, device.product).flatMap((d) => this.view.facts(d) ?? []);
-    const chosen = chooseDeployment(device, facts);
+    const chosen = chooseDeployment(device, this.view.factsOf(device.organizationId, device.product));
     if (!chosen) return NO_UPDATE;
     const firmware = this.view.firmwares.get(chosen.firmware.uuid);
     if (!firmware) return NO_UPDATE;

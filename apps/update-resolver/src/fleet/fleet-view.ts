@@ -45,6 +45,8 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
   private readonly deploymentsByProduct = new Map<string, Set<string>>();
   private readonly devices = new Map<string, DeviceEntry>();
   private readonly devicesByCredential = new Map<string, string>();
+  /** Eligibility facts per product, rebuilt only after a deployment or firmware changes. */
+  private readonly factsByProduct = new Map<string, DeploymentFacts[]>();
   private consumer: DurableConsumer | null = null;
   private position = 0;
   private waiters: { seq: number; resolve: () => void }[] = [];
@@ -101,6 +103,17 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
     return this.deploymentsOf(organizationId, product).find((d) => d.name === name);
   }
 
+  /** Every deployment of a product as eligibility sees it. */
+  factsOf(organizationId: string, product: string): DeploymentFacts[] {
+    const key = productKey(organizationId, product);
+    let facts = this.factsByProduct.get(key);
+    if (!facts) {
+      facts = this.deploymentsOf(organizationId, product).flatMap((d) => this.facts(d) ?? []);
+      this.factsByProduct.set(key, facts);
+    }
+    return facts;
+  }
+
   /** A deployment as eligibility sees it (null if its firmware is unknown). */
   facts(d: DeploymentEntry): DeploymentFacts | null {
     const fw = this.firmwares.get(d.firmwareUuid);
@@ -123,6 +136,7 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
   }
 
   private applyEvent(event: UpdateEvent, seq: number): void {
+    if (event.type.startsWith('Deployment') || event.type === 'FirmwareCreated') this.factsByProduct.clear();
     switch (event.type) {
       case 'ProductCreated':
         this.products.set(productKey(event.data.organizationId, event.data.name), event.data);

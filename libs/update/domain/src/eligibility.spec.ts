@@ -41,6 +41,7 @@ describe('eligibility (firmware-deployments.md §3)', () => {
       ['compatible_firmware', deployment('x', firmware('fw-1', '1.0.0'))],
     ];
     for (const [condition, d] of failing) {
+      expect(chooseDeployment(device, [d as DeploymentFacts])).toBeNull();
       const verdict = explainUpdate(device, [d as DeploymentFacts]);
       expect(verdict.chosen).toBeNull();
       expect(verdict.deployments[0].checks.filter((c) => !c.held).map((c) => c.condition)).toEqual([condition]);

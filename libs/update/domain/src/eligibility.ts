@@ -1,5 +1,5 @@
 import { DeploymentConditions, FirmwareMetadata } from '@flotilla/contracts';
-import { compareVersions, InvalidRequirementError, InvalidVersionError, satisfiesRequirement } from './version';
+import { compareVersions, InvalidRequirementError, InvalidVersionError, matchesRequirement, parseRequirement, parseVersion, Requirement, satisfiesRequirement, Version } from './version';
 
 export interface DeviceFacts {
   organizationId: string;
@@ -78,16 +78,48 @@ function versionHolds(version: string | undefined, requirement: string): [boolea
   }
 }
 
+const requirements = new Map<string, Requirement | null>();
+const versions = new Map<string, Version | null>();
+
+/** Parsed once per distinct string: checks run thousands of times a second over the same few requirements. */
+function memo<T>(cache: Map<string, T | null>, key: string, parse: (key: string) => T): T | null {
+  let value = cache.get(key);
+  if (value === undefined) {
+    try {
+      value = parse(key);
+    } catch {
+      value = null;
+    }
+    if (cache.size > 100_000) cache.clear();
+    cache.set(key, value);
+  }
+  return value;
+}
+
+/** The same verdict as `checkDeployment(...).eligible`, without building the explanation: the hot path. */
+export function isEligible(device: DeviceFacts, d: DeploymentFacts): boolean {
+  if (!d.isActive || d.quarantined || device.quarantined) return false;
+  if (d.organizationId !== device.organizationId || d.product !== device.product) return false;
+  for (const tag of d.conditions.tags) if (!device.tags.includes(tag)) return false;
+  const fw = device.firmware;
+  if (!fw || fw.architecture !== d.firmware.architecture || fw.platform !== d.firmware.platform || fw.uuid === d.firmware.uuid) return false;
+  if (!d.conditions.version) return true;
+  const requirement = memo(requirements, d.conditions.version, parseRequirement);
+  const version = memo(versions, fw.version, parseVersion);
+  return !!requirement && !!version && matchesRequirement(version, requirement);
+}
+
 /** Highest firmware version first, then more tags in the condition, then the oldest deployment. */
 export function compareCandidates(a: DeploymentFacts, b: DeploymentFacts): number {
-  return compareVersions(b.firmware.version, a.firmware.version) || b.conditions.tags.length - a.conditions.tags.length || a.createdOrder - b.createdOrder;
+  const [x, y] = [memo(versions, a.firmware.version, parseVersion), memo(versions, b.firmware.version, parseVersion)];
+  return (x && y ? compareVersions(y, x) : 0) || b.conditions.tags.length - a.conditions.tags.length || a.createdOrder - b.createdOrder;
 }
 
 /** The deployment a device should be offered, if any (deterministic). */
 export function chooseDeployment(device: DeviceFacts, deployments: readonly DeploymentFacts[]): DeploymentFacts | null {
   let best: DeploymentFacts | null = null;
   for (const d of deployments) {
-    if (!checkDeployment(device, d).eligible) continue;
+    if (!isEligible(device, d)) continue;
     if (!best || compareCandidates(d, best) < 0) best = d;
   }
   return best;
