@@ -1,15 +1,17 @@
-import { Global, Inject, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Global, Inject, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { connect, NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
 import { UpdateEventVersions } from '@flotilla/contracts';
 import { EventStore } from '@flotilla/event-store';
 import { HealthRegistry } from '@flotilla/nest-platform';
-import { CreateProjectionCheckpoints1767225600000, runMigrations } from '@flotilla/projections';
+import { CreateProjectionCheckpoints1767225600000, ProjectionRunner, runMigrations } from '@flotilla/projections';
+import { CreateUpdateReadModel1767225600300, updateEntities, updateProjection } from '@flotilla/update-read-model';
 import { RESOLVER_CONFIG, ResolverConfig } from './config';
 
 export const NATS_CONNECTION = Symbol('NatsConnection');
+export const UPDATE_PROJECTION = Symbol('UpdateProjection');
 
-/** The update-resolver's own stream and read-model schema; the firmware slices (issue 4) stand on these. */
+/** NATS, the event store, Postgres and the admin read model: what the firmware slices stand on. */
 @Global()
 @Module({
   providers: [
@@ -21,7 +23,8 @@ export const NATS_CONNECTION = Symbol('NatsConnection');
     {
       provide: EventStore,
       inject: [NATS_CONNECTION, RESOLVER_CONFIG],
-      useFactory: (nc: NatsConnection, config: ResolverConfig) => EventStore.open(nc, { stream: config.stream, subjectPrefix: config.subjectPrefix, schemaVersions: UpdateEventVersions }),
+      useFactory: (nc: NatsConnection, config: ResolverConfig) =>
+        EventStore.open(nc, { stream: config.stream, subjectPrefix: config.subjectPrefix, schemaVersions: UpdateEventVersions }),
     },
     {
       provide: DataSource,
@@ -31,30 +34,46 @@ export const NATS_CONNECTION = Symbol('NatsConnection');
           type: 'postgres',
           url: config.databaseUrl,
           schema: config.databaseSchema,
-          migrations: [CreateProjectionCheckpoints1767225600000],
+          entities: updateEntities,
+          migrations: [CreateProjectionCheckpoints1767225600000, CreateUpdateReadModel1767225600300],
         }).initialize();
         if (config.migrateOnStart) await runMigrations(dataSource);
         return dataSource;
       },
     },
+    {
+      provide: UPDATE_PROJECTION,
+      inject: [EventStore, DataSource, RESOLVER_CONFIG],
+      useFactory: (store: EventStore, dataSource: DataSource, config: ResolverConfig) =>
+        new ProjectionRunner(store, dataSource, updateProjection(config.databaseSchema), {
+          onError: (err) => new Logger('projection:update').error({ msg: 'batch failed, will retry', error: String(err) }),
+        }),
+    },
   ],
-  exports: [NATS_CONNECTION, EventStore, DataSource],
+  exports: [NATS_CONNECTION, EventStore, DataSource, UPDATE_PROJECTION],
 })
 export class InfrastructureModule implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     private readonly store: EventStore,
     private readonly dataSource: DataSource,
+    @Inject(UPDATE_PROJECTION) private readonly projection: ProjectionRunner,
     private readonly health: HealthRegistry,
   ) {}
 
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
+    await this.projection.start();
     this.health.register('nats', async () => ({ ok: !this.nc.isClosed() }));
     this.health.register('event_stream', async () => ({ ok: (await this.store.lastSequence()) >= 0 }));
     this.health.register('postgres', async () => ({ ok: (await this.dataSource.query('select 1 as ok'))[0].ok === 1 }));
+    this.health.register('projection_lag', async () => {
+      const lag = await this.projection.lag();
+      return { ok: lag < 10_000, detail: { update: lag } };
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.projection.stop();
     await this.nc.drain().catch(() => undefined);
     await this.dataSource.destroy().catch(() => undefined);
   }

@@ -4,7 +4,7 @@ import { MessagePattern, Payload } from '@nestjs/microservices';
 import { FleetAdminRequest, ResolveRequest, ServiceNames, UpdateSubjects } from '@flotilla/contracts';
 import { Meta, RequestMeta, RpcErrorFilter, RpcValidationPipe } from '@flotilla/nest-platform';
 import { FleetAdmin } from './admin/fleet-admin';
-import { deploymentView, deviceView, firmwareView, productView } from './admin/fleet-views';
+import { FleetQueries } from './admin/fleet-queries';
 import { ResolveUpdateCommand } from './device-api/resolve-update';
 
 const queue = { queue: ServiceNames.updateResolver };
@@ -18,6 +18,7 @@ export class UpdateMessagesController {
   constructor(
     private readonly commands: CommandBus,
     private readonly admin: FleetAdmin,
+    private readonly queries: FleetQueries,
   ) {}
 
   @MessagePattern(UpdateSubjects.resolve, queue)
@@ -32,12 +33,12 @@ export class UpdateMessagesController {
 
   @MessagePattern(UpdateSubjects.listProducts, queue)
   listProducts(@Payload() r: FleetAdminRequest, @Meta() meta: RequestMeta) {
-    return this.admin.listProducts(meta, r.organizationId);
+    return this.queries.listProducts(meta, r.organizationId);
   }
 
   @MessagePattern(UpdateSubjects.getProduct, queue)
   getProduct(@Payload() r: FleetAdminRequest, @Meta() meta: RequestMeta) {
-    return { product: productView(this.admin.product(meta, r.organizationId, need(r.product))) };
+    return this.queries.product(meta, r.organizationId, need(r.product));
   }
 
   @MessagePattern(UpdateSubjects.createFirmware, queue)
@@ -47,12 +48,12 @@ export class UpdateMessagesController {
 
   @MessagePattern(UpdateSubjects.listFirmwares, queue)
   listFirmwares(@Payload() r: FleetAdminRequest, @Meta() meta: RequestMeta) {
-    return this.admin.listFirmwares(meta, r.organizationId, need(r.product));
+    return this.queries.listFirmwares(meta, r.organizationId, need(r.product));
   }
 
   @MessagePattern(UpdateSubjects.getFirmware, queue)
   getFirmware(@Payload() r: FleetAdminRequest, @Meta() meta: RequestMeta) {
-    return { firmware: firmwareView(this.admin.firmware(meta, r.organizationId, need(r.product), need(r.uuid))) };
+    return this.queries.firmware(meta, r.organizationId, need(r.product), need(r.uuid));
   }
 
   @MessagePattern(UpdateSubjects.createDeployment, queue)
@@ -62,12 +63,12 @@ export class UpdateMessagesController {
 
   @MessagePattern(UpdateSubjects.listDeployments, queue)
   listDeployments(@Payload() r: FleetAdminRequest, @Meta() meta: RequestMeta) {
-    return this.admin.listDeployments(meta, r.organizationId, need(r.product));
+    return this.queries.listDeployments(meta, r.organizationId, need(r.product));
   }
 
   @MessagePattern(UpdateSubjects.getDeployment, queue)
   getDeployment(@Payload() r: FleetAdminRequest, @Meta() meta: RequestMeta) {
-    return { deployment: deploymentView(this.admin.deployment(meta, r.organizationId, need(r.product), need(r.name))) };
+    return this.queries.deployment(meta, r.organizationId, need(r.product), need(r.name));
   }
 
   @MessagePattern(UpdateSubjects.updateDeployment, queue)
@@ -102,12 +103,12 @@ export class UpdateMessagesController {
 
   @MessagePattern(UpdateSubjects.listDevices, queue)
   listDevices(@Payload() r: FleetAdminRequest, @Meta() meta: RequestMeta) {
-    return this.admin.listDevices(meta, r.organizationId, need(r.product));
+    return this.queries.listDevices(meta, r.organizationId, need(r.product));
   }
 
   @MessagePattern(UpdateSubjects.getDevice, queue)
   getDevice(@Payload() r: FleetAdminRequest, @Meta() meta: RequestMeta) {
-    return { device: deviceView(this.admin.device(meta, r.organizationId, need(r.product), need(r.identifier))) };
+    return this.queries.device(meta, r.organizationId, need(r.product), need(r.identifier));
   }
 
   @MessagePattern(UpdateSubjects.updateDevice, queue)

@@ -1,17 +1,20 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
-import { aggregateKey, checkFirmware, DeploymentSettings, explainUpdate } from '@flotilla/update-domain';
+import { Inject, Injectable } from '@nestjs/common';
 import { DomainError } from '@flotilla/decider';
+import { ExecuteResult } from '@flotilla/event-store';
 import { RequestMeta } from '@flotilla/nest-platform';
+import { ProjectionRunner } from '@flotilla/projections';
+import { aggregateKey, checkFirmware, DeploymentSettings, DeviceCommand, explainUpdate } from '@flotilla/update-domain';
 import { DeploymentGuard } from '../fleet/deployment-guard';
 import { FleetRepositories } from '../fleet/fleet-repositories';
 import { FleetView } from '../fleet/fleet-view';
-import { deploymentView, deviceView, firmwareView, productView } from './fleet-views';
+import { UPDATE_PROJECTION } from '../infrastructure.module';
+import { FleetQueries } from './fleet-queries';
 
 type Body = Record<string, unknown> | undefined;
 
 const hashCredential = (credential: string) => createHash('sha256').update(credential).digest('hex');
-export const newCredential = () => `dev_${randomBytes(32).toString('base64url')}`;
+const newCredential = () => `dev_${randomBytes(32).toString('base64url')}`;
 
 /** A Peridio body's inner object (`{"deployment":{...}}` → `{...}`), or the body itself. */
 function inner(body: Body, key: string): Record<string, unknown> {
@@ -21,26 +24,25 @@ function inner(body: Body, key: string): Record<string, unknown> {
 }
 
 function deploymentSettings(raw: Record<string, unknown>): DeploymentSettings {
-  const rule = (name: string) => raw[name];
   return {
     firmwareUuid: typeof raw.firmware === 'string' ? raw.firmware.toLowerCase() : raw.firmware,
     conditions: raw.conditions,
     isActive: raw.is_active,
     rules: {
-      failureRate: rule('failure_rate'),
-      failureRateSeconds: rule('failure_rate_seconds'),
-      failureThreshold: rule('failure_threshold'),
-      deviceFailureRate: rule('device_failure_rate'),
-      deviceFailureRateSeconds: rule('device_failure_rate_seconds'),
-      deviceFailureThreshold: rule('device_failure_threshold'),
+      failureRate: raw.failure_rate,
+      failureRateSeconds: raw.failure_rate_seconds,
+      failureThreshold: raw.failure_threshold,
+      deviceFailureRate: raw.device_failure_rate,
+      deviceFailureRateSeconds: raw.device_failure_rate_seconds,
+      deviceFailureThreshold: raw.device_failure_threshold,
     },
   };
 }
 
 /**
  * Products, firmwares, deployments and devices (firmware-deployments.md §6), scoped to one organization: a caller
- * confined to another answers as if nothing existed. Commands go through the aggregates; answers come from the view
- * once it holds the command's own events.
+ * confined to another answers as if nothing existed. Commands are checked against the fleet view and go through
+ * the aggregates; answers come from the read model once it holds the command's own events.
  */
 @Injectable()
 export class FleetAdmin {
@@ -48,120 +50,103 @@ export class FleetAdmin {
     private readonly view: FleetView,
     private readonly repositories: FleetRepositories,
     private readonly guard: DeploymentGuard,
+    private readonly queries: FleetQueries,
+    @Inject(UPDATE_PROJECTION) private readonly projection: ProjectionRunner,
   ) {}
 
-  scope(meta: RequestMeta, organizationId: string): void {
-    if (meta.organizationId && meta.organizationId !== organizationId) throw DomainError.notFound('organization');
+  /** Waits until both the view and the read model hold a command's events. */
+  private async settled(result: ExecuteResult<unknown, never> | { version: number }): Promise<void> {
+    await Promise.all([this.view.waitFor(result.version), this.projection.waitFor(result.version)]);
   }
 
-  listProducts(meta: RequestMeta, organizationId: string) {
-    this.scope(meta, organizationId);
-    return { products: [...this.view.products.values()].filter((p) => p.organizationId === organizationId).map(productView) };
+  private knownProduct(meta: RequestMeta, organizationId: string, product: string): void {
+    this.queries.scope(meta, organizationId);
+    if (!this.view.products.has(`${organizationId}/${product}`)) throw DomainError.notFound('product');
   }
 
-  product(meta: RequestMeta, organizationId: string, name: string) {
-    this.scope(meta, organizationId);
-    const product = this.view.products.get(`${organizationId}/${name}`);
-    if (!product) throw DomainError.notFound('product');
-    return product;
+  private knownDevice(meta: RequestMeta, organizationId: string, product: string, identifier: string) {
+    this.knownProduct(meta, organizationId, product);
+    const device = this.view.device(organizationId, identifier);
+    if (!device || device.retired || device.product !== product) throw DomainError.notFound('device');
+    return device;
   }
 
-  async createProduct(meta: RequestMeta, organizationId: string, body: Body) {
-    this.scope(meta, organizationId);
-    const name = inner(body, 'product').name as string;
-    const result = await this.repositories.products.execute(aggregateKey(organizationId, String(name)), { type: 'CreateProduct', organizationId, name }, { metadata: meta });
-    await this.view.waitFor(result.version);
-    return { product: productView(this.product(meta, organizationId, String(name).trim())) };
-  }
-
-  /** Products made for devices a batch provisioned: created on first use, an existing one left alone. */
-  async ensureProduct(meta: RequestMeta, organizationId: string, name: string): Promise<void> {
-    if (this.view.products.has(`${organizationId}/${name}`)) return;
-    await this.repositories.products.execute(aggregateKey(organizationId, name), { type: 'CreateProduct', organizationId, name }, { metadata: meta }).catch((err) => {
-      if (!(err instanceof DomainError && err.code === 'conflict')) throw err;
-    });
-  }
-
-  async createFirmware(meta: RequestMeta, organizationId: string, product: string, body: Body) {
-    this.product(meta, organizationId, product);
-    const raw = { uuid: randomUUID(), ...inner(body, 'firmware') };
-    const firmware = checkFirmware(raw, organizationId, product);
-    const result = await this.repositories.firmwares.execute(firmware.uuid, { type: 'CreateFirmware', firmware }, { metadata: meta });
-    await this.view.waitFor(result.version);
-    return { firmware: firmwareView(this.firmware(meta, organizationId, product, firmware.uuid)) };
-  }
-
-  firmware(meta: RequestMeta, organizationId: string, product: string, uuid: string) {
-    this.product(meta, organizationId, product);
-    const firmware = this.view.firmwares.get(uuid.toLowerCase());
-    if (!firmware || firmware.organizationId !== organizationId || firmware.product !== product) throw DomainError.notFound('firmware');
-    return firmware;
-  }
-
-  listFirmwares(meta: RequestMeta, organizationId: string, product: string) {
-    this.product(meta, organizationId, product);
-    const firmwares = [...this.view.firmwares.values()].filter((f) => f.organizationId === organizationId && f.product === product);
-    return { firmwares: firmwares.map(firmwareView) };
-  }
-
-  private checkDeploymentFirmware(meta: RequestMeta, organizationId: string, product: string, settings: DeploymentSettings): void {
-    if (typeof settings.firmwareUuid === 'string') this.firmware(meta, organizationId, product, settings.firmwareUuid);
-  }
-
-  async createDeployment(meta: RequestMeta, organizationId: string, product: string, body: Body) {
-    this.product(meta, organizationId, product);
-    const raw = inner(body, 'deployment');
-    const name = raw.name;
-    if (typeof name !== 'string' || !name.trim() || name.length > 255) throw DomainError.invalid(['name must be 1 to 255 characters']);
-    const settings = deploymentSettings(raw);
-    this.checkDeploymentFirmware(meta, organizationId, product, settings);
-    const deploymentId = aggregateKey(organizationId, product, name);
-    const result = await this.repositories.deployments.execute(
-      deploymentId,
-      { type: 'CreateDeployment', deploymentId, organizationId, product, name, settings },
-      { metadata: meta },
-    );
-    await this.view.waitFor(result.version);
-    return { deployment: deploymentView(this.deployment(meta, organizationId, product, name)) };
-  }
-
-  deployment(meta: RequestMeta, organizationId: string, product: string, name: string) {
-    this.product(meta, organizationId, product);
+  private knownDeployment(meta: RequestMeta, organizationId: string, product: string, name: string) {
+    this.knownProduct(meta, organizationId, product);
     const deployment = this.view.deploymentByName(organizationId, product, name);
     if (!deployment) throw DomainError.notFound('deployment');
     return deployment;
   }
 
-  listDeployments(meta: RequestMeta, organizationId: string, product: string) {
-    this.product(meta, organizationId, product);
-    return { deployments: this.view.deploymentsOf(organizationId, product).map(deploymentView) };
+  private checkDeploymentFirmware(organizationId: string, product: string, settings: DeploymentSettings): void {
+    if (typeof settings.firmwareUuid !== 'string') return;
+    const firmware = this.view.firmwares.get(settings.firmwareUuid);
+    if (!firmware || firmware.organizationId !== organizationId || firmware.product !== product) {
+      throw DomainError.invalid([`firmware ${settings.firmwareUuid} is not a firmware of product ${product}`]);
+    }
+  }
+
+  async createProduct(meta: RequestMeta, organizationId: string, body: Body) {
+    this.queries.scope(meta, organizationId);
+    const name = String(inner(body, 'product').name ?? '');
+    await this.settled(await this.repositories.products.execute(aggregateKey(organizationId, name.trim()), { type: 'CreateProduct', organizationId, name }, { metadata: meta }));
+    return this.queries.product(meta, organizationId, name.trim());
+  }
+
+  /** Products made for servers a batch provisioned: created on first use, an existing one left alone. */
+  async ensureProduct(meta: RequestMeta, organizationId: string, name: string): Promise<void> {
+    if (this.view.products.has(`${organizationId}/${name}`)) return;
+    const created = await this.repositories.products.execute(aggregateKey(organizationId, name), { type: 'CreateProduct', organizationId, name }, { metadata: meta }).catch((err) => {
+      if (err instanceof DomainError && err.code === 'conflict') return null;
+      throw err;
+    });
+    if (created) await this.view.waitFor(created.version);
+  }
+
+  async createFirmware(meta: RequestMeta, organizationId: string, product: string, body: Body) {
+    this.knownProduct(meta, organizationId, product);
+    const firmware = checkFirmware({ uuid: randomUUID(), ...inner(body, 'firmware') }, organizationId, product);
+    await this.settled(await this.repositories.firmwares.execute(firmware.uuid, { type: 'CreateFirmware', firmware }, { metadata: meta }));
+    return this.queries.firmware(meta, organizationId, product, firmware.uuid);
+  }
+
+  async createDeployment(meta: RequestMeta, organizationId: string, product: string, body: Body) {
+    this.knownProduct(meta, organizationId, product);
+    const raw = inner(body, 'deployment');
+    const name = raw.name;
+    if (typeof name !== 'string' || !name.trim() || name.length > 255) throw DomainError.invalid(['name must be 1 to 255 characters']);
+    const settings = deploymentSettings(raw);
+    this.checkDeploymentFirmware(organizationId, product, settings);
+    const deploymentId = aggregateKey(organizationId, product, name);
+    await this.settled(
+      await this.repositories.deployments.execute(deploymentId, { type: 'CreateDeployment', deploymentId, organizationId, product, name, settings }, { metadata: meta }),
+    );
+    return this.queries.deployment(meta, organizationId, product, name);
   }
 
   async changeDeployment(meta: RequestMeta, organizationId: string, product: string, name: string, change: 'update' | 'delete' | 'quarantine' | 'unquarantine', body?: Body) {
-    const { deploymentId } = this.deployment(meta, organizationId, product, name);
+    const { deploymentId } = this.knownDeployment(meta, organizationId, product, name);
     let command;
     if (change === 'update') {
       const settings = deploymentSettings(inner(body, 'deployment'));
-      this.checkDeploymentFirmware(meta, organizationId, product, settings);
+      this.checkDeploymentFirmware(organizationId, product, settings);
       command = { type: 'UpdateDeployment' as const, settings };
     } else if (change === 'delete') command = { type: 'DeleteDeployment' as const };
     else if (change === 'quarantine') command = { type: 'QuarantineDeployment' as const, reason: 'operator' };
     else command = { type: 'UnquarantineDeployment' as const };
-    const result = await this.repositories.deployments.execute(deploymentId, command, { metadata: meta });
-    await this.view.waitFor(result.version);
-    return change === 'delete' ? { deleted: true } : { deployment: deploymentView(this.deployment(meta, organizationId, product, name)) };
+    await this.settled(await this.repositories.deployments.execute(deploymentId, command, { metadata: meta }));
+    return change === 'delete' ? { deleted: true } : this.queries.deployment(meta, organizationId, product, name);
   }
 
-  /** Attempts, devices attempting and quarantined, and each failure rule against its limit. */
+  /** Attempts, devices attempting and quarantined, and each failure rule against its limit (from the fleet view). */
   deploymentHealth(meta: RequestMeta, organizationId: string, product: string, name: string) {
-    const d = this.deployment(meta, organizationId, product, name);
-    const facts = this.view.facts(d);
+    const d = this.knownDeployment(meta, organizationId, product, name);
+    const firmware = this.view.facts(d)?.firmware;
     const windowStart = Date.now() - d.rules.failureRateSeconds * 1000;
     const perDevice = new Map<string, number>();
     for (const a of d.attempts) if (a.at > windowStart) perDevice.set(a.deviceId, (perDevice.get(a.deviceId) ?? 0) + 1);
-    const quarantinedOnFirmware = facts
-      ? this.view.quarantinedFirmware(organizationId, product).filter((f) => f && f.uuid === facts.firmware.uuid && f.architecture === facts.firmware.architecture && f.platform === facts.firmware.platform).length
-      : 0;
+    const quarantined = this.view.quarantinedFirmware(organizationId, product);
+    const onFirmware = firmware ? quarantined.filter((f) => f && f.uuid === firmware.uuid && f.architecture === firmware.architecture && f.platform === firmware.platform).length : 0;
     return {
       health: {
         deployment: name,
@@ -169,10 +154,10 @@ export class FleetAdmin {
         quarantine_reason: d.quarantineReason,
         attempts_total: d.totalAttempts,
         devices_attempting: perDevice.size,
-        devices_quarantined: this.view.quarantinedFirmware(organizationId, product).length,
+        devices_quarantined: quarantined.length,
         rules: {
           failure_rate: { limit: d.rules.failureRate, window_seconds: d.rules.failureRateSeconds, value: [...perDevice.values()].filter((n) => n >= 2).length },
-          failure_threshold: { limit: d.rules.failureThreshold, value: quarantinedOnFirmware },
+          failure_threshold: { limit: d.rules.failureThreshold, value: onFirmware },
           device_failure_rate: { limit: d.rules.deviceFailureRate, window_seconds: d.rules.deviceFailureRateSeconds },
           device_failure_threshold: { limit: d.rules.deviceFailureThreshold },
         },
@@ -181,53 +166,37 @@ export class FleetAdmin {
   }
 
   async registerDevice(meta: RequestMeta, organizationId: string, product: string, body: Body, source: 'admin' | 'batch' = 'admin') {
-    if (source === 'admin') this.product(meta, organizationId, product);
+    this.knownProduct(meta, organizationId, product);
     const raw = inner(body, 'device');
     const identifier = raw.identifier;
     if (typeof identifier !== 'string' || !identifier.trim() || identifier.length > 255) throw DomainError.invalid(['identifier must be 1 to 255 characters']);
     const credential = newCredential();
-    const result = await this.repositories.executeOnDevice(
-      organizationId,
-      identifier,
-      { type: 'RegisterDevice', deviceId: identifier, organizationId, product, tags: (raw.tags as string[]) ?? [], credentialHash: hashCredential(credential), source },
-      { metadata: meta },
-    );
-    await this.view.waitFor(result.version);
-    return { device: deviceView(this.device(meta, organizationId, product, identifier)), credential };
-  }
-
-  device(meta: RequestMeta, organizationId: string, product: string, identifier: string) {
-    this.product(meta, organizationId, product);
-    const device = this.view.device(organizationId, identifier);
-    if (!device || device.retired || device.product !== product) throw DomainError.notFound('device');
-    return device;
-  }
-
-  listDevices(meta: RequestMeta, organizationId: string, product: string) {
-    this.product(meta, organizationId, product);
-    return { devices: this.view.devicesOf(organizationId, product).map(deviceView) };
+    const command: DeviceCommand = { type: 'RegisterDevice', deviceId: identifier, organizationId, product, tags: (raw.tags as string[]) ?? [], credentialHash: hashCredential(credential), source };
+    await this.settled(await this.repositories.executeOnDevice(organizationId, identifier, command, { metadata: meta }));
+    return { ...(await this.queries.device(meta, organizationId, product, identifier)), credential };
   }
 
   async changeDevice(meta: RequestMeta, organizationId: string, product: string, identifier: string, change: 'tags' | 'quarantine' | 'unquarantine' | 'credential', body?: Body) {
-    this.device(meta, organizationId, product, identifier);
+    this.knownDevice(meta, organizationId, product, identifier);
     const credential = change === 'credential' ? newCredential() : null;
-    const command =
+    const command: DeviceCommand =
       change === 'tags'
-        ? { type: 'ChangeTags' as const, tags: inner(body, 'device').tags as string[] }
+        ? { type: 'ChangeTags', tags: inner(body, 'device').tags as string[] }
         : change === 'quarantine'
-          ? { type: 'QuarantineDevice' as const, reason: 'operator' }
+          ? { type: 'QuarantineDevice', reason: 'operator' }
           : change === 'unquarantine'
-            ? { type: 'UnquarantineDevice' as const }
-            : { type: 'RotateCredential' as const, credentialHash: hashCredential(credential as string) };
+            ? { type: 'UnquarantineDevice' }
+            : { type: 'RotateCredential', credentialHash: hashCredential(credential as string) };
     const result = await this.repositories.executeOnDevice(organizationId, identifier, command, { metadata: meta });
-    await this.view.waitFor(result.version);
+    await this.settled(result);
     if (change === 'quarantine' && result.events.length) await this.guard.afterDeviceQuarantined(organizationId, product, { metadata: meta });
-    const device = { device: deviceView(this.device(meta, organizationId, product, identifier)) };
+    const device = await this.queries.device(meta, organizationId, product, identifier);
     return credential ? { ...device, credential } : device;
   }
 
+  /** Why a device is (not) offered an update: the same facts and rules a check uses. */
   explain(meta: RequestMeta, organizationId: string, product: string, identifier: string) {
-    const device = this.device(meta, organizationId, product, identifier);
+    const device = this.knownDevice(meta, organizationId, product, identifier);
     return { explanation: explainUpdate(device, this.view.factsOf(organizationId, product)) };
   }
 }

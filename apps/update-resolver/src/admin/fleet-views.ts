@@ -1,10 +1,9 @@
-import { Firmware } from '@flotilla/contracts';
-import { DeploymentEntry, DeviceEntry } from '../fleet/fleet-view';
+import { DeploymentRow, FirmwareRow, ProductRow, UpdateDeviceRow } from '@flotilla/update-read-model';
 
 /** Peridio's legacy shapes (snake_case), as the admin API returns them. */
-export const productView = (p: { organizationId: string; name: string; createdAt: string }) => ({ name: p.name, organization_id: p.organizationId, inserted_at: p.createdAt });
+export const productView = (p: ProductRow) => ({ name: p.name, organization_id: p.organizationId, inserted_at: p.createdAt.toISOString() });
 
-export const firmwareView = (f: Firmware & { createdAt: string }) => ({
+export const firmwareView = (f: FirmwareRow) => ({
   uuid: f.uuid,
   product: f.product,
   version: f.version,
@@ -15,11 +14,11 @@ export const firmwareView = (f: Firmware & { createdAt: string }) => ({
   description: f.description,
   vcs_identifier: f.vcsIdentifier,
   misc: f.misc,
-  inserted_at: f.createdAt,
+  inserted_at: f.createdAt.toISOString(),
 });
 
-export const deploymentView = (d: DeploymentEntry) => ({
-  id: d.deploymentId,
+export const deploymentView = (d: DeploymentRow) => ({
+  id: d.id,
   name: d.name,
   product: d.product,
   firmware: d.firmwareUuid,
@@ -34,15 +33,18 @@ export const deploymentView = (d: DeploymentEntry) => ({
   device_failure_rate: d.rules.deviceFailureRate,
   device_failure_rate_seconds: d.rules.deviceFailureRateSeconds,
   device_failure_threshold: d.rules.deviceFailureThreshold,
-  inserted_at: d.createdAt,
+  inserted_at: d.createdAt.toISOString(),
+  updated_at: d.updatedAt.toISOString(),
 });
 
-export const deviceView = (d: DeviceEntry) => ({
-  identifier: d.deviceId,
+export const deviceView = (d: UpdateDeviceRow) => ({
+  identifier: d.identifier,
   organization_id: d.organizationId,
   product: d.product,
   tags: d.tags,
   quarantined: d.quarantined,
-  firmware_metadata: d.firmware,
-  inserted_at: d.registeredAt,
+  firmware_metadata: d.firmwareMetadata,
+  attempts: d.attempts,
+  inserted_at: d.createdAt.toISOString(),
+  updated_at: d.updatedAt.toISOString(),
 });

@@ -3,6 +3,7 @@ import { NatsConnection } from 'nats';
 import { BatchEventVersions } from '@flotilla/contracts';
 import { EventStore } from '@flotilla/event-store';
 import { FleetAdmin } from '../admin/fleet-admin';
+import { FleetQueries } from '../admin/fleet-queries';
 import { RESOLVER_CONFIG, ResolverConfig } from '../config';
 import { ResolveUpdateHandler } from '../device-api/resolve-update';
 import { NATS_CONNECTION } from '../infrastructure.module';
@@ -19,6 +20,7 @@ import { FleetView } from './fleet-view';
     FleetRepositories,
     DeploymentGuard,
     FleetAdmin,
+    FleetQueries,
     ResolveUpdateHandler,
     BatchFleetWiring,
     {

@@ -1,0 +1,3 @@
+export * from './update-entities';
+export * from './update-projection';
+export * from './create-update-read-model.migration';
