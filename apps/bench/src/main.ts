@@ -4,9 +4,13 @@ import { runBench } from './run-bench';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 
-/** Runs a built service (`nx build bench` builds them too) as its own process. */
+/**
+ * Runs a built service (`nx build bench` builds them too) as its own process. `BENCH_SERVICE_NODE_ARGS` adds Node
+ * options to it, e.g. `--cpu-prof --cpu-prof-dir=/tmp/profiles` to profile a service under a scenario.
+ */
 function launch(app: string, env: Record<string, string>) {
-  const child = spawn(process.execPath, ['-r', path.join(ROOT, 'tools/register-paths.js'), path.join(ROOT, 'dist/apps', app, 'src/main.js')], {
+  const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, '-r', path.join(ROOT, 'tools/register-paths.js'), path.join(ROOT, 'dist/apps', app, 'src/main.js')], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
