@@ -33,35 +33,73 @@ export class CatalogRepository {
   }
 }
 
+interface Queued {
+  command: CapacityCommand;
+  options: ExecuteOptions;
+  resolve: (result: ExecuteResult<CapacityState, CapacityEvent>) => void;
+  reject: (err: unknown) => void;
+}
+
+/** Capacity evolves in place (see the capacity decider); a group commit decides on a copy of the maps it writes. */
+const cloneCapacity = (state: CapacityState): CapacityState => ({
+  ...state,
+  totals: { ...state.totals },
+  held: { ...state.held },
+  reservations: { ...state.reservations },
+  decided: { ...state.decided },
+});
+
 /**
- * One capacity aggregate per plan. Commands on one plan are serialized inside this process, so its own workers never
- * race each other; other instances are kept honest by optimistic concurrency (a conflict is retried on fresh state).
+ * One capacity aggregate per plan, written by group commit: commands on one plan queue up in this process and every
+ * write takes all of them that are waiting, decided one after the other on the newest state (so a hot plan costs one
+ * JetStream write per group, not per batch). Other instances are kept honest by optimistic concurrency.
  */
 @Injectable()
 export class CapacityRepositories {
   private readonly repositories = new Map<string, AggregateRepository<CapacityCommand, CapacityState, CapacityEvent>>();
-  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly queues = new Map<string, Queued[]>();
 
   constructor(private readonly store: EventStore) {}
 
   private forPlan(plan: string) {
     let repository = this.repositories.get(plan);
     if (!repository) {
-      repository = new AggregateRepository(this.store, CapacityAggregate, capacityDecider(plan), undefined, { maxAttempts: 50 });
+      repository = new AggregateRepository(this.store, CapacityAggregate, capacityDecider(plan), undefined, { maxAttempts: 50, clone: cloneCapacity });
       this.repositories.set(plan, repository);
     }
     return repository;
   }
 
   execute(plan: string, command: CapacityCommand, options: ExecuteOptions): Promise<ExecuteResult<CapacityState, CapacityEvent>> {
-    const previous = this.queues.get(plan) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(() => this.forPlan(plan).execute(plan, command, options));
-    const settled = run.catch(() => undefined);
-    this.queues.set(plan, settled);
-    void settled.then(() => {
-      if (this.queues.get(plan) === settled) this.queues.delete(plan);
+    return new Promise((resolve, reject) => {
+      const queue = this.queues.get(plan);
+      if (queue) queue.push({ command, options, resolve, reject });
+      else {
+        this.queues.set(plan, [{ command, options, resolve, reject }]);
+        void this.drain(plan);
+      }
     });
-    return run;
+  }
+
+  private async drain(plan: string): Promise<void> {
+    const queue = this.queues.get(plan) as Queued[];
+    const repository = this.forPlan(plan);
+    while (queue.length) {
+      // A command with an id is recorded alone (one commit records one id); the others go together.
+      const firstWithId = queue.findIndex((q) => q.options.commandId);
+      const group = queue.splice(0, firstWithId === 0 ? 1 : Math.min(firstWithId === -1 ? queue.length : firstWithId, 500));
+      try {
+        if (group[0].options.commandId) {
+          const [{ command, options, resolve }] = group;
+          resolve(await repository.execute(plan, command, options));
+        } else {
+          const outcomes = await repository.executeMany(plan, group.map((q) => q.command), { metadata: group[0].options.metadata });
+          outcomes.forEach((outcome, i) => (outcome.ok ? group[i].resolve({ ...outcome, duplicate: false }) : group[i].reject(outcome.error)));
+        }
+      } catch (err) {
+        group.forEach((q) => q.reject(err));
+      }
+    }
+    this.queues.delete(plan);
   }
 }
-

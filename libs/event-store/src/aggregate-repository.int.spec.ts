@@ -1,0 +1,62 @@
+import { NatsConnection } from 'nats';
+import { Decider, DomainError } from '@flotilla/decider';
+import { connectTestNats, deleteStreams, uniqueName } from '@flotilla/testing';
+import { AggregateRepository } from './aggregate-repository';
+import { EventStore } from './event-store';
+
+type AccountEvent = { type: 'Deposited'; data: { amount: number } } | { type: 'Withdrawn'; data: { amount: number } };
+type AccountCommand = { type: 'Deposit'; amount: number } | { type: 'Withdraw'; amount: number };
+
+/** A balance that may not go below zero: refusals depend on the newest state. */
+const account: Decider<AccountCommand, { balance: number }, AccountEvent> = {
+  initialState: () => ({ balance: 0 }),
+  decide(command, state) {
+    if (command.type === 'Deposit') return [{ type: 'Deposited', data: { amount: command.amount } }];
+    if (command.amount > state.balance) throw DomainError.conflict(`balance ${state.balance} is less than ${command.amount}`);
+    return [{ type: 'Withdrawn', data: { amount: command.amount } }];
+  },
+  evolve: (state, event) => ({ balance: state.balance + (event.type === 'Deposited' ? event.data.amount : -event.data.amount) }),
+};
+const metadata = { actor: 'test' };
+
+describe('AggregateRepository', () => {
+  let nc: NatsConnection;
+  let store: EventStore;
+  let stream: string;
+
+  beforeEach(async () => {
+    nc = await connectTestNats();
+    stream = uniqueName('AGG');
+    store = await EventStore.open(nc, { stream, subjectPrefix: `evt.${stream.toLowerCase()}` });
+  });
+
+  afterEach(async () => {
+    await deleteStreams(nc, stream, `${stream}_COMMANDS`);
+    await nc.close();
+  });
+
+  it('group commit: decides commands in order on one state, writes one commit, refuses a command alone', async () => {
+    const accounts = new AggregateRepository(store, 'account', account);
+    const outcomes = await accounts.executeMany('a', [{ type: 'Deposit', amount: 10 }, { type: 'Withdraw', amount: 4 }, { type: 'Withdraw', amount: 7 }, { type: 'Withdraw', amount: 6 }], { metadata });
+    expect(outcomes.map((o) => o.ok)).toEqual([true, true, false, true]);
+    expect(outcomes.filter((o) => o.ok).map((o) => (o.ok ? o.events.map((e) => e.data) : []))).toEqual([[{ amount: 10 }], [{ amount: 4 }], [{ amount: 6 }]]);
+    const { commits } = await store.readAggregate(store.subjectFor('account', 'a'));
+    expect(commits).toHaveLength(1);
+    expect((await accounts.load('a')).state.balance).toBe(0);
+  });
+
+  it('two instances with stale caches: conflicts are retried on fresh state, refusals are decided on it', async () => {
+    const [one, two] = [new AggregateRepository(store, 'account', account), new AggregateRepository(store, 'account', account)];
+    await one.execute('b', { type: 'Deposit', amount: 5 }, { metadata });
+    await two.load('b'); // two caches balance 5
+    await one.execute('b', { type: 'Deposit', amount: 5 }, { metadata }); // two's cache is now stale
+    // On its stale cache (5) this withdrawal would be refused; on the newest state (10) it is allowed.
+    expect((await two.execute('b', { type: 'Withdraw', amount: 8 }, { metadata })).state.balance).toBe(2);
+    const outcomes = await Promise.all([
+      one.executeMany('b', [{ type: 'Deposit', amount: 1 }, { type: 'Withdraw', amount: 3 }], { metadata }),
+      two.executeMany('b', [{ type: 'Deposit', amount: 2 }], { metadata }),
+    ]);
+    expect(outcomes.flat().every((o) => o.ok)).toBe(true);
+    expect((await one.load('b')).state.balance).toBe(2);
+  });
+});
