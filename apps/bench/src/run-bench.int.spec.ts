@@ -48,11 +48,13 @@ describe('bench harness', () => {
     const db = await createTestDatabase();
     const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
     try {
-      const { report } = await runBench(['resolve', 'memory'], smokeContext(db.url, 0.01), outDir);
+      const { report } = await runBench(['resolve', 'resolve-http', 'memory'], smokeContext(db.url, 0.01), outDir);
       const resolve = Object.fromEntries(report.results.resolve.map((f) => [f.unit, f.value]));
       expect(resolve['checks/s']).toBeGreaterThan(0);
       expect(resolve['%']).toBeGreaterThan(0);
       expect(report.results.memory[0].value).toBeGreaterThan(0);
+      expect(report.results['resolve-http'].map((f) => f.unit)).toEqual(['req/s', 'checks/s', '%']);
+      expect(report.results['resolve-http'][1].value).toBeGreaterThan(0);
     } finally {
       await db.drop();
     }

@@ -3,7 +3,7 @@ import { baseline } from './baseline';
 import { bigBatch } from './big-batch';
 import { history } from './history';
 import { placement } from './placement';
-import { memory, resolve } from './resolve';
+import { memory, resolve, resolveHttp } from './resolve';
 
 /** Every scenario of `npm run bench`; later ones report ratios against the baseline figures of the same run. */
-export const scenarios: Scenario[] = [baseline, placement, bigBatch, resolve, history, memory];
+export const scenarios: Scenario[] = [baseline, placement, bigBatch, resolve, resolveHttp, history, memory];

@@ -118,9 +118,23 @@ export async function startUpdateFleet(context: ScenarioContext, shape: FleetSha
     return reply.data;
   };
 
+  /** The headers a device sends: the firmware it runs. */
+  const deviceHeaders = (device: number, reportCurrent: boolean) => {
+    const fw = firmwareOf(device % shape.products, !reportCurrent);
+    return {
+      authorization: `Bearer device-${device}`,
+      'x-peridio-uuid': fw.uuid,
+      'x-peridio-product': fw.product,
+      'x-peridio-version': fw.version,
+      'x-peridio-architecture': fw.architecture,
+      'x-peridio-platform': fw.platform,
+    };
+  };
+
   return {
     nc: nc as NatsConnection,
     check,
+    deviceHeaders,
     rssBytes: async () => {
       const metrics = await fetch(`http://127.0.0.1:${healthPort}/metrics`).then((r) => r.text());
       return Number(/^process_resident_memory_bytes(?:\{[^}]*\})? ([0-9.e+]+)/m.exec(metrics)?.[1] ?? NaN);
