@@ -8,6 +8,8 @@ export interface ResolverConfig extends ServiceConfig {
   /** HMAC key of signed firmware URLs; every instance (and the artifact server) needs the same one. */
   urlSigningKey: string;
   urlTtlSeconds: number;
+  /** Key from which a provisioned server's first credential is derived (so none is stored); keep it secret. */
+  deviceCredentialKey: string;
 }
 
 /** Configuration from the environment (README: Configuration). */
@@ -21,6 +23,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ResolverCon
     batchSubjectPrefix: env.BATCH_SUBJECT_PREFIX ?? Streams.batch.subjectPrefix,
     urlSigningKey: env.FIRMWARE_URL_SIGNING_KEY ?? 'flotilla-development-signing-key',
     urlTtlSeconds: Number(env.FIRMWARE_URL_TTL_SECONDS ?? 24 * 3600),
+    deviceCredentialKey: env.DEVICE_CREDENTIAL_KEY ?? 'flotilla-development-credential-key',
   };
 }
 

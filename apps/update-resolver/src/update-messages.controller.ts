@@ -131,6 +131,11 @@ export class UpdateMessagesController {
     return this.admin.changeDevice(meta, r.organizationId, need(r.product), need(r.identifier), 'credential');
   }
 
+  @MessagePattern(UpdateSubjects.fetchCredential, queue)
+  fetchCredential(@Payload() r: FleetAdminRequest, @Meta() meta: RequestMeta) {
+    return this.admin.fetchCredential(meta, r.organizationId, need(r.product), need(r.identifier));
+  }
+
   @MessagePattern(UpdateSubjects.explainUpdate, queue)
   explainUpdate(@Payload() r: FleetAdminRequest, @Meta() meta: RequestMeta) {
     return this.admin.explain(meta, r.organizationId, need(r.product), need(r.identifier));

@@ -50,7 +50,9 @@ describe('fleet to firmware (e2e)', () => {
     expect(deployment).toMatchObject({ status: 201, body: { deployment: { is_active: false, device_failure_threshold: 3, failure_rate: 5 } } });
     expect((await system.call('PUT', `${products}/deployments/sjc1-rollout`, key, { deployment: { is_active: true } })).body.deployment.is_active).toBe(true);
 
-    const { credential } = (await system.call('POST', `${products}/devices/${deviceId}/credential`, key)).body;
+    const { credential } = (await system.call('GET', `${products}/devices/${deviceId}/credential`, key)).body;
+    expect(credential).toMatch(/^dev_/);
+    expect((await system.call('GET', `${products}/devices/${deviceId}/credential`, key)).status).toBe(409); // once only
     const headers = {
       authorization: `Bearer ${credential}`,
       'x-peridio-uuid': CURRENT,

@@ -141,6 +141,11 @@ export class FleetController {
     return this.send(UpdateSubjects.rotateCredential, caller, organizationId, { product, identifier });
   }
 
+  @Get(':product/devices/:identifier/credential')
+  fetchCredential(@Param('org', org) organizationId: string, @Param('product') product: string, @Param('identifier') identifier: string, @CurrentCaller() caller: Caller) {
+    return this.send(UpdateSubjects.fetchCredential, caller, organizationId, { product, identifier });
+  }
+
   @Get(':product/devices/:identifier/update-explanation')
   explain(@Param('org', org) organizationId: string, @Param('product') product: string, @Param('identifier') identifier: string, @CurrentCaller() caller: Caller) {
     return this.send(UpdateSubjects.explainUpdate, caller, organizationId, { product, identifier });

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError } from '@flotilla/decider';
 import { ExecuteResult } from '@flotilla/event-store';
@@ -8,6 +8,7 @@ import { aggregateKey, checkFirmware, DeploymentSettings, DeviceCommand, explain
 import { DeploymentGuard } from '../fleet/deployment-guard';
 import { FleetRepositories } from '../fleet/fleet-repositories';
 import { FleetView } from '../fleet/fleet-view';
+import { RESOLVER_CONFIG, ResolverConfig } from '../config';
 import { UPDATE_PROJECTION } from '../infrastructure.module';
 import { FleetQueries } from './fleet-queries';
 
@@ -15,6 +16,10 @@ type Body = Record<string, unknown> | undefined;
 
 const hashCredential = (credential: string) => createHash('sha256').update(credential).digest('hex');
 const newCredential = () => `dev_${randomBytes(32).toString('base64url')}`;
+
+/** A provisioned server's first credential: derived, never stored, handed out once (firmware-deployments.md §1). */
+export const provisionedCredential = (key: string, organizationId: string, deviceId: string) =>
+  `dev_${createHmac('sha256', key).update(`${organizationId}/${deviceId}`).digest('base64url')}`;
 
 /** A Peridio body's inner object (`{"deployment":{...}}` → `{...}`), or the body itself. */
 function inner(body: Body, key: string): Record<string, unknown> {
@@ -52,6 +57,7 @@ export class FleetAdmin {
     private readonly guard: DeploymentGuard,
     private readonly queries: FleetQueries,
     @Inject(UPDATE_PROJECTION) private readonly projection: ProjectionRunner,
+    @Inject(RESOLVER_CONFIG) private readonly config: ResolverConfig,
   ) {}
 
   /** Waits until both the view and the read model hold a command's events. */
@@ -170,10 +176,18 @@ export class FleetAdmin {
     const raw = inner(body, 'device');
     const identifier = raw.identifier;
     if (typeof identifier !== 'string' || !identifier.trim() || identifier.length > 255) throw DomainError.invalid(['identifier must be 1 to 255 characters']);
-    const credential = newCredential();
+    const credential = source === 'batch' ? provisionedCredential(this.config.deviceCredentialKey, organizationId, identifier) : newCredential();
     const command: DeviceCommand = { type: 'RegisterDevice', deviceId: identifier, organizationId, product, tags: (raw.tags as string[]) ?? [], credentialHash: hashCredential(credential), source };
     await this.settled(await this.repositories.executeOnDevice(organizationId, identifier, command, { metadata: meta }));
-    return { ...(await this.queries.device(meta, organizationId, product, identifier)), credential };
+    const device = await this.queries.device(meta, organizationId, product, identifier);
+    return source === 'batch' ? device : { ...device, credential };
+  }
+
+  /** The first credential of a provisioned server, once; after that it can only be rotated. */
+  async fetchCredential(meta: RequestMeta, organizationId: string, product: string, identifier: string) {
+    this.knownDevice(meta, organizationId, product, identifier);
+    await this.settled(await this.repositories.executeOnDevice(organizationId, identifier, { type: 'FetchCredential' }, { metadata: meta }));
+    return { ...(await this.queries.device(meta, organizationId, product, identifier)), credential: provisionedCredential(this.config.deviceCredentialKey, organizationId, identifier) };
   }
 
   async changeDevice(meta: RequestMeta, organizationId: string, product: string, identifier: string, change: 'tags' | 'quarantine' | 'unquarantine' | 'credential', body?: Body) {

@@ -57,6 +57,8 @@ export type DeviceRegistered = DomainEvent<
   { deviceId: string; organizationId: string; product: string; tags: string[]; credentialHash: string; source: 'admin' | 'batch'; registeredAt: string }
 >;
 export type DeviceTagsChanged = DomainEvent<'DeviceTagsChanged', { deviceId: string; organizationId: string; tags: string[]; at: string }>;
+/** The credential of a provisioned device was handed out (once; after that it can only be rotated). */
+export type DeviceCredentialFetched = DomainEvent<'DeviceCredentialFetched', { deviceId: string; organizationId: string; at: string }>;
 export type DeviceCredentialRotated = DomainEvent<'DeviceCredentialRotated', { deviceId: string; organizationId: string; credentialHash: string; at: string }>;
 export type DeviceFirmwareChanged = DomainEvent<'DeviceFirmwareChanged', { deviceId: string; organizationId: string; from: FirmwareMetadata | null; to: FirmwareMetadata; at: string }>;
 /** An attempt: a check that was offered the deployment's firmware. */
@@ -69,6 +71,7 @@ export type DeploymentEvent = DeploymentCreated | DeploymentUpdated | Deployment
 export type DeviceEvent =
   | DeviceRegistered
   | DeviceTagsChanged
+  | DeviceCredentialFetched
   | DeviceCredentialRotated
   | DeviceFirmwareChanged
   | UpdateRequested
@@ -87,6 +90,7 @@ export const UpdateEventVersions: Record<UpdateEvent['type'], number> = {
   DeploymentUnquarantined: 1,
   DeviceRegistered: 1,
   DeviceTagsChanged: 1,
+  DeviceCredentialFetched: 1,
   DeviceCredentialRotated: 1,
   DeviceFirmwareChanged: 1,
   UpdateRequested: 1,

@@ -16,6 +16,7 @@ export const UpdateSubjects = {
   quarantineDevice: 'fleet.update.cmd.quarantine-device',
   unquarantineDevice: 'fleet.update.cmd.unquarantine-device',
   rotateCredential: 'fleet.update.cmd.rotate-credential',
+  fetchCredential: 'fleet.update.cmd.fetch-credential',
   listProducts: 'fleet.update.query.list-products',
   getProduct: 'fleet.update.query.get-product',
   listFirmwares: 'fleet.update.query.list-firmwares',

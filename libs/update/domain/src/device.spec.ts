@@ -81,4 +81,13 @@ describe('device decider: checks, attempts and failure rules', () => {
     spec.given([registered]).when({ type: 'ChangeTags', tags: ['', 7] as never }).thenThrows('validation_failed');
     spec.given([registered]).when({ type: 'RegisterDevice', deviceId: 'd1', organizationId: 'o1', product: 'p', tags: [], credentialHash: 'h', source: 'admin' }).thenThrows('conflict');
   });
+
+  it('hands a provisioned device\'s credential out once; a registered or rotated one never', () => {
+    const provisioned: DeviceEvent = { ...registered, data: { ...(registered.data as Extract<DeviceEvent, { type: 'DeviceRegistered' }>['data']), source: 'batch' } } as DeviceEvent;
+    const fetched: DeviceEvent = { type: 'DeviceCredentialFetched', data: { deviceId: 'd1', organizationId: 'o1', at: new Date(t0).toISOString() } };
+    spec.given([provisioned]).when({ type: 'FetchCredential' }).then([fetched]);
+    spec.given([provisioned, fetched]).when({ type: 'FetchCredential' }).thenThrows('conflict', /rotate/);
+    spec.given([registered]).when({ type: 'FetchCredential' }).thenThrows('conflict');
+    spec.given([provisioned, { type: 'DeviceCredentialRotated', data: { deviceId: 'd1', organizationId: 'o1', credentialHash: 'h2', at: new Date(t0).toISOString() } }]).when({ type: 'FetchCredential' }).thenThrows('conflict');
+  });
 });

@@ -8,6 +8,9 @@ export interface DeviceState {
   product: string;
   tags: string[];
   credentialHash: string;
+  source: 'admin' | 'batch';
+  /** Whether its first credential may still be handed out (provisioned devices, once). */
+  credentialFetchable: boolean;
   quarantined: boolean;
   firmware: FirmwareMetadata | null;
   /** The device's own part of every cut-off: its last unquarantine or firmware change (epoch ms). */
@@ -29,6 +32,7 @@ export type DeviceCommand =
   | { type: 'RegisterDevice'; deviceId: string; organizationId: string; product: string; tags: string[]; credentialHash: string; source: 'admin' | 'batch' }
   | { type: 'ChangeTags'; tags: string[] }
   | { type: 'RotateCredential'; credentialHash: string }
+  | { type: 'FetchCredential' }
   | { type: 'ReportFirmware'; firmware: FirmwareMetadata }
   /** A non-preflight check that would be offered `deployment`: an attempt, or quarantine if the device is past its rules. */
   | { type: 'CheckForUpdate'; deployment: OfferedDeployment }
@@ -43,6 +47,8 @@ export const initialDeviceState = (): DeviceState => ({
   product: '',
   tags: [],
   credentialHash: '',
+  source: 'admin',
+  credentialFetchable: false,
   quarantined: false,
   firmware: null,
   cutoff: 0,
@@ -81,6 +87,9 @@ export const deviceDecider: Decider<DeviceCommand, DeviceState, DeviceEvent> = {
     switch (command.type) {
       case 'ChangeTags':
         return [{ type: 'DeviceTagsChanged', data: { deviceId, organizationId, tags: validateTags(command.tags), at } }];
+      case 'FetchCredential':
+        if (!state.credentialFetchable) throw DomainError.conflict('the credential was already handed out: rotate it to get a new one');
+        return [{ type: 'DeviceCredentialFetched', data: { deviceId, organizationId, at } }];
       case 'RotateCredential':
         return [{ type: 'DeviceCredentialRotated', data: { deviceId, organizationId, credentialHash: command.credentialHash, at } }];
       case 'ReportFirmware':
@@ -105,13 +114,15 @@ export const deviceDecider: Decider<DeviceCommand, DeviceState, DeviceEvent> = {
   evolve(state, event) {
     switch (event.type) {
       case 'DeviceRegistered': {
-        const { deviceId, organizationId, product, tags, credentialHash } = event.data;
-        return { ...initialDeviceState(), status: 'active', deviceId, organizationId, product, tags, credentialHash };
+        const { deviceId, organizationId, product, tags, credentialHash, source } = event.data;
+        return { ...initialDeviceState(), status: 'active', deviceId, organizationId, product, tags, credentialHash, source, credentialFetchable: source === 'batch' };
       }
       case 'DeviceTagsChanged':
         return { ...state, tags: event.data.tags };
+      case 'DeviceCredentialFetched':
+        return { ...state, credentialFetchable: false };
       case 'DeviceCredentialRotated':
-        return { ...state, credentialHash: event.data.credentialHash };
+        return { ...state, credentialHash: event.data.credentialHash, credentialFetchable: false };
       case 'DeviceFirmwareChanged':
         return { ...state, firmware: event.data.to, cutoff: Date.parse(event.data.at), attempts: {} };
       case 'UpdateRequested': {
