@@ -130,4 +130,11 @@ describe('device checks over NATS', () => {
     const attempts = (await events('UpdateRequested')).filter((e) => (e.data as { deviceId: string }).deviceId === 'dev-many');
     expect(attempts).toHaveLength(3);
   });
+
+  it('answers checks that offer nothing without Postgres', async () => {
+    const credential = await register('dev-no-db', ['stable']);
+    await check(credential); // records its firmware
+    await env.db.drop(); // Postgres is gone for this service from here on
+    expect(await check(credential)).toMatchObject({ ok: true, data: { update_available: false } });
+  });
 });
