@@ -131,6 +131,34 @@ describe('device checks over NATS', () => {
     expect(attempts).toHaveLength(3);
   });
 
+  it('falls back to the firmware named by uuid when headers are missing, and records a firmware change once', async () => {
+    const credential = await register('dev-meta');
+    expect(await check(credential, true, { uuid: FW1 })).toMatchObject({ ok: true, data: { update_available: true, firmware_meta: { uuid: FW2 } } });
+    expect(await check(credential, true, { uuid: FW2 })).toMatchObject({ ok: true, data: { update_available: false } }); // now runs the target
+    await check(credential, true, { uuid: FW2 });
+    const changes = (await events('DeviceFirmwareChanged')).filter((e) => (e.data as { deviceId: string }).deviceId === 'dev-meta');
+    expect(changes.map((e) => (e.data as { to: { uuid: string } }).to.uuid)).toEqual([FW1, FW2]);
+  });
+
+  it('lets an operator retag a device, and quarantine, inspect and delete a deployment', async () => {
+    const credential = await register('dev-ops', ['stable']);
+    expect(await check(credential)).toMatchObject({ ok: true, data: { update_available: false } });
+    expect((await admin(UpdateSubjects.updateDevice, { identifier: 'dev-ops', body: { device: { tags: ['beta'] } } })).device.tags).toEqual(['beta']);
+    expect(await check(credential, true)).toMatchObject({ ok: true, data: { update_available: true } });
+
+    expect((await admin(UpdateSubjects.quarantineDeployment, { name: 'beta' })).deployment).toMatchObject({ quarantined: true, quarantine_reason: 'operator' });
+    expect(await check(credential, true)).toMatchObject({ ok: true, data: { update_available: false } });
+    const { health } = await admin(UpdateSubjects.deploymentHealth, { name: 'beta' });
+    expect(health).toMatchObject({ quarantined: true, rules: { device_failure_threshold: { limit: 3 } } });
+    expect(health.attempts_total).toBeGreaterThan(0);
+    expect((await admin(UpdateSubjects.unquarantineDeployment, { name: 'beta' })).deployment.quarantined).toBe(false);
+    expect(await check(credential, true)).toMatchObject({ ok: true, data: { update_available: true } });
+
+    await admin(UpdateSubjects.createDeployment, { body: { deployment: { name: 'doomed', firmware: FW2, conditions: { tags: ['nobody'] }, is_active: false } } });
+    expect(await admin(UpdateSubjects.deleteDeployment, { name: 'doomed' })).toEqual({ deleted: true });
+    expect(await request(UpdateSubjects.getDeployment, { organizationId: ORG, product: 'gateway-x', name: 'doomed' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+  });
+
   it('answers checks that offer nothing without Postgres', async () => {
     const credential = await register('dev-no-db', ['stable']);
     await check(credential); // records its firmware
