@@ -106,7 +106,9 @@ export async function startUpdateFleet(context: ScenarioContext, shape: FleetSha
     HEALTH_PORT: String(healthPort),
   });
   context.progress('resolver replaying the log');
-  await waitUntilReady(`http://127.0.0.1:${healthPort}/health/ready`, 600_000);
+  // The resolver listens once its fleet view holds the whole log; checks need nothing else (its Postgres read
+  // model, which readiness also waits for, may still be catching up on a big fleet).
+  await waitUntilReady(`http://127.0.0.1:${healthPort}/health/live`, 1_200_000);
 
   const check = async (device: number, reportCurrent: boolean): Promise<UpdateAnswer> => {
     const h = natsHeaders();
