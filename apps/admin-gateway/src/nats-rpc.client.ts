@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { connect, headers as natsHeaders, NatsConnection } from 'nats';
+import { headers as natsHeaders, NatsConnection } from 'nats';
 import { ErrorCodes, Reply, ReplyError, RequestHeaders } from '@flotilla/contracts';
+import { connectService } from '@flotilla/nest-platform';
 import { GATEWAY_CONFIG, GatewayConfig } from './config';
 import { Caller } from './auth/caller';
 
@@ -17,7 +18,7 @@ export class NatsRpcClient implements OnApplicationShutdown {
   private connection: Promise<NatsConnection>;
 
   constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {
-    this.connection = connect({ servers: config.natsUrl, name: 'admin-gateway' });
+    this.connection = connectService(config.natsUrl, 'admin-gateway');
   }
 
   async isConnected(): Promise<boolean> {

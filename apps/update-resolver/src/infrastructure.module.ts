@@ -1,9 +1,9 @@
 import { Global, Inject, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { connect, NatsConnection } from 'nats';
+import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
 import { UpdateEventVersions } from '@flotilla/contracts';
 import { EventStore } from '@flotilla/event-store';
-import { HealthRegistry } from '@flotilla/nest-platform';
+import { connectService, HealthRegistry } from '@flotilla/nest-platform';
 import { CreateProjectionCheckpoints1767225600000, ProjectionRunner, runMigrations } from '@flotilla/projections';
 import { CreateUpdateReadModel1767225600300, updateEntities, updateProjection } from '@flotilla/update-read-model';
 import { RESOLVER_CONFIG, ResolverConfig } from './config';
@@ -18,7 +18,7 @@ export const UPDATE_PROJECTION = Symbol('UpdateProjection');
     {
       provide: NATS_CONNECTION,
       inject: [RESOLVER_CONFIG],
-      useFactory: (config: ResolverConfig) => connect({ servers: config.natsUrl, name: 'update-resolver' }),
+      useFactory: (config: ResolverConfig) => connectService(config.natsUrl, 'update-resolver'),
     },
     {
       provide: EventStore,

@@ -7,3 +7,4 @@ export * from './rpc/nats-rpc-server';
 export * from './health/health';
 export * from './health/health.module';
 export * from './service-config';
+export * from './nats-connection';

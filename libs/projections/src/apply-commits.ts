@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { Commit, RecordedEvent } from '@flotilla/event-store';
+import { Commit } from '@flotilla/event-store';
 import { Projection, ProjectionContext } from './projection';
 
 /** Applies the commits after `afterSeq` through the projection's handlers; returns the new position. */
@@ -11,26 +11,17 @@ export async function applyCommits(
   afterSeq: number,
 ): Promise<number> {
   const context: ProjectionContext = { manager, table };
+  const changeset = projection.changeset?.();
   let position = afterSeq;
-  let run: RecordedEvent[] = [];
-  const flush = async () => {
-    if (run.length) await projection.bulkHandlers?.[run[0].type](run, context);
-    run = [];
-  };
   for (const commit of commits) {
     if (commit.streamSeq <= position) continue; // delivered again after a crash: already applied
     for (const event of commit.events) {
-      if (projection.bulkHandlers?.[event.type]) {
-        if (run.length && run[0].type !== event.type) await flush();
-        run.push(event);
-        continue;
-      }
-      await flush();
+      if (changeset?.add(event)) continue;
       const handler = projection.handlers[event.type];
       if (handler) await handler(event, context);
     }
     position = commit.streamSeq;
   }
-  await flush();
+  await changeset?.write(context);
   return position;
 }

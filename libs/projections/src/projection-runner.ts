@@ -30,6 +30,7 @@ export class ProjectionRunner {
   private readonly checkpoints: CheckpointStore;
   private position = 0;
   private readonly waiters = new Set<{ seq: number; resolve: () => void }>();
+  private poll: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly store: EventStore,
@@ -70,6 +71,7 @@ export class ProjectionRunner {
   async stop(): Promise<void> {
     if (!this.consumer) return;
     await this.consumer.stop();
+    if (this.poll) clearTimeout(this.poll);
     this.consumer = null;
     await this.store.jsm.consumers.delete(this.store.stream, this.durableName).catch(() => undefined);
   }
@@ -85,25 +87,40 @@ export class ProjectionRunner {
   }
 
   /**
-   * Resolves once the read model holds the commit at `seq` (read-your-writes for a command's reply). The
-   * checkpoint is shared by every instance, so it is polled as well as watched locally.
+   * Resolves true once the read model holds the commit at `seq` (read-your-writes for a command's reply), false
+   * after `timeoutMs`. Another instance may have applied it, so the shared checkpoint is polled too.
    */
-  async waitFor(seq: number, timeoutMs = 5_000): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (this.position >= seq) return true;
-      const local = new Promise<void>((resolve) => {
-        const waiter = { seq, resolve };
-        this.waiters.add(waiter);
-        setTimeout(() => {
-          this.waiters.delete(waiter);
-          resolve();
-        }, 25);
-      });
-      await local;
-      if (this.position < seq) this.position = Math.max(this.position, await this.checkpoint());
-    }
-    return this.position >= seq;
+  waitFor(seq: number, timeoutMs = 5_000): Promise<boolean> {
+    if (this.position >= seq) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        resolve(this.position >= seq);
+      }, timeoutMs);
+      const waiter = {
+        seq,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve(true);
+        },
+      };
+      this.waiters.add(waiter);
+      this.pollCheckpoint();
+    });
+  }
+
+  /** One poll every 25 ms while anyone waits, however many wait. */
+  private pollCheckpoint(): void {
+    if (this.poll) return;
+    this.poll = setTimeout(async () => {
+      try {
+        this.advance(await this.checkpoint());
+      } catch {
+        // Postgres unreachable for a moment: the next poll or the local consumer will tell.
+      }
+      this.poll = null;
+      if (this.waiters.size) this.pollCheckpoint();
+    }, 25);
   }
 
   private async applyBatch(commits: Commit[]): Promise<void> {

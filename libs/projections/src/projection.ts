@@ -21,13 +21,43 @@ export interface Projection {
   filterSubject?: string;
   handlers: Record<string, ProjectionHandler>;
   /**
-   * Optional set-based handlers: a run of consecutive events of one type (a big batch's devices) is applied in one
-   * statement instead of one per event. An event type with a bulk handler needs no single-event handler.
+   * Optional set-based writing for busy tables: a fresh changeset per transaction gathers what its event types
+   * change, and writes it all with a few statements after the batch's other handlers. Its tables must be disjoint
+   * from those `handlers` write, since the changeset is written last.
    */
-  bulkHandlers?: Record<string, BulkProjectionHandler>;
+  changeset?: () => Changeset;
 }
 
-export type BulkProjectionHandler = (events: RecordedEvent[], context: ProjectionContext) => Promise<void>;
+export interface Changeset {
+  /** Takes the event in if it is of a type the changeset gathers; false leaves it to `handlers`. */
+  add(event: RecordedEvent): boolean;
+  /** Writes what was gathered, in the transaction of the batch. */
+  write(context: ProjectionContext): Promise<void>;
+}
+
+/** A changeset from one recording function per event type (in the manner of `handlers`) and one writer. */
+export function changesetOf<Changes>(
+  open: () => Changes,
+  recorders: Record<string, (event: RecordedEvent, changes: Changes) => void>,
+  write: (changes: Changes, context: ProjectionContext) => Promise<void>,
+): () => Changeset {
+  return () => {
+    const changes = open();
+    let touched = false;
+    return {
+      add(event) {
+        const record = recorders[event.type];
+        if (!record) return false;
+        record(event, changes);
+        touched = true;
+        return true;
+      },
+      async write(context) {
+        if (touched) await write(changes, context);
+      },
+    };
+  };
+}
 
 export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;

@@ -1,3 +1,5 @@
 export * from './test-infrastructure';
 export * from './decider-specification';
 export * from './service-process';
+export * from './commits-of';
+export * from './project-history';

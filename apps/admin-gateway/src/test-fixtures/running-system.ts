@@ -2,7 +2,7 @@ import { freeLoopbackPort, openTestEnvironment, ServiceProcess, startServiceProc
 
 export interface HttpAnswer {
   status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON as a user reads it
+  body: any; // JSON as a user reads it
   headers: Headers;
 }
 

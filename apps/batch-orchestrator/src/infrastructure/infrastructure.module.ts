@@ -1,10 +1,10 @@
 import { Global, Inject, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { connect, NatsConnection } from 'nats';
+import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
 import { BatchEventVersions, TenancyEventVersions } from '@flotilla/contracts';
 import { batchEntities, batchProjection, CreateBatchReadModel1767225600200, quarantineProjection } from '@flotilla/batch-read-model';
 import { EventStore } from '@flotilla/event-store';
-import { HealthRegistry } from '@flotilla/nest-platform';
+import { connectService, HealthRegistry } from '@flotilla/nest-platform';
 import { CreateProjectionCheckpoints1767225600000, Projection, ProjectionRunner, runMigrations } from '@flotilla/projections';
 import { CreateTenancyReadModel1767225600100, tenancyEntities, tenancyProjection } from '@flotilla/tenancy-read-model';
 import { CONFIG, OrchestratorConfig } from '../config';
@@ -35,7 +35,7 @@ function projectionRunner(token: symbol, store: symbol | typeof EventStore, proj
     {
       provide: NATS_CONNECTION,
       inject: [CONFIG],
-      useFactory: (config: OrchestratorConfig) => connect({ servers: config.natsUrl, name: 'batch-orchestrator' }),
+      useFactory: (config: OrchestratorConfig) => connectService(config.natsUrl, 'batch-orchestrator'),
     },
     {
       provide: EventStore,

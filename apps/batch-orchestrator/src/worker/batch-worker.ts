@@ -76,8 +76,7 @@ export class BatchWorker implements OnApplicationBootstrap, BeforeApplicationShu
     const { item } = state.request;
 
     if (state.status === 'in_progress' && !state.allocations) {
-      const catalog = await this.catalog.current();
-      const spot = item.spotInstance ? { maxPrice: item.spotPriceMax ?? 0, prices: spotPricesFor(catalog, item.plan) } : undefined;
+      const spot = item.spotInstance ? { maxPrice: item.spotPriceMax ?? 0, prices: spotPricesFor(await this.catalog.current(), item.plan) } : undefined;
       const reserved = await this.capacity.execute(
         item.plan,
         { type: 'ReserveCapacity', batchId, facility: item.facility, facilityDiversityLevel: item.facilityDiversityLevel, quantity: item.quantity, spot },

@@ -29,7 +29,7 @@ describe('device checks over NATS', () => {
     if (!reply.ok) throw new Error(JSON.stringify(reply.error));
     return reply.data;
   };
-  const admin = (subject: string, extra: Record<string, unknown>) => ok<Record<string, any>>(subject, { organizationId: ORG, product: 'gateway-x', ...extra }); // eslint-disable-line @typescript-eslint/no-explicit-any
+  const admin = (subject: string, extra: Record<string, unknown>) => ok<Record<string, any>>(subject, { organizationId: ORG, product: 'gateway-x', ...extra });
   const hash = (credential: string) => createHash('sha256').update(credential).digest('hex');
   const current = { uuid: FW1, product: 'gateway-x', version: '1.0.0', architecture: 'arm', platform: 'rpi4' };
   const check = (credential: string, preflight = false, headers: Record<string, string> = current) =>

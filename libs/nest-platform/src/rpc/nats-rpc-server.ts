@@ -1,4 +1,5 @@
 import { NatsOptions, Transport } from '@nestjs/microservices';
+import { serviceNatsOptions } from '../nats-connection';
 import { PlainJsonRequestDeserializer, ReplyEnvelopeSerializer } from './reply-codec';
 
 /** The NATS transport of a service: one queue group per service, so instances share the load. */
@@ -6,8 +7,7 @@ export function natsRpcServer(natsUrl: string, queue: string): NatsOptions {
   return {
     transport: Transport.NATS,
     options: {
-      servers: natsUrl,
-      name: queue,
+      ...serviceNatsOptions(natsUrl, queue),
       queue,
       serializer: new ReplyEnvelopeSerializer(),
       deserializer: new PlainJsonRequestDeserializer(),

@@ -1,16 +1,10 @@
 import { UpdateEvent } from '@flotilla/contracts';
 import { Projection, ProjectionContext } from '@flotilla/projections';
 import { RecordedEvent } from '@flotilla/event-store';
+import { deviceChangeset } from './device-changeset';
 
 type DataOf<T extends UpdateEvent['type']> = Extract<UpdateEvent, { type: T }>['data'];
 const data = <T extends UpdateEvent['type']>(event: RecordedEvent) => event.data as DataOf<T>;
-
-function setDevice(fields: string, values: (event: RecordedEvent) => unknown[]) {
-  return async (event: RecordedEvent, { manager, table }: ProjectionContext) => {
-    const { organizationId, deviceId } = event.data as { organizationId: string; deviceId: string };
-    await manager.query(`update ${table('devices')} set ${fields}, updated_at = $3 where organization_id = $1 and identifier = $2`, [organizationId, deviceId, event.time, ...values(event)]);
-  };
-}
 
 function setDeployment(fields: string, values: (event: RecordedEvent) => unknown[]) {
   return async (event: RecordedEvent, { manager, table }: ProjectionContext) => {
@@ -18,7 +12,7 @@ function setDeployment(fields: string, values: (event: RecordedEvent) => unknown
   };
 }
 
-/** Products, firmwares, deployments and devices as the admin API lists them. */
+/** Products, firmwares, deployments and devices as the admin API lists them; devices through the device changeset. */
 export function updateProjection(schema: string): Projection {
   return {
     name: 'update',
@@ -56,21 +50,7 @@ export function updateProjection(schema: string): Projection {
       },
       DeploymentQuarantined: setDeployment('quarantined = true, quarantine_reason = $3', (e) => [data<'DeploymentQuarantined'>(e).reason]),
       DeploymentUnquarantined: setDeployment('quarantined = false, quarantine_reason = null', () => []),
-      DeviceRegistered: async (event, { manager, table }) => {
-        const d = data<'DeviceRegistered'>(event);
-        await manager.query(
-          `insert into ${table('devices')} (organization_id, identifier, product, tags, created_at, updated_at) values ($1, $2, $3, $4, $5, $5)
-           on conflict (organization_id, identifier) do update set product = excluded.product, tags = excluded.tags, retired = false, quarantined = false,
-             firmware_metadata = null, attempts = 0, created_at = excluded.created_at, updated_at = excluded.updated_at`,
-          [d.organizationId, d.deviceId, d.product, JSON.stringify(d.tags), d.registeredAt],
-        );
-      },
-      DeviceTagsChanged: setDevice('tags = $4', (e) => [JSON.stringify(data<'DeviceTagsChanged'>(e).tags)]),
-      DeviceFirmwareChanged: setDevice('firmware_metadata = $4', (e) => [JSON.stringify(data<'DeviceFirmwareChanged'>(e).to)]),
-      UpdateRequested: setDevice('attempts = attempts + 1', () => []),
-      DeviceQuarantined: setDevice('quarantined = true', () => []),
-      DeviceUnquarantined: setDevice('quarantined = false', () => []),
-      DeviceRetired: setDevice('retired = true', () => []),
     },
+    changeset: deviceChangeset,
   };
 }

@@ -1,0 +1,250 @@
+import {
+  BatchCompleted,
+  BatchDeleted,
+  BatchFailed,
+  BatchPlaced,
+  BatchRequested,
+  DeviceCreated,
+  DeviceDeleted,
+  DeviceDescription,
+  DeviceProvisioningFailed,
+  FacilityAllocation,
+} from '@flotilla/contracts';
+import { CapacityEvent } from '@flotilla/batch-domain';
+import { RecordedEvent } from '@flotilla/event-store';
+import { changesetOf, ProjectionContext } from '@flotilla/projections';
+
+type Data<E extends { data: unknown }> = E['data'];
+type DataOf<T extends CapacityEvent['type']> = Extract<CapacityEvent, { type: T }>['data'];
+
+interface CapacityChange {
+  facility: string;
+  plan: string;
+  /** Set by `CapacityTotalSet`; the other columns only move by deltas. */
+  total: number | null;
+  held: number;
+  reserved: number;
+}
+
+interface BatchFields {
+  state?: string;
+  errorMessages?: string[];
+  deviceIds?: string[];
+  facilityAllocations?: FacilityAllocation[];
+  updatedAt: string;
+}
+
+interface NewBatch extends BatchFields {
+  id: string;
+  projectId: string;
+  organizationId: string;
+  quantity: number;
+  plan: string;
+  state: string;
+  createdAt: string;
+}
+
+interface DeviceFields {
+  state: string;
+  error?: string;
+  updatedAt: string;
+}
+
+type NewDevice = DeviceDescription & DeviceFields & { createdAt: string };
+
+/**
+ * What a batch of commits changes in the busy tables (capacity, batches, devices), gathered in memory: a batch's
+ * half-dozen events and its devices' events become a few set-based statements per transaction, not one each.
+ * Rows created in the same batch are written once, in their final state.
+ */
+interface BatchChanges {
+  capacity: Map<string, CapacityChange>;
+  newBatches: Map<string, NewBatch>;
+  batchUpdates: Map<string, BatchFields>;
+  deletedBatches: Set<string>;
+  newDevices: Map<string, NewDevice>;
+  deviceUpdates: Map<string, DeviceFields>;
+}
+
+function capacityOf(changes: BatchChanges, plan: string, facility: string): CapacityChange {
+  const key = `${facility}\u0000${plan}`;
+  let change = changes.capacity.get(key);
+  if (!change) changes.capacity.set(key, (change = { facility, plan, total: null, held: 0, reserved: 0 }));
+  return change;
+}
+
+function updateBatch(changes: BatchChanges, id: string, fields: BatchFields): void {
+  const row = changes.newBatches.get(id) ?? changes.batchUpdates.get(id);
+  if (row) Object.assign(row, fields);
+  else changes.batchUpdates.set(id, fields);
+}
+
+function updateDevice(changes: BatchChanges, id: string, fields: DeviceFields): void {
+  const row = changes.newDevices.get(id) ?? changes.deviceUpdates.get(id);
+  if (row) Object.assign(row, fields);
+  else changes.deviceUpdates.set(id, fields);
+}
+
+const recorders: Record<string, (event: RecordedEvent, changes: BatchChanges) => void> = {
+  CapacityTotalSet: (event, changes) => {
+    const { plan, facility, total } = event.data as DataOf<'CapacityTotalSet'>;
+    capacityOf(changes, plan, facility).total = total;
+  },
+  CapacityReserved: (event, changes) => {
+    const { plan, allocations } = event.data as DataOf<'CapacityReserved'>;
+    for (const a of allocations) capacityOf(changes, plan, a.facility).reserved += a.quantity;
+  },
+  ReservedCapacityUsed: (event, changes) => {
+    const { plan, facility, count } = event.data as DataOf<'ReservedCapacityUsed'>;
+    const change = capacityOf(changes, plan, facility);
+    change.reserved -= count;
+    change.held += count;
+  },
+  ReservationReleased: (event, changes) => {
+    const { plan, allocations } = event.data as DataOf<'ReservationReleased'>;
+    for (const a of allocations) capacityOf(changes, plan, a.facility).reserved -= a.quantity;
+  },
+  DeviceCapacityReleased: (event, changes) => {
+    const { plan, facility, count } = event.data as DataOf<'DeviceCapacityReleased'>;
+    capacityOf(changes, plan, facility).held -= count;
+  },
+  BatchRequested: (event, changes) => {
+    const b = event.data as Data<BatchRequested>;
+    changes.newBatches.set(b.batchId, {
+      id: b.batchId,
+      projectId: b.projectId,
+      organizationId: b.organizationId,
+      quantity: b.item.quantity,
+      plan: b.item.plan,
+      state: 'queued',
+      createdAt: event.time,
+      updatedAt: event.time,
+    });
+  },
+  BatchStarted: (event, changes) => updateBatch(changes, event.aggregateId, { state: 'in_progress', updatedAt: event.time }),
+  BatchPlaced: (event, changes) => {
+    const { allocations } = event.data as Data<BatchPlaced>;
+    updateBatch(changes, event.aggregateId, { facilityAllocations: allocations, updatedAt: event.time });
+  },
+  BatchCompleted: (event, changes) => {
+    const { deviceIds } = event.data as Data<BatchCompleted>;
+    updateBatch(changes, event.aggregateId, { state: 'completed', deviceIds, updatedAt: event.time });
+  },
+  BatchFailed: (event, changes) => {
+    const { errorMessages, deviceIds } = event.data as Data<BatchFailed>;
+    updateBatch(changes, event.aggregateId, { state: 'failed', errorMessages, deviceIds, updatedAt: event.time });
+  },
+  BatchDeleted: (event, changes) => {
+    const { batchId } = event.data as Data<BatchDeleted>;
+    changes.newBatches.delete(batchId);
+    changes.batchUpdates.delete(batchId);
+    changes.deletedBatches.add(batchId);
+  },
+  DeviceCreated: (event, changes) => {
+    const { createdAt: _createdAt, ...description } = event.data as Data<DeviceCreated>;
+    changes.newDevices.set(description.deviceId, { ...description, state: 'provisioning', createdAt: event.time, updatedAt: event.time });
+  },
+  DeviceProvisioned: (event, changes) => {
+    updateDevice(changes, (event.data as { deviceId: string }).deviceId, { state: 'active', updatedAt: event.time });
+  },
+  DeviceProvisioningFailed: (event, changes) => {
+    const { deviceId, error } = event.data as Data<DeviceProvisioningFailed>;
+    updateDevice(changes, deviceId, { state: 'failed', error, updatedAt: event.time });
+  },
+  DeviceDeleted: (event, changes) => {
+    updateDevice(changes, (event.data as Data<DeviceDeleted>).deviceId, { state: 'deleted', updatedAt: event.time });
+  },
+};
+
+const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
+
+async function writeCapacity({ manager, table }: ProjectionContext, changes: CapacityChange[]): Promise<void> {
+  if (!changes.length) return;
+  await manager.query(
+    `insert into ${table('capacity')} as c (facility, plan, total, held, reserved)
+     select facility, plan, 0, held, reserved from unnest($1::text[], $2::text[], $3::int[], $4::int[]) as u(facility, plan, held, reserved)
+     on conflict (facility, plan) do update set held = c.held + excluded.held, reserved = c.reserved + excluded.reserved`,
+    [changes.map((c) => c.facility), changes.map((c) => c.plan), changes.map((c) => c.held), changes.map((c) => c.reserved)],
+  );
+  const totals = changes.filter((c) => c.total !== null);
+  if (!totals.length) return;
+  await manager.query(
+    `update ${table('capacity')} c set total = u.total from unnest($1::text[], $2::text[], $3::int[]) as u(facility, plan, total)
+     where c.facility = u.facility and c.plan = u.plan`,
+    [totals.map((c) => c.facility), totals.map((c) => c.plan), totals.map((c) => c.total)],
+  );
+}
+
+async function writeBatches({ manager, table }: ProjectionContext, changes: BatchChanges): Promise<void> {
+  const rows = [...changes.newBatches.values()];
+  if (rows.length) {
+    await manager.query(
+      `insert into ${table('batches')} (id, project_id, organization_id, state, quantity, plan, error_messages, facility_allocations, device_ids, created_at, updated_at)
+       select id, project_id, organization_id, state, quantity, plan, coalesce(error_messages, '[]'), facility_allocations, coalesce(device_ids, '[]'), created_at, updated_at
+       from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::int[], $6::text[], $7::jsonb[], $8::jsonb[], $9::jsonb[], $10::timestamptz[], $11::timestamptz[])
+         as u(id, project_id, organization_id, state, quantity, plan, error_messages, facility_allocations, device_ids, created_at, updated_at)
+       on conflict (id) do nothing`,
+      [
+        rows.map((r) => r.id), rows.map((r) => r.projectId), rows.map((r) => r.organizationId), rows.map((r) => r.state), rows.map((r) => r.quantity),
+        rows.map((r) => r.plan), rows.map((r) => json(r.errorMessages)), rows.map((r) => json(r.facilityAllocations)), rows.map((r) => json(r.deviceIds)),
+        rows.map((r) => r.createdAt), rows.map((r) => r.updatedAt),
+      ],
+    );
+  }
+  const updates = [...changes.batchUpdates];
+  if (updates.length) {
+    await manager.query(
+      `update ${table('batches')} b set state = coalesce(u.state, b.state), error_messages = coalesce(u.error_messages, b.error_messages),
+         facility_allocations = coalesce(u.facility_allocations, b.facility_allocations), device_ids = coalesce(u.device_ids, b.device_ids), updated_at = u.updated_at
+       from unnest($1::uuid[], $2::text[], $3::jsonb[], $4::jsonb[], $5::jsonb[], $6::timestamptz[])
+         as u(id, state, error_messages, facility_allocations, device_ids, updated_at)
+       where b.id = u.id`,
+      [
+        updates.map(([id]) => id), updates.map(([, f]) => f.state ?? null), updates.map(([, f]) => json(f.errorMessages)),
+        updates.map(([, f]) => json(f.facilityAllocations)), updates.map(([, f]) => json(f.deviceIds)), updates.map(([, f]) => f.updatedAt),
+      ],
+    );
+  }
+  if (changes.deletedBatches.size) {
+    await manager.query(`delete from ${table('batches')} where id = any($1::uuid[])`, [[...changes.deletedBatches]]);
+  }
+}
+
+async function writeDevices({ manager, table }: ProjectionContext, changes: BatchChanges): Promise<void> {
+  const devices = [...changes.newDevices.values()];
+  if (devices.length) {
+    const column = <T>(pick: (d: NewDevice) => T) => devices.map(pick);
+    await manager.query(
+      `insert into ${table('devices')} (id, batch_id, project_id, organization_id, position, hostname, state, plan, facility,
+         operating_system, billing_cycle, tags, spot_instance, spot_price_max, spot_price, attributes, error, created_at, updated_at)
+       select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+         $11::text[], $12::jsonb[], $13::boolean[], $14::float8[], $15::float8[], $16::jsonb[], $17::text[], $18::timestamptz[], $19::timestamptz[])
+       on conflict (id) do nothing`,
+      [
+        column((d) => d.deviceId), column((d) => d.batchId), column((d) => d.projectId), column((d) => d.organizationId), column((d) => d.index),
+        column((d) => d.hostname), column((d) => d.state), column((d) => d.plan), column((d) => d.facility), column((d) => d.operatingSystem),
+        column((d) => d.billingCycle), column((d) => JSON.stringify(d.tags)), column((d) => d.spotInstance), column((d) => d.spotPriceMax),
+        column((d) => d.spotPrice), column((d) => JSON.stringify(d.attributes)), column((d) => d.error ?? null), column((d) => d.createdAt), column((d) => d.updatedAt),
+      ],
+    );
+  }
+  const updates = [...changes.deviceUpdates];
+  if (updates.length) {
+    await manager.query(
+      `update ${table('devices')} d set state = u.state, error = coalesce(u.error, d.error), updated_at = u.updated_at
+       from unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[]) as u(id, state, error, updated_at) where d.id = u.id`,
+      [updates.map(([id]) => id), updates.map(([, f]) => f.state), updates.map(([, f]) => f.error ?? null), updates.map(([, f]) => f.updatedAt)],
+    );
+  }
+}
+
+/** The batch read model's busy tables, written set-based (see BatchChanges). */
+export const batchChangeset = changesetOf<BatchChanges>(
+  () => ({ capacity: new Map(), newBatches: new Map(), batchUpdates: new Map(), deletedBatches: new Set(), newDevices: new Map(), deviceUpdates: new Map() }),
+  recorders,
+  async (changes, context) => {
+    await writeCapacity(context, [...changes.capacity.values()]);
+    await writeBatches(context, changes);
+    await writeDevices(context, changes);
+  },
+);
