@@ -148,9 +148,7 @@ export class FleetAdmin {
   deploymentHealth(meta: RequestMeta, organizationId: string, product: string, name: string) {
     const d = this.knownDeployment(meta, organizationId, product, name);
     const firmware = this.view.facts(d)?.firmware;
-    const windowStart = Date.now() - d.rules.failureRateSeconds * 1000;
-    const perDevice = new Map<string, number>();
-    for (const a of d.attempts) if (a.at > windowStart) perDevice.set(a.deviceId, (perDevice.get(a.deviceId) ?? 0) + 1);
+    const perDevice = d.attempts.attemptsPerDevice(Date.now(), d.rules.failureRateSeconds * 1000);
     const quarantined = this.view.quarantinedFirmware(organizationId, product);
     const onFirmware = firmware ? quarantined.filter((f) => f && f.uuid === firmware.uuid && f.architecture === firmware.architecture && f.platform === firmware.platform).length : 0;
     return {

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { DeploymentConditions, FailureRules, Firmware, FirmwareMetadata, UpdateEvent } from '@flotilla/contracts';
-import { DeploymentFacts, DeviceFacts } from '@flotilla/update-domain';
+import { AttemptWindow, DeploymentFacts, DeviceFacts } from '@flotilla/update-domain';
 import { Commit, DurableConsumer, EventStore } from '@flotilla/event-store';
 import { randomBytes } from 'node:crypto';
 
@@ -25,8 +25,8 @@ export interface DeploymentEntry {
   createdAt: string;
   createdOrder: number;
   unquarantinedAt: number;
-  /** Attempts since the cut-off, newest last; pruned to the failure-rate window. */
-  attempts: { deviceId: string; at: number }[];
+  /** Attempts since the cut-off, within the failure-rate window. */
+  attempts: AttemptWindow;
   totalAttempts: number;
 }
 
@@ -146,7 +146,7 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
         return;
       case 'DeploymentCreated': {
         const { createdAt, ...data } = event.data;
-        this.deployments.set(data.deploymentId, { ...data, createdAt, createdOrder: seq, quarantined: false, quarantineReason: null, unquarantinedAt: 0, attempts: [], totalAttempts: 0 });
+        this.deployments.set(data.deploymentId, { ...data, createdAt, createdOrder: seq, quarantined: false, quarantineReason: null, unquarantinedAt: 0, attempts: new AttemptWindow(), totalAttempts: 0 });
         const key = productKey(data.organizationId, data.product);
         this.deploymentsByProduct.set(key, (this.deploymentsByProduct.get(key) ?? new Set()).add(data.deploymentId));
         return;
@@ -170,7 +170,7 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
       }
       case 'DeploymentUnquarantined': {
         const d = this.deployments.get(event.data.deploymentId);
-        if (d) Object.assign(d, { quarantined: false, quarantineReason: null, unquarantinedAt: Date.parse(event.data.at), attempts: [] });
+        if (d) Object.assign(d, { quarantined: false, quarantineReason: null, unquarantinedAt: Date.parse(event.data.at), attempts: new AttemptWindow() });
         return;
       }
       case 'DeviceRegistered': {
@@ -204,9 +204,7 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
       case 'UpdateRequested': {
         const d = this.deployments.get(event.data.deploymentId);
         if (!d) return;
-        const at = Date.parse(event.data.at);
-        d.attempts = d.attempts.filter((a) => a.at > at - d.rules.failureRateSeconds * 1000);
-        d.attempts.push({ deviceId, at });
+        d.attempts.record(deviceId, Date.parse(event.data.at), d.rules.failureRateSeconds * 1000);
         d.totalAttempts++;
         return;
       }

@@ -1,16 +1,12 @@
 import { FailureRules, FirmwareMetadata } from '@flotilla/contracts';
+import { AttemptWindow } from './attempt-window';
 
 /**
  * Deployment failure rate (§5): more than `failureRate` distinct devices each made ≥ 2 attempts within the last
- * `failureRateSeconds`. `attempts` are the deployment's attempts since its cut-off.
+ * `failureRateSeconds`, among the deployment's attempts since its cut-off.
  */
-export function failureRateExceeded(attempts: readonly { deviceId: string; at: number }[], rules: Pick<FailureRules, 'failureRate' | 'failureRateSeconds'>, now: number): boolean {
-  const windowStart = now - rules.failureRateSeconds * 1000;
-  const perDevice = new Map<string, number>();
-  for (const { deviceId, at } of attempts) if (at > windowStart) perDevice.set(deviceId, (perDevice.get(deviceId) ?? 0) + 1);
-  let repeating = 0;
-  for (const count of perDevice.values()) if (count >= 2) repeating++;
-  return repeating > rules.failureRate;
+export function failureRateExceeded(attempts: AttemptWindow, rules: Pick<FailureRules, 'failureRate' | 'failureRateSeconds'>, now: number): boolean {
+  return attempts.repeatingDevices(now, rules.failureRateSeconds * 1000) > rules.failureRate;
 }
 
 /**

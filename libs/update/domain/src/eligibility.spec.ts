@@ -1,4 +1,5 @@
 import { FirmwareMetadata } from '@flotilla/contracts';
+import { AttemptWindow } from './attempt-window';
 import { failureRateExceeded, failureThresholdExceeded } from './deployment-health';
 import { chooseDeployment, DeploymentFacts, DeviceFacts, explainUpdate } from './eligibility';
 
@@ -72,8 +73,11 @@ describe('eligibility (firmware-deployments.md §3)', () => {
 
 describe('deployment failure rules', () => {
   const now = Date.parse('2026-01-01T10:00:00Z');
-  const attempts = (devices: number, each: number, secondsAgo = 10) =>
-    Array.from({ length: devices }, (_, d) => Array.from({ length: each }, () => ({ deviceId: `d${d}`, at: now - secondsAgo * 1000 }))).flat();
+  const attempts = (devices: number, each: number, secondsAgo = 10) => {
+    const window = new AttemptWindow();
+    for (let d = 0; d < devices; d++) for (let i = 0; i < each; i++) window.record(`d${d}`, now - secondsAgo * 1000, 300_000);
+    return window;
+  };
 
   it('rate: more than failure_rate devices with at least two attempts in the window', () => {
     const rules = { failureRate: 5, failureRateSeconds: 300 };

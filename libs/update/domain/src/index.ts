@@ -3,5 +3,6 @@ export * from './device';
 export * from './deployment';
 export * from './eligibility';
 export * from './deployment-health';
+export * from './attempt-window';
 export * from './product';
 export * from './aggregate-key';
