@@ -1,6 +1,7 @@
 import { connect, NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
-import { Streams, TenancyEventVersions } from '@flotilla/contracts';
+import { BatchEventVersions, Streams, TenancyEventVersions } from '@flotilla/contracts';
+import { batchProjection, CreateBatchReadModel1767225600200 } from '@flotilla/batch-read-model';
 import { EventStore } from '@flotilla/event-store';
 import { ServiceConfig, serviceConfigFromEnv } from '@flotilla/nest-platform';
 import { CreateProjectionCheckpoints1767225600000 } from '@flotilla/projections';
@@ -26,7 +27,7 @@ export class CliContext {
     return EventStore.open(this.nc, {
       stream: this.settings.stream,
       subjectPrefix: this.settings.subjectPrefix,
-      schemaVersions: { ...TenancyEventVersions },
+      schemaVersions: { ...TenancyEventVersions, ...BatchEventVersions },
     });
   }
 
@@ -35,13 +36,16 @@ export class CliContext {
       type: 'postgres',
       url: this.settings.databaseUrl,
       schema: this.settings.databaseSchema,
-      migrations: [CreateProjectionCheckpoints1767225600000, CreateTenancyReadModel1767225600100],
+      migrations: [CreateProjectionCheckpoints1767225600000, CreateTenancyReadModel1767225600100, CreateBatchReadModel1767225600200],
     }).initialize();
     return this.dataSource;
   }
 
   projections() {
-    return { tenancy: tenancyProjection(this.settings.databaseSchema, this.settings.subjectPrefix) };
+    return {
+      tenancy: tenancyProjection(this.settings.databaseSchema, this.settings.subjectPrefix),
+      batches: batchProjection(this.settings.databaseSchema),
+    };
   }
 
   async close(): Promise<void> {

@@ -49,11 +49,24 @@ describe('operator commands', () => {
   });
 
   it('migrates and rebuilds the tenancy read model from the log', async () => {
-    expect(await migrate(context)).toHaveLength(2);
+    expect(await migrate(context)).toHaveLength(3);
     const progress: number[] = [];
     expect(await rebuild(context, 'tenancy', (p) => progress.push(p))).toBe(firstSeq + 1);
     const rows = await (await context.database()).query('select name from cli_test.projects');
     expect(rows).toEqual([{ name: 'web' }]);
     expect(progress.length).toBeGreaterThan(0);
+  });
+
+  it('rebuilds the batch read model (catalog, capacity) from the log', async () => {
+    const store = await context.store();
+    const metadata = { actor: 'root' };
+    await store.append(store.subjectFor('catalog', 'global'), [{ type: 'FacilityDefined', data: { code: 'ewr1', name: 'Parsippany' } }], { expectedVersion: 0, metadata });
+    const plan = 'c3.small.x86';
+    await store.append(store.subjectFor('capacity', plan), [{ type: 'CapacityTotalSet', data: { plan, facility: 'ewr1', total: 12 } }], { expectedVersion: 0, metadata });
+    const last = await store.lastSequence();
+    expect(await rebuild(context, 'batches', () => undefined)).toBe(last);
+    const database = await context.database();
+    expect(await database.query('select code from cli_test.facilities')).toEqual([{ code: 'ewr1' }]);
+    expect(await database.query('select facility, plan, total, held, reserved from cli_test.capacity')).toEqual([{ facility: 'ewr1', plan, total: 12, held: 0, reserved: 0 }]);
   });
 });

@@ -6,7 +6,7 @@ const USAGE = `flotilla <command>
   replay [--from-seq N | --from-time ISO] [--subject SUBJ]   every event as JSON lines
   audit <aggregate-type> <id>                                 one aggregate's history
   time-travel <aggregate-type> <id> (--at-seq N | --at ISO)   its state at that point
-  rebuild <projection>                                        rebuild a read model (tenancy)
+  rebuild <projection>                                        rebuild a read model (tenancy, batches)
   migrate                                                     run the database migrations
 Environment: NATS_URL, DATABASE_URL, BATCH_STREAM, BATCH_SUBJECT_PREFIX, BATCH_DB_SCHEMA`;
 
