@@ -1,5 +1,5 @@
 import { AckPolicy, ConsumerMessages, DeliverPolicy, JsMsg } from 'nats';
-import { EventStore } from './event-store';
+import { EVENT_TYPES_HEADER, EventStore } from './event-store';
 import { Commit } from './recorded-event';
 import { isNotFound } from './stream-config';
 
@@ -20,6 +20,8 @@ export interface DurableConsumerOptions {
   concurrency?: number;
   /** The server removes the consumer after this long without a client (one that belonged to a dead instance). */
   inactiveThresholdMs?: number;
+  /** Only commits holding one of these event types reach the handler; the others are acked undecoded. */
+  eventTypes?: readonly string[];
 }
 
 /** Called with commits in stream order; the batch is acked only after it resolves. */
@@ -99,7 +101,7 @@ export class DurableConsumer {
         continue;
       }
       const batch = this.buffer.splice(0, this.batchSize);
-      const commits = batch.map((message) => this.store.decode(message));
+      const commits = batch.filter((message) => this.wanted(message)).map((message) => this.store.decode(message));
       try {
         await this.handle(commits);
         for (const message of batch) message.ack();
@@ -108,6 +110,12 @@ export class DurableConsumer {
         for (const message of batch) message.nak(this.options.retryDelayMs ?? 1_000);
       }
     }
+  }
+
+  private wanted(message: JsMsg): boolean {
+    const { eventTypes } = this.options;
+    const listed = message.headers?.get(EVENT_TYPES_HEADER);
+    return !eventTypes || !listed || listed.split(',').some((type) => eventTypes.includes(type));
   }
 
   /** Commits of one subject in order, different subjects side by side; a failed one is redelivered on its own. */
@@ -123,6 +131,10 @@ export class DurableConsumer {
       if (!message) {
         await new Promise<void>((resolve) => (this.wake = resolve));
         this.wake = null;
+        continue;
+      }
+      if (!this.wanted(message)) {
+        message.ack();
         continue;
       }
       const commit = this.store.decode(message);

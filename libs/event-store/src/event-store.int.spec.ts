@@ -226,4 +226,26 @@ describe('EventStore on JetStream', () => {
     expect(handled.indexOf('fast:2')).toBeLessThan(handled.indexOf('slow:2'));
     expect(failedOnce).toBe(true);
   });
+
+  it.each([
+    ['one at a time', { concurrency: 4 }],
+    ['in batches', { batchSize: 10 }],
+  ])('passes over commits without the event types a consumer asks for, %s, and acks them all', async (_mode, mode) => {
+    const handled: number[] = [];
+    const consumer = new DurableConsumer(store, { durableName: 'picky', startAfterSeq: 0, eventTypes: ['Wanted'], ...mode }, async (commits) => {
+      handled.push(...commits.map((c) => c.streamSeq));
+    });
+    const append = (types: string[]) => store.append(store.subjectFor('mixed', 'z'), types.map((type) => ({ type, data: {} })), { expectedVersion: 'any', metadata: actor });
+    await append(['Other']);
+    await append(['Wanted']);
+    await append(['Other', 'Wanted']);
+    await append(['Other', 'Else']);
+    await consumer.start();
+    await eventually(async () => {
+      const info = await store.jsm.consumers.info(streamName, 'picky');
+      return info.ack_floor.stream_seq === 4 && info.num_ack_pending === 0;
+    });
+    await consumer.stop();
+    expect(handled).toEqual([2, 3]);
+  });
 });

@@ -9,6 +9,9 @@ import { Commit, EventMetadata } from './recorded-event';
 import { commandLedgerConfig, ensureStream, eventStreamConfig } from './stream-config';
 import { Upcaster, Upcasters } from './upcasting';
 
+/** Lists a commit's event types, so a consumer can pass over commits it does not react to without decoding them. */
+export const EVENT_TYPES_HEADER = 'Flotilla-Event-Types';
+
 export interface EventStoreOptions {
   stream: string;
   /** Subjects are `<subjectPrefix>.<aggregateType>.<aggregateId>`. */
@@ -111,7 +114,7 @@ export class EventStore {
     };
     const { body, envelope } = encodeCommit(events, metadata, options.now ?? new Date(), fingerprint, this.upcasters);
     const headers = natsHeaders();
-    headers.set('Flotilla-Event-Types', events.map((e) => e.type).join(','));
+    headers.set(EVENT_TYPES_HEADER, events.map((e) => e.type).join(','));
     let ack;
     try {
       ack = await this.js.publish(subject, body, {

@@ -46,6 +46,7 @@ export class BatchWorker implements OnApplicationBootstrap, BeforeApplicationShu
         startAfterSeq: 0,
         batchSize: 256,
         concurrency: 256,
+        eventTypes: ['BatchRequested', 'BatchDeleted', 'DeviceDeleted'],
         ackWaitMs: this.config.workerAckWaitMs,
         onError: (err) => this.logger.error({ msg: 'worker batch failed, will be retried', error: String(err) }),
       },

@@ -36,6 +36,7 @@ export class BatchFleetWiring implements OnApplicationBootstrap, BeforeApplicati
         startAfterSeq: 0,
         batchSize: 256,
         concurrency: 64,
+        eventTypes: ['DeviceProvisioned', 'DeviceDeleted'],
         onError: (err) => this.logger.error({ msg: 'provisioned device not wired yet, will retry', error: String(err) }),
       },
       async ([commit]) => {
