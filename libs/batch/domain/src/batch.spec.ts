@@ -93,6 +93,28 @@ describe('batch decider', () => {
     expect(commits).toBeGreaterThan(1);
   });
 
+  it('records a big batch\'s outcomes in as few commits as fit, the batch\'s last event in the last one only', () => {
+    const quantity = 10_000;
+    const big = { ...requested, data: { ...requested.data, item: { ...item, quantity } } } as BatchEvent;
+    let state = foldEvents(batchDecider, [big, started]);
+    state = foldEvents(batchDecider, batchDecider.decide({ type: 'PlaceBatch', allocations: [{ facility: 'ewr1', quantity }], spotPrices: {} }, state, { now: new Date(at) }), state);
+    for (let next; (next = batchDecider.decide({ type: 'CreateDevices' }, state, { now: new Date(at) })).length; ) state = foldEvents(batchDecider, next, state);
+    const outcomes = Object.keys(state.devices).map((deviceId) => ({ deviceId }));
+    const commits: BatchEvent[][] = [];
+    while (state.status === 'in_progress') {
+      const next = batchDecider.decide({ type: 'RecordProvisioning', outcomes }, state, { now: new Date(at) });
+      commits.push(next);
+      state = foldEvents(batchDecider, next, state);
+    }
+    const bytes = commits.map((c) => JSON.stringify(c).length);
+    expect(Math.max(...bytes)).toBeLessThan(600 * 1024);
+    // Full commits (the budget counts an envelope per event), but for the last outcomes and the batch's end.
+    expect(bytes.slice(0, -2).filter((b) => b < 384 * 1024)).toEqual([]);
+    expect(commits.flat().filter((e) => e.type === 'DeviceProvisioned')).toHaveLength(quantity);
+    expect(commits.map((c) => c.some((e) => e.type === 'BatchCompleted'))).toEqual(commits.map((_, i) => i === commits.length - 1));
+    expect(state.status).toBe('completed');
+  });
+
   it('fails with the failed device\'s error, keeping the devices that did come up', () => {
     const events = placed([{ facility: 'ewr1', quantity: 2 }]);
     const [d0, d1] = [deviceIdFor('b1', 0), deviceIdFor('b1', 1)];

@@ -127,9 +127,6 @@ export const batchDecider: Decider<BatchCommand, BatchState, BatchEvent> = {
         if (all.length !== request.item.quantity) throw DomainError.conflict('devices of the batch are still being created');
         const outcomes = new Map(command.outcomes.map((o) => [o.deviceId, o]));
         const pending = all.filter((d) => d.status === 'provisioning' && outcomes.has(d.description.deviceId));
-        const deviceIds = all.map((d) => d.description.deviceId);
-        // Room is kept for the batch's last event, which lists every device.
-        const ending: BatchEvent = { type: 'BatchCompleted', data: { batchId, deviceIds, completedAt: at } };
         const recorded = fitInCommit(
           pending.map(({ description }): BatchEvent => {
             const error = outcomes.get(description.deviceId)?.error;
@@ -137,15 +134,20 @@ export const batchDecider: Decider<BatchCommand, BatchState, BatchEvent> = {
               ? { type: 'DeviceProvisioned', data: { ...description, provisionedAt: at } }
               : { type: 'DeviceProvisioningFailed', data: { deviceId: description.deviceId, batchId, error, failedAt: at } };
           }),
-          [ending],
         );
         const done = new Set(recorded.map((e) => (e.data as { deviceId: string }).deviceId));
         if (all.some((d) => d.status === 'provisioning' && !done.has(d.description.deviceId))) return recorded;
+        // Every outcome is in this commit: the batch's last event, which lists every device, goes beside them if it
+        // fits, else into a commit of its own.
+        const deviceIds = all.map((d) => d.description.deviceId);
         const failures = all.flatMap(({ description, status }) => {
           const failed = status === 'failed' || (done.has(description.deviceId) && outcomes.get(description.deviceId)?.error !== undefined);
           return failed ? [`device ${description.hostname} (${description.deviceId}) failed to provision: ${state.devices[description.deviceId].error ?? outcomes.get(description.deviceId)?.error}`] : [];
         });
-        return [...recorded, failures.length ? { type: 'BatchFailed', data: { batchId, errorMessages: summarize(failures), deviceIds, failedAt: at } } : ending];
+        const ending: BatchEvent = failures.length
+          ? { type: 'BatchFailed', data: { batchId, errorMessages: summarize(failures), deviceIds, failedAt: at } }
+          : { type: 'BatchCompleted', data: { batchId, deviceIds, completedAt: at } };
+        return fitInCommit(recorded, [ending]).length === recorded.length ? [...recorded, ending] : recorded;
       }
       case 'FailBatch':
         if (isTerminal(state.status) || state.allocations) return [];
