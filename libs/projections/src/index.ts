@@ -1,4 +1,5 @@
 export * from './projection';
+export * from './changeset';
 export * from './checkpoint-store';
 export * from './apply-commits';
 export * from './projection-runner';

@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { RecordedEvent } from '@flotilla/event-store';
+import type { Changeset } from './changeset';
 
 export interface ProjectionContext {
   /** The transaction the event's rows and the checkpoint are written in. */
@@ -26,37 +27,6 @@ export interface Projection {
    * from those `handlers` write, since the changeset is written last.
    */
   changeset?: () => Changeset;
-}
-
-export interface Changeset {
-  /** Takes the event in if it is of a type the changeset gathers; false leaves it to `handlers`. */
-  add(event: RecordedEvent): boolean;
-  /** Writes what was gathered, in the transaction of the batch. */
-  write(context: ProjectionContext): Promise<void>;
-}
-
-/** A changeset from one recording function per event type (in the manner of `handlers`) and one writer. */
-export function changesetOf<Changes>(
-  open: () => Changes,
-  recorders: Record<string, (event: RecordedEvent, changes: Changes) => void>,
-  write: (changes: Changes, context: ProjectionContext) => Promise<void>,
-): () => Changeset {
-  return () => {
-    const changes = open();
-    let touched = false;
-    return {
-      add(event) {
-        const record = recorders[event.type];
-        if (!record) return false;
-        record(event, changes);
-        touched = true;
-        return true;
-      },
-      async write(context) {
-        if (touched) await write(changes, context);
-      },
-    };
-  };
 }
 
 export function quoteIdent(name: string): string {

@@ -2,4 +2,4 @@ export * from './test-infrastructure';
 export * from './decider-specification';
 export * from './service-process';
 export * from './commits-of';
-export * from './project-history';
+export * from './history-database';

@@ -148,7 +148,7 @@ export class FleetAdmin {
   deploymentHealth(meta: RequestMeta, organizationId: string, product: string, name: string) {
     const d = this.knownDeployment(meta, organizationId, product, name);
     const firmware = this.view.facts(d)?.firmware;
-    const perDevice = d.attempts.attemptsPerDevice(Date.now(), d.rules.failureRateSeconds * 1000);
+    const [now, windowMs] = [Date.now(), d.rules.failureRateSeconds * 1000];
     const quarantined = this.view.quarantinedFirmware(organizationId, product);
     const onFirmware = firmware ? quarantined.filter((f) => f && f.uuid === firmware.uuid && f.architecture === firmware.architecture && f.platform === firmware.platform).length : 0;
     return {
@@ -157,10 +157,10 @@ export class FleetAdmin {
         quarantined: d.quarantined,
         quarantine_reason: d.quarantineReason,
         attempts_total: d.totalAttempts,
-        devices_attempting: perDevice.size,
+        devices_attempting: d.attempts.attemptsPerDevice(now, windowMs).size,
         devices_quarantined: quarantined.length,
         rules: {
-          failure_rate: { limit: d.rules.failureRate, window_seconds: d.rules.failureRateSeconds, value: [...perDevice.values()].filter((n) => n >= 2).length },
+          failure_rate: { limit: d.rules.failureRate, window_seconds: d.rules.failureRateSeconds, value: d.attempts.repeatingDevices(now, windowMs) },
           failure_threshold: { limit: d.rules.failureThreshold, value: onFirmware },
           device_failure_rate: { limit: d.rules.deviceFailureRate, window_seconds: d.rules.deviceFailureRateSeconds },
           device_failure_threshold: { limit: d.rules.deviceFailureThreshold },

@@ -12,7 +12,7 @@ import {
 } from '@flotilla/contracts';
 import { CapacityEvent } from '@flotilla/batch-domain';
 import { RecordedEvent } from '@flotilla/event-store';
-import { changesetOf, ProjectionContext } from '@flotilla/projections';
+import { changesetOf, jsonOrNull, ProjectionContext } from '@flotilla/projections';
 
 type Data<E extends { data: unknown }> = E['data'];
 type DataOf<T extends CapacityEvent['type']> = Extract<CapacityEvent, { type: T }>['data'];
@@ -156,8 +156,6 @@ const recorders: Record<string, (event: RecordedEvent, changes: BatchChanges) =>
   },
 };
 
-const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
-
 async function writeCapacity({ manager, table }: ProjectionContext, changes: CapacityChange[]): Promise<void> {
   if (!changes.length) return;
   await manager.query(
@@ -186,7 +184,7 @@ async function writeBatches({ manager, table }: ProjectionContext, changes: Batc
        on conflict (id) do nothing`,
       [
         rows.map((r) => r.id), rows.map((r) => r.projectId), rows.map((r) => r.organizationId), rows.map((r) => r.state), rows.map((r) => r.quantity),
-        rows.map((r) => r.plan), rows.map((r) => json(r.errorMessages)), rows.map((r) => json(r.facilityAllocations)), rows.map((r) => json(r.deviceIds)),
+        rows.map((r) => r.plan), rows.map((r) => jsonOrNull(r.errorMessages)), rows.map((r) => jsonOrNull(r.facilityAllocations)), rows.map((r) => jsonOrNull(r.deviceIds)),
         rows.map((r) => r.createdAt), rows.map((r) => r.updatedAt),
       ],
     );
@@ -200,8 +198,8 @@ async function writeBatches({ manager, table }: ProjectionContext, changes: Batc
          as u(id, state, error_messages, facility_allocations, device_ids, updated_at)
        where b.id = u.id`,
       [
-        updates.map(([id]) => id), updates.map(([, f]) => f.state ?? null), updates.map(([, f]) => json(f.errorMessages)),
-        updates.map(([, f]) => json(f.facilityAllocations)), updates.map(([, f]) => json(f.deviceIds)), updates.map(([, f]) => f.updatedAt),
+        updates.map(([id]) => id), updates.map(([, f]) => f.state ?? null), updates.map(([, f]) => jsonOrNull(f.errorMessages)),
+        updates.map(([, f]) => jsonOrNull(f.facilityAllocations)), updates.map(([, f]) => jsonOrNull(f.deviceIds)), updates.map(([, f]) => f.updatedAt),
       ],
     );
   }

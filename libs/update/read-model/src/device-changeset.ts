@@ -1,6 +1,6 @@
 import { FirmwareMetadata, UpdateEvent } from '@flotilla/contracts';
 import { RecordedEvent } from '@flotilla/event-store';
-import { changesetOf, ProjectionContext } from '@flotilla/projections';
+import { changesetOf, jsonOrNull, ProjectionContext } from '@flotilla/projections';
 
 type DataOf<T extends UpdateEvent['type']> = Extract<UpdateEvent, { type: T }>['data'];
 
@@ -57,8 +57,6 @@ const recorders: Record<string, (event: RecordedEvent, changes: DeviceChanges) =
   },
 };
 
-const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
-
 type Registered = DeviceChange & { registered: NonNullable<DeviceChange['registered']> };
 const isRegistered = (change: DeviceChange): change is Registered => change.registered !== undefined;
 
@@ -73,7 +71,7 @@ async function writeRegistered({ manager, table }: ProjectionContext, rows: Regi
        updated_at = excluded.updated_at`,
     [
       column((c) => c.organizationId), column((c) => c.identifier), column((c) => c.registered.product), column((c) => JSON.stringify(c.tags ?? c.registered.tags)),
-      column((c) => c.quarantined ?? false), column((c) => json(c.firmwareMetadata)), column((c) => c.retired ?? false), column((c) => c.attemptsAdded),
+      column((c) => c.quarantined ?? false), column((c) => jsonOrNull(c.firmwareMetadata)), column((c) => c.retired ?? false), column((c) => c.attemptsAdded),
       column((c) => c.registered.at), column((c) => c.updatedAt),
     ],
   );
@@ -88,7 +86,7 @@ async function writeUpdated({ manager, table }: ProjectionContext, rows: DeviceC
        as u(organization_id, identifier, tags, firmware_metadata, attempts_added, quarantined, retired, updated_at)
      where d.organization_id = u.organization_id and d.identifier = u.identifier`,
     [
-      rows.map((c) => c.organizationId), rows.map((c) => c.identifier), rows.map((c) => json(c.tags)), rows.map((c) => json(c.firmwareMetadata)),
+      rows.map((c) => c.organizationId), rows.map((c) => c.identifier), rows.map((c) => jsonOrNull(c.tags)), rows.map((c) => jsonOrNull(c.firmwareMetadata)),
       rows.map((c) => c.attemptsAdded), rows.map((c) => c.quarantined ?? null), rows.map((c) => c.retired ?? null), rows.map((c) => c.updatedAt),
     ],
   );
