@@ -196,4 +196,23 @@ async function ensureInfra({
   };
 }
 
-module.exports = { ensureInfra, freePort, ROOT, DEFAULT_DATA_DIR };
+/**
+ * The keys the local services share (the bus key, the firmware URL and device credential keys): from the
+ * environment when set, else made once at random and kept (mode 0600) under the data folder, so a restart keeps
+ * signed URLs and provisioned credentials valid. Never printed.
+ */
+function localSecrets(dataDir = DEFAULT_DATA_DIR) {
+  const { randomBytes } = require('node:crypto');
+  const names = ['FLOTILLA_BUS_KEY', 'FIRMWARE_URL_SIGNING_KEY', 'DEVICE_CREDENTIAL_KEY'];
+  const file = path.join(dataDir, 'secrets.json');
+  const kept = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
+  const missing = names.filter((name) => !kept[name]);
+  if (missing.length) {
+    for (const name of missing) kept[name] = randomBytes(32).toString('base64url');
+    fs.mkdirSync(dataDir, { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(kept, null, 2), { mode: 0o600 });
+  }
+  return Object.fromEntries(names.map((name) => [name, process.env[name] || kept[name]]));
+}
+
+module.exports = { ensureInfra, freePort, localSecrets, ROOT, DEFAULT_DATA_DIR };

@@ -4,7 +4,7 @@
 'use strict';
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
-const { ensureInfra, ROOT } = require('./infra');
+const { ensureInfra, localSecrets, ROOT } = require('./infra');
 
 async function main() {
   const [app, ...args] = process.argv.slice(2);
@@ -16,7 +16,7 @@ async function main() {
   const infra = await ensureInfra();
   const run = spawnSync(process.execPath, ['-r', path.join(__dirname, 'register-paths.js'), path.join(ROOT, 'dist/apps', app, 'src/main.js'), ...args], {
     stdio: 'inherit',
-    env: { ...process.env, NATS_URL: infra.natsUrl, DATABASE_URL: infra.databaseUrl },
+    env: { ...localSecrets(), ...process.env, NATS_URL: infra.natsUrl, DATABASE_URL: infra.databaseUrl },
   });
   await infra.stop();
   process.exit(run.status ?? 1);

@@ -7,7 +7,7 @@
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { ensureInfra, freePort, ROOT, DEFAULT_DATA_DIR } = require('./infra');
+const { ensureInfra, freePort, localSecrets, ROOT, DEFAULT_DATA_DIR } = require('./infra');
 
 const APPS = [
   { name: 'batch-orchestrator', healthPortEnv: 'HEALTH_PORT' },
@@ -118,6 +118,7 @@ async function main() {
         stdio: ['ignore', out, out],
         env: {
           ...process.env,
+          ...localSecrets(),
           NATS_URL: infra.natsUrl,
           DATABASE_URL: infra.databaseUrl,
           FLOTILLA_DATA_DIR: DEFAULT_DATA_DIR,

@@ -1,20 +1,29 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ConfigurationError, isProduction, NatsSettings, natsSettingsFromEnv, positiveInteger, readSecrets, secretProblem } from '@flotilla/nest-platform';
 
 export interface GatewayConfig {
-  natsUrl: string;
+  nats: NatsSettings;
+  /** Signs the principal of every request the gateway sends on the bus. */
+  busKey: string;
   port: number;
   /** The root token: platform administration (creating organizations). */
   adminToken: string;
   requestTimeoutMs: number;
+  /** Request bodies larger than this are refused with 413 (they could not cross the bus anyway). */
+  maxBodyBytes: number;
 }
 
 /**
- * FLOTILLA_ADMIN_TOKEN, or one generated at first start, kept (mode 0600) under FLOTILLA_DATA_DIR and printed
- * once, to the terminal only, never to the logs.
+ * FLOTILLA_ADMIN_TOKEN; outside production, one generated at first start, kept (mode 0600) under FLOTILLA_DATA_DIR
+ * and printed once, to the terminal only, never to the logs. In production it must be set and strong.
  */
 export function resolveAdminToken(env: NodeJS.ProcessEnv = process.env): string {
+  if (isProduction(env)) {
+    const problem = secretProblem('FLOTILLA_ADMIN_TOKEN', env.FLOTILLA_ADMIN_TOKEN);
+    if (problem) throw new ConfigurationError([problem]);
+  }
   if (env.FLOTILLA_ADMIN_TOKEN) return env.FLOTILLA_ADMIN_TOKEN;
   const file = path.join(env.FLOTILLA_DATA_DIR ?? path.resolve('.flotilla'), 'admin-token');
   if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
@@ -26,11 +35,15 @@ export function resolveAdminToken(env: NodeJS.ProcessEnv = process.env): string 
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const nats = natsSettingsFromEnv(env);
+  const { FLOTILLA_BUS_KEY } = readSecrets(['FLOTILLA_BUS_KEY'], env);
   return {
-    natsUrl: env.NATS_URL ?? 'nats://127.0.0.1:4222',
+    nats,
+    busKey: FLOTILLA_BUS_KEY,
     port: Number(env.PORT ?? 3000),
     adminToken: resolveAdminToken(env),
-    requestTimeoutMs: Number(env.GATEWAY_REQUEST_TIMEOUT_MS ?? 10_000),
+    requestTimeoutMs: positiveInteger(env, 'GATEWAY_REQUEST_TIMEOUT_MS', 10_000),
+    maxBodyBytes: positiveInteger(env, 'GATEWAY_MAX_BODY_BYTES', 512 * 1024),
   };
 }
 

@@ -12,5 +12,6 @@ export class GatewayHealth implements OnModuleInit {
 
   onModuleInit(): void {
     this.health.register('nats', async () => ({ ok: await this.rpc.isConnected() }));
+    this.health.registerLiveness('nats', async () => ({ ok: await this.rpc.isConnected() }));
   }
 }

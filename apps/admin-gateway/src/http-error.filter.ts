@@ -14,7 +14,20 @@ const STATUS: Record<ErrorCode, number> = {
   [ErrorCodes.internal]: 500,
 };
 
-/** Errors as Equinix Metal answered them: `{"errors": [...]}` with the status the code calls for. */
+/** What the body parser throws: plain errors with a status and a type, not Nest's HttpExceptions. */
+interface BodyParserError {
+  status: number;
+  type: string;
+  limit?: number;
+}
+
+const isBodyParserError = (e: unknown): e is BodyParserError =>
+  typeof (e as BodyParserError)?.status === 'number' && typeof (e as BodyParserError)?.type === 'string';
+
+/**
+ * Errors as Equinix Metal answered them: `{"errors": [...]}` with the status the code calls for. Bad input is 4xx
+ * (a body too large 413, a body that is not JSON 422), a dependency that is away 503; only a bug is a 500.
+ */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('http');
@@ -26,11 +39,19 @@ export class HttpErrorFilter implements ExceptionFilter {
       response.status(STATUS[code] ?? 500).json({ errors: details?.length ? details : [message] });
       return;
     }
+    if (isBodyParserError(exception)) {
+      if (exception.type === 'entity.too.large') {
+        response.status(413).json({ errors: [`request body is larger than the limit of ${exception.limit} bytes`] });
+      } else {
+        response.status(exception.status === 400 ? 422 : exception.status).json({ errors: [`request body is not valid JSON (${exception.type})`] });
+      }
+      return;
+    }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
-      // A body that is not JSON is bad input like any other.
       const body = exception.getResponse() as { message?: string | string[] };
       const messages = Array.isArray(body?.message) ? body.message : [body?.message ?? exception.message];
+      // A body that is not JSON is bad input like any other.
       response.status(status === 400 ? 422 : status).json({ errors: messages });
       return;
     }

@@ -1,14 +1,11 @@
 import 'reflect-metadata';
+import { ServiceNames } from '@flotilla/contracts';
+import { runMain } from '@flotilla/nest-platform';
 import { createGateway } from './bootstrap';
 import { configFromEnv } from './config';
 
-async function main(): Promise<void> {
+runMain(ServiceNames.adminGateway, async () => {
   const config = configFromEnv();
   const app = await createGateway(config);
   await app.listen(config.port, '0.0.0.0');
-}
-
-main().catch((err) => {
-  process.stderr.write(`${JSON.stringify({ level: 'error', service: 'admin-gateway', msg: 'failed to start', error: String(err) })}\n`);
-  process.exit(1);
 });

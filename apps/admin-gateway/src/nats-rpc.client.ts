@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { headers as natsHeaders, NatsConnection } from 'nats';
-import { ErrorCodes, Reply, ReplyError, RequestHeaders } from '@flotilla/contracts';
-import { connectService } from '@flotilla/nest-platform';
+import { NatsConnection } from 'nats';
+import { ErrorCodes, Reply, ReplyError } from '@flotilla/contracts';
+import { busRequest, connectService, UnsignedPrincipal } from '@flotilla/nest-platform';
 import { GATEWAY_CONFIG, GatewayConfig } from './config';
 import { Caller } from './auth/caller';
 
@@ -12,13 +12,17 @@ export class RemoteError extends Error {
   }
 }
 
-/** Commands and queries to the services over NATS request/reply, on behalf of an authenticated caller. */
+/**
+ * Commands and queries to the services over NATS request/reply, each carrying the principal of the authenticated
+ * caller, signed with the bus key: root for the root token, one organization for its API keys. Calls the gateway
+ * makes for itself (authenticating a key, the device API) go as root under its own name.
+ */
 @Injectable()
 export class NatsRpcClient implements OnApplicationShutdown {
   private connection: Promise<NatsConnection>;
 
   constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {
-    this.connection = connectService(config.natsUrl, 'admin-gateway');
+    this.connection = connectService(config.nats, 'admin-gateway');
   }
 
   async isConnected(): Promise<boolean> {
@@ -27,14 +31,17 @@ export class NatsRpcClient implements OnApplicationShutdown {
 
   async call<T>(subject: string, payload: unknown, caller?: Caller): Promise<T> {
     const nc = await this.connection;
-    const h = natsHeaders();
-    h.set(RequestHeaders.actor, caller?.actor ?? 'admin-gateway');
-    if (caller?.organizationId) h.set(RequestHeaders.organization, caller.organizationId);
-    if (caller?.correlationId) h.set(RequestHeaders.correlationId, caller.correlationId);
+    const principal: UnsignedPrincipal = caller?.organizationId
+      ? { kind: 'organization', organizationId: caller.organizationId, actor: caller.actor }
+      : { kind: 'root', actor: caller?.actor ?? 'admin-gateway' };
     let reply: Reply<T>;
     try {
-      const message = await nc.request(subject, Buffer.from(JSON.stringify(payload)), { timeout: this.config.requestTimeoutMs, headers: h });
-      reply = JSON.parse(Buffer.from(message.data).toString('utf8'));
+      reply = await busRequest<T>(nc, subject, payload, {
+        principal,
+        key: this.config.busKey,
+        timeoutMs: this.config.requestTimeoutMs,
+        correlationId: caller?.correlationId,
+      });
     } catch (err) {
       throw new RemoteError({ code: ErrorCodes.unavailable, message: `service unavailable: ${(err as Error).message}` });
     }

@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ServiceNames } from '@flotilla/contracts';
-import { HealthModule } from '@flotilla/nest-platform';
+import { BusModule, HealthModule } from '@flotilla/nest-platform';
 import { CONFIG, OrchestratorConfig } from './config';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
 import { TenancyModule } from './tenancy/tenancy.module';
@@ -15,7 +15,16 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [CqrsModule.forRoot(), HealthModule.forService(ServiceNames.batchOrchestrator), InfrastructureModule, TenancyModule, CatalogModule, BatchesModule, WorkerModule],
+      imports: [
+        CqrsModule.forRoot(),
+        HealthModule.forService(ServiceNames.batchOrchestrator),
+        BusModule.forService(config.bus),
+        InfrastructureModule,
+        TenancyModule,
+        CatalogModule,
+        BatchesModule,
+        WorkerModule,
+      ],
       providers: [{ provide: CONFIG, useValue: config }],
       exports: [CONFIG],
     };

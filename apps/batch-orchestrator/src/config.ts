@@ -1,5 +1,6 @@
 import { Streams } from '@flotilla/contracts';
-import { ServiceConfig, serviceConfigFromEnv } from '@flotilla/nest-platform';
+import { RetryPolicy } from '@flotilla/event-store';
+import { consumerRetryFromEnv, positiveInteger, ServiceConfig, serviceConfigFromEnv } from '@flotilla/nest-platform';
 
 export interface OrchestratorConfig extends ServiceConfig {
   /** The update-resolver's stream, read for DeviceQuarantined / DeviceUnquarantined. */
@@ -11,8 +12,9 @@ export interface OrchestratorConfig extends ServiceConfig {
   maxItemQuantity: number;
   /** The simulated provisioner: how long a device takes to come up, and the share that fail. */
   provisioner: { delayMs: number; failureRate: number };
-  /** A batch the worker has not finished within this time is taken up again (by this or another instance). */
+  /** A batch the worker holds this long without a sign of life is taken up by another instance; work in progress keeps it. */
   workerAckWaitMs: number;
+  consumerRetry: RetryPolicy;
 }
 
 /** Configuration from the environment (README: Configuration). */
@@ -25,9 +27,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Orchestrato
     updateStream: env.UPDATE_STREAM ?? Streams.update.name,
     updateSubjectPrefix: env.UPDATE_SUBJECT_PREFIX ?? Streams.update.subjectPrefix,
     seedDemoCatalog: (env.BATCH_SEED_DEMO_CATALOG ?? 'true') !== 'false',
-    maxItemQuantity: Number(env.BATCH_MAX_ITEM_QUANTITY ?? 1000),
+    maxItemQuantity: positiveInteger(env, 'BATCH_MAX_ITEM_QUANTITY', 1000),
     provisioner: { delayMs: Number(env.PROVISIONER_DELAY_MS ?? 0), failureRate: Number(env.PROVISIONER_FAILURE_RATE ?? 0) },
-    workerAckWaitMs: Number(env.BATCH_WORKER_ACK_WAIT_MS ?? 30_000),
+    workerAckWaitMs: positiveInteger(env, 'BATCH_WORKER_ACK_WAIT_MS', 30_000),
+    consumerRetry: consumerRetryFromEnv(env),
   };
 }
 

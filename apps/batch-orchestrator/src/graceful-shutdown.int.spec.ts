@@ -1,6 +1,7 @@
 import { Client } from 'pg';
-import { Reply, TenancySubjects } from '@flotilla/contracts';
-import { eventually, freeLoopbackPort, openTestEnvironment, startServiceProcess, TestEnvironment, waitForHttp } from '@flotilla/testing';
+import { TenancySubjects } from '@flotilla/contracts';
+import { busRequester } from '@flotilla/nest-platform';
+import { eventually, freeLoopbackPort, openTestEnvironment, startServiceProcess, TEST_KEYS, TestEnvironment, waitForHttp } from '@flotilla/testing';
 
 describe('batch-orchestrator shutdown', () => {
   let env: TestEnvironment;
@@ -34,11 +35,8 @@ describe('batch-orchestrator shutdown', () => {
     await pg.query('begin');
     await pg.query(`select * from batch_orchestrator.projection_checkpoints where name = 'tenancy' for update`);
 
-    const replies = Array.from({ length: 10 }, (_, i) =>
-      env.nc
-        .request(TenancySubjects.createOrganization, Buffer.from(JSON.stringify({ name: `org ${i}` })), { timeout: 15_000 })
-        .then((m) => JSON.parse(Buffer.from(m.data).toString()) as Reply<{ name: string }>),
-    );
+    const request = busRequester(env.nc, TEST_KEYS.FLOTILLA_BUS_KEY, 'test', 15_000);
+    const replies = Array.from({ length: 10 }, (_, i) => request<{ name: string }>(TenancySubjects.createOrganization, { name: `org ${i}` }));
     const jsm = await env.nc.jetstreamManager();
     await eventually(async () => (await jsm.streams.info(env.stream)).state.messages === 10, 10_000, 'all ten commands appended');
 

@@ -1,14 +1,11 @@
 import 'reflect-metadata';
+import { ServiceNames } from '@flotilla/contracts';
+import { runMain } from '@flotilla/nest-platform';
 import { createOrchestrator } from './bootstrap';
 import { configFromEnv } from './config';
 
-async function main(): Promise<void> {
+runMain(ServiceNames.batchOrchestrator, async () => {
   const config = configFromEnv();
   const app = await createOrchestrator(config);
   await app.listen(config.healthPort, '0.0.0.0');
-}
-
-main().catch((err) => {
-  process.stderr.write(`${JSON.stringify({ level: 'error', service: 'batch-orchestrator', msg: 'failed to start', error: String(err) })}\n`);
-  process.exit(1);
 });

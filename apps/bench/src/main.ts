@@ -1,8 +1,12 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { runBench } from './run-bench';
 
 const ROOT = path.resolve(__dirname, '../../../..');
+
+/** Keys of this run's services, made for it. */
+const KEYS = Object.fromEntries(['FLOTILLA_BUS_KEY', 'FIRMWARE_URL_SIGNING_KEY', 'DEVICE_CREDENTIAL_KEY'].map((name) => [name, randomBytes(32).toString('base64url')]));
 
 /**
  * Runs a built service (`nx build bench` builds them too) as its own process. `BENCH_SERVICE_NODE_ARGS` adds Node
@@ -11,7 +15,7 @@ const ROOT = path.resolve(__dirname, '../../../..');
 function launch(app: string, env: Record<string, string>) {
   const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, '-r', path.join(ROOT, 'tools/register-paths.js'), path.join(ROOT, 'dist/apps', app, 'src/main.js')], {
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...KEYS, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   return Promise.resolve({
@@ -34,6 +38,7 @@ async function main(): Promise<void> {
       natsUrl: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
       databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/flotilla',
       scale,
+      busKey: KEYS.FLOTILLA_BUS_KEY,
       progress: (message) => process.stderr.write(`[bench] ${message}\n`),
       launch,
     },

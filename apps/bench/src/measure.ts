@@ -14,6 +14,8 @@ export interface ScenarioContext {
   /** Multiplies every scenario's size: 1 for a real run, small for the smoke test. */
   scale: number;
   progress(message: string): void;
+  /** Signs the bench's requests; the services it launches are started with it (FLOTILLA_BUS_KEY). */
+  busKey: string;
   /** Starts one of the services as its own process with this environment (built, or from source in tests). */
   launch(app: 'batch-orchestrator' | 'update-resolver' | 'admin-gateway', env: Record<string, string>): Promise<{ stop(): Promise<void> }>;
 }

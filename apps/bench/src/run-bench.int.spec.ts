@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createTestDatabase, startServiceProcess } from '@flotilla/testing';
+import { createTestDatabase, startServiceProcess, TEST_KEYS } from '@flotilla/testing';
 import { ScenarioContext } from './measure';
 import { runBench } from './run-bench';
 
@@ -9,6 +9,7 @@ const smokeContext = (databaseUrl: string, scale = 0.05): ScenarioContext => ({
   natsUrl: process.env.NATS_URL as string,
   databaseUrl,
   scale,
+  busKey: TEST_KEYS.FLOTILLA_BUS_KEY,
   progress: () => undefined,
   launch: async (app, env) => startServiceProcess(`apps/${app}/src/main.ts`, env),
 });

@@ -1,6 +1,7 @@
+import { EventStore } from '@flotilla/event-store';
 import { openTestEnvironment, TestEnvironment } from '@flotilla/testing';
 import { CliContext } from './cli-context';
-import { audit, migrate, rebuild, replay, timeTravel } from './commands';
+import { audit, decideParked, listParked, migrate, rebuild, replay, timeTravel } from './commands';
 
 describe('operator commands', () => {
   let env: TestEnvironment;
@@ -10,7 +11,15 @@ describe('operator commands', () => {
 
   beforeAll(async () => {
     env = await openTestEnvironment('CLI');
-    context = new CliContext({ natsUrl: process.env.NATS_URL as string, databaseUrl: env.db.url, stream: env.stream, subjectPrefix: env.subjectPrefix, databaseSchema: 'cli_test' });
+    const updates = env.siblingStream('UPD');
+    context = new CliContext({
+      nats: { servers: process.env.NATS_URL as string },
+      databaseUrl: env.db.url,
+      batch: { stream: env.stream, subjectPrefix: env.subjectPrefix, databaseSchema: 'cli_test' },
+      update: { stream: updates.stream, subjectPrefix: updates.subjectPrefix, databaseSchema: 'cli_update_test' },
+    });
+    await EventStore.open(env.nc, { stream: env.stream, subjectPrefix: env.subjectPrefix });
+    await EventStore.open(env.nc, updates);
     const store = await context.store();
     const subject = store.subjectFor('organization', orgId);
     const created = await store.append(subject, [{ type: 'OrganizationCreated', data: { organizationId: orgId, name: 'Acme', createdAt: '2026-01-01T00:00:00Z' } }], {
@@ -48,8 +57,11 @@ describe('operator commands', () => {
     expect(await timeTravel(context, 'organization', orgId, {})).toMatchObject({ projectNames: ['web'] });
   });
 
-  it('migrates and rebuilds the tenancy read model from the log', async () => {
-    expect(await migrate(context)).toHaveLength(3);
+  it('migrates every service\'s schema, and rebuilds the tenancy read model from the log', async () => {
+    const applied = await migrate(context);
+    expect(applied.batch).toEqual(expect.arrayContaining(['CreateProjectionCheckpoints1767225600000', 'CreateTenancyReadModel1767225600100', 'CreateBatchReadModel1767225600200']));
+    expect(applied.update).toEqual(expect.arrayContaining(['CreateProjectionCheckpoints1767225600000', 'CreateUpdateReadModel1767225600300']));
+    expect(await migrate(context)).toEqual({ batch: [], update: [] });
     const progress: number[] = [];
     expect(await rebuild(context, 'tenancy', (p) => progress.push(p))).toBe(firstSeq + 1);
     const rows = await (await context.database()).query('select name from cli_test.projects');
@@ -68,5 +80,27 @@ describe('operator commands', () => {
     const database = await context.database();
     expect(await database.query('select code from cli_test.facilities')).toEqual([{ code: 'ewr1' }]);
     expect(await database.query('select facility, plan, total, held, reserved from cli_test.capacity')).toEqual([{ facility: 'ewr1', plan, total: 12, held: 0, reserved: 0 }]);
+  });
+
+  it('lists parked commits of every consumer, and records an operator\'s decision on one', async () => {
+    const batchDb = await context.database('batch');
+    const updateDb = await context.database('update');
+    const park = (db: typeof batchDb, schema: string, consumer: string, seq: number) =>
+      db.query(
+        `insert into ${schema}.parked_commits (consumer, stream, stream_created, stream_seq, subject, event_types, error, attempts, first_failed_at, last_failed_at)
+         values ($1, 'S', 'c', $2, 'evt.x.device.1', '{DeviceQuarantined}', 'null value in column', 5, now(), now())`,
+        [consumer, seq],
+      );
+    await park(batchDb, 'cli_test', 'device_quarantine', 7);
+    await park(updateDb, 'cli_update_test', 'fleet_view', 9);
+    expect((await listParked(context)).map((p) => [p.consumer, p.streamSeq, p.status]).sort()).toEqual([
+      ['device_quarantine', 7, 'parked'],
+      ['fleet_view', 9, 'parked'],
+    ]);
+    expect(await decideParked(context, 'fleet_view', 9, 'skip')).toEqual({ status: 'skipped' });
+    expect(await decideParked(context, 'device_quarantine', 7, 'retry', { waitMs: 300 })).toEqual({ status: 'pending' });
+    expect((await listParked(context)).map((p) => [p.consumer, p.status])).toEqual([['device_quarantine', 'retry']]);
+    expect((await listParked(context, { all: true })).find((p) => p.consumer === 'fleet_view')).toMatchObject({ status: 'skipped', resolvedBy: expect.stringMatching(/^cli:/) });
+    await expect(decideParked(context, 'fleet_view', 9, 'retry')).rejects.toThrow(/no parked commit 9/);
   });
 });

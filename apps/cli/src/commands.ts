@@ -1,11 +1,14 @@
-import { OrganizationEvent } from '@flotilla/contracts';
+import { OrganizationEvent, Reply } from '@flotilla/contracts';
 import { foldEvents } from '@flotilla/decider';
-import { asDomainEvent } from '@flotilla/event-store';
-import { rebuildProjection, runMigrations } from '@flotilla/projections';
+import { asDomainEvent, ParkedStatus } from '@flotilla/event-store';
+import { busRequest, UnsignedPrincipal } from '@flotilla/nest-platform';
+import { ParkedRow, rebuildProjection, runMigrations } from '@flotilla/projections';
 import { organizationDecider } from '@flotilla/tenancy-domain';
-import { CliContext } from './cli-context';
+import { CliContext, ServiceName } from './cli-context';
 
 export type Output = (line: string) => void;
+
+const SERVICES: ServiceName[] = ['batch', 'update'];
 
 /** Aggregates whose state can be shown as of a past moment. */
 const deciders = { organization: organizationDecider } as const;
@@ -47,12 +50,66 @@ export async function timeTravel(context: CliContext, aggregateType: string, agg
 
 /** Replays a read model into fresh tables and swaps them in; a progress bar goes to stderr. */
 export async function rebuild(context: CliContext, name: string, progress: (position: number, target: number) => void): Promise<number> {
-  const projection = context.projections()[name as keyof ReturnType<CliContext['projections']>];
-  if (!projection) throw new Error(`unknown projection "${name}"; known: ${Object.keys(context.projections()).join(', ')}`);
-  const { position } = await rebuildProjection(await context.store(), await context.database(), projection, { onProgress: progress });
+  const known = context.projections();
+  const entry = known[name];
+  if (!entry) throw new Error(`unknown read model "${name}"; known: ${Object.keys(known).join(', ')}`);
+  const { position } = await rebuildProjection(await context.store(entry.log), await context.database(entry.service), entry.projection, { onProgress: progress });
   return position;
 }
 
-export async function migrate(context: CliContext): Promise<string[]> {
-  return runMigrations(await context.database());
+/** Migrates every service's schema (the deployment's migration Job runs this once, before the services). */
+export async function migrate(context: CliContext): Promise<Record<ServiceName, string[]>> {
+  const applied = {} as Record<ServiceName, string[]>;
+  for (const service of SERVICES) applied[service] = await runMigrations(await context.database(service));
+  return applied;
+}
+
+/** Parked commits of every consumer of both services, waiting ones only unless `all`. */
+export async function listParked(context: CliContext, options: { all?: boolean; consumer?: string } = {}): Promise<ParkedRow[]> {
+  const rows = await Promise.all(SERVICES.map(async (service) => (await context.parked(service)).list(options)));
+  return rows.flat().sort((a, b) => b.lastFailedAt.getTime() - a.lastFailedAt.getTime());
+}
+
+export function formatParked(rows: ParkedRow[], out: Output): void {
+  if (rows.length === 0) return out('no parked commits');
+  out(['consumer'.padEnd(30), 'seq'.padStart(10), 'status'.padEnd(8), 'tries', 'last failure'.padEnd(24), 'subject / error'].join('  '));
+  for (const r of rows) {
+    out([r.consumer.padEnd(30), String(r.streamSeq).padStart(10), r.status.padEnd(8), String(r.attempts).padStart(5), r.lastFailedAt.toISOString().padEnd(24), r.subject].join('  '));
+    out(`${' '.repeat(30)}  ${r.eventTypes.join(', ') || '(undecodable)'}: ${r.error}`);
+  }
+}
+
+/**
+ * An operator's decision on a parked commit. `retry` asks the consumer's service to apply it again (it does within
+ * seconds, exactly once) and waits for the outcome; `skip` leaves it out for good.
+ */
+export async function decideParked(
+  context: CliContext,
+  consumer: string,
+  streamSeq: number,
+  decision: 'retry' | 'skip',
+  options: { by?: string; waitMs?: number } = {},
+): Promise<{ status: ParkedStatus | 'pending'; error?: string }> {
+  for (const service of SERVICES) {
+    const store = await context.parked(service);
+    if (!(await store.decide(consumer, streamSeq, decision, options.by ?? `cli:${process.env.USER ?? 'operator'}`))) continue;
+    if (decision === 'skip') return { status: 'skipped' };
+    const deadline = Date.now() + (options.waitMs ?? 30_000);
+    while (Date.now() < deadline) {
+      const [row] = (await store.list({ consumer, all: true })).filter((r) => r.streamSeq === streamSeq);
+      if (row.status === 'retried') return { status: 'retried' };
+      if (row.status === 'parked') return { status: 'parked', error: row.error };
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    return { status: 'pending' };
+  }
+  throw new Error(`no parked commit ${streamSeq} of consumer "${consumer}" waiting for a decision`);
+}
+
+/**
+ * Sends one command or query over the bus with a signed principal, as another service would: as a named service
+ * with its own key (FLOTILLA_SERVICE_NAME, FLOTILLA_SERVICE_KEY) for an organization, or as root with the bus key.
+ */
+export async function request(context: CliContext, subject: string, payload: unknown, as: { principal: UnsignedPrincipal; key: string }): Promise<Reply<unknown>> {
+  return busRequest(await context.connection(), subject, payload, as);
 }

@@ -1,14 +1,22 @@
 import 'reflect-metadata';
+import { ConfigurationError, readSecrets, UnsignedPrincipal } from '@flotilla/nest-platform';
 import { CliContext, settingsFromEnv } from './cli-context';
-import { audit, migrate, rebuild, replay, timeTravel } from './commands';
+import { audit, decideParked, formatParked, listParked, migrate, rebuild, replay, request, timeTravel } from './commands';
 
 const USAGE = `flotilla <command>
   replay [--from-seq N | --from-time ISO] [--subject SUBJ]   every event as JSON lines
   audit <aggregate-type> <id>                                 one aggregate's history
   time-travel <aggregate-type> <id> (--at-seq N | --at ISO)   its state at that point
-  rebuild <projection>                                        rebuild a read model (tenancy, batches)
-  migrate                                                     run the database migrations
-Environment: NATS_URL, DATABASE_URL, BATCH_STREAM, BATCH_SUBJECT_PREFIX, BATCH_DB_SCHEMA`;
+  rebuild <read-model>                                        rebuild a read model (tenancy, batches, device_quarantine, update)
+  migrate                                                     migrate every service's schema
+  parked list [--all] [--consumer NAME]                       commits consumers could not apply
+  parked retry <consumer> <seq>                               apply one again (its service does, exactly once)
+  parked skip <consumer> <seq>                                leave one out for good
+  request <subject> <json> [--organization ID]                send a command or query with a signed principal:
+                                                              as FLOTILLA_SERVICE_NAME with FLOTILLA_SERVICE_KEY for
+                                                              the organization, else as root with FLOTILLA_BUS_KEY
+Environment: NATS_URL (and NATS_CREDS or NATS_USER/NATS_PASSWORD), DATABASE_URL, BATCH_STREAM, BATCH_SUBJECT_PREFIX,
+BATCH_DB_SCHEMA, UPDATE_STREAM, UPDATE_SUBJECT_PREFIX, UPDATE_DB_SCHEMA`;
 
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -19,6 +27,15 @@ function progressBar(position: number, target: number): void {
   const ratio = target ? Math.min(1, position / target) : 1;
   const filled = Math.round(ratio * 30);
   process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(30 - filled)}] ${(ratio * 100).toFixed(0)}%  seq ${position}/${target}`);
+}
+
+function signer(args: string[]): { principal: UnsignedPrincipal; key: string } {
+  const service = process.env.FLOTILLA_SERVICE_NAME;
+  if (!service) return { principal: { kind: 'root', actor: `cli:${process.env.USER ?? 'operator'}` }, key: readSecrets(['FLOTILLA_BUS_KEY']).FLOTILLA_BUS_KEY };
+  const organizationId = option(args, '--organization');
+  const key = process.env.FLOTILLA_SERVICE_KEY;
+  if (!organizationId || !key) throw new ConfigurationError(['a named service sends for one organization (--organization) with its key (FLOTILLA_SERVICE_KEY)']);
+  return { principal: { kind: 'service', service, organizationId, actor: 'cli' }, key };
 }
 
 async function main(): Promise<void> {
@@ -46,8 +63,27 @@ async function main(): Promise<void> {
         out(`\nrebuilt ${args[0]} up to seq ${await rebuild(context, args[0], progressBar)}`);
         break;
       case 'migrate':
-        out(`applied: ${(await migrate(context)).join(', ') || 'nothing (up to date)'}`);
+        for (const [service, applied] of Object.entries(await migrate(context))) out(`${service}: applied ${applied.join(', ') || 'nothing (up to date)'}`);
         break;
+      case 'parked': {
+        const [action, consumer, seq] = args;
+        if (action === 'list') formatParked(await listParked(context, { all: args.includes('--all'), consumer: option(args, '--consumer') }), out);
+        else if ((action === 'retry' || action === 'skip') && consumer && Number(seq) > 0) {
+          const outcome = await decideParked(context, consumer, Number(seq), action);
+          out(outcome.status === 'pending' ? `retry requested: ${consumer} applies seq ${seq} when its service runs` : `${consumer} seq ${seq}: ${outcome.status}${outcome.error ? ` (${outcome.error})` : ''}`);
+          if (outcome.status === 'parked') process.exitCode = 1;
+        } else {
+          out(USAGE);
+          process.exitCode = 2;
+        }
+        break;
+      }
+      case 'request': {
+        const reply = await request(context, args[0], JSON.parse(args[1] ?? '{}'), signer(args));
+        out(JSON.stringify(reply, null, 2));
+        if (!reply.ok) process.exitCode = 1;
+        break;
+      }
       default:
         out(USAGE);
         process.exitCode = command ? 2 : 0;

@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ServiceNames } from '@flotilla/contracts';
-import { HealthModule } from '@flotilla/nest-platform';
+import { BusModule, HealthModule } from '@flotilla/nest-platform';
 import { RESOLVER_CONFIG, ResolverConfig } from './config';
 import { FleetModule } from './fleet/fleet.module';
 import { InfrastructureModule } from './infrastructure.module';
@@ -12,7 +12,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [CqrsModule.forRoot(), HealthModule.forService(ServiceNames.updateResolver), InfrastructureModule, FleetModule],
+      imports: [CqrsModule.forRoot(), HealthModule.forService(ServiceNames.updateResolver), BusModule.forService(config.bus), InfrastructureModule, FleetModule],
       providers: [{ provide: RESOLVER_CONFIG, useValue: config }],
       exports: [RESOLVER_CONFIG],
     };

@@ -1,14 +1,25 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ServiceNames } from '@flotilla/contracts';
-import { JsonLogger, natsRpcServer } from '@flotilla/nest-platform';
+import { HealthRegistry, JsonLogger, natsRpcServer } from '@flotilla/nest-platform';
 import { AppModule } from './app.module';
 import { ResolverConfig } from './config';
+import { FleetView } from './fleet/fleet-view';
 
+/**
+ * Builds and starts the service. Its health port listens at once (liveness holds while the fleet view catches up
+ * with the log, readiness does not); commands and device checks are taken only once the view has caught up, so
+ * a check is never answered from a partial fleet.
+ */
 export async function createResolver(config: ResolverConfig, logger = new JsonLogger(ServiceNames.updateResolver)): Promise<INestApplication> {
   const app = await NestFactory.create(AppModule.with(config), { logger });
-  app.connectMicroservice(natsRpcServer(config.natsUrl, ServiceNames.updateResolver), { inheritAppConfig: true });
+  app.connectMicroservice(natsRpcServer(config.nats, ServiceNames.updateResolver), { inheritAppConfig: true });
   app.enableShutdownHooks();
+  let serving = false;
+  app.get(HealthRegistry).register('serving', async () => ({ ok: serving, detail: serving ? 'taking requests' : 'catching up with the log' }));
+  await app.listen(config.healthPort, '0.0.0.0');
+  await app.get(FleetView).caughtUp();
   await app.startAllMicroservices();
+  serving = true;
   return app;
 }

@@ -1,5 +1,6 @@
 import { Streams } from '@flotilla/contracts';
-import { ServiceConfig, serviceConfigFromEnv } from '@flotilla/nest-platform';
+import { RetryPolicy } from '@flotilla/event-store';
+import { consumerRetryFromEnv, positiveInteger, readSecrets, ServiceConfig, serviceConfigFromEnv } from '@flotilla/nest-platform';
 
 export interface ResolverConfig extends ServiceConfig {
   /** The batch-orchestrator's stream, read for DeviceProvisioned and device deletions. */
@@ -10,20 +11,24 @@ export interface ResolverConfig extends ServiceConfig {
   urlTtlSeconds: number;
   /** Key from which a provisioned server's first credential is derived (so none is stored); keep it secret. */
   deviceCredentialKey: string;
+  consumerRetry: RetryPolicy;
 }
 
 /** Configuration from the environment (README: Configuration). */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ResolverConfig {
+  const base = serviceConfigFromEnv(
+    { envPrefix: 'UPDATE', databaseSchema: 'update_resolver', stream: Streams.update.name, subjectPrefix: Streams.update.subjectPrefix, healthPort: 3102 },
+    env,
+  );
+  const keys = readSecrets(['FIRMWARE_URL_SIGNING_KEY', 'DEVICE_CREDENTIAL_KEY'], env);
   return {
-    ...serviceConfigFromEnv(
-      { envPrefix: 'UPDATE', databaseSchema: 'update_resolver', stream: Streams.update.name, subjectPrefix: Streams.update.subjectPrefix, healthPort: 3102 },
-      env,
-    ),
+    ...base,
     batchStream: env.BATCH_STREAM ?? Streams.batch.name,
     batchSubjectPrefix: env.BATCH_SUBJECT_PREFIX ?? Streams.batch.subjectPrefix,
-    urlSigningKey: env.FIRMWARE_URL_SIGNING_KEY ?? 'flotilla-development-signing-key',
-    urlTtlSeconds: Number(env.FIRMWARE_URL_TTL_SECONDS ?? 24 * 3600),
-    deviceCredentialKey: env.DEVICE_CREDENTIAL_KEY ?? 'flotilla-development-credential-key',
+    urlSigningKey: keys.FIRMWARE_URL_SIGNING_KEY,
+    urlTtlSeconds: positiveInteger(env, 'FIRMWARE_URL_TTL_SECONDS', 24 * 3600),
+    deviceCredentialKey: keys.DEVICE_CREDENTIAL_KEY,
+    consumerRetry: consumerRetryFromEnv(env),
   };
 }
 

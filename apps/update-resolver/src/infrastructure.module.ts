@@ -1,30 +1,38 @@
 import { Global, Inject, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
-import { UpdateEventVersions } from '@flotilla/contracts';
+import { BatchEventVersions, UpdateEventVersions } from '@flotilla/contracts';
 import { EventStore } from '@flotilla/event-store';
 import { connectService, HealthRegistry } from '@flotilla/nest-platform';
-import { CreateProjectionCheckpoints1767225600000, ProjectionRunner, runMigrations } from '@flotilla/projections';
-import { CreateUpdateReadModel1767225600300, updateEntities, updateProjection } from '@flotilla/update-read-model';
+import { PostgresParkedStore, ProjectionRunner, runMigrations } from '@flotilla/projections';
+import { resolverSchema, updateProjection } from '@flotilla/update-read-model';
 import { RESOLVER_CONFIG, ResolverConfig } from './config';
 
 export const NATS_CONNECTION = Symbol('NatsConnection');
 export const UPDATE_PROJECTION = Symbol('UpdateProjection');
+/** The batch-orchestrator's stream, read only. */
+export const BATCH_EVENT_STORE = Symbol('BatchEventStore');
 
-/** NATS, the event store, Postgres and the admin read model: what the firmware slices stand on. */
+/** NATS, the event stores, Postgres and the admin read model: what the firmware slices stand on. */
 @Global()
 @Module({
   providers: [
     {
       provide: NATS_CONNECTION,
       inject: [RESOLVER_CONFIG],
-      useFactory: (config: ResolverConfig) => connectService(config.natsUrl, 'update-resolver'),
+      useFactory: (config: ResolverConfig) => connectService(config.nats, 'update-resolver'),
     },
     {
       provide: EventStore,
       inject: [NATS_CONNECTION, RESOLVER_CONFIG],
       useFactory: (nc: NatsConnection, config: ResolverConfig) =>
-        EventStore.open(nc, { stream: config.stream, subjectPrefix: config.subjectPrefix, schemaVersions: UpdateEventVersions }),
+        EventStore.open(nc, { stream: config.stream, subjectPrefix: config.subjectPrefix, replicas: config.streamReplicas, schemaVersions: UpdateEventVersions }),
+    },
+    {
+      provide: BATCH_EVENT_STORE,
+      inject: [NATS_CONNECTION, RESOLVER_CONFIG],
+      useFactory: (nc: NatsConnection, config: ResolverConfig) =>
+        EventStore.reader(nc, { stream: config.batchStream, subjectPrefix: config.batchSubjectPrefix, schemaVersions: BatchEventVersions }),
     },
     {
       provide: DataSource,
@@ -34,28 +42,30 @@ export const UPDATE_PROJECTION = Symbol('UpdateProjection');
           type: 'postgres',
           url: config.databaseUrl,
           schema: config.databaseSchema,
-          entities: updateEntities,
-          migrations: [CreateProjectionCheckpoints1767225600000, CreateUpdateReadModel1767225600300],
+          entities: resolverSchema.entities,
+          migrations: resolverSchema.migrations,
         }).initialize();
         if (config.migrateOnStart) await runMigrations(dataSource);
         return dataSource;
       },
     },
     {
+      provide: PostgresParkedStore,
+      inject: [DataSource, RESOLVER_CONFIG],
+      useFactory: (dataSource: DataSource, config: ResolverConfig) => new PostgresParkedStore(dataSource, config.databaseSchema),
+    },
+    {
       provide: UPDATE_PROJECTION,
       inject: [EventStore, DataSource, RESOLVER_CONFIG],
       useFactory: (store: EventStore, dataSource: DataSource, config: ResolverConfig) =>
-        new ProjectionRunner(store, dataSource, updateProjection(config.databaseSchema), {
-          onError: (err) => new Logger('projection:update').error({ msg: 'batch failed, will retry', error: String(err) }),
-        }),
+        new ProjectionRunner(store, dataSource, updateProjection(config.databaseSchema), { logger: new Logger('projection:update'), retry: config.consumerRetry }),
     },
   ],
-  exports: [NATS_CONNECTION, EventStore, DataSource, UPDATE_PROJECTION],
+  exports: [NATS_CONNECTION, EventStore, BATCH_EVENT_STORE, DataSource, PostgresParkedStore, UPDATE_PROJECTION],
 })
 export class InfrastructureModule implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
-    private readonly store: EventStore,
     private readonly dataSource: DataSource,
     @Inject(UPDATE_PROJECTION) private readonly projection: ProjectionRunner,
     private readonly health: HealthRegistry,
@@ -64,12 +74,9 @@ export class InfrastructureModule implements OnModuleInit, OnApplicationShutdown
   async onModuleInit(): Promise<void> {
     await this.projection.start();
     this.health.register('nats', async () => ({ ok: !this.nc.isClosed() }));
-    this.health.register('event_stream', async () => ({ ok: (await this.store.lastSequence()) >= 0 }));
     this.health.register('postgres', async () => ({ ok: (await this.dataSource.query('select 1 as ok'))[0].ok === 1 }));
-    this.health.register('projection_lag', async () => {
-      const lag = await this.projection.lag();
-      return { ok: lag < 10_000, detail: { update: lag } };
-    });
+    this.health.registerLiveness('nats', async () => ({ ok: !this.nc.isClosed() }));
+    this.health.watchConsumers([this.projection]);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { JsonLogger } from '@flotilla/nest-platform';
-import { freeLoopbackPort, openTestEnvironment, TestEnvironment } from '@flotilla/testing';
+import { freeLoopbackPort, openTestEnvironment, TEST_KEYS, TestEnvironment } from '@flotilla/testing';
 import { createResolver } from './bootstrap';
 import { configFromEnv } from './config';
 
@@ -14,14 +14,14 @@ describe('update-resolver start-up', () => {
     port = await freeLoopbackPort();
     const batches = env.siblingStream('BATCH');
     const config = {
-      ...configFromEnv({ NATS_URL: process.env.NATS_URL, DATABASE_URL: env.db.url }),
+      ...configFromEnv({ NATS_URL: process.env.NATS_URL, DATABASE_URL: env.db.url, ...TEST_KEYS }),
+      healthPort: port,
       stream: env.stream,
       subjectPrefix: env.subjectPrefix,
       batchStream: batches.stream,
       batchSubjectPrefix: batches.subjectPrefix,
     };
     app = await createResolver(config, new JsonLogger('update-resolver', ['error']));
-    await app.listen(port, '127.0.0.1');
   });
 
   afterAll(async () => {
@@ -34,13 +34,18 @@ describe('update-resolver start-up', () => {
     expect(info.config.subjects).toEqual([`${env.subjectPrefix}.>`]);
     const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ ready: true, checks: { nats: { ok: true }, postgres: { ok: true }, event_stream: { ok: true } } });
+    expect(await ready.json()).toMatchObject({
+      ready: true,
+      checks: { nats: { ok: true }, postgres: { ok: true }, serving: { ok: true }, consumers: { ok: true, detail: { fleet_view: { alive: true, failing: null } } } },
+    });
+    expect((await fetch(`http://127.0.0.1:${port}/health/live`)).status).toBe(200);
   });
 
-  it('reports not ready when Postgres is gone', async () => {
+  it('reports not ready when Postgres is gone, and still alive: restarting it would not bring Postgres back', async () => {
     await env.db.drop();
     const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({ ready: false, checks: { postgres: { ok: false } } });
+    expect((await fetch(`http://127.0.0.1:${port}/health/live`)).status).toBe(200);
   });
 });

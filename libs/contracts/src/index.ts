@@ -1,5 +1,7 @@
 export * from './platform/reply';
 export * from './platform/request-headers';
+export * from './platform/principal';
+export * from './platform/text';
 export * from './platform/domain-event';
 export * from './platform/streams';
 export * from './tenancy/tenancy-events';

@@ -2,6 +2,7 @@ import { NatsConnection } from 'nats';
 import { Decider, DomainError } from '@flotilla/decider';
 import { connectTestNats, deleteStreams, uniqueName } from '@flotilla/testing';
 import { AggregateRepository } from './aggregate-repository';
+import { IdempotencyMismatchError } from './errors';
 import { EventStore } from './event-store';
 
 type AccountEvent = { type: 'Deposited'; data: { amount: number } } | { type: 'Withdrawn'; data: { amount: number } };
@@ -27,11 +28,12 @@ describe('AggregateRepository', () => {
   beforeEach(async () => {
     nc = await connectTestNats();
     stream = uniqueName('AGG');
-    store = await EventStore.open(nc, { stream, subjectPrefix: `evt.${stream.toLowerCase()}` });
+    // A dedupe window of one second: idempotency past it is the aggregate's own history, nothing else.
+    store = await EventStore.open(nc, { stream, subjectPrefix: `evt.${stream.toLowerCase()}`, duplicateWindowMs: 1_000 });
   });
 
   afterEach(async () => {
-    await deleteStreams(nc, stream, `${stream}_COMMANDS`);
+    await deleteStreams(nc, stream);
     await nc.close();
   });
 
@@ -58,5 +60,31 @@ describe('AggregateRepository', () => {
     ]);
     expect(outcomes.flat().every((o) => o.ok)).toBe(true);
     expect((await one.load('b')).state.balance).toBe(2);
+  });
+
+  it('answers a command id found in the aggregate\'s history with its first commit, long after the dedupe window', async () => {
+    const accounts = new AggregateRepository(store, 'account', account);
+    const options = { metadata, commandId: 'pay-1', fingerprint: 'f' };
+    const first = await accounts.execute('c', { type: 'Deposit', amount: 7 }, options);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // Another instance (no cache) and this one (cached) both recognise the id from the log itself.
+    for (const repository of [new AggregateRepository(store, 'account', account), accounts]) {
+      const again = await repository.execute('c', { type: 'Deposit', amount: 7 }, options);
+      expect(again.duplicate).toBe(true);
+      expect(again.events.map((e) => e.id)).toEqual(first.events.map((e) => e.id));
+      expect(again.state.balance).toBe(7);
+    }
+    await expect(accounts.execute('c', { type: 'Deposit', amount: 9 }, { ...options, fingerprint: 'other' })).rejects.toBeInstanceOf(IdempotencyMismatchError);
+    expect((await store.readAggregate(store.subjectFor('account', 'c'))).commits).toHaveLength(1);
+  });
+
+  it('writes a command id once when instances race with stale caches, whatever the dedupe window', async () => {
+    const instances = [1, 2, 3].map(() => new AggregateRepository(store, 'account', account));
+    await instances[0].execute('d', { type: 'Deposit', amount: 1 }, { metadata });
+    await Promise.all(instances.map((r) => r.load('d')));
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    const results = await Promise.all(instances.map((r) => r.execute('d', { type: 'Deposit', amount: 5 }, { metadata, commandId: 'once' })));
+    expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+    expect((await instances[1].load('d')).state.balance).toBe(6);
   });
 });

@@ -1,12 +1,18 @@
 import { DomainEvent } from '@flotilla/contracts';
 import { Decider, foldEvents } from '@flotilla/decider';
-import { ConcurrencyError } from './errors';
+import { ConcurrencyError, IdempotencyMismatchError } from './errors';
 import { AppendOptions, EventStore } from './event-store';
 import { Commit, RecordedEvent } from './recorded-event';
 
 export interface ExecuteOptions {
   metadata: AppendOptions['metadata'];
+  /**
+   * Makes the command idempotent for as long as the aggregate exists: its commit records the id, and a command whose
+   * id is in the aggregate's history is answered with that commit and writes nothing. A command that creates an
+   * aggregate must then name it deterministically from the id (see `stableUuid`), so a retry reaches the same one.
+   */
   commandId?: string;
+  /** Identifies the request behind the command id; a repeat with another fingerprint is refused. */
   fingerprint?: string;
 }
 
@@ -22,7 +28,11 @@ export type GroupOutcome<State, Event extends DomainEvent> = ({ ok: true } & Omi
 interface CachedAggregate<State> {
   state: State;
   version: number;
+  /** Command ids in the aggregate's history, and the stream sequence of the commit that recorded each. */
+  commandIds: ReadonlyMap<string, number>;
 }
+
+const NO_COMMANDS: ReadonlyMap<string, number> = new Map();
 
 /**
  * Runs commands against one kind of aggregate: load → decide → append with optimistic concurrency, retried on
@@ -51,15 +61,11 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
   }
 
   private cached(subject: string): CachedAggregate<State> {
-    return this.cache.get(subject) ?? { state: this.decider.initialState(), version: 0 };
+    return this.cache.get(subject) ?? { state: this.decider.initialState(), version: 0, commandIds: NO_COMMANDS };
   }
 
   async execute(aggregateId: string, command: Command, options: ExecuteOptions): Promise<ExecuteResult<State, Event>> {
     const subject = this.store.subjectFor(this.aggregateType, aggregateId);
-    if (options.commandId) {
-      const prior = await this.store.priorCommit(options.commandId, options.fingerprint);
-      if (prior) return this.duplicateResult(subject, prior);
-    }
     let current = this.cache.get(subject);
     // A cached state may be stale (another instance, or a write of this one still in flight). An append on it is
     // checked by optimistic concurrency; a refusal or a no-op is not, so those are only trusted on fresh state.
@@ -67,6 +73,8 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
     current ??= await this.catchUp(subject, this.cached(subject));
     const maxAttempts = this.options.maxAttempts ?? 5;
     for (let attempt = 1; ; attempt++) {
+      const prior = options.commandId === undefined ? undefined : current.commandIds.get(options.commandId);
+      if (prior !== undefined) return this.duplicateResult(subject, prior, options);
       let events: Event[];
       try {
         events = this.decider.decide(command, current.state, { now: this.clock() });
@@ -78,7 +86,7 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
         continue;
       }
       if (events.length === 0) {
-        if (fresh) return { ...current, events: [], duplicate: false };
+        if (fresh) return { state: current.state, version: current.version, events: [], duplicate: false };
         current = await this.catchUp(subject, current);
         fresh = true;
         attempt--;
@@ -92,17 +100,14 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
           fingerprint: options.fingerprint,
           now: this.clock(),
         });
-        if (duplicate) return this.duplicateResult(subject, commit);
-        const next = { state: foldEvents(this.decider, commit.events.map(asDomainEvent<Event>), current.state), version: commit.streamSeq };
+        if (duplicate) return this.duplicateResult(subject, commit.streamSeq, options);
+        const next = this.advance(current, commit);
         this.remember(subject, next);
-        return { ...next, events: commit.events as RecordedEvent<Event>[], duplicate: false };
+        return { state: next.state, version: next.version, events: commit.events as RecordedEvent<Event>[], duplicate: false };
       } catch (err) {
         if (!(err instanceof ConcurrencyError) || attempt >= maxAttempts) throw err;
-        const { state, version, commits } = await this.catchUpWithCommits(subject, current);
-        current = { state, version };
+        current = await this.catchUp(subject, current);
         fresh = true;
-        const mine = options.commandId && commits.find((c) => c.metadata.commandId === options.commandId);
-        if (mine) return this.duplicateResult(subject, mine);
       }
     }
   }
@@ -132,7 +137,7 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
       if (all.length === 0) return decided.map((d) => ('error' in d ? { ok: false, error: d.error } : { ok: true, state: current.state, version: current.version, events: [] }));
       try {
         const { commit } = await this.store.append(subject, all, { expectedVersion: current.version, metadata: options.metadata, now: this.clock() });
-        const next = { state: working, version: commit.streamSeq };
+        const next = { state: working, version: commit.streamSeq, commandIds: current.commandIds };
         this.remember(subject, next);
         let offset = 0;
         return decided.map((d) => {
@@ -147,23 +152,31 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
     }
   }
 
-  private async duplicateResult(subject: string, commit: Commit): Promise<ExecuteResult<State, Event>> {
-    const current = await this.catchUp(subject, this.cached(subject));
-    return { ...current, events: commit.events as RecordedEvent<Event>[], duplicate: true };
+  /** The first commit of a command id, if the request is the same one; the aggregate as it is now. */
+  private async duplicateResult(subject: string, streamSeq: number, options: ExecuteOptions): Promise<ExecuteResult<State, Event>> {
+    const commit = await this.store.readCommit(streamSeq);
+    if ((commit.fingerprint ?? null) !== (options.fingerprint ?? null)) throw new IdempotencyMismatchError(options.commandId as string);
+    const { state, version } = await this.catchUp(subject, this.cached(subject));
+    return { state, version, events: commit.events as RecordedEvent<Event>[], duplicate: true };
   }
 
   private async catchUp(subject: string, from: CachedAggregate<State>): Promise<CachedAggregate<State>> {
-    const { state, version } = await this.catchUpWithCommits(subject, from);
-    return { state, version };
+    const { commits, version } = await this.store.readAggregate(subject, from.version);
+    let next = from;
+    for (const commit of commits) next = this.advance(next, commit);
+    next = { ...next, version };
+    this.remember(subject, next);
+    return next;
   }
 
-  private async catchUpWithCommits(subject: string, from: CachedAggregate<State>) {
-    const { commits, version } = await this.store.readAggregate(subject, from.version);
-    let state = from.state;
-    for (const commit of commits) state = foldEvents(this.decider, commit.events.map(asDomainEvent<Event>), state);
-    const next = { state, version };
-    this.remember(subject, next);
-    return { ...next, commits };
+  private advance(from: CachedAggregate<State>, commit: Commit): CachedAggregate<State> {
+    const state = foldEvents(this.decider, commit.events.map(asDomainEvent<Event>), from.state);
+    const { commandId } = commit.metadata;
+    if (!commandId) return { state, version: commit.streamSeq, commandIds: from.commandIds };
+    // Written in place: a copy per commit would make an aggregate with many ids cost quadratic. Whoever still holds
+    // an older entry only learns of ids committed since, which is true of the aggregate either way.
+    const commandIds = from.commandIds === NO_COMMANDS ? new Map<string, number>() : (from.commandIds as Map<string, number>);
+    return { state, version: commit.streamSeq, commandIds: commandIds.set(commandId, commit.streamSeq) };
   }
 
   private remember(subject: string, entry: CachedAggregate<State>): void {

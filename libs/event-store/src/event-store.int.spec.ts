@@ -1,8 +1,7 @@
 import { NatsConnection } from 'nats';
-import { connectTestNats, deleteStreams, eventually, uniqueName } from '@flotilla/testing';
+import { connectTestNats, deleteStreams, uniqueName } from '@flotilla/testing';
 import { ConcurrencyError, IdempotencyMismatchError } from './errors';
 import { EventStore } from './event-store';
-import { DurableConsumer } from './durable-consumer';
 import { Commit } from './recorded-event';
 
 const actor = { actor: 'test' };
@@ -157,95 +156,5 @@ describe('EventStore on JetStream', () => {
     const [event] = (await upgraded.readAggregate(subject)).commits[0].events;
     expect(event.schemaVersion).toBe(2);
     expect(event.data).toEqual({ n: 5, unit: 'items' });
-  });
-
-  it('delivers to a durable consumer in order, resumes after its checkpoint, and rewinds to an older one', async () => {
-    const seen: number[] = [];
-    const consumer = (checkpoint: number) =>
-      new DurableConsumer(store, { durableName: 'reader', startAfterSeq: checkpoint, batchSize: 7 }, async (commits) => {
-        seen.push(...commits.map((c) => c.streamSeq));
-      });
-    const append = (i: number) => store.append(store.subjectFor('counter', 'x'), [counted(i)], { expectedVersion: 'any', metadata: actor });
-    for (let i = 0; i < 30; i++) await append(i);
-    const first = consumer(0);
-    await first.start();
-    await eventually(async () => seen.length >= 30);
-    await first.stop();
-    for (let i = 30; i < 40; i++) await append(i);
-    const second = consumer(30);
-    await second.start();
-    await eventually(async () => seen.length >= 40);
-    await second.stop();
-    expect(seen).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
-
-    // A read model restored to an older checkpoint gets the events after it again, none skipped.
-    seen.length = 0;
-    const third = consumer(35);
-    await third.start();
-    await eventually(async () => seen.length >= 5);
-    await third.stop();
-    expect(seen).toEqual([36, 37, 38, 39, 40]);
-  });
-
-  it('redelivers a batch whose handler failed', async () => {
-    const seen: number[] = [];
-    let failures = 0;
-    const consumer = new DurableConsumer(store, { durableName: 'flaky', startAfterSeq: 0, retryDelayMs: 50 }, async (commits) => {
-      if (failures++ === 0) throw new Error('transient');
-      seen.push(...commits.map((c) => c.streamSeq));
-    });
-    await store.append(store.subjectFor('counter', 'y'), [counted(1)], { expectedVersion: 'any', metadata: actor });
-    await consumer.start();
-    await eventually(async () => seen.length >= 1);
-    await consumer.stop();
-    expect(seen).toEqual([1]);
-    expect(failures).toBe(2);
-  });
-
-  it('hands commits over one at a time with concurrency: in order per subject, a failed one retried on its own', async () => {
-    const handled: string[] = [];
-    let failedOnce = false;
-    const consumer = new DurableConsumer(store, { durableName: 'each', startAfterSeq: 0, concurrency: 8, retryDelayMs: 20 }, async ([commit]) => {
-      const n = (commit.events[0].data as { n: number }).n;
-      if (commit.subject.endsWith('.slow')) await new Promise((resolve) => setTimeout(resolve, 30));
-      if (n === 3 && commit.subject.endsWith('.fast') && !failedOnce) {
-        failedOnce = true;
-        throw new Error('transient');
-      }
-      handled.push(`${commit.subject.split('.').pop()}:${n}`);
-    });
-    await consumer.start();
-    for (let n = 1; n <= 3; n++) {
-      await store.append(store.subjectFor('counter', 'slow'), [counted(n)], { expectedVersion: 'any', metadata: actor });
-      await store.append(store.subjectFor('counter', 'fast'), [counted(n)], { expectedVersion: 'any', metadata: actor });
-    }
-    await eventually(async () => handled.filter((h) => h.startsWith('slow') || h.startsWith('fast')).length >= 6);
-    await consumer.stop();
-    expect(handled.filter((h) => h.startsWith('slow'))).toEqual(['slow:1', 'slow:2', 'slow:3']);
-    expect(handled.filter((h) => h.startsWith('fast'))).toEqual(['fast:1', 'fast:2', 'fast:3']);
-    expect(handled.indexOf('fast:2')).toBeLessThan(handled.indexOf('slow:2'));
-    expect(failedOnce).toBe(true);
-  });
-
-  it.each([
-    ['one at a time', { concurrency: 4 }],
-    ['in batches', { batchSize: 10 }],
-  ])('passes over commits without the event types a consumer asks for, %s, and acks them all', async (_mode, mode) => {
-    const handled: number[] = [];
-    const consumer = new DurableConsumer(store, { durableName: 'picky', startAfterSeq: 0, eventTypes: ['Wanted'], ...mode }, async (commits) => {
-      handled.push(...commits.map((c) => c.streamSeq));
-    });
-    const append = (types: string[]) => store.append(store.subjectFor('mixed', 'z'), types.map((type) => ({ type, data: {} })), { expectedVersion: 'any', metadata: actor });
-    await append(['Other']);
-    await append(['Wanted']);
-    await append(['Other', 'Wanted']);
-    await append(['Other', 'Else']);
-    await consumer.start();
-    await eventually(async () => {
-      const info = await store.jsm.consumers.info(streamName, 'picky');
-      return info.ack_floor.stream_seq === 4 && info.num_ack_pending === 0;
-    });
-    await consumer.stop();
-    expect(handled).toEqual([2, 3]);
   });
 });

@@ -1,12 +1,11 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { AckPolicy, DeliverPolicy, headers as natsHeaders, JetStreamClient, JetStreamManager, JsMsg, NatsConnection, StoredMsg } from 'nats';
 import type { DirectStreamAPI } from 'nats/lib/jetstream/types';
 import { DomainEvent } from '@flotilla/contracts';
-import { CommandLedger } from './command-ledger';
 import { commitFromEnvelope, decodeCommit, encodeCommit } from './commit-codec';
 import { ConcurrencyError, IdempotencyMismatchError } from './errors';
 import { Commit, EventMetadata } from './recorded-event';
-import { commandLedgerConfig, ensureStream, eventStreamConfig } from './stream-config';
+import { ensureStream, eventStreamConfig } from './stream-config';
 import { Upcaster, Upcasters } from './upcasting';
 
 /** Lists a commit's event types, so a consumer can pass over commits it does not react to without decoding them. */
@@ -18,9 +17,17 @@ export interface EventStoreOptions {
   subjectPrefix: string;
   schemaVersions?: Record<string, number>;
   upcasters?: Upcaster[];
+  /** Replicas of the stream when this store creates it (STREAM_REPLICAS; 3 on a cluster). */
   replicas?: number;
-  /** How long a command id keeps answering with its first result (default 24 h, batch-deployment.md §7). */
-  commandRetentionMs?: number;
+  /** JetStream's own window for repeated `Nats-Msg-Id`s (default 2 min); idempotency beyond it is the aggregate's. */
+  duplicateWindowMs?: number;
+}
+
+/** Which stream a position counts in: a stream recreated under the same name starts its sequences again. */
+export interface StreamIdentity {
+  name: string;
+  /** The stream's creation time as the server reports it. */
+  created: string;
 }
 
 export type ExpectedVersion = number | 'any';
@@ -29,7 +36,10 @@ export interface AppendOptions {
   /** Stream sequence of the aggregate's last commit; 0 = the aggregate must not exist yet. */
   expectedVersion: ExpectedVersion;
   metadata: Partial<EventMetadata> & { actor: string };
-  /** A repeat with the same command id returns the first result and writes nothing. */
+  /**
+   * Recorded in the commit's metadata; a repeat within JetStream's duplicate window is answered with the first
+   * commit. Idempotency beyond that window is the aggregate's: see AggregateRepository.
+   */
   commandId?: string;
   /** Identifies the request behind the command id; a repeat with another fingerprint is refused. */
   fingerprint?: string;
@@ -54,33 +64,47 @@ const WRONG_LAST_SEQUENCE = /wrong last sequence: (\d+)/;
 /** The event log of one service over one JetStream stream (platform.md §2). */
 export class EventStore {
   readonly upcasters: Upcasters;
-  private readonly ledger: CommandLedger;
+
+  private known: StreamIdentity | null;
 
   private constructor(
     readonly nc: NatsConnection,
     readonly js: JetStreamClient,
     readonly jsm: JetStreamManager,
     readonly options: EventStoreOptions,
+    identity: StreamIdentity | null,
   ) {
     this.upcasters = new Upcasters(options.schemaVersions, options.upcasters);
-    this.ledger = new CommandLedger(js, jsm, `${options.stream}_COMMANDS`, `cmdid.${options.stream.toLowerCase()}`);
+    this.known = identity;
   }
 
-  /** Opens the store, creating its stream and command ledger when they do not exist. */
+  /** Opens the store of the service that owns the stream, creating the stream when it does not exist. */
   static async open(nc: NatsConnection, options: EventStoreOptions): Promise<EventStore> {
     const jsm = await nc.jetstreamManager();
-    const store = new EventStore(nc, nc.jetstream(), jsm, options);
-    await ensureStream(jsm, eventStreamConfig(options.stream, options.subjectPrefix, options.replicas));
-    await ensureStream(
-      jsm,
-      commandLedgerConfig(
-        `${options.stream}_COMMANDS`,
-        `cmdid.${options.stream.toLowerCase()}`,
-        options.commandRetentionMs ?? 24 * 3600_000,
-        options.replicas,
-      ),
-    );
-    return store;
+    const config = eventStreamConfig(options.stream, options.subjectPrefix, options.replicas, options.duplicateWindowMs);
+    const info = await ensureStream(jsm, config);
+    return new EventStore(nc, nc.jetstream(), jsm, options, { name: info.config.name, created: info.created });
+  }
+
+  /**
+   * A reader of another service's stream: it never creates the stream, and does not need it to exist yet (its
+   * consumers wait for it); only the owner may create it, and with its own settings.
+   */
+  static async reader(nc: NatsConnection, options: EventStoreOptions): Promise<EventStore> {
+    return new EventStore(nc, nc.jetstream(), await nc.jetstreamManager(), options, null);
+  }
+
+  /** The stream's identity as last seen (use `currentIdentity()` to look again). */
+  get identity(): StreamIdentity {
+    if (!this.known) throw new Error(`the identity of stream ${this.stream} is not known yet`);
+    return this.known;
+  }
+
+  /** Looks the stream up again: it may have been created, or recreated, since. */
+  async currentIdentity(): Promise<StreamIdentity> {
+    const info = await this.jsm.streams.info(this.stream);
+    this.known = { name: info.config.name, created: info.created };
+    return this.known;
   }
 
   get stream(): string {
@@ -91,21 +115,9 @@ export class EventStore {
     return `${this.options.subjectPrefix}.${aggregateType}.${aggregateId}`;
   }
 
-  /** The first result of a command id, if it was used before; throws if it was used for another request. */
-  async priorCommit(commandId: string, fingerprint?: string): Promise<Commit | null> {
-    const record = await this.ledger.find(commandId);
-    if (!record) return null;
-    if ((record.fingerprint ?? null) !== (fingerprint ?? null)) throw new IdempotencyMismatchError(commandId);
-    return this.readCommit(record.streamSeq);
-  }
-
   /** Appends one command's events as one atomic commit. */
   async append(subject: string, events: DomainEvent[], options: AppendOptions): Promise<AppendResult> {
     const { commandId, fingerprint = null } = options;
-    if (commandId) {
-      const prior = await this.priorCommit(commandId, fingerprint ?? undefined);
-      if (prior) return { commit: prior, duplicate: true };
-    }
     const metadata: EventMetadata = {
       actor: options.metadata.actor,
       correlationId: options.metadata.correlationId ?? commandId ?? randomUUID(),
@@ -119,7 +131,7 @@ export class EventStore {
     try {
       ack = await this.js.publish(subject, body, {
         headers,
-        msgID: commandId ? CommandLedger.keyOf(commandId) : undefined,
+        msgID: commandId ? createHash('sha256').update(commandId).digest('base64url') : undefined,
         expect: options.expectedVersion === 'any' ? undefined : { lastSubjectSequence: options.expectedVersion },
       });
     } catch (err) {
@@ -133,9 +145,6 @@ export class EventStore {
       const prior = await this.readCommit(ack.seq);
       if (prior.fingerprint !== fingerprint) throw new IdempotencyMismatchError(commandId as string);
       return { commit: prior, duplicate: true };
-    }
-    if (commandId) {
-      await this.ledger.record({ commandId, subject, streamSeq: ack.seq, fingerprint });
     }
     return { commit: commitFromEnvelope(envelope, subject, ack.seq, this.upcasters), duplicate: false };
   }

@@ -1,4 +1,4 @@
-import { DiscardPolicy, JetStreamManager, RetentionPolicy, StorageType, StreamConfig } from 'nats';
+import { DiscardPolicy, JetStreamManager, RetentionPolicy, StorageType, StreamConfig, StreamInfo } from 'nats';
 
 /**
  * An event stream keeps everything forever and refuses writes rather than drop history (platform.md §2).
@@ -24,35 +24,29 @@ export function eventStreamConfig(name: string, subjectPrefix: string, replicas 
   };
 }
 
-/** Command-id records: one message per key, the first write wins, kept for the idempotency period. */
-export function commandLedgerConfig(name: string, subjectPrefix: string, retentionMs: number, replicas = 1): Partial<StreamConfig> {
-  return {
-    name,
-    subjects: [`${subjectPrefix}.>`],
-    storage: StorageType.File,
-    retention: RetentionPolicy.Limits,
-    discard: DiscardPolicy.New,
-    discard_new_per_subject: true,
-    max_msgs_per_subject: 1,
-    max_age: retentionMs * 1_000_000,
-    allow_direct: true,
-    num_replicas: replicas,
-  };
-}
-
-/** Creates the stream, or leaves an existing one as it is (its protective flags cannot be changed anyway). */
-export async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig>): Promise<void> {
+/**
+ * Creates the stream, or takes an existing one as it is: its protective flags cannot be changed anyway. Only the
+ * replica count follows the configuration, so a stream created on one node grows with the cluster.
+ */
+export async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig>): Promise<StreamInfo> {
+  const name = config.name as string;
+  let info: StreamInfo;
   try {
-    await jsm.streams.info(config.name as string);
+    info = await jsm.streams.info(name);
   } catch (err) {
     if (!isNotFound(err)) throw err;
     try {
-      await jsm.streams.add(config);
+      return await jsm.streams.add(config);
     } catch (addErr) {
       // Another instance created it first.
       if (!/already in use|already exists/i.test(String((addErr as Error).message))) throw addErr;
+      return jsm.streams.info(name);
     }
   }
+  if (config.num_replicas && info.config.num_replicas !== config.num_replicas) {
+    info = await jsm.streams.update(name, { ...info.config, num_replicas: config.num_replicas });
+  }
+  return info;
 }
 
 export function isNotFound(err: unknown): boolean {

@@ -1,11 +1,55 @@
-import { connect, NatsConnection } from 'nats';
+import { readFileSync } from 'node:fs';
+import { connect, ConnectionOptions, credsAuthenticator, NatsConnection } from 'nats';
+import { ConfigurationError, isProduction } from './secrets';
+
+/** How to reach and log in to NATS (README: Configuration). */
+export interface NatsSettings {
+  servers: string;
+  /** A `.creds` file (user JWT and seed), as `nsc` and NATS operators hand them out. */
+  credsFile?: string;
+  user?: string;
+  password?: string;
+  token?: string;
+  tls?: { caFile?: string; certFile?: string; keyFile?: string };
+}
+
+export function natsSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): NatsSettings {
+  const tls = { caFile: env.NATS_TLS_CA, certFile: env.NATS_TLS_CERT, keyFile: env.NATS_TLS_KEY };
+  const settings: NatsSettings = {
+    servers: env.NATS_URL ?? 'nats://127.0.0.1:4222',
+    credsFile: env.NATS_CREDS || undefined,
+    user: env.NATS_USER || undefined,
+    password: env.NATS_PASSWORD || undefined,
+    token: env.NATS_TOKEN || undefined,
+    tls: Object.values(tls).some(Boolean) ? tls : undefined,
+  };
+  if (isProduction(env) && !settings.credsFile && !(settings.user && settings.password) && !settings.token) {
+    throw new ConfigurationError(['NATS credentials are not set (NATS_CREDS, or NATS_USER and NATS_PASSWORD, or NATS_TOKEN)']);
+  }
+  return settings;
+}
 
 /**
- * Options shared by every NATS connection of a service. Async traces are off: they build an Error (and its stack)
- * for every request and publish, a cost on the hot path; errors still say what failed.
+ * Connection options shared by every NATS connection of a service. It reconnects for ever: a NATS restart or
+ * failover is waited out, never given up on (a closed connection fails liveness). Async traces are off: they build
+ * an Error and its stack for every request and publish, a cost on the hot path.
  */
-export const serviceNatsOptions = (servers: string, name: string) => ({ servers, name, noAsyncTraces: true });
+export function natsConnectOptions(settings: NatsSettings, name: string): ConnectionOptions {
+  return {
+    servers: settings.servers.split(','),
+    name,
+    noAsyncTraces: true,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 1_000,
+    pingInterval: 10_000,
+    user: settings.user,
+    pass: settings.password,
+    token: settings.token,
+    authenticator: settings.credsFile ? credsAuthenticator(readFileSync(settings.credsFile)) : undefined,
+    tls: settings.tls,
+  };
+}
 
-export function connectService(servers: string, name: string): Promise<NatsConnection> {
-  return connect(serviceNatsOptions(servers, name));
+export function connectService(settings: NatsSettings, name: string): Promise<NatsConnection> {
+  return connect(natsConnectOptions(settings, name));
 }

@@ -1,11 +1,19 @@
+import { defaultRetryPolicy, RetryPolicy } from '@flotilla/event-store';
+import { BusTrustSettings, busTrustFromEnv } from './rpc/bus-trust';
+import { NatsSettings, natsSettingsFromEnv } from './nats-connection';
+import { ConfigurationError } from './secrets';
+
 /** What every event-sourced service is configured with; each has its own environment prefix and defaults. */
 export interface ServiceConfig {
-  natsUrl: string;
+  nats: NatsSettings;
+  bus: BusTrustSettings;
   databaseUrl: string;
   /** Postgres schema of the service's read models. */
   databaseSchema: string;
   stream: string;
   subjectPrefix: string;
+  /** Replicas of the streams the service creates: 1 on a single server, 3 on a JetStream cluster. */
+  streamReplicas: number;
   healthPort: number;
   migrateOnStart: boolean;
 }
@@ -22,12 +30,47 @@ export interface ServiceDefaults {
 export function serviceConfigFromEnv(defaults: ServiceDefaults, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
   const p = defaults.envPrefix;
   return {
-    natsUrl: env.NATS_URL ?? 'nats://127.0.0.1:4222',
+    nats: natsSettingsFromEnv(env),
+    bus: busTrustFromEnv(env),
     databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/flotilla',
     databaseSchema: env[`${p}_DB_SCHEMA`] ?? defaults.databaseSchema,
     stream: env[`${p}_STREAM`] ?? defaults.stream,
     subjectPrefix: env[`${p}_SUBJECT_PREFIX`] ?? defaults.subjectPrefix,
+    streamReplicas: positiveInteger(env, 'STREAM_REPLICAS', 1),
     healthPort: Number(env.HEALTH_PORT ?? defaults.healthPort),
     migrateOnStart: (env.MIGRATE_ON_START ?? 'true') !== 'false',
   };
+}
+
+/**
+ * How consumers retry a failing commit (platform.md §4a): CONSUMER_MAX_ATTEMPTS tries of a commit at fault before it
+ * is parked, backoff from CONSUMER_BACKOFF_MS doubling up to CONSUMER_MAX_BACKOFF_MS.
+ */
+export function consumerRetryFromEnv(env: NodeJS.ProcessEnv = process.env): RetryPolicy {
+  return {
+    maxAttempts: positiveInteger(env, 'CONSUMER_MAX_ATTEMPTS', defaultRetryPolicy.maxAttempts),
+    initialBackoffMs: positiveInteger(env, 'CONSUMER_BACKOFF_MS', defaultRetryPolicy.initialBackoffMs),
+    maxBackoffMs: positiveInteger(env, 'CONSUMER_MAX_BACKOFF_MS', defaultRetryPolicy.maxBackoffMs),
+  };
+}
+
+/** A whole number ≥ 1 from the environment, or its default; anything else stops start-up. */
+export function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new ConfigurationError([`${name} must be a whole number of at least 1`]);
+  return value;
+}
+
+/**
+ * Runs an app's start-up; a configuration that cannot work (a missing production secret, say) ends the process with
+ * its reasons on stderr and exit code 1, as does any other failure to start.
+ */
+export function runMain(service: string, main: () => Promise<unknown>): void {
+  main().catch((err) => {
+    const error = err instanceof ConfigurationError ? err.message : String((err as Error)?.stack ?? err);
+    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'error', service, msg: 'failed to start', error })}\n`);
+    process.exit(1);
+  });
 }

@@ -24,6 +24,46 @@ export class CreateProjectionCheckpoints1767225600000 implements MigrationInterf
 }
 
 /**
+ * Checkpoints learn which stream they count in (a stream recreated under the same name starts its sequences again),
+ * and commits a consumer could not apply are parked in a table of their own (platform.md §4a).
+ */
+export class AddConsumerRecords1767225600400 implements MigrationInterface {
+  name = 'AddConsumerRecords1767225600400';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    const t = (name: string) => qualified(schemaOf(queryRunner), name);
+    await queryRunner.query(`alter table ${t('projection_checkpoints')} add column stream_name text, add column stream_created text`);
+    await queryRunner.query(`
+      create table ${t('parked_commits')} (
+        consumer text not null,
+        stream text not null,
+        stream_created text not null,
+        stream_seq bigint not null,
+        subject text not null,
+        event_types text[] not null,
+        error text not null,
+        attempts integer not null,
+        first_failed_at timestamptz not null,
+        last_failed_at timestamptz not null,
+        status text not null default 'parked',
+        resolved_at timestamptz,
+        resolved_by text,
+        primary key (consumer, stream_seq)
+      )`);
+    await queryRunner.query(`create index on ${t('parked_commits')} (status)`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    const t = (name: string) => qualified(schemaOf(queryRunner), name);
+    await queryRunner.query(`drop table if exists ${t('parked_commits')}`);
+    await queryRunner.query(`alter table ${t('projection_checkpoints')} drop column stream_name, drop column stream_created`);
+  }
+}
+
+/** The migrations every service's schema starts with. */
+export const consumerMigrations = [CreateProjectionCheckpoints1767225600000, AddConsumerRecords1767225600400];
+
+/**
  * Runs a service's migrations once even when several instances start together (an advisory lock serializes
  * them), creating its schema first since TypeORM keeps its migrations table there.
  */

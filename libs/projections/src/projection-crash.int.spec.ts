@@ -34,8 +34,8 @@ describe.each(['before-commit', 'after-commit'])('a projection killed %s', (cras
 
   beforeAll(async () => {
     env = await openTestEnvironment('PROJ');
-    dataSource = await tallyDataSource(env.db.url).initialize();
-    await createTallySchema(dataSource, schema);
+    dataSource = await tallyDataSource(env.db.url, schema).initialize();
+    await createTallySchema(dataSource);
     store = await EventStore.open(env.nc, { stream: env.stream, subjectPrefix: env.subjectPrefix });
   });
 
@@ -76,7 +76,7 @@ describe.each(['before-commit', 'after-commit'])('a projection killed %s', (cras
     );
     expect(appliedAfterCrash).toBe(expectedRows);
 
-    const runner = new ProjectionRunner(store, dataSource, tallyProjection(schema), { batchSize: 25, ackWaitMs: 2_000 });
+    const runner = new ProjectionRunner(store, dataSource, tallyProjection(schema), { batchSize: 25 });
     await runner.start();
     await eventually(async () => (await runner.checkpoint()) === 120, 20_000, 'projection caught up');
     await runner.stop();

@@ -11,8 +11,8 @@ describe('a projection run by several instances at once', () => {
 
   beforeAll(async () => {
     env = await openTestEnvironment('MULTI');
-    dataSource = await tallyDataSource(env.db.url).initialize();
-    await createTallySchema(dataSource, schema);
+    dataSource = await tallyDataSource(env.db.url, schema).initialize();
+    await createTallySchema(dataSource);
   });
 
   afterAll(async () => {
@@ -36,6 +36,6 @@ describe('a projection run by several instances at once', () => {
     const applied = await dataSource.query(`select count(*)::int as n from ${schema}.tally_applied`);
     expect(applied[0].n).toBe(300);
     const consumers = await (await env.nc.jetstreamManager()).consumers.list(env.stream).next();
-    expect(consumers.filter((c) => c.name.startsWith('projection_tally'))).toEqual([]);
+    expect(consumers.filter((c) => c.name.startsWith('tally'))).toEqual([]);
   });
 });

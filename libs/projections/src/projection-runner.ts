@@ -1,34 +1,46 @@
-import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { Commit, DurableConsumer, EventStore } from '@flotilla/event-store';
+import {
+  Commit,
+  ConsumerLogger,
+  ConsumerReport,
+  EventStore,
+  isNotFound,
+  ParkedCommit,
+  ParkedStatus,
+  RetryPolicy,
+  SequentialConsumer,
+  SequentialTarget,
+  StreamIdentity,
+} from '@flotilla/event-store';
 import { applyCommits } from './apply-commits';
 import { CheckpointStore } from './checkpoint-store';
+import { PostgresParkedStore } from './parked-store';
 import { Projection, qualified } from './projection';
 
 export interface ProjectionRunnerOptions {
   batchSize?: number;
-  /** How long a delivered batch may stay unacked before redelivery (also how long a crashed instance's batch waits). */
-  ackWaitMs?: number;
-  onError?: (err: unknown) => void;
-  /** Names this instance's consumer (default: random, so each process start has its own). */
-  instanceId?: string;
+  retry?: Partial<RetryPolicy>;
+  stallAfterMs?: number;
+  logger?: ConsumerLogger;
   /** Test seams to kill the process at the two dangerous moments. */
   faults?: { beforeCommit?: (lastSeq: number) => void; afterCommit?: (lastSeq: number) => void };
 }
 
 /**
- * Keeps one projection up to date: a durable pull consumer delivers commits in batches, and each batch's rows and
- * the checkpoint are written in one transaction before the batch is acked. A crash at any point leaves either
- * nothing or everything of a batch applied, and redelivered events at or below the checkpoint are skipped.
+ * Keeps one projection up to date through a sequential consumer (platform.md §4, §4a): each batch's rows and the
+ * checkpoint are written in one transaction, so a crash at any point leaves either nothing or everything of a batch
+ * applied, and a failed batch stops the line until it applies or its culprit is parked (parking moves the checkpoint
+ * in the same transaction).
  *
- * Every instance of a service reads the whole log through a consumer of its own: a shared consumer would hand
- * different commits to different instances, and one that committed a later batch first would make the other skip
- * earlier ones. The checkpoint row, locked in each transaction, lets exactly one instance apply each commit.
+ * Every instance of a service reads the log through consumers of its own; the checkpoint row, locked in each
+ * transaction, lets exactly one of them apply each commit.
  */
 export class ProjectionRunner {
-  private consumer: DurableConsumer | null = null;
   private readonly checkpoints: CheckpointStore;
+  private readonly parked: PostgresParkedStore;
+  private readonly consumer: SequentialConsumer;
   private position = 0;
+  private stream: StreamIdentity | null = null;
   private readonly waiters = new Set<{ seq: number; resolve: () => void }>();
   private poll: NodeJS.Timeout | null = null;
 
@@ -39,51 +51,110 @@ export class ProjectionRunner {
     private readonly options: ProjectionRunnerOptions = {},
   ) {
     this.checkpoints = new CheckpointStore(dataSource, projection.schema);
-    this.instanceId = options.instanceId ?? randomBytes(6).toString('hex');
+    this.parked = new PostgresParkedStore(dataSource, projection.schema);
+    this.consumer = new SequentialConsumer(
+      store,
+      {
+        name: projection.name,
+        filterSubject: projection.filterSubject,
+        batchSize: options.batchSize ?? 500,
+        retry: options.retry,
+        stallAfterMs: options.stallAfterMs,
+        parked: this.parked,
+        logger: options.logger,
+      },
+      this.target(),
+    );
   }
 
-  private readonly instanceId: string;
-
-  get durableName(): string {
-    return `projection_${this.projection.name}_${this.instanceId}`;
-  }
-
+  /**
+   * Starts applying. A read model that counts in another stream than the one it is pointed at refuses to: at start
+   * when the stream exists (the service then stops, saying how to rebuild), or whenever it is found so later.
+   */
   async start(): Promise<void> {
     await this.checkpoints.ensure(this.projection.name);
-    this.position = await this.checkpoints.read(this.projection.name);
-    this.consumer = new DurableConsumer(
-      this.store,
-      {
-        durableName: this.durableName,
-        filterSubject: this.projection.filterSubject,
-        startAfterSeq: this.position,
-        batchSize: this.options.batchSize ?? 500,
-        ackWaitMs: this.options.ackWaitMs ?? 10_000,
-        onError: (err) => this.options.onError?.(err),
-        inactiveThresholdMs: 10 * 60_000,
-      },
-      (commits) => this.applyBatch(commits),
-    );
-    await this.consumer.start();
+    if (await this.streamExists()) await this.verifiedPosition();
+    this.consumer.start();
   }
 
-  /** Stops after the batch in hand and removes this instance's consumer. */
+  private async streamExists(): Promise<boolean> {
+    return this.store.currentIdentity().then(
+      () => true,
+      (err) => (isNotFound(err) ? false : Promise.reject(err)),
+    );
+  }
+
+  /** The checkpoint, refused if it counts in another stream; the stream it does count in is then the one written. */
+  private async verifiedPosition(): Promise<number> {
+    const stream = await this.store.currentIdentity();
+    const position = await this.checkpoints.positionIn(this.projection.name, stream, await this.store.lastSequence());
+    this.stream = stream;
+    this.advance(position);
+    return position;
+  }
+
+  /** Stops after the transaction in hand. */
   async stop(): Promise<void> {
-    if (!this.consumer) return;
     await this.consumer.stop();
     if (this.poll) clearTimeout(this.poll);
-    this.consumer = null;
-    await this.store.jsm.consumers.delete(this.store.stream, this.durableName).catch(() => undefined);
   }
 
-  /** Events still to be applied, as JetStream counts them for this projection's consumer. */
-  async lag(): Promise<number> {
-    const info = await this.store.jsm.consumers.info(this.store.stream, this.durableName);
-    return info.num_pending + info.num_ack_pending;
+  report(): Promise<ConsumerReport> {
+    return this.consumer.report();
+  }
+
+  get name(): string {
+    return this.projection.name;
+  }
+
+  get health() {
+    return this.consumer.health;
   }
 
   async checkpoint(): Promise<number> {
-    return this.checkpoints.read(this.projection.name);
+    return (await this.checkpoints.read(this.projection.name)).lastSeq;
+  }
+
+  private target(): SequentialTarget {
+    const { projection, checkpoints, parked, dataSource, options } = this;
+    const table = (name: string) => qualified(projection.schema, name);
+    const stream = () => this.stream as StreamIdentity;
+    return {
+      position: () => this.verifiedPosition(),
+      apply: async (commits: Commit[]) => {
+        const applied = await dataSource.transaction(async (manager) => {
+          const checkpoint = await checkpoints.lock(manager, projection.name);
+          const position = await applyCommits(projection, manager, table, commits, checkpoint);
+          if (position > checkpoint) await checkpoints.write(manager, projection.name, position, stream());
+          options.faults?.beforeCommit?.(position);
+          return position;
+        });
+        options.faults?.afterCommit?.(applied);
+        this.advance(applied);
+        return applied;
+      },
+      park: async (commit: ParkedCommit) => {
+        const position = await dataSource.transaction(async (manager) => {
+          const checkpoint = await checkpoints.lock(manager, projection.name);
+          if (checkpoint >= commit.streamSeq) return checkpoint; // another instance applied or parked it meanwhile
+          await parked.parkIn(manager, commit);
+          await checkpoints.write(manager, projection.name, commit.streamSeq, stream());
+          return commit.streamSeq;
+        });
+        this.advance(position);
+        return position;
+      },
+      // Out of order, in its own transaction with the parked record, so it is applied exactly once.
+      retry: async (commit: Commit, status: ParkedStatus) => {
+        if (status !== 'retry') return;
+        await dataSource.transaction(async (manager) => {
+          await checkpoints.lock(manager, projection.name);
+          if ((await parked.statusOf(projection.name, commit.streamSeq, manager, true)) !== 'retry') return;
+          await applyCommits(projection, manager, table, [commit], commit.streamSeq - 1);
+          await parked.markRetried(projection.name, commit.streamSeq, manager);
+        });
+      },
+    };
   }
 
   /**
@@ -121,20 +192,6 @@ export class ProjectionRunner {
       this.poll = null;
       if (this.waiters.size) this.pollCheckpoint();
     }, 25);
-  }
-
-  private async applyBatch(commits: Commit[]): Promise<void> {
-    const { projection } = this;
-    const table = (name: string) => qualified(projection.schema, name);
-    const applied = await this.dataSource.transaction(async (manager) => {
-      const checkpoint = await this.checkpoints.lock(manager, projection.name);
-      const position = await applyCommits(projection, manager, table, commits, checkpoint);
-      if (position > checkpoint) await this.checkpoints.write(manager, projection.name, position);
-      this.options.faults?.beforeCommit?.(position);
-      return position;
-    });
-    this.options.faults?.afterCommit?.(applied);
-    this.advance(applied);
   }
 
   private advance(position: number): void {

@@ -19,8 +19,8 @@ describe('rebuildProjection', () => {
 
   beforeAll(async () => {
     env = await openTestEnvironment('RB');
-    dataSource = await tallyDataSource(env.db.url).initialize();
-    await createTallySchema(dataSource, schema);
+    dataSource = await tallyDataSource(env.db.url, schema).initialize();
+    await createTallySchema(dataSource);
     store = await EventStore.open(env.nc, { stream: env.stream, subjectPrefix: env.subjectPrefix });
   });
 

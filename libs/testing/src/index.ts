@@ -3,3 +3,4 @@ export * from './decider-specification';
 export * from './service-process';
 export * from './commits-of';
 export * from './history-database';
+export * from './local-servers';

@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { TEST_KEYS } from './test-infrastructure';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -9,12 +10,13 @@ export interface ServiceProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Runs an app's main.ts from source in its own process, as `npm start` runs the built one. */
+/** Runs an app's main.ts from source in its own process, as `npm start` runs the built one, with the test keys. */
 export function startServiceProcess(mainFile: string, env: Record<string, string>): ServiceProcess {
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', path.join(ROOT, mainFile)], {
     cwd: ROOT,
     env: {
       ...process.env,
+      ...TEST_KEYS,
       ...env,
       TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.spec.json'),
       TS_NODE_COMPILER_OPTIONS: '{"ignoreDeprecations":"6.0"}',

@@ -128,3 +128,13 @@ export async function openTestEnvironment(streamPrefix: string): Promise<TestEnv
     },
   };
 }
+
+/**
+ * Keys the services under test are started with (tests sign their requests with the bus key). Long enough for any
+ * check, and refused in production like every `flotilla-` value.
+ */
+export const TEST_KEYS = {
+  FLOTILLA_BUS_KEY: 'flotilla-test-bus-key-0123456789abcdef',
+  FIRMWARE_URL_SIGNING_KEY: 'flotilla-test-signing-key-0123456789abcdef',
+  DEVICE_CREDENTIAL_KEY: 'flotilla-test-credential-key-0123456789abcdef',
+} as const;

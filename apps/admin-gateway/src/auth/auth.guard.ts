@@ -33,8 +33,9 @@ export class AuthGuard implements CanActivate {
       request.caller = { actor: `api-key:${key.keyId}`, organizationId: key.organizationId, correlationId };
       return true;
     } catch (err) {
-      if (err instanceof RemoteError && err.error.code === ErrorCodes.unavailable) throw err;
-      throw unauthorized('invalid X-Auth-Token');
+      // Only the tenancy service's own "no such key" is a 401; a service in trouble stays a 503 (or a 500).
+      if (err instanceof RemoteError && err.error.code === ErrorCodes.unauthorized) throw unauthorized('invalid X-Auth-Token');
+      throw err;
     }
   }
 }

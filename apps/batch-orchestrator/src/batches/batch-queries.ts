@@ -11,9 +11,9 @@ const inScope = (row: { organizationId: string } | null, meta: RequestMeta) => !
 
 async function withQuarantine(dataSource: DataSource, rows: DeviceRow[]): Promise<DeviceView[]> {
   if (rows.length === 0) return [];
-  const flags = await dataSource.getRepository(DeviceQuarantineRow).findBy({ deviceId: In(rows.map((r) => r.id)), quarantined: true });
-  const quarantined = new Set(flags.map((f) => f.deviceId));
-  return rows.map((row) => deviceView(row, quarantined.has(row.id)));
+  const flags = await dataSource.getRepository(DeviceQuarantineRow).findBy({ identifier: In(rows.map((r) => r.id)), quarantined: true });
+  const quarantined = new Set(flags.map((f) => `${f.organizationId}/${f.identifier}`));
+  return rows.map((row) => deviceView(row, quarantined.has(`${row.organizationId}/${row.id}`)));
 }
 
 export class ListBatchesQuery {

@@ -1,6 +1,8 @@
 import { INestApplication } from '@nestjs/common';
 import { BatchSubjects, BatchView, CatalogSubjects, DeviceView } from '@flotilla/contracts';
+import { DataSource } from 'typeorm';
 import { EventStore } from '@flotilla/event-store';
+import { PostgresParkedStore } from '@flotilla/projections';
 import { eventually, openTestEnvironment, TestEnvironment } from '@flotilla/testing';
 import { OrchestratorConfig } from '../config';
 import { createProject, natsRequester, startOrchestrator, testConfig, unwrap } from '../test-fixtures/orchestrator-fixture';
@@ -162,15 +164,22 @@ describe('batch deployment over NATS', () => {
     expect(devices.filter((d) => d.batch.href === `/batches/${queued.id}`)).toEqual([]);
   });
 
-  it('shows a device quarantined by the update-resolver, and cleared again', async () => {
+  it('shows a device quarantined by the update-resolver, and cleared again; a flag it cannot apply is parked, not fatal', async () => {
     const [queued] = await deploy([{ plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'sjc1' }]);
     const [device] = (await finished(queued.id)).devices as DeviceView[];
     const updates = await EventStore.open(env.nc, { stream: config.updateStream, subjectPrefix: config.updateSubjectPrefix });
+    const metadata = { actor: 'test' };
+    // A device of the resolver's own naming (not a batch device) and a flag without an organization come first.
+    await updates.append(updates.subjectFor('device', 'k1'), [{ type: 'DeviceQuarantined', data: { deviceId: 'dev-x', organizationId, reason: 'operator' } }], { expectedVersion: 'any', metadata });
+    await updates.append(updates.subjectFor('device', 'k2'), [{ type: 'DeviceQuarantined', data: { deviceId: 'no-org', reason: 'operator' } }], { expectedVersion: 'any', metadata });
     const subject = updates.subjectFor('device', device.id);
-    await updates.append(subject, [{ type: 'DeviceQuarantined', data: { deviceId: device.id, reason: 'failure threshold' } }], { expectedVersion: 'any', metadata: { actor: 'test' } });
+    await updates.append(subject, [{ type: 'DeviceQuarantined', data: { deviceId: device.id, organizationId, reason: 'failure threshold' } }], { expectedVersion: 'any', metadata });
     await eventually(async () => unwrap(await request<DeviceView>(BatchSubjects.getDevice, { deviceId: device.id })).quarantined, 10_000, 'quarantined');
-    await updates.append(subject, [{ type: 'DeviceUnquarantined', data: { deviceId: device.id } }], { expectedVersion: 'any', metadata: { actor: 'test' } });
+    await updates.append(subject, [{ type: 'DeviceUnquarantined', data: { deviceId: device.id, organizationId } }], { expectedVersion: 'any', metadata });
     await eventually(async () => !unwrap(await request<DeviceView>(BatchSubjects.getDevice, { deviceId: device.id })).quarantined, 10_000, 'cleared');
+    const parked = await new PostgresParkedStore(app.get(DataSource), config.databaseSchema).list();
+    expect(parked.map((p) => [p.consumer, p.streamSeq, p.eventTypes])).toEqual([['device_quarantine', 2, ['DeviceQuarantined']]]);
+    expect(parked[0].error).toMatch(/organization_id/);
   });
 
   it('hides another organization\'s project, batches and devices', async () => {

@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { BatchRequested, BatchView, CreateBatchesRequest } from '@flotilla/contracts';
 import { catalogView, validateBatchItem } from '@flotilla/batch-domain';
 import { BatchRow } from '@flotilla/batch-read-model';
-import { DomainError } from '@flotilla/decider';
+import { DomainError, stableUuid } from '@flotilla/decider';
 import { RequestMeta } from '@flotilla/nest-platform';
 import { ProjectionRunner } from '@flotilla/projections';
 import { ProjectRow } from '@flotilla/tenancy-read-model';
@@ -52,12 +52,14 @@ export class CreateBatchesHandler implements ICommandHandler<CreateBatchesComman
     for (const [i, check] of checked.entries()) {
       if (!check.ok) continue;
       const { hostname, hostnames, ...item } = check.item;
-      const batchId = randomUUID();
+      // With an idempotency key the batch is named by it, so a retry finds its first result in the batch's history.
+      const commandId = request.commandId && `create-batch:${project.id}:${request.commandId}:${i}`;
+      const batchId = commandId ? stableUuid(commandId) : randomUUID();
       results.push(
         await this.batches.execute(
           batchId,
           { type: 'RequestBatch', batchId, projectId: project.id, organizationId: project.organizationId, item, hostname: hostname ?? null, hostnames: hostnames ?? null },
-          { metadata: meta, fingerprint, commandId: request.commandId && `create-batch:${project.id}:${request.commandId}:${i}` },
+          { metadata: meta, fingerprint, commandId },
         ),
       );
     }

@@ -2,11 +2,11 @@ import { Global, Inject, Logger, Module, OnApplicationShutdown, OnModuleInit } f
 import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
 import { BatchEventVersions, TenancyEventVersions } from '@flotilla/contracts';
-import { batchEntities, batchProjection, CreateBatchReadModel1767225600200, quarantineProjection } from '@flotilla/batch-read-model';
+import { batchProjection, orchestratorSchema, quarantineProjection } from '@flotilla/batch-read-model';
 import { EventStore } from '@flotilla/event-store';
 import { connectService, HealthRegistry } from '@flotilla/nest-platform';
-import { CreateProjectionCheckpoints1767225600000, Projection, ProjectionRunner, runMigrations } from '@flotilla/projections';
-import { CreateTenancyReadModel1767225600100, tenancyEntities, tenancyProjection } from '@flotilla/tenancy-read-model';
+import { PostgresParkedStore, Projection, ProjectionRunner, runMigrations } from '@flotilla/projections';
+import { tenancyProjection } from '@flotilla/tenancy-read-model';
 import { CONFIG, OrchestratorConfig } from '../config';
 
 export const NATS_CONNECTION = Symbol('NatsConnection');
@@ -22,8 +22,7 @@ function projectionRunner(token: symbol, store: symbol | typeof EventStore, proj
     inject: [store, DataSource, CONFIG],
     useFactory: (eventStore: EventStore, dataSource: DataSource, config: OrchestratorConfig) => {
       const definition = projection(config);
-      const logger = new Logger(`projection:${definition.name}`);
-      return new ProjectionRunner(eventStore, dataSource, definition, { onError: (err) => logger.error({ msg: 'batch failed, will retry', error: String(err) }) });
+      return new ProjectionRunner(eventStore, dataSource, definition, { logger: new Logger(`projection:${definition.name}`), retry: config.consumerRetry });
     },
   };
 }
@@ -35,18 +34,23 @@ function projectionRunner(token: symbol, store: symbol | typeof EventStore, proj
     {
       provide: NATS_CONNECTION,
       inject: [CONFIG],
-      useFactory: (config: OrchestratorConfig) => connectService(config.natsUrl, 'batch-orchestrator'),
+      useFactory: (config: OrchestratorConfig) => connectService(config.nats, 'batch-orchestrator'),
     },
     {
       provide: EventStore,
       inject: [NATS_CONNECTION, CONFIG],
       useFactory: (nc: NatsConnection, config: OrchestratorConfig) =>
-        EventStore.open(nc, { stream: config.stream, subjectPrefix: config.subjectPrefix, schemaVersions: { ...TenancyEventVersions, ...BatchEventVersions } }),
+        EventStore.open(nc, {
+          stream: config.stream,
+          subjectPrefix: config.subjectPrefix,
+          replicas: config.streamReplicas,
+          schemaVersions: { ...TenancyEventVersions, ...BatchEventVersions },
+        }),
     },
     {
       provide: UPDATE_EVENT_STORE,
       inject: [NATS_CONNECTION, CONFIG],
-      useFactory: (nc: NatsConnection, config: OrchestratorConfig) => EventStore.open(nc, { stream: config.updateStream, subjectPrefix: config.updateSubjectPrefix }),
+      useFactory: (nc: NatsConnection, config: OrchestratorConfig) => EventStore.reader(nc, { stream: config.updateStream, subjectPrefix: config.updateSubjectPrefix }),
     },
     {
       provide: DataSource,
@@ -56,22 +60,27 @@ function projectionRunner(token: symbol, store: symbol | typeof EventStore, proj
           type: 'postgres',
           url: config.databaseUrl,
           schema: config.databaseSchema,
-          entities: [...tenancyEntities, ...batchEntities],
-          migrations: [CreateProjectionCheckpoints1767225600000, CreateTenancyReadModel1767225600100, CreateBatchReadModel1767225600200],
+          entities: orchestratorSchema.entities,
+          migrations: orchestratorSchema.migrations,
           poolSize: 10,
         }).initialize();
         if (config.migrateOnStart) await runMigrations(dataSource);
         return dataSource;
       },
     },
+    {
+      provide: PostgresParkedStore,
+      inject: [DataSource, CONFIG],
+      useFactory: (dataSource: DataSource, config: OrchestratorConfig) => new PostgresParkedStore(dataSource, config.databaseSchema),
+    },
     projectionRunner(TENANCY_PROJECTION, EventStore, (config) => tenancyProjection(config.databaseSchema, config.subjectPrefix)),
     projectionRunner(BATCH_PROJECTION, EventStore, (config) => batchProjection(config.databaseSchema)),
     projectionRunner(QUARANTINE_PROJECTION, UPDATE_EVENT_STORE, (config) => quarantineProjection(config.databaseSchema)),
   ],
-  exports: [NATS_CONNECTION, EventStore, UPDATE_EVENT_STORE, DataSource, TENANCY_PROJECTION, BATCH_PROJECTION],
+  exports: [NATS_CONNECTION, EventStore, UPDATE_EVENT_STORE, DataSource, PostgresParkedStore, TENANCY_PROJECTION, BATCH_PROJECTION],
 })
 export class InfrastructureModule implements OnModuleInit, OnApplicationShutdown {
-  private readonly projections: Record<string, ProjectionRunner>;
+  private readonly projections: ProjectionRunner[];
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
@@ -81,21 +90,19 @@ export class InfrastructureModule implements OnModuleInit, OnApplicationShutdown
     @Inject(QUARANTINE_PROJECTION) quarantine: ProjectionRunner,
     private readonly health: HealthRegistry,
   ) {
-    this.projections = { tenancy, batches, device_quarantine: quarantine };
+    this.projections = [tenancy, batches, quarantine];
   }
 
   async onModuleInit(): Promise<void> {
-    for (const runner of Object.values(this.projections)) await runner.start();
+    for (const runner of this.projections) await runner.start();
     this.health.register('nats', async () => ({ ok: !this.nc.isClosed() }));
     this.health.register('postgres', async () => ({ ok: (await this.dataSource.query('select 1 as ok'))[0].ok === 1 }));
-    this.health.register('projection_lag', async () => {
-      const lags = Object.fromEntries(await Promise.all(Object.entries(this.projections).map(async ([name, runner]) => [name, await runner.lag()] as const)));
-      return { ok: Object.values(lags).every((lag) => lag < 10_000), detail: lags };
-    });
+    this.health.registerLiveness('nats', async () => ({ ok: !this.nc.isClosed() }));
+    this.health.watchConsumers(this.projections);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    for (const runner of Object.values(this.projections)) await runner.stop();
+    for (const runner of this.projections) await runner.stop();
     await this.nc.drain().catch(() => undefined);
     await this.dataSource.destroy().catch(() => undefined);
   }

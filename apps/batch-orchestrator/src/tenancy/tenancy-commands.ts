@@ -3,7 +3,7 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { CreateOrganizationRequest, CreateProjectRequest, IssueApiKeyRequest, IssuedApiKeyView, OrganizationView, ProjectView } from '@flotilla/contracts';
-import { DomainError } from '@flotilla/decider';
+import { DomainError, stableUuid } from '@flotilla/decider';
 import { RequestMeta } from '@flotilla/nest-platform';
 import { ProjectionRunner } from '@flotilla/projections';
 import { OrganizationRow, ProjectRow } from '@flotilla/tenancy-read-model';
@@ -32,11 +32,12 @@ export class CreateOrganizationHandler implements ICommandHandler<CreateOrganiza
 
   async execute({ request, meta }: CreateOrganizationCommand): Promise<OrganizationView> {
     if (meta.organizationId) throw DomainError.notFound('organization');
-    const newId = randomUUID();
+    const commandId = request.commandId && `create-organization:${request.commandId}`;
+    const newId = commandId ? stableUuid(commandId) : randomUUID();
     const result = await this.organizations.execute(
       newId,
       { type: 'CreateOrganization', organizationId: newId, name: request.name },
-      { metadata: meta, commandId: request.commandId && `create-organization:${request.commandId}`, fingerprint: fingerprint(request.name) },
+      { metadata: meta, commandId, fingerprint: fingerprint(request.name) },
     );
     const organizationId = result.events[0].aggregateId; // the first result's id when this is a repeat
     await this.projection.waitFor(result.events[0].streamSeq);

@@ -59,7 +59,7 @@ export class TenancyMessagesController {
   }
 
   @MessagePattern(TenancySubjects.authenticate, queue)
-  authenticate(@Payload() request: AuthenticateRequest) {
-    return this.queries.execute(new AuthenticateQuery(request.tokenHash));
+  authenticate(@Payload() request: AuthenticateRequest, @Meta() meta: RequestMeta) {
+    return this.queries.execute(new AuthenticateQuery(request.tokenHash, meta));
   }
 }

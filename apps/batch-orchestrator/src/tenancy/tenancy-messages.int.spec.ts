@@ -1,29 +1,28 @@
 import { INestApplication } from '@nestjs/common';
 import { headers as natsHeaders } from 'nats';
-import { Reply, RequestHeaders, TenancySubjects } from '@flotilla/contracts';
-import { JsonLogger } from '@flotilla/nest-platform';
-import { openTestEnvironment, TestEnvironment } from '@flotilla/testing';
+import { Principal, Reply, signRequest, TenancySubjects } from '@flotilla/contracts';
+import { busRequester, JsonLogger } from '@flotilla/nest-platform';
+import { openTestEnvironment, TEST_KEYS, TestEnvironment } from '@flotilla/testing';
 import { createOrchestrator } from '../bootstrap';
 import { configFromEnv } from '../config';
+
+/** A named service that may create projects and read them, for one organization. */
+const BILLING_ORG = '0e5f1d2c-3b4a-4c5d-8e6f-7a8b9c0d1e2f';
+const BILLING = { key: 'billing-service-key-0123456789abcdef0123', organizations: [BILLING_ORG], subjects: ['fleet.tenancy.cmd.create-project', 'fleet.tenancy.query.*'] };
 
 describe('tenancy over NATS', () => {
   let app: INestApplication;
   let env: TestEnvironment;
 
-  async function request<T>(subject: string, payload: unknown, organizationId?: string): Promise<Reply<T>> {
-    const h = natsHeaders();
-    h.set(RequestHeaders.actor, 'test');
-    if (organizationId) h.set(RequestHeaders.organization, organizationId);
-    const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
-    const reply = await env.nc.request(subject, Buffer.from(body), { timeout: 10_000, headers: h });
-    return JSON.parse(Buffer.from(reply.data).toString('utf8'));
-  }
+  const request = <T>(subject: string, payload: unknown, organizationId?: string): Promise<Reply<T>> =>
+    busRequester(env.nc, TEST_KEYS.FLOTILLA_BUS_KEY)<T>(subject, payload, organizationId);
 
   beforeAll(async () => {
     env = await openTestEnvironment('BATCH');
     // Services share fleet.* subjects: tools/test.js runs projects' tests one at a time so only this one answers.
+    const config = configFromEnv({ NATS_URL: process.env.NATS_URL, DATABASE_URL: env.db.url, ...TEST_KEYS });
     app = await createOrchestrator(
-      { ...configFromEnv({ NATS_URL: process.env.NATS_URL, DATABASE_URL: env.db.url }), stream: env.stream, subjectPrefix: env.subjectPrefix },
+      { ...config, stream: env.stream, subjectPrefix: env.subjectPrefix, bus: { ...config.bus, grants: { billing: BILLING } } },
       new JsonLogger('batch-orchestrator', ['error']),
     );
     await app.init();
@@ -52,7 +51,11 @@ describe('tenancy over NATS', () => {
     if (reply.ok) return;
     expect(reply.error.code).toBe('validation_failed');
     expect(reply.error.details).toEqual(expect.arrayContaining(['organizationId must be a UUID', 'name must be a string']));
-    expect(await request(TenancySubjects.createOrganization, '{not json')).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+    expect(await request(TenancySubjects.createOrganization, Buffer.from('{not json'))).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+    expect(await request(TenancySubjects.createOrganization, { name: 'nul\u0000byte' })).toMatchObject({
+      ok: false,
+      error: { code: 'validation_failed', details: ['payload.name contains a control character or invalid text'] },
+    });
     expect(await messages()).toBe(before);
   });
 
@@ -79,6 +82,47 @@ describe('tenancy over NATS', () => {
     expect(await request(TenancySubjects.createOrganization, { name: 'Other', commandId: 'org-once' })).toMatchObject({
       ok: false,
       error: { code: 'idempotency_mismatch' },
+    });
+  });
+
+  describe('trust on the bus', () => {
+    const messages = async () => (await (await env.nc.jetstreamManager()).streams.info(env.stream)).state.messages;
+    const raw = async (subject: string, payload: unknown, headers?: Record<string, string>) => {
+      const h = natsHeaders();
+      for (const [name, value] of Object.entries(headers ?? {})) h.set(name, value);
+      return JSON.parse(Buffer.from((await env.nc.request(subject, Buffer.from(JSON.stringify(payload)), { headers: h, timeout: 10_000 })).data).toString());
+    };
+    const sign = (principal: object, subject: string, payload: unknown, key: string) => signRequest(principal as Principal, subject, Buffer.from(JSON.stringify(payload)), key);
+    const unauthorized = { ok: false, error: { code: 'unauthorized' } };
+
+    it('refuses a request with no principal, a forged one, a stale one or one signed for another body, and writes nothing', async () => {
+      const before = await messages();
+      const body = { name: 'Evil' };
+      const subject = TenancySubjects.createOrganization;
+      const root = { kind: 'root', actor: 'mallory', issuedAt: Date.now() };
+      expect(await raw(subject, body)).toMatchObject(unauthorized);
+      expect(await raw(subject, body, { 'Flotilla-Organization': BILLING_ORG, 'Flotilla-Actor': 'root' })).toMatchObject(unauthorized);
+      expect(await raw(subject, body, sign(root, subject, body, 'not-the-bus-key-0123456789abcdef0123'))).toMatchObject(unauthorized);
+      expect(await raw(subject, body, sign({ ...root, issuedAt: Date.now() - 10 * 60_000 }, subject, body, TEST_KEYS.FLOTILLA_BUS_KEY))).toMatchObject(unauthorized);
+      expect(await raw(subject, body, sign(root, subject, { name: 'Nice' }, TEST_KEYS.FLOTILLA_BUS_KEY))).toMatchObject(unauthorized);
+      expect(await raw(subject, body, sign(root, TenancySubjects.listProjects, body, TEST_KEYS.FLOTILLA_BUS_KEY))).toMatchObject(unauthorized);
+      expect(await messages()).toBe(before);
+    });
+
+    it('lets a named service do what its grant says, for its organizations, and nothing else', async () => {
+      const org = (await request<{ id: string }>(TenancySubjects.createOrganization, { name: 'Billing customer', commandId: 'billing-org' })) as { data: { id: string } };
+      const grant = { ...BILLING, organizations: [org.data.id] };
+      const service = (organizationId: string) => ({ kind: 'service', service: 'billing', organizationId, actor: 'invoicer', issuedAt: Date.now() });
+      const send = (subject: string, payload: unknown, organizationId = org.data.id, key = grant.key) => raw(subject, payload, sign(service(organizationId), subject, payload, key));
+      // The grant in this instance's configuration names BILLING_ORG; this organization is another one.
+      const create = { organizationId: org.data.id, name: 'from billing' };
+      expect(await send(TenancySubjects.createProject, create)).toMatchObject(unauthorized);
+      const allowed = { organizationId: BILLING_ORG, name: 'from billing' };
+      const created = await send(TenancySubjects.createProject, allowed, BILLING_ORG);
+      expect(created).toMatchObject({ ok: false, error: { code: 'not_found' } }); // authorized, and the organization does not exist
+      expect(await send(TenancySubjects.createOrganization, { name: 'x' }, BILLING_ORG)).toMatchObject(unauthorized);
+      expect(await send(TenancySubjects.createProject, allowed, BILLING_ORG, TEST_KEYS.FLOTILLA_BUS_KEY)).toMatchObject(unauthorized);
+      expect(await send(TenancySubjects.authenticate, { tokenHash: 'a'.repeat(64) }, BILLING_ORG)).toMatchObject({ ok: false, error: { code: 'forbidden' } });
     });
   });
 });

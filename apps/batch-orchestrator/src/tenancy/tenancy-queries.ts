@@ -55,14 +55,16 @@ export class ListProjectsHandler implements IQueryHandler<ListProjectsQuery, { p
 }
 
 export class AuthenticateQuery {
-  constructor(readonly tokenHash: string) {}
+  constructor(readonly tokenHash: string, readonly meta: RequestMeta) {}
 }
 
 @QueryHandler(AuthenticateQuery)
 export class AuthenticateHandler implements IQueryHandler<AuthenticateQuery, AuthenticatedKey> {
   constructor(private readonly dataSource: DataSource) {}
 
-  async execute({ tokenHash }: AuthenticateQuery): Promise<AuthenticatedKey> {
+  /** Only root (the gateway authenticating a caller) may look keys up: to anyone else it is of no use but guessing. */
+  async execute({ tokenHash, meta }: AuthenticateQuery): Promise<AuthenticatedKey> {
+    if (meta.organizationId) throw new DomainError('forbidden', 'only the gateway authenticates API keys');
     const key = await this.dataSource.getRepository(ApiKeyRow).findOneBy({ tokenHash });
     if (!key) throw new DomainError('unauthorized', 'invalid token');
     return { keyId: key.id, organizationId: key.organizationId };

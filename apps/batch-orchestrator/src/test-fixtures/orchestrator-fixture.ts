@@ -1,8 +1,7 @@
 import { INestApplication } from '@nestjs/common';
-import { headers as natsHeaders } from 'nats';
-import { Reply, RequestHeaders, TenancySubjects } from '@flotilla/contracts';
-import { JsonLogger } from '@flotilla/nest-platform';
-import { TestEnvironment } from '@flotilla/testing';
+import { Reply, TenancySubjects } from '@flotilla/contracts';
+import { busRequester, JsonLogger } from '@flotilla/nest-platform';
+import { TEST_KEYS, TestEnvironment } from '@flotilla/testing';
 import { createOrchestrator } from '../bootstrap';
 import { configFromEnv, OrchestratorConfig } from '../config';
 
@@ -10,7 +9,7 @@ import { configFromEnv, OrchestratorConfig } from '../config';
 export function testConfig(env: TestEnvironment, overrides: Partial<OrchestratorConfig> = {}): OrchestratorConfig {
   const updates = env.siblingStream('UPD');
   return {
-    ...configFromEnv({ NATS_URL: process.env.NATS_URL, DATABASE_URL: env.db.url }),
+    ...configFromEnv({ NATS_URL: process.env.NATS_URL, DATABASE_URL: env.db.url, ...TEST_KEYS }),
     stream: env.stream,
     subjectPrefix: env.subjectPrefix,
     updateStream: updates.stream,
@@ -26,16 +25,9 @@ export async function startOrchestrator(config: OrchestratorConfig): Promise<INe
   return app;
 }
 
-/** A NATS request as another service sends it, optionally confined to one organization. */
+/** A NATS request as the gateway sends it (signed with the test bus key): as root, or confined to one organization. */
 export function natsRequester(env: TestEnvironment) {
-  return async function request<T>(subject: string, payload: unknown, organizationId?: string): Promise<Reply<T>> {
-    const h = natsHeaders();
-    h.set(RequestHeaders.actor, 'test');
-    if (organizationId) h.set(RequestHeaders.organization, organizationId);
-    const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
-    const reply = await env.nc.request(subject, Buffer.from(body), { timeout: 30_000, headers: h });
-    return JSON.parse(Buffer.from(reply.data).toString('utf8'));
-  };
+  return busRequester(env.nc, TEST_KEYS.FLOTILLA_BUS_KEY);
 }
 
 export function unwrap<T>(reply: Reply<T>): T {

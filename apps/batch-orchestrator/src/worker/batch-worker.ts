@@ -1,8 +1,10 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ConsumerHost, HealthRegistry } from '@flotilla/nest-platform';
+import { PostgresParkedStore } from '@flotilla/projections';
 import { BatchDeleted, DeviceDeleted } from '@flotilla/contracts';
 import { BatchState, isTerminal, spotPricesFor } from '@flotilla/batch-domain';
 import { DomainError } from '@flotilla/decider';
-import { Commit, DurableConsumer, EventStore, EventMetadata } from '@flotilla/event-store';
+import { Commit, EventMetadata, EventStore, SharedConsumer } from '@flotilla/event-store';
 import { CapacityRepositories, CatalogRepository } from '../catalog/catalog-repositories';
 import { BatchRepository, DeviceRepository } from '../batches/batch-repositories';
 import { deleteDevice } from '../batches/delete-device';
@@ -15,18 +17,19 @@ const WORKER = 'batch-orchestrator:worker';
 type Metadata = { actor: string; correlationId: string; causationId: string | null };
 
 /**
- * The process manager of batches (batch-deployment.md §6), fed by a durable consumer shared by every instance.
+ * The process manager of batches (batch-deployment.md §6), fed by a consumer shared by every instance (its position
+ * survives restarts; slow provisioning keeps its commit in hand, so it is never started twice for being slow).
  * Each step is idempotent and reads where the batch stands from its aggregates, so a batch taken up again after a
- * crash or an ack timeout carries on from there:
+ * crash carries on from there:
  *   queued → BatchStarted → capacity reserved (all or nothing) or refused → BatchPlaced + DeviceCreated × Q →
  *   provisioner → capacity settled → DeviceProvisioned / DeviceProvisioningFailed + BatchCompleted | BatchFailed.
  * Capacity is settled before the outcome is recorded, so a batch in a terminal state never holds a reservation.
  * It also removes a deleted batch's devices, and gives a deleted live device's server back.
  */
 @Injectable()
-export class BatchWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class BatchWorker extends ConsumerHost {
   private readonly logger = new Logger('batch-worker');
-  private consumer: DurableConsumer | null = null;
+  protected readonly consumer: SharedConsumer;
 
   constructor(
     private readonly store: EventStore,
@@ -35,32 +38,28 @@ export class BatchWorker implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly catalog: CatalogRepository,
     private readonly capacity: CapacityRepositories,
     private readonly provisioner: Provisioner,
-    @Inject(CONFIG) private readonly config: OrchestratorConfig,
-  ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    this.consumer = new DurableConsumer(
+    parked: PostgresParkedStore,
+    health: HealthRegistry,
+    @Inject(CONFIG) config: OrchestratorConfig,
+  ) {
+    super(health);
+    this.consumer = new SharedConsumer(
       this.store,
       {
-        durableName: 'batch-worker',
-        startAfterSeq: 0,
-        batchSize: 256,
+        name: 'batch-worker',
         concurrency: 256,
         eventTypes: ['BatchRequested', 'BatchDeleted', 'DeviceDeleted'],
-        ackWaitMs: this.config.workerAckWaitMs,
-        onError: (err) => this.logger.error({ msg: 'worker batch failed, will be retried', error: String(err) }),
+        ackWaitMs: config.workerAckWaitMs,
+        retry: config.consumerRetry,
+        parked,
+        logger: this.logger,
       },
-      (commits) => this.handle(commits),
+      (commit) => this.handle(commit),
     );
-    await this.consumer.start();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.consumer?.stop();
-  }
-
-  private async handle(commits: Commit[]): Promise<void> {
-    for (const commit of commits) for (const event of commit.events) await this.react(event.type, event.data, commit.metadata);
+  private async handle(commit: Commit): Promise<void> {
+    for (const event of commit.events) await this.react(event.type, event.data, commit.metadata);
   }
 
   private async react(type: string, data: unknown, cause: EventMetadata): Promise<void> {

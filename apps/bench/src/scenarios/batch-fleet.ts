@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import { connect, headers as natsHeaders, NatsConnection } from 'nats';
+import { connect, NatsConnection } from 'nats';
 import { Client } from 'pg';
-import { Reply, RequestHeaders, TenancySubjects } from '@flotilla/contracts';
+import { TenancySubjects } from '@flotilla/contracts';
+import { busRequester } from '@flotilla/nest-platform';
 import { ScenarioContext } from '../measure';
 
 /** A batch-orchestrator of the bench's own (stream, schema, empty catalog), driven over NATS as other services do. */
@@ -35,10 +36,9 @@ export async function startBatchFleet(context: ScenarioContext, settings: Record
   });
   await waitUntilReady(`http://127.0.0.1:${healthPort}/health/ready`);
   const nc = await connect({ servers: context.natsUrl, name: 'bench-client' });
+  const send = busRequester(nc, context.busKey, 'bench', 60_000);
   const request = async <T>(subject: string, payload: unknown): Promise<T> => {
-    const h = natsHeaders();
-    h.set(RequestHeaders.actor, 'bench');
-    const reply = JSON.parse(Buffer.from((await nc.request(subject, Buffer.from(JSON.stringify(payload)), { timeout: 60_000, headers: h })).data).toString()) as Reply<T>;
+    const reply = await send<T>(subject, payload);
     if (!reply.ok) throw new Error(`${subject}: ${JSON.stringify(reply.error)}`);
     return reply.data;
   };
@@ -53,7 +53,7 @@ export async function startBatchFleet(context: ScenarioContext, settings: Record
     async close() {
       await service.stop();
       const jsm = await nc.jetstreamManager();
-      for (const name of [stream, `${stream}_COMMANDS`, `${stream}_UPD`, `${stream}_UPD_COMMANDS`]) await jsm.streams.delete(name).catch(() => undefined);
+      for (const name of [stream, `${stream}_UPD`]) await jsm.streams.delete(name).catch(() => undefined);
       await nc.close();
       const pg = new Client({ connectionString: context.databaseUrl });
       await pg.connect();
@@ -92,10 +92,14 @@ export async function capacityViolations(context: ScenarioContext, schema: strin
   }
 }
 
-export async function waitUntilReady(url: string, timeoutMs = 120_000): Promise<void> {
+/** Waits until `url` answers 200, or, given `accept`, until its JSON body passes it. */
+export async function waitUntilReady(url: string, timeoutMs = 120_000, accept?: (body: unknown) => boolean): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const ok = await fetch(url).then((r) => r.status === 200, () => false);
+    const ok = await fetch(url).then(
+      async (r) => (accept ? accept(await r.json()) : r.status === 200),
+      () => false,
+    );
     if (ok) return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

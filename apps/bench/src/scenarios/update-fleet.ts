@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { connect, headers as natsHeaders, NatsConnection } from 'nats';
+import { connect, NatsConnection } from 'nats';
 import { Client } from 'pg';
-import { DefaultFailureRules, Reply, RequestHeaders, UpdateAggregates, UpdateAnswer, UpdateEvent, UpdateEventVersions, UpdateSubjects } from '@flotilla/contracts';
+import { DefaultFailureRules, UpdateAggregates, UpdateAnswer, UpdateEvent, UpdateEventVersions, UpdateSubjects } from '@flotilla/contracts';
 import { EventStore } from '@flotilla/event-store';
+import { busRequester } from '@flotilla/nest-platform';
 import { aggregateKey } from '@flotilla/update-domain';
 import { ScenarioContext } from '../measure';
 import { freePort, waitUntilReady } from './batch-fleet';
@@ -106,16 +107,14 @@ export async function startUpdateFleet(context: ScenarioContext, shape: FleetSha
     HEALTH_PORT: String(healthPort),
   });
   context.progress('resolver replaying the log');
-  // The resolver listens once its fleet view holds the whole log; checks need nothing else (its Postgres read
+  // The resolver takes checks once its fleet view holds the whole log; checks need nothing else (its Postgres read
   // model, which readiness also waits for, may still be catching up on a big fleet).
-  await waitUntilReady(`http://127.0.0.1:${healthPort}/health/live`, 1_200_000);
+  await waitUntilReady(`http://127.0.0.1:${healthPort}/health/ready`, 1_200_000, (body) => (body as { checks?: { serving?: { ok: boolean } } }).checks?.serving?.ok === true);
 
+  const send = busRequester(nc, context.busKey, 'bench');
   const check = async (device: number, reportCurrent: boolean): Promise<UpdateAnswer> => {
-    const h = natsHeaders();
-    h.set(RequestHeaders.actor, 'bench');
     const fw = firmwareOf(device % shape.products, !reportCurrent);
-    const payload = { credentialHash: hash(`device-${device}`), headers: fw, preflight: false };
-    const reply = JSON.parse(Buffer.from((await nc.request(UpdateSubjects.resolve, Buffer.from(JSON.stringify(payload)), { timeout: 30_000, headers: h })).data).toString()) as Reply<UpdateAnswer>;
+    const reply = await send<UpdateAnswer>(UpdateSubjects.resolve, { credentialHash: hash(`device-${device}`), headers: fw, preflight: false });
     if (!reply.ok) throw new Error(JSON.stringify(reply.error));
     return reply.data;
   };
@@ -144,7 +143,7 @@ export async function startUpdateFleet(context: ScenarioContext, shape: FleetSha
     async close() {
       await service.stop();
       const jsm = await nc.jetstreamManager();
-      for (const name of [stream, `${stream}_COMMANDS`, `${stream}_BATCH`, `${stream}_BATCH_COMMANDS`]) await jsm.streams.delete(name).catch(() => undefined);
+      for (const name of [stream, `${stream}_BATCH`]) await jsm.streams.delete(name).catch(() => undefined);
       await nc.close();
       const pg = new Client({ connectionString: context.databaseUrl });
       await pg.connect();

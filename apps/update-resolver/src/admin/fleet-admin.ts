@@ -1,11 +1,11 @@
-import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError } from '@flotilla/decider';
 import { ExecuteResult } from '@flotilla/event-store';
 import { RequestMeta } from '@flotilla/nest-platform';
 import { ProjectionRunner } from '@flotilla/projections';
-import { aggregateKey, checkFirmware, DeploymentSettings, DeviceCommand, explainUpdate } from '@flotilla/update-domain';
-import { DeploymentGuard } from '../fleet/deployment-guard';
+import { aggregateKey, checkFirmware, DeploymentSettings, DeviceCommand, explainUpdate, failureRateCheck, failureThresholdCheck } from '@flotilla/update-domain';
+import { hashCredential, newCredential, provisionedCredential } from '../fleet/device-credentials';
 import { FleetRepositories } from '../fleet/fleet-repositories';
 import { FleetView } from '../fleet/fleet-view';
 import { RESOLVER_CONFIG, ResolverConfig } from '../config';
@@ -13,13 +13,6 @@ import { UPDATE_PROJECTION } from '../infrastructure.module';
 import { FleetQueries } from './fleet-queries';
 
 type Body = Record<string, unknown> | undefined;
-
-const hashCredential = (credential: string) => createHash('sha256').update(credential).digest('hex');
-const newCredential = () => `dev_${randomBytes(32).toString('base64url')}`;
-
-/** A provisioned server's first credential: derived, never stored, handed out once (firmware-deployments.md §1). */
-export const provisionedCredential = (key: string, organizationId: string, deviceId: string) =>
-  `dev_${createHmac('sha256', key).update(`${organizationId}/${deviceId}`).digest('base64url')}`;
 
 /** A Peridio body's inner object (`{"deployment":{...}}` → `{...}`), or the body itself. */
 function inner(body: Body, key: string): Record<string, unknown> {
@@ -54,7 +47,6 @@ export class FleetAdmin {
   constructor(
     private readonly view: FleetView,
     private readonly repositories: FleetRepositories,
-    private readonly guard: DeploymentGuard,
     private readonly queries: FleetQueries,
     @Inject(UPDATE_PROJECTION) private readonly projection: ProjectionRunner,
     @Inject(RESOLVER_CONFIG) private readonly config: ResolverConfig,
@@ -100,7 +92,7 @@ export class FleetAdmin {
   }
 
   /** Products made for servers a batch provisioned: created on first use, an existing one left alone. */
-  async ensureProduct(meta: RequestMeta, organizationId: string, name: string): Promise<void> {
+  async ensureProduct(meta: { actor: string }, organizationId: string, name: string): Promise<void> {
     if (this.view.products.has(`${organizationId}/${name}`)) return;
     const created = await this.repositories.products.execute(aggregateKey(organizationId, name), { type: 'CreateProduct', organizationId, name }, { metadata: meta }).catch((err) => {
       if (err instanceof DomainError && err.code === 'conflict') return null;
@@ -144,24 +136,25 @@ export class FleetAdmin {
     return change === 'delete' ? { deleted: true } : this.queries.deployment(meta, organizationId, product, name);
   }
 
-  /** Attempts, devices attempting and quarantined, and each failure rule against its limit (from the fleet view). */
+  /** Attempts, devices attempting and quarantined, and each failure rule against its limit: the rules' own code. */
   deploymentHealth(meta: RequestMeta, organizationId: string, product: string, name: string) {
     const d = this.knownDeployment(meta, organizationId, product, name);
-    const firmware = this.view.facts(d)?.firmware;
-    const [now, windowMs] = [Date.now(), d.rules.failureRateSeconds * 1000];
-    const quarantined = this.view.quarantinedFirmware(organizationId, product);
-    const onFirmware = firmware ? quarantined.filter((f) => f && f.uuid === firmware.uuid && f.architecture === firmware.architecture && f.platform === firmware.platform).length : 0;
+    const facts = this.view.ruleFacts.deployment(d.deploymentId);
+    if (!facts) throw DomainError.notFound('deployment');
+    const now = Date.now();
+    const rate = failureRateCheck(facts, now);
+    const threshold = failureThresholdCheck(facts, this.view.ruleFacts);
     return {
       health: {
         deployment: name,
         quarantined: d.quarantined,
         quarantine_reason: d.quarantineReason,
         attempts_total: d.totalAttempts,
-        devices_attempting: d.attempts.attemptsPerDevice(now, windowMs).size,
-        devices_quarantined: quarantined.length,
+        devices_attempting: d.attempts.devices(now, d.rules.failureRateSeconds * 1000),
+        devices_quarantined: threshold.value,
         rules: {
-          failure_rate: { limit: d.rules.failureRate, window_seconds: d.rules.failureRateSeconds, value: d.attempts.repeatingDevices(now, windowMs) },
-          failure_threshold: { limit: d.rules.failureThreshold, value: onFirmware },
+          failure_rate: { limit: rate.limit, window_seconds: d.rules.failureRateSeconds, value: rate.value, broken: rate.broken },
+          failure_threshold: { limit: threshold.limit, value: threshold.value, broken: threshold.broken },
           device_failure_rate: { limit: d.rules.deviceFailureRate, window_seconds: d.rules.deviceFailureRateSeconds },
           device_failure_threshold: { limit: d.rules.deviceFailureThreshold },
         },
@@ -169,16 +162,15 @@ export class FleetAdmin {
     };
   }
 
-  async registerDevice(meta: RequestMeta, organizationId: string, product: string, body: Body, source: 'admin' | 'batch' = 'admin') {
+  async registerDevice(meta: RequestMeta, organizationId: string, product: string, body: Body) {
     this.knownProduct(meta, organizationId, product);
     const raw = inner(body, 'device');
     const identifier = raw.identifier;
     if (typeof identifier !== 'string' || !identifier.trim() || identifier.length > 255) throw DomainError.invalid(['identifier must be 1 to 255 characters']);
-    const credential = source === 'batch' ? provisionedCredential(this.config.deviceCredentialKey, organizationId, identifier) : newCredential();
-    const command: DeviceCommand = { type: 'RegisterDevice', deviceId: identifier, organizationId, product, tags: (raw.tags as string[]) ?? [], credentialHash: hashCredential(credential), source };
+    const credential = newCredential();
+    const command: DeviceCommand = { type: 'RegisterDevice', deviceId: identifier, organizationId, product, tags: (raw.tags as string[]) ?? [], credentialHash: hashCredential(credential), source: 'admin' };
     await this.settled(await this.repositories.executeOnDevice(organizationId, identifier, command, { metadata: meta }));
-    const device = await this.queries.device(meta, organizationId, product, identifier);
-    return source === 'batch' ? device : { ...device, credential };
+    return { ...(await this.queries.device(meta, organizationId, product, identifier)), credential };
   }
 
   /** The first credential of a provisioned server, once; after that it can only be rotated. */
@@ -199,9 +191,7 @@ export class FleetAdmin {
           : change === 'unquarantine'
             ? { type: 'UnquarantineDevice' }
             : { type: 'RotateCredential', credentialHash: hashCredential(credential as string) };
-    const result = await this.repositories.executeOnDevice(organizationId, identifier, command, { metadata: meta });
-    await this.settled(result);
-    if (change === 'quarantine' && result.events.length) await this.guard.afterDeviceQuarantined(organizationId, product, { metadata: meta });
+    await this.settled(await this.repositories.executeOnDevice(organizationId, identifier, command, { metadata: meta }));
     const device = await this.queries.device(meta, organizationId, product, identifier);
     return credential ? { ...device, credential } : device;
   }

@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
-import { headers as natsHeaders } from 'nats';
-import { Reply, RequestHeaders, UpdateAnswer, UpdateSubjects } from '@flotilla/contracts';
+import { Reply, UpdateAnswer, UpdateSubjects } from '@flotilla/contracts';
 import { EventStore } from '@flotilla/event-store';
-import { JsonLogger } from '@flotilla/nest-platform';
-import { eventually, openTestEnvironment, TestEnvironment } from '@flotilla/testing';
+import { busRequester, JsonLogger } from '@flotilla/nest-platform';
+import { eventually, freeLoopbackPort, openTestEnvironment, TEST_KEYS, TestEnvironment } from '@flotilla/testing';
 import { createResolver } from '../bootstrap';
 import { configFromEnv, ResolverConfig } from '../config';
 import { verifyFirmwareUrl } from './signed-url';
@@ -18,12 +17,7 @@ describe('device checks over NATS', () => {
   let config: ResolverConfig;
   const apps: INestApplication[] = [];
 
-  async function request<T>(subject: string, payload: unknown): Promise<Reply<T>> {
-    const h = natsHeaders();
-    h.set(RequestHeaders.actor, 'test');
-    const reply = await env.nc.request(subject, Buffer.from(JSON.stringify(payload)), { timeout: 30_000, headers: h });
-    return JSON.parse(Buffer.from(reply.data).toString('utf8'));
-  }
+  const request = <T>(subject: string, payload: unknown): Promise<Reply<T>> => busRequester(env.nc, TEST_KEYS.FLOTILLA_BUS_KEY)<T>(subject, payload);
   const ok = async <T>(subject: string, payload: unknown): Promise<T> => {
     const reply = await request<T>(subject, payload);
     if (!reply.ok) throw new Error(JSON.stringify(reply.error));
@@ -43,15 +37,13 @@ describe('device checks over NATS', () => {
   const streamMessages = async () => (await (await env.nc.jetstreamManager()).streams.info(env.stream)).state.messages;
 
   async function startInstance() {
-    const app = await createResolver(config, new JsonLogger('update-resolver', ['error']));
-    await app.init();
-    apps.push(app);
+    apps.push(await createResolver({ ...config, healthPort: await freeLoopbackPort() }, new JsonLogger('update-resolver', ['error'])));
   }
 
   beforeAll(async () => {
     env = await openTestEnvironment('RESOLVE');
     const batches = env.siblingStream('BATCH');
-    config = { ...configFromEnv({ NATS_URL: process.env.NATS_URL, DATABASE_URL: env.db.url }), stream: env.stream, subjectPrefix: env.subjectPrefix, batchStream: batches.stream, batchSubjectPrefix: batches.subjectPrefix };
+    config = { ...configFromEnv({ NATS_URL: process.env.NATS_URL, DATABASE_URL: env.db.url, ...TEST_KEYS }), stream: env.stream, subjectPrefix: env.subjectPrefix, batchStream: batches.stream, batchSubjectPrefix: batches.subjectPrefix };
     await startInstance();
     await admin(UpdateSubjects.createProduct, { body: { product: { name: 'gateway-x' } } });
     for (const [uuid, version] of [[FW1, '1.0.0'], [FW2, '1.1.0']]) {
@@ -133,11 +125,28 @@ describe('device checks over NATS', () => {
 
   it('falls back to the firmware named by uuid when headers are missing, and records a firmware change once', async () => {
     const credential = await register('dev-meta');
+    const before = await streamMessages();
     expect(await check(credential, true, { uuid: FW1 })).toMatchObject({ ok: true, data: { update_available: true, firmware_meta: { uuid: FW2 } } });
-    expect(await check(credential, true, { uuid: FW2 })).toMatchObject({ ok: true, data: { update_available: false } }); // now runs the target
-    await check(credential, true, { uuid: FW2 });
+    expect(await check(credential, true, { uuid: FW2 })).toMatchObject({ ok: true, data: { update_available: false } }); // it runs the target
+    expect(await streamMessages()).toBe(before); // preflight checks write nothing, not even a firmware change
+    await check(credential, false, { uuid: FW1 });
+    await check(credential, false, { uuid: FW2 });
+    await check(credential, false, { uuid: FW2 });
     const changes = (await events('DeviceFirmwareChanged')).filter((e) => (e.data as { deviceId: string }).deviceId === 'dev-meta');
     expect(changes.map((e) => (e.data as { to: { uuid: string } }).to.uuid)).toEqual([FW1, FW2]);
+  });
+
+  it('answers a preflight check as a real one would, the device\'s failure rules included', async () => {
+    const credential = await register('dev-pre');
+    for (let i = 0; i < 3; i++) expect(await check(credential)).toMatchObject({ ok: true, data: { update_available: true } });
+    const before = await streamMessages();
+    // A fourth real check would quarantine the device (threshold 3): preflight says no update, and writes nothing.
+    expect(await check(credential, true)).toMatchObject({ ok: true, data: { update_available: false, firmware_url: null } });
+    expect(await streamMessages()).toBe(before);
+    // With other firmware reported, its attempts count afresh: a real check would be offered the update.
+    const other = { ...current, uuid: '44444444-4444-4444-8444-444444444444' };
+    expect(await check(credential, true, other)).toMatchObject({ ok: true, data: { update_available: true, firmware_url: null } });
+    expect(await streamMessages()).toBe(before);
   });
 
   it('lets an operator retag a device, and quarantine, inspect and delete a deployment', async () => {

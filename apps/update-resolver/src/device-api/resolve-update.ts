@@ -3,11 +3,10 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { ErrorCodes, FirmwareMetadata, ResolveRequest, UpdateAnswer } from '@flotilla/contracts';
 import { DomainError } from '@flotilla/decider';
 import { RequestMeta } from '@flotilla/nest-platform';
-import { chooseDeployment } from '@flotilla/update-domain';
+import { chooseDeployment, OfferedDeployment, previewCheck } from '@flotilla/update-domain';
 import { RESOLVER_CONFIG, ResolverConfig } from '../config';
-import { DeploymentGuard } from '../fleet/deployment-guard';
 import { FleetRepositories } from '../fleet/fleet-repositories';
-import { FleetView } from '../fleet/fleet-view';
+import { DeviceEntry, FleetView } from '../fleet/fleet-view';
 import { signFirmwareUrl } from './signed-url';
 
 const HEADERS = ['uuid', 'product', 'version', 'architecture', 'platform'] as const;
@@ -19,8 +18,10 @@ export class ResolveUpdateCommand {
 
 /**
  * A device's check (firmware-deployments.md §2–§5). Read from memory; it writes only when the device's firmware
- * changed, when it is offered an update (an attempt), or when it is past its failure rules (quarantine). Those
- * writes go through the device's aggregate, so however many checks race, each decision is made once.
+ * changed, when it is offered an update (an attempt), or when it is past its own failure rules (quarantine). Those
+ * writes go through the device's aggregate, so however many checks race, each decision is made once; the
+ * deployment rules then follow from the log (deployment-rules.process-manager.ts). A preflight check answers what a
+ * real one would, its device's failure rules included, and writes nothing.
  */
 @CommandHandler(ResolveUpdateCommand)
 export class ResolveUpdateHandler implements ICommandHandler<ResolveUpdateCommand, UpdateAnswer> {
@@ -29,7 +30,6 @@ export class ResolveUpdateHandler implements ICommandHandler<ResolveUpdateComman
   constructor(
     private readonly view: FleetView,
     private readonly repositories: FleetRepositories,
-    private readonly guard: DeploymentGuard,
     @Inject(RESOLVER_CONFIG) private readonly config: ResolverConfig,
   ) {}
 
@@ -38,18 +38,21 @@ export class ResolveUpdateHandler implements ICommandHandler<ResolveUpdateComman
     if (!device || device.retired) throw new DomainError(ErrorCodes.unauthorized, 'unknown device or bad credential');
     const headers = request.headers ?? {};
     if (typeof headers.uuid !== 'string' || headers.uuid.length === 0) throw DomainError.invalid(['x-peridio-uuid header is required']);
-    const options = { metadata: { actor: `device:${device.deviceId}`, correlationId: meta.correlationId ?? '' } };
+    const options = { metadata: { actor: `device:${device.deviceId}`, correlationId: meta.correlationId } };
 
     const reported = this.reportedFirmware(headers);
-    if (reported && reported.uuid !== device.firmware?.uuid) {
-      const changed = await this.repositories.executeOnDevice(device.organizationId, device.deviceId, { type: 'ReportFirmware', firmware: reported }, options);
-      await this.view.waitFor(changed.version);
+    const changed = reported !== null && reported.uuid !== device.firmware?.uuid;
+    if (changed && !request.preflight) {
+      const result = await this.repositories.executeOnDevice(device.organizationId, device.deviceId, { type: 'ReportFirmware', firmware: reported }, options);
+      await this.view.waitFor(result.version);
     }
+    // A preflight check decides on the firmware it reports without recording it.
+    const facts: DeviceEntry = changed && request.preflight ? { ...device, firmware: reported } : device;
 
-    const chosen = chooseDeployment(device, this.view.factsOf(device.organizationId, device.product));
-    if (!chosen) return NO_UPDATE;
-    const firmware = this.view.firmwares.get(chosen.firmware.uuid);
-    if (!firmware) return NO_UPDATE;
+    const chosen = chooseDeployment(facts, this.view.factsOf(device.organizationId, device.product));
+    const deployment = chosen && this.view.deployments.get(chosen.deploymentId);
+    const firmware = chosen && this.view.firmwares.get(chosen.firmware.uuid);
+    if (!deployment || !firmware) return NO_UPDATE;
     const firmwareMeta = {
       uuid: firmware.uuid,
       product: firmware.product,
@@ -61,28 +64,22 @@ export class ResolveUpdateHandler implements ICommandHandler<ResolveUpdateComman
       vcs_identifier: firmware.vcsIdentifier,
       misc: firmware.misc,
     };
-    if (request.preflight) return { update_available: true, firmware_url: null, firmware_meta: firmwareMeta, deployment_id: null };
+    const offered: OfferedDeployment = { deploymentId: deployment.deploymentId, firmwareUuid: firmware.uuid, rules: deployment.rules, cutoff: deployment.cutoff };
 
-    const deployment = this.view.deployments.get(chosen.deploymentId);
-    if (!deployment) return NO_UPDATE;
-    const result = await this.repositories.executeOnDevice(
-      device.organizationId,
-      device.deviceId,
-      {
-        type: 'CheckForUpdate',
-        deployment: { deploymentId: deployment.deploymentId, firmwareUuid: firmware.uuid, rules: deployment.rules, unquarantinedAt: deployment.unquarantinedAt },
-      },
-      options,
-    );
+    if (request.preflight) {
+      const state = await this.repositories.loadDevice(device.organizationId, device.deviceId);
+      const answer = previewCheck(state, changed ? reported : null, offered, new Date());
+      return answer === 'offered' ? { update_available: true, firmware_url: null, firmware_meta: firmwareMeta, deployment_id: null } : NO_UPDATE;
+    }
+
+    const result = await this.repositories.executeOnDevice(device.organizationId, device.deviceId, { type: 'CheckForUpdate', deployment: offered }, options);
     const decided = result.events[0];
     if (!decided) return NO_UPDATE;
     await this.view.waitFor(result.version);
     if (decided.type === 'DeviceQuarantined') {
       this.logger.warn({ msg: 'device quarantined', deviceId: device.deviceId, reason: (decided.data as { reason: string }).reason });
-      await this.guard.afterDeviceQuarantined(device.organizationId, device.product, options);
       return NO_UPDATE;
     }
-    await this.guard.afterAttempt(deployment.deploymentId, options);
     const expiresAt = new Date(Date.now() + this.config.urlTtlSeconds * 1000);
     return { update_available: true, firmware_url: signFirmwareUrl(firmware.artifactUrl, this.config.urlSigningKey, expiresAt), firmware_meta: firmwareMeta, deployment_id: null };
   }

@@ -19,6 +19,11 @@ export class FleetRepositories {
     this.devices = new AggregateRepository(store, UpdateAggregates.device, deviceDecider, undefined, { maxAttempts: 20, cacheSize: 100_000 });
   }
 
+  /** The device's aggregate as it is (cached, else read from the log): for deciding without writing. */
+  async loadDevice(organizationId: string, deviceId: string) {
+    return (await this.devices.load(aggregateKey(organizationId, deviceId))).state;
+  }
+
   executeOnDevice(organizationId: string, deviceId: string, command: DeviceCommand, options: ExecuteOptions) {
     const key = aggregateKey(organizationId, deviceId);
     const previous = this.deviceQueues.get(key) ?? Promise.resolve();

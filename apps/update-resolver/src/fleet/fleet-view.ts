@@ -1,8 +1,10 @@
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { HealthRegistry } from '@flotilla/nest-platform';
 import { DeploymentConditions, FailureRules, Firmware, FirmwareMetadata, UpdateEvent } from '@flotilla/contracts';
-import { AttemptWindow, DeploymentFacts, DeviceFacts } from '@flotilla/update-domain';
-import { Commit, DurableConsumer, EventStore } from '@flotilla/event-store';
-import { randomBytes } from 'node:crypto';
+import { Commit, EventStore, ParkedCommit, ParkedStatus, SequentialConsumer } from '@flotilla/event-store';
+import { PostgresParkedStore } from '@flotilla/projections';
+import { AttemptWindow, DeploymentFacts, DeploymentRuleFacts, DeviceFacts, RuleFacts } from '@flotilla/update-domain';
+import { RESOLVER_CONFIG, ResolverConfig } from '../config';
 
 export interface DeviceEntry extends DeviceFacts {
   deviceId: string;
@@ -24,18 +26,21 @@ export interface DeploymentEntry {
   rules: FailureRules;
   createdAt: string;
   createdOrder: number;
-  unquarantinedAt: number;
-  /** Attempts since the cut-off, within the failure-rate window. */
+  /** The deployment's part of every cut-off (epoch ms): creation, last firmware change or unquarantine. */
+  cutoff: number;
+  /** Attempts since the cut-off, within the failure-rate window, each device's own cut-off respected. */
   attempts: AttemptWindow;
   totalAttempts: number;
 }
 
 const productKey = (organizationId: string, product: string) => `${organizationId}/${product}`;
+const firmwareKey = (organizationId: string, f: FirmwareMetadata) => `${organizationId}\u0000${f.product}\u0000${f.uuid}\u0000${f.architecture}\u0000${f.platform}`;
 
 /**
- * Everything a device check reads, in memory: devices by credential, deployments by product, firmwares. It follows
- * the log through a consumer of this instance's own, so a check that offers nothing touches neither Postgres nor
- * the log, and its cost does not depend on any history.
+ * Everything a device check and the deployment rules read, in memory: devices by credential, deployments by product,
+ * firmwares, attempt windows and quarantined devices per firmware. Each instance follows the update stream through a
+ * sequential consumer of its own, from the start of the log (platform.md §4a); a stream recreated under the same
+ * name makes it start over. A commit is applied event by event.
  */
 @Injectable()
 export class FleetView implements OnModuleInit, OnApplicationShutdown {
@@ -45,39 +50,67 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
   private readonly deploymentsByProduct = new Map<string, Set<string>>();
   private readonly devices = new Map<string, DeviceEntry>();
   private readonly devicesByCredential = new Map<string, string>();
+  private readonly quarantinedByFirmware = new Map<string, number>();
   /** Eligibility facts per product, rebuilt only after a deployment or firmware changes. */
   private readonly factsByProduct = new Map<string, DeploymentFacts[]>();
-  private consumer: DurableConsumer | null = null;
+  readonly consumer: SequentialConsumer;
   private position = 0;
+  private streamCreated: string | null = null;
   private waiters: { seq: number; resolve: () => void }[] = [];
 
-  constructor(private readonly store: EventStore) {}
-
-  async onModuleInit(): Promise<void> {
-    this.consumer = new DurableConsumer(
-      this.store,
+  constructor(
+    private readonly store: EventStore,
+    private readonly parked: PostgresParkedStore,
+    private readonly health: HealthRegistry,
+    @Inject(RESOLVER_CONFIG) config: ResolverConfig,
+  ) {
+    this.consumer = new SequentialConsumer(
+      store,
+      { name: 'fleet_view', batchSize: 1_000, perInstance: true, parked, retry: config.consumerRetry, logger: new Logger('fleet-view') },
       {
-        durableName: `fleet_view_${randomBytes(6).toString('hex')}`,
-        startAfterSeq: 0,
-        batchSize: 1000,
-        inactiveThresholdMs: 10 * 60_000,
-        onError: (err) => new Logger('fleet-view').error({ msg: 'apply failed', error: String(err) }),
+        position: async () => {
+          const { created } = await this.store.currentIdentity();
+          if (this.streamCreated !== null && this.streamCreated !== created) this.reset();
+          this.streamCreated = created;
+          return this.position;
+        },
+        apply: async (commits) => {
+          for (const commit of commits) this.apply(commit);
+          return this.position;
+        },
+        park: async (commit: ParkedCommit) => {
+          await this.parked.park(commit);
+          this.advance(commit.streamSeq);
+          return this.position;
+        },
+        retry: async (commit: Commit, status: ParkedStatus) => {
+          this.applyEvents(commit);
+          if (status === 'retry') await this.parked.markRetried(this.consumer.name, commit.streamSeq);
+        },
       },
-      async (commits) => commits.forEach((commit) => this.apply(commit)),
     );
-    await this.consumer.start();
-    await this.waitFor(await this.store.lastSequence(), 120_000);
+  }
+
+  onModuleInit(): void {
+    this.consumer.start();
+    this.health.watchConsumers([this.consumer]);
+  }
+
+  /** Resolves once the view holds the whole log as it was when asked: the resolver answers checks only then. */
+  async caughtUp(): Promise<void> {
+    const end = await this.store.lastSequence();
+    if (this.position < end) await new Promise<void>((resolve) => this.waiters.push({ seq: end, resolve }));
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.consumer?.stop();
+    await this.consumer.stop();
   }
 
   /** Resolves once the view holds the commit at `seq` (read-your-writes for commands). */
   waitFor(seq: number, timeoutMs = 5_000): Promise<void> {
     if (this.position >= seq) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`fleet view did not reach ${seq} in ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(() => reject(new Error(`fleet view timed out before reaching ${seq} (${timeoutMs} ms)`)), timeoutMs);
       this.waiters.push({ seq, resolve: () => (clearTimeout(timer), resolve()) });
     });
   }
@@ -89,10 +122,6 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
   deviceByCredential(credentialHash: string): DeviceEntry | undefined {
     const key = this.devicesByCredential.get(credentialHash);
     return key ? this.devices.get(key) : undefined;
-  }
-
-  devicesOf(organizationId: string, product: string): DeviceEntry[] {
-    return [...this.devices.values()].filter((d) => d.organizationId === organizationId && d.product === product && !d.retired);
   }
 
   deploymentsOf(organizationId: string, product: string): DeploymentEntry[] {
@@ -116,23 +145,55 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
 
   /** A deployment as eligibility sees it (null if its firmware is unknown). */
   facts(d: DeploymentEntry): DeploymentFacts | null {
-    const fw = this.firmwares.get(d.firmwareUuid);
-    if (!fw) return null;
-    const firmware: FirmwareMetadata = { uuid: fw.uuid, product: fw.product, version: fw.version, architecture: fw.architecture, platform: fw.platform };
-    return { ...d, firmware };
+    const firmware = this.firmwareOf(d);
+    return firmware ? { ...d, firmware } : null;
   }
 
-  quarantinedFirmware(organizationId: string, product: string): (FirmwareMetadata | null)[] {
-    return this.devicesOf(organizationId, product).filter((d) => d.quarantined).map((d) => d.firmware);
+  private firmwareOf(d: DeploymentEntry): FirmwareMetadata | null {
+    const fw = this.firmwares.get(d.firmwareUuid);
+    return fw ? { uuid: fw.uuid, product: fw.product, version: fw.version, architecture: fw.architecture, platform: fw.platform } : null;
+  }
+
+  /** The view as the deployment rules read it (one place for the process manager and the health endpoint). */
+  readonly ruleFacts: RuleFacts = {
+    deployment: (deploymentId) => {
+      const d = this.deployments.get(deploymentId);
+      return d && this.ruleFactsOf(d);
+    },
+    deploymentsOf: (organizationId, product) => this.deploymentsOf(organizationId, product).map((d) => this.ruleFactsOf(d)),
+    productOf: (organizationId, deviceId) => this.device(organizationId, deviceId)?.product,
+    quarantinedOn: (organizationId, firmware) => this.quarantinedByFirmware.get(firmwareKey(organizationId, firmware)) ?? 0,
+  };
+
+  private ruleFactsOf(d: DeploymentEntry): DeploymentRuleFacts {
+    const { deploymentId, organizationId, product, quarantined, rules, attempts } = d;
+    return { deploymentId, organizationId, product, quarantined, rules, attempts, firmware: this.firmwareOf(d) };
   }
 
   private apply(commit: Commit): void {
     if (commit.streamSeq <= this.position) return;
-    for (const event of commit.events) this.applyEvent({ type: event.type, data: event.data } as UpdateEvent, commit.streamSeq);
-    this.position = commit.streamSeq;
+    this.applyEvents(commit);
+    this.advance(commit.streamSeq);
+  }
+
+  private advance(position: number): void {
+    if (position <= this.position) return;
+    this.position = position;
     const ready = this.waiters.filter((w) => w.seq <= this.position);
     this.waiters = this.waiters.filter((w) => w.seq > this.position);
     ready.forEach((w) => w.resolve());
+  }
+
+  /** A stream recreated under the same name: what the view holds belonged to the old one. */
+  private reset(): void {
+    for (const map of [this.products, this.firmwares, this.deployments, this.deploymentsByProduct, this.devices, this.devicesByCredential, this.quarantinedByFirmware, this.factsByProduct]) {
+      map.clear();
+    }
+    this.position = 0;
+  }
+
+  private applyEvents(commit: Commit): void {
+    for (const event of commit.events) this.applyEvent({ type: event.type, data: event.data } as UpdateEvent, commit.streamSeq);
   }
 
   private applyEvent(event: UpdateEvent, seq: number): void {
@@ -146,14 +207,18 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
         return;
       case 'DeploymentCreated': {
         const { createdAt, ...data } = event.data;
-        this.deployments.set(data.deploymentId, { ...data, createdAt, createdOrder: seq, quarantined: false, quarantineReason: null, unquarantinedAt: 0, attempts: new AttemptWindow(), totalAttempts: 0 });
+        const cutoff = Date.parse(createdAt);
+        this.deployments.set(data.deploymentId, { ...data, createdAt, createdOrder: seq, quarantined: false, quarantineReason: null, cutoff, attempts: new AttemptWindow(), totalAttempts: 0 });
         const key = productKey(data.organizationId, data.product);
         this.deploymentsByProduct.set(key, (this.deploymentsByProduct.get(key) ?? new Set()).add(data.deploymentId));
         return;
       }
       case 'DeploymentUpdated': {
         const d = this.deployments.get(event.data.deploymentId);
-        if (d) Object.assign(d, { firmwareUuid: event.data.firmwareUuid, conditions: event.data.conditions, isActive: event.data.isActive, rules: event.data.rules });
+        if (!d) return;
+        // New firmware starts the deployment over: no attempts count from before.
+        if (event.data.firmwareUuid !== d.firmwareUuid) Object.assign(d, { cutoff: Date.parse(event.data.updatedAt), attempts: new AttemptWindow(), totalAttempts: 0 });
+        Object.assign(d, { firmwareUuid: event.data.firmwareUuid, conditions: event.data.conditions, isActive: event.data.isActive, rules: event.data.rules });
         return;
       }
       case 'DeploymentDeleted': {
@@ -170,7 +235,7 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
       }
       case 'DeploymentUnquarantined': {
         const d = this.deployments.get(event.data.deploymentId);
-        if (d) Object.assign(d, { quarantined: false, quarantineReason: null, unquarantinedAt: Date.parse(event.data.at), attempts: new AttemptWindow() });
+        if (d) Object.assign(d, { quarantined: false, quarantineReason: null, cutoff: Date.parse(event.data.at), attempts: new AttemptWindow() });
         return;
       }
       case 'DeviceRegistered': {
@@ -199,7 +264,10 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
         this.devicesByCredential.set(device.credentialHash, `${device.organizationId}/${device.deviceId}`);
         return;
       case 'DeviceFirmwareChanged':
+        this.countQuarantined(device, -1);
         device.firmware = event.data.to;
+        this.countQuarantined(device, +1);
+        this.cutOff(device);
         return;
       case 'UpdateRequested': {
         const d = this.deployments.get(event.data.deploymentId);
@@ -209,15 +277,35 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
         return;
       }
       case 'DeviceQuarantined':
+        if (device.quarantined) return;
         device.quarantined = true;
+        this.countQuarantined(device, +1);
         return;
       case 'DeviceUnquarantined':
+        if (!device.quarantined) return;
+        this.countQuarantined(device, -1);
         device.quarantined = false;
+        this.cutOff(device);
         return;
       case 'DeviceRetired':
+        this.countQuarantined(device, -1);
         device.retired = true;
         this.devicesByCredential.delete(device.credentialHash);
         return;
     }
+  }
+
+  /** Keeps the count of quarantined devices per reported firmware (the failure-threshold rule reads it). */
+  private countQuarantined(device: DeviceEntry, delta: 1 | -1): void {
+    if (!device.quarantined || device.retired || !device.firmware) return;
+    const key = firmwareKey(device.organizationId, device.firmware);
+    const count = (this.quarantinedByFirmware.get(key) ?? 0) + delta;
+    if (count > 0) this.quarantinedByFirmware.set(key, count);
+    else this.quarantinedByFirmware.delete(key);
+  }
+
+  /** The device's cut-off moved: its attempts so far no longer count toward any deployment's failure rate. */
+  private cutOff(device: DeviceEntry): void {
+    for (const d of this.deploymentsOf(device.organizationId, device.product)) d.attempts.forget(device.deviceId);
   }
 }

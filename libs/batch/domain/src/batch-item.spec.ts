@@ -54,7 +54,7 @@ describe('validateBatchItem', () => {
       'batches[0].facility has unknown facilities: mars1',
       'batches[0].facility_diversity_level must be an integer of at least 1',
       'batches[0].billing_cycle must be one of hourly, daily, monthly, yearly',
-      'batches[0].tags must be an array of strings of 1 to 64 characters',
+      'batches[0].tags must be an array of at most 100 strings of 1 to 64 characters',
       'batches[0].spot_price_max is required when spot_instance is true',
     ]);
   });

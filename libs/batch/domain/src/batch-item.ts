@@ -6,6 +6,9 @@ export type BillingCycle = (typeof BILLING_CYCLES)[number];
 /** Fields accepted and stored on the devices as they are (batch-deployment.md §3). */
 const PASSED_THROUGH = ['description', 'userdata', 'customdata', 'locked', 'always_pxe', 'features', 'ip_addresses', 'termination_time', 'project_id'] as const;
 
+/** Explicit limits of an item: what one device record may hold. */
+export const ITEM_LIMITS = { tags: 100, descriptionChars: 1_024, userdataBytes: 64 * 1024, customdataBytes: 64 * 1024, otherFieldBytes: 16 * 1024 } as const;
+
 export interface BatchItem {
   plan: string;
   operatingSystem: string;
@@ -108,8 +111,18 @@ export function validateBatchItem(raw: unknown, catalog: CatalogView, options: {
   if (!BILLING_CYCLES.includes(billingCycle)) problem('billing_cycle', `must be one of ${BILLING_CYCLES.join(', ')}`);
 
   const tags = body.tags ?? [];
-  if (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string' && t.length >= 1 && t.length <= 64)) {
-    problem('tags', 'must be an array of strings of 1 to 64 characters');
+  if (!Array.isArray(tags) || tags.length > ITEM_LIMITS.tags || !tags.every((t) => typeof t === 'string' && t.length >= 1 && t.length <= 64)) {
+    problem('tags', `must be an array of at most ${ITEM_LIMITS.tags} strings of 1 to 64 characters`);
+  }
+  if (body.description !== undefined && (typeof body.description !== 'string' || body.description.length > ITEM_LIMITS.descriptionChars)) {
+    problem('description', `must be a string of at most ${ITEM_LIMITS.descriptionChars} characters`);
+  }
+  if (body.userdata !== undefined && (typeof body.userdata !== 'string' || Buffer.byteLength(body.userdata) > ITEM_LIMITS.userdataBytes)) {
+    problem('userdata', `must be a string of at most ${ITEM_LIMITS.userdataBytes / 1024} KiB`);
+  }
+  for (const field of PASSED_THROUGH.filter((f) => f !== 'description' && f !== 'userdata')) {
+    const limit = field === 'customdata' ? ITEM_LIMITS.customdataBytes : ITEM_LIMITS.otherFieldBytes;
+    if (body[field] !== undefined && Buffer.byteLength(JSON.stringify(body[field])) > limit) problem(field, `must be at most ${limit / 1024} KiB as JSON`);
   }
 
   const spotInstance = body.spot_instance ?? false;

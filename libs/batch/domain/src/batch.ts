@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { BatchEvent, DeviceDescription, FacilityAllocation, RequestedItem } from '@flotilla/contracts';
-import { Decider, DomainError } from '@flotilla/decider';
+import { Decider, DomainError, stableUuid } from '@flotilla/decider';
 import { expandHostnames } from './hostnames';
 
 export type BatchStatus = 'absent' | 'queued' | 'in_progress' | 'completed' | 'failed' | 'deleted';
@@ -37,8 +36,7 @@ export type BatchCommand =
  * names the same devices, and the batch's own optimistic concurrency lets them be created once.
  */
 export function deviceIdFor(batchId: string, index: number): string {
-  const hex = createHash('sha256').update(`${batchId}/${index}`).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return stableUuid(`${batchId}/${index}`);
 }
 
 /** One commit is one JetStream message: it must stay well under the server's 1 MB payload limit. */

@@ -76,9 +76,14 @@ export class DeviceRow {
   @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
 }
 
+/**
+ * A device's quarantine flag as the update-resolver reports it: by organization and the resolver's device identifier,
+ * which for a provisioned server is its id here, and for any other device free text.
+ */
 @Entity({ name: 'device_quarantine' })
 export class DeviceQuarantineRow {
-  @PrimaryColumn({ name: 'device_id', type: 'uuid' }) deviceId!: string;
+  @PrimaryColumn({ name: 'organization_id', type: 'text' }) organizationId!: string;
+  @PrimaryColumn({ type: 'text' }) identifier!: string;
   @Column('boolean') quarantined!: boolean;
   @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
 }

@@ -37,3 +37,30 @@ export class CreateBatchReadModel1767225600200 implements MigrationInterface {
     }
   }
 }
+
+/**
+ * Quarantine flags keyed by organization and the resolver's device identifier (text), not by a batch device's uuid:
+ * devices registered through the admin API have identifiers of their own. The projection replays the flags.
+ */
+export class KeyQuarantineByIdentifier1767225600500 implements MigrationInterface {
+  name = 'KeyQuarantineByIdentifier1767225600500';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    const t = (name: string) => qualified(schemaOf(queryRunner), name);
+    await queryRunner.query(`drop table ${t('device_quarantine')}`);
+    await queryRunner.query(`create table ${t('device_quarantine')} (
+      organization_id text not null, identifier text not null, quarantined boolean not null, updated_at timestamptz not null,
+      primary key (organization_id, identifier))`);
+    await queryRunner.query(`delete from ${t('projection_checkpoints')} where name = 'device_quarantine'`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    const t = (name: string) => qualified(schemaOf(queryRunner), name);
+    await queryRunner.query(`drop table ${t('device_quarantine')}`);
+    await queryRunner.query(`create table ${t('device_quarantine')} (device_id uuid primary key, quarantined boolean not null, updated_at timestamptz not null)`);
+    await queryRunner.query(`delete from ${t('projection_checkpoints')} where name = 'device_quarantine'`);
+  }
+}
+
+/** The batch-orchestrator's schema, in order. */
+export const batchMigrations = [CreateBatchReadModel1767225600200, KeyQuarantineByIdentifier1767225600500];

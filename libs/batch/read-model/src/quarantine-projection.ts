@@ -1,16 +1,20 @@
+import { DeviceQuarantined, DeviceUnquarantined } from '@flotilla/contracts';
 import { Projection } from '@flotilla/projections';
 
+type Flag = DeviceQuarantined['data'] | DeviceUnquarantined['data'];
+
 /**
- * Quarantine flags of devices, from the update-resolver's stream. Kept in a table of their own, keyed by device id,
- * because the two streams are not ordered with each other: a flag may arrive before the device row exists.
+ * Quarantine flags of devices, from the update-resolver's stream. Kept in a table of their own, keyed by organization
+ * and the resolver's device identifier (free text: not every device came from a batch), because the two streams are
+ * not ordered with each other: a flag may arrive before the device row exists.
  */
 export function quarantineProjection(schema: string): Projection {
   const flag = (quarantined: boolean): Projection['handlers'][string] => async (event, { manager, table }) => {
-    const { deviceId } = event.data as { deviceId: string };
+    const { organizationId, deviceId } = event.data as Flag;
     await manager.query(
-      `insert into ${table('device_quarantine')} (device_id, quarantined, updated_at) values ($1, $2, $3)
-       on conflict (device_id) do update set quarantined = excluded.quarantined, updated_at = excluded.updated_at`,
-      [deviceId, quarantined, event.time],
+      `insert into ${table('device_quarantine')} (organization_id, identifier, quarantined, updated_at) values ($1, $2, $3, $4)
+       on conflict (organization_id, identifier) do update set quarantined = excluded.quarantined, updated_at = excluded.updated_at`,
+      [organizationId, deviceId, quarantined, event.time],
     );
   };
   return {

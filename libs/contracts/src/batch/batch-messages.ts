@@ -31,10 +31,10 @@ export class CreateBatchesRequest {
   @IsUUID()
   projectId!: string;
 
-  /** Items as clients send them; each is checked by the batch domain's item validation, every problem listed. */
+  /** Items as clients send them (at most 100 per call); each is checked by the batch domain's item validation. */
   @IsArray()
   @ArrayNotEmpty()
-  @ArrayMaxSize(100)
+  @ArrayMaxSize(100, { message: 'batches must hold at most 100 items per call' })
   batches!: unknown[];
 
   /** Idempotency (batch-deployment.md §7): the same id and body within 24 h returns the first batches. */

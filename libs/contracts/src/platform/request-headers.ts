@@ -1,10 +1,7 @@
 /**
- * Headers a caller puts on a NATS command or query. The gateway sets them from the authenticated token;
- * another service sets its own name as actor and no organization.
+ * Headers a caller puts on a NATS command or query besides its signed principal (principal.ts): a correlation id
+ * that follows the request through the events it causes.
  */
 export const RequestHeaders = {
-  actor: 'Flotilla-Actor',
-  /** Organization the caller is confined to; absent for the root token and for services. */
-  organization: 'Flotilla-Organization',
   correlationId: 'Flotilla-Correlation-Id',
 } as const;

@@ -1,13 +1,13 @@
 import { NatsOptions, Transport } from '@nestjs/microservices';
-import { serviceNatsOptions } from '../nats-connection';
+import { natsConnectOptions, NatsSettings } from '../nats-connection';
 import { PlainJsonRequestDeserializer, ReplyEnvelopeSerializer } from './reply-codec';
 
 /** The NATS transport of a service: one queue group per service, so instances share the load. */
-export function natsRpcServer(natsUrl: string, queue: string): NatsOptions {
+export function natsRpcServer(settings: NatsSettings, queue: string): NatsOptions {
   return {
     transport: Transport.NATS,
     options: {
-      ...serviceNatsOptions(natsUrl, queue),
+      ...natsConnectOptions(settings, `${queue}-rpc`),
       queue,
       serializer: new ReplyEnvelopeSerializer(),
       deserializer: new PlainJsonRequestDeserializer(),

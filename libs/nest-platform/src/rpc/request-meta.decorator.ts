@@ -1,19 +1,12 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import { NatsContext } from '@nestjs/microservices';
-import { RequestHeaders } from '@flotilla/contracts';
+import { RequestMeta } from './bus-trust';
+import { REQUEST_META } from './principal.guard';
 
-/** Who is asking, as the NATS request headers say; `organizationId` confines the request to one organization. */
-export interface RequestMeta {
-  actor: string;
-  organizationId: string | null;
-  correlationId: string | undefined;
-}
+export type { RequestMeta } from './bus-trust';
 
+/** Who is asking, as the request's verified principal says (set by PrincipalGuard, which runs first). */
 export const Meta = createParamDecorator((_: unknown, context: ExecutionContext): RequestMeta => {
-  const headers = context.switchToRpc().getContext<NatsContext>().getHeaders();
-  return {
-    actor: headers?.get(RequestHeaders.actor) || 'service',
-    organizationId: headers?.get(RequestHeaders.organization) || null,
-    correlationId: headers?.get(RequestHeaders.correlationId) || undefined,
-  };
+  const meta = (context.switchToRpc().getData() as Record<symbol, RequestMeta | undefined>)?.[REQUEST_META];
+  if (!meta) throw new Error('no verified principal: PrincipalGuard must run before @Meta()');
+  return meta;
 });

@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, Logger, RpcExceptionFilter } from '@nestjs/common
 import { Observable, throwError } from 'rxjs';
 import { ErrorCodes, ReplyError } from '@flotilla/contracts';
 import { DomainError } from '@flotilla/decider';
-import { ConcurrencyError, IdempotencyMismatchError } from '@flotilla/event-store';
+import { ConcurrencyError, describeError, IdempotencyMismatchError, isTransient } from '@flotilla/event-store';
 
 /** A failed command or query answers with an error envelope: never a timeout, never a crash. */
 export class RpcFailure extends Error {
@@ -11,15 +11,19 @@ export class RpcFailure extends Error {
   }
 }
 
+/**
+ * Maps what went wrong to the reply's error code. A dependency that is away (Postgres restarting, a JetStream
+ * election) is `unavailable`, which callers may retry (HTTP 503); only a bug is `internal`.
+ */
 @Catch()
 export class RpcErrorFilter implements RpcExceptionFilter<unknown> {
   private readonly logger = new Logger('rpc');
 
   catch(exception: unknown, host: ArgumentsHost): Observable<ReplyError> {
     const error = toError(exception);
-    if (error.code === ErrorCodes.internal) {
-      this.logger.error({ msg: 'command failed', subject: host.switchToRpc().getContext()?.getSubject?.(), error: String(exception) });
-    }
+    const subject = host.switchToRpc().getContext()?.getSubject?.();
+    if (error.code === ErrorCodes.internal) this.logger.error({ msg: 'command failed', subject, error: describeError(exception) });
+    if (error.code === ErrorCodes.unavailable) this.logger.warn({ msg: 'dependency unavailable', subject, error: describeError(exception) });
     return throwError(() => error);
   }
 }
@@ -29,5 +33,6 @@ function toError(exception: unknown): ReplyError {
   if (exception instanceof DomainError) return { code: exception.code, message: exception.message, details: exception.details };
   if (exception instanceof IdempotencyMismatchError) return { code: ErrorCodes.idempotencyMismatch, message: exception.message };
   if (exception instanceof ConcurrencyError) return { code: ErrorCodes.conflict, message: 'too many concurrent changes, try again' };
+  if (isTransient(exception)) return { code: ErrorCodes.unavailable, message: 'a dependency is unavailable, try again' };
   return { code: ErrorCodes.internal, message: 'internal error' };
 }

@@ -1,6 +1,6 @@
 import { ValidationError, ValidationPipe } from '@nestjs/common';
-import { ErrorCodes } from '@flotilla/contracts';
-import { UNPARSEABLE } from './reply-codec';
+import { badCharacterProblems, ErrorCodes } from '@flotilla/contracts';
+import { INVALID_PAYLOAD } from './reply-codec';
 import { RpcFailure } from './rpc-exception.filter';
 
 function flatten(errors: ValidationError[], parent = ''): string[] {
@@ -11,26 +11,23 @@ function flatten(errors: ValidationError[], parent = ''): string[] {
   });
 }
 
-/** Validates a payload against its class-validator class, listing every problem in one error reply. */
+const invalid = (details: string[]) => new RpcFailure({ code: ErrorCodes.validationFailed, message: details.join('; '), details });
+
+/**
+ * Validates a payload against its class-validator class, listing every problem in one error reply. A payload that is
+ * not a JSON object, or holds a control character in any string, never reaches a handler.
+ */
 export class RpcValidationPipe extends ValidationPipe {
   constructor() {
-    super({
-      transform: true,
-      whitelist: true,
-      exceptionFactory: (errors) => {
-        const details = flatten(errors);
-        return new RpcFailure({ code: ErrorCodes.validationFailed, message: details.join('; '), details });
-      },
-    });
+    super({ transform: true, whitelist: true, exceptionFactory: (errors) => invalid(flatten(errors)) });
   }
 
   override async transform(value: unknown, metadata: Parameters<ValidationPipe['transform']>[1]): Promise<unknown> {
-    if (value && typeof value === 'object' && UNPARSEABLE in value) {
-      throw new RpcFailure({ code: ErrorCodes.validationFailed, message: 'payload is not valid JSON', details: ['payload is not valid JSON'] });
-    }
-    if (metadata.type === 'body' && (value === null || typeof value !== 'object' || Array.isArray(value))) {
-      throw new RpcFailure({ code: ErrorCodes.validationFailed, message: 'payload must be a JSON object', details: ['payload must be a JSON object'] });
-    }
+    if (metadata.type !== 'body') return super.transform(value, metadata);
+    const invalidPayload = (value as Record<symbol, string> | null)?.[INVALID_PAYLOAD];
+    if (invalidPayload) throw invalid([invalidPayload]);
+    const bad = badCharacterProblems(value);
+    if (bad.length) throw invalid(bad);
     return super.transform(value, metadata);
   }
 }

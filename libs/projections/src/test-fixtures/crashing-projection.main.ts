@@ -16,10 +16,9 @@ async function main(): Promise<void> {
   };
   const nc = await connect({ servers: NATS_URL });
   const store = await EventStore.open(nc, { stream: STREAM as string, subjectPrefix: `evt.${(STREAM as string).toLowerCase()}` });
-  const dataSource = await tallyDataSource(DATABASE_URL as string).initialize();
+  const dataSource = await tallyDataSource(DATABASE_URL as string, SCHEMA as string).initialize();
   const runner = new ProjectionRunner(store, dataSource, tallyProjection(SCHEMA as string), {
     batchSize: 25,
-    ackWaitMs: 2_000,
     faults: CRASH_AT === 'before-commit' ? { beforeCommit: die } : { afterCommit: die },
   });
   await runner.start();

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { EventStore } from '@flotilla/event-store';
-import { CreateProjectionCheckpoints1767225600000, ProjectionRunner, runMigrations } from '@flotilla/projections';
+import { consumerMigrations, ProjectionRunner, runMigrations } from '@flotilla/projections';
 import { eventually, openTestEnvironment, TestEnvironment } from '@flotilla/testing';
 import { CreateTenancyReadModel1767225600100 } from './create-tenancy-read-model.migration';
 import { ProjectRow, tenancyEntities } from './tenancy-entities';
@@ -17,7 +17,7 @@ describe('tenancy read model', () => {
       url: env.db.url,
       schema: 'tenancy_test',
       entities: tenancyEntities,
-      migrations: [CreateProjectionCheckpoints1767225600000, CreateTenancyReadModel1767225600100],
+      migrations: [...consumerMigrations, CreateTenancyReadModel1767225600100],
     }).initialize();
   });
 
@@ -27,7 +27,7 @@ describe('tenancy read model', () => {
   });
 
   it('migrates once, then projects organizations and projects for queries', async () => {
-    expect(await runMigrations(dataSource)).toHaveLength(2);
+    expect(await runMigrations(dataSource)).toHaveLength(3);
     expect(await runMigrations(dataSource)).toHaveLength(0);
 
     const store = await EventStore.open(env.nc, { stream: env.stream, subjectPrefix: env.subjectPrefix });

@@ -1,3 +1,8 @@
+/** One device's attempts in a window; replaced, not reset, when the device's cut-off moves. */
+interface DeviceAttempts {
+  count: number;
+}
+
 /**
  * A deployment's recent attempts, kept so that recording one and asking how many devices attempted more than once
  * cost O(1) amortized however many the window holds: a busy deployment's checks must not cost as much as its
@@ -6,23 +11,35 @@
  * attempts for good; made longer, it does not bring dropped ones back.
  */
 export class AttemptWindow {
-  private entries: { deviceId: string; at: number }[] = [];
+  private entries: { deviceId: string; at: number; attempts: DeviceAttempts }[] = [];
   private head = 0;
-  private readonly perDevice = new Map<string, number>();
+  private readonly perDevice = new Map<string, DeviceAttempts>();
   private repeating = 0;
 
   record(deviceId: string, at: number, windowMs: number): void {
     this.expire(at - windowMs);
-    this.entries.push({ deviceId, at });
-    const count = (this.perDevice.get(deviceId) ?? 0) + 1;
-    this.perDevice.set(deviceId, count);
-    if (count === 2) this.repeating++;
+    let attempts = this.perDevice.get(deviceId);
+    if (!attempts) this.perDevice.set(deviceId, (attempts = { count: 0 }));
+    attempts.count++;
+    if (attempts.count === 2) this.repeating++;
+    this.entries.push({ deviceId, at, attempts });
   }
 
-  /** Attempts per device within `windowMs` before `now`. */
-  attemptsPerDevice(now: number, windowMs: number): ReadonlyMap<string, number> {
+  /**
+   * The device's cut-off moved (it was unquarantined, or reported other firmware): its attempts so far no longer
+   * count (firmware-deployments.md §5).
+   */
+  forget(deviceId: string): void {
+    const attempts = this.perDevice.get(deviceId);
+    if (!attempts) return;
+    if (attempts.count >= 2) this.repeating--;
+    this.perDevice.delete(deviceId);
+  }
+
+  /** Devices with at least one attempt within `windowMs` before `now`. */
+  devices(now: number, windowMs: number): number {
     this.expire(now - windowMs);
-    return this.perDevice;
+    return this.perDevice.size;
   }
 
   /** Devices with at least two attempts within `windowMs` before `now`. */
@@ -31,14 +48,20 @@ export class AttemptWindow {
     return this.repeating;
   }
 
-  /** Drops attempts at or before `start`. */
+  /** Attempts per device within `windowMs` before `now` (a copy, for inspection). */
+  countsPerDevice(now: number, windowMs: number): Map<string, number> {
+    this.expire(now - windowMs);
+    return new Map([...this.perDevice].map(([deviceId, attempts]) => [deviceId, attempts.count]));
+  }
+
+  /** Drops attempts at or before `start`; those of a device forgotten since are gone already. */
   private expire(start: number): void {
     while (this.head < this.entries.length && this.entries[this.head].at <= start) {
-      const { deviceId } = this.entries[this.head++];
-      const count = (this.perDevice.get(deviceId) as number) - 1;
-      if (count === 1) this.repeating--;
-      if (count === 0) this.perDevice.delete(deviceId);
-      else this.perDevice.set(deviceId, count);
+      const { deviceId, attempts } = this.entries[this.head++];
+      if (this.perDevice.get(deviceId) !== attempts) continue;
+      attempts.count--;
+      if (attempts.count === 1) this.repeating--;
+      if (attempts.count === 0) this.perDevice.delete(deviceId);
     }
     if (this.head > 1024 && this.head * 2 > this.entries.length) {
       this.entries = this.entries.slice(this.head);

@@ -14,8 +14,8 @@ export interface DeploymentState {
   quarantined: boolean;
   rules: FailureRules;
   createdAt: string;
-  /** Its last unquarantine (epoch ms): attempts before it do not count. */
-  unquarantinedAt: number;
+  /** Its part of every cut-off (epoch ms): its creation, last firmware change or unquarantine; attempts before it do not count. */
+  cutoff: number;
 }
 
 export interface DeploymentSettings {
@@ -97,7 +97,7 @@ export const initialDeploymentState = (): DeploymentState => ({
   quarantined: false,
   rules: DefaultFailureRules,
   createdAt: '',
-  unquarantinedAt: 0,
+  cutoff: 0,
 });
 
 export const deploymentDecider: Decider<DeploymentCommand, DeploymentState, DeploymentEvent> = {
@@ -132,18 +132,18 @@ export const deploymentDecider: Decider<DeploymentCommand, DeploymentState, Depl
     switch (event.type) {
       case 'DeploymentCreated': {
         const { createdAt, ...data } = event.data;
-        return { ...initialDeploymentState(), ...data, status: 'live', createdAt };
+        return { ...initialDeploymentState(), ...data, status: 'live', createdAt, cutoff: Date.parse(createdAt) };
       }
       case 'DeploymentUpdated': {
-        const { updatedAt: _at, deploymentId: _id, ...data } = event.data;
-        return { ...state, ...data };
+        const { updatedAt, deploymentId: _id, ...data } = event.data;
+        return { ...state, ...data, cutoff: data.firmwareUuid === state.firmwareUuid ? state.cutoff : Date.parse(updatedAt) };
       }
       case 'DeploymentDeleted':
         return { ...state, status: 'deleted' };
       case 'DeploymentQuarantined':
         return { ...state, quarantined: true };
       case 'DeploymentUnquarantined':
-        return { ...state, quarantined: false, unquarantinedAt: Date.parse(event.data.at) };
+        return { ...state, quarantined: false, cutoff: Date.parse(event.data.at) };
     }
   },
 };

@@ -1,7 +1,7 @@
 import { DeviceEvent, FirmwareMetadata } from '@flotilla/contracts';
 import { foldEvents } from '@flotilla/decider';
 import { deciderSpecification } from '@flotilla/testing';
-import { deviceDecider, OfferedDeployment } from './device';
+import { deviceDecider, OfferedDeployment, previewCheck } from './device';
 
 const fw = (uuid: string): FirmwareMetadata => ({ uuid, product: 'c1.small.x86', version: '1.0.0', architecture: 'x86_64', platform: 'metal' });
 const registered: DeviceEvent = {
@@ -12,7 +12,7 @@ const deployment: OfferedDeployment = {
   deploymentId: 'D',
   firmwareUuid: 'fw-2',
   rules: { deviceFailureRate: 5, deviceFailureRateSeconds: 180, deviceFailureThreshold: 3 },
-  unquarantinedAt: 0,
+  cutoff: 0,
 };
 const t0 = Date.parse('2026-01-01T10:00:00.000Z');
 const attempt = (secondsAfter: number): DeviceEvent => ({
@@ -61,8 +61,8 @@ describe('device decider: checks, attempts and failure rules', () => {
     expect(checks([registered, attempt(0), attempt(1), attempt(2), changed], [10])).toEqual(['UpdateRequested']);
   });
 
-  it('counts nothing from before the deployment was unquarantined', () => {
-    expect(checks([registered, attempt(0), attempt(1), attempt(2)], [10], { ...deployment, unquarantinedAt: t0 + 5000 })).toEqual(['UpdateRequested']);
+  it('counts nothing from before the deployment\'s cut-off (unquarantined, recreated, given new firmware)', () => {
+    expect(checks([registered, attempt(0), attempt(1), attempt(2)], [10], { ...deployment, cutoff: t0 + 5000 })).toEqual(['UpdateRequested']);
     expect(checks([registered, attempt(0), attempt(1), attempt(2)], [10], deployment)).toEqual(['quarantined:device_failure_threshold']);
   });
 
@@ -89,5 +89,21 @@ describe('device decider: checks, attempts and failure rules', () => {
     spec.given([provisioned, fetched]).when({ type: 'FetchCredential' }).thenThrows('conflict', /rotate/);
     spec.given([registered]).when({ type: 'FetchCredential' }).thenThrows('conflict');
     spec.given([provisioned, { type: 'DeviceCredentialRotated', data: { deviceId: 'd1', organizationId: 'o1', credentialHash: 'h2', at: new Date(t0).toISOString() } }]).when({ type: 'FetchCredential' }).thenThrows('conflict');
+  });
+
+  it('never registers a retired provisioned server again', () => {
+    const provisioned = { ...registered, data: { ...(registered.data as Extract<DeviceEvent, { type: 'DeviceRegistered' }>['data']), source: 'batch' as const } } as DeviceEvent;
+    const retired: DeviceEvent = { type: 'DeviceRetired', data: { deviceId: 'd1', organizationId: 'o1', at: new Date(t0).toISOString() } };
+    spec.given([provisioned, retired]).when({ type: 'RegisterDevice', deviceId: 'd1', organizationId: 'o1', product: 'p', tags: [], credentialHash: 'h', source: 'batch' }).thenNothingHappened();
+  });
+
+  it('previews what a check would decide without deciding it: offered, past its rules, or with new firmware counted afresh', () => {
+    const state = foldEvents(deviceDecider, [registered, attempt(0), attempt(1)]);
+    expect(previewCheck(state, null, deployment, new Date(t0 + 10_000))).toBe('offered');
+    const past = foldEvents(deviceDecider, [attempt(2)], state);
+    expect(previewCheck(past, null, deployment, new Date(t0 + 10_000))).toBe('quarantined');
+    expect(previewCheck(past, fw('fw-9'), deployment, new Date(t0 + 10_000))).toBe('offered');
+    const quarantined = foldEvents(deviceDecider, [{ type: 'DeviceQuarantined', data: { deviceId: 'd1', organizationId: 'o1', reason: 'operator', deploymentId: null, at: new Date(t0).toISOString() } }], state);
+    expect(previewCheck(quarantined, null, deployment, new Date(t0 + 10_000))).toBe('nothing');
   });
 });

@@ -24,8 +24,8 @@ export interface OfferedDeployment {
   deploymentId: string;
   firmwareUuid: string;
   rules: Pick<FailureRules, 'deviceFailureRate' | 'deviceFailureRateSeconds' | 'deviceFailureThreshold'>;
-  /** The deployment's last unquarantine (epoch ms), its part of the cut-off. */
-  unquarantinedAt: number;
+  /** The deployment's part of the cut-off (epoch ms): its creation, its last firmware change or unquarantine. */
+  cutoff: number;
 }
 
 export type DeviceCommand =
@@ -64,12 +64,23 @@ export function validateTags(tags: unknown): string[] {
 
 /** Why the device may not be offered the deployment again, if it may not: firmware-deployments.md §5. */
 export function deviceRuleBroken(state: DeviceState, deployment: OfferedDeployment, now: number): 'device_failure_rate' | 'device_failure_threshold' | null {
-  const cutoff = Math.max(state.cutoff, deployment.unquarantinedAt);
+  const cutoff = Math.max(state.cutoff, deployment.cutoff);
   const attempts = (state.attempts[deployment.deploymentId] ?? []).filter((at) => at >= cutoff);
   const windowStart = now - deployment.rules.deviceFailureRateSeconds * 1000;
   if (attempts.filter((at) => at > windowStart).length >= deployment.rules.deviceFailureRate) return 'device_failure_rate';
   if (attempts.length >= deployment.rules.deviceFailureThreshold) return 'device_failure_threshold';
   return null;
+}
+
+/**
+ * What a check would decide for the device, writing nothing (a preflight check): the same commands a real check
+ * runs, decided on the device's state with its reported firmware taken in.
+ */
+export function previewCheck(state: DeviceState, reported: FirmwareMetadata | null, deployment: OfferedDeployment, now: Date): 'offered' | 'quarantined' | 'nothing' {
+  let current = state;
+  if (reported) for (const event of deviceDecider.decide({ type: 'ReportFirmware', firmware: reported }, current, { now })) current = deviceDecider.evolve(current, event);
+  const [decided] = deviceDecider.decide({ type: 'CheckForUpdate', deployment }, current, { now });
+  return decided?.type === 'UpdateRequested' ? 'offered' : decided?.type === 'DeviceQuarantined' ? 'quarantined' : 'nothing';
 }
 
 export const deviceDecider: Decider<DeviceCommand, DeviceState, DeviceEvent> = {
@@ -79,6 +90,9 @@ export const deviceDecider: Decider<DeviceCommand, DeviceState, DeviceEvent> = {
     const at = now.toISOString();
     if (command.type === 'RegisterDevice') {
       if (state.status === 'active') throw DomainError.conflict(`device ${command.deviceId} is already registered`);
+      // A provisioned server's id is never reused: once retired it does not come back, however late its
+      // DeviceProvisioned is read again.
+      if (state.status === 'retired' && command.source === 'batch') return [];
       const { type: _type, ...data } = command;
       return [{ type: 'DeviceRegistered', data: { ...data, tags: validateTags(command.tags), registeredAt: at } }];
     }

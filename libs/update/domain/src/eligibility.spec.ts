@@ -1,6 +1,4 @@
 import { FirmwareMetadata } from '@flotilla/contracts';
-import { AttemptWindow } from './attempt-window';
-import { failureRateExceeded, failureThresholdExceeded } from './deployment-health';
 import { chooseDeployment, DeploymentFacts, DeviceFacts, explainUpdate } from './eligibility';
 
 const firmware = (uuid: string, version: string, extra: Partial<FirmwareMetadata> = {}): FirmwareMetadata => ({
@@ -68,29 +66,5 @@ describe('eligibility (firmware-deployments.md §3)', () => {
     expect(explainUpdate(device, [twin, moreTags]).chosen).toBe('more-tags');
     expect(explainUpdate(device, [moreTags, twin]).reason).toMatch(/oldest/);
     expect(chooseDeployment(device, [twin, newer, older, moreTags])?.deploymentId).toBe('more-tags');
-  });
-});
-
-describe('deployment failure rules', () => {
-  const now = Date.parse('2026-01-01T10:00:00Z');
-  const attempts = (devices: number, each: number, secondsAgo = 10) => {
-    const window = new AttemptWindow();
-    for (let d = 0; d < devices; d++) for (let i = 0; i < each; i++) window.record(`d${d}`, now - secondsAgo * 1000, 300_000);
-    return window;
-  };
-
-  it('rate: more than failure_rate devices with at least two attempts in the window', () => {
-    const rules = { failureRate: 5, failureRateSeconds: 300 };
-    expect(failureRateExceeded(attempts(5, 2), rules, now)).toBe(false);
-    expect(failureRateExceeded(attempts(6, 2), rules, now)).toBe(true);
-    expect(failureRateExceeded(attempts(6, 1), rules, now)).toBe(false);
-    expect(failureRateExceeded(attempts(6, 2, 301), rules, now)).toBe(false);
-  });
-
-  it('threshold: more than failure_threshold quarantined devices on the deployment\'s very firmware', () => {
-    const fw = firmware('fw-2', '1.1.0');
-    expect(failureThresholdExceeded([fw, fw], fw, { failureThreshold: 2 })).toBe(false);
-    expect(failureThresholdExceeded([fw, fw, fw], fw, { failureThreshold: 2 })).toBe(true);
-    expect(failureThresholdExceeded([fw, fw, firmware('fw-1', '1.0.0'), null], fw, { failureThreshold: 2 })).toBe(false);
   });
 });

@@ -1,3 +1,4 @@
 export * from './update-entities';
 export * from './update-projection';
 export * from './create-update-read-model.migration';
+export * from './resolver-schema';

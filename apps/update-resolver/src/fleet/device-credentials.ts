@@ -1,0 +1,10 @@
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+
+/** Only a credential's hash is kept (in the log and the view); the credential itself is shown once. */
+export const hashCredential = (credential: string) => createHash('sha256').update(credential).digest('hex');
+
+export const newCredential = () => `dev_${randomBytes(32).toString('base64url')}`;
+
+/** A provisioned server's first credential: derived, never stored, handed out once (firmware-deployments.md §1). */
+export const provisionedCredential = (key: string, organizationId: string, deviceId: string) =>
+  `dev_${createHmac('sha256', key).update(`${organizationId}/${deviceId}`).digest('base64url')}`;

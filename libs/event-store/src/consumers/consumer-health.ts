@@ -1,0 +1,81 @@
+import { describeError } from './failures';
+
+/** What a consumer's health is made of, for liveness, readiness and metrics. */
+export interface ConsumerReport {
+  consumer: string;
+  /** Last stream sequence applied (a shared consumer: the highest it has finished). */
+  position: number;
+  /** Commits delivered to none of its handlers yet, as JetStream counts them (null while unknown). */
+  lag: number | null;
+  /** Commits parked and not yet retried or skipped. */
+  parked: number | null;
+  /** The line is stopped on this commit: since when, how often tried, why. */
+  failing: { streamSeq: number; since: string; attempts: number; error: string } | null;
+  /** False when its loop has died or one apply has hung past the stall limit. */
+  alive: boolean;
+  reason?: string;
+}
+
+/** Where logs of a consumer go (a Nest Logger fits). */
+export interface ConsumerLogger {
+  log(message: object): void;
+  warn(message: object): void;
+  error(message: object): void;
+}
+
+export const silentLogger: ConsumerLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** The bookkeeping every consumer keeps of itself; read by reports, written by the loop. */
+export class ConsumerHealth {
+  position = 0;
+  applied = 0;
+  parkedHere = 0;
+  private busySince: number | null = null;
+  private failure: ConsumerReport['failing'] = null;
+  private dead: string | null = null;
+
+  constructor(
+    readonly consumer: string,
+    /** An apply running longer than this has hung: liveness fails so the process is restarted. */
+    private readonly stallAfterMs: number,
+  ) {}
+
+  busy(): void {
+    this.busySince = Date.now();
+  }
+
+  idle(): void {
+    this.busySince = null;
+  }
+
+  progressed(position: number, commits: number): void {
+    this.position = Math.max(this.position, position);
+    this.applied += commits;
+    this.failure = null;
+  }
+
+  failed(streamSeq: number, attempts: number, err: unknown): void {
+    const since = this.failure?.streamSeq === streamSeq ? this.failure.since : new Date().toISOString();
+    this.failure = { streamSeq, since, attempts, error: describeError(err) };
+  }
+
+  recovered(): void {
+    this.failure = null;
+  }
+
+  died(err: unknown): void {
+    this.dead = describeError(err);
+  }
+
+  get failing(): ConsumerReport['failing'] {
+    return this.failure;
+  }
+
+  liveness(): { alive: boolean; reason?: string } {
+    if (this.dead) return { alive: false, reason: `consumer loop died: ${this.dead}` };
+    if (this.busySince !== null && Date.now() - this.busySince > this.stallAfterMs) {
+      return { alive: false, reason: `one apply has run for ${Math.round((Date.now() - this.busySince) / 1000)} s` };
+    }
+    return { alive: true };
+  }
+}

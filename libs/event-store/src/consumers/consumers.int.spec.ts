@@ -1,0 +1,244 @@
+import { NatsConnection } from 'nats';
+import { connectTestNats, deleteStreams, eventually, uniqueName } from '@flotilla/testing';
+import { EventStore } from '../event-store';
+import { Commit } from '../recorded-event';
+import { ParkedCommit, ParkedStatus, ParkedStore } from './parked-commits';
+import { SequentialConsumer, SequentialTarget } from './sequential-consumer';
+import { SharedConsumer } from './shared-consumer';
+
+const actor = { actor: 'test' };
+const quick = { maxAttempts: 3, initialBackoffMs: 10, maxBackoffMs: 50 };
+
+/** Parked commits in memory: what the runtime records and what an operator decides, for tests of the runtime alone. */
+class MemoryParkedStore implements ParkedStore {
+  readonly rows = new Map<string, ParkedCommit & { status: ParkedStatus }>();
+  private key = (consumer: string, seq: number) => `${consumer}/${seq}`;
+  async park(commit: ParkedCommit) {
+    this.rows.set(this.key(commit.consumer, commit.streamSeq), { ...commit, status: 'parked' });
+  }
+  async statusOf(consumer: string, seq: number) {
+    return this.rows.get(this.key(consumer, seq))?.status ?? null;
+  }
+  async retryRequests(consumer: string) {
+    return [...this.rows.values()].filter((r) => r.consumer === consumer && r.status === 'retry').map((r) => ({ streamSeq: r.streamSeq, status: r.status }));
+  }
+  async markRetried(consumer: string, seq: number) {
+    const row = this.rows.get(this.key(consumer, seq));
+    if (row?.status !== 'retry') return false;
+    row.status = 'retried';
+    return true;
+  }
+  async retryFailed(consumer: string, seq: number, error: string) {
+    const row = this.rows.get(this.key(consumer, seq));
+    if (row) Object.assign(row, { status: 'parked', error });
+  }
+  async count(consumer: string) {
+    return [...this.rows.values()].filter((r) => r.consumer === consumer && r.status === 'parked').length;
+  }
+}
+
+/** A view in memory with a position, failing on demand. */
+function memoryTarget(parked: ParkedStore, fail: (commit: Commit) => unknown = () => null) {
+  const applied: number[] = [];
+  const retried: number[] = [];
+  let position = 0;
+  const target: SequentialTarget = {
+    position: async () => position,
+    apply: async (commits) => {
+      for (const commit of commits) {
+        const error = fail(commit);
+        if (error) throw error;
+      }
+      for (const commit of commits) applied.push(commit.streamSeq);
+      position = commits[commits.length - 1].streamSeq;
+      return position;
+    },
+    park: async (commit) => {
+      await parked.park(commit);
+      position = commit.streamSeq;
+      return position;
+    },
+    retry: async (commit, status) => {
+      retried.push(commit.streamSeq);
+      if (status === 'retry') await parked.markRetried('view', commit.streamSeq);
+    },
+  };
+  return { target, applied, retried, setPosition: (p: number) => (position = p) };
+}
+
+const transient = () => Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+
+describe('consumers of the log', () => {
+  let nc: NatsConnection;
+  let store: EventStore;
+  let streamName: string;
+  const running: { stop(): Promise<void> }[] = [];
+  const append = (id: string, n: number, type = 'Counted') => store.append(store.subjectFor('counter', id), [{ type, data: { n } }], { expectedVersion: 'any', metadata: actor });
+
+  beforeEach(async () => {
+    nc = await connectTestNats();
+    streamName = uniqueName('CONS');
+    store = await EventStore.open(nc, { stream: streamName, subjectPrefix: `evt.${streamName.toLowerCase()}` });
+  });
+
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((c) => c.stop()));
+    await deleteStreams(nc, streamName);
+    await nc.close();
+  });
+
+  function sequential(target: SequentialTarget, parked: ParkedStore, options: Partial<ConstructorParameters<typeof SequentialConsumer>[1]> = {}) {
+    const consumer = new SequentialConsumer(store, { name: 'view', batchSize: 7, retry: quick, retryPollMs: 50, parked, ...options }, target);
+    running.push(consumer);
+    consumer.start();
+    return consumer;
+  }
+
+  describe('sequential', () => {
+    it('applies in stream order from the target\'s position, resumes after it, and starts again from an older one', async () => {
+      const parked = new MemoryParkedStore();
+      for (let i = 1; i <= 30; i++) await append(`c${i % 4}`, i);
+      const view = memoryTarget(parked);
+      const first = sequential(view.target, parked);
+      await eventually(async () => view.applied.length === 30);
+      await first.stop();
+      for (let i = 31; i <= 40; i++) await append(`c${i % 4}`, i);
+      sequential(view.target, parked);
+      await eventually(async () => view.applied.length === 40);
+      expect(view.applied).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+
+      const restored = memoryTarget(parked);
+      restored.setPosition(35);
+      sequential(restored.target, parked, { name: 'restored' });
+      await eventually(async () => restored.applied.length === 5);
+      expect(restored.applied).toEqual([36, 37, 38, 39, 40]);
+    });
+
+    it('passes over commits holding none of its event types, and its position moves past them', async () => {
+      const parked = new MemoryParkedStore();
+      await append('a', 1, 'Other');
+      await append('a', 2, 'Wanted');
+      await append('a', 3, 'Other');
+      const seen: number[] = [];
+      const view = memoryTarget(parked, (commit) => {
+        if (commit.events.length) seen.push(commit.streamSeq);
+        return null;
+      });
+      const consumer = sequential(view.target, parked, { eventTypes: ['Wanted'] });
+      await eventually(async () => consumer.health.position === 3);
+      expect(seen).toEqual([2]);
+    });
+
+    it('stops the line while a dependency fails: nothing after the failing commit is applied before it, and nothing is lost', async () => {
+      const parked = new MemoryParkedStore();
+      for (let i = 1; i <= 40; i++) await append(`c${i % 3}`, i);
+      let failures = 0;
+      const view = memoryTarget(parked, (commit) => (commit.streamSeq === 17 && failures++ < 4 ? transient() : null));
+      const consumer = sequential(view.target, parked, { retry: { ...quick, maxAttempts: 2 } });
+      await eventually(async () => consumer.health.failing !== null);
+      expect(view.applied.every((seq) => seq < 17)).toBe(true);
+      await eventually(async () => view.applied.length === 40);
+      expect(view.applied).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+      expect(failures).toBe(5);
+      expect(parked.rows.size).toBe(0); // a dependency's failure is never the commit's fault, however often it fails
+      expect(consumer.health.failing).toBeNull();
+    });
+
+    it('parks a commit that cannot be applied after its tries, and one that cannot be decoded at once; the rest goes on', async () => {
+      const parked = new MemoryParkedStore();
+      for (let i = 1; i <= 10; i++) await append('p', i);
+      await store.js.publish(store.subjectFor('counter', 'garbled'), Buffer.from('{not json'));
+      for (let i = 12; i <= 20; i++) await append('p', i);
+      let tries = 0;
+      const view = memoryTarget(parked, (commit) => (commit.streamSeq === 6 ? (tries++, new TypeError('cannot read properties of undefined')) : null));
+      const consumer = sequential(view.target, parked);
+      await eventually(async () => consumer.health.position === 20);
+      expect(view.applied).toEqual([1, 2, 3, 4, 5, 7, 8, 9, 10, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
+      expect(tries).toBe(4); // once in its batch, then three times alone: the batch's failure was not known to be its own
+
+      const rows = [...parked.rows.values()];
+      expect(rows.map((r) => [r.streamSeq, r.attempts, r.status])).toEqual([
+        [6, 3, 'parked'],
+        [11, 1, 'parked'],
+      ]);
+      expect(rows[0]).toMatchObject({ consumer: 'view', stream: streamName, eventTypes: ['Counted'], error: 'TypeError: cannot read properties of undefined' });
+      expect(rows[1].eventTypes).toEqual([]);
+      expect(rows[1].error).toMatch(/JSON/);
+      expect((await consumer.report()).alive).toBe(true);
+      expect((await consumer.report()).parked).toBe(2);
+    });
+
+    it('applies a parked commit again when an operator asks, once', async () => {
+      const parked = new MemoryParkedStore();
+      await append('r', 1);
+      await append('r', 2);
+      const view = memoryTarget(parked, (commit) => (commit.streamSeq === 1 ? new Error('bad') : null));
+      sequential(view.target, parked);
+      await eventually(async () => view.applied.includes(2));
+      (parked.rows.get('view/1') as { status: ParkedStatus }).status = 'retry';
+      await eventually(async () => parked.rows.get('view/1')?.status === 'retried');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(view.retried).toEqual([1]);
+    });
+  });
+
+  describe('shared', () => {
+    function shared(handle: (commit: Commit) => Promise<void>, parked: ParkedStore, options: Partial<ConstructorParameters<typeof SharedConsumer>[1]> = {}) {
+      const consumer = new SharedConsumer(store, { name: 'manager', concurrency: 8, retry: quick, parked, ...options }, handle);
+      running.push(consumer);
+      consumer.start();
+      return consumer;
+    }
+
+    it('keeps its position across restarts: a new start never replays what was handled, nor recreates the consumer', async () => {
+      const parked = new MemoryParkedStore();
+      const handled: number[] = [];
+      for (let i = 1; i <= 5; i++) await append(`s${i}`, i);
+      const first = shared(async (c) => void handled.push(c.streamSeq), parked);
+      await eventually(async () => handled.length === 5);
+      await first.stop();
+      const created = (await store.jsm.consumers.info(streamName, 'manager')).created;
+      for (let i = 6; i <= 10; i++) await append(`s${i}`, i);
+      shared(async (c) => void handled.push(c.streamSeq), parked);
+      await eventually(async () => handled.length === 10);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(handled.sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+      expect((await store.jsm.consumers.info(streamName, 'manager')).created).toBe(created);
+    });
+
+    it('shares the commits among instances, and work slower than the ack wait is done once', async () => {
+      const parked = new MemoryParkedStore();
+      const handled: number[] = [];
+      const slow = async (c: Commit) => {
+        if (c.streamSeq % 10 === 0) await new Promise((resolve) => setTimeout(resolve, 2_500));
+        handled.push(c.streamSeq);
+      };
+      shared(slow, parked, { ackWaitMs: 1_000 });
+      shared(slow, parked, { ackWaitMs: 1_000 });
+      for (let i = 1; i <= 40; i++) await append(`s${i % 8}`, i);
+      await eventually(async () => handled.length >= 40, 20_000);
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(handled.sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    });
+
+    it('holds a failing commit\'s subject until it is handled or parked; other subjects go on', async () => {
+      const parked = new MemoryParkedStore();
+      const handled: string[] = [];
+      let flaky = 0;
+      shared(async (c) => {
+        const id = c.subject.split('.').pop();
+        const n = (c.events[0].data as { n: number }).n;
+        if (id === 'flaky' && n === 1 && flaky++ < 2) throw new Error('not yet');
+        if (id === 'poison' && n === 1) throw new Error('never');
+        handled.push(`${id}:${n}`);
+      }, parked);
+      for (const id of ['flaky', 'poison', 'fine']) for (let n = 1; n <= 3; n++) await append(id, n);
+      await eventually(async () => handled.length === 8);
+      expect(handled.filter((h) => h.startsWith('flaky'))).toEqual(['flaky:1', 'flaky:2', 'flaky:3']);
+      expect(handled.filter((h) => h.startsWith('poison'))).toEqual(['poison:2', 'poison:3']);
+      expect(handled.filter((h) => h.startsWith('fine'))).toEqual(['fine:1', 'fine:2', 'fine:3']);
+      expect([...parked.rows.values()].map((r) => [r.subject.split('.').pop(), r.attempts, r.error])).toEqual([['poison', 3, 'never']]);
+      await eventually(async () => (await store.jsm.consumers.info(streamName, 'manager')).num_ack_pending === 0);
+    });
+  });
+});

@@ -1,0 +1,45 @@
+import { ConcurrencyError, UnknownEventVersionError } from '../errors';
+
+/** How often a commit is tried before it is parked, and how long to wait between tries. */
+export interface RetryPolicy {
+  /** Tries of a commit whose failure is its own (not a dependency's) before it is parked. */
+  maxAttempts: number;
+  initialBackoffMs: number;
+  maxBackoffMs: number;
+}
+
+export const defaultRetryPolicy: RetryPolicy = { maxAttempts: 5, initialBackoffMs: 200, maxBackoffMs: 30_000 };
+
+/** Exponential backoff with jitter, so instances that failed together do not retry together. */
+export function backoffMs(policy: RetryPolicy, attempt: number): number {
+  const ceiling = Math.min(policy.maxBackoffMs, policy.initialBackoffMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+}
+
+/** Postgres SQLSTATE classes of a dependency in trouble: connection, resources, operator intervention, system. */
+const TRANSIENT_SQLSTATE = /^(08|53|57|58|XX|40001|40P01|55P03|55006|42P01|42703|3D000|3F000)/;
+const TRANSIENT_NATS_CODES = new Set(['TIMEOUT', '503', 'CONNECTION_CLOSED', 'CONNECTION_DRAINING', 'DISCONNECT', 'CONNECTION_REFUSED']);
+const TRANSIENT_MESSAGE =
+  /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|connection terminated|terminating connection|connection error|not queryable|timeout|timed out|no responders|jetstream (not enabled|system temporarily unavailable)|leader|no suitable peers|insufficient resources|connection closed|disconnect/i;
+
+/**
+ * Whether a failure is a dependency's (Postgres or NATS away, a deadlock, a table a migration has not created yet):
+ * such a commit is tried again for as long as it takes and never parked, since it is not at fault. Anything else
+ * (an event the handler cannot apply, bytes that do not decode, a rule that refuses) is the commit's own.
+ */
+export function isTransient(err: unknown): boolean {
+  if (err instanceof ConcurrencyError) return true;
+  if (err instanceof UnknownEventVersionError || err instanceof SyntaxError) return false;
+  const e = err as { code?: unknown; driverError?: { code?: unknown }; message?: unknown } | null;
+  const sqlState = e?.driverError?.code ?? e?.code;
+  if (typeof sqlState === 'string' && /^[0-9A-Z]{5}$/.test(sqlState)) return TRANSIENT_SQLSTATE.test(sqlState);
+  if (typeof e?.code === 'string' && TRANSIENT_NATS_CODES.has(e.code)) return true;
+  return TRANSIENT_MESSAGE.test(String(e?.message ?? err));
+}
+
+/** A failure in a line, for logs, readiness and the parked record. */
+export function describeError(err: unknown): string {
+  const e = err as { name?: string; message?: string; code?: unknown } | null;
+  const text = e?.message ? `${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e.message}` : String(err);
+  return text.length > 2_000 ? `${text.slice(0, 2_000)}…` : text;
+}

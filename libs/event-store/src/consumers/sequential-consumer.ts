@@ -1,0 +1,243 @@
+import { randomBytes } from 'node:crypto';
+import { AckPolicy, DeliverPolicy, Events, JsMsg, Status } from 'nats';
+import { EventStore } from '../event-store';
+import { Commit } from '../recorded-event';
+import { isNotFound } from '../stream-config';
+import { ConsumerOptions, ConsumerRuntime } from './consumer-runtime';
+import { decodeDelivered, Delivered } from './delivered-commit';
+import { describeError, isTransient } from './failures';
+import { ParkedCommit, ParkedStatus } from './parked-commits';
+
+/** What a sequential consumer keeps up to date: a read model with its checkpoint, or a view in memory. */
+export interface SequentialTarget {
+  /** Where to resume: the last stream sequence applied. */
+  position(): Promise<number>;
+  /** Applies commits that follow the position, in order, all or nothing; returns the new position. */
+  apply(commits: Commit[]): Promise<number>;
+  /** Records a commit that cannot be applied and moves the position past it, all or nothing; returns the position. */
+  park(parked: ParkedCommit): Promise<number>;
+  /** Applies a parked commit that an operator asked to retry (`retry`) or another instance retried (`retried`). */
+  retry(commit: Commit, status: ParkedStatus): Promise<void>;
+}
+
+export interface SequentialConsumerOptions extends ConsumerOptions {
+  /** Commits applied per transaction (default 500). */
+  batchSize?: number;
+  /**
+   * Each instance keeps a position of its own (a view in memory): a commit parked here and retried by another
+   * instance is applied here as well.
+   */
+  perInstance?: boolean;
+}
+
+type Outcome =
+  | { kind: 'stopped' }
+  | { kind: 'restart'; reason: string }
+  | { kind: 'failed'; error: unknown; delivered: Delivered[] }
+  | { kind: 'undecodable'; delivered: Delivered & { undecodable: unknown } };
+
+/**
+ * Applies a stream's commits strictly in stream order, from the target's own position (platform.md §4a).
+ *
+ * Each session is a fresh JetStream consumer starting right after the position. Deliveries must arrive as 1, 2, 3…
+ * of that consumer, each for the first time: anything else (a reconnect, a redelivery, a gap) ends the session and
+ * a new one starts from the position, so nothing is skipped or applied out of order. When applying fails, nothing
+ * after it is applied: the session ends, and the next one starts at the position after a backoff. A failure that is
+ * a dependency's (Postgres restarting, a deadlock) is retried for as long as it lasts; a failing batch is then
+ * applied one commit at a time to find the commit at fault, which is parked after `maxAttempts`, as is a commit that
+ * cannot be decoded. Parking moves the position past it and the line goes on.
+ */
+export class SequentialConsumer extends ConsumerRuntime {
+  private readonly instance = randomBytes(4).toString('hex');
+  private sessionName: string | null = null;
+  private sessions = 0;
+  /** Failures of commits at fault, by stream sequence. */
+  private readonly attempts = new Map<number, { count: number; first: Date }>();
+  /** Up to this sequence, commits are applied one per transaction (a batch failed and the culprit is not known). */
+  private carefulUntil = 0;
+  /** Commits this instance passed over as parked (a per-instance target applies their retries itself). */
+  private readonly passedOver = new Set<number>();
+
+  constructor(
+    store: EventStore,
+    protected override readonly options: SequentialConsumerOptions,
+    private readonly target: SequentialTarget,
+  ) {
+    super(store, options);
+  }
+
+  private get batchSize(): number {
+    return this.options.batchSize ?? 500;
+  }
+
+  protected async run(): Promise<void> {
+    let troubled = 0; // consecutive rounds that ended in failure without progress
+    while (!this.stopped) {
+      let outcome: Outcome;
+      let position = this.health.position;
+      try {
+        position = await this.target.position();
+        this.health.position = position;
+        outcome = await this.session(position);
+      } catch (err) {
+        outcome = { kind: 'failed', error: err, delivered: [] };
+      }
+      if (this.health.position > position) troubled = 0;
+      if (outcome.kind === 'stopped') return;
+      if (outcome.kind === 'restart') {
+        if (this.health.position === position) await this.sleep(50);
+        continue;
+      }
+      if (outcome.kind === 'undecodable') {
+        await this.parkOrWait(outcome.delivered, outcome.delivered.undecodable, 1, ++troubled);
+        continue;
+      }
+      const { error, delivered } = outcome;
+      const first = delivered[0]?.streamSeq ?? position + 1;
+      if (delivered.length === 0 && isNotFound(error)) {
+        // Another service's stream that does not exist yet: nothing to apply, nothing wrong here.
+        this.health.recovered();
+        await this.sleep(2_000);
+      } else if (isTransient(error) || delivered.length === 0) {
+        troubled++;
+        this.health.failed(first, troubled, error);
+        this.logger.warn({ msg: 'apply failed, retrying', consumer: this.name, streamSeq: first, attempt: troubled, error: describeError(error) });
+        await this.backoff(troubled);
+      } else if (delivered.length > 1) {
+        // One of these is at fault: take them one at a time to find it.
+        this.carefulUntil = delivered[delivered.length - 1].streamSeq;
+      } else {
+        const known = await this.options.parked.statusOf(this.name, first).catch(() => null);
+        const tried = this.attempts.get(first) ?? { count: 0, first: new Date() };
+        tried.count = known === 'parked' || known === 'skipped' ? this.policy.maxAttempts : tried.count + 1;
+        this.attempts.set(first, tried);
+        await this.parkOrWait(delivered[0], error, tried.count, ++troubled);
+      }
+    }
+  }
+
+  /** Parks a commit that has had its tries (or cannot be decoded), or waits before the next try. */
+  private async parkOrWait(delivered: Delivered, error: unknown, attempts: number, round: number): Promise<void> {
+    const { streamSeq, subject } = delivered;
+    this.health.failed(streamSeq, attempts, error);
+    if (!('undecodable' in delivered) && attempts < this.policy.maxAttempts) {
+      this.logger.warn({ msg: 'commit failed, retrying', consumer: this.name, streamSeq, attempt: attempts, error: describeError(error) });
+      await this.backoff(attempts);
+      return;
+    }
+    try {
+      const parked = await this.parkedEntry(delivered, error, attempts, this.attempts.get(streamSeq)?.first ?? new Date());
+      this.health.position = await this.target.park(parked);
+      this.attempts.delete(streamSeq);
+      this.passedOver.add(streamSeq);
+      this.health.parkedHere++;
+      this.health.recovered();
+      this.logger.error({ msg: 'commit parked', consumer: this.name, streamSeq, subject, error: describeError(error) });
+    } catch (err) {
+      this.logger.warn({ msg: 'could not park, retrying', consumer: this.name, streamSeq, error: describeError(err) });
+      await this.backoff(round);
+    }
+  }
+
+  /** One JetStream consumer from `position`, applied from until it ends; always removed again. */
+  private async session(position: number): Promise<Outcome> {
+    const { jsm, js, stream, nc } = this.store;
+    const name = `${this.name.replace(/[^A-Za-z0-9_-]/g, '_')}-${this.instance}-${++this.sessions}`;
+    await jsm.consumers.add(stream, {
+      name,
+      ack_policy: AckPolicy.All,
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: position + 1,
+      filter_subject: this.options.filterSubject,
+      max_ack_pending: this.batchSize * 2,
+      ack_wait: 300_000_000_000,
+      inactive_threshold: 300_000_000_000,
+      mem_storage: true,
+      num_replicas: 1,
+    });
+    this.sessionName = name;
+    const buffer: JsMsg[] = [];
+    let broken: string | null = null;
+    const interrupt = (reason: string) => {
+      broken ??= reason;
+      this.wake?.();
+    };
+    const messages = await (await js.consumers.get(stream, name)).consume({
+      max_messages: this.batchSize * 2,
+      abort_on_missing_resource: true,
+      callback: (message) => {
+        buffer.push(message);
+        this.wake?.();
+      },
+    });
+    void messages.closed().then((err) => interrupt(`consumer closed${err ? `: ${(err as Error).message}` : ''}`));
+    // The iterator is a QueuedIterator: it can be stopped, though the declared type does not say so.
+    const status = nc.status() as AsyncIterable<Status> & { stop(): void };
+    void (async () => {
+      for await (const s of status) if (s.type === Events.Reconnect) interrupt('reconnected');
+    })();
+    let expected = 1;
+    try {
+      for (;;) {
+        if (this.stopped) return { kind: 'stopped' };
+        if (broken) return { kind: 'restart', reason: broken };
+        if (buffer.length === 0) {
+          await new Promise<void>((resolve) => (this.wake = resolve));
+          this.wake = null;
+          continue;
+        }
+        const taken: JsMsg[] = [];
+        const limit = position < this.carefulUntil ? 1 : this.batchSize;
+        while (taken.length < limit && buffer.length) {
+          const { redeliveryCount, deliverySequence } = buffer[0].info;
+          if (redeliveryCount > 1 || deliverySequence !== expected) return { kind: 'restart', reason: 'delivery out of order' };
+          taken.push(buffer.shift() as JsMsg);
+          expected++;
+        }
+        const delivered = taken.map((message) => decodeDelivered(this.store, message, this.options.eventTypes));
+        const bad = delivered.findIndex((d) => 'undecodable' in d);
+        if (bad === 0) return { kind: 'undecodable', delivered: delivered[0] as Delivered & { undecodable: unknown } };
+        const good = bad > 0 ? delivered.slice(0, bad) : delivered;
+        this.health.busy();
+        try {
+          position = await this.target.apply(good.map((d) => (d as { commit: Commit }).commit));
+        } catch (error) {
+          return { kind: 'failed', error, delivered: good };
+        } finally {
+          this.health.idle();
+        }
+        taken[good.length - 1].ack();
+        this.health.progressed(position, good.length);
+        for (const seq of this.attempts.keys()) if (seq <= position) this.attempts.delete(seq);
+        if (bad > 0) return { kind: 'restart', reason: 'an undecodable commit is next' };
+      }
+    } finally {
+      this.sessionName = null;
+      status.stop();
+      messages.stop();
+      await jsm.consumers.delete(stream, name).catch(() => undefined);
+    }
+  }
+
+  protected retryParked(commit: Commit, status: ParkedStatus): Promise<void> {
+    return this.target.retry(commit, status);
+  }
+
+  protected override watchedParked(): number[] {
+    return this.options.perInstance ? [...this.passedOver] : [];
+  }
+
+  protected override forgetParked(streamSeq: number): void {
+    this.passedOver.delete(streamSeq);
+  }
+
+  /** Commits not applied yet: as JetStream counts them for the session's consumer, else by the stream's end. */
+  async lag(): Promise<number> {
+    const name = this.sessionName;
+    if (name) {
+      const info = await this.store.jsm.consumers.info(this.store.stream, name).catch(() => null);
+      if (info) return info.num_pending + info.num_ack_pending;
+    }
+    return Math.max(0, (await this.store.lastSequence()) - this.health.position);
+  }
+}

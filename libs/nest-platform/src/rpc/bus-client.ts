@@ -1,0 +1,40 @@
+import { headers as natsHeaders, NatsConnection } from 'nats';
+import { Principal, Reply, RequestHeaders, signRequest } from '@flotilla/contracts';
+
+/** A principal before it is issued: `busRequest` stamps the time when it signs. */
+export type UnsignedPrincipal = Principal extends infer P ? (P extends Principal ? Omit<P, 'issuedAt'> : never) : never;
+
+export interface BusRequestOptions {
+  /** Who the request is for; signed with `key` (the bus key, or a named service's own key). */
+  principal: UnsignedPrincipal;
+  key: string;
+  timeoutMs?: number;
+  correlationId?: string;
+}
+
+/**
+ * Sends a command or query over NATS request/reply with a signed principal (platform.md §3, §4b) and returns the
+ * service's reply envelope. Rejects only when no reply comes (no responders, timeout).
+ */
+export async function busRequest<T>(nc: NatsConnection, subject: string, payload: unknown, options: BusRequestOptions): Promise<Reply<T>> {
+  const body = payload instanceof Uint8Array ? payload : Buffer.from(JSON.stringify(payload));
+  const headers = natsHeaders();
+  const principal = { ...options.principal, issuedAt: Date.now() } as Principal;
+  for (const [name, value] of Object.entries(signRequest(principal, subject, body, options.key))) headers.set(name, value);
+  if (options.correlationId) headers.set(RequestHeaders.correlationId, options.correlationId);
+  const message = await nc.request(subject, body, { timeout: options.timeoutMs ?? 10_000, headers });
+  return JSON.parse(Buffer.from(message.data).toString('utf8')) as Reply<T>;
+}
+
+/**
+ * Requests signed with one key, as root or, given an organization, confined to it: how the gateway's calls look to a
+ * service (for tests and tools that stand in for the gateway). A Uint8Array payload is sent as it is.
+ */
+export function busRequester(nc: NatsConnection, key: string, actor = 'test', timeoutMs = 30_000) {
+  return <T>(subject: string, payload: unknown, organizationId?: string): Promise<Reply<T>> =>
+    busRequest<T>(nc, subject, payload, {
+      principal: organizationId ? { kind: 'organization', organizationId, actor } : { kind: 'root', actor },
+      key,
+      timeoutMs,
+    });
+}

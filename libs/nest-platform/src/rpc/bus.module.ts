@@ -1,0 +1,17 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { BusTrust, BusTrustSettings } from './bus-trust';
+import { PrincipalGuard } from './principal.guard';
+
+/** Makes every command and query of a service verify its principal first (platform.md §4b). */
+@Global()
+@Module({})
+export class BusModule {
+  static forService(settings: BusTrustSettings): DynamicModule {
+    return {
+      module: BusModule,
+      providers: [{ provide: BusTrust, useValue: new BusTrust(settings) }, { provide: APP_GUARD, useClass: PrincipalGuard }],
+      exports: [BusTrust],
+    };
+  }
+}

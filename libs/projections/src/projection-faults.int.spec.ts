@@ -1,0 +1,137 @@
+import { DataSource } from 'typeorm';
+import { EventStore } from '@flotilla/event-store';
+import { eventually, LocalServer, openTestEnvironment, startLocalPostgres, TestEnvironment } from '@flotilla/testing';
+import { ReadModelMismatchError } from './checkpoint-store';
+import { PostgresParkedStore } from './parked-store';
+import { ProjectionRunner } from './projection-runner';
+import { rebuildProjection, verifyProjection } from './rebuild-projection';
+import { createTallySchema, tallyDataSource, tallyProjection } from './test-fixtures/tally-projection';
+
+const quick = { maxAttempts: 3, initialBackoffMs: 20, maxBackoffMs: 200 };
+
+describe('a projection under faults', () => {
+  let env: TestEnvironment;
+  let store: EventStore;
+  const schema = 'tally_faults';
+  const append = (id: string, data: Record<string, unknown> = {}) =>
+    store.append(store.subjectFor('tally', id), [{ type: 'Counted', data }], { expectedVersion: 'any', metadata: { actor: 'test' } });
+
+  beforeEach(async () => {
+    env = await openTestEnvironment('FAULT');
+    store = await EventStore.open(env.nc, { stream: env.stream, subjectPrefix: env.subjectPrefix });
+  });
+
+  afterEach(async () => {
+    await env.close();
+  });
+
+  describe('with a Postgres of its own', () => {
+    let postgres: LocalServer;
+    let dataSource: DataSource;
+
+    beforeEach(async () => {
+      postgres = await startLocalPostgres();
+      dataSource = await tallyDataSource(postgres.url, schema).initialize();
+      await createTallySchema(dataSource);
+    });
+
+    afterEach(async () => {
+      await dataSource.destroy().catch(() => undefined);
+      await postgres.destroy();
+    });
+
+    it('loses nothing and doubles nothing while Postgres restarts three times under a steady stream of commits', async () => {
+      const retried: unknown[] = [];
+      const logger = { log: () => undefined, error: () => undefined, warn: (m: object) => retried.push(m) };
+      const runners = [1, 2].map(() => new ProjectionRunner(store, dataSource, tallyProjection(schema), { batchSize: 20, retry: quick, logger }));
+      await Promise.all(runners.map((r) => r.start()));
+      let writing = true;
+      let written = 0;
+      const writer = (async () => {
+        while (writing) {
+          await append(`t${written % 7}`);
+          written++;
+          await new Promise((resolve) => setTimeout(resolve, 3));
+        }
+      })();
+      for (let restart = 0; restart < 3; restart++) {
+        await eventually(async () => (await runners[0].checkpoint()) > 0, 20_000, 'applying').catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        await postgres.restart(300);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      writing = false;
+      await writer;
+      const last = await store.lastSequence();
+      await eventually(async () => (await runners[0].checkpoint()) === last, 60_000, 'caught up after the restarts');
+      await Promise.all(runners.map((r) => r.stop()));
+
+      expect(last).toBe(written);
+      expect(retried.length).toBeGreaterThan(0); // the restarts did hit the projection
+      const [{ total, rows }] = await dataSource.query(`select (select sum(total)::int from ${schema}.tally_totals) as total, (select count(*)::int from ${schema}.tally_applied) as rows`);
+      expect(total).toBe(written);
+      expect(rows).toBe(written);
+      expect(await verifyProjection(store, dataSource, tallyProjection(schema))).toEqual({ position: last, differences: [] });
+      expect(await new PostgresParkedStore(dataSource, schema).list({ all: true })).toEqual([]);
+    });
+  });
+
+  describe('with the shared Postgres', () => {
+    let dataSource: DataSource;
+
+    beforeEach(async () => {
+      dataSource = await tallyDataSource(env.db.url, schema).initialize();
+      await createTallySchema(dataSource);
+    });
+
+    afterEach(async () => {
+      await dataSource.destroy();
+    });
+
+    it('parks a poison commit and moves its checkpoint past it in one transaction; an operator\'s retry applies it once', async () => {
+      let cured = false;
+      const projection = tallyProjection(schema, undefined, () => cured);
+      const runner = new ProjectionRunner(store, dataSource, projection, { batchSize: 10, retry: quick });
+      await runner.start();
+      for (let i = 1; i <= 30; i++) await append(`t${i % 3}`, i === 12 ? { poison: true } : {});
+      await eventually(async () => (await runner.checkpoint()) === 30, 20_000, 'past the poison');
+      const parked = new PostgresParkedStore(dataSource, schema);
+      expect((await parked.list()).map((p) => [p.consumer, p.streamSeq, p.status, p.attempts, p.error])).toEqual([['tally', 12, 'parked', 3, 'TypeError: a poisoned tally']]);
+      expect((await runner.report()).parked).toBe(1);
+      const [{ rows }] = await dataSource.query(`select count(*)::int as rows from ${schema}.tally_applied`);
+      expect(rows).toBe(29);
+      expect((await verifyProjection(store, dataSource, projection)).differences).toEqual([]);
+
+      cured = true;
+      expect(await parked.decide('tally', 12, 'retry', 'test')).toBe(true);
+      await eventually(async () => (await parked.list({ all: true }))[0].status === 'retried', 10_000, 'retried');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await runner.stop();
+      const [{ applied }] = await dataSource.query(`select count(*)::int as applied from ${schema}.tally_applied where stream_seq = 12`);
+      expect(applied).toBe(1);
+      const [{ total }] = await dataSource.query(`select sum(total)::int as total from ${schema}.tally_totals`);
+      expect(total).toBe(30);
+    });
+
+    it('refuses to serve from a stream recreated under the same name, until rebuilt from it', async () => {
+      const runner = new ProjectionRunner(store, dataSource, tallyProjection(schema), { batchSize: 10 });
+      await runner.start();
+      for (let i = 0; i < 5; i++) await append('old');
+      await eventually(async () => (await runner.checkpoint()) === 5);
+      await runner.stop();
+
+      await store.jsm.streams.delete(env.stream);
+      const recreated = await EventStore.open(env.nc, { stream: env.stream, subjectPrefix: env.subjectPrefix });
+      await recreated.append(recreated.subjectFor('tally', 'new'), [{ type: 'Counted', data: {} }], { expectedVersion: 0, metadata: { actor: 'test' } });
+      const stale = new ProjectionRunner(recreated, dataSource, tallyProjection(schema));
+      await expect(stale.start()).rejects.toBeInstanceOf(ReadModelMismatchError);
+      await expect(stale.start()).rejects.toThrow(/rebuild tally/);
+
+      await rebuildProjection(recreated, dataSource, tallyProjection(schema));
+      const rebuilt = new ProjectionRunner(recreated, dataSource, tallyProjection(schema));
+      await rebuilt.start();
+      await rebuilt.stop();
+      expect(await dataSource.query(`select id, total from ${schema}.tally_totals`)).toEqual([{ id: 'new', total: 1 }]);
+    });
+  });
+});

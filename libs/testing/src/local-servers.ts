@@ -1,0 +1,141 @@
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import { freeLoopbackPort } from './test-infrastructure';
+
+/**
+ * A server a test (or the chaos harness) starts from the binaries on the PATH, on a free loopback port, and restarts
+ * or stops by its own process id: never the machine's shared servers.
+ */
+export interface LocalServer {
+  url: string;
+  port: number;
+  pid(): number | undefined;
+  /** A clean shutdown (SIGINT for Postgres, SIGTERM for NATS) and a start on the same port and data. */
+  restart(downMs?: number): Promise<void>;
+  /** SIGKILL, then a start on the same port and data. */
+  crash(downMs?: number): Promise<void>;
+  stop(): Promise<void>;
+  /** Stops it and removes its data. */
+  destroy(): Promise<void>;
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${what} did not come up within ${timeoutMs} ms`);
+}
+
+function managed(start: () => ChildProcess, ready: () => Promise<boolean>, what: string, cleanStop: NodeJS.Signals, dataDir: string, url: string, port: number): Promise<LocalServer> {
+  let child = start();
+  const bringUp = async () => {
+    child = start();
+    await until(ready, what);
+  };
+  const halt = async (signal: NodeJS.Signals) => {
+    const running = child;
+    running.kill(signal);
+    await exited(running);
+  };
+  const server: LocalServer = {
+    url,
+    port,
+    pid: () => child.pid,
+    async restart(downMs = 0) {
+      await halt(cleanStop);
+      if (downMs) await new Promise((resolve) => setTimeout(resolve, downMs));
+      await bringUp();
+    },
+    async crash(downMs = 0) {
+      await halt('SIGKILL');
+      if (downMs) await new Promise((resolve) => setTimeout(resolve, downMs));
+      await bringUp();
+    },
+    stop: () => halt(cleanStop),
+    async destroy() {
+      await halt(cleanStop);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return until(ready, what).then(() => server);
+}
+
+/** The newest PostgreSQL server binaries of the machine (Debian keeps them under /usr/lib/postgresql/<version>/bin). */
+function postgresBin(): string {
+  const root = '/usr/lib/postgresql';
+  const versions = fs.existsSync(root) ? fs.readdirSync(root).filter((v) => fs.existsSync(path.join(root, v, 'bin/postgres'))) : [];
+  if (!versions.length) throw new Error('no PostgreSQL server binaries under /usr/lib/postgresql (apt-get install postgresql)');
+  return path.join(root, versions.sort((a, b) => Number(b) - Number(a))[0], 'bin');
+}
+
+/** Postgres refuses to run as root: as root, it runs as the machine's `postgres` user. */
+function postgresUser(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  return { uid: Number(execFileSync('id', ['-u', 'postgres']).toString().trim()), gid: Number(execFileSync('id', ['-g', 'postgres']).toString().trim()) };
+}
+
+/** A Postgres server of the caller's own: trust auth, database `postgres`, its data in a temporary folder. */
+export async function startLocalPostgres(): Promise<LocalServer> {
+  const bin = postgresBin();
+  const user = postgresUser();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-pg-'));
+  if (user) fs.chownSync(dataDir, user.uid, user.gid);
+  execFileSync(path.join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'], { ...user, stdio: 'ignore' });
+  const port = await freeLoopbackPort();
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  const start = () =>
+    spawn(path.join(bin, 'postgres'), ['-D', dataDir, '-p', String(port), '-k', dataDir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200'], {
+      ...user,
+      stdio: 'ignore',
+    });
+  const ready = async () => {
+    const client = new Client({ connectionString: url, connectionTimeoutMillis: 1_000 });
+    try {
+      await client.connect();
+      await client.query('select 1');
+      return true;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  };
+  return managed(start, ready, `postgres on ${url}`, 'SIGINT', dataDir, url, port);
+}
+
+export interface LocalNatsOptions {
+  /** A configuration file's text; `{{port}}`, `{{store}}` and `{{cluster_port}}` are filled in. */
+  config?: string;
+  /** Extra arguments to `nats-server`. */
+  args?: string[];
+  port?: number;
+  storeDir?: string;
+}
+
+/**
+ * A `nats-server` with JetStream of the caller's own, its store in a temporary folder (or the one given). It is
+ * ready when its monitoring endpoint says JetStream is (`/healthz?js-enabled-only=true`).
+ */
+export async function startLocalNats(options: LocalNatsOptions = {}): Promise<LocalServer & { monitorPort: number }> {
+  const port = options.port ?? (await freeLoopbackPort());
+  const monitorPort = await freeLoopbackPort();
+  const storeDir = options.storeDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-nats-'));
+  const args = ['-a', '127.0.0.1', '-p', String(port), '-m', String(monitorPort), '-js', '-sd', storeDir];
+  if (options.config) {
+    const file = path.join(storeDir, 'nats.conf');
+    fs.writeFileSync(file, options.config.replaceAll('{{port}}', String(port)).replaceAll('{{store}}', storeDir));
+    args.push('-c', file);
+  }
+  args.push(...(options.args ?? []));
+  const url = `nats://127.0.0.1:${port}`;
+  const start = () => spawn('nats-server', args, { stdio: 'ignore' });
+  const ready = async () => (await fetch(`http://127.0.0.1:${monitorPort}/healthz?js-enabled-only=true`)).status === 200;
+  return { ...(await managed(start, ready, `nats-server on ${url}`, 'SIGTERM', storeDir, url, port)), monitorPort };
+}

@@ -1,0 +1,75 @@
+import { DefaultFailureRules, FirmwareMetadata } from '@flotilla/contracts';
+import { AttemptWindow } from './attempt-window';
+import { DeploymentRuleFacts, deploymentRules, failureRateCheck, failureThresholdCheck, RuleFacts } from './deployment-rules';
+
+const firmware = (uuid: string): FirmwareMetadata => ({ uuid, product: 'gw', version: '1.0.0', architecture: 'arm', platform: 'rpi4' });
+const at = (seconds: number) => new Date(Date.parse('2026-01-01T10:00:00Z') + seconds * 1000).toISOString();
+
+function deployment(id: string, overrides: Partial<DeploymentRuleFacts> = {}): DeploymentRuleFacts {
+  return { deploymentId: id, organizationId: 'org', product: 'gw', quarantined: false, rules: { ...DefaultFailureRules, failureRate: 2, failureThreshold: 2 }, attempts: new AttemptWindow(), firmware: firmware(`fw-${id}`), ...overrides };
+}
+
+/** Facts as the fleet view would hold them after the given attempts and quarantines. */
+function facts(deployments: DeploymentRuleFacts[], quarantined: FirmwareMetadata[] = []): RuleFacts {
+  return {
+    deployment: (id) => deployments.find((d) => d.deploymentId === id),
+    deploymentsOf: (org, product) => deployments.filter((d) => d.organizationId === org && d.product === product),
+    productOf: () => 'gw',
+    quarantinedOn: (_org, fw) => quarantined.filter((q) => q.uuid === fw.uuid && q.product === fw.product && q.architecture === fw.architecture && q.platform === fw.platform).length,
+  };
+}
+
+const attempt = (deploymentId: string, deviceId: string, seconds: number) => ({
+  type: 'UpdateRequested' as const,
+  data: { deviceId, organizationId: 'org', deploymentId, firmwareUuid: 'fw', at: at(seconds) },
+});
+const quarantine = (deviceId: string) => ({ type: 'DeviceQuarantined' as const, data: { deviceId, organizationId: 'org', reason: 'operator', deploymentId: null, at: at(0) } });
+
+function withAttempts(d: DeploymentRuleFacts, attempts: [deviceId: string, seconds: number][]): DeploymentRuleFacts {
+  for (const [deviceId, seconds] of attempts) d.attempts.record(deviceId, Date.parse(at(seconds)), d.rules.failureRateSeconds * 1000);
+  return d;
+}
+
+describe('deployment rules (process manager)', () => {
+  it('failure rate: given two devices with two attempts each, when a third device attempts twice, then the deployment is quarantined', () => {
+    const d = withAttempts(deployment('a'), [['x', 0], ['x', 1], ['y', 2], ['y', 3], ['z', 4]]);
+    expect(deploymentRules(attempt('a', 'z', 4), facts([d]))).toEqual([]);
+    withAttempts(d, [['z', 5]]);
+    expect(deploymentRules(attempt('a', 'z', 5), facts([d]))).toEqual([{ type: 'QuarantineDeployment', deploymentId: 'a', reason: 'failure_rate' }]);
+  });
+
+  it('failure rate: attempts older than the window do not count, judged at the attempt\'s own time', () => {
+    const d = withAttempts(deployment('a'), [['x', 0], ['x', 1], ['y', 2], ['y', 3], ['z', 301], ['z', 302]]);
+    expect(failureRateCheck(d, Date.parse(at(302)))).toEqual({ value: 1, limit: 2, broken: false });
+    expect(deploymentRules(attempt('a', 'z', 302), facts([d]))).toEqual([]);
+  });
+
+  it('failure rate: a device whose cut-off moved counts from its cut-off on', () => {
+    const d = withAttempts(deployment('a'), [['x', 0], ['x', 1], ['y', 2], ['y', 3], ['z', 4]]);
+    d.attempts.forget('x');
+    withAttempts(d, [['z', 5]]);
+    expect(deploymentRules(attempt('a', 'z', 5), facts([d]))).toEqual([]);
+  });
+
+  it('failure rate: a deployment already quarantined is left alone', () => {
+    const d = withAttempts(deployment('a', { quarantined: true }), [['x', 0], ['x', 1], ['y', 2], ['y', 3], ['z', 4], ['z', 5]]);
+    expect(deploymentRules(attempt('a', 'z', 5), facts([d]))).toEqual([]);
+  });
+
+  it('failure threshold: more than failure_threshold quarantined devices on a deployment\'s very firmware quarantine it', () => {
+    const a = deployment('a');
+    const b = deployment('b');
+    const onA = firmware('fw-a');
+    expect(deploymentRules(quarantine('q2'), facts([a, b], [onA, onA]))).toEqual([]);
+    expect(deploymentRules(quarantine('q3'), facts([a, b], [onA, onA, onA, firmware('fw-b')]))).toEqual([
+      { type: 'QuarantineDeployment', deploymentId: 'a', reason: 'failure_threshold' },
+    ]);
+    expect(failureThresholdCheck(b, facts([a, b], [onA, onA, onA, firmware('fw-b')]))).toEqual({ value: 1, limit: 2, broken: false });
+  });
+
+  it('failure threshold: firmware of another architecture, platform or product is not the deployment\'s', () => {
+    const onA = firmware('fw-a');
+    const others = [{ ...onA, architecture: 'x86' }, { ...onA, platform: 'other' }, { ...onA, product: 'other' }];
+    expect(deploymentRules(quarantine('q'), facts([deployment('a')], [onA, onA, ...others]))).toEqual([]);
+  });
+});
