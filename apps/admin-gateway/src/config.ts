@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigurationError, isProduction, NatsSettings, natsSettingsFromEnv, positiveInteger, readSecrets, secretProblem } from '@flotilla/nest-platform';
+import { configuration, ConfigurationError, isProduction, NatsSettings, natsSettingsFromEnv, positiveInteger, readSecrets, secretProblem } from '@flotilla/nest-platform';
 
 export interface GatewayConfig {
   nats: NatsSettings;
@@ -35,13 +35,16 @@ export function resolveAdminToken(env: NodeJS.ProcessEnv = process.env): string 
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  const nats = natsSettingsFromEnv(env);
-  const { FLOTILLA_BUS_KEY } = readSecrets(['FLOTILLA_BUS_KEY'], env);
+  const { nats, keys, adminToken } = configuration({
+    nats: () => natsSettingsFromEnv(env),
+    keys: () => readSecrets(['FLOTILLA_BUS_KEY'], env),
+    adminToken: () => resolveAdminToken(env),
+  });
   return {
     nats,
-    busKey: FLOTILLA_BUS_KEY,
+    busKey: keys.FLOTILLA_BUS_KEY,
     port: Number(env.PORT ?? 3000),
-    adminToken: resolveAdminToken(env),
+    adminToken,
     requestTimeoutMs: positiveInteger(env, 'GATEWAY_REQUEST_TIMEOUT_MS', 10_000),
     maxBodyBytes: positiveInteger(env, 'GATEWAY_MAX_BODY_BYTES', 512 * 1024),
   };

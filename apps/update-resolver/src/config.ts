@@ -1,6 +1,6 @@
 import { Streams } from '@flotilla/contracts';
 import { RetryPolicy } from '@flotilla/event-store';
-import { consumerRetryFromEnv, positiveInteger, readSecrets, ServiceConfig, serviceConfigFromEnv } from '@flotilla/nest-platform';
+import { configuration, consumerRetryFromEnv, positiveInteger, readSecrets, ServiceConfig, serviceConfigFromEnv } from '@flotilla/nest-platform';
 
 export interface ResolverConfig extends ServiceConfig {
   /** The batch-orchestrator's stream, read for DeviceProvisioned and device deletions. */
@@ -16,11 +16,14 @@ export interface ResolverConfig extends ServiceConfig {
 
 /** Configuration from the environment (README: Configuration). */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ResolverConfig {
-  const base = serviceConfigFromEnv(
-    { envPrefix: 'UPDATE', databaseSchema: 'update_resolver', stream: Streams.update.name, subjectPrefix: Streams.update.subjectPrefix, healthPort: 3102 },
-    env,
-  );
-  const keys = readSecrets(['FIRMWARE_URL_SIGNING_KEY', 'DEVICE_CREDENTIAL_KEY'], env);
+  const { base, keys } = configuration({
+    base: () =>
+      serviceConfigFromEnv(
+        { envPrefix: 'UPDATE', databaseSchema: 'update_resolver', stream: Streams.update.name, subjectPrefix: Streams.update.subjectPrefix, healthPort: 3102 },
+        env,
+      ),
+    keys: () => readSecrets(['FIRMWARE_URL_SIGNING_KEY', 'DEVICE_CREDENTIAL_KEY'], env),
+  });
   return {
     ...base,
     batchStream: env.BATCH_STREAM ?? Streams.batch.name,

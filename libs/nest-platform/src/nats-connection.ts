@@ -30,14 +30,16 @@ export function natsSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): NatsS
 }
 
 /**
- * Connection options shared by every NATS connection of a service. It reconnects for ever: a NATS restart or
- * failover is waited out, never given up on (a closed connection fails liveness). Async traces are off: they build
- * an Error and its stack for every request and publish, a cost on the hot path.
+ * Connection options shared by every NATS connection of a service, `name` being the service (and its NATS user). It
+ * reconnects for ever: a NATS restart or failover is waited out, never given up on (a closed connection fails
+ * liveness). Replies come to an inbox prefix of the service's own (`_INBOX.<name>`), which NATS permissions can give
+ * to it alone. Async traces are off: they build an Error and its stack for every request and publish.
  */
 export function natsConnectOptions(settings: NatsSettings, name: string): ConnectionOptions {
   return {
     servers: settings.servers.split(','),
     name,
+    inboxPrefix: `_INBOX.${name}`,
     noAsyncTraces: true,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1_000,

@@ -64,3 +64,22 @@ export function readSecrets<Name extends string>(names: readonly Name[], env: No
   if (problems.length) throw new ConfigurationError(problems);
   return values;
 }
+
+/**
+ * Reads every part of a configuration, so that start-up stops once with all the problems of all the parts, not with
+ * the first one found.
+ */
+export function configuration<Parts extends Record<string, () => unknown>>(parts: Parts): { [K in keyof Parts]: ReturnType<Parts[K]> } {
+  const problems: string[] = [];
+  const values = {} as { [K in keyof Parts]: ReturnType<Parts[K]> };
+  for (const name of Object.keys(parts) as (keyof Parts)[]) {
+    try {
+      values[name] = parts[name]() as ReturnType<Parts[typeof name]>;
+    } catch (err) {
+      if (!(err instanceof ConfigurationError)) throw err;
+      problems.push(...err.problems);
+    }
+  }
+  if (problems.length) throw new ConfigurationError(problems);
+  return values;
+}

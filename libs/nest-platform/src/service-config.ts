@@ -1,7 +1,7 @@
 import { defaultRetryPolicy, RetryPolicy } from '@flotilla/event-store';
 import { BusTrustSettings, busTrustFromEnv } from './rpc/bus-trust';
 import { NatsSettings, natsSettingsFromEnv } from './nats-connection';
-import { ConfigurationError } from './secrets';
+import { ConfigurationError, configuration } from './secrets';
 
 /** What every event-sourced service is configured with; each has its own environment prefix and defaults. */
 export interface ServiceConfig {
@@ -29,14 +29,19 @@ export interface ServiceDefaults {
 
 export function serviceConfigFromEnv(defaults: ServiceDefaults, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
   const p = defaults.envPrefix;
+  const { nats, bus, streamReplicas } = configuration({
+    nats: () => natsSettingsFromEnv(env),
+    bus: () => busTrustFromEnv(env),
+    streamReplicas: () => positiveInteger(env, 'STREAM_REPLICAS', 1),
+  });
   return {
-    nats: natsSettingsFromEnv(env),
-    bus: busTrustFromEnv(env),
+    nats,
+    bus,
+    streamReplicas,
     databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/flotilla',
     databaseSchema: env[`${p}_DB_SCHEMA`] ?? defaults.databaseSchema,
     stream: env[`${p}_STREAM`] ?? defaults.stream,
     subjectPrefix: env[`${p}_SUBJECT_PREFIX`] ?? defaults.subjectPrefix,
-    streamReplicas: positiveInteger(env, 'STREAM_REPLICAS', 1),
     healthPort: Number(env.HEALTH_PORT ?? defaults.healthPort),
     migrateOnStart: (env.MIGRATE_ON_START ?? 'true') !== 'false',
   };

@@ -1,4 +1,4 @@
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn, SpawnOptions } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,20 +26,32 @@ function exited(child: ChildProcess): Promise<void> {
   return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+async function until(check: () => Promise<boolean>, what: string, log: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check().catch(() => false)) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`${what} did not come up within ${timeoutMs} ms`);
+  const tail = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').slice(-15).join('\n') : '(no log)';
+  throw new Error(`${what} did not come up within ${timeoutMs} ms; its log ends:\n${tail}`);
+}
+
+/** Starts a server with its output in a log file of its data folder, read back when it fails to come up. */
+function spawnLogged(command: string, args: string[], options: SpawnOptions, dataDir: string): ChildProcess {
+  const log = fs.openSync(path.join(dataDir, 'server.log'), 'a');
+  try {
+    return spawn(command, args, { ...options, stdio: ['ignore', log, log] });
+  } finally {
+    fs.closeSync(log);
+  }
 }
 
 function managed(start: () => ChildProcess, ready: () => Promise<boolean>, what: string, cleanStop: NodeJS.Signals, dataDir: string, url: string, port: number): Promise<LocalServer> {
+  const log = path.join(dataDir, 'server.log');
   let child = start();
   const bringUp = async () => {
     child = start();
-    await until(ready, what);
+    await until(ready, what, log);
   };
   const halt = async (signal: NodeJS.Signals) => {
     const running = child;
@@ -66,7 +78,7 @@ function managed(start: () => ChildProcess, ready: () => Promise<boolean>, what:
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
-  return until(ready, what).then(() => server);
+  return until(ready, what, log).then(() => server);
 }
 
 /** The newest PostgreSQL server binaries of the machine (Debian keeps them under /usr/lib/postgresql/<version>/bin). */
@@ -93,10 +105,7 @@ export async function startLocalPostgres(): Promise<LocalServer> {
   const port = await freeLoopbackPort();
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   const start = () =>
-    spawn(path.join(bin, 'postgres'), ['-D', dataDir, '-p', String(port), '-k', dataDir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200'], {
-      ...user,
-      stdio: 'ignore',
-    });
+    spawnLogged(path.join(bin, 'postgres'), ['-D', dataDir, '-p', String(port), '-k', dataDir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200'], { ...user }, dataDir);
   const ready = async () => {
     const client = new Client({ connectionString: url, connectionTimeoutMillis: 1_000 });
     try {
@@ -115,6 +124,8 @@ export interface LocalNatsOptions {
   config?: string;
   /** Extra arguments to `nats-server`. */
   args?: string[];
+  /** Its environment besides this process's (a configuration may read passwords from it). */
+  env?: Record<string, string>;
   port?: number;
   storeDir?: string;
 }
@@ -135,7 +146,7 @@ export async function startLocalNats(options: LocalNatsOptions = {}): Promise<Lo
   }
   args.push(...(options.args ?? []));
   const url = `nats://127.0.0.1:${port}`;
-  const start = () => spawn('nats-server', args, { stdio: 'ignore' });
+  const start = () => spawnLogged('nats-server', args, { env: { ...process.env, ...options.env } }, storeDir);
   const ready = async () => (await fetch(`http://127.0.0.1:${monitorPort}/healthz?js-enabled-only=true`)).status === 200;
   return { ...(await managed(start, ready, `nats-server on ${url}`, 'SIGTERM', storeDir, url, port)), monitorPort };
 }

@@ -11,8 +11,8 @@ export interface ServiceProcess {
 }
 
 /** Runs an app's main.ts from source in its own process, as `npm start` runs the built one, with the test keys. */
-export function startServiceProcess(mainFile: string, env: Record<string, string>): ServiceProcess {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', path.join(ROOT, mainFile)], {
+export function startServiceProcess(mainFile: string, env: Record<string, string>, args: string[] = []): ServiceProcess {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', path.join(ROOT, mainFile), ...args], {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -119,4 +119,27 @@ describe('admin gateway: batch deployment (e2e)', () => {
     expect((await system.call('DELETE', `/devices/${batch.devices[0].id}`, otherKey)).status).toBe(404);
     expect((await system.call('POST', `/projects/${projectId}/devices/batch`, otherKey, { batches: [{ plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'sjc1' }] })).status).toBe(404);
   });
+
+  it('refuses oversized, hostile and too-many-items input with a clear 4xx, writing nothing', async () => {
+    const messages = async () => (await (await system.env.nc.jetstreamManager()).streams.info(system.env.stream)).state.messages;
+    const before = await messages();
+    const big = await system.call('POST', `/projects/${projectId}/devices/batch`, key, JSON.stringify({ batches: [{ description: 'x'.repeat(20 * 1024 * 1024) }] }));
+    expect(big.status).toBe(413);
+    expect(big.body.errors[0]).toMatch(/larger than the limit/);
+    const nul = await system.call('POST', '/organizations', system.rootToken, { name: 'evil\u0000corp' });
+    expect(nul).toMatchObject({ status: 422, body: { errors: ['body.name contains a control character or invalid text'] } });
+    const item = { plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'sjc1' };
+    const many = await system.call('POST', `/projects/${projectId}/devices/batch`, key, { batches: Array.from({ length: 5_000 }, () => item) });
+    expect(many).toMatchObject({ status: 422, body: { errors: ['batches must hold at most 100 items per call'] } });
+    const controlInHostname = await system.call('POST', `/projects/${projectId}/devices/batch`, key, { batches: [{ ...item, hostname: 'web\u0007' }] });
+    expect(controlInHostname.status).toBe(422);
+    expect(await messages()).toBe(before);
+  });
+
+  it('answers 503, not 500 or 401, while the service behind the gateway is away', async () => {
+    await system.orchestrator.stop('SIGKILL');
+    const answer = await system.call('GET', `/projects/${projectId}/batches`, key);
+    expect(answer.status).toBe(503);
+    expect(answer.body.errors[0]).toMatch(/unavailable/);
+  });
 });

@@ -75,7 +75,7 @@ describe('fleet to firmware (e2e)', () => {
     expect(explanation.body.explanation).toMatchObject({ chosen: deployment.body.deployment.id, reason: 'the only eligible deployment' });
   });
 
-  it('a device quarantined by the resolver shows as quarantined in the batch API; a deleted server is retired', async () => {
+  it('a device quarantined by the resolver shows as quarantined in the batch API; a deleted server is retired for good', async () => {
     const created = await system.call('POST', `/projects/${projectId}/devices/batch`, key, { batches: [{ plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'dfw1' }] });
     const batch = await eventually(async () => {
       const answer = await system.call('GET', `/batches/${created.body.batches[0].id}?include=devices`, key);
@@ -89,6 +89,14 @@ describe('fleet to firmware (e2e)', () => {
 
     expect((await system.call('DELETE', `/devices/${deviceId}`, key)).status).toBe(204);
     await eventually(async () => (await system.call('GET', path, key)).status === 404, 20_000, 'retired');
+
+    // The resolver restarts, and (as if its consumer of the batch log were lost) reads that log from the start.
+    await Promise.all(system.resolvers.splice(0).map((r) => r.stop('SIGKILL')));
+    await (await system.env.nc.jetstreamManager()).consumers.delete(system.env.stream, 'update_resolver_fleet_wiring');
+    await system.startResolver();
+    await eventually(async () => (await (await system.env.nc.jetstreamManager()).consumers.info(system.env.stream, 'update_resolver_fleet_wiring')).num_pending === 0, 20_000, 'batch log read again');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await system.call('GET', path, key)).status).toBe(404);
   });
 
   it('hides another organization\'s products (404)', async () => {

@@ -12,11 +12,18 @@ export interface RunningSystem {
   rootToken: string;
   base: string;
   orchestrator: ServiceProcess;
+  /** Update-resolver instances running now. */
+  resolvers: ServiceProcess[];
+  startResolver(): Promise<ServiceProcess>;
   call(method: string, path: string, token: string | null, body?: unknown, headers?: Record<string, string>): Promise<HttpAnswer>;
   stop(): Promise<void>;
 }
 
-export async function startRunningSystem(streamPrefix: string, orchestratorEnv: Record<string, string> = {}, options: { withResolver?: boolean } = {}): Promise<RunningSystem> {
+export async function startRunningSystem(
+  streamPrefix: string,
+  orchestratorEnv: Record<string, string> = {},
+  options: { withResolver?: boolean; resolverEnv?: Record<string, string> } = {},
+): Promise<RunningSystem> {
   const env = await openTestEnvironment(streamPrefix);
   const rootToken = `root-${uniqueName('t')}`;
   const [gatewayPort, healthPort] = await Promise.all([freeLoopbackPort(), freeLoopbackPort()]);
@@ -32,29 +39,36 @@ export async function startRunningSystem(streamPrefix: string, orchestratorEnv: 
     HEALTH_PORT: String(healthPort),
     ...orchestratorEnv,
   });
-  const resolverHealthPort = await freeLoopbackPort();
-  const resolver = options.withResolver
-    ? startServiceProcess('apps/update-resolver/src/main.ts', {
-        NATS_URL: natsUrl,
-        DATABASE_URL: env.db.url,
-        UPDATE_STREAM: updates.stream,
-        UPDATE_SUBJECT_PREFIX: updates.subjectPrefix,
-        BATCH_STREAM: env.stream,
-        BATCH_SUBJECT_PREFIX: env.subjectPrefix,
-        HEALTH_PORT: String(resolverHealthPort),
-      })
-    : null;
+  const resolvers: ServiceProcess[] = [];
+  const startResolver = async () => {
+    const port = await freeLoopbackPort();
+    const resolver = startServiceProcess('apps/update-resolver/src/main.ts', {
+      NATS_URL: natsUrl,
+      DATABASE_URL: env.db.url,
+      UPDATE_STREAM: updates.stream,
+      UPDATE_SUBJECT_PREFIX: updates.subjectPrefix,
+      BATCH_STREAM: env.stream,
+      BATCH_SUBJECT_PREFIX: env.subjectPrefix,
+      HEALTH_PORT: String(port),
+      ...options.resolverEnv,
+    });
+    resolvers.push(resolver);
+    await waitForHttp(`http://127.0.0.1:${port}/health/ready`, resolver);
+    return resolver;
+  };
   const gateway = startServiceProcess('apps/admin-gateway/src/main.ts', { NATS_URL: natsUrl, PORT: String(gatewayPort), FLOTILLA_ADMIN_TOKEN: rootToken });
   const base = `http://127.0.0.1:${gatewayPort}`;
   await waitForHttp(`http://127.0.0.1:${healthPort}/health/ready`, orchestrator);
   await waitForHttp(`${base}/health/ready`, gateway);
-  if (resolver) await waitForHttp(`http://127.0.0.1:${resolverHealthPort}/health/ready`, resolver);
+  if (options.withResolver) await startResolver();
 
   return {
     env,
     rootToken,
     base,
     orchestrator,
+    resolvers,
+    startResolver,
     async call(method, path, token, body, headers = {}) {
       const response = await fetch(`${base}${path}`, {
         method,
@@ -65,7 +79,7 @@ export async function startRunningSystem(streamPrefix: string, orchestratorEnv: 
       return { status: response.status, body: text ? JSON.parse(text) : null, headers: response.headers };
     },
     async stop() {
-      await Promise.all([gateway.stop(), orchestrator.stop(), resolver?.stop()]);
+      await Promise.all([gateway.stop(), orchestrator.stop(), ...resolvers.map((r) => r.stop())]);
       await env.close();
     },
   };

@@ -3,14 +3,14 @@ import { EventStore } from '@flotilla/event-store';
 import { TestEnvironment } from '@flotilla/testing';
 
 export interface FleetReport {
-  batches: { id: string; state: string; quantity: number; errors: string[]; devices: number; active: number }[];
+  batches: { id: string; state: string; quantity: number; errors: string[]; devices: number; active: number; deleted: number }[];
   violations: string[];
 }
 
 /**
  * Checks batch-deployment.md §6's invariant on what the services wrote: per (facility, plan) held + reserved ≤ total,
  * nothing reserved once every batch is over and held = live devices; a completed batch has exactly its quantity of
- * active devices, a failed one says why; and in the log no device was created twice.
+ * devices, each active or since deleted, a failed one says why; and in the log no device was created twice.
  */
 export async function checkFleet(env: TestEnvironment, schema = 'batch_orchestrator'): Promise<FleetReport> {
   const violations: string[] = [];
@@ -22,7 +22,8 @@ export async function checkFleet(env: TestEnvironment, schema = 'batch_orchestra
       await pg.query(
         `select b.id, b.state, b.quantity, b.error_messages as errors,
            (select count(*)::int from ${schema}.devices d where d.batch_id = b.id) as devices,
-           (select count(*)::int from ${schema}.devices d where d.batch_id = b.id and d.state = 'active') as active
+           (select count(*)::int from ${schema}.devices d where d.batch_id = b.id and d.state = 'active') as active,
+           (select count(*)::int from ${schema}.devices d where d.batch_id = b.id and d.state = 'deleted') as deleted
          from ${schema}.batches b`,
       )
     ).rows as FleetReport['batches'];
@@ -41,7 +42,9 @@ export async function checkFleet(env: TestEnvironment, schema = 'batch_orchestra
       if (over && c.held !== c.live) violations.push(`${c.facility}/${c.plan} holds ${c.held} servers for ${c.live} live devices`);
     }
     for (const b of batches) {
-      if (b.state === 'completed' && (b.devices !== b.quantity || b.active !== b.quantity)) violations.push(`batch ${b.id} completed with ${b.active}/${b.devices} of ${b.quantity}`);
+      if (b.state === 'completed' && (b.devices !== b.quantity || b.active + b.deleted !== b.quantity)) {
+        violations.push(`batch ${b.id} completed with ${b.active} active and ${b.deleted} deleted of ${b.devices}, for ${b.quantity}`);
+      }
       if (b.state === 'failed' && b.errors.length === 0) violations.push(`batch ${b.id} failed without a reason`);
     }
   } finally {

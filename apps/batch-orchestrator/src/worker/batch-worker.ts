@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Counter } from 'prom-client';
 import { ConsumerHost, HealthRegistry } from '@flotilla/nest-platform';
 import { PostgresParkedStore } from '@flotilla/projections';
 import { BatchDeleted, DeviceDeleted } from '@flotilla/contracts';
@@ -30,6 +31,8 @@ type Metadata = { actor: string; correlationId: string; causationId: string | nu
 export class BatchWorker extends ConsumerHost {
   private readonly logger = new Logger('batch-worker');
   protected readonly consumer: SharedConsumer;
+  private readonly provisionerCalls: Counter<'outcome'>;
+  private readonly batchesFinished: Counter<'state'>;
 
   constructor(
     private readonly store: EventStore,
@@ -43,6 +46,8 @@ export class BatchWorker extends ConsumerHost {
     @Inject(CONFIG) config: OrchestratorConfig,
   ) {
     super(health);
+    this.provisionerCalls = new Counter({ name: 'flotilla_provisioner_calls_total', help: 'Devices handed to the provisioner, by outcome', labelNames: ['outcome'], registers: [health.metrics] });
+    this.batchesFinished = new Counter({ name: 'flotilla_batches_finished_total', help: 'Batches that reached a terminal state', labelNames: ['state'], registers: [health.metrics] });
     this.consumer = new SharedConsumer(
       this.store,
       {
@@ -101,6 +106,7 @@ export class BatchWorker extends ConsumerHost {
     const outcomes: { deviceId: string; error?: string }[] = [];
     await runConcurrently(pending, 256, async ({ description }) => {
       const result = await this.provisioner.provision(description);
+      this.provisionerCalls.inc({ outcome: result.ok ? 'active' : 'failed' });
       outcomes.push(result.ok ? { deviceId: description.deviceId } : { deviceId: description.deviceId, error: result.error });
     });
     const failed = new Set(outcomes.filter((o) => o.error !== undefined).map((o) => o.deviceId));
@@ -110,6 +116,7 @@ export class BatchWorker extends ConsumerHost {
     }
     await this.capacity.execute(state.request!.item.plan, { type: 'SettleReservation', batchId, live }, options);
     while (!isTerminal(state.status)) state = (await this.batches.execute(batchId, { type: 'RecordProvisioning', outcomes }, options)).state;
+    this.batchesFinished.inc({ state: state.status });
     this.logger.log({ msg: 'batch finished', batchId, state: state.status });
   }
 

@@ -7,7 +7,7 @@ export function natsRpcServer(settings: NatsSettings, queue: string): NatsOption
   return {
     transport: Transport.NATS,
     options: {
-      ...natsConnectOptions(settings, `${queue}-rpc`),
+      ...natsConnectOptions(settings, queue),
       queue,
       serializer: new ReplyEnvelopeSerializer(),
       deserializer: new PlainJsonRequestDeserializer(),

@@ -1,0 +1,33 @@
+import { startServiceProcess } from '@flotilla/testing';
+
+/** Every app, started in production mode with secrets that will not do, must refuse to start and say why. */
+describe('production start-up (e2e)', () => {
+  const weak = 'weak-secret-value';
+  const production = {
+    FLOTILLA_ENV: 'production',
+    NATS_URL: process.env.NATS_URL as string,
+    DATABASE_URL: process.env.DATABASE_URL as string,
+    FLOTILLA_BUS_KEY: weak,
+    FIRMWARE_URL_SIGNING_KEY: 'flotilla-development-signing-key',
+    DEVICE_CREDENTIAL_KEY: '',
+    FLOTILLA_ADMIN_TOKEN: 'change-me',
+    HEALTH_PORT: '0',
+    PORT: '0',
+  };
+
+  const bus = 'FLOTILLA_BUS_KEY is shorter than 32 bytes';
+  const nats = 'NATS credentials are not set';
+  it.each([
+    ['batch-orchestrator', [nats, bus]],
+    ['update-resolver', [nats, bus, 'FIRMWARE_URL_SIGNING_KEY is a development value', 'DEVICE_CREDENTIAL_KEY is not set']],
+    ['admin-gateway', [nats, bus, 'FLOTILLA_ADMIN_TOKEN is a development value']],
+  ])('%s refuses to start, saying every reason, without writing the secret', async (app, problems) => {
+    const service = startServiceProcess(`apps/${app}/src/main.ts`, production);
+    const code = await new Promise<number | null>((resolve) => service.child.once('exit', (exit) => resolve(exit)));
+    expect(code).toBe(1);
+    for (const problem of problems) expect(service.output()).toContain(problem);
+    expect(service.output()).toContain('refusing to start');
+    expect(service.output()).not.toContain(weak);
+  });
+
+});

@@ -1,0 +1,90 @@
+import { BatchSubjects, BatchView, CatalogSubjects, DeviceView } from '@flotilla/contracts';
+import { eventually, freeLoopbackPort, openTestEnvironment, ServiceProcess, startServiceProcess, TestEnvironment, waitForHttp } from '@flotilla/testing';
+import { checkFleet } from '../test-fixtures/fleet-invariant';
+import { createProject, natsRequester, unwrap } from '../test-fixtures/orchestrator-fixture';
+
+type Capacity = { capacity: Record<string, Record<string, { available: number }>> };
+
+/** Sums a Prometheus counter over its labels, from a service's /metrics. */
+async function counter(port: number, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
+}
+
+describe('the batch worker under faults', () => {
+  let env: TestEnvironment;
+  const processes: ServiceProcess[] = [];
+
+  async function startInstance(extra: Record<string, string> = {}) {
+    const healthPort = await freeLoopbackPort();
+    const updates = env.siblingStream('UPD');
+    const instance = startServiceProcess('apps/batch-orchestrator/src/main.ts', {
+      NATS_URL: process.env.NATS_URL as string,
+      DATABASE_URL: env.db.url,
+      BATCH_STREAM: env.stream,
+      BATCH_SUBJECT_PREFIX: env.subjectPrefix,
+      UPDATE_STREAM: updates.stream,
+      UPDATE_SUBJECT_PREFIX: updates.subjectPrefix,
+      HEALTH_PORT: String(healthPort),
+      ...extra,
+    });
+    processes.push(instance);
+    await waitForHttp(`http://127.0.0.1:${healthPort}/health/ready`, instance);
+    return { instance, healthPort };
+  }
+
+  beforeEach(async () => {
+    env = await openTestEnvironment('WORKER');
+  });
+
+  afterEach(async () => {
+    await Promise.all(processes.splice(0).map((p) => p.stop('SIGKILL')));
+    await env.close();
+  });
+
+  it('provisions each device once when the provisioner is slower than the ack wait, with two instances sharing the work', async () => {
+    const slow = { PROVISIONER_DELAY_MS: '2500', BATCH_WORKER_ACK_WAIT_MS: '1000' };
+    const [a, b] = await Promise.all([startInstance(slow), startInstance(slow)]);
+    const request = natsRequester(env);
+    const { projectId } = await createProject(request);
+    const items = [1, 2, 3].map((quantity) => ({ plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'any', quantity }));
+    const queued = unwrap(await request<{ batches: BatchView[] }>(BatchSubjects.createBatches, { projectId, batches: items })).batches;
+    for (const batch of queued) {
+      await eventually(async () => unwrap(await request<BatchView>(BatchSubjects.getBatch, { batchId: batch.id })).state === 'completed', 30_000, 'completed');
+    }
+    const calls = (await counter(a.healthPort, 'flotilla_provisioner_calls_total')) + (await counter(b.healthPort, 'flotilla_provisioner_calls_total'));
+    expect(calls).toBe(6);
+    expect((await checkFleet(env)).violations).toEqual([]);
+  });
+
+  it('restarted long after a device was deleted, and even made to read its whole log again, gives no server back twice', async () => {
+    const first = await startInstance();
+    const request = natsRequester(env);
+    const { projectId } = await createProject(request);
+    const available = async () => unwrap(await request<Capacity>(CatalogSubjects.getCapacity, {})).capacity.sjc1['c3.medium.x86'].available;
+    const [queued] = unwrap(await request<{ batches: BatchView[] }>(BatchSubjects.createBatches, { projectId, batches: [{ plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'sjc1', quantity: 2 }] })).batches;
+    const batch = await eventually(async () => {
+      const b = unwrap(await request<BatchView>(BatchSubjects.getBatch, { batchId: queued.id, includeDevices: true }));
+      return b.state === 'completed' ? b : undefined;
+    }, 20_000, 'completed');
+    const [device] = batch.devices as DeviceView[];
+    const before = await available();
+    unwrap(await request(BatchSubjects.deleteDevice, { deviceId: device.id }));
+    await eventually(async () => (await available()) === before + 1, 10_000, 'its server back');
+    const afterDelete = await available();
+
+    await first.instance.stop('SIGKILL');
+    await startInstance();
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await available()).toBe(afterDelete);
+
+    // As if the worker's consumer were lost: the next instance reads every commit again, from the first.
+    await Promise.all(processes.splice(0).map((p) => p.stop('SIGKILL')));
+    await (await env.nc.jetstreamManager()).consumers.delete(env.stream, 'batch-worker');
+    await startInstance();
+    await eventually(async () => (await (await env.nc.jetstreamManager()).consumers.info(env.stream, 'batch-worker')).num_pending === 0, 20_000, 'log read again');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await available()).toBe(afterDelete);
+    expect((await checkFleet(env)).violations).toEqual([]);
+  });
+});
