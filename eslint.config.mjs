@@ -25,6 +25,10 @@ function boundaries({ tests }) {
       { sourceTag: 'type:platform', onlyDependOnLibsWithTags: allow('type:platform', 'type:data-access', 'type:domain', 'type:contracts') },
       { sourceTag: 'type:testing', onlyDependOnLibsWithTags: allow('type:testing', 'type:data-access', 'type:domain', 'type:contracts') },
       { sourceTag: 'type:app', onlyDependOnLibsWithTags: allow('type:platform', 'type:data-access', 'type:domain', 'type:contracts') },
+      // The bench and the chaos harness run the system under load and faults: not production code, they may use the
+      // testing lib's local servers.
+      { sourceTag: 'type:harness', onlyDependOnLibsWithTags: ['type:platform', 'type:data-access', 'type:domain', 'type:contracts', 'type:testing'] },
+      { sourceTag: 'type:deploy', onlyDependOnLibsWithTags: ['type:testing'] },
       // Bounded contexts: each service reaches only its own scope and shared code.
       { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
       { sourceTag: 'scope:tenancy', onlyDependOnLibsWithTags: ['scope:tenancy', 'scope:shared'] },

@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { startBuiltService } from '@flotilla/testing';
 import { runBench } from './run-bench';
-
-const ROOT = path.resolve(__dirname, '../../../..');
 
 /** Keys of this run's services, made for it. */
 const KEYS = Object.fromEntries(['FLOTILLA_BUS_KEY', 'FIRMWARE_URL_SIGNING_KEY', 'DEVICE_CREDENTIAL_KEY'].map((name) => [name, randomBytes(32).toString('base64url')]));
@@ -14,18 +12,7 @@ const KEYS = Object.fromEntries(['FLOTILLA_BUS_KEY', 'FIRMWARE_URL_SIGNING_KEY',
  */
 function launch(app: string, env: Record<string, string>) {
   const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, '-r', path.join(ROOT, 'tools/register-paths.js'), path.join(ROOT, 'dist/apps', app, 'src/main.js')], {
-    env: { ...process.env, ...KEYS, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  return Promise.resolve({
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  });
+  return Promise.resolve(startBuiltService(app, { ...KEYS, ...env }, { nodeArgs, stderrOnly: true }));
 }
 
 // `npm run bench -- [scenario...] [--scale=N]`; NATS_URL and DATABASE_URL come from tools/run-app.js.

@@ -1,6 +1,6 @@
 import { OrganizationEvent, Reply } from '@flotilla/contracts';
 import { foldEvents } from '@flotilla/decider';
-import { asDomainEvent, ParkedStatus } from '@flotilla/event-store';
+import { asDomainEvent, describeError, ParkedStatus } from '@flotilla/event-store';
 import { busRequest, UnsignedPrincipal } from '@flotilla/nest-platform';
 import { ParkedRow, rebuildProjection, runMigrations } from '@flotilla/projections';
 import { organizationDecider } from '@flotilla/tenancy-domain';
@@ -13,11 +13,15 @@ const SERVICES: ServiceName[] = ['batch', 'update'];
 /** Aggregates whose state can be shown as of a past moment. */
 const deciders = { organization: organizationDecider } as const;
 
-/** Every event from a sequence or a time, one JSON object per line: the audit log of the whole stream. */
+/**
+ * Every event from a sequence or a time, one JSON object per line: the audit log of the whole stream. A commit that
+ * cannot be decoded is a line of its own saying so.
+ */
 export async function replay(context: CliContext, options: { fromSeq?: number; fromTime?: Date; subject?: string }, out: Output): Promise<number> {
   const store = await context.store();
   let count = 0;
-  for await (const commit of store.readRange({ fromSeq: options.fromSeq, fromTime: options.fromTime, filterSubject: options.subject })) {
+  const onUndecodable = (streamSeq: number, subject: string, error: unknown) => out(JSON.stringify({ streamSeq, subject, undecodable: describeError(error) }));
+  for await (const commit of store.readRange({ fromSeq: options.fromSeq, fromTime: options.fromTime, filterSubject: options.subject, onUndecodable })) {
     for (const event of commit.events) {
       out(JSON.stringify(event));
       count++;

@@ -57,6 +57,8 @@ export interface ReadRangeOptions {
   fromTime?: Date;
   /** Stop after this sequence (default: the stream's last sequence when reading starts). */
   untilSeq?: number;
+  /** Called for a commit that cannot be decoded, which is then passed over; without it, reading stops with an error. */
+  onUndecodable?: (streamSeq: number, subject: string, error: unknown) => void;
 }
 
 const WRONG_LAST_SEQUENCE = /wrong last sequence: (\d+)/;
@@ -226,7 +228,14 @@ export class EventStore {
       for await (const message of messages) {
         message.ack();
         if (message.seq > untilSeq) break;
-        yield this.decode(message);
+        let commit: Commit | null = null;
+        try {
+          commit = this.decode(message);
+        } catch (err) {
+          if (!options.onUndecodable) throw new Error(`commit ${message.seq} on ${message.subject} cannot be decoded: ${(err as Error).message}`);
+          options.onUndecodable(message.seq, message.subject, err);
+        }
+        if (commit) yield commit;
         if (message.seq >= untilSeq || message.info.pending === 0) break;
       }
     } finally {

@@ -54,7 +54,7 @@ export async function rebuildProjection(
       position = last;
       options.onProgress?.(position, untilSeq);
     };
-    for await (const commit of store.readRange({ filterSubject: projection.filterSubject, fromSeq: afterSeq + 1, untilSeq })) {
+    for await (const commit of store.readRange({ filterSubject: projection.filterSubject, fromSeq: afterSeq + 1, untilSeq, onUndecodable: unlessParked(passedOver) })) {
       batch.push(commit);
       if (batch.length >= batchSize) await flush();
     }
@@ -76,6 +76,13 @@ export async function rebuildProjection(
     await parked.forgetOtherStreams(manager, projection.name, stream.created);
   });
   return { position };
+}
+
+/** Passes over an undecodable commit the projection parked (or an operator skipped); any other stops the replay. */
+function unlessParked(passedOver: Set<number>) {
+  return (streamSeq: number, subject: string, error: unknown) => {
+    if (!passedOver.has(streamSeq)) throw new Error(`commit ${streamSeq} on ${subject} cannot be decoded: ${(error as Error).message}`);
+  };
 }
 
 /** A table whose rows differ between the read model and a rebuild of it from the log. */
@@ -112,7 +119,7 @@ export async function verifyProjection(store: EventStore, dataSource: DataSource
       batch = [];
     };
     if (position > 0) {
-      for await (const commit of store.readRange({ filterSubject: projection.filterSubject, fromSeq: 1, untilSeq: position })) {
+      for await (const commit of store.readRange({ filterSubject: projection.filterSubject, fromSeq: 1, untilSeq: position, onUndecodable: unlessParked(passedOver) })) {
         batch.push(commit);
         if (batch.length >= 1_000) await flush();
       }

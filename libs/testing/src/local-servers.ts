@@ -2,6 +2,7 @@ import { ChildProcess, execFileSync, spawn, SpawnOptions } from 'node:child_proc
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { connect, StorageType } from 'nats';
 import { Client } from 'pg';
 import { freeLoopbackPort } from './test-infrastructure';
 
@@ -149,4 +150,39 @@ export async function startLocalNats(options: LocalNatsOptions = {}): Promise<Lo
   const start = () => spawnLogged('nats-server', args, { env: { ...process.env, ...options.env } }, storeDir);
   const ready = async () => (await fetch(`http://127.0.0.1:${monitorPort}/healthz?js-enabled-only=true`)).status === 200;
   return { ...(await managed(start, ready, `nats-server on ${url}`, 'SIGTERM', storeDir, url, port)), monitorPort };
+}
+
+/**
+ * A JetStream cluster of `size` servers on loopback, each with its own store, named `flotilla-<i>`: what a stream's
+ * leader is reported as. `urls` is the list a client connects to.
+ */
+export async function startLocalNatsCluster(size = 3): Promise<{ servers: (LocalServer & { name: string })[]; urls: string }> {
+  const clusterPorts = await Promise.all(Array.from({ length: size }, () => freeLoopbackPort()));
+  const routes = clusterPorts.map((port) => `nats://127.0.0.1:${port}`).join(',');
+  const servers = await Promise.all(
+    clusterPorts.map(async (clusterPort, i) => {
+      const name = `flotilla-${i}`;
+      const server = await startLocalNats({ args: ['-n', name, '--cluster_name', 'flotilla', '--cluster', `nats://127.0.0.1:${clusterPort}`, '--routes', routes] });
+      return { ...server, name };
+    }),
+  );
+  const urls = servers.map((s) => s.url).join(',');
+  // Ready when it can place a replicated stream: its servers have met and chosen a meta leader.
+  const nc = await connect({ servers: urls.split(',') });
+  try {
+    await until(
+      async () => {
+        const jsm = await nc.jetstreamManager();
+        await jsm.streams.add({ name: 'CLUSTER_PROBE', subjects: ['cluster.probe'], num_replicas: size, storage: StorageType.Memory });
+        await jsm.streams.delete('CLUSTER_PROBE');
+        return true;
+      },
+      `a ${size}-node JetStream cluster on ${urls}`,
+      path.join(os.tmpdir(), 'no-log'),
+      60_000,
+    );
+  } finally {
+    await nc.close();
+  }
+  return { servers, urls };
 }

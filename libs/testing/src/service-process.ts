@@ -1,8 +1,12 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { TEST_KEYS } from './test-infrastructure';
 
-const ROOT = path.resolve(__dirname, '../../..');
+/** The repository's root, from the sources or from dist/ alike. */
+const ROOT = (function find(dir: string): string {
+  return fs.existsSync(path.join(dir, 'nx.json')) || dir === path.dirname(dir) ? dir : find(path.dirname(dir));
+})(__dirname);
 
 export interface ServiceProcess {
   child: ChildProcess;
@@ -23,9 +27,26 @@ export function startServiceProcess(mainFile: string, env: Record<string, string
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  return handle(child);
+}
+
+/**
+ * Runs an app built into dist/ (`nx build <app>`) in its own process, as `npm start` does. `nodeArgs` adds Node
+ * options (e.g. `--cpu-prof`); with `stderrOnly` its logs (stdout) are dropped and its stderr is this process's.
+ */
+export function startBuiltService(app: string, env: Record<string, string>, options: { nodeArgs?: string[]; stderrOnly?: boolean } = {}): ServiceProcess {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '-r', path.join(ROOT, 'tools/register-paths.js'), path.join(ROOT, 'dist/apps', app, 'src/main.js')], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: options.stderrOnly ? ['ignore', 'ignore', 'inherit'] : ['ignore', 'pipe', 'pipe'],
+  });
+  return handle(child);
+}
+
+function handle(child: ChildProcess): ServiceProcess {
   let output = '';
-  child.stdout?.on('data', (chunk) => (output += chunk));
-  child.stderr?.on('data', (chunk) => (output += chunk));
+  child.stdout?.on('data', (chunk) => (output = (output + chunk).slice(-200_000)));
+  child.stderr?.on('data', (chunk) => (output = (output + chunk).slice(-200_000)));
   return {
     child,
     output: () => output,

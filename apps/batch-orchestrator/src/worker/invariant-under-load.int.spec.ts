@@ -1,6 +1,6 @@
+import { checkFleet } from '@flotilla/batch-read-model';
 import { BatchSubjects, BatchView, CatalogSubjects } from '@flotilla/contracts';
 import { eventually, freeLoopbackPort, openTestEnvironment, ServiceProcess, startServiceProcess, TestEnvironment, waitForHttp } from '@flotilla/testing';
-import { checkFleet } from '../test-fixtures/fleet-invariant';
 import { createProject, natsRequester, unwrap } from '../test-fixtures/orchestrator-fixture';
 
 /** A random batch item on c1.small.x86 (101 servers in the demo catalog): together they ask for far more. */

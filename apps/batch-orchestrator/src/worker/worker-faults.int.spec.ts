@@ -1,6 +1,6 @@
+import { checkFleet } from '@flotilla/batch-read-model';
 import { BatchSubjects, BatchView, CatalogSubjects, DeviceView } from '@flotilla/contracts';
 import { eventually, freeLoopbackPort, openTestEnvironment, ServiceProcess, startServiceProcess, TestEnvironment, waitForHttp } from '@flotilla/testing';
-import { checkFleet } from '../test-fixtures/fleet-invariant';
 import { createProject, natsRequester, unwrap } from '../test-fixtures/orchestrator-fixture';
 
 type Capacity = { capacity: Record<string, Record<string, { available: number }>> };

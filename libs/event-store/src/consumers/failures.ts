@@ -37,9 +37,15 @@ export function isTransient(err: unknown): boolean {
   return TRANSIENT_MESSAGE.test(String(e?.message ?? err));
 }
 
-/** A failure in a line, for logs, readiness and the parked record. */
+/**
+ * A failure in a line, for logs, readiness and the parked record: control characters are spelled out (an error
+ * about bad bytes quotes them, and Postgres would refuse to store a NUL), and it is kept short.
+ */
 export function describeError(err: unknown): string {
   const e = err as { name?: string; message?: string; code?: unknown } | null;
-  const text = e?.message ? `${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e.message}` : String(err);
+  const text = (e?.message ? `${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e.message}` : String(err)).replace(
+    /[\u0000-\u0008\u000b-\u001f\u007f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
   return text.length > 2_000 ? `${text.slice(0, 2_000)}…` : text;
 }

@@ -53,6 +53,8 @@ export class SequentialConsumer extends ConsumerRuntime {
   private sessions = 0;
   /** Failures of commits at fault, by stream sequence. */
   private readonly attempts = new Map<number, { count: number; first: Date }>();
+  /** The last failure was in opening a session (JetStream or the target away), not in applying a commit. */
+  private sessionTrouble = false;
   /** Up to this sequence, commits are applied one per transaction (a batch failed and the culprit is not known). */
   private carefulUntil = 0;
   /** Commits this instance passed over as parked (a per-instance target applies their retries itself). */
@@ -101,6 +103,7 @@ export class SequentialConsumer extends ConsumerRuntime {
       } else if (isTransient(error) || delivered.length === 0) {
         troubled++;
         this.health.failed(first, troubled, error);
+        this.sessionTrouble = delivered.length === 0;
         this.logger.warn({ msg: 'apply failed, retrying', consumer: this.name, streamSeq: first, attempt: troubled, error: describeError(error) });
         await this.backoff(troubled);
       } else if (delivered.length > 1) {
@@ -171,6 +174,11 @@ export class SequentialConsumer extends ConsumerRuntime {
       },
     });
     void messages.closed().then((err) => interrupt(`consumer closed${err ? `: ${(err as Error).message}` : ''}`));
+    // A session that could not be opened is no commit's fault: once one is, that failure is over.
+    if (this.sessionTrouble) {
+      this.sessionTrouble = false;
+      this.health.recovered();
+    }
     // The iterator is a QueuedIterator: it can be stopped, though the declared type does not say so.
     const status = nc.status() as AsyncIterable<Status> & { stop(): void };
     void (async () => {

@@ -125,6 +125,7 @@ export class SharedConsumer extends ConsumerRuntime {
       closed = true;
       this.wake?.();
     });
+    this.health.recovered(); // the consumer is there again: what failed before was reaching it
     const tails = new Map<string, Promise<void>>();
     const inFlight = new Set<Promise<void>>();
     try {

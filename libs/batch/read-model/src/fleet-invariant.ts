@@ -1,18 +1,27 @@
+import { NatsConnection } from 'nats';
 import { Client } from 'pg';
 import { EventStore } from '@flotilla/event-store';
-import { TestEnvironment } from '@flotilla/testing';
 
 export interface FleetReport {
   batches: { id: string; state: string; quantity: number; errors: string[]; devices: number; active: number; deleted: number }[];
   violations: string[];
 }
 
+/** Where a batch-orchestrator keeps its read model and its log (a TestEnvironment is one). */
+export interface FleetLocation {
+  db: { url: string };
+  nc: NatsConnection;
+  stream: string;
+  subjectPrefix: string;
+}
+
 /**
- * Checks batch-deployment.md §6's invariant on what the services wrote: per (facility, plan) held + reserved ≤ total,
- * nothing reserved once every batch is over and held = live devices; a completed batch has exactly its quantity of
- * devices, each active or since deleted, a failed one says why; and in the log no device was created twice.
+ * Checks batch-deployment.md §6's invariant on what the services wrote (for tests and the chaos harness): per
+ * (facility, plan) held + reserved ≤ total, nothing reserved once every batch is over and held = live devices; a
+ * completed batch has exactly its quantity of devices, each active or since deleted, a failed one says why; and in
+ * the log no device was created twice.
  */
-export async function checkFleet(env: TestEnvironment, schema = 'batch_orchestrator'): Promise<FleetReport> {
+export async function checkFleet(env: FleetLocation, schema = 'batch_orchestrator'): Promise<FleetReport> {
   const violations: string[] = [];
   const pg = new Client({ connectionString: env.db.url });
   await pg.connect();
@@ -51,9 +60,9 @@ export async function checkFleet(env: TestEnvironment, schema = 'batch_orchestra
     await pg.end();
   }
 
-  const store = await EventStore.open(env.nc, { stream: env.stream, subjectPrefix: env.subjectPrefix });
+  const store = await EventStore.reader(env.nc, { stream: env.stream, subjectPrefix: env.subjectPrefix });
   const created = new Map<string, number>();
-  for await (const commit of store.readRange()) {
+  for await (const commit of store.readRange({ onUndecodable: () => undefined })) {
     for (const event of commit.events) {
       if (event.type === 'DeviceCreated') {
         const id = (event.data as { deviceId: string }).deviceId;

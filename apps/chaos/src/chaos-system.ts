@@ -1,0 +1,188 @@
+import { randomBytes } from 'node:crypto';
+import { connect, NatsConnection } from 'nats';
+import { Client } from 'pg';
+import { ConsumerReport } from '@flotilla/event-store';
+import { freeLoopbackPort, ServiceProcess } from '@flotilla/testing';
+
+export type AppName = 'batch-orchestrator' | 'update-resolver' | 'admin-gateway';
+
+export interface ChaosContext {
+  /** The NATS and Postgres a scenario uses unless it starts its own. */
+  natsUrl: string;
+  databaseUrl: string;
+  /** Multiplies every scenario's load: 1 for the full run, small for the smoke test. */
+  scale: number;
+  progress(message: string): void;
+  /** Starts one of the services as its own process (built, or from source in tests). */
+  launch(app: AppName, env: Record<string, string>): ServiceProcess;
+}
+
+/** One running service process: killed and started again on the same port by scenarios. */
+export interface Instance {
+  app: AppName;
+  port: number;
+  process: ServiceProcess;
+  /** SIGKILL, no cleanup. */
+  kill(): Promise<void>;
+  /** Starts it again (after a kill) and waits until it is ready. */
+  start(): Promise<void>;
+}
+
+export interface HttpAnswer {
+  status: number;
+  /** The JSON body; each step reads what it expects of it. */
+  body: unknown;
+}
+
+/** The three services on a scenario's own streams, schemas and keys, driven through the gateway as users would. */
+export interface ChaosSystem {
+  id: string;
+  batch: { stream: string; subjectPrefix: string; schema: string };
+  update: { stream: string; subjectPrefix: string; schema: string };
+  databaseUrl: string;
+  /** The harness's own NATS connection, for reading the logs when judging. */
+  nc: NatsConnection;
+  instances: Instance[];
+  rootToken: string;
+  http(method: string, path: string, token: string | null, body?: unknown, headers?: Record<string, string>): Promise<HttpAnswer>;
+  /** Waits until every instance is ready and every consumer has nothing left to apply. */
+  settle(timeoutMs?: number): Promise<ConsumerReport[]>;
+  close(): Promise<void>;
+}
+
+/** What a service's readiness says, as far as settling reads it. */
+interface Readiness {
+  checks?: { consumers?: { detail?: Record<string, ConsumerReport> } };
+}
+
+async function untilOk(url: string, timeoutMs: number, accept: (status: number, body: Readiness | null) => boolean = (status) => status === 200): Promise<Readiness | null> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown = null;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(url);
+      const body = (await response.json().catch(() => null)) as Readiness | null;
+      if (accept(response.status, body)) return body;
+      last = body;
+    } catch (err) {
+      last = String(err);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${url} not ready within ${timeoutMs} ms: ${JSON.stringify(last)?.slice(0, 2_000)}`);
+}
+
+/** A database of the scenario's own on a Postgres server; dropped by close(). */
+async function createDatabase(serverUrl: string, name: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const admin = new URL(serverUrl);
+  admin.pathname = '/postgres';
+  const query = async (sql: string) => {
+    const client = new Client({ connectionString: admin.toString() });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await query(`create database "${name}"`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => query(`drop database if exists "${name}" with (force)`).catch(() => undefined) };
+}
+
+export interface SystemShape {
+  natsUrl: string;
+  databaseUrl: string;
+  orchestrators?: number;
+  resolvers?: number;
+  /** Extra environment of every service (STREAM_REPLICAS, PROVISIONER_DELAY_MS, …). */
+  env?: Record<string, string>;
+}
+
+export async function startChaosSystem(context: ChaosContext, shape: SystemShape): Promise<ChaosSystem> {
+  const id = randomBytes(4).toString('hex');
+  const batch = { stream: `CHAOS_BATCH_${id.toUpperCase()}`, subjectPrefix: `evt.chaos_batch_${id}`, schema: `chaos_batch_${id}` };
+  const update = { stream: `CHAOS_UPDATE_${id.toUpperCase()}`, subjectPrefix: `evt.chaos_update_${id}`, schema: `chaos_update_${id}` };
+  const database = await createDatabase(shape.databaseUrl, `chaos_${id}`);
+  const keys = Object.fromEntries(['FLOTILLA_BUS_KEY', 'FIRMWARE_URL_SIGNING_KEY', 'DEVICE_CREDENTIAL_KEY'].map((name) => [name, randomBytes(32).toString('base64url')]));
+  const rootToken = `chaos-root-${randomBytes(16).toString('hex')}`;
+  const common = {
+    ...keys,
+    NATS_URL: shape.natsUrl,
+    DATABASE_URL: database.url,
+    BATCH_STREAM: batch.stream,
+    BATCH_SUBJECT_PREFIX: batch.subjectPrefix,
+    BATCH_DB_SCHEMA: batch.schema,
+    UPDATE_STREAM: update.stream,
+    UPDATE_SUBJECT_PREFIX: update.subjectPrefix,
+    UPDATE_DB_SCHEMA: update.schema,
+    FLOTILLA_ADMIN_TOKEN: rootToken,
+    // Faults make dependencies fail for a while: a consumer waits them out (never parks for them) and says so fast.
+    CONSUMER_MAX_BACKOFF_MS: '2000',
+    ...shape.env,
+  };
+  const instances: Instance[] = [];
+  const startInstance = async (app: AppName): Promise<Instance> => {
+    const port = await freeLoopbackPort();
+    const env = { ...common, [app === 'admin-gateway' ? 'PORT' : 'HEALTH_PORT']: String(port) };
+    const instance: Instance = {
+      app,
+      port,
+      process: context.launch(app, env),
+      async kill() {
+        await instance.process.stop('SIGKILL');
+      },
+      async start() {
+        instance.process = context.launch(app, env);
+        await untilOk(`http://127.0.0.1:${port}/health/ready`, 120_000);
+      },
+    };
+    instances.push(instance);
+    await untilOk(`http://127.0.0.1:${port}/health/ready`, 120_000);
+    return instance;
+  };
+  for (let i = 0; i < (shape.orchestrators ?? 1); i++) await startInstance('batch-orchestrator');
+  for (let i = 0; i < (shape.resolvers ?? 1); i++) await startInstance('update-resolver');
+  const gateway = await startInstance('admin-gateway');
+  const nc = await connect({ servers: shape.natsUrl.split(','), name: 'chaos', maxReconnectAttempts: -1 });
+  const base = `http://127.0.0.1:${gateway.port}`;
+
+  return {
+    id,
+    batch,
+    update,
+    databaseUrl: database.url,
+    nc,
+    instances,
+    rootToken,
+    async http(method, path, token, body, headers = {}) {
+      const response = await fetch(`${base}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', ...(token ? { 'x-auth-token': token } : {}), ...headers },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(20_000),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text ? JSON.parse(text) : null };
+    },
+    async settle(timeoutMs = 180_000) {
+      const reports: ConsumerReport[] = [];
+      for (const instance of instances.filter((i) => i.app !== 'admin-gateway')) {
+        const body = await untilOk(`http://127.0.0.1:${instance.port}/health/ready`, timeoutMs, (status, ready) => {
+          const consumers = Object.values(ready?.checks?.consumers?.detail ?? {});
+          return status === 200 && consumers.length > 0 && consumers.every((c) => c.lag === 0 && c.failing === null);
+        });
+        for (const [consumer, report] of Object.entries(body?.checks?.consumers?.detail ?? {})) reports.push({ ...report, consumer });
+      }
+      return reports;
+    },
+    async close() {
+      await Promise.all(instances.map((i) => i.process.stop()));
+      const jsm = await nc.jetstreamManager();
+      for (const stream of [batch.stream, update.stream]) await jsm.streams.delete(stream).catch(() => undefined);
+      await nc.close();
+      await database.drop();
+    },
+  };
+}

@@ -1,0 +1,199 @@
+import { ChaosSystem, HttpAnswer } from './chaos-system';
+
+/** A seeded random source: a scenario run twice asks for the same things. */
+export function seeded(seed: number): () => number {
+  return () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+}
+
+export interface Tenant {
+  organizationId: string;
+  projectId: string;
+  key: string;
+}
+
+/** What the clients saw: how many requests, how many answered for good, how many retried through a fault. */
+export interface RequestTally {
+  sent: number;
+  acknowledged: number;
+  refused: number;
+  retries: number;
+  gaveUp: number;
+  /** What the retried answers were: 503s, other 5xx (a 500 is a bug), or no answer at all. */
+  faults: Record<string, number>;
+}
+
+/**
+ * Sends a request until it is answered for good: a 503, a timeout or a dropped connection is a fault to wait out
+ * (the same Idempotency-Key makes a retried command safe); anything else is the answer.
+ */
+export async function untilAnswered(send: () => Promise<HttpAnswer>, tally: RequestTally, deadline: number): Promise<HttpAnswer | null> {
+  for (let attempt = 0; ; attempt++) {
+    let fault = 'no answer'; // a connection the fault dropped, or a timeout
+    try {
+      const answer = await send();
+      if (answer.status < 500) return answer;
+      fault = String(answer.status);
+    } catch {
+      // counted as no answer
+    }
+    tally.faults[fault] = (tally.faults[fault] ?? 0) + 1;
+    if (Date.now() > deadline) {
+      tally.gaveUp++;
+      return null;
+    }
+    tally.retries++;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * 2 ** Math.min(attempt, 5))));
+  }
+}
+
+export const newTally = (): RequestTally => ({ sent: 0, acknowledged: 0, refused: 0, retries: 0, gaveUp: 0, faults: {} });
+
+export async function createTenant(system: ChaosSystem, tally: RequestTally): Promise<Tenant> {
+  const deadline = Date.now() + 120_000;
+  const ask = async (method: string, path: string, token: string, body: unknown, key: string) => {
+    const answer = await untilAnswered(() => system.http(method, path, token, body, { 'idempotency-key': key }), tally, deadline);
+    if (!answer || answer.status >= 300) throw new Error(`${method} ${path}: ${JSON.stringify(answer)}`);
+    return answer.body as { id: string; token: string };
+  };
+  const organization = await ask('POST', '/organizations', system.rootToken, { name: 'Chaos', commandId: `org-${system.id}` }, 'org');
+  const project = await ask('POST', `/organizations/${organization.id}/projects`, system.rootToken, { name: 'chaos', commandId: `project-${system.id}` }, 'project');
+  const key = await ask('POST', `/organizations/${organization.id}/api-keys`, system.rootToken, {}, 'key');
+  return { organizationId: organization.id, projectId: project.id, key: key.token };
+}
+
+/** A random batch item on c1.small.x86 (101 servers in the demo catalog): together they ask for more than exists. */
+function randomItem(random: () => number) {
+  const facilities = ['sjc1', 'ewr1', 'dfw1', 'ams1', 'any'];
+  const list = facilities.filter(() => random() < 0.4);
+  const item: Record<string, unknown> = { plan: 'c1.small.x86', operating_system: 'debian_12', facility: list.length ? list : 'any', quantity: 1 + Math.floor(random() * 4) };
+  if (random() < 0.3) item.facility_diversity_level = 1 + Math.floor(random() * 2);
+  return item;
+}
+
+/** Waits until a random moment within `spreadMs` of `start`, so requests land all through a fault. */
+const spread = (random: () => number, start: number, spreadMs: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, start + random() * spreadMs - Date.now())));
+
+/**
+ * Submits `items` batch requests, each with an Idempotency-Key, spread over `spreadMs` with up to `concurrency` in
+ * flight; returns the batch ids acknowledged.
+ */
+export async function batchLoad(
+  system: ChaosSystem,
+  tenant: Tenant,
+  options: { items: number; concurrency: number; spreadMs: number; seed: number; deadlineMs: number },
+  tally: RequestTally,
+): Promise<string[]> {
+  const random = seeded(options.seed);
+  const bodies = Array.from({ length: options.items }, () => ({ batches: [randomItem(random)] }));
+  const acknowledged: string[] = [];
+  const start = Date.now();
+  const deadline = start + options.deadlineMs;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: options.concurrency }, async () => {
+      while (next < bodies.length) {
+        const i = next++;
+        await spread(random, start, options.spreadMs);
+        tally.sent++;
+        const answer = await untilAnswered(
+          () => system.http('POST', `/projects/${tenant.projectId}/devices/batch`, tenant.key, bodies[i], { 'idempotency-key': `chaos-${i}` }),
+          tally,
+          deadline,
+        );
+        if (answer?.status === 201) {
+          tally.acknowledged++;
+          acknowledged.push(...(answer.body as { batches: { id: string }[] }).batches.map((b) => b.id));
+        } else if (answer) tally.refused++;
+      }
+    }),
+  );
+  return acknowledged;
+}
+
+/**
+ * Waits until every batch has completed or failed; returns each one's state. One still not found at the deadline
+ * was acknowledged and then lost; one found and not over is `unfinished`.
+ */
+export async function awaitTerminal(system: ChaosSystem, tenant: Tenant, ids: string[], tally: RequestTally, timeoutMs = 300_000): Promise<Map<string, string>> {
+  const states = new Map<string, string>();
+  const deadline = Date.now() + timeoutMs;
+  for (const id of ids) {
+    for (;;) {
+      const answer = await untilAnswered(() => system.http('GET', `/batches/${id}`, tenant.key), tally, deadline);
+      const state = answer?.status === 200 ? (answer.body as { state: string }).state : undefined;
+      if (state === 'completed' || state === 'failed') {
+        states.set(id, state);
+        break;
+      }
+      if (Date.now() > deadline) {
+        states.set(id, answer?.status === 404 ? 'lost' : 'unfinished');
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  return states;
+}
+
+const CURRENT = 'c0c0c0c0-0000-4000-8000-000000000001';
+const TARGET = 'c0c0c0c0-0000-4000-8000-000000000002';
+
+export interface FirmwareFleet {
+  credentials: string[];
+}
+
+/** A product with a deployment devices are offered three times before their fourth check quarantines them. */
+export async function firmwareFleet(system: ChaosSystem, tenant: Tenant, devices: number, tally: RequestTally): Promise<FirmwareFleet> {
+  const deadline = Date.now() + 120_000;
+  const products = `/orgs/${tenant.organizationId}/products`;
+  const ask = async (method: string, path: string, body?: unknown) => {
+    const answer = await untilAnswered(() => system.http(method, path, tenant.key, body), tally, deadline);
+    if (!answer || (answer.status >= 300 && answer.status !== 409)) throw new Error(`${method} ${path}: ${JSON.stringify(answer)}`);
+    return answer.body as { credential?: string };
+  };
+  await ask('POST', products, { product: { name: 'chaos-gw' } });
+  for (const [uuid, version] of [[CURRENT, '1.0.0'], [TARGET, '1.1.0']]) {
+    await ask('POST', `${products}/chaos-gw/firmwares`, { firmware: { uuid, version, architecture: 'arm', platform: 'rpi4', artifact_url: `https://fw.example.com/${version}` } });
+  }
+  await ask('POST', `${products}/chaos-gw/deployments`, { deployment: { name: 'rollout', firmware: TARGET, conditions: { tags: ['chaos'] }, failure_rate: 1_000, is_active: false } });
+  await ask('PUT', `${products}/chaos-gw/deployments/rollout`, { deployment: { is_active: true } });
+  const credentials: string[] = [];
+  for (let i = 0; i < devices; i++) {
+    const registered = await ask('POST', `${products}/chaos-gw/devices`, { device: { identifier: `chaos-${i}`, tags: ['chaos'] } });
+    credentials.push(registered.credential as string);
+  }
+  return { credentials };
+}
+
+/** Devices checking in as they would on the device API, spread over `spreadMs`, `concurrency` at a time. */
+export async function checkLoad(
+  system: ChaosSystem,
+  fleet: FirmwareFleet,
+  options: { checks: number; concurrency: number; spreadMs: number; seed: number; deadlineMs: number },
+  tally: RequestTally,
+): Promise<void> {
+  const random = seeded(options.seed);
+  const start = Date.now();
+  const deadline = start + options.deadlineMs;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: options.concurrency }, async () => {
+      while (next++ < options.checks) {
+        await spread(random, start, options.spreadMs);
+        const credential = fleet.credentials[Math.floor(random() * fleet.credentials.length)];
+        const headers = {
+          authorization: `Bearer ${credential}`,
+          'x-peridio-uuid': CURRENT,
+          'x-peridio-product': 'chaos-gw',
+          'x-peridio-version': '1.0.0',
+          'x-peridio-architecture': 'arm',
+          'x-peridio-platform': 'rpi4',
+        };
+        tally.sent++;
+        const answer = await untilAnswered(() => system.http('GET', '/device/update', null, undefined, headers), tally, deadline);
+        if (answer?.status === 200) tally.acknowledged++;
+        else if (answer) tally.refused++;
+      }
+    }),
+  );
+}

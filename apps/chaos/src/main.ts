@@ -1,0 +1,27 @@
+import path from 'node:path';
+import { startBuiltService } from '@flotilla/testing';
+import { runChaos } from './run-chaos';
+
+// `npm run chaos -- [scenario...] [--scale=N]`: NATS_URL and DATABASE_URL come from tools/run-app.js; scenarios
+// that restart a server start their own. Exits 1 when anything did not hold.
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const scale = Number(args.find((a) => a.startsWith('--scale='))?.split('=')[1] ?? 1);
+  const { report } = await runChaos(
+    args.filter((a) => !a.startsWith('--')),
+    {
+      natsUrl: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
+      databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/flotilla',
+      scale,
+      progress: (message) => process.stderr.write(`[chaos] ${message}\n`),
+      launch: (app, env) => startBuiltService(app, env),
+    },
+    path.resolve(process.env.FLOTILLA_DATA_DIR ?? '.flotilla', 'chaos'),
+  );
+  if (report.verdicts.some((v) => !v.held)) process.exitCode = 1;
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err.stack ?? err}\n`);
+  process.exit(1);
+});
