@@ -1,7 +1,9 @@
 import { INestApplication } from '@nestjs/common';
 import { JsonLogger } from '@flotilla/nest-platform';
 import { freeLoopbackPort, openTestEnvironment, TEST_KEYS, TestEnvironment } from '@flotilla/testing';
+import { NatsConnection } from 'nats';
 import { createResolver } from './bootstrap';
+import { NATS_CONNECTION } from './infrastructure.module';
 import { configFromEnv } from './config';
 
 describe('update-resolver start-up', () => {
@@ -47,5 +49,12 @@ describe('update-resolver start-up', () => {
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({ ready: false, checks: { postgres: { ok: false } } });
     expect((await fetch(`http://127.0.0.1:${port}/health/live`)).status).toBe(200);
+  });
+
+  it('fails liveness once its NATS connection is closed for good', async () => {
+    await app.get<NatsConnection>(NATS_CONNECTION).close();
+    const live = await fetch(`http://127.0.0.1:${port}/health/live`);
+    expect(live.status).toBe(503);
+    expect(await live.json()).toMatchObject({ status: 'failing', checks: { nats: { ok: false } } });
   });
 });

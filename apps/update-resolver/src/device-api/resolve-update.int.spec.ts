@@ -168,6 +168,30 @@ describe('device checks over NATS', () => {
     expect(await request(UpdateSubjects.getDeployment, { organizationId: ORG, product: 'gateway-x', name: 'doomed' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
   });
 
+  it('counts attempts afresh for a deployment recreated under the same name, or given new firmware', async () => {
+    const FW3 = '55555555-5555-4555-8555-555555555555';
+    await admin(UpdateSubjects.createFirmware, { body: { firmware: { uuid: FW3, version: '1.2.0', architecture: 'arm', platform: 'rpi4', artifact_url: 'https://cdn.example.com/1.2.0.fw' } } });
+    const deploy = async () => {
+      await admin(UpdateSubjects.createDeployment, { body: { deployment: { name: 'again', firmware: FW2, conditions: { tags: ['again'] }, is_active: false } } });
+      await admin(UpdateSubjects.updateDeployment, { name: 'again', body: { deployment: { is_active: true } } });
+    };
+    await deploy();
+    const credential = await register('dev-again', ['again']);
+    for (let i = 0; i < 3; i++) expect(await check(credential)).toMatchObject({ ok: true, data: { update_available: true } });
+    expect(await check(credential, true)).toMatchObject({ ok: true, data: { update_available: false } }); // a fourth would quarantine it
+
+    await admin(UpdateSubjects.deleteDeployment, { name: 'again' });
+    await deploy();
+    expect(await check(credential, true)).toMatchObject({ ok: true, data: { update_available: true } });
+    for (let i = 0; i < 2; i++) expect(await check(credential)).toMatchObject({ ok: true, data: { update_available: true } });
+
+    // Two attempts since the recreation; with new firmware, three more are offered before the rules bite.
+    await admin(UpdateSubjects.updateDeployment, { name: 'again', body: { deployment: { firmware: FW3 } } });
+    for (let i = 0; i < 3; i++) expect(await check(credential)).toMatchObject({ ok: true, data: { update_available: true, firmware_meta: { uuid: FW3 } } });
+    expect(await check(credential, true)).toMatchObject({ ok: true, data: { update_available: false } });
+    expect((await events('DeviceQuarantined')).filter((e) => (e.data as { deviceId: string }).deviceId === 'dev-again')).toEqual([]);
+  });
+
   it('answers checks that offer nothing without Postgres', async () => {
     const credential = await register('dev-no-db', ['stable']);
     await check(credential); // records its firmware

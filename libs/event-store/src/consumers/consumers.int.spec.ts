@@ -168,6 +168,19 @@ describe('consumers of the log', () => {
       expect((await consumer.report()).parked).toBe(2);
     });
 
+    it('fails liveness when one apply hangs past the stall limit, and only then', async () => {
+      const parked = new MemoryParkedStore();
+      await append('h', 1);
+      let release: () => void = () => undefined;
+      const hanging: SequentialTarget = { ...memoryTarget(parked).target, apply: () => new Promise((resolve) => (release = () => resolve(1))) };
+      const consumer = sequential(hanging, parked, { stallAfterMs: 300 });
+      expect(consumer.health.liveness().alive).toBe(true);
+      await eventually(async () => !consumer.health.liveness().alive, 5_000, 'stalled');
+      expect(consumer.health.liveness().reason).toMatch(/one apply has run for/);
+      release();
+      await eventually(async () => consumer.health.liveness().alive, 5_000, 'alive again');
+    });
+
     it('applies a parked commit again when an operator asks, once', async () => {
       const parked = new MemoryParkedStore();
       await append('r', 1);

@@ -42,4 +42,18 @@ describe('deployment decider', () => {
     spec.given([created, quarantined]).when({ type: 'UnquarantineDeployment' }).then([{ type: 'DeploymentUnquarantined', data: { deploymentId: 'D', at } }]);
     spec.given([created, { type: 'DeploymentDeleted', data: { deploymentId: 'D', deletedAt: at } }]).when({ type: 'UpdateDeployment', settings: {} }).thenThrows('not_found');
   });
+
+  it('moves its cut-off when created again under the same name, given new firmware, or unquarantined; not otherwise', () => {
+    const later = (minutes: number) => new Date(Date.parse(at) + minutes * 60_000).toISOString();
+    const fold = (events: DeploymentEvent[]) => events.reduce(deploymentDecider.evolve, deploymentDecider.initialState());
+    const settings = { firmwareUuid: 'fw', conditions: { tags: ['beta'], version: '~> 1.0' }, isActive: true, rules: DefaultFailureRules };
+    const updated = (firmwareUuid: string, minutes: number): DeploymentEvent => ({ type: 'DeploymentUpdated', data: { deploymentId: 'D', ...settings, firmwareUuid, updatedAt: later(minutes) } });
+    expect(fold([created]).cutoff).toBe(Date.parse(at));
+    expect(fold([created, updated('fw', 5)]).cutoff).toBe(Date.parse(at));
+    expect(fold([created, updated('fw-2', 5)]).cutoff).toBe(Date.parse(later(5)));
+    const deleted: DeploymentEvent = { type: 'DeploymentDeleted', data: { deploymentId: 'D', deletedAt: later(6) } };
+    const recreated: DeploymentEvent = { ...created, data: { ...(created.data as Extract<DeploymentEvent, { type: 'DeploymentCreated' }>['data']), createdAt: later(9) } } as DeploymentEvent;
+    expect(fold([created, updated('fw-2', 5), deleted, recreated]).cutoff).toBe(Date.parse(later(9)));
+    expect(fold([created, { type: 'DeploymentQuarantined', data: { deploymentId: 'D', reason: 'operator', at } }, { type: 'DeploymentUnquarantined', data: { deploymentId: 'D', at: later(7) } }]).cutoff).toBe(Date.parse(later(7)));
+  });
 });
