@@ -43,6 +43,8 @@ export interface ChaosSystem {
   /** The harness's own NATS connection, for reading the logs when judging. */
   nc: NatsConnection;
   instances: Instance[];
+  /** Instances that exited by themselves (not killed by the scenario): each a failure of the run, with its last words. */
+  deaths: string[];
   rootToken: string;
   http(method: string, path: string, token: string | null, body?: unknown, headers?: Record<string, string>): Promise<HttpAnswer>;
   /** Waits until every instance is ready and every consumer has nothing left to apply. */
@@ -123,18 +125,28 @@ export async function startChaosSystem(context: ChaosContext, shape: SystemShape
     ...shape.env,
   };
   const instances: Instance[] = [];
+  const deaths: string[] = [];
+  let closing = false;
   const startInstance = async (app: AppName): Promise<Instance> => {
     const port = await freeLoopbackPort();
     const env = { ...common, [app === 'admin-gateway' ? 'PORT' : 'HEALTH_PORT']: String(port) };
+    const launch = () => {
+      const process = context.launch(app, env);
+      process.child.once('exit', (code, signal) => {
+        if (closing || signal === 'SIGKILL') return;
+        deaths.push(`${app} :${port} exited by itself (${signal ?? `code ${code}`}): ${process.output().slice(-1_500)}`);
+      });
+      return process;
+    };
     const instance: Instance = {
       app,
       port,
-      process: context.launch(app, env),
+      process: launch(),
       async kill() {
         await instance.process.stop('SIGKILL');
       },
       async start() {
-        instance.process = context.launch(app, env);
+        instance.process = launch();
         await untilOk(`http://127.0.0.1:${port}/health/ready`, 120_000);
       },
     };
@@ -155,6 +167,7 @@ export async function startChaosSystem(context: ChaosContext, shape: SystemShape
     databaseUrl: database.url,
     nc,
     instances,
+    deaths,
     rootToken,
     async http(method, path, token, body, headers = {}) {
       const response = await fetch(`${base}${path}`, {
@@ -178,6 +191,7 @@ export async function startChaosSystem(context: ChaosContext, shape: SystemShape
       return reports;
     },
     async close() {
+      closing = true;
       await Promise.all(instances.map((i) => i.process.stop()));
       const jsm = await nc.jetstreamManager();
       for (const stream of [batch.stream, update.stream]) await jsm.streams.delete(stream).catch(() => undefined);

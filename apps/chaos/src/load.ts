@@ -1,9 +1,5 @@
+import { randomBatchItem, seeded } from '@flotilla/testing';
 import { ChaosSystem, HttpAnswer } from './chaos-system';
-
-/** A seeded random source: a scenario run twice asks for the same things. */
-export function seeded(seed: number): () => number {
-  return () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-}
 
 export interface Tenant {
   organizationId: string;
@@ -61,15 +57,6 @@ export async function createTenant(system: ChaosSystem, tally: RequestTally): Pr
   return { organizationId: organization.id, projectId: project.id, key: key.token };
 }
 
-/** A random batch item on c1.small.x86 (101 servers in the demo catalog): together they ask for more than exists. */
-function randomItem(random: () => number) {
-  const facilities = ['sjc1', 'ewr1', 'dfw1', 'ams1', 'any'];
-  const list = facilities.filter(() => random() < 0.4);
-  const item: Record<string, unknown> = { plan: 'c1.small.x86', operating_system: 'debian_12', facility: list.length ? list : 'any', quantity: 1 + Math.floor(random() * 4) };
-  if (random() < 0.3) item.facility_diversity_level = 1 + Math.floor(random() * 2);
-  return item;
-}
-
 /** Waits until a random moment within `spreadMs` of `start`, so requests land all through a fault. */
 const spread = (random: () => number, start: number, spreadMs: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, start + random() * spreadMs - Date.now())));
 
@@ -84,7 +71,7 @@ export async function batchLoad(
   tally: RequestTally,
 ): Promise<string[]> {
   const random = seeded(options.seed);
-  const bodies = Array.from({ length: options.items }, () => ({ batches: [randomItem(random)] }));
+  const bodies = Array.from({ length: options.items }, () => ({ batches: [randomBatchItem(random, 4)] }));
   const acknowledged: string[] = [];
   const start = Date.now();
   const deadline = start + options.deadlineMs;
@@ -125,7 +112,7 @@ export async function awaitTerminal(system: ChaosSystem, tenant: Tenant, ids: st
         states.set(id, state);
         break;
       }
-      if (Date.now() > deadline) {
+      if (Date.now() > deadline || system.deaths.length) {
         states.set(id, answer?.status === 404 ? 'lost' : 'unfinished');
         break;
       }

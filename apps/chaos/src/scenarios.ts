@@ -1,6 +1,6 @@
-import { startLocalNats, startLocalNatsCluster, startLocalPostgres } from '@flotilla/testing';
+import { seeded, startLocalNats, startLocalNatsCluster, startLocalPostgres } from '@flotilla/testing';
 import { ChaosContext, ChaosSystem, Instance, startChaosSystem, SystemShape } from './chaos-system';
-import { awaitTerminal, batchLoad, checkLoad, createTenant, firmwareFleet, newTally, seeded } from './load';
+import { awaitTerminal, batchLoad, checkLoad, createTenant, firmwareFleet, newTally } from './load';
 import { judge, Verdict } from './verdict';
 
 export interface Scenario {

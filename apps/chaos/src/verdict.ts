@@ -50,6 +50,7 @@ export async function judge(
   outcome: { requests: RequestTally; states: Map<string, string>; expectParkedAtLeast?: number; notes?: string[] },
 ): Promise<Verdict> {
   const notes = [...(outcome.notes ?? [])];
+  if (system.deaths.length) return { scenario, appended: 0, applied: 0, parked: 0, lost: 0, capacityViolations: 0, duplicateQuarantines: 0, requests: outcome.requests, batches: {}, notes: [...notes, ...system.deaths], held: false };
   const reports = await system.settle();
   const batchStore = await EventStore.reader(system.nc, { ...system.batch, schemaVersions: { ...TenancyEventVersions, ...BatchEventVersions } });
   const updateStore = await EventStore.reader(system.nc, { ...system.update, schemaVersions: UpdateEventVersions });

@@ -4,7 +4,7 @@ import { BatchEventVersions, Streams, TenancyEventVersions, UpdateEventVersions 
 import { batchProjection, orchestratorSchema, quarantineProjection } from '@flotilla/batch-read-model';
 import { EventStore } from '@flotilla/event-store';
 import { connectService, NatsSettings, natsSettingsFromEnv } from '@flotilla/nest-platform';
-import { PostgresParkedStore, Projection } from '@flotilla/projections';
+import { openReadModelDatabase, PostgresParkedStore, Projection } from '@flotilla/projections';
 import { tenancyProjection } from '@flotilla/tenancy-read-model';
 import { resolverSchema, updateProjection } from '@flotilla/update-read-model';
 
@@ -69,8 +69,7 @@ export class CliContext {
   async database(service: ServiceName = 'batch'): Promise<DataSource> {
     let dataSource = this.databases.get(service);
     if (!dataSource) {
-      const { migrations, entities } = schemaOf[service];
-      dataSource = await new DataSource({ type: 'postgres', url: this.settings.databaseUrl, schema: this.settings[service].databaseSchema, migrations, entities }).initialize();
+      dataSource = await openReadModelDatabase({ url: this.settings.databaseUrl, schema: this.settings[service].databaseSchema, ...schemaOf[service], poolSize: 4 });
       this.databases.set(service, dataSource);
     }
     return dataSource;

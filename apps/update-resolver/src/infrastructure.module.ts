@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { BatchEventVersions, UpdateEventVersions } from '@flotilla/contracts';
 import { EventStore } from '@flotilla/event-store';
 import { connectService, HealthRegistry } from '@flotilla/nest-platform';
-import { PostgresParkedStore, ProjectionRunner, runMigrations } from '@flotilla/projections';
+import { openReadModelDatabase, PostgresParkedStore, ProjectionRunner } from '@flotilla/projections';
 import { resolverSchema, updateProjection } from '@flotilla/update-read-model';
 import { RESOLVER_CONFIG, ResolverConfig } from './config';
 
@@ -37,17 +37,14 @@ export const BATCH_EVENT_STORE = Symbol('BatchEventStore');
     {
       provide: DataSource,
       inject: [RESOLVER_CONFIG],
-      useFactory: async (config: ResolverConfig) => {
-        const dataSource = await new DataSource({
-          type: 'postgres',
+      useFactory: (config: ResolverConfig) =>
+        openReadModelDatabase({
           url: config.databaseUrl,
           schema: config.databaseSchema,
-          entities: resolverSchema.entities,
-          migrations: resolverSchema.migrations,
-        }).initialize();
-        if (config.migrateOnStart) await runMigrations(dataSource);
-        return dataSource;
-      },
+          ...resolverSchema,
+          migrate: config.migrateOnStart,
+          onConnectionError: (error) => new Logger('postgres').warn({ msg: 'connection dropped', error: error.message }),
+        }),
     },
     {
       provide: PostgresParkedStore,

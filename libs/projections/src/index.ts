@@ -6,3 +6,4 @@ export * from './apply-commits';
 export * from './projection-runner';
 export * from './rebuild-projection';
 export * from './migrations';
+export * from './read-model-database';

@@ -4,3 +4,4 @@ export * from './service-process';
 export * from './commits-of';
 export * from './history-database';
 export * from './local-servers';
+export * from './random-batch-items';

@@ -5,7 +5,7 @@ import { BatchEventVersions, TenancyEventVersions } from '@flotilla/contracts';
 import { batchProjection, orchestratorSchema, quarantineProjection } from '@flotilla/batch-read-model';
 import { EventStore } from '@flotilla/event-store';
 import { connectService, HealthRegistry } from '@flotilla/nest-platform';
-import { PostgresParkedStore, Projection, ProjectionRunner, runMigrations } from '@flotilla/projections';
+import { openReadModelDatabase, PostgresParkedStore, Projection, ProjectionRunner } from '@flotilla/projections';
 import { tenancyProjection } from '@flotilla/tenancy-read-model';
 import { CONFIG, OrchestratorConfig } from '../config';
 
@@ -55,18 +55,14 @@ function projectionRunner(token: symbol, store: symbol | typeof EventStore, proj
     {
       provide: DataSource,
       inject: [CONFIG],
-      useFactory: async (config: OrchestratorConfig) => {
-        const dataSource = await new DataSource({
-          type: 'postgres',
+      useFactory: (config: OrchestratorConfig) =>
+        openReadModelDatabase({
           url: config.databaseUrl,
           schema: config.databaseSchema,
-          entities: orchestratorSchema.entities,
-          migrations: orchestratorSchema.migrations,
-          poolSize: 10,
-        }).initialize();
-        if (config.migrateOnStart) await runMigrations(dataSource);
-        return dataSource;
-      },
+          ...orchestratorSchema,
+          migrate: config.migrateOnStart,
+          onConnectionError: (error) => new Logger('postgres').warn({ msg: 'connection dropped', error: error.message }),
+        }),
     },
     {
       provide: PostgresParkedStore,

@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { Reply, TenancySubjects } from '@flotilla/contracts';
 import { busRequester, JsonLogger } from '@flotilla/nest-platform';
-import { TEST_KEYS, TestEnvironment } from '@flotilla/testing';
+import { freeLoopbackPort, ServiceProcess, startServiceProcess, TEST_KEYS, TestEnvironment, waitForHttp } from '@flotilla/testing';
 import { createOrchestrator } from '../bootstrap';
 import { configFromEnv, OrchestratorConfig } from '../config';
 
@@ -23,6 +23,24 @@ export async function startOrchestrator(config: OrchestratorConfig): Promise<INe
   const app = await createOrchestrator(config, new JsonLogger('batch-orchestrator', (process.env.TEST_LOG_LEVELS ?? 'error').split(',') as never));
   await app.init();
   return app;
+}
+
+/** Runs the orchestrator as a process of its own on the test's streams and database, and waits until it is ready. */
+export async function startOrchestratorProcess(env: TestEnvironment, extra: Record<string, string> = {}): Promise<{ process: ServiceProcess; healthPort: number }> {
+  const healthPort = await freeLoopbackPort();
+  const updates = env.siblingStream('UPD');
+  const service = startServiceProcess('apps/batch-orchestrator/src/main.ts', {
+    NATS_URL: process.env.NATS_URL as string,
+    DATABASE_URL: env.db.url,
+    BATCH_STREAM: env.stream,
+    BATCH_SUBJECT_PREFIX: env.subjectPrefix,
+    UPDATE_STREAM: updates.stream,
+    UPDATE_SUBJECT_PREFIX: updates.subjectPrefix,
+    HEALTH_PORT: String(healthPort),
+    ...extra,
+  });
+  await waitForHttp(`http://127.0.0.1:${healthPort}/health/ready`, service);
+  return { process: service, healthPort };
 }
 
 /** A NATS request as the gateway sends it (signed with the test bus key): as root, or confined to one organization. */

@@ -1,41 +1,16 @@
 import { checkFleet } from '@flotilla/batch-read-model';
 import { BatchSubjects, BatchView, CatalogSubjects } from '@flotilla/contracts';
-import { eventually, freeLoopbackPort, openTestEnvironment, ServiceProcess, startServiceProcess, TestEnvironment, waitForHttp } from '@flotilla/testing';
-import { createProject, natsRequester, unwrap } from '../test-fixtures/orchestrator-fixture';
-
-/** A random batch item on c1.small.x86 (101 servers in the demo catalog): together they ask for far more. */
-function randomItem(random: () => number) {
-  const facilities = ['sjc1', 'ewr1', 'dfw1', 'ams1', 'any'];
-  const list = facilities.filter(() => random() < 0.4);
-  const item: Record<string, unknown> = { plan: 'c1.small.x86', operating_system: 'debian_12', facility: list.length ? list : 'any', quantity: 1 + Math.floor(random() * 8) };
-  if (random() < 0.3) item.facility_diversity_level = 1 + Math.floor(random() * 2);
-  return item;
-}
-
-function seeded(seed: number) {
-  return () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-}
+import { eventually, openTestEnvironment, randomBatchItem as randomItem, seeded, ServiceProcess, TestEnvironment } from '@flotilla/testing';
+import { createProject, natsRequester, startOrchestratorProcess, unwrap } from '../test-fixtures/orchestrator-fixture';
 
 describe('capacity is never oversold, under load and faults', () => {
   let env: TestEnvironment;
   const processes: ServiceProcess[] = [];
 
   async function startInstance(extra: Record<string, string> = {}) {
-    const healthPort = await freeLoopbackPort();
-    const updates = env.siblingStream('UPD');
-    const instance = startServiceProcess('apps/batch-orchestrator/src/main.ts', {
-      NATS_URL: process.env.NATS_URL as string,
-      DATABASE_URL: env.db.url,
-      BATCH_STREAM: env.stream,
-      BATCH_SUBJECT_PREFIX: env.subjectPrefix,
-      UPDATE_STREAM: updates.stream,
-      UPDATE_SUBJECT_PREFIX: updates.subjectPrefix,
-      HEALTH_PORT: String(healthPort),
-      ...extra,
-    });
-    processes.push(instance);
-    await waitForHttp(`http://127.0.0.1:${healthPort}/health/ready`, instance);
-    return instance;
+    const { process } = await startOrchestratorProcess(env, extra);
+    processes.push(process);
+    return process;
   }
 
   async function allOver(request: ReturnType<typeof natsRequester>, projectId: string, count: number, timeoutMs = 60_000) {

@@ -1,7 +1,7 @@
 import { checkFleet } from '@flotilla/batch-read-model';
 import { BatchSubjects, BatchView, CatalogSubjects, DeviceView } from '@flotilla/contracts';
-import { eventually, freeLoopbackPort, openTestEnvironment, ServiceProcess, startServiceProcess, TestEnvironment, waitForHttp } from '@flotilla/testing';
-import { createProject, natsRequester, unwrap } from '../test-fixtures/orchestrator-fixture';
+import { eventually, openTestEnvironment, ServiceProcess, TestEnvironment } from '@flotilla/testing';
+import { createProject, natsRequester, startOrchestratorProcess, unwrap } from '../test-fixtures/orchestrator-fixture';
 
 type Capacity = { capacity: Record<string, Record<string, { available: number }>> };
 
@@ -16,21 +16,9 @@ describe('the batch worker under faults', () => {
   const processes: ServiceProcess[] = [];
 
   async function startInstance(extra: Record<string, string> = {}) {
-    const healthPort = await freeLoopbackPort();
-    const updates = env.siblingStream('UPD');
-    const instance = startServiceProcess('apps/batch-orchestrator/src/main.ts', {
-      NATS_URL: process.env.NATS_URL as string,
-      DATABASE_URL: env.db.url,
-      BATCH_STREAM: env.stream,
-      BATCH_SUBJECT_PREFIX: env.subjectPrefix,
-      UPDATE_STREAM: updates.stream,
-      UPDATE_SUBJECT_PREFIX: updates.subjectPrefix,
-      HEALTH_PORT: String(healthPort),
-      ...extra,
-    });
-    processes.push(instance);
-    await waitForHttp(`http://127.0.0.1:${healthPort}/health/ready`, instance);
-    return { instance, healthPort };
+    const { process, healthPort } = await startOrchestratorProcess(env, extra);
+    processes.push(process);
+    return { instance: process, healthPort };
   }
 
   beforeEach(async () => {
