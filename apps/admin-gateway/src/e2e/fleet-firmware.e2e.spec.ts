@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { eventually } from '@flotilla/testing';
 import { RunningSystem, startRunningSystem } from '../test-fixtures/running-system';
 
@@ -84,8 +85,18 @@ describe('fleet to firmware (e2e)', () => {
     const deviceId: string = batch.devices[0].id;
     const path = `/orgs/${organizationId}/products/c3.medium.x86/devices/${deviceId}`;
     await eventually(async () => (await system.call('GET', path, key)).status === 200, 20_000, 'registered');
+    // A device of the firmware side's own naming, quarantined first: the batch side's flags take it in their stride.
+    expect((await system.call('POST', `/orgs/${organizationId}/products/c3.medium.x86/devices`, key, { device: { identifier: 'dev-x', tags: [] } })).status).toBe(201);
+    expect((await system.call('POST', `/orgs/${organizationId}/products/c3.medium.x86/devices/dev-x/quarantine`, key)).body.device.quarantined).toBe(true);
     expect((await system.call('POST', `${path}/quarantine`, key)).body.device.quarantined).toBe(true);
     await eventually(async () => (await system.call('GET', `/devices/${deviceId}`, key)).body.quarantined === true, 20_000, 'quarantine seen by the batch API');
+    const pg = new Client({ connectionString: system.env.db.url });
+    await pg.connect();
+    const flags = (await pg.query(`select identifier from batch_orchestrator.device_quarantine where quarantined order by identifier`)).rows.map((r) => r.identifier);
+    const parked = (await pg.query('select count(*)::int as n from batch_orchestrator.parked_commits')).rows[0].n;
+    await pg.end();
+    expect(flags).toEqual(expect.arrayContaining(['dev-x', deviceId]));
+    expect(parked).toBe(0);
 
     expect((await system.call('DELETE', `/devices/${deviceId}`, key)).status).toBe(204);
     await eventually(async () => (await system.call('GET', path, key)).status === 404, 20_000, 'retired');
