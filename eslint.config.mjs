@@ -10,24 +10,26 @@ function boundaries({ tests }) {
     enforceBuildableLibDependency: false,
     allow: [],
     depConstraints: [
-      // Layers: domain and contracts are pure; apps are wiring over everything else.
-      { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: allow('type:contracts'), bannedExternalImports: infrastructure },
+      // Layers: events are pure TypeScript; the domain imports events only (no decorators, no validation library);
+      // contracts add the request DTOs; apps are wiring over everything else.
+      { sourceTag: 'type:events', onlyDependOnLibsWithTags: allow('type:events'), bannedExternalImports: [...infrastructure, 'class-validator', 'class-transformer', 'reflect-metadata'] },
+      { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: allow('type:contracts', 'type:events'), bannedExternalImports: infrastructure },
       {
         sourceTag: 'type:domain',
-        onlyDependOnLibsWithTags: allow('type:domain', 'type:contracts'),
-        bannedExternalImports: [...infrastructure, 'class-validator', 'class-transformer'],
+        onlyDependOnLibsWithTags: allow('type:domain', 'type:events'),
+        bannedExternalImports: [...infrastructure, 'class-validator', 'class-transformer', 'reflect-metadata'],
       },
       {
         sourceTag: 'type:data-access',
-        onlyDependOnLibsWithTags: allow('type:data-access', 'type:domain', 'type:contracts'),
+        onlyDependOnLibsWithTags: allow('type:data-access', 'type:domain', 'type:contracts', 'type:events'),
         bannedExternalImports: ['@nestjs/*'],
       },
-      { sourceTag: 'type:platform', onlyDependOnLibsWithTags: allow('type:platform', 'type:data-access', 'type:domain', 'type:contracts') },
-      { sourceTag: 'type:testing', onlyDependOnLibsWithTags: allow('type:testing', 'type:data-access', 'type:domain', 'type:contracts') },
-      { sourceTag: 'type:app', onlyDependOnLibsWithTags: allow('type:platform', 'type:data-access', 'type:domain', 'type:contracts') },
+      { sourceTag: 'type:platform', onlyDependOnLibsWithTags: allow('type:platform', 'type:data-access', 'type:domain', 'type:contracts', 'type:events') },
+      { sourceTag: 'type:testing', onlyDependOnLibsWithTags: allow('type:testing', 'type:data-access', 'type:domain', 'type:contracts', 'type:events') },
+      { sourceTag: 'type:app', onlyDependOnLibsWithTags: allow('type:platform', 'type:data-access', 'type:domain', 'type:contracts', 'type:events') },
       // The bench and the chaos harness run the system under load and faults: not production code, they may use the
       // testing lib's local servers.
-      { sourceTag: 'type:harness', onlyDependOnLibsWithTags: ['type:platform', 'type:data-access', 'type:domain', 'type:contracts', 'type:testing'] },
+      { sourceTag: 'type:harness', onlyDependOnLibsWithTags: ['type:platform', 'type:data-access', 'type:domain', 'type:contracts', 'type:events', 'type:testing'] },
       { sourceTag: 'type:deploy', onlyDependOnLibsWithTags: ['type:testing'] },
       // Bounded contexts: each service reaches only its own scope and shared code.
       { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },

@@ -1,12 +1,9 @@
-export * from './platform/reply';
+// The events and the reply envelope are pure TypeScript in @flotilla/events (what domain libs import); the
+// messages here add class-validator DTOs, subjects and the bus's principal, and re-export the events for callers.
+export * from '@flotilla/events';
 export * from './platform/request-headers';
 export * from './platform/principal';
 export * from './platform/text';
-export * from './platform/domain-event';
-export * from './platform/streams';
-export * from './tenancy/tenancy-events';
 export * from './tenancy/tenancy-messages';
-export * from './batch/batch-events';
 export * from './batch/batch-messages';
-export * from './update/update-events';
 export * from './update/update-messages';

@@ -1,4 +1,4 @@
-import { DomainEvent } from '@flotilla/contracts';
+import { DomainEvent } from '@flotilla/events';
 
 /** Everything a decision may depend on besides command and state; the clock is passed in, never read. */
 export interface DecisionContext {

@@ -1,4 +1,4 @@
-import { ErrorCode, ErrorCodes } from '@flotilla/contracts';
+import { ErrorCode, ErrorCodes } from '@flotilla/events';
 
 /** A rule of the domain said no. Its code maps onto the reply envelope, and so onto an HTTP status. */
 export class DomainError extends Error {

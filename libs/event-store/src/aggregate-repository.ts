@@ -1,4 +1,4 @@
-import { DomainEvent } from '@flotilla/contracts';
+import { DomainEvent } from '@flotilla/events';
 import { Decider, foldEvents } from '@flotilla/decider';
 import { ConcurrencyError, IdempotencyMismatchError } from './errors';
 import { AppendOptions, EventStore } from './event-store';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DomainEvent } from '@flotilla/contracts';
+import { DomainEvent } from '@flotilla/events';
 import { Commit, EventMetadata } from './recorded-event';
 import { Upcasters } from './upcasting';
 

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { AckPolicy, DeliverPolicy, headers as natsHeaders, JetStreamClient, JetStreamManager, JsMsg, NatsConnection, StoredMsg } from 'nats';
 import type { DirectStreamAPI } from 'nats/lib/jetstream/types';
-import { DomainEvent } from '@flotilla/contracts';
+import { DomainEvent } from '@flotilla/events';
 import { commitFromEnvelope, decodeCommit, encodeCommit } from './commit-codec';
 import { ConcurrencyError, IdempotencyMismatchError } from './errors';
 import { Commit, EventMetadata } from './recorded-event';

@@ -1,4 +1,4 @@
-import { DomainEvent } from '@flotilla/contracts';
+import { DomainEvent } from '@flotilla/events';
 
 /** Who asked and why: carried by every commit and so by each of its events. */
 export interface EventMetadata {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DomainEvent } from '@flotilla/contracts';
+import { DomainEvent } from '@flotilla/events';
 
 /** One commit of a made-up history: the aggregate's type and id, and its events. */
 export type HistoryEntry = [aggregateType: string, aggregateId: string, events: DomainEvent[]];

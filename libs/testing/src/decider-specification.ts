@@ -1,4 +1,4 @@
-import { DomainEvent } from '@flotilla/contracts';
+import { DomainEvent } from '@flotilla/events';
 import { DecisionContext, Decider, DomainError, foldEvents } from '@flotilla/decider';
 
 /**

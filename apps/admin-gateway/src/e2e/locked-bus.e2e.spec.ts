@@ -18,7 +18,8 @@ import {
 } from '@flotilla/testing';
 
 const ROOT = path.resolve(__dirname, '../../../..');
-const password = () => randomBytes(18).toString('base64url');
+/** As deploy/README.md makes them: nats-server reads a password from its environment as a bare word. */
+const password = () => `p${randomBytes(24).toString('hex')}`;
 
 /**
  * The services on a nats-server with the authorization of deploy/kubernetes/nats-auth.conf: each logs in as its own

@@ -1,4 +1,4 @@
-import { BatchEvent, DeviceDescription, RequestedItem } from '@flotilla/contracts';
+import { BatchEvent, DeviceDescription, RequestedItem } from '@flotilla/events';
 import { foldEvents } from '@flotilla/decider';
 import { deciderSpecification } from '@flotilla/testing';
 import { batchDecider, deviceIdFor } from './batch';

@@ -1,4 +1,4 @@
-import { BatchEvent, DeviceDescription, FacilityAllocation, RequestedItem } from '@flotilla/contracts';
+import { BatchEvent, DeviceDescription, FacilityAllocation, RequestedItem } from '@flotilla/events';
 import { Decider, DomainError, stableUuid } from '@flotilla/decider';
 import { expandHostnames } from './hostnames';
 

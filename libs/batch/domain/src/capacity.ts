@@ -1,4 +1,4 @@
-import { DomainEvent } from '@flotilla/contracts';
+import { DomainEvent } from '@flotilla/events';
 import { Decider, DomainError } from '@flotilla/decider';
 import { Allocation, planPlacement } from './plan-placement';
 

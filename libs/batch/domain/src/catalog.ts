@@ -1,4 +1,4 @@
-import { DomainEvent } from '@flotilla/contracts';
+import { DomainEvent } from '@flotilla/events';
 import { Decider, DomainError } from '@flotilla/decider';
 
 /** The catalog is one aggregate (`evt.batch.catalog.global`): small, read by every batch, changed by operators. */

@@ -1,4 +1,4 @@
-import { DeviceDeleted } from '@flotilla/contracts';
+import { DeviceDeleted } from '@flotilla/events';
 import { deciderSpecification } from '@flotilla/testing';
 import { deviceDecider } from './device';
 

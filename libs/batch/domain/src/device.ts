@@ -1,4 +1,4 @@
-import { DeviceDeleted } from '@flotilla/contracts';
+import { DeviceDeleted } from '@flotilla/events';
 import { Decider } from '@flotilla/decider';
 
 /** A device's life after its batch created it, on `evt.batch.device.<id>`: so far, its deletion. */

@@ -1,4 +1,4 @@
-import { FacilityAllocation } from '@flotilla/contracts';
+import { FacilityAllocation } from '@flotilla/events';
 
 export interface PlacementRequest {
   facility: string | string[];

@@ -9,7 +9,7 @@ import {
   DeviceDescription,
   DeviceProvisioningFailed,
   FacilityAllocation,
-} from '@flotilla/contracts';
+} from '@flotilla/events';
 import { CapacityEvent } from '@flotilla/batch-domain';
 import { RecordedEvent } from '@flotilla/event-store';
 import { changesetOf, jsonOrNull, ProjectionContext } from '@flotilla/projections';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DeviceDescription } from '@flotilla/contracts';
+import { DeviceDescription } from '@flotilla/events';
 import { applyCommits, CreateProjectionCheckpoints1767225600000, qualified } from '@flotilla/projections';
 import { commitsOf, HistoryEntry, historyDatabase } from '@flotilla/testing';
 import { batchProjection } from './batch-projection';

@@ -1,4 +1,4 @@
-import { DeviceQuarantined, DeviceUnquarantined } from '@flotilla/contracts';
+import { DeviceQuarantined, DeviceUnquarantined } from '@flotilla/events';
 import { Projection } from '@flotilla/projections';
 
 type Flag = DeviceQuarantined['data'] | DeviceUnquarantined['data'];

@@ -1,4 +1,4 @@
-import { OrganizationEvent } from '@flotilla/contracts';
+import { OrganizationEvent } from '@flotilla/events';
 import { deciderSpecification } from '@flotilla/testing';
 import { organizationDecider } from './organization';
 

@@ -1,4 +1,4 @@
-import { ApiKeyIssued, OrganizationCreated, OrganizationEvent, ProjectCreated } from '@flotilla/contracts';
+import { ApiKeyIssued, OrganizationCreated, OrganizationEvent, ProjectCreated } from '@flotilla/events';
 import { Decider, DomainError } from '@flotilla/decider';
 
 export type CreateOrganization = { type: 'CreateOrganization'; organizationId: string; name: string };

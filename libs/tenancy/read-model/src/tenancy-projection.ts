@@ -1,4 +1,4 @@
-import { ApiKeyIssued, OrganizationAggregate, OrganizationCreated, ProjectCreated, Streams } from '@flotilla/contracts';
+import { ApiKeyIssued, OrganizationAggregate, OrganizationCreated, ProjectCreated, Streams } from '@flotilla/events';
 import { Projection } from '@flotilla/projections';
 
 type Data<E extends { data: unknown }> = E['data'];

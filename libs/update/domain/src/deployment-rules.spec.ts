@@ -1,4 +1,4 @@
-import { DefaultFailureRules, FirmwareMetadata } from '@flotilla/contracts';
+import { DefaultFailureRules, FirmwareMetadata } from '@flotilla/events';
 import { AttemptWindow } from './attempt-window';
 import { DeploymentRuleFacts, deploymentRules, failureRateCheck, failureThresholdCheck, RuleFacts } from './deployment-rules';
 

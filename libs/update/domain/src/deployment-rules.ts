@@ -1,4 +1,4 @@
-import { DeviceQuarantined, FailureRules, FirmwareMetadata, UpdateRequested } from '@flotilla/contracts';
+import { DeviceQuarantined, FailureRules, FirmwareMetadata, UpdateRequested } from '@flotilla/events';
 import { AttemptWindow } from './attempt-window';
 
 /** What the deployment rules know of a deployment (the resolver's fleet view keeps it from the log). */

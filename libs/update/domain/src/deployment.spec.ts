@@ -1,4 +1,4 @@
-import { DefaultFailureRules, DeploymentEvent } from '@flotilla/contracts';
+import { DefaultFailureRules, DeploymentEvent } from '@flotilla/events';
 import { deciderSpecification } from '@flotilla/testing';
 import { deploymentDecider } from './deployment';
 

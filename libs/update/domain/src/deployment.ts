@@ -1,4 +1,4 @@
-import { DefaultFailureRules, DeploymentConditions, DeploymentEvent, FailureRules } from '@flotilla/contracts';
+import { DefaultFailureRules, DeploymentConditions, DeploymentEvent, FailureRules } from '@flotilla/events';
 import { Decider, DomainError } from '@flotilla/decider';
 import { InvalidRequirementError, parseRequirement } from './version';
 

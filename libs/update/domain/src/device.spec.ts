@@ -1,4 +1,4 @@
-import { DeviceEvent, FirmwareMetadata } from '@flotilla/contracts';
+import { DeviceEvent, FirmwareMetadata } from '@flotilla/events';
 import { foldEvents } from '@flotilla/decider';
 import { deciderSpecification } from '@flotilla/testing';
 import { deviceDecider, OfferedDeployment, previewCheck } from './device';

@@ -1,4 +1,4 @@
-import { DeviceEvent, FailureRules, FirmwareMetadata } from '@flotilla/contracts';
+import { DeviceEvent, FailureRules, FirmwareMetadata } from '@flotilla/events';
 import { Decider, DomainError } from '@flotilla/decider';
 
 export interface DeviceState {

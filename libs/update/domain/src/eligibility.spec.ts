@@ -1,4 +1,4 @@
-import { FirmwareMetadata } from '@flotilla/contracts';
+import { FirmwareMetadata } from '@flotilla/events';
 import { chooseDeployment, DeploymentFacts, DeviceFacts, explainUpdate } from './eligibility';
 
 const firmware = (uuid: string, version: string, extra: Partial<FirmwareMetadata> = {}): FirmwareMetadata => ({

@@ -1,4 +1,4 @@
-import { DeploymentConditions, FirmwareMetadata } from '@flotilla/contracts';
+import { DeploymentConditions, FirmwareMetadata } from '@flotilla/events';
 import { compareVersions, InvalidRequirementError, InvalidVersionError, matchesRequirement, parseRequirement, parseVersion, Requirement, satisfiesRequirement, Version } from './version';
 
 export interface DeviceFacts {

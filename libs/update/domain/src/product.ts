@@ -1,4 +1,4 @@
-import { Firmware, FirmwareCreated, ProductCreated } from '@flotilla/contracts';
+import { Firmware, FirmwareCreated, ProductCreated } from '@flotilla/events';
 import { Decider, DomainError } from '@flotilla/decider';
 import { InvalidVersionError, parseVersion } from './version';
 

@@ -1,4 +1,4 @@
-import { FirmwareMetadata, UpdateEvent } from '@flotilla/contracts';
+import { FirmwareMetadata, UpdateEvent } from '@flotilla/events';
 import { RecordedEvent } from '@flotilla/event-store';
 import { changesetOf, jsonOrNull, ProjectionContext } from '@flotilla/projections';
 

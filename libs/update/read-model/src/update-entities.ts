@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { DeploymentConditions, FailureRules, FirmwareMetadata } from '@flotilla/contracts';
+import { DeploymentConditions, FailureRules, FirmwareMetadata } from '@flotilla/events';
 
 @Entity({ name: 'products' })
 export class ProductRow {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { FirmwareMetadata } from '@flotilla/contracts';
+import { FirmwareMetadata } from '@flotilla/events';
 import { applyCommits, CreateProjectionCheckpoints1767225600000, qualified } from '@flotilla/projections';
 import { commitsOf, HistoryEntry, historyDatabase } from '@flotilla/testing';
 import { CreateUpdateReadModel1767225600300 } from './create-update-read-model.migration';

@@ -1,4 +1,4 @@
-import { UpdateEvent } from '@flotilla/contracts';
+import { UpdateEvent } from '@flotilla/events';
 import { Projection, ProjectionContext } from '@flotilla/projections';
 import { RecordedEvent } from '@flotilla/event-store';
 import { deviceChangeset } from './device-changeset';

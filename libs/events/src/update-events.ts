@@ -1,4 +1,4 @@
-import { DomainEvent } from '../platform/domain-event';
+import { DomainEvent } from './domain-event';
 
 /**
  * The update-resolver's events (firmware-deployments.md §7), on `evt.update.<aggregate>.<key>`. Devices are named by

@@ -1,4 +1,4 @@
-import { DomainEvent } from '../platform/domain-event';
+import { DomainEvent } from './domain-event';
 
 /** Organizations, their projects and API keys: owned by the batch-orchestrator, on `evt.batch.organization.<id>`. */
 export const OrganizationAggregate = 'organization';

@@ -1,4 +1,4 @@
-import { DomainEvent } from '../platform/domain-event';
+import { DomainEvent } from './domain-event';
 
 /** Batches live on `evt.batch.batch.<id>`; a device's later life (deletion) on `evt.batch.device.<id>`. */
 export const BatchAggregate = 'batch';

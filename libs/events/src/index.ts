@@ -1,0 +1,6 @@
+export * from './domain-event';
+export * from './reply';
+export * from './streams';
+export * from './tenancy-events';
+export * from './batch-events';
+export * from './update-events';
