@@ -54,6 +54,12 @@ export default [
     },
   },
   {
+    // Domain code never writes into what it is given (states, events, commands): evolve returns a new state.
+    files: ['libs/*/domain/src/**/*.ts', 'libs/decider/src/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: { 'no-param-reassign': ['error', { props: true }] },
+  },
+  {
     files: ['**/*.spec.ts', '**/test-fixtures/**/*.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',

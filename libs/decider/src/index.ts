@@ -1,3 +1,5 @@
 export * from './decider';
+export * from './deep-freeze';
 export * from './domain-error';
 export * from './stable-uuid';
+export * from './workflow';

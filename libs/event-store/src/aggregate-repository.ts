@@ -1,5 +1,5 @@
 import { DomainEvent } from '@flotilla/events';
-import { Decider, foldEvents } from '@flotilla/decider';
+import { Decider, deepFreeze, foldEvents } from '@flotilla/decider';
 import { ConcurrencyError, IdempotencyMismatchError } from './errors';
 import { AppendOptions, EventStore } from './event-store';
 import { Commit, RecordedEvent } from './recorded-event';
@@ -37,7 +37,8 @@ const NO_COMMANDS: ReadonlyMap<string, number> = new Map();
 /**
  * Runs commands against one kind of aggregate: load → decide → append with optimistic concurrency, retried on
  * fresh state when another writer got there first. Loaded state stays cached, so a command's cost does not grow
- * with the aggregate's history; a stale cache costs one conflict and a catch-up read of the newer commits.
+ * with the aggregate's history; a stale cache costs one conflict and a catch-up read of the newer commits. States
+ * are deep-frozen: the cached one is the one handed out, and nobody can write into it.
  */
 export class AggregateRepository<Command, State, Event extends DomainEvent> {
   private readonly cache = new Map<string, CachedAggregate<State>>();
@@ -47,12 +48,7 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
     private readonly aggregateType: string,
     private readonly decider: Decider<Command, State, Event>,
     private readonly clock: () => Date = () => new Date(),
-    private readonly options: {
-      maxAttempts?: number;
-      cacheSize?: number;
-      /** A working copy of a state, for deciders whose `evolve` writes in place (see executeMany). */
-      clone?: (state: State) => State;
-    } = {},
+    private readonly options: { maxAttempts?: number; cacheSize?: number } = {},
   ) {}
 
   async load(aggregateId: string): Promise<CachedAggregate<State>> {
@@ -61,7 +57,7 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
   }
 
   private cached(subject: string): CachedAggregate<State> {
-    return this.cache.get(subject) ?? { state: this.decider.initialState(), version: 0, commandIds: NO_COMMANDS };
+    return this.cache.get(subject) ?? { state: deepFreeze(this.decider.initialState()), version: 0, commandIds: NO_COMMANDS };
   }
 
   async execute(aggregateId: string, command: Command, options: ExecuteOptions): Promise<ExecuteResult<State, Event>> {
@@ -120,10 +116,9 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
    */
   async executeMany(aggregateId: string, commands: Command[], options: Pick<ExecuteOptions, 'metadata'>): Promise<GroupOutcome<State, Event>[]> {
     const subject = this.store.subjectFor(this.aggregateType, aggregateId);
-    const clone = this.options.clone ?? ((state: State) => state);
     for (let attempt = 1; ; attempt++) {
       const current = await this.catchUp(subject, this.cached(subject));
-      let working = clone(current.state);
+      let working = current.state;
       const decided: ({ events: Event[] } | { error: unknown })[] = commands.map((command) => {
         try {
           const events = this.decider.decide(command, working, { now: this.clock() });
@@ -137,7 +132,7 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
       if (all.length === 0) return decided.map((d) => ('error' in d ? { ok: false, error: d.error } : { ok: true, state: current.state, version: current.version, events: [] }));
       try {
         const { commit } = await this.store.append(subject, all, { expectedVersion: current.version, metadata: options.metadata, now: this.clock() });
-        const next = { state: working, version: commit.streamSeq, commandIds: current.commandIds };
+        const next = { state: deepFreeze(working), version: commit.streamSeq, commandIds: current.commandIds };
         this.remember(subject, next);
         let offset = 0;
         return decided.map((d) => {
@@ -170,7 +165,7 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
   }
 
   private advance(from: CachedAggregate<State>, commit: Commit): CachedAggregate<State> {
-    const state = foldEvents(this.decider, commit.events.map(asDomainEvent<Event>), from.state);
+    const state = deepFreeze(foldEvents(this.decider, commit.events.map(asDomainEvent<Event>), from.state));
     const { commandId } = commit.metadata;
     if (!commandId) return { state, version: commit.streamSeq, commandIds: from.commandIds };
     // Written in place: a copy per commit would make an aggregate with many ids cost quadratic. Whoever still holds

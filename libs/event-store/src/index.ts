@@ -10,3 +10,4 @@ export * from './consumers/consumer-health';
 export * from './consumers/consumer-runtime';
 export * from './consumers/sequential-consumer';
 export * from './consumers/shared-consumer';
+export * from './consumers/workflow-runner';

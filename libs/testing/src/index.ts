@@ -1,5 +1,6 @@
 export * from './test-infrastructure';
 export * from './decider-specification';
+export * from './workflow-specification';
 export * from './service-process';
 export * from './commits-of';
 export * from './history-database';

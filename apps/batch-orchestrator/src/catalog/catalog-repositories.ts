@@ -40,15 +40,6 @@ interface Queued {
   reject: (err: unknown) => void;
 }
 
-/** Capacity evolves in place (see the capacity decider); a group commit decides on a copy of the maps it writes. */
-const cloneCapacity = (state: CapacityState): CapacityState => ({
-  ...state,
-  totals: { ...state.totals },
-  held: { ...state.held },
-  reservations: { ...state.reservations },
-  decided: { ...state.decided },
-});
-
 /**
  * One capacity aggregate per plan, written by group commit: commands on one plan queue up in this process and every
  * write takes all of them that are waiting, decided one after the other on the newest state (so a hot plan costs one
@@ -64,7 +55,7 @@ export class CapacityRepositories {
   private forPlan(plan: string) {
     let repository = this.repositories.get(plan);
     if (!repository) {
-      repository = new AggregateRepository(this.store, CapacityAggregate, capacityDecider(plan), undefined, { maxAttempts: 50, clone: cloneCapacity });
+      repository = new AggregateRepository(this.store, CapacityAggregate, capacityDecider(plan), undefined, { maxAttempts: 50 });
       this.repositories.set(plan, repository);
     }
     return repository;

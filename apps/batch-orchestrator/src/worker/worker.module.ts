@@ -2,13 +2,13 @@ import { Module } from '@nestjs/common';
 import { BatchesModule } from '../batches/batches.module';
 import { CatalogModule } from '../catalog/catalog.module';
 import { CONFIG, OrchestratorConfig } from '../config';
-import { BatchWorker } from './batch-worker';
+import { BatchWorkflowHost } from './batch-workflow.host';
 import { Provisioner, SimulatedProvisioner } from './provisioner';
 
 @Module({
   imports: [CatalogModule, BatchesModule],
   providers: [
-    BatchWorker,
+    BatchWorkflowHost,
     { provide: Provisioner, inject: [CONFIG], useFactory: (config: OrchestratorConfig) => new SimulatedProvisioner(config.provisioner) },
   ],
 })

@@ -20,7 +20,7 @@ export class ResolveUpdateCommand {
  * A device's check (firmware-deployments.md §2–§5). Read from memory; it writes only when the device's firmware
  * changed, when it is offered an update (an attempt), or when it is past its own failure rules (quarantine). Those
  * writes go through the device's aggregate, so however many checks race, each decision is made once; the
- * deployment rules then follow from the log (deployment-rules.process-manager.ts). A preflight check answers what a
+ * deployment rules then follow from the log (deployment-rules-workflow.host.ts). A preflight check answers what a
  * real one would, its device's failure rules included, and writes nothing.
  */
 @CommandHandler(ResolveUpdateCommand)

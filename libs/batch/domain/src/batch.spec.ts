@@ -1,5 +1,4 @@
 import { BatchEvent, DeviceDescription, RequestedItem } from '@flotilla/events';
-import { foldEvents } from '@flotilla/decider';
 import { deciderSpecification } from '@flotilla/testing';
 import { batchDecider, deviceIdFor } from './batch';
 
@@ -22,7 +21,7 @@ const requested: BatchEvent = {
 const started: BatchEvent = { type: 'BatchStarted', data: { batchId: 'b1', startedAt: at } };
 
 const placed = (allocations: { facility: string; quantity: number }[]): BatchEvent[] =>
-  batchDecider.decide({ type: 'PlaceBatch', allocations, spotPrices: {} }, foldEvents(batchDecider, [requested, started]), { now: new Date(at) });
+  spec.decide({ type: 'PlaceBatch', allocations, spotPrices: {} }, spec.fold([requested, started]));
 
 const withoutCreatedAt = ({ createdAt: _at, ...device }: DeviceDescription & { createdAt?: string }) => device;
 
@@ -54,9 +53,9 @@ describe('batch decider', () => {
   it('completes when every device is active, with exactly its quantity of devices', () => {
     const events = placed([{ facility: 'ewr1', quantity: 2 }]);
     const [d0, d1] = [deviceIdFor('b1', 0), deviceIdFor('b1', 1)];
-    const outcome = batchDecider.decide(
+    const outcome = spec.decide(
       { type: 'RecordProvisioning', outcomes: [{ deviceId: d0 }, { deviceId: d1 }] },
-      foldEvents(batchDecider, [requested, started, ...events]),
+      spec.fold([requested, started, ...events]),
       { now: new Date(at) },
     );
     expect(outcome.map((e) => e.type)).toEqual(['DeviceProvisioned', 'DeviceProvisioned', 'BatchCompleted']);
@@ -66,26 +65,26 @@ describe('batch decider', () => {
   it('records outcomes as they come, and ends the batch with the last one', () => {
     const events = placed([{ facility: 'ewr1', quantity: 2 }]);
     const [d0, d1] = [deviceIdFor('b1', 0), deviceIdFor('b1', 1)];
-    const partial = batchDecider.decide({ type: 'RecordProvisioning', outcomes: [{ deviceId: d0 }] }, foldEvents(batchDecider, [requested, started, ...events]), { now: new Date(at) });
+    const partial = spec.decide({ type: 'RecordProvisioning', outcomes: [{ deviceId: d0 }] }, spec.fold([requested, started, ...events]));
     expect(partial.map((e) => e.type)).toEqual(['DeviceProvisioned']);
-    const rest = batchDecider.decide({ type: 'RecordProvisioning', outcomes: [{ deviceId: d1, error: 'no power' }] }, foldEvents(batchDecider, [requested, started, ...events, ...partial]), { now: new Date(at) });
+    const rest = spec.decide({ type: 'RecordProvisioning', outcomes: [{ deviceId: d1, error: 'no power' }] }, spec.fold([requested, started, ...events, ...partial]));
     expect(rest.map((e) => e.type)).toEqual(['DeviceProvisioningFailed', 'BatchFailed']);
   });
 
   it('spreads the devices of a big batch over commits that fit in one message', () => {
     const big = { ...requested, data: { ...requested.data, item: { ...item, quantity: 3000, attributes: { userdata: 'x'.repeat(500) } } } } as BatchEvent;
-    let state = foldEvents(batchDecider, [big, started]);
-    const first = batchDecider.decide({ type: 'PlaceBatch', allocations: [{ facility: 'ewr1', quantity: 3000 }], spotPrices: {} }, state, { now: new Date(at) });
+    let state = spec.fold([big, started]);
+    const first = spec.decide({ type: 'PlaceBatch', allocations: [{ facility: 'ewr1', quantity: 3000 }], spotPrices: {} }, state);
     expect(first.length).toBeGreaterThan(100);
     expect(first.length).toBeLessThan(3001);
     expect(JSON.stringify(first).length).toBeLessThan(600 * 1024);
-    state = foldEvents(batchDecider, first, state);
+    state = spec.fold(first, state);
     let commits = 1;
     for (;;) {
-      const next = batchDecider.decide({ type: 'CreateDevices' }, state, { now: new Date(at) });
+      const next = spec.decide({ type: 'CreateDevices' }, state);
       if (next.length === 0) break;
       expect(JSON.stringify(next).length).toBeLessThan(600 * 1024);
-      state = foldEvents(batchDecider, next, state);
+      state = spec.fold(next, state);
       commits++;
     }
     expect(Object.keys(state.devices)).toHaveLength(3000);
@@ -96,15 +95,15 @@ describe('batch decider', () => {
   it('records a big batch\'s outcomes in as few commits as fit, the batch\'s last event in the last one only', () => {
     const quantity = 10_000;
     const big = { ...requested, data: { ...requested.data, item: { ...item, quantity } } } as BatchEvent;
-    let state = foldEvents(batchDecider, [big, started]);
-    state = foldEvents(batchDecider, batchDecider.decide({ type: 'PlaceBatch', allocations: [{ facility: 'ewr1', quantity }], spotPrices: {} }, state, { now: new Date(at) }), state);
-    for (let next; (next = batchDecider.decide({ type: 'CreateDevices' }, state, { now: new Date(at) })).length; ) state = foldEvents(batchDecider, next, state);
+    let state = spec.fold([big, started]);
+    state = spec.fold(spec.decide({ type: 'PlaceBatch', allocations: [{ facility: 'ewr1', quantity }], spotPrices: {} }, state), state);
+    for (let next; (next = spec.decide({ type: 'CreateDevices' }, state)).length; ) state = spec.fold(next, state);
     const outcomes = Object.keys(state.devices).map((deviceId) => ({ deviceId }));
     const commits: BatchEvent[][] = [];
     while (state.status === 'in_progress') {
-      const next = batchDecider.decide({ type: 'RecordProvisioning', outcomes }, state, { now: new Date(at) });
+      const next = spec.decide({ type: 'RecordProvisioning', outcomes }, state);
       commits.push(next);
-      state = foldEvents(batchDecider, next, state);
+      state = spec.fold(next, state);
     }
     const bytes = commits.map((c) => JSON.stringify(c).length);
     expect(Math.max(...bytes)).toBeLessThan(600 * 1024);

@@ -161,34 +161,52 @@ export const batchDecider: Decider<BatchCommand, BatchState, BatchEvent> = {
     }
   },
 
-  evolve(state, event) {
+  evolve: (state, event) => evolveBatch(state, [event]),
+  evolveAll: evolveBatch,
+};
+
+/**
+ * A batch holds up to thousands of devices: the device map is copied once per fold, then written into (a copy per
+ * event would make a commit of a thousand devices cost a million writes). The states it was given stay as they were.
+ */
+function evolveBatch(state: BatchState, events: readonly BatchEvent[]): BatchState {
+  let next = state;
+  let devices: BatchState['devices'] | undefined;
+  const writable = () => (devices ??= { ...next.devices });
+  for (const event of events) {
     switch (event.type) {
       case 'BatchRequested':
-        return { ...state, status: 'queued', request: event.data, devices: {} };
+        next = { ...next, status: 'queued', request: event.data };
+        devices = {};
+        break;
       case 'BatchStarted':
-        return { ...state, status: 'in_progress' };
+        next = { ...next, status: 'in_progress' };
+        break;
       case 'BatchPlaced':
-        return { ...state, allocations: event.data.allocations, spotPrices: event.data.spotPrices };
-      // A batch holds up to thousands of devices: copying the map per event would make a commit cost quadratic,
-      // so these two write into it. States are never shared once evolved (the repository keeps only the newest).
+        next = { ...next, allocations: event.data.allocations, spotPrices: event.data.spotPrices };
+        break;
       case 'DeviceCreated': {
         const { createdAt: _at, ...description } = event.data;
-        state.devices[description.deviceId] = { description, status: 'provisioning' };
-        return { ...state };
+        writable()[description.deviceId] = { description, status: 'provisioning' };
+        break;
       }
       case 'DeviceProvisioned':
       case 'DeviceProvisioningFailed': {
-        const device = state.devices[event.data.deviceId];
-        state.devices[event.data.deviceId] =
-          event.type === 'DeviceProvisioned' ? { ...device, status: 'active' } : { ...device, status: 'failed', error: event.data.error };
-        return { ...state };
+        const map = writable();
+        const device = map[event.data.deviceId];
+        map[event.data.deviceId] = event.type === 'DeviceProvisioned' ? { ...device, status: 'active' } : { ...device, status: 'failed', error: event.data.error };
+        break;
       }
       case 'BatchCompleted':
-        return { ...state, status: 'completed' };
+        next = { ...next, status: 'completed' };
+        break;
       case 'BatchFailed':
-        return { ...state, status: 'failed' };
+        next = { ...next, status: 'failed' };
+        break;
       case 'BatchDeleted':
-        return { ...state, status: 'deleted' };
+        next = { ...next, status: 'deleted' };
+        break;
     }
-  },
-};
+  }
+  return devices ? { ...next, devices } : next;
+}

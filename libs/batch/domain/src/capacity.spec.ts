@@ -1,5 +1,4 @@
 import { deciderSpecification } from '@flotilla/testing';
-import { foldEvents } from '@flotilla/decider';
 import { availableCapacity, CapacityEvent, capacityDecider } from './capacity';
 
 const plan = 'c1.small.x86';
@@ -23,7 +22,7 @@ describe('capacity decider', () => {
       .given([...seed, reserved, used])
       .when({ type: 'ReserveCapacity', batchId: 'b2', facility: 'ewr1', quantity: 5 })
       .then([{ type: 'CapacityReservationRefused', data: { plan, batchId: 'b2', reason: 'not enough capacity for 5 x c1.small.x86 among ewr1 (largest: ewr1 with 4)' } }]);
-    expect(availableCapacity(foldEvents(decider, [...seed, reserved, used]))).toEqual({ sjc1: 7, ewr1: 4, dfw1: 50 });
+    expect(availableCapacity(spec.fold([...seed, reserved, used]))).toEqual({ sjc1: 7, ewr1: 4, dfw1: 50 });
   });
 
   it('answers a repeated reservation of the same batch with nothing new', () => {
@@ -64,9 +63,9 @@ describe('capacity decider', () => {
         { type: 'ReservedCapacityUsed', data: { plan, batchId: 'b1', facility: 'dfw1', count: 1 } },
         { type: 'ReservationReleased', data: { plan, batchId: 'b1', allocations: [{ facility: 'dfw1', quantity: 1 }] } },
       ]);
-    const settled = foldEvents(decider, [...seed, reserved, ...decider.decide({ type: 'SettleReservation', batchId: 'b1', live: { ewr1: 3, dfw1: 1 } }, foldEvents(decider, [...seed, reserved]), { now: new Date() })]);
+    const settled = spec.fold([...seed, reserved, ...spec.decide({ type: 'SettleReservation', batchId: 'b1', live: { ewr1: 3, dfw1: 1 } }, spec.fold([...seed, reserved]))]);
     expect(availableCapacity(settled)).toEqual({ sjc1: 7, ewr1: 21, dfw1: 49 });
-    expect(decider.decide({ type: 'SettleReservation', batchId: 'b1', live: { ewr1: 3 } }, settled, { now: new Date() })).toEqual([]);
+    expect(spec.decide({ type: 'SettleReservation', batchId: 'b1', live: { ewr1: 3 } }, settled)).toEqual([]);
   });
 
   it('refuses to settle more live devices than were reserved', () => {

@@ -49,19 +49,36 @@ export interface CapacityState {
   totals: Record<string, number>;
   /** Servers held by live devices, per facility. */
   held: Record<string, number>;
-  /** Outstanding reservations per batch. */
-  reservations: Record<string, Record<string, number>>;
-  /** How each batch was answered, so a repeated reservation changes nothing and reads the first answer. */
-  decided: Record<string, ReservationOutcome>;
+  /** Reservations of batches in flight; a batch's goes when it is settled. */
+  reservations: Record<string, Reservation>;
+}
+
+export interface Reservation {
+  allocations: Allocation[];
+  /** Spot items: the prices they were placed at. */
+  spotPrices: Record<string, number>;
+  /** Reserved servers per facility not yet held by live devices. */
+  remaining: Record<string, number>;
 }
 
 export type ReservationOutcome = { ok: true; allocations: Allocation[]; spotPrices: Record<string, number> } | { ok: false; reason: string };
 
-export const initialCapacityState = (): CapacityState => ({ plan: null, totals: {}, held: {}, reservations: {}, decided: {} });
+export const initialCapacityState = (): CapacityState => ({ plan: null, totals: {}, held: {}, reservations: {} });
+
+/**
+ * How a batch's reservation was answered: by the events of the command that asked, or, when the batch asked again
+ * while its reservation stands, by that reservation. Null once it is settled.
+ */
+export function reservationOutcome(state: CapacityState, batchId: string, events: readonly CapacityEvent[]): ReservationOutcome | null {
+  const refused = events.find((e): e is CapacityReservationRefused => e.type === 'CapacityReservationRefused' && e.data.batchId === batchId);
+  if (refused) return { ok: false, reason: refused.data.reason };
+  const reservation = state.reservations[batchId];
+  return reservation ? { ok: true, allocations: reservation.allocations, spotPrices: reservation.spotPrices } : null;
+}
 
 /** Servers of a facility held by live devices or reserved by batches in flight. */
 export function usedCapacity(state: CapacityState, facility: string): number {
-  return (state.held[facility] ?? 0) + Object.values(state.reservations).reduce((sum, r) => sum + (r[facility] ?? 0), 0);
+  return (state.held[facility] ?? 0) + Object.values(state.reservations).reduce((sum, r) => sum + (r.remaining[facility] ?? 0), 0);
 }
 
 export function availableCapacity(state: CapacityState): Record<string, number> {
@@ -81,7 +98,7 @@ export function capacityDecider(plan: string): Decider<CapacityCommand, Capacity
           return [{ type: 'CapacityTotalSet', data: { plan, facility: command.facility, total: command.total } }];
         }
         case 'ReserveCapacity': {
-          if (state.decided[command.batchId]) return [];
+          if (state.reservations[command.batchId]) return [];
           let available = availableCapacity(state);
           const spotPrices: Record<string, number> = {};
           let spotNote = '';
@@ -105,7 +122,7 @@ export function capacityDecider(plan: string): Decider<CapacityCommand, Capacity
           if (Object.keys(state.totals).length > 0) return [];
           return Object.entries(command.totals).map(([facility, total]) => ({ type: 'CapacityTotalSet' as const, data: { plan, facility, total } }));
         case 'SettleReservation': {
-          const reserved = state.reservations[command.batchId];
+          const reserved = state.reservations[command.batchId]?.remaining;
           if (!reserved) return [];
           const events: CapacityEvent[] = [];
           for (const [facility, count] of Object.entries(command.live)) {
@@ -128,33 +145,31 @@ export function capacityDecider(plan: string): Decider<CapacityCommand, Capacity
   };
 }
 
-/**
- * One aggregate per plan sees every batch of that plan, so its maps are written in place rather than copied per
- * event (a copy would make each event cost as much as the plan's whole history). An evolved state is never reused.
- */
 export function evolveCapacity(state: CapacityState, event: CapacityEvent): CapacityState {
   switch (event.type) {
     case 'CapacityTotalSet':
-      state.totals[event.data.facility] = event.data.total;
-      return { ...state, plan: event.data.plan };
-    case 'CapacityReserved':
-      state.reservations[event.data.batchId] = Object.fromEntries(event.data.allocations.map((a) => [a.facility, a.quantity]));
-      state.decided[event.data.batchId] = { ok: true, allocations: event.data.allocations, spotPrices: event.data.spotPrices };
-      return { ...state };
+      return { ...state, plan: event.data.plan, totals: { ...state.totals, [event.data.facility]: event.data.total } };
+    case 'CapacityReserved': {
+      const { batchId, allocations, spotPrices } = event.data;
+      const remaining = Object.fromEntries(allocations.map((a) => [a.facility, a.quantity]));
+      return { ...state, reservations: { ...state.reservations, [batchId]: { allocations, spotPrices, remaining } } };
+    }
     case 'CapacityReservationRefused':
-      state.decided[event.data.batchId] = { ok: false, reason: event.data.reason };
-      return { ...state };
+      return state;
     case 'ReservedCapacityUsed': {
       const { batchId, facility, count } = event.data;
-      state.reservations[batchId] = { ...state.reservations[batchId], [facility]: (state.reservations[batchId]?.[facility] ?? 0) - count };
-      state.held[facility] = (state.held[facility] ?? 0) + count;
-      return { ...state };
+      const reservation = state.reservations[batchId];
+      return {
+        ...state,
+        reservations: { ...state.reservations, [batchId]: { ...reservation, remaining: { ...reservation.remaining, [facility]: (reservation.remaining[facility] ?? 0) - count } } },
+        held: { ...state.held, [facility]: (state.held[facility] ?? 0) + count },
+      };
     }
-    case 'ReservationReleased':
-      delete state.reservations[event.data.batchId];
-      return { ...state };
+    case 'ReservationReleased': {
+      const { [event.data.batchId]: _released, ...reservations } = state.reservations;
+      return { ...state, reservations };
+    }
     case 'DeviceCapacityReleased':
-      state.held[event.data.facility] = (state.held[event.data.facility] ?? 0) - event.data.count;
-      return { ...state };
+      return { ...state, held: { ...state.held, [event.data.facility]: (state.held[event.data.facility] ?? 0) - event.data.count } };
   }
 }

@@ -1,5 +1,4 @@
 import { deciderSpecification } from '@flotilla/testing';
-import { foldEvents } from '@flotilla/decider';
 import { CatalogEvent, catalogDecider, catalogView, spotPricesFor } from './catalog';
 
 const spec = deciderSpecification(catalogDecider);
@@ -40,8 +39,8 @@ describe('catalog decider', () => {
       operatingSystems: [{ slug: 'ubuntu_22_04', name: 'Ubuntu 22.04', provisionableOn: ['c1.small.x86'] }],
       spotPrices: [{ facility: 'ewr1', plan: 'c1.small.x86', price: 0.2 }],
     };
-    const events = catalogDecider.decide({ type: 'SeedCatalog', catalog }, catalogDecider.initialState(), { now: new Date() });
-    const state = foldEvents(catalogDecider, events);
+    const events = spec.decide({ type: 'SeedCatalog', catalog }, catalogDecider.initialState());
+    const state = spec.fold(events);
     expect(catalogView(state).operatingSystems.get('ubuntu_22_04')).toEqual(new Set(['c1.small.x86']));
     expect(spotPricesFor(state, 'c1.small.x86')).toEqual({ ewr1: 0.2 });
     spec.given([ewr1]).when({ type: 'SeedCatalog', catalog }).thenNothingHappened();

@@ -5,3 +5,4 @@ export * from './capacity';
 export * from './batch';
 export * from './catalog';
 export * from './device';
+export * from './batch-workflow';

@@ -1,4 +1,5 @@
 import { DeviceQuarantined, FailureRules, FirmwareMetadata, UpdateRequested } from '@flotilla/events';
+import { Workflow, WorkflowStep } from '@flotilla/decider';
 import { AttemptWindow } from './attempt-window';
 
 /** What the deployment rules know of a deployment (the resolver's fleet view keeps it from the log). */
@@ -44,29 +45,42 @@ export function failureThresholdCheck(d: DeploymentRuleFacts, facts: Pick<RuleFa
 
 export type DeploymentRuleTrigger = UpdateRequested | DeviceQuarantined;
 
-/** The command the rules issue: on the deployment's aggregate, where quarantining a quarantined one is a no-op. */
-export interface QuarantineDeploymentByRule {
+/** The step the rules take: quarantining a deployment (a no-op on one already quarantined). */
+export type DeploymentRuleStep = WorkflowStep & {
   type: 'QuarantineDeployment';
   deploymentId: string;
   reason: 'failure_rate' | 'failure_threshold';
-}
+};
+
+/** Nothing known: the state before the fleet view has read anything. */
+const noFacts: RuleFacts = { deployment: () => undefined, deploymentsOf: () => [], productOf: () => undefined, quarantinedOn: () => 0 };
 
 /**
- * The deployment rules as a process manager (firmware-deployments.md §5): an attempt may break its deployment's
- * failure rate, judged at the attempt's time; a device quarantine may break the failure threshold of any deployment
- * of its product. Returns the deployments to quarantine; the facts are the log as of the trigger (or later).
+ * The deployment rules as a workflow (firmware-deployments.md §5): an attempt may break its deployment's failure
+ * rate, judged at the attempt's time; a device quarantine may break the failure threshold of any deployment of its
+ * product. Its state is the fleet view's facts, the log as of the trigger (or later), which the view keeps, so
+ * `evolve` has nothing to add. Each deployment is quarantined under a command id of its own, once.
  */
-export function deploymentRules(trigger: DeploymentRuleTrigger, facts: RuleFacts): QuarantineDeploymentByRule[] {
-  if (trigger.type === 'UpdateRequested') {
-    const d = facts.deployment(trigger.data.deploymentId);
-    if (!d || d.quarantined || !failureRateCheck(d, Date.parse(trigger.data.at)).broken) return [];
-    return [{ type: 'QuarantineDeployment', deploymentId: d.deploymentId, reason: 'failure_rate' }];
-  }
-  const { organizationId, deviceId } = trigger.data;
-  const product = facts.productOf(organizationId, deviceId);
-  if (product === undefined) return [];
-  return facts
-    .deploymentsOf(organizationId, product)
-    .filter((d) => !d.quarantined && failureThresholdCheck(d, facts).broken)
-    .map((d) => ({ type: 'QuarantineDeployment', deploymentId: d.deploymentId, reason: 'failure_threshold' }));
+export const deploymentRulesWorkflow: Workflow<DeploymentRuleTrigger, RuleFacts, DeploymentRuleStep> = {
+  initialState: () => noFacts,
+  evolve: (facts) => facts,
+  decide(trigger, facts) {
+    if (trigger.type === 'UpdateRequested') {
+      const d = facts.deployment(trigger.data.deploymentId);
+      if (!d || d.quarantined || !failureRateCheck(d, Date.parse(trigger.data.at)).broken) return [];
+      return [quarantine(d.deploymentId, 'failure_rate')];
+    }
+    const { organizationId, deviceId } = trigger.data;
+    const product = facts.productOf(organizationId, deviceId);
+    if (product === undefined) return [];
+    return facts
+      .deploymentsOf(organizationId, product)
+      .filter((d) => !d.quarantined && failureThresholdCheck(d, facts).broken)
+      .map((d) => quarantine(d.deploymentId, 'failure_threshold'));
+  },
+};
+
+function quarantine(deploymentId: string, reason: DeploymentRuleStep['reason']): DeploymentRuleStep {
+  // A deployment deleted since has nothing to stop.
+  return { type: 'QuarantineDeployment', deploymentId, reason, key: deploymentId, tolerate: ['not_found'] };
 }

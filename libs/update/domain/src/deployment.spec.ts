@@ -25,7 +25,7 @@ describe('deployment decider', () => {
   });
 
   it('treats an empty version condition as none', () => {
-    const events = deploymentDecider.decide(create({ firmwareUuid: 'fw', conditions: { tags: ['a'], version: '' } }), deploymentDecider.initialState(), { now: new Date(at) });
+    const events = spec.decide(create({ firmwareUuid: 'fw', conditions: { tags: ['a'], version: '' } }), spec.fold([]));
     expect((events[0] as Extract<DeploymentEvent, { type: 'DeploymentCreated' }>).data.conditions).toEqual({ tags: ['a'], version: null });
   });
 
@@ -45,15 +45,14 @@ describe('deployment decider', () => {
 
   it('moves its cut-off when created again under the same name, given new firmware, or unquarantined; not otherwise', () => {
     const later = (minutes: number) => new Date(Date.parse(at) + minutes * 60_000).toISOString();
-    const fold = (events: DeploymentEvent[]) => events.reduce(deploymentDecider.evolve, deploymentDecider.initialState());
     const settings = { firmwareUuid: 'fw', conditions: { tags: ['beta'], version: '~> 1.0' }, isActive: true, rules: DefaultFailureRules };
     const updated = (firmwareUuid: string, minutes: number): DeploymentEvent => ({ type: 'DeploymentUpdated', data: { deploymentId: 'D', ...settings, firmwareUuid, updatedAt: later(minutes) } });
-    expect(fold([created]).cutoff).toBe(Date.parse(at));
-    expect(fold([created, updated('fw', 5)]).cutoff).toBe(Date.parse(at));
-    expect(fold([created, updated('fw-2', 5)]).cutoff).toBe(Date.parse(later(5)));
+    expect(spec.fold([created]).cutoff).toBe(Date.parse(at));
+    expect(spec.fold([created, updated('fw', 5)]).cutoff).toBe(Date.parse(at));
+    expect(spec.fold([created, updated('fw-2', 5)]).cutoff).toBe(Date.parse(later(5)));
     const deleted: DeploymentEvent = { type: 'DeploymentDeleted', data: { deploymentId: 'D', deletedAt: later(6) } };
     const recreated: DeploymentEvent = { ...created, data: { ...(created.data as Extract<DeploymentEvent, { type: 'DeploymentCreated' }>['data']), createdAt: later(9) } } as DeploymentEvent;
-    expect(fold([created, updated('fw-2', 5), deleted, recreated]).cutoff).toBe(Date.parse(later(9)));
-    expect(fold([created, { type: 'DeploymentQuarantined', data: { deploymentId: 'D', reason: 'operator', at } }, { type: 'DeploymentUnquarantined', data: { deploymentId: 'D', at: later(7) } }]).cutoff).toBe(Date.parse(later(7)));
+    expect(spec.fold([created, updated('fw-2', 5), deleted, recreated]).cutoff).toBe(Date.parse(later(9)));
+    expect(spec.fold([created, { type: 'DeploymentQuarantined', data: { deploymentId: 'D', reason: 'operator', at } }, { type: 'DeploymentUnquarantined', data: { deploymentId: 'D', at: later(7) } }]).cutoff).toBe(Date.parse(later(7)));
   });
 });

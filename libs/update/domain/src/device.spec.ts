@@ -1,5 +1,4 @@
 import { DeviceEvent, FirmwareMetadata } from '@flotilla/events';
-import { foldEvents } from '@flotilla/decider';
 import { deciderSpecification } from '@flotilla/testing';
 import { deviceDecider, OfferedDeployment, previewCheck } from './device';
 
@@ -20,18 +19,19 @@ const attempt = (secondsAfter: number): DeviceEvent => ({
   data: { deviceId: 'd1', organizationId: 'o1', deploymentId: 'D', firmwareUuid: 'fw-2', at: new Date(t0 + secondsAfter * 1000).toISOString() },
 });
 
+const spec = deciderSpecification(deviceDecider, { now: new Date(t0) });
+
 /** Runs checks one after the other, as a device would make them, and says what each produced. */
 function checks(given: DeviceEvent[], times: number[], offered: OfferedDeployment = deployment): string[] {
-  let state = foldEvents(deviceDecider, given);
+  let state = spec.fold(given);
   return times.map((seconds) => {
-    const events = deviceDecider.decide({ type: 'CheckForUpdate', deployment: offered }, state, { now: new Date(t0 + seconds * 1000) });
-    state = foldEvents(deviceDecider, events, state);
+    const events = spec.decide({ type: 'CheckForUpdate', deployment: offered }, state, { now: new Date(t0 + seconds * 1000) });
+    state = spec.fold(events, state);
     return events.map((e) => (e.type === 'DeviceQuarantined' ? `quarantined:${e.data.reason}` : e.type)).join(',') || 'nothing';
   });
 }
 
 describe('device decider: checks, attempts and failure rules', () => {
-  const spec = deciderSpecification(deviceDecider, { now: new Date(t0) });
 
   it('threshold 3: checks 1–3 are offered the update, check 4 quarantines the device, check 5 gets nothing', () => {
     expect(checks([registered], [0, 600, 1200, 1800, 2400])).toEqual([
@@ -98,12 +98,12 @@ describe('device decider: checks, attempts and failure rules', () => {
   });
 
   it('previews what a check would decide without deciding it: offered, past its rules, or with new firmware counted afresh', () => {
-    const state = foldEvents(deviceDecider, [registered, attempt(0), attempt(1)]);
+    const state = spec.fold([registered, attempt(0), attempt(1)]);
     expect(previewCheck(state, null, deployment, new Date(t0 + 10_000))).toBe('offered');
-    const past = foldEvents(deviceDecider, [attempt(2)], state);
+    const past = spec.fold([attempt(2)], state);
     expect(previewCheck(past, null, deployment, new Date(t0 + 10_000))).toBe('quarantined');
     expect(previewCheck(past, fw('fw-9'), deployment, new Date(t0 + 10_000))).toBe('offered');
-    const quarantined = foldEvents(deviceDecider, [{ type: 'DeviceQuarantined', data: { deviceId: 'd1', organizationId: 'o1', reason: 'operator', deploymentId: null, at: new Date(t0).toISOString() } }], state);
+    const quarantined = spec.fold([{ type: 'DeviceQuarantined', data: { deviceId: 'd1', organizationId: 'o1', reason: 'operator', deploymentId: null, at: new Date(t0).toISOString() } }], state);
     expect(previewCheck(quarantined, null, deployment, new Date(t0 + 10_000))).toBe('nothing');
   });
 });

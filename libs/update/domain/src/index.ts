@@ -6,3 +6,4 @@ export * from './deployment-rules';
 export * from './attempt-window';
 export * from './product';
 export * from './aggregate-key';
+export * from './fleet-wiring-workflow';

@@ -1,0 +1,86 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Counter } from 'prom-client';
+import { ConsumerHost, HealthRegistry } from '@flotilla/nest-platform';
+import { PostgresParkedStore } from '@flotilla/projections';
+import { BatchWorkflowInput, batchWorkflow, BatchWorkflowState, BatchWorkflowStep, CapacityEvent, reservationOutcome, spotPricesFor } from '@flotilla/batch-domain';
+import { asDomainEvent, EventStore, ExecuteOptions, WorkflowRunner } from '@flotilla/event-store';
+import { CapacityRepositories, CatalogRepository } from '../catalog/catalog-repositories';
+import { BatchRepository, DeviceRepository } from '../batches/batch-repositories';
+import { deleteDevice } from '../batches/delete-device';
+import { CONFIG, OrchestratorConfig } from '../config';
+import { Provisioner } from './provisioner';
+import { runConcurrently } from './run-concurrently';
+
+/**
+ * Runs the batch workflow (libs/batch/domain batch-workflow.ts) on the log, one consumer shared by every instance:
+ * this is where its steps meet the aggregates, the catalog and the provisioner. Slow provisioning keeps its commit in
+ * hand, so it is never started twice for being slow.
+ */
+@Injectable()
+export class BatchWorkflowHost extends ConsumerHost {
+  private readonly logger = new Logger('batch-workflow');
+  protected readonly consumer: WorkflowRunner<BatchWorkflowInput, BatchWorkflowState, BatchWorkflowStep>;
+  private readonly provisionerCalls: Counter<'outcome'>;
+  private readonly batchesFinished: Counter<'state'>;
+
+  constructor(
+    store: EventStore,
+    private readonly batches: BatchRepository,
+    private readonly devices: DeviceRepository,
+    private readonly catalog: CatalogRepository,
+    private readonly capacity: CapacityRepositories,
+    private readonly provisioner: Provisioner,
+    parked: PostgresParkedStore,
+    health: HealthRegistry,
+    @Inject(CONFIG) config: OrchestratorConfig,
+  ) {
+    super(health);
+    this.provisionerCalls = new Counter({ name: 'flotilla_provisioner_calls_total', help: 'Devices handed to the provisioner, by outcome', labelNames: ['outcome'], registers: [health.metrics] });
+    this.batchesFinished = new Counter({ name: 'flotilla_batches_finished_total', help: 'Batches that reached a terminal state', labelNames: ['state'], registers: [health.metrics] });
+    this.consumer = new WorkflowRunner(store, batchWorkflow, {
+      name: 'batch-worker',
+      actor: 'batch-orchestrator:worker',
+      concurrency: 256,
+      eventTypes: ['BatchRequested', 'BatchDeleted', 'DeviceDeleted'],
+      ackWaitMs: config.workerAckWaitMs,
+      retry: config.consumerRetry,
+      parked,
+      logger: this.logger,
+      take: (step, options) => this.take(step, options),
+    });
+  }
+
+  private async take(step: BatchWorkflowStep, options: ExecuteOptions): Promise<BatchWorkflowInput[]> {
+    switch (step.type) {
+      case 'SendToBatch': {
+        const { state, events } = await this.batches.execute(step.batchId, step.command, options);
+        if (events.some((e) => e.type === 'BatchCompleted' || e.type === 'BatchFailed')) {
+          this.batchesFinished.inc({ state: state.status });
+          this.logger.log({ msg: 'batch finished', batchId: step.batchId, state: state.status });
+        }
+        return [{ type: 'BatchObserved', data: state }];
+      }
+      case 'SendToCapacity': {
+        const { state, events } = await this.capacity.execute(step.plan, step.command, options);
+        if (step.command.type !== 'ReserveCapacity') return [];
+        const outcome = reservationOutcome(state, step.command.batchId, events.map(asDomainEvent<CapacityEvent>));
+        if (!outcome) throw new Error(`capacity of ${step.plan} holds no reservation for batch ${step.command.batchId}, which has none placed`);
+        return [{ type: 'ReservationAnswered', data: outcome }];
+      }
+      case 'ReadSpotPrices':
+        return [{ type: 'SpotPricesRead', data: spotPricesFor(await this.catalog.current(), step.plan) }];
+      case 'Provision': {
+        const outcomes: { deviceId: string; error?: string }[] = [];
+        await runConcurrently(step.devices, 256, async (device) => {
+          const result = await this.provisioner.provision(device);
+          this.provisionerCalls.inc({ outcome: result.ok ? 'active' : 'failed' });
+          outcomes.push(result.ok ? { deviceId: device.deviceId } : { deviceId: device.deviceId, error: result.error });
+        });
+        return [{ type: 'DevicesProvisioned', data: outcomes }];
+      }
+      case 'DeleteDevices':
+        await runConcurrently(step.deviceIds, 64, (deviceId) => deleteDevice(this.batches, this.devices, step.batchId, deviceId, options));
+        return [];
+    }
+  }
+}

@@ -1,0 +1,128 @@
+import { BatchDeleted, BatchRequested, DeviceDeleted, DeviceDescription, DomainEvent } from '@flotilla/events';
+import { Workflow, WorkflowStep } from '@flotilla/decider';
+import { BatchCommand, BatchState, ProvisioningOutcome } from './batch';
+import { CapacityCommand, ReservationOutcome } from './capacity';
+
+/** What the batch workflow reacts to: events of the log, then what came of each step it took. */
+export type BatchWorkflowInput =
+  | BatchRequested
+  | BatchDeleted
+  | DeviceDeleted
+  /** The batch as it stands after a command on it (or when the command found nothing to do). */
+  | DomainEvent<'BatchObserved', BatchState>
+  /** The plan's spot prices per facility, as the catalog has them now. */
+  | DomainEvent<'SpotPricesRead', Record<string, number>>
+  /** How the plan's capacity answered the batch's reservation. */
+  | DomainEvent<'ReservationAnswered', ReservationOutcome>
+  /** What the provisioner said of each device it was given. */
+  | DomainEvent<'DevicesProvisioned', ProvisioningOutcome[]>;
+
+export type BatchWorkflowStep = WorkflowStep &
+  (
+    | { type: 'SendToBatch'; batchId: string; command: BatchCommand }
+    | { type: 'SendToCapacity'; plan: string; command: CapacityCommand }
+    | { type: 'DeleteDevices'; batchId: string; deviceIds: string[] }
+    | { type: 'ReadSpotPrices'; plan: string }
+    | { type: 'Provision'; devices: DeviceDescription[] }
+  );
+
+export interface BatchWorkflowState {
+  /** The batch as last observed. */
+  batch: BatchState | null;
+  /** Outcomes of this run's provisioning, of devices the batch has not recorded yet. */
+  outcomes: ProvisioningOutcome[];
+}
+
+/**
+ * The process manager of batches (batch-deployment.md §6), one run per event:
+ *   BatchRequested → StartBatch → (spot prices) → ReserveCapacity, all or nothing → PlaceBatch | FailBatch →
+ *   CreateDevices until every device exists → Provision → SettleReservation → RecordProvisioning until the batch ends.
+ * Every step after the first is decided on the batch as it stands, so a run taken up again after a crash carries on
+ * where the last one stopped; every command is idempotent by its aggregate's state. Capacity is settled before the
+ * outcomes are recorded, so a batch in a terminal state never holds a reservation (the provisioner answers a device
+ * it was given before as it did then, so a second run settles what the first one saw).
+ * It also deletes a deleted batch's devices when asked to, and gives a deleted live device's server back.
+ */
+export const batchWorkflow: Workflow<BatchWorkflowInput, BatchWorkflowState, BatchWorkflowStep> = {
+  initialState: () => ({ batch: null, outcomes: [] }),
+
+  decide(input, state) {
+    switch (input.type) {
+      case 'BatchRequested':
+        // A batch deleted before the worker got to it has nothing left to do.
+        return [{ type: 'SendToBatch', batchId: input.data.batchId, command: { type: 'StartBatch' }, tolerate: ['not_found'] }];
+      case 'BatchObserved':
+        return nextStep(input.data, state.outcomes);
+      case 'SpotPricesRead':
+        return state.batch?.request ? [reserve(state.batch.request, input.data)] : [];
+      case 'ReservationAnswered': {
+        const batchId = state.batch?.request?.batchId;
+        if (!batchId) return [];
+        const answer = input.data;
+        const command: BatchCommand = answer.ok
+          ? { type: 'PlaceBatch', allocations: answer.allocations, spotPrices: answer.spotPrices }
+          : { type: 'FailBatch', errorMessages: [answer.reason] };
+        return [{ type: 'SendToBatch', batchId, command }];
+      }
+      case 'DevicesProvisioned': {
+        const request = state.batch?.request;
+        if (!state.batch || !request) return [];
+        const outcomes = [...state.outcomes, ...input.data];
+        return [
+          { type: 'SendToCapacity', plan: request.item.plan, command: { type: 'SettleReservation', batchId: request.batchId, live: liveServers(state.batch, outcomes) } },
+          { type: 'SendToBatch', batchId: request.batchId, command: { type: 'RecordProvisioning', outcomes } },
+        ];
+      }
+      case 'BatchDeleted': {
+        const { batchId, removeAssociatedInstances, deviceIds } = input.data;
+        return removeAssociatedInstances && deviceIds.length ? [{ type: 'DeleteDevices', batchId, deviceIds }] : [];
+      }
+      case 'DeviceDeleted': {
+        const { plan, facility, heldCapacity } = input.data;
+        // Capacity cannot tell one release from another: the command id makes this device's count once.
+        return heldCapacity ? [{ type: 'SendToCapacity', plan, command: { type: 'ReleaseDeviceCapacity', facility, count: 1 }, key: 'release' }] : [];
+      }
+    }
+  },
+
+  evolve(state, input) {
+    switch (input.type) {
+      case 'BatchObserved':
+        return { ...state, batch: input.data };
+      case 'DevicesProvisioned':
+        return { ...state, outcomes: [...state.outcomes, ...input.data] };
+      default:
+        return state;
+    }
+  },
+};
+
+/** What an in-progress batch needs next, by how it stands. */
+function nextStep(batch: BatchState, outcomes: ProvisioningOutcome[]): BatchWorkflowStep[] {
+  if (batch.status !== 'in_progress' || !batch.request) return [];
+  const { batchId, item } = batch.request;
+  if (!batch.allocations) return item.spotInstance ? [{ type: 'ReadSpotPrices', plan: item.plan }] : [reserve(batch.request, null)];
+  const devices = Object.values(batch.devices);
+  if (devices.length < item.quantity) return [{ type: 'SendToBatch', batchId, command: { type: 'CreateDevices' } }];
+  const known = new Set(outcomes.map((o) => o.deviceId));
+  const unprovisioned = devices.filter((d) => d.status === 'provisioning' && !known.has(d.description.deviceId));
+  if (unprovisioned.length) return [{ type: 'Provision', devices: unprovisioned.map((d) => d.description) }];
+  // Outcomes that did not fit in one commit, or the batch's end that did not fit beside them.
+  return [{ type: 'SendToBatch', batchId, command: { type: 'RecordProvisioning', outcomes } }];
+}
+
+function reserve({ batchId, item }: NonNullable<BatchState['request']>, spotPrices: Record<string, number> | null): BatchWorkflowStep {
+  const spot = item.spotInstance ? { maxPrice: item.spotPriceMax ?? 0, prices: spotPrices ?? {} } : undefined;
+  const command: CapacityCommand = { type: 'ReserveCapacity', batchId, facility: item.facility, facilityDiversityLevel: item.facilityDiversityLevel, quantity: item.quantity, spot };
+  return { type: 'SendToCapacity', plan: item.plan, command };
+}
+
+/** Servers per facility that live devices hold once these outcomes are recorded. */
+function liveServers(batch: BatchState, outcomes: ProvisioningOutcome[]): Record<string, number> {
+  const failed = new Set(outcomes.filter((o) => o.error !== undefined).map((o) => o.deviceId));
+  const live: Record<string, number> = {};
+  for (const { description, status } of Object.values(batch.devices)) {
+    if (status === 'active' || (status === 'provisioning' && !failed.has(description.deviceId))) live[description.facility] = (live[description.facility] ?? 0) + 1;
+  }
+  return live;
+}
