@@ -12,7 +12,7 @@ export interface OrchestratorConfig extends ServiceConfig {
   maxItemQuantity: number;
   /** The simulated provisioner: how long a device takes to come up, and the share that fail. */
   provisioner: { delayMs: number; failureRate: number };
-  /** A batch the worker holds this long without a sign of life is taken up by another instance; work in progress keeps it. */
+  /** A batch the workflow holds this long without a sign of life is taken up by another instance; work in progress keeps it. */
   workerAckWaitMs: number;
   consumerRetry: RetryPolicy;
 }

@@ -122,7 +122,7 @@ const poison: Scenario = {
         await js.publish(`${system.update.subjectPrefix}.device.ghost`, Buffer.from(JSON.stringify(missingOrganization)));
         return ['injected: an undecodable commit into each log, a DeviceQuarantined without its organization'];
       };
-      // Undecodable on the batch log: the batch read model, the batch worker, the fleet wiring; on the update log: its
+      // Undecodable on the batch log: the batch read model, the batch workflow, the fleet wiring; on the update log: its
       // read model, the quarantine flags, the fleet view, the deployment rules; the organization-less flag: the
       // quarantine flags once more.
       return underLoad(context, system, inject, { seed: 23, faultMs: 1_000, expectParkedAtLeast: 8 });

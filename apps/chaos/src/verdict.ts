@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { batchProjection, checkFleet, orchestratorSchema, quarantineProjection } from '@flotilla/batch-read-model';
-import { BatchEventVersions, TenancyEventVersions, UpdateEventVersions } from '@flotilla/contracts';
+import { BatchEventVersions, TenancyEventVersions, UpdateEventSchema } from '@flotilla/contracts';
 import { EventStore } from '@flotilla/event-store';
 import { PostgresParkedStore, Projection, verifyProjection } from '@flotilla/projections';
 import { tenancyProjection } from '@flotilla/tenancy-read-model';
@@ -32,8 +32,8 @@ async function quarantinedTwice(store: EventStore): Promise<number> {
   let twice = 0;
   for await (const commit of store.readRange({ onUndecodable: () => undefined })) {
     for (const event of commit.events) {
-      const { organizationId, deviceId } = event.data as { organizationId?: string; deviceId?: string };
-      const device = `${organizationId}/${deviceId}`;
+      const { organizationId, identifier } = event.data as { organizationId?: string; identifier?: string };
+      const device = `${organizationId}/${identifier}`;
       if (event.type === 'DeviceQuarantined') {
         if (quarantined.has(device)) twice++;
         quarantined.add(device);
@@ -53,7 +53,7 @@ export async function judge(
   if (system.deaths.length) return { scenario, appended: 0, applied: 0, parked: 0, lost: 0, capacityViolations: 0, duplicateQuarantines: 0, requests: outcome.requests, batches: {}, notes: [...notes, ...system.deaths], held: false };
   const reports = await system.settle();
   const batchStore = await EventStore.reader(system.nc, { ...system.batch, schemaVersions: { ...TenancyEventVersions, ...BatchEventVersions } });
-  const updateStore = await EventStore.reader(system.nc, { ...system.update, schemaVersions: UpdateEventVersions });
+  const updateStore = await EventStore.reader(system.nc, { ...system.update, ...UpdateEventSchema });
   const appended = (await batchStore.lastSequence()) + (await updateStore.lastSequence());
 
   const database = (schema: string, shape: typeof orchestratorSchema | typeof resolverSchema) =>

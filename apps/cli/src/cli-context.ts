@@ -1,6 +1,6 @@
 import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
-import { BatchEventVersions, Streams, TenancyEventVersions, UpdateEventVersions } from '@flotilla/contracts';
+import { BatchEventVersions, Streams, TenancyEventVersions, UpdateEventSchema } from '@flotilla/contracts';
 import { batchProjection, orchestratorSchema, quarantineProjection } from '@flotilla/batch-read-model';
 import { EventStore } from '@flotilla/event-store';
 import { connectService, NatsSettings, natsSettingsFromEnv } from '@flotilla/nest-platform';
@@ -40,7 +40,7 @@ export const settingsFromEnv = (env: NodeJS.ProcessEnv = process.env): CliSettin
 });
 
 const schemaOf = { batch: orchestratorSchema, update: resolverSchema };
-const versionsOf = { batch: { ...TenancyEventVersions, ...BatchEventVersions }, update: UpdateEventVersions };
+const eventSchemaOf = { batch: { schemaVersions: { ...TenancyEventVersions, ...BatchEventVersions } }, update: UpdateEventSchema };
 
 /** What the operator commands work on: both services' logs and read models. */
 export class CliContext {
@@ -60,7 +60,7 @@ export class CliContext {
     let store = this.stores.get(service);
     if (!store) {
       const { stream, subjectPrefix } = this.settings[service];
-      store = await EventStore.reader(await this.connection(), { stream, subjectPrefix, schemaVersions: versionsOf[service] });
+      store = await EventStore.reader(await this.connection(), { stream, subjectPrefix, ...eventSchemaOf[service] });
       this.stores.set(service, store);
     }
     return store;

@@ -1,7 +1,7 @@
 import { Global, Inject, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
-import { BatchEventVersions, UpdateEventVersions } from '@flotilla/contracts';
+import { BatchEventVersions, UpdateEventSchema } from '@flotilla/contracts';
 import { EventStore } from '@flotilla/event-store';
 import { connectService, HealthRegistry } from '@flotilla/nest-platform';
 import { openReadModelDatabase, PostgresParkedStore, ProjectionRunner } from '@flotilla/projections';
@@ -26,7 +26,7 @@ export const BATCH_EVENT_STORE = Symbol('BatchEventStore');
       provide: EventStore,
       inject: [NATS_CONNECTION, RESOLVER_CONFIG],
       useFactory: (nc: NatsConnection, config: ResolverConfig) =>
-        EventStore.open(nc, { stream: config.stream, subjectPrefix: config.subjectPrefix, replicas: config.streamReplicas, schemaVersions: UpdateEventVersions }),
+        EventStore.open(nc, { stream: config.stream, subjectPrefix: config.subjectPrefix, replicas: config.streamReplicas, ...UpdateEventSchema }),
     },
     {
       provide: BATCH_EVENT_STORE,

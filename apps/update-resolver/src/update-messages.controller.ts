@@ -1,14 +1,42 @@
 import { Controller, UseFilters, UsePipes } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { FleetAdminRequest, ResolveRequest, ServiceNames, UpdateSubjects } from '@flotilla/contracts';
+import {
+  CreateInProductRequest,
+  CreateProductRequest,
+  DeploymentRequest,
+  FirmwareRequest,
+  OrganizationRequest,
+  ProductDeviceRequest,
+  ProductRequest,
+  ResolveRequest,
+  ServiceNames,
+  UpdateDeploymentRequest,
+  UpdateProductDeviceRequest,
+  UpdateSubjects,
+} from '@flotilla/contracts';
 import { Meta, RequestMeta, RpcErrorFilter, RpcValidationPipe } from '@flotilla/nest-platform';
-import { FleetAdmin } from './admin/fleet-admin';
+import {
+  CreateDeploymentCommand,
+  DeleteDeploymentCommand,
+  QuarantineDeploymentCommand,
+  UnquarantineDeploymentCommand,
+  UpdateDeploymentCommand,
+} from './admin/deployment-commands';
+import {
+  ChangeDeviceTagsCommand,
+  FetchCredentialCommand,
+  QuarantineDeviceCommand,
+  RegisterDeviceCommand,
+  RotateCredentialCommand,
+  UnquarantineDeviceCommand,
+} from './admin/device-commands';
+import { CreateFirmwareCommand } from './admin/firmware-commands';
 import { FleetQueries } from './admin/fleet-queries';
+import { CreateProductCommand } from './admin/product-commands';
 import { ResolveUpdateCommand } from './device-api/resolve-update';
 
 const queue = { queue: ServiceNames.updateResolver };
-const need = (value: string | undefined) => value ?? '';
 
 /** The device check and the admin commands and queries over NATS (subjects in @flotilla/contracts). */
 @Controller()
@@ -17,7 +45,6 @@ const need = (value: string | undefined) => value ?? '';
 export class UpdateMessagesController {
   constructor(
     private readonly commands: CommandBus,
-    private readonly admin: FleetAdmin,
     private readonly queries: FleetQueries,
   ) {}
 
@@ -27,117 +54,117 @@ export class UpdateMessagesController {
   }
 
   @MessagePattern(UpdateSubjects.createProduct, queue)
-  createProduct(@Payload() r: FleetAdminRequest, @Meta() meta: RequestMeta) {
-    return this.admin.createProduct(meta, r.organizationId, r.body);
+  createProduct(@Payload() r: CreateProductRequest, @Meta() meta: RequestMeta) {
+    return this.commands.execute(new CreateProductCommand(r, meta));
   }
 
   @MessagePattern(UpdateSubjects.listProducts, queue)
-  listProducts(@Payload() r: FleetAdminRequest, @Meta() meta: RequestMeta) {
+  listProducts(@Payload() r: OrganizationRequest, @Meta() meta: RequestMeta) {
     return this.queries.listProducts(meta, r.organizationId);
   }
 
   @MessagePattern(UpdateSubjects.getProduct, queue)
-  getProduct(@Payload() r: FleetAdminRequest, @Meta() meta: RequestMeta) {
-    return this.queries.product(meta, r.organizationId, need(r.product));
+  getProduct(@Payload() r: ProductRequest, @Meta() meta: RequestMeta) {
+    return this.queries.product(meta, r.organizationId, r.product);
   }
 
   @MessagePattern(UpdateSubjects.createFirmware, queue)
-  createFirmware(@Payload() r: FleetAdminRequest, @Meta() meta: RequestMeta) {
-    return this.admin.createFirmware(meta, r.organizationId, need(r.product), r.body);
+  createFirmware(@Payload() r: CreateInProductRequest, @Meta() meta: RequestMeta) {
+    return this.commands.execute(new CreateFirmwareCommand(r, meta));
   }
 
   @MessagePattern(UpdateSubjects.listFirmwares, queue)
-  listFirmwares(@Payload() r: FleetAdminRequest, @Meta() meta: RequestMeta) {
-    return this.queries.listFirmwares(meta, r.organizationId, need(r.product));
+  listFirmwares(@Payload() r: ProductRequest, @Meta() meta: RequestMeta) {
+    return this.queries.listFirmwares(meta, r.organizationId, r.product);
   }
 
   @MessagePattern(UpdateSubjects.getFirmware, queue)
-  getFirmware(@Payload() r: FleetAdminRequest, @Meta() meta: RequestMeta) {
-    return this.queries.firmware(meta, r.organizationId, need(r.product), need(r.uuid));
+  getFirmware(@Payload() r: FirmwareRequest, @Meta() meta: RequestMeta) {
+    return this.queries.firmware(meta, r.organizationId, r.product, r.uuid);
   }
 
   @MessagePattern(UpdateSubjects.createDeployment, queue)
-  createDeployment(@Payload() r: FleetAdminRequest, @Meta() meta: RequestMeta) {
-    return this.admin.createDeployment(meta, r.organizationId, need(r.product), r.body);
+  createDeployment(@Payload() r: CreateInProductRequest, @Meta() meta: RequestMeta) {
+    return this.commands.execute(new CreateDeploymentCommand(r, meta));
   }
 
   @MessagePattern(UpdateSubjects.listDeployments, queue)
-  listDeployments(@Payload() r: FleetAdminRequest, @Meta() meta: RequestMeta) {
-    return this.queries.listDeployments(meta, r.organizationId, need(r.product));
+  listDeployments(@Payload() r: ProductRequest, @Meta() meta: RequestMeta) {
+    return this.queries.listDeployments(meta, r.organizationId, r.product);
   }
 
   @MessagePattern(UpdateSubjects.getDeployment, queue)
-  getDeployment(@Payload() r: FleetAdminRequest, @Meta() meta: RequestMeta) {
-    return this.queries.deployment(meta, r.organizationId, need(r.product), need(r.name));
+  getDeployment(@Payload() r: DeploymentRequest, @Meta() meta: RequestMeta) {
+    return this.queries.deployment(meta, r.organizationId, r.product, r.name);
   }
 
   @MessagePattern(UpdateSubjects.updateDeployment, queue)
-  updateDeployment(@Payload() r: FleetAdminRequest, @Meta() meta: RequestMeta) {
-    return this.admin.changeDeployment(meta, r.organizationId, need(r.product), need(r.name), 'update', r.body);
+  updateDeployment(@Payload() r: UpdateDeploymentRequest, @Meta() meta: RequestMeta) {
+    return this.commands.execute(new UpdateDeploymentCommand(r, meta));
   }
 
   @MessagePattern(UpdateSubjects.deleteDeployment, queue)
-  deleteDeployment(@Payload() r: FleetAdminRequest, @Meta() meta: RequestMeta) {
-    return this.admin.changeDeployment(meta, r.organizationId, need(r.product), need(r.name), 'delete');
+  deleteDeployment(@Payload() r: DeploymentRequest, @Meta() meta: RequestMeta) {
+    return this.commands.execute(new DeleteDeploymentCommand(r, meta));
   }
 
   @MessagePattern(UpdateSubjects.quarantineDeployment, queue)
-  quarantineDeployment(@Payload() r: FleetAdminRequest, @Meta() meta: RequestMeta) {
-    return this.admin.changeDeployment(meta, r.organizationId, need(r.product), need(r.name), 'quarantine');
+  quarantineDeployment(@Payload() r: DeploymentRequest, @Meta() meta: RequestMeta) {
+    return this.commands.execute(new QuarantineDeploymentCommand(r, meta));
   }
 
   @MessagePattern(UpdateSubjects.unquarantineDeployment, queue)
-  unquarantineDeployment(@Payload() r: FleetAdminRequest, @Meta() meta: RequestMeta) {
-    return this.admin.changeDeployment(meta, r.organizationId, need(r.product), need(r.name), 'unquarantine');
+  unquarantineDeployment(@Payload() r: DeploymentRequest, @Meta() meta: RequestMeta) {
+    return this.commands.execute(new UnquarantineDeploymentCommand(r, meta));
   }
 
   @MessagePattern(UpdateSubjects.deploymentHealth, queue)
-  deploymentHealth(@Payload() r: FleetAdminRequest, @Meta() meta: RequestMeta) {
-    return this.admin.deploymentHealth(meta, r.organizationId, need(r.product), need(r.name));
+  deploymentHealth(@Payload() r: DeploymentRequest, @Meta() meta: RequestMeta) {
+    return this.queries.deploymentHealth(meta, r.organizationId, r.product, r.name);
   }
 
   @MessagePattern(UpdateSubjects.registerDevice, queue)
-  registerDevice(@Payload() r: FleetAdminRequest, @Meta() meta: RequestMeta) {
-    return this.admin.registerDevice(meta, r.organizationId, need(r.product), r.body);
+  registerDevice(@Payload() r: CreateInProductRequest, @Meta() meta: RequestMeta) {
+    return this.commands.execute(new RegisterDeviceCommand(r, meta));
   }
 
   @MessagePattern(UpdateSubjects.listDevices, queue)
-  listDevices(@Payload() r: FleetAdminRequest, @Meta() meta: RequestMeta) {
-    return this.queries.listDevices(meta, r.organizationId, need(r.product));
+  listDevices(@Payload() r: ProductRequest, @Meta() meta: RequestMeta) {
+    return this.queries.listDevices(meta, r.organizationId, r.product);
   }
 
   @MessagePattern(UpdateSubjects.getDevice, queue)
-  getDevice(@Payload() r: FleetAdminRequest, @Meta() meta: RequestMeta) {
-    return this.queries.device(meta, r.organizationId, need(r.product), need(r.identifier));
+  getDevice(@Payload() r: ProductDeviceRequest, @Meta() meta: RequestMeta) {
+    return this.queries.device(meta, r.organizationId, r.product, r.identifier);
   }
 
   @MessagePattern(UpdateSubjects.updateDevice, queue)
-  updateDevice(@Payload() r: FleetAdminRequest, @Meta() meta: RequestMeta) {
-    return this.admin.changeDevice(meta, r.organizationId, need(r.product), need(r.identifier), 'tags', r.body);
+  updateDevice(@Payload() r: UpdateProductDeviceRequest, @Meta() meta: RequestMeta) {
+    return this.commands.execute(new ChangeDeviceTagsCommand(r, meta));
   }
 
   @MessagePattern(UpdateSubjects.quarantineDevice, queue)
-  quarantineDevice(@Payload() r: FleetAdminRequest, @Meta() meta: RequestMeta) {
-    return this.admin.changeDevice(meta, r.organizationId, need(r.product), need(r.identifier), 'quarantine');
+  quarantineDevice(@Payload() r: ProductDeviceRequest, @Meta() meta: RequestMeta) {
+    return this.commands.execute(new QuarantineDeviceCommand(r, meta));
   }
 
   @MessagePattern(UpdateSubjects.unquarantineDevice, queue)
-  unquarantineDevice(@Payload() r: FleetAdminRequest, @Meta() meta: RequestMeta) {
-    return this.admin.changeDevice(meta, r.organizationId, need(r.product), need(r.identifier), 'unquarantine');
+  unquarantineDevice(@Payload() r: ProductDeviceRequest, @Meta() meta: RequestMeta) {
+    return this.commands.execute(new UnquarantineDeviceCommand(r, meta));
   }
 
   @MessagePattern(UpdateSubjects.rotateCredential, queue)
-  rotateCredential(@Payload() r: FleetAdminRequest, @Meta() meta: RequestMeta) {
-    return this.admin.changeDevice(meta, r.organizationId, need(r.product), need(r.identifier), 'credential');
+  rotateCredential(@Payload() r: ProductDeviceRequest, @Meta() meta: RequestMeta) {
+    return this.commands.execute(new RotateCredentialCommand(r, meta));
   }
 
   @MessagePattern(UpdateSubjects.fetchCredential, queue)
-  fetchCredential(@Payload() r: FleetAdminRequest, @Meta() meta: RequestMeta) {
-    return this.admin.fetchCredential(meta, r.organizationId, need(r.product), need(r.identifier));
+  fetchCredential(@Payload() r: ProductDeviceRequest, @Meta() meta: RequestMeta) {
+    return this.commands.execute(new FetchCredentialCommand(r, meta));
   }
 
   @MessagePattern(UpdateSubjects.explainUpdate, queue)
-  explainUpdate(@Payload() r: FleetAdminRequest, @Meta() meta: RequestMeta) {
-    return this.admin.explain(meta, r.organizationId, need(r.product), need(r.identifier));
+  explainUpdate(@Payload() r: ProductDeviceRequest, @Meta() meta: RequestMeta) {
+    return this.queries.explainUpdate(meta, r.organizationId, r.product, r.identifier);
   }
 }

@@ -1,3 +1,4 @@
+import { UpdateEventSchema } from '@flotilla/events';
 import { NatsConnection } from 'nats';
 import { connectTestNats, deleteStreams, uniqueName } from '@flotilla/testing';
 import { ConcurrencyError, IdempotencyMismatchError } from './errors';
@@ -156,5 +157,21 @@ describe('EventStore on JetStream', () => {
     const [event] = (await upgraded.readAggregate(subject)).commits[0].events;
     expect(event.schemaVersion).toBe(2);
     expect(event.data).toEqual({ n: 5, unit: 'items' });
+  });
+
+  it('reads the update log\'s version 1 device events (`deviceId`) as version 2 (`identifier`), and writes version 2', async () => {
+    const subject = store.subjectFor('device', 'legacy');
+    const v1 = { type: 'DeviceQuarantined', data: { deviceId: 'dev-x', organizationId: 'o', reason: 'operator', deploymentId: null, at: 't' } };
+    await store.append(subject, [v1], { expectedVersion: 0, metadata: actor });
+    const current = await EventStore.open(nc, { stream: streamName, subjectPrefix: `evt.${streamName.toLowerCase()}`, ...UpdateEventSchema });
+    const [read] = (await current.readAggregate(subject)).commits[0].events;
+    expect(read.schemaVersion).toBe(2);
+    expect(read.data).toEqual({ identifier: 'dev-x', organizationId: 'o', reason: 'operator', deploymentId: null, at: 't' });
+
+    const { commit } = await current.append(subject, [{ type: 'DeviceUnquarantined', data: { identifier: 'dev-x', organizationId: 'o', at: 't' } }], {
+      expectedVersion: 1,
+      metadata: actor,
+    });
+    expect(commit.events[0].schemaVersion).toBe(2);
   });
 });

@@ -2,7 +2,7 @@ import { DomainEvent } from './domain-event';
 
 /**
  * The update-resolver's events (firmware-deployments.md §7), on `evt.update.<aggregate>.<key>`. Devices are named by
- * `deviceId`, their identifier within the organization `organizationId` (for provisioned servers: the batch-orchestrator's device id).
+ * `identifier`, their identifier within the organization `organizationId` (for provisioned servers: the batch-orchestrator's device id).
  */
 export const UpdateAggregates = { product: 'product', firmware: 'firmware', deployment: 'deployment', device: 'device' } as const;
 
@@ -54,18 +54,18 @@ export type DeploymentUnquarantined = DomainEvent<'DeploymentUnquarantined', { d
 
 export type DeviceRegistered = DomainEvent<
   'DeviceRegistered',
-  { deviceId: string; organizationId: string; product: string; tags: string[]; credentialHash: string; source: 'admin' | 'batch'; registeredAt: string }
+  { identifier: string; organizationId: string; product: string; tags: string[]; credentialHash: string; source: 'admin' | 'batch'; registeredAt: string }
 >;
-export type DeviceTagsChanged = DomainEvent<'DeviceTagsChanged', { deviceId: string; organizationId: string; tags: string[]; at: string }>;
+export type DeviceTagsChanged = DomainEvent<'DeviceTagsChanged', { identifier: string; organizationId: string; tags: string[]; at: string }>;
 /** The credential of a provisioned device was handed out (once; after that it can only be rotated). */
-export type DeviceCredentialFetched = DomainEvent<'DeviceCredentialFetched', { deviceId: string; organizationId: string; at: string }>;
-export type DeviceCredentialRotated = DomainEvent<'DeviceCredentialRotated', { deviceId: string; organizationId: string; credentialHash: string; at: string }>;
-export type DeviceFirmwareChanged = DomainEvent<'DeviceFirmwareChanged', { deviceId: string; organizationId: string; from: FirmwareMetadata | null; to: FirmwareMetadata; at: string }>;
+export type DeviceCredentialFetched = DomainEvent<'DeviceCredentialFetched', { identifier: string; organizationId: string; at: string }>;
+export type DeviceCredentialRotated = DomainEvent<'DeviceCredentialRotated', { identifier: string; organizationId: string; credentialHash: string; at: string }>;
+export type DeviceFirmwareChanged = DomainEvent<'DeviceFirmwareChanged', { identifier: string; organizationId: string; from: FirmwareMetadata | null; to: FirmwareMetadata; at: string }>;
 /** An attempt: a check that was offered the deployment's firmware. */
-export type UpdateRequested = DomainEvent<'UpdateRequested', { deviceId: string; organizationId: string; deploymentId: string; firmwareUuid: string; at: string }>;
-export type DeviceQuarantined = DomainEvent<'DeviceQuarantined', { deviceId: string; organizationId: string; reason: string; deploymentId: string | null; at: string }>;
-export type DeviceUnquarantined = DomainEvent<'DeviceUnquarantined', { deviceId: string; organizationId: string; at: string }>;
-export type DeviceRetired = DomainEvent<'DeviceRetired', { deviceId: string; organizationId: string; at: string }>;
+export type UpdateRequested = DomainEvent<'UpdateRequested', { identifier: string; organizationId: string; deploymentId: string; firmwareUuid: string; at: string }>;
+export type DeviceQuarantined = DomainEvent<'DeviceQuarantined', { identifier: string; organizationId: string; reason: string; deploymentId: string | null; at: string }>;
+export type DeviceUnquarantined = DomainEvent<'DeviceUnquarantined', { identifier: string; organizationId: string; at: string }>;
+export type DeviceRetired = DomainEvent<'DeviceRetired', { identifier: string; organizationId: string; at: string }>;
 
 export type DeploymentEvent = DeploymentCreated | DeploymentUpdated | DeploymentDeleted | DeploymentQuarantined | DeploymentUnquarantined;
 export type DeviceEvent =
@@ -80,6 +80,20 @@ export type DeviceEvent =
   | DeviceRetired;
 export type UpdateEvent = ProductCreated | FirmwareCreated | DeploymentEvent | DeviceEvent;
 
+/** Device events, whose version 1 called the identifier `deviceId`. */
+const DeviceEventTypes = [
+  'DeviceRegistered',
+  'DeviceTagsChanged',
+  'DeviceCredentialFetched',
+  'DeviceCredentialRotated',
+  'DeviceFirmwareChanged',
+  'UpdateRequested',
+  'DeviceQuarantined',
+  'DeviceUnquarantined',
+  'DeviceRetired',
+] as const satisfies readonly DeviceEvent['type'][];
+
+/** Version 2 of the device events calls the device's free-text identifier `identifier` (version 1: `deviceId`). */
 export const UpdateEventVersions: Record<UpdateEvent['type'], number> = {
   ProductCreated: 1,
   FirmwareCreated: 1,
@@ -88,16 +102,26 @@ export const UpdateEventVersions: Record<UpdateEvent['type'], number> = {
   DeploymentDeleted: 1,
   DeploymentQuarantined: 1,
   DeploymentUnquarantined: 1,
-  DeviceRegistered: 1,
-  DeviceTagsChanged: 1,
-  DeviceCredentialFetched: 1,
-  DeviceCredentialRotated: 1,
-  DeviceFirmwareChanged: 1,
-  UpdateRequested: 1,
-  DeviceQuarantined: 1,
-  DeviceUnquarantined: 1,
-  DeviceRetired: 1,
+  DeviceRegistered: 2,
+  DeviceTagsChanged: 2,
+  DeviceCredentialFetched: 2,
+  DeviceCredentialRotated: 2,
+  DeviceFirmwareChanged: 2,
+  UpdateRequested: 2,
+  DeviceQuarantined: 2,
+  DeviceUnquarantined: 2,
+  DeviceRetired: 2,
 };
+
+/** Reads version 1 device events as version 2 (an `Upcaster` of @flotilla/event-store, as plain data). */
+export const UpdateEventUpcasters = DeviceEventTypes.map((type) => ({
+  type,
+  fromVersion: 1,
+  upcast: ({ deviceId, ...rest }: { deviceId: string } & Record<string, unknown>) => ({ ...rest, identifier: deviceId }),
+}));
+
+/** What a reader or writer of the update stream needs to see every event at its current version. */
+export const UpdateEventSchema = { schemaVersions: UpdateEventVersions, upcasters: UpdateEventUpcasters };
 
 /** NervesHub's defaults (firmware-deployments.md §1). */
 export const DefaultFailureRules: FailureRules = {

@@ -1,4 +1,5 @@
 import { EntityManager } from 'typeorm';
+import { DomainEvent } from '@flotilla/events';
 import { RecordedEvent } from '@flotilla/event-store';
 import type { Changeset } from './changeset';
 
@@ -9,10 +10,16 @@ export interface ProjectionContext {
   table(name: string): string;
 }
 
-export type ProjectionHandler = (event: RecordedEvent, context: ProjectionContext) => Promise<void>;
+/** The event of one contract type, as read from the log: its `data` is that type's payload. */
+export type RecordedOf<E extends DomainEvent, T extends E['type']> = RecordedEvent<Extract<E, { type: T }>>;
 
-/** A read model in the manner of Commanded's Ecto projections: one handler per event type. */
-export interface Projection {
+/** One handler per event type of the contract `E`; each receives its own type's payload, checked by the compiler. */
+export type EventHandlers<E extends DomainEvent> = {
+  [T in E['type']]?: (event: RecordedOf<E, T>, context: ProjectionContext) => Promise<void>;
+};
+
+/** A read model in the manner of Commanded's Ecto projections, declared over the contract events `E` it reads. */
+export interface ProjectionDefinition<E extends DomainEvent> {
   name: string;
   /** Postgres schema holding the projection's tables and its checkpoint. */
   schema: string;
@@ -20,13 +27,28 @@ export interface Projection {
   tables: string[];
   /** Only commits on these subjects are delivered (default: the whole stream). */
   filterSubject?: string;
-  handlers: Record<string, ProjectionHandler>;
+  handlers: EventHandlers<E>;
   /**
    * Optional set-based writing for busy tables: a fresh changeset per transaction gathers what its event types
    * change, and writes it all with a few statements after the batch's other handlers. Its tables must be disjoint
    * from those `handlers` write, since the changeset is written last.
    */
   changeset?: () => Changeset;
+}
+
+export type ProjectionHandler = (event: RecordedEvent, context: ProjectionContext) => Promise<void>;
+
+/** A projection as the runner drives it: events arrive by type tag, so handlers are looked up by it. */
+export interface Projection extends Omit<ProjectionDefinition<DomainEvent>, 'handlers'> {
+  handlers: Readonly<Record<string, ProjectionHandler | undefined>>;
+}
+
+/**
+ * Types a projection by the events it reads. The one cast is sound because the log's codec upcasts every event to
+ * its current version, so an event tagged `T` carries `T`'s payload.
+ */
+export function defineProjection<E extends DomainEvent>(definition: ProjectionDefinition<E>): Projection {
+  return definition as unknown as Projection;
 }
 
 export function quoteIdent(name: string): string {

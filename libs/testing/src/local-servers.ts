@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { connect, StorageType } from 'nats';
 import { Client } from 'pg';
-import { freeLoopbackPort } from './test-infrastructure';
+import { freeLoopbackPort, freeLoopbackPorts } from './test-infrastructure';
 
 /**
  * A server a test (or the chaos harness) starts from the binaries on the PATH, on a free loopback port, and restarts
@@ -128,6 +128,7 @@ export interface LocalNatsOptions {
   /** Its environment besides this process's (a configuration may read passwords from it). */
   env?: Record<string, string>;
   port?: number;
+  monitorPort?: number;
   storeDir?: string;
 }
 
@@ -136,8 +137,7 @@ export interface LocalNatsOptions {
  * ready when its monitoring endpoint says JetStream is (`/healthz?js-enabled-only=true`).
  */
 export async function startLocalNats(options: LocalNatsOptions = {}): Promise<LocalServer & { monitorPort: number }> {
-  const port = options.port ?? (await freeLoopbackPort());
-  const monitorPort = await freeLoopbackPort();
+  const [port, monitorPort] = options.port && options.monitorPort ? [options.port, options.monitorPort] : await freeLoopbackPorts(2);
   const storeDir = options.storeDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-nats-'));
   const args = ['-a', '127.0.0.1', '-p', String(port), '-m', String(monitorPort), '-js', '-sd', storeDir];
   if (options.config) {
@@ -157,15 +157,23 @@ export async function startLocalNats(options: LocalNatsOptions = {}): Promise<Lo
  * leader is reported as. `urls` is the list a client connects to.
  */
 export async function startLocalNatsCluster(size = 3): Promise<{ servers: (LocalServer & { name: string })[]; urls: string }> {
-  const clusterPorts = await Promise.all(Array.from({ length: size }, () => freeLoopbackPort()));
-  const routes = clusterPorts.map((port) => `nats://127.0.0.1:${port}`).join(',');
-  const servers = await Promise.all(
-    clusterPorts.map(async (clusterPort, i) => {
-      const name = `flotilla-${i}`;
-      const server = await startLocalNats({ args: ['-n', name, '--cluster_name', 'flotilla', '--cluster', `nats://127.0.0.1:${clusterPort}`, '--routes', routes] });
-      return { ...server, name };
+  // Every server's client, monitoring and cluster ports, chosen together so that no two are the same.
+  const ports = await freeLoopbackPorts(3 * size);
+  const nodes = Array.from({ length: size }, (_, i) => ({ name: `flotilla-${i}`, port: ports[3 * i], monitorPort: ports[3 * i + 1], clusterPort: ports[3 * i + 2] }));
+  const routes = nodes.map((node) => `nats://127.0.0.1:${node.clusterPort}`).join(',');
+  const started = await Promise.allSettled(
+    nodes.map(async ({ name, port, monitorPort, clusterPort }) => {
+      const args = ['-n', name, '--cluster_name', 'flotilla', '--cluster', `nats://127.0.0.1:${clusterPort}`, '--routes', routes];
+      return { ...(await startLocalNats({ port, monitorPort, args })), name };
     }),
   );
+  const servers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const failed = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) {
+    // Leave nothing running behind a cluster that did not come up.
+    await Promise.all(servers.map((server) => server.stop()));
+    throw failed.reason;
+  }
   const urls = servers.map((s) => s.url).join(',');
   // Ready when it can place a replicated stream: its servers have met and chosen a meta leader.
   const nc = await connect({ servers: urls.split(',') });
@@ -181,6 +189,9 @@ export async function startLocalNatsCluster(size = 3): Promise<{ servers: (Local
       path.join(os.tmpdir(), 'no-log'),
       60_000,
     );
+  } catch (err) {
+    await Promise.all(servers.map((server) => server.stop()));
+    throw err;
   } finally {
     await nc.close();
   }

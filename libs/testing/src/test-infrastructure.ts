@@ -84,15 +84,27 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
 }
 
 /** A free TCP port on the loopback interface. */
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+export async function freeLoopbackPort(): Promise<number> {
+  const [port] = await freeLoopbackPorts(1);
+  return port;
+}
+
+/** `count` distinct free ports: all held open together while they are chosen, so none is handed out twice. */
+export async function freeLoopbackPorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer());
+  try {
+    return await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<number>((resolve, reject) => {
+            server.on('error', reject);
+            server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  }
 }
 
 /** A test's own NATS connection, database and uniquely named event stream, removed again by close(). */

@@ -1,6 +1,18 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Put, UseGuards } from '@nestjs/common';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
-import { ErrorCodes, UpdateSubjects } from '@flotilla/contracts';
+import {
+  CreateInProductRequest,
+  CreateProductRequest,
+  DeploymentRequest,
+  ErrorCodes,
+  FirmwareRequest,
+  OrganizationRequest,
+  ProductDeviceRequest,
+  ProductRequest,
+  UpdateDeploymentRequest,
+  UpdateProductDeviceRequest,
+  UpdateSubjects,
+} from '@flotilla/contracts';
 import { AuthGuard } from '../auth/auth.guard';
 import { Caller, CurrentCaller } from '../auth/caller';
 import { NatsRpcClient, RemoteError } from '../nats-rpc.client';
@@ -16,100 +28,101 @@ type Body = Record<string, unknown> | undefined;
 export class FleetController {
   constructor(private readonly rpc: NatsRpcClient) {}
 
-  private send(subject: string, caller: Caller, organizationId: string, fields: Record<string, unknown> = {}) {
-    return this.rpc.call(subject, { organizationId, ...fields }, caller);
+  /** Sends the route's request as the resolver declares it (its class in @flotilla/contracts). */
+  private send<R extends OrganizationRequest>(subject: string, caller: Caller, request: R) {
+    return this.rpc.call(subject, request, caller);
   }
 
   @Post()
   @HttpCode(201)
   createProduct(@Param('org', org) organizationId: string, @Body() body: Body, @CurrentCaller() caller: Caller) {
-    return this.send(UpdateSubjects.createProduct, caller, organizationId, { body });
+    return this.send<CreateProductRequest>(UpdateSubjects.createProduct, caller, { organizationId, body });
   }
 
   @Get()
   listProducts(@Param('org', org) organizationId: string, @CurrentCaller() caller: Caller) {
-    return this.send(UpdateSubjects.listProducts, caller, organizationId);
+    return this.send<OrganizationRequest>(UpdateSubjects.listProducts, caller, { organizationId });
   }
 
   @Get(':product')
   getProduct(@Param('org', org) organizationId: string, @Param('product') product: string, @CurrentCaller() caller: Caller) {
-    return this.send(UpdateSubjects.getProduct, caller, organizationId, { product });
+    return this.send<ProductRequest>(UpdateSubjects.getProduct, caller, { organizationId, product });
   }
 
   @Post(':product/firmwares')
   @HttpCode(201)
   createFirmware(@Param('org', org) organizationId: string, @Param('product') product: string, @Body() body: Body, @CurrentCaller() caller: Caller) {
-    return this.send(UpdateSubjects.createFirmware, caller, organizationId, { product, body });
+    return this.send<CreateInProductRequest>(UpdateSubjects.createFirmware, caller, { organizationId, product, body });
   }
 
   @Get(':product/firmwares')
   listFirmwares(@Param('org', org) organizationId: string, @Param('product') product: string, @CurrentCaller() caller: Caller) {
-    return this.send(UpdateSubjects.listFirmwares, caller, organizationId, { product });
+    return this.send<ProductRequest>(UpdateSubjects.listFirmwares, caller, { organizationId, product });
   }
 
   @Get(':product/firmwares/:uuid')
   getFirmware(@Param('org', org) organizationId: string, @Param('product') product: string, @Param('uuid') uuid: string, @CurrentCaller() caller: Caller) {
-    return this.send(UpdateSubjects.getFirmware, caller, organizationId, { product, uuid });
+    return this.send<FirmwareRequest>(UpdateSubjects.getFirmware, caller, { organizationId, product, uuid });
   }
 
   @Post(':product/deployments')
   @HttpCode(201)
   createDeployment(@Param('org', org) organizationId: string, @Param('product') product: string, @Body() body: Body, @CurrentCaller() caller: Caller) {
-    return this.send(UpdateSubjects.createDeployment, caller, organizationId, { product, body });
+    return this.send<CreateInProductRequest>(UpdateSubjects.createDeployment, caller, { organizationId, product, body });
   }
 
   @Get(':product/deployments')
   listDeployments(@Param('org', org) organizationId: string, @Param('product') product: string, @CurrentCaller() caller: Caller) {
-    return this.send(UpdateSubjects.listDeployments, caller, organizationId, { product });
+    return this.send<ProductRequest>(UpdateSubjects.listDeployments, caller, { organizationId, product });
   }
 
   @Get(':product/deployments/:name')
   getDeployment(@Param('org', org) organizationId: string, @Param('product') product: string, @Param('name') name: string, @CurrentCaller() caller: Caller) {
-    return this.send(UpdateSubjects.getDeployment, caller, organizationId, { product, name });
+    return this.send<DeploymentRequest>(UpdateSubjects.getDeployment, caller, { organizationId, product, name });
   }
 
   @Put(':product/deployments/:name')
   updateDeployment(@Param('org', org) organizationId: string, @Param('product') product: string, @Param('name') name: string, @Body() body: Body, @CurrentCaller() caller: Caller) {
-    return this.send(UpdateSubjects.updateDeployment, caller, organizationId, { product, name, body });
+    return this.send<UpdateDeploymentRequest>(UpdateSubjects.updateDeployment, caller, { organizationId, product, name, body });
   }
 
   @Delete(':product/deployments/:name')
   @HttpCode(204)
   async deleteDeployment(@Param('org', org) organizationId: string, @Param('product') product: string, @Param('name') name: string, @CurrentCaller() caller: Caller) {
-    await this.send(UpdateSubjects.deleteDeployment, caller, organizationId, { product, name });
+    await this.send<DeploymentRequest>(UpdateSubjects.deleteDeployment, caller, { organizationId, product, name });
   }
 
   @Post(':product/deployments/:name/quarantine')
   @HttpCode(200)
   quarantineDeployment(@Param('org', org) organizationId: string, @Param('product') product: string, @Param('name') name: string, @CurrentCaller() caller: Caller) {
-    return this.send(UpdateSubjects.quarantineDeployment, caller, organizationId, { product, name });
+    return this.send<DeploymentRequest>(UpdateSubjects.quarantineDeployment, caller, { organizationId, product, name });
   }
 
   @Post(':product/deployments/:name/unquarantine')
   @HttpCode(200)
   unquarantineDeployment(@Param('org', org) organizationId: string, @Param('product') product: string, @Param('name') name: string, @CurrentCaller() caller: Caller) {
-    return this.send(UpdateSubjects.unquarantineDeployment, caller, organizationId, { product, name });
+    return this.send<DeploymentRequest>(UpdateSubjects.unquarantineDeployment, caller, { organizationId, product, name });
   }
 
   @Get(':product/deployments/:name/health')
   deploymentHealth(@Param('org', org) organizationId: string, @Param('product') product: string, @Param('name') name: string, @CurrentCaller() caller: Caller) {
-    return this.send(UpdateSubjects.deploymentHealth, caller, organizationId, { product, name });
+    return this.send<DeploymentRequest>(UpdateSubjects.deploymentHealth, caller, { organizationId, product, name });
   }
 
   @Post(':product/devices')
   @HttpCode(201)
   registerDevice(@Param('org', org) organizationId: string, @Param('product') product: string, @Body() body: Body, @CurrentCaller() caller: Caller) {
-    return this.send(UpdateSubjects.registerDevice, caller, organizationId, { product, body });
+    return this.send<CreateInProductRequest>(UpdateSubjects.registerDevice, caller, { organizationId, product, body });
   }
 
   @Get(':product/devices')
   listDevices(@Param('org', org) organizationId: string, @Param('product') product: string, @CurrentCaller() caller: Caller) {
-    return this.send(UpdateSubjects.listDevices, caller, organizationId, { product });
+    return this.send<ProductRequest>(UpdateSubjects.listDevices, caller, { organizationId, product });
   }
 
   @Get(':product/devices/:identifier')
   getDevice(@Param('org', org) organizationId: string, @Param('product') product: string, @Param('identifier') identifier: string, @CurrentCaller() caller: Caller) {
-    return this.send(UpdateSubjects.getDevice, caller, organizationId, { product, identifier });
+    return this.send<ProductDeviceRequest>(UpdateSubjects.getDevice, caller, { organizationId, product, identifier });
   }
 
   @Put(':product/devices/:identifier')
@@ -120,34 +133,34 @@ export class FleetController {
     @Body() body: Body,
     @CurrentCaller() caller: Caller,
   ) {
-    return this.send(UpdateSubjects.updateDevice, caller, organizationId, { product, identifier, body });
+    return this.send<UpdateProductDeviceRequest>(UpdateSubjects.updateDevice, caller, { organizationId, product, identifier, body });
   }
 
   @Post(':product/devices/:identifier/quarantine')
   @HttpCode(200)
   quarantineDevice(@Param('org', org) organizationId: string, @Param('product') product: string, @Param('identifier') identifier: string, @CurrentCaller() caller: Caller) {
-    return this.send(UpdateSubjects.quarantineDevice, caller, organizationId, { product, identifier });
+    return this.send<ProductDeviceRequest>(UpdateSubjects.quarantineDevice, caller, { organizationId, product, identifier });
   }
 
   @Post(':product/devices/:identifier/unquarantine')
   @HttpCode(200)
   unquarantineDevice(@Param('org', org) organizationId: string, @Param('product') product: string, @Param('identifier') identifier: string, @CurrentCaller() caller: Caller) {
-    return this.send(UpdateSubjects.unquarantineDevice, caller, organizationId, { product, identifier });
+    return this.send<ProductDeviceRequest>(UpdateSubjects.unquarantineDevice, caller, { organizationId, product, identifier });
   }
 
   @Post(':product/devices/:identifier/credential')
   @HttpCode(200)
   rotateCredential(@Param('org', org) organizationId: string, @Param('product') product: string, @Param('identifier') identifier: string, @CurrentCaller() caller: Caller) {
-    return this.send(UpdateSubjects.rotateCredential, caller, organizationId, { product, identifier });
+    return this.send<ProductDeviceRequest>(UpdateSubjects.rotateCredential, caller, { organizationId, product, identifier });
   }
 
   @Get(':product/devices/:identifier/credential')
   fetchCredential(@Param('org', org) organizationId: string, @Param('product') product: string, @Param('identifier') identifier: string, @CurrentCaller() caller: Caller) {
-    return this.send(UpdateSubjects.fetchCredential, caller, organizationId, { product, identifier });
+    return this.send<ProductDeviceRequest>(UpdateSubjects.fetchCredential, caller, { organizationId, product, identifier });
   }
 
   @Get(':product/devices/:identifier/update-explanation')
   explain(@Param('org', org) organizationId: string, @Param('product') product: string, @Param('identifier') identifier: string, @CurrentCaller() caller: Caller) {
-    return this.send(UpdateSubjects.explainUpdate, caller, organizationId, { product, identifier });
+    return this.send<ProductDeviceRequest>(UpdateSubjects.explainUpdate, caller, { organizationId, product, identifier });
   }
 }

@@ -167,6 +167,8 @@ describe('batch deployment over NATS', () => {
   it('shows a device quarantined by the update-resolver, and cleared again; a flag it cannot apply is parked, not fatal', async () => {
     const [queued] = await deploy([{ plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'sjc1' }]);
     const [device] = (await finished(queued.id)).devices as DeviceView[];
+    // Written at schema version 1 (`deviceId`), as a log from before version 2 (`identifier`) holds them: the
+    // orchestrator reads them upcast.
     const updates = await EventStore.open(env.nc, { stream: config.updateStream, subjectPrefix: config.updateSubjectPrefix });
     const metadata = { actor: 'test' };
     // A device of the resolver's own naming (not a batch device) and a flag without an organization come first.

@@ -28,7 +28,7 @@ export async function projectInScope(dataSource: DataSource, projectId: string, 
 
 /**
  * Checks every item against the request and the catalog (all problems, nothing written), then records each item
- * as its own queued batch: `BatchRequested` is in the log before the reply. The worker takes it from there.
+ * as its own queued batch: `BatchRequested` is in the log before the reply. The batch workflow takes it from there.
  */
 @CommandHandler(CreateBatchesCommand)
 export class CreateBatchesHandler implements ICommandHandler<CreateBatchesCommand, { batches: BatchView[] }> {

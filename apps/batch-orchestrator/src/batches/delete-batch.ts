@@ -10,7 +10,7 @@ export class DeleteBatchCommand {
   constructor(readonly batchId: string, readonly removeAssociatedInstances: boolean, readonly meta: RequestMeta) {}
 }
 
-/** Removes the batch record; with `remove_associated_instances` the worker then deletes its devices. */
+/** Removes the batch record; with `remove_associated_instances` the batch workflow then deletes its devices. */
 @CommandHandler(DeleteBatchCommand)
 export class DeleteBatchHandler implements ICommandHandler<DeleteBatchCommand, void> {
   constructor(

@@ -11,7 +11,7 @@ import { BatchRepository, DeviceRepository } from './batch-repositories';
 
 /**
  * Deletes one device of a batch. Its batch says whether it is live (its server then goes back to the pool, which the
- * worker does on `DeviceDeleted`); a device still being provisioned cannot be deleted yet.
+ * batch workflow does on `DeviceDeleted`); a device still being provisioned cannot be deleted yet.
  */
 export async function deleteDevice(batches: BatchRepository, devices: DeviceRepository, batchId: string, deviceId: string, options: ExecuteOptions) {
   const { state } = await batches.load(batchId);

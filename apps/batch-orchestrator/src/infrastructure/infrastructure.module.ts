@@ -1,7 +1,7 @@
 import { Global, Inject, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
-import { BatchEventVersions, TenancyEventVersions } from '@flotilla/contracts';
+import { BatchEventVersions, TenancyEventVersions, UpdateEventSchema } from '@flotilla/contracts';
 import { batchProjection, orchestratorSchema, quarantineProjection } from '@flotilla/batch-read-model';
 import { EventStore } from '@flotilla/event-store';
 import { connectService, HealthRegistry } from '@flotilla/nest-platform';
@@ -50,7 +50,7 @@ function projectionRunner(token: symbol, store: symbol | typeof EventStore, proj
     {
       provide: UPDATE_EVENT_STORE,
       inject: [NATS_CONNECTION, CONFIG],
-      useFactory: (nc: NatsConnection, config: OrchestratorConfig) => EventStore.reader(nc, { stream: config.updateStream, subjectPrefix: config.updateSubjectPrefix }),
+      useFactory: (nc: NatsConnection, config: OrchestratorConfig) => EventStore.reader(nc, { stream: config.updateStream, subjectPrefix: config.updateSubjectPrefix, ...UpdateEventSchema }),
     },
     {
       provide: DataSource,

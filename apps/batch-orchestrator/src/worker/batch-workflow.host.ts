@@ -38,6 +38,7 @@ export class BatchWorkflowHost extends ConsumerHost {
     this.provisionerCalls = new Counter({ name: 'flotilla_provisioner_calls_total', help: 'Devices handed to the provisioner, by outcome', labelNames: ['outcome'], registers: [health.metrics] });
     this.batchesFinished = new Counter({ name: 'flotilla_batches_finished_total', help: 'Batches that reached a terminal state', labelNames: ['state'], registers: [health.metrics] });
     this.consumer = new WorkflowRunner(store, batchWorkflow, {
+      // The consumer's and the actor's names are its identity in JetStream and in the log: kept from its first release.
       name: 'batch-worker',
       actor: 'batch-orchestrator:worker',
       concurrency: 256,

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { connect, NatsConnection } from 'nats';
 import { Client } from 'pg';
-import { DefaultFailureRules, UpdateAggregates, UpdateAnswer, UpdateEvent, UpdateEventVersions, UpdateSubjects } from '@flotilla/contracts';
+import { DefaultFailureRules, UpdateAggregates, UpdateAnswer, UpdateEvent, UpdateEventSchema, UpdateSubjects } from '@flotilla/contracts';
 import { EventStore } from '@flotilla/event-store';
 import { busRequester } from '@flotilla/nest-platform';
 import { aggregateKey } from '@flotilla/update-domain';
@@ -35,7 +35,7 @@ export async function startUpdateFleet(context: ScenarioContext, shape: FleetSha
   const stream = `BENCH_UPD_${id.toUpperCase()}`;
   const subjectPrefix = `evt.bench_upd_${id}`;
   const nc = await connect({ servers: context.natsUrl, name: 'bench-update' });
-  const store = await EventStore.open(nc, { stream, subjectPrefix, schemaVersions: UpdateEventVersions });
+  const store = await EventStore.open(nc, { stream, subjectPrefix, ...UpdateEventSchema });
   const at = new Date().toISOString();
   const metadata = { actor: 'bench' };
   const append = (aggregate: string, key: string, events: UpdateEvent[]) => store.append(store.subjectFor(aggregate, key), events, { expectedVersion: 0, metadata });
@@ -67,18 +67,18 @@ export async function startUpdateFleet(context: ScenarioContext, shape: FleetSha
   context.progress(`seeding ${shape.devices} devices`);
   const history = (shape.historyDevices ?? []).flatMap(({ attempts, count }) => Array<number>(count).fill(attempts));
   const seedDevice = async (i: number) => {
-    const deviceId = `device-${i}`;
+    const identifier = `device-${i}`;
     const product = i % shape.products;
     const events: UpdateEvent[] = [
-      { type: 'DeviceRegistered', data: { deviceId, organizationId: BENCH_ORG, product: `product-${product}`, tags: [`group:${i % shape.deploymentsPerProduct}`], credentialHash: hash(deviceId), source: 'admin', registeredAt: at } },
+      { type: 'DeviceRegistered', data: { identifier, organizationId: BENCH_ORG, product: `product-${product}`, tags: [`group:${i % shape.deploymentsPerProduct}`], credentialHash: hash(identifier), source: 'admin', registeredAt: at } },
     ];
     const past = history[i] ?? 0;
     const deploymentId = aggregateKey(BENCH_ORG, `product-${product}`, `rollout-${i % shape.deploymentsPerProduct}`);
-    for (let a = 0; a < past; a++) events.push({ type: 'UpdateRequested', data: { deviceId, organizationId: BENCH_ORG, deploymentId, firmwareUuid: firmwareOf(product, true).uuid, at } });
+    for (let a = 0; a < past; a++) events.push({ type: 'UpdateRequested', data: { identifier, organizationId: BENCH_ORG, deploymentId, firmwareUuid: firmwareOf(product, true).uuid, at } });
     // Every tenth device is on its product's old firmware (it will be offered the new one); the rest are up to date.
-    events.push({ type: 'DeviceFirmwareChanged', data: { deviceId, organizationId: BENCH_ORG, from: null, to: firmwareOf(product, i % 10 !== 0), at: new Date(Date.now() + 1).toISOString() } });
+    events.push({ type: 'DeviceFirmwareChanged', data: { identifier, organizationId: BENCH_ORG, from: null, to: firmwareOf(product, i % 10 !== 0), at: new Date(Date.now() + 1).toISOString() } });
     // A long history goes in as many commits as it takes, as it would have happened.
-    const key = aggregateKey(BENCH_ORG, deviceId);
+    const key = aggregateKey(BENCH_ORG, identifier);
     for (let start = 0, version = 0; start < events.length; start += 1000) {
       const { commit } = await store.append(store.subjectFor(UpdateAggregates.device, key), events.slice(start, start + 1000), { expectedVersion: version, metadata });
       version = commit.streamSeq;

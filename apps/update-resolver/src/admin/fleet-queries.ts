@@ -2,26 +2,32 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DomainError } from '@flotilla/decider';
 import { RequestMeta } from '@flotilla/nest-platform';
+import { explainUpdate, failureRateCheck, failureThresholdCheck } from '@flotilla/update-domain';
 import { DeploymentRow, FirmwareRow, ProductRow, UpdateDeviceRow } from '@flotilla/update-read-model';
+import { FleetView } from '../fleet/fleet-view';
+import { FleetScope } from './fleet-scope';
 import { deploymentView, deviceView, firmwareView, productView } from './fleet-views';
 
-/** The admin API's reads, from the Postgres read model; another organization's things answer not found. */
+/**
+ * The admin API's reads, from the Postgres read model; a deployment's health and a device's update explanation from
+ * the fleet view, through the same rules a check uses. Another organization's things answer not found.
+ */
 @Injectable()
 export class FleetQueries {
-  constructor(private readonly dataSource: DataSource) {}
-
-  scope(meta: RequestMeta, organizationId: string): void {
-    if (meta.organizationId && meta.organizationId !== organizationId) throw DomainError.notFound('organization');
-  }
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly scope: FleetScope,
+    private readonly view: FleetView,
+  ) {}
 
   async listProducts(meta: RequestMeta, organizationId: string) {
-    this.scope(meta, organizationId);
+    this.scope.organization(meta, organizationId);
     const rows = await this.dataSource.getRepository(ProductRow).find({ where: { organizationId }, order: { name: 'ASC' } });
     return { products: rows.map(productView) };
   }
 
   async product(meta: RequestMeta, organizationId: string, name: string) {
-    this.scope(meta, organizationId);
+    this.scope.organization(meta, organizationId);
     const row = await this.dataSource.getRepository(ProductRow).findOneBy({ organizationId, name });
     if (!row) throw DomainError.notFound('product');
     return { product: productView(row) };
@@ -64,5 +70,37 @@ export class FleetQueries {
     const row = await this.dataSource.getRepository(UpdateDeviceRow).findOneBy({ organizationId, product, identifier, retired: false });
     if (!row) throw DomainError.notFound('device');
     return { device: deviceView(row) };
+  }
+
+  /** Attempts, devices attempting and quarantined, and each failure rule against its limit: the rules' own code. */
+  deploymentHealth(meta: RequestMeta, organizationId: string, product: string, name: string) {
+    const d = this.scope.deployment(meta, organizationId, product, name);
+    const facts = this.view.ruleFacts.deployment(d.deploymentId);
+    if (!facts) throw DomainError.notFound('deployment');
+    const now = Date.now();
+    const rate = failureRateCheck(facts, now);
+    const threshold = failureThresholdCheck(facts, this.view.ruleFacts);
+    return {
+      health: {
+        deployment: name,
+        quarantined: d.quarantined,
+        quarantine_reason: d.quarantineReason,
+        attempts_total: d.totalAttempts,
+        devices_attempting: d.attempts.devices(now, d.rules.failureRateSeconds * 1000),
+        devices_quarantined: threshold.value,
+        rules: {
+          failure_rate: { limit: rate.limit, window_seconds: d.rules.failureRateSeconds, value: rate.value, broken: rate.broken },
+          failure_threshold: { limit: threshold.limit, value: threshold.value, broken: threshold.broken },
+          device_failure_rate: { limit: d.rules.deviceFailureRate, window_seconds: d.rules.deviceFailureRateSeconds },
+          device_failure_threshold: { limit: d.rules.deviceFailureThreshold },
+        },
+      },
+    };
+  }
+
+  /** Why a device is (not) offered an update: the same facts and rules a check uses. */
+  explainUpdate(meta: RequestMeta, organizationId: string, product: string, identifier: string) {
+    const device = this.scope.device(meta, organizationId, product, identifier);
+    return { explanation: explainUpdate(device, this.view.factsOf(organizationId, product)) };
   }
 }

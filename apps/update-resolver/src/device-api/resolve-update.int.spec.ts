@@ -72,7 +72,7 @@ describe('device checks over NATS', () => {
     expect(answers.map((a) => a.ok && a.data.update_available)).toEqual([true, true, true, false, false]);
     // Checks do not wait for the Postgres read model (they never touch it); the admin view catches up.
     await eventually(async () => (await admin(UpdateSubjects.getDevice, { identifier: 'dev-1' })).device.quarantined, 10_000, 'quarantine in the read model');
-    const quarantined = (await events('DeviceQuarantined')).filter((e) => (e.data as { deviceId: string }).deviceId === 'dev-1');
+    const quarantined = (await events('DeviceQuarantined')).filter((e) => (e.data as { identifier: string }).identifier === 'dev-1');
     expect(quarantined.map((e) => (e.data as { reason: string }).reason)).toEqual(['device_failure_threshold']);
   });
 
@@ -117,9 +117,9 @@ describe('device checks over NATS', () => {
     const answers = await Promise.all(Array.from({ length: 50 }, () => check(credential)));
     expect(answers.every((a) => a.ok)).toBe(true);
     expect(answers.filter((a) => a.ok && a.data.update_available)).toHaveLength(3);
-    const quarantined = (await events('DeviceQuarantined')).filter((e) => (e.data as { deviceId: string }).deviceId === 'dev-many');
+    const quarantined = (await events('DeviceQuarantined')).filter((e) => (e.data as { identifier: string }).identifier === 'dev-many');
     expect(quarantined).toHaveLength(1);
-    const attempts = (await events('UpdateRequested')).filter((e) => (e.data as { deviceId: string }).deviceId === 'dev-many');
+    const attempts = (await events('UpdateRequested')).filter((e) => (e.data as { identifier: string }).identifier === 'dev-many');
     expect(attempts).toHaveLength(3);
   });
 
@@ -132,7 +132,7 @@ describe('device checks over NATS', () => {
     await check(credential, false, { uuid: FW1 });
     await check(credential, false, { uuid: FW2 });
     await check(credential, false, { uuid: FW2 });
-    const changes = (await events('DeviceFirmwareChanged')).filter((e) => (e.data as { deviceId: string }).deviceId === 'dev-meta');
+    const changes = (await events('DeviceFirmwareChanged')).filter((e) => (e.data as { identifier: string }).identifier === 'dev-meta');
     expect(changes.map((e) => (e.data as { to: { uuid: string } }).to.uuid)).toEqual([FW1, FW2]);
   });
 
@@ -189,7 +189,7 @@ describe('device checks over NATS', () => {
     await admin(UpdateSubjects.updateDeployment, { name: 'again', body: { deployment: { firmware: FW3 } } });
     for (let i = 0; i < 3; i++) expect(await check(credential)).toMatchObject({ ok: true, data: { update_available: true, firmware_meta: { uuid: FW3 } } });
     expect(await check(credential, true)).toMatchObject({ ok: true, data: { update_available: false } });
-    expect((await events('DeviceQuarantined')).filter((e) => (e.data as { deviceId: string }).deviceId === 'dev-again')).toEqual([]);
+    expect((await events('DeviceQuarantined')).filter((e) => (e.data as { identifier: string }).identifier === 'dev-again')).toEqual([]);
   });
 
   it('answers checks that offer nothing without Postgres', async () => {

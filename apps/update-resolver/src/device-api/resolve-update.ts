@@ -38,12 +38,12 @@ export class ResolveUpdateHandler implements ICommandHandler<ResolveUpdateComman
     if (!device || device.retired) throw new DomainError(ErrorCodes.unauthorized, 'unknown device or bad credential');
     const headers = request.headers ?? {};
     if (typeof headers.uuid !== 'string' || headers.uuid.length === 0) throw DomainError.invalid(['x-peridio-uuid header is required']);
-    const options = { metadata: { actor: `device:${device.deviceId}`, correlationId: meta.correlationId } };
+    const options = { metadata: { actor: `device:${device.identifier}`, correlationId: meta.correlationId } };
 
     const reported = this.reportedFirmware(headers);
     const changed = reported !== null && reported.uuid !== device.firmware?.uuid;
     if (changed && !request.preflight) {
-      const result = await this.repositories.executeOnDevice(device.organizationId, device.deviceId, { type: 'ReportFirmware', firmware: reported }, options);
+      const result = await this.repositories.executeOnDevice(device.organizationId, device.identifier, { type: 'ReportFirmware', firmware: reported }, options);
       await this.view.waitFor(result.version);
     }
     // A preflight check decides on the firmware it reports without recording it.
@@ -67,17 +67,17 @@ export class ResolveUpdateHandler implements ICommandHandler<ResolveUpdateComman
     const offered: OfferedDeployment = { deploymentId: deployment.deploymentId, firmwareUuid: firmware.uuid, rules: deployment.rules, cutoff: deployment.cutoff };
 
     if (request.preflight) {
-      const state = await this.repositories.loadDevice(device.organizationId, device.deviceId);
+      const state = await this.repositories.loadDevice(device.organizationId, device.identifier);
       const answer = previewCheck(state, changed ? reported : null, offered, new Date());
       return answer === 'offered' ? { update_available: true, firmware_url: null, firmware_meta: firmwareMeta, deployment_id: null } : NO_UPDATE;
     }
 
-    const result = await this.repositories.executeOnDevice(device.organizationId, device.deviceId, { type: 'CheckForUpdate', deployment: offered }, options);
+    const result = await this.repositories.executeOnDevice(device.organizationId, device.identifier, { type: 'CheckForUpdate', deployment: offered }, options);
     const decided = result.events[0];
     if (!decided) return NO_UPDATE;
     await this.view.waitFor(result.version);
     if (decided.type === 'DeviceQuarantined') {
-      this.logger.warn({ msg: 'device quarantined', deviceId: device.deviceId, reason: (decided.data as { reason: string }).reason });
+      this.logger.warn({ msg: 'device quarantined', identifier: device.identifier, reason: (decided.data as { reason: string }).reason });
       return NO_UPDATE;
     }
     const expiresAt = new Date(Date.now() + this.config.urlTtlSeconds * 1000);

@@ -6,5 +6,5 @@ export const hashCredential = (credential: string) => createHash('sha256').updat
 export const newCredential = () => `dev_${randomBytes(32).toString('base64url')}`;
 
 /** A provisioned server's first credential: derived, never stored, handed out once (firmware-deployments.md §1). */
-export const provisionedCredential = (key: string, organizationId: string, deviceId: string) =>
-  `dev_${createHmac('sha256', key).update(`${organizationId}/${deviceId}`).digest('base64url')}`;
+export const provisionedCredential = (key: string, organizationId: string, identifier: string) =>
+  `dev_${createHmac('sha256', key).update(`${organizationId}/${identifier}`).digest('base64url')}`;

@@ -20,12 +20,12 @@ export class FleetRepositories {
   }
 
   /** The device's aggregate as it is (cached, else read from the log): for deciding without writing. */
-  async loadDevice(organizationId: string, deviceId: string) {
-    return (await this.devices.load(aggregateKey(organizationId, deviceId))).state;
+  async loadDevice(organizationId: string, identifier: string) {
+    return (await this.devices.load(aggregateKey(organizationId, identifier))).state;
   }
 
-  executeOnDevice(organizationId: string, deviceId: string, command: DeviceCommand, options: ExecuteOptions) {
-    const key = aggregateKey(organizationId, deviceId);
+  executeOnDevice(organizationId: string, identifier: string, command: DeviceCommand, options: ExecuteOptions) {
+    const key = aggregateKey(organizationId, identifier);
     const previous = this.deviceQueues.get(key) ?? Promise.resolve();
     const run = previous.catch(() => undefined).then(() => this.devices.execute(key, command, options));
     const settled = run.catch(() => undefined);

@@ -7,7 +7,7 @@ import { AttemptWindow, DeploymentFacts, DeploymentRuleFacts, DeviceFacts, RuleF
 import { RESOLVER_CONFIG, ResolverConfig } from '../config';
 
 export interface DeviceEntry extends DeviceFacts {
-  deviceId: string;
+  identifier: string;
   credentialHash: string;
   retired: boolean;
   registeredAt: string;
@@ -115,8 +115,8 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
     });
   }
 
-  device(organizationId: string, deviceId: string): DeviceEntry | undefined {
-    return this.devices.get(`${organizationId}/${deviceId}`);
+  device(organizationId: string, identifier: string): DeviceEntry | undefined {
+    return this.devices.get(`${organizationId}/${identifier}`);
   }
 
   deviceByCredential(credentialHash: string): DeviceEntry | undefined {
@@ -161,7 +161,7 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
       return d && this.ruleFactsOf(d);
     },
     deploymentsOf: (organizationId, product) => this.deploymentsOf(organizationId, product).map((d) => this.ruleFactsOf(d)),
-    productOf: (organizationId, deviceId) => this.device(organizationId, deviceId)?.product,
+    productOf: (organizationId, identifier) => this.device(organizationId, identifier)?.product,
     quarantinedOn: (organizationId, firmware) => this.quarantinedByFirmware.get(firmwareKey(organizationId, firmware)) ?? 0,
   };
 
@@ -239,9 +239,9 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
         return;
       }
       case 'DeviceRegistered': {
-        const { deviceId, organizationId, product, tags, credentialHash, registeredAt } = event.data;
-        const key = `${organizationId}/${deviceId}`;
-        this.devices.set(key, { deviceId, organizationId, product, tags, credentialHash, quarantined: false, firmware: null, retired: false, registeredAt });
+        const { identifier, organizationId, product, tags, credentialHash, registeredAt } = event.data;
+        const key = `${organizationId}/${identifier}`;
+        this.devices.set(key, { identifier, organizationId, product, tags, credentialHash, quarantined: false, firmware: null, retired: false, registeredAt });
         this.devicesByCredential.set(credentialHash, key);
         return;
       }
@@ -251,8 +251,8 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
   }
 
   private applyDeviceEvent(event: UpdateEvent): void {
-    const { deviceId, organizationId } = event.data as { deviceId: string; organizationId: string };
-    const device = this.device(organizationId, deviceId);
+    const { identifier, organizationId } = event.data as { identifier: string; organizationId: string };
+    const device = this.device(organizationId, identifier);
     if (!device) return;
     switch (event.type) {
       case 'DeviceTagsChanged':
@@ -261,7 +261,7 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
       case 'DeviceCredentialRotated':
         this.devicesByCredential.delete(device.credentialHash);
         device.credentialHash = event.data.credentialHash;
-        this.devicesByCredential.set(device.credentialHash, `${device.organizationId}/${device.deviceId}`);
+        this.devicesByCredential.set(device.credentialHash, `${device.organizationId}/${device.identifier}`);
         return;
       case 'DeviceFirmwareChanged':
         this.countQuarantined(device, -1);
@@ -272,7 +272,7 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
       case 'UpdateRequested': {
         const d = this.deployments.get(event.data.deploymentId);
         if (!d) return;
-        d.attempts.record(deviceId, Date.parse(event.data.at), d.rules.failureRateSeconds * 1000);
+        d.attempts.record(identifier, Date.parse(event.data.at), d.rules.failureRateSeconds * 1000);
         d.totalAttempts++;
         return;
       }
@@ -306,6 +306,6 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
 
   /** The device's cut-off moved: its attempts so far no longer count toward any deployment's failure rate. */
   private cutOff(device: DeviceEntry): void {
-    for (const d of this.deploymentsOf(device.organizationId, device.product)) d.attempts.forget(device.deviceId);
+    for (const d of this.deploymentsOf(device.organizationId, device.product)) d.attempts.forget(device.identifier);
   }
 }

@@ -1,13 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DomainError } from '@flotilla/decider';
 import { EventStore, ExecuteOptions, WorkflowRunner } from '@flotilla/event-store';
 import { ConsumerHost, HealthRegistry } from '@flotilla/nest-platform';
 import { PostgresParkedStore } from '@flotilla/projections';
-import { FleetWiringInput, FleetWiringStep, fleetWiringWorkflow } from '@flotilla/update-domain';
-import { FleetAdmin } from '../admin/fleet-admin';
+import { aggregateKey, FleetWiringInput, FleetWiringStep, fleetWiringWorkflow } from '@flotilla/update-domain';
 import { RESOLVER_CONFIG, ResolverConfig } from '../config';
 import { BATCH_EVENT_STORE } from '../infrastructure.module';
 import { hashCredential, provisionedCredential } from './device-credentials';
 import { FleetRepositories } from './fleet-repositories';
+import { FleetView } from './fleet-view';
 
 /**
  * Runs the fleet wiring workflow (libs/update/domain fleet-wiring-workflow.ts) on the batch-orchestrator's log, one
@@ -19,7 +20,7 @@ export class FleetWiringWorkflowHost extends ConsumerHost {
 
   constructor(
     @Inject(BATCH_EVENT_STORE) batchStore: EventStore,
-    private readonly admin: FleetAdmin,
+    private readonly view: FleetView,
     private readonly repositories: FleetRepositories,
     parked: PostgresParkedStore,
     health: HealthRegistry,
@@ -38,19 +39,30 @@ export class FleetWiringWorkflowHost extends ConsumerHost {
     });
   }
 
+  /** Products made for provisioned servers: created on first use, an existing one left alone. */
+  private async ensureProduct(organizationId: string, name: string, options: ExecuteOptions): Promise<void> {
+    if (this.view.products.has(`${organizationId}/${name}`)) return;
+    const command = { type: 'CreateProduct' as const, organizationId, name };
+    const created = await this.repositories.products.execute(aggregateKey(organizationId, name), command, options).catch((err) => {
+      if (err instanceof DomainError && err.code === 'conflict') return null;
+      throw err;
+    });
+    if (created) await this.view.waitFor(created.version);
+  }
+
   private async take(step: FleetWiringStep, options: ExecuteOptions): Promise<[]> {
     switch (step.type) {
       case 'EnsureProduct':
-        await this.admin.ensureProduct({ actor: options.metadata.actor }, step.organizationId, step.product);
+        await this.ensureProduct(step.organizationId, step.product, options);
         break;
       case 'RegisterDevice': {
-        const { organizationId, deviceId } = step.command;
-        const credentialHash = hashCredential(provisionedCredential(this.config.deviceCredentialKey, organizationId, deviceId));
-        await this.repositories.executeOnDevice(organizationId, deviceId, { ...step.command, credentialHash }, options);
+        const { organizationId, identifier } = step.command;
+        const credentialHash = hashCredential(provisionedCredential(this.config.deviceCredentialKey, organizationId, identifier));
+        await this.repositories.executeOnDevice(organizationId, identifier, { ...step.command, credentialHash }, options);
         break;
       }
       case 'SendToDevice':
-        await this.repositories.executeOnDevice(step.organizationId, step.deviceId, step.command, options);
+        await this.repositories.executeOnDevice(step.organizationId, step.identifier, step.command, options);
         break;
     }
     return [];

@@ -1,6 +1,10 @@
 import { Module } from '@nestjs/common';
-import { FleetAdmin } from '../admin/fleet-admin';
+import { deploymentCommandHandlers } from '../admin/deployment-commands';
+import { deviceCommandHandlers } from '../admin/device-commands';
+import { CreateFirmwareHandler } from '../admin/firmware-commands';
 import { FleetQueries } from '../admin/fleet-queries';
+import { FleetScope } from '../admin/fleet-scope';
+import { CreateProductHandler } from '../admin/product-commands';
 import { ResolveUpdateHandler } from '../device-api/resolve-update';
 import { UpdateMessagesController } from '../update-messages.controller';
 import { DeploymentRulesWorkflowHost } from './deployment-rules-workflow.host';
@@ -10,6 +14,18 @@ import { FleetWiringWorkflowHost } from './fleet-wiring-workflow.host';
 
 @Module({
   controllers: [UpdateMessagesController],
-  providers: [FleetView, FleetRepositories, FleetAdmin, FleetQueries, ResolveUpdateHandler, FleetWiringWorkflowHost, DeploymentRulesWorkflowHost],
+  providers: [
+    FleetView,
+    FleetRepositories,
+    FleetScope,
+    FleetQueries,
+    CreateProductHandler,
+    CreateFirmwareHandler,
+    ...deploymentCommandHandlers,
+    ...deviceCommandHandlers,
+    ResolveUpdateHandler,
+    FleetWiringWorkflowHost,
+    DeploymentRulesWorkflowHost,
+  ],
 })
 export class FleetModule {}

@@ -49,7 +49,7 @@ export const batchWorkflow: Workflow<BatchWorkflowInput, BatchWorkflowState, Bat
   decide(input, state) {
     switch (input.type) {
       case 'BatchRequested':
-        // A batch deleted before the worker got to it has nothing left to do.
+        // A batch deleted before the workflow got to it has nothing left to do.
         return [{ type: 'SendToBatch', batchId: input.data.batchId, command: { type: 'StartBatch' }, tolerate: ['not_found'] }];
       case 'BatchObserved':
         return nextStep(input.data, state.outcomes);

@@ -32,7 +32,7 @@ export type BatchCommand =
   | { type: 'DeleteBatch'; removeAssociatedInstances: boolean };
 
 /**
- * The id of the i-th device of a batch, the same on every attempt: a worker that runs a batch again after a crash
+ * The id of the i-th device of a batch, the same on every attempt: the workflow running a batch again after a crash
  * names the same devices, and the batch's own optimistic concurrency lets them be created once.
  */
 export function deviceIdFor(batchId: string, index: number): string {

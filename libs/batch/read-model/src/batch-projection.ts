@@ -1,8 +1,240 @@
-import { FacilityDefined, OperatingSystemDefined, PlanDefined, SpotPriceSet } from '@flotilla/batch-domain';
-import { Projection } from '@flotilla/projections';
-import { batchChangeset } from './batch-changeset';
+import { BatchEvent, DeviceDeleted, DeviceDescription, FacilityAllocation } from '@flotilla/events';
+import { CapacityEvent, CatalogEvent } from '@flotilla/batch-domain';
+import { ChangeRecorders, changesetOf, defineProjection, jsonOrNull, Projection, ProjectionContext } from '@flotilla/projections';
 
-type Data<E extends { data: unknown }> = E['data'];
+/** The contract events the batch read model reads; tenancy events on the same stream are ignored. */
+type BatchReadModelEvent = CatalogEvent | CapacityEvent | BatchEvent | DeviceDeleted;
+type BusyTableEvent = CapacityEvent | BatchEvent | DeviceDeleted;
+
+interface CapacityChange {
+  facility: string;
+  plan: string;
+  /** Set by `CapacityTotalSet`; the other columns only move by deltas. */
+  total: number | null;
+  held: number;
+  reserved: number;
+}
+
+interface BatchFields {
+  state?: string;
+  errorMessages?: string[];
+  deviceIds?: string[];
+  facilityAllocations?: FacilityAllocation[];
+  updatedAt: string;
+}
+
+interface NewBatch extends BatchFields {
+  id: string;
+  projectId: string;
+  organizationId: string;
+  quantity: number;
+  plan: string;
+  state: string;
+  createdAt: string;
+}
+
+interface DeviceFields {
+  state: string;
+  error?: string;
+  updatedAt: string;
+}
+
+type NewDevice = DeviceDescription & DeviceFields & { createdAt: string };
+
+/**
+ * What a batch of commits changes in the busy tables (capacity, batches, devices), gathered in memory: a batch's
+ * half-dozen events and its devices' events become a few set-based statements per transaction, not one each.
+ * Rows created in the same batch are written once, in their final state.
+ */
+interface BatchChanges {
+  capacity: Map<string, CapacityChange>;
+  newBatches: Map<string, NewBatch>;
+  batchUpdates: Map<string, BatchFields>;
+  deletedBatches: Set<string>;
+  newDevices: Map<string, NewDevice>;
+  deviceUpdates: Map<string, DeviceFields>;
+}
+
+function capacityOf(changes: BatchChanges, plan: string, facility: string): CapacityChange {
+  const key = `${facility}\u0000${plan}`;
+  let change = changes.capacity.get(key);
+  if (!change) changes.capacity.set(key, (change = { facility, plan, total: null, held: 0, reserved: 0 }));
+  return change;
+}
+
+function updateBatch(changes: BatchChanges, id: string, fields: BatchFields): void {
+  const row = changes.newBatches.get(id) ?? changes.batchUpdates.get(id);
+  if (row) Object.assign(row, fields);
+  else changes.batchUpdates.set(id, fields);
+}
+
+function updateDevice(changes: BatchChanges, id: string, fields: DeviceFields): void {
+  const row = changes.newDevices.get(id) ?? changes.deviceUpdates.get(id);
+  if (row) Object.assign(row, fields);
+  else changes.deviceUpdates.set(id, fields);
+}
+
+const recorders: ChangeRecorders<BusyTableEvent, BatchChanges> = {
+  CapacityTotalSet: (event, changes) => {
+    const { plan, facility, total } = event.data;
+    capacityOf(changes, plan, facility).total = total;
+  },
+  CapacityReserved: (event, changes) => {
+    const { plan, allocations } = event.data;
+    for (const a of allocations) capacityOf(changes, plan, a.facility).reserved += a.quantity;
+  },
+  ReservedCapacityUsed: (event, changes) => {
+    const { plan, facility, count } = event.data;
+    const change = capacityOf(changes, plan, facility);
+    change.reserved -= count;
+    change.held += count;
+  },
+  ReservationReleased: (event, changes) => {
+    const { plan, allocations } = event.data;
+    for (const a of allocations) capacityOf(changes, plan, a.facility).reserved -= a.quantity;
+  },
+  DeviceCapacityReleased: (event, changes) => {
+    const { plan, facility, count } = event.data;
+    capacityOf(changes, plan, facility).held -= count;
+  },
+  BatchRequested: (event, changes) => {
+    const b = event.data;
+    changes.newBatches.set(b.batchId, {
+      id: b.batchId,
+      projectId: b.projectId,
+      organizationId: b.organizationId,
+      quantity: b.item.quantity,
+      plan: b.item.plan,
+      state: 'queued',
+      createdAt: event.time,
+      updatedAt: event.time,
+    });
+  },
+  BatchStarted: (event, changes) => updateBatch(changes, event.aggregateId, { state: 'in_progress', updatedAt: event.time }),
+  BatchPlaced: (event, changes) => {
+    const { allocations } = event.data;
+    updateBatch(changes, event.aggregateId, { facilityAllocations: allocations, updatedAt: event.time });
+  },
+  BatchCompleted: (event, changes) => {
+    const { deviceIds } = event.data;
+    updateBatch(changes, event.aggregateId, { state: 'completed', deviceIds, updatedAt: event.time });
+  },
+  BatchFailed: (event, changes) => {
+    const { errorMessages, deviceIds } = event.data;
+    updateBatch(changes, event.aggregateId, { state: 'failed', errorMessages, deviceIds, updatedAt: event.time });
+  },
+  BatchDeleted: (event, changes) => {
+    const { batchId } = event.data;
+    changes.newBatches.delete(batchId);
+    changes.batchUpdates.delete(batchId);
+    changes.deletedBatches.add(batchId);
+  },
+  DeviceCreated: (event, changes) => {
+    const { createdAt: _createdAt, ...description } = event.data;
+    changes.newDevices.set(description.deviceId, { ...description, state: 'provisioning', createdAt: event.time, updatedAt: event.time });
+  },
+  DeviceProvisioned: (event, changes) => {
+    updateDevice(changes, event.data.deviceId, { state: 'active', updatedAt: event.time });
+  },
+  DeviceProvisioningFailed: (event, changes) => {
+    const { deviceId, error } = event.data;
+    updateDevice(changes, deviceId, { state: 'failed', error, updatedAt: event.time });
+  },
+  DeviceDeleted: (event, changes) => {
+    updateDevice(changes, event.data.deviceId, { state: 'deleted', updatedAt: event.time });
+  },
+};
+
+async function writeCapacity({ manager, table }: ProjectionContext, changes: CapacityChange[]): Promise<void> {
+  if (!changes.length) return;
+  await manager.query(
+    `insert into ${table('capacity')} as c (facility, plan, total, held, reserved)
+     select facility, plan, 0, held, reserved from unnest($1::text[], $2::text[], $3::int[], $4::int[]) as u(facility, plan, held, reserved)
+     on conflict (facility, plan) do update set held = c.held + excluded.held, reserved = c.reserved + excluded.reserved`,
+    [changes.map((c) => c.facility), changes.map((c) => c.plan), changes.map((c) => c.held), changes.map((c) => c.reserved)],
+  );
+  const totals = changes.filter((c) => c.total !== null);
+  if (!totals.length) return;
+  await manager.query(
+    `update ${table('capacity')} c set total = u.total from unnest($1::text[], $2::text[], $3::int[]) as u(facility, plan, total)
+     where c.facility = u.facility and c.plan = u.plan`,
+    [totals.map((c) => c.facility), totals.map((c) => c.plan), totals.map((c) => c.total)],
+  );
+}
+
+async function writeBatches({ manager, table }: ProjectionContext, changes: BatchChanges): Promise<void> {
+  const rows = [...changes.newBatches.values()];
+  if (rows.length) {
+    await manager.query(
+      `insert into ${table('batches')} (id, project_id, organization_id, state, quantity, plan, error_messages, facility_allocations, device_ids, created_at, updated_at)
+       select id, project_id, organization_id, state, quantity, plan, coalesce(error_messages, '[]'), facility_allocations, coalesce(device_ids, '[]'), created_at, updated_at
+       from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::int[], $6::text[], $7::jsonb[], $8::jsonb[], $9::jsonb[], $10::timestamptz[], $11::timestamptz[])
+         as u(id, project_id, organization_id, state, quantity, plan, error_messages, facility_allocations, device_ids, created_at, updated_at)
+       on conflict (id) do nothing`,
+      [
+        rows.map((r) => r.id), rows.map((r) => r.projectId), rows.map((r) => r.organizationId), rows.map((r) => r.state), rows.map((r) => r.quantity),
+        rows.map((r) => r.plan), rows.map((r) => jsonOrNull(r.errorMessages)), rows.map((r) => jsonOrNull(r.facilityAllocations)), rows.map((r) => jsonOrNull(r.deviceIds)),
+        rows.map((r) => r.createdAt), rows.map((r) => r.updatedAt),
+      ],
+    );
+  }
+  const updates = [...changes.batchUpdates];
+  if (updates.length) {
+    await manager.query(
+      `update ${table('batches')} b set state = coalesce(u.state, b.state), error_messages = coalesce(u.error_messages, b.error_messages),
+         facility_allocations = coalesce(u.facility_allocations, b.facility_allocations), device_ids = coalesce(u.device_ids, b.device_ids), updated_at = u.updated_at
+       from unnest($1::uuid[], $2::text[], $3::jsonb[], $4::jsonb[], $5::jsonb[], $6::timestamptz[])
+         as u(id, state, error_messages, facility_allocations, device_ids, updated_at)
+       where b.id = u.id`,
+      [
+        updates.map(([id]) => id), updates.map(([, f]) => f.state ?? null), updates.map(([, f]) => jsonOrNull(f.errorMessages)),
+        updates.map(([, f]) => jsonOrNull(f.facilityAllocations)), updates.map(([, f]) => jsonOrNull(f.deviceIds)), updates.map(([, f]) => f.updatedAt),
+      ],
+    );
+  }
+  if (changes.deletedBatches.size) {
+    await manager.query(`delete from ${table('batches')} where id = any($1::uuid[])`, [[...changes.deletedBatches]]);
+  }
+}
+
+async function writeDevices({ manager, table }: ProjectionContext, changes: BatchChanges): Promise<void> {
+  const devices = [...changes.newDevices.values()];
+  if (devices.length) {
+    const column = <T>(pick: (d: NewDevice) => T) => devices.map(pick);
+    await manager.query(
+      `insert into ${table('devices')} (id, batch_id, project_id, organization_id, position, hostname, state, plan, facility,
+         operating_system, billing_cycle, tags, spot_instance, spot_price_max, spot_price, attributes, error, created_at, updated_at)
+       select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+         $11::text[], $12::jsonb[], $13::boolean[], $14::float8[], $15::float8[], $16::jsonb[], $17::text[], $18::timestamptz[], $19::timestamptz[])
+       on conflict (id) do nothing`,
+      [
+        column((d) => d.deviceId), column((d) => d.batchId), column((d) => d.projectId), column((d) => d.organizationId), column((d) => d.index),
+        column((d) => d.hostname), column((d) => d.state), column((d) => d.plan), column((d) => d.facility), column((d) => d.operatingSystem),
+        column((d) => d.billingCycle), column((d) => JSON.stringify(d.tags)), column((d) => d.spotInstance), column((d) => d.spotPriceMax),
+        column((d) => d.spotPrice), column((d) => JSON.stringify(d.attributes)), column((d) => d.error ?? null), column((d) => d.createdAt), column((d) => d.updatedAt),
+      ],
+    );
+  }
+  const updates = [...changes.deviceUpdates];
+  if (updates.length) {
+    await manager.query(
+      `update ${table('devices')} d set state = u.state, error = coalesce(u.error, d.error), updated_at = u.updated_at
+       from unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[]) as u(id, state, error, updated_at) where d.id = u.id`,
+      [updates.map(([id]) => id), updates.map(([, f]) => f.state), updates.map(([, f]) => f.error ?? null), updates.map(([, f]) => f.updatedAt)],
+    );
+  }
+}
+
+/** The batch read model's busy tables, written set-based (see BatchChanges). */
+const batchChangeset = changesetOf<BusyTableEvent, BatchChanges>(
+  () => ({ capacity: new Map(), newBatches: new Map(), batchUpdates: new Map(), deletedBatches: new Set(), newDevices: new Map(), deviceUpdates: new Map() }),
+  recorders,
+  async (changes, context) => {
+    await writeCapacity(context, [...changes.capacity.values()]);
+    await writeBatches(context, changes);
+    await writeDevices(context, changes);
+  },
+);
 
 /**
  * Catalog, capacity, batches and devices, as the admin API queries them. The rare catalog events are written one by
@@ -10,17 +242,17 @@ type Data<E extends { data: unknown }> = E['data'];
  * events on the stream are ignored.
  */
 export function batchProjection(schema: string): Projection {
-  return {
+  return defineProjection<BatchReadModelEvent>({
     name: 'batches',
     schema,
     tables: ['facilities', 'plans', 'operating_systems', 'spot_prices', 'capacity', 'batches', 'devices'],
     handlers: {
       FacilityDefined: async (event, { manager, table }) => {
-        const f = event.data as Data<FacilityDefined>;
+        const f = event.data;
         await manager.query(`insert into ${table('facilities')} (code, name) values ($1, $2) on conflict (code) do update set name = excluded.name`, [f.code, f.name]);
       },
       PlanDefined: async (event, { manager, table }) => {
-        const p = event.data as Data<PlanDefined>;
+        const p = event.data;
         await manager.query(
           `insert into ${table('plans')} (slug, name, architecture) values ($1, $2, $3)
            on conflict (slug) do update set name = excluded.name, architecture = excluded.architecture`,
@@ -28,7 +260,7 @@ export function batchProjection(schema: string): Projection {
         );
       },
       OperatingSystemDefined: async (event, { manager, table }) => {
-        const os = event.data as Data<OperatingSystemDefined>;
+        const os = event.data;
         await manager.query(
           `insert into ${table('operating_systems')} (slug, name, provisionable_on) values ($1, $2, $3)
            on conflict (slug) do update set name = excluded.name, provisionable_on = excluded.provisionable_on`,
@@ -36,7 +268,7 @@ export function batchProjection(schema: string): Projection {
         );
       },
       SpotPriceSet: async (event, { manager, table }) => {
-        const s = event.data as Data<SpotPriceSet>;
+        const s = event.data;
         await manager.query(
           `insert into ${table('spot_prices')} (facility, plan, price) values ($1, $2, $3) on conflict (facility, plan) do update set price = excluded.price`,
           [s.facility, s.plan, s.price],
@@ -44,5 +276,5 @@ export function batchProjection(schema: string): Projection {
       },
     },
     changeset: batchChangeset,
-  };
+  });
 }

@@ -1,7 +1,8 @@
 import { DeviceQuarantined, DeviceUnquarantined } from '@flotilla/events';
-import { Projection } from '@flotilla/projections';
+import { defineProjection, Projection, ProjectionContext } from '@flotilla/projections';
+import { RecordedEvent } from '@flotilla/event-store';
 
-type Flag = DeviceQuarantined['data'] | DeviceUnquarantined['data'];
+type Flag = DeviceQuarantined | DeviceUnquarantined;
 
 /**
  * Quarantine flags of devices, from the update-resolver's stream. Kept in a table of their own, keyed by organization
@@ -9,18 +10,18 @@ type Flag = DeviceQuarantined['data'] | DeviceUnquarantined['data'];
  * not ordered with each other: a flag may arrive before the device row exists.
  */
 export function quarantineProjection(schema: string): Projection {
-  const flag = (quarantined: boolean): Projection['handlers'][string] => async (event, { manager, table }) => {
-    const { organizationId, deviceId } = event.data as Flag;
+  const flag = (quarantined: boolean) => async (event: RecordedEvent<Flag>, { manager, table }: ProjectionContext) => {
+    const { organizationId, identifier } = event.data;
     await manager.query(
       `insert into ${table('device_quarantine')} (organization_id, identifier, quarantined, updated_at) values ($1, $2, $3, $4)
        on conflict (organization_id, identifier) do update set quarantined = excluded.quarantined, updated_at = excluded.updated_at`,
-      [organizationId, deviceId, quarantined, event.time],
+      [organizationId, identifier, quarantined, event.time],
     );
   };
-  return {
+  return defineProjection<Flag>({
     name: 'device_quarantine',
     schema,
     tables: ['device_quarantine'],
     handlers: { DeviceQuarantined: flag(true), DeviceUnquarantined: flag(false) },
-  };
+  });
 }

@@ -45,35 +45,62 @@ export class ResolveRequest {
   preflight?: boolean;
 }
 
-/** Every admin command and query: the organization, the product and the thing within it the route names. */
-export class FleetAdminRequest {
+/**
+ * Admin requests, one shape per kind of route: the organization, then the product and the thing within it the
+ * route names. Bodies are Peridio's (`{"deployment":{...}}` etc.): the resolver checks them against the domain,
+ * which lists every problem at once.
+ */
+export class OrganizationRequest {
   @IsUUID()
   organizationId!: string;
+}
 
-  @IsOptional()
+export class ProductRequest extends OrganizationRequest {
   @IsString()
   @MaxLength(200)
-  product?: string;
+  product!: string;
+}
 
-  /** A deployment's name. */
-  @IsOptional()
-  @IsString()
-  @MaxLength(255)
-  name?: string;
-
-  /** A device's identifier. */
-  @IsOptional()
-  @IsString()
-  @MaxLength(255)
-  identifier?: string;
-
-  /** A firmware's uuid. */
-  @IsOptional()
+export class FirmwareRequest extends ProductRequest {
   @IsString()
   @MaxLength(64)
-  uuid?: string;
+  uuid!: string;
+}
 
-  /** The Peridio-style body (`{"deployment":{...}}` etc.). */
+export class DeploymentRequest extends ProductRequest {
+  /** The deployment's name. */
+  @IsString()
+  @MaxLength(255)
+  name!: string;
+}
+
+/** A device of a product, by the identifier the resolver knows it by (free text, not a batch device's uuid). */
+export class ProductDeviceRequest extends ProductRequest {
+  @IsString()
+  @MaxLength(255)
+  identifier!: string;
+}
+
+export class CreateProductRequest extends OrganizationRequest {
+  @IsOptional()
+  @IsObject()
+  body?: Record<string, unknown>;
+}
+
+/** Creates a firmware, a deployment or a device in the product, from the body. */
+export class CreateInProductRequest extends ProductRequest {
+  @IsOptional()
+  @IsObject()
+  body?: Record<string, unknown>;
+}
+
+export class UpdateDeploymentRequest extends DeploymentRequest {
+  @IsOptional()
+  @IsObject()
+  body?: Record<string, unknown>;
+}
+
+export class UpdateProductDeviceRequest extends ProductDeviceRequest {
   @IsOptional()
   @IsObject()
   body?: Record<string, unknown>;

@@ -1,6 +1,9 @@
 import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { consumerMigrations, runMigrations, schemaOf } from '../migrations';
-import { Projection, qualified } from '../projection';
+import { DomainEvent } from '@flotilla/events';
+import { defineProjection, Projection, qualified } from '../projection';
+
+type Counted = DomainEvent<'Counted', { poison?: boolean }>;
 
 /**
  * A deliberately non-idempotent read model for tests: every `Counted` event adds one to a total, so applying an
@@ -8,14 +11,14 @@ import { Projection, qualified } from '../projection';
  * `poison: true` cannot be applied until `cured()` says so.
  */
 export function tallyProjection(schema: string, filterSubject?: string, cured: () => boolean = () => false): Projection {
-  return {
+  return defineProjection<Counted>({
     name: 'tally',
     schema,
     tables: ['tally_applied', 'tally_totals'],
     filterSubject,
     handlers: {
       Counted: async (event, { manager, table }) => {
-        if ((event.data as { poison?: boolean }).poison && !cured()) throw new TypeError('a poisoned tally');
+        if (event.data.poison && !cured()) throw new TypeError('a poisoned tally');
         await manager.query(`insert into ${table('tally_applied')} (stream_seq, idx) values ($1, $2)`, [event.streamSeq, event.index]);
         await manager.query(
           `insert into ${table('tally_totals')} (id, total) values ($1, 1)
@@ -24,7 +27,7 @@ export function tallyProjection(schema: string, filterSubject?: string, cured: (
         );
       },
     },
-  };
+  });
 }
 
 class CreateTallyTables1767225600900 implements MigrationInterface {

@@ -1,18 +1,16 @@
-import { ApiKeyIssued, OrganizationAggregate, OrganizationCreated, ProjectCreated, Streams } from '@flotilla/events';
-import { Projection } from '@flotilla/projections';
-
-type Data<E extends { data: unknown }> = E['data'];
+import { OrganizationAggregate, OrganizationEvent, Streams } from '@flotilla/events';
+import { defineProjection, Projection } from '@flotilla/projections';
 
 /** Organizations, projects and API keys as the gateway and the services query them. */
 export function tenancyProjection(schema: string, subjectPrefix: string = Streams.batch.subjectPrefix): Projection {
-  return {
+  return defineProjection<OrganizationEvent>({
     name: 'tenancy',
     schema,
     tables: ['organizations', 'projects', 'api_keys'],
     filterSubject: `${subjectPrefix}.${OrganizationAggregate}.>`,
     handlers: {
       OrganizationCreated: async (event, { manager, table }) => {
-        const data = event.data as Data<OrganizationCreated>;
+        const { data } = event;
         await manager.query(`insert into ${table('organizations')} (id, name, created_at) values ($1, $2, $3) on conflict (id) do nothing`, [
           data.organizationId,
           data.name,
@@ -20,14 +18,14 @@ export function tenancyProjection(schema: string, subjectPrefix: string = Stream
         ]);
       },
       ProjectCreated: async (event, { manager, table }) => {
-        const data = event.data as Data<ProjectCreated>;
+        const { data } = event;
         await manager.query(
           `insert into ${table('projects')} (id, organization_id, name, created_at) values ($1, $2, $3, $4) on conflict (id) do nothing`,
           [data.projectId, data.organizationId, data.name, data.createdAt],
         );
       },
       ApiKeyIssued: async (event, { manager, table }) => {
-        const data = event.data as Data<ApiKeyIssued>;
+        const { data } = event;
         await manager.query(
           `insert into ${table('api_keys')} (id, organization_id, token_hash, description, created_at) values ($1, $2, $3, $4, $5)
            on conflict (id) do nothing`,
@@ -35,5 +33,5 @@ export function tenancyProjection(schema: string, subjectPrefix: string = Stream
         );
       },
     },
-  };
+  });
 }

@@ -1,10 +1,10 @@
 import { AttemptWindow } from './attempt-window';
 
 /** The definition: every attempt since its device's last cut-off, counted when it falls within the window. */
-function perDeviceByScan(attempts: { deviceId: string; at: number }[], cutoffs: Map<string, number>, now: number, windowMs: number): Map<string, number> {
+function perDeviceByScan(attempts: { identifier: string; at: number }[], cutoffs: Map<string, number>, now: number, windowMs: number): Map<string, number> {
   const counts = new Map<string, number>();
-  attempts.forEach(({ deviceId, at }, i) => {
-    if (at > now - windowMs && i >= (cutoffs.get(deviceId) ?? 0)) counts.set(deviceId, (counts.get(deviceId) ?? 0) + 1);
+  attempts.forEach(({ identifier, at }, i) => {
+    if (at > now - windowMs && i >= (cutoffs.get(identifier) ?? 0)) counts.set(identifier, (counts.get(identifier) ?? 0) + 1);
   });
   return counts;
 }
@@ -15,18 +15,18 @@ describe('a deployment\'s attempt window', () => {
     const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     const windowMs = 60_000;
     const window = new AttemptWindow();
-    const all: { deviceId: string; at: number }[] = [];
+    const all: { identifier: string; at: number }[] = [];
     const cutoffs = new Map<string, number>();
     let now = Date.parse('2026-01-01T00:00:00Z');
     for (let i = 0; i < 5_000; i++) {
       now += Math.floor(random() * 2_000);
-      const deviceId = `d${Math.floor(random() * 40)}`;
+      const identifier = `d${Math.floor(random() * 40)}`;
       if (random() < 0.02) {
-        window.forget(deviceId);
-        cutoffs.set(deviceId, all.length);
+        window.forget(identifier);
+        cutoffs.set(identifier, all.length);
       }
-      window.record(deviceId, now, windowMs);
-      all.push({ deviceId, at: now });
+      window.record(identifier, now, windowMs);
+      all.push({ identifier, at: now });
       if (i % 97 === 0) {
         const later = now + Math.floor(random() * 30_000);
         const expected = perDeviceByScan(all, cutoffs, later, windowMs);

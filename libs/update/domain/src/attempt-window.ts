@@ -11,29 +11,29 @@ interface DeviceAttempts {
  * attempts for good; made longer, it does not bring dropped ones back.
  */
 export class AttemptWindow {
-  private entries: { deviceId: string; at: number; attempts: DeviceAttempts }[] = [];
+  private entries: { identifier: string; at: number; attempts: DeviceAttempts }[] = [];
   private head = 0;
   private readonly perDevice = new Map<string, DeviceAttempts>();
   private repeating = 0;
 
-  record(deviceId: string, at: number, windowMs: number): void {
+  record(identifier: string, at: number, windowMs: number): void {
     this.expire(at - windowMs);
-    let attempts = this.perDevice.get(deviceId);
-    if (!attempts) this.perDevice.set(deviceId, (attempts = { count: 0 }));
+    let attempts = this.perDevice.get(identifier);
+    if (!attempts) this.perDevice.set(identifier, (attempts = { count: 0 }));
     attempts.count++;
     if (attempts.count === 2) this.repeating++;
-    this.entries.push({ deviceId, at, attempts });
+    this.entries.push({ identifier, at, attempts });
   }
 
   /**
    * The device's cut-off moved (it was unquarantined, or reported other firmware): its attempts so far no longer
    * count (firmware-deployments.md §5).
    */
-  forget(deviceId: string): void {
-    const attempts = this.perDevice.get(deviceId);
+  forget(identifier: string): void {
+    const attempts = this.perDevice.get(identifier);
     if (!attempts) return;
     if (attempts.count >= 2) this.repeating--;
-    this.perDevice.delete(deviceId);
+    this.perDevice.delete(identifier);
   }
 
   /** Devices with at least one attempt within `windowMs` before `now`. */
@@ -51,17 +51,17 @@ export class AttemptWindow {
   /** Attempts per device within `windowMs` before `now` (a copy, for inspection). */
   countsPerDevice(now: number, windowMs: number): Map<string, number> {
     this.expire(now - windowMs);
-    return new Map([...this.perDevice].map(([deviceId, attempts]) => [deviceId, attempts.count]));
+    return new Map([...this.perDevice].map(([identifier, attempts]) => [identifier, attempts.count]));
   }
 
   /** Drops attempts at or before `start`; those of a device forgotten since are gone already. */
   private expire(start: number): void {
     while (this.head < this.entries.length && this.entries[this.head].at <= start) {
-      const { deviceId, attempts } = this.entries[this.head++];
-      if (this.perDevice.get(deviceId) !== attempts) continue;
+      const { identifier, attempts } = this.entries[this.head++];
+      if (this.perDevice.get(identifier) !== attempts) continue;
       attempts.count--;
       if (attempts.count === 1) this.repeating--;
-      if (attempts.count === 0) this.perDevice.delete(deviceId);
+      if (attempts.count === 0) this.perDevice.delete(identifier);
     }
     if (this.head > 1024 && this.head * 2 > this.entries.length) {
       this.entries = this.entries.slice(this.head);

@@ -23,14 +23,14 @@ function facts(deployments: DeploymentRuleFacts[], quarantined: FirmwareMetadata
   };
 }
 
-const attempt = (deploymentId: string, deviceId: string, seconds: number) => ({
+const attempt = (deploymentId: string, identifier: string, seconds: number) => ({
   type: 'UpdateRequested' as const,
-  data: { deviceId, organizationId: 'org', deploymentId, firmwareUuid: 'fw', at: at(seconds) },
+  data: { identifier, organizationId: 'org', deploymentId, firmwareUuid: 'fw', at: at(seconds) },
 });
-const quarantine = (deviceId: string) => ({ type: 'DeviceQuarantined' as const, data: { deviceId, organizationId: 'org', reason: 'operator', deploymentId: null, at: at(0) } });
+const quarantine = (identifier: string) => ({ type: 'DeviceQuarantined' as const, data: { identifier, organizationId: 'org', reason: 'operator', deploymentId: null, at: at(0) } });
 
-function withAttempts(d: DeploymentRuleFacts, attempts: [deviceId: string, seconds: number][]): DeploymentRuleFacts {
-  for (const [deviceId, seconds] of attempts) d.attempts.record(deviceId, Date.parse(at(seconds)), d.rules.failureRateSeconds * 1000);
+function withAttempts(d: DeploymentRuleFacts, attempts: [identifier: string, seconds: number][]): DeploymentRuleFacts {
+  for (const [identifier, seconds] of attempts) d.attempts.record(identifier, Date.parse(at(seconds)), d.rules.failureRateSeconds * 1000);
   return d;
 }
 

@@ -19,7 +19,7 @@ export interface DeploymentRuleFacts {
 export interface RuleFacts {
   deployment(deploymentId: string): DeploymentRuleFacts | undefined;
   deploymentsOf(organizationId: string, product: string): DeploymentRuleFacts[];
-  productOf(organizationId: string, deviceId: string): string | undefined;
+  productOf(organizationId: string, identifier: string): string | undefined;
   /** Devices of the organization quarantined now whose reported firmware has this uuid, product, architecture and platform. */
   quarantinedOn(organizationId: string, firmware: FirmwareMetadata): number;
 }
@@ -70,8 +70,8 @@ export const deploymentRulesWorkflow: Workflow<DeploymentRuleTrigger, RuleFacts,
       if (!d || d.quarantined || !failureRateCheck(d, Date.parse(trigger.data.at)).broken) return [];
       return [quarantine(d.deploymentId, 'failure_rate')];
     }
-    const { organizationId, deviceId } = trigger.data;
-    const product = facts.productOf(organizationId, deviceId);
+    const { organizationId, identifier } = trigger.data;
+    const product = facts.productOf(organizationId, identifier);
     if (product === undefined) return [];
     return facts
       .deploymentsOf(organizationId, product)

@@ -3,7 +3,7 @@ import { Decider, DomainError } from '@flotilla/decider';
 
 export interface DeviceState {
   status: 'absent' | 'active' | 'retired';
-  deviceId: string;
+  identifier: string;
   organizationId: string;
   product: string;
   tags: string[];
@@ -29,7 +29,7 @@ export interface OfferedDeployment {
 }
 
 export type DeviceCommand =
-  | { type: 'RegisterDevice'; deviceId: string; organizationId: string; product: string; tags: string[]; credentialHash: string; source: 'admin' | 'batch' }
+  | { type: 'RegisterDevice'; identifier: string; organizationId: string; product: string; tags: string[]; credentialHash: string; source: 'admin' | 'batch' }
   | { type: 'ChangeTags'; tags: string[] }
   | { type: 'RotateCredential'; credentialHash: string }
   | { type: 'FetchCredential' }
@@ -42,7 +42,7 @@ export type DeviceCommand =
 
 export const initialDeviceState = (): DeviceState => ({
   status: 'absent',
-  deviceId: '',
+  identifier: '',
   organizationId: '',
   product: '',
   tags: [],
@@ -89,7 +89,7 @@ export const deviceDecider: Decider<DeviceCommand, DeviceState, DeviceEvent> = {
   decide(command, state, { now }) {
     const at = now.toISOString();
     if (command.type === 'RegisterDevice') {
-      if (state.status === 'active') throw DomainError.conflict(`device ${command.deviceId} is already registered`);
+      if (state.status === 'active') throw DomainError.conflict(`device ${command.identifier} is already registered`);
       // A provisioned server's id is never reused: once retired it does not come back, however late its
       // DeviceProvisioned is read again.
       if (state.status === 'retired' && command.source === 'batch') return [];
@@ -97,39 +97,39 @@ export const deviceDecider: Decider<DeviceCommand, DeviceState, DeviceEvent> = {
       return [{ type: 'DeviceRegistered', data: { ...data, tags: validateTags(command.tags), registeredAt: at } }];
     }
     if (state.status !== 'active') throw DomainError.notFound('device');
-    const { deviceId, organizationId } = state;
+    const { identifier, organizationId } = state;
     switch (command.type) {
       case 'ChangeTags':
-        return [{ type: 'DeviceTagsChanged', data: { deviceId, organizationId, tags: validateTags(command.tags), at } }];
+        return [{ type: 'DeviceTagsChanged', data: { identifier, organizationId, tags: validateTags(command.tags), at } }];
       case 'FetchCredential':
         if (!state.credentialFetchable) throw DomainError.conflict('the credential was already handed out: rotate it to get a new one');
-        return [{ type: 'DeviceCredentialFetched', data: { deviceId, organizationId, at } }];
+        return [{ type: 'DeviceCredentialFetched', data: { identifier, organizationId, at } }];
       case 'RotateCredential':
-        return [{ type: 'DeviceCredentialRotated', data: { deviceId, organizationId, credentialHash: command.credentialHash, at } }];
+        return [{ type: 'DeviceCredentialRotated', data: { identifier, organizationId, credentialHash: command.credentialHash, at } }];
       case 'ReportFirmware':
         if (state.firmware?.uuid === command.firmware.uuid) return [];
-        return [{ type: 'DeviceFirmwareChanged', data: { deviceId, organizationId, from: state.firmware, to: command.firmware, at } }];
+        return [{ type: 'DeviceFirmwareChanged', data: { identifier, organizationId, from: state.firmware, to: command.firmware, at } }];
       case 'CheckForUpdate': {
         if (state.quarantined) return [];
         const broken = deviceRuleBroken(state, command.deployment, now.getTime());
-        if (broken) return [{ type: 'DeviceQuarantined', data: { deviceId, organizationId, reason: broken, deploymentId: command.deployment.deploymentId, at } }];
+        if (broken) return [{ type: 'DeviceQuarantined', data: { identifier, organizationId, reason: broken, deploymentId: command.deployment.deploymentId, at } }];
         const { deploymentId, firmwareUuid } = command.deployment;
-        return [{ type: 'UpdateRequested', data: { deviceId, organizationId, deploymentId, firmwareUuid, at } }];
+        return [{ type: 'UpdateRequested', data: { identifier, organizationId, deploymentId, firmwareUuid, at } }];
       }
       case 'QuarantineDevice':
-        return state.quarantined ? [] : [{ type: 'DeviceQuarantined', data: { deviceId, organizationId, reason: command.reason, deploymentId: null, at } }];
+        return state.quarantined ? [] : [{ type: 'DeviceQuarantined', data: { identifier, organizationId, reason: command.reason, deploymentId: null, at } }];
       case 'UnquarantineDevice':
-        return state.quarantined ? [{ type: 'DeviceUnquarantined', data: { deviceId, organizationId, at } }] : [];
+        return state.quarantined ? [{ type: 'DeviceUnquarantined', data: { identifier, organizationId, at } }] : [];
       case 'RetireDevice':
-        return [{ type: 'DeviceRetired', data: { deviceId, organizationId, at } }];
+        return [{ type: 'DeviceRetired', data: { identifier, organizationId, at } }];
     }
   },
 
   evolve(state, event) {
     switch (event.type) {
       case 'DeviceRegistered': {
-        const { deviceId, organizationId, product, tags, credentialHash, source } = event.data;
-        return { ...initialDeviceState(), status: 'active', deviceId, organizationId, product, tags, credentialHash, source, credentialFetchable: source === 'batch' };
+        const { identifier, organizationId, product, tags, credentialHash, source } = event.data;
+        return { ...initialDeviceState(), status: 'active', identifier, organizationId, product, tags, credentialHash, source, credentialFetchable: source === 'batch' };
       }
       case 'DeviceTagsChanged':
         return { ...state, tags: event.data.tags };

@@ -12,7 +12,7 @@ export type FleetWiringStep = WorkflowStep &
     | { type: 'EnsureProduct'; organizationId: string; product: string }
     /** Registered with the credential the device derives from its id (the runtime holds the key that signs it). */
     | { type: 'RegisterDevice'; command: Omit<RegisterDevice, 'credentialHash'> }
-    | { type: 'SendToDevice'; organizationId: string; deviceId: string; command: DeviceCommand }
+    | { type: 'SendToDevice'; organizationId: string; identifier: string; command: DeviceCommand }
   );
 
 /** Tags a provisioned server carries: its batch's tags plus where and what it is (firmware-deployments.md §1). */
@@ -22,7 +22,7 @@ export function provisionedTags(device: DeviceProvisioned['data']): string[] {
 
 /**
  * Wires the batch side's servers into the fleet: a provisioned server is registered as a device of the product named
- * after its plan; a deleted one is retired. A retired server is never registered again (the device aggregate says
+ * after its plan, its batch device id becoming its identifier; a deleted one is retired. A retired server is never registered again (the device aggregate says
  * so), however late its DeviceProvisioned is read again.
  */
 export const fleetWiringWorkflow: Workflow<FleetWiringInput, null, FleetWiringStep> = {
@@ -35,7 +35,7 @@ export const fleetWiringWorkflow: Workflow<FleetWiringInput, null, FleetWiringSt
         { type: 'EnsureProduct', organizationId: device.organizationId, product: device.plan },
         {
           type: 'RegisterDevice',
-          command: { type: 'RegisterDevice', deviceId: device.deviceId, organizationId: device.organizationId, product: device.plan, tags: provisionedTags(device), source: 'batch' },
+          command: { type: 'RegisterDevice', identifier: device.deviceId, organizationId: device.organizationId, product: device.plan, tags: provisionedTags(device), source: 'batch' },
           key: 'register',
           // A device registered by hand under the same identifier keeps its registration.
           tolerate: ['conflict'],
@@ -44,6 +44,6 @@ export const fleetWiringWorkflow: Workflow<FleetWiringInput, null, FleetWiringSt
     }
     const { organizationId, deviceId } = input.data;
     // A server that was never registered has nothing to retire.
-    return [{ type: 'SendToDevice', organizationId, deviceId, command: { type: 'RetireDevice' }, key: 'retire', tolerate: ['not_found'] }];
+    return [{ type: 'SendToDevice', organizationId, identifier: deviceId, command: { type: 'RetireDevice' }, key: 'retire', tolerate: ['not_found'] }];
   },
 };

@@ -7,7 +7,7 @@ import { updateProjection } from './update-projection';
 
 const organizationId = randomUUID();
 const firmware: FirmwareMetadata = { uuid: randomUUID(), product: 'gateway', version: '1.2.0', architecture: 'arm64', platform: 'rpi4' };
-const device = (deviceId: string) => ({ deviceId, organizationId, at: '' });
+const device = (identifier: string) => ({ identifier, organizationId, at: '' });
 
 /** A device that checks, is quarantined and let go, updates and is retagged; another that is re-registered after retirement. */
 const history: HistoryEntry[] = [

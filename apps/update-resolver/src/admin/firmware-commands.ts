@@ -1,0 +1,27 @@
+import { randomUUID } from 'node:crypto';
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { CreateInProductRequest } from '@flotilla/contracts';
+import { checkFirmware } from '@flotilla/update-domain';
+import { FleetRepositories } from '../fleet/fleet-repositories';
+import { AdminCommand } from './admin-command';
+import { inner } from './admin-body';
+import { FleetQueries } from './fleet-queries';
+import { FleetScope } from './fleet-scope';
+
+export class CreateFirmwareCommand extends AdminCommand<CreateInProductRequest> {}
+
+@CommandHandler(CreateFirmwareCommand)
+export class CreateFirmwareHandler implements ICommandHandler<CreateFirmwareCommand> {
+  constructor(
+    private readonly scope: FleetScope,
+    private readonly repositories: FleetRepositories,
+    private readonly queries: FleetQueries,
+  ) {}
+
+  async execute({ request: { organizationId, product, body }, meta }: CreateFirmwareCommand) {
+    this.scope.product(meta, organizationId, product);
+    const firmware = checkFirmware({ uuid: randomUUID(), ...inner(body, 'firmware') }, organizationId, product);
+    await this.scope.settled(await this.repositories.firmwares.execute(firmware.uuid, { type: 'CreateFirmware', firmware }, { metadata: meta }));
+    return this.queries.firmware(meta, organizationId, product, firmware.uuid);
+  }
+}
