@@ -13,12 +13,20 @@ interface Manifest {
   spec?: any; // the shapes are checked by the Kubernetes schemas below
 }
 
-const read = (file: string): Manifest[] => parseAllDocuments(fs.readFileSync(path.join(KUBERNETES, file), 'utf8')).map((d) => d.toJS());
-const kustomization = read('kustomization.yaml')[0] as unknown as { resources: string[]; configMapGenerator: { name: string; files: string[] }[] };
+const read = (file: string): Manifest[] =>
+  parseAllDocuments(fs.readFileSync(path.join(KUBERNETES, file), 'utf8')).map((d) => d.toJS());
+const kustomization = read('kustomization.yaml')[0] as unknown as {
+  resources: string[];
+  configMapGenerator: { name: string; files: string[] }[];
+};
 const manifests = kustomization.resources.flatMap(read);
 const byKind = (kind: string) => manifests.filter((m) => m.kind === kind);
-const named = (kind: string, name: string) => manifests.find((m) => m.kind === kind && m.metadata.name === name) as Manifest;
-const containers = (m: Manifest) => [...(m.spec.template?.spec?.containers ?? []), ...(m.spec.jobTemplate?.spec?.template?.spec?.containers ?? [])];
+const named = (kind: string, name: string) =>
+  manifests.find((m) => m.kind === kind && m.metadata.name === name) as Manifest;
+const containers = (m: Manifest) => [
+  ...(m.spec.template?.spec?.containers ?? []),
+  ...(m.spec.jobTemplate?.spec?.template?.spec?.containers ?? []),
+];
 const env = (m: Manifest, name: string) => containers(m)[0].env.find((e: { name: string }) => e.name === name);
 
 /** The kubernetes-models class for a manifest's apiVersion and kind (core `v1` is `kubernetes-models/v1`). */
@@ -32,17 +40,24 @@ describe('deploy/kubernetes, read as Kubernetes would', () => {
     expect(manifests.length).toBeGreaterThan(10);
     for (const manifest of manifests) {
       const Model = model(manifest);
-      expect({ manifest: `${manifest.kind}/${manifest.metadata.name}`, known: typeof Model }).toEqual({ manifest: `${manifest.kind}/${manifest.metadata.name}`, known: 'function' });
+      expect({ manifest: `${manifest.kind}/${manifest.metadata.name}`, known: typeof Model }).toEqual({
+        manifest: `${manifest.kind}/${manifest.metadata.name}`,
+        known: 'function',
+      });
       expect(() => new Model(manifest).validate()).not.toThrow();
     }
-    for (const file of kustomization.configMapGenerator.flatMap((g) => g.files)) expect(fs.existsSync(path.join(KUBERNETES, file))).toBe(true);
+    for (const file of kustomization.configMapGenerator.flatMap((g) => g.files))
+      expect(fs.existsSync(path.join(KUBERNETES, file))).toBe(true);
   });
 
   it('writes no secret value: every secret comes from a Secret the operator creates', () => {
     expect(byKind('Secret')).toEqual([]);
     for (const manifest of [...byKind('Deployment'), ...byKind('StatefulSet'), ...byKind('Job')]) {
       for (const variable of containers(manifest).flatMap((c) => c.env ?? [])) {
-        if (/KEY|TOKEN|PASSWORD|DATABASE_URL|GRANTS/.test(variable.name)) expect({ [variable.name]: variable.valueFrom?.secretKeyRef?.name }).toEqual({ [variable.name]: expect.any(String) });
+        if (/KEY|TOKEN|PASSWORD|DATABASE_URL|GRANTS/.test(variable.name))
+          expect({ [variable.name]: variable.valueFrom?.secretKeyRef?.name }).toEqual({
+            [variable.name]: expect.any(String),
+          });
       }
     }
   });
@@ -51,10 +66,12 @@ describe('deploy/kubernetes, read as Kubernetes would', () => {
     const nats = named('StatefulSet', 'nats');
     expect(nats.spec).toMatchObject({ replicas: 3, podManagementPolicy: 'Parallel' });
     expect(named('Service', 'nats').spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true });
-    expect(containers(nats)[0].image).toMatch(/^nats:2\.(1[1-9]|10\.(19|[2-9]\d))/); // ≥ 2.10.19 for R3 (deploy/README.md)
+    // ≥ 2.10.19 for R3 (deploy/README.md)
+    expect(containers(nats)[0].image).toMatch(/^nats:2\.(1[1-9]|10\.(19|[2-9]\d))/);
     const conf = fs.readFileSync(path.join(KUBERNETES, 'nats.conf'), 'utf8');
     expect(conf).toContain('include ./nats-auth.conf');
-    for (const service of ['batch-orchestrator', 'update-resolver']) expect(env(named('Deployment', service), 'STREAM_REPLICAS')).toEqual({ name: 'STREAM_REPLICAS', value: '3' });
+    for (const service of ['batch-orchestrator', 'update-resolver'])
+      expect(env(named('Deployment', service), 'STREAM_REPLICAS')).toEqual({ name: 'STREAM_REPLICAS', value: '3' });
   });
 
   it('starts the apps in production mode, each as its own NATS user, with probes and a disruption budget', () => {
@@ -63,7 +80,9 @@ describe('deploy/kubernetes, read as Kubernetes would', () => {
       expect(env(deployment, 'FLOTILLA_ENV')).toEqual({ name: 'FLOTILLA_ENV', value: 'production' });
       expect(env(deployment, 'NATS_USER').value).toBe(deployment.metadata.name);
       for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) expect(container[probe]).toBeDefined();
-      const budget = byKind('PodDisruptionBudget').find((b) => b.spec.selector.matchLabels.app === deployment.metadata.name);
+      const budget = byKind('PodDisruptionBudget').find(
+        (b) => b.spec.selector.matchLabels.app === deployment.metadata.name,
+      );
       expect(budget?.spec.maxUnavailable).toBe(1);
     }
     // The resolver reads its whole log before it is ready: its startup probe allows for it.
@@ -71,19 +90,35 @@ describe('deploy/kubernetes, read as Kubernetes would', () => {
     expect(startup.periodSeconds * startup.failureThreshold).toBeGreaterThanOrEqual(600);
   });
 
-  it('migrates every service\'s schema with the Job, as the Job runs it', async () => {
+  it("migrates every service's schema with the Job, as the Job runs it", async () => {
     const [command] = containers(named('Job', 'flotilla-migrate'))[0].args.slice(-1);
     const cliArgs = (command as string).split('dist/apps/cli/src/main.js')[1].trim().split(/\s+/);
     expect(cliArgs).toEqual(['migrate']);
     const db = await createTestDatabase();
     try {
-      const cli = startServiceProcess('apps/cli/src/main.ts', { DATABASE_URL: db.url, NATS_URL: process.env.NATS_URL as string }, cliArgs);
+      const cli = startServiceProcess(
+        'apps/cli/src/main.ts',
+        { DATABASE_URL: db.url, NATS_URL: process.env.NATS_URL as string },
+        cliArgs,
+      );
       expect(await new Promise((resolve) => cli.child.once('exit', resolve))).toBe(0);
       const pg = new Client({ connectionString: db.url });
       await pg.connect();
-      const tables = (await pg.query(`select table_schema || '.' || table_name as t from information_schema.tables where table_schema in ('batch_orchestrator', 'update_resolver')`)).rows.map((r) => r.t);
+      const tables = (
+        await pg.query(
+          `select table_schema || '.' || table_name as t from information_schema.tables
+           where table_schema in ('batch_orchestrator', 'update_resolver')`,
+        )
+      ).rows.map((r) => r.t);
       await pg.end();
-      expect(tables).toEqual(expect.arrayContaining(['batch_orchestrator.batches', 'batch_orchestrator.parked_commits', 'update_resolver.devices', 'update_resolver.parked_commits']));
+      expect(tables).toEqual(
+        expect.arrayContaining([
+          'batch_orchestrator.batches',
+          'batch_orchestrator.parked_commits',
+          'update_resolver.devices',
+          'update_resolver.parked_commits',
+        ]),
+      );
     } finally {
       await db.drop();
     }
@@ -92,8 +127,11 @@ describe('deploy/kubernetes, read as Kubernetes would', () => {
 
 describe('docker-compose.yml', () => {
   it('locks its NATS as production does, and logs each app in as its own user', () => {
-    const compose = parseAllDocuments(fs.readFileSync(path.join(__dirname, '..', 'docker-compose.yml'), 'utf8'))[0].toJS();
+    const compose = parseAllDocuments(
+      fs.readFileSync(path.join(__dirname, '..', 'docker-compose.yml'), 'utf8'),
+    )[0].toJS();
     expect(compose.services.nats.volumes).toContain('./deploy/kubernetes/nats-auth.conf:/etc/nats/nats-auth.conf:ro');
-    for (const app of ['batch-orchestrator', 'update-resolver', 'admin-gateway']) expect(compose.services[app].environment.NATS_USER).toBe(app);
+    for (const app of ['batch-orchestrator', 'update-resolver', 'admin-gateway'])
+      expect(compose.services[app].environment.NATS_USER).toBe(app);
   });
 });

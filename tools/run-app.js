@@ -14,10 +14,14 @@ async function main() {
   });
   if (build.status !== 0) throw new Error(`build of ${app} failed`);
   const infra = await ensureInfra();
-  const run = spawnSync(process.execPath, ['-r', path.join(__dirname, 'register-paths.js'), path.join(ROOT, 'dist/apps', app, 'src/main.js'), ...args], {
-    stdio: 'inherit',
-    env: { ...localSecrets(), ...process.env, NATS_URL: infra.natsUrl, DATABASE_URL: infra.databaseUrl },
-  });
+  const run = spawnSync(
+    process.execPath,
+    ['-r', path.join(__dirname, 'register-paths.js'), path.join(ROOT, 'dist/apps', app, 'src/main.js'), ...args],
+    {
+      stdio: 'inherit',
+      env: { ...localSecrets(), ...process.env, NATS_URL: infra.natsUrl, DATABASE_URL: infra.databaseUrl },
+    },
+  );
   await infra.stop();
   process.exit(run.status ?? 1);
 }

@@ -75,11 +75,15 @@ async function seedDemo(base, rootToken) {
 
 async function main() {
   say('building the apps');
-  const build = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'nx'), ['run-many', '-t', 'build', '--outputStyle=static'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' },
-  });
+  const build = spawnSync(
+    path.join(ROOT, 'node_modules', '.bin', 'nx'),
+    ['run-many', '-t', 'build', '--outputStyle=static'],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' },
+    },
+  );
   if (build.status !== 0) throw new Error('build failed');
 
   const infra = await ensureInfra();
@@ -113,25 +117,30 @@ async function main() {
   try {
     for (const app of APPS) {
       const out = fs.openSync(logFile(app.name), 'a');
-      const child = spawn(process.execPath, ['-r', path.join(__dirname, 'register-paths.js'), path.join(ROOT, 'dist/apps', app.name, 'src/main.js')], {
-        cwd: ROOT,
-        stdio: ['ignore', out, out],
-        env: {
-          ...process.env,
-          ...localSecrets(),
-          NATS_URL: infra.natsUrl,
-          DATABASE_URL: infra.databaseUrl,
-          FLOTILLA_DATA_DIR: DEFAULT_DATA_DIR,
-          [app.healthPortEnv]: String(ports[app.name]),
+      const child = spawn(
+        process.execPath,
+        ['-r', path.join(__dirname, 'register-paths.js'), path.join(ROOT, 'dist/apps', app.name, 'src/main.js')],
+        {
+          cwd: ROOT,
+          stdio: ['ignore', out, out],
+          env: {
+            ...process.env,
+            ...localSecrets(),
+            NATS_URL: infra.natsUrl,
+            DATABASE_URL: infra.databaseUrl,
+            FLOTILLA_DATA_DIR: DEFAULT_DATA_DIR,
+            [app.healthPortEnv]: String(ports[app.name]),
+          },
         },
-      });
+      );
       children.push(child);
       await waitReady(`http://127.0.0.1:${ports[app.name]}/health/ready`, child, app.name);
       say(`${app.name} ready (logs: ${logFile(app.name)})`);
     }
 
     const base = `http://127.0.0.1:${gatewayPort}`;
-    const rootToken = process.env.FLOTILLA_ADMIN_TOKEN ?? fs.readFileSync(path.join(DEFAULT_DATA_DIR, 'admin-token'), 'utf8').trim();
+    const rootToken =
+      process.env.FLOTILLA_ADMIN_TOKEN ?? fs.readFileSync(path.join(DEFAULT_DATA_DIR, 'admin-token'), 'utf8').trim();
     const demo = await seedDemo(base, rootToken);
     process.stdout.write(
       [

@@ -9,10 +9,19 @@ const { ensureInfra, DEFAULT_DATA_DIR } = require('./infra');
 async function main() {
   const infra = await ensureInfra({ dataDir: path.join(DEFAULT_DATA_DIR, 'test') });
   process.stderr.write(`[test] NATS ${infra.natsUrl} (${infra.sources.nats}); Postgres (${infra.sources.postgres})\n`);
-  const env = { ...process.env, NATS_URL: infra.natsUrl, DATABASE_URL: infra.databaseUrl, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' };
+  const env = {
+    ...process.env,
+    NATS_URL: infra.natsUrl,
+    DATABASE_URL: infra.databaseUrl,
+    NX_DAEMON: 'false',
+    NX_NO_CLOUD: 'true',
+  };
   const nx = path.join(__dirname, '..', 'node_modules', '.bin', 'nx');
-  let status = 0;
+  // Prettier checks every file it formats; the lint target checks the TypeScript again, with the rest of lint.
+  const prettier = path.join(__dirname, '..', 'node_modules', '.bin', 'prettier');
+  let status = spawnSync(prettier, ['--check', '.', '--log-level=warn'], { stdio: 'inherit' }).status ?? 1;
   for (const target of ['typecheck', 'lint', 'test']) {
+    if (status !== 0) break;
     // Tests run one project at a time: services under test listen on the shared fleet.* subjects.
     const parallel = target === 'test' ? '--parallel=1' : '--parallel=2';
     const run = spawnSync(nx, ['run-many', '-t', target, parallel, '--outputStyle=static', ...process.argv.slice(2)], {

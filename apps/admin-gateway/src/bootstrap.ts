@@ -9,8 +9,14 @@ import { GatewayConfig } from './config';
 import { TextInputPipe } from './text-input.pipe';
 
 /** The admin REST API; the OpenAPI document is at /openapi.json and its UI at /docs. */
-export async function createGateway(config: GatewayConfig, logger = new JsonLogger(ServiceNames.adminGateway)): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(GatewayModule.with(config), { logger, bodyParser: false });
+export async function createGateway(
+  config: GatewayConfig,
+  logger = new JsonLogger(ServiceNames.adminGateway),
+): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(GatewayModule.with(config), {
+    logger,
+    bodyParser: false,
+  });
   app.useBodyParser('json', { limit: config.maxBodyBytes });
   app.useGlobalPipes(new TextInputPipe());
   app.enableShutdownHooks();

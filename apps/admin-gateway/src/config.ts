@@ -1,7 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { configuration, ConfigurationError, isProduction, NatsSettings, natsSettingsFromEnv, positiveInteger, readSecrets, secretProblem } from '@flotilla/nest-platform';
+import {
+  configuration,
+  ConfigurationError,
+  isProduction,
+  NatsSettings,
+  natsSettingsFromEnv,
+  positiveInteger,
+  readSecrets,
+  secretProblem,
+} from '@flotilla/nest-platform';
 
 export interface GatewayConfig {
   nats: NatsSettings;

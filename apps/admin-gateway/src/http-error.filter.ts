@@ -43,7 +43,9 @@ export class HttpErrorFilter implements ExceptionFilter {
       if (exception.type === 'entity.too.large') {
         response.status(413).json({ errors: [`request body is larger than the limit of ${exception.limit} bytes`] });
       } else {
-        response.status(exception.status === 400 ? 422 : exception.status).json({ errors: [`request body is not valid JSON (${exception.type})`] });
+        response
+          .status(exception.status === 400 ? 422 : exception.status)
+          .json({ errors: [`request body is not valid JSON (${exception.type})`] });
       }
       return;
     }

@@ -43,7 +43,10 @@ export class NatsRpcClient implements OnApplicationShutdown {
         correlationId: caller?.correlationId,
       });
     } catch (err) {
-      throw new RemoteError({ code: ErrorCodes.unavailable, message: `service unavailable: ${(err as Error).message}` });
+      throw new RemoteError({
+        code: ErrorCodes.unavailable,
+        message: `service unavailable: ${(err as Error).message}`,
+      });
     }
     if (!reply.ok) throw new RemoteError(reply.error);
     return reply.data;

@@ -10,7 +10,8 @@ export class TextInputPipe implements PipeTransform {
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
     if (metadata.type === 'custom') return value;
     const problems = badCharacterProblems(value, metadata.type === 'body' ? 'body' : (metadata.data ?? metadata.type));
-    if (problems.length) throw new RemoteError({ code: ErrorCodes.validationFailed, message: problems.join('; '), details: problems });
+    if (problems.length)
+      throw new RemoteError({ code: ErrorCodes.validationFailed, message: problems.join('; '), details: problems });
     return value;
   }
 }

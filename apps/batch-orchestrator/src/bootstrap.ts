@@ -6,7 +6,10 @@ import { AppModule } from './app.module';
 import { OrchestratorConfig } from './config';
 
 /** Builds the service: NATS commands and queries, plus an HTTP port for health and metrics only. */
-export async function createOrchestrator(config: OrchestratorConfig, logger = new JsonLogger(ServiceNames.batchOrchestrator)): Promise<INestApplication> {
+export async function createOrchestrator(
+  config: OrchestratorConfig,
+  logger = new JsonLogger(ServiceNames.batchOrchestrator),
+): Promise<INestApplication> {
   const app = await NestFactory.create(AppModule.with(config), { logger });
   app.connectMicroservice(natsRpcServer(config.nats, ServiceNames.batchOrchestrator), { inheritAppConfig: true });
   app.enableShutdownHooks();

@@ -12,7 +12,7 @@ export interface OrchestratorConfig extends ServiceConfig {
   maxItemQuantity: number;
   /** The simulated provisioner: how long a device takes to come up, and the share that fail. */
   provisioner: { delayMs: number; failureRate: number };
-  /** A batch the workflow holds this long without a sign of life is taken up by another instance; work in progress keeps it. */
+  /** A batch the workflow holds this long without a sign of life goes to another instance; work keeps it. */
   workerAckWaitMs: number;
   consumerRetry: RetryPolicy;
 }
@@ -21,14 +21,23 @@ export interface OrchestratorConfig extends ServiceConfig {
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): OrchestratorConfig {
   return {
     ...serviceConfigFromEnv(
-      { envPrefix: 'BATCH', databaseSchema: 'batch_orchestrator', stream: Streams.batch.name, subjectPrefix: Streams.batch.subjectPrefix, healthPort: 3101 },
+      {
+        envPrefix: 'BATCH',
+        databaseSchema: 'batch_orchestrator',
+        stream: Streams.batch.name,
+        subjectPrefix: Streams.batch.subjectPrefix,
+        healthPort: 3101,
+      },
       env,
     ),
     updateStream: env.UPDATE_STREAM ?? Streams.update.name,
     updateSubjectPrefix: env.UPDATE_SUBJECT_PREFIX ?? Streams.update.subjectPrefix,
     seedDemoCatalog: (env.BATCH_SEED_DEMO_CATALOG ?? 'true') !== 'false',
     maxItemQuantity: positiveInteger(env, 'BATCH_MAX_ITEM_QUANTITY', 1000),
-    provisioner: { delayMs: Number(env.PROVISIONER_DELAY_MS ?? 0), failureRate: Number(env.PROVISIONER_FAILURE_RATE ?? 0) },
+    provisioner: {
+      delayMs: Number(env.PROVISIONER_DELAY_MS ?? 0),
+      failureRate: Number(env.PROVISIONER_FAILURE_RATE ?? 0),
+    },
     workerAckWaitMs: positiveInteger(env, 'BATCH_WORKER_ACK_WAIT_MS', 30_000),
     consumerRetry: consumerRetryFromEnv(env),
   };

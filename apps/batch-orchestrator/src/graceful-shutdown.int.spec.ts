@@ -1,7 +1,15 @@
 import { Client } from 'pg';
 import { TenancySubjects } from '@flotilla/contracts';
 import { busRequester } from '@flotilla/nest-platform';
-import { eventually, freeLoopbackPort, openTestEnvironment, startServiceProcess, TEST_KEYS, TestEnvironment, waitForHttp } from '@flotilla/testing';
+import {
+  eventually,
+  freeLoopbackPort,
+  openTestEnvironment,
+  startServiceProcess,
+  TEST_KEYS,
+  TestEnvironment,
+  waitForHttp,
+} from '@flotilla/testing';
 
 describe('batch-orchestrator shutdown', () => {
   let env: TestEnvironment;
@@ -36,9 +44,15 @@ describe('batch-orchestrator shutdown', () => {
     await pg.query(`select * from batch_orchestrator.projection_checkpoints where name = 'tenancy' for update`);
 
     const request = busRequester(env.nc, TEST_KEYS.FLOTILLA_BUS_KEY, 'test', 15_000);
-    const replies = Array.from({ length: 10 }, (_, i) => request<{ name: string }>(TenancySubjects.createOrganization, { name: `org ${i}` }));
+    const replies = Array.from({ length: 10 }, (_, i) =>
+      request<{ name: string }>(TenancySubjects.createOrganization, { name: `org ${i}` }),
+    );
     const jsm = await env.nc.jetstreamManager();
-    await eventually(async () => (await jsm.streams.info(env.stream)).state.messages === 10, 10_000, 'all ten commands appended');
+    await eventually(
+      async () => (await jsm.streams.info(env.stream)).state.messages === 10,
+      10_000,
+      'all ten commands appended',
+    );
 
     const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
       service.child.once('exit', (code, signal) => resolve({ code, signal })),

@@ -4,7 +4,12 @@ import { startBuiltService } from '@flotilla/testing';
 import { runBench } from './run-bench';
 
 /** Keys of this run's services, made for it. */
-const KEYS = Object.fromEntries(['FLOTILLA_BUS_KEY', 'FIRMWARE_URL_SIGNING_KEY', 'DEVICE_CREDENTIAL_KEY'].map((name) => [name, randomBytes(32).toString('base64url')]));
+const KEYS = Object.fromEntries(
+  ['FLOTILLA_BUS_KEY', 'FIRMWARE_URL_SIGNING_KEY', 'DEVICE_CREDENTIAL_KEY'].map((name) => [
+    name,
+    randomBytes(32).toString('base64url'),
+  ]),
+);
 
 /**
  * Runs a built service (`nx build bench` builds them too) as its own process. `BENCH_SERVICE_NODE_ARGS` adds Node

@@ -17,7 +17,10 @@ export interface ScenarioContext {
   /** Signs the bench's requests; the services it launches are started with it (FLOTILLA_BUS_KEY). */
   busKey: string;
   /** Starts one of the services as its own process with this environment (built, or from source in tests). */
-  launch(app: 'batch-orchestrator' | 'update-resolver' | 'admin-gateway', env: Record<string, string>): Promise<{ stop(): Promise<void> }>;
+  launch(
+    app: 'batch-orchestrator' | 'update-resolver' | 'admin-gateway',
+    env: Record<string, string>,
+  ): Promise<{ stop(): Promise<void> }>;
 }
 
 export interface Scenario {
@@ -47,5 +50,10 @@ export async function closedLoop(operation: () => Promise<unknown>, concurrency:
   );
   const elapsed = (performance.now() - start) / 1000;
   latencies.sort((a, b) => a - b);
-  return { perSecond: latencies.length / elapsed, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), count: latencies.length };
+  return {
+    perSecond: latencies.length / elapsed,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    count: latencies.length,
+  };
 }

@@ -10,15 +10,27 @@ export interface BenchReport {
 }
 
 /** Runs the named scenarios (all if none), prints a table, writes JSON into `outDir`. */
-export async function runBench(names: string[], context: ScenarioContext, outDir: string): Promise<{ report: BenchReport; file: string }> {
-  const chosen = names.length ? names.map((name) => scenarios.find((s) => s.name === name) ?? unknown(name)) : scenarios;
+export async function runBench(
+  names: string[],
+  context: ScenarioContext,
+  outDir: string,
+): Promise<{ report: BenchReport; file: string }> {
+  const chosen = names.length
+    ? names.map((name) => scenarios.find((s) => s.name === name) ?? unknown(name))
+    : scenarios;
   const report: BenchReport = { startedAt: new Date().toISOString(), scale: context.scale, results: {} };
   for (const scenario of chosen) {
     context.progress(`scenario ${scenario.name}: ${scenario.description}`);
     report.results[scenario.name] = await scenario.run(context);
   }
   const rows = Object.entries(report.results).flatMap(([scenario, figures]) =>
-    figures.map((f) => [scenario, f.name, `${f.value.toFixed(0)} ${f.unit}`, f.p50Ms?.toFixed(2) ?? '', f.p99Ms?.toFixed(2) ?? '']),
+    figures.map((f) => [
+      scenario,
+      f.name,
+      `${f.value.toFixed(0)} ${f.unit}`,
+      f.p50Ms?.toFixed(2) ?? '',
+      f.p99Ms?.toFixed(2) ?? '',
+    ]),
   );
   const header = ['scenario', 'figure', 'value', 'p50 ms', 'p99 ms'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

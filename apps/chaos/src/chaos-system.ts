@@ -43,10 +43,18 @@ export interface ChaosSystem {
   /** The harness's own NATS connection, for reading the logs when judging. */
   nc: NatsConnection;
   instances: Instance[];
-  /** Instances that exited by themselves (not killed by the scenario): each a failure of the run, with its last words. */
+  /**
+   * Instances that exited by themselves (not killed by the scenario): each a failure of the run, with its last words.
+   */
   deaths: string[];
   rootToken: string;
-  http(method: string, path: string, token: string | null, body?: unknown, headers?: Record<string, string>): Promise<HttpAnswer>;
+  http(
+    method: string,
+    path: string,
+    token: string | null,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<HttpAnswer>;
   /** Waits until every instance is ready and every consumer has nothing left to apply. */
   settle(timeoutMs?: number): Promise<ConsumerReport[]>;
   close(): Promise<void>;
@@ -57,7 +65,11 @@ interface Readiness {
   checks?: { consumers?: { detail?: Record<string, ConsumerReport> } };
 }
 
-async function untilOk(url: string, timeoutMs: number, accept: (status: number, body: Readiness | null) => boolean = (status) => status === 200): Promise<Readiness | null> {
+async function untilOk(
+  url: string,
+  timeoutMs: number,
+  accept: (status: number, body: Readiness | null) => boolean = (status) => status === 200,
+): Promise<Readiness | null> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown = null;
   while (Date.now() < deadline) {
@@ -90,7 +102,10 @@ async function createDatabase(serverUrl: string, name: string): Promise<{ url: s
   await query(`create database "${name}"`);
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => query(`drop database if exists "${name}" with (force)`).catch(() => undefined) };
+  return {
+    url: url.toString(),
+    drop: () => query(`drop database if exists "${name}" with (force)`).catch(() => undefined),
+  };
 }
 
 export interface SystemShape {
@@ -104,10 +119,23 @@ export interface SystemShape {
 
 export async function startChaosSystem(context: ChaosContext, shape: SystemShape): Promise<ChaosSystem> {
   const id = randomBytes(4).toString('hex');
-  const batch = { stream: `CHAOS_BATCH_${id.toUpperCase()}`, subjectPrefix: `evt.chaos_batch_${id}`, schema: `chaos_batch_${id}` };
-  const update = { stream: `CHAOS_UPDATE_${id.toUpperCase()}`, subjectPrefix: `evt.chaos_update_${id}`, schema: `chaos_update_${id}` };
+  const batch = {
+    stream: `CHAOS_BATCH_${id.toUpperCase()}`,
+    subjectPrefix: `evt.chaos_batch_${id}`,
+    schema: `chaos_batch_${id}`,
+  };
+  const update = {
+    stream: `CHAOS_UPDATE_${id.toUpperCase()}`,
+    subjectPrefix: `evt.chaos_update_${id}`,
+    schema: `chaos_update_${id}`,
+  };
   const database = await createDatabase(shape.databaseUrl, `chaos_${id}`);
-  const keys = Object.fromEntries(['FLOTILLA_BUS_KEY', 'FIRMWARE_URL_SIGNING_KEY', 'DEVICE_CREDENTIAL_KEY'].map((name) => [name, randomBytes(32).toString('base64url')]));
+  const keys = Object.fromEntries(
+    ['FLOTILLA_BUS_KEY', 'FIRMWARE_URL_SIGNING_KEY', 'DEVICE_CREDENTIAL_KEY'].map((name) => [
+      name,
+      randomBytes(32).toString('base64url'),
+    ]),
+  );
   const rootToken = `chaos-root-${randomBytes(16).toString('hex')}`;
   const common = {
     ...keys,
@@ -134,7 +162,9 @@ export async function startChaosSystem(context: ChaosContext, shape: SystemShape
       const process = context.launch(app, env);
       process.child.once('exit', (code, signal) => {
         if (closing || signal === 'SIGKILL') return;
-        deaths.push(`${app} :${port} exited by itself (${signal ?? `code ${code}`}): ${process.output().slice(-1_500)}`);
+        deaths.push(
+          `${app} :${port} exited by itself (${signal ?? `code ${code}`}): ${process.output().slice(-1_500)}`,
+        );
       });
       return process;
     };
@@ -186,7 +216,8 @@ export async function startChaosSystem(context: ChaosContext, shape: SystemShape
           const consumers = Object.values(ready?.checks?.consumers?.detail ?? {});
           return status === 200 && consumers.length > 0 && consumers.every((c) => c.lag === 0 && c.failing === null);
         });
-        for (const [consumer, report] of Object.entries(body?.checks?.consumers?.detail ?? {})) reports.push({ ...report, consumer });
+        for (const [consumer, report] of Object.entries(body?.checks?.consumers?.detail ?? {}))
+          reports.push({ ...report, consumer });
       }
       return reports;
     },

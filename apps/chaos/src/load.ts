@@ -22,7 +22,11 @@ export interface RequestTally {
  * Sends a request until it is answered for good: a 503, a timeout or a dropped connection is a fault to wait out
  * (the same Idempotency-Key makes a retried command safe); anything else is the answer.
  */
-export async function untilAnswered(send: () => Promise<HttpAnswer>, tally: RequestTally, deadline: number): Promise<HttpAnswer | null> {
+export async function untilAnswered(
+  send: () => Promise<HttpAnswer>,
+  tally: RequestTally,
+  deadline: number,
+): Promise<HttpAnswer | null> {
   for (let attempt = 0; ; attempt++) {
     let fault = 'no answer'; // a connection the fault dropped, or a timeout
     try {
@@ -42,23 +46,47 @@ export async function untilAnswered(send: () => Promise<HttpAnswer>, tally: Requ
   }
 }
 
-export const newTally = (): RequestTally => ({ sent: 0, acknowledged: 0, refused: 0, retries: 0, gaveUp: 0, faults: {} });
+export const newTally = (): RequestTally => ({
+  sent: 0,
+  acknowledged: 0,
+  refused: 0,
+  retries: 0,
+  gaveUp: 0,
+  faults: {},
+});
 
 export async function createTenant(system: ChaosSystem, tally: RequestTally): Promise<Tenant> {
   const deadline = Date.now() + 120_000;
   const ask = async (method: string, path: string, token: string, body: unknown, key: string) => {
-    const answer = await untilAnswered(() => system.http(method, path, token, body, { 'idempotency-key': key }), tally, deadline);
+    const answer = await untilAnswered(
+      () => system.http(method, path, token, body, { 'idempotency-key': key }),
+      tally,
+      deadline,
+    );
     if (!answer || answer.status >= 300) throw new Error(`${method} ${path}: ${JSON.stringify(answer)}`);
     return answer.body as { id: string; token: string };
   };
-  const organization = await ask('POST', '/organizations', system.rootToken, { name: 'Chaos', commandId: `org-${system.id}` }, 'org');
-  const project = await ask('POST', `/organizations/${organization.id}/projects`, system.rootToken, { name: 'chaos', commandId: `project-${system.id}` }, 'project');
+  const organization = await ask(
+    'POST',
+    '/organizations',
+    system.rootToken,
+    { name: 'Chaos', commandId: `org-${system.id}` },
+    'org',
+  );
+  const project = await ask(
+    'POST',
+    `/organizations/${organization.id}/projects`,
+    system.rootToken,
+    { name: 'chaos', commandId: `project-${system.id}` },
+    'project',
+  );
   const key = await ask('POST', `/organizations/${organization.id}/api-keys`, system.rootToken, {}, 'key');
   return { organizationId: organization.id, projectId: project.id, key: key.token };
 }
 
 /** Waits until a random moment within `spreadMs` of `start`, so requests land all through a fault. */
-const spread = (random: () => number, start: number, spreadMs: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, start + random() * spreadMs - Date.now())));
+const spread = (random: () => number, start: number, spreadMs: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.max(0, start + random() * spreadMs - Date.now())));
 
 /**
  * Submits `items` batch requests, each with an Idempotency-Key, spread over `spreadMs` with up to `concurrency` in
@@ -83,7 +111,10 @@ export async function batchLoad(
         await spread(random, start, options.spreadMs);
         tally.sent++;
         const answer = await untilAnswered(
-          () => system.http('POST', `/projects/${tenant.projectId}/devices/batch`, tenant.key, bodies[i], { 'idempotency-key': `chaos-${i}` }),
+          () =>
+            system.http('POST', `/projects/${tenant.projectId}/devices/batch`, tenant.key, bodies[i], {
+              'idempotency-key': `chaos-${i}`,
+            }),
           tally,
           deadline,
         );
@@ -101,7 +132,13 @@ export async function batchLoad(
  * Waits until every batch has completed or failed; returns each one's state. One still not found at the deadline
  * was acknowledged and then lost; one found and not over is `unfinished`.
  */
-export async function awaitTerminal(system: ChaosSystem, tenant: Tenant, ids: string[], tally: RequestTally, timeoutMs = 300_000): Promise<Map<string, string>> {
+export async function awaitTerminal(
+  system: ChaosSystem,
+  tenant: Tenant,
+  ids: string[],
+  tally: RequestTally,
+  timeoutMs = 300_000,
+): Promise<Map<string, string>> {
   const states = new Map<string, string>();
   const deadline = Date.now() + timeoutMs;
   for (const id of ids) {
@@ -130,23 +167,50 @@ export interface FirmwareFleet {
 }
 
 /** A product with a deployment devices are offered three times before their fourth check quarantines them. */
-export async function firmwareFleet(system: ChaosSystem, tenant: Tenant, devices: number, tally: RequestTally): Promise<FirmwareFleet> {
+export async function firmwareFleet(
+  system: ChaosSystem,
+  tenant: Tenant,
+  devices: number,
+  tally: RequestTally,
+): Promise<FirmwareFleet> {
   const deadline = Date.now() + 120_000;
   const products = `/orgs/${tenant.organizationId}/products`;
   const ask = async (method: string, path: string, body?: unknown) => {
     const answer = await untilAnswered(() => system.http(method, path, tenant.key, body), tally, deadline);
-    if (!answer || (answer.status >= 300 && answer.status !== 409)) throw new Error(`${method} ${path}: ${JSON.stringify(answer)}`);
+    if (!answer || (answer.status >= 300 && answer.status !== 409))
+      throw new Error(`${method} ${path}: ${JSON.stringify(answer)}`);
     return answer.body as { credential?: string };
   };
   await ask('POST', products, { product: { name: 'chaos-gw' } });
-  for (const [uuid, version] of [[CURRENT, '1.0.0'], [TARGET, '1.1.0']]) {
-    await ask('POST', `${products}/chaos-gw/firmwares`, { firmware: { uuid, version, architecture: 'arm', platform: 'rpi4', artifact_url: `https://fw.example.com/${version}` } });
+  for (const [uuid, version] of [
+    [CURRENT, '1.0.0'],
+    [TARGET, '1.1.0'],
+  ]) {
+    await ask('POST', `${products}/chaos-gw/firmwares`, {
+      firmware: {
+        uuid,
+        version,
+        architecture: 'arm',
+        platform: 'rpi4',
+        artifact_url: `https://fw.example.com/${version}`,
+      },
+    });
   }
-  await ask('POST', `${products}/chaos-gw/deployments`, { deployment: { name: 'rollout', firmware: TARGET, conditions: { tags: ['chaos'] }, failure_rate: 1_000, is_active: false } });
+  await ask('POST', `${products}/chaos-gw/deployments`, {
+    deployment: {
+      name: 'rollout',
+      firmware: TARGET,
+      conditions: { tags: ['chaos'] },
+      failure_rate: 1_000,
+      is_active: false,
+    },
+  });
   await ask('PUT', `${products}/chaos-gw/deployments/rollout`, { deployment: { is_active: true } });
   const credentials: string[] = [];
   for (let i = 0; i < devices; i++) {
-    const registered = await ask('POST', `${products}/chaos-gw/devices`, { device: { identifier: `chaos-${i}`, tags: ['chaos'] } });
+    const registered = await ask('POST', `${products}/chaos-gw/devices`, {
+      device: { identifier: `chaos-${i}`, tags: ['chaos'] },
+    });
     credentials.push(registered.credential as string);
   }
   return { credentials };
@@ -177,7 +241,11 @@ export async function checkLoad(
           'x-peridio-platform': 'rpi4',
         };
         tally.sent++;
-        const answer = await untilAnswered(() => system.http('GET', '/device/update', null, undefined, headers), tally, deadline);
+        const answer = await untilAnswered(
+          () => system.http('GET', '/device/update', null, undefined, headers),
+          tally,
+          deadline,
+        );
         if (answer?.status === 200) tally.acknowledged++;
         else if (answer) tally.refused++;
       }

@@ -25,11 +25,26 @@ async function underLoad(
   const tenant = await createTenant(system, requests);
   const fleet = await firmwareFleet(system, tenant, Math.max(4, Math.round(20 * context.scale)), requests);
   const items = Math.max(10, Math.round(200 * context.scale));
-  const checks = { checks: Math.max(20, Math.round(400 * context.scale)), concurrency: Math.max(5, Math.round(50 * context.scale)) };
-  context.progress(`  ${items} batches and ${checks.checks} device checks (${checks.concurrency} at a time) spread over the fault`);
+  const checks = {
+    checks: Math.max(20, Math.round(400 * context.scale)),
+    concurrency: Math.max(5, Math.round(50 * context.scale)),
+  };
+  context.progress(
+    `  ${items} batches and ${checks.checks} device checks (${checks.concurrency} at a time) spread over the fault`,
+  );
   const [acknowledged, , notes] = await Promise.all([
-    batchLoad(system, tenant, { items, concurrency: items, spreadMs: options.faultMs, seed: options.seed, deadlineMs: 240_000 }, requests),
-    checkLoad(system, fleet, { ...checks, spreadMs: options.faultMs, seed: options.seed + 1, deadlineMs: 240_000 }, requests),
+    batchLoad(
+      system,
+      tenant,
+      { items, concurrency: items, spreadMs: options.faultMs, seed: options.seed, deadlineMs: 240_000 },
+      requests,
+    ),
+    checkLoad(
+      system,
+      fleet,
+      { ...checks, spreadMs: options.faultMs, seed: options.seed + 1, deadlineMs: 240_000 },
+      requests,
+    ),
     fault(),
   ]);
   context.progress('  waiting for every batch to end and every consumer to catch up');
@@ -37,7 +52,12 @@ async function underLoad(
   return judge(system.id, system, { requests, states, notes, expectParkedAtLeast: options.expectParkedAtLeast });
 }
 
-async function withSystem(context: ChaosContext, shape: SystemShape, body: (system: ChaosSystem) => Promise<Verdict>, name: string): Promise<Verdict> {
+async function withSystem(
+  context: ChaosContext,
+  shape: SystemShape,
+  body: (system: ChaosSystem) => Promise<Verdict>,
+  name: string,
+): Promise<Verdict> {
   const system = await startChaosSystem(context, shape);
   try {
     return { ...(await body(system)), scenario: name };
@@ -52,14 +72,24 @@ const postgresRestart: Scenario = {
   async run(context) {
     const postgres = await startLocalPostgres();
     try {
-      return await withSystem(context, { natsUrl: context.natsUrl, databaseUrl: postgres.url }, (system) =>
-        underLoad(context, system, async () => {
-          for (let i = 0; i < 3; i++) {
-            await sleep(400 + i * 300);
-            await postgres.restart(600);
-          }
-          return ['Postgres restarted 3 times, 600 ms down each'];
-        }, { seed: 11, faultMs: 4_000 }), 'postgres-restart');
+      return await withSystem(
+        context,
+        { natsUrl: context.natsUrl, databaseUrl: postgres.url },
+        (system) =>
+          underLoad(
+            context,
+            system,
+            async () => {
+              for (let i = 0; i < 3; i++) {
+                await sleep(400 + i * 300);
+                await postgres.restart(600);
+              }
+              return ['Postgres restarted 3 times, 600 ms down each'];
+            },
+            { seed: 11, faultMs: 4_000 },
+          ),
+        'postgres-restart',
+      );
     } finally {
       await postgres.destroy();
     }
@@ -72,14 +102,24 @@ const natsRestart: Scenario = {
   async run(context) {
     const nats = await startLocalNats();
     try {
-      return await withSystem(context, { natsUrl: nats.url, databaseUrl: context.databaseUrl }, (system) =>
-        underLoad(context, system, async () => {
-          for (let i = 0; i < 2; i++) {
-            await sleep(500 + i * 500);
-            await nats.restart(1_000);
-          }
-          return ['NATS restarted twice, 1 s down each'];
-        }, { seed: 13, faultMs: 4_000 }), 'nats-restart');
+      return await withSystem(
+        context,
+        { natsUrl: nats.url, databaseUrl: context.databaseUrl },
+        (system) =>
+          underLoad(
+            context,
+            system,
+            async () => {
+              for (let i = 0; i < 2; i++) {
+                await sleep(500 + i * 500);
+                await nats.restart(1_000);
+              }
+              return ['NATS restarted twice, 1 s down each'];
+            },
+            { seed: 13, faultMs: 4_000 },
+          ),
+        'nats-restart',
+      );
     } finally {
       await nats.destroy();
     }
@@ -90,43 +130,75 @@ const sigkill: Scenario = {
   name: 'sigkill',
   description: 'each service SIGKILLed at random moments under load (two orchestrators, two resolvers, a gateway)',
   async run(context) {
-    return withSystem(context, { natsUrl: context.natsUrl, databaseUrl: context.databaseUrl, orchestrators: 2, resolvers: 2 }, (system) =>
-      underLoad(context, system, async () => {
-        const random = seeded(17);
-        const notes: string[] = [];
-        const apps = ['admin-gateway', 'batch-orchestrator', 'update-resolver'] as const;
-        const kills = Math.max(3, Math.round(9 * context.scale));
-        for (let k = 0; k < kills; k++) {
-          await sleep(200 + random() * 800);
-          const candidates = system.instances.filter((i) => i.app === apps[k % apps.length]);
-          const victim: Instance = candidates[Math.floor(random() * candidates.length)];
-          await victim.kill();
-          notes.push(`SIGKILL ${victim.app} :${victim.port}`);
-          await victim.start();
-        }
-        return notes;
-      }, { seed: 19, faultMs: 4_000 * Math.max(3, Math.round(9 * context.scale)) }), 'sigkill');
+    return withSystem(
+      context,
+      { natsUrl: context.natsUrl, databaseUrl: context.databaseUrl, orchestrators: 2, resolvers: 2 },
+      (system) =>
+        underLoad(
+          context,
+          system,
+          async () => {
+            const random = seeded(17);
+            const notes: string[] = [];
+            const apps = ['admin-gateway', 'batch-orchestrator', 'update-resolver'] as const;
+            const kills = Math.max(3, Math.round(9 * context.scale));
+            for (let k = 0; k < kills; k++) {
+              await sleep(200 + random() * 800);
+              const candidates = system.instances.filter((i) => i.app === apps[k % apps.length]);
+              const victim: Instance = candidates[Math.floor(random() * candidates.length)];
+              await victim.kill();
+              notes.push(`SIGKILL ${victim.app} :${victim.port}`);
+              await victim.start();
+            }
+            return notes;
+          },
+          { seed: 19, faultMs: 4_000 * Math.max(3, Math.round(9 * context.scale)) },
+        ),
+      'sigkill',
+    );
   },
 };
 
 const poison: Scenario = {
   name: 'poison',
-  description: 'commits no consumer can apply (undecodable ones, an event missing a field a read model needs) under load',
+  description:
+    'commits no consumer can apply (undecodable ones, an event missing a field a read model needs) under load',
   async run(context) {
-    return withSystem(context, { natsUrl: context.natsUrl, databaseUrl: context.databaseUrl }, async (system) => {
-      const js = system.nc.jetstream();
-      const inject = async () => {
-        await js.publish(`${system.batch.subjectPrefix}.poison.1`, Buffer.from('{not json'));
-        await js.publish(`${system.update.subjectPrefix}.poison.1`, Buffer.from('\u0000\u0001'));
-        const missingOrganization = { format: 1, time: new Date().toISOString(), metadata: { actor: 'chaos', correlationId: 'c', causationId: null, commandId: null }, fingerprint: null, events: [{ id: 'e', type: 'DeviceQuarantined', v: 1, data: { deviceId: 'ghost', reason: 'x', deploymentId: null, at: new Date().toISOString() } }] };
-        await js.publish(`${system.update.subjectPrefix}.device.ghost`, Buffer.from(JSON.stringify(missingOrganization)));
-        return ['injected: an undecodable commit into each log, a DeviceQuarantined without its organization'];
-      };
-      // Undecodable on the batch log: the batch read model, the batch workflow, the fleet wiring; on the update log: its
-      // read model, the quarantine flags, the fleet view, the deployment rules; the organization-less flag: the
-      // quarantine flags once more.
-      return underLoad(context, system, inject, { seed: 23, faultMs: 1_000, expectParkedAtLeast: 8 });
-    }, 'poison');
+    return withSystem(
+      context,
+      { natsUrl: context.natsUrl, databaseUrl: context.databaseUrl },
+      async (system) => {
+        const js = system.nc.jetstream();
+        const inject = async () => {
+          await js.publish(`${system.batch.subjectPrefix}.poison.1`, Buffer.from('{not json'));
+          await js.publish(`${system.update.subjectPrefix}.poison.1`, Buffer.from('\u0000\u0001'));
+          const missingOrganization = {
+            format: 1,
+            time: new Date().toISOString(),
+            metadata: { actor: 'chaos', correlationId: 'c', causationId: null, commandId: null },
+            fingerprint: null,
+            events: [
+              {
+                id: 'e',
+                type: 'DeviceQuarantined',
+                v: 1,
+                data: { deviceId: 'ghost', reason: 'x', deploymentId: null, at: new Date().toISOString() },
+              },
+            ],
+          };
+          await js.publish(
+            `${system.update.subjectPrefix}.device.ghost`,
+            Buffer.from(JSON.stringify(missingOrganization)),
+          );
+          return ['injected: an undecodable commit into each log, a DeviceQuarantined without its organization'];
+        };
+        // Undecodable on the batch log: the batch read model, the batch workflow, the fleet wiring; on the update log:
+        // its read model, the quarantine flags, the fleet view, the deployment rules; the organization-less flag: the
+        // quarantine flags once more.
+        return underLoad(context, system, inject, { seed: 23, faultMs: 1_000, expectParkedAtLeast: 8 });
+      },
+      'poison',
+    );
   },
 };
 
@@ -136,28 +208,41 @@ const cluster: Scenario = {
   async run(context) {
     const nats = await startLocalNatsCluster(3);
     try {
-      return await withSystem(context, { natsUrl: nats.urls, databaseUrl: context.databaseUrl, env: { STREAM_REPLICAS: '3' } }, (system) =>
-        underLoad(context, system, async () => {
-          const jsm = await system.nc.jetstreamManager();
-          // While the cluster elects leaders, JetStream's API does not answer: ask again.
-          const leaderOf = async (stream: string): Promise<string> => {
-            for (let attempt = 0; attempt < 60; attempt++) {
-              const leader = await jsm.streams.info(stream).then((info) => info.cluster?.leader, () => undefined);
-              if (leader) return leader;
-              await sleep(1_000);
-            }
-            throw new Error(`no leader of ${stream} within a minute`);
-          };
-          const notes: string[] = [];
-          for (const stream of [system.batch.stream, system.update.stream]) {
-            await sleep(500);
-            const leader = await leaderOf(stream);
-            const server = nats.servers.find((s) => s.name === leader) as (typeof nats.servers)[number];
-            notes.push(`killed ${leader}, leader of ${stream}`);
-            await server.crash(3_000);
-          }
-          return notes;
-        }, { seed: 29, faultMs: 8_000 }), 'cluster');
+      return await withSystem(
+        context,
+        { natsUrl: nats.urls, databaseUrl: context.databaseUrl, env: { STREAM_REPLICAS: '3' } },
+        (system) =>
+          underLoad(
+            context,
+            system,
+            async () => {
+              const jsm = await system.nc.jetstreamManager();
+              // While the cluster elects leaders, JetStream's API does not answer: ask again.
+              const leaderOf = async (stream: string): Promise<string> => {
+                for (let attempt = 0; attempt < 60; attempt++) {
+                  const leader = await jsm.streams.info(stream).then(
+                    (info) => info.cluster?.leader,
+                    () => undefined,
+                  );
+                  if (leader) return leader;
+                  await sleep(1_000);
+                }
+                throw new Error(`no leader of ${stream} within a minute`);
+              };
+              const notes: string[] = [];
+              for (const stream of [system.batch.stream, system.update.stream]) {
+                await sleep(500);
+                const leader = await leaderOf(stream);
+                const server = nats.servers.find((s) => s.name === leader) as (typeof nats.servers)[number];
+                notes.push(`killed ${leader}, leader of ${stream}`);
+                await server.crash(3_000);
+              }
+              return notes;
+            },
+            { seed: 29, faultMs: 8_000 },
+          ),
+        'cluster',
+      );
     } finally {
       await Promise.all(nats.servers.map((s) => s.destroy()));
     }

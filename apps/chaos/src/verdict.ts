@@ -50,15 +50,40 @@ export async function judge(
   outcome: { requests: RequestTally; states: Map<string, string>; expectParkedAtLeast?: number; notes?: string[] },
 ): Promise<Verdict> {
   const notes = [...(outcome.notes ?? [])];
-  if (system.deaths.length) return { scenario, appended: 0, applied: 0, parked: 0, lost: 0, capacityViolations: 0, duplicateQuarantines: 0, requests: outcome.requests, batches: {}, notes: [...notes, ...system.deaths], held: false };
+  if (system.deaths.length)
+    return {
+      scenario,
+      appended: 0,
+      applied: 0,
+      parked: 0,
+      lost: 0,
+      capacityViolations: 0,
+      duplicateQuarantines: 0,
+      requests: outcome.requests,
+      batches: {},
+      notes: [...notes, ...system.deaths],
+      held: false,
+    };
   const reports = await system.settle();
-  const batchStore = await EventStore.reader(system.nc, { ...system.batch, schemaVersions: { ...TenancyEventVersions, ...BatchEventVersions } });
+  const batchStore = await EventStore.reader(system.nc, {
+    ...system.batch,
+    schemaVersions: { ...TenancyEventVersions, ...BatchEventVersions },
+  });
   const updateStore = await EventStore.reader(system.nc, { ...system.update, ...UpdateEventSchema });
   const appended = (await batchStore.lastSequence()) + (await updateStore.lastSequence());
 
   const database = (schema: string, shape: typeof orchestratorSchema | typeof resolverSchema) =>
-    new DataSource({ type: 'postgres', url: system.databaseUrl, schema, entities: shape.entities, poolSize: 2 }).initialize();
-  const [batchDb, updateDb] = await Promise.all([database(system.batch.schema, orchestratorSchema), database(system.update.schema, resolverSchema)]);
+    new DataSource({
+      type: 'postgres',
+      url: system.databaseUrl,
+      schema,
+      entities: shape.entities,
+      poolSize: 2,
+    }).initialize();
+  const [batchDb, updateDb] = await Promise.all([
+    database(system.batch.schema, orchestratorSchema),
+    database(system.update.schema, resolverSchema),
+  ]);
   try {
     const readModels: [EventStore, DataSource, Projection][] = [
       [batchStore, batchDb, tenancyProjection(system.batch.schema, system.batch.subjectPrefix)],
@@ -71,7 +96,9 @@ export async function judge(
       const { differences } = await verifyProjection(store, dataSource, projection);
       for (const d of differences) {
         differingRows += d.missing + d.unexpected;
-        notes.push(`${projection.name}.${d.table}: ${d.missing} rows missing, ${d.unexpected} unexpected, e.g. ${d.samples[0]}`);
+        notes.push(
+          `${projection.name}.${d.table}: ${d.missing} rows missing, ${d.unexpected} unexpected, e.g. ${d.samples[0]}`,
+        );
       }
     }
     const parkedRows = [
@@ -82,7 +109,15 @@ export async function judge(
     const batches: Record<string, number> = {};
     for (const state of outcome.states.values()) batches[state] = (batches[state] ?? 0) + 1;
     const lostBatches = batches.lost ?? 0;
-    const fleet = await checkFleet({ db: { url: system.databaseUrl }, nc: system.nc, stream: system.batch.stream, subjectPrefix: system.batch.subjectPrefix }, system.batch.schema);
+    const fleet = await checkFleet(
+      {
+        db: { url: system.databaseUrl },
+        nc: system.nc,
+        stream: system.batch.stream,
+        subjectPrefix: system.batch.subjectPrefix,
+      },
+      system.batch.schema,
+    );
     notes.push(...fleet.violations);
     const lag = Math.max(0, ...reports.map((r) => r.lag ?? 0));
     const verdict = {
@@ -97,11 +132,18 @@ export async function judge(
       batches,
       notes,
     };
-    const parkedAsExpected = outcome.expectParkedAtLeast === undefined ? verdict.parked === 0 : verdict.parked >= outcome.expectParkedAtLeast;
+    const parkedAsExpected =
+      outcome.expectParkedAtLeast === undefined ? verdict.parked === 0 : verdict.parked >= outcome.expectParkedAtLeast;
     // A fault may make a dependency unavailable (503) or drop a connection; it must never look like a bug (500).
     const internalErrors = outcome.requests.faults['500'] ?? 0;
     if (internalErrors) notes.push(`${internalErrors} answers were 500`);
-    const held = verdict.lost === 0 && verdict.capacityViolations === 0 && verdict.duplicateQuarantines === 0 && !batches.unfinished && !internalErrors && !outcome.requests.gaveUp;
+    const held =
+      verdict.lost === 0 &&
+      verdict.capacityViolations === 0 &&
+      verdict.duplicateQuarantines === 0 &&
+      !batches.unfinished &&
+      !internalErrors &&
+      !outcome.requests.gaveUp;
     return { ...verdict, held: held && parkedAsExpected };
   } finally {
     await Promise.all([batchDb.destroy(), updateDb.destroy()]);

@@ -40,7 +40,10 @@ export const settingsFromEnv = (env: NodeJS.ProcessEnv = process.env): CliSettin
 });
 
 const schemaOf = { batch: orchestratorSchema, update: resolverSchema };
-const eventSchemaOf = { batch: { schemaVersions: { ...TenancyEventVersions, ...BatchEventVersions } }, update: UpdateEventSchema };
+const eventSchemaOf = {
+  batch: { schemaVersions: { ...TenancyEventVersions, ...BatchEventVersions } },
+  update: UpdateEventSchema,
+};
 
 /** What the operator commands work on: both services' logs and read models. */
 export class CliContext {
@@ -69,7 +72,12 @@ export class CliContext {
   async database(service: ServiceName = 'batch'): Promise<DataSource> {
     let dataSource = this.databases.get(service);
     if (!dataSource) {
-      dataSource = await openReadModelDatabase({ url: this.settings.databaseUrl, schema: this.settings[service].databaseSchema, ...schemaOf[service], poolSize: 4 });
+      dataSource = await openReadModelDatabase({
+        url: this.settings.databaseUrl,
+        schema: this.settings[service].databaseSchema,
+        ...schemaOf[service],
+        poolSize: 4,
+      });
       this.databases.set(service, dataSource);
     }
     return dataSource;
@@ -83,7 +91,11 @@ export class CliContext {
   projections(): Record<string, { service: ServiceName; log: ServiceName; projection: Projection }> {
     const { batch, update } = this.settings;
     return {
-      tenancy: { service: 'batch', log: 'batch', projection: tenancyProjection(batch.databaseSchema, batch.subjectPrefix) },
+      tenancy: {
+        service: 'batch',
+        log: 'batch',
+        projection: tenancyProjection(batch.databaseSchema, batch.subjectPrefix),
+      },
       batches: { service: 'batch', log: 'batch', projection: batchProjection(batch.databaseSchema) },
       device_quarantine: { service: 'batch', log: 'update', projection: quarantineProjection(batch.databaseSchema) },
       update: { service: 'update', log: 'update', projection: updateProjection(update.databaseSchema) },

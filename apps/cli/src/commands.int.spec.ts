@@ -22,15 +22,38 @@ describe('operator commands', () => {
     await EventStore.open(env.nc, updates);
     const store = await context.store();
     const subject = store.subjectFor('organization', orgId);
-    const created = await store.append(subject, [{ type: 'OrganizationCreated', data: { organizationId: orgId, name: 'Acme', createdAt: '2026-01-01T00:00:00Z' } }], {
-      expectedVersion: 0,
-      metadata: { actor: 'root' },
-    });
+    const created = await store.append(
+      subject,
+      [
+        {
+          type: 'OrganizationCreated',
+          data: { organizationId: orgId, name: 'Acme', createdAt: '2026-01-01T00:00:00Z' },
+        },
+      ],
+      {
+        expectedVersion: 0,
+        metadata: { actor: 'root' },
+      },
+    );
     firstSeq = created.commit.streamSeq;
-    await store.append(subject, [{ type: 'ProjectCreated', data: { organizationId: orgId, projectId: '0b7e3f52-1c9d-4a6e-8f21-5d4c3b2a1908', name: 'web', createdAt: '2026-01-02T00:00:00Z' } }], {
-      expectedVersion: firstSeq,
-      metadata: { actor: 'api-key:k1' },
-    });
+    await store.append(
+      subject,
+      [
+        {
+          type: 'ProjectCreated',
+          data: {
+            organizationId: orgId,
+            projectId: '0b7e3f52-1c9d-4a6e-8f21-5d4c3b2a1908',
+            name: 'web',
+            createdAt: '2026-01-02T00:00:00Z',
+          },
+        },
+      ],
+      {
+        expectedVersion: firstSeq,
+        metadata: { actor: 'api-key:k1' },
+      },
+    );
   });
 
   afterAll(async () => {
@@ -53,14 +76,26 @@ describe('operator commands', () => {
   });
 
   it('shows an aggregate as it was at an earlier sequence', async () => {
-    expect(await timeTravel(context, 'organization', orgId, { seq: firstSeq })).toMatchObject({ status: 'active', name: 'Acme', projectNames: [] });
+    expect(await timeTravel(context, 'organization', orgId, { seq: firstSeq })).toMatchObject({
+      status: 'active',
+      name: 'Acme',
+      projectNames: [],
+    });
     expect(await timeTravel(context, 'organization', orgId, {})).toMatchObject({ projectNames: ['web'] });
   });
 
-  it('migrates every service\'s schema, and rebuilds the tenancy read model from the log', async () => {
+  it("migrates every service's schema, and rebuilds the tenancy read model from the log", async () => {
     const applied = await migrate(context);
-    expect(applied.batch).toEqual(expect.arrayContaining(['CreateProjectionCheckpoints1767225600000', 'CreateTenancyReadModel1767225600100', 'CreateBatchReadModel1767225600200']));
-    expect(applied.update).toEqual(expect.arrayContaining(['CreateProjectionCheckpoints1767225600000', 'CreateUpdateReadModel1767225600300']));
+    expect(applied.batch).toEqual(
+      expect.arrayContaining([
+        'CreateProjectionCheckpoints1767225600000',
+        'CreateTenancyReadModel1767225600100',
+        'CreateBatchReadModel1767225600200',
+      ]),
+    );
+    expect(applied.update).toEqual(
+      expect.arrayContaining(['CreateProjectionCheckpoints1767225600000', 'CreateUpdateReadModel1767225600300']),
+    );
     expect(await migrate(context)).toEqual({ batch: [], update: [] });
     const progress: number[] = [];
     expect(await rebuild(context, 'tenancy', (p) => progress.push(p))).toBe(firstSeq + 1);
@@ -72,22 +107,33 @@ describe('operator commands', () => {
   it('rebuilds the batch read model (catalog, capacity) from the log', async () => {
     const store = await context.store();
     const metadata = { actor: 'root' };
-    await store.append(store.subjectFor('catalog', 'global'), [{ type: 'FacilityDefined', data: { code: 'ewr1', name: 'Parsippany' } }], { expectedVersion: 0, metadata });
+    await store.append(
+      store.subjectFor('catalog', 'global'),
+      [{ type: 'FacilityDefined', data: { code: 'ewr1', name: 'Parsippany' } }],
+      { expectedVersion: 0, metadata },
+    );
     const plan = 'c3.small.x86';
-    await store.append(store.subjectFor('capacity', plan), [{ type: 'CapacityTotalSet', data: { plan, facility: 'ewr1', total: 12 } }], { expectedVersion: 0, metadata });
+    await store.append(
+      store.subjectFor('capacity', plan),
+      [{ type: 'CapacityTotalSet', data: { plan, facility: 'ewr1', total: 12 } }],
+      { expectedVersion: 0, metadata },
+    );
     const last = await store.lastSequence();
     expect(await rebuild(context, 'batches', () => undefined)).toBe(last);
     const database = await context.database();
     expect(await database.query('select code from cli_test.facilities')).toEqual([{ code: 'ewr1' }]);
-    expect(await database.query('select facility, plan, total, held, reserved from cli_test.capacity')).toEqual([{ facility: 'ewr1', plan, total: 12, held: 0, reserved: 0 }]);
+    expect(await database.query('select facility, plan, total, held, reserved from cli_test.capacity')).toEqual([
+      { facility: 'ewr1', plan, total: 12, held: 0, reserved: 0 },
+    ]);
   });
 
-  it('lists parked commits of every consumer, and records an operator\'s decision on one', async () => {
+  it("lists parked commits of every consumer, and records an operator's decision on one", async () => {
     const batchDb = await context.database('batch');
     const updateDb = await context.database('update');
     const park = (db: typeof batchDb, schema: string, consumer: string, seq: number) =>
       db.query(
-        `insert into ${schema}.parked_commits (consumer, stream, stream_created, stream_seq, subject, event_types, error, attempts, first_failed_at, last_failed_at)
+        `insert into ${schema}.parked_commits (consumer, stream, stream_created, stream_seq, subject, event_types,
+           error, attempts, first_failed_at, last_failed_at)
          values ($1, 'S', 'c', $2, 'evt.x.device.1', '{DeviceQuarantined}', 'null value in column', 5, now(), now())`,
         [consumer, seq],
       );
@@ -98,9 +144,14 @@ describe('operator commands', () => {
       ['fleet_view', 9, 'parked'],
     ]);
     expect(await decideParked(context, 'fleet_view', 9, 'skip')).toEqual({ status: 'skipped' });
-    expect(await decideParked(context, 'device_quarantine', 7, 'retry', { waitMs: 300 })).toEqual({ status: 'pending' });
+    expect(await decideParked(context, 'device_quarantine', 7, 'retry', { waitMs: 300 })).toEqual({
+      status: 'pending',
+    });
     expect((await listParked(context)).map((p) => [p.consumer, p.status])).toEqual([['device_quarantine', 'retry']]);
-    expect((await listParked(context, { all: true })).find((p) => p.consumer === 'fleet_view')).toMatchObject({ status: 'skipped', resolvedBy: expect.stringMatching(/^cli:/) });
+    expect((await listParked(context, { all: true })).find((p) => p.consumer === 'fleet_view')).toMatchObject({
+      status: 'skipped',
+      resolvedBy: expect.stringMatching(/^cli:/),
+    });
     await expect(decideParked(context, 'fleet_view', 9, 'retry')).rejects.toThrow(/no parked commit 9/);
   });
 });

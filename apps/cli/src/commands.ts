@@ -17,11 +17,21 @@ const deciders = { organization: organizationDecider } as const;
  * Every event from a sequence or a time, one JSON object per line: the audit log of the whole stream. A commit that
  * cannot be decoded is a line of its own saying so.
  */
-export async function replay(context: CliContext, options: { fromSeq?: number; fromTime?: Date; subject?: string }, out: Output): Promise<number> {
+export async function replay(
+  context: CliContext,
+  options: { fromSeq?: number; fromTime?: Date; subject?: string },
+  out: Output,
+): Promise<number> {
   const store = await context.store();
   let count = 0;
-  const onUndecodable = (streamSeq: number, subject: string, error: unknown) => out(JSON.stringify({ streamSeq, subject, undecodable: describeError(error) }));
-  for await (const commit of store.readRange({ fromSeq: options.fromSeq, fromTime: options.fromTime, filterSubject: options.subject, onUndecodable })) {
+  const onUndecodable = (streamSeq: number, subject: string, error: unknown) =>
+    out(JSON.stringify({ streamSeq, subject, undecodable: describeError(error) }));
+  for await (const commit of store.readRange({
+    fromSeq: options.fromSeq,
+    fromTime: options.fromTime,
+    filterSubject: options.subject,
+    onUndecodable,
+  })) {
     for (const event of commit.events) {
       out(JSON.stringify(event));
       count++;
@@ -31,33 +41,59 @@ export async function replay(context: CliContext, options: { fromSeq?: number; f
 }
 
 /** The history of one aggregate: when, who, what. */
-export async function audit(context: CliContext, aggregateType: string, aggregateId: string, out: Output): Promise<void> {
+export async function audit(
+  context: CliContext,
+  aggregateType: string,
+  aggregateId: string,
+  out: Output,
+): Promise<void> {
   const store = await context.store();
   const { commits } = await store.readAggregate(store.subjectFor(aggregateType, aggregateId));
   for (const commit of commits) {
     for (const event of commit.events) {
-      out(`${event.time}  seq ${event.streamSeq}  ${event.metadata.actor.padEnd(20)}  ${event.type}  ${JSON.stringify(event.data)}`);
+      out(
+        `${event.time}  seq ${event.streamSeq}  ${event.metadata.actor.padEnd(20)}  ${event.type}  ${JSON.stringify(event.data)}`,
+      );
     }
   }
 }
 
 /** The state of an aggregate as it was at a time or a stream sequence. */
-export async function timeTravel(context: CliContext, aggregateType: string, aggregateId: string, at: { seq?: number; time?: Date }): Promise<unknown> {
+export async function timeTravel(
+  context: CliContext,
+  aggregateType: string,
+  aggregateId: string,
+  at: { seq?: number; time?: Date },
+): Promise<unknown> {
   const decider = deciders[aggregateType as keyof typeof deciders];
   if (!decider) throw new Error(`no decider for "${aggregateType}"; known: ${Object.keys(deciders).join(', ')}`);
   const store = await context.store();
   const { commits } = await store.readAggregate(store.subjectFor(aggregateType, aggregateId));
-  const past = commits.filter((c) => (at.seq === undefined || c.streamSeq <= at.seq) && (at.time === undefined || new Date(c.time) <= at.time));
-  const state = foldEvents(decider, past.flatMap((c) => c.events.map(asDomainEvent<OrganizationEvent>)));
+  const past = commits.filter(
+    (c) => (at.seq === undefined || c.streamSeq <= at.seq) && (at.time === undefined || new Date(c.time) <= at.time),
+  );
+  const state = foldEvents(
+    decider,
+    past.flatMap((c) => c.events.map(asDomainEvent<OrganizationEvent>)),
+  );
   return JSON.parse(JSON.stringify(state, (_key, value) => (value instanceof Set ? [...value] : value)));
 }
 
 /** Replays a read model into fresh tables and swaps them in; a progress bar goes to stderr. */
-export async function rebuild(context: CliContext, name: string, progress: (position: number, target: number) => void): Promise<number> {
+export async function rebuild(
+  context: CliContext,
+  name: string,
+  progress: (position: number, target: number) => void,
+): Promise<number> {
   const known = context.projections();
   const entry = known[name];
   if (!entry) throw new Error(`unknown read model "${name}"; known: ${Object.keys(known).join(', ')}`);
-  const { position } = await rebuildProjection(await context.store(entry.log), await context.database(entry.service), entry.projection, { onProgress: progress });
+  const { position } = await rebuildProjection(
+    await context.store(entry.log),
+    await context.database(entry.service),
+    entry.projection,
+    { onProgress: progress },
+  );
   return position;
 }
 
@@ -69,16 +105,37 @@ export async function migrate(context: CliContext): Promise<Record<ServiceName, 
 }
 
 /** Parked commits of every consumer of both services, waiting ones only unless `all`. */
-export async function listParked(context: CliContext, options: { all?: boolean; consumer?: string } = {}): Promise<ParkedRow[]> {
+export async function listParked(
+  context: CliContext,
+  options: { all?: boolean; consumer?: string } = {},
+): Promise<ParkedRow[]> {
   const rows = await Promise.all(SERVICES.map(async (service) => (await context.parked(service)).list(options)));
   return rows.flat().sort((a, b) => b.lastFailedAt.getTime() - a.lastFailedAt.getTime());
 }
 
 export function formatParked(rows: ParkedRow[], out: Output): void {
   if (rows.length === 0) return out('no parked commits');
-  out(['consumer'.padEnd(30), 'seq'.padStart(10), 'status'.padEnd(8), 'tries', 'last failure'.padEnd(24), 'subject / error'].join('  '));
+  out(
+    [
+      'consumer'.padEnd(30),
+      'seq'.padStart(10),
+      'status'.padEnd(8),
+      'tries',
+      'last failure'.padEnd(24),
+      'subject / error',
+    ].join('  '),
+  );
   for (const r of rows) {
-    out([r.consumer.padEnd(30), String(r.streamSeq).padStart(10), r.status.padEnd(8), String(r.attempts).padStart(5), r.lastFailedAt.toISOString().padEnd(24), r.subject].join('  '));
+    out(
+      [
+        r.consumer.padEnd(30),
+        String(r.streamSeq).padStart(10),
+        r.status.padEnd(8),
+        String(r.attempts).padStart(5),
+        r.lastFailedAt.toISOString().padEnd(24),
+        r.subject,
+      ].join('  '),
+    );
     out(`${' '.repeat(30)}  ${r.eventTypes.join(', ') || '(undecodable)'}: ${r.error}`);
   }
 }
@@ -96,7 +153,8 @@ export async function decideParked(
 ): Promise<{ status: ParkedStatus | 'pending'; error?: string }> {
   for (const service of SERVICES) {
     const store = await context.parked(service);
-    if (!(await store.decide(consumer, streamSeq, decision, options.by ?? `cli:${process.env.USER ?? 'operator'}`))) continue;
+    if (!(await store.decide(consumer, streamSeq, decision, options.by ?? `cli:${process.env.USER ?? 'operator'}`)))
+      continue;
     if (decision === 'skip') return { status: 'skipped' };
     const deadline = Date.now() + (options.waitMs ?? 30_000);
     while (Date.now() < deadline) {
@@ -114,6 +172,11 @@ export async function decideParked(
  * Sends one command or query over the bus with a signed principal, as another service would: as a named service
  * with its own key (FLOTILLA_SERVICE_NAME, FLOTILLA_SERVICE_KEY) for an organization, or as root with the bus key.
  */
-export async function request(context: CliContext, subject: string, payload: unknown, as: { principal: UnsignedPrincipal; key: string }): Promise<Reply<unknown>> {
+export async function request(
+  context: CliContext,
+  subject: string,
+  payload: unknown,
+  as: { principal: UnsignedPrincipal; key: string },
+): Promise<Reply<unknown>> {
   return busRequest(await context.connection(), subject, payload, as);
 }

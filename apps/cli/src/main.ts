@@ -1,7 +1,17 @@
 import 'reflect-metadata';
 import { ConfigurationError, readSecrets, UnsignedPrincipal } from '@flotilla/nest-platform';
 import { CliContext, settingsFromEnv } from './cli-context';
-import { audit, decideParked, formatParked, listParked, migrate, rebuild, replay, request, timeTravel } from './commands';
+import {
+  audit,
+  decideParked,
+  formatParked,
+  listParked,
+  migrate,
+  rebuild,
+  replay,
+  request,
+  timeTravel,
+} from './commands';
 
 const USAGE = `flotilla <command>
   replay [--from-seq N | --from-time ISO] [--subject SUBJ]   every event as JSON lines
@@ -26,15 +36,24 @@ function option(args: string[], name: string): string | undefined {
 function progressBar(position: number, target: number): void {
   const ratio = target ? Math.min(1, position / target) : 1;
   const filled = Math.round(ratio * 30);
-  process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(30 - filled)}] ${(ratio * 100).toFixed(0)}%  seq ${position}/${target}`);
+  process.stderr.write(
+    `\r[${'#'.repeat(filled)}${'.'.repeat(30 - filled)}] ${(ratio * 100).toFixed(0)}%  seq ${position}/${target}`,
+  );
 }
 
 function signer(args: string[]): { principal: UnsignedPrincipal; key: string } {
   const service = process.env.FLOTILLA_SERVICE_NAME;
-  if (!service) return { principal: { kind: 'root', actor: `cli:${process.env.USER ?? 'operator'}` }, key: readSecrets(['FLOTILLA_BUS_KEY']).FLOTILLA_BUS_KEY };
+  if (!service)
+    return {
+      principal: { kind: 'root', actor: `cli:${process.env.USER ?? 'operator'}` },
+      key: readSecrets(['FLOTILLA_BUS_KEY']).FLOTILLA_BUS_KEY,
+    };
   const organizationId = option(args, '--organization');
   const key = process.env.FLOTILLA_SERVICE_KEY;
-  if (!organizationId || !key) throw new ConfigurationError(['a named service sends for one organization (--organization) with its key (FLOTILLA_SERVICE_KEY)']);
+  if (!organizationId || !key)
+    throw new ConfigurationError([
+      'a named service sends for one organization (--organization) with its key (FLOTILLA_SERVICE_KEY)',
+    ]);
   return { principal: { kind: 'service', service, organizationId, actor: 'cli' }, key };
 }
 
@@ -47,7 +66,15 @@ async function main(): Promise<void> {
       case 'replay': {
         const fromSeq = option(args, '--from-seq');
         const fromTime = option(args, '--from-time');
-        await replay(context, { fromSeq: fromSeq ? Number(fromSeq) : undefined, fromTime: fromTime ? new Date(fromTime) : undefined, subject: option(args, '--subject') }, out);
+        await replay(
+          context,
+          {
+            fromSeq: fromSeq ? Number(fromSeq) : undefined,
+            fromTime: fromTime ? new Date(fromTime) : undefined,
+            subject: option(args, '--subject'),
+          },
+          out,
+        );
         break;
       }
       case 'audit':
@@ -56,21 +83,39 @@ async function main(): Promise<void> {
       case 'time-travel': {
         const seq = option(args, '--at-seq');
         const time = option(args, '--at');
-        out(JSON.stringify(await timeTravel(context, args[0], args[1], { seq: seq ? Number(seq) : undefined, time: time ? new Date(time) : undefined }), null, 2));
+        out(
+          JSON.stringify(
+            await timeTravel(context, args[0], args[1], {
+              seq: seq ? Number(seq) : undefined,
+              time: time ? new Date(time) : undefined,
+            }),
+            null,
+            2,
+          ),
+        );
         break;
       }
       case 'rebuild':
         out(`\nrebuilt ${args[0]} up to seq ${await rebuild(context, args[0], progressBar)}`);
         break;
       case 'migrate':
-        for (const [service, applied] of Object.entries(await migrate(context))) out(`${service}: applied ${applied.join(', ') || 'nothing (up to date)'}`);
+        for (const [service, applied] of Object.entries(await migrate(context)))
+          out(`${service}: applied ${applied.join(', ') || 'nothing (up to date)'}`);
         break;
       case 'parked': {
         const [action, consumer, seq] = args;
-        if (action === 'list') formatParked(await listParked(context, { all: args.includes('--all'), consumer: option(args, '--consumer') }), out);
+        if (action === 'list')
+          formatParked(
+            await listParked(context, { all: args.includes('--all'), consumer: option(args, '--consumer') }),
+            out,
+          );
         else if ((action === 'retry' || action === 'skip') && consumer && Number(seq) > 0) {
           const outcome = await decideParked(context, consumer, Number(seq), action);
-          out(outcome.status === 'pending' ? `retry requested: ${consumer} applies seq ${seq} when its service runs` : `${consumer} seq ${seq}: ${outcome.status}${outcome.error ? ` (${outcome.error})` : ''}`);
+          out(
+            outcome.status === 'pending'
+              ? `retry requested: ${consumer} applies seq ${seq} when its service runs`
+              : `${consumer} seq ${seq}: ${outcome.status}${outcome.error ? ` (${outcome.error})` : ''}`,
+          );
           if (outcome.status === 'parked') process.exitCode = 1;
         } else {
           out(USAGE);

@@ -12,7 +12,13 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [CqrsModule.forRoot(), HealthModule.forService(ServiceNames.updateResolver), BusModule.forService(config.bus), InfrastructureModule, FleetModule],
+      imports: [
+        CqrsModule.forRoot(),
+        HealthModule.forService(ServiceNames.updateResolver),
+        BusModule.forService(config.bus),
+        InfrastructureModule,
+        FleetModule,
+      ],
       providers: [{ provide: RESOLVER_CONFIG, useValue: config }],
       exports: [RESOLVER_CONFIG],
     };

@@ -11,12 +11,18 @@ import { FleetView } from './fleet/fleet-view';
  * with the log, readiness does not); commands and device checks are taken only once the view has caught up, so
  * a check is never answered from a partial fleet.
  */
-export async function createResolver(config: ResolverConfig, logger = new JsonLogger(ServiceNames.updateResolver)): Promise<INestApplication> {
+export async function createResolver(
+  config: ResolverConfig,
+  logger = new JsonLogger(ServiceNames.updateResolver),
+): Promise<INestApplication> {
   const app = await NestFactory.create(AppModule.with(config), { logger });
   app.connectMicroservice(natsRpcServer(config.nats, ServiceNames.updateResolver), { inheritAppConfig: true });
   app.enableShutdownHooks();
   let serving = false;
-  app.get(HealthRegistry).register('serving', async () => ({ ok: serving, detail: serving ? 'taking requests' : 'catching up with the log' }));
+  app.get(HealthRegistry).register('serving', async () => ({
+    ok: serving,
+    detail: serving ? 'taking requests' : 'catching up with the log',
+  }));
   await app.listen(config.healthPort, '0.0.0.0');
   await app.get(FleetView).caughtUp();
   await app.startAllMicroservices();

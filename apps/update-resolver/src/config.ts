@@ -1,6 +1,13 @@
 import { Streams } from '@flotilla/contracts';
 import { RetryPolicy } from '@flotilla/event-store';
-import { configuration, consumerRetryFromEnv, positiveInteger, readSecrets, ServiceConfig, serviceConfigFromEnv } from '@flotilla/nest-platform';
+import {
+  configuration,
+  consumerRetryFromEnv,
+  positiveInteger,
+  readSecrets,
+  ServiceConfig,
+  serviceConfigFromEnv,
+} from '@flotilla/nest-platform';
 
 export interface ResolverConfig extends ServiceConfig {
   /** The batch-orchestrator's stream, read for DeviceProvisioned and device deletions. */
@@ -19,7 +26,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ResolverCon
   const { base, keys } = configuration({
     base: () =>
       serviceConfigFromEnv(
-        { envPrefix: 'UPDATE', databaseSchema: 'update_resolver', stream: Streams.update.name, subjectPrefix: Streams.update.subjectPrefix, healthPort: 3102 },
+        {
+          envPrefix: 'UPDATE',
+          databaseSchema: 'update_resolver',
+          stream: Streams.update.name,
+          subjectPrefix: Streams.update.subjectPrefix,
+          healthPort: 3102,
+        },
         env,
       ),
     keys: () => readSecrets(['FIRMWARE_URL_SIGNING_KEY', 'DEVICE_CREDENTIAL_KEY'], env),

@@ -26,13 +26,22 @@ export const BATCH_EVENT_STORE = Symbol('BatchEventStore');
       provide: EventStore,
       inject: [NATS_CONNECTION, RESOLVER_CONFIG],
       useFactory: (nc: NatsConnection, config: ResolverConfig) =>
-        EventStore.open(nc, { stream: config.stream, subjectPrefix: config.subjectPrefix, replicas: config.streamReplicas, ...UpdateEventSchema }),
+        EventStore.open(nc, {
+          stream: config.stream,
+          subjectPrefix: config.subjectPrefix,
+          replicas: config.streamReplicas,
+          ...UpdateEventSchema,
+        }),
     },
     {
       provide: BATCH_EVENT_STORE,
       inject: [NATS_CONNECTION, RESOLVER_CONFIG],
       useFactory: (nc: NatsConnection, config: ResolverConfig) =>
-        EventStore.reader(nc, { stream: config.batchStream, subjectPrefix: config.batchSubjectPrefix, schemaVersions: BatchEventVersions }),
+        EventStore.reader(nc, {
+          stream: config.batchStream,
+          subjectPrefix: config.batchSubjectPrefix,
+          schemaVersions: BatchEventVersions,
+        }),
     },
     {
       provide: DataSource,
@@ -43,19 +52,24 @@ export const BATCH_EVENT_STORE = Symbol('BatchEventStore');
           schema: config.databaseSchema,
           ...resolverSchema,
           migrate: config.migrateOnStart,
-          onConnectionError: (error) => new Logger('postgres').warn({ msg: 'connection dropped', error: error.message }),
+          onConnectionError: (error) =>
+            new Logger('postgres').warn({ msg: 'connection dropped', error: error.message }),
         }),
     },
     {
       provide: PostgresParkedStore,
       inject: [DataSource, RESOLVER_CONFIG],
-      useFactory: (dataSource: DataSource, config: ResolverConfig) => new PostgresParkedStore(dataSource, config.databaseSchema),
+      useFactory: (dataSource: DataSource, config: ResolverConfig) =>
+        new PostgresParkedStore(dataSource, config.databaseSchema),
     },
     {
       provide: UPDATE_PROJECTION,
       inject: [EventStore, DataSource, RESOLVER_CONFIG],
       useFactory: (store: EventStore, dataSource: DataSource, config: ResolverConfig) =>
-        new ProjectionRunner(store, dataSource, updateProjection(config.databaseSchema), { logger: new Logger('projection:update'), retry: config.consumerRetry }),
+        new ProjectionRunner(store, dataSource, updateProjection(config.databaseSchema), {
+          logger: new Logger('projection:update'),
+          retry: config.consumerRetry,
+        }),
     },
   ],
   exports: [NATS_CONNECTION, EventStore, BATCH_EVENT_STORE, DataSource, PostgresParkedStore, UPDATE_PROJECTION],

@@ -38,7 +38,12 @@ describe('update-resolver start-up', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({
       ready: true,
-      checks: { nats: { ok: true }, postgres: { ok: true }, serving: { ok: true }, consumers: { ok: true, detail: { fleet_view: { alive: true, failing: null } } } },
+      checks: {
+        nats: { ok: true },
+        postgres: { ok: true },
+        serving: { ok: true },
+        consumers: { ok: true, detail: { fleet_view: { alive: true, failing: null } } },
+      },
     });
     expect((await fetch(`http://127.0.0.1:${port}/health/live`)).status).toBe(200);
   });

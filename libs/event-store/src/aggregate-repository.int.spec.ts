@@ -13,10 +13,13 @@ const account: Decider<AccountCommand, { balance: number }, AccountEvent> = {
   initialState: () => ({ balance: 0 }),
   decide(command, state) {
     if (command.type === 'Deposit') return [{ type: 'Deposited', data: { amount: command.amount } }];
-    if (command.amount > state.balance) throw DomainError.conflict(`balance ${state.balance} is less than ${command.amount}`);
+    if (command.amount > state.balance)
+      throw DomainError.conflict(`balance ${state.balance} is less than ${command.amount}`);
     return [{ type: 'Withdrawn', data: { amount: command.amount } }];
   },
-  evolve: (state, event) => ({ balance: state.balance + (event.type === 'Deposited' ? event.data.amount : -event.data.amount) }),
+  evolve: (state, event) => ({
+    balance: state.balance + (event.type === 'Deposited' ? event.data.amount : -event.data.amount),
+  }),
 };
 const metadata = { actor: 'test' };
 
@@ -29,7 +32,11 @@ describe('AggregateRepository', () => {
     nc = await connectTestNats();
     stream = uniqueName('AGG');
     // A dedupe window of one second: idempotency past it is the aggregate's own history, nothing else.
-    store = await EventStore.open(nc, { stream, subjectPrefix: `evt.${stream.toLowerCase()}`, duplicateWindowMs: 1_000 });
+    store = await EventStore.open(nc, {
+      stream,
+      subjectPrefix: `evt.${stream.toLowerCase()}`,
+      duplicateWindowMs: 1_000,
+    });
   });
 
   afterEach(async () => {
@@ -39,30 +46,53 @@ describe('AggregateRepository', () => {
 
   it('group commit: decides commands in order on one state, writes one commit, refuses a command alone', async () => {
     const accounts = new AggregateRepository(store, 'account', account);
-    const outcomes = await accounts.executeMany('a', [{ type: 'Deposit', amount: 10 }, { type: 'Withdraw', amount: 4 }, { type: 'Withdraw', amount: 7 }, { type: 'Withdraw', amount: 6 }], { metadata });
+    const outcomes = await accounts.executeMany(
+      'a',
+      [
+        { type: 'Deposit', amount: 10 },
+        { type: 'Withdraw', amount: 4 },
+        { type: 'Withdraw', amount: 7 },
+        { type: 'Withdraw', amount: 6 },
+      ],
+      { metadata },
+    );
     expect(outcomes.map((o) => o.ok)).toEqual([true, true, false, true]);
-    expect(outcomes.filter((o) => o.ok).map((o) => (o.ok ? o.events.map((e) => e.data) : []))).toEqual([[{ amount: 10 }], [{ amount: 4 }], [{ amount: 6 }]]);
+    expect(outcomes.filter((o) => o.ok).map((o) => (o.ok ? o.events.map((e) => e.data) : []))).toEqual([
+      [{ amount: 10 }],
+      [{ amount: 4 }],
+      [{ amount: 6 }],
+    ]);
     const { commits } = await store.readAggregate(store.subjectFor('account', 'a'));
     expect(commits).toHaveLength(1);
     expect((await accounts.load('a')).state.balance).toBe(0);
   });
 
   it('two instances with stale caches: conflicts are retried on fresh state, refusals are decided on it', async () => {
-    const [one, two] = [new AggregateRepository(store, 'account', account), new AggregateRepository(store, 'account', account)];
+    const [one, two] = [
+      new AggregateRepository(store, 'account', account),
+      new AggregateRepository(store, 'account', account),
+    ];
     await one.execute('b', { type: 'Deposit', amount: 5 }, { metadata });
     await two.load('b'); // two caches balance 5
     await one.execute('b', { type: 'Deposit', amount: 5 }, { metadata }); // two's cache is now stale
     // On its stale cache (5) this withdrawal would be refused; on the newest state (10) it is allowed.
     expect((await two.execute('b', { type: 'Withdraw', amount: 8 }, { metadata })).state.balance).toBe(2);
     const outcomes = await Promise.all([
-      one.executeMany('b', [{ type: 'Deposit', amount: 1 }, { type: 'Withdraw', amount: 3 }], { metadata }),
+      one.executeMany(
+        'b',
+        [
+          { type: 'Deposit', amount: 1 },
+          { type: 'Withdraw', amount: 3 },
+        ],
+        { metadata },
+      ),
       two.executeMany('b', [{ type: 'Deposit', amount: 2 }], { metadata }),
     ]);
     expect(outcomes.flat().every((o) => o.ok)).toBe(true);
     expect((await one.load('b')).state.balance).toBe(2);
   });
 
-  it('answers a command id found in the aggregate\'s history with its first commit, long after the dedupe window', async () => {
+  it("answers a command id found in the aggregate's history with its first commit, long after the dedupe window", async () => {
     const accounts = new AggregateRepository(store, 'account', account);
     const options = { metadata, commandId: 'pay-1', fingerprint: 'f' };
     const first = await accounts.execute('c', { type: 'Deposit', amount: 7 }, options);
@@ -74,7 +104,9 @@ describe('AggregateRepository', () => {
       expect(again.events.map((e) => e.id)).toEqual(first.events.map((e) => e.id));
       expect(again.state.balance).toBe(7);
     }
-    await expect(accounts.execute('c', { type: 'Deposit', amount: 9 }, { ...options, fingerprint: 'other' })).rejects.toBeInstanceOf(IdempotencyMismatchError);
+    await expect(
+      accounts.execute('c', { type: 'Deposit', amount: 9 }, { ...options, fingerprint: 'other' }),
+    ).rejects.toBeInstanceOf(IdempotencyMismatchError);
     expect((await store.readAggregate(store.subjectFor('account', 'c'))).commits).toHaveLength(1);
   });
 
@@ -83,7 +115,9 @@ describe('AggregateRepository', () => {
     await instances[0].execute('d', { type: 'Deposit', amount: 1 }, { metadata });
     await Promise.all(instances.map((r) => r.load('d')));
     await new Promise((resolve) => setTimeout(resolve, 1_200));
-    const results = await Promise.all(instances.map((r) => r.execute('d', { type: 'Deposit', amount: 5 }, { metadata, commandId: 'once' })));
+    const results = await Promise.all(
+      instances.map((r) => r.execute('d', { type: 'Deposit', amount: 5 }, { metadata, commandId: 'once' })),
+    );
     expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
     expect((await instances[1].load('d')).state.balance).toBe(6);
   });

@@ -23,7 +23,8 @@ export interface ExecuteResult<State, Event extends DomainEvent> {
   duplicate: boolean;
 }
 
-export type GroupOutcome<State, Event extends DomainEvent> = ({ ok: true } & Omit<ExecuteResult<State, Event>, 'duplicate'>) | { ok: false; error: unknown };
+export type GroupOutcome<State, Event extends DomainEvent> =
+  ({ ok: true } & Omit<ExecuteResult<State, Event>, 'duplicate'>) | { ok: false; error: unknown };
 
 interface CachedAggregate<State> {
   state: State;
@@ -57,7 +58,9 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
   }
 
   private cached(subject: string): CachedAggregate<State> {
-    return this.cache.get(subject) ?? { state: deepFreeze(this.decider.initialState()), version: 0, commandIds: NO_COMMANDS };
+    return (
+      this.cache.get(subject) ?? { state: deepFreeze(this.decider.initialState()), version: 0, commandIds: NO_COMMANDS }
+    );
   }
 
   async execute(aggregateId: string, command: Command, options: ExecuteOptions): Promise<ExecuteResult<State, Event>> {
@@ -99,7 +102,12 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
         if (duplicate) return this.duplicateResult(subject, commit.streamSeq, options);
         const next = this.advance(current, commit);
         this.remember(subject, next);
-        return { state: next.state, version: next.version, events: commit.events as RecordedEvent<Event>[], duplicate: false };
+        return {
+          state: next.state,
+          version: next.version,
+          events: commit.events as RecordedEvent<Event>[],
+          duplicate: false,
+        };
       } catch (err) {
         if (!(err instanceof ConcurrencyError) || attempt >= maxAttempts) throw err;
         current = await this.catchUp(subject, current);
@@ -114,7 +122,11 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
    * refused fails alone. Many commands then cost one write: the way to serve a hot aggregate. Commands with a
    * command id are not for grouping (one commit records one id).
    */
-  async executeMany(aggregateId: string, commands: Command[], options: Pick<ExecuteOptions, 'metadata'>): Promise<GroupOutcome<State, Event>[]> {
+  async executeMany(
+    aggregateId: string,
+    commands: Command[],
+    options: Pick<ExecuteOptions, 'metadata'>,
+  ): Promise<GroupOutcome<State, Event>[]> {
     const subject = this.store.subjectFor(this.aggregateType, aggregateId);
     for (let attempt = 1; ; attempt++) {
       const current = await this.catchUp(subject, this.cached(subject));
@@ -129,9 +141,18 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
         }
       });
       const all = decided.flatMap((d) => ('events' in d ? d.events : []));
-      if (all.length === 0) return decided.map((d) => ('error' in d ? { ok: false, error: d.error } : { ok: true, state: current.state, version: current.version, events: [] }));
+      if (all.length === 0)
+        return decided.map((d) =>
+          'error' in d
+            ? { ok: false, error: d.error }
+            : { ok: true, state: current.state, version: current.version, events: [] },
+        );
       try {
-        const { commit } = await this.store.append(subject, all, { expectedVersion: current.version, metadata: options.metadata, now: this.clock() });
+        const { commit } = await this.store.append(subject, all, {
+          expectedVersion: current.version,
+          metadata: options.metadata,
+          now: this.clock(),
+        });
         const next = { state: deepFreeze(working), version: commit.streamSeq, commandIds: current.commandIds };
         this.remember(subject, next);
         let offset = 0;
@@ -148,9 +169,14 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
   }
 
   /** The first commit of a command id, if the request is the same one; the aggregate as it is now. */
-  private async duplicateResult(subject: string, streamSeq: number, options: ExecuteOptions): Promise<ExecuteResult<State, Event>> {
+  private async duplicateResult(
+    subject: string,
+    streamSeq: number,
+    options: ExecuteOptions,
+  ): Promise<ExecuteResult<State, Event>> {
     const commit = await this.store.readCommit(streamSeq);
-    if ((commit.fingerprint ?? null) !== (options.fingerprint ?? null)) throw new IdempotencyMismatchError(options.commandId as string);
+    if ((commit.fingerprint ?? null) !== (options.fingerprint ?? null))
+      throw new IdempotencyMismatchError(options.commandId as string);
     const { state, version } = await this.catchUp(subject, this.cached(subject));
     return { state, version, events: commit.events as RecordedEvent<Event>[], duplicate: true };
   }
@@ -170,7 +196,8 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
     if (!commandId) return { state, version: commit.streamSeq, commandIds: from.commandIds };
     // Written in place: a copy per commit would make an aggregate with many ids cost quadratic. Whoever still holds
     // an older entry only learns of ids committed since, which is true of the aggregate either way.
-    const commandIds = from.commandIds === NO_COMMANDS ? new Map<string, number>() : (from.commandIds as Map<string, number>);
+    const commandIds =
+      from.commandIds === NO_COMMANDS ? new Map<string, number>() : (from.commandIds as Map<string, number>);
     return { state, version: commit.streamSeq, commandIds: commandIds.set(commandId, commit.streamSeq) };
   }
 

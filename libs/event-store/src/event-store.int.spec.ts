@@ -26,7 +26,13 @@ describe('EventStore on JetStream', () => {
 
   it('creates the stream as an append-only event log', async () => {
     const info = await store.jsm.streams.info(streamName);
-    expect(info.config).toMatchObject({ discard: 'new', deny_delete: true, deny_purge: true, max_age: 0, max_msgs: -1 });
+    expect(info.config).toMatchObject({
+      discard: 'new',
+      deny_delete: true,
+      deny_purge: true,
+      max_age: 0,
+      max_msgs: -1,
+    });
   });
 
   it('lets exactly one of two concurrent appends at the same version win', async () => {
@@ -48,7 +54,9 @@ describe('EventStore on JetStream', () => {
   it('refuses to create an aggregate that already exists (expected version 0)', async () => {
     const subject = store.subjectFor('counter', 'b');
     await store.append(subject, [counted(0)], { expectedVersion: 0, metadata: actor });
-    await expect(store.append(subject, [counted(1)], { expectedVersion: 0, metadata: actor })).rejects.toBeInstanceOf(ConcurrencyError);
+    await expect(store.append(subject, [counted(1)], { expectedVersion: 0, metadata: actor })).rejects.toBeInstanceOf(
+      ConcurrencyError,
+    );
   });
 
   it('writes a repeated command once and answers the repeat with the first result', async () => {
@@ -74,9 +82,19 @@ describe('EventStore on JetStream', () => {
 
   it('refuses a command id reused for a different request', async () => {
     const subject = store.subjectFor('counter', 'e');
-    await store.append(subject, [counted(1)], { expectedVersion: 'any', metadata: actor, commandId: 'k', fingerprint: 'a' });
+    await store.append(subject, [counted(1)], {
+      expectedVersion: 'any',
+      metadata: actor,
+      commandId: 'k',
+      fingerprint: 'a',
+    });
     await expect(
-      store.append(subject, [counted(2)], { expectedVersion: 'any', metadata: actor, commandId: 'k', fingerprint: 'b' }),
+      store.append(subject, [counted(2)], {
+        expectedVersion: 'any',
+        metadata: actor,
+        commandId: 'k',
+        fingerprint: 'b',
+      }),
     ).rejects.toBeInstanceOf(IdempotencyMismatchError);
     expect(await store.lastSequence()).toBe(1);
   });
@@ -86,8 +104,13 @@ describe('EventStore on JetStream', () => {
     let version = 0;
     for (let commit = 0; commit < 100; commit++) {
       const events = Array.from({ length: 10 }, (_, i) => counted(commit * 10 + i));
-      ({ commit: { streamSeq: version } } = await store.append(subject, events, { expectedVersion: version, metadata: actor }));
-      await store.append(store.subjectFor('counter', `other-${commit}`), [counted(-1)], { expectedVersion: 0, metadata: actor });
+      ({
+        commit: { streamSeq: version },
+      } = await store.append(subject, events, { expectedVersion: version, metadata: actor }));
+      await store.append(store.subjectFor('counter', `other-${commit}`), [counted(-1)], {
+        expectedVersion: 0,
+        metadata: actor,
+      });
     }
     const { commits, version: loaded } = await store.readAggregate(subject);
     const events = commits.flatMap((c) => c.events);
@@ -107,7 +130,10 @@ describe('EventStore on JetStream', () => {
 
   it('replays the log in order from a sequence and from a time', async () => {
     for (let i = 1; i <= 20; i++) {
-      await store.append(store.subjectFor('counter', `r${i % 3}`), [counted(i)], { expectedVersion: 'any', metadata: actor });
+      await store.append(store.subjectFor('counter', `r${i % 3}`), [counted(i)], {
+        expectedVersion: 'any',
+        metadata: actor,
+      });
       if (i === 10) await new Promise((r) => setTimeout(r, 30));
     }
     const all: Commit[] = [];
@@ -159,19 +185,36 @@ describe('EventStore on JetStream', () => {
     expect(event.data).toEqual({ n: 5, unit: 'items' });
   });
 
-  it('reads the update log\'s version 1 device events (`deviceId`) as version 2 (`identifier`), and writes version 2', async () => {
+  it("reads the update log's version 1 device events (`deviceId`) as version 2 (`identifier`), and writes version 2", async () => {
     const subject = store.subjectFor('device', 'legacy');
-    const v1 = { type: 'DeviceQuarantined', data: { deviceId: 'dev-x', organizationId: 'o', reason: 'operator', deploymentId: null, at: 't' } };
+    const v1 = {
+      type: 'DeviceQuarantined',
+      data: { deviceId: 'dev-x', organizationId: 'o', reason: 'operator', deploymentId: null, at: 't' },
+    };
     await store.append(subject, [v1], { expectedVersion: 0, metadata: actor });
-    const current = await EventStore.open(nc, { stream: streamName, subjectPrefix: `evt.${streamName.toLowerCase()}`, ...UpdateEventSchema });
+    const current = await EventStore.open(nc, {
+      stream: streamName,
+      subjectPrefix: `evt.${streamName.toLowerCase()}`,
+      ...UpdateEventSchema,
+    });
     const [read] = (await current.readAggregate(subject)).commits[0].events;
     expect(read.schemaVersion).toBe(2);
-    expect(read.data).toEqual({ identifier: 'dev-x', organizationId: 'o', reason: 'operator', deploymentId: null, at: 't' });
-
-    const { commit } = await current.append(subject, [{ type: 'DeviceUnquarantined', data: { identifier: 'dev-x', organizationId: 'o', at: 't' } }], {
-      expectedVersion: 1,
-      metadata: actor,
+    expect(read.data).toEqual({
+      identifier: 'dev-x',
+      organizationId: 'o',
+      reason: 'operator',
+      deploymentId: null,
+      at: 't',
     });
+
+    const { commit } = await current.append(
+      subject,
+      [{ type: 'DeviceUnquarantined', data: { identifier: 'dev-x', organizationId: 'o', at: 't' } }],
+      {
+        expectedVersion: 1,
+        metadata: actor,
+      },
+    );
     expect(commit.events[0].schemaVersion).toBe(2);
   });
 });

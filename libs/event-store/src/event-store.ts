@@ -1,5 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { AckPolicy, DeliverPolicy, headers as natsHeaders, JetStreamClient, JetStreamManager, JsMsg, NatsConnection, StoredMsg } from 'nats';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  headers as natsHeaders,
+  JetStreamClient,
+  JetStreamManager,
+  JsMsg,
+  NatsConnection,
+  StoredMsg,
+} from 'nats';
 import type { DirectStreamAPI } from 'nats/lib/jetstream/types';
 import { DomainEvent } from '@flotilla/events';
 import { commitFromEnvelope, decodeCommit, encodeCommit } from './commit-codec';
@@ -83,7 +92,12 @@ export class EventStore {
   /** Opens the store of the service that owns the stream, creating the stream when it does not exist. */
   static async open(nc: NatsConnection, options: EventStoreOptions): Promise<EventStore> {
     const jsm = await nc.jetstreamManager();
-    const config = eventStreamConfig(options.stream, options.subjectPrefix, options.replicas, options.duplicateWindowMs);
+    const config = eventStreamConfig(
+      options.stream,
+      options.subjectPrefix,
+      options.replicas,
+      options.duplicateWindowMs,
+    );
     const info = await ensureStream(jsm, config);
     return new EventStore(nc, nc.jetstream(), jsm, options, { name: info.config.name, created: info.created });
   }
@@ -191,13 +205,17 @@ export class EventStore {
     let from = afterSeq + 1;
     for (let fetched = 0; fetched < 16; fetched++) {
       // Direct get may be answered by a replica that is behind: then the ordered read below takes over.
-      const message = from === last.seq ? last : await this.direct.getMessage(this.stream, { seq: from, next_by_subj: subject }).catch(() => null);
+      const message =
+        from === last.seq
+          ? last
+          : await this.direct.getMessage(this.stream, { seq: from, next_by_subj: subject }).catch(() => null);
       if (!message || message.seq > last.seq) break;
       commits.push(decodeCommit(message.data, message.subject, message.seq, this.upcasters));
       if (message.seq === last.seq) return { commits, version: last.seq };
       from = message.seq + 1;
     }
-    for await (const commit of this.readRange({ filterSubject: subject, fromSeq: from, untilSeq: last.seq })) commits.push(commit);
+    for await (const commit of this.readRange({ filterSubject: subject, fromSeq: from, untilSeq: last.seq }))
+      commits.push(commit);
     return { commits, version: last.seq };
   }
 
@@ -232,7 +250,8 @@ export class EventStore {
         try {
           commit = this.decode(message);
         } catch (err) {
-          if (!options.onUndecodable) throw new Error(`commit ${message.seq} on ${message.subject} cannot be decoded: ${(err as Error).message}`);
+          if (!options.onUndecodable)
+            throw new Error(`commit ${message.seq} on ${message.subject} cannot be decoded: ${(err as Error).message}`);
           options.onUndecodable(message.seq, message.subject, err);
         }
         if (commit) yield commit;

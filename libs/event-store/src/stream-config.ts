@@ -4,7 +4,12 @@ import { DiscardPolicy, JetStreamManager, RetentionPolicy, StorageType, StreamCo
  * An event stream keeps everything forever and refuses writes rather than drop history (platform.md §2).
  * R1 on nats-server 2.9; R3 needs ≥ 2.10.19 for safe optimistic concurrency (see deploy/README.md).
  */
-export function eventStreamConfig(name: string, subjectPrefix: string, replicas = 1, duplicateWindowMs = 120_000): Partial<StreamConfig> {
+export function eventStreamConfig(
+  name: string,
+  subjectPrefix: string,
+  replicas = 1,
+  duplicateWindowMs = 120_000,
+): Partial<StreamConfig> {
   return {
     name,
     subjects: [`${subjectPrefix}.>`],

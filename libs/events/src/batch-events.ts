@@ -46,18 +46,41 @@ export interface DeviceDescription {
 
 export type BatchRequested = DomainEvent<
   'BatchRequested',
-  { batchId: string; projectId: string; organizationId: string; item: RequestedItem; hostnames: string[] | null; hostname: string | null; requestedAt: string }
+  {
+    batchId: string;
+    projectId: string;
+    organizationId: string;
+    item: RequestedItem;
+    hostnames: string[] | null;
+    hostname: string | null;
+    requestedAt: string;
+  }
 >;
 export type BatchStarted = DomainEvent<'BatchStarted', { batchId: string; startedAt: string }>;
-export type BatchPlaced = DomainEvent<'BatchPlaced', { batchId: string; allocations: FacilityAllocation[]; spotPrices: Record<string, number>; placedAt: string }>;
+export type BatchPlaced = DomainEvent<
+  'BatchPlaced',
+  { batchId: string; allocations: FacilityAllocation[]; spotPrices: Record<string, number>; placedAt: string }
+>;
 /** A device exists and is being provisioned; its server is reserved for it. */
 export type DeviceCreated = DomainEvent<'DeviceCreated', DeviceDescription & { createdAt: string }>;
 /** Integration event: a server was put into service (the update-resolver registers it as a device). */
 export type DeviceProvisioned = DomainEvent<'DeviceProvisioned', DeviceDescription & { provisionedAt: string }>;
-export type DeviceProvisioningFailed = DomainEvent<'DeviceProvisioningFailed', { deviceId: string; batchId: string; error: string; failedAt: string }>;
-export type BatchCompleted = DomainEvent<'BatchCompleted', { batchId: string; deviceIds: string[]; completedAt: string }>;
-export type BatchFailed = DomainEvent<'BatchFailed', { batchId: string; errorMessages: string[]; deviceIds: string[]; failedAt: string }>;
-export type BatchDeleted = DomainEvent<'BatchDeleted', { batchId: string; removeAssociatedInstances: boolean; deviceIds: string[]; deletedAt: string }>;
+export type DeviceProvisioningFailed = DomainEvent<
+  'DeviceProvisioningFailed',
+  { deviceId: string; batchId: string; error: string; failedAt: string }
+>;
+export type BatchCompleted = DomainEvent<
+  'BatchCompleted',
+  { batchId: string; deviceIds: string[]; completedAt: string }
+>;
+export type BatchFailed = DomainEvent<
+  'BatchFailed',
+  { batchId: string; errorMessages: string[]; deviceIds: string[]; failedAt: string }
+>;
+export type BatchDeleted = DomainEvent<
+  'BatchDeleted',
+  { batchId: string; removeAssociatedInstances: boolean; deviceIds: string[]; deletedAt: string }
+>;
 
 export type BatchEvent =
   | BatchRequested
@@ -73,7 +96,15 @@ export type BatchEvent =
 /** On the device's own subject. `heldCapacity`: the device was live, so its server goes back to the pool. */
 export type DeviceDeleted = DomainEvent<
   'DeviceDeleted',
-  { deviceId: string; batchId: string; organizationId: string; plan: string; facility: string; heldCapacity: boolean; deletedAt: string }
+  {
+    deviceId: string;
+    batchId: string;
+    organizationId: string;
+    plan: string;
+    facility: string;
+    heldCapacity: boolean;
+    deletedAt: string;
+  }
 >;
 
 export const BatchEventVersions: Record<BatchEvent['type'] | DeviceDeleted['type'], number> = {

@@ -3,7 +3,10 @@ import { DomainEvent } from './domain-event';
 /** Organizations, their projects and API keys: owned by the batch-orchestrator, on `evt.batch.organization.<id>`. */
 export const OrganizationAggregate = 'organization';
 
-export type OrganizationCreated = DomainEvent<'OrganizationCreated', { organizationId: string; name: string; createdAt: string }>;
+export type OrganizationCreated = DomainEvent<
+  'OrganizationCreated',
+  { organizationId: string; name: string; createdAt: string }
+>;
 export type ProjectCreated = DomainEvent<
   'ProjectCreated',
   { organizationId: string; projectId: string; name: string; createdAt: string }

@@ -2,9 +2,15 @@ import { DomainEvent } from './domain-event';
 
 /**
  * The update-resolver's events (firmware-deployments.md §7), on `evt.update.<aggregate>.<key>`. Devices are named by
- * `identifier`, their identifier within the organization `organizationId` (for provisioned servers: the batch-orchestrator's device id).
+ * `identifier`, their identifier within the organization `organizationId` (for provisioned servers: the
+ * batch-orchestrator's device id).
  */
-export const UpdateAggregates = { product: 'product', firmware: 'firmware', deployment: 'deployment', device: 'device' } as const;
+export const UpdateAggregates = {
+  product: 'product',
+  firmware: 'firmware',
+  deployment: 'deployment',
+  device: 'device',
+} as const;
 
 export interface FirmwareMetadata {
   uuid: string;
@@ -42,32 +48,82 @@ export type FirmwareCreated = DomainEvent<'FirmwareCreated', Firmware & { create
 
 export type DeploymentCreated = DomainEvent<
   'DeploymentCreated',
-  { deploymentId: string; organizationId: string; product: string; name: string; firmwareUuid: string; conditions: DeploymentConditions; isActive: boolean; rules: FailureRules; createdAt: string }
+  {
+    deploymentId: string;
+    organizationId: string;
+    product: string;
+    name: string;
+    firmwareUuid: string;
+    conditions: DeploymentConditions;
+    isActive: boolean;
+    rules: FailureRules;
+    createdAt: string;
+  }
 >;
 export type DeploymentUpdated = DomainEvent<
   'DeploymentUpdated',
-  { deploymentId: string; firmwareUuid: string; conditions: DeploymentConditions; isActive: boolean; rules: FailureRules; updatedAt: string }
+  {
+    deploymentId: string;
+    firmwareUuid: string;
+    conditions: DeploymentConditions;
+    isActive: boolean;
+    rules: FailureRules;
+    updatedAt: string;
+  }
 >;
 export type DeploymentDeleted = DomainEvent<'DeploymentDeleted', { deploymentId: string; deletedAt: string }>;
-export type DeploymentQuarantined = DomainEvent<'DeploymentQuarantined', { deploymentId: string; reason: string; at: string }>;
+export type DeploymentQuarantined = DomainEvent<
+  'DeploymentQuarantined',
+  { deploymentId: string; reason: string; at: string }
+>;
 export type DeploymentUnquarantined = DomainEvent<'DeploymentUnquarantined', { deploymentId: string; at: string }>;
 
 export type DeviceRegistered = DomainEvent<
   'DeviceRegistered',
-  { identifier: string; organizationId: string; product: string; tags: string[]; credentialHash: string; source: 'admin' | 'batch'; registeredAt: string }
+  {
+    identifier: string;
+    organizationId: string;
+    product: string;
+    tags: string[];
+    credentialHash: string;
+    source: 'admin' | 'batch';
+    registeredAt: string;
+  }
 >;
-export type DeviceTagsChanged = DomainEvent<'DeviceTagsChanged', { identifier: string; organizationId: string; tags: string[]; at: string }>;
+export type DeviceTagsChanged = DomainEvent<
+  'DeviceTagsChanged',
+  { identifier: string; organizationId: string; tags: string[]; at: string }
+>;
 /** The credential of a provisioned device was handed out (once; after that it can only be rotated). */
-export type DeviceCredentialFetched = DomainEvent<'DeviceCredentialFetched', { identifier: string; organizationId: string; at: string }>;
-export type DeviceCredentialRotated = DomainEvent<'DeviceCredentialRotated', { identifier: string; organizationId: string; credentialHash: string; at: string }>;
-export type DeviceFirmwareChanged = DomainEvent<'DeviceFirmwareChanged', { identifier: string; organizationId: string; from: FirmwareMetadata | null; to: FirmwareMetadata; at: string }>;
+export type DeviceCredentialFetched = DomainEvent<
+  'DeviceCredentialFetched',
+  { identifier: string; organizationId: string; at: string }
+>;
+export type DeviceCredentialRotated = DomainEvent<
+  'DeviceCredentialRotated',
+  { identifier: string; organizationId: string; credentialHash: string; at: string }
+>;
+export type DeviceFirmwareChanged = DomainEvent<
+  'DeviceFirmwareChanged',
+  { identifier: string; organizationId: string; from: FirmwareMetadata | null; to: FirmwareMetadata; at: string }
+>;
 /** An attempt: a check that was offered the deployment's firmware. */
-export type UpdateRequested = DomainEvent<'UpdateRequested', { identifier: string; organizationId: string; deploymentId: string; firmwareUuid: string; at: string }>;
-export type DeviceQuarantined = DomainEvent<'DeviceQuarantined', { identifier: string; organizationId: string; reason: string; deploymentId: string | null; at: string }>;
-export type DeviceUnquarantined = DomainEvent<'DeviceUnquarantined', { identifier: string; organizationId: string; at: string }>;
+export type UpdateRequested = DomainEvent<
+  'UpdateRequested',
+  { identifier: string; organizationId: string; deploymentId: string; firmwareUuid: string; at: string }
+>;
+export type DeviceQuarantined = DomainEvent<
+  'DeviceQuarantined',
+  { identifier: string; organizationId: string; reason: string; deploymentId: string | null; at: string }
+>;
+export type DeviceUnquarantined = DomainEvent<
+  'DeviceUnquarantined',
+  { identifier: string; organizationId: string; at: string }
+>;
 export type DeviceRetired = DomainEvent<'DeviceRetired', { identifier: string; organizationId: string; at: string }>;
 
-export type DeploymentEvent = DeploymentCreated | DeploymentUpdated | DeploymentDeleted | DeploymentQuarantined | DeploymentUnquarantined;
+export type DeploymentEvent =
+  DeploymentCreated | DeploymentUpdated | DeploymentDeleted | DeploymentQuarantined | DeploymentUnquarantined;
 export type DeviceEvent =
   | DeviceRegistered
   | DeviceTagsChanged
@@ -117,7 +173,10 @@ export const UpdateEventVersions: Record<UpdateEvent['type'], number> = {
 export const UpdateEventUpcasters = DeviceEventTypes.map((type) => ({
   type,
   fromVersion: 1,
-  upcast: ({ deviceId, ...rest }: { deviceId: string } & Record<string, unknown>) => ({ ...rest, identifier: deviceId }),
+  upcast: ({ deviceId, ...rest }: { deviceId: string } & Record<string, unknown>) => ({
+    ...rest,
+    identifier: deviceId,
+  }),
 }));
 
 /** What a reader or writer of the update stream needs to see every event at its current version. */

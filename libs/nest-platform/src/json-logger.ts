@@ -27,12 +27,24 @@ export class JsonLogger implements LoggerService {
 
   private write(level: LogLevel, message: unknown, context?: string, stack?: string): void {
     if (!this.levels.includes(level)) return;
-    const fields = typeof message === 'object' && message !== null && !(message instanceof Error) ? redact(message as Record<string, unknown>) : { msg: String(message) };
-    const line = { time: new Date().toISOString(), level, service: this.service, context, ...fields, ...(stack ? { stack } : {}) };
+    const fields =
+      typeof message === 'object' && message !== null && !(message instanceof Error)
+        ? redact(message as Record<string, unknown>)
+        : { msg: String(message) };
+    const line = {
+      time: new Date().toISOString(),
+      level,
+      service: this.service,
+      context,
+      ...fields,
+      ...(stack ? { stack } : {}),
+    };
     process.stdout.write(`${JSON.stringify(line)}\n`);
   }
 }
 
 export function redact(fields: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, SECRET_KEYS.test(key) ? '[redacted]' : value]));
+  return Object.fromEntries(
+    Object.entries(fields).map(([key, value]) => [key, SECRET_KEYS.test(key) ? '[redacted]' : value]),
+  );
 }

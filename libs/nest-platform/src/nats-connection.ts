@@ -24,7 +24,9 @@ export function natsSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): NatsS
     tls: Object.values(tls).some(Boolean) ? tls : undefined,
   };
   if (isProduction(env) && !settings.credsFile && !(settings.user && settings.password) && !settings.token) {
-    throw new ConfigurationError(['NATS credentials are not set (NATS_CREDS, or NATS_USER and NATS_PASSWORD, or NATS_TOKEN)']);
+    throw new ConfigurationError([
+      'NATS credentials are not set (NATS_CREDS, or NATS_USER and NATS_PASSWORD, or NATS_TOKEN)',
+    ]);
   }
   return settings;
 }

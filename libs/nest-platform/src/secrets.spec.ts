@@ -4,7 +4,12 @@ describe('secrets', () => {
   const strong = 'k'.repeat(24) + 'Zq9-strong-enough';
 
   it('in production, refuses a missing, short or development secret, listing every problem and no value', () => {
-    const env = { FLOTILLA_ENV: 'production', FLOTILLA_BUS_KEY: 'tiny', FIRMWARE_URL_SIGNING_KEY: 'flotilla-development-signing-key', DEVICE_CREDENTIAL_KEY: '' };
+    const env = {
+      FLOTILLA_ENV: 'production',
+      FLOTILLA_BUS_KEY: 'tiny',
+      FIRMWARE_URL_SIGNING_KEY: 'flotilla-development-signing-key',
+      DEVICE_CREDENTIAL_KEY: '',
+    };
     let error: unknown;
     try {
       readSecrets(['FLOTILLA_BUS_KEY', 'FIRMWARE_URL_SIGNING_KEY', 'DEVICE_CREDENTIAL_KEY'], env);
@@ -22,7 +27,9 @@ describe('secrets', () => {
   });
 
   it('in production, takes strong secrets as they are', () => {
-    expect(readSecrets(['FLOTILLA_BUS_KEY'], { FLOTILLA_ENV: 'production', FLOTILLA_BUS_KEY: strong })).toEqual({ FLOTILLA_BUS_KEY: strong });
+    expect(readSecrets(['FLOTILLA_BUS_KEY'], { FLOTILLA_ENV: 'production', FLOTILLA_BUS_KEY: strong })).toEqual({
+      FLOTILLA_BUS_KEY: strong,
+    });
   });
 
   it('elsewhere, falls back to the development value of a missing one, saying so on stderr', () => {

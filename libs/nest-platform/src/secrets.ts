@@ -33,7 +33,8 @@ export const isProduction = (env: NodeJS.ProcessEnv = process.env) => env.FLOTIL
 /** Why a secret's value is not fit for production, if it is not. Never says the value. */
 export function secretProblem(name: string, value: string | undefined): string | null {
   if (!value) return `${name} is not set`;
-  if (KNOWN_DEVELOPMENT_VALUES.has(value) || value.startsWith('flotilla-development')) return `${name} is a development value`;
+  if (KNOWN_DEVELOPMENT_VALUES.has(value) || value.startsWith('flotilla-development'))
+    return `${name} is a development value`;
   if (Buffer.byteLength(value) < MIN_SECRET_BYTES) return `${name} is shorter than ${MIN_SECRET_BYTES} bytes`;
   return null;
 }
@@ -43,7 +44,10 @@ export function secretProblem(name: string, value: string | undefined): string |
  * value, or start-up stops with all the problems listed. Elsewhere a missing one falls back to its development value,
  * with a warning on stderr; nothing here ever writes a secret's value anywhere.
  */
-export function readSecrets<Name extends string>(names: readonly Name[], env: NodeJS.ProcessEnv = process.env): Record<Name, string> {
+export function readSecrets<Name extends string>(
+  names: readonly Name[],
+  env: NodeJS.ProcessEnv = process.env,
+): Record<Name, string> {
   const problems: string[] = [];
   const values = {} as Record<Name, string>;
   for (const name of names) {
@@ -57,7 +61,10 @@ export function readSecrets<Name extends string>(names: readonly Name[], env: No
     } else {
       const fallback = DEVELOPMENT_VALUES[name];
       if (!fallback) problems.push(`${name} is not set`);
-      else process.stderr.write(`warning: ${name} is not set: using its development value (FLOTILLA_ENV=production refuses to start so)\n`);
+      else
+        process.stderr.write(
+          `warning: ${name} is not set: using its development value (FLOTILLA_ENV=production refuses to start so)\n`,
+        );
       values[name] = fallback ?? '';
     }
   }
@@ -69,7 +76,9 @@ export function readSecrets<Name extends string>(names: readonly Name[], env: No
  * Reads every part of a configuration, so that start-up stops once with all the problems of all the parts, not with
  * the first one found.
  */
-export function configuration<Parts extends Record<string, () => unknown>>(parts: Parts): { [K in keyof Parts]: ReturnType<Parts[K]> } {
+export function configuration<Parts extends Record<string, () => unknown>>(
+  parts: Parts,
+): { [K in keyof Parts]: ReturnType<Parts[K]> } {
   const problems: string[] = [];
   const values = {} as { [K in keyof Parts]: ReturnType<Parts[K]> };
   for (const name of Object.keys(parts) as (keyof Parts)[]) {

@@ -64,7 +64,8 @@ export function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: 
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new ConfigurationError([`${name} must be a whole number of at least 1`]);
+  if (!Number.isInteger(value) || value < 1)
+    throw new ConfigurationError([`${name} must be a whole number of at least 1`]);
   return value;
 }
 
@@ -75,7 +76,9 @@ export function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: 
 export function runMain(service: string, main: () => Promise<unknown>): void {
   main().catch((err) => {
     const error = err instanceof ConfigurationError ? err.message : String((err as Error)?.stack ?? err);
-    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'error', service, msg: 'failed to start', error })}\n`);
+    process.stderr.write(
+      `${JSON.stringify({ time: new Date().toISOString(), level: 'error', service, msg: 'failed to start', error })}\n`,
+    );
     process.exit(1);
   });
 }

@@ -30,14 +30,23 @@ export class CheckpointStore {
   }
 
   async ensure(name: string): Promise<void> {
-    await this.dataSource.query(`insert into ${this.table} (name, last_seq) values ($1, 0) on conflict (name) do nothing`, [name]);
+    await this.dataSource.query(
+      `insert into ${this.table} (name, last_seq) values ($1, 0) on conflict (name) do nothing`,
+      [name],
+    );
   }
 
   async read(name: string, manager: Pick<EntityManager, 'query'> = this.dataSource): Promise<Checkpoint> {
-    const rows = await manager.query(`select last_seq, stream_name, stream_created from ${this.table} where name = $1`, [name]);
+    const rows = await manager.query(
+      `select last_seq, stream_name, stream_created from ${this.table} where name = $1`,
+      [name],
+    );
     if (!rows.length) return { lastSeq: 0, stream: null };
     const [row] = rows;
-    return { lastSeq: Number(row.last_seq), stream: row.stream_name ? { name: row.stream_name, created: row.stream_created } : null };
+    return {
+      lastSeq: Number(row.last_seq),
+      stream: row.stream_name ? { name: row.stream_name, created: row.stream_created } : null,
+    };
   }
 
   /**
@@ -61,11 +70,10 @@ export class CheckpointStore {
   }
 
   async write(manager: EntityManager, name: string, lastSeq: number, stream: StreamIdentity): Promise<void> {
-    await manager.query(`update ${this.table} set last_seq = $2, stream_name = $3, stream_created = $4, updated_at = now() where name = $1`, [
-      name,
-      lastSeq,
-      stream.name,
-      stream.created,
-    ]);
+    await manager.query(
+      `update ${this.table} set last_seq = $2, stream_name = $3, stream_created = $4, updated_at = now()
+       where name = $1`,
+      [name, lastSeq, stream.name, stream.created],
+    );
   }
 }

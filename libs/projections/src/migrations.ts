@@ -32,7 +32,9 @@ export class AddConsumerRecords1767225600400 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const t = (name: string) => qualified(schemaOf(queryRunner), name);
-    await queryRunner.query(`alter table ${t('projection_checkpoints')} add column stream_name text, add column stream_created text`);
+    await queryRunner.query(
+      `alter table ${t('projection_checkpoints')} add column stream_name text, add column stream_created text`,
+    );
     await queryRunner.query(`
       create table ${t('parked_commits')} (
         consumer text not null,
@@ -56,7 +58,9 @@ export class AddConsumerRecords1767225600400 implements MigrationInterface {
   async down(queryRunner: QueryRunner): Promise<void> {
     const t = (name: string) => qualified(schemaOf(queryRunner), name);
     await queryRunner.query(`drop table if exists ${t('parked_commits')}`);
-    await queryRunner.query(`alter table ${t('projection_checkpoints')} drop column stream_name, drop column stream_created`);
+    await queryRunner.query(
+      `alter table ${t('projection_checkpoints')} drop column stream_name, drop column stream_created`,
+    );
   }
 }
 
@@ -77,7 +81,9 @@ export async function runMigrations(dataSource: DataSource): Promise<string[]> {
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     return applied.map((migration) => migration.name);
   } finally {
-    await runner.query('select pg_advisory_unlock(hashtext($1))', [`flotilla-migrations:${schema}`]).catch(() => undefined);
+    await runner
+      .query('select pg_advisory_unlock(hashtext($1))', [`flotilla-migrations:${schema}`])
+      .catch(() => undefined);
     await runner.release();
   }
 }

@@ -30,33 +30,61 @@ export class PostgresParkedStore implements ParkedStore {
   async parkIn(manager: Queryable, c: ParkedCommit): Promise<void> {
     await manager.query(
       `insert into ${this.table}
-         (consumer, stream, stream_created, stream_seq, subject, event_types, error, attempts, first_failed_at, last_failed_at)
+         (consumer, stream, stream_created, stream_seq, subject, event_types, error, attempts, first_failed_at,
+           last_failed_at)
        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
        on conflict (consumer, stream_seq) do update set
-         error = excluded.error, attempts = ${this.table}.attempts + excluded.attempts, last_failed_at = excluded.last_failed_at,
+         error = excluded.error, attempts = ${this.table}.attempts + excluded.attempts, last_failed_at =
+           excluded.last_failed_at,
          status = case when ${this.table}.status = 'skipped' then 'skipped' else 'parked' end`,
-      [c.consumer, c.stream, c.streamCreated, c.streamSeq, c.subject, c.eventTypes, c.error, c.attempts, c.firstFailedAt, c.lastFailedAt],
+      [
+        c.consumer,
+        c.stream,
+        c.streamCreated,
+        c.streamSeq,
+        c.subject,
+        c.eventTypes,
+        c.error,
+        c.attempts,
+        c.firstFailedAt,
+        c.lastFailedAt,
+      ],
     );
   }
 
-  async statusOf(consumer: string, streamSeq: number, manager: Queryable = this.dataSource, lock = false): Promise<ParkedStatus | null> {
-    const rows = await manager.query(`select status from ${this.table} where consumer = $1 and stream_seq = $2${lock ? ' for update' : ''}`, [consumer, streamSeq]);
+  async statusOf(
+    consumer: string,
+    streamSeq: number,
+    manager: Queryable = this.dataSource,
+    lock = false,
+  ): Promise<ParkedStatus | null> {
+    const rows = await manager.query(
+      `select status from ${this.table} where consumer = $1 and stream_seq = $2${lock ? ' for update' : ''}`,
+      [consumer, streamSeq],
+    );
     return rows.length ? rows[0].status : null;
   }
 
-  async retryRequests(consumer: string, watched: readonly number[]): Promise<{ streamSeq: number; status: ParkedStatus }[]> {
+  async retryRequests(
+    consumer: string,
+    watched: readonly number[],
+  ): Promise<{ streamSeq: number; status: ParkedStatus }[]> {
     const rows = await this.dataSource.query(
       `select stream_seq, status from ${this.table}
        where consumer = $1 and (status = 'retry' or (status = 'retried' and stream_seq = any($2::bigint[])))
        order by stream_seq`,
       [consumer, watched],
     );
-    return rows.map((r: { stream_seq: string; status: ParkedStatus }) => ({ streamSeq: Number(r.stream_seq), status: r.status }));
+    return rows.map((r: { stream_seq: string; status: ParkedStatus }) => ({
+      streamSeq: Number(r.stream_seq),
+      status: r.status,
+    }));
   }
 
   async markRetried(consumer: string, streamSeq: number, manager: Queryable = this.dataSource): Promise<boolean> {
     const [, affected] = await manager.query(
-      `update ${this.table} set status = 'retried', resolved_at = now() where consumer = $1 and stream_seq = $2 and status = 'retry'`,
+      `update ${this.table} set status = 'retried', resolved_at = now()
+         where consumer = $1 and stream_seq = $2 and status = 'retry'`,
       [consumer, streamSeq],
     );
     return affected > 0;
@@ -71,7 +99,10 @@ export class PostgresParkedStore implements ParkedStore {
   }
 
   async count(consumer: string): Promise<number> {
-    const rows = await this.dataSource.query(`select count(*)::int as n from ${this.table} where consumer = $1 and status = 'parked'`, [consumer]);
+    const rows = await this.dataSource.query(
+      `select count(*)::int as n from ${this.table} where consumer = $1 and status = 'parked'`,
+      [consumer],
+    );
     return rows[0].n;
   }
 
@@ -100,10 +131,13 @@ export class PostgresParkedStore implements ParkedStore {
     }));
   }
 
-  /** An operator's decision: `retry` (the consumer's service applies it within seconds) or `skip` (left out for good). */
+  /**
+   * An operator's decision: `retry` (the consumer's service applies it within seconds) or `skip` (left out for good).
+   */
   async decide(consumer: string, streamSeq: number, decision: 'retry' | 'skip', by: string): Promise<boolean> {
     const [, affected] = await this.dataSource.query(
-      `update ${this.table} set status = $3, resolved_by = $4, resolved_at = case when $3 = 'skipped' then now() else null end
+      `update ${this.table} set status = $3, resolved_by = $4, resolved_at = case when $3 = 'skipped' then now() else
+         null end
        where consumer = $1 and stream_seq = $2 and status in ('parked', 'retry')`,
       [consumer, streamSeq, decision === 'retry' ? 'retry' : 'skipped', by],
     );
@@ -113,7 +147,8 @@ export class PostgresParkedStore implements ParkedStore {
   /** Commits of this stream the consumer has passed over: parked and waiting, or skipped for good. */
   async passedOver(consumer: string, stream: StreamIdentity): Promise<Set<number>> {
     const rows = await this.dataSource.query(
-      `select stream_seq from ${this.table} where consumer = $1 and stream_created = $2 and status in ('parked', 'retry', 'skipped')`,
+      `select stream_seq from ${this.table}
+         where consumer = $1 and stream_created = $2 and status in ('parked', 'retry', 'skipped')`,
       [consumer, stream.created],
     );
     return new Set(rows.map((r: { stream_seq: string }) => Number(r.stream_seq)));
@@ -121,6 +156,9 @@ export class PostgresParkedStore implements ParkedStore {
 
   /** Forgets what a consumer parked in another incarnation of its stream (a rebuild from a recreated stream). */
   async forgetOtherStreams(manager: Queryable, consumer: string, streamCreated: string): Promise<void> {
-    await manager.query(`delete from ${this.table} where consumer = $1 and stream_created <> $2`, [consumer, streamCreated]);
+    await manager.query(`delete from ${this.table} where consumer = $1 and stream_created <> $2`, [
+      consumer,
+      streamCreated,
+    ]);
   }
 }

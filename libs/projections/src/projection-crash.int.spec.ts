@@ -8,12 +8,29 @@ import { createTallySchema, tallyDataSource, tallyProjection } from './test-fixt
 
 const ROOT = path.resolve(__dirname, '../../..');
 
-function runCrashingProjection(env: Record<string, string>): Promise<{ exit: NodeJS.Signals | number | null; crashedAt: number }> {
+function runCrashingProjection(
+  env: Record<string, string>,
+): Promise<{ exit: NodeJS.Signals | number | null; crashedAt: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', path.join(__dirname, 'test-fixtures/crashing-projection.main.ts')],
-      { cwd: ROOT, env: { ...process.env, ...env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.spec.json'), TS_NODE_COMPILER_OPTIONS: '{"ignoreDeprecations":"6.0"}' }, stdio: ['ignore', 'pipe', 'inherit'] },
+      [
+        '-r',
+        'ts-node/register/transpile-only',
+        '-r',
+        'tsconfig-paths/register',
+        path.join(__dirname, 'test-fixtures/crashing-projection.main.ts'),
+      ],
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          ...env,
+          TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.spec.json'),
+          TS_NODE_COMPILER_OPTIONS: '{"ignoreDeprecations":"6.0"}',
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
     );
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
@@ -50,7 +67,10 @@ describe.each(['before-commit', 'after-commit'])('a projection killed %s', (cras
       const count = (i % 3) + 1;
       events += count;
       const batch = Array.from({ length: count }, () => ({ type: 'Counted', data: {} }));
-      await store.append(store.subjectFor('tally', `t${i % 4}`), batch, { expectedVersion: 'any', metadata: { actor: 'test' } });
+      await store.append(store.subjectFor('tally', `t${i % 4}`), batch, {
+        expectedVersion: 'any',
+        metadata: { actor: 'test' },
+      });
     }
 
     const outcome = await runCrashingProjection({
@@ -65,14 +85,19 @@ describe.each(['before-commit', 'after-commit'])('a projection killed %s', (cras
     expect(outcome.crashedAt).toBeGreaterThanOrEqual(50);
 
     const checkpointAfterCrash = Number(
-      (await dataSource.query(`select last_seq from ${schema}.projection_checkpoints where name = 'tally'`))[0].last_seq,
+      (await dataSource.query(`select last_seq from ${schema}.projection_checkpoints where name = 'tally'`))[0]
+        .last_seq,
     );
     const appliedAfterCrash = Number((await dataSource.query(`select count(*) from ${schema}.tally_applied`))[0].count);
     // Rows exist exactly up to the committed checkpoint: the killed batch left nothing behind, or everything.
     if (crashAt === 'before-commit') expect(checkpointAfterCrash).toBeLessThan(outcome.crashedAt);
     else expect(checkpointAfterCrash).toBe(outcome.crashedAt);
     const expectedRows = Number(
-      (await dataSource.query(`select count(*) from ${schema}.tally_applied where stream_seq <= $1`, [checkpointAfterCrash]))[0].count,
+      (
+        await dataSource.query(`select count(*) from ${schema}.tally_applied where stream_seq <= $1`, [
+          checkpointAfterCrash,
+        ])
+      )[0].count,
     );
     expect(appliedAfterCrash).toBe(expectedRows);
 

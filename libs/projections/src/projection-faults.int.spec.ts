@@ -14,7 +14,10 @@ describe('a projection under faults', () => {
   let store: EventStore;
   const schema = 'tally_faults';
   const append = (id: string, data: Record<string, unknown> = {}) =>
-    store.append(store.subjectFor('tally', id), [{ type: 'Counted', data }], { expectedVersion: 'any', metadata: { actor: 'test' } });
+    store.append(store.subjectFor('tally', id), [{ type: 'Counted', data }], {
+      expectedVersion: 'any',
+      metadata: { actor: 'test' },
+    });
 
   beforeEach(async () => {
     env = await openTestEnvironment('FAULT');
@@ -43,7 +46,9 @@ describe('a projection under faults', () => {
     it('loses nothing and doubles nothing while Postgres restarts three times under a steady stream of commits', async () => {
       const retried: unknown[] = [];
       const logger = { log: () => undefined, error: () => undefined, warn: (m: object) => retried.push(m) };
-      const runners = [1, 2].map(() => new ProjectionRunner(store, dataSource, tallyProjection(schema), { batchSize: 20, retry: quick, logger }));
+      const runners = [1, 2].map(
+        () => new ProjectionRunner(store, dataSource, tallyProjection(schema), { batchSize: 20, retry: quick, logger }),
+      );
       await Promise.all(runners.map((r) => r.start()));
       let writing = true;
       let written = 0;
@@ -68,10 +73,16 @@ describe('a projection under faults', () => {
 
       expect(last).toBe(written);
       expect(retried.length).toBeGreaterThan(0); // the restarts did hit the projection
-      const [{ total, rows }] = await dataSource.query(`select (select sum(total)::int from ${schema}.tally_totals) as total, (select count(*)::int from ${schema}.tally_applied) as rows`);
+      const [{ total, rows }] = await dataSource.query(
+        `select (select sum(total)::int from ${schema}.tally_totals) as total, (select count(*)::int
+           from ${schema}.tally_applied) as rows`,
+      );
       expect(total).toBe(written);
       expect(rows).toBe(written);
-      expect(await verifyProjection(store, dataSource, tallyProjection(schema))).toEqual({ position: last, differences: [] });
+      expect(await verifyProjection(store, dataSource, tallyProjection(schema))).toEqual({
+        position: last,
+        differences: [],
+      });
       expect(await new PostgresParkedStore(dataSource, schema).list({ all: true })).toEqual([]);
     });
   });
@@ -88,7 +99,7 @@ describe('a projection under faults', () => {
       await dataSource.destroy();
     });
 
-    it('parks a poison commit and moves its checkpoint past it in one transaction; an operator\'s retry applies it once', async () => {
+    it("parks a poison commit and moves its checkpoint past it in one transaction; an operator's retry applies it once", async () => {
       let cured = false;
       const projection = tallyProjection(schema, undefined, () => cured);
       const runner = new ProjectionRunner(store, dataSource, projection, { batchSize: 10, retry: quick });
@@ -104,7 +115,9 @@ describe('a projection under faults', () => {
         ['tally', 20, 'parked', 1],
       ]);
       expect((await parked.list()).find((p) => p.streamSeq === 12)?.error).toBe('TypeError: a poisoned tally');
-      expect((await parked.list()).find((p) => p.streamSeq === 20)?.error).toMatch(/^SyntaxError: Unexpected token '\\u0000'/);
+      expect((await parked.list()).find((p) => p.streamSeq === 20)?.error).toMatch(
+        /^SyntaxError: Unexpected token '\\u0000'/,
+      );
       expect((await runner.report()).parked).toBe(2);
       const [{ rows }] = await dataSource.query(`select count(*)::int as rows from ${schema}.tally_applied`);
       expect(rows).toBe(28);
@@ -112,10 +125,16 @@ describe('a projection under faults', () => {
 
       cured = true;
       expect(await parked.decide('tally', 12, 'retry', 'test')).toBe(true);
-      await eventually(async () => (await parked.list({ all: true })).find((p) => p.streamSeq === 12)?.status === 'retried', 10_000, 'retried');
+      await eventually(
+        async () => (await parked.list({ all: true })).find((p) => p.streamSeq === 12)?.status === 'retried',
+        10_000,
+        'retried',
+      );
       await new Promise((resolve) => setTimeout(resolve, 500));
       await runner.stop();
-      const [{ applied }] = await dataSource.query(`select count(*)::int as applied from ${schema}.tally_applied where stream_seq = 12`);
+      const [{ applied }] = await dataSource.query(
+        `select count(*)::int as applied from ${schema}.tally_applied where stream_seq = 12`,
+      );
       expect(applied).toBe(1);
       const [{ total }] = await dataSource.query(`select sum(total)::int as total from ${schema}.tally_totals`);
       expect(total).toBe(29);
@@ -130,7 +149,10 @@ describe('a projection under faults', () => {
 
       await store.jsm.streams.delete(env.stream);
       const recreated = await EventStore.open(env.nc, { stream: env.stream, subjectPrefix: env.subjectPrefix });
-      await recreated.append(recreated.subjectFor('tally', 'new'), [{ type: 'Counted', data: {} }], { expectedVersion: 0, metadata: { actor: 'test' } });
+      await recreated.append(recreated.subjectFor('tally', 'new'), [{ type: 'Counted', data: {} }], {
+        expectedVersion: 0,
+        metadata: { actor: 'test' },
+      });
       const stale = new ProjectionRunner(recreated, dataSource, tallyProjection(schema));
       await expect(stale.start()).rejects.toBeInstanceOf(ReadModelMismatchError);
       await expect(stale.start()).rejects.toThrow(/rebuild tally/);

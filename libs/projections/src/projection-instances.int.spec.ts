@@ -22,10 +22,17 @@ describe('a projection run by several instances at once', () => {
 
   it('applies every event exactly once and in order, whichever instance gets there first', async () => {
     const store = await EventStore.open(env.nc, { stream: env.stream, subjectPrefix: env.subjectPrefix });
-    const runners = [1, 2, 3].map(() => new ProjectionRunner(store, dataSource, tallyProjection(schema), { batchSize: 7 }));
+    const runners = [1, 2, 3].map(
+      () => new ProjectionRunner(store, dataSource, tallyProjection(schema), { batchSize: 7 }),
+    );
     await Promise.all(runners.map((r) => r.start()));
     await Promise.all(
-      Array.from({ length: 300 }, (_, i) => store.append(store.subjectFor('tally', `t${i % 5}`), [{ type: 'Counted', data: {} }], { expectedVersion: 'any', metadata: { actor: 'test' } })),
+      Array.from({ length: 300 }, (_, i) =>
+        store.append(store.subjectFor('tally', `t${i % 5}`), [{ type: 'Counted', data: {} }], {
+          expectedVersion: 'any',
+          metadata: { actor: 'test' },
+        }),
+      ),
     );
     const last = await store.lastSequence();
     await eventually(async () => (await runners[0].checkpoint()) === last, 20_000, 'every commit applied');

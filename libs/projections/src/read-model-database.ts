@@ -30,7 +30,16 @@ export async function openReadModelDatabase(options: ReadModelDatabaseOptions): 
     migrations: options.migrations,
     poolSize: options.poolSize ?? 10,
   }).initialize();
-  const pool = (dataSource.driver as unknown as { master: { on(event: 'connect', listener: (client: { on(event: 'error', listener: (error: Error) => void): void }) => void): void } }).master;
+  const pool = (
+    dataSource.driver as unknown as {
+      master: {
+        on(
+          event: 'connect',
+          listener: (client: { on(event: 'error', listener: (error: Error) => void): void }) => void,
+        ): void;
+      };
+    }
+  ).master;
   pool.on('connect', (client) => client.on('error', (error) => options.onConnectionError?.(error)));
   if (options.migrate) await runMigrations(dataSource);
   return dataSource;

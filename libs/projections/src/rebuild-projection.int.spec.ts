@@ -11,10 +11,15 @@ describe('rebuildProjection', () => {
   let store: EventStore;
   const schema = 'tally_rb';
   const append = (id: string) =>
-    store.append(store.subjectFor('tally', id), [{ type: 'Counted', data: {} }], { expectedVersion: 'any', metadata: { actor: 'test' } });
+    store.append(store.subjectFor('tally', id), [{ type: 'Counted', data: {} }], {
+      expectedVersion: 'any',
+      metadata: { actor: 'test' },
+    });
   const totals = async () =>
     Object.fromEntries(
-      (await dataSource.query(`select id, total from ${schema}.tally_totals order by id`)).map((r: { id: string; total: number }) => [r.id, r.total]),
+      (await dataSource.query(`select id, total from ${schema}.tally_totals order by id`)).map(
+        (r: { id: string; total: number }) => [r.id, r.total],
+      ),
     );
 
   beforeAll(async () => {

@@ -49,12 +49,19 @@ export async function rebuildProjection(
         if (manager) await applyCommits(projection, manager, fresh, commits, position);
         else await dataSource.transaction((m) => applyCommits(projection, m, fresh, commits, position));
       } catch (err) {
-        throw new Error(`rebuilding ${projection.name} failed in commits ${commits[0]?.streamSeq}–${last}: ${(err as Error).message}`);
+        throw new Error(
+          `rebuilding ${projection.name} failed in commits ${commits[0]?.streamSeq}–${last}: ${(err as Error).message}`,
+        );
       }
       position = last;
       options.onProgress?.(position, untilSeq);
     };
-    for await (const commit of store.readRange({ filterSubject: projection.filterSubject, fromSeq: afterSeq + 1, untilSeq, onUndecodable: unlessParked(passedOver) })) {
+    for await (const commit of store.readRange({
+      filterSubject: projection.filterSubject,
+      fromSeq: afterSeq + 1,
+      untilSeq,
+      onUndecodable: unlessParked(passedOver),
+    })) {
       batch.push(commit);
       if (batch.length >= batchSize) await flush();
     }
@@ -81,7 +88,8 @@ export async function rebuildProjection(
 /** Passes over an undecodable commit the projection parked (or an operator skipped); any other stops the replay. */
 function unlessParked(passedOver: Set<number>) {
   return (streamSeq: number, subject: string, error: unknown) => {
-    if (!passedOver.has(streamSeq)) throw new Error(`commit ${streamSeq} on ${subject} cannot be decoded: ${(error as Error).message}`);
+    if (!passedOver.has(streamSeq))
+      throw new Error(`commit ${streamSeq} on ${subject} cannot be decoded: ${(error as Error).message}`);
   };
 }
 
@@ -103,23 +111,42 @@ export interface TableDifference {
  * invented. Commits parked for the projection are left out of the rebuild, as they are of the read model. The
  * live projection waits while it runs.
  */
-export async function verifyProjection(store: EventStore, dataSource: DataSource, projection: Projection): Promise<{ position: number; differences: TableDifference[] }> {
+export async function verifyProjection(
+  store: EventStore,
+  dataSource: DataSource,
+  projection: Projection,
+): Promise<{ position: number; differences: TableDifference[] }> {
   const checkpoints = new CheckpointStore(dataSource, projection.schema);
   const parked = new PostgresParkedStore(dataSource, projection.schema);
   const passedOver = await parked.passedOver(projection.name, await store.currentIdentity());
   return dataSource.transaction(async (manager) => {
     const position = await checkpoints.lock(manager, projection.name);
-    for (const name of projection.tables) await manager.query(`create temporary table ${quoteIdent(`${name}__verify`)} (like ${qualified(projection.schema, name)} including all) on commit drop`);
+    for (const name of projection.tables)
+      await manager.query(
+        `create temporary table ${quoteIdent(`${name}__verify`)}
+           (like ${qualified(projection.schema, name)} including all) on commit drop`,
+      );
     const temporary = (name: string) => quoteIdent(`${name}__verify`);
     let batch: Commit[] = [];
     let after = 0;
     const flush = async () => {
-      await applyCommits(projection, manager, temporary, batch.filter((c) => !passedOver.has(c.streamSeq)), after);
+      await applyCommits(
+        projection,
+        manager,
+        temporary,
+        batch.filter((c) => !passedOver.has(c.streamSeq)),
+        after,
+      );
       after = batch[batch.length - 1].streamSeq;
       batch = [];
     };
     if (position > 0) {
-      for await (const commit of store.readRange({ filterSubject: projection.filterSubject, fromSeq: 1, untilSeq: position, onUndecodable: unlessParked(passedOver) })) {
+      for await (const commit of store.readRange({
+        filterSubject: projection.filterSubject,
+        fromSeq: 1,
+        untilSeq: position,
+        onUndecodable: unlessParked(passedOver),
+      })) {
         batch.push(commit);
         if (batch.length >= 1_000) await flush();
       }
@@ -130,11 +157,21 @@ export async function verifyProjection(store: EventStore, dataSource: DataSource
       const live = qualified(projection.schema, name);
       const rebuilt = temporary(name);
       const rows = async (from: string, without: string) =>
-        (await manager.query(`select row_to_json(d)::text as row from (select * from ${from} except all select * from ${without}) d limit 1000`)).map((r: { row: string }) => r.row);
+        (
+          await manager.query(
+            `select row_to_json(d)::text as row
+             from (select * from ${from} except all select * from ${without}) d limit 1000`,
+          )
+        ).map((r: { row: string }) => r.row);
       const missing = await rows(rebuilt, live);
       const unexpected = await rows(live, rebuilt);
       if (missing.length || unexpected.length) {
-        differences.push({ table: name, missing: missing.length, unexpected: unexpected.length, samples: [...missing.slice(0, 3), ...unexpected.slice(0, 3)] });
+        differences.push({
+          table: name,
+          missing: missing.length,
+          unexpected: unexpected.length,
+          samples: [...missing.slice(0, 3), ...unexpected.slice(0, 3)],
+        });
       }
     }
     return { position, differences };

@@ -20,7 +20,19 @@ export function commitsOf(history: HistoryEntry[]) {
       time,
       metadata,
       fingerprint: null,
-      events: events.map((event, index) => ({ id: randomUUID(), type: event.type, schemaVersion: 1, data: event.data, time, subject, aggregateType, aggregateId, streamSeq, index, metadata })),
+      events: events.map((event, index) => ({
+        id: randomUUID(),
+        type: event.type,
+        schemaVersion: 1,
+        data: event.data,
+        time,
+        subject,
+        aggregateType,
+        aggregateId,
+        streamSeq,
+        index,
+        metadata,
+      })),
     };
   });
 }

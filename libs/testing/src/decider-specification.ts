@@ -11,7 +11,8 @@ export function deciderSpecification<Command, State, Event extends DomainEvent>(
   decider: Decider<Command, State, Event>,
   context: DecisionContext = { now: new Date('2026-01-01T00:00:00.000Z') },
 ) {
-  const decide = (command: Command, state: State, at: DecisionContext = context) => decider.decide(deepFreeze(command), deepFreeze(state), at);
+  const decide = (command: Command, state: State, at: DecisionContext = context) =>
+    decider.decide(deepFreeze(command), deepFreeze(state), at);
   return {
     /** The state after `events`, folded as the repository folds a commit (all at once), every part frozen. */
     fold(events: Event[], from: State = decider.initialState()): State {

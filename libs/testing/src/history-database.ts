@@ -21,7 +21,12 @@ export function historyDatabase(migrations: (new () => MigrationInterface)[]) {
     await db.drop();
   });
   return {
-    async project(schema: string, commits: Commits, perTransaction: number, apply: ApplyCommits): Promise<{ dataSource: DataSource; position: number }> {
+    async project(
+      schema: string,
+      commits: Commits,
+      perTransaction: number,
+      apply: ApplyCommits,
+    ): Promise<{ dataSource: DataSource; position: number }> {
       const dataSource = await new DataSource({ type: 'postgres', url: db.url, schema, migrations }).initialize();
       sources.push(dataSource);
       await dataSource.query(`create schema if not exists "${schema}"`);

@@ -24,7 +24,9 @@ export interface LocalServer {
 }
 
 function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
 async function until(check: () => Promise<boolean>, what: string, log: string, timeoutMs = 30_000): Promise<void> {
@@ -47,7 +49,15 @@ function spawnLogged(command: string, args: string[], options: SpawnOptions, dat
   }
 }
 
-function managed(start: () => ChildProcess, ready: () => Promise<boolean>, what: string, cleanStop: NodeJS.Signals, dataDir: string, url: string, port: number): Promise<LocalServer> {
+function managed(
+  start: () => ChildProcess,
+  ready: () => Promise<boolean>,
+  what: string,
+  cleanStop: NodeJS.Signals,
+  dataDir: string,
+  url: string,
+  port: number,
+): Promise<LocalServer> {
   const log = path.join(dataDir, 'server.log');
   let child = start();
   const bringUp = async () => {
@@ -85,15 +95,21 @@ function managed(start: () => ChildProcess, ready: () => Promise<boolean>, what:
 /** The newest PostgreSQL server binaries of the machine (Debian keeps them under /usr/lib/postgresql/<version>/bin). */
 function postgresBin(): string {
   const root = '/usr/lib/postgresql';
-  const versions = fs.existsSync(root) ? fs.readdirSync(root).filter((v) => fs.existsSync(path.join(root, v, 'bin/postgres'))) : [];
-  if (!versions.length) throw new Error('no PostgreSQL server binaries under /usr/lib/postgresql (apt-get install postgresql)');
+  const versions = fs.existsSync(root)
+    ? fs.readdirSync(root).filter((v) => fs.existsSync(path.join(root, v, 'bin/postgres')))
+    : [];
+  if (!versions.length)
+    throw new Error('no PostgreSQL server binaries under /usr/lib/postgresql (apt-get install postgresql)');
   return path.join(root, versions.sort((a, b) => Number(b) - Number(a))[0], 'bin');
 }
 
 /** Postgres refuses to run as root: as root, it runs as the machine's `postgres` user. */
 function postgresUser(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;
-  return { uid: Number(execFileSync('id', ['-u', 'postgres']).toString().trim()), gid: Number(execFileSync('id', ['-g', 'postgres']).toString().trim()) };
+  return {
+    uid: Number(execFileSync('id', ['-u', 'postgres']).toString().trim()),
+    gid: Number(execFileSync('id', ['-g', 'postgres']).toString().trim()),
+  };
 }
 
 /** A Postgres server of the caller's own: trust auth, database `postgres`, its data in a temporary folder. */
@@ -102,11 +118,32 @@ export async function startLocalPostgres(): Promise<LocalServer> {
   const user = postgresUser();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-pg-'));
   if (user) fs.chownSync(dataDir, user.uid, user.gid);
-  execFileSync(path.join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'], { ...user, stdio: 'ignore' });
+  execFileSync(path.join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'], {
+    ...user,
+    stdio: 'ignore',
+  });
   const port = await freeLoopbackPort();
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   const start = () =>
-    spawnLogged(path.join(bin, 'postgres'), ['-D', dataDir, '-p', String(port), '-k', dataDir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200'], { ...user }, dataDir);
+    spawnLogged(
+      path.join(bin, 'postgres'),
+      [
+        '-D',
+        dataDir,
+        '-p',
+        String(port),
+        '-k',
+        dataDir,
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'fsync=off',
+        '-c',
+        'max_connections=200',
+      ],
+      { ...user },
+      dataDir,
+    );
   const ready = async () => {
     const client = new Client({ connectionString: url, connectionTimeoutMillis: 1_000 });
     try {
@@ -137,7 +174,8 @@ export interface LocalNatsOptions {
  * ready when its monitoring endpoint says JetStream is (`/healthz?js-enabled-only=true`).
  */
 export async function startLocalNats(options: LocalNatsOptions = {}): Promise<LocalServer & { monitorPort: number }> {
-  const [port, monitorPort] = options.port && options.monitorPort ? [options.port, options.monitorPort] : await freeLoopbackPorts(2);
+  const [port, monitorPort] =
+    options.port && options.monitorPort ? [options.port, options.monitorPort] : await freeLoopbackPorts(2);
   const storeDir = options.storeDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-nats-'));
   const args = ['-a', '127.0.0.1', '-p', String(port), '-m', String(monitorPort), '-js', '-sd', storeDir];
   if (options.config) {
@@ -148,7 +186,8 @@ export async function startLocalNats(options: LocalNatsOptions = {}): Promise<Lo
   args.push(...(options.args ?? []));
   const url = `nats://127.0.0.1:${port}`;
   const start = () => spawnLogged('nats-server', args, { env: { ...process.env, ...options.env } }, storeDir);
-  const ready = async () => (await fetch(`http://127.0.0.1:${monitorPort}/healthz?js-enabled-only=true`)).status === 200;
+  const ready = async () =>
+    (await fetch(`http://127.0.0.1:${monitorPort}/healthz?js-enabled-only=true`)).status === 200;
   return { ...(await managed(start, ready, `nats-server on ${url}`, 'SIGTERM', storeDir, url, port)), monitorPort };
 }
 
@@ -156,14 +195,30 @@ export async function startLocalNats(options: LocalNatsOptions = {}): Promise<Lo
  * A JetStream cluster of `size` servers on loopback, each with its own store, named `flotilla-<i>`: what a stream's
  * leader is reported as. `urls` is the list a client connects to.
  */
-export async function startLocalNatsCluster(size = 3): Promise<{ servers: (LocalServer & { name: string })[]; urls: string }> {
+export async function startLocalNatsCluster(
+  size = 3,
+): Promise<{ servers: (LocalServer & { name: string })[]; urls: string }> {
   // Every server's client, monitoring and cluster ports, chosen together so that no two are the same.
   const ports = await freeLoopbackPorts(3 * size);
-  const nodes = Array.from({ length: size }, (_, i) => ({ name: `flotilla-${i}`, port: ports[3 * i], monitorPort: ports[3 * i + 1], clusterPort: ports[3 * i + 2] }));
+  const nodes = Array.from({ length: size }, (_, i) => ({
+    name: `flotilla-${i}`,
+    port: ports[3 * i],
+    monitorPort: ports[3 * i + 1],
+    clusterPort: ports[3 * i + 2],
+  }));
   const routes = nodes.map((node) => `nats://127.0.0.1:${node.clusterPort}`).join(',');
   const started = await Promise.allSettled(
     nodes.map(async ({ name, port, monitorPort, clusterPort }) => {
-      const args = ['-n', name, '--cluster_name', 'flotilla', '--cluster', `nats://127.0.0.1:${clusterPort}`, '--routes', routes];
+      const args = [
+        '-n',
+        name,
+        '--cluster_name',
+        'flotilla',
+        '--cluster',
+        `nats://127.0.0.1:${clusterPort}`,
+        '--routes',
+        routes,
+      ];
       return { ...(await startLocalNats({ port, monitorPort, args })), name };
     }),
   );
@@ -181,7 +236,12 @@ export async function startLocalNatsCluster(size = 3): Promise<{ servers: (Local
     await until(
       async () => {
         const jsm = await nc.jetstreamManager();
-        await jsm.streams.add({ name: 'CLUSTER_PROBE', subjects: ['cluster.probe'], num_replicas: size, storage: StorageType.Memory });
+        await jsm.streams.add({
+          name: 'CLUSTER_PROBE',
+          subjects: ['cluster.probe'],
+          num_replicas: size,
+          storage: StorageType.Memory,
+        });
         await jsm.streams.delete('CLUSTER_PROBE');
         return true;
       },

@@ -15,18 +15,26 @@ export interface ServiceProcess {
 }
 
 /** Runs an app's main.ts from source in its own process, as `npm start` runs the built one, with the test keys. */
-export function startServiceProcess(mainFile: string, env: Record<string, string>, args: string[] = []): ServiceProcess {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', path.join(ROOT, mainFile), ...args], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      ...TEST_KEYS,
-      ...env,
-      TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.spec.json'),
-      TS_NODE_COMPILER_OPTIONS: '{"ignoreDeprecations":"6.0"}',
+export function startServiceProcess(
+  mainFile: string,
+  env: Record<string, string>,
+  args: string[] = [],
+): ServiceProcess {
+  const child = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', path.join(ROOT, mainFile), ...args],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        ...TEST_KEYS,
+        ...env,
+        TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.spec.json'),
+        TS_NODE_COMPILER_OPTIONS: '{"ignoreDeprecations":"6.0"}',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   return handle(child);
 }
 
@@ -34,12 +42,25 @@ export function startServiceProcess(mainFile: string, env: Record<string, string
  * Runs an app built into dist/ (`nx build <app>`) in its own process, as `npm start` does. `nodeArgs` adds Node
  * options (e.g. `--cpu-prof`); with `stderrOnly` its logs (stdout) are dropped and its stderr is this process's.
  */
-export function startBuiltService(app: string, env: Record<string, string>, options: { nodeArgs?: string[]; stderrOnly?: boolean } = {}): ServiceProcess {
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '-r', path.join(ROOT, 'tools/register-paths.js'), path.join(ROOT, 'dist/apps', app, 'src/main.js')], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: options.stderrOnly ? ['ignore', 'ignore', 'inherit'] : ['ignore', 'pipe', 'pipe'],
-  });
+export function startBuiltService(
+  app: string,
+  env: Record<string, string>,
+  options: { nodeArgs?: string[]; stderrOnly?: boolean } = {},
+): ServiceProcess {
+  const child = spawn(
+    process.execPath,
+    [
+      ...(options.nodeArgs ?? []),
+      '-r',
+      path.join(ROOT, 'tools/register-paths.js'),
+      path.join(ROOT, 'dist/apps', app, 'src/main.js'),
+    ],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: options.stderrOnly ? ['ignore', 'ignore', 'inherit'] : ['ignore', 'pipe', 'pipe'],
+    },
+  );
   return handle(child);
 }
 

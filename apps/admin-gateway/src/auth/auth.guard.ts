@@ -29,12 +29,15 @@ export class AuthGuard implements CanActivate {
       return true;
     }
     try {
-      const key = await this.rpc.call<AuthenticatedKey>(TenancySubjects.authenticate, { tokenHash: digest.toString('hex') });
+      const key = await this.rpc.call<AuthenticatedKey>(TenancySubjects.authenticate, {
+        tokenHash: digest.toString('hex'),
+      });
       request.caller = { actor: `api-key:${key.keyId}`, organizationId: key.organizationId, correlationId };
       return true;
     } catch (err) {
       // Only the tenancy service's own "no such key" is a 401; a service in trouble stays a 503 (or a 500).
-      if (err instanceof RemoteError && err.error.code === ErrorCodes.unauthorized) throw unauthorized('invalid X-Auth-Token');
+      if (err instanceof RemoteError && err.error.code === ErrorCodes.unauthorized)
+        throw unauthorized('invalid X-Auth-Token');
       throw err;
     }
   }

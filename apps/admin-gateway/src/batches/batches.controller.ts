@@ -1,11 +1,25 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  UseGuards,
+} from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { BatchSubjects, BatchView, DeviceView, ErrorCodes } from '@flotilla/contracts';
 import { AuthGuard } from '../auth/auth.guard';
 import { Caller, CurrentCaller } from '../auth/caller';
 import { NatsRpcClient, RemoteError } from '../nats-rpc.client';
 
-const uuid = new ParseUUIDPipe({ exceptionFactory: () => new RemoteError({ code: ErrorCodes.notFound, message: 'not found' }) });
+const uuid = new ParseUUIDPipe({
+  exceptionFactory: () => new RemoteError({ code: ErrorCodes.notFound, message: 'not found' }),
+});
 
 /** `true`/`false` query flags; anything else is bad input. */
 function flag(value: string | undefined, name: string): boolean {
@@ -42,25 +56,46 @@ export class BatchesController {
 
   @Post('projects/:id/devices/batch')
   @HttpCode(201)
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'the same key and body within 24 h returns the first batches' })
-  @ApiBody({ schema: { type: 'object', required: ['batches'], properties: { batches: { type: 'array', items: batchItemSchema } } } })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'the same key and body within 24 h returns the first batches',
+  })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['batches'],
+      properties: { batches: { type: 'array', items: batchItemSchema } },
+    },
+  })
   createBatches(
     @Param('id', uuid) projectId: string,
     @Body() body: Record<string, unknown> | undefined,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @CurrentCaller() caller: Caller,
   ): Promise<{ batches: BatchView[] }> {
-    return this.rpc.call(BatchSubjects.createBatches, { batches: body?.batches, projectId, commandId: idempotencyKey }, caller);
+    return this.rpc.call(
+      BatchSubjects.createBatches,
+      { batches: body?.batches, projectId, commandId: idempotencyKey },
+      caller,
+    );
   }
 
   @Get('projects/:id/batches')
-  listBatches(@Param('id', uuid) projectId: string, @CurrentCaller() caller: Caller): Promise<{ batches: BatchView[] }> {
+  listBatches(
+    @Param('id', uuid) projectId: string,
+    @CurrentCaller() caller: Caller,
+  ): Promise<{ batches: BatchView[] }> {
     return this.rpc.call(BatchSubjects.listBatches, { projectId }, caller);
   }
 
   @Get('batches/:id')
   @ApiQuery({ name: 'include', required: false, description: '`devices` expands the devices' })
-  getBatch(@Param('id', uuid) batchId: string, @Query('include') include: string | undefined, @CurrentCaller() caller: Caller): Promise<BatchView> {
+  getBatch(
+    @Param('id', uuid) batchId: string,
+    @Query('include') include: string | undefined,
+    @CurrentCaller() caller: Caller,
+  ): Promise<BatchView> {
     const includeDevices = (include ?? '').split(',').includes('devices');
     return this.rpc.call(BatchSubjects.getBatch, { batchId, includeDevices }, caller);
   }
@@ -68,12 +103,23 @@ export class BatchesController {
   @Delete('batches/:id')
   @HttpCode(204)
   @ApiQuery({ name: 'remove_associated_instances', required: false, enum: ['true', 'false'] })
-  async deleteBatch(@Param('id', uuid) batchId: string, @Query('remove_associated_instances') remove: string | undefined, @CurrentCaller() caller: Caller) {
-    await this.rpc.call(BatchSubjects.deleteBatch, { batchId, removeAssociatedInstances: flag(remove, 'remove_associated_instances') }, caller);
+  async deleteBatch(
+    @Param('id', uuid) batchId: string,
+    @Query('remove_associated_instances') remove: string | undefined,
+    @CurrentCaller() caller: Caller,
+  ) {
+    await this.rpc.call(
+      BatchSubjects.deleteBatch,
+      { batchId, removeAssociatedInstances: flag(remove, 'remove_associated_instances') },
+      caller,
+    );
   }
 
   @Get('projects/:id/devices')
-  listDevices(@Param('id', uuid) projectId: string, @CurrentCaller() caller: Caller): Promise<{ devices: DeviceView[] }> {
+  listDevices(
+    @Param('id', uuid) projectId: string,
+    @CurrentCaller() caller: Caller,
+  ): Promise<{ devices: DeviceView[] }> {
     return this.rpc.call(BatchSubjects.listDevices, { projectId }, caller);
   }
 

@@ -9,10 +9,13 @@ import { NatsRpcClient, RemoteError } from '../nats-rpc.client';
 type Body = Record<string, unknown> | undefined;
 
 function rootOnly(caller: Caller): void {
-  if (caller.organizationId) throw new RemoteError({ code: ErrorCodes.forbidden, message: 'only the root token can change the catalog' });
+  if (caller.organizationId)
+    throw new RemoteError({ code: ErrorCodes.forbidden, message: 'only the root token can change the catalog' });
 }
 
-/** Facilities, plans, operating systems, capacity and spot prices: read by anyone signed in, changed by the root token. */
+/**
+ * Facilities, plans, operating systems, capacity and spot prices: read by anyone signed in, changed by the root token.
+ */
 @ApiTags('catalog')
 @ApiHeader({ name: 'X-Auth-Token', required: true })
 @Controller()
@@ -42,7 +45,14 @@ export class CatalogController {
 
   @Post('capacity')
   @HttpCode(200)
-  @ApiBody({ schema: { type: 'object', properties: { servers: { type: 'array', items: { type: 'object', properties: { facility: {}, plan: {}, quantity: {} } } } } } })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      properties: {
+        servers: { type: 'array', items: { type: 'object', properties: { facility: {}, plan: {}, quantity: {} } } },
+      },
+    },
+  })
   checkCapacity(@Body() body: Body, @CurrentCaller() caller: Caller) {
     return this.rpc.call(CatalogSubjects.checkCapacity, { servers: body?.servers }, caller);
   }
@@ -58,40 +68,89 @@ export class CatalogController {
   }
 
   @Put('facilities/:code')
-  updateFacility(@Param('code') code: string, @Body() body: Body, @CurrentCaller() caller: Caller, @Res({ passthrough: true }) response: Response) {
+  updateFacility(
+    @Param('code') code: string,
+    @Body() body: Body,
+    @CurrentCaller() caller: Caller,
+    @Res({ passthrough: true }) response: Response,
+  ) {
     return this.define(CatalogSubjects.defineFacility, { code, name: body?.name }, caller, response);
   }
 
   @Post('plans')
   definePlan(@Body() body: Body, @CurrentCaller() caller: Caller, @Res({ passthrough: true }) response: Response) {
-    return this.define(CatalogSubjects.definePlan, { slug: body?.slug, name: body?.name, architecture: body?.architecture }, caller, response);
+    return this.define(
+      CatalogSubjects.definePlan,
+      { slug: body?.slug, name: body?.name, architecture: body?.architecture },
+      caller,
+      response,
+    );
   }
 
   @Put('plans/:slug')
-  updatePlan(@Param('slug') slug: string, @Body() body: Body, @CurrentCaller() caller: Caller, @Res({ passthrough: true }) response: Response) {
-    return this.define(CatalogSubjects.definePlan, { slug, name: body?.name, architecture: body?.architecture }, caller, response);
+  updatePlan(
+    @Param('slug') slug: string,
+    @Body() body: Body,
+    @CurrentCaller() caller: Caller,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    return this.define(
+      CatalogSubjects.definePlan,
+      { slug, name: body?.name, architecture: body?.architecture },
+      caller,
+      response,
+    );
   }
 
   @Post('operating-systems')
-  defineOperatingSystem(@Body() body: Body, @CurrentCaller() caller: Caller, @Res({ passthrough: true }) response: Response) {
-    return this.define(CatalogSubjects.defineOperatingSystem, { slug: body?.slug, name: body?.name, provisionable_on: body?.provisionable_on }, caller, response);
+  defineOperatingSystem(
+    @Body() body: Body,
+    @CurrentCaller() caller: Caller,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    return this.define(
+      CatalogSubjects.defineOperatingSystem,
+      { slug: body?.slug, name: body?.name, provisionable_on: body?.provisionable_on },
+      caller,
+      response,
+    );
   }
 
   @Put('operating-systems/:slug')
-  updateOperatingSystem(@Param('slug') slug: string, @Body() body: Body, @CurrentCaller() caller: Caller, @Res({ passthrough: true }) response: Response) {
-    return this.define(CatalogSubjects.defineOperatingSystem, { slug, name: body?.name, provisionable_on: body?.provisionable_on }, caller, response);
+  updateOperatingSystem(
+    @Param('slug') slug: string,
+    @Body() body: Body,
+    @CurrentCaller() caller: Caller,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    return this.define(
+      CatalogSubjects.defineOperatingSystem,
+      { slug, name: body?.name, provisionable_on: body?.provisionable_on },
+      caller,
+      response,
+    );
   }
 
   @Put('capacity/:facility/:plan')
   @ApiBody({ schema: { type: 'object', required: ['total'], properties: { total: { type: 'integer', minimum: 0 } } } })
-  setCapacity(@Param('facility') facility: string, @Param('plan') plan: string, @Body() body: Body, @CurrentCaller() caller: Caller) {
+  setCapacity(
+    @Param('facility') facility: string,
+    @Param('plan') plan: string,
+    @Body() body: Body,
+    @CurrentCaller() caller: Caller,
+  ) {
     rootOnly(caller);
     return this.rpc.call(CatalogSubjects.setCapacity, { facility, plan, total: body?.total }, caller);
   }
 
   @Put('market/spot/prices/:facility/:plan')
   @ApiBody({ schema: { type: 'object', required: ['price'], properties: { price: { type: 'number', minimum: 0 } } } })
-  async setSpotPrice(@Param('facility') facility: string, @Param('plan') plan: string, @Body() body: Body, @CurrentCaller() caller: Caller) {
+  async setSpotPrice(
+    @Param('facility') facility: string,
+    @Param('plan') plan: string,
+    @Body() body: Body,
+    @CurrentCaller() caller: Caller,
+  ) {
     rootOnly(caller);
     await this.rpc.call(CatalogSubjects.setSpotPrice, { facility, plan, price: body?.price }, caller);
     return { facility: facility.toLowerCase(), plan: plan.toLowerCase(), price: body?.price };

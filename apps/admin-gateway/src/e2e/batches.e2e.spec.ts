@@ -8,18 +8,25 @@ describe('admin gateway: batch deployment (e2e)', () => {
   let projectId: string;
 
   const finished = (batchId: string) =>
-    eventually(async () => {
-      const answer = await system.call('GET', `/batches/${batchId}?include=devices`, key);
-      return ['completed', 'failed'].includes(answer.body?.state) ? answer.body : undefined;
-    }, 20_000, `batch ${batchId} finished`);
+    eventually(
+      async () => {
+        const answer = await system.call('GET', `/batches/${batchId}?include=devices`, key);
+        return ['completed', 'failed'].includes(answer.body?.state) ? answer.body : undefined;
+      },
+      20_000,
+      `batch ${batchId} finished`,
+    );
   const available = async (facility: string, plan: string): Promise<number> =>
     (await system.call('GET', '/capacity', key)).body.capacity[facility]?.[plan]?.available ?? 0;
 
   beforeAll(async () => {
     system = await startRunningSystem('E2EB');
     const organization = await system.call('POST', '/organizations', system.rootToken, { name: 'Acme' });
-    projectId = (await system.call('POST', `/organizations/${organization.body.id}/projects`, system.rootToken, { name: 'web' })).body.id;
-    key = (await system.call('POST', `/organizations/${organization.body.id}/api-keys`, system.rootToken, {})).body.token;
+    projectId = (
+      await system.call('POST', `/organizations/${organization.body.id}/projects`, system.rootToken, { name: 'web' })
+    ).body.id;
+    key = (await system.call('POST', `/organizations/${organization.body.id}/api-keys`, system.rootToken, {})).body
+      .token;
   });
 
   afterAll(async () => {
@@ -27,41 +34,125 @@ describe('admin gateway: batch deployment (e2e)', () => {
   });
 
   it('reads the catalog, capacity and spot prices', async () => {
-    expect((await system.call('GET', '/facilities', key)).body.facilities).toContainEqual({ code: 'ewr1', name: 'Parsippany, NJ' });
-    expect((await system.call('GET', '/plans', key)).body.plans).toContainEqual({ slug: 'c1.small.x86', name: 'c1.small.x86', architecture: 'x86_64' });
-    expect((await system.call('GET', '/operating-systems', key)).body.operating_systems).toContainEqual(expect.objectContaining({ slug: 'rocky_9' }));
-    expect((await system.call('GET', '/market/spot/prices', key)).body.spot_market_prices.dfw1['c1.small.x86']).toEqual({ price: 0.1 });
-    expect(await system.call('POST', '/capacity', key, { servers: [{ facility: 'sjc1', plan: 'c1.small.x86', quantity: 7 }, { facility: 'sjc1', plan: 'c1.small.x86', quantity: 8 }] })).toMatchObject({
+    expect((await system.call('GET', '/facilities', key)).body.facilities).toContainEqual({
+      code: 'ewr1',
+      name: 'Parsippany, NJ',
+    });
+    expect((await system.call('GET', '/plans', key)).body.plans).toContainEqual({
+      slug: 'c1.small.x86',
+      name: 'c1.small.x86',
+      architecture: 'x86_64',
+    });
+    expect((await system.call('GET', '/operating-systems', key)).body.operating_systems).toContainEqual(
+      expect.objectContaining({ slug: 'rocky_9' }),
+    );
+    expect((await system.call('GET', '/market/spot/prices', key)).body.spot_market_prices.dfw1['c1.small.x86']).toEqual(
+      { price: 0.1 },
+    );
+    expect(
+      await system.call('POST', '/capacity', key, {
+        servers: [
+          { facility: 'sjc1', plan: 'c1.small.x86', quantity: 7 },
+          { facility: 'sjc1', plan: 'c1.small.x86', quantity: 8 },
+        ],
+      }),
+    ).toMatchObject({
       status: 200,
-      body: { servers: [{ facility: 'sjc1', plan: 'c1.small.x86', quantity: 7, available: true }, { quantity: 8, available: false }] },
+      body: {
+        servers: [
+          { facility: 'sjc1', plan: 'c1.small.x86', quantity: 7, available: true },
+          { quantity: 8, available: false },
+        ],
+      },
     });
   });
 
   it('deploys the packngo body: 201 queued, then completed', async () => {
-    const body = { batches: [{ hostname: 'test{{index}}', plan: 'c3.medium.x86', facility: ['ewr1'], operating_system: 'debian_12', billing_cycle: 'hourly', project_id: '', tags: null, quantity: 3, spot_instance: false, spot_price_max: 0 }] };
+    const body = {
+      batches: [
+        {
+          hostname: 'test{{index}}',
+          plan: 'c3.medium.x86',
+          facility: ['ewr1'],
+          operating_system: 'debian_12',
+          billing_cycle: 'hourly',
+          project_id: '',
+          tags: null,
+          quantity: 3,
+          spot_instance: false,
+          spot_price_max: 0,
+        },
+      ],
+    };
     const created = await system.call('POST', `/projects/${projectId}/devices/batch`, key, body);
-    expect(created).toMatchObject({ status: 201, body: { batches: [{ state: 'queued', quantity: 3, error_messages: [], devices: [], project: { href: `/projects/${projectId}` } }] } });
+    expect(created).toMatchObject({
+      status: 201,
+      body: {
+        batches: [
+          {
+            state: 'queued',
+            quantity: 3,
+            error_messages: [],
+            devices: [],
+            project: { href: `/projects/${projectId}` },
+          },
+        ],
+      },
+    });
     const batch = await finished(created.body.batches[0].id);
     expect(batch.state).toBe('completed');
     expect(batch.devices.map((d: { hostname: string }) => d.hostname)).toEqual(['test01', 'test02', 'test03']);
     const device = await system.call('GET', `/devices/${batch.devices[0].id}`, key);
-    expect(device.body).toMatchObject({ state: 'active', facility: 'ewr1', plan: 'c3.medium.x86', tags: [], quarantined: false, batch: { href: `/batches/${batch.id}` } });
-    expect((await system.call('GET', `/projects/${projectId}/batches`, key)).body.batches.map((b: { id: string }) => b.id)).toContain(batch.id);
+    expect(device.body).toMatchObject({
+      state: 'active',
+      facility: 'ewr1',
+      plan: 'c3.medium.x86',
+      tags: [],
+      quarantined: false,
+      batch: { href: `/batches/${batch.id}` },
+    });
+    expect(
+      (await system.call('GET', `/projects/${projectId}/batches`, key)).body.batches.map((b: { id: string }) => b.id),
+    ).toContain(batch.id);
     expect((await system.call('GET', `/projects/${projectId}/devices`, key)).body.devices).toHaveLength(3);
   });
 
   it('deploys the packet-python body (metro null beside facility, six keys)', async () => {
-    const body = { batches: [{ facility: 'ewr1', hostname: 'batchtest01', metro: null, operating_system: 'debian_12', plan: 'c1.small.x86', quantity: 1 }] };
+    const body = {
+      batches: [
+        {
+          facility: 'ewr1',
+          hostname: 'batchtest01',
+          metro: null,
+          operating_system: 'debian_12',
+          plan: 'c1.small.x86',
+          quantity: 1,
+        },
+      ],
+    };
     const created = await system.call('POST', `/projects/${projectId}/devices/batch`, key, body);
     expect(created.status).toBe(201);
-    expect((await finished(created.body.batches[0].id)).devices[0]).toMatchObject({ hostname: 'batchtest01', facility: 'ewr1' });
+    expect((await finished(created.body.batches[0].id)).devices[0]).toMatchObject({
+      hostname: 'batchtest01',
+      facility: 'ewr1',
+    });
   });
 
   it('answers 422 with every problem, writing nothing', async () => {
-    const messages = async () => (await (await system.env.nc.jetstreamManager()).streams.info(system.env.stream)).state.messages;
+    const messages = async () =>
+      (await (await system.env.nc.jetstreamManager()).streams.info(system.env.stream)).state.messages;
     const before = await messages();
     const answer = await system.call('POST', `/projects/${projectId}/devices/batch`, key, {
-      batches: [{ plan: 'c1.small.x86', operating_system: 'windows_2022', facility: 'ewr1', metro: 'ny', quantity: 0, hostname: 'bad_name' }],
+      batches: [
+        {
+          plan: 'c1.small.x86',
+          operating_system: 'windows_2022',
+          facility: 'ewr1',
+          metro: 'ny',
+          quantity: 0,
+          hostname: 'bad_name',
+        },
+      ],
     });
     expect(answer.status).toBe(422);
     expect(answer.body.errors).toEqual([
@@ -81,18 +172,39 @@ describe('admin gateway: batch deployment (e2e)', () => {
     const again = await system.call('POST', `/projects/${projectId}/devices/batch`, key, body, headers);
     expect(again.status).toBe(201);
     expect(again.body.batches[0].id).toBe(first.body.batches[0].id);
-    const other = await system.call('POST', `/projects/${projectId}/devices/batch`, key, { batches: [{ ...body.batches[0], quantity: 2 }] }, headers);
-    expect(other).toMatchObject({ status: 422, body: { errors: [expect.stringMatching(/idempotency key reused with different parameters/)] } });
-    expect((await system.call('POST', `/projects/${projectId}/devices/batch`, key, body, { 'idempotency-key': 'x'.repeat(65) })).status).toBe(422);
+    const other = await system.call(
+      'POST',
+      `/projects/${projectId}/devices/batch`,
+      key,
+      { batches: [{ ...body.batches[0], quantity: 2 }] },
+      headers,
+    );
+    expect(other).toMatchObject({
+      status: 422,
+      body: { errors: [expect.stringMatching(/idempotency key reused with different parameters/)] },
+    });
+    expect(
+      (
+        await system.call('POST', `/projects/${projectId}/devices/batch`, key, body, {
+          'idempotency-key': 'x'.repeat(65),
+        })
+      ).status,
+    ).toBe(422);
   });
 
   it('deletes a batch with its instances and gives the servers back', async () => {
     const before = await available('dfw1', 'c3.large.arm64');
-    const created = await system.call('POST', `/projects/${projectId}/devices/batch`, key, { batches: [{ plan: 'c3.large.arm64', operating_system: 'debian_12', facility: 'dfw1', quantity: 2 }] });
+    const created = await system.call('POST', `/projects/${projectId}/devices/batch`, key, {
+      batches: [{ plan: 'c3.large.arm64', operating_system: 'debian_12', facility: 'dfw1', quantity: 2 }],
+    });
     const batch = await finished(created.body.batches[0].id);
     expect(await available('dfw1', 'c3.large.arm64')).toBe(before - 2);
-    expect((await system.call('DELETE', `/batches/${batch.id}?remove_associated_instances=maybe`, key)).status).toBe(422);
-    expect((await system.call('DELETE', `/batches/${batch.id}?remove_associated_instances=true`, key)).status).toBe(204);
+    expect((await system.call('DELETE', `/batches/${batch.id}?remove_associated_instances=maybe`, key)).status).toBe(
+      422,
+    );
+    expect((await system.call('DELETE', `/batches/${batch.id}?remove_associated_instances=true`, key)).status).toBe(
+      204,
+    );
     expect((await system.call('GET', `/batches/${batch.id}`, key)).status).toBe(404);
     await eventually(async () => (await available('dfw1', 'c3.large.arm64')) === before, 10_000, 'servers back');
     expect((await system.call('GET', `/devices/${batch.devices[0].id}`, key)).body.state).toBe('deleted');
@@ -100,38 +212,68 @@ describe('admin gateway: batch deployment (e2e)', () => {
 
   it('lets only the root token change the catalog', async () => {
     expect((await system.call('PUT', '/capacity/ams1/c1.small.x86', key, { total: 99 })).status).toBe(403);
-    expect(await system.call('POST', '/facilities', system.rootToken, { code: 'fra1', name: 'Frankfurt, DE' })).toMatchObject({ status: 201, body: { code: 'fra1' } });
-    expect((await system.call('PUT', '/facilities/fra1', system.rootToken, { name: 'Frankfurt am Main, DE' })).status).toBe(200);
+    expect(
+      await system.call('POST', '/facilities', system.rootToken, { code: 'fra1', name: 'Frankfurt, DE' }),
+    ).toMatchObject({ status: 201, body: { code: 'fra1' } });
+    expect(
+      (await system.call('PUT', '/facilities/fra1', system.rootToken, { name: 'Frankfurt am Main, DE' })).status,
+    ).toBe(200);
     expect((await system.call('PUT', '/capacity/fra1/c1.small.x86', system.rootToken, { total: 5 })).status).toBe(200);
-    expect((await system.call('PUT', '/market/spot/prices/fra1/c1.small.x86', system.rootToken, { price: 0.05 })).status).toBe(200);
+    expect(
+      (await system.call('PUT', '/market/spot/prices/fra1/c1.small.x86', system.rootToken, { price: 0.05 })).status,
+    ).toBe(200);
     expect(await available('fra1', 'c1.small.x86')).toBe(5);
     expect((await system.call('PUT', '/capacity/fra1/c9.none', system.rootToken, { total: 5 })).status).toBe(422);
-    expect((await system.call('POST', '/plans', system.rootToken, { slug: 'x', name: 'x', architecture: 'mips' })).status).toBe(422);
+    expect(
+      (await system.call('POST', '/plans', system.rootToken, { slug: 'x', name: 'x', architecture: 'mips' })).status,
+    ).toBe(422);
   });
 
-  it('hides another organization\'s batches and devices (404)', async () => {
+  it("hides another organization's batches and devices (404)", async () => {
     const other = await system.call('POST', '/organizations', system.rootToken, { name: 'Other' });
-    const otherKey = (await system.call('POST', `/organizations/${other.body.id}/api-keys`, system.rootToken, {})).body.token;
-    const created = await system.call('POST', `/projects/${projectId}/devices/batch`, key, { batches: [{ plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'sjc1' }] });
+    const otherKey = (await system.call('POST', `/organizations/${other.body.id}/api-keys`, system.rootToken, {})).body
+      .token;
+    const created = await system.call('POST', `/projects/${projectId}/devices/batch`, key, {
+      batches: [{ plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'sjc1' }],
+    });
     const batch = await finished(created.body.batches[0].id);
     expect((await system.call('GET', `/batches/${batch.id}`, otherKey)).status).toBe(404);
     expect((await system.call('GET', `/devices/${batch.devices[0].id}`, otherKey)).status).toBe(404);
     expect((await system.call('DELETE', `/devices/${batch.devices[0].id}`, otherKey)).status).toBe(404);
-    expect((await system.call('POST', `/projects/${projectId}/devices/batch`, otherKey, { batches: [{ plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'sjc1' }] })).status).toBe(404);
+    expect(
+      (
+        await system.call('POST', `/projects/${projectId}/devices/batch`, otherKey, {
+          batches: [{ plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'sjc1' }],
+        })
+      ).status,
+    ).toBe(404);
   });
 
   it('refuses oversized, hostile and too-many-items input with a clear 4xx, writing nothing', async () => {
-    const messages = async () => (await (await system.env.nc.jetstreamManager()).streams.info(system.env.stream)).state.messages;
+    const messages = async () =>
+      (await (await system.env.nc.jetstreamManager()).streams.info(system.env.stream)).state.messages;
     const before = await messages();
-    const big = await system.call('POST', `/projects/${projectId}/devices/batch`, key, JSON.stringify({ batches: [{ description: 'x'.repeat(20 * 1024 * 1024) }] }));
+    const big = await system.call(
+      'POST',
+      `/projects/${projectId}/devices/batch`,
+      key,
+      JSON.stringify({ batches: [{ description: 'x'.repeat(20 * 1024 * 1024) }] }),
+    );
     expect(big.status).toBe(413);
     expect(big.body.errors[0]).toMatch(/larger than the limit/);
     const nul = await system.call('POST', '/organizations', system.rootToken, { name: 'evil\u0000corp' });
-    expect(nul).toMatchObject({ status: 422, body: { errors: ['body.name contains a control character or invalid text'] } });
+    expect(nul).toMatchObject({
+      status: 422,
+      body: { errors: ['body.name contains a control character or invalid text'] },
+    });
     const item = { plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'sjc1' };
-    const many = await system.call('POST', `/projects/${projectId}/devices/batch`, key, { batches: Array.from({ length: 5_000 }, () => item) });
+    const many = await system.call('POST', `/projects/${projectId}/devices/batch`, key, {
+      batches: Array.from({ length: 5_000 }, () => item),
+    });
     expect(many).toMatchObject({ status: 422, body: { errors: ['batches must hold at most 100 items per call'] } });
-    const controlInHostname = await system.call('POST', `/projects/${projectId}/devices/batch`, key, { batches: [{ ...item, hostname: 'web\u0007' }] });
+    const controlInHostname = await system.call('POST', `/projects/${projectId}/devices/batch`, key, {
+      batches: [{ ...item, hostname: 'web\u0007' }],
+    });
     expect(controlInHostname.status).toBe(422);
     expect(await messages()).toBe(before);
   });

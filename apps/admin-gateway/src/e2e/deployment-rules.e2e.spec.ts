@@ -24,12 +24,20 @@ describe('deployment failure rules (e2e)', () => {
   });
   const register = async (identifier: string, tags: string[]) =>
     (await system.call('POST', `${products}/devices`, key, { device: { identifier, tags } })).body.credential as string;
-  const check = (credential: string, uuid = CURRENT, version = '1.0.0') => system.call('GET', '/device/update', null, undefined, firmwareHeaders(credential, uuid, version));
-  const deployment = async (name: string) => (await system.call('GET', `${products}/deployments/${name}`, key)).body.deployment;
+  const check = (credential: string, uuid = CURRENT, version = '1.0.0') =>
+    system.call('GET', '/device/update', null, undefined, firmwareHeaders(credential, uuid, version));
+  const deployment = async (name: string) =>
+    (await system.call('GET', `${products}/deployments/${name}`, key)).body.deployment;
   const quarantines = async (deploymentId: string) => {
-    const store = await EventStore.reader(system.env.nc, { stream: `${system.env.stream}_UPD`, subjectPrefix: `evt.${system.env.stream.toLowerCase()}_upd` });
+    const store = await EventStore.reader(system.env.nc, {
+      stream: `${system.env.stream}_UPD`,
+      subjectPrefix: `evt.${system.env.stream.toLowerCase()}_upd`,
+    });
     const found = [];
-    for await (const commit of store.readRange()) for (const e of commit.events) if (e.type === 'DeploymentQuarantined' && (e.data as { deploymentId: string }).deploymentId === deploymentId) found.push(e);
+    for await (const commit of store.readRange())
+      for (const e of commit.events)
+        if (e.type === 'DeploymentQuarantined' && (e.data as { deploymentId: string }).deploymentId === deploymentId)
+          found.push(e);
     return found;
   };
   async function killOneResolver() {
@@ -44,9 +52,22 @@ describe('deployment failure rules (e2e)', () => {
     const organizationId = (await system.call('POST', '/organizations', system.rootToken, { name: 'Rules' })).body.id;
     key = (await system.call('POST', `/organizations/${organizationId}/api-keys`, system.rootToken, {})).body.token;
     products = `/orgs/${organizationId}/products/gw`;
-    expect((await system.call('POST', `/orgs/${organizationId}/products`, key, { product: { name: 'gw' } })).status).toBe(201);
-    for (const [uuid, version] of [[CURRENT, '1.0.0'], [TARGET, '1.1.0']]) {
-      await system.call('POST', `${products}/firmwares`, key, { firmware: { uuid, version, architecture: 'arm', platform: 'rpi4', artifact_url: `https://fw.example.com/${version}` } });
+    expect(
+      (await system.call('POST', `/orgs/${organizationId}/products`, key, { product: { name: 'gw' } })).status,
+    ).toBe(201);
+    for (const [uuid, version] of [
+      [CURRENT, '1.0.0'],
+      [TARGET, '1.1.0'],
+    ]) {
+      await system.call('POST', `${products}/firmwares`, key, {
+        firmware: {
+          uuid,
+          version,
+          architecture: 'arm',
+          platform: 'rpi4',
+          artifact_url: `https://fw.example.com/${version}`,
+        },
+      });
     }
   });
 
@@ -57,21 +78,36 @@ describe('deployment failure rules (e2e)', () => {
   it('failure rate: a third device with two attempts in the window quarantines the deployment, once', async () => {
     const lenient = { device_failure_rate: 10, device_failure_rate_seconds: 3600, device_failure_threshold: 10 };
     const created = await system.call('POST', `${products}/deployments`, key, {
-      deployment: { name: 'rate', firmware: TARGET, conditions: { tags: ['rate'] }, failure_rate: 2, failure_rate_seconds: 3600, failure_threshold: 50, ...lenient, is_active: false },
+      deployment: {
+        name: 'rate',
+        firmware: TARGET,
+        conditions: { tags: ['rate'] },
+        failure_rate: 2,
+        failure_rate_seconds: 3600,
+        failure_threshold: 50,
+        ...lenient,
+        is_active: false,
+      },
     });
     expect(created.status).toBe(201);
     await system.call('PUT', `${products}/deployments/rate`, key, { deployment: { is_active: true } });
     const devices = await Promise.all(['r1', 'r2', 'r3'].map((id) => register(id, ['rate'])));
 
-    for (const credential of devices.slice(0, 2)) for (let i = 0; i < 2; i++) expect((await check(credential)).body.data.update_available).toBe(true);
+    for (const credential of devices.slice(0, 2))
+      for (let i = 0; i < 2; i++) expect((await check(credential)).body.data.update_available).toBe(true);
     await killOneResolver();
-    expect((await deployment('rate')).quarantined).toBe(false); // two devices with two attempts: at the limit, not past it
+    // two devices with two attempts: at the limit, not past it
+    expect((await deployment('rate')).quarantined).toBe(false);
     for (let i = 0; i < 2; i++) expect((await check(devices[2])).body.data.update_available).toBe(true);
 
-    const quarantined = await eventually(async () => {
-      const d = await deployment('rate');
-      return d.quarantined ? d : undefined;
-    }, 20_000, 'deployment quarantined');
+    const quarantined = await eventually(
+      async () => {
+        const d = await deployment('rate');
+        return d.quarantined ? d : undefined;
+      },
+      20_000,
+      'deployment quarantined',
+    );
     expect(quarantined.quarantine_reason).toBe('failure_rate');
     expect((await check(devices[0])).body.data.update_available).toBe(false);
     const health = (await system.call('GET', `${products}/deployments/rate/health`, key)).body.health;
@@ -80,24 +116,35 @@ describe('deployment failure rules (e2e)', () => {
     expect(await quarantines(quarantined.id)).toHaveLength(1);
   });
 
-  it('failure threshold: more quarantined devices on the deployment\'s firmware than it allows quarantine it, once', async () => {
+  it("failure threshold: more quarantined devices on the deployment's firmware than it allows quarantine it, once", async () => {
     const created = await system.call('POST', `${products}/deployments`, key, {
-      deployment: { name: 'threshold', firmware: TARGET, conditions: { tags: ['threshold'] }, failure_threshold: 1, is_active: false },
+      deployment: {
+        name: 'threshold',
+        firmware: TARGET,
+        conditions: { tags: ['threshold'] },
+        failure_threshold: 1,
+        is_active: false,
+      },
     });
     await system.call('PUT', `${products}/deployments/threshold`, key, { deployment: { is_active: true } });
     const devices = await Promise.all(['t1', 't2'].map((id) => register(id, ['threshold'])));
     // Both already run the deployment's firmware (so they are offered nothing), then an operator takes them out.
-    for (const credential of devices) expect((await check(credential, TARGET, '1.1.0')).body.data.update_available).toBe(false);
+    for (const credential of devices)
+      expect((await check(credential, TARGET, '1.1.0')).body.data.update_available).toBe(false);
 
     expect((await system.call('POST', `${products}/devices/t1/quarantine`, key)).status).toBe(200);
     await killOneResolver();
     expect((await deployment('threshold')).quarantined).toBe(false); // one quarantined device: at the limit
     expect((await system.call('POST', `${products}/devices/t2/quarantine`, key)).status).toBe(200);
 
-    const quarantined = await eventually(async () => {
-      const d = await deployment('threshold');
-      return d.quarantined ? d : undefined;
-    }, 20_000, 'deployment quarantined');
+    const quarantined = await eventually(
+      async () => {
+        const d = await deployment('threshold');
+        return d.quarantined ? d : undefined;
+      },
+      20_000,
+      'deployment quarantined',
+    );
     expect(quarantined.quarantine_reason).toBe('failure_threshold');
     const health = (await system.call('GET', `${products}/deployments/threshold/health`, key)).body.health;
     expect(health.rules.failure_threshold).toMatchObject({ limit: 1, value: 2, broken: true });

@@ -15,7 +15,9 @@ describe('fleet to firmware (e2e)', () => {
   beforeAll(async () => {
     system = await startRunningSystem('E2EF', {}, { withResolver: true });
     organizationId = (await system.call('POST', '/organizations', system.rootToken, { name: 'Acme' })).body.id;
-    projectId = (await system.call('POST', `/organizations/${organizationId}/projects`, system.rootToken, { name: 'edge' })).body.id;
+    projectId = (
+      await system.call('POST', `/organizations/${organizationId}/projects`, system.rootToken, { name: 'edge' })
+    ).body.id;
     key = (await system.call('POST', `/organizations/${organizationId}/api-keys`, system.rootToken, {})).body.token;
   });
 
@@ -25,31 +27,63 @@ describe('fleet to firmware (e2e)', () => {
 
   it('deploys a batch, targets its facility with a deployment, and a new server checking in gets the firmware', async () => {
     const created = await system.call('POST', `/projects/${projectId}/devices/batch`, key, {
-      batches: [{ plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'sjc1', quantity: 2, tags: ['edge'] }],
+      batches: [
+        { plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'sjc1', quantity: 2, tags: ['edge'] },
+      ],
     });
-    const batch = await eventually(async () => {
-      const answer = await system.call('GET', `/batches/${created.body.batches[0].id}?include=devices`, key);
-      return answer.body.state === 'completed' ? answer.body : undefined;
-    }, 20_000, 'batch completed');
+    const batch = await eventually(
+      async () => {
+        const answer = await system.call('GET', `/batches/${created.body.batches[0].id}?include=devices`, key);
+        return answer.body.state === 'completed' ? answer.body : undefined;
+      },
+      20_000,
+      'batch completed',
+    );
     const deviceId: string = batch.devices[0].id;
     const products = `/orgs/${organizationId}/products/c3.medium.x86`;
-    const device = await eventually(async () => {
-      const answer = await system.call('GET', `${products}/devices/${deviceId}`, key);
-      return answer.status === 200 ? answer.body.device : undefined;
-    }, 20_000, 'device registered by the resolver');
-    expect(device.tags).toEqual(expect.arrayContaining(['edge', 'facility:sjc1', 'plan:c3.medium.x86', `project:${projectId}`]));
+    const device = await eventually(
+      async () => {
+        const answer = await system.call('GET', `${products}/devices/${deviceId}`, key);
+        return answer.status === 200 ? answer.body.device : undefined;
+      },
+      20_000,
+      'device registered by the resolver',
+    );
+    expect(device.tags).toEqual(
+      expect.arrayContaining(['edge', 'facility:sjc1', 'plan:c3.medium.x86', `project:${projectId}`]),
+    );
 
-    for (const [uuid, version] of [[CURRENT, '1.0.0'], [TARGET, '1.1.0']]) {
+    for (const [uuid, version] of [
+      [CURRENT, '1.0.0'],
+      [TARGET, '1.1.0'],
+    ]) {
       const firmware = await system.call('POST', `${products}/firmwares`, key, {
-        firmware: { uuid, version, architecture: 'x86_64', platform: 'metal', artifact_url: `https://firmware.example.com/${version}.img` },
+        firmware: {
+          uuid,
+          version,
+          architecture: 'x86_64',
+          platform: 'metal',
+          artifact_url: `https://firmware.example.com/${version}.img`,
+        },
       });
       expect(firmware.status).toBe(201);
     }
     const deployment = await system.call('POST', `${products}/deployments`, key, {
-      deployment: { name: 'sjc1-rollout', firmware: TARGET, conditions: { tags: ['facility:sjc1'], version: '~> 1.0' }, is_active: false },
+      deployment: {
+        name: 'sjc1-rollout',
+        firmware: TARGET,
+        conditions: { tags: ['facility:sjc1'], version: '~> 1.0' },
+        is_active: false,
+      },
     });
-    expect(deployment).toMatchObject({ status: 201, body: { deployment: { is_active: false, device_failure_threshold: 3, failure_rate: 5 } } });
-    expect((await system.call('PUT', `${products}/deployments/sjc1-rollout`, key, { deployment: { is_active: true } })).body.deployment.is_active).toBe(true);
+    expect(deployment).toMatchObject({
+      status: 201,
+      body: { deployment: { is_active: false, device_failure_threshold: 3, failure_rate: 5 } },
+    });
+    expect(
+      (await system.call('PUT', `${products}/deployments/sjc1-rollout`, key, { deployment: { is_active: true } })).body
+        .deployment.is_active,
+    ).toBe(true);
 
     const { credential } = (await system.call('GET', `${products}/devices/${deviceId}/credential`, key)).body;
     expect(credential).toMatch(/^dev_/);
@@ -63,36 +97,74 @@ describe('fleet to firmware (e2e)', () => {
       'x-peridio-platform': 'metal',
     };
     const check = await system.call('GET', '/device/update', null, undefined, headers);
-    expect(check).toMatchObject({ status: 200, body: { data: { update_available: true, firmware_meta: { uuid: TARGET, version: '1.1.0' }, deployment_id: null } } });
-    expect(check.body.data.firmware_url).toMatch(/^https:\/\/firmware\.example\.com\/1\.1\.0\.img\?expires=\d+&signature=[0-9a-f]{64}$/);
+    expect(check).toMatchObject({
+      status: 200,
+      body: {
+        data: { update_available: true, firmware_meta: { uuid: TARGET, version: '1.1.0' }, deployment_id: null },
+      },
+    });
+    expect(check.body.data.firmware_url).toMatch(
+      /^https:\/\/firmware\.example\.com\/1\.1\.0\.img\?expires=\d+&signature=[0-9a-f]{64}$/,
+    );
     const preflight = await system.call('GET', '/device/update?preflight=true', null, undefined, headers);
     expect(preflight.body.data).toMatchObject({ update_available: true, firmware_url: null });
 
-    expect((await system.call('GET', '/device/update', null, undefined, { ...headers, authorization: 'Bearer nope' })).status).toBe(401);
-    expect((await system.call('GET', '/device/update', null, undefined, { authorization: headers.authorization })).status).toBe(422);
+    expect(
+      (await system.call('GET', '/device/update', null, undefined, { ...headers, authorization: 'Bearer nope' }))
+        .status,
+    ).toBe(401);
+    expect(
+      (await system.call('GET', '/device/update', null, undefined, { authorization: headers.authorization })).status,
+    ).toBe(422);
     expect((await system.call('GET', '/device/update?preflight=maybe', null, undefined, headers)).status).toBe(422);
 
     const explanation = await system.call('GET', `${products}/devices/${deviceId}/update-explanation`, key);
-    expect(explanation.body.explanation).toMatchObject({ chosen: deployment.body.deployment.id, reason: 'the only eligible deployment' });
+    expect(explanation.body.explanation).toMatchObject({
+      chosen: deployment.body.deployment.id,
+      reason: 'the only eligible deployment',
+    });
   });
 
   it('a device quarantined by the resolver shows as quarantined in the batch API; a deleted server is retired for good', async () => {
-    const created = await system.call('POST', `/projects/${projectId}/devices/batch`, key, { batches: [{ plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'dfw1' }] });
-    const batch = await eventually(async () => {
-      const answer = await system.call('GET', `/batches/${created.body.batches[0].id}?include=devices`, key);
-      return answer.body.state === 'completed' ? answer.body : undefined;
-    }, 20_000, 'batch completed');
+    const created = await system.call('POST', `/projects/${projectId}/devices/batch`, key, {
+      batches: [{ plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'dfw1' }],
+    });
+    const batch = await eventually(
+      async () => {
+        const answer = await system.call('GET', `/batches/${created.body.batches[0].id}?include=devices`, key);
+        return answer.body.state === 'completed' ? answer.body : undefined;
+      },
+      20_000,
+      'batch completed',
+    );
     const deviceId: string = batch.devices[0].id;
     const path = `/orgs/${organizationId}/products/c3.medium.x86/devices/${deviceId}`;
     await eventually(async () => (await system.call('GET', path, key)).status === 200, 20_000, 'registered');
     // A device of the firmware side's own naming, quarantined first: the batch side's flags take it in their stride.
-    expect((await system.call('POST', `/orgs/${organizationId}/products/c3.medium.x86/devices`, key, { device: { identifier: 'dev-x', tags: [] } })).status).toBe(201);
-    expect((await system.call('POST', `/orgs/${organizationId}/products/c3.medium.x86/devices/dev-x/quarantine`, key)).body.device.quarantined).toBe(true);
+    expect(
+      (
+        await system.call('POST', `/orgs/${organizationId}/products/c3.medium.x86/devices`, key, {
+          device: { identifier: 'dev-x', tags: [] },
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (await system.call('POST', `/orgs/${organizationId}/products/c3.medium.x86/devices/dev-x/quarantine`, key)).body
+        .device.quarantined,
+    ).toBe(true);
     expect((await system.call('POST', `${path}/quarantine`, key)).body.device.quarantined).toBe(true);
-    await eventually(async () => (await system.call('GET', `/devices/${deviceId}`, key)).body.quarantined === true, 20_000, 'quarantine seen by the batch API');
+    await eventually(
+      async () => (await system.call('GET', `/devices/${deviceId}`, key)).body.quarantined === true,
+      20_000,
+      'quarantine seen by the batch API',
+    );
     const pg = new Client({ connectionString: system.env.db.url });
     await pg.connect();
-    const flags = (await pg.query(`select identifier from batch_orchestrator.device_quarantine where quarantined order by identifier`)).rows.map((r) => r.identifier);
+    const flags = (
+      await pg.query(
+        `select identifier from batch_orchestrator.device_quarantine where quarantined order by identifier`,
+      )
+    ).rows.map((r) => r.identifier);
     const parked = (await pg.query('select count(*)::int as n from batch_orchestrator.parked_commits')).rows[0].n;
     await pg.end();
     expect(flags).toEqual(expect.arrayContaining(['dev-x', deviceId]));
@@ -105,15 +177,26 @@ describe('fleet to firmware (e2e)', () => {
     await Promise.all(system.resolvers.splice(0).map((r) => r.stop('SIGKILL')));
     await (await system.env.nc.jetstreamManager()).consumers.delete(system.env.stream, 'update_resolver_fleet_wiring');
     await system.startResolver();
-    await eventually(async () => (await (await system.env.nc.jetstreamManager()).consumers.info(system.env.stream, 'update_resolver_fleet_wiring')).num_pending === 0, 20_000, 'batch log read again');
+    await eventually(
+      async () =>
+        (
+          await (
+            await system.env.nc.jetstreamManager()
+          ).consumers.info(system.env.stream, 'update_resolver_fleet_wiring')
+        ).num_pending === 0,
+      20_000,
+      'batch log read again',
+    );
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect((await system.call('GET', path, key)).status).toBe(404);
   });
 
-  it('hides another organization\'s products (404)', async () => {
+  it("hides another organization's products (404)", async () => {
     const other = (await system.call('POST', '/organizations', system.rootToken, { name: 'Other' })).body.id;
     const otherKey = (await system.call('POST', `/organizations/${other}/api-keys`, system.rootToken, {})).body.token;
     expect((await system.call('GET', `/orgs/${organizationId}/products/c3.medium.x86`, otherKey)).status).toBe(404);
-    expect((await system.call('GET', `/orgs/${organizationId}/products/c3.medium.x86/deployments`, otherKey)).status).toBe(404);
+    expect(
+      (await system.call('GET', `/orgs/${organizationId}/products/c3.medium.x86/deployments`, otherKey)).status,
+    ).toBe(404);
   });
 });

@@ -44,13 +44,25 @@ describe('a locked bus (e2e)', () => {
     clients.push(nc);
     return nc;
   };
-  const call = async (method: string, route: string, token: string, body?: unknown): Promise<{ status: number; body: any }> => {
-    const response = await fetch(`${base}${route}`, { method, headers: { 'content-type': 'application/json', 'x-auth-token': token }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const call = async (
+    method: string,
+    route: string,
+    token: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: any }> => {
+    const response = await fetch(`${base}${route}`, {
+      method,
+      headers: { 'content-type': 'application/json', 'x-auth-token': token },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return { status: response.status, body: await response.json().catch(() => null) };
   };
 
   beforeAll(async () => {
-    nats = await startLocalNats({ config: fs.readFileSync(path.join(ROOT, 'deploy/kubernetes/nats-auth.conf'), 'utf8'), env: passwords });
+    nats = await startLocalNats({
+      config: fs.readFileSync(path.join(ROOT, 'deploy/kubernetes/nats-auth.conf'), 'utf8'),
+      env: passwords,
+    });
     db = await createTestDatabase();
     const common = { NATS_URL: nats.url, DATABASE_URL: db.url };
     const start = async (app: string, env: Record<string, string>, readyPath: string, portVar: string) => {
@@ -60,10 +72,35 @@ describe('a locked bus (e2e)', () => {
       await waitForHttp(`http://127.0.0.1:${port}${readyPath}`, service);
       return port;
     };
-    const grants = JSON.stringify({ billing: { key: billingKey, organizations: '*', subjects: ['fleet.batch.cmd.create', 'fleet.batch.query.>'] } });
-    await start('batch-orchestrator', { NATS_USER: 'batch-orchestrator', NATS_PASSWORD: passwords.NATS_ORCHESTRATOR_PASSWORD, FLOTILLA_BUS_GRANTS: grants }, '/health/ready', 'HEALTH_PORT');
-    await start('update-resolver', { NATS_USER: 'update-resolver', NATS_PASSWORD: passwords.NATS_RESOLVER_PASSWORD }, '/health/ready', 'HEALTH_PORT');
-    const gatewayPort = await start('admin-gateway', { NATS_USER: 'admin-gateway', NATS_PASSWORD: passwords.NATS_GATEWAY_PASSWORD, FLOTILLA_ADMIN_TOKEN: TEST_KEYS.FLOTILLA_BUS_KEY }, '/health/ready', 'PORT');
+    const grants = JSON.stringify({
+      billing: { key: billingKey, organizations: '*', subjects: ['fleet.batch.cmd.create', 'fleet.batch.query.>'] },
+    });
+    await start(
+      'batch-orchestrator',
+      {
+        NATS_USER: 'batch-orchestrator',
+        NATS_PASSWORD: passwords.NATS_ORCHESTRATOR_PASSWORD,
+        FLOTILLA_BUS_GRANTS: grants,
+      },
+      '/health/ready',
+      'HEALTH_PORT',
+    );
+    await start(
+      'update-resolver',
+      { NATS_USER: 'update-resolver', NATS_PASSWORD: passwords.NATS_RESOLVER_PASSWORD },
+      '/health/ready',
+      'HEALTH_PORT',
+    );
+    const gatewayPort = await start(
+      'admin-gateway',
+      {
+        NATS_USER: 'admin-gateway',
+        NATS_PASSWORD: passwords.NATS_GATEWAY_PASSWORD,
+        FLOTILLA_ADMIN_TOKEN: TEST_KEYS.FLOTILLA_BUS_KEY,
+      },
+      '/health/ready',
+      'PORT',
+    );
     base = `http://127.0.0.1:${gatewayPort}`;
   });
 
@@ -75,50 +112,88 @@ describe('a locked bus (e2e)', () => {
   });
 
   it('works end to end with every service logged in as its own user', async () => {
-    const organizationId = (await call('POST', '/organizations', TEST_KEYS.FLOTILLA_BUS_KEY, { name: 'Locked' })).body.id;
-    const projectId = (await call('POST', `/organizations/${organizationId}/projects`, TEST_KEYS.FLOTILLA_BUS_KEY, { name: 'p' })).body.id;
-    const key = (await call('POST', `/organizations/${organizationId}/api-keys`, TEST_KEYS.FLOTILLA_BUS_KEY, {})).body.token;
-    const created = await call('POST', `/projects/${projectId}/devices/batch`, key, { batches: [{ plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'sjc1' }] });
+    const organizationId = (await call('POST', '/organizations', TEST_KEYS.FLOTILLA_BUS_KEY, { name: 'Locked' })).body
+      .id;
+    const projectId = (
+      await call('POST', `/organizations/${organizationId}/projects`, TEST_KEYS.FLOTILLA_BUS_KEY, { name: 'p' })
+    ).body.id;
+    const key = (await call('POST', `/organizations/${organizationId}/api-keys`, TEST_KEYS.FLOTILLA_BUS_KEY, {})).body
+      .token;
+    const created = await call('POST', `/projects/${projectId}/devices/batch`, key, {
+      batches: [{ plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'sjc1' }],
+    });
     expect(created.status).toBe(201);
-    const batch = await eventually(async () => {
-      const answer = await call('GET', `/batches/${created.body.batches[0].id}?include=devices`, key);
-      return answer.body.state === 'completed' ? answer.body : undefined;
-    }, 30_000, 'batch completed');
+    const batch = await eventually(
+      async () => {
+        const answer = await call('GET', `/batches/${created.body.batches[0].id}?include=devices`, key);
+        return answer.body.state === 'completed' ? answer.body : undefined;
+      },
+      30_000,
+      'batch completed',
+    );
     // The resolver reads the orchestrator's stream with its own, read-only, permissions.
-    await eventually(async () => (await call('GET', `/orgs/${organizationId}/products/c3.medium.x86/devices/${batch.devices[0].id}`, key)).status === 200, 30_000, 'device registered');
+    await eventually(
+      async () =>
+        (await call('GET', `/orgs/${organizationId}/products/c3.medium.x86/devices/${batch.devices[0].id}`, key))
+          .status === 200,
+      30_000,
+      'device registered',
+    );
 
     // A named service sends a command it is granted, with its own identity, under its own NATS user.
     const billing = await login('billing', passwords.NATS_BILLING_PASSWORD);
-    const reply = await busRequest<{ batches: { id: string }[] }>(billing, BatchSubjects.createBatches, { projectId, batches: [{ plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'any' }] }, {
-      principal: { kind: 'service', service: 'billing', organizationId, actor: 'nightly' },
-      key: billingKey,
-    });
+    const reply = await busRequest<{ batches: { id: string }[] }>(
+      billing,
+      BatchSubjects.createBatches,
+      { projectId, batches: [{ plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'any' }] },
+      {
+        principal: { kind: 'service', service: 'billing', organizationId, actor: 'nightly' },
+        key: billingKey,
+      },
+    );
     expect(reply.ok).toBe(true);
   });
 
   it('refuses an anonymous client', async () => {
-    await expect(connect({ servers: nats.url, reconnect: false })).rejects.toMatchObject({ code: 'AUTHORIZATION_VIOLATION' });
+    await expect(connect({ servers: nats.url, reconnect: false })).rejects.toMatchObject({
+      code: 'AUTHORIZATION_VIOLATION',
+    });
   });
 
-  it('answers a forged or missing principal with unauthorized, even from the gateway\'s own user, and changes nothing', async () => {
+  it("answers a forged or missing principal with unauthorized, even from the gateway's own user, and changes nothing", async () => {
     const gateway = await login('admin-gateway', passwords.NATS_GATEWAY_PASSWORD);
     const jsm = await (await login('flotilla-cli', passwords.NATS_OPERATOR_PASSWORD)).jetstreamManager();
     const before = (await jsm.streams.info('BATCH_EVENTS')).state.messages;
     const forged = busRequester(gateway, 'not-the-bus-key-but-just-as-long-0123456789', 'mallory');
-    expect(await forged(TenancySubjects.createOrganization, { name: 'Evil' })).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
-    const bare = JSON.parse((await gateway.request(TenancySubjects.createOrganization, Buffer.from('{"name":"Evil"}'), { timeout: 5_000 })).string());
+    expect(await forged(TenancySubjects.createOrganization, { name: 'Evil' })).toMatchObject({
+      ok: false,
+      error: { code: 'unauthorized' },
+    });
+    const bare = JSON.parse(
+      (
+        await gateway.request(TenancySubjects.createOrganization, Buffer.from('{"name":"Evil"}'), { timeout: 5_000 })
+      ).string(),
+    );
     expect(bare).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
     expect((await jsm.streams.info('BATCH_EVENTS')).state.messages).toBe(before);
   });
 
-  it('refuses a publish outside a user\'s permissions: no one writes another service\'s log or sends what it may not', async () => {
+  it("refuses a publish outside a user's permissions: no one writes another service's log or sends what it may not", async () => {
     const resolver = await login('update-resolver', passwords.NATS_RESOLVER_PASSWORD);
-    await expect(resolver.jetstream().publish('evt.batch.device.x', Buffer.from('{}'), { timeout: 3_000 })).rejects.toMatchObject({ code: 'PERMISSIONS_VIOLATION' });
-    await expect((await resolver.jetstreamManager()).streams.delete('BATCH_EVENTS')).rejects.toMatchObject({ code: 'PERMISSIONS_VIOLATION' });
+    await expect(
+      resolver.jetstream().publish('evt.batch.device.x', Buffer.from('{}'), { timeout: 3_000 }),
+    ).rejects.toMatchObject({ code: 'PERMISSIONS_VIOLATION' });
+    await expect((await resolver.jetstreamManager()).streams.delete('BATCH_EVENTS')).rejects.toMatchObject({
+      code: 'PERMISSIONS_VIOLATION',
+    });
     const billing = await login('billing', passwords.NATS_BILLING_PASSWORD);
     const signed = busRequester(billing, billingKey);
-    await expect(signed(TenancySubjects.createOrganization, { name: 'x' })).rejects.toMatchObject({ code: 'PERMISSIONS_VIOLATION' });
+    await expect(signed(TenancySubjects.createOrganization, { name: 'x' })).rejects.toMatchObject({
+      code: 'PERMISSIONS_VIOLATION',
+    });
     const operator = await login('flotilla-cli', passwords.NATS_OPERATOR_PASSWORD);
-    await expect(operator.jetstream().publish('evt.update.device.x', Buffer.from('{}'), { timeout: 3_000 })).rejects.toMatchObject({ code: 'PERMISSIONS_VIOLATION' });
+    await expect(
+      operator.jetstream().publish('evt.update.device.x', Buffer.from('{}'), { timeout: 3_000 }),
+    ).rejects.toMatchObject({ code: 'PERMISSIONS_VIOLATION' });
   });
 });

@@ -19,7 +19,10 @@ describe('production start-up (e2e)', () => {
   const nats = 'NATS credentials are not set';
   it.each([
     ['batch-orchestrator', [nats, bus]],
-    ['update-resolver', [nats, bus, 'FIRMWARE_URL_SIGNING_KEY is a development value', 'DEVICE_CREDENTIAL_KEY is not set']],
+    [
+      'update-resolver',
+      [nats, bus, 'FIRMWARE_URL_SIGNING_KEY is a development value', 'DEVICE_CREDENTIAL_KEY is not set'],
+    ],
     ['admin-gateway', [nats, bus, 'FLOTILLA_ADMIN_TOKEN is a development value']],
   ])('%s refuses to start, saying every reason, without writing the secret', async (app, problems) => {
     const service = startServiceProcess(`apps/${app}/src/main.ts`, production);
@@ -29,5 +32,4 @@ describe('production start-up (e2e)', () => {
     expect(service.output()).toContain('refusing to start');
     expect(service.output()).not.toContain(weak);
   });
-
 });

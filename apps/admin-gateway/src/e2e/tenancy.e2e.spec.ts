@@ -23,18 +23,31 @@ describe('admin gateway: organizations, projects and API keys (e2e)', () => {
     const other = await call('POST', '/organizations', rootToken, { name: 'Other' });
 
     const project = await call('POST', `/organizations/${org.body.id}/projects`, rootToken, { name: 'web' });
-    expect(project).toMatchObject({ status: 201, body: { name: 'web', organization: { href: `/organizations/${org.body.id}` } } });
-    expect(await call('GET', `/projects/${project.body.id}`, rootToken)).toMatchObject({ status: 200, body: { id: project.body.id } });
+    expect(project).toMatchObject({
+      status: 201,
+      body: { name: 'web', organization: { href: `/organizations/${org.body.id}` } },
+    });
+    expect(await call('GET', `/projects/${project.body.id}`, rootToken)).toMatchObject({
+      status: 200,
+      body: { id: project.body.id },
+    });
 
     const key = await call('POST', `/organizations/${org.body.id}/api-keys`, rootToken, {});
     expect(key.status).toBe(201);
     expect(key.body.token).toMatch(/^flt_/);
     expect(await call('GET', `/projects/${project.body.id}`, key.body.token)).toMatchObject({ status: 200 });
-    expect(await call('POST', `/organizations/${org.body.id}/projects`, key.body.token, { name: 'api' })).toMatchObject({ status: 201 });
+    expect(await call('POST', `/organizations/${org.body.id}/projects`, key.body.token, { name: 'api' })).toMatchObject(
+      { status: 201 },
+    );
 
     const otherProject = await call('POST', `/organizations/${other.body.id}/projects`, rootToken, { name: 'secret' });
-    expect(await call('GET', `/projects/${otherProject.body.id}`, key.body.token)).toMatchObject({ status: 404, body: { errors: ['project not found'] } });
-    expect((await call('POST', `/organizations/${other.body.id}/projects`, key.body.token, { name: 'x' })).status).toBe(404);
+    expect(await call('GET', `/projects/${otherProject.body.id}`, key.body.token)).toMatchObject({
+      status: 404,
+      body: { errors: ['project not found'] },
+    });
+    expect((await call('POST', `/organizations/${other.body.id}/projects`, key.body.token, { name: 'x' })).status).toBe(
+      404,
+    );
     expect((await call('GET', `/organizations/${other.body.id}`, key.body.token)).status).toBe(404);
     expect((await call('POST', '/organizations', key.body.token, { name: 'nope' })).status).toBe(403);
   });
@@ -60,7 +73,9 @@ describe('admin gateway: organizations, projects and API keys (e2e)', () => {
 
   it('serves its OpenAPI document and metrics', async () => {
     const openapi = (await fetch(`${base}/openapi.json`).then((r) => r.json())) as { paths: Record<string, unknown> };
-    expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/organizations', '/projects/{id}', '/organizations/{id}/api-keys']));
+    expect(Object.keys(openapi.paths)).toEqual(
+      expect.arrayContaining(['/organizations', '/projects/{id}', '/organizations/{id}/api-keys']),
+    );
     expect(await fetch(`${base}/metrics`).then((r) => r.text())).toContain('process_cpu_seconds_total');
   });
 });

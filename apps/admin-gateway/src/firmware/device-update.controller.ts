@@ -16,9 +16,16 @@ export class DeviceUpdateController {
   @ApiHeader({ name: 'Authorization', required: true, description: 'Bearer <device credential>' })
   @ApiHeader({ name: 'x-peridio-uuid', required: true })
   @ApiQuery({ name: 'preflight', required: false, enum: ['true', 'false'] })
-  async update(@Headers() headers: Record<string, string | undefined>, @Query('preflight') preflight: string | undefined): Promise<{ data: UpdateAnswer }> {
+  async update(
+    @Headers() headers: Record<string, string | undefined>,
+    @Query('preflight') preflight: string | undefined,
+  ): Promise<{ data: UpdateAnswer }> {
     const credential = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '')?.[1];
-    if (!credential) throw new RemoteError({ code: ErrorCodes.unauthorized, message: 'missing device credential (Authorization: Bearer …)' });
+    if (!credential)
+      throw new RemoteError({
+        code: ErrorCodes.unauthorized,
+        message: 'missing device credential (Authorization: Bearer …)',
+      });
     if (preflight !== undefined && preflight !== 'true' && preflight !== 'false') {
       throw new RemoteError({ code: ErrorCodes.validationFailed, message: 'preflight must be true or false' });
     }

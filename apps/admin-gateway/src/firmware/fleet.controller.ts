@@ -17,7 +17,9 @@ import { AuthGuard } from '../auth/auth.guard';
 import { Caller, CurrentCaller } from '../auth/caller';
 import { NatsRpcClient, RemoteError } from '../nats-rpc.client';
 
-const org = new ParseUUIDPipe({ exceptionFactory: () => new RemoteError({ code: ErrorCodes.notFound, message: 'organization not found' }) });
+const org = new ParseUUIDPipe({
+  exceptionFactory: () => new RemoteError({ code: ErrorCodes.notFound, message: 'organization not found' }),
+});
 type Body = Record<string, unknown> | undefined;
 
 /** Products, firmwares, deployments and devices on Peridio's legacy routes (firmware-deployments.md §6). */
@@ -45,83 +47,168 @@ export class FleetController {
   }
 
   @Get(':product')
-  getProduct(@Param('org', org) organizationId: string, @Param('product') product: string, @CurrentCaller() caller: Caller) {
+  getProduct(
+    @Param('org', org) organizationId: string,
+    @Param('product') product: string,
+    @CurrentCaller() caller: Caller,
+  ) {
     return this.send<ProductRequest>(UpdateSubjects.getProduct, caller, { organizationId, product });
   }
 
   @Post(':product/firmwares')
   @HttpCode(201)
-  createFirmware(@Param('org', org) organizationId: string, @Param('product') product: string, @Body() body: Body, @CurrentCaller() caller: Caller) {
+  createFirmware(
+    @Param('org', org) organizationId: string,
+    @Param('product') product: string,
+    @Body() body: Body,
+    @CurrentCaller() caller: Caller,
+  ) {
     return this.send<CreateInProductRequest>(UpdateSubjects.createFirmware, caller, { organizationId, product, body });
   }
 
   @Get(':product/firmwares')
-  listFirmwares(@Param('org', org) organizationId: string, @Param('product') product: string, @CurrentCaller() caller: Caller) {
+  listFirmwares(
+    @Param('org', org) organizationId: string,
+    @Param('product') product: string,
+    @CurrentCaller() caller: Caller,
+  ) {
     return this.send<ProductRequest>(UpdateSubjects.listFirmwares, caller, { organizationId, product });
   }
 
   @Get(':product/firmwares/:uuid')
-  getFirmware(@Param('org', org) organizationId: string, @Param('product') product: string, @Param('uuid') uuid: string, @CurrentCaller() caller: Caller) {
+  getFirmware(
+    @Param('org', org) organizationId: string,
+    @Param('product') product: string,
+    @Param('uuid') uuid: string,
+    @CurrentCaller() caller: Caller,
+  ) {
     return this.send<FirmwareRequest>(UpdateSubjects.getFirmware, caller, { organizationId, product, uuid });
   }
 
   @Post(':product/deployments')
   @HttpCode(201)
-  createDeployment(@Param('org', org) organizationId: string, @Param('product') product: string, @Body() body: Body, @CurrentCaller() caller: Caller) {
-    return this.send<CreateInProductRequest>(UpdateSubjects.createDeployment, caller, { organizationId, product, body });
+  createDeployment(
+    @Param('org', org) organizationId: string,
+    @Param('product') product: string,
+    @Body() body: Body,
+    @CurrentCaller() caller: Caller,
+  ) {
+    return this.send<CreateInProductRequest>(UpdateSubjects.createDeployment, caller, {
+      organizationId,
+      product,
+      body,
+    });
   }
 
   @Get(':product/deployments')
-  listDeployments(@Param('org', org) organizationId: string, @Param('product') product: string, @CurrentCaller() caller: Caller) {
+  listDeployments(
+    @Param('org', org) organizationId: string,
+    @Param('product') product: string,
+    @CurrentCaller() caller: Caller,
+  ) {
     return this.send<ProductRequest>(UpdateSubjects.listDeployments, caller, { organizationId, product });
   }
 
   @Get(':product/deployments/:name')
-  getDeployment(@Param('org', org) organizationId: string, @Param('product') product: string, @Param('name') name: string, @CurrentCaller() caller: Caller) {
+  getDeployment(
+    @Param('org', org) organizationId: string,
+    @Param('product') product: string,
+    @Param('name') name: string,
+    @CurrentCaller() caller: Caller,
+  ) {
     return this.send<DeploymentRequest>(UpdateSubjects.getDeployment, caller, { organizationId, product, name });
   }
 
   @Put(':product/deployments/:name')
-  updateDeployment(@Param('org', org) organizationId: string, @Param('product') product: string, @Param('name') name: string, @Body() body: Body, @CurrentCaller() caller: Caller) {
-    return this.send<UpdateDeploymentRequest>(UpdateSubjects.updateDeployment, caller, { organizationId, product, name, body });
+  updateDeployment(
+    @Param('org', org) organizationId: string,
+    @Param('product') product: string,
+    @Param('name') name: string,
+    @Body() body: Body,
+    @CurrentCaller() caller: Caller,
+  ) {
+    return this.send<UpdateDeploymentRequest>(UpdateSubjects.updateDeployment, caller, {
+      organizationId,
+      product,
+      name,
+      body,
+    });
   }
 
   @Delete(':product/deployments/:name')
   @HttpCode(204)
-  async deleteDeployment(@Param('org', org) organizationId: string, @Param('product') product: string, @Param('name') name: string, @CurrentCaller() caller: Caller) {
+  async deleteDeployment(
+    @Param('org', org) organizationId: string,
+    @Param('product') product: string,
+    @Param('name') name: string,
+    @CurrentCaller() caller: Caller,
+  ) {
     await this.send<DeploymentRequest>(UpdateSubjects.deleteDeployment, caller, { organizationId, product, name });
   }
 
   @Post(':product/deployments/:name/quarantine')
   @HttpCode(200)
-  quarantineDeployment(@Param('org', org) organizationId: string, @Param('product') product: string, @Param('name') name: string, @CurrentCaller() caller: Caller) {
+  quarantineDeployment(
+    @Param('org', org) organizationId: string,
+    @Param('product') product: string,
+    @Param('name') name: string,
+    @CurrentCaller() caller: Caller,
+  ) {
     return this.send<DeploymentRequest>(UpdateSubjects.quarantineDeployment, caller, { organizationId, product, name });
   }
 
   @Post(':product/deployments/:name/unquarantine')
   @HttpCode(200)
-  unquarantineDeployment(@Param('org', org) organizationId: string, @Param('product') product: string, @Param('name') name: string, @CurrentCaller() caller: Caller) {
-    return this.send<DeploymentRequest>(UpdateSubjects.unquarantineDeployment, caller, { organizationId, product, name });
+  unquarantineDeployment(
+    @Param('org', org) organizationId: string,
+    @Param('product') product: string,
+    @Param('name') name: string,
+    @CurrentCaller() caller: Caller,
+  ) {
+    return this.send<DeploymentRequest>(UpdateSubjects.unquarantineDeployment, caller, {
+      organizationId,
+      product,
+      name,
+    });
   }
 
   @Get(':product/deployments/:name/health')
-  deploymentHealth(@Param('org', org) organizationId: string, @Param('product') product: string, @Param('name') name: string, @CurrentCaller() caller: Caller) {
+  deploymentHealth(
+    @Param('org', org) organizationId: string,
+    @Param('product') product: string,
+    @Param('name') name: string,
+    @CurrentCaller() caller: Caller,
+  ) {
     return this.send<DeploymentRequest>(UpdateSubjects.deploymentHealth, caller, { organizationId, product, name });
   }
 
   @Post(':product/devices')
   @HttpCode(201)
-  registerDevice(@Param('org', org) organizationId: string, @Param('product') product: string, @Body() body: Body, @CurrentCaller() caller: Caller) {
+  registerDevice(
+    @Param('org', org) organizationId: string,
+    @Param('product') product: string,
+    @Body() body: Body,
+    @CurrentCaller() caller: Caller,
+  ) {
     return this.send<CreateInProductRequest>(UpdateSubjects.registerDevice, caller, { organizationId, product, body });
   }
 
   @Get(':product/devices')
-  listDevices(@Param('org', org) organizationId: string, @Param('product') product: string, @CurrentCaller() caller: Caller) {
+  listDevices(
+    @Param('org', org) organizationId: string,
+    @Param('product') product: string,
+    @CurrentCaller() caller: Caller,
+  ) {
     return this.send<ProductRequest>(UpdateSubjects.listDevices, caller, { organizationId, product });
   }
 
   @Get(':product/devices/:identifier')
-  getDevice(@Param('org', org) organizationId: string, @Param('product') product: string, @Param('identifier') identifier: string, @CurrentCaller() caller: Caller) {
+  getDevice(
+    @Param('org', org) organizationId: string,
+    @Param('product') product: string,
+    @Param('identifier') identifier: string,
+    @CurrentCaller() caller: Caller,
+  ) {
     return this.send<ProductDeviceRequest>(UpdateSubjects.getDevice, caller, { organizationId, product, identifier });
   }
 
@@ -133,34 +220,84 @@ export class FleetController {
     @Body() body: Body,
     @CurrentCaller() caller: Caller,
   ) {
-    return this.send<UpdateProductDeviceRequest>(UpdateSubjects.updateDevice, caller, { organizationId, product, identifier, body });
+    return this.send<UpdateProductDeviceRequest>(UpdateSubjects.updateDevice, caller, {
+      organizationId,
+      product,
+      identifier,
+      body,
+    });
   }
 
   @Post(':product/devices/:identifier/quarantine')
   @HttpCode(200)
-  quarantineDevice(@Param('org', org) organizationId: string, @Param('product') product: string, @Param('identifier') identifier: string, @CurrentCaller() caller: Caller) {
-    return this.send<ProductDeviceRequest>(UpdateSubjects.quarantineDevice, caller, { organizationId, product, identifier });
+  quarantineDevice(
+    @Param('org', org) organizationId: string,
+    @Param('product') product: string,
+    @Param('identifier') identifier: string,
+    @CurrentCaller() caller: Caller,
+  ) {
+    return this.send<ProductDeviceRequest>(UpdateSubjects.quarantineDevice, caller, {
+      organizationId,
+      product,
+      identifier,
+    });
   }
 
   @Post(':product/devices/:identifier/unquarantine')
   @HttpCode(200)
-  unquarantineDevice(@Param('org', org) organizationId: string, @Param('product') product: string, @Param('identifier') identifier: string, @CurrentCaller() caller: Caller) {
-    return this.send<ProductDeviceRequest>(UpdateSubjects.unquarantineDevice, caller, { organizationId, product, identifier });
+  unquarantineDevice(
+    @Param('org', org) organizationId: string,
+    @Param('product') product: string,
+    @Param('identifier') identifier: string,
+    @CurrentCaller() caller: Caller,
+  ) {
+    return this.send<ProductDeviceRequest>(UpdateSubjects.unquarantineDevice, caller, {
+      organizationId,
+      product,
+      identifier,
+    });
   }
 
   @Post(':product/devices/:identifier/credential')
   @HttpCode(200)
-  rotateCredential(@Param('org', org) organizationId: string, @Param('product') product: string, @Param('identifier') identifier: string, @CurrentCaller() caller: Caller) {
-    return this.send<ProductDeviceRequest>(UpdateSubjects.rotateCredential, caller, { organizationId, product, identifier });
+  rotateCredential(
+    @Param('org', org) organizationId: string,
+    @Param('product') product: string,
+    @Param('identifier') identifier: string,
+    @CurrentCaller() caller: Caller,
+  ) {
+    return this.send<ProductDeviceRequest>(UpdateSubjects.rotateCredential, caller, {
+      organizationId,
+      product,
+      identifier,
+    });
   }
 
   @Get(':product/devices/:identifier/credential')
-  fetchCredential(@Param('org', org) organizationId: string, @Param('product') product: string, @Param('identifier') identifier: string, @CurrentCaller() caller: Caller) {
-    return this.send<ProductDeviceRequest>(UpdateSubjects.fetchCredential, caller, { organizationId, product, identifier });
+  fetchCredential(
+    @Param('org', org) organizationId: string,
+    @Param('product') product: string,
+    @Param('identifier') identifier: string,
+    @CurrentCaller() caller: Caller,
+  ) {
+    return this.send<ProductDeviceRequest>(UpdateSubjects.fetchCredential, caller, {
+      organizationId,
+      product,
+      identifier,
+    });
   }
 
   @Get(':product/devices/:identifier/update-explanation')
-  explain(@Param('org', org) organizationId: string, @Param('product') product: string, @Param('identifier') identifier: string, @CurrentCaller() caller: Caller) {
-    return this.send<ProductDeviceRequest>(UpdateSubjects.explainUpdate, caller, { organizationId, product, identifier });
+  explain(
+    @Param('org', org) organizationId: string,
+    @Param('product') product: string,
+    @Param('identifier') identifier: string,
+    @CurrentCaller() caller: Caller,
+  ) {
+    return this.send<ProductDeviceRequest>(UpdateSubjects.explainUpdate, caller, {
+      organizationId,
+      product,
+      identifier,
+    });
   }
 }

@@ -5,7 +5,9 @@ import { AuthGuard } from '../auth/auth.guard';
 import { Caller, CurrentCaller } from '../auth/caller';
 import { NatsRpcClient, RemoteError } from '../nats-rpc.client';
 
-const uuid = new ParseUUIDPipe({ exceptionFactory: () => new RemoteError({ code: ErrorCodes.notFound, message: 'not found' }) });
+const uuid = new ParseUUIDPipe({
+  exceptionFactory: () => new RemoteError({ code: ErrorCodes.notFound, message: 'not found' }),
+});
 const nameBody = { schema: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } } };
 type Body = Record<string, unknown> | undefined;
 
@@ -27,18 +29,28 @@ export class TenancyController {
   }
 
   @Get('organizations/:id')
-  getOrganization(@Param('id', uuid) organizationId: string, @CurrentCaller() caller: Caller): Promise<OrganizationView> {
+  getOrganization(
+    @Param('id', uuid) organizationId: string,
+    @CurrentCaller() caller: Caller,
+  ): Promise<OrganizationView> {
     return this.rpc.call(TenancySubjects.getOrganization, { organizationId }, caller);
   }
 
   @Post('organizations/:id/projects')
   @ApiBody(nameBody)
-  createProject(@Param('id', uuid) organizationId: string, @Body() body: Body, @CurrentCaller() caller: Caller): Promise<ProjectView> {
+  createProject(
+    @Param('id', uuid) organizationId: string,
+    @Body() body: Body,
+    @CurrentCaller() caller: Caller,
+  ): Promise<ProjectView> {
     return this.rpc.call(TenancySubjects.createProject, { ...body, organizationId }, caller);
   }
 
   @Get('organizations/:id/projects')
-  listProjects(@Param('id', uuid) organizationId: string, @CurrentCaller() caller: Caller): Promise<{ projects: ProjectView[] }> {
+  listProjects(
+    @Param('id', uuid) organizationId: string,
+    @CurrentCaller() caller: Caller,
+  ): Promise<{ projects: ProjectView[] }> {
     return this.rpc.call(TenancySubjects.listProjects, { organizationId }, caller);
   }
 
@@ -50,7 +62,11 @@ export class TenancyController {
   @Post('organizations/:id/api-keys')
   @HttpCode(201)
   @ApiBody({ required: false, schema: { type: 'object', properties: { description: { type: 'string' } } } })
-  issueApiKey(@Param('id', uuid) organizationId: string, @Body() body: Body, @CurrentCaller() caller: Caller): Promise<IssuedApiKeyView> {
+  issueApiKey(
+    @Param('id', uuid) organizationId: string,
+    @Body() body: Body,
+    @CurrentCaller() caller: Caller,
+  ): Promise<IssuedApiKeyView> {
     return this.rpc.call(TenancySubjects.issueApiKey, { description: body?.description, organizationId }, caller);
   }
 }

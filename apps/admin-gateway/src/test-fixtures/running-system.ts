@@ -1,4 +1,12 @@
-import { freeLoopbackPort, openTestEnvironment, ServiceProcess, startServiceProcess, TestEnvironment, uniqueName, waitForHttp } from '@flotilla/testing';
+import {
+  freeLoopbackPort,
+  openTestEnvironment,
+  ServiceProcess,
+  startServiceProcess,
+  TestEnvironment,
+  uniqueName,
+  waitForHttp,
+} from '@flotilla/testing';
 
 export interface HttpAnswer {
   status: number;
@@ -6,7 +14,9 @@ export interface HttpAnswer {
   headers: Headers;
 }
 
-/** The orchestrator, the gateway (and the resolver) as processes on a test's own streams and database, called over HTTP. */
+/**
+ * The orchestrator, the gateway (and the resolver) as processes on a test's own streams and database, called over HTTP.
+ */
 export interface RunningSystem {
   env: TestEnvironment;
   rootToken: string;
@@ -15,7 +25,13 @@ export interface RunningSystem {
   /** Update-resolver instances running now. */
   resolvers: ServiceProcess[];
   startResolver(): Promise<ServiceProcess>;
-  call(method: string, path: string, token: string | null, body?: unknown, headers?: Record<string, string>): Promise<HttpAnswer>;
+  call(
+    method: string,
+    path: string,
+    token: string | null,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<HttpAnswer>;
   stop(): Promise<void>;
 }
 
@@ -56,7 +72,11 @@ export async function startRunningSystem(
     await waitForHttp(`http://127.0.0.1:${port}/health/ready`, resolver);
     return resolver;
   };
-  const gateway = startServiceProcess('apps/admin-gateway/src/main.ts', { NATS_URL: natsUrl, PORT: String(gatewayPort), FLOTILLA_ADMIN_TOKEN: rootToken });
+  const gateway = startServiceProcess('apps/admin-gateway/src/main.ts', {
+    NATS_URL: natsUrl,
+    PORT: String(gatewayPort),
+    FLOTILLA_ADMIN_TOKEN: rootToken,
+  });
   const base = `http://127.0.0.1:${gatewayPort}`;
   await waitForHttp(`http://127.0.0.1:${healthPort}/health/ready`, orchestrator);
   await waitForHttp(`${base}/health/ready`, gateway);

@@ -1,7 +1,15 @@
 import { Controller, UseFilters, UsePipes } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { BatchSubjects, CreateBatchesRequest, DeleteBatchRequest, DeviceRequest, GetBatchRequest, ProjectScopedRequest, ServiceNames } from '@flotilla/contracts';
+import {
+  BatchSubjects,
+  CreateBatchesRequest,
+  DeleteBatchRequest,
+  DeviceRequest,
+  GetBatchRequest,
+  ProjectScopedRequest,
+  ServiceNames,
+} from '@flotilla/contracts';
 import { Meta, RequestMeta, RpcErrorFilter, RpcValidationPipe } from '@flotilla/nest-platform';
 import { GetBatchQuery, GetDeviceQuery, ListBatchesQuery, ListDevicesQuery } from './batch-queries';
 import { CreateBatchesCommand } from './create-batches';
@@ -27,7 +35,9 @@ export class BatchMessagesController {
 
   @MessagePattern(BatchSubjects.deleteBatch, queue)
   async deleteBatch(@Payload() request: DeleteBatchRequest, @Meta() meta: RequestMeta) {
-    await this.commands.execute(new DeleteBatchCommand(request.batchId, request.removeAssociatedInstances ?? false, meta));
+    await this.commands.execute(
+      new DeleteBatchCommand(request.batchId, request.removeAssociatedInstances ?? false, meta),
+    );
     return { deleted: true };
   }
 

@@ -5,7 +5,13 @@ import { EventStore } from '@flotilla/event-store';
 import { PostgresParkedStore } from '@flotilla/projections';
 import { eventually, openTestEnvironment, TestEnvironment } from '@flotilla/testing';
 import { OrchestratorConfig } from '../config';
-import { createProject, natsRequester, startOrchestrator, testConfig, unwrap } from '../test-fixtures/orchestrator-fixture';
+import {
+  createProject,
+  natsRequester,
+  startOrchestrator,
+  testConfig,
+  unwrap,
+} from '../test-fixtures/orchestrator-fixture';
 
 type Capacity = { capacity: Record<string, Record<string, { level: string; available: number }>> };
 
@@ -22,14 +28,20 @@ describe('batch deployment over NATS', () => {
   const streamMessages = async () => (await (await env.nc.jetstreamManager()).streams.info(env.stream)).state.messages;
 
   async function deploy(items: unknown[], extra: Record<string, unknown> = {}): Promise<BatchView[]> {
-    return unwrap(await request<{ batches: BatchView[] }>(BatchSubjects.createBatches, { projectId, batches: items, ...extra })).batches;
+    return unwrap(
+      await request<{ batches: BatchView[] }>(BatchSubjects.createBatches, { projectId, batches: items, ...extra }),
+    ).batches;
   }
 
   async function finished(batchId: string): Promise<BatchView> {
-    return eventually(async () => {
-      const reply = await request<BatchView>(BatchSubjects.getBatch, { batchId, includeDevices: true });
-      return reply.ok && ['completed', 'failed'].includes(reply.data.state) ? reply.data : undefined;
-    }, 20_000, `batch ${batchId} finished`);
+    return eventually(
+      async () => {
+        const reply = await request<BatchView>(BatchSubjects.getBatch, { batchId, includeDevices: true });
+        return reply.ok && ['completed', 'failed'].includes(reply.data.state) ? reply.data : undefined;
+      },
+      20_000,
+      `batch ${batchId} finished`,
+    );
   }
 
   beforeAll(async () => {
@@ -46,14 +58,28 @@ describe('batch deployment over NATS', () => {
   });
 
   it('serves the demo catalog seeded on a fresh log', async () => {
-    const facilities = unwrap(await request<{ facilities: { code: string }[] }>(CatalogSubjects.listFacilities, {})).facilities;
+    const facilities = unwrap(
+      await request<{ facilities: { code: string }[] }>(CatalogSubjects.listFacilities, {}),
+    ).facilities;
     expect(facilities.map((f) => f.code)).toEqual(expect.arrayContaining(['sjc1', 'ewr1', 'dfw1']));
-    const plans = unwrap(await request<{ plans: { slug: string; architecture: string }[] }>(CatalogSubjects.listPlans, {})).plans;
+    const plans = unwrap(
+      await request<{ plans: { slug: string; architecture: string }[] }>(CatalogSubjects.listPlans, {}),
+    ).plans;
     expect(plans).toContainEqual({ slug: 'c3.large.arm64', name: 'c3.large.arm64', architecture: 'aarch64' });
-    const os = unwrap(await request<{ operating_systems: { slug: string; provisionable_on: string[] }[] }>(CatalogSubjects.listOperatingSystems, {}));
+    const os = unwrap(
+      await request<{ operating_systems: { slug: string; provisionable_on: string[] }[] }>(
+        CatalogSubjects.listOperatingSystems,
+        {},
+      ),
+    );
     expect(os.operating_systems.find((o) => o.slug === 'windows_2022')?.provisionable_on).toEqual(['m3.large.x86']);
-    expect(unwrap(await request(CatalogSubjects.getSpotPrices, {}))).toMatchObject({ spot_market_prices: { ewr1: { 'c1.small.x86': { price: 0.35 } } } });
-    expect(unwrap(await request<Capacity>(CatalogSubjects.getCapacity, {})).capacity.sjc1['c1.small.x86']).toEqual({ level: 'normal', available: 7 });
+    expect(unwrap(await request(CatalogSubjects.getSpotPrices, {}))).toMatchObject({
+      spot_market_prices: { ewr1: { 'c1.small.x86': { price: 0.35 } } },
+    });
+    expect(unwrap(await request<Capacity>(CatalogSubjects.getCapacity, {})).capacity.sjc1['c1.small.x86']).toEqual({
+      level: 'normal',
+      available: 7,
+    });
   });
 
   it('deploys a packngo-style item: queued at once, then completed with its devices named in series', async () => {
@@ -73,37 +99,71 @@ describe('batch deployment over NATS', () => {
         userdata: '#!/bin/sh',
       },
     ]);
-    expect(queued).toMatchObject({ state: 'queued', quantity: 3, error_messages: [], devices: [], project: { href: `/projects/${projectId}` } });
+    expect(queued).toMatchObject({
+      state: 'queued',
+      quantity: 3,
+      error_messages: [],
+      devices: [],
+      project: { href: `/projects/${projectId}` },
+    });
 
     const batch = await finished(queued.id);
-    expect(batch).toMatchObject({ state: 'completed', error_messages: [], facility_allocations: [{ facility: 'dfw1', quantity: 3 }] });
+    expect(batch).toMatchObject({
+      state: 'completed',
+      error_messages: [],
+      facility_allocations: [{ facility: 'dfw1', quantity: 3 }],
+    });
     const devices = batch.devices as DeviceView[];
     expect(devices.map((d) => [d.hostname, d.state, d.facility])).toEqual([
       ['web01.example.com', 'active', 'dfw1'],
       ['web02.example.com', 'active', 'dfw1'],
       ['web03.example.com', 'active', 'dfw1'],
     ]);
-    expect(devices[0]).toMatchObject({ plan: 'c3.medium.x86', operating_system: 'ubuntu_22_04', billing_cycle: 'hourly', tags: [], description: 'front end', quarantined: false });
+    expect(devices[0]).toMatchObject({
+      plan: 'c3.medium.x86',
+      operating_system: 'ubuntu_22_04',
+      billing_cycle: 'hourly',
+      tags: [],
+      description: 'front end',
+      quarantined: false,
+    });
     expect(await available('dfw1', 'c3.medium.x86')).toBe(before - 3);
     const history = unwrap(await request<{ batches: BatchView[] }>(BatchSubjects.listBatches, { projectId })).batches;
     expect(history.map((b) => b.id)).toContain(queued.id);
   });
 
   it('places as §5 says: ["sjc1","ewr1","any"] with diversity 2 and 25 servers takes sjc1 7 + ewr1 18', async () => {
-    const [queued] = await deploy([{ plan: 'c1.small.x86', operating_system: 'debian_12', facility: ['sjc1', 'ewr1', 'any'], facility_diversity_level: 2, quantity: 25 }]);
+    const [queued] = await deploy([
+      {
+        plan: 'c1.small.x86',
+        operating_system: 'debian_12',
+        facility: ['sjc1', 'ewr1', 'any'],
+        facility_diversity_level: 2,
+        quantity: 25,
+      },
+    ]);
     const batch = await finished(queued.id);
-    expect(batch.facility_allocations).toEqual([{ facility: 'sjc1', quantity: 7 }, { facility: 'ewr1', quantity: 18 }]);
+    expect(batch.facility_allocations).toEqual([
+      { facility: 'sjc1', quantity: 7 },
+      { facility: 'ewr1', quantity: 18 },
+    ]);
     expect(batch.devices).toHaveLength(25);
     expect(await available('sjc1', 'c1.small.x86')).toBe(0);
-    expect(unwrap(await request<Capacity>(CatalogSubjects.getCapacity, {})).capacity.sjc1['c1.small.x86'].level).toBe('unavailable');
+    expect(unwrap(await request<Capacity>(CatalogSubjects.getCapacity, {})).capacity.sjc1['c1.small.x86'].level).toBe(
+      'unavailable',
+    );
   });
 
   it('fails an item that cannot be placed, saying why, holding nothing', async () => {
     const before = await available('ewr1', 'm3.large.x86');
-    const [queued] = await deploy([{ plan: 'm3.large.x86', operating_system: 'rocky_9', facility: 'ewr1', quantity: 11 }]);
+    const [queued] = await deploy([
+      { plan: 'm3.large.x86', operating_system: 'rocky_9', facility: 'ewr1', quantity: 11 },
+    ]);
     const batch = await finished(queued.id);
     expect(batch).toMatchObject({ state: 'failed', devices: [] });
-    expect(batch.error_messages).toEqual(['not enough capacity for 11 x m3.large.x86 among ewr1 (largest: ewr1 with 10)']);
+    expect(batch.error_messages).toEqual([
+      'not enough capacity for 11 x m3.large.x86 among ewr1 (largest: ewr1 with 10)',
+    ]);
     expect(await available('ewr1', 'm3.large.x86')).toBe(before);
   });
 
@@ -113,7 +173,14 @@ describe('batch deployment over NATS', () => {
       projectId,
       batches: [
         { plan: 'c9.huge', operating_system: 'ubuntu_22_04', facility: 'ewr1' },
-        { plan: 'm3.large.x86', operating_system: 'ubuntu_22_04', hostname: 'a', hostnames: ['b'], facility: 'mars1', spot_instance: true },
+        {
+          plan: 'm3.large.x86',
+          operating_system: 'ubuntu_22_04',
+          hostname: 'a',
+          hostnames: ['b'],
+          facility: 'mars1',
+          spot_instance: true,
+        },
       ],
     });
     expect(reply).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
@@ -131,24 +198,53 @@ describe('batch deployment over NATS', () => {
     const first = await deploy([item, item], { commandId: 'retry-me' });
     const again = await deploy([item, item], { commandId: 'retry-me' });
     expect(again.map((b) => b.id)).toEqual(first.map((b) => b.id));
-    const other = await request(BatchSubjects.createBatches, { projectId, batches: [{ ...item, quantity: 2 }], commandId: 'retry-me' });
+    const other = await request(BatchSubjects.createBatches, {
+      projectId,
+      batches: [{ ...item, quantity: 2 }],
+      commandId: 'retry-me',
+    });
     expect(other).toMatchObject({ ok: false, error: { code: 'idempotency_mismatch' } });
     const history = unwrap(await request<{ batches: BatchView[] }>(BatchSubjects.listBatches, { projectId })).batches;
     expect(history.filter((b) => first.some((f) => f.id === b.id))).toHaveLength(2);
   });
 
   it('bids on spot capacity only where the price is within spot_price_max, and records the price', async () => {
-    const [tooDear] = await deploy([{ plan: 'c1.small.x86', operating_system: 'debian_12', facility: 'ewr1', spot_instance: true, spot_price_max: 0.2 }]);
-    expect((await finished(tooDear.id)).error_messages[0]).toMatch(/spot price in ewr1 is 0.35, above spot_price_max 0.2/);
-    const [cheap] = await deploy([{ plan: 'c1.small.x86', operating_system: 'debian_12', facility: ['ewr1', 'any'], spot_instance: true, spot_price_max: 0.2 }]);
+    const [tooDear] = await deploy([
+      {
+        plan: 'c1.small.x86',
+        operating_system: 'debian_12',
+        facility: 'ewr1',
+        spot_instance: true,
+        spot_price_max: 0.2,
+      },
+    ]);
+    expect((await finished(tooDear.id)).error_messages[0]).toMatch(
+      /spot price in ewr1 is 0.35, above spot_price_max 0.2/,
+    );
+    const [cheap] = await deploy([
+      {
+        plan: 'c1.small.x86',
+        operating_system: 'debian_12',
+        facility: ['ewr1', 'any'],
+        spot_instance: true,
+        spot_price_max: 0.2,
+      },
+    ]);
     const batch = await finished(cheap.id);
     expect(batch.state).toBe('completed');
-    expect(batch.devices[0]).toMatchObject({ facility: 'dfw1', spot_instance: true, spot_price_max: 0.2, spot_price: 0.1 });
+    expect(batch.devices[0]).toMatchObject({
+      facility: 'dfw1',
+      spot_instance: true,
+      spot_price_max: 0.2,
+      spot_price: 0.1,
+    });
   });
 
   it('gives servers back when a device, or a batch with its instances, is deleted', async () => {
     const before = await available('nrt1', 'c3.medium.x86');
-    const [queued] = await deploy([{ plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'nrt1', quantity: 4 }]);
+    const [queued] = await deploy([
+      { plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'nrt1', quantity: 4 },
+    ]);
     const batch = await finished(queued.id);
     expect(await available('nrt1', 'c3.medium.x86')).toBe(before - 4);
 
@@ -158,7 +254,10 @@ describe('batch deployment over NATS', () => {
     await eventually(async () => (await available('nrt1', 'c3.medium.x86')) === before - 3, 10_000, 'one server back');
 
     unwrap(await request(BatchSubjects.deleteBatch, { batchId: queued.id, removeAssociatedInstances: true }));
-    expect(await request(BatchSubjects.getBatch, { batchId: queued.id })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(await request(BatchSubjects.getBatch, { batchId: queued.id })).toMatchObject({
+      ok: false,
+      error: { code: 'not_found' },
+    });
     await eventually(async () => (await available('nrt1', 'c3.medium.x86')) === before, 10_000, 'every server back');
     const devices = unwrap(await request<{ devices: DeviceView[] }>(BatchSubjects.listDevices, { projectId })).devices;
     expect(devices.filter((d) => d.batch.href === `/batches/${queued.id}`)).toEqual([]);
@@ -169,34 +268,79 @@ describe('batch deployment over NATS', () => {
     const [device] = (await finished(queued.id)).devices as DeviceView[];
     // Written at schema version 1 (`deviceId`), as a log from before version 2 (`identifier`) holds them: the
     // orchestrator reads them upcast.
-    const updates = await EventStore.open(env.nc, { stream: config.updateStream, subjectPrefix: config.updateSubjectPrefix });
+    const updates = await EventStore.open(env.nc, {
+      stream: config.updateStream,
+      subjectPrefix: config.updateSubjectPrefix,
+    });
     const metadata = { actor: 'test' };
     // A device of the resolver's own naming (not a batch device) and a flag without an organization come first.
-    await updates.append(updates.subjectFor('device', 'k1'), [{ type: 'DeviceQuarantined', data: { deviceId: 'dev-x', organizationId, reason: 'operator' } }], { expectedVersion: 'any', metadata });
-    await updates.append(updates.subjectFor('device', 'k2'), [{ type: 'DeviceQuarantined', data: { deviceId: 'no-org', reason: 'operator' } }], { expectedVersion: 'any', metadata });
+    await updates.append(
+      updates.subjectFor('device', 'k1'),
+      [{ type: 'DeviceQuarantined', data: { deviceId: 'dev-x', organizationId, reason: 'operator' } }],
+      { expectedVersion: 'any', metadata },
+    );
+    await updates.append(
+      updates.subjectFor('device', 'k2'),
+      [{ type: 'DeviceQuarantined', data: { deviceId: 'no-org', reason: 'operator' } }],
+      { expectedVersion: 'any', metadata },
+    );
     const subject = updates.subjectFor('device', device.id);
-    await updates.append(subject, [{ type: 'DeviceQuarantined', data: { deviceId: device.id, organizationId, reason: 'failure threshold' } }], { expectedVersion: 'any', metadata });
-    await eventually(async () => unwrap(await request<DeviceView>(BatchSubjects.getDevice, { deviceId: device.id })).quarantined, 10_000, 'quarantined');
-    await updates.append(subject, [{ type: 'DeviceUnquarantined', data: { deviceId: device.id, organizationId } }], { expectedVersion: 'any', metadata });
-    await eventually(async () => !unwrap(await request<DeviceView>(BatchSubjects.getDevice, { deviceId: device.id })).quarantined, 10_000, 'cleared');
+    await updates.append(
+      subject,
+      [{ type: 'DeviceQuarantined', data: { deviceId: device.id, organizationId, reason: 'failure threshold' } }],
+      { expectedVersion: 'any', metadata },
+    );
+    await eventually(
+      async () => unwrap(await request<DeviceView>(BatchSubjects.getDevice, { deviceId: device.id })).quarantined,
+      10_000,
+      'quarantined',
+    );
+    await updates.append(subject, [{ type: 'DeviceUnquarantined', data: { deviceId: device.id, organizationId } }], {
+      expectedVersion: 'any',
+      metadata,
+    });
+    await eventually(
+      async () => !unwrap(await request<DeviceView>(BatchSubjects.getDevice, { deviceId: device.id })).quarantined,
+      10_000,
+      'cleared',
+    );
     const parked = await new PostgresParkedStore(app.get(DataSource), config.databaseSchema).list();
-    expect(parked.map((p) => [p.consumer, p.streamSeq, p.eventTypes])).toEqual([['device_quarantine', 2, ['DeviceQuarantined']]]);
+    expect(parked.map((p) => [p.consumer, p.streamSeq, p.eventTypes])).toEqual([
+      ['device_quarantine', 2, ['DeviceQuarantined']],
+    ]);
     expect(parked[0].error).toMatch(/organization_id/);
   });
 
-  it('hides another organization\'s project, batches and devices', async () => {
+  it("hides another organization's project, batches and devices", async () => {
     const other = await createProject(request);
     const [queued] = await deploy([{ plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'sjc1' }]);
     const batch = await finished(queued.id);
     const asOther = (subject: string, payload: unknown) => request(subject, payload, other.organizationId);
-    expect(await asOther(BatchSubjects.getBatch, { batchId: queued.id })).toMatchObject({ ok: false, error: { code: 'not_found' } });
-    expect(await asOther(BatchSubjects.getDevice, { deviceId: (batch.devices[0] as DeviceView).id })).toMatchObject({ ok: false, error: { code: 'not_found' } });
-    expect(await asOther(BatchSubjects.listBatches, { projectId })).toMatchObject({ ok: false, error: { code: 'not_found' } });
-    expect(await asOther(BatchSubjects.createBatches, { projectId, batches: [{ plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'sjc1' }] })).toMatchObject({
+    expect(await asOther(BatchSubjects.getBatch, { batchId: queued.id })).toMatchObject({
       ok: false,
       error: { code: 'not_found' },
     });
-    expect(await asOther(BatchSubjects.deleteBatch, { batchId: queued.id })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(await asOther(BatchSubjects.getDevice, { deviceId: (batch.devices[0] as DeviceView).id })).toMatchObject({
+      ok: false,
+      error: { code: 'not_found' },
+    });
+    expect(await asOther(BatchSubjects.listBatches, { projectId })).toMatchObject({
+      ok: false,
+      error: { code: 'not_found' },
+    });
+    expect(
+      await asOther(BatchSubjects.createBatches, {
+        projectId,
+        batches: [{ plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'sjc1' }],
+      }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'not_found' },
+    });
+    expect(await asOther(BatchSubjects.deleteBatch, { batchId: queued.id })).toMatchObject({
+      ok: false,
+      error: { code: 'not_found' },
+    });
     expect(await request(BatchSubjects.getBatch, { batchId: queued.id }, organizationId)).toMatchObject({ ok: true });
   });
 });

@@ -16,13 +16,21 @@ import { BatchRepository } from './batch-repositories';
 import { batchView, requestedBatchView } from './batch-views';
 
 export class CreateBatchesCommand {
-  constructor(readonly request: CreateBatchesRequest, readonly meta: RequestMeta) {}
+  constructor(
+    readonly request: CreateBatchesRequest,
+    readonly meta: RequestMeta,
+  ) {}
 }
 
 /** A project the caller may see, or not found. */
-export async function projectInScope(dataSource: DataSource, projectId: string, meta: RequestMeta): Promise<ProjectRow> {
+export async function projectInScope(
+  dataSource: DataSource,
+  projectId: string,
+  meta: RequestMeta,
+): Promise<ProjectRow> {
   const project = await dataSource.getRepository(ProjectRow).findOneBy({ id: projectId });
-  if (!project || (meta.organizationId && meta.organizationId !== project.organizationId)) throw DomainError.notFound('project');
+  if (!project || (meta.organizationId && meta.organizationId !== project.organizationId))
+    throw DomainError.notFound('project');
   return project;
 }
 
@@ -43,11 +51,15 @@ export class CreateBatchesHandler implements ICommandHandler<CreateBatchesComman
   async execute({ request, meta }: CreateBatchesCommand): Promise<{ batches: BatchView[] }> {
     const project = await projectInScope(this.dataSource, request.projectId, meta);
     const catalog = catalogView(await this.catalog.current());
-    const checked = request.batches.map((raw, i) => validateBatchItem(raw, catalog, { maxQuantity: this.config.maxItemQuantity, path: `batches[${i}]` }));
+    const checked = request.batches.map((raw, i) =>
+      validateBatchItem(raw, catalog, { maxQuantity: this.config.maxItemQuantity, path: `batches[${i}]` }),
+    );
     const problems = checked.flatMap((c) => (c.ok ? [] : c.problems));
     if (problems.length) throw DomainError.invalid(problems);
 
-    const fingerprint = createHash('sha256').update(JSON.stringify({ projectId: request.projectId, batches: request.batches })).digest('hex');
+    const fingerprint = createHash('sha256')
+      .update(JSON.stringify({ projectId: request.projectId, batches: request.batches }))
+      .digest('hex');
     const results = [];
     for (const [i, check] of checked.entries()) {
       if (!check.ok) continue;
@@ -58,7 +70,15 @@ export class CreateBatchesHandler implements ICommandHandler<CreateBatchesComman
       results.push(
         await this.batches.execute(
           batchId,
-          { type: 'RequestBatch', batchId, projectId: project.id, organizationId: project.organizationId, item, hostname: hostname ?? null, hostnames: hostnames ?? null },
+          {
+            type: 'RequestBatch',
+            batchId,
+            projectId: project.id,
+            organizationId: project.organizationId,
+            item,
+            hostname: hostname ?? null,
+            hostnames: hostnames ?? null,
+          },
           { metadata: meta, fingerprint, commandId },
         ),
       );

@@ -7,7 +7,11 @@ import { BATCH_PROJECTION } from '../infrastructure/infrastructure.module';
 import { BatchRepository } from './batch-repositories';
 
 export class DeleteBatchCommand {
-  constructor(readonly batchId: string, readonly removeAssociatedInstances: boolean, readonly meta: RequestMeta) {}
+  constructor(
+    readonly batchId: string,
+    readonly removeAssociatedInstances: boolean,
+    readonly meta: RequestMeta,
+  ) {}
 }
 
 /** Removes the batch record; with `remove_associated_instances` the batch workflow then deletes its devices. */
@@ -21,8 +25,13 @@ export class DeleteBatchHandler implements ICommandHandler<DeleteBatchCommand, v
   async execute({ batchId, removeAssociatedInstances, meta }: DeleteBatchCommand): Promise<void> {
     const { state } = await this.batches.load(batchId);
     if (!state.request || state.status === 'deleted') throw DomainError.notFound('batch');
-    if (meta.organizationId && meta.organizationId !== state.request.organizationId) throw DomainError.notFound('batch');
-    const result = await this.batches.execute(batchId, { type: 'DeleteBatch', removeAssociatedInstances }, { metadata: meta });
+    if (meta.organizationId && meta.organizationId !== state.request.organizationId)
+      throw DomainError.notFound('batch');
+    const result = await this.batches.execute(
+      batchId,
+      { type: 'DeleteBatch', removeAssociatedInstances },
+      { metadata: meta },
+    );
     await this.projection.waitFor(result.version);
   }
 }

@@ -13,17 +13,39 @@ import { BatchRepository, DeviceRepository } from './batch-repositories';
  * Deletes one device of a batch. Its batch says whether it is live (its server then goes back to the pool, which the
  * batch workflow does on `DeviceDeleted`); a device still being provisioned cannot be deleted yet.
  */
-export async function deleteDevice(batches: BatchRepository, devices: DeviceRepository, batchId: string, deviceId: string, options: ExecuteOptions) {
+export async function deleteDevice(
+  batches: BatchRepository,
+  devices: DeviceRepository,
+  batchId: string,
+  deviceId: string,
+  options: ExecuteOptions,
+) {
   const { state } = await batches.load(batchId);
   const device = state.devices[deviceId];
   if (!device) throw DomainError.notFound('device');
-  if (device.status === 'provisioning') throw DomainError.conflict('device is still being provisioned: delete it once its batch has finished');
+  if (device.status === 'provisioning')
+    throw DomainError.conflict('device is still being provisioned: delete it once its batch has finished');
   const { plan, facility, organizationId } = device.description;
-  return devices.execute(deviceId, { type: 'DeleteDevice', deviceId, batchId, organizationId, plan, facility, heldCapacity: device.status === 'active' }, options);
+  return devices.execute(
+    deviceId,
+    {
+      type: 'DeleteDevice',
+      deviceId,
+      batchId,
+      organizationId,
+      plan,
+      facility,
+      heldCapacity: device.status === 'active',
+    },
+    options,
+  );
 }
 
 export class DeleteDeviceCommand {
-  constructor(readonly deviceId: string, readonly meta: RequestMeta) {}
+  constructor(
+    readonly deviceId: string,
+    readonly meta: RequestMeta,
+  ) {}
 }
 
 @CommandHandler(DeleteDeviceCommand)
@@ -37,7 +59,8 @@ export class DeleteDeviceHandler implements ICommandHandler<DeleteDeviceCommand,
 
   async execute({ deviceId, meta }: DeleteDeviceCommand): Promise<void> {
     const row = await this.dataSource.getRepository(DeviceRow).findOneBy({ id: deviceId });
-    if (!row || row.state === 'deleted' || (meta.organizationId && meta.organizationId !== row.organizationId)) throw DomainError.notFound('device');
+    if (!row || row.state === 'deleted' || (meta.organizationId && meta.organizationId !== row.organizationId))
+      throw DomainError.notFound('device');
     const result = await deleteDevice(this.batches, this.devices, row.batchId, deviceId, { metadata: meta });
     await this.projection.waitFor(result.version);
   }

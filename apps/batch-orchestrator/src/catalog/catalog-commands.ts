@@ -14,7 +14,10 @@ function assertPlatformAdmin(meta: RequestMeta): void {
 }
 
 export class ChangeCatalogCommand {
-  constructor(readonly change: CatalogCommand, readonly meta: RequestMeta) {}
+  constructor(
+    readonly change: CatalogCommand,
+    readonly meta: RequestMeta,
+  ) {}
 }
 
 /** Defines a facility, plan or operating system, or sets a spot price; answers whether it was new. */
@@ -39,7 +42,12 @@ export class ChangeCatalogHandler implements ICommandHandler<ChangeCatalogComman
 }
 
 export class SetCapacityCommand {
-  constructor(readonly facility: string, readonly plan: string, readonly total: number, readonly meta: RequestMeta) {}
+  constructor(
+    readonly facility: string,
+    readonly plan: string,
+    readonly total: number,
+    readonly meta: RequestMeta,
+  ) {}
 }
 
 /** Sets the number of servers of a plan in a facility; never below what live devices and batches hold. */

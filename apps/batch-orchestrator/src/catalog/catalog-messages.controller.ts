@@ -34,18 +34,29 @@ export class CatalogMessagesController {
 
   @MessagePattern(CatalogSubjects.definePlan, queue)
   definePlan(@Payload() { slug, name, architecture }: DefinePlanRequest, @Meta() meta: RequestMeta) {
-    return this.commands.execute(new ChangeCatalogCommand({ type: 'DefinePlan', plan: { slug, name, architecture } }, meta));
+    return this.commands.execute(
+      new ChangeCatalogCommand({ type: 'DefinePlan', plan: { slug, name, architecture } }, meta),
+    );
   }
 
   @MessagePattern(CatalogSubjects.defineOperatingSystem, queue)
   defineOperatingSystem(@Payload() request: DefineOperatingSystemRequest, @Meta() meta: RequestMeta) {
-    const operatingSystem = { slug: request.slug, name: request.name, provisionableOn: request.provisionable_on.map((p) => p.toLowerCase()) };
+    const operatingSystem = {
+      slug: request.slug,
+      name: request.name,
+      provisionableOn: request.provisionable_on.map((p) => p.toLowerCase()),
+    };
     return this.commands.execute(new ChangeCatalogCommand({ type: 'DefineOperatingSystem', operatingSystem }, meta));
   }
 
   @MessagePattern(CatalogSubjects.setSpotPrice, queue)
   setSpotPrice(@Payload() { facility, plan, price }: SetSpotPriceRequest, @Meta() meta: RequestMeta) {
-    return this.commands.execute(new ChangeCatalogCommand({ type: 'SetSpotPrice', facility: facility.toLowerCase(), plan: plan.toLowerCase(), price }, meta));
+    return this.commands.execute(
+      new ChangeCatalogCommand(
+        { type: 'SetSpotPrice', facility: facility.toLowerCase(), plan: plan.toLowerCase(), price },
+        meta,
+      ),
+    );
   }
 
   @MessagePattern(CatalogSubjects.setCapacity, queue)

@@ -17,12 +17,22 @@ export class ListCatalogHandler implements IQueryHandler<ListCatalogQuery> {
   async execute({ listing }: ListCatalogQuery) {
     switch (listing) {
       case 'facilities':
-        return { facilities: (await this.dataSource.getRepository(FacilityRow).find({ order: { code: 'ASC' } })).map(({ code, name }) => ({ code, name })) };
+        return {
+          facilities: (await this.dataSource.getRepository(FacilityRow).find({ order: { code: 'ASC' } })).map(
+            ({ code, name }) => ({ code, name }),
+          ),
+        };
       case 'plans':
-        return { plans: (await this.dataSource.getRepository(PlanRow).find({ order: { slug: 'ASC' } })).map(({ slug, name, architecture }) => ({ slug, name, architecture })) };
+        return {
+          plans: (await this.dataSource.getRepository(PlanRow).find({ order: { slug: 'ASC' } })).map(
+            ({ slug, name, architecture }) => ({ slug, name, architecture }),
+          ),
+        };
       case 'operating_systems':
         return {
-          operating_systems: (await this.dataSource.getRepository(OperatingSystemRow).find({ order: { slug: 'ASC' } })).map((os) => ({
+          operating_systems: (
+            await this.dataSource.getRepository(OperatingSystemRow).find({ order: { slug: 'ASC' } })
+          ).map((os) => ({
             slug: os.slug,
             name: os.name,
             provisionable_on: os.provisionableOn,
@@ -40,7 +50,9 @@ export class GetCapacityHandler implements IQueryHandler<GetCapacityQuery> {
 
   async execute() {
     const capacity: Record<string, Record<string, { level: CapacityLevel; available: number }>> = {};
-    for (const row of await this.dataSource.getRepository(CapacityRow).find({ order: { facility: 'ASC', plan: 'ASC' } })) {
+    for (const row of await this.dataSource
+      .getRepository(CapacityRow)
+      .find({ order: { facility: 'ASC', plan: 'ASC' } })) {
       (capacity[row.facility] ??= {})[row.plan] = { level: capacityLevel(row), available: availableOf(row) };
     }
     return { capacity };
@@ -60,7 +72,10 @@ export class CheckCapacityHandler implements IQueryHandler<CheckCapacityQuery> {
     const rows = await this.dataSource.getRepository(CapacityRow).find();
     const available = new Map(rows.map((row) => [`${row.facility}/${row.plan}`, availableOf(row)]));
     return {
-      servers: servers.map((s) => ({ ...s, available: (available.get(`${s.facility.toLowerCase()}/${s.plan.toLowerCase()}`) ?? 0) >= s.quantity })),
+      servers: servers.map((s) => ({
+        ...s,
+        available: (available.get(`${s.facility.toLowerCase()}/${s.plan.toLowerCase()}`) ?? 0) >= s.quantity,
+      })),
     };
   }
 }
@@ -73,7 +88,9 @@ export class GetSpotPricesHandler implements IQueryHandler<GetSpotPricesQuery> {
 
   async execute() {
     const prices: Record<string, Record<string, { price: number }>> = {};
-    for (const row of await this.dataSource.getRepository(SpotPriceRow).find({ order: { facility: 'ASC', plan: 'ASC' } })) {
+    for (const row of await this.dataSource
+      .getRepository(SpotPriceRow)
+      .find({ order: { facility: 'ASC', plan: 'ASC' } })) {
       (prices[row.facility] ??= {})[row.plan] = { price: row.price };
     }
     return { spot_market_prices: prices };

@@ -55,13 +55,19 @@ export class CapacityRepositories {
   private forPlan(plan: string) {
     let repository = this.repositories.get(plan);
     if (!repository) {
-      repository = new AggregateRepository(this.store, CapacityAggregate, capacityDecider(plan), undefined, { maxAttempts: 50 });
+      repository = new AggregateRepository(this.store, CapacityAggregate, capacityDecider(plan), undefined, {
+        maxAttempts: 50,
+      });
       this.repositories.set(plan, repository);
     }
     return repository;
   }
 
-  execute(plan: string, command: CapacityCommand, options: ExecuteOptions): Promise<ExecuteResult<CapacityState, CapacityEvent>> {
+  execute(
+    plan: string,
+    command: CapacityCommand,
+    options: ExecuteOptions,
+  ): Promise<ExecuteResult<CapacityState, CapacityEvent>> {
     return new Promise((resolve, reject) => {
       const queue = this.queues.get(plan);
       if (queue) queue.push({ command, options, resolve, reject });
@@ -78,14 +84,23 @@ export class CapacityRepositories {
     while (queue.length) {
       // A command with an id is recorded alone (one commit records one id); the others go together.
       const firstWithId = queue.findIndex((q) => q.options.commandId);
-      const group = queue.splice(0, firstWithId === 0 ? 1 : Math.min(firstWithId === -1 ? queue.length : firstWithId, 500));
+      const group = queue.splice(
+        0,
+        firstWithId === 0 ? 1 : Math.min(firstWithId === -1 ? queue.length : firstWithId, 500),
+      );
       try {
         if (group[0].options.commandId) {
           const [{ command, options, resolve }] = group;
           resolve(await repository.execute(plan, command, options));
         } else {
-          const outcomes = await repository.executeMany(plan, group.map((q) => q.command), { metadata: group[0].options.metadata });
-          outcomes.forEach((outcome, i) => (outcome.ok ? group[i].resolve({ ...outcome, duplicate: false }) : group[i].reject(outcome.error)));
+          const outcomes = await repository.executeMany(
+            plan,
+            group.map((q) => q.command),
+            { metadata: group[0].options.metadata },
+          );
+          outcomes.forEach((outcome, i) =>
+            outcome.ok ? group[i].resolve({ ...outcome, duplicate: false }) : group[i].reject(outcome.error),
+          );
         }
       } catch (err) {
         group.forEach((q) => q.reject(err));

@@ -25,8 +25,13 @@ export class CatalogSeeder implements OnApplicationBootstrap {
     const seeded = await this.catalog.execute({ type: 'SeedCatalog', catalog: demoCatalog }, { metadata: seeder });
     let last = seeded.version;
     for (const plan of new Set(demoCatalog.capacity.map((c) => c.plan))) {
-      const totals = Object.fromEntries(demoCatalog.capacity.filter((c) => c.plan === plan).map((c) => [c.facility, c.total]));
-      last = Math.max(last, (await this.capacity.execute(plan, { type: 'SeedCapacityTotals', totals }, { metadata: seeder })).version);
+      const totals = Object.fromEntries(
+        demoCatalog.capacity.filter((c) => c.plan === plan).map((c) => [c.facility, c.total]),
+      );
+      last = Math.max(
+        last,
+        (await this.capacity.execute(plan, { type: 'SeedCapacityTotals', totals }, { metadata: seeder })).version,
+      );
     }
     await this.projection.waitFor(last, 30_000);
     if (seeded.events.length) new Logger('catalog').log({ msg: 'demo catalog seeded', events: seeded.events.length });

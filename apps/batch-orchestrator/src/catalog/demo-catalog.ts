@@ -16,8 +16,16 @@ export const demoCatalog: DemoCatalog & { capacity: { facility: string; plan: st
     { slug: 'c3.large.arm64', name: 'c3.large.arm64', architecture: 'aarch64' },
   ],
   operatingSystems: [
-    { slug: 'ubuntu_22_04', name: 'Ubuntu 22.04 LTS', provisionableOn: ['c1.small.x86', 'c3.medium.x86', 'm3.large.x86', 'c3.large.arm64'] },
-    { slug: 'debian_12', name: 'Debian 12', provisionableOn: ['c1.small.x86', 'c3.medium.x86', 'm3.large.x86', 'c3.large.arm64'] },
+    {
+      slug: 'ubuntu_22_04',
+      name: 'Ubuntu 22.04 LTS',
+      provisionableOn: ['c1.small.x86', 'c3.medium.x86', 'm3.large.x86', 'c3.large.arm64'],
+    },
+    {
+      slug: 'debian_12',
+      name: 'Debian 12',
+      provisionableOn: ['c1.small.x86', 'c3.medium.x86', 'm3.large.x86', 'c3.large.arm64'],
+    },
     { slug: 'rocky_9', name: 'Rocky Linux 9', provisionableOn: ['c3.medium.x86', 'm3.large.x86'] },
     { slug: 'windows_2022', name: 'Windows Server 2022', provisionableOn: ['m3.large.x86'] },
   ],

@@ -16,13 +16,20 @@ const QUARANTINE_PROJECTION = Symbol('QuarantineProjection');
 /** The update-resolver's stream, read only. */
 export const UPDATE_EVENT_STORE = Symbol('UpdateEventStore');
 
-function projectionRunner(token: symbol, store: symbol | typeof EventStore, projection: (config: OrchestratorConfig) => Projection) {
+function projectionRunner(
+  token: symbol,
+  store: symbol | typeof EventStore,
+  projection: (config: OrchestratorConfig) => Projection,
+) {
   return {
     provide: token,
     inject: [store, DataSource, CONFIG],
     useFactory: (eventStore: EventStore, dataSource: DataSource, config: OrchestratorConfig) => {
       const definition = projection(config);
-      return new ProjectionRunner(eventStore, dataSource, definition, { logger: new Logger(`projection:${definition.name}`), retry: config.consumerRetry });
+      return new ProjectionRunner(eventStore, dataSource, definition, {
+        logger: new Logger(`projection:${definition.name}`),
+        retry: config.consumerRetry,
+      });
     },
   };
 }
@@ -50,7 +57,12 @@ function projectionRunner(token: symbol, store: symbol | typeof EventStore, proj
     {
       provide: UPDATE_EVENT_STORE,
       inject: [NATS_CONNECTION, CONFIG],
-      useFactory: (nc: NatsConnection, config: OrchestratorConfig) => EventStore.reader(nc, { stream: config.updateStream, subjectPrefix: config.updateSubjectPrefix, ...UpdateEventSchema }),
+      useFactory: (nc: NatsConnection, config: OrchestratorConfig) =>
+        EventStore.reader(nc, {
+          stream: config.updateStream,
+          subjectPrefix: config.updateSubjectPrefix,
+          ...UpdateEventSchema,
+        }),
     },
     {
       provide: DataSource,
@@ -61,19 +73,33 @@ function projectionRunner(token: symbol, store: symbol | typeof EventStore, proj
           schema: config.databaseSchema,
           ...orchestratorSchema,
           migrate: config.migrateOnStart,
-          onConnectionError: (error) => new Logger('postgres').warn({ msg: 'connection dropped', error: error.message }),
+          onConnectionError: (error) =>
+            new Logger('postgres').warn({ msg: 'connection dropped', error: error.message }),
         }),
     },
     {
       provide: PostgresParkedStore,
       inject: [DataSource, CONFIG],
-      useFactory: (dataSource: DataSource, config: OrchestratorConfig) => new PostgresParkedStore(dataSource, config.databaseSchema),
+      useFactory: (dataSource: DataSource, config: OrchestratorConfig) =>
+        new PostgresParkedStore(dataSource, config.databaseSchema),
     },
-    projectionRunner(TENANCY_PROJECTION, EventStore, (config) => tenancyProjection(config.databaseSchema, config.subjectPrefix)),
+    projectionRunner(TENANCY_PROJECTION, EventStore, (config) =>
+      tenancyProjection(config.databaseSchema, config.subjectPrefix),
+    ),
     projectionRunner(BATCH_PROJECTION, EventStore, (config) => batchProjection(config.databaseSchema)),
-    projectionRunner(QUARANTINE_PROJECTION, UPDATE_EVENT_STORE, (config) => quarantineProjection(config.databaseSchema)),
+    projectionRunner(QUARANTINE_PROJECTION, UPDATE_EVENT_STORE, (config) =>
+      quarantineProjection(config.databaseSchema),
+    ),
   ],
-  exports: [NATS_CONNECTION, EventStore, UPDATE_EVENT_STORE, DataSource, PostgresParkedStore, TENANCY_PROJECTION, BATCH_PROJECTION],
+  exports: [
+    NATS_CONNECTION,
+    EventStore,
+    UPDATE_EVENT_STORE,
+    DataSource,
+    PostgresParkedStore,
+    TENANCY_PROJECTION,
+    BATCH_PROJECTION,
+  ],
 })
 export class InfrastructureModule implements OnModuleInit, OnApplicationShutdown {
   private readonly projections: ProjectionRunner[];

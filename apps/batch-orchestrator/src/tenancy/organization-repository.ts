@@ -2,7 +2,11 @@ import { OrganizationAggregate, OrganizationEvent } from '@flotilla/contracts';
 import { AggregateRepository, EventStore } from '@flotilla/event-store';
 import { OrganizationCommand, organizationDecider, OrganizationState } from '@flotilla/tenancy-domain';
 
-export class OrganizationRepository extends AggregateRepository<OrganizationCommand, OrganizationState, OrganizationEvent> {}
+export class OrganizationRepository extends AggregateRepository<
+  OrganizationCommand,
+  OrganizationState,
+  OrganizationEvent
+> {}
 
 export const organizationRepositoryProvider = {
   provide: OrganizationRepository,

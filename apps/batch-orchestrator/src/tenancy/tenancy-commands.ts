@@ -2,7 +2,14 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
-import { CreateOrganizationRequest, CreateProjectRequest, IssueApiKeyRequest, IssuedApiKeyView, OrganizationView, ProjectView } from '@flotilla/contracts';
+import {
+  CreateOrganizationRequest,
+  CreateProjectRequest,
+  IssueApiKeyRequest,
+  IssuedApiKeyView,
+  OrganizationView,
+  ProjectView,
+} from '@flotilla/contracts';
 import { DomainError, stableUuid } from '@flotilla/decider';
 import { RequestMeta } from '@flotilla/nest-platform';
 import { ProjectionRunner } from '@flotilla/projections';
@@ -19,7 +26,10 @@ export function assertInScope(meta: RequestMeta, organizationId: string): void {
 const fingerprint = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
 
 export class CreateOrganizationCommand {
-  constructor(readonly request: CreateOrganizationRequest, readonly meta: RequestMeta) {}
+  constructor(
+    readonly request: CreateOrganizationRequest,
+    readonly meta: RequestMeta,
+  ) {}
 }
 
 @CommandHandler(CreateOrganizationCommand)
@@ -41,12 +51,17 @@ export class CreateOrganizationHandler implements ICommandHandler<CreateOrganiza
     );
     const organizationId = result.events[0].aggregateId; // the first result's id when this is a repeat
     await this.projection.waitFor(result.events[0].streamSeq);
-    return organizationView(await this.dataSource.getRepository(OrganizationRow).findOneByOrFail({ id: organizationId }));
+    return organizationView(
+      await this.dataSource.getRepository(OrganizationRow).findOneByOrFail({ id: organizationId }),
+    );
   }
 }
 
 export class CreateProjectCommand {
-  constructor(readonly request: CreateProjectRequest, readonly meta: RequestMeta) {}
+  constructor(
+    readonly request: CreateProjectRequest,
+    readonly meta: RequestMeta,
+  ) {}
 }
 
 @CommandHandler(CreateProjectCommand)
@@ -77,7 +92,10 @@ export class CreateProjectHandler implements ICommandHandler<CreateProjectComman
 }
 
 export class IssueApiKeyCommand {
-  constructor(readonly request: IssueApiKeyRequest, readonly meta: RequestMeta) {}
+  constructor(
+    readonly request: IssueApiKeyRequest,
+    readonly meta: RequestMeta,
+  ) {}
 }
 
 /** The token is made here and returned once; only its SHA-256 goes into the log. */
@@ -94,7 +112,12 @@ export class IssueApiKeyHandler implements ICommandHandler<IssueApiKeyCommand, I
     const keyId = randomUUID();
     const result = await this.organizations.execute(
       request.organizationId,
-      { type: 'IssueApiKey', keyId, tokenHash: createHash('sha256').update(token).digest('hex'), description: request.description ?? null },
+      {
+        type: 'IssueApiKey',
+        keyId,
+        tokenHash: createHash('sha256').update(token).digest('hex'),
+        description: request.description ?? null,
+      },
       { metadata: meta },
     );
     const issued = result.events[0];

@@ -8,7 +8,11 @@ import { configFromEnv } from '../config';
 
 /** A named service that may create projects and read them, for one organization. */
 const BILLING_ORG = '0e5f1d2c-3b4a-4c5d-8e6f-7a8b9c0d1e2f';
-const BILLING = { key: 'billing-service-key-0123456789abcdef0123', organizations: [BILLING_ORG], subjects: ['fleet.tenancy.cmd.create-project', 'fleet.tenancy.query.*'] };
+const BILLING = {
+  key: 'billing-service-key-0123456789abcdef0123',
+  organizations: [BILLING_ORG],
+  subjects: ['fleet.tenancy.cmd.create-project', 'fleet.tenancy.query.*'],
+};
 
 describe('tenancy over NATS', () => {
   let app: INestApplication;
@@ -22,7 +26,12 @@ describe('tenancy over NATS', () => {
     // Services share fleet.* subjects: tools/test.js runs projects' tests one at a time so only this one answers.
     const config = configFromEnv({ NATS_URL: process.env.NATS_URL, DATABASE_URL: env.db.url, ...TEST_KEYS });
     app = await createOrchestrator(
-      { ...config, stream: env.stream, subjectPrefix: env.subjectPrefix, bus: { ...config.bus, grants: { billing: BILLING } } },
+      {
+        ...config,
+        stream: env.stream,
+        subjectPrefix: env.subjectPrefix,
+        bus: { ...config.bus, grants: { billing: BILLING } },
+      },
       new JsonLogger('batch-orchestrator', ['error']),
     );
     await app.init();
@@ -37,10 +46,19 @@ describe('tenancy over NATS', () => {
     const org = await request<{ id: string; name: string }>(TenancySubjects.createOrganization, { name: ' Acme ' });
     expect(org).toMatchObject({ ok: true, data: { name: 'Acme' } });
     const orgId = (org as { data: { id: string } }).data.id;
-    const project = await request<{ id: string }>(TenancySubjects.createProject, { organizationId: orgId, name: 'web' });
-    expect(project).toMatchObject({ ok: true, data: { name: 'web', organization: { href: `/organizations/${orgId}` } } });
+    const project = await request<{ id: string }>(TenancySubjects.createProject, {
+      organizationId: orgId,
+      name: 'web',
+    });
+    expect(project).toMatchObject({
+      ok: true,
+      data: { name: 'web', organization: { href: `/organizations/${orgId}` } },
+    });
     const projectId = (project as { data: { id: string } }).data.id;
-    expect(await request(TenancySubjects.getProject, { projectId })).toMatchObject({ ok: true, data: { id: projectId } });
+    expect(await request(TenancySubjects.getProject, { projectId })).toMatchObject({
+      ok: true,
+      data: { id: projectId },
+    });
   });
 
   it('answers a bad payload with every problem listed, and writes nothing', async () => {
@@ -50,8 +68,13 @@ describe('tenancy over NATS', () => {
     expect(reply.ok).toBe(false);
     if (reply.ok) return;
     expect(reply.error.code).toBe('validation_failed');
-    expect(reply.error.details).toEqual(expect.arrayContaining(['organizationId must be a UUID', 'name must be a string']));
-    expect(await request(TenancySubjects.createOrganization, Buffer.from('{not json'))).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+    expect(reply.error.details).toEqual(
+      expect.arrayContaining(['organizationId must be a UUID', 'name must be a string']),
+    );
+    expect(await request(TenancySubjects.createOrganization, Buffer.from('{not json'))).toMatchObject({
+      ok: false,
+      error: { code: 'validation_failed' },
+    });
     expect(await request(TenancySubjects.createOrganization, { name: 'nul\u0000byte' })).toMatchObject({
       ok: false,
       error: { code: 'validation_failed', details: ['payload.name contains a control character or invalid text'] },
@@ -60,24 +83,39 @@ describe('tenancy over NATS', () => {
   });
 
   it('hides another organization: its resources answer not_found', async () => {
-    const a = (await request<{ id: string }>(TenancySubjects.createOrganization, { name: 'A' })) as { data: { id: string } };
-    const b = (await request<{ id: string }>(TenancySubjects.createOrganization, { name: 'B' })) as { data: { id: string } };
-    const project = (await request<{ id: string }>(TenancySubjects.createProject, { organizationId: a.data.id, name: 'p' })) as {
+    const a = (await request<{ id: string }>(TenancySubjects.createOrganization, { name: 'A' })) as {
+      data: { id: string };
+    };
+    const b = (await request<{ id: string }>(TenancySubjects.createOrganization, { name: 'B' })) as {
+      data: { id: string };
+    };
+    const project = (await request<{ id: string }>(TenancySubjects.createProject, {
+      organizationId: a.data.id,
+      name: 'p',
+    })) as {
       data: { id: string };
     };
     expect(await request(TenancySubjects.getProject, { projectId: project.data.id }, b.data.id)).toMatchObject({
       ok: false,
       error: { code: 'not_found' },
     });
-    expect(await request(TenancySubjects.createProject, { organizationId: a.data.id, name: 'q' }, b.data.id)).toMatchObject({
+    expect(
+      await request(TenancySubjects.createProject, { organizationId: a.data.id, name: 'q' }, b.data.id),
+    ).toMatchObject({
       ok: false,
       error: { code: 'not_found' },
     });
   });
 
   it('answers a repeated command id with the first result', async () => {
-    const first = await request<{ id: string }>(TenancySubjects.createOrganization, { name: 'Once', commandId: 'org-once' });
-    const again = await request<{ id: string }>(TenancySubjects.createOrganization, { name: 'Once', commandId: 'org-once' });
+    const first = await request<{ id: string }>(TenancySubjects.createOrganization, {
+      name: 'Once',
+      commandId: 'org-once',
+    });
+    const again = await request<{ id: string }>(TenancySubjects.createOrganization, {
+      name: 'Once',
+      commandId: 'org-once',
+    });
     expect(again).toEqual(first);
     expect(await request(TenancySubjects.createOrganization, { name: 'Other', commandId: 'org-once' })).toMatchObject({
       ok: false,
@@ -90,9 +128,14 @@ describe('tenancy over NATS', () => {
     const raw = async (subject: string, payload: unknown, headers?: Record<string, string>) => {
       const h = natsHeaders();
       for (const [name, value] of Object.entries(headers ?? {})) h.set(name, value);
-      return JSON.parse(Buffer.from((await env.nc.request(subject, Buffer.from(JSON.stringify(payload)), { headers: h, timeout: 10_000 })).data).toString());
+      return JSON.parse(
+        Buffer.from(
+          (await env.nc.request(subject, Buffer.from(JSON.stringify(payload)), { headers: h, timeout: 10_000 })).data,
+        ).toString(),
+      );
     };
-    const sign = (principal: object, subject: string, payload: unknown, key: string) => signRequest(principal as Principal, subject, Buffer.from(JSON.stringify(payload)), key);
+    const sign = (principal: object, subject: string, payload: unknown, key: string) =>
+      signRequest(principal as Principal, subject, Buffer.from(JSON.stringify(payload)), key);
     const unauthorized = { ok: false, error: { code: 'unauthorized' } };
 
     it('refuses a request with no principal, a forged one, a stale one or one signed for another body, and writes nothing', async () => {
@@ -101,28 +144,58 @@ describe('tenancy over NATS', () => {
       const subject = TenancySubjects.createOrganization;
       const root = { kind: 'root', actor: 'mallory', issuedAt: Date.now() };
       expect(await raw(subject, body)).toMatchObject(unauthorized);
-      expect(await raw(subject, body, { 'Flotilla-Organization': BILLING_ORG, 'Flotilla-Actor': 'root' })).toMatchObject(unauthorized);
-      expect(await raw(subject, body, sign(root, subject, body, 'not-the-bus-key-0123456789abcdef0123'))).toMatchObject(unauthorized);
-      expect(await raw(subject, body, sign({ ...root, issuedAt: Date.now() - 10 * 60_000 }, subject, body, TEST_KEYS.FLOTILLA_BUS_KEY))).toMatchObject(unauthorized);
-      expect(await raw(subject, body, sign(root, subject, { name: 'Nice' }, TEST_KEYS.FLOTILLA_BUS_KEY))).toMatchObject(unauthorized);
-      expect(await raw(subject, body, sign(root, TenancySubjects.listProjects, body, TEST_KEYS.FLOTILLA_BUS_KEY))).toMatchObject(unauthorized);
+      expect(
+        await raw(subject, body, { 'Flotilla-Organization': BILLING_ORG, 'Flotilla-Actor': 'root' }),
+      ).toMatchObject(unauthorized);
+      expect(await raw(subject, body, sign(root, subject, body, 'not-the-bus-key-0123456789abcdef0123'))).toMatchObject(
+        unauthorized,
+      );
+      expect(
+        await raw(
+          subject,
+          body,
+          sign({ ...root, issuedAt: Date.now() - 10 * 60_000 }, subject, body, TEST_KEYS.FLOTILLA_BUS_KEY),
+        ),
+      ).toMatchObject(unauthorized);
+      expect(await raw(subject, body, sign(root, subject, { name: 'Nice' }, TEST_KEYS.FLOTILLA_BUS_KEY))).toMatchObject(
+        unauthorized,
+      );
+      expect(
+        await raw(subject, body, sign(root, TenancySubjects.listProjects, body, TEST_KEYS.FLOTILLA_BUS_KEY)),
+      ).toMatchObject(unauthorized);
       expect(await messages()).toBe(before);
     });
 
     it('lets a named service do what its grant says, for its organizations, and nothing else', async () => {
-      const org = (await request<{ id: string }>(TenancySubjects.createOrganization, { name: 'Billing customer', commandId: 'billing-org' })) as { data: { id: string } };
+      const org = (await request<{ id: string }>(TenancySubjects.createOrganization, {
+        name: 'Billing customer',
+        commandId: 'billing-org',
+      })) as { data: { id: string } };
       const grant = { ...BILLING, organizations: [org.data.id] };
-      const service = (organizationId: string) => ({ kind: 'service', service: 'billing', organizationId, actor: 'invoicer', issuedAt: Date.now() });
-      const send = (subject: string, payload: unknown, organizationId = org.data.id, key = grant.key) => raw(subject, payload, sign(service(organizationId), subject, payload, key));
+      const service = (organizationId: string) => ({
+        kind: 'service',
+        service: 'billing',
+        organizationId,
+        actor: 'invoicer',
+        issuedAt: Date.now(),
+      });
+      const send = (subject: string, payload: unknown, organizationId = org.data.id, key = grant.key) =>
+        raw(subject, payload, sign(service(organizationId), subject, payload, key));
       // The grant in this instance's configuration names BILLING_ORG; this organization is another one.
       const create = { organizationId: org.data.id, name: 'from billing' };
       expect(await send(TenancySubjects.createProject, create)).toMatchObject(unauthorized);
       const allowed = { organizationId: BILLING_ORG, name: 'from billing' };
       const created = await send(TenancySubjects.createProject, allowed, BILLING_ORG);
-      expect(created).toMatchObject({ ok: false, error: { code: 'not_found' } }); // authorized, and the organization does not exist
+      // authorized, and the organization does not exist
+      expect(created).toMatchObject({ ok: false, error: { code: 'not_found' } });
       expect(await send(TenancySubjects.createOrganization, { name: 'x' }, BILLING_ORG)).toMatchObject(unauthorized);
-      expect(await send(TenancySubjects.createProject, allowed, BILLING_ORG, TEST_KEYS.FLOTILLA_BUS_KEY)).toMatchObject(unauthorized);
-      expect(await send(TenancySubjects.authenticate, { tokenHash: 'a'.repeat(64) }, BILLING_ORG)).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+      expect(await send(TenancySubjects.createProject, allowed, BILLING_ORG, TEST_KEYS.FLOTILLA_BUS_KEY)).toMatchObject(
+        unauthorized,
+      );
+      expect(await send(TenancySubjects.authenticate, { tokenHash: 'a'.repeat(64) }, BILLING_ORG)).toMatchObject({
+        ok: false,
+        error: { code: 'forbidden' },
+      });
     });
   });
 });

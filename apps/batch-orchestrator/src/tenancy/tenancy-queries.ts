@@ -8,7 +8,10 @@ import { assertInScope } from './tenancy-commands';
 import { organizationView, projectView } from './tenancy-views';
 
 export class GetOrganizationQuery {
-  constructor(readonly organizationId: string, readonly meta: RequestMeta) {}
+  constructor(
+    readonly organizationId: string,
+    readonly meta: RequestMeta,
+  ) {}
 }
 
 @QueryHandler(GetOrganizationQuery)
@@ -24,7 +27,10 @@ export class GetOrganizationHandler implements IQueryHandler<GetOrganizationQuer
 }
 
 export class GetProjectQuery {
-  constructor(readonly projectId: string, readonly meta: RequestMeta) {}
+  constructor(
+    readonly projectId: string,
+    readonly meta: RequestMeta,
+  ) {}
 }
 
 @QueryHandler(GetProjectQuery)
@@ -33,13 +39,17 @@ export class GetProjectHandler implements IQueryHandler<GetProjectQuery, Project
 
   async execute({ projectId, meta }: GetProjectQuery): Promise<ProjectView> {
     const row = await this.dataSource.getRepository(ProjectRow).findOneBy({ id: projectId });
-    if (!row || (meta.organizationId && meta.organizationId !== row.organizationId)) throw DomainError.notFound('project');
+    if (!row || (meta.organizationId && meta.organizationId !== row.organizationId))
+      throw DomainError.notFound('project');
     return projectView(row);
   }
 }
 
 export class ListProjectsQuery {
-  constructor(readonly organizationId: string, readonly meta: RequestMeta) {}
+  constructor(
+    readonly organizationId: string,
+    readonly meta: RequestMeta,
+  ) {}
 }
 
 @QueryHandler(ListProjectsQuery)
@@ -48,14 +58,20 @@ export class ListProjectsHandler implements IQueryHandler<ListProjectsQuery, { p
 
   async execute({ organizationId, meta }: ListProjectsQuery): Promise<{ projects: ProjectView[] }> {
     assertInScope(meta, organizationId);
-    if (!(await this.dataSource.getRepository(OrganizationRow).existsBy({ id: organizationId }))) throw DomainError.notFound('organization');
-    const rows = await this.dataSource.getRepository(ProjectRow).find({ where: { organizationId }, order: { createdAt: 'ASC' } });
+    if (!(await this.dataSource.getRepository(OrganizationRow).existsBy({ id: organizationId })))
+      throw DomainError.notFound('organization');
+    const rows = await this.dataSource
+      .getRepository(ProjectRow)
+      .find({ where: { organizationId }, order: { createdAt: 'ASC' } });
     return { projects: rows.map(projectView) };
   }
 }
 
 export class AuthenticateQuery {
-  constructor(readonly tokenHash: string, readonly meta: RequestMeta) {}
+  constructor(
+    readonly tokenHash: string,
+    readonly meta: RequestMeta,
+  ) {}
 }
 
 @QueryHandler(AuthenticateQuery)

@@ -1,7 +1,14 @@
 import { INestApplication } from '@nestjs/common';
 import { Reply, TenancySubjects } from '@flotilla/contracts';
 import { busRequester, JsonLogger } from '@flotilla/nest-platform';
-import { freeLoopbackPort, ServiceProcess, startServiceProcess, TEST_KEYS, TestEnvironment, waitForHttp } from '@flotilla/testing';
+import {
+  freeLoopbackPort,
+  ServiceProcess,
+  startServiceProcess,
+  TEST_KEYS,
+  TestEnvironment,
+  waitForHttp,
+} from '@flotilla/testing';
 import { createOrchestrator } from '../bootstrap';
 import { configFromEnv, OrchestratorConfig } from '../config';
 
@@ -20,13 +27,19 @@ export function testConfig(env: TestEnvironment, overrides: Partial<Orchestrator
 
 /** Runs the orchestrator in this process. Services share fleet.* subjects: tools/test.js runs one project at a time. */
 export async function startOrchestrator(config: OrchestratorConfig): Promise<INestApplication> {
-  const app = await createOrchestrator(config, new JsonLogger('batch-orchestrator', (process.env.TEST_LOG_LEVELS ?? 'error').split(',') as never));
+  const app = await createOrchestrator(
+    config,
+    new JsonLogger('batch-orchestrator', (process.env.TEST_LOG_LEVELS ?? 'error').split(',') as never),
+  );
   await app.init();
   return app;
 }
 
 /** Runs the orchestrator as a process of its own on the test's streams and database, and waits until it is ready. */
-export async function startOrchestratorProcess(env: TestEnvironment, extra: Record<string, string> = {}): Promise<{ process: ServiceProcess; healthPort: number }> {
+export async function startOrchestratorProcess(
+  env: TestEnvironment,
+  extra: Record<string, string> = {},
+): Promise<{ process: ServiceProcess; healthPort: number }> {
   const healthPort = await freeLoopbackPort();
   const updates = env.siblingStream('UPD');
   const service = startServiceProcess('apps/batch-orchestrator/src/main.ts', {
@@ -54,8 +67,12 @@ export function unwrap<T>(reply: Reply<T>): T {
 }
 
 /** A fresh organization and project. */
-export async function createProject(request: ReturnType<typeof natsRequester>): Promise<{ organizationId: string; projectId: string }> {
+export async function createProject(
+  request: ReturnType<typeof natsRequester>,
+): Promise<{ organizationId: string; projectId: string }> {
   const organization = unwrap(await request<{ id: string }>(TenancySubjects.createOrganization, { name: 'Acme' }));
-  const project = unwrap(await request<{ id: string }>(TenancySubjects.createProject, { organizationId: organization.id, name: 'web' }));
+  const project = unwrap(
+    await request<{ id: string }>(TenancySubjects.createProject, { organizationId: organization.id, name: 'web' }),
+  );
   return { organizationId: organization.id, projectId: project.id };
 }

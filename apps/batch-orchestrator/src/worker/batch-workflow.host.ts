@@ -2,7 +2,15 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import { ConsumerHost, HealthRegistry } from '@flotilla/nest-platform';
 import { PostgresParkedStore } from '@flotilla/projections';
-import { BatchWorkflowInput, batchWorkflow, BatchWorkflowState, BatchWorkflowStep, CapacityEvent, reservationOutcome, spotPricesFor } from '@flotilla/batch-domain';
+import {
+  BatchWorkflowInput,
+  batchWorkflow,
+  BatchWorkflowState,
+  BatchWorkflowStep,
+  CapacityEvent,
+  reservationOutcome,
+  spotPricesFor,
+} from '@flotilla/batch-domain';
 import { asDomainEvent, EventStore, ExecuteOptions, WorkflowRunner } from '@flotilla/event-store';
 import { CapacityRepositories, CatalogRepository } from '../catalog/catalog-repositories';
 import { BatchRepository, DeviceRepository } from '../batches/batch-repositories';
@@ -35,8 +43,18 @@ export class BatchWorkflowHost extends ConsumerHost {
     @Inject(CONFIG) config: OrchestratorConfig,
   ) {
     super(health);
-    this.provisionerCalls = new Counter({ name: 'flotilla_provisioner_calls_total', help: 'Devices handed to the provisioner, by outcome', labelNames: ['outcome'], registers: [health.metrics] });
-    this.batchesFinished = new Counter({ name: 'flotilla_batches_finished_total', help: 'Batches that reached a terminal state', labelNames: ['state'], registers: [health.metrics] });
+    this.provisionerCalls = new Counter({
+      name: 'flotilla_provisioner_calls_total',
+      help: 'Devices handed to the provisioner, by outcome',
+      labelNames: ['outcome'],
+      registers: [health.metrics],
+    });
+    this.batchesFinished = new Counter({
+      name: 'flotilla_batches_finished_total',
+      help: 'Batches that reached a terminal state',
+      labelNames: ['state'],
+      registers: [health.metrics],
+    });
     this.consumer = new WorkflowRunner(store, batchWorkflow, {
       // The consumer's and the actor's names are its identity in JetStream and in the log: kept from its first release.
       name: 'batch-worker',
@@ -65,7 +83,10 @@ export class BatchWorkflowHost extends ConsumerHost {
         const { state, events } = await this.capacity.execute(step.plan, step.command, options);
         if (step.command.type !== 'ReserveCapacity') return [];
         const outcome = reservationOutcome(state, step.command.batchId, events.map(asDomainEvent<CapacityEvent>));
-        if (!outcome) throw new Error(`capacity of ${step.plan} holds no reservation for batch ${step.command.batchId}, which has none placed`);
+        if (!outcome)
+          throw new Error(
+            `capacity of ${step.plan} holds no reservation for batch ${step.command.batchId}, which has none placed`,
+          );
         return [{ type: 'ReservationAnswered', data: outcome }];
       }
       case 'ReadSpotPrices':
@@ -80,7 +101,9 @@ export class BatchWorkflowHost extends ConsumerHost {
         return [{ type: 'DevicesProvisioned', data: outcomes }];
       }
       case 'DeleteDevices':
-        await runConcurrently(step.deviceIds, 64, (deviceId) => deleteDevice(this.batches, this.devices, step.batchId, deviceId, options));
+        await runConcurrently(step.deviceIds, 64, (deviceId) =>
+          deleteDevice(this.batches, this.devices, step.batchId, deviceId, options),
+        );
         return [];
     }
   }

@@ -1,6 +1,13 @@
 import { checkFleet } from '@flotilla/batch-read-model';
 import { BatchSubjects, BatchView, CatalogSubjects } from '@flotilla/contracts';
-import { eventually, openTestEnvironment, randomBatchItem as randomItem, seeded, ServiceProcess, TestEnvironment } from '@flotilla/testing';
+import {
+  eventually,
+  openTestEnvironment,
+  randomBatchItem as randomItem,
+  seeded,
+  ServiceProcess,
+  TestEnvironment,
+} from '@flotilla/testing';
 import { createProject, natsRequester, startOrchestratorProcess, unwrap } from '../test-fixtures/orchestrator-fixture';
 
 describe('capacity is never oversold, under load and faults', () => {
@@ -13,11 +20,22 @@ describe('capacity is never oversold, under load and faults', () => {
     return process;
   }
 
-  async function allOver(request: ReturnType<typeof natsRequester>, projectId: string, count: number, timeoutMs = 60_000) {
-    return eventually(async () => {
-      const { batches } = unwrap(await request<{ batches: BatchView[] }>(BatchSubjects.listBatches, { projectId }));
-      return batches.length === count && batches.every((b) => b.state === 'completed' || b.state === 'failed') ? batches : undefined;
-    }, timeoutMs, `all ${count} batches over`);
+  async function allOver(
+    request: ReturnType<typeof natsRequester>,
+    projectId: string,
+    count: number,
+    timeoutMs = 60_000,
+  ) {
+    return eventually(
+      async () => {
+        const { batches } = unwrap(await request<{ batches: BatchView[] }>(BatchSubjects.listBatches, { projectId }));
+        return batches.length === count && batches.every((b) => b.state === 'completed' || b.state === 'failed')
+          ? batches
+          : undefined;
+      },
+      timeoutMs,
+      `all ${count} batches over`,
+    );
   }
 
   beforeEach(async () => {
@@ -30,12 +48,19 @@ describe('capacity is never oversold, under load and faults', () => {
   });
 
   it('200 concurrent requests for more servers than exist, served by two instances at once', async () => {
-    await Promise.all([startInstance({ PROVISIONER_FAILURE_RATE: '0.05' }), startInstance({ PROVISIONER_FAILURE_RATE: '0.05' })]);
+    await Promise.all([
+      startInstance({ PROVISIONER_FAILURE_RATE: '0.05' }),
+      startInstance({ PROVISIONER_FAILURE_RATE: '0.05' }),
+    ]);
     const request = natsRequester(env);
     const { projectId } = await createProject(request);
     const random = seeded(7);
     const items = Array.from({ length: 200 }, () => randomItem(random));
-    const replies = await Promise.all(items.map((item) => request<{ batches: BatchView[] }>(BatchSubjects.createBatches, { projectId, batches: [item] })));
+    const replies = await Promise.all(
+      items.map((item) =>
+        request<{ batches: BatchView[] }>(BatchSubjects.createBatches, { projectId, batches: [item] }),
+      ),
+    );
     expect(replies.every((r) => r.ok)).toBe(true);
 
     const batches = await allOver(request, projectId, 200);
@@ -44,7 +69,12 @@ describe('capacity is never oversold, under load and faults', () => {
     const completed = batches.filter((b) => b.state === 'completed');
     expect(completed.length).toBeGreaterThan(0);
     expect(batches.filter((b) => b.state === 'failed').length).toBeGreaterThan(0);
-    const capacity = unwrap(await request<{ capacity: Record<string, Record<string, { available: number }>> }>(CatalogSubjects.getCapacity, {})).capacity;
+    const capacity = unwrap(
+      await request<{ capacity: Record<string, Record<string, { available: number }>> }>(
+        CatalogSubjects.getCapacity,
+        {},
+      ),
+    ).capacity;
     const used = report.batches.reduce((sum, b) => sum + b.active, 0);
     const left = ['sjc1', 'ewr1', 'dfw1', 'ams1'].reduce((sum, f) => sum + capacity[f]['c1.small.x86'].available, 0);
     expect(used + left).toBe(101);
@@ -56,11 +86,19 @@ describe('capacity is never oversold, under load and faults', () => {
     const request = natsRequester(env);
     const { projectId } = await createProject(request);
     const random = seeded(11);
-    await Promise.all(Array.from({ length: 40 }, () => request(BatchSubjects.createBatches, { projectId, batches: [randomItem(random)] })));
-    await eventually(async () => {
-      const { batches } = unwrap(await request<{ batches: BatchView[] }>(BatchSubjects.listBatches, { projectId }));
-      return batches.some((b) => b.state === 'in_progress');
-    }, 20_000, 'a batch in progress');
+    await Promise.all(
+      Array.from({ length: 40 }, () =>
+        request(BatchSubjects.createBatches, { projectId, batches: [randomItem(random)] }),
+      ),
+    );
+    await eventually(
+      async () => {
+        const { batches } = unwrap(await request<{ batches: BatchView[] }>(BatchSubjects.listBatches, { projectId }));
+        return batches.some((b) => b.state === 'in_progress');
+      },
+      20_000,
+      'a batch in progress',
+    );
 
     await first.stop('SIGKILL');
     const midway = await checkFleet(env);
@@ -72,4 +110,3 @@ describe('capacity is never oversold, under load and faults', () => {
     expect((await checkFleet(env)).violations).toEqual([]);
   });
 });
-

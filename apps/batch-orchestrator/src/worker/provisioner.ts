@@ -23,6 +23,8 @@ export class SimulatedProvisioner extends Provisioner {
   async provision(device: DeviceDescription): Promise<ProvisioningResult> {
     if (this.options.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.options.delayMs));
     const draw = createHash('sha256').update(device.deviceId).digest().readUInt32BE(0) / 2 ** 32;
-    return draw < this.options.failureRate ? { ok: false, error: `simulated provisioning failure in ${device.facility}` } : { ok: true };
+    return draw < this.options.failureRate
+      ? { ok: false, error: `simulated provisioning failure in ${device.facility}` }
+      : { ok: true };
   }
 }

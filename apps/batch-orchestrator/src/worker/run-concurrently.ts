@@ -1,5 +1,9 @@
 /** Runs `work` over the items with at most `limit` at a time; rejects with the first failure once all have settled. */
-export async function runConcurrently<T>(items: T[], limit: number, work: (item: T) => Promise<unknown>): Promise<void> {
+export async function runConcurrently<T>(
+  items: T[],
+  limit: number,
+  work: (item: T) => Promise<unknown>,
+): Promise<void> {
   let next = 0;
   const errors: unknown[] = [];
   const lane = async () => {

@@ -8,7 +8,10 @@ type Capacity = { capacity: Record<string, Record<string, { available: number }>
 /** Sums a Prometheus counter over its labels, from a service's /metrics. */
 async function counter(port: number, name: string): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  return [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
+  return [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'gm'))].reduce(
+    (sum, m) => sum + Number(m[1]),
+    0,
+  );
 }
 
 describe('the batch worker under faults', () => {
@@ -35,12 +38,26 @@ describe('the batch worker under faults', () => {
     const [a, b] = await Promise.all([startInstance(slow), startInstance(slow)]);
     const request = natsRequester(env);
     const { projectId } = await createProject(request);
-    const items = [1, 2, 3].map((quantity) => ({ plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'any', quantity }));
-    const queued = unwrap(await request<{ batches: BatchView[] }>(BatchSubjects.createBatches, { projectId, batches: items })).batches;
+    const items = [1, 2, 3].map((quantity) => ({
+      plan: 'c3.medium.x86',
+      operating_system: 'debian_12',
+      facility: 'any',
+      quantity,
+    }));
+    const queued = unwrap(
+      await request<{ batches: BatchView[] }>(BatchSubjects.createBatches, { projectId, batches: items }),
+    ).batches;
     for (const batch of queued) {
-      await eventually(async () => unwrap(await request<BatchView>(BatchSubjects.getBatch, { batchId: batch.id })).state === 'completed', 30_000, 'completed');
+      await eventually(
+        async () =>
+          unwrap(await request<BatchView>(BatchSubjects.getBatch, { batchId: batch.id })).state === 'completed',
+        30_000,
+        'completed',
+      );
     }
-    const calls = (await counter(a.healthPort, 'flotilla_provisioner_calls_total')) + (await counter(b.healthPort, 'flotilla_provisioner_calls_total'));
+    const calls =
+      (await counter(a.healthPort, 'flotilla_provisioner_calls_total')) +
+      (await counter(b.healthPort, 'flotilla_provisioner_calls_total'));
     expect(calls).toBe(6);
     expect((await checkFleet(env)).violations).toEqual([]);
   });
@@ -49,12 +66,24 @@ describe('the batch worker under faults', () => {
     const first = await startInstance();
     const request = natsRequester(env);
     const { projectId } = await createProject(request);
-    const available = async () => unwrap(await request<Capacity>(CatalogSubjects.getCapacity, {})).capacity.sjc1['c3.medium.x86'].available;
-    const [queued] = unwrap(await request<{ batches: BatchView[] }>(BatchSubjects.createBatches, { projectId, batches: [{ plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'sjc1', quantity: 2 }] })).batches;
-    const batch = await eventually(async () => {
-      const b = unwrap(await request<BatchView>(BatchSubjects.getBatch, { batchId: queued.id, includeDevices: true }));
-      return b.state === 'completed' ? b : undefined;
-    }, 20_000, 'completed');
+    const available = async () =>
+      unwrap(await request<Capacity>(CatalogSubjects.getCapacity, {})).capacity.sjc1['c3.medium.x86'].available;
+    const [queued] = unwrap(
+      await request<{ batches: BatchView[] }>(BatchSubjects.createBatches, {
+        projectId,
+        batches: [{ plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'sjc1', quantity: 2 }],
+      }),
+    ).batches;
+    const batch = await eventually(
+      async () => {
+        const b = unwrap(
+          await request<BatchView>(BatchSubjects.getBatch, { batchId: queued.id, includeDevices: true }),
+        );
+        return b.state === 'completed' ? b : undefined;
+      },
+      20_000,
+      'completed',
+    );
     const [device] = batch.devices as DeviceView[];
     const before = await available();
     unwrap(await request(BatchSubjects.deleteDevice, { deviceId: device.id }));
@@ -70,7 +99,12 @@ describe('the batch worker under faults', () => {
     await Promise.all(processes.splice(0).map((p) => p.stop('SIGKILL')));
     await (await env.nc.jetstreamManager()).consumers.delete(env.stream, 'batch-worker');
     await startInstance();
-    await eventually(async () => (await (await env.nc.jetstreamManager()).consumers.info(env.stream, 'batch-worker')).num_pending === 0, 20_000, 'log read again');
+    await eventually(
+      async () =>
+        (await (await env.nc.jetstreamManager()).consumers.info(env.stream, 'batch-worker')).num_pending === 0,
+      20_000,
+      'log read again',
+    );
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(await available()).toBe(afterDelete);
     expect((await checkFleet(env)).violations).toEqual([]);

@@ -9,7 +9,11 @@ import { Provisioner, SimulatedProvisioner } from './provisioner';
   imports: [CatalogModule, BatchesModule],
   providers: [
     BatchWorkflowHost,
-    { provide: Provisioner, inject: [CONFIG], useFactory: (config: OrchestratorConfig) => new SimulatedProvisioner(config.provisioner) },
+    {
+      provide: Provisioner,
+      inject: [CONFIG],
+      useFactory: (config: OrchestratorConfig) => new SimulatedProvisioner(config.provisioner),
+    },
   ],
 })
 export class WorkerModule {}

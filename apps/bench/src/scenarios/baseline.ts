@@ -5,19 +5,46 @@ import { closedLoop, Figure, Scenario, ScenarioContext } from '../measure';
 
 const PAYLOAD = Buffer.from(JSON.stringify({ type: 'Bench', data: { pad: 'x'.repeat(160) } }));
 
-export async function natsRequestReply(nc: NatsConnection, context: ScenarioContext, concurrency = 64): Promise<Figure> {
+export async function natsRequestReply(
+  nc: NatsConnection,
+  context: ScenarioContext,
+  concurrency = 64,
+): Promise<Figure> {
   const subject = `bench.rr.${randomBytes(4).toString('hex')}`;
-  const responder = nc.subscribe(subject, { callback: (_err, msg) => msg.respond(Buffer.from(JSON.stringify({ ok: true, data: JSON.parse(Buffer.from(msg.data).toString()) }))) });
-  const result = await closedLoop(() => nc.request(subject, PAYLOAD, { timeout: 5_000 }), concurrency, 3_000 * context.scale);
+  const responder = nc.subscribe(subject, {
+    callback: (_err, msg) =>
+      msg.respond(Buffer.from(JSON.stringify({ ok: true, data: JSON.parse(Buffer.from(msg.data).toString()) }))),
+  });
+  const result = await closedLoop(
+    () => nc.request(subject, PAYLOAD, { timeout: 5_000 }),
+    concurrency,
+    3_000 * context.scale,
+  );
   responder.unsubscribe();
-  return { name: `nats request/reply (${concurrency} in flight)`, value: result.perSecond, unit: 'req/s', p50Ms: result.p50Ms, p99Ms: result.p99Ms };
+  return {
+    name: `nats request/reply (${concurrency} in flight)`,
+    value: result.perSecond,
+    unit: 'req/s',
+    p50Ms: result.p50Ms,
+    p99Ms: result.p99Ms,
+  };
 }
 
 async function jetStreamPublish(nc: NatsConnection, stream: string, context: ScenarioContext): Promise<Figure> {
   const js = nc.jetstream();
   let i = 0;
-  const result = await closedLoop(() => js.publish(`${stream.toLowerCase()}.${i++ % 10_000}`, PAYLOAD), 64, 3_000 * context.scale);
-  return { name: 'jetstream acked publish (64 in flight)', value: result.perSecond, unit: 'msg/s', p50Ms: result.p50Ms, p99Ms: result.p99Ms };
+  const result = await closedLoop(
+    () => js.publish(`${stream.toLowerCase()}.${i++ % 10_000}`, PAYLOAD),
+    64,
+    3_000 * context.scale,
+  );
+  return {
+    name: 'jetstream acked publish (64 in flight)',
+    value: result.perSecond,
+    unit: 'msg/s',
+    p50Ms: result.p50Ms,
+    p99Ms: result.p99Ms,
+  };
 }
 
 /** The ceiling of any projection: durable pull consumer → 500-row upsert + checkpoint per transaction → ack. */
@@ -40,7 +67,12 @@ async function jetStreamToPostgres(nc: NatsConnection, stream: string, context: 
   const table = `bench_rm_${randomBytes(4).toString('hex')}`;
   await pg.query(`create table ${table} (id text primary key, version bigint, data jsonb, updated_at timestamptz)`);
   await pg.query(`create table ${table}_cp (name text primary key, seq bigint)`);
-  await jsm.consumers.add(source, { durable_name: 'bench', ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, max_ack_pending: 10_000 });
+  await jsm.consumers.add(source, {
+    durable_name: 'bench',
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    max_ack_pending: 10_000,
+  });
   const consumer = await js.consumers.get(source, 'bench');
   const start = performance.now();
   let applied = 0;
@@ -50,18 +82,27 @@ async function jetStreamToPostgres(nc: NatsConnection, stream: string, context: 
     batch = [];
     await pg.query('begin');
     await pg.query(
-      `insert into ${table} (id, version, data, updated_at) select * from unnest($1::text[], $2::bigint[], $3::jsonb[], $4::timestamptz[])
-       on conflict (id) do update set version = excluded.version, data = excluded.data, updated_at = excluded.updated_at`,
+      `insert into ${table} (id, version, data, updated_at) select *
+         from unnest($1::text[], $2::bigint[], $3::jsonb[], $4::timestamptz[])
+       on conflict (id) do update set version = excluded.version, data = excluded.data, updated_at =
+         excluded.updated_at`,
       [rows.map((r) => r.subject), rows.map((r) => r.seq), rows.map((r) => r.data), rows.map(() => new Date())],
     );
-    await pg.query(`insert into ${table}_cp values ('bench', $1) on conflict (name) do update set seq = excluded.seq`, [rows[rows.length - 1].seq]);
+    await pg.query(`insert into ${table}_cp values ('bench', $1) on conflict (name) do update set seq = excluded.seq`, [
+      rows[rows.length - 1].seq,
+    ]);
     await pg.query('commit');
     rows.forEach((r) => r.ack());
     applied += rows.length;
   };
   const messages = await consumer.consume({ max_messages: 1_000 });
   for await (const message of messages) {
-    batch.push({ seq: message.seq, subject: message.subject, data: Buffer.from(message.data).toString(), ack: () => message.ack() });
+    batch.push({
+      seq: message.seq,
+      subject: message.subject,
+      data: Buffer.from(message.data).toString(),
+      ack: () => message.ack(),
+    });
     if (batch.length >= 500 || message.info.pending === 0) await flush();
     if (applied >= total) break;
   }

@@ -16,7 +16,10 @@ export interface BatchFleet {
   close(): Promise<void>;
 }
 
-export async function startBatchFleet(context: ScenarioContext, settings: Record<string, string> = {}): Promise<BatchFleet> {
+export async function startBatchFleet(
+  context: ScenarioContext,
+  settings: Record<string, string> = {},
+): Promise<BatchFleet> {
   const id = randomBytes(4).toString('hex');
   const stream = `BENCH_BATCH_${id.toUpperCase()}`;
   const subjectPrefix = `evt.bench_batch_${id}`;
@@ -43,7 +46,10 @@ export async function startBatchFleet(context: ScenarioContext, settings: Record
     return reply.data;
   };
   const organization = await request<{ id: string }>(TenancySubjects.createOrganization, { name: 'bench' });
-  const project = await request<{ id: string }>(TenancySubjects.createProject, { organizationId: organization.id, name: 'bench' });
+  const project = await request<{ id: string }>(TenancySubjects.createProject, {
+    organizationId: organization.id,
+    name: 'bench',
+  });
   return {
     nc,
     subjectPrefix,
@@ -67,10 +73,15 @@ export async function startBatchFleet(context: ScenarioContext, settings: Record
  * Calls back when a batch reaches a terminal state, by watching the batch commits as they are published (a plain
  * NATS subscription on the stream's subjects sees every JetStream publish).
  */
-export function watchBatchOutcomes(fleet: BatchFleet, onOutcome: (batchId: string, state: 'completed' | 'failed', at: number) => void) {
+export function watchBatchOutcomes(
+  fleet: BatchFleet,
+  onOutcome: (batchId: string, state: 'completed' | 'failed', at: number) => void,
+) {
   const subscription = fleet.nc.subscribe(`${fleet.subjectPrefix}.batch.>`, {
     callback: (_err, message) => {
-      const commit = JSON.parse(Buffer.from(message.data).toString()) as { events: { type: string; data: { batchId: string } }[] };
+      const commit = JSON.parse(Buffer.from(message.data).toString()) as {
+        events: { type: string; data: { batchId: string } }[];
+      };
       for (const event of commit.events) {
         if (event.type === 'BatchCompleted') onOutcome(event.data.batchId, 'completed', performance.now());
         if (event.type === 'BatchFailed') onOutcome(event.data.batchId, 'failed', performance.now());
@@ -85,7 +96,9 @@ export async function capacityViolations(context: ScenarioContext, schema: strin
   const pg = new Client({ connectionString: context.databaseUrl });
   await pg.connect();
   try {
-    const { rows } = await pg.query(`select coalesce(sum(greatest(0, held + reserved - total)), 0)::int as over from "${schema}".capacity`);
+    const { rows } = await pg.query(
+      `select coalesce(sum(greatest(0, held + reserved - total)), 0)::int as over from "${schema}".capacity`,
+    );
     return rows[0].over;
   } finally {
     await pg.end();
@@ -93,7 +106,11 @@ export async function capacityViolations(context: ScenarioContext, schema: strin
 }
 
 /** Waits until `url` answers 200, or, given `accept`, until its JSON body passes it. */
-export async function waitUntilReady(url: string, timeoutMs = 120_000, accept?: (body: unknown) => boolean): Promise<void> {
+export async function waitUntilReady(
+  url: string,
+  timeoutMs = 120_000,
+  accept?: (body: unknown) => boolean,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const ok = await fetch(url).then(

@@ -21,7 +21,15 @@ function timePlacement(facilities: number, runs: number): { p50: number; p99: nu
  */
 async function timeChecks(context: Parameters<Scenario['run']>[0]): Promise<Figure[]> {
   const long = Math.max(100, Math.round(10_000 * context.scale));
-  const fleet = await startUpdateFleet(context, { devices: 40, products: 1, deploymentsPerProduct: 1, historyDevices: [{ attempts: 10, count: 20 }, { attempts: long, count: 20 }] });
+  const fleet = await startUpdateFleet(context, {
+    devices: 40,
+    products: 1,
+    deploymentsPerProduct: 1,
+    historyDevices: [
+      { attempts: 10, count: 20 },
+      { attempts: long, count: 20 },
+    ],
+  });
   try {
     const latency = async (from: number) => {
       const device = (i: number) => fleet.check(i, i % 10 === 0); // each reports the firmware it was seeded with
@@ -32,8 +40,20 @@ async function timeChecks(context: Parameters<Scenario['run']>[0]): Promise<Figu
     const few = await latency(0);
     const many = await latency(20);
     return [
-      { name: 'check, device with 10 past attempts', value: few.p50Ms * 1000, unit: 'µs', p50Ms: few.p50Ms, p99Ms: few.p99Ms },
-      { name: `check, device with ${long} past attempts`, value: many.p50Ms * 1000, unit: 'µs', p50Ms: many.p50Ms, p99Ms: many.p99Ms },
+      {
+        name: 'check, device with 10 past attempts',
+        value: few.p50Ms * 1000,
+        unit: 'µs',
+        p50Ms: few.p50Ms,
+        p99Ms: few.p99Ms,
+      },
+      {
+        name: `check, device with ${long} past attempts`,
+        value: many.p50Ms * 1000,
+        unit: 'µs',
+        p50Ms: many.p50Ms,
+        p99Ms: many.p99Ms,
+      },
       { name: `ratio ${long} / 10 attempts (target ≤ 1.2 at 10,000)`, value: many.p50Ms / few.p50Ms, unit: 'x' },
     ];
   } finally {
@@ -41,10 +61,13 @@ async function timeChecks(context: Parameters<Scenario['run']>[0]): Promise<Figu
   }
 }
 
-/** performance.md `history`: check latency with 10 vs 10,000 past attempts; placement time for 10 vs 1,000 facilities. */
+/**
+ * performance.md `history`: check latency with 10 vs 10,000 past attempts; placement time for 10 vs 1,000 facilities.
+ */
 export const history: Scenario = {
   name: 'history',
-  description: 'check latency with 10 vs 10,000 past attempts; placement time with 10 vs 1,000 facilities at diversity 5',
+  description:
+    'check latency with 10 vs 10,000 past attempts; placement time with 10 vs 1,000 facilities at diversity 5',
   async run(context) {
     const runs = Math.max(200, Math.round(5_000 * context.scale));
     timePlacement(1_000, 200); // warm up the JIT
@@ -52,8 +75,20 @@ export const history: Scenario = {
     const large = timePlacement(1_000, runs);
     const figures: Figure[] = [
       ...(await timeChecks(context)),
-      { name: 'placement, 10 facilities, diversity 5', value: small.p50 * 1000, unit: 'µs', p50Ms: small.p50, p99Ms: small.p99 },
-      { name: 'placement, 1,000 facilities, diversity 5 (target ≤ 1 ms)', value: large.p50 * 1000, unit: 'µs', p50Ms: large.p50, p99Ms: large.p99 },
+      {
+        name: 'placement, 10 facilities, diversity 5',
+        value: small.p50 * 1000,
+        unit: 'µs',
+        p50Ms: small.p50,
+        p99Ms: small.p99,
+      },
+      {
+        name: 'placement, 1,000 facilities, diversity 5 (target ≤ 1 ms)',
+        value: large.p50 * 1000,
+        unit: 'µs',
+        p50Ms: large.p50,
+        p99Ms: large.p99,
+      },
     ];
     return figures;
   },

@@ -7,10 +7,12 @@ const PLAN = 'bench.plan';
 
 /** A deterministic pseudo-random sequence, so two runs submit the same items. */
 function seeded(seed: number) {
-  return () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  return () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 }
 
-/** performance.md `placement`: 50 facilities, 2,000 items (1–20 servers, lists with `any`, diversity 1–3), 64 at a time. */
+/**
+ * performance.md `placement`: 50 facilities, 2,000 items (1–20 servers, lists with `any`, diversity 1–3), 64 at a time.
+ */
 export const placement: Scenario = {
   name: 'placement',
   description: 'batches/s from request to terminal state, 64 in flight, vs raw JetStream acked publish at 64 in flight',
@@ -22,10 +24,18 @@ export const placement: Scenario = {
       const facilities = Array.from({ length: 50 }, (_, i) => `fac${String(i).padStart(2, '0')}`);
       const random = seeded(42);
       await fleet.request(CatalogSubjects.definePlan, { slug: PLAN, name: 'bench', architecture: 'x86_64' });
-      await fleet.request(CatalogSubjects.defineOperatingSystem, { slug: 'bench_os', name: 'bench', provisionable_on: [PLAN] });
+      await fleet.request(CatalogSubjects.defineOperatingSystem, {
+        slug: 'bench_os',
+        name: 'bench',
+        provisionable_on: [PLAN],
+      });
       for (const code of facilities) {
         await fleet.request(CatalogSubjects.defineFacility, { code, name: code });
-        await fleet.request(CatalogSubjects.setCapacity, { facility: code, plan: PLAN, total: 50 + Math.floor(random() * 350) });
+        await fleet.request(CatalogSubjects.setCapacity, {
+          facility: code,
+          plan: PLAN,
+          total: 50 + Math.floor(random() * 350),
+        });
       }
       const count = Math.max(64, Math.round(2_000 * context.scale));
       const items = Array.from({ length: count }, () => {
@@ -56,7 +66,10 @@ export const placement: Scenario = {
           while (next < items.length) {
             const item = items[next++];
             const t0 = performance.now();
-            const { batches } = await fleet.request<{ batches: { id: string }[] }>(BatchSubjects.createBatches, { projectId: fleet.projectId, batches: [item] });
+            const { batches } = await fleet.request<{ batches: { id: string }[] }>(BatchSubjects.createBatches, {
+              projectId: fleet.projectId,
+              batches: [item],
+            });
             const id = batches[0].id;
             const done = early.get(id) ?? (await new Promise<number>((resolve) => waiting.set(id, resolve)));
             latencies.push(done - t0);
@@ -70,7 +83,14 @@ export const placement: Scenario = {
       const perSecond = count / seconds;
       const figures: Figure[] = [
         raw,
-        { name: 'batches to a terminal state (64 in flight)', value: perSecond, unit: 'batches/s', p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), ratioTo: raw.name },
+        {
+          name: 'batches to a terminal state (64 in flight)',
+          value: perSecond,
+          unit: 'batches/s',
+          p50Ms: percentile(latencies, 50),
+          p99Ms: percentile(latencies, 99),
+          ratioTo: raw.name,
+        },
         { name: 'ratio to raw acked publish (target ≥ 20%)', value: (100 * perSecond) / raw.value, unit: '%' },
         { name: 'capacity violations (target 0)', value: violations, unit: 'servers' },
       ];

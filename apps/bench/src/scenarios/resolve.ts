@@ -28,8 +28,19 @@ export const resolve: Scenario = {
       );
       const figures: Figure[] = [
         raw,
-        { name: 'device checks (256 in flight)', value: result.perSecond, unit: 'checks/s', p50Ms: result.p50Ms, p99Ms: result.p99Ms, ratioTo: raw.name },
-        { name: 'ratio to raw request/reply (target ≥ 50%; p99 ≤ 20 ms)', value: (100 * result.perSecond) / raw.value, unit: '%' },
+        {
+          name: 'device checks (256 in flight)',
+          value: result.perSecond,
+          unit: 'checks/s',
+          p50Ms: result.p50Ms,
+          p99Ms: result.p99Ms,
+          ratioTo: raw.name,
+        },
+        {
+          name: 'ratio to raw request/reply (target ≥ 50%; p99 ≤ 20 ms)',
+          value: (100 * result.perSecond) / raw.value,
+          unit: '%',
+        },
         { name: 'checks offered an update', value: (100 * offered) / result.count, unit: '%' },
       ];
       return figures;
@@ -47,7 +58,13 @@ export const memory: Scenario = {
     const devices = Math.max(1_000, Math.round(1_000_000 * context.scale));
     const fleet = await startUpdateFleet(context, { devices, products: 10, deploymentsPerProduct: 100 });
     try {
-      return [{ name: `resolver RSS with ${devices} devices (target ≤ 1.5 GB at 1,000,000)`, value: (await fleet.rssBytes()) / 2 ** 20, unit: 'MiB' }];
+      return [
+        {
+          name: `resolver RSS with ${devices} devices (target ≤ 1.5 GB at 1,000,000)`,
+          value: (await fleet.rssBytes()) / 2 ** 20,
+          unit: 'MiB',
+        },
+      ];
     } finally {
       await fleet.close();
     }
@@ -65,7 +82,11 @@ export const resolveHttp: Scenario = {
     const devices = Math.max(1_000, Math.round(100_000 * context.scale));
     const fleet = await startUpdateFleet(context, { devices, products: 10, deploymentsPerProduct: 100 });
     const port = await freePort();
-    const gateway = await context.launch('admin-gateway', { NATS_URL: context.natsUrl, PORT: String(port), FLOTILLA_ADMIN_TOKEN: `bench-${port}` });
+    const gateway = await context.launch('admin-gateway', {
+      NATS_URL: context.natsUrl,
+      PORT: String(port),
+      FLOTILLA_ADMIN_TOKEN: `bench-${port}`,
+    });
     try {
       const base = `http://127.0.0.1:${port}`;
       await waitUntilReady(`${base}/health/ready`);
@@ -77,14 +98,35 @@ export const resolveHttp: Scenario = {
       context.progress('bare endpoint (64 in flight)');
       const bare = await closedLoop(() => get(`${base}/health/live`), 64, 3_000 * context.scale);
       context.progress('GET /device/update (64 in flight)');
-      const checks = await closedLoop(async () => {
-        const device = Math.floor(Math.random() * devices);
-        await get(`${base}/device/update`, fleet.deviceHeaders(device, device % 10 === 0));
-      }, 64, 5_000 * context.scale);
+      const checks = await closedLoop(
+        async () => {
+          const device = Math.floor(Math.random() * devices);
+          await get(`${base}/device/update`, fleet.deviceHeaders(device, device % 10 === 0));
+        },
+        64,
+        5_000 * context.scale,
+      );
       return [
-        { name: 'bare GET /health/live (64 in flight)', value: bare.perSecond, unit: 'req/s', p50Ms: bare.p50Ms, p99Ms: bare.p99Ms },
-        { name: 'GET /device/update (64 in flight)', value: checks.perSecond, unit: 'checks/s', p50Ms: checks.p50Ms, p99Ms: checks.p99Ms, ratioTo: 'bare GET /health/live (64 in flight)' },
-        { name: 'ratio to the bare endpoint (target ≥ 50%)', value: (100 * checks.perSecond) / bare.perSecond, unit: '%' },
+        {
+          name: 'bare GET /health/live (64 in flight)',
+          value: bare.perSecond,
+          unit: 'req/s',
+          p50Ms: bare.p50Ms,
+          p99Ms: bare.p99Ms,
+        },
+        {
+          name: 'GET /device/update (64 in flight)',
+          value: checks.perSecond,
+          unit: 'checks/s',
+          p50Ms: checks.p50Ms,
+          p99Ms: checks.p99Ms,
+          ratioTo: 'bare GET /health/live (64 in flight)',
+        },
+        {
+          name: 'ratio to the bare endpoint (target ≥ 50%)',
+          value: (100 * checks.perSecond) / bare.perSecond,
+          unit: '%',
+        },
       ];
     } finally {
       await gateway.stop();

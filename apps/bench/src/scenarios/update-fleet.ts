@@ -1,7 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { connect, NatsConnection } from 'nats';
 import { Client } from 'pg';
-import { DefaultFailureRules, UpdateAggregates, UpdateAnswer, UpdateEvent, UpdateEventSchema, UpdateSubjects } from '@flotilla/contracts';
+import {
+  DefaultFailureRules,
+  UpdateAggregates,
+  UpdateAnswer,
+  UpdateEvent,
+  UpdateEventSchema,
+  UpdateSubjects,
+} from '@flotilla/contracts';
 import { EventStore } from '@flotilla/event-store';
 import { busRequester } from '@flotilla/nest-platform';
 import { aggregateKey } from '@flotilla/update-domain';
@@ -22,7 +29,13 @@ export interface FleetShape {
 /** Firmware metadata of a product's current (1.0.0) and target (1.1.0) firmware. */
 export function firmwareOf(product: number, target: boolean) {
   const uuid = `0b0b0b0b-${String(product).padStart(4, '0')}-4000-8000-00000000000${target ? 2 : 1}`;
-  return { uuid, product: `product-${product}`, version: target ? '1.1.0' : '1.0.0', architecture: 'arm', platform: 'rpi4' };
+  return {
+    uuid,
+    product: `product-${product}`,
+    version: target ? '1.1.0' : '1.0.0',
+    architecture: 'arm',
+    platform: 'rpi4',
+  };
 }
 
 /**
@@ -38,7 +51,8 @@ export async function startUpdateFleet(context: ScenarioContext, shape: FleetSha
   const store = await EventStore.open(nc, { stream, subjectPrefix, ...UpdateEventSchema });
   const at = new Date().toISOString();
   const metadata = { actor: 'bench' };
-  const append = (aggregate: string, key: string, events: UpdateEvent[]) => store.append(store.subjectFor(aggregate, key), events, { expectedVersion: 0, metadata });
+  const append = (aggregate: string, key: string, events: UpdateEvent[]) =>
+    store.append(store.subjectFor(aggregate, key), events, { expectedVersion: 0, metadata });
 
   const pending: Promise<unknown>[] = [];
   const enqueue = async (write: Promise<unknown>) => {
@@ -47,17 +61,52 @@ export async function startUpdateFleet(context: ScenarioContext, shape: FleetSha
   };
   for (let p = 0; p < shape.products; p++) {
     const product = `product-${p}`;
-    await enqueue(append(UpdateAggregates.product, aggregateKey(BENCH_ORG, product), [{ type: 'ProductCreated', data: { organizationId: BENCH_ORG, name: product, createdAt: at } }]));
+    await enqueue(
+      append(UpdateAggregates.product, aggregateKey(BENCH_ORG, product), [
+        { type: 'ProductCreated', data: { organizationId: BENCH_ORG, name: product, createdAt: at } },
+      ]),
+    );
     for (const target of [false, true]) {
       const fw = firmwareOf(p, target);
-      await enqueue(append(UpdateAggregates.firmware, fw.uuid, [{ type: 'FirmwareCreated', data: { ...fw, organizationId: BENCH_ORG, artifactUrl: `https://cdn.example.com/${fw.uuid}`, author: null, description: null, vcsIdentifier: null, misc: null, createdAt: at } }]));
+      await enqueue(
+        append(UpdateAggregates.firmware, fw.uuid, [
+          {
+            type: 'FirmwareCreated',
+            data: {
+              ...fw,
+              organizationId: BENCH_ORG,
+              artifactUrl: `https://cdn.example.com/${fw.uuid}`,
+              author: null,
+              description: null,
+              vcsIdentifier: null,
+              misc: null,
+              createdAt: at,
+            },
+          },
+        ]),
+      );
     }
     for (let d = 0; d < shape.deploymentsPerProduct; d++) {
       const deploymentId = aggregateKey(BENCH_ORG, product, `rollout-${d}`);
-      const settings = { firmwareUuid: firmwareOf(p, true).uuid, conditions: { tags: [`group:${d}`], version: '~> 1.0' }, rules: DefaultFailureRules };
+      const settings = {
+        firmwareUuid: firmwareOf(p, true).uuid,
+        conditions: { tags: [`group:${d}`], version: '~> 1.0' },
+        rules: DefaultFailureRules,
+      };
       await enqueue(
         append(UpdateAggregates.deployment, deploymentId, [
-          { type: 'DeploymentCreated', data: { deploymentId, organizationId: BENCH_ORG, product, name: `rollout-${d}`, ...settings, isActive: false, createdAt: at } },
+          {
+            type: 'DeploymentCreated',
+            data: {
+              deploymentId,
+              organizationId: BENCH_ORG,
+              product,
+              name: `rollout-${d}`,
+              ...settings,
+              isActive: false,
+              createdAt: at,
+            },
+          },
           { type: 'DeploymentUpdated', data: { deploymentId, ...settings, isActive: true, updatedAt: at } },
         ]),
       );
@@ -70,17 +119,45 @@ export async function startUpdateFleet(context: ScenarioContext, shape: FleetSha
     const identifier = `device-${i}`;
     const product = i % shape.products;
     const events: UpdateEvent[] = [
-      { type: 'DeviceRegistered', data: { identifier, organizationId: BENCH_ORG, product: `product-${product}`, tags: [`group:${i % shape.deploymentsPerProduct}`], credentialHash: hash(identifier), source: 'admin', registeredAt: at } },
+      {
+        type: 'DeviceRegistered',
+        data: {
+          identifier,
+          organizationId: BENCH_ORG,
+          product: `product-${product}`,
+          tags: [`group:${i % shape.deploymentsPerProduct}`],
+          credentialHash: hash(identifier),
+          source: 'admin',
+          registeredAt: at,
+        },
+      },
     ];
     const past = history[i] ?? 0;
     const deploymentId = aggregateKey(BENCH_ORG, `product-${product}`, `rollout-${i % shape.deploymentsPerProduct}`);
-    for (let a = 0; a < past; a++) events.push({ type: 'UpdateRequested', data: { identifier, organizationId: BENCH_ORG, deploymentId, firmwareUuid: firmwareOf(product, true).uuid, at } });
+    for (let a = 0; a < past; a++)
+      events.push({
+        type: 'UpdateRequested',
+        data: { identifier, organizationId: BENCH_ORG, deploymentId, firmwareUuid: firmwareOf(product, true).uuid, at },
+      });
     // Every tenth device is on its product's old firmware (it will be offered the new one); the rest are up to date.
-    events.push({ type: 'DeviceFirmwareChanged', data: { identifier, organizationId: BENCH_ORG, from: null, to: firmwareOf(product, i % 10 !== 0), at: new Date(Date.now() + 1).toISOString() } });
+    events.push({
+      type: 'DeviceFirmwareChanged',
+      data: {
+        identifier,
+        organizationId: BENCH_ORG,
+        from: null,
+        to: firmwareOf(product, i % 10 !== 0),
+        at: new Date(Date.now() + 1).toISOString(),
+      },
+    });
     // A long history goes in as many commits as it takes, as it would have happened.
     const key = aggregateKey(BENCH_ORG, identifier);
     for (let start = 0, version = 0; start < events.length; start += 1000) {
-      const { commit } = await store.append(store.subjectFor(UpdateAggregates.device, key), events.slice(start, start + 1000), { expectedVersion: version, metadata });
+      const { commit } = await store.append(
+        store.subjectFor(UpdateAggregates.device, key),
+        events.slice(start, start + 1000),
+        { expectedVersion: version, metadata },
+      );
       version = commit.streamSeq;
     }
   };
@@ -109,12 +186,20 @@ export async function startUpdateFleet(context: ScenarioContext, shape: FleetSha
   context.progress('resolver replaying the log');
   // The resolver takes checks once its fleet view holds the whole log; checks need nothing else (its Postgres read
   // model, which readiness also waits for, may still be catching up on a big fleet).
-  await waitUntilReady(`http://127.0.0.1:${healthPort}/health/ready`, 1_200_000, (body) => (body as { checks?: { serving?: { ok: boolean } } }).checks?.serving?.ok === true);
+  await waitUntilReady(
+    `http://127.0.0.1:${healthPort}/health/ready`,
+    1_200_000,
+    (body) => (body as { checks?: { serving?: { ok: boolean } } }).checks?.serving?.ok === true,
+  );
 
   const send = busRequester(nc, context.busKey, 'bench');
   const check = async (device: number, reportCurrent: boolean): Promise<UpdateAnswer> => {
     const fw = firmwareOf(device % shape.products, !reportCurrent);
-    const reply = await send<UpdateAnswer>(UpdateSubjects.resolve, { credentialHash: hash(`device-${device}`), headers: fw, preflight: false });
+    const reply = await send<UpdateAnswer>(UpdateSubjects.resolve, {
+      credentialHash: hash(`device-${device}`),
+      headers: fw,
+      preflight: false,
+    });
     if (!reply.ok) throw new Error(JSON.stringify(reply.error));
     return reply.data;
   };
@@ -152,4 +237,3 @@ export async function startUpdateFleet(context: ScenarioContext, shape: FleetSha
     },
   };
 }
-

@@ -6,7 +6,8 @@ export type Body = Record<string, unknown> | undefined;
 /** A Peridio body's inner object (`{"deployment":{...}}` → `{...}`), or the body itself. */
 export function inner(body: Body, key: string): Record<string, unknown> {
   const value = body?.[key] ?? body ?? {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw DomainError.invalid([`${key} must be an object`]);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw DomainError.invalid([`${key} must be an object`]);
   return value as Record<string, unknown>;
 }
 

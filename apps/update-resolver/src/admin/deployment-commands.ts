@@ -32,17 +32,26 @@ export class CreateDeploymentHandler implements ICommandHandler<CreateDeployment
     this.scope.product(meta, organizationId, product);
     const raw = inner(body, 'deployment');
     const name = raw.name;
-    if (typeof name !== 'string' || !name.trim() || name.length > 255) throw DomainError.invalid(['name must be 1 to 255 characters']);
+    if (typeof name !== 'string' || !name.trim() || name.length > 255)
+      throw DomainError.invalid(['name must be 1 to 255 characters']);
     const settings = deploymentSettings(raw);
     this.scope.checkFirmware(organizationId, product, settings);
     const deploymentId = aggregateKey(organizationId, product, name);
-    const command: DeploymentCommand = { type: 'CreateDeployment', deploymentId, organizationId, product, name, settings };
+    const command: DeploymentCommand = {
+      type: 'CreateDeployment',
+      deploymentId,
+      organizationId,
+      product,
+      name,
+      settings,
+    };
     await this.scope.settled(await this.repositories.deployments.execute(deploymentId, command, { metadata: meta }));
     return this.queries.deployment(meta, organizationId, product, name);
   }
 }
 
-type ChangeCommand = UpdateDeploymentCommand | DeleteDeploymentCommand | QuarantineDeploymentCommand | UnquarantineDeploymentCommand;
+type ChangeCommand =
+  UpdateDeploymentCommand | DeleteDeploymentCommand | QuarantineDeploymentCommand | UnquarantineDeploymentCommand;
 
 /** Changes an existing deployment by the command `commandFor` makes of the request; answers the deployment after. */
 @Injectable() // gives the subclasses its constructor's parameter types
@@ -60,7 +69,9 @@ abstract class DeploymentChangeHandler<C extends ChangeCommand> {
     const { deploymentId } = this.scope.deployment(meta, organizationId, product, name);
     const command = this.commandFor(request);
     await this.scope.settled(await this.repositories.deployments.execute(deploymentId, command, { metadata: meta }));
-    return command.type === 'DeleteDeployment' ? { deleted: true } : this.queries.deployment(meta, organizationId, product, name);
+    return command.type === 'DeleteDeployment'
+      ? { deleted: true }
+      : this.queries.deployment(meta, organizationId, product, name);
   }
 }
 

@@ -26,7 +26,12 @@ export class RotateCredentialCommand extends AdminCommand<ProductDeviceRequest> 
 /** The first credential of a server a batch provisioned, once; after that it can only be rotated. */
 export class FetchCredentialCommand extends AdminCommand<ProductDeviceRequest> {}
 
-type ChangeCommand = ChangeDeviceTagsCommand | QuarantineDeviceCommand | UnquarantineDeviceCommand | RotateCredentialCommand | FetchCredentialCommand;
+type ChangeCommand =
+  | ChangeDeviceTagsCommand
+  | QuarantineDeviceCommand
+  | UnquarantineDeviceCommand
+  | RotateCredentialCommand
+  | FetchCredentialCommand;
 
 /** What a change does to a device, and the credential to show with the answer (if any). */
 interface DeviceChange {
@@ -50,7 +55,9 @@ abstract class DeviceChangeHandler<C extends ChangeCommand> {
     const { organizationId, product, identifier } = request;
     this.scope.device(meta, organizationId, product, identifier);
     const { command, credential } = this.changeFor(request);
-    await this.scope.settled(await this.repositories.executeOnDevice(organizationId, identifier, command, { metadata: meta }));
+    await this.scope.settled(
+      await this.repositories.executeOnDevice(organizationId, identifier, command, { metadata: meta }),
+    );
     const answer = await this.queries.device(meta, organizationId, product, identifier);
     return credential ? { ...answer, credential } : answer;
   }
@@ -88,7 +95,10 @@ export class RotateCredentialHandler extends DeviceChangeHandler<RotateCredentia
 @CommandHandler(FetchCredentialCommand)
 export class FetchCredentialHandler extends DeviceChangeHandler<FetchCredentialCommand> {
   protected changeFor({ organizationId, identifier }: ProductDeviceRequest): DeviceChange {
-    return { command: { type: 'FetchCredential' }, credential: provisionedCredential(this.config.deviceCredentialKey, organizationId, identifier) };
+    return {
+      command: { type: 'FetchCredential' },
+      credential: provisionedCredential(this.config.deviceCredentialKey, organizationId, identifier),
+    };
   }
 }
 
@@ -104,11 +114,22 @@ export class RegisterDeviceHandler implements ICommandHandler<RegisterDeviceComm
     this.scope.product(meta, organizationId, product);
     const raw = inner(body, 'device');
     const identifier = raw.identifier;
-    if (typeof identifier !== 'string' || !identifier.trim() || identifier.length > 255) throw DomainError.invalid(['identifier must be 1 to 255 characters']);
+    if (typeof identifier !== 'string' || !identifier.trim() || identifier.length > 255)
+      throw DomainError.invalid(['identifier must be 1 to 255 characters']);
     const credential = newCredential();
     const tags = (raw.tags as string[]) ?? [];
-    const command: DeviceCommand = { type: 'RegisterDevice', identifier, organizationId, product, tags, credentialHash: hashCredential(credential), source: 'admin' };
-    await this.scope.settled(await this.repositories.executeOnDevice(organizationId, identifier, command, { metadata: meta }));
+    const command: DeviceCommand = {
+      type: 'RegisterDevice',
+      identifier,
+      organizationId,
+      product,
+      tags,
+      credentialHash: hashCredential(credential),
+      source: 'admin',
+    };
+    await this.scope.settled(
+      await this.repositories.executeOnDevice(organizationId, identifier, command, { metadata: meta }),
+    );
     return { ...(await this.queries.device(meta, organizationId, product, identifier)), credential };
   }
 }

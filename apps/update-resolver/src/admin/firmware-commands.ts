@@ -21,7 +21,13 @@ export class CreateFirmwareHandler implements ICommandHandler<CreateFirmwareComm
   async execute({ request: { organizationId, product, body }, meta }: CreateFirmwareCommand) {
     this.scope.product(meta, organizationId, product);
     const firmware = checkFirmware({ uuid: randomUUID(), ...inner(body, 'firmware') }, organizationId, product);
-    await this.scope.settled(await this.repositories.firmwares.execute(firmware.uuid, { type: 'CreateFirmware', firmware }, { metadata: meta }));
+    await this.scope.settled(
+      await this.repositories.firmwares.execute(
+        firmware.uuid,
+        { type: 'CreateFirmware', firmware },
+        { metadata: meta },
+      ),
+    );
     return this.queries.firmware(meta, organizationId, product, firmware.uuid);
   }
 }

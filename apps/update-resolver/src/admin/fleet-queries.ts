@@ -22,7 +22,9 @@ export class FleetQueries {
 
   async listProducts(meta: RequestMeta, organizationId: string) {
     this.scope.organization(meta, organizationId);
-    const rows = await this.dataSource.getRepository(ProductRow).find({ where: { organizationId }, order: { name: 'ASC' } });
+    const rows = await this.dataSource
+      .getRepository(ProductRow)
+      .find({ where: { organizationId }, order: { name: 'ASC' } });
     return { products: rows.map(productView) };
   }
 
@@ -35,20 +37,26 @@ export class FleetQueries {
 
   async listFirmwares(meta: RequestMeta, organizationId: string, product: string) {
     await this.product(meta, organizationId, product);
-    const rows = await this.dataSource.getRepository(FirmwareRow).find({ where: { organizationId, product }, order: { createdAt: 'ASC' } });
+    const rows = await this.dataSource
+      .getRepository(FirmwareRow)
+      .find({ where: { organizationId, product }, order: { createdAt: 'ASC' } });
     return { firmwares: rows.map(firmwareView) };
   }
 
   async firmware(meta: RequestMeta, organizationId: string, product: string, uuid: string) {
     await this.product(meta, organizationId, product);
-    const row = await this.dataSource.getRepository(FirmwareRow).findOneBy({ organizationId, product, uuid: uuid.toLowerCase() });
+    const row = await this.dataSource
+      .getRepository(FirmwareRow)
+      .findOneBy({ organizationId, product, uuid: uuid.toLowerCase() });
     if (!row) throw DomainError.notFound('firmware');
     return { firmware: firmwareView(row) };
   }
 
   async listDeployments(meta: RequestMeta, organizationId: string, product: string) {
     await this.product(meta, organizationId, product);
-    const rows = await this.dataSource.getRepository(DeploymentRow).find({ where: { organizationId, product }, order: { createdAt: 'ASC' } });
+    const rows = await this.dataSource
+      .getRepository(DeploymentRow)
+      .find({ where: { organizationId, product }, order: { createdAt: 'ASC' } });
     return { deployments: rows.map(deploymentView) };
   }
 
@@ -61,13 +69,17 @@ export class FleetQueries {
 
   async listDevices(meta: RequestMeta, organizationId: string, product: string) {
     await this.product(meta, organizationId, product);
-    const rows = await this.dataSource.getRepository(UpdateDeviceRow).find({ where: { organizationId, product, retired: false }, order: { createdAt: 'ASC' } });
+    const rows = await this.dataSource
+      .getRepository(UpdateDeviceRow)
+      .find({ where: { organizationId, product, retired: false }, order: { createdAt: 'ASC' } });
     return { devices: rows.map(deviceView) };
   }
 
   async device(meta: RequestMeta, organizationId: string, product: string, identifier: string) {
     await this.product(meta, organizationId, product);
-    const row = await this.dataSource.getRepository(UpdateDeviceRow).findOneBy({ organizationId, product, identifier, retired: false });
+    const row = await this.dataSource
+      .getRepository(UpdateDeviceRow)
+      .findOneBy({ organizationId, product, identifier, retired: false });
     if (!row) throw DomainError.notFound('device');
     return { device: deviceView(row) };
   }
@@ -89,7 +101,12 @@ export class FleetQueries {
         devices_attempting: d.attempts.devices(now, d.rules.failureRateSeconds * 1000),
         devices_quarantined: threshold.value,
         rules: {
-          failure_rate: { limit: rate.limit, window_seconds: d.rules.failureRateSeconds, value: rate.value, broken: rate.broken },
+          failure_rate: {
+            limit: rate.limit,
+            window_seconds: d.rules.failureRateSeconds,
+            value: rate.value,
+            broken: rate.broken,
+          },
           failure_threshold: { limit: threshold.limit, value: threshold.value, broken: threshold.broken },
           device_failure_rate: { limit: d.rules.deviceFailureRate, window_seconds: d.rules.deviceFailureRateSeconds },
           device_failure_threshold: { limit: d.rules.deviceFailureThreshold },

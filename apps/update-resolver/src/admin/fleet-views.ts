@@ -1,7 +1,11 @@
 import { DeploymentRow, FirmwareRow, ProductRow, UpdateDeviceRow } from '@flotilla/update-read-model';
 
 /** Peridio's legacy shapes (snake_case), as the admin API returns them. */
-export const productView = (p: ProductRow) => ({ name: p.name, organization_id: p.organizationId, inserted_at: p.createdAt.toISOString() });
+export const productView = (p: ProductRow) => ({
+  name: p.name,
+  organization_id: p.organizationId,
+  inserted_at: p.createdAt.toISOString(),
+});
 
 export const firmwareView = (f: FirmwareRow) => ({
   uuid: f.uuid,

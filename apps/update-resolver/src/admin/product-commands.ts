@@ -21,7 +21,9 @@ export class CreateProductHandler implements ICommandHandler<CreateProductComman
     this.scope.organization(meta, organizationId);
     const name = String(inner(body, 'product').name ?? '');
     const command = { type: 'CreateProduct' as const, organizationId, name };
-    await this.scope.settled(await this.repositories.products.execute(aggregateKey(organizationId, name.trim()), command, { metadata: meta }));
+    await this.scope.settled(
+      await this.repositories.products.execute(aggregateKey(organizationId, name.trim()), command, { metadata: meta }),
+    );
     return this.queries.product(meta, organizationId, name.trim());
   }
 }

@@ -17,13 +17,15 @@ describe('device checks over NATS', () => {
   let config: ResolverConfig;
   const apps: INestApplication[] = [];
 
-  const request = <T>(subject: string, payload: unknown): Promise<Reply<T>> => busRequester(env.nc, TEST_KEYS.FLOTILLA_BUS_KEY)<T>(subject, payload);
+  const request = <T>(subject: string, payload: unknown): Promise<Reply<T>> =>
+    busRequester(env.nc, TEST_KEYS.FLOTILLA_BUS_KEY)<T>(subject, payload);
   const ok = async <T>(subject: string, payload: unknown): Promise<T> => {
     const reply = await request<T>(subject, payload);
     if (!reply.ok) throw new Error(JSON.stringify(reply.error));
     return reply.data;
   };
-  const admin = (subject: string, extra: Record<string, unknown>) => ok<Record<string, any>>(subject, { organizationId: ORG, product: 'gateway-x', ...extra });
+  const admin = (subject: string, extra: Record<string, unknown>) =>
+    ok<Record<string, any>>(subject, { organizationId: ORG, product: 'gateway-x', ...extra });
   const hash = (credential: string) => createHash('sha256').update(credential).digest('hex');
   const current = { uuid: FW1, product: 'gateway-x', version: '1.0.0', architecture: 'arm', platform: 'rpi4' };
   const check = (credential: string, preflight = false, headers: Record<string, string> = current) =>
@@ -37,19 +39,52 @@ describe('device checks over NATS', () => {
   const streamMessages = async () => (await (await env.nc.jetstreamManager()).streams.info(env.stream)).state.messages;
 
   async function startInstance() {
-    apps.push(await createResolver({ ...config, healthPort: await freeLoopbackPort() }, new JsonLogger('update-resolver', ['error'])));
+    apps.push(
+      await createResolver(
+        { ...config, healthPort: await freeLoopbackPort() },
+        new JsonLogger('update-resolver', ['error']),
+      ),
+    );
   }
 
   beforeAll(async () => {
     env = await openTestEnvironment('RESOLVE');
     const batches = env.siblingStream('BATCH');
-    config = { ...configFromEnv({ NATS_URL: process.env.NATS_URL, DATABASE_URL: env.db.url, ...TEST_KEYS }), stream: env.stream, subjectPrefix: env.subjectPrefix, batchStream: batches.stream, batchSubjectPrefix: batches.subjectPrefix };
+    config = {
+      ...configFromEnv({ NATS_URL: process.env.NATS_URL, DATABASE_URL: env.db.url, ...TEST_KEYS }),
+      stream: env.stream,
+      subjectPrefix: env.subjectPrefix,
+      batchStream: batches.stream,
+      batchSubjectPrefix: batches.subjectPrefix,
+    };
     await startInstance();
     await admin(UpdateSubjects.createProduct, { body: { product: { name: 'gateway-x' } } });
-    for (const [uuid, version] of [[FW1, '1.0.0'], [FW2, '1.1.0']]) {
-      await admin(UpdateSubjects.createFirmware, { body: { firmware: { uuid, version, architecture: 'arm', platform: 'rpi4', artifact_url: `https://cdn.example.com/${version}.fw` } } });
+    for (const [uuid, version] of [
+      [FW1, '1.0.0'],
+      [FW2, '1.1.0'],
+    ]) {
+      await admin(UpdateSubjects.createFirmware, {
+        body: {
+          firmware: {
+            uuid,
+            version,
+            architecture: 'arm',
+            platform: 'rpi4',
+            artifact_url: `https://cdn.example.com/${version}.fw`,
+          },
+        },
+      });
     }
-    await admin(UpdateSubjects.createDeployment, { body: { deployment: { name: 'beta', firmware: FW2, conditions: { tags: ['beta'], version: '~> 1.0' }, is_active: false } } });
+    await admin(UpdateSubjects.createDeployment, {
+      body: {
+        deployment: {
+          name: 'beta',
+          firmware: FW2,
+          conditions: { tags: ['beta'], version: '~> 1.0' },
+          is_active: false,
+        },
+      },
+    });
     await admin(UpdateSubjects.updateDeployment, { name: 'beta', body: { deployment: { is_active: true } } });
   });
 
@@ -61,18 +96,30 @@ describe('device checks over NATS', () => {
   const register = async (identifier: string, tags = ['beta']) =>
     (await admin(UpdateSubjects.registerDevice, { body: { device: { identifier, tags } } })).credential as string;
 
-  it('offers the deployment\'s firmware with a signed URL; threshold 3: checks 1–3 offered, check 4 quarantines', async () => {
+  it("offers the deployment's firmware with a signed URL; threshold 3: checks 1–3 offered, check 4 quarantines", async () => {
     const credential = await register('dev-1');
     const answers = [];
     for (let i = 0; i < 5; i++) answers.push(await check(credential));
     const [first] = answers;
-    expect(first).toMatchObject({ ok: true, data: { update_available: true, firmware_meta: { uuid: FW2, version: '1.1.0' }, deployment_id: null } });
+    expect(first).toMatchObject({
+      ok: true,
+      data: { update_available: true, firmware_meta: { uuid: FW2, version: '1.1.0' }, deployment_id: null },
+    });
     expect(first.ok && verifyFirmwareUrl(first.data.firmware_url as string, config.urlSigningKey)).toBe(true);
-    expect(first.ok && verifyFirmwareUrl((first.data.firmware_url as string).replace('1.1.0', '1.2.0'), config.urlSigningKey)).toBe(false);
+    expect(
+      first.ok &&
+        verifyFirmwareUrl((first.data.firmware_url as string).replace('1.1.0', '1.2.0'), config.urlSigningKey),
+    ).toBe(false);
     expect(answers.map((a) => a.ok && a.data.update_available)).toEqual([true, true, true, false, false]);
     // Checks do not wait for the Postgres read model (they never touch it); the admin view catches up.
-    await eventually(async () => (await admin(UpdateSubjects.getDevice, { identifier: 'dev-1' })).device.quarantined, 10_000, 'quarantine in the read model');
-    const quarantined = (await events('DeviceQuarantined')).filter((e) => (e.data as { identifier: string }).identifier === 'dev-1');
+    await eventually(
+      async () => (await admin(UpdateSubjects.getDevice, { identifier: 'dev-1' })).device.quarantined,
+      10_000,
+      'quarantine in the read model',
+    );
+    const quarantined = (await events('DeviceQuarantined')).filter(
+      (e) => (e.data as { identifier: string }).identifier === 'dev-1',
+    );
     expect(quarantined.map((e) => (e.data as { reason: string }).reason)).toEqual(['device_failure_threshold']);
   });
 
@@ -80,11 +127,17 @@ describe('device checks over NATS', () => {
     const credential = await register('dev-2');
     await check(credential); // first check records the device's firmware
     const before = await streamMessages();
-    expect(await check(credential, true)).toMatchObject({ ok: true, data: { update_available: true, firmware_url: null } });
+    expect(await check(credential, true)).toMatchObject({
+      ok: true,
+      data: { update_available: true, firmware_url: null },
+    });
     const other = await register('dev-3', ['stable']);
     await check(other);
     const quiet = await streamMessages();
-    expect(await check(other)).toMatchObject({ ok: true, data: { update_available: false, firmware_url: null, firmware_meta: null } });
+    expect(await check(other)).toMatchObject({
+      ok: true,
+      data: { update_available: false, firmware_url: null, firmware_meta: null },
+    });
     expect(await streamMessages()).toBe(quiet);
     expect(quiet).toBe(before + 2); // dev-3's registration and its first firmware report, nothing from the preflight
   });
@@ -92,23 +145,45 @@ describe('device checks over NATS', () => {
   it('answers bad credentials and headers with errors, never a crash', async () => {
     expect(await check('nope')).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
     const credential = await register('dev-4');
-    expect(await check(credential, false, { product: 'gateway-x' })).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
-    expect(await request(UpdateSubjects.resolve, { headers: 7 })).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
-    const answer = await check(credential, false, { ...current, version: 'not-semver', uuid: '33333333-3333-4333-8333-333333333333' });
+    expect(await check(credential, false, { product: 'gateway-x' })).toMatchObject({
+      ok: false,
+      error: { code: 'validation_failed' },
+    });
+    expect(await request(UpdateSubjects.resolve, { headers: 7 })).toMatchObject({
+      ok: false,
+      error: { code: 'validation_failed' },
+    });
+    const answer = await check(credential, false, {
+      ...current,
+      version: 'not-semver',
+      uuid: '33333333-3333-4333-8333-333333333333',
+    });
     expect(answer).toMatchObject({ ok: true, data: { update_available: false } });
   });
 
   it('refuses a deployment whose version condition does not parse', async () => {
-    const reply = await request(UpdateSubjects.createDeployment, { organizationId: ORG, product: 'gateway-x', body: { deployment: { name: 'bad', firmware: FW2, conditions: { tags: ['x'], version: '>= 1.0' }, is_active: false } } });
-    expect(reply).toMatchObject({ ok: false, error: { code: 'validation_failed', details: ['conditions.version ">= 1.0" is not a valid version requirement'] } });
+    const reply = await request(UpdateSubjects.createDeployment, {
+      organizationId: ORG,
+      product: 'gateway-x',
+      body: {
+        deployment: { name: 'bad', firmware: FW2, conditions: { tags: ['x'], version: '>= 1.0' }, is_active: false },
+      },
+    });
+    expect(reply).toMatchObject({
+      ok: false,
+      error: { code: 'validation_failed', details: ['conditions.version ">= 1.0" is not a valid version requirement'] },
+    });
   });
 
-  it('explains a device\'s answer', async () => {
+  it("explains a device's answer", async () => {
     await register('dev-5', ['stable']);
     await check((await admin(UpdateSubjects.rotateCredential, { identifier: 'dev-5' })).credential);
     const { explanation } = await admin(UpdateSubjects.explainUpdate, { identifier: 'dev-5' });
     expect(explanation.chosen).toBeNull();
-    expect(explanation.deployments[0].checks.find((c: { condition: string }) => c.condition === 'tags')).toMatchObject({ held: false, detail: 'device lacks tags: beta' });
+    expect(explanation.deployments[0].checks.find((c: { condition: string }) => c.condition === 'tags')).toMatchObject({
+      held: false,
+      detail: 'device lacks tags: beta',
+    });
   });
 
   it('50 concurrent checks past the threshold, on two instances: exactly one DeviceQuarantined', async () => {
@@ -117,45 +192,68 @@ describe('device checks over NATS', () => {
     const answers = await Promise.all(Array.from({ length: 50 }, () => check(credential)));
     expect(answers.every((a) => a.ok)).toBe(true);
     expect(answers.filter((a) => a.ok && a.data.update_available)).toHaveLength(3);
-    const quarantined = (await events('DeviceQuarantined')).filter((e) => (e.data as { identifier: string }).identifier === 'dev-many');
+    const quarantined = (await events('DeviceQuarantined')).filter(
+      (e) => (e.data as { identifier: string }).identifier === 'dev-many',
+    );
     expect(quarantined).toHaveLength(1);
-    const attempts = (await events('UpdateRequested')).filter((e) => (e.data as { identifier: string }).identifier === 'dev-many');
+    const attempts = (await events('UpdateRequested')).filter(
+      (e) => (e.data as { identifier: string }).identifier === 'dev-many',
+    );
     expect(attempts).toHaveLength(3);
   });
 
   it('falls back to the firmware named by uuid when headers are missing, and records a firmware change once', async () => {
     const credential = await register('dev-meta');
     const before = await streamMessages();
-    expect(await check(credential, true, { uuid: FW1 })).toMatchObject({ ok: true, data: { update_available: true, firmware_meta: { uuid: FW2 } } });
-    expect(await check(credential, true, { uuid: FW2 })).toMatchObject({ ok: true, data: { update_available: false } }); // it runs the target
+    expect(await check(credential, true, { uuid: FW1 })).toMatchObject({
+      ok: true,
+      data: { update_available: true, firmware_meta: { uuid: FW2 } },
+    });
+    // it runs the target
+    expect(await check(credential, true, { uuid: FW2 })).toMatchObject({ ok: true, data: { update_available: false } });
     expect(await streamMessages()).toBe(before); // preflight checks write nothing, not even a firmware change
     await check(credential, false, { uuid: FW1 });
     await check(credential, false, { uuid: FW2 });
     await check(credential, false, { uuid: FW2 });
-    const changes = (await events('DeviceFirmwareChanged')).filter((e) => (e.data as { identifier: string }).identifier === 'dev-meta');
+    const changes = (await events('DeviceFirmwareChanged')).filter(
+      (e) => (e.data as { identifier: string }).identifier === 'dev-meta',
+    );
     expect(changes.map((e) => (e.data as { to: { uuid: string } }).to.uuid)).toEqual([FW1, FW2]);
   });
 
-  it('answers a preflight check as a real one would, the device\'s failure rules included', async () => {
+  it("answers a preflight check as a real one would, the device's failure rules included", async () => {
     const credential = await register('dev-pre');
-    for (let i = 0; i < 3; i++) expect(await check(credential)).toMatchObject({ ok: true, data: { update_available: true } });
+    for (let i = 0; i < 3; i++)
+      expect(await check(credential)).toMatchObject({ ok: true, data: { update_available: true } });
     const before = await streamMessages();
     // A fourth real check would quarantine the device (threshold 3): preflight says no update, and writes nothing.
-    expect(await check(credential, true)).toMatchObject({ ok: true, data: { update_available: false, firmware_url: null } });
+    expect(await check(credential, true)).toMatchObject({
+      ok: true,
+      data: { update_available: false, firmware_url: null },
+    });
     expect(await streamMessages()).toBe(before);
     // With other firmware reported, its attempts count afresh: a real check would be offered the update.
     const other = { ...current, uuid: '44444444-4444-4444-8444-444444444444' };
-    expect(await check(credential, true, other)).toMatchObject({ ok: true, data: { update_available: true, firmware_url: null } });
+    expect(await check(credential, true, other)).toMatchObject({
+      ok: true,
+      data: { update_available: true, firmware_url: null },
+    });
     expect(await streamMessages()).toBe(before);
   });
 
   it('lets an operator retag a device, and quarantine, inspect and delete a deployment', async () => {
     const credential = await register('dev-ops', ['stable']);
     expect(await check(credential)).toMatchObject({ ok: true, data: { update_available: false } });
-    expect((await admin(UpdateSubjects.updateDevice, { identifier: 'dev-ops', body: { device: { tags: ['beta'] } } })).device.tags).toEqual(['beta']);
+    expect(
+      (await admin(UpdateSubjects.updateDevice, { identifier: 'dev-ops', body: { device: { tags: ['beta'] } } })).device
+        .tags,
+    ).toEqual(['beta']);
     expect(await check(credential, true)).toMatchObject({ ok: true, data: { update_available: true } });
 
-    expect((await admin(UpdateSubjects.quarantineDeployment, { name: 'beta' })).deployment).toMatchObject({ quarantined: true, quarantine_reason: 'operator' });
+    expect((await admin(UpdateSubjects.quarantineDeployment, { name: 'beta' })).deployment).toMatchObject({
+      quarantined: true,
+      quarantine_reason: 'operator',
+    });
     expect(await check(credential, true)).toMatchObject({ ok: true, data: { update_available: false } });
     const { health } = await admin(UpdateSubjects.deploymentHealth, { name: 'beta' });
     expect(health).toMatchObject({ quarantined: true, rules: { device_failure_threshold: { limit: 3 } } });
@@ -163,33 +261,58 @@ describe('device checks over NATS', () => {
     expect((await admin(UpdateSubjects.unquarantineDeployment, { name: 'beta' })).deployment.quarantined).toBe(false);
     expect(await check(credential, true)).toMatchObject({ ok: true, data: { update_available: true } });
 
-    await admin(UpdateSubjects.createDeployment, { body: { deployment: { name: 'doomed', firmware: FW2, conditions: { tags: ['nobody'] }, is_active: false } } });
+    await admin(UpdateSubjects.createDeployment, {
+      body: { deployment: { name: 'doomed', firmware: FW2, conditions: { tags: ['nobody'] }, is_active: false } },
+    });
     expect(await admin(UpdateSubjects.deleteDeployment, { name: 'doomed' })).toEqual({ deleted: true });
-    expect(await request(UpdateSubjects.getDeployment, { organizationId: ORG, product: 'gateway-x', name: 'doomed' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(
+      await request(UpdateSubjects.getDeployment, { organizationId: ORG, product: 'gateway-x', name: 'doomed' }),
+    ).toMatchObject({ ok: false, error: { code: 'not_found' } });
   });
 
   it('counts attempts afresh for a deployment recreated under the same name, or given new firmware', async () => {
     const FW3 = '55555555-5555-4555-8555-555555555555';
-    await admin(UpdateSubjects.createFirmware, { body: { firmware: { uuid: FW3, version: '1.2.0', architecture: 'arm', platform: 'rpi4', artifact_url: 'https://cdn.example.com/1.2.0.fw' } } });
+    await admin(UpdateSubjects.createFirmware, {
+      body: {
+        firmware: {
+          uuid: FW3,
+          version: '1.2.0',
+          architecture: 'arm',
+          platform: 'rpi4',
+          artifact_url: 'https://cdn.example.com/1.2.0.fw',
+        },
+      },
+    });
     const deploy = async () => {
-      await admin(UpdateSubjects.createDeployment, { body: { deployment: { name: 'again', firmware: FW2, conditions: { tags: ['again'] }, is_active: false } } });
+      await admin(UpdateSubjects.createDeployment, {
+        body: { deployment: { name: 'again', firmware: FW2, conditions: { tags: ['again'] }, is_active: false } },
+      });
       await admin(UpdateSubjects.updateDeployment, { name: 'again', body: { deployment: { is_active: true } } });
     };
     await deploy();
     const credential = await register('dev-again', ['again']);
-    for (let i = 0; i < 3; i++) expect(await check(credential)).toMatchObject({ ok: true, data: { update_available: true } });
-    expect(await check(credential, true)).toMatchObject({ ok: true, data: { update_available: false } }); // a fourth would quarantine it
+    for (let i = 0; i < 3; i++)
+      expect(await check(credential)).toMatchObject({ ok: true, data: { update_available: true } });
+    // a fourth would quarantine it
+    expect(await check(credential, true)).toMatchObject({ ok: true, data: { update_available: false } });
 
     await admin(UpdateSubjects.deleteDeployment, { name: 'again' });
     await deploy();
     expect(await check(credential, true)).toMatchObject({ ok: true, data: { update_available: true } });
-    for (let i = 0; i < 2; i++) expect(await check(credential)).toMatchObject({ ok: true, data: { update_available: true } });
+    for (let i = 0; i < 2; i++)
+      expect(await check(credential)).toMatchObject({ ok: true, data: { update_available: true } });
 
     // Two attempts since the recreation; with new firmware, three more are offered before the rules bite.
     await admin(UpdateSubjects.updateDeployment, { name: 'again', body: { deployment: { firmware: FW3 } } });
-    for (let i = 0; i < 3; i++) expect(await check(credential)).toMatchObject({ ok: true, data: { update_available: true, firmware_meta: { uuid: FW3 } } });
+    for (let i = 0; i < 3; i++)
+      expect(await check(credential)).toMatchObject({
+        ok: true,
+        data: { update_available: true, firmware_meta: { uuid: FW3 } },
+      });
     expect(await check(credential, true)).toMatchObject({ ok: true, data: { update_available: false } });
-    expect((await events('DeviceQuarantined')).filter((e) => (e.data as { identifier: string }).identifier === 'dev-again')).toEqual([]);
+    expect(
+      (await events('DeviceQuarantined')).filter((e) => (e.data as { identifier: string }).identifier === 'dev-again'),
+    ).toEqual([]);
   });
 
   it('answers checks that offer nothing without Postgres', async () => {

@@ -10,10 +10,18 @@ import { DeviceEntry, FleetView } from '../fleet/fleet-view';
 import { signFirmwareUrl } from './signed-url';
 
 const HEADERS = ['uuid', 'product', 'version', 'architecture', 'platform'] as const;
-const NO_UPDATE: UpdateAnswer = { update_available: false, firmware_url: null, firmware_meta: null, deployment_id: null };
+const NO_UPDATE: UpdateAnswer = {
+  update_available: false,
+  firmware_url: null,
+  firmware_meta: null,
+  deployment_id: null,
+};
 
 export class ResolveUpdateCommand {
-  constructor(readonly request: ResolveRequest, readonly meta: RequestMeta) {}
+  constructor(
+    readonly request: ResolveRequest,
+    readonly meta: RequestMeta,
+  ) {}
 }
 
 /**
@@ -37,13 +45,19 @@ export class ResolveUpdateHandler implements ICommandHandler<ResolveUpdateComman
     const device = this.view.deviceByCredential(request.credentialHash);
     if (!device || device.retired) throw new DomainError(ErrorCodes.unauthorized, 'unknown device or bad credential');
     const headers = request.headers ?? {};
-    if (typeof headers.uuid !== 'string' || headers.uuid.length === 0) throw DomainError.invalid(['x-peridio-uuid header is required']);
+    if (typeof headers.uuid !== 'string' || headers.uuid.length === 0)
+      throw DomainError.invalid(['x-peridio-uuid header is required']);
     const options = { metadata: { actor: `device:${device.identifier}`, correlationId: meta.correlationId } };
 
     const reported = this.reportedFirmware(headers);
     const changed = reported !== null && reported.uuid !== device.firmware?.uuid;
     if (changed && !request.preflight) {
-      const result = await this.repositories.executeOnDevice(device.organizationId, device.identifier, { type: 'ReportFirmware', firmware: reported }, options);
+      const result = await this.repositories.executeOnDevice(
+        device.organizationId,
+        device.identifier,
+        { type: 'ReportFirmware', firmware: reported },
+        options,
+      );
       await this.view.waitFor(result.version);
     }
     // A preflight check decides on the firmware it reports without recording it.
@@ -64,24 +78,45 @@ export class ResolveUpdateHandler implements ICommandHandler<ResolveUpdateComman
       vcs_identifier: firmware.vcsIdentifier,
       misc: firmware.misc,
     };
-    const offered: OfferedDeployment = { deploymentId: deployment.deploymentId, firmwareUuid: firmware.uuid, rules: deployment.rules, cutoff: deployment.cutoff };
+    const offered: OfferedDeployment = {
+      deploymentId: deployment.deploymentId,
+      firmwareUuid: firmware.uuid,
+      rules: deployment.rules,
+      cutoff: deployment.cutoff,
+    };
 
     if (request.preflight) {
       const state = await this.repositories.loadDevice(device.organizationId, device.identifier);
       const answer = previewCheck(state, changed ? reported : null, offered, new Date());
-      return answer === 'offered' ? { update_available: true, firmware_url: null, firmware_meta: firmwareMeta, deployment_id: null } : NO_UPDATE;
+      return answer === 'offered'
+        ? { update_available: true, firmware_url: null, firmware_meta: firmwareMeta, deployment_id: null }
+        : NO_UPDATE;
     }
 
-    const result = await this.repositories.executeOnDevice(device.organizationId, device.identifier, { type: 'CheckForUpdate', deployment: offered }, options);
+    const result = await this.repositories.executeOnDevice(
+      device.organizationId,
+      device.identifier,
+      { type: 'CheckForUpdate', deployment: offered },
+      options,
+    );
     const decided = result.events[0];
     if (!decided) return NO_UPDATE;
     await this.view.waitFor(result.version);
     if (decided.type === 'DeviceQuarantined') {
-      this.logger.warn({ msg: 'device quarantined', identifier: device.identifier, reason: (decided.data as { reason: string }).reason });
+      this.logger.warn({
+        msg: 'device quarantined',
+        identifier: device.identifier,
+        reason: (decided.data as { reason: string }).reason,
+      });
       return NO_UPDATE;
     }
     const expiresAt = new Date(Date.now() + this.config.urlTtlSeconds * 1000);
-    return { update_available: true, firmware_url: signFirmwareUrl(firmware.artifactUrl, this.config.urlSigningKey, expiresAt), firmware_meta: firmwareMeta, deployment_id: null };
+    return {
+      update_available: true,
+      firmware_url: signFirmwareUrl(firmware.artifactUrl, this.config.urlSigningKey, expiresAt),
+      firmware_meta: firmwareMeta,
+      deployment_id: null,
+    };
   }
 
   /** All five headers: they are the current firmware; else the firmware named by uuid; else nothing new. */
@@ -91,6 +126,14 @@ export class ResolveUpdateHandler implements ICommandHandler<ResolveUpdateComman
       return { uuid: uuid.toLowerCase(), product, version, architecture, platform };
     }
     const known = this.view.firmwares.get(String(headers.uuid).toLowerCase());
-    return known ? { uuid: known.uuid, product: known.product, version: known.version, architecture: known.architecture, platform: known.platform } : null;
+    return known
+      ? {
+          uuid: known.uuid,
+          product: known.product,
+          version: known.version,
+          architecture: known.architecture,
+          platform: known.platform,
+        }
+      : null;
   }
 }

@@ -44,8 +44,13 @@ export class DeploymentRulesWorkflowHost extends ConsumerHost {
   }
 
   private async take({ deploymentId, reason }: DeploymentRuleStep, options: ExecuteOptions): Promise<[]> {
-    const result = await this.repositories.deployments.execute(deploymentId, { type: 'QuarantineDeployment', reason }, options);
-    if (result.events.length && !result.duplicate) this.logger.warn({ msg: 'deployment quarantined', deploymentId, reason });
+    const result = await this.repositories.deployments.execute(
+      deploymentId,
+      { type: 'QuarantineDeployment', reason },
+      options,
+    );
+    if (result.events.length && !result.duplicate)
+      this.logger.warn({ msg: 'deployment quarantined', deploymentId, reason });
     return [];
   }
 }

@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { UpdateAggregates } from '@flotilla/contracts';
-import { aggregateKey, deploymentDecider, deviceDecider, DeviceCommand, firmwareDecider, productDecider } from '@flotilla/update-domain';
+import {
+  aggregateKey,
+  deploymentDecider,
+  deviceDecider,
+  DeviceCommand,
+  firmwareDecider,
+  productDecider,
+} from '@flotilla/update-domain';
 import { AggregateRepository, EventStore, ExecuteOptions } from '@flotilla/event-store';
 
 /** The update-resolver's aggregates. Commands on one device run one at a time in this process (no conflict storms). */
@@ -16,7 +23,10 @@ export class FleetRepositories {
     this.products = new AggregateRepository(store, UpdateAggregates.product, productDecider);
     this.firmwares = new AggregateRepository(store, UpdateAggregates.firmware, firmwareDecider);
     this.deployments = new AggregateRepository(store, UpdateAggregates.deployment, deploymentDecider);
-    this.devices = new AggregateRepository(store, UpdateAggregates.device, deviceDecider, undefined, { maxAttempts: 20, cacheSize: 100_000 });
+    this.devices = new AggregateRepository(store, UpdateAggregates.device, deviceDecider, undefined, {
+      maxAttempts: 20,
+      cacheSize: 100_000,
+    });
   }
 
   /** The device's aggregate as it is (cached, else read from the log): for deciding without writing. */

@@ -34,7 +34,8 @@ export interface DeploymentEntry {
 }
 
 const productKey = (organizationId: string, product: string) => `${organizationId}/${product}`;
-const firmwareKey = (organizationId: string, f: FirmwareMetadata) => `${organizationId}\u0000${f.product}\u0000${f.uuid}\u0000${f.architecture}\u0000${f.platform}`;
+const firmwareKey = (organizationId: string, f: FirmwareMetadata) =>
+  `${organizationId}\u0000${f.product}\u0000${f.uuid}\u0000${f.architecture}\u0000${f.platform}`;
 
 /**
  * Everything a device check and the deployment rules read, in memory: devices by credential, deployments by product,
@@ -66,7 +67,14 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
   ) {
     this.consumer = new SequentialConsumer(
       store,
-      { name: 'fleet_view', batchSize: 1_000, perInstance: true, parked, retry: config.consumerRetry, logger: new Logger('fleet-view') },
+      {
+        name: 'fleet_view',
+        batchSize: 1_000,
+        perInstance: true,
+        parked,
+        retry: config.consumerRetry,
+        logger: new Logger('fleet-view'),
+      },
       {
         position: async () => {
           const { created } = await this.store.currentIdentity();
@@ -110,7 +118,10 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
   waitFor(seq: number, timeoutMs = 5_000): Promise<void> {
     if (this.position >= seq) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`fleet view timed out before reaching ${seq} (${timeoutMs} ms)`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`fleet view timed out before reaching ${seq} (${timeoutMs} ms)`)),
+        timeoutMs,
+      );
       this.waiters.push({ seq, resolve: () => (clearTimeout(timer), resolve()) });
     });
   }
@@ -125,7 +136,9 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
   }
 
   deploymentsOf(organizationId: string, product: string): DeploymentEntry[] {
-    return [...(this.deploymentsByProduct.get(productKey(organizationId, product)) ?? [])].map((id) => this.deployments.get(id) as DeploymentEntry);
+    return [...(this.deploymentsByProduct.get(productKey(organizationId, product)) ?? [])].map(
+      (id) => this.deployments.get(id) as DeploymentEntry,
+    );
   }
 
   deploymentByName(organizationId: string, product: string, name: string): DeploymentEntry | undefined {
@@ -151,7 +164,15 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
 
   private firmwareOf(d: DeploymentEntry): FirmwareMetadata | null {
     const fw = this.firmwares.get(d.firmwareUuid);
-    return fw ? { uuid: fw.uuid, product: fw.product, version: fw.version, architecture: fw.architecture, platform: fw.platform } : null;
+    return fw
+      ? {
+          uuid: fw.uuid,
+          product: fw.product,
+          version: fw.version,
+          architecture: fw.architecture,
+          platform: fw.platform,
+        }
+      : null;
   }
 
   /** The view as the deployment rules read it (one place for the process manager and the health endpoint). */
@@ -160,9 +181,11 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
       const d = this.deployments.get(deploymentId);
       return d && this.ruleFactsOf(d);
     },
-    deploymentsOf: (organizationId, product) => this.deploymentsOf(organizationId, product).map((d) => this.ruleFactsOf(d)),
+    deploymentsOf: (organizationId, product) =>
+      this.deploymentsOf(organizationId, product).map((d) => this.ruleFactsOf(d)),
     productOf: (organizationId, identifier) => this.device(organizationId, identifier)?.product,
-    quarantinedOn: (organizationId, firmware) => this.quarantinedByFirmware.get(firmwareKey(organizationId, firmware)) ?? 0,
+    quarantinedOn: (organizationId, firmware) =>
+      this.quarantinedByFirmware.get(firmwareKey(organizationId, firmware)) ?? 0,
   };
 
   private ruleFactsOf(d: DeploymentEntry): DeploymentRuleFacts {
@@ -186,14 +209,24 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
 
   /** A stream recreated under the same name: what the view holds belonged to the old one. */
   private reset(): void {
-    for (const map of [this.products, this.firmwares, this.deployments, this.deploymentsByProduct, this.devices, this.devicesByCredential, this.quarantinedByFirmware, this.factsByProduct]) {
+    for (const map of [
+      this.products,
+      this.firmwares,
+      this.deployments,
+      this.deploymentsByProduct,
+      this.devices,
+      this.devicesByCredential,
+      this.quarantinedByFirmware,
+      this.factsByProduct,
+    ]) {
       map.clear();
     }
     this.position = 0;
   }
 
   private applyEvents(commit: Commit): void {
-    for (const event of commit.events) this.applyEvent({ type: event.type, data: event.data } as UpdateEvent, commit.streamSeq);
+    for (const event of commit.events)
+      this.applyEvent({ type: event.type, data: event.data } as UpdateEvent, commit.streamSeq);
   }
 
   private applyEvent(event: UpdateEvent, seq: number): void {
@@ -208,7 +241,16 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
       case 'DeploymentCreated': {
         const { createdAt, ...data } = event.data;
         const cutoff = Date.parse(createdAt);
-        this.deployments.set(data.deploymentId, { ...data, createdAt, createdOrder: seq, quarantined: false, quarantineReason: null, cutoff, attempts: new AttemptWindow(), totalAttempts: 0 });
+        this.deployments.set(data.deploymentId, {
+          ...data,
+          createdAt,
+          createdOrder: seq,
+          quarantined: false,
+          quarantineReason: null,
+          cutoff,
+          attempts: new AttemptWindow(),
+          totalAttempts: 0,
+        });
         const key = productKey(data.organizationId, data.product);
         this.deploymentsByProduct.set(key, (this.deploymentsByProduct.get(key) ?? new Set()).add(data.deploymentId));
         return;
@@ -217,8 +259,18 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
         const d = this.deployments.get(event.data.deploymentId);
         if (!d) return;
         // New firmware starts the deployment over: no attempts count from before.
-        if (event.data.firmwareUuid !== d.firmwareUuid) Object.assign(d, { cutoff: Date.parse(event.data.updatedAt), attempts: new AttemptWindow(), totalAttempts: 0 });
-        Object.assign(d, { firmwareUuid: event.data.firmwareUuid, conditions: event.data.conditions, isActive: event.data.isActive, rules: event.data.rules });
+        if (event.data.firmwareUuid !== d.firmwareUuid)
+          Object.assign(d, {
+            cutoff: Date.parse(event.data.updatedAt),
+            attempts: new AttemptWindow(),
+            totalAttempts: 0,
+          });
+        Object.assign(d, {
+          firmwareUuid: event.data.firmwareUuid,
+          conditions: event.data.conditions,
+          isActive: event.data.isActive,
+          rules: event.data.rules,
+        });
         return;
       }
       case 'DeploymentDeleted': {
@@ -235,13 +287,29 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
       }
       case 'DeploymentUnquarantined': {
         const d = this.deployments.get(event.data.deploymentId);
-        if (d) Object.assign(d, { quarantined: false, quarantineReason: null, cutoff: Date.parse(event.data.at), attempts: new AttemptWindow() });
+        if (d)
+          Object.assign(d, {
+            quarantined: false,
+            quarantineReason: null,
+            cutoff: Date.parse(event.data.at),
+            attempts: new AttemptWindow(),
+          });
         return;
       }
       case 'DeviceRegistered': {
         const { identifier, organizationId, product, tags, credentialHash, registeredAt } = event.data;
         const key = `${organizationId}/${identifier}`;
-        this.devices.set(key, { identifier, organizationId, product, tags, credentialHash, quarantined: false, firmware: null, retired: false, registeredAt });
+        this.devices.set(key, {
+          identifier,
+          organizationId,
+          product,
+          tags,
+          credentialHash,
+          quarantined: false,
+          firmware: null,
+          retired: false,
+          registeredAt,
+        });
         this.devicesByCredential.set(credentialHash, key);
         return;
       }

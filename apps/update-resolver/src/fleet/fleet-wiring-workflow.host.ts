@@ -43,10 +43,12 @@ export class FleetWiringWorkflowHost extends ConsumerHost {
   private async ensureProduct(organizationId: string, name: string, options: ExecuteOptions): Promise<void> {
     if (this.view.products.has(`${organizationId}/${name}`)) return;
     const command = { type: 'CreateProduct' as const, organizationId, name };
-    const created = await this.repositories.products.execute(aggregateKey(organizationId, name), command, options).catch((err) => {
-      if (err instanceof DomainError && err.code === 'conflict') return null;
-      throw err;
-    });
+    const created = await this.repositories.products
+      .execute(aggregateKey(organizationId, name), command, options)
+      .catch((err) => {
+        if (err instanceof DomainError && err.code === 'conflict') return null;
+        throw err;
+      });
     if (created) await this.view.waitFor(created.version);
   }
 
@@ -57,8 +59,15 @@ export class FleetWiringWorkflowHost extends ConsumerHost {
         break;
       case 'RegisterDevice': {
         const { organizationId, identifier } = step.command;
-        const credentialHash = hashCredential(provisionedCredential(this.config.deviceCredentialKey, organizationId, identifier));
-        await this.repositories.executeOnDevice(organizationId, identifier, { ...step.command, credentialHash }, options);
+        const credentialHash = hashCredential(
+          provisionedCredential(this.config.deviceCredentialKey, organizationId, identifier),
+        );
+        await this.repositories.executeOnDevice(
+          organizationId,
+          identifier,
+          { ...step.command, credentialHash },
+          options,
+        );
         break;
       }
       case 'SendToDevice':

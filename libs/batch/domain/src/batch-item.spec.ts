@@ -17,20 +17,48 @@ const problemsOf = (raw: unknown) => {
 describe('validateBatchItem', () => {
   it('accepts the body packngo sends: "project_id":"", "tags":null, a facility array', () => {
     const result = validateBatchItem(
-      { hostname: 'test1', plan: 'c1.small.x86', facility: ['EWR1'], operating_system: 'ubuntu_22_04', billing_cycle: 'hourly', project_id: '', tags: null, quantity: 3, spot_price_max: 0.5 },
+      {
+        hostname: 'test1',
+        plan: 'c1.small.x86',
+        facility: ['EWR1'],
+        operating_system: 'ubuntu_22_04',
+        billing_cycle: 'hourly',
+        project_id: '',
+        tags: null,
+        quantity: 3,
+        spot_price_max: 0.5,
+      },
       catalog,
     );
-    expect(result).toMatchObject({ ok: true, item: { quantity: 3, facility: ['ewr1'], tags: [], attributes: { project_id: '' }, spotPriceMax: 0.5 } });
+    expect(result).toMatchObject({
+      ok: true,
+      item: { quantity: 3, facility: ['ewr1'], tags: [], attributes: { project_id: '' }, spotPriceMax: 0.5 },
+    });
   });
 
   it('accepts the body packet-python sends: six keys with "metro": null', () => {
     expect(
-      validateBatchItem({ facility: 'ewr1', hostname: 'batchtest01', metro: null, operating_system: 'ubuntu_22_04', plan: 'c1.small.x86', quantity: 1 }, catalog),
+      validateBatchItem(
+        {
+          facility: 'ewr1',
+          hostname: 'batchtest01',
+          metro: null,
+          operating_system: 'ubuntu_22_04',
+          plan: 'c1.small.x86',
+          quantity: 1,
+        },
+        catalog,
+      ),
     ).toMatchObject({ ok: true, item: { facility: ['ewr1'], billingCycle: 'hourly', spotInstance: false } });
   });
 
   it('takes the quantity from hostnames when it is not given', () => {
-    expect(validateBatchItem({ plan: 'c1.small.x86', operating_system: 'ubuntu_22_04', facility: 'any', hostnames: ['a', 'b'] }, catalog)).toMatchObject({
+    expect(
+      validateBatchItem(
+        { plan: 'c1.small.x86', operating_system: 'ubuntu_22_04', facility: 'any', hostnames: ['a', 'b'] },
+        catalog,
+      ),
+    ).toMatchObject({
       ok: true,
       item: { quantity: 2 },
     });
@@ -60,7 +88,11 @@ describe('validateBatchItem', () => {
   });
 
   it('requires plan, operating system and facility', () => {
-    expect(problemsOf({})).toEqual(['batches[0].plan is required', 'batches[0].operating_system is required', 'batches[0].facility is required']);
+    expect(problemsOf({})).toEqual([
+      'batches[0].plan is required',
+      'batches[0].operating_system is required',
+      'batches[0].facility is required',
+    ]);
   });
 
   it('refuses an operating system the plan does not support', () => {
@@ -70,24 +102,42 @@ describe('validateBatchItem', () => {
   });
 
   it('refuses hostname with hostnames, and hostnames that disagree with quantity', () => {
-    expect(problemsOf({ plan: 'c1.small.x86', operating_system: 'ubuntu_22_04', facility: 'any', hostname: 'a', hostnames: ['b'] })).toContain(
-      'batches[0].hostname and hostnames cannot both be given',
-    );
-    expect(problemsOf({ plan: 'c1.small.x86', operating_system: 'ubuntu_22_04', facility: 'any', hostnames: ['a', 'b'], quantity: 3 })).toEqual([
-      'batches[0].quantity is 3 but 2 hostnames were given',
-    ]);
+    expect(
+      problemsOf({
+        plan: 'c1.small.x86',
+        operating_system: 'ubuntu_22_04',
+        facility: 'any',
+        hostname: 'a',
+        hostnames: ['b'],
+      }),
+    ).toContain('batches[0].hostname and hostnames cannot both be given');
+    expect(
+      problemsOf({
+        plan: 'c1.small.x86',
+        operating_system: 'ubuntu_22_04',
+        facility: 'any',
+        hostnames: ['a', 'b'],
+        quantity: 3,
+      }),
+    ).toEqual(['batches[0].quantity is 3 but 2 hostnames were given']);
   });
 
   it('checks every final host name', () => {
-    expect(problemsOf({ plan: 'c1.small.x86', operating_system: 'ubuntu_22_04', facility: 'any', hostname: 'bad_{{index}}', quantity: 2 })).toEqual([
-      'batches[0].hostname must be valid host names (RFC 1123): bad_01, bad_02',
-    ]);
+    expect(
+      problemsOf({
+        plan: 'c1.small.x86',
+        operating_system: 'ubuntu_22_04',
+        facility: 'any',
+        hostname: 'bad_{{index}}',
+        quantity: 2,
+      }),
+    ).toEqual(['batches[0].hostname must be valid host names (RFC 1123): bad_01, bad_02']);
   });
 
   it('refuses metro together with facility', () => {
-    expect(problemsOf({ plan: 'c1.small.x86', operating_system: 'ubuntu_22_04', facility: 'ewr1', metro: 'ny' })).toEqual([
-      'batches[0].metro and facility cannot both be given',
-    ]);
+    expect(
+      problemsOf({ plan: 'c1.small.x86', operating_system: 'ubuntu_22_04', facility: 'ewr1', metro: 'ny' }),
+    ).toEqual(['batches[0].metro and facility cannot both be given']);
   });
 
   it('refuses a body that is not an object', () => {

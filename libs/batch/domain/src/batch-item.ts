@@ -4,10 +4,26 @@ export const BILLING_CYCLES = ['hourly', 'daily', 'monthly', 'yearly'] as const;
 export type BillingCycle = (typeof BILLING_CYCLES)[number];
 
 /** Fields accepted and stored on the devices as they are (batch-deployment.md §3). */
-const PASSED_THROUGH = ['description', 'userdata', 'customdata', 'locked', 'always_pxe', 'features', 'ip_addresses', 'termination_time', 'project_id'] as const;
+const PASSED_THROUGH = [
+  'description',
+  'userdata',
+  'customdata',
+  'locked',
+  'always_pxe',
+  'features',
+  'ip_addresses',
+  'termination_time',
+  'project_id',
+] as const;
 
 /** Explicit limits of an item: what one device record may hold. */
-export const ITEM_LIMITS = { tags: 100, descriptionChars: 1_024, userdataBytes: 64 * 1024, customdataBytes: 64 * 1024, otherFieldBytes: 16 * 1024 } as const;
+export const ITEM_LIMITS = {
+  tags: 100,
+  descriptionChars: 1_024,
+  userdataBytes: 64 * 1024,
+  customdataBytes: 64 * 1024,
+  otherFieldBytes: 16 * 1024,
+} as const;
 
 export interface BatchItem {
   plan: string;
@@ -41,10 +57,17 @@ const isInteger = (v: unknown): v is number => typeof v === 'number' && Number.i
  * Checks one item of a batch request using nothing but the request and the catalog, and lists every problem.
  * `null` counts as absent (real clients send `"tags": null` and `"metro": null`); unknown fields are ignored.
  */
-export function validateBatchItem(raw: unknown, catalog: CatalogView, options: { maxQuantity?: number; path?: string } = {}): ItemValidation {
+export function validateBatchItem(
+  raw: unknown,
+  catalog: CatalogView,
+  options: { maxQuantity?: number; path?: string } = {},
+): ItemValidation {
   const path = options.path ?? 'item';
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { ok: false, problems: [`${path} must be an object`] };
-  const body = Object.fromEntries(Object.entries(raw as Record<string, unknown>).filter(([, v]) => v !== null && v !== undefined));
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    return { ok: false, problems: [`${path} must be an object`] };
+  const body = Object.fromEntries(
+    Object.entries(raw as Record<string, unknown>).filter(([, v]) => v !== null && v !== undefined),
+  );
   const problems: string[] = [];
   const problem = (field: string, message: string) => problems.push(`${path}.${field} ${message}`);
 
@@ -56,19 +79,25 @@ export function validateBatchItem(raw: unknown, catalog: CatalogView, options: {
   const os = typeof body.operating_system === 'string' ? body.operating_system.toLowerCase() : undefined;
   if (body.operating_system === undefined) problem('operating_system', 'is required');
   else if (!os) problem('operating_system', 'must be a string');
-  else if (!catalog.operatingSystems.has(os)) problem('operating_system', `"${body.operating_system}" is not a known operating system`);
+  else if (!catalog.operatingSystems.has(os))
+    problem('operating_system', `"${body.operating_system}" is not a known operating system`);
   else if (plan && catalog.plans.has(plan) && !catalog.operatingSystems.get(os)?.has(plan)) {
     problem('operating_system', `${os} cannot be provisioned on plan ${plan}`);
   }
 
   let hostnames: string[] | undefined;
   if (body.hostnames !== undefined) {
-    if (!Array.isArray(body.hostnames) || body.hostnames.length === 0 || !body.hostnames.every((h) => typeof h === 'string')) {
+    if (
+      !Array.isArray(body.hostnames) ||
+      body.hostnames.length === 0 ||
+      !body.hostnames.every((h) => typeof h === 'string')
+    ) {
       problem('hostnames', 'must be a non-empty array of strings');
     } else hostnames = body.hostnames as string[];
   }
   if (body.hostname !== undefined && typeof body.hostname !== 'string') problem('hostname', 'must be a string');
-  if (body.hostname !== undefined && body.hostnames !== undefined) problem('hostname', 'and hostnames cannot both be given');
+  if (body.hostname !== undefined && body.hostnames !== undefined)
+    problem('hostname', 'and hostnames cannot both be given');
 
   const maxQuantity = options.maxQuantity ?? 1000;
   let quantity = hostnames?.length ?? 1;
@@ -77,14 +106,22 @@ export function validateBatchItem(raw: unknown, catalog: CatalogView, options: {
       problem('quantity', `must be an integer from 1 to ${maxQuantity}`);
     } else {
       quantity = body.quantity;
-      if (hostnames && hostnames.length !== quantity) problem('quantity', `is ${quantity} but ${hostnames.length} hostnames were given`);
+      if (hostnames && hostnames.length !== quantity)
+        problem('quantity', `is ${quantity} but ${hostnames.length} hostnames were given`);
     }
   } else if (quantity > maxQuantity) problem('hostnames', `must hold at most ${maxQuantity} names`);
 
   if (typeof body.hostname === 'string' || hostnames) {
-    const names = expandHostnames({ hostname: body.hostname as string | undefined, hostnames, quantity, plan: plan ?? '' }, () => 'x');
+    const names = expandHostnames(
+      { hostname: body.hostname as string | undefined, hostnames, quantity, plan: plan ?? '' },
+      () => 'x',
+    );
     const invalid = [...new Set(names.filter((name) => !isValidHostname(name)))];
-    if (invalid.length) problem(hostnames ? 'hostnames' : 'hostname', `must be valid host names (RFC 1123): ${invalid.slice(0, 5).join(', ')}`);
+    if (invalid.length)
+      problem(
+        hostnames ? 'hostnames' : 'hostname',
+        `must be valid host names (RFC 1123): ${invalid.slice(0, 5).join(', ')}`,
+      );
   }
 
   if (body.metro !== undefined && body.facility !== undefined) problem('metro', 'and facility cannot both be given');
@@ -103,7 +140,10 @@ export function validateBatchItem(raw: unknown, catalog: CatalogView, options: {
     }
   }
 
-  if (body.facility_diversity_level !== undefined && (!isInteger(body.facility_diversity_level) || body.facility_diversity_level < 1)) {
+  if (
+    body.facility_diversity_level !== undefined &&
+    (!isInteger(body.facility_diversity_level) || body.facility_diversity_level < 1)
+  ) {
     problem('facility_diversity_level', 'must be an integer of at least 1');
   }
 
@@ -111,25 +151,37 @@ export function validateBatchItem(raw: unknown, catalog: CatalogView, options: {
   if (!BILLING_CYCLES.includes(billingCycle)) problem('billing_cycle', `must be one of ${BILLING_CYCLES.join(', ')}`);
 
   const tags = body.tags ?? [];
-  if (!Array.isArray(tags) || tags.length > ITEM_LIMITS.tags || !tags.every((t) => typeof t === 'string' && t.length >= 1 && t.length <= 64)) {
+  if (
+    !Array.isArray(tags) ||
+    tags.length > ITEM_LIMITS.tags ||
+    !tags.every((t) => typeof t === 'string' && t.length >= 1 && t.length <= 64)
+  ) {
     problem('tags', `must be an array of at most ${ITEM_LIMITS.tags} strings of 1 to 64 characters`);
   }
-  if (body.description !== undefined && (typeof body.description !== 'string' || body.description.length > ITEM_LIMITS.descriptionChars)) {
+  if (
+    body.description !== undefined &&
+    (typeof body.description !== 'string' || body.description.length > ITEM_LIMITS.descriptionChars)
+  ) {
     problem('description', `must be a string of at most ${ITEM_LIMITS.descriptionChars} characters`);
   }
-  if (body.userdata !== undefined && (typeof body.userdata !== 'string' || Buffer.byteLength(body.userdata) > ITEM_LIMITS.userdataBytes)) {
+  if (
+    body.userdata !== undefined &&
+    (typeof body.userdata !== 'string' || Buffer.byteLength(body.userdata) > ITEM_LIMITS.userdataBytes)
+  ) {
     problem('userdata', `must be a string of at most ${ITEM_LIMITS.userdataBytes / 1024} KiB`);
   }
   for (const field of PASSED_THROUGH.filter((f) => f !== 'description' && f !== 'userdata')) {
     const limit = field === 'customdata' ? ITEM_LIMITS.customdataBytes : ITEM_LIMITS.otherFieldBytes;
-    if (body[field] !== undefined && Buffer.byteLength(JSON.stringify(body[field])) > limit) problem(field, `must be at most ${limit / 1024} KiB as JSON`);
+    if (body[field] !== undefined && Buffer.byteLength(JSON.stringify(body[field])) > limit)
+      problem(field, `must be at most ${limit / 1024} KiB as JSON`);
   }
 
   const spotInstance = body.spot_instance ?? false;
   if (typeof spotInstance !== 'boolean') problem('spot_instance', 'must be a boolean');
   if (body.spot_price_max !== undefined && (typeof body.spot_price_max !== 'number' || !(body.spot_price_max >= 0))) {
     problem('spot_price_max', 'must be a number of at least 0');
-  } else if (spotInstance === true && body.spot_price_max === undefined) problem('spot_price_max', 'is required when spot_instance is true');
+  } else if (spotInstance === true && body.spot_price_max === undefined)
+    problem('spot_price_max', 'is required when spot_instance is true');
 
   if (problems.length) return { ok: false, problems };
   return {
@@ -146,7 +198,9 @@ export function validateBatchItem(raw: unknown, catalog: CatalogView, options: {
       tags: tags as string[],
       spotInstance: spotInstance as boolean,
       spotPriceMax: body.spot_price_max as number | undefined,
-      attributes: Object.fromEntries(PASSED_THROUGH.filter((key) => body[key] !== undefined).map((key) => [key, body[key]])),
+      attributes: Object.fromEntries(
+        PASSED_THROUGH.filter((key) => body[key] !== undefined).map((key) => [key, body[key]]),
+      ),
     },
   };
 }

@@ -5,10 +5,27 @@ import { BatchWorkflowInput, batchWorkflow, BatchWorkflowStep } from './batch-wo
 
 const batches = deciderSpecification(batchDecider);
 const workflow = workflowSpecification(batchWorkflow);
-const item: RequestedItem = { plan: 'c1.small.x86', operatingSystem: 'ubuntu_22_04', quantity: 2, facility: ['ewr1', 'any'], billingCycle: 'hourly', tags: [], spotInstance: false, attributes: {} };
+const item: RequestedItem = {
+  plan: 'c1.small.x86',
+  operatingSystem: 'ubuntu_22_04',
+  quantity: 2,
+  facility: ['ewr1', 'any'],
+  billingCycle: 'hourly',
+  tags: [],
+  spotInstance: false,
+  attributes: {},
+};
 const requested = (overrides: Partial<RequestedItem> = {}): Extract<BatchEvent, { type: 'BatchRequested' }> => ({
   type: 'BatchRequested',
-  data: { batchId: 'b1', projectId: 'p1', organizationId: 'o1', item: { ...item, ...overrides }, hostname: 'web{{index}}', hostnames: null, requestedAt: '2026-01-01T00:00:00.000Z' },
+  data: {
+    batchId: 'b1',
+    projectId: 'p1',
+    organizationId: 'o1',
+    item: { ...item, ...overrides },
+    hostname: 'web{{index}}',
+    hostnames: null,
+    requestedAt: '2026-01-01T00:00:00.000Z',
+  },
 });
 const [d0, d1] = [deviceIdFor('b1', 0), deviceIdFor('b1', 1)];
 
@@ -24,19 +41,38 @@ const descriptions = Object.values(created.devices).map((d) => d.description) as
 
 describe('batch workflow', () => {
   it('given a requested batch, starts it (a batch deleted meanwhile is nothing to do)', () => {
-    workflow.given([]).when(requested()).then([{ type: 'SendToBatch', batchId: 'b1', command: { type: 'StartBatch' }, tolerate: ['not_found'] }]);
+    workflow
+      .given([])
+      .when(requested())
+      .then([{ type: 'SendToBatch', batchId: 'b1', command: { type: 'StartBatch' }, tolerate: ['not_found'] }]);
   });
 
-  it('given a started batch, reserves its whole item on the plan\'s capacity', () => {
+  it("given a started batch, reserves its whole item on the plan's capacity", () => {
     workflow
       .given([])
       .when(observed(batchAfter([{ type: 'StartBatch' }])))
-      .then([{ type: 'SendToCapacity', plan: 'c1.small.x86', command: { type: 'ReserveCapacity', batchId: 'b1', facility: ['ewr1', 'any'], facilityDiversityLevel: undefined, quantity: 2, spot: undefined } }]);
+      .then([
+        {
+          type: 'SendToCapacity',
+          plan: 'c1.small.x86',
+          command: {
+            type: 'ReserveCapacity',
+            batchId: 'b1',
+            facility: ['ewr1', 'any'],
+            facilityDiversityLevel: undefined,
+            quantity: 2,
+            spot: undefined,
+          },
+        },
+      ]);
   });
 
   it('given a spot batch, reads the spot prices first and bids with them', () => {
     const spot = batchAfter([{ type: 'StartBatch' }], requested({ spotInstance: true, spotPriceMax: 0.3 }));
-    workflow.given([]).when(observed(spot)).then([{ type: 'ReadSpotPrices', plan: 'c1.small.x86' }]);
+    workflow
+      .given([])
+      .when(observed(spot))
+      .then([{ type: 'ReadSpotPrices', plan: 'c1.small.x86' }]);
     workflow
       .given([observed(spot)])
       .when({ type: 'SpotPricesRead', data: { ewr1: 0.2, sjc1: 0.5 } })
@@ -44,56 +80,120 @@ describe('batch workflow', () => {
         {
           type: 'SendToCapacity',
           plan: 'c1.small.x86',
-          command: { type: 'ReserveCapacity', batchId: 'b1', facility: ['ewr1', 'any'], facilityDiversityLevel: undefined, quantity: 2, spot: { maxPrice: 0.3, prices: { ewr1: 0.2, sjc1: 0.5 } } },
+          command: {
+            type: 'ReserveCapacity',
+            batchId: 'b1',
+            facility: ['ewr1', 'any'],
+            facilityDiversityLevel: undefined,
+            quantity: 2,
+            spot: { maxPrice: 0.3, prices: { ewr1: 0.2, sjc1: 0.5 } },
+          },
         },
       ]);
   });
 
-  it('places the batch where capacity was reserved, or fails it with capacity\'s reason', () => {
+  it("places the batch where capacity was reserved, or fails it with capacity's reason", () => {
     const started = observed(batchAfter([{ type: 'StartBatch' }]));
-    workflow.given([started]).when({ type: 'ReservationAnswered', data: { ok: true, allocations: [{ facility: 'ewr1', quantity: 2 }], spotPrices: {} } }).then([toBatch(placed)]);
-    workflow.given([started]).when({ type: 'ReservationAnswered', data: { ok: false, reason: 'not enough capacity' } }).then([toBatch({ type: 'FailBatch', errorMessages: ['not enough capacity'] })]);
+    workflow
+      .given([started])
+      .when({
+        type: 'ReservationAnswered',
+        data: { ok: true, allocations: [{ facility: 'ewr1', quantity: 2 }], spotPrices: {} },
+      })
+      .then([toBatch(placed)]);
+    workflow
+      .given([started])
+      .when({ type: 'ReservationAnswered', data: { ok: false, reason: 'not enough capacity' } })
+      .then([toBatch({ type: 'FailBatch', errorMessages: ['not enough capacity'] })]);
   });
 
-  it('creates the devices that did not fit in the placement\'s commit, then provisions every device', () => {
+  it("creates the devices that did not fit in the placement's commit, then provisions every device", () => {
     const partly = { ...created, devices: { [d0]: created.devices[d0] } };
-    workflow.given([]).when(observed(partly)).then([toBatch({ type: 'CreateDevices' })]);
-    workflow.given([]).when(observed(created)).then([{ type: 'Provision', devices: descriptions }]);
+    workflow
+      .given([])
+      .when(observed(partly))
+      .then([toBatch({ type: 'CreateDevices' })]);
+    workflow
+      .given([])
+      .when(observed(created))
+      .then([{ type: 'Provision', devices: descriptions }]);
   });
 
-  it('given the provisioner\'s outcomes, settles capacity for the live devices first, then records the outcomes', () => {
+  it("given the provisioner's outcomes, settles capacity for the live devices first, then records the outcomes", () => {
     workflow
       .given([observed(created)])
       .when({ type: 'DevicesProvisioned', data: [{ deviceId: d0 }, { deviceId: d1, error: 'no DHCP lease' }] })
       .then([
-        { type: 'SendToCapacity', plan: 'c1.small.x86', command: { type: 'SettleReservation', batchId: 'b1', live: { ewr1: 1 } } },
+        {
+          type: 'SendToCapacity',
+          plan: 'c1.small.x86',
+          command: { type: 'SettleReservation', batchId: 'b1', live: { ewr1: 1 } },
+        },
         toBatch({ type: 'RecordProvisioning', outcomes: [{ deviceId: d0 }, { deviceId: d1, error: 'no DHCP lease' }] }),
       ]);
   });
 
   it('records what did not fit in one commit without provisioning again; a finished batch leaves nothing to do', () => {
     const outcomes = [{ deviceId: d0 }, { deviceId: d1 }];
-    const recordedOne = batchAfter([{ type: 'StartBatch' }, placed, { type: 'RecordProvisioning', outcomes: [{ deviceId: d0 }] }]);
-    workflow.given([observed(created), { type: 'DevicesProvisioned', data: outcomes }]).when(observed(recordedOne)).then([toBatch({ type: 'RecordProvisioning', outcomes })]);
+    const recordedOne = batchAfter([
+      { type: 'StartBatch' },
+      placed,
+      { type: 'RecordProvisioning', outcomes: [{ deviceId: d0 }] },
+    ]);
+    workflow
+      .given([observed(created), { type: 'DevicesProvisioned', data: outcomes }])
+      .when(observed(recordedOne))
+      .then([toBatch({ type: 'RecordProvisioning', outcomes })]);
     const completed = batchAfter([{ type: 'StartBatch' }, placed, { type: 'RecordProvisioning', outcomes }]);
     expect(completed.status).toBe('completed');
     workflow.given([]).when(observed(completed)).thenNothingLeft();
   });
 
   it('taken up again after a crash, provisions only the devices the batch has no outcome for', () => {
-    const recordedOne = batchAfter([{ type: 'StartBatch' }, placed, { type: 'RecordProvisioning', outcomes: [{ deviceId: d0 }] }]);
-    workflow.given([]).when(observed(recordedOne)).then([{ type: 'Provision', devices: [descriptions[1]] }]);
+    const recordedOne = batchAfter([
+      { type: 'StartBatch' },
+      placed,
+      { type: 'RecordProvisioning', outcomes: [{ deviceId: d0 }] },
+    ]);
+    workflow
+      .given([])
+      .when(observed(recordedOne))
+      .then([{ type: 'Provision', devices: [descriptions[1]] }]);
   });
 
-  it('deletes a deleted batch\'s devices when asked to, and gives a deleted live device\'s server back once', () => {
-    const deleted = (removeAssociatedInstances: boolean): BatchWorkflowInput => ({ type: 'BatchDeleted', data: { batchId: 'b1', removeAssociatedInstances, deviceIds: [d0, d1], deletedAt: '2026-01-01T00:00:00.000Z' } });
-    workflow.given([]).when(deleted(true)).then([{ type: 'DeleteDevices', batchId: 'b1', deviceIds: [d0, d1] }]);
+  it("deletes a deleted batch's devices when asked to, and gives a deleted live device's server back once", () => {
+    const deleted = (removeAssociatedInstances: boolean): BatchWorkflowInput => ({
+      type: 'BatchDeleted',
+      data: { batchId: 'b1', removeAssociatedInstances, deviceIds: [d0, d1], deletedAt: '2026-01-01T00:00:00.000Z' },
+    });
+    workflow
+      .given([])
+      .when(deleted(true))
+      .then([{ type: 'DeleteDevices', batchId: 'b1', deviceIds: [d0, d1] }]);
     workflow.given([]).when(deleted(false)).thenNothingLeft();
     const deviceDeleted = (heldCapacity: boolean): BatchWorkflowInput => ({
       type: 'DeviceDeleted',
-      data: { deviceId: d0, batchId: 'b1', organizationId: 'o1', plan: 'c1.small.x86', facility: 'ewr1', heldCapacity, deletedAt: '2026-01-01T00:00:00.000Z' },
+      data: {
+        deviceId: d0,
+        batchId: 'b1',
+        organizationId: 'o1',
+        plan: 'c1.small.x86',
+        facility: 'ewr1',
+        heldCapacity,
+        deletedAt: '2026-01-01T00:00:00.000Z',
+      },
     });
-    workflow.given([]).when(deviceDeleted(true)).then([{ type: 'SendToCapacity', plan: 'c1.small.x86', command: { type: 'ReleaseDeviceCapacity', facility: 'ewr1', count: 1 }, key: 'release' }]);
+    workflow
+      .given([])
+      .when(deviceDeleted(true))
+      .then([
+        {
+          type: 'SendToCapacity',
+          plan: 'c1.small.x86',
+          command: { type: 'ReleaseDeviceCapacity', facility: 'ewr1', count: 1 },
+          key: 'release',
+        },
+      ]);
     workflow.given([]).when(deviceDeleted(false)).thenNothingLeft();
   });
 });

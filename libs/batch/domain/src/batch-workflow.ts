@@ -50,7 +50,14 @@ export const batchWorkflow: Workflow<BatchWorkflowInput, BatchWorkflowState, Bat
     switch (input.type) {
       case 'BatchRequested':
         // A batch deleted before the workflow got to it has nothing left to do.
-        return [{ type: 'SendToBatch', batchId: input.data.batchId, command: { type: 'StartBatch' }, tolerate: ['not_found'] }];
+        return [
+          {
+            type: 'SendToBatch',
+            batchId: input.data.batchId,
+            command: { type: 'StartBatch' },
+            tolerate: ['not_found'],
+          },
+        ];
       case 'BatchObserved':
         return nextStep(input.data, state.outcomes);
       case 'SpotPricesRead':
@@ -69,7 +76,11 @@ export const batchWorkflow: Workflow<BatchWorkflowInput, BatchWorkflowState, Bat
         if (!state.batch || !request) return [];
         const outcomes = [...state.outcomes, ...input.data];
         return [
-          { type: 'SendToCapacity', plan: request.item.plan, command: { type: 'SettleReservation', batchId: request.batchId, live: liveServers(state.batch, outcomes) } },
+          {
+            type: 'SendToCapacity',
+            plan: request.item.plan,
+            command: { type: 'SettleReservation', batchId: request.batchId, live: liveServers(state.batch, outcomes) },
+          },
           { type: 'SendToBatch', batchId: request.batchId, command: { type: 'RecordProvisioning', outcomes } },
         ];
       }
@@ -80,7 +91,16 @@ export const batchWorkflow: Workflow<BatchWorkflowInput, BatchWorkflowState, Bat
       case 'DeviceDeleted': {
         const { plan, facility, heldCapacity } = input.data;
         // Capacity cannot tell one release from another: the command id makes this device's count once.
-        return heldCapacity ? [{ type: 'SendToCapacity', plan, command: { type: 'ReleaseDeviceCapacity', facility, count: 1 }, key: 'release' }] : [];
+        return heldCapacity
+          ? [
+              {
+                type: 'SendToCapacity',
+                plan,
+                command: { type: 'ReleaseDeviceCapacity', facility, count: 1 },
+                key: 'release',
+              },
+            ]
+          : [];
       }
     }
   },
@@ -101,7 +121,8 @@ export const batchWorkflow: Workflow<BatchWorkflowInput, BatchWorkflowState, Bat
 function nextStep(batch: BatchState, outcomes: ProvisioningOutcome[]): BatchWorkflowStep[] {
   if (batch.status !== 'in_progress' || !batch.request) return [];
   const { batchId, item } = batch.request;
-  if (!batch.allocations) return item.spotInstance ? [{ type: 'ReadSpotPrices', plan: item.plan }] : [reserve(batch.request, null)];
+  if (!batch.allocations)
+    return item.spotInstance ? [{ type: 'ReadSpotPrices', plan: item.plan }] : [reserve(batch.request, null)];
   const devices = Object.values(batch.devices);
   if (devices.length < item.quantity) return [{ type: 'SendToBatch', batchId, command: { type: 'CreateDevices' } }];
   const known = new Set(outcomes.map((o) => o.deviceId));
@@ -111,9 +132,19 @@ function nextStep(batch: BatchState, outcomes: ProvisioningOutcome[]): BatchWork
   return [{ type: 'SendToBatch', batchId, command: { type: 'RecordProvisioning', outcomes } }];
 }
 
-function reserve({ batchId, item }: NonNullable<BatchState['request']>, spotPrices: Record<string, number> | null): BatchWorkflowStep {
+function reserve(
+  { batchId, item }: NonNullable<BatchState['request']>,
+  spotPrices: Record<string, number> | null,
+): BatchWorkflowStep {
   const spot = item.spotInstance ? { maxPrice: item.spotPriceMax ?? 0, prices: spotPrices ?? {} } : undefined;
-  const command: CapacityCommand = { type: 'ReserveCapacity', batchId, facility: item.facility, facilityDiversityLevel: item.facilityDiversityLevel, quantity: item.quantity, spot };
+  const command: CapacityCommand = {
+    type: 'ReserveCapacity',
+    batchId,
+    facility: item.facility,
+    facilityDiversityLevel: item.facilityDiversityLevel,
+    quantity: item.quantity,
+    spot,
+  };
   return { type: 'SendToCapacity', plan: item.plan, command };
 }
 
@@ -122,7 +153,8 @@ function liveServers(batch: BatchState, outcomes: ProvisioningOutcome[]): Record
   const failed = new Set(outcomes.filter((o) => o.error !== undefined).map((o) => o.deviceId));
   const live: Record<string, number> = {};
   for (const { description, status } of Object.values(batch.devices)) {
-    if (status === 'active' || (status === 'provisioning' && !failed.has(description.deviceId))) live[description.facility] = (live[description.facility] ?? 0) + 1;
+    if (status === 'active' || (status === 'provisioning' && !failed.has(description.deviceId)))
+      live[description.facility] = (live[description.facility] ?? 0) + 1;
   }
   return live;
 }

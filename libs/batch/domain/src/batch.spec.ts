@@ -16,7 +16,15 @@ const item: RequestedItem = {
 };
 const requested: BatchEvent = {
   type: 'BatchRequested',
-  data: { batchId: 'b1', projectId: 'p1', organizationId: 'o1', item, hostname: 'web{{index}}', hostnames: null, requestedAt: at },
+  data: {
+    batchId: 'b1',
+    projectId: 'p1',
+    organizationId: 'o1',
+    item,
+    hostname: 'web{{index}}',
+    hostnames: null,
+    requestedAt: at,
+  },
 };
 const started: BatchEvent = { type: 'BatchStarted', data: { batchId: 'b1', startedAt: at } };
 
@@ -29,7 +37,15 @@ describe('batch decider', () => {
   it('queues a requested batch', () => {
     spec
       .given([])
-      .when({ type: 'RequestBatch', batchId: 'b1', projectId: 'p1', organizationId: 'o1', item, hostname: 'web{{index}}', hostnames: null })
+      .when({
+        type: 'RequestBatch',
+        batchId: 'b1',
+        projectId: 'p1',
+        organizationId: 'o1',
+        item,
+        hostname: 'web{{index}}',
+        hostnames: null,
+      })
       .then([requested]);
   });
 
@@ -39,15 +55,43 @@ describe('batch decider', () => {
   });
 
   it('creates its devices with the placement, in allocation order, named by index', () => {
-    const events = placed([{ facility: 'sjc1', quantity: 1 }, { facility: 'ewr1', quantity: 1 }]);
-    expect(events[0]).toEqual({ type: 'BatchPlaced', data: { batchId: 'b1', allocations: [{ facility: 'sjc1', quantity: 1 }, { facility: 'ewr1', quantity: 1 }], spotPrices: {}, placedAt: at } });
+    const events = placed([
+      { facility: 'sjc1', quantity: 1 },
+      { facility: 'ewr1', quantity: 1 },
+    ]);
+    expect(events[0]).toEqual({
+      type: 'BatchPlaced',
+      data: {
+        batchId: 'b1',
+        allocations: [
+          { facility: 'sjc1', quantity: 1 },
+          { facility: 'ewr1', quantity: 1 },
+        ],
+        spotPrices: {},
+        placedAt: at,
+      },
+    });
     expect(events.slice(1).map((e) => e.type)).toEqual(['DeviceCreated', 'DeviceCreated']);
-    expect(events.slice(1).map((e) => [(e.data as DeviceDescription).hostname, (e.data as DeviceDescription).facility, (e.data as DeviceDescription).deviceId])).toEqual([
+    expect(
+      events
+        .slice(1)
+        .map((e) => [
+          (e.data as DeviceDescription).hostname,
+          (e.data as DeviceDescription).facility,
+          (e.data as DeviceDescription).deviceId,
+        ]),
+    ).toEqual([
       ['web01', 'sjc1', deviceIdFor('b1', 0)],
       ['web02', 'ewr1', deviceIdFor('b1', 1)],
     ]);
-    spec.given([requested, started, ...events]).when({ type: 'PlaceBatch', allocations: [{ facility: 'ewr1', quantity: 2 }], spotPrices: {} }).thenNothingHappened();
-    spec.given([requested, started]).when({ type: 'PlaceBatch', allocations: [{ facility: 'ewr1', quantity: 1 }], spotPrices: {} }).thenThrows('conflict');
+    spec
+      .given([requested, started, ...events])
+      .when({ type: 'PlaceBatch', allocations: [{ facility: 'ewr1', quantity: 2 }], spotPrices: {} })
+      .thenNothingHappened();
+    spec
+      .given([requested, started])
+      .when({ type: 'PlaceBatch', allocations: [{ facility: 'ewr1', quantity: 1 }], spotPrices: {} })
+      .thenThrows('conflict');
   });
 
   it('completes when every device is active, with exactly its quantity of devices', () => {
@@ -59,22 +103,37 @@ describe('batch decider', () => {
       { now: new Date(at) },
     );
     expect(outcome.map((e) => e.type)).toEqual(['DeviceProvisioned', 'DeviceProvisioned', 'BatchCompleted']);
-    expect(outcome[2]).toEqual({ type: 'BatchCompleted', data: { batchId: 'b1', deviceIds: [d0, d1], completedAt: at } });
+    expect(outcome[2]).toEqual({
+      type: 'BatchCompleted',
+      data: { batchId: 'b1', deviceIds: [d0, d1], completedAt: at },
+    });
   });
 
   it('records outcomes as they come, and ends the batch with the last one', () => {
     const events = placed([{ facility: 'ewr1', quantity: 2 }]);
     const [d0, d1] = [deviceIdFor('b1', 0), deviceIdFor('b1', 1)];
-    const partial = spec.decide({ type: 'RecordProvisioning', outcomes: [{ deviceId: d0 }] }, spec.fold([requested, started, ...events]));
+    const partial = spec.decide(
+      { type: 'RecordProvisioning', outcomes: [{ deviceId: d0 }] },
+      spec.fold([requested, started, ...events]),
+    );
     expect(partial.map((e) => e.type)).toEqual(['DeviceProvisioned']);
-    const rest = spec.decide({ type: 'RecordProvisioning', outcomes: [{ deviceId: d1, error: 'no power' }] }, spec.fold([requested, started, ...events, ...partial]));
+    const rest = spec.decide(
+      { type: 'RecordProvisioning', outcomes: [{ deviceId: d1, error: 'no power' }] },
+      spec.fold([requested, started, ...events, ...partial]),
+    );
     expect(rest.map((e) => e.type)).toEqual(['DeviceProvisioningFailed', 'BatchFailed']);
   });
 
   it('spreads the devices of a big batch over commits that fit in one message', () => {
-    const big = { ...requested, data: { ...requested.data, item: { ...item, quantity: 3000, attributes: { userdata: 'x'.repeat(500) } } } } as BatchEvent;
+    const big = {
+      ...requested,
+      data: { ...requested.data, item: { ...item, quantity: 3000, attributes: { userdata: 'x'.repeat(500) } } },
+    } as BatchEvent;
     let state = spec.fold([big, started]);
-    const first = spec.decide({ type: 'PlaceBatch', allocations: [{ facility: 'ewr1', quantity: 3000 }], spotPrices: {} }, state);
+    const first = spec.decide(
+      { type: 'PlaceBatch', allocations: [{ facility: 'ewr1', quantity: 3000 }], spotPrices: {} },
+      state,
+    );
     expect(first.length).toBeGreaterThan(100);
     expect(first.length).toBeLessThan(3001);
     expect(JSON.stringify(first).length).toBeLessThan(600 * 1024);
@@ -92,12 +151,15 @@ describe('batch decider', () => {
     expect(commits).toBeGreaterThan(1);
   });
 
-  it('records a big batch\'s outcomes in as few commits as fit, the batch\'s last event in the last one only', () => {
+  it("records a big batch's outcomes in as few commits as fit, the batch's last event in the last one only", () => {
     const quantity = 10_000;
     const big = { ...requested, data: { ...requested.data, item: { ...item, quantity } } } as BatchEvent;
     let state = spec.fold([big, started]);
-    state = spec.fold(spec.decide({ type: 'PlaceBatch', allocations: [{ facility: 'ewr1', quantity }], spotPrices: {} }, state), state);
-    for (let next; (next = spec.decide({ type: 'CreateDevices' }, state)).length; ) state = spec.fold(next, state);
+    state = spec.fold(
+      spec.decide({ type: 'PlaceBatch', allocations: [{ facility: 'ewr1', quantity }], spotPrices: {} }, state),
+      state,
+    );
+    for (let next; (next = spec.decide({ type: 'CreateDevices' }, state)).length;) state = spec.fold(next, state);
     const outcomes = Object.keys(state.devices).map((deviceId) => ({ deviceId }));
     const commits: BatchEvent[][] = [];
     while (state.status === 'in_progress') {
@@ -110,33 +172,64 @@ describe('batch decider', () => {
     // Full commits (the budget counts an envelope per event), but for the last outcomes and the batch's end.
     expect(bytes.slice(0, -2).filter((b) => b < 384 * 1024)).toEqual([]);
     expect(commits.flat().filter((e) => e.type === 'DeviceProvisioned')).toHaveLength(quantity);
-    expect(commits.map((c) => c.some((e) => e.type === 'BatchCompleted'))).toEqual(commits.map((_, i) => i === commits.length - 1));
+    expect(commits.map((c) => c.some((e) => e.type === 'BatchCompleted'))).toEqual(
+      commits.map((_, i) => i === commits.length - 1),
+    );
     expect(state.status).toBe('completed');
   });
 
-  it('fails with the failed device\'s error, keeping the devices that did come up', () => {
+  it("fails with the failed device's error, keeping the devices that did come up", () => {
     const events = placed([{ facility: 'ewr1', quantity: 2 }]);
     const [d0, d1] = [deviceIdFor('b1', 0), deviceIdFor('b1', 1)];
     spec
       .given([requested, started, ...events])
       .when({ type: 'RecordProvisioning', outcomes: [{ deviceId: d0 }, { deviceId: d1, error: 'no DHCP lease' }] })
       .then([
-        { type: 'DeviceProvisioned', data: { ...withoutCreatedAt(events[1].data as DeviceDescription), provisionedAt: at } },
-        { type: 'DeviceProvisioningFailed', data: { deviceId: d1, batchId: 'b1', error: 'no DHCP lease', failedAt: at } },
-        { type: 'BatchFailed', data: { batchId: 'b1', errorMessages: [`device web02 (${d1}) failed to provision: no DHCP lease`], deviceIds: [d0, d1], failedAt: at } },
+        {
+          type: 'DeviceProvisioned',
+          data: { ...withoutCreatedAt(events[1].data as DeviceDescription), provisionedAt: at },
+        },
+        {
+          type: 'DeviceProvisioningFailed',
+          data: { deviceId: d1, batchId: 'b1', error: 'no DHCP lease', failedAt: at },
+        },
+        {
+          type: 'BatchFailed',
+          data: {
+            batchId: 'b1',
+            errorMessages: [`device web02 (${d1}) failed to provision: no DHCP lease`],
+            deviceIds: [d0, d1],
+            failedAt: at,
+          },
+        },
       ]);
   });
 
   it('fails an unplaced batch with the messages a user can act on, and never leaves a terminal state', () => {
-    const failed: BatchEvent = { type: 'BatchFailed', data: { batchId: 'b1', errorMessages: ['no capacity'], deviceIds: [], failedAt: at } };
-    spec.given([requested, started]).when({ type: 'FailBatch', errorMessages: ['no capacity'] }).then([failed]);
+    const failed: BatchEvent = {
+      type: 'BatchFailed',
+      data: { batchId: 'b1', errorMessages: ['no capacity'], deviceIds: [], failedAt: at },
+    };
+    spec
+      .given([requested, started])
+      .when({ type: 'FailBatch', errorMessages: ['no capacity'] })
+      .then([failed]);
     spec.given([requested, started, failed]).when({ type: 'StartBatch' }).thenNothingHappened();
-    spec.given([requested, started, failed]).when({ type: 'PlaceBatch', allocations: [{ facility: 'ewr1', quantity: 2 }], spotPrices: {} }).thenNothingHappened();
+    spec
+      .given([requested, started, failed])
+      .when({ type: 'PlaceBatch', allocations: [{ facility: 'ewr1', quantity: 2 }], spotPrices: {} })
+      .thenNothingHappened();
   });
 
   it('is not deleted while in progress; once deleted it answers as not found', () => {
-    spec.given([requested, started]).when({ type: 'DeleteBatch', removeAssociatedInstances: true }).thenThrows('conflict');
-    const deleted: BatchEvent = { type: 'BatchDeleted', data: { batchId: 'b1', removeAssociatedInstances: false, deviceIds: [], deletedAt: at } };
+    spec
+      .given([requested, started])
+      .when({ type: 'DeleteBatch', removeAssociatedInstances: true })
+      .thenThrows('conflict');
+    const deleted: BatchEvent = {
+      type: 'BatchDeleted',
+      data: { batchId: 'b1', removeAssociatedInstances: false, deviceIds: [], deletedAt: at },
+    };
     spec.given([requested]).when({ type: 'DeleteBatch', removeAssociatedInstances: false }).then([deleted]);
     spec.given([requested, deleted]).when({ type: 'StartBatch' }).thenThrows('not_found');
   });

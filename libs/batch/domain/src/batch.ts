@@ -20,7 +20,15 @@ export interface ProvisioningOutcome {
 }
 
 export type BatchCommand =
-  | { type: 'RequestBatch'; batchId: string; projectId: string; organizationId: string; item: RequestedItem; hostname: string | null; hostnames: string[] | null }
+  | {
+      type: 'RequestBatch';
+      batchId: string;
+      projectId: string;
+      organizationId: string;
+      item: RequestedItem;
+      hostname: string | null;
+      hostnames: string[] | null;
+    }
   | { type: 'StartBatch' }
   /** Capacity is reserved: the devices are created, in allocation order. */
   | { type: 'PlaceBatch'; allocations: FacilityAllocation[]; spotPrices: Record<string, number> }
@@ -56,18 +64,30 @@ function fitInCommit(events: BatchEvent[], alongside: BatchEvent[] = []): BatchE
 
 /** A failed batch lists its first failures and counts the rest, so the message stays readable and small. */
 function summarize(messages: string[], shown = 20): string[] {
-  return messages.length <= shown ? messages : [...messages.slice(0, shown), `… and ${messages.length - shown} more devices failed to provision`];
+  return messages.length <= shown
+    ? messages
+    : [...messages.slice(0, shown), `… and ${messages.length - shown} more devices failed to provision`];
 }
 
-export const isTerminal = (status: BatchStatus) => status === 'completed' || status === 'failed' || status === 'deleted';
+export const isTerminal = (status: BatchStatus) =>
+  status === 'completed' || status === 'failed' || status === 'deleted';
 
 /** Devices of a batch in allocation order: facility by facility, hostnames by 1-based index (§4). */
-export function describeDevices(request: NonNullable<BatchState['request']>, allocations: FacilityAllocation[], spotPrices: Record<string, number>): DeviceDescription[] {
+export function describeDevices(
+  request: NonNullable<BatchState['request']>,
+  allocations: FacilityAllocation[],
+  spotPrices: Record<string, number>,
+): DeviceDescription[] {
   const { batchId, projectId, organizationId, item } = request;
   const ids = Array.from({ length: item.quantity }, (_, i) => deviceIdFor(batchId, i));
   let next = 0;
   const hostnames = expandHostnames(
-    { hostname: request.hostname ?? undefined, hostnames: request.hostnames ?? undefined, quantity: item.quantity, plan: item.plan },
+    {
+      hostname: request.hostname ?? undefined,
+      hostnames: request.hostnames ?? undefined,
+      quantity: item.quantity,
+      plan: item.plan,
+    },
     () => ids[next++].slice(0, 8),
   );
   const facilities = allocations.flatMap((a) => Array<string>(a.quantity).fill(a.facility));
@@ -109,20 +129,37 @@ export const batchDecider: Decider<BatchCommand, BatchState, BatchEvent> = {
       case 'PlaceBatch': {
         if (state.status !== 'in_progress' || state.allocations) return [];
         const placed = command.allocations.reduce((sum, a) => sum + a.quantity, 0);
-        if (placed !== request.item.quantity) throw DomainError.conflict(`batch of ${request.item.quantity} cannot be placed as ${placed} servers`);
-        const events: BatchEvent[] = [{ type: 'BatchPlaced', data: { batchId, allocations: command.allocations, spotPrices: command.spotPrices, placedAt: at } }];
+        if (placed !== request.item.quantity)
+          throw DomainError.conflict(`batch of ${request.item.quantity} cannot be placed as ${placed} servers`);
+        const events: BatchEvent[] = [
+          {
+            type: 'BatchPlaced',
+            data: { batchId, allocations: command.allocations, spotPrices: command.spotPrices, placedAt: at },
+          },
+        ];
         const devices = describeDevices(request, command.allocations, command.spotPrices);
-        return [...events, ...fitInCommit(devices.map((device) => ({ type: 'DeviceCreated' as const, data: { ...device, createdAt: at } })), events)];
+        return [
+          ...events,
+          ...fitInCommit(
+            devices.map((device) => ({ type: 'DeviceCreated' as const, data: { ...device, createdAt: at } })),
+            events,
+          ),
+        ];
       }
       case 'CreateDevices': {
         if (state.status !== 'in_progress' || !state.allocations) return [];
-        const missing = describeDevices(request, state.allocations, state.spotPrices).filter((d) => !state.devices[d.deviceId]);
-        return fitInCommit(missing.map((device) => ({ type: 'DeviceCreated' as const, data: { ...device, createdAt: at } })));
+        const missing = describeDevices(request, state.allocations, state.spotPrices).filter(
+          (d) => !state.devices[d.deviceId],
+        );
+        return fitInCommit(
+          missing.map((device) => ({ type: 'DeviceCreated' as const, data: { ...device, createdAt: at } })),
+        );
       }
       case 'RecordProvisioning': {
         if (state.status !== 'in_progress') return [];
         const all = Object.values(state.devices);
-        if (all.length !== request.item.quantity) throw DomainError.conflict('devices of the batch are still being created');
+        if (all.length !== request.item.quantity)
+          throw DomainError.conflict('devices of the batch are still being created');
         const outcomes = new Map(command.outcomes.map((o) => [o.deviceId, o]));
         const pending = all.filter((d) => d.status === 'provisioning' && outcomes.has(d.description.deviceId));
         const recorded = fitInCommit(
@@ -130,7 +167,10 @@ export const batchDecider: Decider<BatchCommand, BatchState, BatchEvent> = {
             const error = outcomes.get(description.deviceId)?.error;
             return error === undefined
               ? { type: 'DeviceProvisioned', data: { ...description, provisionedAt: at } }
-              : { type: 'DeviceProvisioningFailed', data: { deviceId: description.deviceId, batchId, error, failedAt: at } };
+              : {
+                  type: 'DeviceProvisioningFailed',
+                  data: { deviceId: description.deviceId, batchId, error, failedAt: at },
+                };
           }),
         );
         const done = new Set(recorded.map((e) => (e.data as { deviceId: string }).deviceId));
@@ -139,8 +179,14 @@ export const batchDecider: Decider<BatchCommand, BatchState, BatchEvent> = {
         // fits, else into a commit of its own.
         const deviceIds = all.map((d) => d.description.deviceId);
         const failures = all.flatMap(({ description, status }) => {
-          const failed = status === 'failed' || (done.has(description.deviceId) && outcomes.get(description.deviceId)?.error !== undefined);
-          return failed ? [`device ${description.hostname} (${description.deviceId}) failed to provision: ${state.devices[description.deviceId].error ?? outcomes.get(description.deviceId)?.error}`] : [];
+          const failed =
+            status === 'failed' ||
+            (done.has(description.deviceId) && outcomes.get(description.deviceId)?.error !== undefined);
+          return failed
+            ? [
+                `device ${description.hostname} (${description.deviceId}) failed to provision: ${state.devices[description.deviceId].error ?? outcomes.get(description.deviceId)?.error}`,
+              ]
+            : [];
         });
         const ending: BatchEvent = failures.length
           ? { type: 'BatchFailed', data: { batchId, errorMessages: summarize(failures), deviceIds, failedAt: at } }
@@ -149,13 +195,21 @@ export const batchDecider: Decider<BatchCommand, BatchState, BatchEvent> = {
       }
       case 'FailBatch':
         if (isTerminal(state.status) || state.allocations) return [];
-        return [{ type: 'BatchFailed', data: { batchId, errorMessages: command.errorMessages, deviceIds: [], failedAt: at } }];
+        return [
+          { type: 'BatchFailed', data: { batchId, errorMessages: command.errorMessages, deviceIds: [], failedAt: at } },
+        ];
       case 'DeleteBatch':
-        if (state.status === 'in_progress') throw DomainError.conflict('batch is in progress: delete it once it has completed or failed');
+        if (state.status === 'in_progress')
+          throw DomainError.conflict('batch is in progress: delete it once it has completed or failed');
         return [
           {
             type: 'BatchDeleted',
-            data: { batchId, removeAssociatedInstances: command.removeAssociatedInstances, deviceIds: Object.keys(state.devices), deletedAt: at },
+            data: {
+              batchId,
+              removeAssociatedInstances: command.removeAssociatedInstances,
+              deviceIds: Object.keys(state.devices),
+              deletedAt: at,
+            },
           },
         ];
     }
@@ -194,7 +248,10 @@ function evolveBatch(state: BatchState, events: readonly BatchEvent[]): BatchSta
       case 'DeviceProvisioningFailed': {
         const map = writable();
         const device = map[event.data.deviceId];
-        map[event.data.deviceId] = event.type === 'DeviceProvisioned' ? { ...device, status: 'active' } : { ...device, status: 'failed', error: event.data.error };
+        map[event.data.deviceId] =
+          event.type === 'DeviceProvisioned'
+            ? { ...device, status: 'active' }
+            : { ...device, status: 'failed', error: event.data.error };
         break;
       }
       case 'BatchCompleted':

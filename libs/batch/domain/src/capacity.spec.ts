@@ -4,30 +4,73 @@ import { availableCapacity, CapacityEvent, capacityDecider } from './capacity';
 const plan = 'c1.small.x86';
 const decider = capacityDecider(plan);
 const spec = deciderSpecification(decider);
-const total = (facility: string, n: number): CapacityEvent => ({ type: 'CapacityTotalSet', data: { plan, facility, total: n } });
+const total = (facility: string, n: number): CapacityEvent => ({
+  type: 'CapacityTotalSet',
+  data: { plan, facility, total: n },
+});
 const seed = [total('sjc1', 7), total('ewr1', 24), total('dfw1', 50)];
 
 describe('capacity decider', () => {
   it('reserves a whole item at once, placed as §5 says', () => {
     spec
       .given(seed)
-      .when({ type: 'ReserveCapacity', batchId: 'b1', facility: ['sjc1', 'ewr1', 'any'], facilityDiversityLevel: 2, quantity: 25 })
-      .then([{ type: 'CapacityReserved', data: { plan, batchId: 'b1', allocations: [{ facility: 'sjc1', quantity: 7 }, { facility: 'ewr1', quantity: 18 }], spotPrices: {} } }]);
+      .when({
+        type: 'ReserveCapacity',
+        batchId: 'b1',
+        facility: ['sjc1', 'ewr1', 'any'],
+        facilityDiversityLevel: 2,
+        quantity: 25,
+      })
+      .then([
+        {
+          type: 'CapacityReserved',
+          data: {
+            plan,
+            batchId: 'b1',
+            allocations: [
+              { facility: 'sjc1', quantity: 7 },
+              { facility: 'ewr1', quantity: 18 },
+            ],
+            spotPrices: {},
+          },
+        },
+      ]);
   });
 
   it('counts reservations and live devices against the total, so nothing is oversold', () => {
-    const reserved: CapacityEvent = { type: 'CapacityReserved', data: { plan, batchId: 'b1', allocations: [{ facility: 'ewr1', quantity: 20 }], spotPrices: {} } };
-    const used: CapacityEvent = { type: 'ReservedCapacityUsed', data: { plan, batchId: 'b1', facility: 'ewr1', count: 20 } };
+    const reserved: CapacityEvent = {
+      type: 'CapacityReserved',
+      data: { plan, batchId: 'b1', allocations: [{ facility: 'ewr1', quantity: 20 }], spotPrices: {} },
+    };
+    const used: CapacityEvent = {
+      type: 'ReservedCapacityUsed',
+      data: { plan, batchId: 'b1', facility: 'ewr1', count: 20 },
+    };
     spec
       .given([...seed, reserved, used])
       .when({ type: 'ReserveCapacity', batchId: 'b2', facility: 'ewr1', quantity: 5 })
-      .then([{ type: 'CapacityReservationRefused', data: { plan, batchId: 'b2', reason: 'not enough capacity for 5 x c1.small.x86 among ewr1 (largest: ewr1 with 4)' } }]);
+      .then([
+        {
+          type: 'CapacityReservationRefused',
+          data: {
+            plan,
+            batchId: 'b2',
+            reason: 'not enough capacity for 5 x c1.small.x86 among ewr1 (largest: ewr1 with 4)',
+          },
+        },
+      ]);
     expect(availableCapacity(spec.fold([...seed, reserved, used]))).toEqual({ sjc1: 7, ewr1: 4, dfw1: 50 });
   });
 
   it('answers a repeated reservation of the same batch with nothing new', () => {
     spec
-      .given([...seed, { type: 'CapacityReserved', data: { plan, batchId: 'b1', allocations: [{ facility: 'ewr1', quantity: 1 }], spotPrices: {} } }])
+      .given([
+        ...seed,
+        {
+          type: 'CapacityReserved',
+          data: { plan, batchId: 'b1', allocations: [{ facility: 'ewr1', quantity: 1 }], spotPrices: {} },
+        },
+      ])
       .when({ type: 'ReserveCapacity', batchId: 'b1', facility: 'ewr1', quantity: 1 })
       .thenNothingHappened();
   });
@@ -35,25 +78,61 @@ describe('capacity decider', () => {
   it('only uses facilities whose spot price is within the bid, and says why', () => {
     spec
       .given(seed)
-      .when({ type: 'ReserveCapacity', batchId: 'b1', facility: 'ewr1', quantity: 1, spot: { maxPrice: 0.2, prices: { ewr1: 0.35, sjc1: 0.1, dfw1: 0.1 } } })
+      .when({
+        type: 'ReserveCapacity',
+        batchId: 'b1',
+        facility: 'ewr1',
+        quantity: 1,
+        spot: { maxPrice: 0.2, prices: { ewr1: 0.35, sjc1: 0.1, dfw1: 0.1 } },
+      })
       .then([
         {
           type: 'CapacityReservationRefused',
-          data: { plan, batchId: 'b1', reason: 'not enough capacity for 1 x c1.small.x86 among ewr1 (largest: ewr1 with 0); spot price in ewr1 is 0.35, above spot_price_max 0.2' },
+          data: {
+            plan,
+            batchId: 'b1',
+            reason:
+              'not enough capacity for 1 x c1.small.x86 among ewr1 (largest: ewr1 with 0); spot price in ewr1 is 0.35, above spot_price_max 0.2',
+          },
         },
       ]);
     spec
       .given(seed)
-      .when({ type: 'ReserveCapacity', batchId: 'b1', facility: 'any', quantity: 57, spot: { maxPrice: 0.2, prices: { ewr1: 0.35, sjc1: 0.1, dfw1: 0.1 } } })
+      .when({
+        type: 'ReserveCapacity',
+        batchId: 'b1',
+        facility: 'any',
+        quantity: 57,
+        spot: { maxPrice: 0.2, prices: { ewr1: 0.35, sjc1: 0.1, dfw1: 0.1 } },
+      })
       .then([
-        { type: 'CapacityReserved', data: { plan, batchId: 'b1', allocations: [{ facility: 'dfw1', quantity: 50 }, { facility: 'sjc1', quantity: 7 }], spotPrices: { dfw1: 0.1, sjc1: 0.1 } } },
+        {
+          type: 'CapacityReserved',
+          data: {
+            plan,
+            batchId: 'b1',
+            allocations: [
+              { facility: 'dfw1', quantity: 50 },
+              { facility: 'sjc1', quantity: 7 },
+            ],
+            spotPrices: { dfw1: 0.1, sjc1: 0.1 },
+          },
+        },
       ]);
   });
 
   it('settles a finished batch: its live devices hold their servers, the rest goes back, in one commit', () => {
     const reserved: CapacityEvent = {
       type: 'CapacityReserved',
-      data: { plan, batchId: 'b1', allocations: [{ facility: 'ewr1', quantity: 3 }, { facility: 'dfw1', quantity: 2 }], spotPrices: {} },
+      data: {
+        plan,
+        batchId: 'b1',
+        allocations: [
+          { facility: 'ewr1', quantity: 3 },
+          { facility: 'dfw1', quantity: 2 },
+        ],
+        spotPrices: {},
+      },
     };
     spec
       .given([...seed, reserved])
@@ -61,39 +140,76 @@ describe('capacity decider', () => {
       .then([
         { type: 'ReservedCapacityUsed', data: { plan, batchId: 'b1', facility: 'ewr1', count: 3 } },
         { type: 'ReservedCapacityUsed', data: { plan, batchId: 'b1', facility: 'dfw1', count: 1 } },
-        { type: 'ReservationReleased', data: { plan, batchId: 'b1', allocations: [{ facility: 'dfw1', quantity: 1 }] } },
+        {
+          type: 'ReservationReleased',
+          data: { plan, batchId: 'b1', allocations: [{ facility: 'dfw1', quantity: 1 }] },
+        },
       ]);
-    const settled = spec.fold([...seed, reserved, ...spec.decide({ type: 'SettleReservation', batchId: 'b1', live: { ewr1: 3, dfw1: 1 } }, spec.fold([...seed, reserved]))]);
+    const settled = spec.fold([
+      ...seed,
+      reserved,
+      ...spec.decide(
+        { type: 'SettleReservation', batchId: 'b1', live: { ewr1: 3, dfw1: 1 } },
+        spec.fold([...seed, reserved]),
+      ),
+    ]);
     expect(availableCapacity(settled)).toEqual({ sjc1: 7, ewr1: 21, dfw1: 49 });
     expect(spec.decide({ type: 'SettleReservation', batchId: 'b1', live: { ewr1: 3 } }, settled)).toEqual([]);
   });
 
   it('refuses to settle more live devices than were reserved', () => {
     spec
-      .given([...seed, { type: 'CapacityReserved', data: { plan, batchId: 'b1', allocations: [{ facility: 'ewr1', quantity: 1 }], spotPrices: {} } }])
+      .given([
+        ...seed,
+        {
+          type: 'CapacityReserved',
+          data: { plan, batchId: 'b1', allocations: [{ facility: 'ewr1', quantity: 1 }], spotPrices: {} },
+        },
+      ])
       .when({ type: 'SettleReservation', batchId: 'b1', live: { ewr1: 2 } })
       .thenThrows('conflict');
   });
 
-  it('releases a deleted device\'s server, never below zero', () => {
+  it("releases a deleted device's server, never below zero", () => {
     const held: CapacityEvent[] = [
       ...seed,
-      { type: 'CapacityReserved', data: { plan, batchId: 'b1', allocations: [{ facility: 'ewr1', quantity: 1 }], spotPrices: {} } },
+      {
+        type: 'CapacityReserved',
+        data: { plan, batchId: 'b1', allocations: [{ facility: 'ewr1', quantity: 1 }], spotPrices: {} },
+      },
       { type: 'ReservedCapacityUsed', data: { plan, batchId: 'b1', facility: 'ewr1', count: 1 } },
       { type: 'ReservationReleased', data: { plan, batchId: 'b1', allocations: [] } },
     ];
-    spec.given(held).when({ type: 'ReleaseDeviceCapacity', facility: 'ewr1', count: 1 }).then([{ type: 'DeviceCapacityReleased', data: { plan, facility: 'ewr1', count: 1 } }]);
-    spec.given([...held, { type: 'DeviceCapacityReleased', data: { plan, facility: 'ewr1', count: 1 } }]).when({ type: 'ReleaseDeviceCapacity', facility: 'ewr1', count: 1 }).thenNothingHappened();
+    spec
+      .given(held)
+      .when({ type: 'ReleaseDeviceCapacity', facility: 'ewr1', count: 1 })
+      .then([{ type: 'DeviceCapacityReleased', data: { plan, facility: 'ewr1', count: 1 } }]);
+    spec
+      .given([...held, { type: 'DeviceCapacityReleased', data: { plan, facility: 'ewr1', count: 1 } }])
+      .when({ type: 'ReleaseDeviceCapacity', facility: 'ewr1', count: 1 })
+      .thenNothingHappened();
   });
 
   it('seeds totals only into a plan that has none', () => {
-    spec.given([]).when({ type: 'SeedCapacityTotals', totals: { ewr1: 5 } }).then([total('ewr1', 5)]);
-    spec.given(seed).when({ type: 'SeedCapacityTotals', totals: { ewr1: 5 } }).thenNothingHappened();
+    spec
+      .given([])
+      .when({ type: 'SeedCapacityTotals', totals: { ewr1: 5 } })
+      .then([total('ewr1', 5)]);
+    spec
+      .given(seed)
+      .when({ type: 'SeedCapacityTotals', totals: { ewr1: 5 } })
+      .thenNothingHappened();
   });
 
   it('refuses to lower a total below the servers in use', () => {
     spec
-      .given([...seed, { type: 'CapacityReserved', data: { plan, batchId: 'b1', allocations: [{ facility: 'ewr1', quantity: 10 }], spotPrices: {} } }])
+      .given([
+        ...seed,
+        {
+          type: 'CapacityReserved',
+          data: { plan, batchId: 'b1', allocations: [{ facility: 'ewr1', quantity: 10 }], spotPrices: {} },
+        },
+      ])
       .when({ type: 'SetCapacityTotal', facility: 'ewr1', total: 9 })
       .thenThrows('conflict', /below the 10 servers/);
   });

@@ -10,15 +10,32 @@ import { Allocation, planPlacement } from './plan-placement';
 export type CapacityTotalSet = DomainEvent<'CapacityTotalSet', { plan: string; facility: string; total: number }>;
 export type CapacityReserved = DomainEvent<
   'CapacityReserved',
-  { plan: string; batchId: string; allocations: Allocation[]; /** Spot items: the prices they were placed at. */ spotPrices: Record<string, number> }
+  {
+    plan: string;
+    batchId: string;
+    allocations: Allocation[];
+    /** Spot items: the prices they were placed at. */ spotPrices: Record<string, number>;
+  }
 >;
-export type CapacityReservationRefused = DomainEvent<'CapacityReservationRefused', { plan: string; batchId: string; reason: string }>;
+export type CapacityReservationRefused = DomainEvent<
+  'CapacityReservationRefused',
+  { plan: string; batchId: string; reason: string }
+>;
 /** A reserved server became a live device. */
-export type ReservedCapacityUsed = DomainEvent<'ReservedCapacityUsed', { plan: string; batchId: string; facility: string; count: number }>;
+export type ReservedCapacityUsed = DomainEvent<
+  'ReservedCapacityUsed',
+  { plan: string; batchId: string; facility: string; count: number }
+>;
 /** What is left of a batch's reservation goes back (failure, or the batch finished). */
-export type ReservationReleased = DomainEvent<'ReservationReleased', { plan: string; batchId: string; allocations: Allocation[] }>;
+export type ReservationReleased = DomainEvent<
+  'ReservationReleased',
+  { plan: string; batchId: string; allocations: Allocation[] }
+>;
 /** A live device was deleted. */
-export type DeviceCapacityReleased = DomainEvent<'DeviceCapacityReleased', { plan: string; facility: string; count: number }>;
+export type DeviceCapacityReleased = DomainEvent<
+  'DeviceCapacityReleased',
+  { plan: string; facility: string; count: number }
+>;
 
 export type CapacityEvent =
   | CapacityTotalSet
@@ -61,7 +78,8 @@ export interface Reservation {
   remaining: Record<string, number>;
 }
 
-export type ReservationOutcome = { ok: true; allocations: Allocation[]; spotPrices: Record<string, number> } | { ok: false; reason: string };
+export type ReservationOutcome =
+  { ok: true; allocations: Allocation[]; spotPrices: Record<string, number> } | { ok: false; reason: string };
 
 export const initialCapacityState = (): CapacityState => ({ plan: null, totals: {}, held: {}, reservations: {} });
 
@@ -69,8 +87,14 @@ export const initialCapacityState = (): CapacityState => ({ plan: null, totals: 
  * How a batch's reservation was answered: by the events of the command that asked, or, when the batch asked again
  * while its reservation stands, by that reservation. Null once it is settled.
  */
-export function reservationOutcome(state: CapacityState, batchId: string, events: readonly CapacityEvent[]): ReservationOutcome | null {
-  const refused = events.find((e): e is CapacityReservationRefused => e.type === 'CapacityReservationRefused' && e.data.batchId === batchId);
+export function reservationOutcome(
+  state: CapacityState,
+  batchId: string,
+  events: readonly CapacityEvent[],
+): ReservationOutcome | null {
+  const refused = events.find(
+    (e): e is CapacityReservationRefused => e.type === 'CapacityReservationRefused' && e.data.batchId === batchId,
+  );
   if (refused) return { ok: false, reason: refused.data.reason };
   const reservation = state.reservations[batchId];
   return reservation ? { ok: true, allocations: reservation.allocations, spotPrices: reservation.spotPrices } : null;
@@ -78,11 +102,19 @@ export function reservationOutcome(state: CapacityState, batchId: string, events
 
 /** Servers of a facility held by live devices or reserved by batches in flight. */
 export function usedCapacity(state: CapacityState, facility: string): number {
-  return (state.held[facility] ?? 0) + Object.values(state.reservations).reduce((sum, r) => sum + (r.remaining[facility] ?? 0), 0);
+  return (
+    (state.held[facility] ?? 0) +
+    Object.values(state.reservations).reduce((sum, r) => sum + (r.remaining[facility] ?? 0), 0)
+  );
 }
 
 export function availableCapacity(state: CapacityState): Record<string, number> {
-  return Object.fromEntries(Object.entries(state.totals).map(([facility, total]) => [facility, Math.max(0, total - usedCapacity(state, facility))]));
+  return Object.fromEntries(
+    Object.entries(state.totals).map(([facility, total]) => [
+      facility,
+      Math.max(0, total - usedCapacity(state, facility)),
+    ]),
+  );
 }
 
 export function capacityDecider(plan: string): Decider<CapacityCommand, CapacityState, CapacityEvent> {
@@ -93,8 +125,12 @@ export function capacityDecider(plan: string): Decider<CapacityCommand, Capacity
       switch (command.type) {
         case 'SetCapacityTotal': {
           const inUse = usedCapacity(state, command.facility);
-          if (!Number.isInteger(command.total) || command.total < 0) throw DomainError.invalid(['total must be an integer of at least 0']);
-          if (command.total < inUse) throw DomainError.conflict(`cannot lower ${command.facility} below the ${inUse} servers in use or reserved`);
+          if (!Number.isInteger(command.total) || command.total < 0)
+            throw DomainError.invalid(['total must be an integer of at least 0']);
+          if (command.total < inUse)
+            throw DomainError.conflict(
+              `cannot lower ${command.facility} below the ${inUse} servers in use or reserved`,
+            );
           return [{ type: 'CapacityTotalSet', data: { plan, facility: command.facility, total: command.total } }];
         }
         case 'ReserveCapacity': {
@@ -107,27 +143,49 @@ export function capacityDecider(plan: string): Decider<CapacityCommand, Capacity
             const tooDear = Object.keys(available).filter((f) => !(prices[f] <= maxPrice));
             for (const f of Object.keys(available)) if (prices[f] !== undefined) spotPrices[f] = prices[f];
             available = Object.fromEntries(Object.entries(available).map(([f, n]) => [f, tooDear.includes(f) ? 0 : n]));
-            const named = (Array.isArray(command.facility) ? command.facility : [command.facility]).filter((f) => f !== 'any');
+            const named = (Array.isArray(command.facility) ? command.facility : [command.facility]).filter(
+              (f) => f !== 'any',
+            );
             const priced = named.filter((f) => tooDear.includes(f) && prices[f] !== undefined);
-            if (priced.length) spotNote = `; spot price ${priced.map((f) => `in ${f} is ${prices[f]}`).join(', ')}, above spot_price_max ${maxPrice}`;
+            if (priced.length)
+              spotNote = `; spot price ${priced.map((f) => `in ${f} is ${prices[f]}`).join(', ')}, above spot_price_max ${maxPrice}`;
           }
           const placement = planPlacement({ ...command, plan }, available);
           if (!placement.ok) {
-            return [{ type: 'CapacityReservationRefused', data: { plan, batchId: command.batchId, reason: placement.error + spotNote } }];
+            return [
+              {
+                type: 'CapacityReservationRefused',
+                data: { plan, batchId: command.batchId, reason: placement.error + spotNote },
+              },
+            ];
           }
-          const pricesUsed = Object.fromEntries(placement.allocations.map((a) => [a.facility, spotPrices[a.facility]]).filter(([, p]) => p !== undefined));
-          return [{ type: 'CapacityReserved', data: { plan, batchId: command.batchId, allocations: placement.allocations, spotPrices: pricesUsed } }];
+          const pricesUsed = Object.fromEntries(
+            placement.allocations.map((a) => [a.facility, spotPrices[a.facility]]).filter(([, p]) => p !== undefined),
+          );
+          return [
+            {
+              type: 'CapacityReserved',
+              data: { plan, batchId: command.batchId, allocations: placement.allocations, spotPrices: pricesUsed },
+            },
+          ];
         }
         case 'SeedCapacityTotals':
           if (Object.keys(state.totals).length > 0) return [];
-          return Object.entries(command.totals).map(([facility, total]) => ({ type: 'CapacityTotalSet' as const, data: { plan, facility, total } }));
+          return Object.entries(command.totals).map(([facility, total]) => ({
+            type: 'CapacityTotalSet' as const,
+            data: { plan, facility, total },
+          }));
         case 'SettleReservation': {
           const reserved = state.reservations[command.batchId]?.remaining;
           if (!reserved) return [];
           const events: CapacityEvent[] = [];
           for (const [facility, count] of Object.entries(command.live)) {
-            if (count > (reserved[facility] ?? 0)) throw DomainError.conflict(`batch ${command.batchId} has only ${reserved[facility] ?? 0} servers reserved in ${facility}`);
-            if (count > 0) events.push({ type: 'ReservedCapacityUsed', data: { plan, batchId: command.batchId, facility, count } });
+            if (count > (reserved[facility] ?? 0))
+              throw DomainError.conflict(
+                `batch ${command.batchId} has only ${reserved[facility] ?? 0} servers reserved in ${facility}`,
+              );
+            if (count > 0)
+              events.push({ type: 'ReservedCapacityUsed', data: { plan, batchId: command.batchId, facility, count } });
           }
           const left = Object.entries(reserved)
             .map(([facility, quantity]) => ({ facility, quantity: quantity - (command.live[facility] ?? 0) }))
@@ -138,7 +196,9 @@ export function capacityDecider(plan: string): Decider<CapacityCommand, Capacity
         case 'ReleaseDeviceCapacity': {
           const held = state.held[command.facility] ?? 0;
           const count = Math.min(held, command.count);
-          return count > 0 ? [{ type: 'DeviceCapacityReleased', data: { plan, facility: command.facility, count } }] : [];
+          return count > 0
+            ? [{ type: 'DeviceCapacityReleased', data: { plan, facility: command.facility, count } }]
+            : [];
         }
       }
     },
@@ -161,7 +221,13 @@ export function evolveCapacity(state: CapacityState, event: CapacityEvent): Capa
       const reservation = state.reservations[batchId];
       return {
         ...state,
-        reservations: { ...state.reservations, [batchId]: { ...reservation, remaining: { ...reservation.remaining, [facility]: (reservation.remaining[facility] ?? 0) - count } } },
+        reservations: {
+          ...state.reservations,
+          [batchId]: {
+            ...reservation,
+            remaining: { ...reservation.remaining, [facility]: (reservation.remaining[facility] ?? 0) - count },
+          },
+        },
         held: { ...state.held, [facility]: (state.held[facility] ?? 0) + count },
       };
     }
@@ -170,6 +236,9 @@ export function evolveCapacity(state: CapacityState, event: CapacityEvent): Capa
       return { ...state, reservations };
     }
     case 'DeviceCapacityReleased':
-      return { ...state, held: { ...state.held, [event.data.facility]: (state.held[event.data.facility] ?? 0) - event.data.count } };
+      return {
+        ...state,
+        held: { ...state.held, [event.data.facility]: (state.held[event.data.facility] ?? 0) - event.data.count },
+      };
   }
 }

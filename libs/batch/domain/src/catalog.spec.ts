@@ -3,15 +3,29 @@ import { CatalogEvent, catalogDecider, catalogView, spotPricesFor } from './cata
 
 const spec = deciderSpecification(catalogDecider);
 const ewr1: CatalogEvent = { type: 'FacilityDefined', data: { code: 'ewr1', name: 'Parsippany, NJ' } };
-const small: CatalogEvent = { type: 'PlanDefined', data: { slug: 'c1.small.x86', name: 'c1.small', architecture: 'x86_64' } };
+const small: CatalogEvent = {
+  type: 'PlanDefined',
+  data: { slug: 'c1.small.x86', name: 'c1.small', architecture: 'x86_64' },
+};
 
 describe('catalog decider', () => {
   it('defines facilities, plans and operating systems on the plans it knows', () => {
-    spec.given([]).when({ type: 'DefineFacility', facility: ewr1.data as never }).then([ewr1]);
+    spec
+      .given([])
+      .when({ type: 'DefineFacility', facility: ewr1.data as never })
+      .then([ewr1]);
     spec
       .given([small])
-      .when({ type: 'DefineOperatingSystem', operatingSystem: { slug: 'ubuntu_22_04', name: 'Ubuntu 22.04', provisionableOn: ['c1.small.x86'] } })
-      .then([{ type: 'OperatingSystemDefined', data: { slug: 'ubuntu_22_04', name: 'Ubuntu 22.04', provisionableOn: ['c1.small.x86'] } }]);
+      .when({
+        type: 'DefineOperatingSystem',
+        operatingSystem: { slug: 'ubuntu_22_04', name: 'Ubuntu 22.04', provisionableOn: ['c1.small.x86'] },
+      })
+      .then([
+        {
+          type: 'OperatingSystemDefined',
+          data: { slug: 'ubuntu_22_04', name: 'Ubuntu 22.04', provisionableOn: ['c1.small.x86'] },
+        },
+      ]);
   });
 
   it('lists every problem of a definition', () => {
@@ -26,10 +40,14 @@ describe('catalog decider', () => {
   });
 
   it('prices spot capacity only for a known facility and plan', () => {
-    spec.given([ewr1, small]).when({ type: 'SetSpotPrice', facility: 'ewr1', plan: 'c1.small.x86', price: 0.35 }).then([
-      { type: 'SpotPriceSet', data: { facility: 'ewr1', plan: 'c1.small.x86', price: 0.35 } },
-    ]);
-    spec.given([ewr1]).when({ type: 'SetSpotPrice', facility: 'sjc1', plan: 'c1.small.x86', price: -1 }).thenThrows('validation_failed', /sjc1.*c1.small.x86.*at least 0/);
+    spec
+      .given([ewr1, small])
+      .when({ type: 'SetSpotPrice', facility: 'ewr1', plan: 'c1.small.x86', price: 0.35 })
+      .then([{ type: 'SpotPriceSet', data: { facility: 'ewr1', plan: 'c1.small.x86', price: 0.35 } }]);
+    spec
+      .given([ewr1])
+      .when({ type: 'SetSpotPrice', facility: 'sjc1', plan: 'c1.small.x86', price: -1 })
+      .thenThrows('validation_failed', /sjc1.*c1.small.x86.*at least 0/);
   });
 
   it('seeds an empty catalog in one go, and leaves a catalog with anything in it alone', () => {
@@ -46,7 +64,10 @@ describe('catalog decider', () => {
     spec.given([ewr1]).when({ type: 'SeedCatalog', catalog }).thenNothingHappened();
     spec
       .given([])
-      .when({ type: 'SeedCatalog', catalog: { ...catalog, operatingSystems: [{ slug: 'os', name: 'OS', provisionableOn: ['missing'] }] } })
+      .when({
+        type: 'SeedCatalog',
+        catalog: { ...catalog, operatingSystems: [{ slug: 'os', name: 'OS', provisionableOn: ['missing'] }] },
+      })
       .thenThrows('validation_failed', /OperatingSystemDefined.*unknown plans: missing/);
   });
 });

@@ -64,7 +64,8 @@ function problemsOf(event: CatalogEvent, state: CatalogState): string[] {
     case 'PlanDefined':
       if (!CODE.test(event.data.slug)) problems.push(`slug ${SLUG_PROBLEM}`);
       if (!event.data.name?.trim()) problems.push('name is required');
-      if (!(ARCHITECTURES as readonly string[]).includes(event.data.architecture)) problems.push(`architecture must be one of ${ARCHITECTURES.join(', ')}`);
+      if (!(ARCHITECTURES as readonly string[]).includes(event.data.architecture))
+        problems.push(`architecture must be one of ${ARCHITECTURES.join(', ')}`);
       break;
     case 'OperatingSystemDefined': {
       if (!CODE.test(event.data.slug)) problems.push(`slug ${SLUG_PROBLEM}`);
@@ -77,7 +78,8 @@ function problemsOf(event: CatalogEvent, state: CatalogState): string[] {
       const { facility, plan, price } = event.data;
       if (!state.facilities[facility]) problems.push(`facility ${facility} is not known`);
       if (!state.plans[plan]) problems.push(`plan ${plan} is not known`);
-      if (typeof price !== 'number' || !Number.isFinite(price) || price < 0) problems.push('price must be a number of at least 0');
+      if (typeof price !== 'number' || !Number.isFinite(price) || price < 0)
+        problems.push('price must be a number of at least 0');
     }
   }
   return problems;
@@ -104,7 +106,10 @@ export const catalogDecider: Decider<CatalogCommand, CatalogState, CatalogEvent>
       case 'DefineOperatingSystem':
         return define({ type: 'OperatingSystemDefined', data: command.operatingSystem });
       case 'SetSpotPrice':
-        return define({ type: 'SpotPriceSet', data: { facility: command.facility, plan: command.plan, price: command.price } });
+        return define({
+          type: 'SpotPriceSet',
+          data: { facility: command.facility, plan: command.plan, price: command.price },
+        });
       case 'SeedCatalog': {
         if (Object.keys(state.facilities).length || Object.keys(state.plans).length) return [];
         const { facilities, plans, operatingSystems, spotPrices } = command.catalog;
@@ -116,7 +121,9 @@ export const catalogDecider: Decider<CatalogCommand, CatalogState, CatalogEvent>
         ];
         let seeded = state;
         for (const event of events) {
-          problems.push(...problemsOf(event, seeded).map((problem) => `${event.type} ${JSON.stringify(event.data)}: ${problem}`));
+          problems.push(
+            ...problemsOf(event, seeded).map((problem) => `${event.type} ${JSON.stringify(event.data)}: ${problem}`),
+          );
           seeded = catalogDecider.evolve(seeded, event);
         }
         refuseIfAny(problems);
@@ -135,7 +142,10 @@ export const catalogDecider: Decider<CatalogCommand, CatalogState, CatalogEvent>
         return { ...state, operatingSystems: { ...state.operatingSystems, [event.data.slug]: event.data } };
       case 'SpotPriceSet': {
         const { facility, plan, price } = event.data;
-        return { ...state, spotPrices: { ...state.spotPrices, [facility]: { ...state.spotPrices[facility], [plan]: price } } };
+        return {
+          ...state,
+          spotPrices: { ...state.spotPrices, [facility]: { ...state.spotPrices[facility], [plan]: price } },
+        };
       }
     }
   },
@@ -146,11 +156,17 @@ export function catalogView(state: CatalogState) {
   return {
     facilities: new Set(Object.keys(state.facilities)),
     plans: new Set(Object.keys(state.plans)),
-    operatingSystems: new Map(Object.values(state.operatingSystems).map((os) => [os.slug, new Set(os.provisionableOn)])),
+    operatingSystems: new Map(
+      Object.values(state.operatingSystems).map((os) => [os.slug, new Set(os.provisionableOn)]),
+    ),
   };
 }
 
 /** Current spot prices of one plan, per facility. */
 export function spotPricesFor(state: CatalogState, plan: string): Record<string, number> {
-  return Object.fromEntries(Object.entries(state.spotPrices).flatMap(([facility, prices]) => (prices[plan] === undefined ? [] : [[facility, prices[plan]]])));
+  return Object.fromEntries(
+    Object.entries(state.spotPrices).flatMap(([facility, prices]) =>
+      prices[plan] === undefined ? [] : [[facility, prices[plan]]],
+    ),
+  );
 }

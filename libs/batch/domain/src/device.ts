@@ -6,7 +6,15 @@ export interface DeviceState {
   deleted: boolean;
 }
 
-export type DeviceCommand = { type: 'DeleteDevice'; deviceId: string; batchId: string; organizationId: string; plan: string; facility: string; heldCapacity: boolean };
+export type DeviceCommand = {
+  type: 'DeleteDevice';
+  deviceId: string;
+  batchId: string;
+  organizationId: string;
+  plan: string;
+  facility: string;
+  heldCapacity: boolean;
+};
 
 export const deviceDecider: Decider<DeviceCommand, DeviceState, DeviceDeleted> = {
   initialState: () => ({ deleted: false }),

@@ -7,7 +7,11 @@ describe('hostnames', () => {
   };
 
   it('replaces {{index}} with the index padded to two digits', () => {
-    expect(expandHostnames({ hostname: 's{{index}}.x.com', quantity: 3, plan: 'c1.small.x86' }, ids())).toEqual(['s01.x.com', 's02.x.com', 's03.x.com']);
+    expect(expandHostnames({ hostname: 's{{index}}.x.com', quantity: 3, plan: 'c1.small.x86' }, ids())).toEqual([
+      's01.x.com',
+      's02.x.com',
+      's03.x.com',
+    ]);
   });
 
   it('pads to the number of digits of the quantity when that is more than two', () => {

@@ -57,7 +57,9 @@ describe('planPlacement', () => {
   });
 
   it('drops duplicates, matching codes case-insensitively', () => {
-    expect(planPlacement({ facility: ['EWR1', 'ewr1', 'sjc1'], facilityDiversityLevel: 2, quantity: 30 }, seed)).toEqual({
+    expect(
+      planPlacement({ facility: ['EWR1', 'ewr1', 'sjc1'], facilityDiversityLevel: 2, quantity: 30 }, seed),
+    ).toEqual({
       ok: true,
       allocations: [
         { facility: 'ewr1', quantity: 24 },
@@ -67,7 +69,9 @@ describe('planPlacement', () => {
   });
 
   it('drops facilities with zero capacity, so they do not use up the diversity level', () => {
-    expect(planPlacement({ facility: ['a', 'b', 'c'], facilityDiversityLevel: 2, quantity: 8 }, { a: 0, b: 5, c: 3 })).toEqual({
+    expect(
+      planPlacement({ facility: ['a', 'b', 'c'], facilityDiversityLevel: 2, quantity: 8 }, { a: 0, b: 5, c: 3 }),
+    ).toEqual({
       ok: true,
       allocations: [
         { facility: 'b', quantity: 5 },
@@ -82,13 +86,21 @@ describe('planPlacement', () => {
   });
 
   it('treats a diversity level larger than the facility count as no limit', () => {
-    expect(planPlacement({ facility: 'any', facilityDiversityLevel: 10, quantity: 81 }, seed)).toMatchObject({ ok: true });
+    expect(planPlacement({ facility: 'any', facilityDiversityLevel: 10, quantity: 81 }, seed)).toMatchObject({
+      ok: true,
+    });
   });
 
   it('fails with a reason a user can act on', () => {
-    expect(planPlacement({ facility: ['sjc1', 'ewr1', 'any'], facilityDiversityLevel: 1, quantity: 60, plan: 'c1.small.x86' }, seed)).toEqual({
+    expect(
+      planPlacement(
+        { facility: ['sjc1', 'ewr1', 'any'], facilityDiversityLevel: 1, quantity: 60, plan: 'c1.small.x86' },
+        seed,
+      ),
+    ).toEqual({
       ok: false,
-      error: 'not enough capacity for 60 x c1.small.x86 in at most 1 facility among sjc1, ewr1, dfw1 (largest: dfw1 with 50)',
+      error:
+        'not enough capacity for 60 x c1.small.x86 in at most 1 facility among sjc1, ewr1, dfw1 (largest: dfw1 with 50)',
     });
     expect(planPlacement({ facility: 'nowhere', quantity: 1 }, seed)).toEqual({
       ok: false,
@@ -109,7 +121,8 @@ describe('planPlacement', () => {
         .filter((c) => !named.has(c))
         .sort((a, b) => available[b] - available[a] || a.localeCompare(b));
       const candidates: string[] = [];
-      for (const code of list) for (const c of code === 'any' ? any : [code]) if (!candidates.includes(c)) candidates.push(c);
+      for (const code of list)
+        for (const c of code === 'any' ? any : [code]) if (!candidates.includes(c)) candidates.push(c);
       const positive = candidates.filter((c) => (available[c] ?? 0) > 0);
       const limit = n ?? positive.length;
       // Enumerate sets in lexicographic order of position lists: preorder of increasing sequences.

@@ -73,7 +73,9 @@ function byAvailability(capacity: Map<string, number>, excluded: Set<string>): s
   return ordered;
 }
 
-/** The facility list with duplicates removed and `any` expanded in its place (named zero-capacity ones still included). */
+/**
+ * The facility list with duplicates removed and `any` expanded in its place (named zero-capacity ones still included).
+ */
 function expandFacilities(facility: string | string[], capacity: Map<string, number>): string[] {
   const list = (Array.isArray(facility) ? facility : [facility]).map((code) => code.toLowerCase());
   const namedElsewhere = new Set(list.filter((code) => code !== ANY));
@@ -130,7 +132,9 @@ function firstSufficientSet(amounts: number[], quantity: number, limit: number):
   return chosen;
 }
 
-/** With no limit on the number of facilities the first sufficient set is the shortest prefix that reaches `quantity`. */
+/**
+ * With no limit on the number of facilities the first sufficient set is the shortest prefix that reaches `quantity`.
+ */
 function greedyPrefix(amounts: number[], quantity: number): number[] | null {
   const chosen: number[] = [];
   let total = 0;
@@ -145,6 +149,8 @@ function shortfall(request: PlacementRequest, named: string[], capacity: Map<str
   const what = `${request.quantity} x ${request.plan ?? 'servers'}`;
   if (named.length === 0) return `not enough capacity for ${what}: no facility to place it in`;
   const largest = [...named].sort((a, b) => (capacity.get(b) ?? 0) - (capacity.get(a) ?? 0))[0];
-  const spread = request.facilityDiversityLevel ? ` in at most ${limit} ${limit === 1 ? 'facility' : 'facilities'}` : '';
+  const spread = request.facilityDiversityLevel
+    ? ` in at most ${limit} ${limit === 1 ? 'facility' : 'facilities'}`
+    : '';
   return `not enough capacity for ${what}${spread} among ${named.join(', ')} (largest: ${largest} with ${capacity.get(largest) ?? 0})`;
 }

@@ -47,7 +47,8 @@ export class BatchRow {
   @Column('integer') quantity!: number;
   @Column('text') plan!: string;
   @Column({ name: 'error_messages', type: 'jsonb' }) errorMessages!: string[];
-  @Column({ name: 'facility_allocations', type: 'jsonb', nullable: true }) facilityAllocations!: { facility: string; quantity: number }[] | null;
+  @Column({ name: 'facility_allocations', type: 'jsonb', nullable: true }) facilityAllocations!:
+    { facility: string; quantity: number }[] | null;
   @Column({ name: 'device_ids', type: 'jsonb' }) deviceIds!: string[];
   @Column({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
@@ -88,4 +89,13 @@ export class DeviceQuarantineRow {
   @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
 }
 
-export const batchEntities = [FacilityRow, PlanRow, OperatingSystemRow, SpotPriceRow, CapacityRow, BatchRow, DeviceRow, DeviceQuarantineRow];
+export const batchEntities = [
+  FacilityRow,
+  PlanRow,
+  OperatingSystemRow,
+  SpotPriceRow,
+  CapacityRow,
+  BatchRow,
+  DeviceRow,
+  DeviceQuarantineRow,
+];

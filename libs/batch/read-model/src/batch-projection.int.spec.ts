@@ -10,23 +10,88 @@ const [b1, b2, d1, d2, d3, project, organization] = Array.from({ length: 7 }, ()
 
 function device(deviceId: string, index: number, facility: string): DeviceDescription {
   return {
-    deviceId, batchId: b1, projectId: project, organizationId: organization, index, hostname: `web${index}`, plan, facility, operatingSystem: 'ubuntu_24_04',
-    billingCycle: 'hourly', tags: ['web'], spotInstance: false, spotPriceMax: null, spotPrice: null, attributes: {},
+    deviceId,
+    batchId: b1,
+    projectId: project,
+    organizationId: organization,
+    index,
+    hostname: `web${index}`,
+    plan,
+    facility,
+    operatingSystem: 'ubuntu_24_04',
+    billingCycle: 'hourly',
+    tags: ['web'],
+    spotInstance: false,
+    spotPriceMax: null,
+    spotPrice: null,
+    attributes: {},
   };
 }
 
 /** A batch's whole life and a deleted one, as the log holds them: [aggregate type, id, events] per commit. */
 const history: HistoryEntry[] = [
   ['catalog', 'global', [{ type: 'FacilityDefined', data: { code: 'ewr1', name: 'Parsippany' } }]],
-  ['capacity', plan, [{ type: 'CapacityTotalSet', data: { plan, facility: 'ewr1', total: 10 } }, { type: 'CapacityTotalSet', data: { plan, facility: 'sjc1', total: 5 } }]],
-  ['batch', b1, [{ type: 'BatchRequested', data: { batchId: b1, projectId: project, organizationId: organization, item: { plan, quantity: 3 }, hostnames: null, hostname: 'web{{index}}', requestedAt: '' } }]],
-  ['batch', b1, [{ type: 'BatchStarted', data: { batchId: b1, startedAt: '' } }]],
-  ['capacity', plan, [{ type: 'CapacityReserved', data: { plan, batchId: b1, allocations: [{ facility: 'ewr1', quantity: 2 }, { facility: 'sjc1', quantity: 1 }], spotPrices: {} } }]],
+  [
+    'capacity',
+    plan,
+    [
+      { type: 'CapacityTotalSet', data: { plan, facility: 'ewr1', total: 10 } },
+      { type: 'CapacityTotalSet', data: { plan, facility: 'sjc1', total: 5 } },
+    ],
+  ],
   [
     'batch',
     b1,
     [
-      { type: 'BatchPlaced', data: { batchId: b1, allocations: [{ facility: 'ewr1', quantity: 2 }, { facility: 'sjc1', quantity: 1 }], spotPrices: {}, placedAt: '' } },
+      {
+        type: 'BatchRequested',
+        data: {
+          batchId: b1,
+          projectId: project,
+          organizationId: organization,
+          item: { plan, quantity: 3 },
+          hostnames: null,
+          hostname: 'web{{index}}',
+          requestedAt: '',
+        },
+      },
+    ],
+  ],
+  ['batch', b1, [{ type: 'BatchStarted', data: { batchId: b1, startedAt: '' } }]],
+  [
+    'capacity',
+    plan,
+    [
+      {
+        type: 'CapacityReserved',
+        data: {
+          plan,
+          batchId: b1,
+          allocations: [
+            { facility: 'ewr1', quantity: 2 },
+            { facility: 'sjc1', quantity: 1 },
+          ],
+          spotPrices: {},
+        },
+      },
+    ],
+  ],
+  [
+    'batch',
+    b1,
+    [
+      {
+        type: 'BatchPlaced',
+        data: {
+          batchId: b1,
+          allocations: [
+            { facility: 'ewr1', quantity: 2 },
+            { facility: 'sjc1', quantity: 1 },
+          ],
+          spotPrices: {},
+          placedAt: '',
+        },
+      },
       { type: 'DeviceCreated', data: { ...device(d1, 0, 'ewr1'), createdAt: '' } },
       { type: 'DeviceCreated', data: { ...device(d2, 1, 'ewr1'), createdAt: '' } },
       { type: 'DeviceCreated', data: { ...device(d3, 2, 'sjc1'), createdAt: '' } },
@@ -47,12 +112,53 @@ const history: HistoryEntry[] = [
       { type: 'DeviceProvisioned', data: { ...device(d1, 0, 'ewr1'), provisionedAt: '' } },
       { type: 'DeviceProvisioned', data: { ...device(d2, 1, 'ewr1'), provisionedAt: '' } },
       { type: 'DeviceProvisioningFailed', data: { deviceId: d3, batchId: b1, error: 'sjc1: no power', failedAt: '' } },
-      { type: 'BatchFailed', data: { batchId: b1, errorMessages: ['sjc1: no power'], deviceIds: [d1, d2, d3], failedAt: '' } },
+      {
+        type: 'BatchFailed',
+        data: { batchId: b1, errorMessages: ['sjc1: no power'], deviceIds: [d1, d2, d3], failedAt: '' },
+      },
     ],
   ],
-  ['batch', b2, [{ type: 'BatchRequested', data: { batchId: b2, projectId: project, organizationId: organization, item: { plan, quantity: 1 }, hostnames: null, hostname: 'x', requestedAt: '' } }]],
-  ['batch', b2, [{ type: 'BatchDeleted', data: { batchId: b2, removeAssociatedInstances: false, deviceIds: [], deletedAt: '' } }]],
-  ['device', d2, [{ type: 'DeviceDeleted', data: { deviceId: d2, batchId: b1, organizationId: organization, plan, facility: 'ewr1', heldCapacity: true, deletedAt: '' } }]],
+  [
+    'batch',
+    b2,
+    [
+      {
+        type: 'BatchRequested',
+        data: {
+          batchId: b2,
+          projectId: project,
+          organizationId: organization,
+          item: { plan, quantity: 1 },
+          hostnames: null,
+          hostname: 'x',
+          requestedAt: '',
+        },
+      },
+    ],
+  ],
+  [
+    'batch',
+    b2,
+    [{ type: 'BatchDeleted', data: { batchId: b2, removeAssociatedInstances: false, deviceIds: [], deletedAt: '' } }],
+  ],
+  [
+    'device',
+    d2,
+    [
+      {
+        type: 'DeviceDeleted',
+        data: {
+          deviceId: d2,
+          batchId: b1,
+          organizationId: organization,
+          plan,
+          facility: 'ewr1',
+          heldCapacity: true,
+          deletedAt: '',
+        },
+      },
+    ],
+  ],
   ['capacity', plan, [{ type: 'DeviceCapacityReleased', data: { plan, facility: 'ewr1', count: 1 } }]],
 ];
 
@@ -65,16 +171,23 @@ describe('the batch read model', () => {
   async function project(schema: string, perTransaction: number) {
     const projection = batchProjection(schema);
     const table = (name: string) => qualified(schema, name);
-    const { dataSource, position } = await database.project(schema, commits, perTransaction, (manager, slice, afterSeq) =>
-      applyCommits(projection, manager, table, slice, afterSeq),
+    const { dataSource, position } = await database.project(
+      schema,
+      commits,
+      perTransaction,
+      (manager, slice, afterSeq) => applyCommits(projection, manager, table, slice, afterSeq),
     );
     const rows = (sql: string) => dataSource.query(sql.replace(/\{(\w+)\}/g, (_, name) => table(name)));
     return {
       position,
       facilities: await rows('select code from {facilities}'),
       capacity: await rows('select facility, total, held, reserved from {capacity} order by facility'),
-      batches: await rows('select id, state, quantity, error_messages, facility_allocations, device_ids, created_at, updated_at from {batches}'),
-      devices: await rows('select id, state, error, facility, hostname, position, updated_at from {devices} order by position'),
+      batches: await rows(
+        'select id, state, quantity, error_messages, facility_allocations, device_ids, created_at, updated_at from {batches}',
+      ),
+      devices: await rows(
+        'select id, state, error, facility, hostname, position, updated_at from {devices} order by position',
+      ),
     };
   }
 
@@ -91,11 +204,22 @@ describe('the batch read model', () => {
     ]);
     expect(oneByOne.batches).toEqual([
       {
-        id: b1, state: 'failed', quantity: 3, error_messages: ['sjc1: no power'], facility_allocations: [{ facility: 'ewr1', quantity: 2 }, { facility: 'sjc1', quantity: 1 }],
-        device_ids: [d1, d2, d3], created_at: new Date(commits[2].time), updated_at: new Date(commits[7].time),
+        id: b1,
+        state: 'failed',
+        quantity: 3,
+        error_messages: ['sjc1: no power'],
+        facility_allocations: [
+          { facility: 'ewr1', quantity: 2 },
+          { facility: 'sjc1', quantity: 1 },
+        ],
+        device_ids: [d1, d2, d3],
+        created_at: new Date(commits[2].time),
+        updated_at: new Date(commits[7].time),
       },
     ]);
-    expect(oneByOne.devices.map((d: { id: string; state: string; error: string | null }) => [d.id, d.state, d.error])).toEqual([
+    expect(
+      oneByOne.devices.map((d: { id: string; state: string; error: string | null }) => [d.id, d.state, d.error]),
+    ).toEqual([
       [d1, 'active', null],
       [d2, 'deleted', null],
       [d3, 'failed', 'sjc1: no power'],

@@ -1,6 +1,13 @@
 import { BatchEvent, DeviceDeleted, DeviceDescription, FacilityAllocation } from '@flotilla/events';
 import { CapacityEvent, CatalogEvent } from '@flotilla/batch-domain';
-import { ChangeRecorders, changesetOf, defineProjection, jsonOrNull, Projection, ProjectionContext } from '@flotilla/projections';
+import {
+  ChangeRecorders,
+  changesetOf,
+  defineProjection,
+  jsonOrNull,
+  Projection,
+  ProjectionContext,
+} from '@flotilla/projections';
 
 /** The contract events the batch read model reads; tenancy events on the same stream are ignored. */
 type BatchReadModelEvent = CatalogEvent | CapacityEvent | BatchEvent | DeviceDeleted;
@@ -110,7 +117,8 @@ const recorders: ChangeRecorders<BusyTableEvent, BatchChanges> = {
       updatedAt: event.time,
     });
   },
-  BatchStarted: (event, changes) => updateBatch(changes, event.aggregateId, { state: 'in_progress', updatedAt: event.time }),
+  BatchStarted: (event, changes) =>
+    updateBatch(changes, event.aggregateId, { state: 'in_progress', updatedAt: event.time }),
   BatchPlaced: (event, changes) => {
     const { allocations } = event.data;
     updateBatch(changes, event.aggregateId, { facilityAllocations: allocations, updatedAt: event.time });
@@ -131,7 +139,12 @@ const recorders: ChangeRecorders<BusyTableEvent, BatchChanges> = {
   },
   DeviceCreated: (event, changes) => {
     const { createdAt: _createdAt, ...description } = event.data;
-    changes.newDevices.set(description.deviceId, { ...description, state: 'provisioning', createdAt: event.time, updatedAt: event.time });
+    changes.newDevices.set(description.deviceId, {
+      ...description,
+      state: 'provisioning',
+      createdAt: event.time,
+      updatedAt: event.time,
+    });
   },
   DeviceProvisioned: (event, changes) => {
     updateDevice(changes, event.data.deviceId, { state: 'active', updatedAt: event.time });
@@ -149,14 +162,22 @@ async function writeCapacity({ manager, table }: ProjectionContext, changes: Cap
   if (!changes.length) return;
   await manager.query(
     `insert into ${table('capacity')} as c (facility, plan, total, held, reserved)
-     select facility, plan, 0, held, reserved from unnest($1::text[], $2::text[], $3::int[], $4::int[]) as u(facility, plan, held, reserved)
-     on conflict (facility, plan) do update set held = c.held + excluded.held, reserved = c.reserved + excluded.reserved`,
-    [changes.map((c) => c.facility), changes.map((c) => c.plan), changes.map((c) => c.held), changes.map((c) => c.reserved)],
+     select facility, plan, 0, held, reserved from unnest($1::text[], $2::text[], $3::int[], $4::int[])
+       as u(facility, plan, held, reserved)
+     on conflict (facility, plan) do update
+       set held = c.held + excluded.held, reserved = c.reserved + excluded.reserved`,
+    [
+      changes.map((c) => c.facility),
+      changes.map((c) => c.plan),
+      changes.map((c) => c.held),
+      changes.map((c) => c.reserved),
+    ],
   );
   const totals = changes.filter((c) => c.total !== null);
   if (!totals.length) return;
   await manager.query(
-    `update ${table('capacity')} c set total = u.total from unnest($1::text[], $2::text[], $3::int[]) as u(facility, plan, total)
+    `update ${table('capacity')} c set total = u.total from unnest($1::text[], $2::text[], $3::int[])
+       as u(facility, plan, total)
      where c.facility = u.facility and c.plan = u.plan`,
     [totals.map((c) => c.facility), totals.map((c) => c.plan), totals.map((c) => c.total)],
   );
@@ -166,29 +187,47 @@ async function writeBatches({ manager, table }: ProjectionContext, changes: Batc
   const rows = [...changes.newBatches.values()];
   if (rows.length) {
     await manager.query(
-      `insert into ${table('batches')} (id, project_id, organization_id, state, quantity, plan, error_messages, facility_allocations, device_ids, created_at, updated_at)
-       select id, project_id, organization_id, state, quantity, plan, coalesce(error_messages, '[]'), facility_allocations, coalesce(device_ids, '[]'), created_at, updated_at
-       from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::int[], $6::text[], $7::jsonb[], $8::jsonb[], $9::jsonb[], $10::timestamptz[], $11::timestamptz[])
-         as u(id, project_id, organization_id, state, quantity, plan, error_messages, facility_allocations, device_ids, created_at, updated_at)
+      `insert into ${table('batches')} (id, project_id, organization_id, state, quantity, plan, error_messages,
+         facility_allocations, device_ids, created_at, updated_at)
+       select id, project_id, organization_id, state, quantity, plan, coalesce(error_messages, '[]'),
+         facility_allocations, coalesce(device_ids, '[]'), created_at, updated_at
+       from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::int[], $6::text[], $7::jsonb[], $8::jsonb[],
+         $9::jsonb[], $10::timestamptz[], $11::timestamptz[])
+         as u(id, project_id, organization_id, state, quantity, plan, error_messages, facility_allocations, device_ids,
+           created_at, updated_at)
        on conflict (id) do nothing`,
       [
-        rows.map((r) => r.id), rows.map((r) => r.projectId), rows.map((r) => r.organizationId), rows.map((r) => r.state), rows.map((r) => r.quantity),
-        rows.map((r) => r.plan), rows.map((r) => jsonOrNull(r.errorMessages)), rows.map((r) => jsonOrNull(r.facilityAllocations)), rows.map((r) => jsonOrNull(r.deviceIds)),
-        rows.map((r) => r.createdAt), rows.map((r) => r.updatedAt),
+        rows.map((r) => r.id),
+        rows.map((r) => r.projectId),
+        rows.map((r) => r.organizationId),
+        rows.map((r) => r.state),
+        rows.map((r) => r.quantity),
+        rows.map((r) => r.plan),
+        rows.map((r) => jsonOrNull(r.errorMessages)),
+        rows.map((r) => jsonOrNull(r.facilityAllocations)),
+        rows.map((r) => jsonOrNull(r.deviceIds)),
+        rows.map((r) => r.createdAt),
+        rows.map((r) => r.updatedAt),
       ],
     );
   }
   const updates = [...changes.batchUpdates];
   if (updates.length) {
     await manager.query(
-      `update ${table('batches')} b set state = coalesce(u.state, b.state), error_messages = coalesce(u.error_messages, b.error_messages),
-         facility_allocations = coalesce(u.facility_allocations, b.facility_allocations), device_ids = coalesce(u.device_ids, b.device_ids), updated_at = u.updated_at
+      `update ${table('batches')} b set state = coalesce(u.state, b.state), error_messages = coalesce(u.error_messages,
+         b.error_messages),
+         facility_allocations = coalesce(u.facility_allocations, b.facility_allocations), device_ids =
+           coalesce(u.device_ids, b.device_ids), updated_at = u.updated_at
        from unnest($1::uuid[], $2::text[], $3::jsonb[], $4::jsonb[], $5::jsonb[], $6::timestamptz[])
          as u(id, state, error_messages, facility_allocations, device_ids, updated_at)
        where b.id = u.id`,
       [
-        updates.map(([id]) => id), updates.map(([, f]) => f.state ?? null), updates.map(([, f]) => jsonOrNull(f.errorMessages)),
-        updates.map(([, f]) => jsonOrNull(f.facilityAllocations)), updates.map(([, f]) => jsonOrNull(f.deviceIds)), updates.map(([, f]) => f.updatedAt),
+        updates.map(([id]) => id),
+        updates.map(([, f]) => f.state ?? null),
+        updates.map(([, f]) => jsonOrNull(f.errorMessages)),
+        updates.map(([, f]) => jsonOrNull(f.facilityAllocations)),
+        updates.map(([, f]) => jsonOrNull(f.deviceIds)),
+        updates.map(([, f]) => f.updatedAt),
       ],
     );
   }
@@ -202,16 +241,35 @@ async function writeDevices({ manager, table }: ProjectionContext, changes: Batc
   if (devices.length) {
     const column = <T>(pick: (d: NewDevice) => T) => devices.map(pick);
     await manager.query(
-      `insert into ${table('devices')} (id, batch_id, project_id, organization_id, position, hostname, state, plan, facility,
-         operating_system, billing_cycle, tags, spot_instance, spot_price_max, spot_price, attributes, error, created_at, updated_at)
-       select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
-         $11::text[], $12::jsonb[], $13::boolean[], $14::float8[], $15::float8[], $16::jsonb[], $17::text[], $18::timestamptz[], $19::timestamptz[])
+      `insert into ${table('devices')} (id, batch_id, project_id, organization_id, position, hostname, state, plan,
+         facility,
+         operating_system, billing_cycle, tags, spot_instance, spot_price_max, spot_price, attributes, error,
+           created_at, updated_at)
+       select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::int[], $6::text[], $7::text[],
+         $8::text[], $9::text[], $10::text[],
+         $11::text[], $12::jsonb[], $13::boolean[], $14::float8[], $15::float8[], $16::jsonb[], $17::text[],
+           $18::timestamptz[], $19::timestamptz[])
        on conflict (id) do nothing`,
       [
-        column((d) => d.deviceId), column((d) => d.batchId), column((d) => d.projectId), column((d) => d.organizationId), column((d) => d.index),
-        column((d) => d.hostname), column((d) => d.state), column((d) => d.plan), column((d) => d.facility), column((d) => d.operatingSystem),
-        column((d) => d.billingCycle), column((d) => JSON.stringify(d.tags)), column((d) => d.spotInstance), column((d) => d.spotPriceMax),
-        column((d) => d.spotPrice), column((d) => JSON.stringify(d.attributes)), column((d) => d.error ?? null), column((d) => d.createdAt), column((d) => d.updatedAt),
+        column((d) => d.deviceId),
+        column((d) => d.batchId),
+        column((d) => d.projectId),
+        column((d) => d.organizationId),
+        column((d) => d.index),
+        column((d) => d.hostname),
+        column((d) => d.state),
+        column((d) => d.plan),
+        column((d) => d.facility),
+        column((d) => d.operatingSystem),
+        column((d) => d.billingCycle),
+        column((d) => JSON.stringify(d.tags)),
+        column((d) => d.spotInstance),
+        column((d) => d.spotPriceMax),
+        column((d) => d.spotPrice),
+        column((d) => JSON.stringify(d.attributes)),
+        column((d) => d.error ?? null),
+        column((d) => d.createdAt),
+        column((d) => d.updatedAt),
       ],
     );
   }
@@ -219,15 +277,28 @@ async function writeDevices({ manager, table }: ProjectionContext, changes: Batc
   if (updates.length) {
     await manager.query(
       `update ${table('devices')} d set state = u.state, error = coalesce(u.error, d.error), updated_at = u.updated_at
-       from unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[]) as u(id, state, error, updated_at) where d.id = u.id`,
-      [updates.map(([id]) => id), updates.map(([, f]) => f.state), updates.map(([, f]) => f.error ?? null), updates.map(([, f]) => f.updatedAt)],
+       from unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[]) as u(id, state, error, updated_at)
+         where d.id = u.id`,
+      [
+        updates.map(([id]) => id),
+        updates.map(([, f]) => f.state),
+        updates.map(([, f]) => f.error ?? null),
+        updates.map(([, f]) => f.updatedAt),
+      ],
     );
   }
 }
 
 /** The batch read model's busy tables, written set-based (see BatchChanges). */
 const batchChangeset = changesetOf<BusyTableEvent, BatchChanges>(
-  () => ({ capacity: new Map(), newBatches: new Map(), batchUpdates: new Map(), deletedBatches: new Set(), newDevices: new Map(), deviceUpdates: new Map() }),
+  () => ({
+    capacity: new Map(),
+    newBatches: new Map(),
+    batchUpdates: new Map(),
+    deletedBatches: new Set(),
+    newDevices: new Map(),
+    deviceUpdates: new Map(),
+  }),
   recorders,
   async (changes, context) => {
     await writeCapacity(context, [...changes.capacity.values()]);
@@ -249,7 +320,11 @@ export function batchProjection(schema: string): Projection {
     handlers: {
       FacilityDefined: async (event, { manager, table }) => {
         const f = event.data;
-        await manager.query(`insert into ${table('facilities')} (code, name) values ($1, $2) on conflict (code) do update set name = excluded.name`, [f.code, f.name]);
+        await manager.query(
+          `insert into ${table('facilities')} (code, name) values ($1, $2)
+             on conflict (code) do update set name = excluded.name`,
+          [f.code, f.name],
+        );
       },
       PlanDefined: async (event, { manager, table }) => {
         const p = event.data;
@@ -270,7 +345,8 @@ export function batchProjection(schema: string): Projection {
       SpotPriceSet: async (event, { manager, table }) => {
         const s = event.data;
         await manager.query(
-          `insert into ${table('spot_prices')} (facility, plan, price) values ($1, $2, $3) on conflict (facility, plan) do update set price = excluded.price`,
+          `insert into ${table('spot_prices')} (facility, plan, price) values ($1, $2, $3)
+             on conflict (facility, plan) do update set price = excluded.price`,
           [s.facility, s.plan, s.price],
         );
       },

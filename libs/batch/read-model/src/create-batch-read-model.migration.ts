@@ -7,8 +7,12 @@ export class CreateBatchReadModel1767225600200 implements MigrationInterface {
   async up(queryRunner: QueryRunner): Promise<void> {
     const t = (name: string) => qualified(schemaOf(queryRunner), name);
     await queryRunner.query(`create table ${t('facilities')} (code text primary key, name text not null)`);
-    await queryRunner.query(`create table ${t('plans')} (slug text primary key, name text not null, architecture text not null)`);
-    await queryRunner.query(`create table ${t('operating_systems')} (slug text primary key, name text not null, provisionable_on jsonb not null)`);
+    await queryRunner.query(
+      `create table ${t('plans')} (slug text primary key, name text not null, architecture text not null)`,
+    );
+    await queryRunner.query(
+      `create table ${t('operating_systems')} (slug text primary key, name text not null, provisionable_on jsonb not null)`,
+    );
     await queryRunner.query(`create table ${t('spot_prices')} (
       facility text not null, plan text not null, price double precision not null, primary key (facility, plan))`);
     await queryRunner.query(`create table ${t('capacity')} (
@@ -28,11 +32,22 @@ export class CreateBatchReadModel1767225600200 implements MigrationInterface {
       created_at timestamptz not null, updated_at timestamptz not null)`);
     await queryRunner.query(`create index on ${t('devices')} (project_id, created_at)`);
     await queryRunner.query(`create index on ${t('devices')} (batch_id, position)`);
-    await queryRunner.query(`create table ${t('device_quarantine')} (device_id uuid primary key, quarantined boolean not null, updated_at timestamptz not null)`);
+    await queryRunner.query(
+      `create table ${t('device_quarantine')} (device_id uuid primary key, quarantined boolean not null, updated_at timestamptz not null)`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    for (const name of ['device_quarantine', 'devices', 'batches', 'capacity', 'spot_prices', 'operating_systems', 'plans', 'facilities']) {
+    for (const name of [
+      'device_quarantine',
+      'devices',
+      'batches',
+      'capacity',
+      'spot_prices',
+      'operating_systems',
+      'plans',
+      'facilities',
+    ]) {
       await queryRunner.query(`drop table if exists ${qualified(schemaOf(queryRunner), name)}`);
     }
   }
@@ -57,7 +72,9 @@ export class KeyQuarantineByIdentifier1767225600500 implements MigrationInterfac
   async down(queryRunner: QueryRunner): Promise<void> {
     const t = (name: string) => qualified(schemaOf(queryRunner), name);
     await queryRunner.query(`drop table ${t('device_quarantine')}`);
-    await queryRunner.query(`create table ${t('device_quarantine')} (device_id uuid primary key, quarantined boolean not null, updated_at timestamptz not null)`);
+    await queryRunner.query(
+      `create table ${t('device_quarantine')} (device_id uuid primary key, quarantined boolean not null, updated_at timestamptz not null)`,
+    );
     await queryRunner.query(`delete from ${t('projection_checkpoints')} where name = 'device_quarantine'`);
   }
 }

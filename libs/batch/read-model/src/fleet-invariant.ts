@@ -3,7 +3,15 @@ import { Client } from 'pg';
 import { EventStore } from '@flotilla/event-store';
 
 export interface FleetReport {
-  batches: { id: string; state: string; quantity: number; errors: string[]; devices: number; active: number; deleted: number }[];
+  batches: {
+    id: string;
+    state: string;
+    quantity: number;
+    errors: string[];
+    devices: number;
+    active: number;
+    deleted: number;
+  }[];
   violations: string[];
 }
 
@@ -40,19 +48,26 @@ export async function checkFleet(env: FleetLocation, schema = 'batch_orchestrato
     const capacity = (
       await pg.query(
         `select c.facility, c.plan, c.total, c.held, c.reserved,
-           (select count(*)::int from ${schema}.devices d where d.facility = c.facility and d.plan = c.plan and d.state in ('active', 'provisioning')) as live
+           (select count(*)::int from ${schema}.devices d
+             where d.facility = c.facility and d.plan = c.plan and d.state in ('active', 'provisioning')) as live
          from ${schema}.capacity c`,
       )
     ).rows;
     for (const c of capacity) {
-      if (c.held + c.reserved > c.total) violations.push(`${c.facility}/${c.plan} oversold: ${c.held} held + ${c.reserved} reserved > ${c.total}`);
-      if (c.live > c.total) violations.push(`${c.facility}/${c.plan} has ${c.live} live devices for ${c.total} servers`);
-      if (over && c.reserved !== 0) violations.push(`${c.facility}/${c.plan} still has ${c.reserved} reserved with every batch over`);
-      if (over && c.held !== c.live) violations.push(`${c.facility}/${c.plan} holds ${c.held} servers for ${c.live} live devices`);
+      if (c.held + c.reserved > c.total)
+        violations.push(`${c.facility}/${c.plan} oversold: ${c.held} held + ${c.reserved} reserved > ${c.total}`);
+      if (c.live > c.total)
+        violations.push(`${c.facility}/${c.plan} has ${c.live} live devices for ${c.total} servers`);
+      if (over && c.reserved !== 0)
+        violations.push(`${c.facility}/${c.plan} still has ${c.reserved} reserved with every batch over`);
+      if (over && c.held !== c.live)
+        violations.push(`${c.facility}/${c.plan} holds ${c.held} servers for ${c.live} live devices`);
     }
     for (const b of batches) {
       if (b.state === 'completed' && (b.devices !== b.quantity || b.active + b.deleted !== b.quantity)) {
-        violations.push(`batch ${b.id} completed with ${b.active} active and ${b.deleted} deleted of ${b.devices}, for ${b.quantity}`);
+        violations.push(
+          `batch ${b.id} completed with ${b.active} active and ${b.deleted} deleted of ${b.devices}, for ${b.quantity}`,
+        );
       }
       if (b.state === 'failed' && b.errors.length === 0) violations.push(`batch ${b.id} failed without a reason`);
     }

@@ -23,16 +23,24 @@ export const PRINCIPAL_MAX_SKEW_MS = 60_000;
 /** Hex SHA-256 of a request body, as the signature covers it. */
 export const bodyDigest = (body: Uint8Array) => createHash('sha256').update(body).digest('hex');
 
-const signingInput = (principalHeader: string, subject: string, digest: string) => `${principalHeader}\n${subject}\n${digest}`;
+const signingInput = (principalHeader: string, subject: string, digest: string) =>
+  `${principalHeader}\n${subject}\n${digest}`;
 
 const hmac = (key: string, input: string) => createHmac('sha256', key).update(input).digest();
 
 /** The header values that sign `body` on `subject` for `principal`. */
-export function signRequest(principal: Principal, subject: string, body: Uint8Array, key: string): Record<string, string> {
+export function signRequest(
+  principal: Principal,
+  subject: string,
+  body: Uint8Array,
+  key: string,
+): Record<string, string> {
   const principalHeader = Buffer.from(JSON.stringify(principal)).toString('base64url');
   return {
     [PrincipalHeaders.principal]: principalHeader,
-    [PrincipalHeaders.signature]: hmac(key, signingInput(principalHeader, subject, bodyDigest(body))).toString('base64url'),
+    [PrincipalHeaders.signature]: hmac(key, signingInput(principalHeader, subject, bodyDigest(body))).toString(
+      'base64url',
+    ),
   };
 }
 
@@ -62,7 +70,8 @@ export function verifyRequest(
   if (!key) return { ok: false, reason: 'the principal names no known signer' };
   const expected = hmac(key, signingInput(headers.principal, subject, digest));
   const given = Buffer.from(headers.signature, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'the signature does not verify' };
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    return { ok: false, reason: 'the signature does not verify' };
   if (Math.abs(now - principal.issuedAt) > maxSkewMs) return { ok: false, reason: 'the principal is stale' };
   return { ok: true, principal };
 }

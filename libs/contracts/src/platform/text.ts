@@ -3,7 +3,8 @@
  * tab, line feed and carriage return, DEL, the C1 controls, and halves of surrogate pairs. Postgres refuses NUL
  * outright; the rest would end up in names, logs and terminals.
  */
-const BAD_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const BAD_CHARACTERS =
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Every string (keys included) of a JSON value that holds a bad character, by its path. */
 export function badCharacterProblems(value: unknown, path = 'payload', found: string[] = []): string[] {

@@ -84,14 +84,40 @@ export abstract class ConsumerRuntime {
   abstract lag(): Promise<number>;
 
   async report(): Promise<ConsumerReport> {
-    const [lag, parked] = await Promise.all([this.lag().catch(() => null), this.options.parked.count(this.name).catch(() => null)]);
-    return { consumer: this.name, position: this.health.position, lag, parked, failing: this.health.failing, ...this.health.liveness() };
+    const [lag, parked] = await Promise.all([
+      this.lag().catch(() => null),
+      this.options.parked.count(this.name).catch(() => null),
+    ]);
+    return {
+      consumer: this.name,
+      position: this.health.position,
+      lag,
+      parked,
+      failing: this.health.failing,
+      ...this.health.liveness(),
+    };
   }
 
-  protected async parkedEntry(delivered: Delivered, error: unknown, attempts: number, firstFailedAt: Date): Promise<ParkedCommit> {
+  protected async parkedEntry(
+    delivered: Delivered,
+    error: unknown,
+    attempts: number,
+    firstFailedAt: Date,
+  ): Promise<ParkedCommit> {
     const { streamSeq, subject, eventTypes } = delivered;
     const { name: stream, created: streamCreated } = await this.store.currentIdentity();
-    return { consumer: this.name, stream, streamCreated, streamSeq, subject, eventTypes, error: describeError(error), attempts, firstFailedAt, lastFailedAt: new Date() };
+    return {
+      consumer: this.name,
+      stream,
+      streamCreated,
+      streamSeq,
+      subject,
+      eventTypes,
+      error: describeError(error),
+      attempts,
+      firstFailedAt,
+      lastFailedAt: new Date(),
+    };
   }
 
   protected backoff(attempt: number): Promise<void> {
@@ -131,7 +157,12 @@ export abstract class ConsumerRuntime {
         this.logger.log({ msg: 'parked commit retried', consumer: this.name, streamSeq });
       } catch (err) {
         if (status === 'retry') await this.options.parked.retryFailed(this.name, streamSeq, describeError(err));
-        this.logger.warn({ msg: 'parked commit failed again', consumer: this.name, streamSeq, error: describeError(err) });
+        this.logger.warn({
+          msg: 'parked commit failed again',
+          consumer: this.name,
+          streamSeq,
+          error: describeError(err),
+        });
       }
     }
   }

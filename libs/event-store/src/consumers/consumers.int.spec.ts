@@ -20,7 +20,9 @@ class MemoryParkedStore implements ParkedStore {
     return this.rows.get(this.key(consumer, seq))?.status ?? null;
   }
   async retryRequests(consumer: string) {
-    return [...this.rows.values()].filter((r) => r.consumer === consumer && r.status === 'retry').map((r) => ({ streamSeq: r.streamSeq, status: r.status }));
+    return [...this.rows.values()]
+      .filter((r) => r.consumer === consumer && r.status === 'retry')
+      .map((r) => ({ streamSeq: r.streamSeq, status: r.status }));
   }
   async markRetried(consumer: string, seq: number) {
     const row = this.rows.get(this.key(consumer, seq));
@@ -66,14 +68,16 @@ function memoryTarget(parked: ParkedStore, fail: (commit: Commit) => unknown = (
   return { target, applied, retried, setPosition: (p: number) => (position = p) };
 }
 
-const transient = () => Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+const transient = () =>
+  Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
 
 describe('consumers of the log', () => {
   let nc: NatsConnection;
   let store: EventStore;
   let streamName: string;
   const running: { stop(): Promise<void> }[] = [];
-  const append = (id: string, n: number, type = 'Counted') => store.append(store.subjectFor('counter', id), [{ type, data: { n } }], { expectedVersion: 'any', metadata: actor });
+  const append = (id: string, n: number, type = 'Counted') =>
+    store.append(store.subjectFor('counter', id), [{ type, data: { n } }], { expectedVersion: 'any', metadata: actor });
 
   beforeEach(async () => {
     nc = await connectTestNats();
@@ -87,15 +91,23 @@ describe('consumers of the log', () => {
     await nc.close();
   });
 
-  function sequential(target: SequentialTarget, parked: ParkedStore, options: Partial<ConstructorParameters<typeof SequentialConsumer>[1]> = {}) {
-    const consumer = new SequentialConsumer(store, { name: 'view', batchSize: 7, retry: quick, retryPollMs: 50, parked, ...options }, target);
+  function sequential(
+    target: SequentialTarget,
+    parked: ParkedStore,
+    options: Partial<ConstructorParameters<typeof SequentialConsumer>[1]> = {},
+  ) {
+    const consumer = new SequentialConsumer(
+      store,
+      { name: 'view', batchSize: 7, retry: quick, retryPollMs: 50, parked, ...options },
+      target,
+    );
     running.push(consumer);
     consumer.start();
     return consumer;
   }
 
   describe('sequential', () => {
-    it('applies in stream order from the target\'s position, resumes after it, and starts again from an older one', async () => {
+    it("applies in stream order from the target's position, resumes after it, and starts again from an older one", async () => {
       const parked = new MemoryParkedStore();
       for (let i = 1; i <= 30; i++) await append(`c${i % 4}`, i);
       const view = memoryTarget(parked);
@@ -150,18 +162,26 @@ describe('consumers of the log', () => {
       await store.js.publish(store.subjectFor('counter', 'garbled'), Buffer.from('{not json'));
       for (let i = 12; i <= 20; i++) await append('p', i);
       let tries = 0;
-      const view = memoryTarget(parked, (commit) => (commit.streamSeq === 6 ? (tries++, new TypeError('cannot read properties of undefined')) : null));
+      const view = memoryTarget(parked, (commit) =>
+        commit.streamSeq === 6 ? (tries++, new TypeError('cannot read properties of undefined')) : null,
+      );
       const consumer = sequential(view.target, parked);
       await eventually(async () => consumer.health.position === 20);
       expect(view.applied).toEqual([1, 2, 3, 4, 5, 7, 8, 9, 10, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
-      expect(tries).toBe(4); // once in its batch, then three times alone: the batch's failure was not known to be its own
+      // once in its batch, then three times alone: the batch's failure was not known to be its own
+      expect(tries).toBe(4);
 
       const rows = [...parked.rows.values()];
       expect(rows.map((r) => [r.streamSeq, r.attempts, r.status])).toEqual([
         [6, 3, 'parked'],
         [11, 1, 'parked'],
       ]);
-      expect(rows[0]).toMatchObject({ consumer: 'view', stream: streamName, eventTypes: ['Counted'], error: 'TypeError: cannot read properties of undefined' });
+      expect(rows[0]).toMatchObject({
+        consumer: 'view',
+        stream: streamName,
+        eventTypes: ['Counted'],
+        error: 'TypeError: cannot read properties of undefined',
+      });
       expect(rows[1].eventTypes).toEqual([]);
       expect(rows[1].error).toMatch(/JSON/);
       expect((await consumer.report()).alive).toBe(true);
@@ -172,7 +192,10 @@ describe('consumers of the log', () => {
       const parked = new MemoryParkedStore();
       await append('h', 1);
       let release: () => void = () => undefined;
-      const hanging: SequentialTarget = { ...memoryTarget(parked).target, apply: () => new Promise((resolve) => (release = () => resolve(1))) };
+      const hanging: SequentialTarget = {
+        ...memoryTarget(parked).target,
+        apply: () => new Promise((resolve) => (release = () => resolve(1))),
+      };
       const consumer = sequential(hanging, parked, { stallAfterMs: 300 });
       expect(consumer.health.liveness().alive).toBe(true);
       await eventually(async () => !consumer.health.liveness().alive, 5_000, 'stalled');
@@ -196,8 +219,16 @@ describe('consumers of the log', () => {
   });
 
   describe('shared', () => {
-    function shared(handle: (commit: Commit) => Promise<void>, parked: ParkedStore, options: Partial<ConstructorParameters<typeof SharedConsumer>[1]> = {}) {
-      const consumer = new SharedConsumer(store, { name: 'manager', concurrency: 8, retry: quick, parked, ...options }, handle);
+    function shared(
+      handle: (commit: Commit) => Promise<void>,
+      parked: ParkedStore,
+      options: Partial<ConstructorParameters<typeof SharedConsumer>[1]> = {},
+    ) {
+      const consumer = new SharedConsumer(
+        store,
+        { name: 'manager', concurrency: 8, retry: quick, parked, ...options },
+        handle,
+      );
       running.push(consumer);
       consumer.start();
       return consumer;
@@ -234,7 +265,7 @@ describe('consumers of the log', () => {
       expect(handled.sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
     });
 
-    it('holds a failing commit\'s subject until it is handled or parked; other subjects go on', async () => {
+    it("holds a failing commit's subject until it is handled or parked; other subjects go on", async () => {
       const parked = new MemoryParkedStore();
       const handled: string[] = [];
       let flaky = 0;
@@ -250,7 +281,9 @@ describe('consumers of the log', () => {
       expect(handled.filter((h) => h.startsWith('flaky'))).toEqual(['flaky:1', 'flaky:2', 'flaky:3']);
       expect(handled.filter((h) => h.startsWith('poison'))).toEqual(['poison:2', 'poison:3']);
       expect(handled.filter((h) => h.startsWith('fine'))).toEqual(['fine:1', 'fine:2', 'fine:3']);
-      expect([...parked.rows.values()].map((r) => [r.subject.split('.').pop(), r.attempts, r.error])).toEqual([['poison', 3, 'never']]);
+      expect([...parked.rows.values()].map((r) => [r.subject.split('.').pop(), r.attempts, r.error])).toEqual([
+        ['poison', 3, 'never'],
+      ]);
       await eventually(async () => (await store.jsm.consumers.info(streamName, 'manager')).num_ack_pending === 0);
     });
   });

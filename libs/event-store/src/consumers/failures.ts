@@ -18,7 +18,14 @@ export function backoffMs(policy: RetryPolicy, attempt: number): number {
 
 /** Postgres SQLSTATE classes of a dependency in trouble: connection, resources, operator intervention, system. */
 const TRANSIENT_SQLSTATE = /^(08|53|57|58|XX|40001|40P01|55P03|55006|42P01|42703|3D000|3F000)/;
-const TRANSIENT_NATS_CODES = new Set(['TIMEOUT', '503', 'CONNECTION_CLOSED', 'CONNECTION_DRAINING', 'DISCONNECT', 'CONNECTION_REFUSED']);
+const TRANSIENT_NATS_CODES = new Set([
+  'TIMEOUT',
+  '503',
+  'CONNECTION_CLOSED',
+  'CONNECTION_DRAINING',
+  'DISCONNECT',
+  'CONNECTION_REFUSED',
+]);
 const TRANSIENT_MESSAGE =
   /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|connection terminated|terminating connection|connection error|not queryable|timeout|timed out|no responders|jetstream (not enabled|system temporarily unavailable)|leader|no suitable peers|insufficient resources|connection closed|disconnect/i;
 

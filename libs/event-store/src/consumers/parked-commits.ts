@@ -14,7 +14,10 @@ export interface ParkedCommit {
   lastFailedAt: Date;
 }
 
-/** `parked`: waiting for an operator; `retry`: an operator asked for another try; `retried`: applied on one; `skipped`: left out for good. */
+/**
+ * `parked`: waiting for an operator; `retry`: an operator asked for another try; `retried`: applied on one; `skipped`:
+ * left out for good.
+ */
 export type ParkedStatus = 'parked' | 'retry' | 'retried' | 'skipped';
 
 /** Where parked commits are kept and operators' decisions about them are read. */

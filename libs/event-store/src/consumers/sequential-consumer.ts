@@ -104,7 +104,13 @@ export class SequentialConsumer extends ConsumerRuntime {
         troubled++;
         this.health.failed(first, troubled, error);
         this.sessionTrouble = delivered.length === 0;
-        this.logger.warn({ msg: 'apply failed, retrying', consumer: this.name, streamSeq: first, attempt: troubled, error: describeError(error) });
+        this.logger.warn({
+          msg: 'apply failed, retrying',
+          consumer: this.name,
+          streamSeq: first,
+          attempt: troubled,
+          error: describeError(error),
+        });
         await this.backoff(troubled);
       } else if (delivered.length > 1) {
         // One of these is at fault: take them one at a time to find it.
@@ -124,12 +130,23 @@ export class SequentialConsumer extends ConsumerRuntime {
     const { streamSeq, subject } = delivered;
     this.health.failed(streamSeq, attempts, error);
     if (!('undecodable' in delivered) && attempts < this.policy.maxAttempts) {
-      this.logger.warn({ msg: 'commit failed, retrying', consumer: this.name, streamSeq, attempt: attempts, error: describeError(error) });
+      this.logger.warn({
+        msg: 'commit failed, retrying',
+        consumer: this.name,
+        streamSeq,
+        attempt: attempts,
+        error: describeError(error),
+      });
       await this.backoff(attempts);
       return;
     }
     try {
-      const parked = await this.parkedEntry(delivered, error, attempts, this.attempts.get(streamSeq)?.first ?? new Date());
+      const parked = await this.parkedEntry(
+        delivered,
+        error,
+        attempts,
+        this.attempts.get(streamSeq)?.first ?? new Date(),
+      );
       this.health.position = await this.target.park(parked);
       this.attempts.delete(streamSeq);
       this.passedOver.add(streamSeq);
@@ -165,7 +182,9 @@ export class SequentialConsumer extends ConsumerRuntime {
       broken ??= reason;
       this.wake?.();
     };
-    const messages = await (await js.consumers.get(stream, name)).consume({
+    const messages = await (
+      await js.consumers.get(stream, name)
+    ).consume({
       max_messages: this.batchSize * 2,
       abort_on_missing_resource: true,
       callback: (message) => {
@@ -198,7 +217,8 @@ export class SequentialConsumer extends ConsumerRuntime {
         const limit = position < this.carefulUntil ? 1 : this.batchSize;
         while (taken.length < limit && buffer.length) {
           const { redeliveryCount, deliverySequence } = buffer[0].info;
-          if (redeliveryCount > 1 || deliverySequence !== expected) return { kind: 'restart', reason: 'delivery out of order' };
+          if (redeliveryCount > 1 || deliverySequence !== expected)
+            return { kind: 'restart', reason: 'delivery out of order' };
           taken.push(buffer.shift() as JsMsg);
           expected++;
         }

@@ -61,14 +61,19 @@ export class SharedConsumer extends ConsumerRuntime {
     };
   }
 
-  /** The shared consumer as it is, created if missing; only its ack wait and in-flight limit follow the configuration. */
+  /**
+   * The shared consumer as it is, created if missing; only its ack wait and in-flight limit follow the configuration.
+   */
   private async ensure(): Promise<void> {
     const { jsm, stream } = this.store;
     const wanted = this.config();
     try {
       const info = await jsm.consumers.info(stream, this.name);
       if (info.config.ack_wait !== wanted.ack_wait || info.config.max_ack_pending !== wanted.max_ack_pending) {
-        await jsm.consumers.update(stream, this.name, { ack_wait: wanted.ack_wait, max_ack_pending: wanted.max_ack_pending });
+        await jsm.consumers.update(stream, this.name, {
+          ack_wait: wanted.ack_wait,
+          max_ack_pending: wanted.max_ack_pending,
+        });
       }
     } catch (err) {
       if (!isNotFound(err)) throw err;
@@ -80,9 +85,12 @@ export class SharedConsumer extends ConsumerRuntime {
   }
 
   protected async run(): Promise<void> {
-    const heartbeat = setInterval(() => {
-      for (const message of this.inHand.values()) message.working();
-    }, Math.max(100, Math.floor(this.ackWaitMs / 3)));
+    const heartbeat = setInterval(
+      () => {
+        for (const message of this.inHand.values()) message.working();
+      },
+      Math.max(100, Math.floor(this.ackWaitMs / 3)),
+    );
     let troubled = 0;
     try {
       while (!this.stopped) {
@@ -177,7 +185,13 @@ export class SharedConsumer extends ConsumerRuntime {
       }
       if (isTransient(error)) {
         this.health.failed(message.seq, ++troubled, error);
-        this.logger.warn({ msg: 'commit failed, retrying', consumer: this.name, streamSeq: message.seq, attempt: troubled, error: describeError(error) });
+        this.logger.warn({
+          msg: 'commit failed, retrying',
+          consumer: this.name,
+          streamSeq: message.seq,
+          attempt: troubled,
+          error: describeError(error),
+        });
         await this.backoff(troubled);
         continue;
       }
@@ -186,7 +200,13 @@ export class SharedConsumer extends ConsumerRuntime {
       if (known === 'parked' || known === 'skipped') faults = this.policy.maxAttempts;
       this.health.failed(message.seq, faults, error);
       if ('commit' in delivered && faults < this.policy.maxAttempts) {
-        this.logger.warn({ msg: 'commit failed, retrying', consumer: this.name, streamSeq: message.seq, attempt: faults, error: describeError(error) });
+        this.logger.warn({
+          msg: 'commit failed, retrying',
+          consumer: this.name,
+          streamSeq: message.seq,
+          attempt: faults,
+          error: describeError(error),
+        });
         await this.backoff(faults);
         continue;
       }
@@ -195,16 +215,29 @@ export class SharedConsumer extends ConsumerRuntime {
         message.ack();
         this.health.parkedHere++;
         this.health.recovered();
-        this.logger.error({ msg: 'commit parked', consumer: this.name, streamSeq: message.seq, subject: message.subject, error: describeError(error) });
+        this.logger.error({
+          msg: 'commit parked',
+          consumer: this.name,
+          streamSeq: message.seq,
+          subject: message.subject,
+          error: describeError(error),
+        });
         return;
       } catch (parkErr) {
-        this.logger.warn({ msg: 'could not park, retrying', consumer: this.name, streamSeq: message.seq, error: describeError(parkErr) });
+        this.logger.warn({
+          msg: 'could not park, retrying',
+          consumer: this.name,
+          streamSeq: message.seq,
+          error: describeError(parkErr),
+        });
         await this.backoff(++troubled);
       }
     }
   }
 
-  /** Effects are idempotent (command ids from the commit), so a retry that another instance also ran changes nothing. */
+  /**
+   * Effects are idempotent (command ids from the commit), so a retry that another instance also ran changes nothing.
+   */
   protected async retryParked(commit: Commit, status: ParkedStatus): Promise<void> {
     if (status !== 'retry') return;
     await this.handle(commit);

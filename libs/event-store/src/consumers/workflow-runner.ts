@@ -28,7 +28,11 @@ const MAX_STEPS_PER_EVENT = 100_000;
  * twice.
  */
 export class WorkflowRunner<Input, State, Output extends WorkflowStep> extends SharedConsumer {
-  constructor(store: EventStore, workflow: Workflow<Input, State, Output>, options: WorkflowRunnerOptions<Input, State, Output>) {
+  constructor(
+    store: EventStore,
+    workflow: Workflow<Input, State, Output>,
+    options: WorkflowRunnerOptions<Input, State, Output>,
+  ) {
     super(store, options, async (commit) => {
       for (const event of commit.events) {
         if (options.eventTypes.includes(event.type)) await runWorkflow(workflow, options, commit, event);
@@ -51,7 +55,10 @@ async function runWorkflow<Input, State, Output extends WorkflowStep>(
     const next = workflow.decide(frozen, state);
     state = deepFreeze(workflow.evolve(state, frozen));
     for (const step of next) {
-      if (++steps > MAX_STEPS_PER_EVENT) throw new Error(`workflow ${options.name} took ${MAX_STEPS_PER_EVENT} steps for event ${event.id} without settling`);
+      if (++steps > MAX_STEPS_PER_EVENT)
+        throw new Error(
+          `workflow ${options.name} took ${MAX_STEPS_PER_EVENT} steps for event ${event.id} without settling`,
+        );
       inbox.push(...(await take(options, step, commit, event)));
     }
   }

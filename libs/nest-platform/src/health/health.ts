@@ -67,7 +67,8 @@ export class HealthRegistry {
     const reports = () => Promise.all(this.consumers.map((c) => c.report()));
     this.register('consumers', async () => {
       const all = await reports();
-      const stuck = (r: ConsumerReport) => r.failing !== null && Date.now() - Date.parse(r.failing.since) > failingForMs;
+      const stuck = (r: ConsumerReport) =>
+        r.failing !== null && Date.now() - Date.parse(r.failing.since) > failingForMs;
       return {
         ok: all.every((r) => r.alive && (r.lag ?? 0) < maxLag && !stuck(r)),
         detail: Object.fromEntries(all.map(({ consumer, ...rest }) => [consumer, rest])),
@@ -88,7 +89,9 @@ export class HealthRegistry {
   }
 }
 
-async function run(checks: Map<string, HealthCheck>): Promise<{ ok: boolean; checks: Record<string, { ok: boolean; detail?: unknown }> }> {
+async function run(
+  checks: Map<string, HealthCheck>,
+): Promise<{ ok: boolean; checks: Record<string, { ok: boolean; detail?: unknown }> }> {
   const results: Record<string, { ok: boolean; detail?: unknown }> = {};
   await Promise.all(
     [...checks].map(async ([name, check]) => {

@@ -16,11 +16,17 @@ export interface BusRequestOptions {
  * Sends a command or query over NATS request/reply with a signed principal (platform.md §3, §4b) and returns the
  * service's reply envelope. Rejects only when no reply comes (no responders, timeout).
  */
-export async function busRequest<T>(nc: NatsConnection, subject: string, payload: unknown, options: BusRequestOptions): Promise<Reply<T>> {
+export async function busRequest<T>(
+  nc: NatsConnection,
+  subject: string,
+  payload: unknown,
+  options: BusRequestOptions,
+): Promise<Reply<T>> {
   const body = payload instanceof Uint8Array ? payload : Buffer.from(JSON.stringify(payload));
   const headers = natsHeaders();
   const principal = { ...options.principal, issuedAt: Date.now() } as Principal;
-  for (const [name, value] of Object.entries(signRequest(principal, subject, body, options.key))) headers.set(name, value);
+  for (const [name, value] of Object.entries(signRequest(principal, subject, body, options.key)))
+    headers.set(name, value);
   if (options.correlationId) headers.set(RequestHeaders.correlationId, options.correlationId);
   const message = await nc.request(subject, body, { timeout: options.timeoutMs ?? 10_000, headers });
   return JSON.parse(Buffer.from(message.data).toString('utf8')) as Reply<T>;

@@ -32,7 +32,9 @@ export interface RequestMeta {
  */
 export function busTrustFromEnv(env: NodeJS.ProcessEnv = process.env): BusTrustSettings {
   const { FLOTILLA_BUS_KEY } = readSecrets(['FLOTILLA_BUS_KEY'], env);
-  const raw = env.FLOTILLA_BUS_GRANTS_FILE ? readFileSync(env.FLOTILLA_BUS_GRANTS_FILE, 'utf8') : env.FLOTILLA_BUS_GRANTS;
+  const raw = env.FLOTILLA_BUS_GRANTS_FILE
+    ? readFileSync(env.FLOTILLA_BUS_GRANTS_FILE, 'utf8')
+    : env.FLOTILLA_BUS_GRANTS;
   if (!raw) return { busKey: FLOTILLA_BUS_KEY, grants: {} };
   let parsed: Record<string, Partial<BusGrant>>;
   try {
@@ -44,14 +46,19 @@ export function busTrustFromEnv(env: NodeJS.ProcessEnv = process.env): BusTrustS
   const grants: Record<string, BusGrant> = {};
   for (const [service, grant] of Object.entries(parsed ?? {})) {
     const key = grant?.key;
-    const keyProblem = isProduction(env) ? secretProblem(`the key of bus grant "${service}"`, key) : key ? null : `bus grant "${service}" has no key`;
+    const keyProblem = isProduction(env)
+      ? secretProblem(`the key of bus grant "${service}"`, key)
+      : key
+        ? null
+        : `bus grant "${service}" has no key`;
     const organizations = grant?.organizations;
     const subjects = grant?.subjects;
     if (keyProblem) problems.push(keyProblem);
     if (organizations !== '*' && !(Array.isArray(organizations) && organizations.every((o) => typeof o === 'string'))) {
       problems.push(`bus grant "${service}": organizations must be a list of organization ids or "*"`);
     }
-    if (!Array.isArray(subjects) || !subjects.every((s) => typeof s === 'string' && s.length > 0)) problems.push(`bus grant "${service}": subjects must be a list`);
+    if (!Array.isArray(subjects) || !subjects.every((s) => typeof s === 'string' && s.length > 0))
+      problems.push(`bus grant "${service}": subjects must be a list`);
     grants[service] = grant as BusGrant;
   }
   if (problems.length) throw new ConfigurationError(problems);
@@ -76,18 +83,31 @@ export function subjectMatches(pattern: string, subject: string): boolean {
 export class BusTrust {
   constructor(private readonly settings: BusTrustSettings) {}
 
-  verify(headers: { principal?: string | null; signature?: string | null }, subject: string, digest: string, correlationId?: string): RequestMeta | { reason: string } {
-    const keyFor = (p: Principal) => (p.kind === 'service' ? (this.settings.grants[p.service]?.key ?? null) : this.settings.busKey);
+  verify(
+    headers: { principal?: string | null; signature?: string | null },
+    subject: string,
+    digest: string,
+    correlationId?: string,
+  ): RequestMeta | { reason: string } {
+    const keyFor = (p: Principal) =>
+      p.kind === 'service' ? (this.settings.grants[p.service]?.key ?? null) : this.settings.busKey;
     const verified = verifyRequest(headers, subject, digest, keyFor);
     if (!verified.ok) return { reason: verified.reason };
     const { principal } = verified;
     if (principal.kind === 'root') return { actor: principal.actor, organizationId: null, principal, correlationId };
-    if (principal.kind === 'organization') return { actor: principal.actor, organizationId: principal.organizationId, principal, correlationId };
+    if (principal.kind === 'organization')
+      return { actor: principal.actor, organizationId: principal.organizationId, principal, correlationId };
     const grant = this.settings.grants[principal.service];
-    if (!grant.subjects.some((pattern) => subjectMatches(pattern, subject))) return { reason: `service ${principal.service} may not send ${subject}` };
+    if (!grant.subjects.some((pattern) => subjectMatches(pattern, subject)))
+      return { reason: `service ${principal.service} may not send ${subject}` };
     if (grant.organizations !== '*' && !grant.organizations.includes(principal.organizationId)) {
       return { reason: `service ${principal.service} may not act for that organization` };
     }
-    return { actor: `service:${principal.service}${principal.actor ? `/${principal.actor}` : ''}`, organizationId: principal.organizationId, principal, correlationId };
+    return {
+      actor: `service:${principal.service}${principal.actor ? `/${principal.actor}` : ''}`,
+      organizationId: principal.organizationId,
+      principal,
+      correlationId,
+    };
   }
 }

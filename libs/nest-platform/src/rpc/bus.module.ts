@@ -10,7 +10,10 @@ export class BusModule {
   static forService(settings: BusTrustSettings): DynamicModule {
     return {
       module: BusModule,
-      providers: [{ provide: BusTrust, useValue: new BusTrust(settings) }, { provide: APP_GUARD, useClass: PrincipalGuard }],
+      providers: [
+        { provide: BusTrust, useValue: new BusTrust(settings) },
+        { provide: APP_GUARD, useClass: PrincipalGuard },
+      ],
       exports: [BusTrust],
     };
   }

@@ -28,7 +28,8 @@ export class PrincipalGuard implements CanActivate {
       String(data?.[BODY_DIGEST] ?? ''),
       headers?.get(RequestHeaders.correlationId) || undefined,
     );
-    if ('reason' in verified) throw new RpcFailure({ code: ErrorCodes.unauthorized, message: `unauthorized: ${verified.reason}` });
+    if ('reason' in verified)
+      throw new RpcFailure({ code: ErrorCodes.unauthorized, message: `unauthorized: ${verified.reason}` });
     Object.defineProperty(data, REQUEST_META, { value: verified, enumerable: false });
     return true;
   }

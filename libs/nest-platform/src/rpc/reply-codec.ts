@@ -16,7 +16,10 @@ export class PlainJsonRequestDeserializer implements ConsumerDeserializer {
     let data: Record<string | symbol, unknown>;
     try {
       const parsed = value.length ? JSON.parse(Buffer.from(value).toString('utf8')) : {};
-      data = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : { [INVALID_PAYLOAD]: 'payload must be a JSON object' };
+      data =
+        parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
+          ? parsed
+          : { [INVALID_PAYLOAD]: 'payload must be a JSON object' };
     } catch {
       data = { [INVALID_PAYLOAD]: 'payload is not valid JSON' };
     }

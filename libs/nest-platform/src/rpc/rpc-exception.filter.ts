@@ -22,17 +22,23 @@ export class RpcErrorFilter implements RpcExceptionFilter<unknown> {
   catch(exception: unknown, host: ArgumentsHost): Observable<ReplyError> {
     const error = toError(exception);
     const subject = host.switchToRpc().getContext()?.getSubject?.();
-    if (error.code === ErrorCodes.internal) this.logger.error({ msg: 'command failed', subject, error: describeError(exception) });
-    if (error.code === ErrorCodes.unavailable) this.logger.warn({ msg: 'dependency unavailable', subject, error: describeError(exception) });
+    if (error.code === ErrorCodes.internal)
+      this.logger.error({ msg: 'command failed', subject, error: describeError(exception) });
+    if (error.code === ErrorCodes.unavailable)
+      this.logger.warn({ msg: 'dependency unavailable', subject, error: describeError(exception) });
     return throwError(() => error);
   }
 }
 
 function toError(exception: unknown): ReplyError {
   if (exception instanceof RpcFailure) return exception.error;
-  if (exception instanceof DomainError) return { code: exception.code, message: exception.message, details: exception.details };
-  if (exception instanceof IdempotencyMismatchError) return { code: ErrorCodes.idempotencyMismatch, message: exception.message };
-  if (exception instanceof ConcurrencyError) return { code: ErrorCodes.conflict, message: 'too many concurrent changes, try again' };
-  if (isTransient(exception)) return { code: ErrorCodes.unavailable, message: 'a dependency is unavailable, try again' };
+  if (exception instanceof DomainError)
+    return { code: exception.code, message: exception.message, details: exception.details };
+  if (exception instanceof IdempotencyMismatchError)
+    return { code: ErrorCodes.idempotencyMismatch, message: exception.message };
+  if (exception instanceof ConcurrencyError)
+    return { code: ErrorCodes.conflict, message: 'too many concurrent changes, try again' };
+  if (isTransient(exception))
+    return { code: ErrorCodes.unavailable, message: 'a dependency is unavailable, try again' };
   return { code: ErrorCodes.internal, message: 'internal error' };
 }

@@ -6,12 +6,15 @@ import { RpcFailure } from './rpc-exception.filter';
 function flatten(errors: ValidationError[], parent = ''): string[] {
   return errors.flatMap((error) => {
     const path = parent ? `${parent}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) => (parent ? message.replace(error.property, path) : message));
+    const own = Object.values(error.constraints ?? {}).map((message) =>
+      parent ? message.replace(error.property, path) : message,
+    );
     return [...own, ...flatten(error.children ?? [], path)];
   });
 }
 
-const invalid = (details: string[]) => new RpcFailure({ code: ErrorCodes.validationFailed, message: details.join('; '), details });
+const invalid = (details: string[]) =>
+  new RpcFailure({ code: ErrorCodes.validationFailed, message: details.join('; '), details });
 
 /**
  * Validates a payload against its class-validator class, listing every problem in one error reply. A payload that is

@@ -15,7 +15,10 @@ async function main(): Promise<void> {
     process.kill(process.pid, 'SIGKILL');
   };
   const nc = await connect({ servers: NATS_URL });
-  const store = await EventStore.open(nc, { stream: STREAM as string, subjectPrefix: `evt.${(STREAM as string).toLowerCase()}` });
+  const store = await EventStore.open(nc, {
+    stream: STREAM as string,
+    subjectPrefix: `evt.${(STREAM as string).toLowerCase()}`,
+  });
   const dataSource = await tallyDataSource(DATABASE_URL as string, SCHEMA as string).initialize();
   const runner = new ProjectionRunner(store, dataSource, tallyProjection(SCHEMA as string), {
     batchSize: 25,

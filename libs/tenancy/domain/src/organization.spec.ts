@@ -4,7 +4,10 @@ import { organizationDecider } from './organization';
 
 const spec = deciderSpecification(organizationDecider);
 const at = '2026-01-01T00:00:00.000Z';
-const created: OrganizationEvent = { type: 'OrganizationCreated', data: { organizationId: 'o1', name: 'Acme', createdAt: at } };
+const created: OrganizationEvent = {
+  type: 'OrganizationCreated',
+  data: { organizationId: 'o1', name: 'Acme', createdAt: at },
+};
 
 describe('organization decider', () => {
   it('creates an organization', () => {
@@ -12,7 +15,10 @@ describe('organization decider', () => {
   });
 
   it('refuses to create an organization twice', () => {
-    spec.given([created]).when({ type: 'CreateOrganization', organizationId: 'o1', name: 'Acme' }).thenThrows('conflict');
+    spec
+      .given([created])
+      .when({ type: 'CreateOrganization', organizationId: 'o1', name: 'Acme' })
+      .thenThrows('conflict');
   });
 
   it('creates a project in an existing organization', () => {
@@ -28,7 +34,10 @@ describe('organization decider', () => {
 
   it('refuses a second project of the same name, whatever its case', () => {
     spec
-      .given([created, { type: 'ProjectCreated', data: { organizationId: 'o1', projectId: 'p1', name: 'web', createdAt: at } }])
+      .given([
+        created,
+        { type: 'ProjectCreated', data: { organizationId: 'o1', projectId: 'p1', name: 'web', createdAt: at } },
+      ])
       .when({ type: 'CreateProject', projectId: 'p2', name: 'WEB' })
       .thenThrows('validation_failed', /already exists/);
   });
@@ -37,6 +46,11 @@ describe('organization decider', () => {
     spec
       .given([created])
       .when({ type: 'IssueApiKey', keyId: 'k1', tokenHash: 'abc', description: 'ci' })
-      .then([{ type: 'ApiKeyIssued', data: { organizationId: 'o1', keyId: 'k1', tokenHash: 'abc', description: 'ci', createdAt: at } }]);
+      .then([
+        {
+          type: 'ApiKeyIssued',
+          data: { organizationId: 'o1', keyId: 'k1', tokenHash: 'abc', description: 'ci', createdAt: at },
+        },
+      ]);
   });
 });

@@ -7,16 +7,22 @@ export type IssueApiKey = { type: 'IssueApiKey'; keyId: string; tokenHash: strin
 export type OrganizationCommand = CreateOrganization | CreateProject | IssueApiKey;
 
 export type OrganizationState =
-  | { status: 'absent' }
-  | { status: 'active'; id: string; name: string; projectNames: Set<string>; keyIds: Set<string> };
+  { status: 'absent' } | { status: 'active'; id: string; name: string; projectNames: Set<string>; keyIds: Set<string> };
 
 export const initialState = (): OrganizationState => ({ status: 'absent' });
 
-export function decide(command: OrganizationCommand, state: OrganizationState, { now }: { now: Date }): OrganizationEvent[] {
+export function decide(
+  command: OrganizationCommand,
+  state: OrganizationState,
+  { now }: { now: Date },
+): OrganizationEvent[] {
   const createdAt = now.toISOString();
   if (command.type === 'CreateOrganization') {
     if (state.status !== 'absent') throw DomainError.conflict(`organization ${command.organizationId} already exists`);
-    const event: OrganizationCreated = { type: 'OrganizationCreated', data: { organizationId: command.organizationId, name: command.name, createdAt } };
+    const event: OrganizationCreated = {
+      type: 'OrganizationCreated',
+      data: { organizationId: command.organizationId, name: command.name, createdAt },
+    };
     return [event];
   }
   if (state.status === 'absent') throw DomainError.notFound('organization');
@@ -34,7 +40,13 @@ export function decide(command: OrganizationCommand, state: OrganizationState, {
     case 'IssueApiKey': {
       const event: ApiKeyIssued = {
         type: 'ApiKeyIssued',
-        data: { organizationId: state.id, keyId: command.keyId, tokenHash: command.tokenHash, description: command.description, createdAt },
+        data: {
+          organizationId: state.id,
+          keyId: command.keyId,
+          tokenHash: command.tokenHash,
+          description: command.description,
+          createdAt,
+        },
       };
       return [event];
     }
@@ -44,7 +56,13 @@ export function decide(command: OrganizationCommand, state: OrganizationState, {
 export function evolve(state: OrganizationState, event: OrganizationEvent): OrganizationState {
   switch (event.type) {
     case 'OrganizationCreated':
-      return { status: 'active', id: event.data.organizationId, name: event.data.name, projectNames: new Set(), keyIds: new Set() };
+      return {
+        status: 'active',
+        id: event.data.organizationId,
+        name: event.data.name,
+        projectNames: new Set(),
+        keyIds: new Set(),
+      };
     case 'ProjectCreated':
       if (state.status !== 'active') return state;
       return { ...state, projectNames: new Set(state.projectNames).add(event.data.name.toLowerCase()) };
@@ -54,4 +72,8 @@ export function evolve(state: OrganizationState, event: OrganizationEvent): Orga
   }
 }
 
-export const organizationDecider: Decider<OrganizationCommand, OrganizationState, OrganizationEvent> = { decide, evolve, initialState };
+export const organizationDecider: Decider<OrganizationCommand, OrganizationState, OrganizationEvent> = {
+  decide,
+  evolve,
+  initialState,
+};

@@ -6,7 +6,9 @@ export class CreateTenancyReadModel1767225600100 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const t = (name: string) => qualified(schemaOf(queryRunner), name);
-    await queryRunner.query(`create table ${t('organizations')} (id uuid primary key, name text not null, created_at timestamptz not null)`);
+    await queryRunner.query(
+      `create table ${t('organizations')} (id uuid primary key, name text not null, created_at timestamptz not null)`,
+    );
     await queryRunner.query(`create table ${t('projects')} (
       id uuid primary key, organization_id uuid not null, name text not null, created_at timestamptz not null)`);
     await queryRunner.query(`create index on ${t('projects')} (organization_id)`);

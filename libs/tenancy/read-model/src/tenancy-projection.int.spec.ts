@@ -36,14 +36,25 @@ describe('tenancy read model', () => {
     await store.append(
       store.subjectFor('organization', orgId),
       [
-        { type: 'OrganizationCreated', data: { organizationId: orgId, name: 'Acme', createdAt: '2026-01-01T00:00:00Z' } },
-        { type: 'ProjectCreated', data: { organizationId: orgId, projectId, name: 'web', createdAt: '2026-01-01T00:00:01Z' } },
+        {
+          type: 'OrganizationCreated',
+          data: { organizationId: orgId, name: 'Acme', createdAt: '2026-01-01T00:00:00Z' },
+        },
+        {
+          type: 'ProjectCreated',
+          data: { organizationId: orgId, projectId, name: 'web', createdAt: '2026-01-01T00:00:01Z' },
+        },
       ],
       { expectedVersion: 0, metadata: { actor: 'test' } },
     );
     const runner = new ProjectionRunner(store, dataSource, tenancyProjection('tenancy_test', env.subjectPrefix));
     await runner.start();
-    const project = await eventually(() => dataSource.getRepository(ProjectRow).findOneBy({ id: projectId }).then((p) => p ?? undefined));
+    const project = await eventually(() =>
+      dataSource
+        .getRepository(ProjectRow)
+        .findOneBy({ id: projectId })
+        .then((p) => p ?? undefined),
+    );
     await runner.stop();
     expect(project).toMatchObject({ id: projectId, organizationId: orgId, name: 'web' });
   });

@@ -11,23 +11,25 @@ export function tenancyProjection(schema: string, subjectPrefix: string = Stream
     handlers: {
       OrganizationCreated: async (event, { manager, table }) => {
         const { data } = event;
-        await manager.query(`insert into ${table('organizations')} (id, name, created_at) values ($1, $2, $3) on conflict (id) do nothing`, [
-          data.organizationId,
-          data.name,
-          data.createdAt,
-        ]);
+        await manager.query(
+          `insert into ${table('organizations')} (id, name, created_at) values ($1, $2, $3)
+             on conflict (id) do nothing`,
+          [data.organizationId, data.name, data.createdAt],
+        );
       },
       ProjectCreated: async (event, { manager, table }) => {
         const { data } = event;
         await manager.query(
-          `insert into ${table('projects')} (id, organization_id, name, created_at) values ($1, $2, $3, $4) on conflict (id) do nothing`,
+          `insert into ${table('projects')} (id, organization_id, name, created_at) values ($1, $2, $3, $4)
+             on conflict (id) do nothing`,
           [data.projectId, data.organizationId, data.name, data.createdAt],
         );
       },
       ApiKeyIssued: async (event, { manager, table }) => {
         const { data } = event;
         await manager.query(
-          `insert into ${table('api_keys')} (id, organization_id, token_hash, description, created_at) values ($1, $2, $3, $4, $5)
+          `insert into ${table('api_keys')} (id, organization_id, token_hash, description, created_at)
+             values ($1, $2, $3, $4, $5)
            on conflict (id) do nothing`,
           [data.keyId, data.organizationId, data.tokenHash, data.description, data.createdAt],
         );

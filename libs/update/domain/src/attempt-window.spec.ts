@@ -1,18 +1,24 @@
 import { AttemptWindow } from './attempt-window';
 
 /** The definition: every attempt since its device's last cut-off, counted when it falls within the window. */
-function perDeviceByScan(attempts: { identifier: string; at: number }[], cutoffs: Map<string, number>, now: number, windowMs: number): Map<string, number> {
+function perDeviceByScan(
+  attempts: { identifier: string; at: number }[],
+  cutoffs: Map<string, number>,
+  now: number,
+  windowMs: number,
+): Map<string, number> {
   const counts = new Map<string, number>();
   attempts.forEach(({ identifier, at }, i) => {
-    if (at > now - windowMs && i >= (cutoffs.get(identifier) ?? 0)) counts.set(identifier, (counts.get(identifier) ?? 0) + 1);
+    if (at > now - windowMs && i >= (cutoffs.get(identifier) ?? 0))
+      counts.set(identifier, (counts.get(identifier) ?? 0) + 1);
   });
   return counts;
 }
 
-describe('a deployment\'s attempt window', () => {
+describe("a deployment's attempt window", () => {
   it('counts what a scan of every attempt counts, through thousands of attempts, expiries and device cut-offs', () => {
     let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const windowMs = 60_000;
     const window = new AttemptWindow();
     const all: { identifier: string; at: number }[] = [];
@@ -37,7 +43,7 @@ describe('a deployment\'s attempt window', () => {
     }
   });
 
-  it('stops counting a device\'s attempts from its cut-off on', () => {
+  it("stops counting a device's attempts from its cut-off on", () => {
     const window = new AttemptWindow();
     window.record('a', 1_000, 60_000);
     window.record('a', 1_100, 60_000);
@@ -46,8 +52,18 @@ describe('a deployment\'s attempt window', () => {
     window.forget('a');
     expect(window.repeatingDevices(1_200, 60_000)).toBe(0);
     window.record('a', 1_300, 60_000);
-    expect(window.countsPerDevice(1_300, 60_000)).toEqual(new Map([['b', 1], ['a', 1]]));
-    expect(window.countsPerDevice(61_050, 60_000)).toEqual(new Map([['b', 1], ['a', 1]]));
+    expect(window.countsPerDevice(1_300, 60_000)).toEqual(
+      new Map([
+        ['b', 1],
+        ['a', 1],
+      ]),
+    );
+    expect(window.countsPerDevice(61_050, 60_000)).toEqual(
+      new Map([
+        ['b', 1],
+        ['a', 1],
+      ]),
+    );
     expect(window.countsPerDevice(61_150, 60_000)).toEqual(new Map([['a', 1]]));
   });
 

@@ -9,7 +9,10 @@ export interface DeploymentRuleFacts {
   product: string;
   quarantined: boolean;
   rules: FailureRules;
-  /** Attempts since the deployment's cut-off (creation, new firmware, unquarantine), each device's own cut-off respected. */
+  /**
+   * Attempts since the deployment's cut-off (creation, new firmware, unquarantine), each device's own cut-off
+   * respected.
+   */
   attempts: AttemptWindow;
   /** The deployment's firmware; null while it is unknown. */
   firmware: FirmwareMetadata | null;
@@ -20,7 +23,10 @@ export interface RuleFacts {
   deployment(deploymentId: string): DeploymentRuleFacts | undefined;
   deploymentsOf(organizationId: string, product: string): DeploymentRuleFacts[];
   productOf(organizationId: string, identifier: string): string | undefined;
-  /** Devices of the organization quarantined now whose reported firmware has this uuid, product, architecture and platform. */
+  /**
+   * Devices of the organization quarantined now whose reported firmware has this uuid, product, architecture and
+   * platform.
+   */
   quarantinedOn(organizationId: string, firmware: FirmwareMetadata): number;
 }
 
@@ -37,7 +43,9 @@ export function failureRateCheck(d: DeploymentRuleFacts, now: number): RuleCheck
   return { value, limit: d.rules.failureRate, broken: value > d.rules.failureRate };
 }
 
-/** Deployment failure threshold (§5, the literal reading): quarantined devices reporting the deployment's very firmware. */
+/**
+ * Deployment failure threshold (§5, the literal reading): quarantined devices reporting the deployment's very firmware.
+ */
 export function failureThresholdCheck(d: DeploymentRuleFacts, facts: Pick<RuleFacts, 'quarantinedOn'>): RuleCheck {
   const value = d.firmware ? facts.quarantinedOn(d.organizationId, d.firmware) : 0;
   return { value, limit: d.rules.failureThreshold, broken: value > d.rules.failureThreshold };
@@ -53,7 +61,12 @@ export type DeploymentRuleStep = WorkflowStep & {
 };
 
 /** Nothing known: the state before the fleet view has read anything. */
-const noFacts: RuleFacts = { deployment: () => undefined, deploymentsOf: () => [], productOf: () => undefined, quarantinedOn: () => 0 };
+const noFacts: RuleFacts = {
+  deployment: () => undefined,
+  deploymentsOf: () => [],
+  productOf: () => undefined,
+  quarantinedOn: () => 0,
+};
 
 /**
  * The deployment rules as a workflow (firmware-deployments.md §5): an attempt may break its deployment's failure

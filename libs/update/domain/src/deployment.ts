@@ -14,7 +14,10 @@ export interface DeploymentState {
   quarantined: boolean;
   rules: FailureRules;
   createdAt: string;
-  /** Its part of every cut-off (epoch ms): its creation, last firmware change or unquarantine; attempts before it do not count. */
+  /**
+   * Its part of every cut-off (epoch ms): its creation, last firmware change or unquarantine; attempts before it do not
+   * count.
+   */
   cutoff: number;
 }
 
@@ -26,7 +29,14 @@ export interface DeploymentSettings {
 }
 
 export type DeploymentCommand =
-  | { type: 'CreateDeployment'; deploymentId: string; organizationId: string; product: string; name: string; settings: DeploymentSettings }
+  | {
+      type: 'CreateDeployment';
+      deploymentId: string;
+      organizationId: string;
+      product: string;
+      name: string;
+      settings: DeploymentSettings;
+    }
   | { type: 'UpdateDeployment'; settings: DeploymentSettings }
   | { type: 'DeleteDeployment' }
   | { type: 'QuarantineDeployment'; reason: string }
@@ -42,7 +52,10 @@ const RULE_FIELDS: [keyof FailureRules, string][] = [
 ];
 
 /** Settings over a base (the defaults, or the deployment as it is), with every problem listed. */
-export function checkSettings(settings: DeploymentSettings, base: { firmwareUuid?: string; conditions?: DeploymentConditions; isActive: boolean; rules: FailureRules }) {
+export function checkSettings(
+  settings: DeploymentSettings,
+  base: { firmwareUuid?: string; conditions?: DeploymentConditions; isActive: boolean; rules: FailureRules },
+) {
   const problems: string[] = [];
   const firmwareUuid = settings.firmwareUuid ?? base.firmwareUuid;
   if (typeof firmwareUuid !== 'string' || firmwareUuid.length === 0) problems.push('firmware is required');
@@ -78,11 +91,17 @@ export function checkSettings(settings: DeploymentSettings, base: { firmwareUuid
   for (const [field, name] of RULE_FIELDS) {
     const value = settings.rules?.[field];
     if (value === undefined) continue;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) problems.push(`${name} must be an integer of at least 1`);
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
+      problems.push(`${name} must be an integer of at least 1`);
     else rules[field] = value;
   }
   if (problems.length) throw DomainError.invalid(problems);
-  return { firmwareUuid: firmwareUuid as string, conditions: conditions as DeploymentConditions, isActive: isActive as boolean, rules };
+  return {
+    firmwareUuid: firmwareUuid as string,
+    conditions: conditions as DeploymentConditions,
+    isActive: isActive as boolean,
+    rules,
+  };
 }
 
 export const initialDeploymentState = (): DeploymentState => ({
@@ -110,7 +129,9 @@ export const deploymentDecider: Decider<DeploymentCommand, DeploymentState, Depl
       const checked = checkSettings(command.settings, { isActive: false, rules: DefaultFailureRules });
       if (checked.isActive) throw DomainError.invalid(['is_active must be false when a deployment is created']);
       const { deploymentId, organizationId, product, name } = command;
-      return [{ type: 'DeploymentCreated', data: { deploymentId, organizationId, product, name, ...checked, createdAt: at } }];
+      return [
+        { type: 'DeploymentCreated', data: { deploymentId, organizationId, product, name, ...checked, createdAt: at } },
+      ];
     }
     if (state.status !== 'live') throw DomainError.notFound('deployment');
     const { deploymentId } = state;
@@ -122,7 +143,9 @@ export const deploymentDecider: Decider<DeploymentCommand, DeploymentState, Depl
       case 'DeleteDeployment':
         return [{ type: 'DeploymentDeleted', data: { deploymentId, deletedAt: at } }];
       case 'QuarantineDeployment':
-        return state.quarantined ? [] : [{ type: 'DeploymentQuarantined', data: { deploymentId, reason: command.reason, at } }];
+        return state.quarantined
+          ? []
+          : [{ type: 'DeploymentQuarantined', data: { deploymentId, reason: command.reason, at } }];
       case 'UnquarantineDeployment':
         return state.quarantined ? [{ type: 'DeploymentUnquarantined', data: { deploymentId, at } }] : [];
     }
@@ -136,7 +159,11 @@ export const deploymentDecider: Decider<DeploymentCommand, DeploymentState, Depl
       }
       case 'DeploymentUpdated': {
         const { updatedAt, deploymentId: _id, ...data } = event.data;
-        return { ...state, ...data, cutoff: data.firmwareUuid === state.firmwareUuid ? state.cutoff : Date.parse(updatedAt) };
+        return {
+          ...state,
+          ...data,
+          cutoff: data.firmwareUuid === state.firmwareUuid ? state.cutoff : Date.parse(updatedAt),
+        };
       }
       case 'DeploymentDeleted':
         return { ...state, status: 'deleted' };

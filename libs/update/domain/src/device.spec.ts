@@ -2,10 +2,24 @@ import { DeviceEvent, FirmwareMetadata } from '@flotilla/events';
 import { deciderSpecification } from '@flotilla/testing';
 import { deviceDecider, OfferedDeployment, previewCheck } from './device';
 
-const fw = (uuid: string): FirmwareMetadata => ({ uuid, product: 'c1.small.x86', version: '1.0.0', architecture: 'x86_64', platform: 'metal' });
+const fw = (uuid: string): FirmwareMetadata => ({
+  uuid,
+  product: 'c1.small.x86',
+  version: '1.0.0',
+  architecture: 'x86_64',
+  platform: 'metal',
+});
 const registered: DeviceEvent = {
   type: 'DeviceRegistered',
-  data: { identifier: 'd1', organizationId: 'o1', product: 'c1.small.x86', tags: ['edge'], credentialHash: 'h', source: 'admin', registeredAt: '2026-01-01T00:00:00.000Z' },
+  data: {
+    identifier: 'd1',
+    organizationId: 'o1',
+    product: 'c1.small.x86',
+    tags: ['edge'],
+    credentialHash: 'h',
+    source: 'admin',
+    registeredAt: '2026-01-01T00:00:00.000Z',
+  },
 };
 const deployment: OfferedDeployment = {
   deploymentId: 'D',
@@ -16,7 +30,13 @@ const deployment: OfferedDeployment = {
 const t0 = Date.parse('2026-01-01T10:00:00.000Z');
 const attempt = (secondsAfter: number): DeviceEvent => ({
   type: 'UpdateRequested',
-  data: { identifier: 'd1', organizationId: 'o1', deploymentId: 'D', firmwareUuid: 'fw-2', at: new Date(t0 + secondsAfter * 1000).toISOString() },
+  data: {
+    identifier: 'd1',
+    organizationId: 'o1',
+    deploymentId: 'D',
+    firmwareUuid: 'fw-2',
+    at: new Date(t0 + secondsAfter * 1000).toISOString(),
+  },
 });
 
 const spec = deciderSpecification(deviceDecider, { now: new Date(t0) });
@@ -25,14 +45,18 @@ const spec = deciderSpecification(deviceDecider, { now: new Date(t0) });
 function checks(given: DeviceEvent[], times: number[], offered: OfferedDeployment = deployment): string[] {
   let state = spec.fold(given);
   return times.map((seconds) => {
-    const events = spec.decide({ type: 'CheckForUpdate', deployment: offered }, state, { now: new Date(t0 + seconds * 1000) });
+    const events = spec.decide({ type: 'CheckForUpdate', deployment: offered }, state, {
+      now: new Date(t0 + seconds * 1000),
+    });
     state = spec.fold(events, state);
-    return events.map((e) => (e.type === 'DeviceQuarantined' ? `quarantined:${e.data.reason}` : e.type)).join(',') || 'nothing';
+    return (
+      events.map((e) => (e.type === 'DeviceQuarantined' ? `quarantined:${e.data.reason}` : e.type)).join(',') ||
+      'nothing'
+    );
   });
 }
 
 describe('device decider: checks, attempts and failure rules', () => {
-
   it('threshold 3: checks 1–3 are offered the update, check 4 quarantines the device, check 5 gets nothing', () => {
     expect(checks([registered], [0, 600, 1200, 1800, 2400])).toEqual([
       'UpdateRequested',
@@ -44,57 +68,165 @@ describe('device decider: checks, attempts and failure rules', () => {
   });
 
   it('rate 2 per 60 s: a third check inside the window quarantines, one after it does not', () => {
-    const offered = { ...deployment, rules: { deviceFailureRate: 2, deviceFailureRateSeconds: 60, deviceFailureThreshold: 10 } };
-    expect(checks([registered], [0, 10, 20], offered)).toEqual(['UpdateRequested', 'UpdateRequested', 'quarantined:device_failure_rate']);
-    expect(checks([registered], [0, 10, 61], offered)).toEqual(['UpdateRequested', 'UpdateRequested', 'UpdateRequested']);
+    const offered = {
+      ...deployment,
+      rules: { deviceFailureRate: 2, deviceFailureRateSeconds: 60, deviceFailureThreshold: 10 },
+    };
+    expect(checks([registered], [0, 10, 20], offered)).toEqual([
+      'UpdateRequested',
+      'UpdateRequested',
+      'quarantined:device_failure_rate',
+    ]);
+    expect(checks([registered], [0, 10, 61], offered)).toEqual([
+      'UpdateRequested',
+      'UpdateRequested',
+      'UpdateRequested',
+    ]);
   });
 
   it('counts nothing from before the device was unquarantined', () => {
     const history = [registered, attempt(0), attempt(1), attempt(2)];
-    const quarantined: DeviceEvent = { type: 'DeviceQuarantined', data: { identifier: 'd1', organizationId: 'o1', reason: 'device_failure_threshold', deploymentId: 'D', at: new Date(t0 + 3000).toISOString() } };
-    const unquarantined: DeviceEvent = { type: 'DeviceUnquarantined', data: { identifier: 'd1', organizationId: 'o1', at: new Date(t0 + 4000).toISOString() } };
-    expect(checks([...history, quarantined, unquarantined], [5, 6, 7, 8])).toEqual(['UpdateRequested', 'UpdateRequested', 'UpdateRequested', 'quarantined:device_failure_threshold']);
+    const quarantined: DeviceEvent = {
+      type: 'DeviceQuarantined',
+      data: {
+        identifier: 'd1',
+        organizationId: 'o1',
+        reason: 'device_failure_threshold',
+        deploymentId: 'D',
+        at: new Date(t0 + 3000).toISOString(),
+      },
+    };
+    const unquarantined: DeviceEvent = {
+      type: 'DeviceUnquarantined',
+      data: { identifier: 'd1', organizationId: 'o1', at: new Date(t0 + 4000).toISOString() },
+    };
+    expect(checks([...history, quarantined, unquarantined], [5, 6, 7, 8])).toEqual([
+      'UpdateRequested',
+      'UpdateRequested',
+      'UpdateRequested',
+      'quarantined:device_failure_threshold',
+    ]);
   });
 
   it('counts nothing from before the device changed firmware', () => {
-    const changed: DeviceEvent = { type: 'DeviceFirmwareChanged', data: { identifier: 'd1', organizationId: 'o1', from: null, to: fw('fw-1'), at: new Date(t0 + 5).toISOString() } };
+    const changed: DeviceEvent = {
+      type: 'DeviceFirmwareChanged',
+      data: { identifier: 'd1', organizationId: 'o1', from: null, to: fw('fw-1'), at: new Date(t0 + 5).toISOString() },
+    };
     expect(checks([registered, attempt(0), attempt(1), attempt(2), changed], [10])).toEqual(['UpdateRequested']);
   });
 
-  it('counts nothing from before the deployment\'s cut-off (unquarantined, recreated, given new firmware)', () => {
-    expect(checks([registered, attempt(0), attempt(1), attempt(2)], [10], { ...deployment, cutoff: t0 + 5000 })).toEqual(['UpdateRequested']);
-    expect(checks([registered, attempt(0), attempt(1), attempt(2)], [10], deployment)).toEqual(['quarantined:device_failure_threshold']);
+  it("counts nothing from before the deployment's cut-off (unquarantined, recreated, given new firmware)", () => {
+    expect(
+      checks([registered, attempt(0), attempt(1), attempt(2)], [10], { ...deployment, cutoff: t0 + 5000 }),
+    ).toEqual(['UpdateRequested']);
+    expect(checks([registered, attempt(0), attempt(1), attempt(2)], [10], deployment)).toEqual([
+      'quarantined:device_failure_threshold',
+    ]);
   });
 
   it('records a firmware change only when the uuid differs', () => {
-    const changed: DeviceEvent = { type: 'DeviceFirmwareChanged', data: { identifier: 'd1', organizationId: 'o1', from: null, to: fw('fw-1'), at: new Date(t0).toISOString() } };
-    spec.given([registered]).when({ type: 'ReportFirmware', firmware: fw('fw-1') }).then([changed]);
-    spec.given([registered, changed]).when({ type: 'ReportFirmware', firmware: fw('fw-1') }).thenNothingHappened();
+    const changed: DeviceEvent = {
+      type: 'DeviceFirmwareChanged',
+      data: { identifier: 'd1', organizationId: 'o1', from: null, to: fw('fw-1'), at: new Date(t0).toISOString() },
+    };
+    spec
+      .given([registered])
+      .when({ type: 'ReportFirmware', firmware: fw('fw-1') })
+      .then([changed]);
+    spec
+      .given([registered, changed])
+      .when({ type: 'ReportFirmware', firmware: fw('fw-1') })
+      .thenNothingHappened();
   });
 
   it('quarantines and unquarantines once; an unknown device is not found; tags are checked', () => {
-    spec.given([registered]).when({ type: 'QuarantineDevice', reason: 'operator' }).then([
-      { type: 'DeviceQuarantined', data: { identifier: 'd1', organizationId: 'o1', reason: 'operator', deploymentId: null, at: new Date(t0).toISOString() } },
-    ]);
+    spec
+      .given([registered])
+      .when({ type: 'QuarantineDevice', reason: 'operator' })
+      .then([
+        {
+          type: 'DeviceQuarantined',
+          data: {
+            identifier: 'd1',
+            organizationId: 'o1',
+            reason: 'operator',
+            deploymentId: null,
+            at: new Date(t0).toISOString(),
+          },
+        },
+      ]);
     spec.given([registered]).when({ type: 'UnquarantineDevice' }).thenNothingHappened();
     spec.given([]).when({ type: 'QuarantineDevice', reason: 'operator' }).thenThrows('not_found');
-    spec.given([registered]).when({ type: 'ChangeTags', tags: ['', 7] as never }).thenThrows('validation_failed');
-    spec.given([registered]).when({ type: 'RegisterDevice', identifier: 'd1', organizationId: 'o1', product: 'p', tags: [], credentialHash: 'h', source: 'admin' }).thenThrows('conflict');
+    spec
+      .given([registered])
+      .when({ type: 'ChangeTags', tags: ['', 7] as never })
+      .thenThrows('validation_failed');
+    spec
+      .given([registered])
+      .when({
+        type: 'RegisterDevice',
+        identifier: 'd1',
+        organizationId: 'o1',
+        product: 'p',
+        tags: [],
+        credentialHash: 'h',
+        source: 'admin',
+      })
+      .thenThrows('conflict');
   });
 
-  it('hands a provisioned device\'s credential out once; a registered or rotated one never', () => {
-    const provisioned: DeviceEvent = { ...registered, data: { ...(registered.data as Extract<DeviceEvent, { type: 'DeviceRegistered' }>['data']), source: 'batch' } } as DeviceEvent;
-    const fetched: DeviceEvent = { type: 'DeviceCredentialFetched', data: { identifier: 'd1', organizationId: 'o1', at: new Date(t0).toISOString() } };
+  it("hands a provisioned device's credential out once; a registered or rotated one never", () => {
+    const provisioned: DeviceEvent = {
+      ...registered,
+      data: { ...(registered.data as Extract<DeviceEvent, { type: 'DeviceRegistered' }>['data']), source: 'batch' },
+    } as DeviceEvent;
+    const fetched: DeviceEvent = {
+      type: 'DeviceCredentialFetched',
+      data: { identifier: 'd1', organizationId: 'o1', at: new Date(t0).toISOString() },
+    };
     spec.given([provisioned]).when({ type: 'FetchCredential' }).then([fetched]);
-    spec.given([provisioned, fetched]).when({ type: 'FetchCredential' }).thenThrows('conflict', /rotate/);
+    spec
+      .given([provisioned, fetched])
+      .when({ type: 'FetchCredential' })
+      .thenThrows('conflict', /rotate/);
     spec.given([registered]).when({ type: 'FetchCredential' }).thenThrows('conflict');
-    spec.given([provisioned, { type: 'DeviceCredentialRotated', data: { identifier: 'd1', organizationId: 'o1', credentialHash: 'h2', at: new Date(t0).toISOString() } }]).when({ type: 'FetchCredential' }).thenThrows('conflict');
+    spec
+      .given([
+        provisioned,
+        {
+          type: 'DeviceCredentialRotated',
+          data: { identifier: 'd1', organizationId: 'o1', credentialHash: 'h2', at: new Date(t0).toISOString() },
+        },
+      ])
+      .when({ type: 'FetchCredential' })
+      .thenThrows('conflict');
   });
 
   it('never registers a retired provisioned server again', () => {
-    const provisioned = { ...registered, data: { ...(registered.data as Extract<DeviceEvent, { type: 'DeviceRegistered' }>['data']), source: 'batch' as const } } as DeviceEvent;
-    const retired: DeviceEvent = { type: 'DeviceRetired', data: { identifier: 'd1', organizationId: 'o1', at: new Date(t0).toISOString() } };
-    spec.given([provisioned, retired]).when({ type: 'RegisterDevice', identifier: 'd1', organizationId: 'o1', product: 'p', tags: [], credentialHash: 'h', source: 'batch' }).thenNothingHappened();
+    const provisioned = {
+      ...registered,
+      data: {
+        ...(registered.data as Extract<DeviceEvent, { type: 'DeviceRegistered' }>['data']),
+        source: 'batch' as const,
+      },
+    } as DeviceEvent;
+    const retired: DeviceEvent = {
+      type: 'DeviceRetired',
+      data: { identifier: 'd1', organizationId: 'o1', at: new Date(t0).toISOString() },
+    };
+    spec
+      .given([provisioned, retired])
+      .when({
+        type: 'RegisterDevice',
+        identifier: 'd1',
+        organizationId: 'o1',
+        product: 'p',
+        tags: [],
+        credentialHash: 'h',
+        source: 'batch',
+      })
+      .thenNothingHappened();
   });
 
   it('previews what a check would decide without deciding it: offered, past its rules, or with new firmware counted afresh', () => {
@@ -103,7 +235,21 @@ describe('device decider: checks, attempts and failure rules', () => {
     const past = spec.fold([attempt(2)], state);
     expect(previewCheck(past, null, deployment, new Date(t0 + 10_000))).toBe('quarantined');
     expect(previewCheck(past, fw('fw-9'), deployment, new Date(t0 + 10_000))).toBe('offered');
-    const quarantined = spec.fold([{ type: 'DeviceQuarantined', data: { identifier: 'd1', organizationId: 'o1', reason: 'operator', deploymentId: null, at: new Date(t0).toISOString() } }], state);
+    const quarantined = spec.fold(
+      [
+        {
+          type: 'DeviceQuarantined',
+          data: {
+            identifier: 'd1',
+            organizationId: 'o1',
+            reason: 'operator',
+            deploymentId: null,
+            at: new Date(t0).toISOString(),
+          },
+        },
+      ],
+      state,
+    );
     expect(previewCheck(quarantined, null, deployment, new Date(t0 + 10_000))).toBe('nothing');
   });
 });

@@ -29,12 +29,23 @@ export interface OfferedDeployment {
 }
 
 export type DeviceCommand =
-  | { type: 'RegisterDevice'; identifier: string; organizationId: string; product: string; tags: string[]; credentialHash: string; source: 'admin' | 'batch' }
+  | {
+      type: 'RegisterDevice';
+      identifier: string;
+      organizationId: string;
+      product: string;
+      tags: string[];
+      credentialHash: string;
+      source: 'admin' | 'batch';
+    }
   | { type: 'ChangeTags'; tags: string[] }
   | { type: 'RotateCredential'; credentialHash: string }
   | { type: 'FetchCredential' }
   | { type: 'ReportFirmware'; firmware: FirmwareMetadata }
-  /** A non-preflight check that would be offered `deployment`: an attempt, or quarantine if the device is past its rules. */
+  /**
+   * A non-preflight check that would be offered `deployment`: an attempt, or quarantine if the device is past its
+   * rules.
+   */
   | { type: 'CheckForUpdate'; deployment: OfferedDeployment }
   | { type: 'QuarantineDevice'; reason: string }
   | { type: 'UnquarantineDevice' }
@@ -63,11 +74,16 @@ export function validateTags(tags: unknown): string[] {
 }
 
 /** Why the device may not be offered the deployment again, if it may not: firmware-deployments.md §5. */
-export function deviceRuleBroken(state: DeviceState, deployment: OfferedDeployment, now: number): 'device_failure_rate' | 'device_failure_threshold' | null {
+export function deviceRuleBroken(
+  state: DeviceState,
+  deployment: OfferedDeployment,
+  now: number,
+): 'device_failure_rate' | 'device_failure_threshold' | null {
   const cutoff = Math.max(state.cutoff, deployment.cutoff);
   const attempts = (state.attempts[deployment.deploymentId] ?? []).filter((at) => at >= cutoff);
   const windowStart = now - deployment.rules.deviceFailureRateSeconds * 1000;
-  if (attempts.filter((at) => at > windowStart).length >= deployment.rules.deviceFailureRate) return 'device_failure_rate';
+  if (attempts.filter((at) => at > windowStart).length >= deployment.rules.deviceFailureRate)
+    return 'device_failure_rate';
   if (attempts.length >= deployment.rules.deviceFailureThreshold) return 'device_failure_threshold';
   return null;
 }
@@ -76,11 +92,22 @@ export function deviceRuleBroken(state: DeviceState, deployment: OfferedDeployme
  * What a check would decide for the device, writing nothing (a preflight check): the same commands a real check
  * runs, decided on the device's state with its reported firmware taken in.
  */
-export function previewCheck(state: DeviceState, reported: FirmwareMetadata | null, deployment: OfferedDeployment, now: Date): 'offered' | 'quarantined' | 'nothing' {
+export function previewCheck(
+  state: DeviceState,
+  reported: FirmwareMetadata | null,
+  deployment: OfferedDeployment,
+  now: Date,
+): 'offered' | 'quarantined' | 'nothing' {
   let current = state;
-  if (reported) for (const event of deviceDecider.decide({ type: 'ReportFirmware', firmware: reported }, current, { now })) current = deviceDecider.evolve(current, event);
+  if (reported)
+    for (const event of deviceDecider.decide({ type: 'ReportFirmware', firmware: reported }, current, { now }))
+      current = deviceDecider.evolve(current, event);
   const [decided] = deviceDecider.decide({ type: 'CheckForUpdate', deployment }, current, { now });
-  return decided?.type === 'UpdateRequested' ? 'offered' : decided?.type === 'DeviceQuarantined' ? 'quarantined' : 'nothing';
+  return decided?.type === 'UpdateRequested'
+    ? 'offered'
+    : decided?.type === 'DeviceQuarantined'
+      ? 'quarantined'
+      : 'nothing';
 }
 
 export const deviceDecider: Decider<DeviceCommand, DeviceState, DeviceEvent> = {
@@ -100,24 +127,50 @@ export const deviceDecider: Decider<DeviceCommand, DeviceState, DeviceEvent> = {
     const { identifier, organizationId } = state;
     switch (command.type) {
       case 'ChangeTags':
-        return [{ type: 'DeviceTagsChanged', data: { identifier, organizationId, tags: validateTags(command.tags), at } }];
+        return [
+          { type: 'DeviceTagsChanged', data: { identifier, organizationId, tags: validateTags(command.tags), at } },
+        ];
       case 'FetchCredential':
-        if (!state.credentialFetchable) throw DomainError.conflict('the credential was already handed out: rotate it to get a new one');
+        if (!state.credentialFetchable)
+          throw DomainError.conflict('the credential was already handed out: rotate it to get a new one');
         return [{ type: 'DeviceCredentialFetched', data: { identifier, organizationId, at } }];
       case 'RotateCredential':
-        return [{ type: 'DeviceCredentialRotated', data: { identifier, organizationId, credentialHash: command.credentialHash, at } }];
+        return [
+          {
+            type: 'DeviceCredentialRotated',
+            data: { identifier, organizationId, credentialHash: command.credentialHash, at },
+          },
+        ];
       case 'ReportFirmware':
         if (state.firmware?.uuid === command.firmware.uuid) return [];
-        return [{ type: 'DeviceFirmwareChanged', data: { identifier, organizationId, from: state.firmware, to: command.firmware, at } }];
+        return [
+          {
+            type: 'DeviceFirmwareChanged',
+            data: { identifier, organizationId, from: state.firmware, to: command.firmware, at },
+          },
+        ];
       case 'CheckForUpdate': {
         if (state.quarantined) return [];
         const broken = deviceRuleBroken(state, command.deployment, now.getTime());
-        if (broken) return [{ type: 'DeviceQuarantined', data: { identifier, organizationId, reason: broken, deploymentId: command.deployment.deploymentId, at } }];
+        if (broken)
+          return [
+            {
+              type: 'DeviceQuarantined',
+              data: { identifier, organizationId, reason: broken, deploymentId: command.deployment.deploymentId, at },
+            },
+          ];
         const { deploymentId, firmwareUuid } = command.deployment;
         return [{ type: 'UpdateRequested', data: { identifier, organizationId, deploymentId, firmwareUuid, at } }];
       }
       case 'QuarantineDevice':
-        return state.quarantined ? [] : [{ type: 'DeviceQuarantined', data: { identifier, organizationId, reason: command.reason, deploymentId: null, at } }];
+        return state.quarantined
+          ? []
+          : [
+              {
+                type: 'DeviceQuarantined',
+                data: { identifier, organizationId, reason: command.reason, deploymentId: null, at },
+              },
+            ];
       case 'UnquarantineDevice':
         return state.quarantined ? [{ type: 'DeviceUnquarantined', data: { identifier, organizationId, at } }] : [];
       case 'RetireDevice':
@@ -129,7 +182,17 @@ export const deviceDecider: Decider<DeviceCommand, DeviceState, DeviceEvent> = {
     switch (event.type) {
       case 'DeviceRegistered': {
         const { identifier, organizationId, product, tags, credentialHash, source } = event.data;
-        return { ...initialDeviceState(), status: 'active', identifier, organizationId, product, tags, credentialHash, source, credentialFetchable: source === 'batch' };
+        return {
+          ...initialDeviceState(),
+          status: 'active',
+          identifier,
+          organizationId,
+          product,
+          tags,
+          credentialHash,
+          source,
+          credentialFetchable: source === 'batch',
+        };
       }
       case 'DeviceTagsChanged':
         return { ...state, tags: event.data.tags };
@@ -141,7 +204,13 @@ export const deviceDecider: Decider<DeviceCommand, DeviceState, DeviceEvent> = {
         return { ...state, firmware: event.data.to, cutoff: Date.parse(event.data.at), attempts: {} };
       case 'UpdateRequested': {
         const { deploymentId } = event.data;
-        return { ...state, attempts: { ...state.attempts, [deploymentId]: [...(state.attempts[deploymentId] ?? []), Date.parse(event.data.at)] } };
+        return {
+          ...state,
+          attempts: {
+            ...state.attempts,
+            [deploymentId]: [...(state.attempts[deploymentId] ?? []), Date.parse(event.data.at)],
+          },
+        };
       }
       case 'DeviceQuarantined':
         return { ...state, quarantined: true };

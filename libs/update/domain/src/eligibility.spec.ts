@@ -9,9 +9,20 @@ const firmware = (uuid: string, version: string, extra: Partial<FirmwareMetadata
   platform: 'metal',
   ...extra,
 });
-const device: DeviceFacts = { organizationId: 'o1', product: 'p', tags: ['edge', 'eu'], quarantined: false, firmware: firmware('fw-1', '1.0.0') };
+const device: DeviceFacts = {
+  organizationId: 'o1',
+  product: 'p',
+  tags: ['edge', 'eu'],
+  quarantined: false,
+  firmware: firmware('fw-1', '1.0.0'),
+};
 let order = 0;
-const deployment = (id: string, fw: FirmwareMetadata, conditions: Partial<DeploymentFacts['conditions']> = {}, extra: Partial<DeploymentFacts> = {}): DeploymentFacts => ({
+const deployment = (
+  id: string,
+  fw: FirmwareMetadata,
+  conditions: Partial<DeploymentFacts['conditions']> = {},
+  extra: Partial<DeploymentFacts> = {},
+): DeploymentFacts => ({
   deploymentId: id,
   name: id,
   organizationId: 'o1',
@@ -52,16 +63,25 @@ describe('eligibility (firmware-deployments.md §3)', () => {
     const d = deployment('v', firmware('fw-2', '1.1.0'), { version: '>= 0.1.0' });
     const invalid = explainUpdate({ ...device, firmware: firmware('fw-1', 'not-a-version') }, [d]);
     expect(invalid.chosen).toBeNull();
-    expect(invalid.deployments[0].checks.find((c) => c.condition === 'version')).toMatchObject({ held: false, detail: expect.stringMatching(/not a valid version/) });
+    expect(invalid.deployments[0].checks.find((c) => c.condition === 'version')).toMatchObject({
+      held: false,
+      detail: expect.stringMatching(/not a valid version/),
+    });
     expect(explainUpdate({ ...device, firmware: null }, [d]).chosen).toBeNull();
   });
 
   it('chooses the highest firmware version, then more tags, then the oldest, and says why', () => {
     const older = deployment('older', firmware('fw-2', '1.2.0'));
     const newer = deployment('newer', firmware('fw-3', '1.10.0'));
-    expect(explainUpdate(device, [older, newer])).toMatchObject({ chosen: 'newer', reason: 'highest firmware version (1.10.0)' });
+    expect(explainUpdate(device, [older, newer])).toMatchObject({
+      chosen: 'newer',
+      reason: 'highest firmware version (1.10.0)',
+    });
     const moreTags = deployment('more-tags', firmware('fw-4', '1.10.0'), { tags: ['edge', 'eu'] });
-    expect(explainUpdate(device, [older, newer, moreTags])).toMatchObject({ chosen: 'more-tags', reason: expect.stringMatching(/more tags/) });
+    expect(explainUpdate(device, [older, newer, moreTags])).toMatchObject({
+      chosen: 'more-tags',
+      reason: expect.stringMatching(/more tags/),
+    });
     const twin = deployment('twin', firmware('fw-5', '1.10.0'), { tags: ['eu', 'edge'] });
     expect(explainUpdate(device, [twin, moreTags]).chosen).toBe('more-tags');
     expect(explainUpdate(device, [moreTags, twin]).reason).toMatch(/oldest/);

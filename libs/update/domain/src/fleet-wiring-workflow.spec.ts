@@ -26,7 +26,7 @@ const provisioned: DeviceProvisioned = {
 };
 
 describe('fleet wiring (workflow)', () => {
-  it('given a provisioned server, registers it as a device of its plan\'s product, tagged with where and what it is', () => {
+  it("given a provisioned server, registers it as a device of its plan's product, tagged with where and what it is", () => {
     wiring
       .given([])
       .when(provisioned)
@@ -34,7 +34,14 @@ describe('fleet wiring (workflow)', () => {
         { type: 'EnsureProduct', organizationId: 'o1', product: 'c3.medium.x86' },
         {
           type: 'RegisterDevice',
-          command: { type: 'RegisterDevice', identifier: 'd1', organizationId: 'o1', product: 'c3.medium.x86', tags: ['edge', 'facility:ewr1', 'plan:c3.medium.x86', 'project:p1'], source: 'batch' },
+          command: {
+            type: 'RegisterDevice',
+            identifier: 'd1',
+            organizationId: 'o1',
+            product: 'c3.medium.x86',
+            tags: ['edge', 'facility:ewr1', 'plan:c3.medium.x86', 'project:p1'],
+            source: 'batch',
+          },
           key: 'register',
           tolerate: ['conflict'],
         },
@@ -44,8 +51,28 @@ describe('fleet wiring (workflow)', () => {
   it('given a deleted server, retires its device, if it was ever registered', () => {
     const deleted: DeviceDeleted = {
       type: 'DeviceDeleted',
-      data: { deviceId: 'd1', batchId: 'b1', organizationId: 'o1', plan: 'c3.medium.x86', facility: 'ewr1', heldCapacity: true, deletedAt: '2026-01-01T00:00:00.000Z' },
+      data: {
+        deviceId: 'd1',
+        batchId: 'b1',
+        organizationId: 'o1',
+        plan: 'c3.medium.x86',
+        facility: 'ewr1',
+        heldCapacity: true,
+        deletedAt: '2026-01-01T00:00:00.000Z',
+      },
     };
-    wiring.given([]).when(deleted).then([{ type: 'SendToDevice', organizationId: 'o1', identifier: 'd1', command: { type: 'RetireDevice' }, key: 'retire', tolerate: ['not_found'] }]);
+    wiring
+      .given([])
+      .when(deleted)
+      .then([
+        {
+          type: 'SendToDevice',
+          organizationId: 'o1',
+          identifier: 'd1',
+          command: { type: 'RetireDevice' },
+          key: 'retire',
+          tolerate: ['not_found'],
+        },
+      ]);
   });
 });

@@ -7,8 +7,8 @@ export type FleetWiringInput = DeviceProvisioned | DeviceDeleted;
 type RegisterDevice = Extract<DeviceCommand, { type: 'RegisterDevice' }>;
 
 export type FleetWiringStep = WorkflowStep &
+  /** The product a provisioned server belongs to: created unless it exists. */
   (
-    /** The product a provisioned server belongs to: created unless it exists. */
     | { type: 'EnsureProduct'; organizationId: string; product: string }
     /** Registered with the credential the device derives from its id (the runtime holds the key that signs it). */
     | { type: 'RegisterDevice'; command: Omit<RegisterDevice, 'credentialHash'> }
@@ -22,8 +22,8 @@ export function provisionedTags(device: DeviceProvisioned['data']): string[] {
 
 /**
  * Wires the batch side's servers into the fleet: a provisioned server is registered as a device of the product named
- * after its plan, its batch device id becoming its identifier; a deleted one is retired. A retired server is never registered again (the device aggregate says
- * so), however late its DeviceProvisioned is read again.
+ * after its plan, its batch device id becoming its identifier; a deleted one is retired. A retired server is never
+ * registered again (the device aggregate says so), however late its DeviceProvisioned is read again.
  */
 export const fleetWiringWorkflow: Workflow<FleetWiringInput, null, FleetWiringStep> = {
   initialState: () => null,
@@ -35,7 +35,14 @@ export const fleetWiringWorkflow: Workflow<FleetWiringInput, null, FleetWiringSt
         { type: 'EnsureProduct', organizationId: device.organizationId, product: device.plan },
         {
           type: 'RegisterDevice',
-          command: { type: 'RegisterDevice', identifier: device.deviceId, organizationId: device.organizationId, product: device.plan, tags: provisionedTags(device), source: 'batch' },
+          command: {
+            type: 'RegisterDevice',
+            identifier: device.deviceId,
+            organizationId: device.organizationId,
+            product: device.plan,
+            tags: provisionedTags(device),
+            source: 'batch',
+          },
           key: 'register',
           // A device registered by hand under the same identifier keeps its registration.
           tolerate: ['conflict'],
@@ -44,6 +51,15 @@ export const fleetWiringWorkflow: Workflow<FleetWiringInput, null, FleetWiringSt
     }
     const { organizationId, deviceId } = input.data;
     // A server that was never registered has nothing to retire.
-    return [{ type: 'SendToDevice', organizationId, identifier: deviceId, command: { type: 'RetireDevice' }, key: 'retire', tolerate: ['not_found'] }];
+    return [
+      {
+        type: 'SendToDevice',
+        organizationId,
+        identifier: deviceId,
+        command: { type: 'RetireDevice' },
+        key: 'retire',
+        tolerate: ['not_found'],
+      },
+    ];
   },
 };

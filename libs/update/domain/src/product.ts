@@ -3,13 +3,19 @@ import { Decider, DomainError } from '@flotilla/decider';
 import { InvalidVersionError, parseVersion } from './version';
 
 /** A product exists once per organization and name (`evt.update.product.<key>`). */
-export const productDecider: Decider<{ type: 'CreateProduct'; organizationId: string; name: string }, { exists: boolean }, ProductCreated> = {
+export const productDecider: Decider<
+  { type: 'CreateProduct'; organizationId: string; name: string },
+  { exists: boolean },
+  ProductCreated
+> = {
   initialState: () => ({ exists: false }),
   decide(command, state, { now }) {
     if (state.exists) throw DomainError.conflict(`product ${command.name} already exists`);
     const name = typeof command.name === 'string' ? command.name.trim() : '';
     if (!name || name.length > 200) throw DomainError.invalid(['name must be 1 to 200 characters']);
-    return [{ type: 'ProductCreated', data: { organizationId: command.organizationId, name, createdAt: now.toISOString() } }];
+    return [
+      { type: 'ProductCreated', data: { organizationId: command.organizationId, name, createdAt: now.toISOString() } },
+    ];
   },
   evolve: () => ({ exists: true }),
 };
@@ -67,7 +73,11 @@ export function checkFirmware(raw: Record<string, unknown>, organizationId: stri
 }
 
 /** A firmware is created once per uuid (`evt.update.firmware.<uuid>`), never changed. */
-export const firmwareDecider: Decider<{ type: 'CreateFirmware'; firmware: Firmware }, { exists: boolean }, FirmwareCreated> = {
+export const firmwareDecider: Decider<
+  { type: 'CreateFirmware'; firmware: Firmware },
+  { exists: boolean },
+  FirmwareCreated
+> = {
   initialState: () => ({ exists: false }),
   decide(command, state, { now }) {
     if (state.exists) throw DomainError.conflict(`firmware ${command.firmware.uuid} already exists`);

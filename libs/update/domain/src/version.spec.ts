@@ -1,6 +1,14 @@
-import { compareVersions, InvalidRequirementError, InvalidVersionError, parseRequirement, parseVersion, satisfiesRequirement } from './version';
+import {
+  compareVersions,
+  InvalidRequirementError,
+  InvalidVersionError,
+  parseRequirement,
+  parseVersion,
+  satisfiesRequirement,
+} from './version';
 
-const match = (version: string, requirement: string, allowPre = true) => satisfiesRequirement(version, requirement, { allowPre });
+const match = (version: string, requirement: string, allowPre = true) =>
+  satisfiesRequirement(version, requirement, { allowPre });
 
 describe('parseVersion', () => {
   it('reads major, minor, patch, pre-release and build', () => {
@@ -13,8 +21,25 @@ describe('parseVersion', () => {
   });
 
   it.each([
-    'foobar', '2.3', '2', '2.3.0-01', '02.3.0', '2.03.0', '2.3.00', '1.0.0-', '1.0.0+', '1.0.0-a..b', '1.0.0-a+b+c', '1.2.3.4',
-    ' 1.0.0', '1.0.0 ', 'v1.0.0', '1.0.0-α', '', '123456789012345.0.0', '1.0.0-123456789012345',
+    'foobar',
+    '2.3',
+    '2',
+    '2.3.0-01',
+    '02.3.0',
+    '2.03.0',
+    '2.3.00',
+    '1.0.0-',
+    '1.0.0+',
+    '1.0.0-a..b',
+    '1.0.0-a+b+c',
+    '1.2.3.4',
+    ' 1.0.0',
+    '1.0.0 ',
+    'v1.0.0',
+    '1.0.0-α',
+    '',
+    '123456789012345.0.0',
+    '1.0.0-123456789012345',
   ])('refuses %j', (text) => {
     expect(() => parseVersion(text)).toThrow(InvalidVersionError);
   });
@@ -67,16 +92,51 @@ describe('compareVersions (SemVer precedence)', () => {
 
 describe('parseRequirement', () => {
   it.each([
-    '2.3.0', '== 2.3.0', '!= 2.3.0', '!2.3.0', '> 2.3.0', '>=2.3.0', '    >     2.4.0', '< 2.3.0', '<= 2.3.0', '~> 2.3', '~> 2.3.0',
-    '~> 1.11-dev', '> 0.9.0 and < 0.10.0', '0.9.1 or 0.9.3 or 0.9.5', '>= 1.0.0 and < 2.0.0 or >= 3.0.0', '== 0.9.3+dev', ' >= 1.0.0 ',
+    '2.3.0',
+    '== 2.3.0',
+    '!= 2.3.0',
+    '!2.3.0',
+    '> 2.3.0',
+    '>=2.3.0',
+    '    >     2.4.0',
+    '< 2.3.0',
+    '<= 2.3.0',
+    '~> 2.3',
+    '~> 2.3.0',
+    '~> 1.11-dev',
+    '> 0.9.0 and < 0.10.0',
+    '0.9.1 or 0.9.3 or 0.9.5',
+    '>= 1.0.0 and < 2.0.0 or >= 3.0.0',
+    '== 0.9.3+dev',
+    ' >= 1.0.0 ',
   ])('accepts %j', (requirement) => {
     expect(parseRequirement(requirement).source).toBe(requirement);
   });
 
   it.each([
-    '', ' ', 'foo', '2.3', '> 2.3', '~> 3', '>= >= 1.0.0', '>>= 1.0.0', '== 1.0.0 and', 'and == 1.0.0', '== 1.0.0 or', '1.0.0 2.0.0',
-    '>= 1.0.0 AND < 2.0.0', '>= 1.0.0 && < 2.0.0', '>= 1.0.0 || < 2.0.0', '>= 1.0.0, < 2.0.0', '= 1.0.0', '=> 1.0.0', '>=\t1.0.0',
-    '>= 1.0.0\nand < 2.0.0', '>= 1.0.0and < 2.0.0', '~> 02.3', '== 1.0.0-01',
+    '',
+    ' ',
+    'foo',
+    '2.3',
+    '> 2.3',
+    '~> 3',
+    '>= >= 1.0.0',
+    '>>= 1.0.0',
+    '== 1.0.0 and',
+    'and == 1.0.0',
+    '== 1.0.0 or',
+    '1.0.0 2.0.0',
+    '>= 1.0.0 AND < 2.0.0',
+    '>= 1.0.0 && < 2.0.0',
+    '>= 1.0.0 || < 2.0.0',
+    '>= 1.0.0, < 2.0.0',
+    '= 1.0.0',
+    '=> 1.0.0',
+    '>=\t1.0.0',
+    '>= 1.0.0\nand < 2.0.0',
+    '>= 1.0.0and < 2.0.0',
+    '~> 02.3',
+    '== 1.0.0-01',
   ])('refuses %j', (requirement) => {
     expect(() => parseRequirement(requirement)).toThrow(InvalidRequirementError);
   });
@@ -144,7 +204,7 @@ describe('satisfiesRequirement (Elixir Version.match?)', () => {
     expect(match('0.1.0', '~> 0.0.1')).toBe(false);
   });
 
-  it('~> keeps the operand\'s pre-release in the lower bound and never admits the upper bound\'s', () => {
+  it("~> keeps the operand's pre-release in the lower bound and never admits the upper bound's", () => {
     expect(match('0.9.3', '~> 0.9.3-dev')).toBe(true);
     expect(match('0.10.0', '~> 0.9.3-dev')).toBe(false);
     expect(match('1.11.0-dev', '~> 1.11-dev')).toBe(true);

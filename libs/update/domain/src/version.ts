@@ -161,7 +161,8 @@ export function parseRequirement(source: string): Requirement {
   while (true) {
     const operator = tokens[i];
     const operand = tokens[i + 1];
-    if (typeof operator !== 'string' || operator === 'and' || operator === 'or' || typeof operand !== 'object') throw new InvalidRequirementError(source);
+    if (typeof operator !== 'string' || operator === 'and' || operator === 'or' || typeof operand !== 'object')
+      throw new InvalidRequirementError(source);
     const parsed = parse(operand.version, operator === '~>');
     if (!parsed) throw new InvalidRequirementError(source);
     anyOf[anyOf.length - 1].push({ operator, version: { ...parsed, patch: parsed.patch ?? -1 } });
@@ -194,7 +195,8 @@ function holds(version: Version, { operator, version: operand }: Comparison, all
     case '<=':
       return compareParsed(version, operand) <= 0;
     case '~>': {
-      // `~> X.Y` = `>= X.Y.0 and < (X+1).0.0-0`; `~> X.Y.Z` = `>= X.Y.Z and < X.(Y+1).0-0`: no pre-release of the upper bound.
+      // `~> X.Y` = `>= X.Y.0 and < (X+1).0.0-0`; `~> X.Y.Z` = `>= X.Y.Z and < X.(Y+1).0-0`:
+      // no pre-release of the upper bound.
       const lower: Version = { ...operand, patch: Math.max(operand.patch, 0) };
       const upper: Version =
         operand.patch < 0
@@ -205,7 +207,11 @@ function holds(version: Version, { operator, version: operand }: Comparison, all
   }
 }
 
-export function matchesRequirement(version: Version, requirement: Requirement, options: { allowPre?: boolean } = {}): boolean {
+export function matchesRequirement(
+  version: Version,
+  requirement: Requirement,
+  options: { allowPre?: boolean } = {},
+): boolean {
   const allowPre = options.allowPre ?? true;
   return requirement.anyOf.some((group) => group.every((comparison) => holds(version, comparison, allowPre)));
 }
@@ -214,7 +220,11 @@ export function matchesRequirement(version: Version, requirement: Requirement, o
  * Does `version` satisfy `requirement`? The requirement is checked first: an invalid one throws
  * InvalidRequirementError even when the version is invalid too (then InvalidVersionError).
  */
-export function satisfiesRequirement(version: string, requirement: string, options: { allowPre?: boolean } = {}): boolean {
+export function satisfiesRequirement(
+  version: string,
+  requirement: string,
+  options: { allowPre?: boolean } = {},
+): boolean {
   const parsedRequirement = parseRequirement(requirement);
   return matchesRequirement(parseVersion(version), parsedRequirement, options);
 }

@@ -27,6 +27,7 @@ export class CreateUpdateReadModel1767225600300 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    for (const name of ['devices', 'deployments', 'firmwares', 'products']) await queryRunner.query(`drop table if exists ${qualified(schemaOf(queryRunner), name)}`);
+    for (const name of ['devices', 'deployments', 'firmwares', 'products'])
+      await queryRunner.query(`drop table if exists ${qualified(schemaOf(queryRunner), name)}`);
   }
 }

@@ -6,26 +6,111 @@ import { CreateUpdateReadModel1767225600300 } from './create-update-read-model.m
 import { updateProjection } from './update-projection';
 
 const organizationId = randomUUID();
-const firmware: FirmwareMetadata = { uuid: randomUUID(), product: 'gateway', version: '1.2.0', architecture: 'arm64', platform: 'rpi4' };
+const firmware: FirmwareMetadata = {
+  uuid: randomUUID(),
+  product: 'gateway',
+  version: '1.2.0',
+  architecture: 'arm64',
+  platform: 'rpi4',
+};
 const device = (identifier: string) => ({ identifier, organizationId, at: '' });
 
-/** A device that checks, is quarantined and let go, updates and is retagged; another that is re-registered after retirement. */
+/**
+ * A device that checks, is quarantined and let go, updates and is retagged; another that is re-registered after
+ * retirement.
+ */
 const history: HistoryEntry[] = [
-  ['product', 'gateway', [{ type: 'ProductCreated', data: { organizationId, name: 'gateway', createdAt: '2026-01-01T00:00:00.000Z' } }]],
-  ['device', 'a', [{ type: 'DeviceRegistered', data: { ...device('a'), product: 'gateway', tags: ['eu'], credentialHash: 'h', source: 'admin', registeredAt: '2026-01-01T00:00:02.000Z' } }]],
-  ['device', 'a', [{ type: 'UpdateRequested', data: { ...device('a'), deploymentId: 'dep', firmwareUuid: firmware.uuid } }]],
-  ['device', 'a', [{ type: 'UpdateRequested', data: { ...device('a'), deploymentId: 'dep', firmwareUuid: firmware.uuid } }]],
-  ['device', 'a', [{ type: 'DeviceQuarantined', data: { ...device('a'), reason: 'too many attempts', deploymentId: 'dep' } }]],
+  [
+    'product',
+    'gateway',
+    [{ type: 'ProductCreated', data: { organizationId, name: 'gateway', createdAt: '2026-01-01T00:00:00.000Z' } }],
+  ],
+  [
+    'device',
+    'a',
+    [
+      {
+        type: 'DeviceRegistered',
+        data: {
+          ...device('a'),
+          product: 'gateway',
+          tags: ['eu'],
+          credentialHash: 'h',
+          source: 'admin',
+          registeredAt: '2026-01-01T00:00:02.000Z',
+        },
+      },
+    ],
+  ],
+  [
+    'device',
+    'a',
+    [{ type: 'UpdateRequested', data: { ...device('a'), deploymentId: 'dep', firmwareUuid: firmware.uuid } }],
+  ],
+  [
+    'device',
+    'a',
+    [{ type: 'UpdateRequested', data: { ...device('a'), deploymentId: 'dep', firmwareUuid: firmware.uuid } }],
+  ],
+  [
+    'device',
+    'a',
+    [{ type: 'DeviceQuarantined', data: { ...device('a'), reason: 'too many attempts', deploymentId: 'dep' } }],
+  ],
   ['device', 'a', [{ type: 'DeviceUnquarantined', data: device('a') }]],
-  ['device', 'a', [{ type: 'UpdateRequested', data: { ...device('a'), deploymentId: 'dep', firmwareUuid: firmware.uuid } }]],
+  [
+    'device',
+    'a',
+    [{ type: 'UpdateRequested', data: { ...device('a'), deploymentId: 'dep', firmwareUuid: firmware.uuid } }],
+  ],
   ['device', 'a', [{ type: 'DeviceFirmwareChanged', data: { ...device('a'), from: null, to: firmware } }]],
   ['device', 'a', [{ type: 'DeviceTagsChanged', data: { ...device('a'), tags: ['eu', 'beta'] } }]],
-  ['device', 'b', [{ type: 'DeviceRegistered', data: { ...device('b'), product: 'gateway', tags: [], credentialHash: 'h', source: 'batch', registeredAt: '2026-01-01T00:00:10.000Z' } }]],
-  ['device', 'b', [{ type: 'UpdateRequested', data: { ...device('b'), deploymentId: 'dep', firmwareUuid: firmware.uuid } }]],
+  [
+    'device',
+    'b',
+    [
+      {
+        type: 'DeviceRegistered',
+        data: {
+          ...device('b'),
+          product: 'gateway',
+          tags: [],
+          credentialHash: 'h',
+          source: 'batch',
+          registeredAt: '2026-01-01T00:00:10.000Z',
+        },
+      },
+    ],
+  ],
+  [
+    'device',
+    'b',
+    [{ type: 'UpdateRequested', data: { ...device('b'), deploymentId: 'dep', firmwareUuid: firmware.uuid } }],
+  ],
   ['device', 'b', [{ type: 'DeviceQuarantined', data: { ...device('b'), reason: 'failed', deploymentId: 'dep' } }]],
   ['device', 'b', [{ type: 'DeviceRetired', data: device('b') }]],
-  ['device', 'b', [{ type: 'DeviceRegistered', data: { ...device('b'), product: 'sensor', tags: ['lab'], credentialHash: 'h2', source: 'admin', registeredAt: '2026-01-01T00:00:14.000Z' } }]],
-  ['device', 'b', [{ type: 'UpdateRequested', data: { ...device('b'), deploymentId: 'dep2', firmwareUuid: firmware.uuid } }]],
+  [
+    'device',
+    'b',
+    [
+      {
+        type: 'DeviceRegistered',
+        data: {
+          ...device('b'),
+          product: 'sensor',
+          tags: ['lab'],
+          credentialHash: 'h2',
+          source: 'admin',
+          registeredAt: '2026-01-01T00:00:14.000Z',
+        },
+      },
+    ],
+  ],
+  [
+    'device',
+    'b',
+    [{ type: 'UpdateRequested', data: { ...device('b'), deploymentId: 'dep2', firmwareUuid: firmware.uuid } }],
+  ],
 ];
 const commits = commitsOf(history);
 
@@ -36,14 +121,18 @@ describe('the update read model', () => {
   async function project(schema: string, perTransaction: number) {
     const projection = updateProjection(schema);
     const table = (name: string) => qualified(schema, name);
-    const { dataSource, position } = await database.project(schema, commits, perTransaction, (manager, slice, afterSeq) =>
-      applyCommits(projection, manager, table, slice, afterSeq),
+    const { dataSource, position } = await database.project(
+      schema,
+      commits,
+      perTransaction,
+      (manager, slice, afterSeq) => applyCommits(projection, manager, table, slice, afterSeq),
     );
     return {
       position,
       products: await dataSource.query(`select name from ${table('products')}`),
       devices: await dataSource.query(
-        `select identifier, product, tags, quarantined, firmware_metadata, retired, attempts, created_at, updated_at from ${table('devices')} order by identifier`,
+        `select identifier, product, tags, quarantined, firmware_metadata, retired, attempts, created_at, updated_at
+           from ${table('devices')} order by identifier`,
       ),
     };
   }
@@ -57,12 +146,26 @@ describe('the update read model', () => {
     expect(oneByOne.products).toEqual([{ name: 'gateway' }]);
     expect(oneByOne.devices).toEqual([
       {
-        identifier: 'a', product: 'gateway', tags: ['eu', 'beta'], quarantined: false, firmware_metadata: firmware, retired: false, attempts: 3,
-        created_at: new Date('2026-01-01T00:00:02.000Z'), updated_at: new Date(commits[8].time),
+        identifier: 'a',
+        product: 'gateway',
+        tags: ['eu', 'beta'],
+        quarantined: false,
+        firmware_metadata: firmware,
+        retired: false,
+        attempts: 3,
+        created_at: new Date('2026-01-01T00:00:02.000Z'),
+        updated_at: new Date(commits[8].time),
       },
       {
-        identifier: 'b', product: 'sensor', tags: ['lab'], quarantined: false, firmware_metadata: null, retired: false, attempts: 1,
-        created_at: new Date('2026-01-01T00:00:14.000Z'), updated_at: new Date(commits[14].time),
+        identifier: 'b',
+        product: 'sensor',
+        tags: ['lab'],
+        quarantined: false,
+        firmware_metadata: null,
+        retired: false,
+        attempts: 1,
+        created_at: new Date('2026-01-01T00:00:14.000Z'),
+        updated_at: new Date(commits[14].time),
       },
     ]);
     expect(inThrees).toEqual(oneByOne);
