@@ -12,7 +12,15 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { BatchSubjects, BatchView, DeviceView, ErrorCodes } from '@flotilla/contracts';
+import {
+  BatchListView,
+  BatchSubjects,
+  BatchView,
+  DeviceListView,
+  DeviceView,
+  ErrorCodes,
+  Paging,
+} from '@flotilla/contracts';
 import { AuthGuard } from '../auth/auth.guard';
 import { Caller, CurrentCaller } from '../auth/caller';
 import { NatsRpcClient, RemoteError } from '../nats-rpc.client';
@@ -26,6 +34,21 @@ function flag(value: string | undefined, name: string): boolean {
   if (value === undefined || value === 'false') return false;
   if (value === 'true') return true;
   throw new RemoteError({ code: ErrorCodes.validationFailed, message: `${name} must be true or false` });
+}
+
+/** `page` and `per_page` as Metal takes them: positive integers, `per_page` at most 1000; every problem listed. */
+function paging(page: string | undefined, perPage: string | undefined): { page?: number; perPage?: number } {
+  const problems: string[] = [];
+  const read = (value: string | undefined, name: string, max: number) => {
+    if (value === undefined) return undefined;
+    const n = /^\d{1,9}$/.test(value) ? Number(value) : NaN;
+    if (!(n >= 1 && n <= max)) problems.push(`${name} must be an integer from 1 to ${max}`);
+    return n;
+  };
+  const paged = { page: read(page, 'page', Paging.maxPage), perPage: read(perPage, 'per_page', Paging.maxPerPage) };
+  if (problems.length)
+    throw new RemoteError({ code: ErrorCodes.validationFailed, message: problems.join('; '), details: problems });
+  return paged;
 }
 
 const batchItemSchema = {
@@ -82,11 +105,19 @@ export class BatchesController {
   }
 
   @Get('projects/:id/batches')
+  @ApiQuery({ name: 'page', required: false, description: 'from 1 (default 1)' })
+  @ApiQuery({
+    name: 'per_page',
+    required: false,
+    description: `default ${Paging.defaultPerPage}, at most ${Paging.maxPerPage}`,
+  })
   listBatches(
     @Param('id', uuid) projectId: string,
+    @Query('page') page: string | undefined,
+    @Query('per_page') perPage: string | undefined,
     @CurrentCaller() caller: Caller,
-  ): Promise<{ batches: BatchView[] }> {
-    return this.rpc.call(BatchSubjects.listBatches, { projectId }, caller);
+  ): Promise<BatchListView> {
+    return this.rpc.call(BatchSubjects.listBatches, { projectId, ...paging(page, perPage) }, caller);
   }
 
   @Get('batches/:id')
@@ -116,11 +147,19 @@ export class BatchesController {
   }
 
   @Get('projects/:id/devices')
+  @ApiQuery({ name: 'page', required: false, description: 'from 1 (default 1)' })
+  @ApiQuery({
+    name: 'per_page',
+    required: false,
+    description: `default ${Paging.defaultPerPage}, at most ${Paging.maxPerPage}`,
+  })
   listDevices(
     @Param('id', uuid) projectId: string,
+    @Query('page') page: string | undefined,
+    @Query('per_page') perPage: string | undefined,
     @CurrentCaller() caller: Caller,
-  ): Promise<{ devices: DeviceView[] }> {
-    return this.rpc.call(BatchSubjects.listDevices, { projectId }, caller);
+  ): Promise<DeviceListView> {
+    return this.rpc.call(BatchSubjects.listDevices, { projectId, ...paging(page, perPage) }, caller);
   }
 
   @Get('devices/:id')

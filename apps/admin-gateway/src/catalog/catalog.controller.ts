@@ -7,6 +7,7 @@ import { Caller, CurrentCaller } from '../auth/caller';
 import { NatsRpcClient, RemoteError } from '../nats-rpc.client';
 
 type Body = Record<string, unknown> | undefined;
+type CatalogEntry = { id: string; code?: string; slug?: string };
 
 function rootOnly(caller: Caller): void {
   if (caller.organizationId)
@@ -36,6 +37,29 @@ export class CatalogController {
   @Get('operating-systems')
   listOperatingSystems(@CurrentCaller() caller: Caller) {
     return this.rpc.call(CatalogSubjects.listOperatingSystems, {}, caller);
+  }
+
+  @Get('facilities/:id')
+  getFacility(@Param('id') id: string, @CurrentCaller() caller: Caller) {
+    return this.entry(CatalogSubjects.listFacilities, 'facilities', id, caller);
+  }
+
+  @Get('plans/:id')
+  getPlan(@Param('id') id: string, @CurrentCaller() caller: Caller) {
+    return this.entry(CatalogSubjects.listPlans, 'plans', id, caller);
+  }
+
+  @Get('operating-systems/:id')
+  getOperatingSystem(@Param('id') id: string, @CurrentCaller() caller: Caller) {
+    return this.entry(CatalogSubjects.listOperatingSystems, 'operating_systems', id, caller);
+  }
+
+  /** One entry of a catalog listing (the catalog is small), by its id or its code or slug: what `href`s point at. */
+  private async entry(subject: string, listing: string, id: string, caller: Caller) {
+    const all = await this.rpc.call<Record<string, CatalogEntry[]>>(subject, {}, caller);
+    const found = all[listing].find((e) => e.id === id || e.code === id || e.slug === id);
+    if (!found) throw new RemoteError({ code: ErrorCodes.notFound, message: `${listing.replace('_', ' ')} not found` });
+    return found;
   }
 
   @Get('capacity')

@@ -34,15 +34,22 @@ describe('admin gateway: batch deployment (e2e)', () => {
   });
 
   it('reads the catalog, capacity and spot prices', async () => {
-    expect((await system.call('GET', '/facilities', key)).body.facilities).toContainEqual({
-      code: 'ewr1',
-      name: 'Parsippany, NJ',
-    });
-    expect((await system.call('GET', '/plans', key)).body.plans).toContainEqual({
-      slug: 'c1.small.x86',
-      name: 'c1.small.x86',
-      architecture: 'x86_64',
-    });
+    const facilities = (await system.call('GET', '/facilities', key)).body.facilities;
+    expect(facilities).toContainEqual(expect.objectContaining({ code: 'ewr1', name: 'Parsippany, NJ' }));
+    const ewr1 = facilities.find((f: { code: string }) => f.code === 'ewr1');
+    expect((await system.call('GET', ewr1.href, key)).body).toEqual(ewr1);
+    expect((await system.call('GET', '/facilities/ewr1', key)).body).toEqual(ewr1);
+    expect((await system.call('GET', '/facilities/mars1', key)).status).toBe(404);
+    const plans = (await system.call('GET', '/plans', key)).body.plans;
+    expect(plans).toContainEqual(
+      expect.objectContaining({
+        slug: 'c1.small.x86',
+        name: 'c1.small.x86',
+        class: 'c1.small.x86',
+        architecture: 'x86_64',
+      }),
+    );
+    expect((await system.call('GET', plans[0].href, key)).body).toEqual(plans[0]);
     expect((await system.call('GET', '/operating-systems', key)).body.operating_systems).toContainEqual(
       expect.objectContaining({ slug: 'rocky_9' }),
     );
@@ -105,11 +112,16 @@ describe('admin gateway: batch deployment (e2e)', () => {
     const device = await system.call('GET', `/devices/${batch.devices[0].id}`, key);
     expect(device.body).toMatchObject({
       state: 'active',
-      facility: 'ewr1',
-      plan: 'c3.medium.x86',
+      facility: { code: 'ewr1', name: 'Parsippany, NJ', href: expect.stringMatching(/^\/facilities\//) },
+      plan: { slug: 'c3.medium.x86', class: 'c3.medium.x86' },
+      operating_system: { slug: 'debian_12', distro: 'debian', version: '12' },
+      short_id: batch.devices[0].id.slice(0, 8),
       tags: [],
+      locked: false,
+      customdata: {},
       quarantined: false,
       batch: { href: `/batches/${batch.id}` },
+      project: { href: `/projects/${projectId}` },
     });
     expect(
       (await system.call('GET', `/projects/${projectId}/batches`, key)).body.batches.map((b: { id: string }) => b.id),
@@ -132,10 +144,11 @@ describe('admin gateway: batch deployment (e2e)', () => {
     };
     const created = await system.call('POST', `/projects/${projectId}/devices/batch`, key, body);
     expect(created.status).toBe(201);
-    expect((await finished(created.body.batches[0].id)).devices[0]).toMatchObject({
-      hostname: 'batchtest01',
-      facility: 'ewr1',
-    });
+    const [device] = (await finished(created.body.batches[0].id)).devices;
+    expect(device).toMatchObject({ hostname: 'batchtest01', facility: { code: 'ewr1' } });
+    // Not given, so absent rather than null: Metal's SDKs decode no null where Metal declares a number or a time.
+    expect(device).not.toHaveProperty('spot_price_max');
+    expect(device).not.toHaveProperty('termination_time');
   });
 
   it('answers 422 with every problem, writing nothing', async () => {
@@ -227,6 +240,50 @@ describe('admin gateway: batch deployment (e2e)', () => {
     expect(
       (await system.call('POST', '/plans', system.rootToken, { slug: 'x', name: 'x', architecture: 'mips' })).status,
     ).toBe(422);
+  });
+
+  it("lists a project's devices and batches a page at a time, with Metal's meta", async () => {
+    const organizationId = (await system.call('GET', `/projects/${projectId}`, key)).body.organization.href.split(
+      '/',
+    )[2];
+    const paged = (
+      await system.call('POST', `/organizations/${organizationId}/projects`, system.rootToken, { name: 'paged' })
+    ).body.id;
+    const created = await system.call('POST', `/projects/${paged}/devices/batch`, key, {
+      batches: [{ plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'any', quantity: 12 }],
+    });
+    expect(created.status).toBe(201);
+    expect((await finished(created.body.batches[0].id)).state).toBe('completed');
+
+    const first = (await system.call('GET', `/projects/${paged}/devices`, key)).body;
+    expect(first.devices).toHaveLength(10);
+    expect(first.meta).toEqual({
+      first: { href: `/projects/${paged}/devices?page=1&per_page=10` },
+      self: { href: `/projects/${paged}/devices?page=1&per_page=10` },
+      next: { href: `/projects/${paged}/devices?page=2&per_page=10` },
+      last: { href: `/projects/${paged}/devices?page=2&per_page=10` },
+      total: 12,
+      current_page: 1,
+      last_page: 2,
+    });
+    const second = (await system.call('GET', first.meta.next.href, key)).body;
+    expect(second.devices).toHaveLength(2);
+    expect(second.meta).toMatchObject({ previous: first.meta.self, current_page: 2, last_page: 2, total: 12 });
+    expect(second.meta).not.toHaveProperty('next');
+    const ids = [...first.devices, ...second.devices].map((d: { id: string }) => d.id);
+    expect(new Set(ids).size).toBe(12);
+    const all = (await system.call('GET', `/projects/${paged}/devices?per_page=1000`, key)).body;
+    expect(all.devices.map((d: { id: string }) => d.id).sort()).toEqual([...ids].sort());
+    expect((await system.call('GET', `/projects/${paged}/batches?per_page=1`, key)).body.meta).toMatchObject({
+      total: 1,
+      last_page: 1,
+    });
+
+    const bad = await system.call('GET', `/projects/${paged}/devices?page=0&per_page=1001`, key);
+    expect(bad).toMatchObject({
+      status: 422,
+      body: { errors: ['page must be an integer from 1 to 100000', 'per_page must be an integer from 1 to 1000'] },
+    });
   });
 
   it("hides another organization's batches and devices (404)", async () => {

@@ -7,6 +7,7 @@ import {
   uniqueName,
   waitForHttp,
 } from '@flotilla/testing';
+import { metalAnswerProblems } from './metal-schemas';
 
 export interface HttpAnswer {
   status: number;
@@ -96,7 +97,11 @@ export async function startRunningSystem(
         body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       });
       const text = await response.text();
-      return { status: response.status, body: text ? JSON.parse(text) : null, headers: response.headers };
+      const answer = { status: response.status, body: text ? JSON.parse(text) : null, headers: response.headers };
+      // Every batch, device and catalog answer is read as Metal's SDKs would read it.
+      const problems = response.ok ? metalAnswerProblems(method, path, answer.body) : [];
+      if (problems.length) throw new Error(`${method} ${path} does not decode as Metal's: ${problems.join('; ')}`);
+      return answer;
     },
     async stop() {
       await Promise.all([gateway.stop(), orchestrator.stop(), ...resolvers.map((r) => r.stop())]);

@@ -7,7 +7,7 @@ import {
   DeleteBatchRequest,
   DeviceRequest,
   GetBatchRequest,
-  ProjectScopedRequest,
+  ProjectListRequest,
   ServiceNames,
 } from '@flotilla/contracts';
 import { Meta, RequestMeta, RpcErrorFilter, RpcValidationPipe } from '@flotilla/nest-platform';
@@ -48,8 +48,8 @@ export class BatchMessagesController {
   }
 
   @MessagePattern(BatchSubjects.listBatches, queue)
-  listBatches(@Payload() request: ProjectScopedRequest, @Meta() meta: RequestMeta) {
-    return this.queries.execute(new ListBatchesQuery(request.projectId, meta));
+  listBatches(@Payload() request: ProjectListRequest, @Meta() meta: RequestMeta) {
+    return this.queries.execute(new ListBatchesQuery(request.projectId, request.page, request.perPage, meta));
   }
 
   @MessagePattern(BatchSubjects.getBatch, queue)
@@ -58,8 +58,8 @@ export class BatchMessagesController {
   }
 
   @MessagePattern(BatchSubjects.listDevices, queue)
-  listDevices(@Payload() request: ProjectScopedRequest, @Meta() meta: RequestMeta) {
-    return this.queries.execute(new ListDevicesQuery(request.projectId, meta));
+  listDevices(@Payload() request: ProjectListRequest, @Meta() meta: RequestMeta) {
+    return this.queries.execute(new ListDevicesQuery(request.projectId, request.page, request.perPage, meta));
   }
 
   @MessagePattern(BatchSubjects.getDevice, queue)

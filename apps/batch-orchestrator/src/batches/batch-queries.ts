@@ -1,42 +1,73 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { DataSource, In, Not } from 'typeorm';
-import { BatchView, DeviceView } from '@flotilla/contracts';
-import { BatchRow, DeviceQuarantineRow, DeviceRow } from '@flotilla/batch-read-model';
+import { BatchListView, BatchView, DeviceListView, DeviceView, Paging } from '@flotilla/contracts';
+import {
+  BatchRow,
+  DeviceQuarantineRow,
+  DeviceRow,
+  FacilityRow,
+  OperatingSystemRow,
+  PlanRow,
+} from '@flotilla/batch-read-model';
 import { DomainError } from '@flotilla/decider';
 import { RequestMeta } from '@flotilla/nest-platform';
+import { facilityView, operatingSystemView, planView } from '../catalog/catalog-views';
 import { projectInScope } from './create-batches';
-import { batchView, deviceView } from './batch-views';
+import { batchView, CatalogObjects, deviceView, pageMeta, projectHref } from './batch-views';
 
 const inScope = (row: { organizationId: string } | null, meta: RequestMeta) =>
   !!row && (!meta.organizationId || meta.organizationId === row.organizationId);
 
-async function withQuarantine(dataSource: DataSource, rows: DeviceRow[]): Promise<DeviceView[]> {
+/** The catalog's objects, read once per query: a few dozen rows. */
+async function catalogObjects(dataSource: DataSource): Promise<CatalogObjects> {
+  const [facilities, plans, operatingSystems] = await Promise.all([
+    dataSource.getRepository(FacilityRow).find(),
+    dataSource.getRepository(PlanRow).find(),
+    dataSource.getRepository(OperatingSystemRow).find(),
+  ]);
+  return {
+    facilities: new Map(facilities.map((row) => [row.code, facilityView(row)])),
+    plans: new Map(plans.map((row) => [row.slug, planView(row)])),
+    operatingSystems: new Map(operatingSystems.map((row) => [row.slug, operatingSystemView(row)])),
+  };
+}
+
+async function devicesView(dataSource: DataSource, rows: DeviceRow[]): Promise<DeviceView[]> {
   if (rows.length === 0) return [];
-  const flags = await dataSource
-    .getRepository(DeviceQuarantineRow)
-    .findBy({ identifier: In(rows.map((r) => r.id)), quarantined: true });
+  const [flags, catalog] = await Promise.all([
+    dataSource.getRepository(DeviceQuarantineRow).findBy({ identifier: In(rows.map((r) => r.id)), quarantined: true }),
+    catalogObjects(dataSource),
+  ]);
   const quarantined = new Set(flags.map((f) => `${f.organizationId}/${f.identifier}`));
-  return rows.map((row) => deviceView(row, quarantined.has(`${row.organizationId}/${row.id}`)));
+  return rows.map((row) => deviceView(row, quarantined.has(`${row.organizationId}/${row.id}`), catalog));
+}
+
+/** A page of a project's list: which rows to skip and take, and the page's `meta` once the total is known. */
+function paging(path: string, page = 1, perPage: number = Paging.defaultPerPage) {
+  return { skip: (page - 1) * perPage, take: perPage, meta: (total: number) => pageMeta(path, page, perPage, total) };
 }
 
 export class ListBatchesQuery {
   constructor(
     readonly projectId: string,
+    readonly page: number | undefined,
+    readonly perPage: number | undefined,
     readonly meta: RequestMeta,
   ) {}
 }
 
-/** A project's batch history, newest first. */
+/** A project's batch history, newest first, a page at a time. */
 @QueryHandler(ListBatchesQuery)
-export class ListBatchesHandler implements IQueryHandler<ListBatchesQuery, { batches: BatchView[] }> {
+export class ListBatchesHandler implements IQueryHandler<ListBatchesQuery, BatchListView> {
   constructor(private readonly dataSource: DataSource) {}
 
-  async execute({ projectId, meta }: ListBatchesQuery) {
+  async execute({ projectId, page, perPage, meta }: ListBatchesQuery): Promise<BatchListView> {
     await projectInScope(this.dataSource, projectId, meta);
-    const rows = await this.dataSource
+    const { skip, take, meta: pageOf } = paging(`${projectHref(projectId)}/batches`, page, perPage);
+    const [rows, total] = await this.dataSource
       .getRepository(BatchRow)
-      .find({ where: { projectId }, order: { createdAt: 'DESC', id: 'ASC' } });
-    return { batches: rows.map((row) => batchView(row)) };
+      .findAndCount({ where: { projectId }, order: { createdAt: 'DESC', id: 'ASC' }, skip, take });
+    return { batches: rows.map((row) => batchView(row)), meta: pageOf(total) };
   }
 }
 
@@ -59,28 +90,34 @@ export class GetBatchHandler implements IQueryHandler<GetBatchQuery, BatchView> 
     const devices = await this.dataSource
       .getRepository(DeviceRow)
       .find({ where: { batchId }, order: { position: 'ASC' } });
-    return batchView(row, await withQuarantine(this.dataSource, devices));
+    return batchView(row, await devicesView(this.dataSource, devices));
   }
 }
 
 export class ListDevicesQuery {
   constructor(
     readonly projectId: string,
+    readonly page: number | undefined,
+    readonly perPage: number | undefined,
     readonly meta: RequestMeta,
   ) {}
 }
 
-/** A project's devices that are not deleted, newest first. */
+/** A project's devices that are not deleted, newest first, a page at a time. */
 @QueryHandler(ListDevicesQuery)
-export class ListDevicesHandler implements IQueryHandler<ListDevicesQuery, { devices: DeviceView[] }> {
+export class ListDevicesHandler implements IQueryHandler<ListDevicesQuery, DeviceListView> {
   constructor(private readonly dataSource: DataSource) {}
 
-  async execute({ projectId, meta }: ListDevicesQuery) {
+  async execute({ projectId, page, perPage, meta }: ListDevicesQuery): Promise<DeviceListView> {
     await projectInScope(this.dataSource, projectId, meta);
-    const rows = await this.dataSource
-      .getRepository(DeviceRow)
-      .find({ where: { projectId, state: Not('deleted') }, order: { createdAt: 'DESC', position: 'ASC' } });
-    return { devices: await withQuarantine(this.dataSource, rows) };
+    const { skip, take, meta: pageOf } = paging(`${projectHref(projectId)}/devices`, page, perPage);
+    const [rows, total] = await this.dataSource.getRepository(DeviceRow).findAndCount({
+      where: { projectId, state: Not('deleted') },
+      order: { createdAt: 'DESC', position: 'ASC', id: 'ASC' },
+      skip,
+      take,
+    });
+    return { devices: await devicesView(this.dataSource, rows), meta: pageOf(total) };
   }
 }
 
@@ -98,6 +135,6 @@ export class GetDeviceHandler implements IQueryHandler<GetDeviceQuery, DeviceVie
   async execute({ deviceId, meta }: GetDeviceQuery) {
     const row = await this.dataSource.getRepository(DeviceRow).findOneBy({ id: deviceId });
     if (!row || !inScope(row, meta)) throw DomainError.notFound('device');
-    return (await withQuarantine(this.dataSource, [row]))[0];
+    return (await devicesView(this.dataSource, [row]))[0];
   }
 }

@@ -1,5 +1,14 @@
-import { BatchRequested, BatchView, DeviceView } from '@flotilla/contracts';
+import {
+  BatchRequested,
+  BatchView,
+  DeviceView,
+  FacilityView,
+  OperatingSystemView,
+  PageMeta,
+  PlanView,
+} from '@flotilla/contracts';
 import { BatchRow, DeviceRow } from '@flotilla/batch-read-model';
+import { facilityView, operatingSystemView, planView } from '../catalog/catalog-views';
 
 export const batchHref = (id: string) => `/batches/${id}`;
 export const deviceHref = (id: string) => `/devices/${id}`;
@@ -35,28 +44,71 @@ export function batchView(row: BatchRow, devices?: DeviceView[]): BatchView {
   };
 }
 
-/** The stored request fields (description, userdata, …) sit beside the device's own, as the real API showed them. */
-export function deviceView(row: DeviceRow, quarantined: boolean): DeviceView {
-  const { project_id: _projectId, ...attributes } = row.attributes;
+/** The catalog as devices embed it: Metal's objects by code and slug. */
+export interface CatalogObjects {
+  facilities: ReadonlyMap<string, FacilityView>;
+  plans: ReadonlyMap<string, PlanView>;
+  operatingSystems: ReadonlyMap<string, OperatingSystemView>;
+}
+
+type Attributes = Record<string, unknown>;
+const stringOf = (attributes: Attributes, key: string) =>
+  typeof attributes[key] === 'string' ? { [key]: attributes[key] as string } : {};
+
+/**
+ * A device as Metal's `Device`. The fields its request set show back only in the types Metal gives them (the
+ * request is checked so, but the log also holds devices from before that check).
+ */
+export function deviceView(row: DeviceRow, quarantined: boolean, catalog: CatalogObjects): DeviceView {
+  const attributes: Attributes = row.attributes;
+  const customdata = attributes.customdata;
   return {
-    ...attributes,
     id: row.id,
+    short_id: row.id.slice(0, 8),
     hostname: row.hostname,
+    ...stringOf(attributes, 'description'),
     state: row.state,
-    plan: row.plan,
-    facility: row.facility,
-    operating_system: row.operatingSystem,
+    plan: catalog.plans.get(row.plan) ?? planView({ slug: row.plan, name: row.plan, architecture: '' }),
+    facility: catalog.facilities.get(row.facility) ?? facilityView({ code: row.facility, name: row.facility }),
+    operating_system:
+      catalog.operatingSystems.get(row.operatingSystem) ??
+      operatingSystemView({ slug: row.operatingSystem, name: row.operatingSystem, provisionableOn: [] }),
     billing_cycle: row.billingCycle,
     tags: row.tags,
     spot_instance: row.spotInstance,
-    spot_price_max: row.spotPriceMax,
-    spot_price: row.spotPrice,
+    ...(row.spotPriceMax !== null ? { spot_price_max: row.spotPriceMax } : {}),
+    ...(row.spotPrice !== null ? { spot_price: row.spotPrice } : {}),
+    ...stringOf(attributes, 'termination_time'),
+    locked: attributes.locked === true,
+    always_pxe: attributes.always_pxe === true,
+    ...stringOf(attributes, 'userdata'),
+    customdata:
+      typeof customdata === 'object' && customdata !== null && !Array.isArray(customdata)
+        ? (customdata as Attributes)
+        : {},
     ...(row.error ? { provisioning_error: row.error } : {}),
     batch: { href: batchHref(row.batchId) },
     project: { href: projectHref(row.projectId) },
+    project_lite: { href: projectHref(row.projectId) },
     quarantined,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
     href: deviceHref(row.id),
+  };
+}
+
+/** Metal's `meta` of page `page` of `total` items, `perPage` a page, listed at `path`. */
+export function pageMeta(path: string, page: number, perPage: number, total: number): PageMeta {
+  const lastPage = Math.max(1, Math.ceil(total / perPage));
+  const at = (n: number) => ({ href: `${path}?page=${n}&per_page=${perPage}` });
+  return {
+    first: at(1),
+    ...(page > 1 ? { previous: at(Math.min(page - 1, lastPage)) } : {}),
+    self: at(page),
+    ...(page < lastPage ? { next: at(page + 1) } : {}),
+    last: at(lastPage),
+    total,
+    current_page: page,
+    last_page: lastPage,
   };
 }

@@ -65,7 +65,9 @@ describe('batch deployment over NATS', () => {
     const plans = unwrap(
       await request<{ plans: { slug: string; architecture: string }[] }>(CatalogSubjects.listPlans, {}),
     ).plans;
-    expect(plans).toContainEqual({ slug: 'c3.large.arm64', name: 'c3.large.arm64', architecture: 'aarch64' });
+    expect(plans).toContainEqual(
+      expect.objectContaining({ slug: 'c3.large.arm64', name: 'c3.large.arm64', architecture: 'aarch64' }),
+    );
     const os = unwrap(
       await request<{ operating_systems: { slug: string; provisionable_on: string[] }[] }>(
         CatalogSubjects.listOperatingSystems,
@@ -114,21 +116,23 @@ describe('batch deployment over NATS', () => {
       facility_allocations: [{ facility: 'dfw1', quantity: 3 }],
     });
     const devices = batch.devices as DeviceView[];
-    expect(devices.map((d) => [d.hostname, d.state, d.facility])).toEqual([
+    expect(devices.map((d) => [d.hostname, d.state, d.facility.code])).toEqual([
       ['web01.example.com', 'active', 'dfw1'],
       ['web02.example.com', 'active', 'dfw1'],
       ['web03.example.com', 'active', 'dfw1'],
     ]);
     expect(devices[0]).toMatchObject({
-      plan: 'c3.medium.x86',
-      operating_system: 'ubuntu_22_04',
+      plan: { slug: 'c3.medium.x86' },
+      operating_system: { slug: 'ubuntu_22_04', distro: 'ubuntu', version: '22.04' },
       billing_cycle: 'hourly',
       tags: [],
       description: 'front end',
       quarantined: false,
     });
     expect(await available('dfw1', 'c3.medium.x86')).toBe(before - 3);
-    const history = unwrap(await request<{ batches: BatchView[] }>(BatchSubjects.listBatches, { projectId })).batches;
+    const history = unwrap(
+      await request<{ batches: BatchView[] }>(BatchSubjects.listBatches, { projectId, perPage: 1000 }),
+    ).batches;
     expect(history.map((b) => b.id)).toContain(queued.id);
   });
 
@@ -204,7 +208,9 @@ describe('batch deployment over NATS', () => {
       commandId: 'retry-me',
     });
     expect(other).toMatchObject({ ok: false, error: { code: 'idempotency_mismatch' } });
-    const history = unwrap(await request<{ batches: BatchView[] }>(BatchSubjects.listBatches, { projectId })).batches;
+    const history = unwrap(
+      await request<{ batches: BatchView[] }>(BatchSubjects.listBatches, { projectId, perPage: 1000 }),
+    ).batches;
     expect(history.filter((b) => first.some((f) => f.id === b.id))).toHaveLength(2);
   });
 
@@ -233,7 +239,7 @@ describe('batch deployment over NATS', () => {
     const batch = await finished(cheap.id);
     expect(batch.state).toBe('completed');
     expect(batch.devices[0]).toMatchObject({
-      facility: 'dfw1',
+      facility: { code: 'dfw1' },
       spot_instance: true,
       spot_price_max: 0.2,
       spot_price: 0.1,
@@ -259,7 +265,9 @@ describe('batch deployment over NATS', () => {
       error: { code: 'not_found' },
     });
     await eventually(async () => (await available('nrt1', 'c3.medium.x86')) === before, 10_000, 'every server back');
-    const devices = unwrap(await request<{ devices: DeviceView[] }>(BatchSubjects.listDevices, { projectId })).devices;
+    const devices = unwrap(
+      await request<{ devices: DeviceView[] }>(BatchSubjects.listDevices, { projectId, perPage: 1000 }),
+    ).devices;
     expect(devices.filter((d) => d.batch.href === `/batches/${queued.id}`)).toEqual([]);
   });
 
@@ -324,7 +332,7 @@ describe('batch deployment over NATS', () => {
       ok: false,
       error: { code: 'not_found' },
     });
-    expect(await asOther(BatchSubjects.listBatches, { projectId })).toMatchObject({
+    expect(await asOther(BatchSubjects.listBatches, { projectId, perPage: 1000 })).toMatchObject({
       ok: false,
       error: { code: 'not_found' },
     });

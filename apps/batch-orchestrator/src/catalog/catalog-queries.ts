@@ -2,7 +2,7 @@ import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { CapacityLevel, ServerQuantity } from '@flotilla/contracts';
 import { CapacityRow, FacilityRow, OperatingSystemRow, PlanRow, SpotPriceRow } from '@flotilla/batch-read-model';
-import { availableOf, capacityLevel } from './catalog-views';
+import { availableOf, capacityLevel, facilityView, operatingSystemView, planView } from './catalog-views';
 
 export type CatalogListing = 'facilities' | 'plans' | 'operating_systems';
 
@@ -16,28 +16,18 @@ export class ListCatalogHandler implements IQueryHandler<ListCatalogQuery> {
 
   async execute({ listing }: ListCatalogQuery) {
     switch (listing) {
-      case 'facilities':
-        return {
-          facilities: (await this.dataSource.getRepository(FacilityRow).find({ order: { code: 'ASC' } })).map(
-            ({ code, name }) => ({ code, name }),
-          ),
-        };
-      case 'plans':
-        return {
-          plans: (await this.dataSource.getRepository(PlanRow).find({ order: { slug: 'ASC' } })).map(
-            ({ slug, name, architecture }) => ({ slug, name, architecture }),
-          ),
-        };
-      case 'operating_systems':
-        return {
-          operating_systems: (
-            await this.dataSource.getRepository(OperatingSystemRow).find({ order: { slug: 'ASC' } })
-          ).map((os) => ({
-            slug: os.slug,
-            name: os.name,
-            provisionable_on: os.provisionableOn,
-          })),
-        };
+      case 'facilities': {
+        const rows = await this.dataSource.getRepository(FacilityRow).find({ order: { code: 'ASC' } });
+        return { facilities: rows.map(facilityView) };
+      }
+      case 'plans': {
+        const rows = await this.dataSource.getRepository(PlanRow).find({ order: { slug: 'ASC' } });
+        return { plans: rows.map(planView) };
+      }
+      case 'operating_systems': {
+        const rows = await this.dataSource.getRepository(OperatingSystemRow).find({ order: { slug: 'ASC' } });
+        return { operating_systems: rows.map(operatingSystemView) };
+      }
     }
   }
 }

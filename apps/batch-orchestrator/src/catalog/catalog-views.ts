@@ -1,5 +1,6 @@
-import { CapacityLevel } from '@flotilla/contracts';
-import { CapacityRow } from '@flotilla/batch-read-model';
+import { CapacityLevel, FacilityView, OperatingSystemView, PlanView } from '@flotilla/contracts';
+import { CapacityRow, FacilityRow, OperatingSystemRow, PlanRow } from '@flotilla/batch-read-model';
+import { stableUuid } from '@flotilla/decider';
 
 export const availableOf = (row: CapacityRow) => Math.max(0, row.total - row.held - row.reserved);
 
@@ -8,4 +9,46 @@ export function capacityLevel(row: CapacityRow): CapacityLevel {
   const available = availableOf(row);
   if (available === 0) return 'unavailable';
   return available * 5 <= row.total ? 'limited' : 'normal';
+}
+
+// The catalog is keyed by code and slug; Metal's objects also carry a uuid, the same on every instance and rebuild.
+export const facilityId = (code: string) => stableUuid(`facility/${code}`);
+export const planId = (slug: string) => stableUuid(`plan/${slug}`);
+export const operatingSystemId = (slug: string) => stableUuid(`operating-system/${slug}`);
+
+export function facilityView({ code, name }: FacilityRow): FacilityView {
+  const id = facilityId(code);
+  return { id, code, name, features: ['baremetal'], href: `/facilities/${id}` };
+}
+
+export function planView({ slug, name, architecture }: PlanRow): PlanView {
+  const id = planId(slug);
+  return {
+    id,
+    slug,
+    name,
+    class: slug,
+    line: 'baremetal',
+    type: 'standard',
+    deployment_types: ['on_demand', 'spot_market'],
+    architecture,
+    href: `/plans/${id}`,
+  };
+}
+
+/** `ubuntu_22_04` is distro `ubuntu`, version `22.04`, as Metal names its images. */
+export function operatingSystemView({ slug, name, provisionableOn }: OperatingSystemRow): OperatingSystemView {
+  const id = operatingSystemId(slug);
+  const [distro, ...version] = slug.split('_');
+  return {
+    id,
+    slug,
+    name,
+    distro,
+    version: version.join('.'),
+    provisionable_on: provisionableOn,
+    preinstallable: false,
+    licensed: false,
+    href: `/operating-systems/${id}`,
+  };
 }

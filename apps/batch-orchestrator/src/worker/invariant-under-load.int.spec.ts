@@ -28,7 +28,9 @@ describe('capacity is never oversold, under load and faults', () => {
   ) {
     return eventually(
       async () => {
-        const { batches } = unwrap(await request<{ batches: BatchView[] }>(BatchSubjects.listBatches, { projectId }));
+        const { batches } = unwrap(
+          await request<{ batches: BatchView[] }>(BatchSubjects.listBatches, { projectId, perPage: 1000 }),
+        );
         return batches.length === count && batches.every((b) => b.state === 'completed' || b.state === 'failed')
           ? batches
           : undefined;
@@ -93,7 +95,9 @@ describe('capacity is never oversold, under load and faults', () => {
     );
     await eventually(
       async () => {
-        const { batches } = unwrap(await request<{ batches: BatchView[] }>(BatchSubjects.listBatches, { projectId }));
+        const { batches } = unwrap(
+          await request<{ batches: BatchView[] }>(BatchSubjects.listBatches, { projectId, perPage: 1000 }),
+        );
         return batches.some((b) => b.state === 'in_progress');
       },
       20_000,

@@ -87,6 +87,60 @@ describe('validateBatchItem', () => {
     ]);
   });
 
+  it('takes the fields a device shows back only in the types Metal gives them; a termination time as UTC', () => {
+    const item = { plan: 'c1.small.x86', operating_system: 'ubuntu_22_04', facility: 'ewr1' };
+    expect(
+      validateBatchItem(
+        {
+          ...item,
+          customdata: { a: 1 },
+          locked: true,
+          always_pxe: false,
+          termination_time: '2026-09-03T16:32:00+03:00',
+        },
+        catalog,
+      ),
+    ).toMatchObject({
+      ok: true,
+      item: {
+        attributes: {
+          customdata: { a: 1 },
+          locked: true,
+          always_pxe: false,
+          termination_time: '2026-09-03T13:32:00.000Z',
+        },
+      },
+    });
+    expect(validateBatchItem({ ...item, termination_time: '2026-09-03T16:32:00' }, catalog)).toMatchObject({
+      ok: true,
+      item: { attributes: { termination_time: '2026-09-03T16:32:00.000Z' } },
+    });
+    expect(
+      validateBatchItem(
+        {
+          ...item,
+          customdata: 'x',
+          locked: 'yes',
+          always_pxe: 1,
+          termination_time: 'tomorrow',
+          features: [1],
+          ip_addresses: [4],
+        },
+        catalog,
+      ),
+    ).toEqual({
+      ok: false,
+      problems: [
+        'item.customdata must be an object',
+        'item.locked must be a boolean',
+        'item.always_pxe must be a boolean',
+        'item.termination_time must be a date-time (RFC 3339, e.g. 2026-09-03T16:32:00Z)',
+        'item.features must be an array of strings',
+        'item.ip_addresses must be an array of objects',
+      ],
+    });
+  });
+
   it('requires plan, operating system and facility', () => {
     expect(problemsOf({})).toEqual([
       'batches[0].plan is required',

@@ -53,6 +53,14 @@ export type ItemValidation = { ok: true; item: BatchItem } | { ok: false; proble
 
 const isInteger = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/i;
+/** An RFC 3339 date-time as UTC ISO text; one without a time zone is UTC, as Metal reads it. Null if not one. */
+function utcDateTime(v: unknown): string | null {
+  if (typeof v !== 'string' || !DATE_TIME.test(v)) return null;
+  const ms = Date.parse(/(Z|[+-]\d{2}:\d{2})$/i.test(v) ? v : `${v}Z`);
+  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+}
+
 /**
  * Checks one item of a batch request using nothing but the request and the catalog, and lists every problem.
  * `null` counts as absent (real clients send `"tags": null` and `"metro": null`); unknown fields are ignored.
@@ -170,6 +178,20 @@ export function validateBatchItem(
   ) {
     problem('userdata', `must be a string of at most ${ITEM_LIMITS.userdataBytes / 1024} KiB`);
   }
+  // The types Metal's DeviceCreateInput gives them: a device shows them back, and clients decode them.
+  const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (body.customdata !== undefined && !isObject(body.customdata)) problem('customdata', 'must be an object');
+  for (const field of ['locked', 'always_pxe'] as const)
+    if (body[field] !== undefined && typeof body[field] !== 'boolean') problem(field, 'must be a boolean');
+  if (body.termination_time !== undefined && !utcDateTime(body.termination_time))
+    problem('termination_time', 'must be a date-time (RFC 3339, e.g. 2026-09-03T16:32:00Z)');
+  if (
+    body.features !== undefined &&
+    (!Array.isArray(body.features) || !body.features.every((f) => typeof f === 'string'))
+  )
+    problem('features', 'must be an array of strings');
+  if (body.ip_addresses !== undefined && (!Array.isArray(body.ip_addresses) || !body.ip_addresses.every(isObject)))
+    problem('ip_addresses', 'must be an array of objects');
   for (const field of PASSED_THROUGH.filter((f) => f !== 'description' && f !== 'userdata')) {
     const limit = field === 'customdata' ? ITEM_LIMITS.customdataBytes : ITEM_LIMITS.otherFieldBytes;
     if (body[field] !== undefined && Buffer.byteLength(JSON.stringify(body[field])) > limit)
@@ -199,7 +221,10 @@ export function validateBatchItem(
       spotInstance: spotInstance as boolean,
       spotPriceMax: body.spot_price_max as number | undefined,
       attributes: Object.fromEntries(
-        PASSED_THROUGH.filter((key) => body[key] !== undefined).map((key) => [key, body[key]]),
+        PASSED_THROUGH.filter((key) => body[key] !== undefined).map((key) => [
+          key,
+          key === 'termination_time' ? utcDateTime(body[key]) : body[key],
+        ]),
       ),
     },
   };

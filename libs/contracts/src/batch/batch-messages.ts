@@ -12,6 +12,7 @@ import {
   IsString,
   IsUUID,
   Matches,
+  Max,
   MaxLength,
   Min,
   ValidateNested,
@@ -79,6 +80,23 @@ export class GetBatchRequest extends BatchRequest {
 export class ProjectScopedRequest {
   @IsUUID()
   projectId!: string;
+}
+
+/** Metal's paging of lists: `page` from 1, `per_page` 10 unless asked, at most 1000. */
+export const Paging = { defaultPerPage: 10, maxPerPage: 1000, maxPage: 100_000 } as const;
+
+export class ProjectListRequest extends ProjectScopedRequest {
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(Paging.maxPage)
+  page?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(Paging.maxPerPage)
+  perPage?: number;
 }
 
 export class DeviceRequest {
@@ -185,25 +203,96 @@ export interface BatchView {
   href: string;
 }
 
+/** A list's position, as Metal's `Meta`: links to the first, previous, own, next and last pages, and counts. */
+export interface PageMeta {
+  first: Href;
+  previous?: Href;
+  self: Href;
+  next?: Href;
+  last: Href;
+  total: number;
+  current_page: number;
+  last_page: number;
+}
+
+/** Metal's `Facility` (its metro once facilities have them). */
+export interface FacilityView {
+  id: string;
+  code: string;
+  name: string;
+  features: string[];
+  href: string;
+}
+
+/** Metal's `Plan`; `architecture` is ours (the update-resolver matches firmware on it). */
+export interface PlanView {
+  id: string;
+  slug: string;
+  name: string;
+  class: string;
+  line: string;
+  type: 'standard';
+  deployment_types: ('on_demand' | 'spot_market')[];
+  architecture: string;
+  href: string;
+}
+
+/** Metal's `OperatingSystem`. */
+export interface OperatingSystemView {
+  id: string;
+  slug: string;
+  name: string;
+  distro: string;
+  version: string;
+  provisionable_on: string[];
+  preinstallable: boolean;
+  licensed: boolean;
+  href: string;
+}
+
+/**
+ * Metal's `Device`, as its SDKs decode it; `batch`, `quarantined`, `spot_price` and `provisioning_error` are ours.
+ * Fields the request set (description, userdata, customdata, locked, always_pxe, termination_time) show back.
+ */
 export interface DeviceView {
   id: string;
+  short_id: string;
   hostname: string;
+  description?: string;
   state: string;
-  plan: string;
-  facility: string;
-  operating_system: string;
+  plan: PlanView;
+  facility: FacilityView;
+  operating_system: OperatingSystemView;
   billing_cycle: string;
   tags: string[];
   spot_instance: boolean;
-  spot_price_max: number | null;
-  spot_price: number | null;
+  spot_price_max?: number;
+  spot_price?: number;
+  termination_time?: string;
+  locked: boolean;
+  always_pxe: boolean;
+  userdata?: string;
+  customdata: Record<string, unknown>;
+  provisioning_error?: string;
   batch: Href;
   project: Href;
+  project_lite: Href;
   quarantined: boolean;
   created_at: string;
   updated_at: string;
   href: string;
-  [attribute: string]: unknown;
+}
+
+/** Metal's `DeviceList`. */
+export interface DeviceListView {
+  devices: DeviceView[];
+  meta: PageMeta;
+}
+
+/** Metal's `BatchesList`, with the `meta` of every other list. */
+export interface BatchListView {
+  batches: BatchView[];
+  meta: PageMeta;
 }
 
 export type CapacityLevel = 'unavailable' | 'limited' | 'normal';

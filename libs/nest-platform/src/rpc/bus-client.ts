@@ -1,5 +1,6 @@
 import { headers as natsHeaders, NatsConnection } from 'nats';
 import { Principal, Reply, RequestHeaders, signRequest } from '@flotilla/contracts';
+import { decodeReply } from './reply-codec';
 
 /** A principal before it is issued: `busRequest` stamps the time when it signs. */
 export type UnsignedPrincipal = Principal extends infer P ? (P extends Principal ? Omit<P, 'issuedAt'> : never) : never;
@@ -29,7 +30,7 @@ export async function busRequest<T>(
     headers.set(name, value);
   if (options.correlationId) headers.set(RequestHeaders.correlationId, options.correlationId);
   const message = await nc.request(subject, body, { timeout: options.timeoutMs ?? 10_000, headers });
-  return JSON.parse(Buffer.from(message.data).toString('utf8')) as Reply<T>;
+  return decodeReply<T>(message);
 }
 
 /**

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { ConsumerDeserializer, IncomingRequest, OutgoingResponse, Serializer } from '@nestjs/microservices';
+import { headers as natsHeaders, MsgHdrs } from 'nats';
 import { bodyDigest, ErrorCodes, Reply, ReplyError } from '@flotilla/contracts';
 
 /** Marks a request body that is not a JSON object, with why, so validation can answer it. */
@@ -28,15 +30,33 @@ export class PlainJsonRequestDeserializer implements ConsumerDeserializer {
   }
 }
 
+/**
+ * A reply whose JSON is larger than this is sent gzip-compressed, marked `Content-Encoding: gzip`: lists of Metal
+ * objects repeat the same catalog objects, and a page of 1,000 devices is over NATS's default 1 MB as plain JSON.
+ */
+export const COMPRESS_REPLIES_OVER_BYTES = 64 * 1024;
+const CONTENT_ENCODING = 'Content-Encoding';
+
 /** Replies `{ok:true,data}` or `{ok:false,error:{code,message,details}}` and nothing else. */
 export class ReplyEnvelopeSerializer implements Serializer {
-  serialize(packet: OutgoingResponse): { data: Uint8Array } {
+  serialize(packet: OutgoingResponse): { data: Uint8Array; headers?: MsgHdrs } {
     const reply: Reply<unknown> =
       packet.err !== undefined && packet.err !== null
         ? { ok: false, error: toReplyError(packet.err) }
         : { ok: true, data: packet.response ?? null };
-    return { data: Buffer.from(JSON.stringify(reply)) };
+    const json = Buffer.from(JSON.stringify(reply));
+    if (json.length <= COMPRESS_REPLIES_OVER_BYTES) return { data: json };
+    const headers = natsHeaders();
+    headers.set(CONTENT_ENCODING, 'gzip');
+    return { data: gzipSync(json), headers };
   }
+}
+
+/** The reply envelope of a message the serializer above wrote. */
+export function decodeReply<T>(message: { data: Uint8Array; headers?: MsgHdrs }): Reply<T> {
+  const gzipped = message.headers?.get(CONTENT_ENCODING) === 'gzip';
+  const json = gzipped ? gunzipSync(message.data) : Buffer.from(message.data);
+  return JSON.parse(json.toString('utf8')) as Reply<T>;
 }
 
 export function toReplyError(err: unknown): ReplyError {
