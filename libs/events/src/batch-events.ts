@@ -9,6 +9,10 @@ export interface RequestedItem {
   operatingSystem: string;
   quantity: number;
   facility: string[];
+  /** The metro the item named instead of facilities (its `facility` is then `["any"]`). */
+  metro?: string;
+  /** The facilities `any` chooses among, when a metro was named: its facilities at the request. */
+  within?: string[];
   facilityDiversityLevel?: number;
   billingCycle: string;
   tags: string[];

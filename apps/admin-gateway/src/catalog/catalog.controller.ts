@@ -86,9 +86,41 @@ export class CatalogController {
     return this.rpc.call(CatalogSubjects.getSpotPrices, {}, caller);
   }
 
+  @Get('capacity/metros')
+  getCapacityPerMetro(@CurrentCaller() caller: Caller) {
+    return this.rpc.call(CatalogSubjects.getCapacity, { perMetro: true }, caller);
+  }
+
+  @Get('market/spot/prices/metros')
+  getSpotPricesPerMetro(@CurrentCaller() caller: Caller) {
+    return this.rpc.call(CatalogSubjects.getSpotPrices, { perMetro: true }, caller);
+  }
+
+  @Get('locations/metros')
+  listMetros(@CurrentCaller() caller: Caller) {
+    return this.rpc.call(CatalogSubjects.listMetros, {}, caller);
+  }
+
+  @Get('locations/metros/:id')
+  getMetro(@Param('id') id: string, @CurrentCaller() caller: Caller) {
+    return this.entry(CatalogSubjects.listMetros, 'metros', id, caller);
+  }
+
+  @Put('locations/metros/:code')
+  defineMetro(
+    @Param('code') code: string,
+    @Body() body: Body,
+    @CurrentCaller() caller: Caller,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    const metro = { code, name: body?.name, country: body?.country };
+    return this.define(CatalogSubjects.defineMetro, metro, caller, response);
+  }
+
   @Post('facilities')
   defineFacility(@Body() body: Body, @CurrentCaller() caller: Caller, @Res({ passthrough: true }) response: Response) {
-    return this.define(CatalogSubjects.defineFacility, { code: body?.code, name: body?.name }, caller, response);
+    const facility = { code: body?.code, name: body?.name, metro: body?.metro ?? undefined };
+    return this.define(CatalogSubjects.defineFacility, facility, caller, response);
   }
 
   @Put('facilities/:code')
@@ -98,7 +130,8 @@ export class CatalogController {
     @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) response: Response,
   ) {
-    return this.define(CatalogSubjects.defineFacility, { code, name: body?.name }, caller, response);
+    const facility = { code, name: body?.name, metro: body?.metro ?? undefined };
+    return this.define(CatalogSubjects.defineFacility, facility, caller, response);
   }
 
   @Post('plans')

@@ -335,6 +335,70 @@ describe('admin gateway: batch deployment (e2e)', () => {
     expect(await messages()).toBe(before);
   });
 
+  it("places an item named by metro in that metro's facilities, and reports capacity and prices per metro", async () => {
+    const metros = (await system.call('GET', '/locations/metros', key)).body.metros;
+    expect(metros).toContainEqual(expect.objectContaining({ code: 'sv', name: 'Silicon Valley', country: 'US' }));
+    const defineMetro = await system.call('PUT', '/locations/metros/zz', system.rootToken, {
+      name: 'Zed',
+      country: 'ZZ',
+    });
+    expect(defineMetro.status).toBe(201);
+    expect((await system.call('PUT', '/locations/metros/zz', key, { name: 'Zed', country: 'ZZ' })).status).toBe(403);
+    expect((await system.call('PUT', '/facilities/zz1', system.rootToken, { name: 'Zed 1', metro: 'zz' })).status).toBe(
+      201,
+    );
+    expect(
+      (await system.call('PUT', '/facilities/zz2', system.rootToken, { name: 'Zed 2', metro: 'nowhere' })).status,
+    ).toBe(422);
+    expect((await system.call('PUT', '/capacity/zz1/c1.small.x86', system.rootToken, { total: 2 })).status).toBe(200);
+    const zz1 = (await system.call('GET', '/facilities/zz1', key)).body;
+    expect(zz1.metro).toMatchObject({ code: 'zz', name: 'Zed', country: 'ZZ' });
+    expect((await system.call('GET', zz1.metro.href, key)).body).toEqual(zz1.metro);
+    expect((await system.call('GET', '/capacity/metros', key)).body.capacity.zz).toEqual({
+      'c1.small.x86': { level: 'normal', available: 2 },
+    });
+    const sv = (await system.call('GET', '/capacity', key)).body.capacity.sjc1;
+    expect((await system.call('GET', '/capacity/metros', key)).body.capacity.sv).toEqual(sv);
+    expect((await system.call('GET', '/market/spot/prices/metros', key)).body.spot_market_prices.sv).toEqual(
+      (await system.call('GET', '/market/spot/prices', key)).body.spot_market_prices.sjc1,
+    );
+
+    const item = { plan: 'c1.small.x86', operating_system: 'debian_12', quantity: 2 };
+    const created = await system.call('POST', `/projects/${projectId}/devices/batch`, key, {
+      batches: [{ ...item, metro: 'zz' }],
+    });
+    expect(created.status).toBe(201);
+    const batch = await finished(created.body.batches[0].id);
+    expect(batch.state).toBe('completed');
+    expect(batch.facility_allocations).toEqual([{ facility: 'zz1', quantity: 2 }]);
+    expect(batch.devices[0]).toMatchObject({ facility: { code: 'zz1', metro: { code: 'zz' } }, metro: { code: 'zz' } });
+    // Its one facility is full now: a metro is never placed outside itself.
+    const full = await finished(
+      (await system.call('POST', `/projects/${projectId}/devices/batch`, key, { batches: [{ ...item, metro: 'ZZ' }] }))
+        .body.batches[0].id,
+    );
+    expect(full).toMatchObject({
+      state: 'failed',
+      error_messages: ['not enough capacity for 2 x c1.small.x86: no facility to place it in (in its metro: zz1)'],
+    });
+
+    const refused = await system.call('POST', `/projects/${projectId}/devices/batch`, key, {
+      batches: [
+        { ...item, metro: 'zz', facility: 'sjc1' },
+        { ...item, metro: 'atlantis' },
+      ],
+    });
+    expect(refused).toMatchObject({
+      status: 422,
+      body: {
+        errors: [
+          'batches[0].metro and facility cannot both be given',
+          'batches[1].metro "atlantis" is not a known metro',
+        ],
+      },
+    });
+  });
+
   it('answers 503, not 500 or 401, while the service behind the gateway is away', async () => {
     await system.orchestrator.stop('SIGKILL');
     const answer = await system.call('GET', `/projects/${projectId}/batches`, key);

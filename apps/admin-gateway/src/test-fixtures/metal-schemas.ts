@@ -148,6 +148,33 @@ const schemas: Record<string, AnySchema> = {
   BatchesList: { type: 'object', properties: { batches: { type: 'array', items: { $ref: 'Batch' } } } },
   FacilityList: { type: 'object', properties: { facilities: { type: 'array', items: { $ref: 'Facility' } } } },
   PlanList: { type: 'object', properties: { plans: { type: 'array', items: { $ref: 'Plan' } } } },
+  MetroList: { type: 'object', properties: { metros: { type: 'array', items: { $ref: 'Metro' } } } },
+  /** `CapacityList`: place → plan → `CapacityLevelPerBaremetal`. */
+  CapacityList: {
+    type: 'object',
+    properties: {
+      capacity: {
+        type: 'object',
+        additionalProperties: {
+          type: 'object',
+          additionalProperties: { type: 'object', properties: { level: { type: 'string' } } },
+        },
+      },
+    },
+  },
+  /** `SpotMarketPricesList` and its per-metro form: place → plan → `SpotPricesPerBaremetal`. */
+  SpotMarketPricesList: {
+    type: 'object',
+    properties: {
+      spot_market_prices: {
+        type: 'object',
+        additionalProperties: {
+          type: 'object',
+          additionalProperties: { type: 'object', properties: { price: { type: 'number' } } },
+        },
+      },
+    },
+  },
   OperatingSystemList: {
     type: 'object',
     properties: { operating_systems: { type: 'array', items: { $ref: 'OperatingSystem' } } },
@@ -179,6 +206,10 @@ const ROUTES: [method: string, path: RegExp, schema: MetalSchema][] = [
   ['GET', /^\/plans$/, 'PlanList'],
   ['GET', /^\/plans\/[^/]+$/, 'Plan'],
   ['GET', /^\/operating-systems$/, 'OperatingSystemList'],
+  ['GET', /^\/locations\/metros$/, 'MetroList'],
+  ['GET', /^\/locations\/metros\/[^/]+$/, 'Metro'],
+  ['GET', /^\/capacity(\/metros)?$/, 'CapacityList'],
+  ['GET', /^\/market\/spot\/prices(\/metros)?$/, 'SpotMarketPricesList'],
   ['GET', /^\/operating-systems\/[^/]+$/, 'OperatingSystem'],
 ];
 

@@ -1,42 +1,21 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { DataSource, In, Not } from 'typeorm';
 import { BatchListView, BatchView, DeviceListView, DeviceView, Paging } from '@flotilla/contracts';
-import {
-  BatchRow,
-  DeviceQuarantineRow,
-  DeviceRow,
-  FacilityRow,
-  OperatingSystemRow,
-  PlanRow,
-} from '@flotilla/batch-read-model';
+import { BatchRow, DeviceQuarantineRow, DeviceRow } from '@flotilla/batch-read-model';
 import { DomainError } from '@flotilla/decider';
 import { RequestMeta } from '@flotilla/nest-platform';
-import { facilityView, operatingSystemView, planView } from '../catalog/catalog-views';
+import { loadCatalogObjects } from '../catalog/catalog-queries';
 import { projectInScope } from './create-batches';
-import { batchView, CatalogObjects, deviceView, pageMeta, projectHref } from './batch-views';
+import { batchView, deviceView, pageMeta, projectHref } from './batch-views';
 
 const inScope = (row: { organizationId: string } | null, meta: RequestMeta) =>
   !!row && (!meta.organizationId || meta.organizationId === row.organizationId);
-
-/** The catalog's objects, read once per query: a few dozen rows. */
-async function catalogObjects(dataSource: DataSource): Promise<CatalogObjects> {
-  const [facilities, plans, operatingSystems] = await Promise.all([
-    dataSource.getRepository(FacilityRow).find(),
-    dataSource.getRepository(PlanRow).find(),
-    dataSource.getRepository(OperatingSystemRow).find(),
-  ]);
-  return {
-    facilities: new Map(facilities.map((row) => [row.code, facilityView(row)])),
-    plans: new Map(plans.map((row) => [row.slug, planView(row)])),
-    operatingSystems: new Map(operatingSystems.map((row) => [row.slug, operatingSystemView(row)])),
-  };
-}
 
 async function devicesView(dataSource: DataSource, rows: DeviceRow[]): Promise<DeviceView[]> {
   if (rows.length === 0) return [];
   const [flags, catalog] = await Promise.all([
     dataSource.getRepository(DeviceQuarantineRow).findBy({ identifier: In(rows.map((r) => r.id)), quarantined: true }),
-    catalogObjects(dataSource),
+    loadCatalogObjects(dataSource),
   ]);
   const quarantined = new Set(flags.map((f) => `${f.organizationId}/${f.identifier}`));
   return rows.map((row) => deviceView(row, quarantined.has(`${row.organizationId}/${row.id}`), catalog));

@@ -1,14 +1,6 @@
-import {
-  BatchRequested,
-  BatchView,
-  DeviceView,
-  FacilityView,
-  OperatingSystemView,
-  PageMeta,
-  PlanView,
-} from '@flotilla/contracts';
+import { BatchRequested, BatchView, DeviceView, PageMeta } from '@flotilla/contracts';
 import { BatchRow, DeviceRow } from '@flotilla/batch-read-model';
-import { facilityView, operatingSystemView, planView } from '../catalog/catalog-views';
+import { CatalogObjects, facilityView, operatingSystemView, planView } from '../catalog/catalog-views';
 
 export const batchHref = (id: string) => `/batches/${id}`;
 export const deviceHref = (id: string) => `/devices/${id}`;
@@ -44,13 +36,6 @@ export function batchView(row: BatchRow, devices?: DeviceView[]): BatchView {
   };
 }
 
-/** The catalog as devices embed it: Metal's objects by code and slug. */
-export interface CatalogObjects {
-  facilities: ReadonlyMap<string, FacilityView>;
-  plans: ReadonlyMap<string, PlanView>;
-  operatingSystems: ReadonlyMap<string, OperatingSystemView>;
-}
-
 type Attributes = Record<string, unknown>;
 const stringOf = (attributes: Attributes, key: string) =>
   typeof attributes[key] === 'string' ? { [key]: attributes[key] as string } : {};
@@ -62,6 +47,7 @@ const stringOf = (attributes: Attributes, key: string) =>
 export function deviceView(row: DeviceRow, quarantined: boolean, catalog: CatalogObjects): DeviceView {
   const attributes: Attributes = row.attributes;
   const customdata = attributes.customdata;
+  const facility = catalog.facilities.get(row.facility) ?? facilityView({ code: row.facility, name: row.facility });
   return {
     id: row.id,
     short_id: row.id.slice(0, 8),
@@ -69,10 +55,11 @@ export function deviceView(row: DeviceRow, quarantined: boolean, catalog: Catalo
     ...stringOf(attributes, 'description'),
     state: row.state,
     plan: catalog.plans.get(row.plan) ?? planView({ slug: row.plan, name: row.plan, architecture: '' }),
-    facility: catalog.facilities.get(row.facility) ?? facilityView({ code: row.facility, name: row.facility }),
+    facility,
     operating_system:
       catalog.operatingSystems.get(row.operatingSystem) ??
       operatingSystemView({ slug: row.operatingSystem, name: row.operatingSystem, provisionableOn: [] }),
+    ...(facility.metro ? { metro: facility.metro } : {}),
     billing_cycle: row.billingCycle,
     tags: row.tags,
     spot_instance: row.spotInstance,

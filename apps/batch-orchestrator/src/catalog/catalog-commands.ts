@@ -34,6 +34,7 @@ export class ChangeCatalogHandler implements ICommandHandler<ChangeCatalogComman
     const result = await this.catalog.execute(change, { metadata: meta });
     await this.projection.waitFor(result.version);
     const created =
+      (change.type === 'DefineMetro' && !before.metros[change.metro.code]) ||
       (change.type === 'DefineFacility' && !before.facilities[change.facility.code]) ||
       (change.type === 'DefinePlan' && !before.plans[change.plan.slug]) ||
       (change.type === 'DefineOperatingSystem' && !before.operatingSystems[change.operatingSystem.slug]);

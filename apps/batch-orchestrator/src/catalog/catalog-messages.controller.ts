@@ -2,9 +2,11 @@ import { Controller, UseFilters, UsePipes } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
+  CatalogReportRequest,
   CatalogSubjects,
   CheckCapacityRequest,
   DefineFacilityRequest,
+  DefineMetroRequest,
   DefineOperatingSystemRequest,
   DefinePlanRequest,
   ServiceNames,
@@ -27,9 +29,17 @@ export class CatalogMessagesController {
     private readonly queries: QueryBus,
   ) {}
 
+  @MessagePattern(CatalogSubjects.defineMetro, queue)
+  defineMetro(@Payload() { code, name, country }: DefineMetroRequest, @Meta() meta: RequestMeta) {
+    return this.commands.execute(
+      new ChangeCatalogCommand({ type: 'DefineMetro', metro: { code, name, country } }, meta),
+    );
+  }
+
   @MessagePattern(CatalogSubjects.defineFacility, queue)
-  defineFacility(@Payload() { code, name }: DefineFacilityRequest, @Meta() meta: RequestMeta) {
-    return this.commands.execute(new ChangeCatalogCommand({ type: 'DefineFacility', facility: { code, name } }, meta));
+  defineFacility(@Payload() { code, name, metro }: DefineFacilityRequest, @Meta() meta: RequestMeta) {
+    const facility = { code, name, ...(metro ? { metro: metro.toLowerCase() } : {}) };
+    return this.commands.execute(new ChangeCatalogCommand({ type: 'DefineFacility', facility }, meta));
   }
 
   @MessagePattern(CatalogSubjects.definePlan, queue)
@@ -65,6 +75,11 @@ export class CatalogMessagesController {
     return { facility: facility.toLowerCase(), plan: plan.toLowerCase(), total };
   }
 
+  @MessagePattern(CatalogSubjects.listMetros, queue)
+  listMetros() {
+    return this.queries.execute(new ListCatalogQuery('metros'));
+  }
+
   @MessagePattern(CatalogSubjects.listFacilities, queue)
   listFacilities() {
     return this.queries.execute(new ListCatalogQuery('facilities'));
@@ -81,8 +96,8 @@ export class CatalogMessagesController {
   }
 
   @MessagePattern(CatalogSubjects.getCapacity, queue)
-  getCapacity() {
-    return this.queries.execute(new GetCapacityQuery());
+  getCapacity(@Payload() request: CatalogReportRequest) {
+    return this.queries.execute(new GetCapacityQuery(request.perMetro ?? false));
   }
 
   @MessagePattern(CatalogSubjects.checkCapacity, queue)
@@ -91,7 +106,7 @@ export class CatalogMessagesController {
   }
 
   @MessagePattern(CatalogSubjects.getSpotPrices, queue)
-  getSpotPrices() {
-    return this.queries.execute(new GetSpotPricesQuery());
+  getSpotPrices(@Payload() request: CatalogReportRequest) {
+    return this.queries.execute(new GetSpotPricesQuery(request.perMetro ?? false));
   }
 }

@@ -1,10 +1,42 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { CapacityLevel, ServerQuantity } from '@flotilla/contracts';
-import { CapacityRow, FacilityRow, OperatingSystemRow, PlanRow, SpotPriceRow } from '@flotilla/batch-read-model';
-import { availableOf, capacityLevel, facilityView, operatingSystemView, planView } from './catalog-views';
+import {
+  CapacityRow,
+  FacilityRow,
+  MetroRow,
+  OperatingSystemRow,
+  PlanRow,
+  SpotPriceRow,
+} from '@flotilla/batch-read-model';
+import {
+  availableOf,
+  CatalogObjects,
+  capacityLevel,
+  facilityView,
+  metroView,
+  operatingSystemView,
+  planView,
+} from './catalog-views';
 
-export type CatalogListing = 'facilities' | 'plans' | 'operating_systems';
+export type CatalogListing = 'metros' | 'facilities' | 'plans' | 'operating_systems';
+
+/** The catalog's objects, read at once: a few dozen rows. */
+export async function loadCatalogObjects(dataSource: DataSource): Promise<CatalogObjects> {
+  const [metroRows, facilities, plans, operatingSystems] = await Promise.all([
+    dataSource.getRepository(MetroRow).find({ order: { code: 'ASC' } }),
+    dataSource.getRepository(FacilityRow).find({ order: { code: 'ASC' } }),
+    dataSource.getRepository(PlanRow).find({ order: { slug: 'ASC' } }),
+    dataSource.getRepository(OperatingSystemRow).find({ order: { slug: 'ASC' } }),
+  ]);
+  const metros = new Map(metroRows.map((row) => [row.code, metroView(row)]));
+  return {
+    metros,
+    facilities: new Map(facilities.map((row) => [row.code, facilityView(row, metros)])),
+    plans: new Map(plans.map((row) => [row.slug, planView(row)])),
+    operatingSystems: new Map(operatingSystems.map((row) => [row.slug, operatingSystemView(row)])),
+  };
+}
 
 export class ListCatalogQuery {
   constructor(readonly listing: CatalogListing) {}
@@ -15,35 +47,55 @@ export class ListCatalogHandler implements IQueryHandler<ListCatalogQuery> {
   constructor(private readonly dataSource: DataSource) {}
 
   async execute({ listing }: ListCatalogQuery) {
-    switch (listing) {
-      case 'facilities': {
-        const rows = await this.dataSource.getRepository(FacilityRow).find({ order: { code: 'ASC' } });
-        return { facilities: rows.map(facilityView) };
-      }
-      case 'plans': {
-        const rows = await this.dataSource.getRepository(PlanRow).find({ order: { slug: 'ASC' } });
-        return { plans: rows.map(planView) };
-      }
-      case 'operating_systems': {
-        const rows = await this.dataSource.getRepository(OperatingSystemRow).find({ order: { slug: 'ASC' } });
-        return { operating_systems: rows.map(operatingSystemView) };
-      }
-    }
+    const catalog = await loadCatalogObjects(this.dataSource);
+    const key = listing === 'operating_systems' ? 'operatingSystems' : listing;
+    return { [listing]: [...catalog[key].values()] };
   }
 }
 
-export class GetCapacityQuery {}
+/** Rows by the place they count for: their facility, or (`perMetro`) its metro; facilities with no metro drop out. */
+async function byPlace<T extends { facility: string }>(
+  dataSource: DataSource,
+  rows: T[],
+  perMetro: boolean,
+): Promise<Map<string, T[]>> {
+  const metroOf = perMetro
+    ? new Map((await dataSource.getRepository(FacilityRow).find()).map((f) => [f.code, f.metro]))
+    : undefined;
+  const grouped = new Map<string, T[]>();
+  for (const row of rows) {
+    const place = metroOf ? metroOf.get(row.facility) : row.facility;
+    if (place) grouped.set(place, [...(grouped.get(place) ?? []), row]);
+  }
+  return grouped;
+}
 
+export class GetCapacityQuery {
+  constructor(readonly perMetro: boolean) {}
+}
+
+/** Every facility's (or metro's) level and available servers per plan, as Metal's capacity report. */
 @QueryHandler(GetCapacityQuery)
 export class GetCapacityHandler implements IQueryHandler<GetCapacityQuery> {
   constructor(private readonly dataSource: DataSource) {}
 
-  async execute() {
+  async execute({ perMetro }: GetCapacityQuery) {
+    const rows = await this.dataSource.getRepository(CapacityRow).find({ order: { facility: 'ASC', plan: 'ASC' } });
+    const groups = await byPlace(this.dataSource, rows, perMetro);
     const capacity: Record<string, Record<string, { level: CapacityLevel; available: number }>> = {};
-    for (const row of await this.dataSource
-      .getRepository(CapacityRow)
-      .find({ order: { facility: 'ASC', plan: 'ASC' } })) {
-      (capacity[row.facility] ??= {})[row.plan] = { level: capacityLevel(row), available: availableOf(row) };
+    for (const [place, placeRows] of groups) {
+      const byPlan = new Map<string, { total: number; held: number; reserved: number }>();
+      for (const row of placeRows) {
+        const sum = byPlan.get(row.plan) ?? { total: 0, held: 0, reserved: 0 };
+        byPlan.set(row.plan, {
+          total: sum.total + row.total,
+          held: sum.held + row.held,
+          reserved: sum.reserved + row.reserved,
+        });
+      }
+      for (const [plan, counts] of byPlan) {
+        (capacity[place] ??= {})[plan] = { level: capacityLevel(counts), available: availableOf(counts) };
+      }
     }
     return { capacity };
   }
@@ -70,18 +122,24 @@ export class CheckCapacityHandler implements IQueryHandler<CheckCapacityQuery> {
   }
 }
 
-export class GetSpotPricesQuery {}
+export class GetSpotPricesQuery {
+  constructor(readonly perMetro: boolean) {}
+}
 
+/** Spot prices per facility and plan; per metro, its cheapest facility's (the price a bid there can get). */
 @QueryHandler(GetSpotPricesQuery)
 export class GetSpotPricesHandler implements IQueryHandler<GetSpotPricesQuery> {
   constructor(private readonly dataSource: DataSource) {}
 
-  async execute() {
+  async execute({ perMetro }: GetSpotPricesQuery) {
+    const rows = await this.dataSource.getRepository(SpotPriceRow).find({ order: { facility: 'ASC', plan: 'ASC' } });
+    const groups = await byPlace(this.dataSource, rows, perMetro);
     const prices: Record<string, Record<string, { price: number }>> = {};
-    for (const row of await this.dataSource
-      .getRepository(SpotPriceRow)
-      .find({ order: { facility: 'ASC', plan: 'ASC' } })) {
-      (prices[row.facility] ??= {})[row.plan] = { price: row.price };
+    for (const [place, placeRows] of groups) {
+      for (const { plan, price } of placeRows) {
+        const entries = (prices[place] ??= {});
+        if (entries[plan] === undefined || price < entries[plan].price) entries[plan] = { price };
+      }
     }
     return { spot_market_prices: prices };
   }

@@ -1,24 +1,52 @@
-import { CapacityLevel, FacilityView, OperatingSystemView, PlanView } from '@flotilla/contracts';
-import { CapacityRow, FacilityRow, OperatingSystemRow, PlanRow } from '@flotilla/batch-read-model';
+import { CapacityLevel, FacilityView, MetroView, OperatingSystemView, PlanView } from '@flotilla/contracts';
+import { CapacityRow, FacilityRow, MetroRow, OperatingSystemRow, PlanRow } from '@flotilla/batch-read-model';
 import { stableUuid } from '@flotilla/decider';
 
-export const availableOf = (row: CapacityRow) => Math.max(0, row.total - row.held - row.reserved);
+type Counts = Pick<CapacityRow, 'total' | 'held' | 'reserved'>;
+
+export const availableOf = (row: Counts) => Math.max(0, row.total - row.held - row.reserved);
 
 /** `limited` when a fifth or less of the servers are left, as Equinix Metal flagged scarce capacity. */
-export function capacityLevel(row: CapacityRow): CapacityLevel {
+export function capacityLevel(row: Counts): CapacityLevel {
   const available = availableOf(row);
   if (available === 0) return 'unavailable';
   return available * 5 <= row.total ? 'limited' : 'normal';
 }
 
 // The catalog is keyed by code and slug; Metal's objects also carry a uuid, the same on every instance and rebuild.
+/** The catalog as resources embed it: Metal's objects by code and slug. */
+export interface CatalogObjects {
+  metros: ReadonlyMap<string, MetroView>;
+  facilities: ReadonlyMap<string, FacilityView>;
+  plans: ReadonlyMap<string, PlanView>;
+  operatingSystems: ReadonlyMap<string, OperatingSystemView>;
+}
+
+export const metroId = (code: string) => stableUuid(`metro/${code}`);
 export const facilityId = (code: string) => stableUuid(`facility/${code}`);
 export const planId = (slug: string) => stableUuid(`plan/${slug}`);
 export const operatingSystemId = (slug: string) => stableUuid(`operating-system/${slug}`);
 
-export function facilityView({ code, name }: FacilityRow): FacilityView {
+export function metroView({ code, name, country }: MetroRow): MetroView {
+  const id = metroId(code);
+  return { id, code, name, country, href: `/locations/metros/${id}` };
+}
+
+/** A facility with its metro's object (`metros`: the catalog's, by code). */
+export function facilityView(
+  { code, name, metro }: Pick<FacilityRow, 'code' | 'name'> & Partial<Pick<FacilityRow, 'metro'>>,
+  metros: ReadonlyMap<string, MetroView> = new Map(),
+): FacilityView {
   const id = facilityId(code);
-  return { id, code, name, features: ['baremetal'], href: `/facilities/${id}` };
+  const metroObject = metro ? metros.get(metro) : undefined;
+  return {
+    id,
+    code,
+    name,
+    features: ['baremetal'],
+    ...(metroObject ? { metro: metroObject } : {}),
+    href: `/facilities/${id}`,
+  };
 }
 
 export function planView({ slug, name, architecture }: PlanRow): PlanView {

@@ -2,12 +2,20 @@ import { DemoCatalog } from '@flotilla/batch-domain';
 
 /** What a fresh system offers, so it is usable out of the box (batch-deployment.md §1). Operators change it by API. */
 export const demoCatalog: DemoCatalog & { capacity: { facility: string; plan: string; total: number }[] } = {
+  // Metal's metro codes for the areas of the demo facilities.
+  metros: [
+    { code: 'sv', name: 'Silicon Valley', country: 'US' },
+    { code: 'ny', name: 'New York', country: 'US' },
+    { code: 'da', name: 'Dallas', country: 'US' },
+    { code: 'am', name: 'Amsterdam', country: 'NL' },
+    { code: 'ty', name: 'Tokyo', country: 'JP' },
+  ],
   facilities: [
-    { code: 'sjc1', name: 'Sunnyvale, CA' },
-    { code: 'ewr1', name: 'Parsippany, NJ' },
-    { code: 'dfw1', name: 'Dallas, TX' },
-    { code: 'ams1', name: 'Amsterdam, NL' },
-    { code: 'nrt1', name: 'Tokyo, JP' },
+    { code: 'sjc1', name: 'Sunnyvale, CA', metro: 'sv' },
+    { code: 'ewr1', name: 'Parsippany, NJ', metro: 'ny' },
+    { code: 'dfw1', name: 'Dallas, TX', metro: 'da' },
+    { code: 'ams1', name: 'Amsterdam, NL', metro: 'am' },
+    { code: 'nrt1', name: 'Tokyo, JP', metro: 'ty' },
   ],
   plans: [
     { slug: 'c1.small.x86', name: 'c1.small.x86', architecture: 'x86_64' },

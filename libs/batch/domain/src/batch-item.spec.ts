@@ -1,7 +1,11 @@
 import { CatalogView, validateBatchItem } from './batch-item';
 
 const catalog: CatalogView = {
-  facilities: new Set(['ewr1', 'sjc1', 'dfw1']),
+  metros: new Map([
+    ['sv', new Set(['sjc1', 'sjc2'])],
+    ['ny', new Set(['ewr1'])],
+  ]),
+  facilities: new Set(['ewr1', 'sjc1', 'sjc2', 'dfw1']),
   plans: new Set(['c1.small.x86', 'c2.large.arm']),
   operatingSystems: new Map([
     ['ubuntu_22_04', new Set(['c1.small.x86', 'c2.large.arm'])],
@@ -192,6 +196,19 @@ describe('validateBatchItem', () => {
     expect(
       problemsOf({ plan: 'c1.small.x86', operating_system: 'ubuntu_22_04', facility: 'ewr1', metro: 'ny' }),
     ).toEqual(['batches[0].metro and facility cannot both be given']);
+  });
+
+  it('takes a metro as `any` among its facilities; metro `any` as facility `any`; an unknown metro is refused', () => {
+    const item = { plan: 'c1.small.x86', operating_system: 'ubuntu_22_04' };
+    expect(validateBatchItem({ ...item, metro: 'SV' }, catalog)).toMatchObject({
+      ok: true,
+      item: { facility: ['any'], metro: 'sv', within: ['sjc1', 'sjc2'] },
+    });
+    const anywhere = validateBatchItem({ ...item, metro: 'any' }, catalog);
+    expect(anywhere).toMatchObject({ ok: true, item: { facility: ['any'] } });
+    expect(anywhere.ok && anywhere.item).not.toHaveProperty('within');
+    expect(problemsOf({ ...item, metro: 'mars' })).toEqual(['batches[0].metro "mars" is not a known metro']);
+    expect(problemsOf({ ...item, metro: 7 })).toEqual(['batches[0].metro must be a metro code or "any"']);
   });
 
   it('refuses a body that is not an object', () => {

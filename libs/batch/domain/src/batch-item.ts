@@ -33,6 +33,10 @@ export interface BatchItem {
   hostnames?: string[];
   /** Lower-case facility codes and `any`, in priority order. */
   facility: string[];
+  /** The metro the item named instead of facilities (then `facility` is `["any"]`). */
+  metro?: string;
+  /** The facilities `any` may choose among: the metro's, as the catalog had them at the request. */
+  within?: string[];
   facilityDiversityLevel?: number;
   billingCycle: BillingCycle;
   tags: string[];
@@ -43,6 +47,8 @@ export interface BatchItem {
 
 /** What request-only validation may check against: the catalog as it is now. */
 export interface CatalogView {
+  /** Metro code → codes of its facilities. */
+  metros: ReadonlyMap<string, ReadonlySet<string>>;
   facilities: ReadonlySet<string>;
   plans: ReadonlySet<string>;
   /** Operating system slug → plans it can be provisioned on. */
@@ -132,12 +138,20 @@ export function validateBatchItem(
       );
   }
 
-  if (body.metro !== undefined && body.facility !== undefined) problem('metro', 'and facility cannot both be given');
-  else if (body.metro !== undefined) problem('metro', 'is not supported: give facility');
   let facility: string[] = [];
-  if (body.facility === undefined) {
-    if (body.metro === undefined) problem('facility', 'is required');
-  } else {
+  let metro: { metro?: string; within?: string[] } = {};
+  if (body.metro !== undefined && body.facility !== undefined) problem('metro', 'and facility cannot both be given');
+  else if (body.metro !== undefined) {
+    // A metro is `any` among its facilities, placed by the same rules; metro `any` is facility `any`.
+    const code = typeof body.metro === 'string' ? body.metro.toLowerCase() : undefined;
+    if (code === undefined) problem('metro', 'must be a metro code or "any"');
+    else if (code !== 'any' && !catalog.metros.has(code)) problem('metro', `"${body.metro}" is not a known metro`);
+    else {
+      facility = ['any'];
+      if (code !== 'any') metro = { metro: code, within: [...(catalog.metros.get(code) ?? [])].sort() };
+    }
+  } else if (body.facility === undefined) problem('facility', 'is required');
+  else {
     const list = typeof body.facility === 'string' ? [body.facility] : body.facility;
     if (!Array.isArray(list) || list.length === 0 || !list.every((f) => typeof f === 'string')) {
       problem('facility', 'must be a facility code, "any", or a non-empty array of them');
@@ -215,6 +229,7 @@ export function validateBatchItem(
       hostname: body.hostname as string | undefined,
       hostnames,
       facility,
+      ...metro,
       facilityDiversityLevel: body.facility_diversity_level as number | undefined,
       billingCycle,
       tags: tags as string[],

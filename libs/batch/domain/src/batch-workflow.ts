@@ -141,6 +141,7 @@ function reserve(
     type: 'ReserveCapacity',
     batchId,
     facility: item.facility,
+    ...(item.within ? { within: item.within } : {}),
     facilityDiversityLevel: item.facilityDiversityLevel,
     quantity: item.quantity,
     spot,

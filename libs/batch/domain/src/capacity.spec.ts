@@ -37,6 +37,41 @@ describe('capacity decider', () => {
       ]);
   });
 
+  it("places a metro's item as `any` among the metro's facilities only, by the same rules", () => {
+    const metro = { type: 'ReserveCapacity' as const, facility: ['any'], within: ['sjc1', 'ewr1'], quantity: 30 };
+    spec
+      .given(seed)
+      .when({ ...metro, batchId: 'b1' })
+      .then([
+        {
+          type: 'CapacityReserved',
+          data: {
+            plan,
+            batchId: 'b1',
+            allocations: [
+              { facility: 'ewr1', quantity: 24 },
+              { facility: 'sjc1', quantity: 6 },
+            ],
+            spotPrices: {},
+          },
+        },
+      ]);
+    // dfw1 has 50, but it is not in the metro.
+    spec
+      .given(seed)
+      .when({ ...metro, batchId: 'b2', quantity: 32 })
+      .then([
+        {
+          type: 'CapacityReservationRefused',
+          data: {
+            plan,
+            batchId: 'b2',
+            reason: expect.stringMatching(/among ewr1, sjc1 \(largest: ewr1 with 24\) \(in its metro: sjc1, ewr1\)$/),
+          },
+        },
+      ]);
+  });
+
   it('counts reservations and live devices against the total, so nothing is oversold', () => {
     const reserved: CapacityEvent = {
       type: 'CapacityReserved',

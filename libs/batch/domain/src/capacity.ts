@@ -51,6 +51,8 @@ export type CapacityCommand =
       type: 'ReserveCapacity';
       batchId: string;
       facility: string | string[];
+      /** The only facilities `any` may choose among (a metro's); absent: every facility. */
+      within?: string[];
       facilityDiversityLevel?: number;
       quantity: number;
       /** Spot items: only facilities whose price is at most the bid count. */
@@ -150,12 +152,17 @@ export function capacityDecider(plan: string): Decider<CapacityCommand, Capacity
             if (priced.length)
               spotNote = `; spot price ${priced.map((f) => `in ${f} is ${prices[f]}`).join(', ')}, above spot_price_max ${maxPrice}`;
           }
+          if (command.within) {
+            const within = new Set(command.within);
+            available = Object.fromEntries(Object.entries(available).filter(([f]) => within.has(f)));
+          }
+          const metroNote = command.within ? ` (in its metro: ${command.within.join(', ') || 'no facilities'})` : '';
           const placement = planPlacement({ ...command, plan }, available);
           if (!placement.ok) {
             return [
               {
                 type: 'CapacityReservationRefused',
-                data: { plan, batchId: command.batchId, reason: placement.error + spotNote },
+                data: { plan, batchId: command.batchId, reason: placement.error + metroNote + spotNote },
               },
             ];
           }

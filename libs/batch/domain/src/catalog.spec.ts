@@ -52,7 +52,8 @@ describe('catalog decider', () => {
 
   it('seeds an empty catalog in one go, and leaves a catalog with anything in it alone', () => {
     const catalog = {
-      facilities: [{ code: 'ewr1', name: 'Parsippany, NJ' }],
+      metros: [{ code: 'ny', name: 'New York', country: 'US' }],
+      facilities: [{ code: 'ewr1', name: 'Parsippany, NJ', metro: 'ny' }],
       plans: [{ slug: 'c1.small.x86', name: 'c1.small', architecture: 'x86_64' }],
       operatingSystems: [{ slug: 'ubuntu_22_04', name: 'Ubuntu 22.04', provisionableOn: ['c1.small.x86'] }],
       spotPrices: [{ facility: 'ewr1', plan: 'c1.small.x86', price: 0.2 }],
@@ -61,6 +62,7 @@ describe('catalog decider', () => {
     const state = spec.fold(events);
     expect(catalogView(state).operatingSystems.get('ubuntu_22_04')).toEqual(new Set(['c1.small.x86']));
     expect(spotPricesFor(state, 'c1.small.x86')).toEqual({ ewr1: 0.2 });
+    expect(catalogView(state).metros).toEqual(new Map([['ny', new Set(['ewr1'])]]));
     spec.given([ewr1]).when({ type: 'SeedCatalog', catalog }).thenNothingHappened();
     spec
       .given([])
@@ -69,5 +71,25 @@ describe('catalog decider', () => {
         catalog: { ...catalog, operatingSystems: [{ slug: 'os', name: 'OS', provisionableOn: ['missing'] }] },
       })
       .thenThrows('validation_failed', /OperatingSystemDefined.*unknown plans: missing/);
+  });
+
+  it('puts a facility in a known metro only; metro codes are slugs, "any" is neither a metro nor a facility', () => {
+    const ny: CatalogEvent = { type: 'MetroDefined', data: { code: 'ny', name: 'New York', country: 'US' } };
+    spec
+      .given([])
+      .when({ type: 'DefineMetro', metro: { code: 'ny', name: 'New York', country: 'US' } })
+      .then([ny]);
+    spec
+      .given([])
+      .when({ type: 'DefineFacility', facility: { code: 'ewr1', name: 'Parsippany, NJ', metro: 'ny' } })
+      .thenThrows('validation_failed', /metro ny is not known/);
+    spec
+      .given([ny])
+      .when({ type: 'DefineFacility', facility: { code: 'ewr1', name: 'Parsippany, NJ', metro: 'ny' } })
+      .then([{ type: 'FacilityDefined', data: { code: 'ewr1', name: 'Parsippany, NJ', metro: 'ny' } }]);
+    spec
+      .given([])
+      .when({ type: 'DefineMetro', metro: { code: 'any', name: 'Anywhere', country: 'usa' } })
+      .thenThrows('validation_failed', /"any" is reserved.*country must be two capital letters/);
   });
 });

@@ -5,9 +5,18 @@ import { Decider, DomainError } from '@flotilla/decider';
 export const CatalogId = 'global';
 export const ARCHITECTURES = ['x86_64', 'aarch64'] as const;
 
+/** A metro area (Metal's `Metro`): facilities near each other, which a batch item may name instead of a facility. */
+export interface Metro {
+  code: string;
+  name: string;
+  /** ISO 3166-1 alpha-2, upper case. */
+  country: string;
+}
 export interface Facility {
   code: string;
   name: string;
+  /** The code of its metro; facilities defined before metros have none. */
+  metro?: string;
 }
 export interface Plan {
   slug: string;
@@ -20,13 +29,15 @@ export interface OperatingSystem {
   provisionableOn: string[];
 }
 
+export type MetroDefined = DomainEvent<'MetroDefined', Metro>;
 export type FacilityDefined = DomainEvent<'FacilityDefined', Facility>;
 export type PlanDefined = DomainEvent<'PlanDefined', Plan>;
 export type OperatingSystemDefined = DomainEvent<'OperatingSystemDefined', OperatingSystem>;
 export type SpotPriceSet = DomainEvent<'SpotPriceSet', { facility: string; plan: string; price: number }>;
-export type CatalogEvent = FacilityDefined | PlanDefined | OperatingSystemDefined | SpotPriceSet;
+export type CatalogEvent = MetroDefined | FacilityDefined | PlanDefined | OperatingSystemDefined | SpotPriceSet;
 
 export interface DemoCatalog {
+  metros: Metro[];
   facilities: Facility[];
   plans: Plan[];
   operatingSystems: OperatingSystem[];
@@ -34,6 +45,7 @@ export interface DemoCatalog {
 }
 
 export type CatalogCommand =
+  | { type: 'DefineMetro'; metro: Metro }
   | { type: 'DefineFacility'; facility: Facility }
   | { type: 'DefinePlan'; plan: Plan }
   | { type: 'DefineOperatingSystem'; operatingSystem: OperatingSystem }
@@ -42,6 +54,7 @@ export type CatalogCommand =
   | { type: 'SeedCatalog'; catalog: DemoCatalog };
 
 export interface CatalogState {
+  metros: Record<string, Metro>;
   facilities: Record<string, Facility>;
   plans: Record<string, Plan>;
   operatingSystems: Record<string, OperatingSystem>;
@@ -57,9 +70,18 @@ const SLUG_PROBLEM = 'must be 1-64 lower-case letters, digits, ".", "_" or "-"';
 function problemsOf(event: CatalogEvent, state: CatalogState): string[] {
   const problems: string[] = [];
   switch (event.type) {
+    case 'MetroDefined':
+      if (!CODE.test(event.data.code)) problems.push(`code ${SLUG_PROBLEM}`);
+      else if (event.data.code === 'any') problems.push('code "any" is reserved: it means every metro');
+      if (!event.data.name?.trim()) problems.push('name is required');
+      if (!/^[A-Z]{2}$/.test(event.data.country ?? '')) problems.push('country must be two capital letters (ISO 3166)');
+      break;
     case 'FacilityDefined':
       if (!CODE.test(event.data.code)) problems.push(`code ${SLUG_PROBLEM}`);
+      else if (event.data.code === 'any') problems.push('code "any" is reserved: it means every facility');
       if (!event.data.name?.trim()) problems.push('name is required');
+      if (event.data.metro !== undefined && !state.metros[event.data.metro])
+        problems.push(`metro ${event.data.metro} is not known`);
       break;
     case 'PlanDefined':
       if (!CODE.test(event.data.slug)) problems.push(`slug ${SLUG_PROBLEM}`);
@@ -90,7 +112,7 @@ function refuseIfAny(problems: string[]): void {
 }
 
 export const catalogDecider: Decider<CatalogCommand, CatalogState, CatalogEvent> = {
-  initialState: () => ({ facilities: {}, plans: {}, operatingSystems: {}, spotPrices: {} }),
+  initialState: () => ({ metros: {}, facilities: {}, plans: {}, operatingSystems: {}, spotPrices: {} }),
 
   decide(command, state) {
     const problems: string[] = [];
@@ -99,6 +121,8 @@ export const catalogDecider: Decider<CatalogCommand, CatalogState, CatalogEvent>
       return [event];
     };
     switch (command.type) {
+      case 'DefineMetro':
+        return define({ type: 'MetroDefined', data: command.metro });
       case 'DefineFacility':
         return define({ type: 'FacilityDefined', data: command.facility });
       case 'DefinePlan':
@@ -112,8 +136,9 @@ export const catalogDecider: Decider<CatalogCommand, CatalogState, CatalogEvent>
         });
       case 'SeedCatalog': {
         if (Object.keys(state.facilities).length || Object.keys(state.plans).length) return [];
-        const { facilities, plans, operatingSystems, spotPrices } = command.catalog;
+        const { metros, facilities, plans, operatingSystems, spotPrices } = command.catalog;
         const events: CatalogEvent[] = [
+          ...metros.map((data) => ({ type: 'MetroDefined' as const, data })),
           ...facilities.map((data) => ({ type: 'FacilityDefined' as const, data })),
           ...plans.map((data) => ({ type: 'PlanDefined' as const, data })),
           ...operatingSystems.map((data) => ({ type: 'OperatingSystemDefined' as const, data })),
@@ -134,6 +159,8 @@ export const catalogDecider: Decider<CatalogCommand, CatalogState, CatalogEvent>
 
   evolve(state, event) {
     switch (event.type) {
+      case 'MetroDefined':
+        return { ...state, metros: { ...state.metros, [event.data.code]: event.data } };
       case 'FacilityDefined':
         return { ...state, facilities: { ...state.facilities, [event.data.code]: event.data } };
       case 'PlanDefined':
@@ -153,7 +180,10 @@ export const catalogDecider: Decider<CatalogCommand, CatalogState, CatalogEvent>
 
 /** The catalog as request-only validation of a batch item sees it. */
 export function catalogView(state: CatalogState) {
+  const metros = new Map(Object.keys(state.metros).map((code) => [code, new Set<string>()]));
+  for (const { code, metro } of Object.values(state.facilities)) if (metro) metros.get(metro)?.add(code);
   return {
+    metros,
     facilities: new Set(Object.keys(state.facilities)),
     plans: new Set(Object.keys(state.plans)),
     operatingSystems: new Map(

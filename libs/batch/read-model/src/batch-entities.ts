@@ -1,9 +1,17 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
+@Entity({ name: 'metros' })
+export class MetroRow {
+  @PrimaryColumn('text') code!: string;
+  @Column('text') name!: string;
+  @Column('text') country!: string;
+}
+
 @Entity({ name: 'facilities' })
 export class FacilityRow {
   @PrimaryColumn('text') code!: string;
   @Column('text') name!: string;
+  @Column({ type: 'text', nullable: true }) metro!: string | null;
 }
 
 @Entity({ name: 'plans' })
@@ -90,6 +98,7 @@ export class DeviceQuarantineRow {
 }
 
 export const batchEntities = [
+  MetroRow,
   FacilityRow,
   PlanRow,
   OperatingSystemRow,

@@ -3,7 +3,7 @@ import { DeviceDescription } from '@flotilla/events';
 import { applyCommits, CreateProjectionCheckpoints1767225600000, qualified } from '@flotilla/projections';
 import { commitsOf, HistoryEntry, historyDatabase } from '@flotilla/testing';
 import { batchProjection } from './batch-projection';
-import { CreateBatchReadModel1767225600200 } from './create-batch-read-model.migration';
+import { batchMigrations } from './create-batch-read-model.migration';
 
 const plan = 'c3.small.x86';
 const [b1, b2, d1, d2, d3, project, organization] = Array.from({ length: 7 }, () => randomUUID());
@@ -30,7 +30,8 @@ function device(deviceId: string, index: number, facility: string): DeviceDescri
 
 /** A batch's whole life and a deleted one, as the log holds them: [aggregate type, id, events] per commit. */
 const history: HistoryEntry[] = [
-  ['catalog', 'global', [{ type: 'FacilityDefined', data: { code: 'ewr1', name: 'Parsippany' } }]],
+  ['catalog', 'global', [{ type: 'MetroDefined', data: { code: 'ny', name: 'New York', country: 'US' } }]],
+  ['catalog', 'global', [{ type: 'FacilityDefined', data: { code: 'ewr1', name: 'Parsippany', metro: 'ny' } }]],
   [
     'capacity',
     plan,
@@ -165,7 +166,7 @@ const history: HistoryEntry[] = [
 const commits = commitsOf(history);
 
 describe('the batch read model', () => {
-  const database = historyDatabase([CreateProjectionCheckpoints1767225600000, CreateBatchReadModel1767225600200]);
+  const database = historyDatabase([CreateProjectionCheckpoints1767225600000, ...batchMigrations]);
 
   /** Applies the history in transactions of `perTransaction` commits into a schema of its own; returns its rows. */
   async function project(schema: string, perTransaction: number) {
@@ -180,7 +181,8 @@ describe('the batch read model', () => {
     const rows = (sql: string) => dataSource.query(sql.replace(/\{(\w+)\}/g, (_, name) => table(name)));
     return {
       position,
-      facilities: await rows('select code from {facilities}'),
+      facilities: await rows('select code, metro from {facilities}'),
+      metros: await rows('select code, name, country from {metros}'),
       capacity: await rows('select facility, total, held, reserved from {capacity} order by facility'),
       batches: await rows(
         'select id, state, quantity, error_messages, facility_allocations, device_ids, created_at, updated_at from {batches}',
@@ -197,7 +199,8 @@ describe('the batch read model', () => {
     const allAtOnce = await project('all_at_once', commits.length);
 
     expect(allAtOnce.position).toBe(commits.length);
-    expect(oneByOne.facilities).toEqual([{ code: 'ewr1' }]);
+    expect(oneByOne.facilities).toEqual([{ code: 'ewr1', metro: 'ny' }]);
+    expect(oneByOne.metros).toEqual([{ code: 'ny', name: 'New York', country: 'US' }]);
     expect(oneByOne.capacity).toEqual([
       { facility: 'ewr1', total: 10, held: 1, reserved: 0 },
       { facility: 'sjc1', total: 5, held: 0, reserved: 0 },
@@ -213,8 +216,8 @@ describe('the batch read model', () => {
           { facility: 'sjc1', quantity: 1 },
         ],
         device_ids: [d1, d2, d3],
-        created_at: new Date(commits[2].time),
-        updated_at: new Date(commits[7].time),
+        created_at: new Date(commits[3].time),
+        updated_at: new Date(commits[8].time),
       },
     ]);
     expect(

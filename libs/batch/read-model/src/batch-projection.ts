@@ -316,14 +316,22 @@ export function batchProjection(schema: string): Projection {
   return defineProjection<BatchReadModelEvent>({
     name: 'batches',
     schema,
-    tables: ['facilities', 'plans', 'operating_systems', 'spot_prices', 'capacity', 'batches', 'devices'],
+    tables: ['metros', 'facilities', 'plans', 'operating_systems', 'spot_prices', 'capacity', 'batches', 'devices'],
     handlers: {
+      MetroDefined: async (event, { manager, table }) => {
+        const m = event.data;
+        await manager.query(
+          `insert into ${table('metros')} (code, name, country) values ($1, $2, $3)
+             on conflict (code) do update set name = excluded.name, country = excluded.country`,
+          [m.code, m.name, m.country],
+        );
+      },
       FacilityDefined: async (event, { manager, table }) => {
         const f = event.data;
         await manager.query(
-          `insert into ${table('facilities')} (code, name) values ($1, $2)
-             on conflict (code) do update set name = excluded.name`,
-          [f.code, f.name],
+          `insert into ${table('facilities')} (code, name, metro) values ($1, $2, $3)
+             on conflict (code) do update set name = excluded.name, metro = excluded.metro`,
+          [f.code, f.name, f.metro ?? null],
         );
       },
       PlanDefined: async (event, { manager, table }) => {

@@ -80,4 +80,27 @@ export class KeyQuarantineByIdentifier1767225600500 implements MigrationInterfac
 }
 
 /** The batch-orchestrator's schema, in order. */
-export const batchMigrations = [CreateBatchReadModel1767225600200, KeyQuarantineByIdentifier1767225600500];
+/** Metros (Metal's `Metro`), and each facility's metro; facilities from before metros have none. */
+export class AddMetros1767225600600 implements MigrationInterface {
+  name = 'AddMetros1767225600600';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    const t = (name: string) => qualified(schemaOf(queryRunner), name);
+    await queryRunner.query(
+      `create table ${t('metros')} (code text primary key, name text not null, country text not null)`,
+    );
+    await queryRunner.query(`alter table ${t('facilities')} add column metro text`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    const t = (name: string) => qualified(schemaOf(queryRunner), name);
+    await queryRunner.query(`alter table ${t('facilities')} drop column metro`);
+    await queryRunner.query(`drop table ${t('metros')}`);
+  }
+}
+
+export const batchMigrations = [
+  CreateBatchReadModel1767225600200,
+  KeyQuarantineByIdentifier1767225600500,
+  AddMetros1767225600600,
+];

@@ -30,11 +30,13 @@ export const BatchSubjects = {
 } as const;
 
 export const CatalogSubjects = {
+  defineMetro: 'fleet.catalog.cmd.define-metro',
   defineFacility: 'fleet.catalog.cmd.define-facility',
   definePlan: 'fleet.catalog.cmd.define-plan',
   defineOperatingSystem: 'fleet.catalog.cmd.define-operating-system',
   setCapacity: 'fleet.catalog.cmd.set-capacity',
   setSpotPrice: 'fleet.catalog.cmd.set-spot-price',
+  listMetros: 'fleet.catalog.query.list-metros',
   listFacilities: 'fleet.catalog.query.list-facilities',
   listPlans: 'fleet.catalog.query.list-plans',
   listOperatingSystems: 'fleet.catalog.query.list-operating-systems',
@@ -107,6 +109,18 @@ export class DeviceRequest {
 const SLUG = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const SLUG_MESSAGE = '$property must be 1-64 lower-case letters, digits, ".", "_" or "-"';
 
+export class DefineMetroRequest {
+  @Matches(SLUG, { message: SLUG_MESSAGE })
+  code!: string;
+
+  @IsString()
+  @MaxLength(200)
+  name!: string;
+
+  @Matches(/^[A-Z]{2}$/, { message: '$property must be two capital letters (ISO 3166)' })
+  country!: string;
+}
+
 export class DefineFacilityRequest {
   @Matches(SLUG, { message: SLUG_MESSAGE })
   code!: string;
@@ -114,6 +128,18 @@ export class DefineFacilityRequest {
   @IsString()
   @MaxLength(200)
   name!: string;
+
+  /** The code of its metro (defined first). */
+  @IsOptional()
+  @Matches(SLUG, { message: SLUG_MESSAGE })
+  metro?: string;
+}
+
+/** Capacity and spot prices per facility, or (`perMetro`) per metro as Metal's `/…/metros` forms report them. */
+export class CatalogReportRequest {
+  @IsOptional()
+  @IsBoolean()
+  perMetro?: boolean;
 }
 
 export class DefinePlanRequest {
@@ -215,12 +241,22 @@ export interface PageMeta {
   last_page: number;
 }
 
-/** Metal's `Facility` (its metro once facilities have them). */
+/** Metal's `Metro`. */
+export interface MetroView {
+  id: string;
+  code: string;
+  name: string;
+  country: string;
+  href: string;
+}
+
+/** Metal's `Facility`; facilities from before metros have no `metro`. */
 export interface FacilityView {
   id: string;
   code: string;
   name: string;
   features: string[];
+  metro?: MetroView;
   href: string;
 }
 
@@ -263,6 +299,7 @@ export interface DeviceView {
   plan: PlanView;
   facility: FacilityView;
   operating_system: OperatingSystemView;
+  metro?: MetroView;
   billing_cycle: string;
   tags: string[];
   spot_instance: boolean;
