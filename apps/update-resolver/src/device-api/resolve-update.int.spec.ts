@@ -161,19 +161,23 @@ describe('device checks over NATS', () => {
     expect(answer).toMatchObject({ ok: true, data: { update_available: false } });
   });
 
-  it('refuses a deployment whose version condition does not parse', async () => {
-    const reply = await request(UpdateSubjects.createDeployment, {
-      organizationId: ORG,
-      product: 'gateway-x',
-      body: {
-        deployment: { name: 'bad', firmware: FW2, conditions: { tags: ['x'], version: '>= 1.0' }, is_active: false },
-      },
-    });
-    expect(reply).toMatchObject({
-      ok: false,
-      error: { code: 'validation_failed', details: ['conditions.version ">= 1.0" is not a valid version requirement'] },
-    });
-  });
+  it.each(['>= 1.0', '>= 1. 0.0'])(
+    'refuses a deployment whose version condition %j does not parse',
+    async (version) => {
+      const reply = await request(UpdateSubjects.createDeployment, {
+        organizationId: ORG,
+        product: 'gateway-x',
+        body: { deployment: { name: 'bad', firmware: FW2, conditions: { tags: ['x'], version }, is_active: false } },
+      });
+      expect(reply).toMatchObject({
+        ok: false,
+        error: {
+          code: 'validation_failed',
+          details: [`conditions.version "${version}" is not a valid version requirement`],
+        },
+      });
+    },
+  );
 
   it("explains a device's answer", async () => {
     await register('dev-5', ['stable']);

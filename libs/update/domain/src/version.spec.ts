@@ -128,6 +128,12 @@ describe('parseRequirement', () => {
     '1.0.0 2.0.0',
     '>= 1.0.0 AND < 2.0.0',
     '>= 1.0.0 && < 2.0.0',
+    // Elixir's current lexer ends a version at a space: a version never holds one.
+    '== 1. 0.0',
+    '1.0 .0',
+    '~> 1. 2',
+    '!= 2. 3.0',
+    '>= 1.0.0and < 2.0.0',
     '>= 1.0.0 || < 2.0.0',
     '>= 1.0.0, < 2.0.0',
     '= 1.0.0',

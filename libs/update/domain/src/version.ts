@@ -121,6 +121,7 @@ const OPERATORS: [string, Operator | 'and' | 'or'][] = [
   ['>', '>'],
   ['<', '<'],
   ['==', '=='],
+  // Elixir's current lexer has dropped these two; firmware-deployments.md §4 keeps `!=` (and its older spelling).
   ['!=', '!='],
   ['!', '!='],
   [' or ', 'or'],
@@ -129,27 +130,35 @@ const OPERATORS: [string, Operator | 'and' | 'or'][] = [
 
 type Token = Operator | 'and' | 'or' | { version: string };
 
-/** Elixir's lexer: operators anywhere, single spaces skipped, anything else is part of a version. */
+/**
+ * Elixir's lexer (`Version.Parser`), token by token: an operator anywhere ends the version being read, and so does a
+ * space (a version never holds one); a version with no operator before it (first, or after `and`/`or`) is `==`'s.
+ */
 function lex(source: string): Token[] {
   const tokens: Token[] = [];
+  let buffer = '';
+  const endVersion = () => {
+    if (!buffer) return;
+    const last = tokens[tokens.length - 1];
+    if (typeof last !== 'string' || last === 'and' || last === 'or') tokens.push('==');
+    tokens.push({ version: buffer });
+    buffer = '';
+  };
   let i = 0;
   outer: while (i < source.length) {
     for (const [text, token] of OPERATORS) {
       if (source.startsWith(text, i)) {
+        endVersion();
         tokens.push(token);
         i += text.length;
         continue outer;
       }
     }
     const char = source[i++];
-    if (char === ' ') continue;
-    const last = tokens[tokens.length - 1];
-    if (last !== undefined && typeof last === 'object') last.version += char;
-    else {
-      if (last === undefined || last === 'and' || last === 'or') tokens.push('==');
-      tokens.push({ version: char });
-    }
+    if (char === ' ') endVersion();
+    else buffer += char;
   }
+  endVersion();
   return tokens;
 }
 
