@@ -1,4 +1,6 @@
+import { UpdateEventSchema } from '@flotilla/events';
 import { EventStore } from '@flotilla/event-store';
+import { aggregateKey } from '@flotilla/update-domain';
 import { openTestEnvironment, TestEnvironment } from '@flotilla/testing';
 import { CliContext } from './cli-context';
 import { audit, decideParked, listParked, migrate, rebuild, replay, timeTravel } from './commands';
@@ -8,10 +10,11 @@ describe('operator commands', () => {
   let context: CliContext;
   const orgId = '6f1c2f7e-8a53-4f7a-9d0e-3b8a4b7c1d01';
   let firstSeq: number;
+  let updateLog: { stream: string; subjectPrefix: string };
 
   beforeAll(async () => {
     env = await openTestEnvironment('CLI');
-    const updates = env.siblingStream('UPD');
+    const updates = (updateLog = env.siblingStream('UPD'));
     context = new CliContext({
       nats: { servers: process.env.NATS_URL as string },
       databaseUrl: env.db.url,
@@ -82,6 +85,50 @@ describe('operator commands', () => {
       projectNames: [],
     });
     expect(await timeTravel(context, 'organization', orgId, {})).toMatchObject({ projectNames: ['web'] });
+  });
+
+  it("audits and time-travels the update log's aggregates too, named as operators know them", async () => {
+    const updates = await EventStore.open(env.nc, { ...updateLog, ...UpdateEventSchema });
+    const subject = updates.subjectFor('device', aggregateKey(orgId, 'dev/x'));
+    const at = '2026-01-03T00:00:00.000Z';
+    const device = { identifier: 'dev/x', organizationId: orgId };
+    const registered = await updates.append(
+      subject,
+      [
+        {
+          type: 'DeviceRegistered',
+          data: { ...device, product: 'gw', tags: [], credentialHash: 'h', source: 'admin', registeredAt: at },
+        },
+      ],
+      { expectedVersion: 0, metadata: { actor: 'api-key:k1', correlationId: 'corr-1' } },
+    );
+    await updates.append(
+      subject,
+      [{ type: 'DeviceQuarantined', data: { ...device, reason: 'operator', deploymentId: null, at } }],
+      {
+        expectedVersion: registered.commit.streamSeq,
+        metadata: { actor: 'update-resolver', correlationId: 'corr-2', causationId: 'cause-2' },
+      },
+    );
+
+    const lines: string[] = [];
+    await audit(context, 'update-device', `${orgId}/dev/x`, (l) => lines.push(l));
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/api-key:k1 .*correlation corr-1 {2}causation - {2}DeviceRegistered/);
+    expect(lines[1]).toMatch(/update-resolver .*correlation corr-2 {2}causation cause-2 {2}DeviceQuarantined/);
+    const name = `${orgId}/dev/x`;
+    expect(await timeTravel(context, 'update-device', name, { seq: registered.commit.streamSeq })).toMatchObject({
+      status: 'active',
+      identifier: 'dev/x',
+      quarantined: false,
+    });
+    expect(await timeTravel(context, 'update-device', name, {})).toMatchObject({ quarantined: true });
+    await expect(audit(context, 'update-device', `${orgId}/nobody`, () => undefined)).rejects.toThrow(
+      /no update-device .* in the update log/,
+    );
+    await expect(audit(context, 'gadget', 'x', () => undefined)).rejects.toThrow(
+      /known:[^]*deployment <organization id>/,
+    );
   });
 
   it("migrates every service's schema, and rebuilds the tenancy read model from the log", async () => {

@@ -1,17 +1,14 @@
-import { OrganizationEvent, Reply } from '@flotilla/contracts';
+import { Reply } from '@flotilla/contracts';
 import { foldEvents } from '@flotilla/decider';
 import { asDomainEvent, describeError, ParkedStatus } from '@flotilla/event-store';
 import { busRequest, UnsignedPrincipal } from '@flotilla/nest-platform';
 import { ParkedRow, rebuildProjection, runMigrations } from '@flotilla/projections';
-import { organizationDecider } from '@flotilla/tenancy-domain';
+import { aggregateKind } from './aggregates';
 import { CliContext, ServiceName } from './cli-context';
 
 export type Output = (line: string) => void;
 
 const SERVICES: ServiceName[] = ['batch', 'update'];
-
-/** Aggregates whose state can be shown as of a past moment. */
-const deciders = { organization: organizationDecider } as const;
 
 /**
  * Every event from a sequence or a time, one JSON object per line: the audit log of the whole stream. A commit that
@@ -40,41 +37,51 @@ export async function replay(
   return count;
 }
 
-/** The history of one aggregate: when, who, what. */
-export async function audit(
-  context: CliContext,
-  aggregateType: string,
-  aggregateId: string,
-  out: Output,
-): Promise<void> {
-  const store = await context.store();
-  const { commits } = await store.readAggregate(store.subjectFor(aggregateType, aggregateId));
+/** One aggregate's commits from its service's log, named as an operator names it (see `AGGREGATES`). */
+async function historyOf(context: CliContext, aggregateType: string, name: string) {
+  const kind = aggregateKind(aggregateType);
+  const id = kind.idOf(name);
+  const store = await context.store(kind.log);
+  const { commits } = await store.readAggregate(store.subjectFor(kind.subjectType, id));
+  if (!commits.length) throw new Error(`no ${aggregateType} ${name} in the ${kind.log} log`);
+  return { kind, id, commits };
+}
+
+/** The history of one aggregate of either service: every event with when, who, why (correlation, causation), what. */
+export async function audit(context: CliContext, aggregateType: string, name: string, out: Output): Promise<void> {
+  const { commits } = await historyOf(context, aggregateType, name);
   for (const commit of commits) {
     for (const event of commit.events) {
+      const { actor, correlationId, causationId } = event.metadata;
       out(
-        `${event.time}  seq ${event.streamSeq}  ${event.metadata.actor.padEnd(20)}  ${event.type}  ${JSON.stringify(event.data)}`,
+        [
+          event.time,
+          `seq ${event.streamSeq}`,
+          actor.padEnd(24),
+          `correlation ${correlationId}`,
+          `causation ${causationId ?? '-'}`,
+          event.type,
+          JSON.stringify(event.data),
+        ].join('  '),
       );
     }
   }
 }
 
-/** The state of an aggregate as it was at a time or a stream sequence. */
+/** The state of an aggregate of either service as it was at a time or a stream sequence. */
 export async function timeTravel(
   context: CliContext,
   aggregateType: string,
-  aggregateId: string,
+  name: string,
   at: { seq?: number; time?: Date },
 ): Promise<unknown> {
-  const decider = deciders[aggregateType as keyof typeof deciders];
-  if (!decider) throw new Error(`no decider for "${aggregateType}"; known: ${Object.keys(deciders).join(', ')}`);
-  const store = await context.store();
-  const { commits } = await store.readAggregate(store.subjectFor(aggregateType, aggregateId));
+  const { kind, id, commits } = await historyOf(context, aggregateType, name);
   const past = commits.filter(
     (c) => (at.seq === undefined || c.streamSeq <= at.seq) && (at.time === undefined || new Date(c.time) <= at.time),
   );
   const state = foldEvents(
-    decider,
-    past.flatMap((c) => c.events.map(asDomainEvent<OrganizationEvent>)),
+    kind.decider(id),
+    past.flatMap((c) => c.events.map(asDomainEvent)),
   );
   return JSON.parse(JSON.stringify(state, (_key, value) => (value instanceof Set ? [...value] : value)));
 }

@@ -12,11 +12,13 @@ import {
   request,
   timeTravel,
 } from './commands';
+import { AGGREGATES } from './aggregates';
 
 const USAGE = `flotilla <command>
   replay [--from-seq N | --from-time ISO] [--subject SUBJ]   every event as JSON lines
-  audit <aggregate-type> <id>                                 one aggregate's history
-  time-travel <aggregate-type> <id> (--at-seq N | --at ISO)   its state at that point
+  audit <aggregate-type> <name>                               one aggregate's history: time, actor, correlation,
+                                                              causation and data of every event
+  time-travel <aggregate-type> <name> (--at-seq N | --at ISO) its state at that point
   rebuild <read-model>                                        rebuild a read model (tenancy, batches, device_quarantine, update)
   migrate                                                     migrate every service's schema
   parked list [--all] [--consumer NAME]                       commits consumers could not apply
@@ -25,6 +27,10 @@ const USAGE = `flotilla <command>
   request <subject> <json> [--organization ID]                send a command or query with a signed principal:
                                                               as FLOTILLA_SERVICE_NAME with FLOTILLA_SERVICE_KEY for
                                                               the organization, else as root with FLOTILLA_BUS_KEY
+Aggregate types and names (either service):
+${Object.entries(AGGREGATES)
+  .map(([type, kind]) => `  ${type.padEnd(14)} ${kind.naming}`)
+  .join('\n')}
 Environment: NATS_URL (and NATS_CREDS or NATS_USER/NATS_PASSWORD), DATABASE_URL, BATCH_STREAM, BATCH_SUBJECT_PREFIX,
 BATCH_DB_SCHEMA, UPDATE_STREAM, UPDATE_SUBJECT_PREFIX, UPDATE_DB_SCHEMA`;
 
