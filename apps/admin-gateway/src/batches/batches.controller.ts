@@ -1,4 +1,5 @@
 import {
+  applyDecorators,
   Body,
   Controller,
   Delete,
@@ -35,6 +36,17 @@ function flag(value: string | undefined, name: string): boolean {
   if (value === 'true') return true;
   throw new RemoteError({ code: ErrorCodes.validationFailed, message: `${name} must be true or false` });
 }
+
+/** The `page` and `per_page` query parameters of a list, in the API document. */
+const ApiPaging = () =>
+  applyDecorators(
+    ApiQuery({ name: 'page', required: false, description: 'from 1 (default 1)' }),
+    ApiQuery({
+      name: 'per_page',
+      required: false,
+      description: `default ${Paging.defaultPerPage}, at most ${Paging.maxPerPage}`,
+    }),
+  );
 
 /** `page` and `per_page` as Metal takes them: positive integers, `per_page` at most 1000; every problem listed. */
 function paging(page: string | undefined, perPage: string | undefined): { page?: number; perPage?: number } {
@@ -105,12 +117,7 @@ export class BatchesController {
   }
 
   @Get('projects/:id/batches')
-  @ApiQuery({ name: 'page', required: false, description: 'from 1 (default 1)' })
-  @ApiQuery({
-    name: 'per_page',
-    required: false,
-    description: `default ${Paging.defaultPerPage}, at most ${Paging.maxPerPage}`,
-  })
+  @ApiPaging()
   listBatches(
     @Param('id', uuid) projectId: string,
     @Query('page') page: string | undefined,
@@ -147,12 +154,7 @@ export class BatchesController {
   }
 
   @Get('projects/:id/devices')
-  @ApiQuery({ name: 'page', required: false, description: 'from 1 (default 1)' })
-  @ApiQuery({
-    name: 'per_page',
-    required: false,
-    description: `default ${Paging.defaultPerPage}, at most ${Paging.maxPerPage}`,
-  })
+  @ApiPaging()
   listDevices(
     @Param('id', uuid) projectId: string,
     @Query('page') page: string | undefined,

@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DomainError } from '@flotilla/decider';
 import { EventStore, ExecuteOptions, WorkflowRunner } from '@flotilla/event-store';
 import { ConsumerHost, HealthRegistry } from '@flotilla/nest-platform';
 import { PostgresParkedStore } from '@flotilla/projections';
@@ -39,17 +38,12 @@ export class FleetWiringWorkflowHost extends ConsumerHost {
     });
   }
 
-  /** Products made for provisioned servers: created on first use, an existing one left alone. */
+  /** Products made for provisioned servers, on first use (the step tolerates the conflict of an existing one). */
   private async ensureProduct(organizationId: string, name: string, options: ExecuteOptions): Promise<void> {
     if (this.view.products.has(`${organizationId}/${name}`)) return;
     const command = { type: 'CreateProduct' as const, organizationId, name };
-    const created = await this.repositories.products
-      .execute(aggregateKey(organizationId, name), command, options)
-      .catch((err) => {
-        if (err instanceof DomainError && err.code === 'conflict') return null;
-        throw err;
-      });
-    if (created) await this.view.waitFor(created.version);
+    const created = await this.repositories.products.execute(aggregateKey(organizationId, name), command, options);
+    await this.view.waitFor(created.version);
   }
 
   private async take(step: FleetWiringStep, options: ExecuteOptions): Promise<[]> {

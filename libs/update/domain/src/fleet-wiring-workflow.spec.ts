@@ -31,7 +31,7 @@ describe('fleet wiring (workflow)', () => {
       .given([])
       .when(provisioned)
       .then([
-        { type: 'EnsureProduct', organizationId: 'o1', product: 'c3.medium.x86' },
+        { type: 'EnsureProduct', organizationId: 'o1', product: 'c3.medium.x86', tolerate: ['conflict'] },
         {
           type: 'RegisterDevice',
           command: {

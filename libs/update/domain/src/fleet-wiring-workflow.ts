@@ -32,7 +32,8 @@ export const fleetWiringWorkflow: Workflow<FleetWiringInput, null, FleetWiringSt
     if (input.type === 'DeviceProvisioned') {
       const device = input.data;
       return [
-        { type: 'EnsureProduct', organizationId: device.organizationId, product: device.plan },
+        // A product that exists (made by hand, or by another server of the plan) is left alone.
+        { type: 'EnsureProduct', organizationId: device.organizationId, product: device.plan, tolerate: ['conflict'] },
         {
           type: 'RegisterDevice',
           command: {
