@@ -22,8 +22,8 @@ async function main() {
   let status = spawnSync(prettier, ['--check', '.', '--log-level=warn'], { stdio: 'inherit' }).status ?? 1;
   for (const target of ['typecheck', 'lint', 'test']) {
     if (status !== 0) break;
-    // Tests run one project at a time: services under test listen on the shared fleet.* subjects.
-    const parallel = target === 'test' ? '--parallel=1' : '--parallel=2';
+    // Every test environment has subjects, streams and a database of its own, so projects run side by side.
+    const parallel = '--parallel=2';
     const run = spawnSync(nx, ['run-many', '-t', target, parallel, '--outputStyle=static', ...process.argv.slice(2)], {
       stdio: 'inherit',
       env,

@@ -3,6 +3,6 @@ module.exports = {
   displayName: 'admin-gateway',
   rootDir: __dirname,
   testMatch: ['<rootDir>/src/**/*.spec.ts'],
-  // Services under test answer on the shared fleet.* subjects: one test file at a time.
+  // A test file starts services of its own (on its own subjects): one file at a time per project, for the CPU.
   maxWorkers: 1,
 };

@@ -12,6 +12,7 @@ import { BatchesController } from './batches/batches.controller';
 import { CatalogController } from './catalog/catalog.controller';
 import { DeviceUpdateController } from './firmware/device-update.controller';
 import { FleetController } from './firmware/fleet.controller';
+import { AuditController } from './audit/audit.controller';
 
 @Module({})
 export class GatewayModule {
@@ -19,7 +20,14 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [HealthModule.forService(ServiceNames.adminGateway)],
-      controllers: [TenancyController, BatchesController, CatalogController, FleetController, DeviceUpdateController],
+      controllers: [
+        TenancyController,
+        BatchesController,
+        CatalogController,
+        FleetController,
+        DeviceUpdateController,
+        AuditController,
+      ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: HttpErrorFilter },

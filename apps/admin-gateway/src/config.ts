@@ -9,11 +9,14 @@ import {
   natsSettingsFromEnv,
   positiveInteger,
   readSecrets,
+  rpcPrefixFromEnv,
   secretProblem,
 } from '@flotilla/nest-platform';
 
 export interface GatewayConfig {
   nats: NatsSettings;
+  /** Prefix of the command and query subjects (RPC_SUBJECT_PREFIX). */
+  rpcPrefix: string;
   /** Signs the principal of every request the gateway sends on the bus. */
   busKey: string;
   port: number;
@@ -44,13 +47,15 @@ export function resolveAdminToken(env: NodeJS.ProcessEnv = process.env): string 
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  const { nats, keys, adminToken } = configuration({
+  const { nats, rpcPrefix, keys, adminToken } = configuration({
     nats: () => natsSettingsFromEnv(env),
+    rpcPrefix: () => rpcPrefixFromEnv(env),
     keys: () => readSecrets(['FLOTILLA_BUS_KEY'], env),
     adminToken: () => resolveAdminToken(env),
   });
   return {
     nats,
+    rpcPrefix,
     busKey: keys.FLOTILLA_BUS_KEY,
     port: Number(env.PORT ?? 3000),
     adminToken,

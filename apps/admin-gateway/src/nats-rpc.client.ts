@@ -1,9 +1,12 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { NatsConnection } from 'nats';
-import { ErrorCodes, Reply, ReplyError } from '@flotilla/contracts';
+import { ErrorCodes, Reply, ReplyError, RequestOf, ResponseOf, Subject, subjectOn } from '@flotilla/contracts';
 import { busRequest, connectService, UnsignedPrincipal } from '@flotilla/nest-platform';
 import { GATEWAY_CONFIG, GatewayConfig } from './config';
 import { Caller } from './auth/caller';
+
+/** A request's fields, their values as the caller got them: the service validates them. */
+export type PayloadOf<S> = { [K in keyof RequestOf<S>]?: unknown };
 
 /** A service answered with an error envelope, or did not answer at all. */
 export class RemoteError extends Error {
@@ -29,14 +32,19 @@ export class NatsRpcClient implements OnApplicationShutdown {
     return !(await this.connection).isClosed();
   }
 
-  async call<T>(subject: string, payload: unknown, caller?: Caller): Promise<T> {
+  /**
+   * Sends a subject's request and returns its reply's data. Values are checked by the service (every problem listed
+   * there); the compiler checks the fields are the ones the request class declares.
+   */
+  async call<S extends Subject>(subject: S, payload: PayloadOf<S>, caller?: Caller): Promise<ResponseOf<S>> {
+    type T = ResponseOf<S>;
     const nc = await this.connection;
     const principal: UnsignedPrincipal = caller?.organizationId
       ? { kind: 'organization', organizationId: caller.organizationId, actor: caller.actor }
       : { kind: 'root', actor: caller?.actor ?? 'admin-gateway' };
     let reply: Reply<T>;
     try {
-      reply = await busRequest<T>(nc, subject, payload, {
+      reply = await busRequest<T>(nc, subjectOn(this.config.rpcPrefix, subject), payload, {
         principal,
         key: this.config.busKey,
         timeoutMs: this.config.requestTimeoutMs,

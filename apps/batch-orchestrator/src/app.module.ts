@@ -8,6 +8,7 @@ import { TenancyModule } from './tenancy/tenancy.module';
 import { CatalogModule } from './catalog/catalog.module';
 import { BatchesModule } from './batches/batches.module';
 import { WorkerModule } from './worker/worker.module';
+import { AuditMessagesController } from './audit/audit-messages.controller';
 
 @Module({})
 export class AppModule {
@@ -25,6 +26,7 @@ export class AppModule {
         BatchesModule,
         WorkerModule,
       ],
+      controllers: [AuditMessagesController],
       providers: [{ provide: CONFIG, useValue: config }],
       exports: [CONFIG],
     };

@@ -11,7 +11,9 @@ export async function createOrchestrator(
   logger = new JsonLogger(ServiceNames.batchOrchestrator),
 ): Promise<INestApplication> {
   const app = await NestFactory.create(AppModule.with(config), { logger });
-  app.connectMicroservice(natsRpcServer(config.nats, ServiceNames.batchOrchestrator), { inheritAppConfig: true });
+  app.connectMicroservice(natsRpcServer(config.nats, ServiceNames.batchOrchestrator, config.rpcPrefix), {
+    inheritAppConfig: true,
+  });
   app.enableShutdownHooks();
   await app.startAllMicroservices();
   return app;

@@ -30,6 +30,7 @@ describe('batch-orchestrator shutdown', () => {
       DATABASE_URL: env.db.url,
       BATCH_STREAM: env.stream,
       BATCH_SUBJECT_PREFIX: env.subjectPrefix,
+      RPC_SUBJECT_PREFIX: env.rpcPrefix,
       HEALTH_PORT: String(healthPort),
       BATCH_SEED_DEMO_CATALOG: 'false',
       UPDATE_STREAM: updates.stream,
@@ -43,7 +44,7 @@ describe('batch-orchestrator shutdown', () => {
     await pg.query('begin');
     await pg.query(`select * from batch_orchestrator.projection_checkpoints where name = 'tenancy' for update`);
 
-    const request = busRequester(env.nc, TEST_KEYS.FLOTILLA_BUS_KEY, 'test', 15_000);
+    const request = busRequester(env.nc, TEST_KEYS.FLOTILLA_BUS_KEY, { prefix: env.rpcPrefix, timeoutMs: 15_000 });
     const replies = Array.from({ length: 10 }, (_, i) =>
       request<{ name: string }>(TenancySubjects.createOrganization, { name: `org ${i}` }),
     );

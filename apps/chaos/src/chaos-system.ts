@@ -147,6 +147,7 @@ export async function startChaosSystem(context: ChaosContext, shape: SystemShape
     UPDATE_STREAM: update.stream,
     UPDATE_SUBJECT_PREFIX: update.subjectPrefix,
     UPDATE_DB_SCHEMA: update.schema,
+    RPC_SUBJECT_PREFIX: `chaos.${id}`,
     FLOTILLA_ADMIN_TOKEN: rootToken,
     // Faults make dependencies fail for a while: a consumer waits them out (never parks for them) and says so fast.
     CONSUMER_MAX_BACKOFF_MS: '2000',

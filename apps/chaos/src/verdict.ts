@@ -97,7 +97,7 @@ export async function judge(
       for (const d of differences) {
         differingRows += d.missing + d.unexpected;
         notes.push(
-          `${projection.name}.${d.table}: ${d.missing} rows missing, ${d.unexpected} unexpected, e.g. ${d.samples[0]}`,
+          `${projection.name}.${d.table}: ${d.missing} rows missing, ${d.unexpected} unexpected, e.g. ${d.rows[0].row}`,
         );
       }
     }

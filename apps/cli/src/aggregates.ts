@@ -3,7 +3,7 @@ import { Decider } from '@flotilla/decider';
 import { DomainEvent } from '@flotilla/events';
 import { organizationDecider } from '@flotilla/tenancy-domain';
 import {
-  aggregateKey,
+  aggregateKeyOfName,
   deploymentDecider,
   deviceDecider as updateDeviceDecider,
   firmwareDecider,
@@ -29,18 +29,7 @@ export interface AggregateKind {
 
 const asIs = (name: string) => name;
 
-/** `<a>/<b>[/<c>]` as the hash key of its parts: split at the first `/` and the last (names may hold `/`). */
-const keyed =
-  (parts: 2 | 3) =>
-  (name: string): string => {
-    if (/^[0-9a-f]{32}$/.test(name)) return name; // already the key
-    const first = name.indexOf('/');
-    const last = name.lastIndexOf('/');
-    if (first < 0 || (parts === 3 && last === first)) throw new Error(`expected ${parts} parts separated by "/"`);
-    return parts === 2
-      ? aggregateKey(name.slice(0, first), name.slice(first + 1))
-      : aggregateKey(name.slice(0, first), name.slice(first + 1, last), name.slice(last + 1));
-  };
+const keyed = (parts: 2 | 3) => (name: string) => aggregateKeyOfName(name, parts);
 
 /** Every aggregate of both services. */
 export const AGGREGATES: Record<string, AggregateKind> = {

@@ -2,7 +2,7 @@ import { Reply } from '@flotilla/contracts';
 import { foldEvents } from '@flotilla/decider';
 import { asDomainEvent, describeError, ParkedStatus } from '@flotilla/event-store';
 import { busRequest, UnsignedPrincipal } from '@flotilla/nest-platform';
-import { ParkedRow, rebuildProjection, runMigrations } from '@flotilla/projections';
+import { ParkedRow, rebuildProjection, runMigrations, TableDifference, verifyProjection } from '@flotilla/projections';
 import { aggregateKind } from './aggregates';
 import { CliContext, ServiceName } from './cli-context';
 
@@ -86,22 +86,107 @@ export async function timeTravel(
   return JSON.parse(JSON.stringify(state, (_key, value) => (value instanceof Set ? [...value] : value)));
 }
 
-/** Replays a read model into fresh tables and swaps them in; a progress bar goes to stderr. */
+type Progress = (position: number, target: number) => void;
+
+/** The read models a command names: one, or every one of both services for `--all`. */
+function readModels(context: CliContext, name: string) {
+  const known = context.projections();
+  if (name === '--all') return Object.entries(known);
+  if (!known[name]) throw new Error(`unknown read model "${name}"; known: ${Object.keys(known).join(', ')}, --all`);
+  return [[name, known[name]] as const];
+}
+
+/**
+ * Replays read models (one, or `--all`) into fresh tables and swaps them in; progress goes to `progress(name)`.
+ * Returns the position each reached.
+ */
 export async function rebuild(
   context: CliContext,
   name: string,
-  progress: (position: number, target: number) => void,
+  progress: (name: string) => Progress,
+): Promise<Record<string, number>> {
+  const reached: Record<string, number> = {};
+  for (const [model, entry] of readModels(context, name)) {
+    const { position } = await rebuildProjection(
+      await context.store(entry.log),
+      await context.database(entry.service),
+      entry.projection,
+      { onProgress: progress(model) },
+    );
+    reached[model] = position;
+  }
+  return reached;
+}
+
+/**
+ * Rebuilds read models (one, or `--all`) into a shadow schema each, up to their checkpoints, and lists every row that
+ * differs from the live read model. `keepShadow` leaves the shadow schemas for a closer look.
+ */
+export async function verify(
+  context: CliContext,
+  name: string,
+  options: { keepShadow?: boolean },
+  progress: (name: string) => Progress,
+): Promise<Record<string, { position: number; shadowSchema: string; differences: TableDifference[] }>> {
+  const outcome: Record<string, { position: number; shadowSchema: string; differences: TableDifference[] }> = {};
+  for (const [model, entry] of readModels(context, name)) {
+    outcome[model] = await verifyProjection(
+      await context.store(entry.log),
+      await context.database(entry.service),
+      entry.projection,
+      { keepShadow: options.keepShadow, onProgress: progress(model) },
+    );
+  }
+  return outcome;
+}
+
+export function formatVerified(outcome: Awaited<ReturnType<typeof verify>>, out: Output): boolean {
+  let agree = true;
+  for (const [model, { position, shadowSchema, differences }] of Object.entries(outcome)) {
+    if (!differences.length) {
+      out(`${model}: agrees with the log up to seq ${position}`);
+      continue;
+    }
+    agree = false;
+    out(`${model}: differs from the log up to seq ${position} (rebuilt in ${shadowSchema})`);
+    for (const d of differences) {
+      out(`  ${d.table}: ${d.missing} rows missing, ${d.unexpected} unexpected`);
+      for (const { change, row } of d.rows) out(`    ${change.padEnd(10)} ${row}`);
+    }
+  }
+  return agree;
+}
+
+/**
+ * The events of both logs as JSON Lines (each with its log, sequence, subject, time, metadata and data), of one
+ * organization and/or a time range. An aggregate belongs to the organization its first event names (every aggregate
+ * of an organization starts with an event carrying `organizationId`); the catalog and capacity are the platform's.
+ */
+export async function exportEvents(
+  context: CliContext,
+  filter: { organizationId?: string; from?: Date; until?: Date },
+  out: Output,
 ): Promise<number> {
-  const known = context.projections();
-  const entry = known[name];
-  if (!entry) throw new Error(`unknown read model "${name}"; known: ${Object.keys(known).join(', ')}`);
-  const { position } = await rebuildProjection(
-    await context.store(entry.log),
-    await context.database(entry.service),
-    entry.projection,
-    { onProgress: progress },
-  );
-  return position;
+  let count = 0;
+  for (const log of SERVICES) {
+    const store = await context.store(log);
+    const owners = new Map<string, string | null>();
+    for await (const commit of store.readRange({ onUndecodable: () => undefined })) {
+      for (const event of commit.events) {
+        if (!owners.has(event.subject)) {
+          const owner = (event.data as { organizationId?: unknown } | null)?.organizationId;
+          owners.set(event.subject, typeof owner === 'string' ? owner : null);
+        }
+        if (filter.organizationId && owners.get(event.subject) !== filter.organizationId) continue;
+        const time = new Date(event.time);
+        if ((filter.from && time < filter.from) || (filter.until && time >= filter.until)) continue;
+        const { streamSeq, subject, type, schemaVersion, metadata, data, id } = event;
+        out(JSON.stringify({ log, streamSeq, subject, time: event.time, id, type, v: schemaVersion, metadata, data }));
+        count++;
+      }
+    }
+  }
+  return count;
 }
 
 /** Migrates every service's schema (the deployment's migration Job runs this once, before the services). */

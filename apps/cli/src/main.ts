@@ -4,13 +4,16 @@ import { CliContext, settingsFromEnv } from './cli-context';
 import {
   audit,
   decideParked,
+  exportEvents,
   formatParked,
+  formatVerified,
   listParked,
   migrate,
   rebuild,
   replay,
   request,
   timeTravel,
+  verify,
 } from './commands';
 import { AGGREGATES } from './aggregates';
 
@@ -19,7 +22,13 @@ const USAGE = `flotilla <command>
   audit <aggregate-type> <name>                               one aggregate's history: time, actor, correlation,
                                                               causation and data of every event
   time-travel <aggregate-type> <name> (--at-seq N | --at ISO) its state at that point
-  rebuild <read-model>                                        rebuild a read model (tenancy, batches, device_quarantine, update)
+  rebuild <read-model> | --all                                rebuild read models (tenancy, batches, device_quarantine,
+                                                              update) from the log, swapped in when done
+  verify <read-model> | --all [--keep]                        rebuild into a shadow schema and list every row that
+                                                              differs from the read model (exit 1 if any); --keep
+                                                              leaves the shadow schema
+  export [--organization ID] [--from ISO] [--until ISO]       both logs' events as JSON lines: an organization's, a
+                                                              time range's
   migrate                                                     migrate every service's schema
   parked list [--all] [--consumer NAME]                       commits consumers could not apply
   parked retry <consumer> <seq>                               apply one again (its service does, exactly once)
@@ -39,12 +48,22 @@ function option(args: string[], name: string): string | undefined {
   return i >= 0 ? args[i + 1] : undefined;
 }
 
-function progressBar(position: number, target: number): void {
+/** A progress bar on stderr, one line per read model. */
+const progressBar = (name: string) => (position: number, target: number) => {
   const ratio = target ? Math.min(1, position / target) : 1;
   const filled = Math.round(ratio * 30);
   process.stderr.write(
-    `\r[${'#'.repeat(filled)}${'.'.repeat(30 - filled)}] ${(ratio * 100).toFixed(0)}%  seq ${position}/${target}`,
+    `\r${name.padEnd(18)} [${'#'.repeat(filled)}${'.'.repeat(30 - filled)}] ${(ratio * 100).toFixed(0)}%  ` +
+      `seq ${position}/${target}${ratio === 1 ? '\n' : ''}`,
   );
+};
+
+function date(args: string[], name: string): Date | undefined {
+  const value = option(args, name);
+  if (value === undefined) return undefined;
+  const parsed = new Date(value);
+  if (Number.isNaN(parsed.getTime())) throw new Error(`${name} must be an ISO date and time`);
+  return parsed;
 }
 
 function signer(args: string[]): { principal: UnsignedPrincipal; key: string } {
@@ -102,8 +121,23 @@ async function main(): Promise<void> {
         break;
       }
       case 'rebuild':
-        out(`\nrebuilt ${args[0]} up to seq ${await rebuild(context, args[0], progressBar)}`);
+        for (const [model, position] of Object.entries(await rebuild(context, args[0] ?? '', progressBar)))
+          out(`rebuilt ${model} up to seq ${position}`);
         break;
+      case 'verify': {
+        const outcome = await verify(context, args[0] ?? '', { keepShadow: args.includes('--keep') }, progressBar);
+        if (!formatVerified(outcome, out)) process.exitCode = 1;
+        break;
+      }
+      case 'export': {
+        const filter = {
+          organizationId: option(args, '--organization'),
+          from: date(args, '--from'),
+          until: date(args, '--until'),
+        };
+        process.stderr.write(`exported ${await exportEvents(context, filter, out)} events\n`);
+        break;
+      }
       case 'migrate':
         for (const [service, applied] of Object.entries(await migrate(context)))
           out(`${service}: applied ${applied.join(', ') || 'nothing (up to date)'}`);

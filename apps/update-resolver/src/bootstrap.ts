@@ -16,7 +16,9 @@ export async function createResolver(
   logger = new JsonLogger(ServiceNames.updateResolver),
 ): Promise<INestApplication> {
   const app = await NestFactory.create(AppModule.with(config), { logger });
-  app.connectMicroservice(natsRpcServer(config.nats, ServiceNames.updateResolver), { inheritAppConfig: true });
+  app.connectMicroservice(natsRpcServer(config.nats, ServiceNames.updateResolver, config.rpcPrefix), {
+    inheritAppConfig: true,
+  });
   app.enableShutdownHooks();
   let serving = false;
   app.get(HealthRegistry).register('serving', async () => ({

@@ -16,7 +16,12 @@ describe('update-resolver start-up', () => {
     port = await freeLoopbackPort();
     const batches = env.siblingStream('BATCH');
     const config = {
-      ...configFromEnv({ NATS_URL: process.env.NATS_URL, DATABASE_URL: env.db.url, ...TEST_KEYS }),
+      ...configFromEnv({
+        NATS_URL: process.env.NATS_URL,
+        DATABASE_URL: env.db.url,
+        RPC_SUBJECT_PREFIX: env.rpcPrefix,
+        ...TEST_KEYS,
+      }),
       healthPort: port,
       stream: env.stream,
       subjectPrefix: env.subjectPrefix,

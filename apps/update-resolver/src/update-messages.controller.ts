@@ -1,6 +1,6 @@
 import { Controller, UseFilters, UsePipes } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { MessagePattern, Payload } from '@nestjs/microservices';
+import { Payload } from '@nestjs/microservices';
 import {
   CreateInProductRequest,
   CreateProductRequest,
@@ -10,12 +10,11 @@ import {
   ProductDeviceRequest,
   ProductRequest,
   ResolveRequest,
-  ServiceNames,
   UpdateDeploymentRequest,
   UpdateProductDeviceRequest,
   UpdateSubjects,
 } from '@flotilla/contracts';
-import { Meta, RequestMeta, RpcErrorFilter, RpcValidationPipe } from '@flotilla/nest-platform';
+import { Meta, Handles, RequestMeta, RpcErrorFilter, RpcValidationPipe } from '@flotilla/nest-platform';
 import {
   CreateDeploymentCommand,
   DeleteDeploymentCommand,
@@ -36,8 +35,6 @@ import { FleetQueries } from './admin/fleet-queries';
 import { CreateProductCommand } from './admin/product-commands';
 import { ResolveUpdateCommand } from './device-api/resolve-update';
 
-const queue = { queue: ServiceNames.updateResolver };
-
 /** The device check and the admin commands and queries over NATS (subjects in @flotilla/contracts). */
 @Controller()
 @UseFilters(RpcErrorFilter)
@@ -48,122 +45,122 @@ export class UpdateMessagesController {
     private readonly queries: FleetQueries,
   ) {}
 
-  @MessagePattern(UpdateSubjects.resolve, queue)
+  @Handles(UpdateSubjects.resolve)
   resolve(@Payload() request: ResolveRequest, @Meta() meta: RequestMeta) {
     return this.commands.execute(new ResolveUpdateCommand(request, meta));
   }
 
-  @MessagePattern(UpdateSubjects.createProduct, queue)
+  @Handles(UpdateSubjects.createProduct)
   createProduct(@Payload() r: CreateProductRequest, @Meta() meta: RequestMeta) {
     return this.commands.execute(new CreateProductCommand(r, meta));
   }
 
-  @MessagePattern(UpdateSubjects.listProducts, queue)
+  @Handles(UpdateSubjects.listProducts)
   listProducts(@Payload() r: OrganizationRequest, @Meta() meta: RequestMeta) {
     return this.queries.listProducts(meta, r.organizationId);
   }
 
-  @MessagePattern(UpdateSubjects.getProduct, queue)
+  @Handles(UpdateSubjects.getProduct)
   getProduct(@Payload() r: ProductRequest, @Meta() meta: RequestMeta) {
     return this.queries.product(meta, r.organizationId, r.product);
   }
 
-  @MessagePattern(UpdateSubjects.createFirmware, queue)
+  @Handles(UpdateSubjects.createFirmware)
   createFirmware(@Payload() r: CreateInProductRequest, @Meta() meta: RequestMeta) {
     return this.commands.execute(new CreateFirmwareCommand(r, meta));
   }
 
-  @MessagePattern(UpdateSubjects.listFirmwares, queue)
+  @Handles(UpdateSubjects.listFirmwares)
   listFirmwares(@Payload() r: ProductRequest, @Meta() meta: RequestMeta) {
     return this.queries.listFirmwares(meta, r.organizationId, r.product);
   }
 
-  @MessagePattern(UpdateSubjects.getFirmware, queue)
+  @Handles(UpdateSubjects.getFirmware)
   getFirmware(@Payload() r: FirmwareRequest, @Meta() meta: RequestMeta) {
     return this.queries.firmware(meta, r.organizationId, r.product, r.uuid);
   }
 
-  @MessagePattern(UpdateSubjects.createDeployment, queue)
+  @Handles(UpdateSubjects.createDeployment)
   createDeployment(@Payload() r: CreateInProductRequest, @Meta() meta: RequestMeta) {
     return this.commands.execute(new CreateDeploymentCommand(r, meta));
   }
 
-  @MessagePattern(UpdateSubjects.listDeployments, queue)
+  @Handles(UpdateSubjects.listDeployments)
   listDeployments(@Payload() r: ProductRequest, @Meta() meta: RequestMeta) {
     return this.queries.listDeployments(meta, r.organizationId, r.product);
   }
 
-  @MessagePattern(UpdateSubjects.getDeployment, queue)
+  @Handles(UpdateSubjects.getDeployment)
   getDeployment(@Payload() r: DeploymentRequest, @Meta() meta: RequestMeta) {
     return this.queries.deployment(meta, r.organizationId, r.product, r.name);
   }
 
-  @MessagePattern(UpdateSubjects.updateDeployment, queue)
+  @Handles(UpdateSubjects.updateDeployment)
   updateDeployment(@Payload() r: UpdateDeploymentRequest, @Meta() meta: RequestMeta) {
     return this.commands.execute(new UpdateDeploymentCommand(r, meta));
   }
 
-  @MessagePattern(UpdateSubjects.deleteDeployment, queue)
+  @Handles(UpdateSubjects.deleteDeployment)
   deleteDeployment(@Payload() r: DeploymentRequest, @Meta() meta: RequestMeta) {
     return this.commands.execute(new DeleteDeploymentCommand(r, meta));
   }
 
-  @MessagePattern(UpdateSubjects.quarantineDeployment, queue)
+  @Handles(UpdateSubjects.quarantineDeployment)
   quarantineDeployment(@Payload() r: DeploymentRequest, @Meta() meta: RequestMeta) {
     return this.commands.execute(new QuarantineDeploymentCommand(r, meta));
   }
 
-  @MessagePattern(UpdateSubjects.unquarantineDeployment, queue)
+  @Handles(UpdateSubjects.unquarantineDeployment)
   unquarantineDeployment(@Payload() r: DeploymentRequest, @Meta() meta: RequestMeta) {
     return this.commands.execute(new UnquarantineDeploymentCommand(r, meta));
   }
 
-  @MessagePattern(UpdateSubjects.deploymentHealth, queue)
+  @Handles(UpdateSubjects.deploymentHealth)
   deploymentHealth(@Payload() r: DeploymentRequest, @Meta() meta: RequestMeta) {
     return this.queries.deploymentHealth(meta, r.organizationId, r.product, r.name);
   }
 
-  @MessagePattern(UpdateSubjects.registerDevice, queue)
+  @Handles(UpdateSubjects.registerDevice)
   registerDevice(@Payload() r: CreateInProductRequest, @Meta() meta: RequestMeta) {
     return this.commands.execute(new RegisterDeviceCommand(r, meta));
   }
 
-  @MessagePattern(UpdateSubjects.listDevices, queue)
+  @Handles(UpdateSubjects.listDevices)
   listDevices(@Payload() r: ProductRequest, @Meta() meta: RequestMeta) {
     return this.queries.listDevices(meta, r.organizationId, r.product);
   }
 
-  @MessagePattern(UpdateSubjects.getDevice, queue)
+  @Handles(UpdateSubjects.getDevice)
   getDevice(@Payload() r: ProductDeviceRequest, @Meta() meta: RequestMeta) {
     return this.queries.device(meta, r.organizationId, r.product, r.identifier);
   }
 
-  @MessagePattern(UpdateSubjects.updateDevice, queue)
+  @Handles(UpdateSubjects.updateDevice)
   updateDevice(@Payload() r: UpdateProductDeviceRequest, @Meta() meta: RequestMeta) {
     return this.commands.execute(new ChangeDeviceTagsCommand(r, meta));
   }
 
-  @MessagePattern(UpdateSubjects.quarantineDevice, queue)
+  @Handles(UpdateSubjects.quarantineDevice)
   quarantineDevice(@Payload() r: ProductDeviceRequest, @Meta() meta: RequestMeta) {
     return this.commands.execute(new QuarantineDeviceCommand(r, meta));
   }
 
-  @MessagePattern(UpdateSubjects.unquarantineDevice, queue)
+  @Handles(UpdateSubjects.unquarantineDevice)
   unquarantineDevice(@Payload() r: ProductDeviceRequest, @Meta() meta: RequestMeta) {
     return this.commands.execute(new UnquarantineDeviceCommand(r, meta));
   }
 
-  @MessagePattern(UpdateSubjects.rotateCredential, queue)
+  @Handles(UpdateSubjects.rotateCredential)
   rotateCredential(@Payload() r: ProductDeviceRequest, @Meta() meta: RequestMeta) {
     return this.commands.execute(new RotateCredentialCommand(r, meta));
   }
 
-  @MessagePattern(UpdateSubjects.fetchCredential, queue)
+  @Handles(UpdateSubjects.fetchCredential)
   fetchCredential(@Payload() r: ProductDeviceRequest, @Meta() meta: RequestMeta) {
     return this.commands.execute(new FetchCredentialCommand(r, meta));
   }
 
-  @MessagePattern(UpdateSubjects.explainUpdate, queue)
+  @Handles(UpdateSubjects.explainUpdate)
   explainUpdate(@Payload() r: ProductDeviceRequest, @Meta() meta: RequestMeta) {
     return this.queries.explainUpdate(meta, r.organizationId, r.product, r.identifier);
   }

@@ -14,3 +14,4 @@ export * from './rpc/bus-client';
 export * from './health/health';
 export * from './health/health.module';
 export * from './health/consumer-host';
+export * from './audit/audit-trail';

@@ -1,3 +1,4 @@
+import { DefaultSubjectPrefix } from '@flotilla/contracts';
 import { defaultRetryPolicy, RetryPolicy } from '@flotilla/event-store';
 import { BusTrustSettings, busTrustFromEnv } from './rpc/bus-trust';
 import { NatsSettings, natsSettingsFromEnv } from './nats-connection';
@@ -12,6 +13,8 @@ export interface ServiceConfig {
   databaseSchema: string;
   stream: string;
   subjectPrefix: string;
+  /** Prefix of the command and query subjects (RPC_SUBJECT_PREFIX). */
+  rpcPrefix: string;
   /** Replicas of the streams the service creates: 1 on a single server, 3 on a JetStream cluster. */
   streamReplicas: number;
   healthPort: number;
@@ -29,14 +32,16 @@ export interface ServiceDefaults {
 
 export function serviceConfigFromEnv(defaults: ServiceDefaults, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
   const p = defaults.envPrefix;
-  const { nats, bus, streamReplicas } = configuration({
+  const { nats, bus, rpcPrefix, streamReplicas } = configuration({
     nats: () => natsSettingsFromEnv(env),
     bus: () => busTrustFromEnv(env),
+    rpcPrefix: () => rpcPrefixFromEnv(env),
     streamReplicas: () => positiveInteger(env, 'STREAM_REPLICAS', 1),
   });
   return {
     nats,
     bus,
+    rpcPrefix,
     streamReplicas,
     databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/flotilla',
     databaseSchema: env[`${p}_DB_SCHEMA`] ?? defaults.databaseSchema,
@@ -45,6 +50,14 @@ export function serviceConfigFromEnv(defaults: ServiceDefaults, env: NodeJS.Proc
     healthPort: Number(env.HEALTH_PORT ?? defaults.healthPort),
     migrateOnStart: (env.MIGRATE_ON_START ?? 'true') !== 'false',
   };
+}
+
+/** RPC_SUBJECT_PREFIX: NATS tokens (letters, digits, `_`, `-`) joined by dots; `fleet` unless set. */
+export function rpcPrefixFromEnv(env: NodeJS.ProcessEnv): string {
+  const prefix = env.RPC_SUBJECT_PREFIX || DefaultSubjectPrefix;
+  if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(prefix))
+    throw new ConfigurationError(['RPC_SUBJECT_PREFIX must be NATS tokens (letters, digits, "_", "-") joined by dots']);
+  return prefix;
 }
 
 /**

@@ -93,52 +93,65 @@ function unlessParked(passedOver: Set<number>) {
   };
 }
 
+/** A row that differs between the read model and a rebuild of it from the log. */
+export interface RowDifference {
+  /** `missing`: the rebuild has it and the read model lacks it; `unexpected`: the other way round. */
+  change: 'missing' | 'unexpected';
+  /** The row, as JSON. */
+  row: string;
+}
+
 /** A table whose rows differ between the read model and a rebuild of it from the log. */
 export interface TableDifference {
   table: string;
-  /** Rows the rebuild has and the read model lacks. */
   missing: number;
-  /** Rows the read model has and the rebuild does not. */
   unexpected: number;
-  /** A few of them, as JSON, to show what differs. */
-  samples: string[];
+  /** Every differing row, up to `VERIFY_ROW_LIMIT` each way. */
+  rows: RowDifference[];
 }
 
+export const VERIFY_ROW_LIMIT = 1_000;
+
+export interface VerifyOptions {
+  /** Leave the shadow schema in place for a closer look (it is replaced by the next verify). */
+  keepShadow?: boolean;
+  onProgress?: (position: number, target: number) => void;
+}
+
+/** The schema a verify rebuilds a projection into, beside its live schema. */
+export const shadowSchemaOf = (projection: Projection) => `${projection.schema}__verify_${projection.name}`;
+
 /**
- * Compares a read model row by row with a rebuild of it from the log (platform.md §4, §4a): replays the log into
- * fresh copies of its tables up to the read model's checkpoint, holding the checkpoint meanwhile so the live
- * projection waits, and lists every table whose rows differ. An empty list means nothing was lost, doubled or
- * invented. Commits parked for the projection are left out of the rebuild, as they are of the read model. The
- * live projection waits while it runs.
+ * Compares a read model row by row with a rebuild of it from the log (platform.md §4, §4a): replays the log into a
+ * shadow schema holding copies of its tables, up to the read model's checkpoint, holding the checkpoint meanwhile
+ * (the live projection waits), and lists every row that differs. An empty list means nothing was lost, doubled or
+ * invented. Commits parked for the projection are left out of the rebuild, as they are of the read model.
  */
 export async function verifyProjection(
   store: EventStore,
   dataSource: DataSource,
   projection: Projection,
-): Promise<{ position: number; differences: TableDifference[] }> {
+  options: VerifyOptions = {},
+): Promise<{ position: number; shadowSchema: string; differences: TableDifference[] }> {
   const checkpoints = new CheckpointStore(dataSource, projection.schema);
   const parked = new PostgresParkedStore(dataSource, projection.schema);
   const passedOver = await parked.passedOver(projection.name, await store.currentIdentity());
+  const shadowSchema = shadowSchemaOf(projection);
+  const shadow = (name: string) => qualified(shadowSchema, name);
   return dataSource.transaction(async (manager) => {
     const position = await checkpoints.lock(manager, projection.name);
+    await manager.query(`drop schema if exists ${quoteIdent(shadowSchema)} cascade`);
+    await manager.query(`create schema ${quoteIdent(shadowSchema)}`);
     for (const name of projection.tables)
-      await manager.query(
-        `create temporary table ${quoteIdent(`${name}__verify`)}
-           (like ${qualified(projection.schema, name)} including all) on commit drop`,
-      );
-    const temporary = (name: string) => quoteIdent(`${name}__verify`);
+      await manager.query(`create table ${shadow(name)} (like ${qualified(projection.schema, name)} including all)`);
     let batch: Commit[] = [];
     let after = 0;
     const flush = async () => {
-      await applyCommits(
-        projection,
-        manager,
-        temporary,
-        batch.filter((c) => !passedOver.has(c.streamSeq)),
-        after,
-      );
+      const commits = batch.filter((c) => !passedOver.has(c.streamSeq));
+      await applyCommits(projection, manager, shadow, commits, after);
       after = batch[batch.length - 1].streamSeq;
       batch = [];
+      options.onProgress?.(after, position);
     };
     if (position > 0) {
       for await (const commit of store.readRange({
@@ -155,25 +168,28 @@ export async function verifyProjection(
     const differences: TableDifference[] = [];
     for (const name of projection.tables) {
       const live = qualified(projection.schema, name);
-      const rebuilt = temporary(name);
       const rows = async (from: string, without: string) =>
         (
           await manager.query(
             `select row_to_json(d)::text as row
-             from (select * from ${from} except all select * from ${without}) d limit 1000`,
+             from (select * from ${from} except all select * from ${without}) d limit ${VERIFY_ROW_LIMIT}`,
           )
         ).map((r: { row: string }) => r.row);
-      const missing = await rows(rebuilt, live);
-      const unexpected = await rows(live, rebuilt);
+      const missing: string[] = await rows(shadow(name), live);
+      const unexpected: string[] = await rows(live, shadow(name));
       if (missing.length || unexpected.length) {
         differences.push({
           table: name,
           missing: missing.length,
           unexpected: unexpected.length,
-          samples: [...missing.slice(0, 3), ...unexpected.slice(0, 3)],
+          rows: [
+            ...missing.map((row) => ({ change: 'missing' as const, row })),
+            ...unexpected.map((row) => ({ change: 'unexpected' as const, row })),
+          ],
         });
       }
     }
-    return { position, differences };
+    if (!options.keepShadow) await manager.query(`drop schema ${quoteIdent(shadowSchema)} cascade`);
+    return { position, shadowSchema, differences };
   });
 }

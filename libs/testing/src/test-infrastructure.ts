@@ -117,6 +117,8 @@ export interface TestEnvironment {
   db: TestDatabase;
   stream: string;
   subjectPrefix: string;
+  /** Command and query subjects of its own (RPC_SUBJECT_PREFIX): suites run beside each other and `npm start`. */
+  rpcPrefix: string;
   /** Another uniquely named stream (e.g. the other service's), removed by close() as well. */
   siblingStream(suffix: string): { stream: string; subjectPrefix: string };
   close(): Promise<void>;
@@ -132,6 +134,7 @@ export async function openTestEnvironment(streamPrefix: string): Promise<TestEnv
     db,
     stream,
     subjectPrefix: `evt.${stream.toLowerCase()}`,
+    rpcPrefix: `test.${stream.toLowerCase()}`,
     siblingStream: (suffix) => {
       const sibling = `${stream}_${suffix}`;
       streams.push(sibling);

@@ -1,6 +1,6 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import { AuthenticatedKey, ErrorCodes, TenancySubjects } from '@flotilla/contracts';
+import { ErrorCodes, TenancySubjects } from '@flotilla/contracts';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
 import { NatsRpcClient, RemoteError } from '../nats-rpc.client';
 
@@ -29,7 +29,7 @@ export class AuthGuard implements CanActivate {
       return true;
     }
     try {
-      const key = await this.rpc.call<AuthenticatedKey>(TenancySubjects.authenticate, {
+      const key = await this.rpc.call(TenancySubjects.authenticate, {
         tokenHash: digest.toString('hex'),
       });
       request.caller = { actor: `api-key:${key.keyId}`, organizationId: key.organizationId, correlationId };

@@ -1,5 +1,4 @@
 import {
-  applyDecorators,
   Body,
   Controller,
   Delete,
@@ -13,18 +12,11 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiQuery, ApiTags } from '@nestjs/swagger';
-import {
-  BatchListView,
-  BatchSubjects,
-  BatchView,
-  DeviceListView,
-  DeviceView,
-  ErrorCodes,
-  Paging,
-} from '@flotilla/contracts';
+import { BatchListView, BatchSubjects, BatchView, DeviceListView, DeviceView, ErrorCodes } from '@flotilla/contracts';
 import { AuthGuard } from '../auth/auth.guard';
 import { Caller, CurrentCaller } from '../auth/caller';
 import { NatsRpcClient, RemoteError } from '../nats-rpc.client';
+import { ApiPaging, paging } from '../paging';
 
 const uuid = new ParseUUIDPipe({
   exceptionFactory: () => new RemoteError({ code: ErrorCodes.notFound, message: 'not found' }),
@@ -35,32 +27,6 @@ function flag(value: string | undefined, name: string): boolean {
   if (value === undefined || value === 'false') return false;
   if (value === 'true') return true;
   throw new RemoteError({ code: ErrorCodes.validationFailed, message: `${name} must be true or false` });
-}
-
-/** The `page` and `per_page` query parameters of a list, in the API document. */
-const ApiPaging = () =>
-  applyDecorators(
-    ApiQuery({ name: 'page', required: false, description: 'from 1 (default 1)' }),
-    ApiQuery({
-      name: 'per_page',
-      required: false,
-      description: `default ${Paging.defaultPerPage}, at most ${Paging.maxPerPage}`,
-    }),
-  );
-
-/** `page` and `per_page` as Metal takes them: positive integers, `per_page` at most 1000; every problem listed. */
-function paging(page: string | undefined, perPage: string | undefined): { page?: number; perPage?: number } {
-  const problems: string[] = [];
-  const read = (value: string | undefined, name: string, max: number) => {
-    if (value === undefined) return undefined;
-    const n = /^\d{1,9}$/.test(value) ? Number(value) : NaN;
-    if (!(n >= 1 && n <= max)) problems.push(`${name} must be an integer from 1 to ${max}`);
-    return n;
-  };
-  const paged = { page: read(page, 'page', Paging.maxPage), perPage: read(perPage, 'per_page', Paging.maxPerPage) };
-  if (problems.length)
-    throw new RemoteError({ code: ErrorCodes.validationFailed, message: problems.join('; '), details: problems });
-  return paged;
 }
 
 const batchItemSchema = {

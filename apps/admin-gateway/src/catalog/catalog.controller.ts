@@ -1,10 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Res, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CatalogSubjects, ErrorCodes } from '@flotilla/contracts';
+import { CatalogSubjects, ErrorCodes, NoPayload, Subject } from '@flotilla/contracts';
 import { AuthGuard } from '../auth/auth.guard';
 import { Caller, CurrentCaller } from '../auth/caller';
-import { NatsRpcClient, RemoteError } from '../nats-rpc.client';
+import { NatsRpcClient, PayloadOf, RemoteError } from '../nats-rpc.client';
 
 type Body = Record<string, unknown> | undefined;
 type CatalogEntry = { id: string; code?: string; slug?: string };
@@ -55,8 +55,13 @@ export class CatalogController {
   }
 
   /** One entry of a catalog listing (the catalog is small), by its id or its code or slug: what `href`s point at. */
-  private async entry(subject: string, listing: string, id: string, caller: Caller) {
-    const all = await this.rpc.call<Record<string, CatalogEntry[]>>(subject, {}, caller);
+  private async entry(
+    subject: Subject<NoPayload, Record<string, CatalogEntry[]>>,
+    listing: string,
+    id: string,
+    caller: Caller,
+  ) {
+    const all = await this.rpc.call(subject, {}, caller);
     const found = all[listing].find((e) => e.id === id || e.code === id || e.slug === id);
     if (!found) throw new RemoteError({ code: ErrorCodes.notFound, message: `${listing.replace('_', ' ')} not found` });
     return found;
@@ -214,9 +219,14 @@ export class CatalogController {
   }
 
   /** 201 for a new definition, 200 for a changed one; the body is the definition as stored. */
-  private async define(subject: string, definition: Record<string, unknown>, caller: Caller, response: Response) {
+  private async define<S extends Subject<unknown, { created: boolean }>>(
+    subject: S,
+    definition: PayloadOf<S>,
+    caller: Caller,
+    response: Response,
+  ) {
     rootOnly(caller);
-    const { created } = await this.rpc.call<{ created: boolean }>(subject, definition, caller);
+    const { created } = await this.rpc.call(subject, definition, caller);
     response.status(created ? 201 : 200);
     return definition;
   }

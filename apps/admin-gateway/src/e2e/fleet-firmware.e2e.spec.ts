@@ -199,4 +199,60 @@ describe('fleet to firmware (e2e)', () => {
       (await system.call('GET', `/orgs/${organizationId}/products/c3.medium.x86/deployments`, otherKey)).status,
     ).toBe(404);
   });
+
+  it("audits any aggregate of either service, an API key its own organization's only", async () => {
+    const other = (await system.call('POST', '/organizations', system.rootToken, { name: 'Elsewhere' })).body.id;
+    const otherKey = (await system.call('POST', `/organizations/${other}/api-keys`, system.rootToken, {})).body.token;
+    const audit = (path: string, token = key) => system.call('GET', `/audit/${path}`, token);
+    const types = (answer: { body: { events: { type: string }[] } }) => answer.body.events.map((e) => e.type);
+
+    const organization = await audit(`organization/${organizationId}`);
+    expect(organization.status).toBe(200);
+    expect(types(organization).slice(0, 3)).toEqual(['OrganizationCreated', 'ProjectCreated', 'ApiKeyIssued']);
+    expect(organization.body.events[0]).toMatchObject({
+      seq: expect.any(Number),
+      time: expect.any(String),
+      version: 1,
+      actor: 'root',
+      correlation_id: expect.any(String),
+      causation_id: null,
+      data: { organizationId, name: 'Acme' },
+    });
+    const second = await audit(`organization/${organizationId}?page=2&per_page=1`);
+    expect(second.body).toMatchObject({
+      events: [{ type: 'ProjectCreated' }],
+      meta: { total: organization.body.meta.total, current_page: 2, last_page: organization.body.meta.total },
+    });
+
+    const [batch] = (await system.call('GET', `/projects/${projectId}/batches?per_page=100`, key)).body.batches.slice(
+      -1,
+    );
+    const batchHistory = await audit(`batch/${batch.id}`);
+    expect(types(batchHistory)).toEqual(
+      expect.arrayContaining(['BatchRequested', 'DeviceProvisioned', 'BatchCompleted']),
+    );
+    expect(batchHistory.body.events[0].actor).toMatch(/^api-key:/);
+    const deployment = await audit(`deployment/${encodeURIComponent('c3.medium.x86/sjc1-rollout')}`);
+    expect(types(deployment).slice(0, 2)).toEqual(['DeploymentCreated', 'DeploymentUpdated']);
+    expect(types(await audit('update-device/dev-x'))).toEqual(['DeviceRegistered', 'DeviceQuarantined']);
+    expect(types(await audit(`product/c3.medium.x86`))[0]).toBe('ProductCreated');
+    expect(types(await audit(`firmware/${TARGET}`))).toEqual(['FirmwareCreated']);
+    // The platform's administrator names the organization of a name-keyed aggregate; the catalog is the platform's.
+    const asRoot = await audit(`update-device/${encodeURIComponent(`${organizationId}/dev-x`)}`, system.rootToken);
+    expect(types(asRoot)).toEqual(['DeviceRegistered', 'DeviceQuarantined']);
+    expect(types(await audit('catalog/global', system.rootToken))).toContain('FacilityDefined');
+    expect((await audit('catalog/global')).status).toBe(404);
+
+    for (const path of [
+      `organization/${organizationId}`,
+      `batch/${batch.id}`,
+      `firmware/${TARGET}`,
+      `deployment/${encodeURIComponent('c3.medium.x86/sjc1-rollout')}`,
+      'update-device/dev-x',
+    ])
+      expect([path, (await audit(path, otherKey)).status]).toEqual([path, 404]);
+    expect((await audit('gadget/x')).status).toBe(404);
+    expect((await audit(`organization/${organizationId}?per_page=5000`)).status).toBe(422);
+    expect((await audit(`organization/${organizationId}`, 'not-a-key')).status).toBe(401);
+  });
 });

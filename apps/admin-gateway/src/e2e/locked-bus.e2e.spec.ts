@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { connect, NatsConnection } from 'nats';
-import { BatchSubjects, TenancySubjects } from '@flotilla/contracts';
+import { BatchSubjects, DefaultSubjectPrefix, subjectOn, TenancySubjects } from '@flotilla/contracts';
 import { busRequest, busRequester } from '@flotilla/nest-platform';
 import {
   createTestDatabase,
@@ -144,7 +144,7 @@ describe('a locked bus (e2e)', () => {
     const billing = await login('billing', passwords.NATS_BILLING_PASSWORD);
     const reply = await busRequest<{ batches: { id: string }[] }>(
       billing,
-      BatchSubjects.createBatches,
+      subjectOn(DefaultSubjectPrefix, BatchSubjects.createBatches),
       { projectId, batches: [{ plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'any' }] },
       {
         principal: { kind: 'service', service: 'billing', organizationId, actor: 'nightly' },
@@ -164,14 +164,21 @@ describe('a locked bus (e2e)', () => {
     const gateway = await login('admin-gateway', passwords.NATS_GATEWAY_PASSWORD);
     const jsm = await (await login('flotilla-cli', passwords.NATS_OPERATOR_PASSWORD)).jetstreamManager();
     const before = (await jsm.streams.info('BATCH_EVENTS')).state.messages;
-    const forged = busRequester(gateway, 'not-the-bus-key-but-just-as-long-0123456789', 'mallory');
+    const forged = busRequester(gateway, 'not-the-bus-key-but-just-as-long-0123456789', {
+      prefix: DefaultSubjectPrefix,
+      actor: 'mallory',
+    });
     expect(await forged(TenancySubjects.createOrganization, { name: 'Evil' })).toMatchObject({
       ok: false,
       error: { code: 'unauthorized' },
     });
     const bare = JSON.parse(
       (
-        await gateway.request(TenancySubjects.createOrganization, Buffer.from('{"name":"Evil"}'), { timeout: 5_000 })
+        await gateway.request(
+          subjectOn(DefaultSubjectPrefix, TenancySubjects.createOrganization),
+          Buffer.from('{"name":"Evil"}'),
+          { timeout: 5_000 },
+        )
       ).string(),
     );
     expect(bare).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
@@ -187,7 +194,7 @@ describe('a locked bus (e2e)', () => {
       code: 'PERMISSIONS_VIOLATION',
     });
     const billing = await login('billing', passwords.NATS_BILLING_PASSWORD);
-    const signed = busRequester(billing, billingKey);
+    const signed = busRequester(billing, billingKey, { prefix: DefaultSubjectPrefix });
     await expect(signed(TenancySubjects.createOrganization, { name: 'x' })).rejects.toMatchObject({
       code: 'PERMISSIONS_VIOLATION',
     });

@@ -30,7 +30,7 @@ export class DeviceUpdateController {
       throw new RemoteError({ code: ErrorCodes.validationFailed, message: 'preflight must be true or false' });
     }
     const peridio = Object.fromEntries(PERIDIO_HEADERS.map((name) => [name, headers[`x-peridio-${name}`]]));
-    const data = await this.rpc.call<UpdateAnswer>(UpdateSubjects.resolve, {
+    const data = await this.rpc.call(UpdateSubjects.resolve, {
       credentialHash: createHash('sha256').update(credential).digest('hex'),
       headers: peridio,
       preflight: preflight === 'true',

@@ -1,21 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Put, UseGuards } from '@nestjs/common';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
-import {
-  CreateInProductRequest,
-  CreateProductRequest,
-  DeploymentRequest,
-  ErrorCodes,
-  FirmwareRequest,
-  OrganizationRequest,
-  ProductDeviceRequest,
-  ProductRequest,
-  UpdateDeploymentRequest,
-  UpdateProductDeviceRequest,
-  UpdateSubjects,
-} from '@flotilla/contracts';
+import { ErrorCodes, OrganizationRequest, Subject, UpdateSubjects } from '@flotilla/contracts';
 import { AuthGuard } from '../auth/auth.guard';
 import { Caller, CurrentCaller } from '../auth/caller';
-import { NatsRpcClient, RemoteError } from '../nats-rpc.client';
+import { NatsRpcClient, PayloadOf, RemoteError } from '../nats-rpc.client';
 
 const org = new ParseUUIDPipe({
   exceptionFactory: () => new RemoteError({ code: ErrorCodes.notFound, message: 'organization not found' }),
@@ -31,19 +19,19 @@ export class FleetController {
   constructor(private readonly rpc: NatsRpcClient) {}
 
   /** Sends the route's request as the resolver declares it (its class in @flotilla/contracts). */
-  private send<R extends OrganizationRequest>(subject: string, caller: Caller, request: R) {
+  private send<S extends Subject<OrganizationRequest>>(subject: S, caller: Caller, request: PayloadOf<S>) {
     return this.rpc.call(subject, request, caller);
   }
 
   @Post()
   @HttpCode(201)
   createProduct(@Param('org', org) organizationId: string, @Body() body: Body, @CurrentCaller() caller: Caller) {
-    return this.send<CreateProductRequest>(UpdateSubjects.createProduct, caller, { organizationId, body });
+    return this.send(UpdateSubjects.createProduct, caller, { organizationId, body });
   }
 
   @Get()
   listProducts(@Param('org', org) organizationId: string, @CurrentCaller() caller: Caller) {
-    return this.send<OrganizationRequest>(UpdateSubjects.listProducts, caller, { organizationId });
+    return this.send(UpdateSubjects.listProducts, caller, { organizationId });
   }
 
   @Get(':product')
@@ -52,7 +40,7 @@ export class FleetController {
     @Param('product') product: string,
     @CurrentCaller() caller: Caller,
   ) {
-    return this.send<ProductRequest>(UpdateSubjects.getProduct, caller, { organizationId, product });
+    return this.send(UpdateSubjects.getProduct, caller, { organizationId, product });
   }
 
   @Post(':product/firmwares')
@@ -63,7 +51,7 @@ export class FleetController {
     @Body() body: Body,
     @CurrentCaller() caller: Caller,
   ) {
-    return this.send<CreateInProductRequest>(UpdateSubjects.createFirmware, caller, { organizationId, product, body });
+    return this.send(UpdateSubjects.createFirmware, caller, { organizationId, product, body });
   }
 
   @Get(':product/firmwares')
@@ -72,7 +60,7 @@ export class FleetController {
     @Param('product') product: string,
     @CurrentCaller() caller: Caller,
   ) {
-    return this.send<ProductRequest>(UpdateSubjects.listFirmwares, caller, { organizationId, product });
+    return this.send(UpdateSubjects.listFirmwares, caller, { organizationId, product });
   }
 
   @Get(':product/firmwares/:uuid')
@@ -82,7 +70,7 @@ export class FleetController {
     @Param('uuid') uuid: string,
     @CurrentCaller() caller: Caller,
   ) {
-    return this.send<FirmwareRequest>(UpdateSubjects.getFirmware, caller, { organizationId, product, uuid });
+    return this.send(UpdateSubjects.getFirmware, caller, { organizationId, product, uuid });
   }
 
   @Post(':product/deployments')
@@ -93,7 +81,7 @@ export class FleetController {
     @Body() body: Body,
     @CurrentCaller() caller: Caller,
   ) {
-    return this.send<CreateInProductRequest>(UpdateSubjects.createDeployment, caller, {
+    return this.send(UpdateSubjects.createDeployment, caller, {
       organizationId,
       product,
       body,
@@ -106,7 +94,7 @@ export class FleetController {
     @Param('product') product: string,
     @CurrentCaller() caller: Caller,
   ) {
-    return this.send<ProductRequest>(UpdateSubjects.listDeployments, caller, { organizationId, product });
+    return this.send(UpdateSubjects.listDeployments, caller, { organizationId, product });
   }
 
   @Get(':product/deployments/:name')
@@ -116,7 +104,7 @@ export class FleetController {
     @Param('name') name: string,
     @CurrentCaller() caller: Caller,
   ) {
-    return this.send<DeploymentRequest>(UpdateSubjects.getDeployment, caller, { organizationId, product, name });
+    return this.send(UpdateSubjects.getDeployment, caller, { organizationId, product, name });
   }
 
   @Put(':product/deployments/:name')
@@ -127,7 +115,7 @@ export class FleetController {
     @Body() body: Body,
     @CurrentCaller() caller: Caller,
   ) {
-    return this.send<UpdateDeploymentRequest>(UpdateSubjects.updateDeployment, caller, {
+    return this.send(UpdateSubjects.updateDeployment, caller, {
       organizationId,
       product,
       name,
@@ -143,7 +131,7 @@ export class FleetController {
     @Param('name') name: string,
     @CurrentCaller() caller: Caller,
   ) {
-    await this.send<DeploymentRequest>(UpdateSubjects.deleteDeployment, caller, { organizationId, product, name });
+    await this.send(UpdateSubjects.deleteDeployment, caller, { organizationId, product, name });
   }
 
   @Post(':product/deployments/:name/quarantine')
@@ -154,7 +142,7 @@ export class FleetController {
     @Param('name') name: string,
     @CurrentCaller() caller: Caller,
   ) {
-    return this.send<DeploymentRequest>(UpdateSubjects.quarantineDeployment, caller, { organizationId, product, name });
+    return this.send(UpdateSubjects.quarantineDeployment, caller, { organizationId, product, name });
   }
 
   @Post(':product/deployments/:name/unquarantine')
@@ -165,7 +153,7 @@ export class FleetController {
     @Param('name') name: string,
     @CurrentCaller() caller: Caller,
   ) {
-    return this.send<DeploymentRequest>(UpdateSubjects.unquarantineDeployment, caller, {
+    return this.send(UpdateSubjects.unquarantineDeployment, caller, {
       organizationId,
       product,
       name,
@@ -179,7 +167,7 @@ export class FleetController {
     @Param('name') name: string,
     @CurrentCaller() caller: Caller,
   ) {
-    return this.send<DeploymentRequest>(UpdateSubjects.deploymentHealth, caller, { organizationId, product, name });
+    return this.send(UpdateSubjects.deploymentHealth, caller, { organizationId, product, name });
   }
 
   @Post(':product/devices')
@@ -190,7 +178,7 @@ export class FleetController {
     @Body() body: Body,
     @CurrentCaller() caller: Caller,
   ) {
-    return this.send<CreateInProductRequest>(UpdateSubjects.registerDevice, caller, { organizationId, product, body });
+    return this.send(UpdateSubjects.registerDevice, caller, { organizationId, product, body });
   }
 
   @Get(':product/devices')
@@ -199,7 +187,7 @@ export class FleetController {
     @Param('product') product: string,
     @CurrentCaller() caller: Caller,
   ) {
-    return this.send<ProductRequest>(UpdateSubjects.listDevices, caller, { organizationId, product });
+    return this.send(UpdateSubjects.listDevices, caller, { organizationId, product });
   }
 
   @Get(':product/devices/:identifier')
@@ -209,7 +197,7 @@ export class FleetController {
     @Param('identifier') identifier: string,
     @CurrentCaller() caller: Caller,
   ) {
-    return this.send<ProductDeviceRequest>(UpdateSubjects.getDevice, caller, { organizationId, product, identifier });
+    return this.send(UpdateSubjects.getDevice, caller, { organizationId, product, identifier });
   }
 
   @Put(':product/devices/:identifier')
@@ -220,7 +208,7 @@ export class FleetController {
     @Body() body: Body,
     @CurrentCaller() caller: Caller,
   ) {
-    return this.send<UpdateProductDeviceRequest>(UpdateSubjects.updateDevice, caller, {
+    return this.send(UpdateSubjects.updateDevice, caller, {
       organizationId,
       product,
       identifier,
@@ -236,7 +224,7 @@ export class FleetController {
     @Param('identifier') identifier: string,
     @CurrentCaller() caller: Caller,
   ) {
-    return this.send<ProductDeviceRequest>(UpdateSubjects.quarantineDevice, caller, {
+    return this.send(UpdateSubjects.quarantineDevice, caller, {
       organizationId,
       product,
       identifier,
@@ -251,7 +239,7 @@ export class FleetController {
     @Param('identifier') identifier: string,
     @CurrentCaller() caller: Caller,
   ) {
-    return this.send<ProductDeviceRequest>(UpdateSubjects.unquarantineDevice, caller, {
+    return this.send(UpdateSubjects.unquarantineDevice, caller, {
       organizationId,
       product,
       identifier,
@@ -266,7 +254,7 @@ export class FleetController {
     @Param('identifier') identifier: string,
     @CurrentCaller() caller: Caller,
   ) {
-    return this.send<ProductDeviceRequest>(UpdateSubjects.rotateCredential, caller, {
+    return this.send(UpdateSubjects.rotateCredential, caller, {
       organizationId,
       product,
       identifier,
@@ -280,7 +268,7 @@ export class FleetController {
     @Param('identifier') identifier: string,
     @CurrentCaller() caller: Caller,
   ) {
-    return this.send<ProductDeviceRequest>(UpdateSubjects.fetchCredential, caller, {
+    return this.send(UpdateSubjects.fetchCredential, caller, {
       organizationId,
       product,
       identifier,
@@ -294,7 +282,7 @@ export class FleetController {
     @Param('identifier') identifier: string,
     @CurrentCaller() caller: Caller,
   ) {
-    return this.send<ProductDeviceRequest>(UpdateSubjects.explainUpdate, caller, {
+    return this.send(UpdateSubjects.explainUpdate, caller, {
       organizationId,
       product,
       identifier,

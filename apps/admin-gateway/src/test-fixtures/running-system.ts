@@ -51,6 +51,7 @@ export async function startRunningSystem(
     DATABASE_URL: env.db.url,
     BATCH_STREAM: env.stream,
     BATCH_SUBJECT_PREFIX: env.subjectPrefix,
+    RPC_SUBJECT_PREFIX: env.rpcPrefix,
     UPDATE_STREAM: updates.stream,
     UPDATE_SUBJECT_PREFIX: updates.subjectPrefix,
     HEALTH_PORT: String(healthPort),
@@ -66,6 +67,7 @@ export async function startRunningSystem(
       UPDATE_SUBJECT_PREFIX: updates.subjectPrefix,
       BATCH_STREAM: env.stream,
       BATCH_SUBJECT_PREFIX: env.subjectPrefix,
+      RPC_SUBJECT_PREFIX: env.rpcPrefix,
       HEALTH_PORT: String(port),
       ...options.resolverEnv,
     });
@@ -76,6 +78,7 @@ export async function startRunningSystem(
   const gateway = startServiceProcess('apps/admin-gateway/src/main.ts', {
     NATS_URL: natsUrl,
     PORT: String(gatewayPort),
+    RPC_SUBJECT_PREFIX: env.rpcPrefix,
     FLOTILLA_ADMIN_TOKEN: rootToken,
   });
   const base = `http://127.0.0.1:${gatewayPort}`;

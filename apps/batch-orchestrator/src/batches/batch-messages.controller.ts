@@ -1,6 +1,6 @@
 import { Controller, UseFilters, UsePipes } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { MessagePattern, Payload } from '@nestjs/microservices';
+import { Payload } from '@nestjs/microservices';
 import {
   BatchSubjects,
   CreateBatchesRequest,
@@ -8,15 +8,12 @@ import {
   DeviceRequest,
   GetBatchRequest,
   ProjectListRequest,
-  ServiceNames,
 } from '@flotilla/contracts';
-import { Meta, RequestMeta, RpcErrorFilter, RpcValidationPipe } from '@flotilla/nest-platform';
+import { Meta, Handles, RequestMeta, RpcErrorFilter, RpcValidationPipe } from '@flotilla/nest-platform';
 import { GetBatchQuery, GetDeviceQuery, ListBatchesQuery, ListDevicesQuery } from './batch-queries';
 import { CreateBatchesCommand } from './create-batches';
 import { DeleteBatchCommand } from './delete-batch';
 import { DeleteDeviceCommand } from './delete-device';
-
-const queue = { queue: ServiceNames.batchOrchestrator };
 
 /** Batch and device commands and queries over NATS (subjects in @flotilla/contracts). */
 @Controller()
@@ -28,12 +25,12 @@ export class BatchMessagesController {
     private readonly queries: QueryBus,
   ) {}
 
-  @MessagePattern(BatchSubjects.createBatches, queue)
+  @Handles(BatchSubjects.createBatches)
   createBatches(@Payload() request: CreateBatchesRequest, @Meta() meta: RequestMeta) {
     return this.commands.execute(new CreateBatchesCommand(request, meta));
   }
 
-  @MessagePattern(BatchSubjects.deleteBatch, queue)
+  @Handles(BatchSubjects.deleteBatch)
   async deleteBatch(@Payload() request: DeleteBatchRequest, @Meta() meta: RequestMeta) {
     await this.commands.execute(
       new DeleteBatchCommand(request.batchId, request.removeAssociatedInstances ?? false, meta),
@@ -41,28 +38,28 @@ export class BatchMessagesController {
     return { deleted: true };
   }
 
-  @MessagePattern(BatchSubjects.deleteDevice, queue)
+  @Handles(BatchSubjects.deleteDevice)
   async deleteDevice(@Payload() request: DeviceRequest, @Meta() meta: RequestMeta) {
     await this.commands.execute(new DeleteDeviceCommand(request.deviceId, meta));
     return { deleted: true };
   }
 
-  @MessagePattern(BatchSubjects.listBatches, queue)
+  @Handles(BatchSubjects.listBatches)
   listBatches(@Payload() request: ProjectListRequest, @Meta() meta: RequestMeta) {
     return this.queries.execute(new ListBatchesQuery(request.projectId, request.page, request.perPage, meta));
   }
 
-  @MessagePattern(BatchSubjects.getBatch, queue)
+  @Handles(BatchSubjects.getBatch)
   getBatch(@Payload() request: GetBatchRequest, @Meta() meta: RequestMeta) {
     return this.queries.execute(new GetBatchQuery(request.batchId, request.includeDevices ?? false, meta));
   }
 
-  @MessagePattern(BatchSubjects.listDevices, queue)
+  @Handles(BatchSubjects.listDevices)
   listDevices(@Payload() request: ProjectListRequest, @Meta() meta: RequestMeta) {
     return this.queries.execute(new ListDevicesQuery(request.projectId, request.page, request.perPage, meta));
   }
 
-  @MessagePattern(BatchSubjects.getDevice, queue)
+  @Handles(BatchSubjects.getDevice)
   getDevice(@Payload() request: DeviceRequest, @Meta() meta: RequestMeta) {
     return this.queries.execute(new GetDeviceQuery(request.deviceId, meta));
   }

@@ -1,5 +1,5 @@
 import { INestApplication } from '@nestjs/common';
-import { BatchSubjects, BatchView, CatalogSubjects, DeviceView } from '@flotilla/contracts';
+import { BatchSubjects, BatchView, CatalogSubjects, DeviceView, Subject } from '@flotilla/contracts';
 import { DataSource } from 'typeorm';
 import { EventStore } from '@flotilla/event-store';
 import { PostgresParkedStore } from '@flotilla/projections';
@@ -323,7 +323,7 @@ describe('batch deployment over NATS', () => {
     const other = await createProject(request);
     const [queued] = await deploy([{ plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'sjc1' }]);
     const batch = await finished(queued.id);
-    const asOther = (subject: string, payload: unknown) => request(subject, payload, other.organizationId);
+    const asOther = (subject: Subject, payload: unknown) => request(subject, payload, other.organizationId);
     expect(await asOther(BatchSubjects.getBatch, { batchId: queued.id })).toMatchObject({
       ok: false,
       error: { code: 'not_found' },

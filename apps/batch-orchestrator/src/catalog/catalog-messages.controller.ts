@@ -1,6 +1,6 @@
 import { Controller, UseFilters, UsePipes } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { MessagePattern, Payload } from '@nestjs/microservices';
+import { Payload } from '@nestjs/microservices';
 import {
   CatalogReportRequest,
   CatalogSubjects,
@@ -9,15 +9,12 @@ import {
   DefineMetroRequest,
   DefineOperatingSystemRequest,
   DefinePlanRequest,
-  ServiceNames,
   SetCapacityRequest,
   SetSpotPriceRequest,
 } from '@flotilla/contracts';
-import { Meta, RequestMeta, RpcErrorFilter, RpcValidationPipe } from '@flotilla/nest-platform';
+import { Meta, Handles, RequestMeta, RpcErrorFilter, RpcValidationPipe } from '@flotilla/nest-platform';
 import { ChangeCatalogCommand, SetCapacityCommand } from './catalog-commands';
 import { CheckCapacityQuery, GetCapacityQuery, GetSpotPricesQuery, ListCatalogQuery } from './catalog-queries';
-
-const queue = { queue: ServiceNames.batchOrchestrator };
 
 /** Catalog commands and queries over NATS (subjects in @flotilla/contracts). */
 @Controller()
@@ -29,27 +26,27 @@ export class CatalogMessagesController {
     private readonly queries: QueryBus,
   ) {}
 
-  @MessagePattern(CatalogSubjects.defineMetro, queue)
+  @Handles(CatalogSubjects.defineMetro)
   defineMetro(@Payload() { code, name, country }: DefineMetroRequest, @Meta() meta: RequestMeta) {
     return this.commands.execute(
       new ChangeCatalogCommand({ type: 'DefineMetro', metro: { code, name, country } }, meta),
     );
   }
 
-  @MessagePattern(CatalogSubjects.defineFacility, queue)
+  @Handles(CatalogSubjects.defineFacility)
   defineFacility(@Payload() { code, name, metro }: DefineFacilityRequest, @Meta() meta: RequestMeta) {
     const facility = { code, name, ...(metro ? { metro: metro.toLowerCase() } : {}) };
     return this.commands.execute(new ChangeCatalogCommand({ type: 'DefineFacility', facility }, meta));
   }
 
-  @MessagePattern(CatalogSubjects.definePlan, queue)
+  @Handles(CatalogSubjects.definePlan)
   definePlan(@Payload() { slug, name, architecture }: DefinePlanRequest, @Meta() meta: RequestMeta) {
     return this.commands.execute(
       new ChangeCatalogCommand({ type: 'DefinePlan', plan: { slug, name, architecture } }, meta),
     );
   }
 
-  @MessagePattern(CatalogSubjects.defineOperatingSystem, queue)
+  @Handles(CatalogSubjects.defineOperatingSystem)
   defineOperatingSystem(@Payload() request: DefineOperatingSystemRequest, @Meta() meta: RequestMeta) {
     const operatingSystem = {
       slug: request.slug,
@@ -59,7 +56,7 @@ export class CatalogMessagesController {
     return this.commands.execute(new ChangeCatalogCommand({ type: 'DefineOperatingSystem', operatingSystem }, meta));
   }
 
-  @MessagePattern(CatalogSubjects.setSpotPrice, queue)
+  @Handles(CatalogSubjects.setSpotPrice)
   setSpotPrice(@Payload() { facility, plan, price }: SetSpotPriceRequest, @Meta() meta: RequestMeta) {
     return this.commands.execute(
       new ChangeCatalogCommand(
@@ -69,43 +66,43 @@ export class CatalogMessagesController {
     );
   }
 
-  @MessagePattern(CatalogSubjects.setCapacity, queue)
+  @Handles(CatalogSubjects.setCapacity)
   async setCapacity(@Payload() { facility, plan, total }: SetCapacityRequest, @Meta() meta: RequestMeta) {
     await this.commands.execute(new SetCapacityCommand(facility.toLowerCase(), plan.toLowerCase(), total, meta));
     return { facility: facility.toLowerCase(), plan: plan.toLowerCase(), total };
   }
 
-  @MessagePattern(CatalogSubjects.listMetros, queue)
+  @Handles(CatalogSubjects.listMetros)
   listMetros() {
     return this.queries.execute(new ListCatalogQuery('metros'));
   }
 
-  @MessagePattern(CatalogSubjects.listFacilities, queue)
+  @Handles(CatalogSubjects.listFacilities)
   listFacilities() {
     return this.queries.execute(new ListCatalogQuery('facilities'));
   }
 
-  @MessagePattern(CatalogSubjects.listPlans, queue)
+  @Handles(CatalogSubjects.listPlans)
   listPlans() {
     return this.queries.execute(new ListCatalogQuery('plans'));
   }
 
-  @MessagePattern(CatalogSubjects.listOperatingSystems, queue)
+  @Handles(CatalogSubjects.listOperatingSystems)
   listOperatingSystems() {
     return this.queries.execute(new ListCatalogQuery('operating_systems'));
   }
 
-  @MessagePattern(CatalogSubjects.getCapacity, queue)
+  @Handles(CatalogSubjects.getCapacity)
   getCapacity(@Payload() request: CatalogReportRequest) {
     return this.queries.execute(new GetCapacityQuery(request.perMetro ?? false));
   }
 
-  @MessagePattern(CatalogSubjects.checkCapacity, queue)
+  @Handles(CatalogSubjects.checkCapacity)
   checkCapacity(@Payload() request: CheckCapacityRequest) {
     return this.queries.execute(new CheckCapacityQuery(request.servers));
   }
 
-  @MessagePattern(CatalogSubjects.getSpotPrices, queue)
+  @Handles(CatalogSubjects.getSpotPrices)
   getSpotPrices(@Payload() request: CatalogReportRequest) {
     return this.queries.execute(new GetSpotPricesQuery(request.perMetro ?? false));
   }

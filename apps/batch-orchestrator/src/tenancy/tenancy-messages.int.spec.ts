@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { headers as natsHeaders } from 'nats';
-import { Principal, Reply, signRequest, TenancySubjects } from '@flotilla/contracts';
+import { Principal, Reply, signRequest, Subject, subjectOn, TenancySubjects } from '@flotilla/contracts';
 import { busRequester, JsonLogger } from '@flotilla/nest-platform';
 import { openTestEnvironment, TEST_KEYS, TestEnvironment } from '@flotilla/testing';
 import { createOrchestrator } from '../bootstrap';
@@ -8,29 +8,30 @@ import { configFromEnv } from '../config';
 
 /** A named service that may create projects and read them, for one organization. */
 const BILLING_ORG = '0e5f1d2c-3b4a-4c5d-8e6f-7a8b9c0d1e2f';
-const BILLING = {
+/** A grant names whole subjects, as NATS permissions do: under the deployment's prefix. */
+const billing = (prefix: string) => ({
   key: 'billing-service-key-0123456789abcdef0123',
   organizations: [BILLING_ORG],
-  subjects: ['fleet.tenancy.cmd.create-project', 'fleet.tenancy.query.*'],
-};
+  subjects: [`${prefix}.tenancy.cmd.create-project`, `${prefix}.tenancy.query.*`],
+});
 
 describe('tenancy over NATS', () => {
   let app: INestApplication;
   let env: TestEnvironment;
 
-  const request = <T>(subject: string, payload: unknown, organizationId?: string): Promise<Reply<T>> =>
-    busRequester(env.nc, TEST_KEYS.FLOTILLA_BUS_KEY)<T>(subject, payload, organizationId);
+  const request = <T>(subject: Subject, payload: unknown, organizationId?: string): Promise<Reply<T>> =>
+    busRequester(env.nc, TEST_KEYS.FLOTILLA_BUS_KEY, { prefix: env.rpcPrefix })<T>(subject, payload, organizationId);
 
   beforeAll(async () => {
     env = await openTestEnvironment('BATCH');
-    // Services share fleet.* subjects: tools/test.js runs projects' tests one at a time so only this one answers.
     const config = configFromEnv({ NATS_URL: process.env.NATS_URL, DATABASE_URL: env.db.url, ...TEST_KEYS });
     app = await createOrchestrator(
       {
         ...config,
         stream: env.stream,
         subjectPrefix: env.subjectPrefix,
-        bus: { ...config.bus, grants: { billing: BILLING } },
+        rpcPrefix: env.rpcPrefix,
+        bus: { ...config.bus, grants: { billing: billing(env.rpcPrefix) } },
       },
       new JsonLogger('batch-orchestrator', ['error']),
     );
@@ -125,17 +126,22 @@ describe('tenancy over NATS', () => {
 
   describe('trust on the bus', () => {
     const messages = async () => (await (await env.nc.jetstreamManager()).streams.info(env.stream)).state.messages;
-    const raw = async (subject: string, payload: unknown, headers?: Record<string, string>) => {
+    const raw = async (subject: Subject, payload: unknown, headers?: Record<string, string>) => {
       const h = natsHeaders();
       for (const [name, value] of Object.entries(headers ?? {})) h.set(name, value);
       return JSON.parse(
         Buffer.from(
-          (await env.nc.request(subject, Buffer.from(JSON.stringify(payload)), { headers: h, timeout: 10_000 })).data,
+          (
+            await env.nc.request(subjectOn(env.rpcPrefix, subject), Buffer.from(JSON.stringify(payload)), {
+              headers: h,
+              timeout: 10_000,
+            })
+          ).data,
         ).toString(),
       );
     };
-    const sign = (principal: object, subject: string, payload: unknown, key: string) =>
-      signRequest(principal as Principal, subject, Buffer.from(JSON.stringify(payload)), key);
+    const sign = (principal: object, subject: Subject, payload: unknown, key: string) =>
+      signRequest(principal as Principal, subjectOn(env.rpcPrefix, subject), Buffer.from(JSON.stringify(payload)), key);
     const unauthorized = { ok: false, error: { code: 'unauthorized' } };
 
     it('refuses a request with no principal, a forged one, a stale one or one signed for another body, and writes nothing', async () => {
@@ -171,7 +177,7 @@ describe('tenancy over NATS', () => {
         name: 'Billing customer',
         commandId: 'billing-org',
       })) as { data: { id: string } };
-      const grant = { ...BILLING, organizations: [org.data.id] };
+      const grant = { ...billing(env.rpcPrefix), organizations: [org.data.id] };
       const service = (organizationId: string) => ({
         kind: 'service',
         service: 'billing',
@@ -179,7 +185,7 @@ describe('tenancy over NATS', () => {
         actor: 'invoicer',
         issuedAt: Date.now(),
       });
-      const send = (subject: string, payload: unknown, organizationId = org.data.id, key = grant.key) =>
+      const send = (subject: Subject, payload: unknown, organizationId = org.data.id, key = grant.key) =>
         raw(subject, payload, sign(service(organizationId), subject, payload, key));
       // The grant in this instance's configuration names BILLING_ORG; this organization is another one.
       const create = { organizationId: org.data.id, name: 'from billing' };

@@ -19,13 +19,14 @@ export function testConfig(env: TestEnvironment, overrides: Partial<Orchestrator
     ...configFromEnv({ NATS_URL: process.env.NATS_URL, DATABASE_URL: env.db.url, ...TEST_KEYS }),
     stream: env.stream,
     subjectPrefix: env.subjectPrefix,
+    rpcPrefix: env.rpcPrefix,
     updateStream: updates.stream,
     updateSubjectPrefix: updates.subjectPrefix,
     ...overrides,
   };
 }
 
-/** Runs the orchestrator in this process. Services share fleet.* subjects: tools/test.js runs one project at a time. */
+/** Runs the orchestrator in this process. */
 export async function startOrchestrator(config: OrchestratorConfig): Promise<INestApplication> {
   const app = await createOrchestrator(
     config,
@@ -47,6 +48,7 @@ export async function startOrchestratorProcess(
     DATABASE_URL: env.db.url,
     BATCH_STREAM: env.stream,
     BATCH_SUBJECT_PREFIX: env.subjectPrefix,
+    RPC_SUBJECT_PREFIX: env.rpcPrefix,
     UPDATE_STREAM: updates.stream,
     UPDATE_SUBJECT_PREFIX: updates.subjectPrefix,
     HEALTH_PORT: String(healthPort),
@@ -58,7 +60,7 @@ export async function startOrchestratorProcess(
 
 /** A NATS request as the gateway sends it (signed with the test bus key): as root, or confined to one organization. */
 export function natsRequester(env: TestEnvironment) {
-  return busRequester(env.nc, TEST_KEYS.FLOTILLA_BUS_KEY);
+  return busRequester(env.nc, TEST_KEYS.FLOTILLA_BUS_KEY, { prefix: env.rpcPrefix });
 }
 
 export function unwrap<T>(reply: Reply<T>): T {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { connect, NatsConnection } from 'nats';
 import { Client } from 'pg';
-import { TenancySubjects } from '@flotilla/contracts';
+import { Subject, TenancySubjects } from '@flotilla/contracts';
 import { busRequester } from '@flotilla/nest-platform';
 import { ScenarioContext } from '../measure';
 
@@ -12,7 +12,7 @@ export interface BatchFleet {
   subjectPrefix: string;
   schema: string;
   projectId: string;
-  request<T>(subject: string, payload: unknown): Promise<T>;
+  request<T>(subject: Subject, payload: unknown): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -33,16 +33,17 @@ export async function startBatchFleet(
     BATCH_DB_SCHEMA: schema,
     UPDATE_STREAM: `${stream}_UPD`,
     UPDATE_SUBJECT_PREFIX: `${subjectPrefix}_upd`,
+    RPC_SUBJECT_PREFIX: `bench.${id}`,
     BATCH_SEED_DEMO_CATALOG: 'false',
     HEALTH_PORT: String(healthPort),
     ...settings,
   });
   await waitUntilReady(`http://127.0.0.1:${healthPort}/health/ready`);
   const nc = await connect({ servers: context.natsUrl, name: 'bench-client' });
-  const send = busRequester(nc, context.busKey, 'bench', 60_000);
-  const request = async <T>(subject: string, payload: unknown): Promise<T> => {
+  const send = busRequester(nc, context.busKey, { prefix: `bench.${id}`, actor: 'bench', timeoutMs: 60_000 });
+  const request = async <T>(subject: Subject, payload: unknown): Promise<T> => {
     const reply = await send<T>(subject, payload);
-    if (!reply.ok) throw new Error(`${subject}: ${JSON.stringify(reply.error)}`);
+    if (!reply.ok) throw new Error(`${subject.name}: ${JSON.stringify(reply.error)}`);
     return reply.data;
   };
   const organization = await request<{ id: string }>(TenancySubjects.createOrganization, { name: 'bench' });

@@ -85,6 +85,7 @@ export const resolveHttp: Scenario = {
     const gateway = await context.launch('admin-gateway', {
       NATS_URL: context.natsUrl,
       PORT: String(port),
+      RPC_SUBJECT_PREFIX: fleet.rpcPrefix,
       FLOTILLA_ADMIN_TOKEN: `bench-${port}`,
     });
     try {

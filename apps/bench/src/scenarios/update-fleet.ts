@@ -182,6 +182,7 @@ export async function startUpdateFleet(context: ScenarioContext, shape: FleetSha
     BATCH_STREAM: `${stream}_BATCH`,
     BATCH_SUBJECT_PREFIX: `${subjectPrefix}_batch`,
     HEALTH_PORT: String(healthPort),
+    RPC_SUBJECT_PREFIX: `bench.${id}`,
   });
   context.progress('resolver replaying the log');
   // The resolver takes checks once its fleet view holds the whole log; checks need nothing else (its Postgres read
@@ -192,7 +193,7 @@ export async function startUpdateFleet(context: ScenarioContext, shape: FleetSha
     (body) => (body as { checks?: { serving?: { ok: boolean } } }).checks?.serving?.ok === true,
   );
 
-  const send = busRequester(nc, context.busKey, 'bench');
+  const send = busRequester(nc, context.busKey, { prefix: `bench.${id}`, actor: 'bench' });
   const check = async (device: number, reportCurrent: boolean): Promise<UpdateAnswer> => {
     const fw = firmwareOf(device % shape.products, !reportCurrent);
     const reply = await send<UpdateAnswer>(UpdateSubjects.resolve, {
@@ -219,6 +220,8 @@ export async function startUpdateFleet(context: ScenarioContext, shape: FleetSha
 
   return {
     nc: nc as NatsConnection,
+    /** The subject prefix the resolver answers on: a gateway in front of it is started with it. */
+    rpcPrefix: `bench.${id}`,
     check,
     deviceHeaders,
     rssBytes: async () => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
-import { Reply, UpdateAnswer, UpdateSubjects } from '@flotilla/contracts';
+import { Reply, Subject, UpdateAnswer, UpdateSubjects } from '@flotilla/contracts';
 import { EventStore } from '@flotilla/event-store';
 import { busRequester, JsonLogger } from '@flotilla/nest-platform';
 import { eventually, freeLoopbackPort, openTestEnvironment, TEST_KEYS, TestEnvironment } from '@flotilla/testing';
@@ -17,14 +17,14 @@ describe('device checks over NATS', () => {
   let config: ResolverConfig;
   const apps: INestApplication[] = [];
 
-  const request = <T>(subject: string, payload: unknown): Promise<Reply<T>> =>
-    busRequester(env.nc, TEST_KEYS.FLOTILLA_BUS_KEY)<T>(subject, payload);
-  const ok = async <T>(subject: string, payload: unknown): Promise<T> => {
+  const request = <T>(subject: Subject, payload: unknown): Promise<Reply<T>> =>
+    busRequester(env.nc, TEST_KEYS.FLOTILLA_BUS_KEY, { prefix: env.rpcPrefix })<T>(subject, payload);
+  const ok = async <T>(subject: Subject, payload: unknown): Promise<T> => {
     const reply = await request<T>(subject, payload);
     if (!reply.ok) throw new Error(JSON.stringify(reply.error));
     return reply.data;
   };
-  const admin = (subject: string, extra: Record<string, unknown>) =>
+  const admin = (subject: Subject, extra: Record<string, unknown>) =>
     ok<Record<string, any>>(subject, { organizationId: ORG, product: 'gateway-x', ...extra });
   const hash = (credential: string) => createHash('sha256').update(credential).digest('hex');
   const current = { uuid: FW1, product: 'gateway-x', version: '1.0.0', architecture: 'arm', platform: 'rpi4' };
@@ -51,7 +51,12 @@ describe('device checks over NATS', () => {
     env = await openTestEnvironment('RESOLVE');
     const batches = env.siblingStream('BATCH');
     config = {
-      ...configFromEnv({ NATS_URL: process.env.NATS_URL, DATABASE_URL: env.db.url, ...TEST_KEYS }),
+      ...configFromEnv({
+        NATS_URL: process.env.NATS_URL,
+        DATABASE_URL: env.db.url,
+        RPC_SUBJECT_PREFIX: env.rpcPrefix,
+        ...TEST_KEYS,
+      }),
       stream: env.stream,
       subjectPrefix: env.subjectPrefix,
       batchStream: batches.stream,

@@ -7,13 +7,14 @@ import { FleetScope } from '../admin/fleet-scope';
 import { CreateProductHandler } from '../admin/product-commands';
 import { ResolveUpdateHandler } from '../device-api/resolve-update';
 import { UpdateMessagesController } from '../update-messages.controller';
+import { AuditMessagesController } from '../admin/audit-messages.controller';
 import { DeploymentRulesWorkflowHost } from './deployment-rules-workflow.host';
 import { FleetRepositories } from './fleet-repositories';
 import { FleetView } from './fleet-view';
 import { FleetWiringWorkflowHost } from './fleet-wiring-workflow.host';
 
 @Module({
-  controllers: [UpdateMessagesController],
+  controllers: [UpdateMessagesController, AuditMessagesController],
   providers: [
     FleetView,
     FleetRepositories,

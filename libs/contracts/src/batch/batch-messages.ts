@@ -17,33 +17,9 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-
-/** NATS subjects of the batch-orchestrator's commands and queries (queue group per service). */
-export const BatchSubjects = {
-  createBatches: 'fleet.batch.cmd.create',
-  deleteBatch: 'fleet.batch.cmd.delete-batch',
-  deleteDevice: 'fleet.batch.cmd.delete-device',
-  listBatches: 'fleet.batch.query.list-batches',
-  getBatch: 'fleet.batch.query.get-batch',
-  listDevices: 'fleet.batch.query.list-devices',
-  getDevice: 'fleet.batch.query.get-device',
-} as const;
-
-export const CatalogSubjects = {
-  defineMetro: 'fleet.catalog.cmd.define-metro',
-  defineFacility: 'fleet.catalog.cmd.define-facility',
-  definePlan: 'fleet.catalog.cmd.define-plan',
-  defineOperatingSystem: 'fleet.catalog.cmd.define-operating-system',
-  setCapacity: 'fleet.catalog.cmd.set-capacity',
-  setSpotPrice: 'fleet.catalog.cmd.set-spot-price',
-  listMetros: 'fleet.catalog.query.list-metros',
-  listFacilities: 'fleet.catalog.query.list-facilities',
-  listPlans: 'fleet.catalog.query.list-plans',
-  listOperatingSystems: 'fleet.catalog.query.list-operating-systems',
-  getCapacity: 'fleet.catalog.query.get-capacity',
-  checkCapacity: 'fleet.catalog.query.check-capacity',
-  getSpotPrices: 'fleet.catalog.query.get-spot-prices',
-} as const;
+import { ServiceNames } from '@flotilla/events';
+import { AuditRequest, AuditView } from '../platform/audit';
+import { NoPayload, replyOf, subject } from '../platform/subject';
 
 export class CreateBatchesRequest {
   @IsUUID()
@@ -333,3 +309,168 @@ export interface BatchListView {
 }
 
 export type CapacityLevel = 'unavailable' | 'limited' | 'normal';
+
+const orchestrator = ServiceNames.batchOrchestrator;
+
+/** Batches and devices (batch-deployment.md), served by the batch-orchestrator. */
+export const BatchSubjects = {
+  createBatches: subject(
+    'batch.cmd.create',
+    orchestrator,
+    CreateBatchesRequest,
+    replyOf<{ batches: BatchView[] }>('the batches, one per item, `queued`'),
+    'Requests batches in a project (Metal items, at most 100). The same commandId and body within 24 h returns the ' +
+      'first batches; the same commandId with another body answers idempotency_mismatch.',
+  ),
+  deleteBatch: subject(
+    'batch.cmd.delete-batch',
+    orchestrator,
+    DeleteBatchRequest,
+    replyOf<null>('nothing'),
+    'Deletes a batch, and with removeAssociatedInstances its devices (their servers are given back).',
+  ),
+  deleteDevice: subject(
+    'batch.cmd.delete-device',
+    orchestrator,
+    DeviceRequest,
+    replyOf<null>('nothing'),
+    'Deletes a device and gives its server back to the facility.',
+  ),
+  listBatches: subject(
+    'batch.query.list-batches',
+    orchestrator,
+    ProjectListRequest,
+    replyOf<BatchListView>("Metal's BatchesList, with meta"),
+    "A project's batch history, newest first, a page at a time.",
+  ),
+  getBatch: subject(
+    'batch.query.get-batch',
+    orchestrator,
+    GetBatchRequest,
+    replyOf<BatchView>("Metal's Batch; with includeDevices its devices embedded"),
+    'A batch with its state and error_messages.',
+  ),
+  listDevices: subject(
+    'batch.query.list-devices',
+    orchestrator,
+    ProjectListRequest,
+    replyOf<DeviceListView>("Metal's DeviceList, with meta"),
+    "A project's devices, a page at a time.",
+  ),
+  getDevice: subject(
+    'batch.query.get-device',
+    orchestrator,
+    DeviceRequest,
+    replyOf<DeviceView>("Metal's Device"),
+    'A device.',
+  ),
+  audit: subject(
+    'batch.query.audit',
+    orchestrator,
+    AuditRequest,
+    replyOf<AuditView>('its events, oldest first, a page at a time'),
+    "The history of an organization, the catalog, a plan's capacity, a batch or a device from the log; another " +
+      "organization's answers not_found.",
+  ),
+};
+
+type Catalog<K extends string, V> = { [key in K]: V[] };
+
+/** Metros, facilities, plans, operating systems, capacity and spot prices, served by the batch-orchestrator. */
+export const CatalogSubjects = {
+  defineMetro: subject(
+    'catalog.cmd.define-metro',
+    orchestrator,
+    DefineMetroRequest,
+    replyOf<{ created: boolean }>('whether it was new'),
+    'Root principals only. Defines a metro, or renames one.',
+  ),
+  defineFacility: subject(
+    'catalog.cmd.define-facility',
+    orchestrator,
+    DefineFacilityRequest,
+    replyOf<{ created: boolean }>('whether it was new'),
+    'Root principals only. Defines a facility in a metro, or renames one.',
+  ),
+  definePlan: subject(
+    'catalog.cmd.define-plan',
+    orchestrator,
+    DefinePlanRequest,
+    replyOf<{ created: boolean }>('whether it was new'),
+    'Root principals only. Defines a plan and its architecture.',
+  ),
+  defineOperatingSystem: subject(
+    'catalog.cmd.define-operating-system',
+    orchestrator,
+    DefineOperatingSystemRequest,
+    replyOf<{ created: boolean }>('whether it was new'),
+    'Root principals only. Defines an operating system and the plans it installs on.',
+  ),
+  setCapacity: subject(
+    'catalog.cmd.set-capacity',
+    orchestrator,
+    SetCapacityRequest,
+    replyOf<{ facility: string; plan: string; total: number }>('the capacity as set'),
+    'Root principals only. Sets the servers of a plan in a facility; never below those in use.',
+  ),
+  setSpotPrice: subject(
+    'catalog.cmd.set-spot-price',
+    orchestrator,
+    SetSpotPriceRequest,
+    replyOf<{ created: boolean }>('whether the price is new'),
+    'Root principals only. Sets the spot price of a plan in a facility.',
+  ),
+  listMetros: subject(
+    'catalog.query.list-metros',
+    orchestrator,
+    NoPayload,
+    replyOf<Catalog<'metros', MetroView>>("Metal's MetroList"),
+    'Every metro.',
+  ),
+  listFacilities: subject(
+    'catalog.query.list-facilities',
+    orchestrator,
+    NoPayload,
+    replyOf<Catalog<'facilities', FacilityView>>("Metal's FacilityList"),
+    'Every facility.',
+  ),
+  listPlans: subject(
+    'catalog.query.list-plans',
+    orchestrator,
+    NoPayload,
+    replyOf<Catalog<'plans', PlanView>>("Metal's PlanList"),
+    'Every plan.',
+  ),
+  listOperatingSystems: subject(
+    'catalog.query.list-operating-systems',
+    orchestrator,
+    NoPayload,
+    replyOf<Catalog<'operating_systems', OperatingSystemView>>("Metal's OperatingSystemList"),
+    'Every operating system.',
+  ),
+  getCapacity: subject(
+    'catalog.query.get-capacity',
+    orchestrator,
+    CatalogReportRequest,
+    replyOf<{ capacity: Record<string, Record<string, { level: CapacityLevel; available: number }>> }>(
+      "Metal's CapacityList: a level and the servers available per facility (or metro) and plan",
+    ),
+    'Capacity levels per facility, or with perMetro per metro.',
+  ),
+  checkCapacity: subject(
+    'catalog.query.check-capacity',
+    orchestrator,
+    CheckCapacityRequest,
+    replyOf<{ servers: (ServerQuantity & { available: boolean })[] }>('each server request with `available`'),
+    'Whether each quantity of a plan could be placed in its facility now.',
+  ),
+  getSpotPrices: subject(
+    'catalog.query.get-spot-prices',
+    orchestrator,
+    CatalogReportRequest,
+    replyOf<{ spot_market_prices: Record<string, Record<string, { price: number }>> }>(
+      "Metal's SpotMarketPricesList: a price per facility (or metro) and plan",
+    ),
+    'Spot prices per facility, or with perMetro per metro.',
+  ),
+};

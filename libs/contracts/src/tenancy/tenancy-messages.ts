@@ -1,16 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
-
-/** NATS subjects of the tenancy commands and queries (served by the batch-orchestrator, queue group per service). */
-export const TenancySubjects = {
-  createOrganization: 'fleet.tenancy.cmd.create-organization',
-  createProject: 'fleet.tenancy.cmd.create-project',
-  issueApiKey: 'fleet.tenancy.cmd.issue-api-key',
-  getOrganization: 'fleet.tenancy.query.get-organization',
-  getProject: 'fleet.tenancy.query.get-project',
-  listProjects: 'fleet.tenancy.query.list-projects',
-  authenticate: 'fleet.tenancy.query.authenticate',
-} as const;
+import { ServiceNames } from '@flotilla/events';
+import { replyOf, subject } from '../platform/subject';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -101,3 +92,58 @@ export interface AuthenticatedKey {
   keyId: string;
   organizationId: string;
 }
+
+const orchestrator = ServiceNames.batchOrchestrator;
+
+/** Tenancy commands and queries, served by the batch-orchestrator. */
+export const TenancySubjects = {
+  createOrganization: subject(
+    'tenancy.cmd.create-organization',
+    orchestrator,
+    CreateOrganizationRequest,
+    replyOf<OrganizationView>('the organization'),
+    'Root principals only. Repeating a commandId returns the first result.',
+  ),
+  createProject: subject(
+    'tenancy.cmd.create-project',
+    orchestrator,
+    CreateProjectRequest,
+    replyOf<ProjectView>('the project'),
+    'Creates a project in the organization. Repeating a commandId returns the first result.',
+  ),
+  issueApiKey: subject(
+    'tenancy.cmd.issue-api-key',
+    orchestrator,
+    IssueApiKeyRequest,
+    replyOf<IssuedApiKeyView>('the key with its token, shown this once'),
+    'Issues an API key of the organization; only the SHA-256 of its token is recorded.',
+  ),
+  getOrganization: subject(
+    'tenancy.query.get-organization',
+    orchestrator,
+    GetOrganizationRequest,
+    replyOf<OrganizationView>('the organization'),
+    'An organization; another organization answers not_found.',
+  ),
+  getProject: subject(
+    'tenancy.query.get-project',
+    orchestrator,
+    GetProjectRequest,
+    replyOf<ProjectView>('the project'),
+    "A project; another organization's answers not_found.",
+  ),
+  listProjects: subject(
+    'tenancy.query.list-projects',
+    orchestrator,
+    ListProjectsRequest,
+    replyOf<{ projects: ProjectView[] }>("the organization's projects"),
+    'The projects of an organization.',
+  ),
+  authenticate: subject(
+    'tenancy.query.authenticate',
+    orchestrator,
+    AuthenticateRequest,
+    replyOf<AuthenticatedKey>('the key id and its organization'),
+    'Root principals only (the gateway): an API key by the hex SHA-256 of its token; unknown keys answer unauthorized.',
+  ),
+};

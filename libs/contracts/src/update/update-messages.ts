@@ -1,33 +1,8 @@
 import 'reflect-metadata';
 import { IsBoolean, IsObject, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
-
-/** NATS subjects of the update-resolver (queue group per service). */
-export const UpdateSubjects = {
-  resolve: 'fleet.update.cmd.resolve',
-  createProduct: 'fleet.update.cmd.create-product',
-  createFirmware: 'fleet.update.cmd.create-firmware',
-  createDeployment: 'fleet.update.cmd.create-deployment',
-  updateDeployment: 'fleet.update.cmd.update-deployment',
-  deleteDeployment: 'fleet.update.cmd.delete-deployment',
-  quarantineDeployment: 'fleet.update.cmd.quarantine-deployment',
-  unquarantineDeployment: 'fleet.update.cmd.unquarantine-deployment',
-  registerDevice: 'fleet.update.cmd.register-device',
-  updateDevice: 'fleet.update.cmd.update-device',
-  quarantineDevice: 'fleet.update.cmd.quarantine-device',
-  unquarantineDevice: 'fleet.update.cmd.unquarantine-device',
-  rotateCredential: 'fleet.update.cmd.rotate-credential',
-  fetchCredential: 'fleet.update.cmd.fetch-credential',
-  listProducts: 'fleet.update.query.list-products',
-  getProduct: 'fleet.update.query.get-product',
-  listFirmwares: 'fleet.update.query.list-firmwares',
-  getFirmware: 'fleet.update.query.get-firmware',
-  listDeployments: 'fleet.update.query.list-deployments',
-  getDeployment: 'fleet.update.query.get-deployment',
-  deploymentHealth: 'fleet.update.query.deployment-health',
-  listDevices: 'fleet.update.query.list-devices',
-  getDevice: 'fleet.update.query.get-device',
-  explainUpdate: 'fleet.update.query.explain-update',
-} as const;
+import { ServiceNames } from '@flotilla/events';
+import { AuditRequest, AuditView } from '../platform/audit';
+import { replyOf, subject } from '../platform/subject';
 
 /** A device's check (firmware-deployments.md §2), as the gateway forwards it. */
 export class ResolveRequest {
@@ -112,3 +87,188 @@ export interface UpdateAnswer {
   firmware_meta: Record<string, unknown> | null;
   deployment_id: null;
 }
+
+const resolver = ServiceNames.updateResolver;
+
+/** A Peridio resource as the admin API shows it. */
+type Peridio = Record<string, unknown>;
+
+/** The device check and the firmware admin API (firmware-deployments.md), served by the update-resolver. */
+export const UpdateSubjects = {
+  resolve: subject(
+    'update.cmd.resolve',
+    resolver,
+    ResolveRequest,
+    replyOf<UpdateAnswer>('the answer the device API returns'),
+    'A device check (the gateway forwards the device API); with preflight, answers without recording the check.',
+  ),
+  createProduct: subject(
+    'update.cmd.create-product',
+    resolver,
+    CreateProductRequest,
+    replyOf<{ product: Peridio }>('the product'),
+    'Creates a product from a Peridio body `{"product":{...}}`.',
+  ),
+  createFirmware: subject(
+    'update.cmd.create-firmware',
+    resolver,
+    CreateInProductRequest,
+    replyOf<{ firmware: Peridio }>('the firmware'),
+    'Creates a firmware of the product from `{"firmware":{...}}`.',
+  ),
+  createDeployment: subject(
+    'update.cmd.create-deployment',
+    resolver,
+    CreateInProductRequest,
+    replyOf<{ deployment: Peridio }>('the deployment'),
+    'Creates a deployment from `{"deployment":{...}}`; a bad version requirement answers validation_failed.',
+  ),
+  updateDeployment: subject(
+    'update.cmd.update-deployment',
+    resolver,
+    UpdateDeploymentRequest,
+    replyOf<{ deployment: Peridio }>('the deployment'),
+    'Changes a deployment (firmware, conditions, rules, active).',
+  ),
+  deleteDeployment: subject(
+    'update.cmd.delete-deployment',
+    resolver,
+    DeploymentRequest,
+    replyOf<null>('nothing'),
+    'Deletes a deployment.',
+  ),
+  quarantineDeployment: subject(
+    'update.cmd.quarantine-deployment',
+    resolver,
+    DeploymentRequest,
+    replyOf<{ deployment: Peridio }>('the deployment'),
+    'Quarantines a deployment by hand.',
+  ),
+  unquarantineDeployment: subject(
+    'update.cmd.unquarantine-deployment',
+    resolver,
+    DeploymentRequest,
+    replyOf<{ deployment: Peridio }>('the deployment'),
+    "Lifts a deployment's quarantine; its failure counts start again.",
+  ),
+  registerDevice: subject(
+    'update.cmd.register-device',
+    resolver,
+    CreateInProductRequest,
+    replyOf<{ device: Peridio; credential: string }>('the device and its credential, shown this once'),
+    'Registers a device from `{"device":{...}}`.',
+  ),
+  updateDevice: subject(
+    'update.cmd.update-device',
+    resolver,
+    UpdateProductDeviceRequest,
+    replyOf<{ device: Peridio }>('the device'),
+    "Changes a device's tags.",
+  ),
+  quarantineDevice: subject(
+    'update.cmd.quarantine-device',
+    resolver,
+    ProductDeviceRequest,
+    replyOf<{ device: Peridio }>('the device'),
+    'Quarantines a device by hand.',
+  ),
+  unquarantineDevice: subject(
+    'update.cmd.unquarantine-device',
+    resolver,
+    ProductDeviceRequest,
+    replyOf<{ device: Peridio }>('the device'),
+    "Lifts a device's quarantine.",
+  ),
+  rotateCredential: subject(
+    'update.cmd.rotate-credential',
+    resolver,
+    ProductDeviceRequest,
+    replyOf<{ device: Peridio; credential: string }>('the device and its new credential'),
+    'Issues the device a new credential; the old one stops working.',
+  ),
+  fetchCredential: subject(
+    'update.cmd.fetch-credential',
+    resolver,
+    ProductDeviceRequest,
+    replyOf<{ device: Peridio; credential: string }>('the device and its credential'),
+    "Shows the device's credential (recorded as fetched).",
+  ),
+  listProducts: subject(
+    'update.query.list-products',
+    resolver,
+    OrganizationRequest,
+    replyOf<{ products: Peridio[] }>('the products'),
+    "The organization's products.",
+  ),
+  getProduct: subject(
+    'update.query.get-product',
+    resolver,
+    ProductRequest,
+    replyOf<{ product: Peridio }>('the product'),
+    'A product.',
+  ),
+  listFirmwares: subject(
+    'update.query.list-firmwares',
+    resolver,
+    ProductRequest,
+    replyOf<{ firmwares: Peridio[] }>('the firmwares'),
+    "A product's firmwares.",
+  ),
+  getFirmware: subject(
+    'update.query.get-firmware',
+    resolver,
+    FirmwareRequest,
+    replyOf<{ firmware: Peridio }>('the firmware'),
+    'A firmware by its uuid.',
+  ),
+  listDeployments: subject(
+    'update.query.list-deployments',
+    resolver,
+    ProductRequest,
+    replyOf<{ deployments: Peridio[] }>('the deployments'),
+    "A product's deployments.",
+  ),
+  getDeployment: subject(
+    'update.query.get-deployment',
+    resolver,
+    DeploymentRequest,
+    replyOf<{ deployment: Peridio }>('the deployment'),
+    'A deployment by name.',
+  ),
+  deploymentHealth: subject(
+    'update.query.deployment-health',
+    resolver,
+    DeploymentRequest,
+    replyOf<{ health: Peridio }>('attempts and failures in the window against the rules'),
+    "A deployment's failure counts as its rules see them.",
+  ),
+  listDevices: subject(
+    'update.query.list-devices',
+    resolver,
+    ProductRequest,
+    replyOf<{ devices: Peridio[] }>('the devices'),
+    "A product's devices.",
+  ),
+  getDevice: subject(
+    'update.query.get-device',
+    resolver,
+    ProductDeviceRequest,
+    replyOf<{ device: Peridio }>('the device'),
+    'A device by its identifier.',
+  ),
+  explainUpdate: subject(
+    'update.query.explain-update',
+    resolver,
+    ProductDeviceRequest,
+    replyOf<{ explanation: Peridio }>('each deployment with why it does or does not apply'),
+    'Why a device would (not) be offered each deployment.',
+  ),
+  audit: subject(
+    'update.query.audit',
+    resolver,
+    AuditRequest,
+    replyOf<AuditView>('its events, oldest first, a page at a time'),
+    "The history of a product, firmware, deployment or update device from the log; another organization's answers " +
+      'not_found.',
+  ),
+};

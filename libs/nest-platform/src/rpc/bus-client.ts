@@ -1,5 +1,5 @@
 import { headers as natsHeaders, NatsConnection } from 'nats';
-import { Principal, Reply, RequestHeaders, signRequest } from '@flotilla/contracts';
+import { Principal, Reply, RequestHeaders, signRequest, Subject, subjectOn } from '@flotilla/contracts';
 import { decodeReply } from './reply-codec';
 
 /** A principal before it is issued: `busRequest` stamps the time when it signs. */
@@ -33,13 +33,24 @@ export async function busRequest<T>(
   return decodeReply<T>(message);
 }
 
+export interface BusRequesterOptions {
+  /** The deployment's subject prefix (RPC_SUBJECT_PREFIX). */
+  prefix: string;
+  actor?: string;
+  timeoutMs?: number;
+}
+
 /**
  * Requests signed with one key, as root or, given an organization, confined to it: how the gateway's calls look to a
  * service (for tests and tools that stand in for the gateway). A Uint8Array payload is sent as it is.
  */
-export function busRequester(nc: NatsConnection, key: string, actor = 'test', timeoutMs = 30_000) {
-  return <T>(subject: string, payload: unknown, organizationId?: string): Promise<Reply<T>> =>
-    busRequest<T>(nc, subject, payload, {
+export function busRequester(
+  nc: NatsConnection,
+  key: string,
+  { prefix, actor = 'test', timeoutMs = 30_000 }: BusRequesterOptions,
+) {
+  return <T>(subject: Subject, payload: unknown, organizationId?: string): Promise<Reply<T>> =>
+    busRequest<T>(nc, subjectOn(prefix, subject), payload, {
       principal: organizationId ? { kind: 'organization', organizationId, actor } : { kind: 'root', actor },
       key,
       timeoutMs,

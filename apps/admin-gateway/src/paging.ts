@@ -1,0 +1,34 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiQuery } from '@nestjs/swagger';
+import { ErrorCodes, Paging } from '@flotilla/contracts';
+import { RemoteError } from './nats-rpc.client';
+
+/** The `page` and `per_page` query parameters of a list, in the API document. */
+export const ApiPaging = (perPage: { defaultPerPage: number; maxPerPage: number } = Paging) =>
+  applyDecorators(
+    ApiQuery({ name: 'page', required: false, description: 'from 1 (default 1)' }),
+    ApiQuery({
+      name: 'per_page',
+      required: false,
+      description: `default ${perPage.defaultPerPage}, at most ${perPage.maxPerPage}`,
+    }),
+  );
+
+/** `page` and `per_page` as Metal takes them: positive integers, `per_page` at most 1000 (or less); all problems. */
+export function paging(
+  page: string | undefined,
+  perPage: string | undefined,
+  maxPerPage: number = Paging.maxPerPage,
+): { page?: number; perPage?: number } {
+  const problems: string[] = [];
+  const read = (value: string | undefined, name: string, max: number) => {
+    if (value === undefined) return undefined;
+    const n = /^\d{1,9}$/.test(value) ? Number(value) : NaN;
+    if (!(n >= 1 && n <= max)) problems.push(`${name} must be an integer from 1 to ${max}`);
+    return n;
+  };
+  const paged = { page: read(page, 'page', Paging.maxPage), perPage: read(perPage, 'per_page', maxPerPage) };
+  if (problems.length)
+    throw new RemoteError({ code: ErrorCodes.validationFailed, message: problems.join('; '), details: problems });
+  return paged;
+}

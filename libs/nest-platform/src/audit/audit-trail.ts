@@ -1,0 +1,43 @@
+import { AuditPaging, AuditRequest, AuditView, ErrorCodes } from '@flotilla/contracts';
+import { EventStore } from '@flotilla/event-store';
+import { RequestMeta } from '../rpc/bus-trust';
+import { RpcFailure } from '../rpc/rpc-exception.filter';
+
+/**
+ * One aggregate's history from a service's own log, a page at a time, oldest first. An aggregate belongs to the
+ * organization its first event names; to an organization's principal, another's (and the platform's catalog and
+ * capacity) answer not_found, as if they did not exist.
+ */
+export async function auditTrail(
+  store: EventStore,
+  request: AuditRequest,
+  aggregate: { subjectType: string; id: string },
+  meta: RequestMeta,
+): Promise<AuditView> {
+  const notFound = () => new RpcFailure({ code: ErrorCodes.notFound, message: `${request.type} not found` });
+  const { commits } = await store.readAggregate(store.subjectFor(aggregate.subjectType, aggregate.id));
+  const events = commits.flatMap((commit) => commit.events);
+  const owner = events
+    .map((event) => (event.data as { organizationId?: unknown } | null)?.organizationId)
+    .find((id) => typeof id === 'string');
+  if (!events.length || (meta.organizationId && owner !== meta.organizationId)) throw notFound();
+  const perPage = request.perPage ?? AuditPaging.defaultPerPage;
+  const lastPage = Math.max(1, Math.ceil(events.length / perPage));
+  const page = request.page ?? 1;
+  return {
+    type: request.type,
+    id: aggregate.id,
+    events: events.slice((page - 1) * perPage, page * perPage).map((event) => ({
+      seq: event.streamSeq,
+      time: event.time,
+      type: event.type,
+      version: event.schemaVersion,
+      actor: event.metadata.actor,
+      correlation_id: event.metadata.correlationId,
+      causation_id: event.metadata.causationId,
+      command_id: event.metadata.commandId,
+      data: event.data,
+    })),
+    meta: { total: events.length, current_page: page, last_page: lastPage },
+  };
+}
