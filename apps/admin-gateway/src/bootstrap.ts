@@ -1,12 +1,13 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ServiceNames } from '@flotilla/contracts';
 import { JsonLogger } from '@flotilla/nest-platform';
 import { GatewayModule } from './app.module';
 import { GatewayConfig } from './config';
 import { TextInputPipe } from './text-input.pipe';
+import { ApiSchemas } from './openapi/api-schemas';
 
 /** The admin REST API; the OpenAPI document is at /openapi.json and its UI at /docs. */
 export async function createGateway(
@@ -20,14 +21,30 @@ export async function createGateway(
   app.useBodyParser('json', { limit: config.maxBodyBytes });
   app.useGlobalPipes(new TextInputPipe());
   app.enableShutdownHooks();
+  SwaggerModule.setup('docs', app, apiDocument(app), { jsonDocumentUrl: 'openapi.json' });
+  return app;
+}
+
+/**
+ * The OpenAPI 3.1 document of every route: admin calls with X-Auth-Token, the device API with the device's
+ * credential, health and metrics open; bodies and answers from `openapi/api-schemas.ts`.
+ */
+function apiDocument(app: INestApplication): OpenAPIObject {
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
+      .setOpenAPIVersion('3.1.0')
       .setTitle('Flotilla admin API')
       .setDescription('Batch deployment and firmware deployments. Authenticate with X-Auth-Token.')
+      .setVersion('0.1.0')
+      .setLicense('Apache-2.0', 'https://www.apache.org/licenses/LICENSE-2.0')
+      .addServer('/')
       .addApiKey({ type: 'apiKey', name: 'X-Auth-Token', in: 'header' }, 'token')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: "the device's credential" }, 'device')
+      .addSecurityRequirements('token')
       .build(),
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
-  return app;
+  document.components = { ...document.components, schemas: { ...document.components?.schemas, ...ApiSchemas } };
+  for (const path of ['/health/live', '/health/ready', '/metrics']) document.paths[path].get!.security = [];
+  return document;
 }

@@ -1,5 +1,6 @@
 import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
 import { ApiHeader, ApiParam, ApiTags } from '@nestjs/swagger';
+import { Doc } from '../openapi/api-doc';
 import { AuditPaging, AuditTypes, AuditView, BatchSubjects, ErrorCodes, UpdateSubjects } from '@flotilla/contracts';
 import { AuthGuard } from '../auth/auth.guard';
 import { Caller, CurrentCaller } from '../auth/caller';
@@ -16,6 +17,7 @@ const types: readonly string[] = [...AuditTypes.batch, ...AuditTypes.update];
 export class AuditController {
   constructor(private readonly rpc: NatsRpcClient) {}
 
+  @Doc("An aggregate's events, oldest first", 'Audit')
   @Get(':type/:id')
   @ApiParam({ name: 'type', enum: types })
   @ApiParam({

@@ -11,7 +11,8 @@ import {
   Query,
   UseGuards,
 } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Doc } from '../openapi/api-doc';
 import { BatchListView, BatchSubjects, BatchView, DeviceListView, DeviceView, ErrorCodes } from '@flotilla/contracts';
 import { AuthGuard } from '../auth/auth.guard';
 import { Caller, CurrentCaller } from '../auth/caller';
@@ -29,24 +30,6 @@ function flag(value: string | undefined, name: string): boolean {
   throw new RemoteError({ code: ErrorCodes.validationFailed, message: `${name} must be true or false` });
 }
 
-const batchItemSchema = {
-  type: 'object',
-  required: ['plan', 'operating_system', 'facility'],
-  properties: {
-    plan: { type: 'string', example: 'c3.medium.x86' },
-    operating_system: { type: 'string', example: 'ubuntu_22_04' },
-    facility: { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }], example: ['sjc1', 'any'] },
-    facility_diversity_level: { type: 'integer', minimum: 1 },
-    quantity: { type: 'integer', minimum: 1 },
-    hostname: { type: 'string', example: 'web{{index}}.example.com' },
-    hostnames: { type: 'array', items: { type: 'string' } },
-    billing_cycle: { type: 'string', enum: ['hourly', 'daily', 'monthly', 'yearly'] },
-    tags: { type: 'array', items: { type: 'string' } },
-    spot_instance: { type: 'boolean' },
-    spot_price_max: { type: 'number' },
-  },
-};
-
 /** Batches and devices (batch-deployment.md §2): thin HTTP over the batch-orchestrator's commands and queries. */
 @ApiTags('batches')
 @ApiHeader({ name: 'X-Auth-Token', required: true })
@@ -55,19 +38,13 @@ const batchItemSchema = {
 export class BatchesController {
   constructor(private readonly rpc: NatsRpcClient) {}
 
+  @Doc('Deploy batches of servers (one batch per item)', { status: 201, schema: 'BatchList' }, 'BatchRequest')
   @Post('projects/:id/devices/batch')
   @HttpCode(201)
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
     description: 'the same key and body within 24 h returns the first batches',
-  })
-  @ApiBody({
-    schema: {
-      type: 'object',
-      required: ['batches'],
-      properties: { batches: { type: 'array', items: batchItemSchema } },
-    },
   })
   createBatches(
     @Param('id', uuid) projectId: string,
@@ -82,6 +59,7 @@ export class BatchesController {
     );
   }
 
+  @Doc("A project's batches, newest first", 'BatchesList')
   @Get('projects/:id/batches')
   @ApiPaging()
   listBatches(
@@ -93,6 +71,7 @@ export class BatchesController {
     return this.rpc.call(BatchSubjects.listBatches, { projectId, ...paging(page, perPage) }, caller);
   }
 
+  @Doc('A batch, its state and error_messages', 'Batch')
   @Get('batches/:id')
   @ApiQuery({ name: 'include', required: false, description: '`devices` expands the devices' })
   getBatch(
@@ -104,6 +83,7 @@ export class BatchesController {
     return this.rpc.call(BatchSubjects.getBatch, { batchId, includeDevices }, caller);
   }
 
+  @Doc('Delete a batch (and its devices with remove_associated_instances)', { status: 204 })
   @Delete('batches/:id')
   @HttpCode(204)
   @ApiQuery({ name: 'remove_associated_instances', required: false, enum: ['true', 'false'] })
@@ -119,6 +99,7 @@ export class BatchesController {
     );
   }
 
+  @Doc("A project's devices", 'DeviceList')
   @Get('projects/:id/devices')
   @ApiPaging()
   listDevices(
@@ -130,11 +111,13 @@ export class BatchesController {
     return this.rpc.call(BatchSubjects.listDevices, { projectId, ...paging(page, perPage) }, caller);
   }
 
+  @Doc('A device', 'Device')
   @Get('devices/:id')
   getDevice(@Param('id', uuid) deviceId: string, @CurrentCaller() caller: Caller): Promise<DeviceView> {
     return this.rpc.call(BatchSubjects.getDevice, { deviceId }, caller);
   }
 
+  @Doc('Delete a device; its server goes back to the facility', { status: 204 })
   @Delete('devices/:id')
   @HttpCode(204)
   async deleteDevice(@Param('id', uuid) deviceId: string, @CurrentCaller() caller: Caller) {

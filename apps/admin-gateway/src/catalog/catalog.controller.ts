@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Res, UseGuards } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiTags } from '@nestjs/swagger';
+import { Doc } from '../openapi/api-doc';
 import type { Response } from 'express';
 import { CatalogSubjects, ErrorCodes, NoPayload, Subject } from '@flotilla/contracts';
 import { AuthGuard } from '../auth/auth.guard';
@@ -24,31 +25,37 @@ function rootOnly(caller: Caller): void {
 export class CatalogController {
   constructor(private readonly rpc: NatsRpcClient) {}
 
+  @Doc('Every facility', 'FacilityList')
   @Get('facilities')
   listFacilities(@CurrentCaller() caller: Caller) {
     return this.rpc.call(CatalogSubjects.listFacilities, {}, caller);
   }
 
+  @Doc('Every plan', 'PlanList')
   @Get('plans')
   listPlans(@CurrentCaller() caller: Caller) {
     return this.rpc.call(CatalogSubjects.listPlans, {}, caller);
   }
 
+  @Doc('Every operating system', 'OperatingSystemList')
   @Get('operating-systems')
   listOperatingSystems(@CurrentCaller() caller: Caller) {
     return this.rpc.call(CatalogSubjects.listOperatingSystems, {}, caller);
   }
 
+  @Doc('A facility by id or code', 'Facility')
   @Get('facilities/:id')
   getFacility(@Param('id') id: string, @CurrentCaller() caller: Caller) {
     return this.entry(CatalogSubjects.listFacilities, 'facilities', id, caller);
   }
 
+  @Doc('A plan by id or slug', 'Plan')
   @Get('plans/:id')
   getPlan(@Param('id') id: string, @CurrentCaller() caller: Caller) {
     return this.entry(CatalogSubjects.listPlans, 'plans', id, caller);
   }
 
+  @Doc('An operating system by id or slug', 'OperatingSystem')
   @Get('operating-systems/:id')
   getOperatingSystem(@Param('id') id: string, @CurrentCaller() caller: Caller) {
     return this.entry(CatalogSubjects.listOperatingSystems, 'operating_systems', id, caller);
@@ -67,53 +74,57 @@ export class CatalogController {
     return found;
   }
 
+  @Doc('Capacity levels per facility and plan', 'CapacityReport')
   @Get('capacity')
   getCapacity(@CurrentCaller() caller: Caller) {
     return this.rpc.call(CatalogSubjects.getCapacity, {}, caller);
   }
 
+  @Doc('Whether each quantity could be deployed now', 'CapacityAnswer', 'CapacityCheck')
   @Post('capacity')
   @HttpCode(200)
-  @ApiBody({
-    schema: {
-      type: 'object',
-      properties: {
-        servers: { type: 'array', items: { type: 'object', properties: { facility: {}, plan: {}, quantity: {} } } },
-      },
-    },
-  })
   checkCapacity(@Body() body: Body, @CurrentCaller() caller: Caller) {
     return this.rpc.call(CatalogSubjects.checkCapacity, { servers: body?.servers }, caller);
   }
 
+  @Doc('Spot prices per facility and plan', 'SpotPrices')
   @Get('market/spot/prices')
   getSpotPrices(@CurrentCaller() caller: Caller) {
     return this.rpc.call(CatalogSubjects.getSpotPrices, {}, caller);
   }
 
+  @Doc('Capacity levels per metro and plan', 'CapacityReport')
   @Get('capacity/metros')
   getCapacityPerMetro(@CurrentCaller() caller: Caller) {
     return this.rpc.call(CatalogSubjects.getCapacity, { perMetro: true }, caller);
   }
 
+  @Doc("Spot prices per metro and plan (its cheapest facility's)", 'SpotPrices')
   @Get('market/spot/prices/metros')
   getSpotPricesPerMetro(@CurrentCaller() caller: Caller) {
     return this.rpc.call(CatalogSubjects.getSpotPrices, { perMetro: true }, caller);
   }
 
+  @Doc('Every metro', 'MetroList')
   @Get('locations/metros')
   listMetros(@CurrentCaller() caller: Caller) {
     return this.rpc.call(CatalogSubjects.listMetros, {}, caller);
   }
 
+  @Doc('A metro by id or code', 'Metro')
   @Get('locations/metros/:id')
   getMetro(@Param('id') id: string, @CurrentCaller() caller: Caller) {
     return this.entry(CatalogSubjects.listMetros, 'metros', id, caller);
   }
 
-  @Put('locations/metros/:code')
+  @Doc(
+    'Define a metro (201) or rename it (200); root token',
+    { status: [201, 200], schema: 'MetroDefinition' },
+    'MetroInput',
+  )
+  @Put('locations/metros/:id')
   defineMetro(
-    @Param('code') code: string,
+    @Param('id') code: string,
     @Body() body: Body,
     @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) response: Response,
@@ -122,15 +133,25 @@ export class CatalogController {
     return this.define(CatalogSubjects.defineMetro, metro, caller, response);
   }
 
+  @Doc(
+    'Define a facility (201) or change it (200); root token',
+    { status: [201, 200], schema: 'FacilityDefinition' },
+    'FacilityDefinition',
+  )
   @Post('facilities')
   defineFacility(@Body() body: Body, @CurrentCaller() caller: Caller, @Res({ passthrough: true }) response: Response) {
     const facility = { code: body?.code, name: body?.name, metro: body?.metro ?? undefined };
     return this.define(CatalogSubjects.defineFacility, facility, caller, response);
   }
 
-  @Put('facilities/:code')
+  @Doc(
+    'Define a facility by its code (201) or change it (200); root token',
+    { status: [201, 200], schema: 'FacilityDefinition' },
+    'FacilityDefinition',
+  )
+  @Put('facilities/:id')
   updateFacility(
-    @Param('code') code: string,
+    @Param('id') code: string,
     @Body() body: Body,
     @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) response: Response,
@@ -139,6 +160,11 @@ export class CatalogController {
     return this.define(CatalogSubjects.defineFacility, facility, caller, response);
   }
 
+  @Doc(
+    'Define a plan (201) or change it (200); root token',
+    { status: [201, 200], schema: 'PlanDefinition' },
+    'PlanDefinition',
+  )
   @Post('plans')
   definePlan(@Body() body: Body, @CurrentCaller() caller: Caller, @Res({ passthrough: true }) response: Response) {
     return this.define(
@@ -149,9 +175,14 @@ export class CatalogController {
     );
   }
 
-  @Put('plans/:slug')
+  @Doc(
+    'Define a plan by its slug (201) or change it (200); root token',
+    { status: [201, 200], schema: 'PlanDefinition' },
+    'PlanDefinition',
+  )
+  @Put('plans/:id')
   updatePlan(
-    @Param('slug') slug: string,
+    @Param('id') slug: string,
     @Body() body: Body,
     @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) response: Response,
@@ -164,6 +195,11 @@ export class CatalogController {
     );
   }
 
+  @Doc(
+    'Define an operating system (201) or change it (200); root token',
+    { status: [201, 200], schema: 'OperatingSystemDefinition' },
+    'OperatingSystemDefinition',
+  )
   @Post('operating-systems')
   defineOperatingSystem(
     @Body() body: Body,
@@ -178,9 +214,14 @@ export class CatalogController {
     );
   }
 
-  @Put('operating-systems/:slug')
+  @Doc(
+    'Define an operating system by its slug (201) or change it (200); root token',
+    { status: [201, 200], schema: 'OperatingSystemDefinition' },
+    'OperatingSystemDefinition',
+  )
+  @Put('operating-systems/:id')
   updateOperatingSystem(
-    @Param('slug') slug: string,
+    @Param('id') slug: string,
     @Body() body: Body,
     @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) response: Response,
@@ -193,8 +234,8 @@ export class CatalogController {
     );
   }
 
+  @Doc('Set the servers of a plan in a facility (never below those in use); root token', 'CapacitySet', 'CapacityTotal')
   @Put('capacity/:facility/:plan')
-  @ApiBody({ schema: { type: 'object', required: ['total'], properties: { total: { type: 'integer', minimum: 0 } } } })
   setCapacity(
     @Param('facility') facility: string,
     @Param('plan') plan: string,
@@ -205,8 +246,8 @@ export class CatalogController {
     return this.rpc.call(CatalogSubjects.setCapacity, { facility, plan, total: body?.total }, caller);
   }
 
+  @Doc('Set the spot price of a plan in a facility; root token', 'SpotPriceSet', 'SpotPrice')
   @Put('market/spot/prices/:facility/:plan')
-  @ApiBody({ schema: { type: 'object', required: ['price'], properties: { price: { type: 'number', minimum: 0 } } } })
   async setSpotPrice(
     @Param('facility') facility: string,
     @Param('plan') plan: string,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Controller, Get, Headers, Query } from '@nestjs/common';
-import { ApiHeader, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Doc } from '../openapi/api-doc';
 import { ErrorCodes, UpdateAnswer, UpdateSubjects } from '@flotilla/contracts';
 import { NatsRpcClient, RemoteError } from '../nats-rpc.client';
 
@@ -12,9 +13,14 @@ const PERIDIO_HEADERS = ['uuid', 'product', 'version', 'architecture', 'platform
 export class DeviceUpdateController {
   constructor(private readonly rpc: NatsRpcClient) {}
 
+  @Doc("A device's check: the firmware it should run (Bearer credential and x-peridio-* headers)", 'UpdateAnswer')
   @Get('update')
-  @ApiHeader({ name: 'Authorization', required: true, description: 'Bearer <device credential>' })
-  @ApiHeader({ name: 'x-peridio-uuid', required: true })
+  @ApiBearerAuth('device')
+  @ApiHeader({ name: 'x-peridio-uuid', required: true, description: "the firmware's uuid the device runs" })
+  @ApiHeader({ name: 'x-peridio-product', required: true })
+  @ApiHeader({ name: 'x-peridio-version', required: true })
+  @ApiHeader({ name: 'x-peridio-architecture', required: true })
+  @ApiHeader({ name: 'x-peridio-platform', required: true })
   @ApiQuery({ name: 'preflight', required: false, enum: ['true', 'false'] })
   async update(
     @Headers() headers: Record<string, string | undefined>,

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Put, UseGuards } from '@nestjs/common';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
+import { Doc } from '../openapi/api-doc';
 import { ErrorCodes, OrganizationRequest, Subject, UpdateSubjects } from '@flotilla/contracts';
 import { AuthGuard } from '../auth/auth.guard';
 import { Caller, CurrentCaller } from '../auth/caller';
@@ -23,17 +24,20 @@ export class FleetController {
     return this.rpc.call(subject, request, caller);
   }
 
+  @Doc('Create a product', { status: 201, schema: 'ProductAnswer' }, 'ProductInput')
   @Post()
   @HttpCode(201)
   createProduct(@Param('org', org) organizationId: string, @Body() body: Body, @CurrentCaller() caller: Caller) {
     return this.send(UpdateSubjects.createProduct, caller, { organizationId, body });
   }
 
+  @Doc("The organization's products", 'ProductList')
   @Get()
   listProducts(@Param('org', org) organizationId: string, @CurrentCaller() caller: Caller) {
     return this.send(UpdateSubjects.listProducts, caller, { organizationId });
   }
 
+  @Doc('A product', 'ProductAnswer')
   @Get(':product')
   getProduct(
     @Param('org', org) organizationId: string,
@@ -43,6 +47,7 @@ export class FleetController {
     return this.send(UpdateSubjects.getProduct, caller, { organizationId, product });
   }
 
+  @Doc('Create a firmware of the product', { status: 201, schema: 'FirmwareAnswer' }, 'FirmwareInput')
   @Post(':product/firmwares')
   @HttpCode(201)
   createFirmware(
@@ -54,6 +59,7 @@ export class FleetController {
     return this.send(UpdateSubjects.createFirmware, caller, { organizationId, product, body });
   }
 
+  @Doc("A product's firmwares", 'FirmwareList')
   @Get(':product/firmwares')
   listFirmwares(
     @Param('org', org) organizationId: string,
@@ -63,6 +69,7 @@ export class FleetController {
     return this.send(UpdateSubjects.listFirmwares, caller, { organizationId, product });
   }
 
+  @Doc('A firmware by uuid', 'FirmwareAnswer')
   @Get(':product/firmwares/:uuid')
   getFirmware(
     @Param('org', org) organizationId: string,
@@ -73,6 +80,11 @@ export class FleetController {
     return this.send(UpdateSubjects.getFirmware, caller, { organizationId, product, uuid });
   }
 
+  @Doc(
+    'Create a deployment (a bad version requirement is a 422)',
+    { status: 201, schema: 'DeploymentAnswer' },
+    'DeploymentInput',
+  )
   @Post(':product/deployments')
   @HttpCode(201)
   createDeployment(
@@ -88,6 +100,7 @@ export class FleetController {
     });
   }
 
+  @Doc("A product's deployments", 'DeploymentList')
   @Get(':product/deployments')
   listDeployments(
     @Param('org', org) organizationId: string,
@@ -97,6 +110,7 @@ export class FleetController {
     return this.send(UpdateSubjects.listDeployments, caller, { organizationId, product });
   }
 
+  @Doc('A deployment by name', 'DeploymentAnswer')
   @Get(':product/deployments/:name')
   getDeployment(
     @Param('org', org) organizationId: string,
@@ -107,6 +121,7 @@ export class FleetController {
     return this.send(UpdateSubjects.getDeployment, caller, { organizationId, product, name });
   }
 
+  @Doc('Change a deployment (firmware, conditions, rules, is_active)', 'DeploymentAnswer', 'DeploymentInput')
   @Put(':product/deployments/:name')
   updateDeployment(
     @Param('org', org) organizationId: string,
@@ -123,6 +138,7 @@ export class FleetController {
     });
   }
 
+  @Doc('Delete a deployment', { status: 204 })
   @Delete(':product/deployments/:name')
   @HttpCode(204)
   async deleteDeployment(
@@ -134,6 +150,7 @@ export class FleetController {
     await this.send(UpdateSubjects.deleteDeployment, caller, { organizationId, product, name });
   }
 
+  @Doc('Quarantine a deployment', 'DeploymentAnswer')
   @Post(':product/deployments/:name/quarantine')
   @HttpCode(200)
   quarantineDeployment(
@@ -145,6 +162,7 @@ export class FleetController {
     return this.send(UpdateSubjects.quarantineDeployment, caller, { organizationId, product, name });
   }
 
+  @Doc("Lift a deployment's quarantine; its counts start again", 'DeploymentAnswer')
   @Post(':product/deployments/:name/unquarantine')
   @HttpCode(200)
   unquarantineDeployment(
@@ -160,6 +178,7 @@ export class FleetController {
     });
   }
 
+  @Doc("A deployment's attempts and failures against its rules", 'DeploymentHealth')
   @Get(':product/deployments/:name/health')
   deploymentHealth(
     @Param('org', org) organizationId: string,
@@ -170,6 +189,11 @@ export class FleetController {
     return this.send(UpdateSubjects.deploymentHealth, caller, { organizationId, product, name });
   }
 
+  @Doc(
+    'Register a device; its credential is shown once',
+    { status: 201, schema: 'UpdateDeviceWithCredential' },
+    'UpdateDeviceInput',
+  )
   @Post(':product/devices')
   @HttpCode(201)
   registerDevice(
@@ -181,6 +205,7 @@ export class FleetController {
     return this.send(UpdateSubjects.registerDevice, caller, { organizationId, product, body });
   }
 
+  @Doc("A product's devices", 'UpdateDeviceList')
   @Get(':product/devices')
   listDevices(
     @Param('org', org) organizationId: string,
@@ -190,6 +215,7 @@ export class FleetController {
     return this.send(UpdateSubjects.listDevices, caller, { organizationId, product });
   }
 
+  @Doc('A device by identifier', 'UpdateDeviceAnswer')
   @Get(':product/devices/:identifier')
   getDevice(
     @Param('org', org) organizationId: string,
@@ -200,6 +226,7 @@ export class FleetController {
     return this.send(UpdateSubjects.getDevice, caller, { organizationId, product, identifier });
   }
 
+  @Doc("Change a device's tags", 'UpdateDeviceAnswer', 'UpdateDeviceInput')
   @Put(':product/devices/:identifier')
   updateDevice(
     @Param('org', org) organizationId: string,
@@ -216,6 +243,7 @@ export class FleetController {
     });
   }
 
+  @Doc('Quarantine a device', 'UpdateDeviceAnswer')
   @Post(':product/devices/:identifier/quarantine')
   @HttpCode(200)
   quarantineDevice(
@@ -231,6 +259,7 @@ export class FleetController {
     });
   }
 
+  @Doc("Lift a device's quarantine", 'UpdateDeviceAnswer')
   @Post(':product/devices/:identifier/unquarantine')
   @HttpCode(200)
   unquarantineDevice(
@@ -246,6 +275,7 @@ export class FleetController {
     });
   }
 
+  @Doc('Issue the device a new credential (shown once; the old one stops working)', 'UpdateDeviceWithCredential')
   @Post(':product/devices/:identifier/credential')
   @HttpCode(200)
   rotateCredential(
@@ -261,6 +291,7 @@ export class FleetController {
     });
   }
 
+  @Doc("A provisioned server's first credential, handed out once (409 after)", 'UpdateDeviceWithCredential')
   @Get(':product/devices/:identifier/credential')
   fetchCredential(
     @Param('org', org) organizationId: string,
@@ -275,6 +306,7 @@ export class FleetController {
     });
   }
 
+  @Doc('Why the device is (not) offered each deployment', 'UpdateExplanation')
   @Get(':product/devices/:identifier/update-explanation')
   explain(
     @Param('org', org) organizationId: string,

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, UseGuards } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiTags } from '@nestjs/swagger';
+import { Doc } from '../openapi/api-doc';
 import { ErrorCodes, IssuedApiKeyView, OrganizationView, ProjectView, TenancySubjects } from '@flotilla/contracts';
 import { AuthGuard } from '../auth/auth.guard';
 import { Caller, CurrentCaller } from '../auth/caller';
@@ -8,7 +9,6 @@ import { NatsRpcClient, RemoteError } from '../nats-rpc.client';
 const uuid = new ParseUUIDPipe({
   exceptionFactory: () => new RemoteError({ code: ErrorCodes.notFound, message: 'not found' }),
 });
-const nameBody = { schema: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } } };
 type Body = Record<string, unknown> | undefined;
 
 /** Organizations, projects and API keys: thin HTTP over the tenancy commands and queries. */
@@ -19,8 +19,8 @@ type Body = Record<string, unknown> | undefined;
 export class TenancyController {
   constructor(private readonly rpc: NatsRpcClient) {}
 
+  @Doc('Create an organization (root token)', { status: 201, schema: 'Organization' }, 'NameInput')
   @Post('organizations')
-  @ApiBody(nameBody)
   createOrganization(@Body() body: Body, @CurrentCaller() caller: Caller): Promise<OrganizationView> {
     if (caller.organizationId) {
       throw new RemoteError({ code: ErrorCodes.forbidden, message: 'only the root token can create organizations' });
@@ -28,6 +28,7 @@ export class TenancyController {
     return this.rpc.call(TenancySubjects.createOrganization, { ...body }, caller);
   }
 
+  @Doc('An organization', 'Organization')
   @Get('organizations/:id')
   getOrganization(
     @Param('id', uuid) organizationId: string,
@@ -36,8 +37,8 @@ export class TenancyController {
     return this.rpc.call(TenancySubjects.getOrganization, { organizationId }, caller);
   }
 
+  @Doc('Create a project in an organization', { status: 201, schema: 'Project' }, 'NameInput')
   @Post('organizations/:id/projects')
-  @ApiBody(nameBody)
   createProject(
     @Param('id', uuid) organizationId: string,
     @Body() body: Body,
@@ -46,6 +47,7 @@ export class TenancyController {
     return this.rpc.call(TenancySubjects.createProject, { ...body, organizationId }, caller);
   }
 
+  @Doc("An organization's projects", 'ProjectList')
   @Get('organizations/:id/projects')
   listProjects(
     @Param('id', uuid) organizationId: string,
@@ -54,14 +56,19 @@ export class TenancyController {
     return this.rpc.call(TenancySubjects.listProjects, { organizationId }, caller);
   }
 
+  @Doc('A project', 'Project')
   @Get('projects/:id')
   getProject(@Param('id', uuid) projectId: string, @CurrentCaller() caller: Caller): Promise<ProjectView> {
     return this.rpc.call(TenancySubjects.getProject, { projectId }, caller);
   }
 
+  @Doc(
+    'Issue an API key of the organization (its token is shown once)',
+    { status: 201, schema: 'ApiKey' },
+    'ApiKeyInput',
+  )
   @Post('organizations/:id/api-keys')
   @HttpCode(201)
-  @ApiBody({ required: false, schema: { type: 'object', properties: { description: { type: 'string' } } } })
   issueApiKey(
     @Param('id', uuid) organizationId: string,
     @Body() body: Body,

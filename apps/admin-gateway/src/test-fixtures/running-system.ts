@@ -8,6 +8,7 @@ import {
   waitForHttp,
 } from '@flotilla/testing';
 import { metalAnswerProblems } from './metal-schemas';
+import { openApiAnswerChecker } from './openapi-answers';
 
 export interface HttpAnswer {
   status: number;
@@ -85,6 +86,7 @@ export async function startRunningSystem(
   await waitForHttp(`http://127.0.0.1:${healthPort}/health/ready`, orchestrator);
   await waitForHttp(`${base}/health/ready`, gateway);
   if (options.withResolver) await startResolver();
+  const documented = openApiAnswerChecker(await (await fetch(`${base}/openapi.json`)).json().then((d) => d as never));
 
   return {
     env,
@@ -101,7 +103,10 @@ export async function startRunningSystem(
       });
       const text = await response.text();
       const answer = { status: response.status, body: text ? JSON.parse(text) : null, headers: response.headers };
-      // Every batch, device and catalog answer is read as Metal's SDKs would read it.
+      // Every answer is what the API document says, as a client generated from it reads it; every batch, device
+      // and catalog answer is also read as Metal's SDKs would read it.
+      const undocumented = documented(method, path, response.status, answer.body);
+      if (undocumented.length) throw new Error(`${method} ${path}: ${undocumented.join('; ')}`);
       const problems = response.ok ? metalAnswerProblems(method, path, answer.body) : [];
       if (problems.length) throw new Error(`${method} ${path} does not decode as Metal's: ${problems.join('; ')}`);
       return answer;

@@ -1,4 +1,5 @@
 import { Controller, Get, Inject, Injectable, Res } from '@nestjs/common';
+import { ApiOperation, ApiProduces, ApiResponse } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { ConsumerReport } from '@flotilla/event-store';
@@ -105,12 +106,29 @@ async function run(
   return { ok: Object.values(results).every((r) => r.ok), checks: results };
 }
 
+/** A health answer in the API document: its verdict and each check's. */
+const checksAnswer = (verdict: string, schema: object) => ({
+  type: 'object',
+  required: [verdict, 'checks'],
+  properties: {
+    [verdict]: schema,
+    checks: {
+      type: 'object',
+      additionalProperties: { type: 'object', required: ['ok'], properties: { ok: { type: 'boolean' }, detail: {} } },
+    },
+  },
+});
+
+/** Health and metrics: public, as probes and scrapers call them (no credentials). */
 @Controller()
 export class HealthController {
   constructor(private readonly health: HealthRegistry) {}
 
   /** Whether the process can still do its work by itself: restarting it would help when this fails. */
   @Get('health/live')
+  @ApiOperation({ summary: 'Liveness: 503 when restarting the process would help' })
+  @ApiResponse({ status: 200, schema: checksAnswer('status', { enum: ['ok', 'failing'] }) })
+  @ApiResponse({ status: 503, schema: checksAnswer('status', { enum: ['ok', 'failing'] }) })
   async live(@Res() res: Response) {
     const { ok, checks } = await this.health.liveness();
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'failing', checks });
@@ -118,12 +136,18 @@ export class HealthController {
 
   /** Whether it should get traffic now: its dependencies answer and its read models are current. */
   @Get('health/ready')
+  @ApiOperation({ summary: 'Readiness: NATS, Postgres and every consumer (position, lag, parked commits)' })
+  @ApiResponse({ status: 200, schema: checksAnswer('ready', { type: 'boolean' }) })
+  @ApiResponse({ status: 503, schema: checksAnswer('ready', { type: 'boolean' }) })
   async ready(@Res() res: Response) {
     const { ok, checks } = await this.health.readiness();
     res.status(ok ? 200 : 503).json({ ready: ok, checks });
   }
 
   @Get('metrics')
+  @ApiOperation({ summary: 'Prometheus metrics' })
+  @ApiProduces('text/plain')
+  @ApiResponse({ status: 200, schema: { type: 'string', example: 'flotilla_consumer_lag{consumer="batches"} 0' } })
   async metrics(@Res() res: Response) {
     res.type(this.health.metrics.contentType).send(await this.health.metrics.metrics());
   }
