@@ -6,8 +6,9 @@ import {
   CreateProductRequest,
   DeploymentRequest,
   FirmwareRequest,
-  OrganizationRequest,
+  OrganizationListRequest,
   ProductDeviceRequest,
+  ProductListRequest,
   ProductRequest,
   ResolveRequest,
   UpdateDeploymentRequest,
@@ -56,8 +57,8 @@ export class UpdateMessagesController {
   }
 
   @Handles(UpdateSubjects.listProducts)
-  listProducts(@Payload() r: OrganizationRequest, @Meta() meta: RequestMeta) {
-    return this.queries.listProducts(meta, r.organizationId);
+  listProducts(@Payload() r: OrganizationListRequest, @Meta() meta: RequestMeta) {
+    return this.queries.listProducts(meta, r);
   }
 
   @Handles(UpdateSubjects.getProduct)
@@ -71,8 +72,8 @@ export class UpdateMessagesController {
   }
 
   @Handles(UpdateSubjects.listFirmwares)
-  listFirmwares(@Payload() r: ProductRequest, @Meta() meta: RequestMeta) {
-    return this.queries.listFirmwares(meta, r.organizationId, r.product);
+  listFirmwares(@Payload() r: ProductListRequest, @Meta() meta: RequestMeta) {
+    return this.queries.listFirmwares(meta, r);
   }
 
   @Handles(UpdateSubjects.getFirmware)
@@ -86,8 +87,8 @@ export class UpdateMessagesController {
   }
 
   @Handles(UpdateSubjects.listDeployments)
-  listDeployments(@Payload() r: ProductRequest, @Meta() meta: RequestMeta) {
-    return this.queries.listDeployments(meta, r.organizationId, r.product);
+  listDeployments(@Payload() r: ProductListRequest, @Meta() meta: RequestMeta) {
+    return this.queries.listDeployments(meta, r);
   }
 
   @Handles(UpdateSubjects.getDeployment)
@@ -126,8 +127,8 @@ export class UpdateMessagesController {
   }
 
   @Handles(UpdateSubjects.listDevices)
-  listDevices(@Payload() r: ProductRequest, @Meta() meta: RequestMeta) {
-    return this.queries.listDevices(meta, r.organizationId, r.product);
+  listDevices(@Payload() r: ProductListRequest, @Meta() meta: RequestMeta) {
+    return this.queries.listDevices(meta, r);
   }
 
   @Handles(UpdateSubjects.getDevice)

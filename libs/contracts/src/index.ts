@@ -5,6 +5,7 @@ export * from './platform/request-headers';
 export * from './platform/principal';
 export * from './platform/text';
 export * from './platform/subject';
+export * from './platform/paging';
 export * from './tenancy/tenancy-messages';
 export * from './batch/batch-messages';
 export * from './update/update-messages';

@@ -200,6 +200,29 @@ describe('fleet to firmware (e2e)', () => {
     ).toBe(404);
   });
 
+  it("pages the firmware side's lists as Metal pages its own", async () => {
+    const devices = `/orgs/${organizationId}/products/c3.medium.x86/devices`;
+    const all = (await system.call('GET', `${devices}?per_page=1000`, key)).body;
+    expect(all.devices.length).toBeGreaterThanOrEqual(3);
+    expect(all.meta).toMatchObject({ total: all.devices.length, current_page: 1, last_page: 1 });
+    const second = (await system.call('GET', `${devices}?page=2&per_page=1`, key)).body;
+    expect(second.devices.map((d: { identifier: string }) => d.identifier)).toEqual([all.devices[1].identifier]);
+    expect(second.meta).toMatchObject({
+      total: all.devices.length,
+      current_page: 2,
+      last_page: all.devices.length,
+      previous: { href: `${devices}?page=1&per_page=1` },
+      next: { href: `${devices}?page=3&per_page=1` },
+    });
+    expect((await system.call('GET', `${devices}?per_page=1001`, key)).status).toBe(422);
+    const products = (await system.call('GET', `/orgs/${organizationId}/products?per_page=1`, key)).body;
+    expect(products).toMatchObject({ products: [{ name: 'c3.medium.x86' }], meta: { current_page: 1 } });
+    const deployments = `/orgs/${organizationId}/products/c3.medium.x86/deployments`;
+    expect((await system.call('GET', deployments, key)).body.meta).toMatchObject({ total: 1 });
+    const firmwares = `/orgs/${organizationId}/products/c3.medium.x86/firmwares?page=3&per_page=1`;
+    expect((await system.call('GET', firmwares, key)).body).toMatchObject({ firmwares: [], meta: { total: 2 } });
+  });
+
   it("audits any aggregate of either service, an API key its own organization's only", async () => {
     const other = (await system.call('POST', '/organizations', system.rootToken, { name: 'Elsewhere' })).body.id;
     const otherKey = (await system.call('POST', `/organizations/${other}/api-keys`, system.rootToken, {})).body.token;

@@ -1,10 +1,23 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Put, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Put,
+  Query,
+  UseGuards,
+} from '@nestjs/common';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import { Doc } from '../openapi/api-doc';
 import { ErrorCodes, OrganizationRequest, Subject, UpdateSubjects } from '@flotilla/contracts';
 import { AuthGuard } from '../auth/auth.guard';
 import { Caller, CurrentCaller } from '../auth/caller';
 import { NatsRpcClient, PayloadOf, RemoteError } from '../nats-rpc.client';
+import { ApiPaging, paging } from '../paging';
 
 const org = new ParseUUIDPipe({
   exceptionFactory: () => new RemoteError({ code: ErrorCodes.notFound, message: 'organization not found' }),
@@ -33,8 +46,14 @@ export class FleetController {
 
   @Doc("The organization's products", 'ProductList')
   @Get()
-  listProducts(@Param('org', org) organizationId: string, @CurrentCaller() caller: Caller) {
-    return this.send(UpdateSubjects.listProducts, caller, { organizationId });
+  @ApiPaging()
+  listProducts(
+    @Param('org', org) organizationId: string,
+    @Query('page') page: string | undefined,
+    @Query('per_page') perPage: string | undefined,
+    @CurrentCaller() caller: Caller,
+  ) {
+    return this.send(UpdateSubjects.listProducts, caller, { organizationId, ...paging(page, perPage) });
   }
 
   @Doc('A product', 'ProductAnswer')
@@ -61,12 +80,15 @@ export class FleetController {
 
   @Doc("A product's firmwares", 'FirmwareList')
   @Get(':product/firmwares')
+  @ApiPaging()
   listFirmwares(
     @Param('org', org) organizationId: string,
     @Param('product') product: string,
+    @Query('page') page: string | undefined,
+    @Query('per_page') perPage: string | undefined,
     @CurrentCaller() caller: Caller,
   ) {
-    return this.send(UpdateSubjects.listFirmwares, caller, { organizationId, product });
+    return this.send(UpdateSubjects.listFirmwares, caller, { organizationId, product, ...paging(page, perPage) });
   }
 
   @Doc('A firmware by uuid', 'FirmwareAnswer')
@@ -102,12 +124,15 @@ export class FleetController {
 
   @Doc("A product's deployments", 'DeploymentList')
   @Get(':product/deployments')
+  @ApiPaging()
   listDeployments(
     @Param('org', org) organizationId: string,
     @Param('product') product: string,
+    @Query('page') page: string | undefined,
+    @Query('per_page') perPage: string | undefined,
     @CurrentCaller() caller: Caller,
   ) {
-    return this.send(UpdateSubjects.listDeployments, caller, { organizationId, product });
+    return this.send(UpdateSubjects.listDeployments, caller, { organizationId, product, ...paging(page, perPage) });
   }
 
   @Doc('A deployment by name', 'DeploymentAnswer')
@@ -207,12 +232,15 @@ export class FleetController {
 
   @Doc("A product's devices", 'UpdateDeviceList')
   @Get(':product/devices')
+  @ApiPaging()
   listDevices(
     @Param('org', org) organizationId: string,
     @Param('product') product: string,
+    @Query('page') page: string | undefined,
+    @Query('per_page') perPage: string | undefined,
     @CurrentCaller() caller: Caller,
   ) {
-    return this.send(UpdateSubjects.listDevices, caller, { organizationId, product });
+    return this.send(UpdateSubjects.listDevices, caller, { organizationId, product, ...paging(page, perPage) });
   }
 
   @Doc('A device by identifier', 'UpdateDeviceAnswer')

@@ -20,6 +20,9 @@ const object = (properties: Record<string, unknown>, required: string[] = [], ex
 });
 const listOf = (key: string, item: string, example: unknown) =>
   object({ [key]: { type: 'array', items: ref(item) } }, [key], example);
+/** A paged list: the page's items and Metal's `meta`. */
+const pageOf = (key: string, item: string, items: unknown[]) =>
+  object({ [key]: { type: 'array', items: ref(item) }, meta: ref('Meta') }, [key, 'meta'], { [key]: items, meta });
 
 const ORG = '0f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a00';
 const PROJECT = '1a2b3c4d-5e6f-4071-8293-a4b5c6d7e8f9';
@@ -458,7 +461,7 @@ export const ApiSchemas: Record<string, Schema> = {
     product,
   ),
   ProductAnswer: object({ product: ref('Product') }, ['product'], { product }),
-  ProductList: listOf('products', 'Product', { products: [product] }),
+  ProductList: pageOf('products', 'Product', [product]),
   FirmwareInput: object(
     {
       firmware: object(
@@ -505,7 +508,7 @@ export const ApiSchemas: Record<string, Schema> = {
     firmware,
   ),
   FirmwareAnswer: object({ firmware: ref('Firmware') }, ['firmware'], { firmware }),
-  FirmwareList: listOf('firmwares', 'Firmware', { firmwares: [firmware] }),
+  FirmwareList: pageOf('firmwares', 'Firmware', [firmware]),
   DeploymentInput: object(
     {
       deployment: object({
@@ -558,7 +561,7 @@ export const ApiSchemas: Record<string, Schema> = {
     deployment,
   ),
   DeploymentAnswer: object({ deployment: ref('Deployment') }, ['deployment'], { deployment }),
-  DeploymentList: listOf('deployments', 'Deployment', { deployments: [deployment] }),
+  DeploymentList: pageOf('deployments', 'Deployment', [deployment]),
   DeploymentHealth: object(
     {
       health: object(
@@ -613,7 +616,7 @@ export const ApiSchemas: Record<string, Schema> = {
     device: updateDevice,
     credential: 'dev_…',
   }),
-  UpdateDeviceList: listOf('devices', 'UpdateDevice', { devices: [updateDevice] }),
+  UpdateDeviceList: pageOf('devices', 'UpdateDevice', [updateDevice]),
   UpdateExplanation: object(
     {
       explanation: object(

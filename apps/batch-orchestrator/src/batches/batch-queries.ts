@@ -1,12 +1,12 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { DataSource, In, Not } from 'typeorm';
-import { BatchListView, BatchView, DeviceListView, DeviceView, Paging } from '@flotilla/contracts';
+import { BatchListView, BatchView, DeviceListView, DeviceView, pageOf } from '@flotilla/contracts';
 import { BatchRow, DeviceQuarantineRow, DeviceRow } from '@flotilla/batch-read-model';
 import { DomainError } from '@flotilla/decider';
 import { RequestMeta } from '@flotilla/nest-platform';
 import { loadCatalogObjects } from '../catalog/catalog-queries';
 import { projectInScope } from './create-batches';
-import { batchView, deviceView, pageMeta, projectHref } from './batch-views';
+import { batchView, deviceView, projectHref } from './batch-views';
 
 const inScope = (row: { organizationId: string } | null, meta: RequestMeta) =>
   !!row && (!meta.organizationId || meta.organizationId === row.organizationId);
@@ -19,11 +19,6 @@ async function devicesView(dataSource: DataSource, rows: DeviceRow[]): Promise<D
   ]);
   const quarantined = new Set(flags.map((f) => `${f.organizationId}/${f.identifier}`));
   return rows.map((row) => deviceView(row, quarantined.has(`${row.organizationId}/${row.id}`), catalog));
-}
-
-/** A page of a project's list: which rows to skip and take, and the page's `meta` once the total is known. */
-function paging(path: string, page = 1, perPage: number = Paging.defaultPerPage) {
-  return { skip: (page - 1) * perPage, take: perPage, meta: (total: number) => pageMeta(path, page, perPage, total) };
 }
 
 export class ListBatchesQuery {
@@ -42,11 +37,11 @@ export class ListBatchesHandler implements IQueryHandler<ListBatchesQuery, Batch
 
   async execute({ projectId, page, perPage, meta }: ListBatchesQuery): Promise<BatchListView> {
     await projectInScope(this.dataSource, projectId, meta);
-    const { skip, take, meta: pageOf } = paging(`${projectHref(projectId)}/batches`, page, perPage);
+    const { skip, take, meta: metaOf } = pageOf(`${projectHref(projectId)}/batches`, page, perPage);
     const [rows, total] = await this.dataSource
       .getRepository(BatchRow)
       .findAndCount({ where: { projectId }, order: { createdAt: 'DESC', id: 'ASC' }, skip, take });
-    return { batches: rows.map((row) => batchView(row)), meta: pageOf(total) };
+    return { batches: rows.map((row) => batchView(row)), meta: metaOf(total) };
   }
 }
 
@@ -89,14 +84,14 @@ export class ListDevicesHandler implements IQueryHandler<ListDevicesQuery, Devic
 
   async execute({ projectId, page, perPage, meta }: ListDevicesQuery): Promise<DeviceListView> {
     await projectInScope(this.dataSource, projectId, meta);
-    const { skip, take, meta: pageOf } = paging(`${projectHref(projectId)}/devices`, page, perPage);
+    const { skip, take, meta: metaOf } = pageOf(`${projectHref(projectId)}/devices`, page, perPage);
     const [rows, total] = await this.dataSource.getRepository(DeviceRow).findAndCount({
       where: { projectId, state: Not('deleted') },
       order: { createdAt: 'DESC', position: 'ASC', id: 'ASC' },
       skip,
       take,
     });
-    return { devices: await devicesView(this.dataSource, rows), meta: pageOf(total) };
+    return { devices: await devicesView(this.dataSource, rows), meta: metaOf(total) };
   }
 }
 

@@ -1,4 +1,4 @@
-import { BatchRequested, BatchView, DeviceView, PageMeta } from '@flotilla/contracts';
+import { BatchRequested, BatchView, DeviceView } from '@flotilla/contracts';
 import { BatchRow, DeviceRow } from '@flotilla/batch-read-model';
 import { CatalogObjects, facilityView, operatingSystemView, planView } from '../catalog/catalog-views';
 
@@ -81,21 +81,5 @@ export function deviceView(row: DeviceRow, quarantined: boolean, catalog: Catalo
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
     href: deviceHref(row.id),
-  };
-}
-
-/** Metal's `meta` of page `page` of `total` items, `perPage` a page, listed at `path`. */
-export function pageMeta(path: string, page: number, perPage: number, total: number): PageMeta {
-  const lastPage = Math.max(1, Math.ceil(total / perPage));
-  const at = (n: number) => ({ href: `${path}?page=${n}&per_page=${perPage}` });
-  return {
-    first: at(1),
-    ...(page > 1 ? { previous: at(Math.min(page - 1, lastPage)) } : {}),
-    self: at(page),
-    ...(page < lastPage ? { next: at(page + 1) } : {}),
-    last: at(lastPage),
-    total,
-    current_page: page,
-    last_page: lastPage,
   };
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { OrganizationListRequest, pageOf, ProductListRequest } from '@flotilla/contracts';
 import { DomainError } from '@flotilla/decider';
 import { RequestMeta } from '@flotilla/nest-platform';
 import { explainUpdate, failureRateCheck, failureThresholdCheck } from '@flotilla/update-domain';
@@ -7,6 +8,8 @@ import { DeploymentRow, FirmwareRow, ProductRow, UpdateDeviceRow } from '@flotil
 import { FleetView } from '../fleet/fleet-view';
 import { FleetScope } from './fleet-scope';
 import { deploymentView, deviceView, firmwareView, productView } from './fleet-views';
+
+const productsPath = (organizationId: string) => `/orgs/${organizationId}/products`;
 
 /**
  * The admin API's reads, from the Postgres read model; a deployment's health and a device's update explanation from
@@ -20,12 +23,13 @@ export class FleetQueries {
     private readonly view: FleetView,
   ) {}
 
-  async listProducts(meta: RequestMeta, organizationId: string) {
+  async listProducts(meta: RequestMeta, { organizationId, page, perPage }: OrganizationListRequest) {
     this.scope.organization(meta, organizationId);
-    const rows = await this.dataSource
+    const { skip, take, meta: metaOf } = pageOf(productsPath(organizationId), page, perPage);
+    const [rows, total] = await this.dataSource
       .getRepository(ProductRow)
-      .find({ where: { organizationId }, order: { name: 'ASC' } });
-    return { products: rows.map(productView) };
+      .findAndCount({ where: { organizationId }, order: { name: 'ASC' }, skip, take });
+    return { products: rows.map(productView), meta: metaOf(total) };
   }
 
   async product(meta: RequestMeta, organizationId: string, name: string) {
@@ -35,12 +39,17 @@ export class FleetQueries {
     return { product: productView(row) };
   }
 
-  async listFirmwares(meta: RequestMeta, organizationId: string, product: string) {
+  async listFirmwares(meta: RequestMeta, { organizationId, product, page, perPage }: ProductListRequest) {
     await this.product(meta, organizationId, product);
-    const rows = await this.dataSource
+    const {
+      skip,
+      take,
+      meta: metaOf,
+    } = pageOf(`${productsPath(organizationId)}/${encodeURIComponent(product)}/firmwares`, page, perPage);
+    const [rows, total] = await this.dataSource
       .getRepository(FirmwareRow)
-      .find({ where: { organizationId, product }, order: { createdAt: 'ASC' } });
-    return { firmwares: rows.map(firmwareView) };
+      .findAndCount({ where: { organizationId, product }, order: { createdAt: 'ASC' }, skip, take });
+    return { firmwares: rows.map(firmwareView), meta: metaOf(total) };
   }
 
   async firmware(meta: RequestMeta, organizationId: string, product: string, uuid: string) {
@@ -52,12 +61,17 @@ export class FleetQueries {
     return { firmware: firmwareView(row) };
   }
 
-  async listDeployments(meta: RequestMeta, organizationId: string, product: string) {
+  async listDeployments(meta: RequestMeta, { organizationId, product, page, perPage }: ProductListRequest) {
     await this.product(meta, organizationId, product);
-    const rows = await this.dataSource
+    const {
+      skip,
+      take,
+      meta: metaOf,
+    } = pageOf(`${productsPath(organizationId)}/${encodeURIComponent(product)}/deployments`, page, perPage);
+    const [rows, total] = await this.dataSource
       .getRepository(DeploymentRow)
-      .find({ where: { organizationId, product }, order: { createdAt: 'ASC' } });
-    return { deployments: rows.map(deploymentView) };
+      .findAndCount({ where: { organizationId, product }, order: { createdAt: 'ASC' }, skip, take });
+    return { deployments: rows.map(deploymentView), meta: metaOf(total) };
   }
 
   async deployment(meta: RequestMeta, organizationId: string, product: string, name: string) {
@@ -67,12 +81,17 @@ export class FleetQueries {
     return { deployment: deploymentView(row) };
   }
 
-  async listDevices(meta: RequestMeta, organizationId: string, product: string) {
+  async listDevices(meta: RequestMeta, { organizationId, product, page, perPage }: ProductListRequest) {
     await this.product(meta, organizationId, product);
-    const rows = await this.dataSource
+    const {
+      skip,
+      take,
+      meta: metaOf,
+    } = pageOf(`${productsPath(organizationId)}/${encodeURIComponent(product)}/devices`, page, perPage);
+    const [rows, total] = await this.dataSource
       .getRepository(UpdateDeviceRow)
-      .find({ where: { organizationId, product, retired: false }, order: { createdAt: 'ASC' } });
-    return { devices: rows.map(deviceView) };
+      .findAndCount({ where: { organizationId, product, retired: false }, order: { createdAt: 'ASC' }, skip, take });
+    return { devices: rows.map(deviceView), meta: metaOf(total) };
   }
 
   async device(meta: RequestMeta, organizationId: string, product: string, identifier: string) {

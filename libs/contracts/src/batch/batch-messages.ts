@@ -12,7 +12,6 @@ import {
   IsString,
   IsUUID,
   Matches,
-  Max,
   MaxLength,
   Min,
   ValidateNested,
@@ -20,6 +19,7 @@ import {
 import { ServiceNames } from '@flotilla/events';
 import { AuditRequest, AuditView } from '../platform/audit';
 import { NoPayload, replyOf, subject } from '../platform/subject';
+import { Href, PageMeta, PageNumber, PerPage } from '../platform/paging';
 
 export class CreateBatchesRequest {
   @IsUUID()
@@ -60,20 +60,11 @@ export class ProjectScopedRequest {
   projectId!: string;
 }
 
-/** Metal's paging of lists: `page` from 1, `per_page` 10 unless asked, at most 1000. */
-export const Paging = { defaultPerPage: 10, maxPerPage: 1000, maxPage: 100_000 } as const;
-
 export class ProjectListRequest extends ProjectScopedRequest {
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(Paging.maxPage)
+  @PageNumber()
   page?: number;
 
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(Paging.maxPerPage)
+  @PerPage()
   perPage?: number;
 }
 
@@ -187,10 +178,6 @@ export class CheckCapacityRequest {
   servers!: ServerQuantity[];
 }
 
-export interface Href {
-  href: string;
-}
-
 /** A batch as the REST API shows it (batch-deployment.md §2). */
 export interface BatchView {
   id: string;
@@ -203,18 +190,6 @@ export interface BatchView {
   project: Href;
   facility_allocations?: { facility: string; quantity: number }[];
   href: string;
-}
-
-/** A list's position, as Metal's `Meta`: links to the first, previous, own, next and last pages, and counts. */
-export interface PageMeta {
-  first: Href;
-  previous?: Href;
-  self: Href;
-  next?: Href;
-  last: Href;
-  total: number;
-  current_page: number;
-  last_page: number;
 }
 
 /** Metal's `Metro`. */

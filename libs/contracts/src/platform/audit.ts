@@ -1,4 +1,5 @@
-import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsString, MaxLength } from 'class-validator';
+import { PageNumber, PerPage } from './paging';
 
 /** The aggregates each service's log holds, as `GET /audit/{type}/{id}` and the CLI name them. */
 export const AuditTypes = {
@@ -23,15 +24,10 @@ export class AuditRequest {
   @MaxLength(600)
   name!: string;
 
-  @IsOptional()
-  @IsInt()
-  @Min(1)
+  @PageNumber()
   page?: number;
 
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(AuditPaging.maxPerPage)
+  @PerPage(AuditPaging.maxPerPage)
   perPage?: number;
 }
 

@@ -3,6 +3,7 @@ import { IsBoolean, IsObject, IsOptional, IsString, IsUUID, MaxLength } from 'cl
 import { ServiceNames } from '@flotilla/events';
 import { AuditRequest, AuditView } from '../platform/audit';
 import { replyOf, subject } from '../platform/subject';
+import { PageMeta, PageNumber, PerPage } from '../platform/paging';
 
 /** A device's check (firmware-deployments.md §2), as the gateway forwards it. */
 export class ResolveRequest {
@@ -34,6 +35,24 @@ export class ProductRequest extends OrganizationRequest {
   @IsString()
   @MaxLength(200)
   product!: string;
+}
+
+/** A page of the organization's products. */
+export class OrganizationListRequest extends OrganizationRequest {
+  @PageNumber()
+  page?: number;
+
+  @PerPage()
+  perPage?: number;
+}
+
+/** A page of a product's firmwares, deployments or devices. */
+export class ProductListRequest extends ProductRequest {
+  @PageNumber()
+  page?: number;
+
+  @PerPage()
+  perPage?: number;
 }
 
 export class FirmwareRequest extends ProductRequest {
@@ -196,8 +215,8 @@ export const UpdateSubjects = {
   listProducts: subject(
     'update.query.list-products',
     resolver,
-    OrganizationRequest,
-    replyOf<{ products: Peridio[] }>('the products'),
+    OrganizationListRequest,
+    replyOf<{ products: Peridio[]; meta: PageMeta }>('a page of the products'),
     "The organization's products.",
   ),
   getProduct: subject(
@@ -210,8 +229,8 @@ export const UpdateSubjects = {
   listFirmwares: subject(
     'update.query.list-firmwares',
     resolver,
-    ProductRequest,
-    replyOf<{ firmwares: Peridio[] }>('the firmwares'),
+    ProductListRequest,
+    replyOf<{ firmwares: Peridio[]; meta: PageMeta }>('a page of the firmwares'),
     "A product's firmwares.",
   ),
   getFirmware: subject(
@@ -224,8 +243,8 @@ export const UpdateSubjects = {
   listDeployments: subject(
     'update.query.list-deployments',
     resolver,
-    ProductRequest,
-    replyOf<{ deployments: Peridio[] }>('the deployments'),
+    ProductListRequest,
+    replyOf<{ deployments: Peridio[]; meta: PageMeta }>('a page of the deployments'),
     "A product's deployments.",
   ),
   getDeployment: subject(
@@ -245,8 +264,8 @@ export const UpdateSubjects = {
   listDevices: subject(
     'update.query.list-devices',
     resolver,
-    ProductRequest,
-    replyOf<{ devices: Peridio[] }>('the devices'),
+    ProductListRequest,
+    replyOf<{ devices: Peridio[]; meta: PageMeta }>('a page of the devices'),
     "A product's devices.",
   ),
   getDevice: subject(
