@@ -15,3 +15,4 @@ export * from './health/health';
 export * from './health/health.module';
 export * from './health/consumer-host';
 export * from './audit/audit-trail';
+export * from './rpc/bus-metrics.interceptor';

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Counter } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
 import { ConsumerHost, HealthRegistry } from '@flotilla/nest-platform';
 import { PostgresParkedStore } from '@flotilla/projections';
 import {
@@ -30,6 +30,7 @@ export class BatchWorkflowHost extends ConsumerHost {
   protected readonly consumer: WorkflowRunner<BatchWorkflowInput, BatchWorkflowState, BatchWorkflowStep>;
   private readonly provisionerCalls: Counter<'outcome'>;
   private readonly batchesFinished: Counter<'state'>;
+  private readonly batchDuration: Histogram<'state'>;
 
   constructor(
     store: EventStore,
@@ -55,6 +56,13 @@ export class BatchWorkflowHost extends ConsumerHost {
       labelNames: ['state'],
       registers: [health.metrics],
     });
+    this.batchDuration = new Histogram({
+      name: 'flotilla_batch_duration_seconds',
+      help: 'Time from a batch request to its terminal state, by that state',
+      labelNames: ['state'],
+      buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800],
+      registers: [health.metrics],
+    });
     this.consumer = new WorkflowRunner(store, batchWorkflow, {
       // The consumer's and the actor's names are its identity in JetStream and in the log: kept from its first release.
       name: 'batch-worker',
@@ -73,8 +81,13 @@ export class BatchWorkflowHost extends ConsumerHost {
     switch (step.type) {
       case 'SendToBatch': {
         const { state, events } = await this.batches.execute(step.batchId, step.command, options);
-        if (events.some((e) => e.type === 'BatchCompleted' || e.type === 'BatchFailed')) {
+        const finished = events.find((e) => e.type === 'BatchCompleted' || e.type === 'BatchFailed');
+        if (finished) {
           this.batchesFinished.inc({ state: state.status });
+          if (state.request) {
+            const seconds = (Date.parse(finished.time) - Date.parse(state.request.requestedAt)) / 1000;
+            this.batchDuration.observe({ state: state.status }, seconds);
+          }
           this.logger.log({ msg: 'batch finished', batchId: step.batchId, state: state.status });
         }
         return [{ type: 'BatchObserved', data: state }];

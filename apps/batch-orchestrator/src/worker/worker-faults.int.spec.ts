@@ -60,6 +60,12 @@ describe('the batch worker under faults', () => {
       (await counter(b.healthPort, 'flotilla_provisioner_calls_total'));
     expect(calls).toBe(6);
     expect((await checkFleet(env)).violations).toEqual([]);
+    // Each batch's time to completion is in the histogram: at least the slow provisioner's 2.5 s.
+    const both = async (name: string) => (await counter(a.healthPort, name)) + (await counter(b.healthPort, name));
+    expect(await both('flotilla_batches_finished_total')).toBe(3);
+    expect(await both('flotilla_batch_duration_seconds_count')).toBe(3);
+    expect(await both('flotilla_batch_duration_seconds_sum')).toBeGreaterThanOrEqual(3 * 2.5);
+    expect(await both('flotilla_bus_requests_total')).toBe(await both('flotilla_bus_request_duration_seconds_count'));
   });
 
   it('restarted long after a device was deleted, and even made to read its whole log again, gives no server back twice', async () => {

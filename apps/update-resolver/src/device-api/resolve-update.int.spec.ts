@@ -38,14 +38,22 @@ describe('device checks over NATS', () => {
   };
   const streamMessages = async () => (await (await env.nc.jetstreamManager()).streams.info(env.stream)).state.messages;
 
+  const healthPorts: number[] = [];
   async function startInstance() {
-    apps.push(
-      await createResolver(
-        { ...config, healthPort: await freeLoopbackPort() },
-        new JsonLogger('update-resolver', ['error']),
-      ),
-    );
+    const healthPort = await freeLoopbackPort();
+    healthPorts.push(healthPort);
+    apps.push(await createResolver({ ...config, healthPort }, new JsonLogger('update-resolver', ['error'])));
   }
+  /** The sum of a metric's samples (of every instance) whose labels include these. */
+  const metric = async (name: string, labels: Record<string, string>) => {
+    let sum = 0;
+    for (const port of healthPorts) {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      for (const [, sampleLabels, value] of text.matchAll(new RegExp(`^${name}\\{([^}]*)\\} (\\S+)$`, 'gm')))
+        if (Object.entries(labels).every(([k, v]) => sampleLabels.includes(`${k}="${v}"`))) sum += Number(value);
+    }
+    return sum;
+  };
 
   beforeAll(async () => {
     env = await openTestEnvironment('RESOLVE');
@@ -183,6 +191,28 @@ describe('device checks over NATS', () => {
       });
     },
   );
+
+  it('counts device checks by outcome, and commands and queries by subject and outcome with their latency', async () => {
+    expect(await metric('flotilla_device_checks_total', { outcome: 'offered', preflight: 'false' })).toBeGreaterThan(0);
+    expect(await metric('flotilla_device_checks_total', { outcome: 'up_to_date' })).toBeGreaterThan(0);
+    expect(await metric('flotilla_device_checks_total', { outcome: 'unauthorized' })).toBeGreaterThan(0);
+    const resolved = { subject: 'update.cmd.resolve', kind: 'command' };
+    const before = await metric('flotilla_bus_requests_total', { ...resolved, outcome: 'ok' });
+    expect(before).toBeGreaterThan(0);
+    await check('no-such-credential');
+    expect(await metric('flotilla_bus_requests_total', { ...resolved, outcome: 'unauthorized' })).toBeGreaterThan(0);
+    const credential = await register('dev-metrics');
+    const beforeRegistered = await metric('flotilla_bus_requests_total', { ...resolved, outcome: 'ok' });
+    await check(credential, true);
+    expect(beforeRegistered).toBe(before);
+    expect(await metric('flotilla_bus_requests_total', { ...resolved, outcome: 'ok' })).toBe(before + 1);
+    expect(await metric('flotilla_bus_request_duration_seconds_count', { ...resolved, outcome: 'ok' })).toBe(
+      before + 1,
+    );
+    expect(await metric('flotilla_bus_requests_total', { subject: 'update.query.get-device', kind: 'query' })).toBe(
+      await metric('flotilla_bus_request_duration_seconds_count', { subject: 'update.query.get-device' }),
+    );
+  });
 
   it("explains a device's answer", async () => {
     await register('dev-5', ['stable']);

@@ -2,7 +2,8 @@ import { Inject, Logger } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { ErrorCodes, FirmwareMetadata, ResolveRequest, UpdateAnswer } from '@flotilla/contracts';
 import { DomainError } from '@flotilla/decider';
-import { RequestMeta } from '@flotilla/nest-platform';
+import { HealthRegistry, replyErrorOf, RequestMeta } from '@flotilla/nest-platform';
+import { Counter } from 'prom-client';
 import { chooseDeployment, OfferedDeployment, previewCheck } from '@flotilla/update-domain';
 import { RESOLVER_CONFIG, ResolverConfig } from '../config';
 import { FleetRepositories } from '../fleet/fleet-repositories';
@@ -34,14 +35,35 @@ export class ResolveUpdateCommand {
 @CommandHandler(ResolveUpdateCommand)
 export class ResolveUpdateHandler implements ICommandHandler<ResolveUpdateCommand, UpdateAnswer> {
   private readonly logger = new Logger('resolve');
+  private readonly checks: Counter<'outcome' | 'preflight'>;
 
   constructor(
     private readonly view: FleetView,
     private readonly repositories: FleetRepositories,
     @Inject(RESOLVER_CONFIG) private readonly config: ResolverConfig,
-  ) {}
+    health: HealthRegistry,
+  ) {
+    this.checks = new Counter({
+      name: 'flotilla_device_checks_total',
+      help: 'Device checks by outcome: offered (an update), up_to_date, or the error code it was refused with',
+      labelNames: ['outcome', 'preflight'],
+      registers: [health.metrics],
+    });
+  }
 
-  async execute({ request, meta }: ResolveUpdateCommand): Promise<UpdateAnswer> {
+  async execute(command: ResolveUpdateCommand): Promise<UpdateAnswer> {
+    const preflight = String(command.request.preflight === true);
+    try {
+      const answer = await this.check(command);
+      this.checks.inc({ outcome: answer.update_available ? 'offered' : 'up_to_date', preflight });
+      return answer;
+    } catch (err) {
+      this.checks.inc({ outcome: replyErrorOf(err).code, preflight });
+      throw err;
+    }
+  }
+
+  private async check({ request, meta }: ResolveUpdateCommand): Promise<UpdateAnswer> {
     const device = this.view.deviceByCredential(request.credentialHash);
     if (!device || device.retired) throw new DomainError(ErrorCodes.unauthorized, 'unknown device or bad credential');
     const headers = request.headers ?? {};

@@ -1,9 +1,10 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { BusMetrics } from './bus-metrics.interceptor';
 import { BusTrust, BusTrustSettings } from './bus-trust';
 import { PrincipalGuard } from './principal.guard';
 
-/** Makes every command and query of a service verify its principal first (platform.md §4b). */
+/** Makes every command and query of a service verify its principal first (platform.md §4b), and counts them. */
 @Global()
 @Module({})
 export class BusModule {
@@ -13,6 +14,8 @@ export class BusModule {
       providers: [
         { provide: BusTrust, useValue: new BusTrust(settings) },
         { provide: APP_GUARD, useClass: PrincipalGuard },
+        BusMetrics,
+        { provide: APP_INTERCEPTOR, useExisting: BusMetrics },
       ],
       exports: [BusTrust],
     };

@@ -4,6 +4,7 @@ import { ErrorCodes, PrincipalHeaders, RequestHeaders } from '@flotilla/contract
 import { BusTrust } from './bus-trust';
 import { BODY_DIGEST } from './reply-codec';
 import { RpcFailure } from './rpc-exception.filter';
+import { BusMetrics } from './bus-metrics.interceptor';
 
 /** The verified request meta, attached to the payload for the `@Meta()` parameter. */
 export const REQUEST_META = Symbol('request meta');
@@ -14,7 +15,10 @@ export const REQUEST_META = Symbol('request meta');
  */
 @Injectable()
 export class PrincipalGuard implements CanActivate {
-  constructor(@Inject(BusTrust) private readonly trust: BusTrust) {}
+  constructor(
+    @Inject(BusTrust) private readonly trust: BusTrust,
+    private readonly metrics: BusMetrics,
+  ) {}
 
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'rpc') return true;
@@ -28,8 +32,10 @@ export class PrincipalGuard implements CanActivate {
       String(data?.[BODY_DIGEST] ?? ''),
       headers?.get(RequestHeaders.correlationId) || undefined,
     );
-    if ('reason' in verified)
+    if ('reason' in verified) {
+      this.metrics.refused(context, ErrorCodes.unauthorized);
       throw new RpcFailure({ code: ErrorCodes.unauthorized, message: `unauthorized: ${verified.reason}` });
+    }
     Object.defineProperty(data, REQUEST_META, { value: verified, enumerable: false });
     return true;
   }

@@ -20,7 +20,7 @@ export class RpcErrorFilter implements RpcExceptionFilter<unknown> {
   private readonly logger = new Logger('rpc');
 
   catch(exception: unknown, host: ArgumentsHost): Observable<ReplyError> {
-    const error = toError(exception);
+    const error = replyErrorOf(exception);
     const subject = host.switchToRpc().getContext()?.getSubject?.();
     if (error.code === ErrorCodes.internal)
       this.logger.error({ msg: 'command failed', subject, error: describeError(exception) });
@@ -30,7 +30,8 @@ export class RpcErrorFilter implements RpcExceptionFilter<unknown> {
   }
 }
 
-function toError(exception: unknown): ReplyError {
+/** The reply error a failure answers with. */
+export function replyErrorOf(exception: unknown): ReplyError {
   if (exception instanceof RpcFailure) return exception.error;
   if (exception instanceof DomainError)
     return { code: exception.code, message: exception.message, details: exception.details };
