@@ -62,7 +62,7 @@ export interface ChaosSystem {
 
 /** What a service's readiness says, as far as settling reads it. */
 interface Readiness {
-  checks?: { consumers?: { detail?: Record<string, ConsumerReport> } };
+  details?: { consumers?: { detail?: Record<string, ConsumerReport> } };
 }
 
 async function untilOk(
@@ -214,10 +214,10 @@ export async function startChaosSystem(context: ChaosContext, shape: SystemShape
       const reports: ConsumerReport[] = [];
       for (const instance of instances.filter((i) => i.app !== 'admin-gateway')) {
         const body = await untilOk(`http://127.0.0.1:${instance.port}/health/ready`, timeoutMs, (status, ready) => {
-          const consumers = Object.values(ready?.checks?.consumers?.detail ?? {});
+          const consumers = Object.values(ready?.details?.consumers?.detail ?? {});
           return status === 200 && consumers.length > 0 && consumers.every((c) => c.lag === 0 && c.failing === null);
         });
-        for (const [consumer, report] of Object.entries(body?.checks?.consumers?.detail ?? {}))
+        for (const [consumer, report] of Object.entries(body?.details?.consumers?.detail ?? {}))
           reports.push({ ...report, consumer });
       }
       return reports;

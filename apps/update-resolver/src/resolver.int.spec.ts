@@ -42,12 +42,12 @@ describe('update-resolver start-up', () => {
     const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({
-      ready: true,
-      checks: {
-        nats: { ok: true },
-        postgres: { ok: true },
-        serving: { ok: true },
-        consumers: { ok: true, detail: { fleet_view: { alive: true, failing: null } } },
+      status: 'ok',
+      details: {
+        nats: { status: 'up' },
+        postgres: { status: 'up' },
+        serving: { status: 'up' },
+        consumers: { status: 'up', detail: { fleet_view: { alive: true, failing: null } } },
       },
     });
     expect((await fetch(`http://127.0.0.1:${port}/health/live`)).status).toBe(200);
@@ -57,7 +57,11 @@ describe('update-resolver start-up', () => {
     await env.db.drop();
     const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
     expect(ready.status).toBe(503);
-    expect(await ready.json()).toMatchObject({ ready: false, checks: { postgres: { ok: false } } });
+    expect(await ready.json()).toMatchObject({
+      status: 'error',
+      error: { postgres: { status: 'down' } },
+      info: { nats: { status: 'up' } },
+    });
     expect((await fetch(`http://127.0.0.1:${port}/health/live`)).status).toBe(200);
   });
 
@@ -65,6 +69,6 @@ describe('update-resolver start-up', () => {
     await app.get<NatsConnection>(NATS_CONNECTION).close();
     const live = await fetch(`http://127.0.0.1:${port}/health/live`);
     expect(live.status).toBe(503);
-    expect(await live.json()).toMatchObject({ status: 'failing', checks: { nats: { ok: false } } });
+    expect(await live.json()).toMatchObject({ status: 'error', error: { nats: { status: 'down' } } });
   });
 });

@@ -190,7 +190,7 @@ export async function startUpdateFleet(context: ScenarioContext, shape: FleetSha
   await waitUntilReady(
     `http://127.0.0.1:${healthPort}/health/ready`,
     1_200_000,
-    (body) => (body as { checks?: { serving?: { ok: boolean } } }).checks?.serving?.ok === true,
+    (body) => (body as { details?: { serving?: { status: string } } }).details?.serving?.status === 'up',
   );
 
   const send = busRequester(nc, context.busKey, { prefix: `bench.${id}`, actor: 'bench' });

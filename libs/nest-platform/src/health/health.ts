@@ -1,4 +1,5 @@
-import { Controller, Get, Inject, Injectable, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Injectable, Res, ServiceUnavailableException } from '@nestjs/common';
+import { HealthCheckService, HealthIndicatorFunction, HealthIndicatorService } from '@nestjs/terminus';
 import { ApiOperation, ApiProduces, ApiResponse } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
@@ -23,7 +24,10 @@ export class HealthRegistry {
   private readonly livenessChecks = new Map<string, HealthCheck>();
   private readonly consumers: ReportingConsumer[] = [];
 
-  constructor(@Inject('SERVICE_NAME') service: string) {
+  constructor(
+    @Inject('SERVICE_NAME') service: string,
+    private readonly indicators: HealthIndicatorService,
+  ) {
     this.metrics.setDefaultLabels({ service });
     collectDefaultMetrics({ register: this.metrics });
     const reports = () => Promise.all(this.consumers.map((c) => c.report()));
@@ -81,67 +85,77 @@ export class HealthRegistry {
     });
   }
 
-  readiness() {
-    return run(this.readinessChecks);
+  /** The readiness checks as Terminus indicators: `up` or `down`, each with its detail. */
+  readiness(): HealthIndicatorFunction[] {
+    return this.asIndicators(this.readinessChecks);
   }
 
-  liveness() {
-    return run(this.livenessChecks);
+  /** The liveness checks as Terminus indicators. */
+  liveness(): HealthIndicatorFunction[] {
+    return this.asIndicators(this.livenessChecks);
   }
-}
 
-async function run(
-  checks: Map<string, HealthCheck>,
-): Promise<{ ok: boolean; checks: Record<string, { ok: boolean; detail?: unknown }> }> {
-  const results: Record<string, { ok: boolean; detail?: unknown }> = {};
-  await Promise.all(
-    [...checks].map(async ([name, check]) => {
+  private asIndicators(checks: Map<string, HealthCheck>): HealthIndicatorFunction[] {
+    return [...checks].map(([name, check]) => async () => {
+      const indicator = this.indicators.check(name);
       try {
-        results[name] = await check();
+        const { ok, detail } = await check();
+        const data: { detail?: unknown } = detail === undefined ? {} : { detail };
+        return ok ? indicator.up(data) : indicator.down(data);
       } catch (err) {
-        results[name] = { ok: false, detail: String((err as Error).message ?? err) };
+        return indicator.down({ detail: String((err as Error).message ?? err) });
       }
-    }),
-  );
-  return { ok: Object.values(results).every((r) => r.ok), checks: results };
+    });
+  }
 }
 
-/** A health answer in the API document: its verdict and each check's. */
-const checksAnswer = (verdict: string, schema: object) => ({
+/** A Terminus health answer in the API document: the verdict and each indicator's, `up` or `down` with its detail. */
+const indicators = { type: 'object', additionalProperties: { type: 'object', required: ['status'] } };
+const healthAnswer = {
   type: 'object',
-  required: [verdict, 'checks'],
+  required: ['status', 'details'],
   properties: {
-    [verdict]: schema,
-    checks: {
-      type: 'object',
-      additionalProperties: { type: 'object', required: ['ok'], properties: { ok: { type: 'boolean' }, detail: {} } },
-    },
+    status: { enum: ['ok', 'error', 'shutting_down'] },
+    info: indicators,
+    error: indicators,
+    details: indicators,
   },
-});
+};
 
-/** Health and metrics: public, as probes and scrapers call them (no credentials). */
+/** Health (through @nestjs/terminus) and metrics: public, as probes and scrapers call them (no credentials). */
 @Controller()
 export class HealthController {
-  constructor(private readonly health: HealthRegistry) {}
+  constructor(
+    private readonly health: HealthRegistry,
+    private readonly terminus: HealthCheckService,
+  ) {}
 
   /** Whether the process can still do its work by itself: restarting it would help when this fails. */
   @Get('health/live')
   @ApiOperation({ summary: 'Liveness: 503 when restarting the process would help' })
-  @ApiResponse({ status: 200, schema: checksAnswer('status', { enum: ['ok', 'failing'] }) })
-  @ApiResponse({ status: 503, schema: checksAnswer('status', { enum: ['ok', 'failing'] }) })
+  @ApiResponse({ status: 200, schema: healthAnswer })
+  @ApiResponse({ status: 503, schema: healthAnswer })
   async live(@Res() res: Response) {
-    const { ok, checks } = await this.health.liveness();
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'failing', checks });
+    await this.answer(res, this.health.liveness());
   }
 
   /** Whether it should get traffic now: its dependencies answer and its read models are current. */
   @Get('health/ready')
   @ApiOperation({ summary: 'Readiness: NATS, Postgres and every consumer (position, lag, parked commits)' })
-  @ApiResponse({ status: 200, schema: checksAnswer('ready', { type: 'boolean' }) })
-  @ApiResponse({ status: 503, schema: checksAnswer('ready', { type: 'boolean' }) })
+  @ApiResponse({ status: 200, schema: healthAnswer })
+  @ApiResponse({ status: 503, schema: healthAnswer })
   async ready(@Res() res: Response) {
-    const { ok, checks } = await this.health.readiness();
-    res.status(ok ? 200 : 503).json({ ready: ok, checks });
+    await this.answer(res, this.health.readiness());
+  }
+
+  /** Terminus's answer, 503 with the same body when an indicator is down (no app error filter rewrites it). */
+  private async answer(res: Response, indicators: HealthIndicatorFunction[]) {
+    try {
+      res.status(200).json(await this.terminus.check(indicators));
+    } catch (err) {
+      if (!(err instanceof ServiceUnavailableException)) throw err;
+      res.status(503).json(err.getResponse());
+    }
   }
 
   @Get('metrics')
