@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ServiceNames } from '@flotilla/contracts';
-import { HealthModule } from '@flotilla/nest-platform';
+import { HealthModule, loggingModule } from '@flotilla/nest-platform';
 import { AuthGuard } from './auth/auth.guard';
 import { GATEWAY_CONFIG, GatewayConfig } from './config';
 import { GatewayHealth } from './gateway-health';
@@ -19,7 +19,10 @@ export class GatewayModule {
   static with(config: GatewayConfig): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [HealthModule.forService(ServiceNames.adminGateway)],
+      imports: [
+        loggingModule(ServiceNames.adminGateway, config.logLevel),
+        HealthModule.forService(ServiceNames.adminGateway),
+      ],
       controllers: [
         TenancyController,
         BatchesController,

@@ -1,23 +1,15 @@
 import { INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { ServiceNames } from '@flotilla/contracts';
-import { JsonLogger } from '@flotilla/nest-platform';
+import { createLoggedApp } from '@flotilla/nest-platform';
 import { GatewayModule } from './app.module';
 import { GatewayConfig } from './config';
 import { TextInputPipe } from './text-input.pipe';
 import { ApiSchemas } from './openapi/api-schemas';
 
 /** The admin REST API; the OpenAPI document is at /openapi.json and its UI at /docs. */
-export async function createGateway(
-  config: GatewayConfig,
-  logger = new JsonLogger(ServiceNames.adminGateway),
-): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(GatewayModule.with(config), {
-    logger,
-    bodyParser: false,
-  });
+export async function createGateway(config: GatewayConfig): Promise<INestApplication> {
+  const app = await createLoggedApp<NestExpressApplication>(GatewayModule.with(config), { bodyParser: false });
   app.useBodyParser('json', { limit: config.maxBodyBytes });
   app.useGlobalPipes(new TextInputPipe());
   app.enableShutdownHooks();

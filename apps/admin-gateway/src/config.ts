@@ -9,6 +9,8 @@ import {
   natsSettingsFromEnv,
   positiveInteger,
   readSecrets,
+  LogLevel,
+  logLevelFromEnv,
   rpcPrefixFromEnv,
   secretProblem,
 } from '@flotilla/nest-platform';
@@ -17,6 +19,7 @@ export interface GatewayConfig {
   nats: NatsSettings;
   /** Prefix of the command and query subjects (RPC_SUBJECT_PREFIX). */
   rpcPrefix: string;
+  logLevel: LogLevel;
   /** Signs the principal of every request the gateway sends on the bus. */
   busKey: string;
   port: number;
@@ -47,7 +50,8 @@ export function resolveAdminToken(env: NodeJS.ProcessEnv = process.env): string 
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  const { nats, rpcPrefix, keys, adminToken } = configuration({
+  const { nats, rpcPrefix, logLevel, keys, adminToken } = configuration({
+    logLevel: () => logLevelFromEnv(env),
     nats: () => natsSettingsFromEnv(env),
     rpcPrefix: () => rpcPrefixFromEnv(env),
     keys: () => readSecrets(['FLOTILLA_BUS_KEY'], env),
@@ -56,6 +60,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
   return {
     nats,
     rpcPrefix,
+    logLevel,
     busKey: keys.FLOTILLA_BUS_KEY,
     port: Number(env.PORT ?? 3000),
     adminToken,

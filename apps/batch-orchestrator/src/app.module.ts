@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ServiceNames } from '@flotilla/contracts';
-import { BusModule, HealthModule } from '@flotilla/nest-platform';
+import { BusModule, HealthModule, loggingModule } from '@flotilla/nest-platform';
 import { CONFIG, OrchestratorConfig } from './config';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
 import { TenancyModule } from './tenancy/tenancy.module';
@@ -18,6 +18,7 @@ export class AppModule {
       global: true,
       imports: [
         CqrsModule.forRoot(),
+        loggingModule(ServiceNames.batchOrchestrator, config.logLevel),
         HealthModule.forService(ServiceNames.batchOrchestrator),
         BusModule.forService(config.bus),
         InfrastructureModule,

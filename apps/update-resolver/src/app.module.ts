@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ServiceNames } from '@flotilla/contracts';
-import { BusModule, HealthModule } from '@flotilla/nest-platform';
+import { BusModule, HealthModule, loggingModule } from '@flotilla/nest-platform';
 import { RESOLVER_CONFIG, ResolverConfig } from './config';
 import { FleetModule } from './fleet/fleet.module';
 import { InfrastructureModule } from './infrastructure.module';
@@ -14,6 +14,7 @@ export class AppModule {
       global: true,
       imports: [
         CqrsModule.forRoot(),
+        loggingModule(ServiceNames.updateResolver, config.logLevel),
         HealthModule.forService(ServiceNames.updateResolver),
         BusModule.forService(config.bus),
         InfrastructureModule,

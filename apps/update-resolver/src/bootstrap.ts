@@ -1,7 +1,6 @@
 import { INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { ServiceNames } from '@flotilla/contracts';
-import { HealthRegistry, JsonLogger, natsRpcServer } from '@flotilla/nest-platform';
+import { createLoggedApp, HealthRegistry, natsRpcServer } from '@flotilla/nest-platform';
 import { AppModule } from './app.module';
 import { ResolverConfig } from './config';
 import { FleetView } from './fleet/fleet-view';
@@ -11,11 +10,8 @@ import { FleetView } from './fleet/fleet-view';
  * with the log, readiness does not); commands and device checks are taken only once the view has caught up, so
  * a check is never answered from a partial fleet.
  */
-export async function createResolver(
-  config: ResolverConfig,
-  logger = new JsonLogger(ServiceNames.updateResolver),
-): Promise<INestApplication> {
-  const app = await NestFactory.create(AppModule.with(config), { logger });
+export async function createResolver(config: ResolverConfig): Promise<INestApplication> {
+  const app = await createLoggedApp(AppModule.with(config));
   app.connectMicroservice(natsRpcServer(config.nats, ServiceNames.updateResolver, config.rpcPrefix), {
     inheritAppConfig: true,
   });

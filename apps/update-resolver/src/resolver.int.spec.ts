@@ -1,5 +1,4 @@
 import { INestApplication } from '@nestjs/common';
-import { JsonLogger } from '@flotilla/nest-platform';
 import { freeLoopbackPort, openTestEnvironment, TEST_KEYS, TestEnvironment } from '@flotilla/testing';
 import { NatsConnection } from 'nats';
 import { createResolver } from './bootstrap';
@@ -28,7 +27,7 @@ describe('update-resolver start-up', () => {
       batchStream: batches.stream,
       batchSubjectPrefix: batches.subjectPrefix,
     };
-    app = await createResolver(config, new JsonLogger('update-resolver', ['error']));
+    app = await createResolver({ ...config, logLevel: 'error' });
   });
 
   afterAll(async () => {

@@ -1,4 +1,4 @@
-export * from './json-logger';
+export * from './logging';
 export * from './secrets';
 export * from './service-config';
 export * from './nats-connection';

@@ -2,6 +2,7 @@ import { DefaultSubjectPrefix } from '@flotilla/contracts';
 import { defaultRetryPolicy, RetryPolicy } from '@flotilla/event-store';
 import { BusTrustSettings, busTrustFromEnv } from './rpc/bus-trust';
 import { NatsSettings, natsSettingsFromEnv } from './nats-connection';
+import { LogLevel, logLevelFromEnv } from './logging';
 import { ConfigurationError, configuration } from './secrets';
 
 /** What every event-sourced service is configured with; each has its own environment prefix and defaults. */
@@ -15,6 +16,7 @@ export interface ServiceConfig {
   subjectPrefix: string;
   /** Prefix of the command and query subjects (RPC_SUBJECT_PREFIX). */
   rpcPrefix: string;
+  logLevel: LogLevel;
   /** Replicas of the streams the service creates: 1 on a single server, 3 on a JetStream cluster. */
   streamReplicas: number;
   healthPort: number;
@@ -32,7 +34,8 @@ export interface ServiceDefaults {
 
 export function serviceConfigFromEnv(defaults: ServiceDefaults, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
   const p = defaults.envPrefix;
-  const { nats, bus, rpcPrefix, streamReplicas } = configuration({
+  const { nats, bus, rpcPrefix, logLevel, streamReplicas } = configuration({
+    logLevel: () => logLevelFromEnv(env),
     nats: () => natsSettingsFromEnv(env),
     bus: () => busTrustFromEnv(env),
     rpcPrefix: () => rpcPrefixFromEnv(env),
@@ -42,6 +45,7 @@ export function serviceConfigFromEnv(defaults: ServiceDefaults, env: NodeJS.Proc
     nats,
     bus,
     rpcPrefix,
+    logLevel,
     streamReplicas,
     databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/flotilla',
     databaseSchema: env[`${p}_DB_SCHEMA`] ?? defaults.databaseSchema,

@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { headers as natsHeaders } from 'nats';
 import { Principal, Reply, signRequest, Subject, subjectOn, TenancySubjects } from '@flotilla/contracts';
-import { busRequester, JsonLogger } from '@flotilla/nest-platform';
+import { busRequester } from '@flotilla/nest-platform';
 import { openTestEnvironment, TEST_KEYS, TestEnvironment } from '@flotilla/testing';
 import { createOrchestrator } from '../bootstrap';
 import { configFromEnv } from '../config';
@@ -25,16 +25,14 @@ describe('tenancy over NATS', () => {
   beforeAll(async () => {
     env = await openTestEnvironment('BATCH');
     const config = configFromEnv({ NATS_URL: process.env.NATS_URL, DATABASE_URL: env.db.url, ...TEST_KEYS });
-    app = await createOrchestrator(
-      {
-        ...config,
-        stream: env.stream,
-        subjectPrefix: env.subjectPrefix,
-        rpcPrefix: env.rpcPrefix,
-        bus: { ...config.bus, grants: { billing: billing(env.rpcPrefix) } },
-      },
-      new JsonLogger('batch-orchestrator', ['error']),
-    );
+    app = await createOrchestrator({
+      ...config,
+      stream: env.stream,
+      subjectPrefix: env.subjectPrefix,
+      rpcPrefix: env.rpcPrefix,
+      logLevel: 'error',
+      bus: { ...config.bus, grants: { billing: billing(env.rpcPrefix) } },
+    });
     await app.init();
   });
 

@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { Reply, TenancySubjects } from '@flotilla/contracts';
-import { busRequester, JsonLogger } from '@flotilla/nest-platform';
+import { busRequester, logLevelFromEnv } from '@flotilla/nest-platform';
 import {
   freeLoopbackPort,
   ServiceProcess,
@@ -20,6 +20,8 @@ export function testConfig(env: TestEnvironment, overrides: Partial<Orchestrator
     stream: env.stream,
     subjectPrefix: env.subjectPrefix,
     rpcPrefix: env.rpcPrefix,
+    // LOG_LEVEL=info (or debug) shows a test's service logs.
+    logLevel: process.env.LOG_LEVEL ? logLevelFromEnv(process.env) : 'error',
     updateStream: updates.stream,
     updateSubjectPrefix: updates.subjectPrefix,
     ...overrides,
@@ -28,10 +30,7 @@ export function testConfig(env: TestEnvironment, overrides: Partial<Orchestrator
 
 /** Runs the orchestrator in this process. */
 export async function startOrchestrator(config: OrchestratorConfig): Promise<INestApplication> {
-  const app = await createOrchestrator(
-    config,
-    new JsonLogger('batch-orchestrator', (process.env.TEST_LOG_LEVELS ?? 'error').split(',') as never),
-  );
+  const app = await createOrchestrator(config);
   await app.init();
   return app;
 }

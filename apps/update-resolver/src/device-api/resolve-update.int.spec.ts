@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
 import { Reply, Subject, UpdateAnswer, UpdateSubjects } from '@flotilla/contracts';
 import { EventStore } from '@flotilla/event-store';
-import { busRequester, JsonLogger } from '@flotilla/nest-platform';
+import { busRequester } from '@flotilla/nest-platform';
 import { eventually, freeLoopbackPort, openTestEnvironment, TEST_KEYS, TestEnvironment } from '@flotilla/testing';
 import { createResolver } from '../bootstrap';
 import { configFromEnv, ResolverConfig } from '../config';
@@ -42,7 +42,7 @@ describe('device checks over NATS', () => {
   async function startInstance() {
     const healthPort = await freeLoopbackPort();
     healthPorts.push(healthPort);
-    apps.push(await createResolver({ ...config, healthPort }, new JsonLogger('update-resolver', ['error'])));
+    apps.push(await createResolver({ ...config, healthPort, logLevel: 'error' }));
   }
   /** The sum of a metric's samples (of every instance) whose labels include these. */
   const metric = async (name: string, labels: Record<string, string>) => {

@@ -1,0 +1,55 @@
+import { DynamicModule, INestApplication, NestApplicationOptions, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Logger, LoggerModule } from 'nestjs-pino';
+import { DestinationStream, stdTimeFunctions } from 'pino';
+import { ConfigurationError } from './secrets';
+
+/** Fields that may hold a secret, wherever they sit in a log line (top level or one below): never written. */
+const SECRET_FIELDS = ['token', 'secret', 'password', 'authorization', 'credential', 'credentialHash', 'tokenHash'];
+
+export const LogLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LogLevels)[number];
+
+/** LOG_LEVEL: one of pino's levels, `info` unless set. */
+export function logLevelFromEnv(env: NodeJS.ProcessEnv): LogLevel {
+  const level = (env.LOG_LEVEL || 'info') as LogLevel;
+  if (!LogLevels.includes(level)) throw new ConfigurationError([`LOG_LEVEL must be one of ${LogLevels.join(', ')}`]);
+  return level;
+}
+
+/**
+ * Structured logs through nestjs-pino: one JSON object per line on stdout with `time`, `level` (its name), `service`
+ * and `msg`; secrets redacted by field name; HTTP requests logged except health, metrics and device checks (a
+ * fleet's polling would drown the rest).
+ */
+export function loggingModule(service: string, level: LogLevel, stream?: DestinationStream): DynamicModule {
+  return LoggerModule.forRoot({
+    pinoHttp: {
+      stream,
+      level,
+      base: { service },
+      messageKey: 'msg',
+      timestamp: stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: {
+        paths: [
+          ...SECRET_FIELDS.flatMap((field) => [field, `*.${field}`]),
+          'req.headers.authorization',
+          'req.headers["x-auth-token"]',
+        ],
+        censor: '[redacted]',
+      },
+      autoLogging: { ignore: (req) => /^\/(health|metrics|device\/update)/.test(req.url ?? '') },
+    },
+  });
+}
+
+/** A Nest app whose own logs (start-up included) go through the module's pino logger. */
+export async function createLoggedApp<T extends INestApplication = INestApplication>(
+  module: DynamicModule | Type<unknown>,
+  options: NestApplicationOptions = {},
+): Promise<T> {
+  const app = await NestFactory.create<T>(module, { ...options, bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  return app;
+}
