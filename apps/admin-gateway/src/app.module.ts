@@ -1,9 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ServiceNames } from '@flotilla/contracts';
-import { HealthModule, loggingModule } from '@flotilla/nest-platform';
+import { HealthModule, loggingModule, serviceConfigModule } from '@flotilla/nest-platform';
 import { AuthGuard } from './auth/auth.guard';
-import { GATEWAY_CONFIG, GatewayConfig } from './config';
+import { configFromEnv, GATEWAY_CONFIG, GatewayConfig } from './config';
 import { GatewayHealth } from './gateway-health';
 import { HttpErrorFilter } from './http-error.filter';
 import { NatsRpcClient } from './nats-rpc.client';
@@ -16,11 +16,13 @@ import { AuditController } from './audit/audit.controller';
 
 @Module({})
 export class GatewayModule {
-  static with(config: GatewayConfig): DynamicModule {
+  /** From the environment, validated (`configFromEnv`); or with a configuration of one's own (tests). */
+  static with(config?: GatewayConfig): DynamicModule {
     return {
       module: GatewayModule,
       imports: [
-        loggingModule(ServiceNames.adminGateway, config.logLevel),
+        serviceConfigModule(GATEWAY_CONFIG, configFromEnv, config),
+        loggingModule(ServiceNames.adminGateway, GATEWAY_CONFIG),
         HealthModule.forService(ServiceNames.adminGateway),
       ],
       controllers: [
@@ -31,13 +33,7 @@ export class GatewayModule {
         DeviceUpdateController,
         AuditController,
       ],
-      providers: [
-        { provide: GATEWAY_CONFIG, useValue: config },
-        { provide: APP_FILTER, useClass: HttpErrorFilter },
-        NatsRpcClient,
-        AuthGuard,
-        GatewayHealth,
-      ],
+      providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }, NatsRpcClient, AuthGuard, GatewayHealth],
     };
   }
 }

@@ -3,13 +3,14 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { createLoggedApp } from '@flotilla/nest-platform';
 import { GatewayModule } from './app.module';
-import { GatewayConfig } from './config';
+import { GATEWAY_CONFIG, GatewayConfig } from './config';
 import { TextInputPipe } from './text-input.pipe';
 import { ApiSchemas } from './openapi/api-schemas';
 
 /** The admin REST API; the OpenAPI document is at /openapi.json and its UI at /docs. */
-export async function createGateway(config: GatewayConfig): Promise<INestApplication> {
-  const app = await createLoggedApp<NestExpressApplication>(GatewayModule.with(config), { bodyParser: false });
+export async function createGateway(given?: GatewayConfig): Promise<INestApplication> {
+  const app = await createLoggedApp<NestExpressApplication>(GatewayModule.with(given), { bodyParser: false });
+  const config = app.get<GatewayConfig>(GATEWAY_CONFIG);
   app.useBodyParser('json', { limit: config.maxBodyBytes });
   app.useGlobalPipes(new TextInputPipe());
   app.enableShutdownHooks();

@@ -2,10 +2,9 @@ import 'reflect-metadata';
 import { ServiceNames } from '@flotilla/contracts';
 import { runMain } from '@flotilla/nest-platform';
 import { createGateway } from './bootstrap';
-import { configFromEnv } from './config';
+import { GATEWAY_CONFIG, GatewayConfig } from './config';
 
 runMain(ServiceNames.adminGateway, async () => {
-  const config = configFromEnv();
-  const app = await createGateway(config);
-  await app.listen(config.port, '0.0.0.0');
+  const app = await createGateway();
+  await app.listen(app.get<GatewayConfig>(GATEWAY_CONFIG).port, '0.0.0.0');
 });

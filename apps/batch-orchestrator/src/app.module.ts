@@ -1,8 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ServiceNames } from '@flotilla/contracts';
-import { BusModule, HealthModule, loggingModule } from '@flotilla/nest-platform';
-import { CONFIG, OrchestratorConfig } from './config';
+import { BusModule, HealthModule, loggingModule, serviceConfigModule } from '@flotilla/nest-platform';
+import { CONFIG, configFromEnv, OrchestratorConfig } from './config';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
 import { TenancyModule } from './tenancy/tenancy.module';
 import { CatalogModule } from './catalog/catalog.module';
@@ -12,15 +12,17 @@ import { AuditMessagesController } from './audit/audit-messages.controller';
 
 @Module({})
 export class AppModule {
-  static with(config: OrchestratorConfig): DynamicModule {
+  /** From the environment, validated (`configFromEnv`); or with a configuration of one's own (tests, tools). */
+  static with(config?: OrchestratorConfig): DynamicModule {
     return {
       module: AppModule,
       global: true,
       imports: [
+        serviceConfigModule(CONFIG, configFromEnv, config),
         CqrsModule.forRoot(),
-        loggingModule(ServiceNames.batchOrchestrator, config.logLevel),
+        loggingModule(ServiceNames.batchOrchestrator, CONFIG),
         HealthModule.forService(ServiceNames.batchOrchestrator),
-        BusModule.forService(config.bus),
+        BusModule.forService(CONFIG),
         InfrastructureModule,
         TenancyModule,
         CatalogModule,
@@ -28,8 +30,6 @@ export class AppModule {
         WorkerModule,
       ],
       controllers: [AuditMessagesController],
-      providers: [{ provide: CONFIG, useValue: config }],
-      exports: [CONFIG],
     };
   }
 }

@@ -2,11 +2,12 @@ import { INestApplication } from '@nestjs/common';
 import { ServiceNames } from '@flotilla/contracts';
 import { createLoggedApp, natsRpcServer } from '@flotilla/nest-platform';
 import { AppModule } from './app.module';
-import { OrchestratorConfig } from './config';
+import { CONFIG, OrchestratorConfig } from './config';
 
 /** Builds the service: NATS commands and queries, plus an HTTP port for health and metrics only. */
-export async function createOrchestrator(config: OrchestratorConfig): Promise<INestApplication> {
-  const app = await createLoggedApp(AppModule.with(config));
+export async function createOrchestrator(given?: OrchestratorConfig): Promise<INestApplication> {
+  const app = await createLoggedApp(AppModule.with(given));
+  const config = app.get<OrchestratorConfig>(CONFIG);
   app.connectMicroservice(natsRpcServer(config.nats, ServiceNames.batchOrchestrator, config.rpcPrefix), {
     inheritAppConfig: true,
   });

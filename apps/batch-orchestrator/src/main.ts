@@ -2,10 +2,9 @@ import 'reflect-metadata';
 import { ServiceNames } from '@flotilla/contracts';
 import { runMain } from '@flotilla/nest-platform';
 import { createOrchestrator } from './bootstrap';
-import { configFromEnv } from './config';
+import { CONFIG, OrchestratorConfig } from './config';
 
 runMain(ServiceNames.batchOrchestrator, async () => {
-  const config = configFromEnv();
-  const app = await createOrchestrator(config);
-  await app.listen(config.healthPort, '0.0.0.0');
+  const app = await createOrchestrator();
+  await app.listen(app.get<OrchestratorConfig>(CONFIG).healthPort, '0.0.0.0');
 });

@@ -1,27 +1,27 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ServiceNames } from '@flotilla/contracts';
-import { BusModule, HealthModule, loggingModule } from '@flotilla/nest-platform';
-import { RESOLVER_CONFIG, ResolverConfig } from './config';
+import { BusModule, HealthModule, loggingModule, serviceConfigModule } from '@flotilla/nest-platform';
+import { configFromEnv, RESOLVER_CONFIG, ResolverConfig } from './config';
 import { FleetModule } from './fleet/fleet.module';
 import { InfrastructureModule } from './infrastructure.module';
 
 @Module({})
 export class AppModule {
-  static with(config: ResolverConfig): DynamicModule {
+  /** From the environment, validated (`configFromEnv`); or with a configuration of one's own (tests, tools). */
+  static with(config?: ResolverConfig): DynamicModule {
     return {
       module: AppModule,
       global: true,
       imports: [
+        serviceConfigModule(RESOLVER_CONFIG, configFromEnv, config),
         CqrsModule.forRoot(),
-        loggingModule(ServiceNames.updateResolver, config.logLevel),
+        loggingModule(ServiceNames.updateResolver, RESOLVER_CONFIG),
         HealthModule.forService(ServiceNames.updateResolver),
-        BusModule.forService(config.bus),
+        BusModule.forService(RESOLVER_CONFIG),
         InfrastructureModule,
         FleetModule,
       ],
-      providers: [{ provide: RESOLVER_CONFIG, useValue: config }],
-      exports: [RESOLVER_CONFIG],
     };
   }
 }

@@ -2,7 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { ServiceNames } from '@flotilla/contracts';
 import { createLoggedApp, HealthRegistry, natsRpcServer } from '@flotilla/nest-platform';
 import { AppModule } from './app.module';
-import { ResolverConfig } from './config';
+import { RESOLVER_CONFIG, ResolverConfig } from './config';
 import { FleetView } from './fleet/fleet-view';
 
 /**
@@ -10,8 +10,9 @@ import { FleetView } from './fleet/fleet-view';
  * with the log, readiness does not); commands and device checks are taken only once the view has caught up, so
  * a check is never answered from a partial fleet.
  */
-export async function createResolver(config: ResolverConfig): Promise<INestApplication> {
-  const app = await createLoggedApp(AppModule.with(config));
+export async function createResolver(given?: ResolverConfig): Promise<INestApplication> {
+  const app = await createLoggedApp(AppModule.with(given));
+  const config = app.get<ResolverConfig>(RESOLVER_CONFIG);
   app.connectMicroservice(natsRpcServer(config.nats, ServiceNames.updateResolver, config.rpcPrefix), {
     inheritAppConfig: true,
   });

@@ -16,3 +16,4 @@ export * from './health/health.module';
 export * from './health/consumer-host';
 export * from './audit/audit-trail';
 export * from './rpc/bus-metrics.interceptor';
+export * from './config-module';

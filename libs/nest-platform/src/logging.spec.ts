@@ -2,6 +2,7 @@ import { Controller, Get, Logger as NestLogger, Module } from '@nestjs/common';
 import { Writable } from 'node:stream';
 import { createLoggedApp, loggingModule, logLevelFromEnv } from './logging';
 import { ConfigurationError } from './secrets';
+import { serviceConfigModule } from './config-module';
 
 describe('logs', () => {
   it('are JSON lines with time, level, service and msg, secrets redacted wherever they sit', async () => {
@@ -22,7 +23,14 @@ describe('logs', () => {
         return {};
       }
     }
-    @Module({ imports: [loggingModule('test-service', 'info', stream)], controllers: [Noisy] })
+    const CONFIG = Symbol('config');
+    @Module({
+      imports: [
+        serviceConfigModule(CONFIG, () => ({}), { logLevel: 'info' }),
+        loggingModule('test-service', CONFIG, stream),
+      ],
+      controllers: [Noisy],
+    })
     class App {}
     const app = await createLoggedApp(App);
     await app.listen(0, '127.0.0.1');

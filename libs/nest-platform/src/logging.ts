@@ -1,4 +1,11 @@
-import { DynamicModule, INestApplication, NestApplicationOptions, Type } from '@nestjs/common';
+import {
+  ConsoleLogger,
+  DynamicModule,
+  INestApplication,
+  InjectionToken,
+  NestApplicationOptions,
+  Type,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger, LoggerModule } from 'nestjs-pino';
 import { DestinationStream, stdTimeFunctions } from 'pino';
@@ -22,25 +29,28 @@ export function logLevelFromEnv(env: NodeJS.ProcessEnv): LogLevel {
  * and `msg`; secrets redacted by field name; HTTP requests logged except health, metrics and device checks (a
  * fleet's polling would drown the rest).
  */
-export function loggingModule(service: string, level: LogLevel, stream?: DestinationStream): DynamicModule {
-  return LoggerModule.forRoot({
-    pinoHttp: {
-      stream,
-      level,
-      base: { service },
-      messageKey: 'msg',
-      timestamp: stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
-      redact: {
-        paths: [
-          ...SECRET_FIELDS.flatMap((field) => [field, `*.${field}`]),
-          'req.headers.authorization',
-          'req.headers["x-auth-token"]',
-        ],
-        censor: '[redacted]',
+export function loggingModule(service: string, config: InjectionToken, stream?: DestinationStream): DynamicModule {
+  return LoggerModule.forRootAsync({
+    inject: [config],
+    useFactory: ({ logLevel }: { logLevel: LogLevel }) => ({
+      pinoHttp: {
+        stream,
+        level: logLevel,
+        base: { service },
+        messageKey: 'msg',
+        timestamp: stdTimeFunctions.isoTime,
+        formatters: { level: (label: string) => ({ level: label }) },
+        redact: {
+          paths: [
+            ...SECRET_FIELDS.flatMap((field) => [field, `*.${field}`]),
+            'req.headers.authorization',
+            'req.headers["x-auth-token"]',
+          ],
+          censor: '[redacted]',
+        },
+        autoLogging: { ignore: (req: { url?: string }) => /^\/(health|metrics|device\/update)/.test(req.url ?? '') },
       },
-      autoLogging: { ignore: (req) => /^\/(health|metrics|device\/update)/.test(req.url ?? '') },
-    },
+    }),
   });
 }
 
@@ -49,7 +59,14 @@ export async function createLoggedApp<T extends INestApplication = INestApplicat
   module: DynamicModule | Type<unknown>,
   options: NestApplicationOptions = {},
 ): Promise<T> {
-  const app = await NestFactory.create<T>(module, { ...options, bufferLogs: true });
+  // A failure to start (a bad configuration among them) reaches runMain, which reports it and exits 1.
+  // Until the pino logger is up (or when start-up fails first), Nest's own logger writes JSON lines too.
+  const app = await NestFactory.create<T>(module, {
+    ...options,
+    logger: new ConsoleLogger({ json: true, colors: false }),
+    bufferLogs: true,
+    abortOnError: false,
+  });
   app.useLogger(app.get(Logger));
   return app;
 }

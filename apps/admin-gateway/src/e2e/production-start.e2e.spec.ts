@@ -13,17 +13,29 @@ describe('production start-up (e2e)', () => {
     FLOTILLA_ADMIN_TOKEN: 'change-me',
     HEALTH_PORT: '0',
     PORT: '0',
+    LOG_LEVEL: 'loud',
+    RPC_SUBJECT_PREFIX: 'not a prefix',
   };
 
   const bus = 'FLOTILLA_BUS_KEY is shorter than 32 bytes';
   const nats = 'NATS credentials are not set';
+  // Variables that are bad whatever the environment: read and validated by @nestjs/config as well.
+  const logLevel = 'LOG_LEVEL must be one of';
+  const prefix = 'RPC_SUBJECT_PREFIX must be NATS tokens';
   it.each([
-    ['batch-orchestrator', [nats, bus]],
+    ['batch-orchestrator', [nats, bus, logLevel, prefix]],
     [
       'update-resolver',
-      [nats, bus, 'FIRMWARE_URL_SIGNING_KEY is a development value', 'DEVICE_CREDENTIAL_KEY is not set'],
+      [
+        nats,
+        bus,
+        logLevel,
+        prefix,
+        'FIRMWARE_URL_SIGNING_KEY is a development value',
+        'DEVICE_CREDENTIAL_KEY is not set',
+      ],
     ],
-    ['admin-gateway', [nats, bus, 'FLOTILLA_ADMIN_TOKEN is a development value']],
+    ['admin-gateway', [nats, bus, logLevel, prefix, 'FLOTILLA_ADMIN_TOKEN is a development value']],
   ])('%s refuses to start, saying every reason, without writing the secret', async (app, problems) => {
     const service = startServiceProcess(`apps/${app}/src/main.ts`, production);
     const code = await new Promise<number | null>((resolve) => service.child.once('exit', (exit) => resolve(exit)));

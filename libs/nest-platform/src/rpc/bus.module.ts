@@ -1,4 +1,4 @@
-import { DynamicModule, Global, Module } from '@nestjs/common';
+import { DynamicModule, Global, InjectionToken, Module } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { BusMetrics } from './bus-metrics.interceptor';
 import { BusTrust, BusTrustSettings } from './bus-trust';
@@ -8,11 +8,12 @@ import { PrincipalGuard } from './principal.guard';
 @Global()
 @Module({})
 export class BusModule {
-  static forService(settings: BusTrustSettings): DynamicModule {
+  /** `config` is the token of the app's configuration, whose `bus` says whom to trust. */
+  static forService(config: InjectionToken): DynamicModule {
     return {
       module: BusModule,
       providers: [
-        { provide: BusTrust, useValue: new BusTrust(settings) },
+        { provide: BusTrust, inject: [config], useFactory: ({ bus }: { bus: BusTrustSettings }) => new BusTrust(bus) },
         { provide: APP_GUARD, useClass: PrincipalGuard },
         BusMetrics,
         { provide: APP_INTERCEPTOR, useExisting: BusMetrics },
