@@ -163,6 +163,18 @@ const firmware = {
   inserted_at: at,
 };
 
+/** A deployment's failure rules (firmware-deployments.md §5), as it takes and shows them. */
+const failureRules = Object.fromEntries(
+  [
+    'failure_rate',
+    'failure_rate_seconds',
+    'failure_threshold',
+    'device_failure_rate',
+    'device_failure_rate_seconds',
+    'device_failure_threshold',
+  ].map((rule) => [rule, { type: 'integer' }]),
+);
+
 export const ApiSchemas: Record<string, Schema> = {
   Error: object({ errors: { ...strings, minItems: 1 } }, ['errors'], {
     errors: ['name must be shorter than or equal to 200 characters'],
@@ -519,12 +531,7 @@ export const ApiSchemas: Record<string, Schema> = {
           version: { type: 'string', description: "an Elixir version requirement, such as '~> 1.0'" },
         }),
         is_active: { type: 'boolean' },
-        failure_rate: { type: 'integer' },
-        failure_rate_seconds: { type: 'integer' },
-        failure_threshold: { type: 'integer' },
-        device_failure_rate: { type: 'integer' },
-        device_failure_rate_seconds: { type: 'integer' },
-        device_failure_threshold: { type: 'integer' },
+        ...failureRules,
       }),
     },
     ['deployment'],
@@ -542,18 +549,13 @@ export const ApiSchemas: Record<string, Schema> = {
       id: { type: 'string', description: "the deployment's key" },
       name: text,
       product: text,
-      firmware: { type: 'string', description: "its firmware's uuid" },
+      firmware: uuid,
       conditions: object({ tags: strings, version: nullable(text) }),
       is_active: { type: 'boolean' },
       state: { enum: ['on', 'off'] },
       quarantined: { type: 'boolean' },
       quarantine_reason: nullable(text),
-      failure_rate: { type: 'integer' },
-      failure_rate_seconds: { type: 'integer' },
-      failure_threshold: { type: 'integer' },
-      device_failure_rate: { type: 'integer' },
-      device_failure_rate_seconds: { type: 'integer' },
-      device_failure_threshold: { type: 'integer' },
+      ...failureRules,
       inserted_at: dateTime,
       updated_at: dateTime,
     },
