@@ -6,7 +6,13 @@ export interface Figure {
   p50Ms?: number;
   p99Ms?: number;
   ratioTo?: string;
+  /** The target performance.md sets for this figure, in its words, and whether this run met it. */
+  target?: string;
+  met?: boolean;
 }
+
+/** A figure's target and whether it was met. */
+export const goal = (target: string, met: boolean) => ({ target, met });
 
 export interface ScenarioContext {
   natsUrl: string;

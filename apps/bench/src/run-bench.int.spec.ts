@@ -39,6 +39,10 @@ describe('bench harness', () => {
       expect(placement['batches/s']).toBeGreaterThan(0);
       expect(placement.servers).toBe(0);
       expect(report.results['big-batch'][0].value).toBeGreaterThan(0);
+      expect(report.results['big-batch'][0]).toMatchObject({ target: '≤ 3 s', met: expect.any(Boolean) });
+      const targeted = Object.values(report.results).flatMap((figures) => figures.filter((f) => f.target));
+      expect(targeted.length).toBeGreaterThanOrEqual(6);
+      for (const figure of targeted) expect(typeof figure.met).toBe('boolean');
       expect(report.results.history.map((f) => f.unit)).toEqual(['µs', 'µs', 'x', 'µs', 'µs']);
     } finally {
       await db.drop();
@@ -56,6 +60,11 @@ describe('bench harness', () => {
       expect(report.results.memory[0].value).toBeGreaterThan(0);
       expect(report.results['resolve-http'].map((f) => f.unit)).toEqual(['req/s', 'checks/s', '%']);
       expect(report.results['resolve-http'][1].value).toBeGreaterThan(0);
+      expect(report.results['resolve-http'][2].target).toMatch(/node:http/);
+      expect(report.results.resolve.filter((f) => f.target).map((f) => f.name)).toEqual(
+        expect.arrayContaining(['checks/s to raw request/reply (256 in flight)', 'p99 to raw p99 (64 in flight)']),
+      );
+      expect(report.results.resolve.find((f) => f.name === 'resolver event-loop delay p99')?.value).toBeGreaterThan(0);
     } finally {
       await db.drop();
     }

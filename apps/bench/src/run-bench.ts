@@ -30,9 +30,10 @@ export async function runBench(
       `${f.value.toFixed(0)} ${f.unit}`,
       f.p50Ms?.toFixed(2) ?? '',
       f.p99Ms?.toFixed(2) ?? '',
+      f.target === undefined ? '' : `${f.met ? 'met' : 'NOT met'}: ${f.target}`,
     ]),
   );
-  const header = ['scenario', 'figure', 'value', 'p50 ms', 'p99 ms'];
+  const header = ['scenario', 'figure', 'value', 'p50 ms', 'p99 ms', 'target'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
   process.stdout.write([line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n');

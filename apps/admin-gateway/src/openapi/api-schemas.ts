@@ -252,7 +252,7 @@ export const ApiSchemas: Record<string, Schema> = {
   Batch: object(
     {
       id: uuid,
-      state: { enum: ['queued', 'processing', 'completed', 'failed', 'deleted'] },
+      state: { enum: ['queued', 'in_progress', 'completed', 'failed', 'deleted'] },
       quantity: { type: 'integer' },
       error_messages: strings,
       created_at: dateTime,

@@ -224,9 +224,10 @@ export async function startUpdateFleet(context: ScenarioContext, shape: FleetSha
     rpcPrefix: `bench.${id}`,
     check,
     deviceHeaders,
-    rssBytes: async () => {
+    /** A gauge of the resolver's /metrics (its first sample). */
+    metric: async (name: string) => {
       const metrics = await fetch(`http://127.0.0.1:${healthPort}/metrics`).then((r) => r.text());
-      return Number(/^process_resident_memory_bytes(?:\{[^}]*\})? ([0-9.e+]+)/m.exec(metrics)?.[1] ?? NaN);
+      return Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)`, 'm').exec(metrics)?.[1] ?? NaN);
     },
     async close() {
       await service.stop();
