@@ -1,5 +1,5 @@
-import { createServer } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { closedLoop, Figure, goal, Scenario } from '../measure';
 import { natsRequestReply } from './baseline';
 import { freePort, waitUntilReady } from './batch-fleet';
@@ -99,6 +99,15 @@ export const memory: Scenario = {
   },
 };
 
+/** A raw `node:http` server answering a fixed JSON body, in a process of its own as the gateway is. */
+async function startRawHttpServer() {
+  const body = JSON.stringify({ data: { update_available: false, firmware_url: null, firmware_meta: null } });
+  const server = `require('node:http').createServer((q, s) => { s.writeHead(200, { 'content-type': 'application/json' }).end(${JSON.stringify(body)}); }).listen(0, '127.0.0.1', function () { process.stdout.write(this.address().port + '\\n'); });`;
+  const child = spawn(process.execPath, ['-e', server], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
+  return { process: child, port: Number(String(chunk).trim()) };
+}
+
 /**
  * performance.md `resolve-http`: the same checks through the gateway's `GET /device/update`, 64 in flight, against a
  * raw `node:http` server answering a fixed JSON body, driven by the same client in the same run.
@@ -117,21 +126,19 @@ export const resolveHttp: Scenario = {
       FLOTILLA_ADMIN_TOKEN: `bench-${port}`,
       LOG_LEVEL: 'warn',
     });
-    const body = JSON.stringify({ data: { update_available: false, firmware_url: null, firmware_meta: null } });
-    const raw = createServer((_request, response) => {
-      response.writeHead(200, { 'content-type': 'application/json' }).end(body);
-    });
-    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+    const raw = await startRawHttpServer();
     try {
       const base = `http://127.0.0.1:${port}`;
       await waitUntilReady(`${base}/health/ready`);
+      // Both measured with the resolver settled: its read model has caught up with the devices just seeded.
+      await waitUntilReady(`http://127.0.0.1:${fleet.healthPort}/health/ready`, 600_000);
       const get = async (url: string, headers: Record<string, string> = {}) => {
         const response = await fetch(url, { headers });
         await response.arrayBuffer();
         if (response.status !== 200) throw new Error(`${url}: ${response.status}`);
       };
       context.progress('raw node:http server (64 in flight)');
-      const rawUrl = `http://127.0.0.1:${(raw.address() as AddressInfo).port}/device/update`;
+      const rawUrl = `http://127.0.0.1:${raw.port}/device/update`;
       const bare = await closedLoop(() => get(rawUrl), 64, 3_000 * context.scale);
       context.progress('GET /device/update (64 in flight)');
       const checks = await closedLoop(
@@ -167,7 +174,7 @@ export const resolveHttp: Scenario = {
         },
       ];
     } finally {
-      await new Promise((resolve) => raw.close(resolve));
+      raw.process.kill();
       await gateway.stop();
       await fleet.close();
     }

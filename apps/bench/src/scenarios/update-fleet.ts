@@ -220,6 +220,8 @@ export async function startUpdateFleet(context: ScenarioContext, shape: FleetSha
 
   return {
     nc: nc as NatsConnection,
+    /** The resolver's health and metrics port. */
+    healthPort,
     /** The subject prefix the resolver answers on: a gateway in front of it is started with it. */
     rpcPrefix: `bench.${id}`,
     check,
