@@ -10,7 +10,6 @@ import { NatsRpcClient } from './nats-rpc.client';
 import { TenancyController } from './tenancy/tenancy.controller';
 import { BatchesController } from './batches/batches.controller';
 import { CatalogController } from './catalog/catalog.controller';
-import { DeviceUpdateController } from './firmware/device-update.controller';
 import { FleetController } from './firmware/fleet.controller';
 import { AuditController } from './audit/audit.controller';
 
@@ -25,14 +24,7 @@ export class GatewayModule {
         loggingModule(ServiceNames.adminGateway, GATEWAY_CONFIG),
         HealthModule.forService(ServiceNames.adminGateway),
       ],
-      controllers: [
-        TenancyController,
-        BatchesController,
-        CatalogController,
-        FleetController,
-        DeviceUpdateController,
-        AuditController,
-      ],
+      controllers: [TenancyController, BatchesController, CatalogController, FleetController, AuditController],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }, NatsRpcClient, AuthGuard, GatewayHealth],
     };
   }

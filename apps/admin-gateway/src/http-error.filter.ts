@@ -14,6 +14,11 @@ const STATUS: Record<ErrorCode, number> = {
   [ErrorCodes.internal]: 500,
 };
 
+/** A service's error as Metal answers it: the status its code calls for and `{"errors": [...]}`. */
+export function remoteErrorAnswer({ error: { code, message, details } }: RemoteError) {
+  return { status: STATUS[code] ?? 500, body: { errors: details?.length ? details : [message] } };
+}
+
 /** What the body parser throws: plain errors with a status and a type, not Nest's HttpExceptions. */
 interface BodyParserError {
   status: number;
@@ -35,8 +40,8 @@ export class HttpErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     if (exception instanceof RemoteError) {
-      const { code, message, details } = exception.error;
-      response.status(STATUS[code] ?? 500).json({ errors: details?.length ? details : [message] });
+      const { status, body } = remoteErrorAnswer(exception);
+      response.status(status).json(body);
       return;
     }
     if (isBodyParserError(exception)) {
