@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityTarget, FindOptionsOrder, FindOptionsWhere, ObjectLiteral } from 'typeorm';
 import { OrganizationListRequest, pageOf, ProductListRequest } from '@flotilla/contracts';
 import { DomainError } from '@flotilla/decider';
 import { RequestMeta } from '@flotilla/nest-platform';
@@ -39,17 +39,9 @@ export class FleetQueries {
     return { product: productView(row) };
   }
 
-  async listFirmwares(meta: RequestMeta, { organizationId, product, page, perPage }: ProductListRequest) {
-    await this.product(meta, organizationId, product);
-    const {
-      skip,
-      take,
-      meta: metaOf,
-    } = pageOf(`${productsPath(organizationId)}/${encodeURIComponent(product)}/firmwares`, page, perPage);
-    const [rows, total] = await this.dataSource
-      .getRepository(FirmwareRow)
-      .findAndCount({ where: { organizationId, product }, order: { createdAt: 'ASC' }, skip, take });
-    return { firmwares: rows.map(firmwareView), meta: metaOf(total) };
+  async listFirmwares(meta: RequestMeta, request: ProductListRequest) {
+    const { rows, meta: pageMeta } = await this.productPage(meta, FirmwareRow, 'firmwares', request);
+    return { firmwares: rows.map(firmwareView), meta: pageMeta };
   }
 
   async firmware(meta: RequestMeta, organizationId: string, product: string, uuid: string) {
@@ -61,17 +53,9 @@ export class FleetQueries {
     return { firmware: firmwareView(row) };
   }
 
-  async listDeployments(meta: RequestMeta, { organizationId, product, page, perPage }: ProductListRequest) {
-    await this.product(meta, organizationId, product);
-    const {
-      skip,
-      take,
-      meta: metaOf,
-    } = pageOf(`${productsPath(organizationId)}/${encodeURIComponent(product)}/deployments`, page, perPage);
-    const [rows, total] = await this.dataSource
-      .getRepository(DeploymentRow)
-      .findAndCount({ where: { organizationId, product }, order: { createdAt: 'ASC' }, skip, take });
-    return { deployments: rows.map(deploymentView), meta: metaOf(total) };
+  async listDeployments(meta: RequestMeta, request: ProductListRequest) {
+    const { rows, meta: pageMeta } = await this.productPage(meta, DeploymentRow, 'deployments', request);
+    return { deployments: rows.map(deploymentView), meta: pageMeta };
   }
 
   async deployment(meta: RequestMeta, organizationId: string, product: string, name: string) {
@@ -81,17 +65,31 @@ export class FleetQueries {
     return { deployment: deploymentView(row) };
   }
 
-  async listDevices(meta: RequestMeta, { organizationId, product, page, perPage }: ProductListRequest) {
+  async listDevices(meta: RequestMeta, request: ProductListRequest) {
+    const { rows, meta: pageMeta } = await this.productPage(meta, UpdateDeviceRow, 'devices', request, {
+      retired: false,
+    });
+    return { devices: rows.map(deviceView), meta: pageMeta };
+  }
+
+  /** A page of a product's firmwares, deployments or devices (those matching `only`), oldest first, with `meta`. */
+  private async productPage<Row extends ObjectLiteral & { createdAt: Date }>(
+    meta: RequestMeta,
+    entity: EntityTarget<Row>,
+    list: string,
+    { organizationId, product, page, perPage }: ProductListRequest,
+    only: Partial<Row> = {},
+  ) {
     await this.product(meta, organizationId, product);
-    const {
+    const path = `${productsPath(organizationId)}/${encodeURIComponent(product)}/${list}`;
+    const { skip, take, meta: metaOf } = pageOf(path, page, perPage);
+    const [rows, total] = await this.dataSource.getRepository(entity).findAndCount({
+      where: { organizationId, product, ...only } as FindOptionsWhere<Row>,
+      order: { createdAt: 'ASC' } as FindOptionsOrder<Row>,
       skip,
       take,
-      meta: metaOf,
-    } = pageOf(`${productsPath(organizationId)}/${encodeURIComponent(product)}/devices`, page, perPage);
-    const [rows, total] = await this.dataSource
-      .getRepository(UpdateDeviceRow)
-      .findAndCount({ where: { organizationId, product, retired: false }, order: { createdAt: 'ASC' }, skip, take });
-    return { devices: rows.map(deviceView), meta: metaOf(total) };
+    });
+    return { rows, meta: metaOf(total) };
   }
 
   async device(meta: RequestMeta, organizationId: string, product: string, identifier: string) {

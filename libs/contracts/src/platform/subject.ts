@@ -35,6 +35,9 @@ export type ResponseOf<S> = S extends Subject<unknown, infer Response> ? Respons
  */
 export const DefaultSubjectPrefix = 'fleet';
 
+/** A subject's kind, read from its name (`<context>.cmd.<name>` or `<context>.query.<name>`). */
+export const kindOf = (name: string): Subject['kind'] => (name.includes('.cmd.') ? 'command' : 'query');
+
 export function subjectOn(prefix: string, subject: Subject<unknown, unknown>): string {
   return `${prefix}.${subject.name}`;
 }
@@ -46,7 +49,7 @@ export function subject<Request, Response>(
   reply: ReplyShape<Response>,
   summary: string,
 ): Subject<Request, Response> {
-  return { name, kind: name.includes('.cmd.') ? 'command' : 'query', service, request, reply, summary };
+  return { name, kind: kindOf(name), service, request, reply, summary };
 }
 
 /** The payload of a query that takes none. */

@@ -1,6 +1,7 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { PATTERN_METADATA } from '@nestjs/microservices/constants';
 import { Counter, Histogram } from 'prom-client';
+import { kindOf } from '@flotilla/contracts';
 import { catchError, Observable, tap, throwError } from 'rxjs';
 import { HealthRegistry } from '../health/health';
 import { replyErrorOf } from './rpc-exception.filter';
@@ -57,7 +58,7 @@ export class BusMetrics implements NestInterceptor {
   }
 
   private record(subject: string, outcome: string, started: bigint): void {
-    const labels = { subject, kind: subject.includes('.cmd.') ? 'command' : 'query', outcome };
+    const labels = { subject, kind: kindOf(subject), outcome };
     this.requests.inc(labels);
     this.duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
   }
