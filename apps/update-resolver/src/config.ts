@@ -19,6 +19,8 @@ export interface ResolverConfig extends ServiceConfig {
   /** Key from which a provisioned server's first credential is derived (so none is stored); keep it secret. */
   deviceCredentialKey: string;
   consumerRetry: RetryPolicy;
+  /** Fleet-view snapshots: taken once the log is `every` commits past the newest, looked for every `checkMs`. */
+  snapshots: { every: number; checkMs: number };
 }
 
 /** Configuration from the environment (README: Configuration). */
@@ -45,6 +47,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ResolverCon
     urlTtlSeconds: positiveInteger(env, 'FIRMWARE_URL_TTL_SECONDS', 24 * 3600),
     deviceCredentialKey: keys.DEVICE_CREDENTIAL_KEY,
     consumerRetry: consumerRetryFromEnv(env),
+    snapshots: {
+      every: positiveInteger(env, 'FLEET_SNAPSHOT_EVERY', 100_000),
+      checkMs: positiveInteger(env, 'FLEET_SNAPSHOT_CHECK_MS', 300_000),
+    },
   };
 }
 

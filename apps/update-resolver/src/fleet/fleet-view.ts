@@ -5,6 +5,14 @@ import { Commit, EventStore, ParkedCommit, ParkedStatus, SequentialConsumer } fr
 import { PostgresParkedStore } from '@flotilla/projections';
 import { AttemptWindow, DeploymentFacts, DeploymentRuleFacts, DeviceFacts, RuleFacts } from '@flotilla/update-domain';
 import { RESOLVER_CONFIG, ResolverConfig } from '../config';
+import { FleetContents, FleetSnapshotReader } from './fleet-snapshot';
+import { FleetSnapshotStore } from './fleet-snapshot-store';
+
+export interface ProductEntry {
+  organizationId: string;
+  name: string;
+  createdAt: string;
+}
 
 export interface DeviceEntry extends DeviceFacts {
   identifier: string;
@@ -40,28 +48,38 @@ const firmwareKey = (organizationId: string, f: FirmwareMetadata) =>
 /**
  * Everything a device check and the deployment rules read, in memory: devices by credential, deployments by product,
  * firmwares, attempt windows and quarantined devices per firmware. Each instance follows the update stream through a
- * sequential consumer of its own, from the start of the log (platform.md §4a); a stream recreated under the same
- * name makes it start over. A commit is applied event by event.
+ * sequential consumer of its own (platform.md §4a), from the newest snapshot of the view (fleet-snapshot.ts) or else
+ * from the start of the log; a stream recreated under the same name makes it start over. A commit is applied event
+ * by event.
  */
 @Injectable()
 export class FleetView implements OnModuleInit, OnApplicationShutdown {
-  readonly products = new Map<string, { organizationId: string; name: string; createdAt: string }>();
+  readonly products = new Map<string, ProductEntry>();
   readonly firmwares = new Map<string, Firmware & { createdAt: string }>();
   readonly deployments = new Map<string, DeploymentEntry>();
   private readonly deploymentsByProduct = new Map<string, Set<string>>();
-  private readonly devices = new Map<string, DeviceEntry>();
-  private readonly devicesByCredential = new Map<string, string>();
+  /** Devices by organization, then identifier. */
+  private readonly devices = new Map<string, Map<string, DeviceEntry>>();
+  private readonly devicesByCredential = new Map<string, DeviceEntry>();
   private readonly quarantinedByFirmware = new Map<string, number>();
   /** Eligibility facts per product, rebuilt only after a deployment or firmware changes. */
   private readonly factsByProduct = new Map<string, DeploymentFacts[]>();
   readonly consumer: SequentialConsumer;
   private position = 0;
+  /** The stream position the view started reading after: its snapshot's, or 0 (the whole log). */
+  startedFrom = 0;
   private streamCreated: string | null = null;
+  /** Commits passed over as parked and not retried since: a snapshot keeps them, for a later retry to reach. */
+  private readonly skipped = new Set<number>();
+  /** Set while the contents are being written down: nothing is applied until it resolves. */
+  private hold: Promise<void> | null = null;
   private waiters: { seq: number; resolve: () => void }[] = [];
+  private readonly logger = new Logger('fleet-view');
 
   constructor(
     private readonly store: EventStore,
     private readonly parked: PostgresParkedStore,
+    private readonly snapshots: FleetSnapshotStore,
     private readonly health: HealthRegistry,
     @Inject(RESOLVER_CONFIG) config: ResolverConfig,
   ) {
@@ -73,35 +91,123 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
         perInstance: true,
         parked,
         retry: config.consumerRetry,
-        logger: new Logger('fleet-view'),
+        logger: this.logger,
       },
       {
         position: async () => {
           const { created } = await this.store.currentIdentity();
+          await this.unheld();
           if (this.streamCreated !== null && this.streamCreated !== created) this.reset();
           this.streamCreated = created;
           return this.position;
         },
         apply: async (commits) => {
+          await this.unheld();
           for (const commit of commits) this.apply(commit);
           return this.position;
         },
         park: async (commit: ParkedCommit) => {
           await this.parked.park(commit);
+          await this.unheld();
+          this.skipped.add(commit.streamSeq);
           this.advance(commit.streamSeq);
           return this.position;
         },
         retry: async (commit: Commit, status: ParkedStatus) => {
+          await this.unheld();
           this.applyEvents(commit);
+          this.skipped.delete(commit.streamSeq);
           if (status === 'retry') await this.parked.markRetried(this.consumer.name, commit.streamSeq);
         },
       },
     );
   }
 
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
+    await this.restore();
     this.consumer.start();
     this.health.watchConsumers([this.consumer]);
+  }
+
+  /** The stream position the view holds. */
+  get streamSeq(): number {
+    return this.position;
+  }
+
+  /**
+   * Runs `write` on the view's contents held still: no commit is applied until it is done, while checks go on being
+   * answered from the view. Null contents: the view has not looked at its stream yet.
+   */
+  async whileHeld<T>(write: (contents: FleetContents | null) => Promise<T>): Promise<T> {
+    await this.unheld();
+    let release = () => undefined as void;
+    this.hold = new Promise<void>((resolve) => (release = resolve));
+    try {
+      return await write(this.contents());
+    } finally {
+      this.hold = null;
+      release();
+    }
+  }
+
+  /** Waits out a hold; the caller then changes the view before it yields again. */
+  private async unheld(): Promise<void> {
+    while (this.hold) await this.hold;
+  }
+
+  private contents(): FleetContents | null {
+    if (this.streamCreated === null) return null;
+    return {
+      streamSeq: this.position,
+      streamCreated: this.streamCreated,
+      skipped: [...this.skipped],
+      products: [...this.products.values()],
+      firmwares: [...this.firmwares.values()],
+      deployments: [...this.deployments.values()].map((d) => ({ ...d, attempts: d.attempts.live() })),
+      devices: [...this.devices.values()].flatMap((devices) => [...devices.values()]),
+    };
+  }
+
+  /**
+   * Starts from the newest snapshot of this stream, if there is one this code can read; else (or if it cannot be read
+   * whole) from the start of the log.
+   */
+  private async restore(): Promise<void> {
+    const started = performance.now();
+    try {
+      const { name, created } = await this.store.currentIdentity();
+      const { header, skipped } = await this.snapshots.newest(name, created);
+      if (skipped) this.logger.warn({ msg: 'snapshots of another format passed over', count: skipped });
+      if (!header) return;
+      const reader = new FleetSnapshotReader();
+      for await (const text of this.snapshots.partsOf(header)) this.restorePart(reader.read(text));
+      if (reader.digest() !== header.sha256) throw new Error(`snapshot ${header.id} does not match its checksum`);
+      this.streamCreated = created;
+      this.position = this.startedFrom = header.streamSeq;
+      this.consumer.watchParked(this.skipped);
+      this.logger.log({
+        msg: 'started from a snapshot',
+        snapshot: header.id,
+        streamSeq: header.streamSeq,
+        devices: header.devices,
+        ms: Math.round(performance.now() - started),
+      });
+    } catch (err) {
+      this.reset();
+      this.logger.warn({ msg: 'no snapshot read, reading the whole log', error: (err as Error).message });
+    }
+  }
+
+  private restorePart(part: ReturnType<FleetSnapshotReader['read']>): void {
+    if ('catalog' in part) {
+      const { products, firmwares, deployments, skipped } = part.catalog;
+      for (const p of products) this.products.set(productKey(p.organizationId, p.name), p);
+      for (const f of firmwares) this.firmwares.set(f.uuid, f);
+      for (const d of deployments) this.addDeployment({ ...d, attempts: AttemptWindow.of(d.attempts) });
+      skipped.forEach((seq) => this.skipped.add(seq));
+      return;
+    }
+    for (const device of part.devices) this.addDevice(device);
   }
 
   /** Resolves once the view holds the whole log as it was when asked: the resolver answers checks only then. */
@@ -127,12 +233,11 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
   }
 
   device(organizationId: string, identifier: string): DeviceEntry | undefined {
-    return this.devices.get(`${organizationId}/${identifier}`);
+    return this.devices.get(organizationId)?.get(identifier);
   }
 
   deviceByCredential(credentialHash: string): DeviceEntry | undefined {
-    const key = this.devicesByCredential.get(credentialHash);
-    return key ? this.devices.get(key) : undefined;
+    return this.devicesByCredential.get(credentialHash);
   }
 
   deploymentsOf(organizationId: string, product: string): DeploymentEntry[] {
@@ -218,6 +323,7 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
       this.devicesByCredential,
       this.quarantinedByFirmware,
       this.factsByProduct,
+      this.skipped,
     ]) {
       map.clear();
     }
@@ -240,19 +346,16 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
         return;
       case 'DeploymentCreated': {
         const { createdAt, ...data } = event.data;
-        const cutoff = Date.parse(createdAt);
-        this.deployments.set(data.deploymentId, {
+        this.addDeployment({
           ...data,
           createdAt,
           createdOrder: seq,
           quarantined: false,
           quarantineReason: null,
-          cutoff,
+          cutoff: Date.parse(createdAt),
           attempts: new AttemptWindow(),
           totalAttempts: 0,
         });
-        const key = productKey(data.organizationId, data.product);
-        this.deploymentsByProduct.set(key, (this.deploymentsByProduct.get(key) ?? new Set()).add(data.deploymentId));
         return;
       }
       case 'DeploymentUpdated': {
@@ -298,8 +401,7 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
       }
       case 'DeviceRegistered': {
         const { identifier, organizationId, product, tags, credentialHash, registeredAt } = event.data;
-        const key = `${organizationId}/${identifier}`;
-        this.devices.set(key, {
+        this.addDevice({
           identifier,
           organizationId,
           product,
@@ -310,12 +412,27 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
           retired: false,
           registeredAt,
         });
-        this.devicesByCredential.set(credentialHash, key);
         return;
       }
       default:
         this.applyDeviceEvent(event);
     }
+  }
+
+  private addDeployment(d: DeploymentEntry): void {
+    this.deployments.set(d.deploymentId, d);
+    const key = productKey(d.organizationId, d.product);
+    this.deploymentsByProduct.set(key, (this.deploymentsByProduct.get(key) ?? new Set()).add(d.deploymentId));
+  }
+
+  /** A device as registered, or as a snapshot has it (then perhaps quarantined or retired). */
+  private addDevice(device: DeviceEntry): void {
+    let devices = this.devices.get(device.organizationId);
+    if (!devices) this.devices.set(device.organizationId, (devices = new Map()));
+    devices.set(device.identifier, device);
+    if (device.retired) return;
+    this.devicesByCredential.set(device.credentialHash, device);
+    this.countQuarantined(device, +1);
   }
 
   private applyDeviceEvent(event: UpdateEvent): void {
@@ -329,7 +446,7 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
       case 'DeviceCredentialRotated':
         this.devicesByCredential.delete(device.credentialHash);
         device.credentialHash = event.data.credentialHash;
-        this.devicesByCredential.set(device.credentialHash, `${device.organizationId}/${device.identifier}`);
+        this.devicesByCredential.set(device.credentialHash, device);
         return;
       case 'DeviceFirmwareChanged':
         this.countQuarantined(device, -1);

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import { deploymentCommandHandlers } from '../admin/deployment-commands';
 import { deviceCommandHandlers } from '../admin/device-commands';
 import { CreateFirmwareHandler } from '../admin/firmware-commands';
@@ -10,6 +11,9 @@ import { UpdateMessagesController } from '../update-messages.controller';
 import { AuditMessagesController } from '../admin/audit-messages.controller';
 import { DeploymentRulesWorkflowHost } from './deployment-rules-workflow.host';
 import { FleetRepositories } from './fleet-repositories';
+import { RESOLVER_CONFIG, ResolverConfig } from '../config';
+import { FleetSnapshotStore } from './fleet-snapshot-store';
+import { FleetSnapshotter } from './fleet-snapshotter';
 import { FleetView } from './fleet-view';
 import { FleetWiringWorkflowHost } from './fleet-wiring-workflow.host';
 
@@ -17,6 +21,13 @@ import { FleetWiringWorkflowHost } from './fleet-wiring-workflow.host';
   controllers: [UpdateMessagesController, AuditMessagesController],
   providers: [
     FleetView,
+    {
+      provide: FleetSnapshotStore,
+      inject: [DataSource, RESOLVER_CONFIG],
+      useFactory: (dataSource: DataSource, config: ResolverConfig) =>
+        new FleetSnapshotStore(dataSource, config.databaseSchema),
+    },
+    FleetSnapshotter,
     FleetRepositories,
     FleetScope,
     FleetQueries,

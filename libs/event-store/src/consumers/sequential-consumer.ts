@@ -247,6 +247,14 @@ export class SequentialConsumer extends ConsumerRuntime {
     }
   }
 
+  /**
+   * Commits a per-instance target passed over before this process started (its snapshot says which): another
+   * instance's retry of one is applied here too, as if this instance had parked it.
+   */
+  watchParked(streamSeqs: Iterable<number>): void {
+    for (const seq of streamSeqs) this.passedOver.add(seq);
+  }
+
   protected retryParked(commit: Commit, status: ParkedStatus): Promise<void> {
     return this.target.retry(commit, status);
   }

@@ -76,4 +76,29 @@ describe("a deployment's attempt window", () => {
     expect(window.countsPerDevice(1_500, 500)).toEqual(new Map([['a', 1]]));
     expect(window.devices(1_700, 500)).toBe(0);
   });
+
+  it('is the same window once written down with live() and read back with of()', () => {
+    let seed = 11;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const windowMs = 60_000;
+    const original = new AttemptWindow();
+    let now = 0;
+    const step = (windows: AttemptWindow[]) => {
+      now += Math.floor(random() * 3_000);
+      const identifier = `d${Math.floor(random() * 20)}`;
+      const forget = random() < 0.05;
+      for (const window of windows) {
+        if (forget) window.forget(identifier);
+        window.record(identifier, now, windowMs);
+      }
+    };
+    for (let i = 0; i < 500; i++) step([original]);
+    const copy = AttemptWindow.of(original.live());
+    for (let i = 0; i < 500; i++) {
+      step([original, copy]);
+      const later = now + Math.floor(random() * 30_000);
+      expect(copy.countsPerDevice(later, windowMs)).toEqual(original.countsPerDevice(later, windowMs));
+      expect(copy.repeatingDevices(later, windowMs)).toBe(original.repeatingDevices(later, windowMs));
+    }
+  });
 });

@@ -54,6 +54,23 @@ export class AttemptWindow {
     return new Map([...this.perDevice].map(([identifier, attempts]) => [identifier, attempts.count]));
   }
 
+  /** The attempts that still count, oldest first, as `[identifier, at]`: what a snapshot keeps of the window. */
+  live(): [string, number][] {
+    const live: [string, number][] = [];
+    for (let i = this.head; i < this.entries.length; i++) {
+      const { identifier, at, attempts } = this.entries[i];
+      if (this.perDevice.get(identifier) === attempts) live.push([identifier, at]);
+    }
+    return live;
+  }
+
+  /** A window holding exactly these attempts (`live()` of another), as if each had been recorded in turn. */
+  static of(live: [string, number][]): AttemptWindow {
+    const window = new AttemptWindow();
+    for (const [identifier, at] of live) window.record(identifier, at, Infinity);
+    return window;
+  }
+
   /** Drops attempts at or before `start`; those of a device forgotten since are gone already. */
   private expire(start: number): void {
     while (this.head < this.entries.length && this.entries[this.head].at <= start) {

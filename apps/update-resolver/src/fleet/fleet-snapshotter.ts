@@ -1,0 +1,104 @@
+import { setImmediate as yieldToChecks } from 'node:timers/promises';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Gauge } from 'prom-client';
+import { EventStore } from '@flotilla/event-store';
+import { HealthRegistry } from '@flotilla/nest-platform';
+import { RESOLVER_CONFIG, ResolverConfig } from '../config';
+import { digestOf, encodeFleet, FLEET_SNAPSHOT_FORMAT } from './fleet-snapshot';
+import { FleetSnapshotStore } from './fleet-snapshot-store';
+import { FleetView } from './fleet-view';
+
+/**
+ * Writes the fleet view down once the log has grown `FLEET_SNAPSHOT_EVERY` commits past the newest snapshot (any
+ * instance's), looking every `FLEET_SNAPSHOT_CHECK_MS` and as soon as the view has caught up at start: a start then
+ * reads the snapshot and the log after it, not the whole log. The view is held still while it is encoded (checks are
+ * answered meanwhile; commits wait), not while it is stored.
+ */
+@Injectable()
+export class FleetSnapshotter implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('fleet-snapshots');
+  private readonly taken: Gauge;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly view: FleetView,
+    private readonly snapshots: FleetSnapshotStore,
+    private readonly store: EventStore,
+    @Inject(RESOLVER_CONFIG) private readonly config: ResolverConfig,
+    health: HealthRegistry,
+  ) {
+    this.taken = new Gauge({
+      name: 'flotilla_fleet_snapshot_stream_seq',
+      help: 'Stream sequence of the newest fleet-view snapshot this instance wrote',
+      registers: [health.metrics],
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    void this.view.caughtUp().then(() => this.check());
+  }
+
+  onApplicationShutdown(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  private async check(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      await this.takeIfDue();
+    } catch (err) {
+      this.logger.warn({ msg: 'snapshot not taken', error: (err as Error).message });
+    }
+    if (!this.stopped) this.timer = setTimeout(() => void this.check(), this.config.snapshots.checkMs);
+  }
+
+  /** Takes a snapshot if the log has grown enough since the newest; returns its stream sequence, or null. */
+  async takeIfDue(): Promise<number | null> {
+    const { name, created } = await this.store.currentIdentity();
+    const { header } = await this.snapshots.newest(name, created);
+    if (this.view.streamSeq - (header?.streamSeq ?? 0) < this.config.snapshots.every) return null;
+    return this.take();
+  }
+
+  /** Writes the view down as it is now; returns the stream sequence it reflects, or null if it has no stream yet. */
+  async take(): Promise<number | null> {
+    const started = performance.now();
+    const encoded = await this.view.whileHeld(async (contents) => {
+      if (!contents) return null;
+      const parts: string[] = [];
+      for (const part of encodeFleet(contents)) {
+        parts.push(part);
+        await yieldToChecks();
+      }
+      return { contents, parts, heldMs: performance.now() - started };
+    });
+    if (!encoded) return null;
+    const { contents, parts, heldMs } = encoded;
+    const id = await this.snapshots.save(
+      {
+        format: FLEET_SNAPSHOT_FORMAT,
+        stream: this.store.stream,
+        streamCreated: contents.streamCreated,
+        streamSeq: contents.streamSeq,
+        takenAt: new Date(),
+        parts: parts.length,
+        devices: contents.devices.length,
+        sha256: digestOf(parts),
+      },
+      parts,
+    );
+    this.taken.set(contents.streamSeq);
+    this.logger.log({
+      msg: 'snapshot taken',
+      snapshot: id,
+      streamSeq: contents.streamSeq,
+      devices: contents.devices.length,
+      bytes: parts.reduce((sum, part) => sum + part.length, 0),
+      heldMs: Math.round(heldMs),
+      ms: Math.round(performance.now() - started),
+    });
+    return contents.streamSeq;
+  }
+}
