@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { startBuiltService } from '@flotilla/testing';
+import { exited, startBuiltService } from '@flotilla/testing';
 import { runBench } from './run-bench';
 
 /** Keys of this run's services, made for it. */
@@ -33,6 +33,7 @@ async function main(): Promise<void> {
       busKey: KEYS.FLOTILLA_BUS_KEY,
       progress: (message) => process.stderr.write(`[bench] ${message}\n`),
       launch,
+      cli: (args, env) => exited(startBuiltService('cli', env, { args, stderrOnly: true })),
     },
     path.resolve(process.env.FLOTILLA_DATA_DIR ?? '.flotilla', 'bench'),
   );

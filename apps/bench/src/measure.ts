@@ -27,6 +27,8 @@ export interface ScenarioContext {
     app: 'batch-orchestrator' | 'update-resolver' | 'admin-gateway',
     env: Record<string, string>,
   ): Promise<{ stop(): Promise<void> }>;
+  /** Runs the operators' CLI with these arguments and environment to its end (its stderr, a progress bar, shows). */
+  cli(args: string[], env: Record<string, string>): Promise<void>;
 }
 
 export interface Scenario {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createTestDatabase, startServiceProcess, TEST_KEYS } from '@flotilla/testing';
+import { createTestDatabase, exited, startServiceProcess, TEST_KEYS } from '@flotilla/testing';
 import { ScenarioContext } from './measure';
 import { runBench } from './run-bench';
 
@@ -12,6 +12,7 @@ const smokeContext = (databaseUrl: string, scale = 0.05): ScenarioContext => ({
   busKey: TEST_KEYS.FLOTILLA_BUS_KEY,
   progress: () => undefined,
   launch: async (app, env) => startServiceProcess(`apps/${app}/src/main.ts`, env),
+  cli: (args, env) => exited(startServiceProcess('apps/cli/src/main.ts', env, args)),
 });
 
 // A smoke-sized run so the harness cannot rot; speed itself is judged by `npm run bench`, not here.
@@ -53,7 +54,11 @@ describe('bench harness', () => {
     const db = await createTestDatabase();
     const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
     try {
-      const { report } = await runBench(['resolve', 'resolve-http', 'memory'], smokeContext(db.url, 0.01), outDir);
+      const { report } = await runBench(
+        ['resolve', 'resolve-http', 'memory', 'restart', 'replay'],
+        smokeContext(db.url, 0.01),
+        outDir,
+      );
       const resolve = Object.fromEntries(report.results.resolve.map((f) => [f.unit, f.value]));
       expect(resolve['checks/s']).toBeGreaterThan(0);
       expect(resolve['%']).toBeGreaterThan(0);
@@ -65,10 +70,19 @@ describe('bench harness', () => {
         expect.arrayContaining(['checks/s to raw request/reply (256 in flight)', 'p99 to raw p99 (64 in flight)']),
       );
       expect(report.results.resolve.find((f) => f.name === 'resolver event-loop delay p99')?.value).toBeGreaterThan(0);
+      const [raw, , restarted, restartRatio] = report.results.restart;
+      expect(raw.value).toBeGreaterThan(0);
+      // The restarted resolver read the snapshot taken after the first start, and only the log after it.
+      expect(restarted.name).toMatch(/snapshot at seq [1-9]/);
+      expect(restartRatio).toMatchObject({ unit: '%', target: expect.stringMatching(/raw consumer/) });
+      const [, rebuilt, replayRatio] = report.results.replay;
+      expect(rebuilt.name).toMatch(/rebuild --all, \d+ events/);
+      expect(rebuilt.value).toBeGreaterThan(0);
+      expect(replayRatio).toMatchObject({ unit: '%', met: expect.any(Boolean) });
     } finally {
       await db.drop();
     }
-  }, 180_000);
+  }, 300_000);
 
   it('refuses an unknown scenario', async () => {
     await expect(runBench(['nope'], smokeContext(''), os.tmpdir())).rejects.toThrow(/unknown scenario/);

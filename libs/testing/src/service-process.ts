@@ -40,12 +40,13 @@ export function startServiceProcess(
 
 /**
  * Runs an app built into dist/ (`nx build <app>`) in its own process, as `npm start` does. `nodeArgs` adds Node
- * options (e.g. `--cpu-prof`); with `stderrOnly` its logs (stdout) are dropped and its stderr is this process's.
+ * options (e.g. `--cpu-prof`), `args` the app's own; with `stderrOnly` its logs (stdout) are dropped and its stderr
+ * is this process's.
  */
 export function startBuiltService(
   app: string,
   env: Record<string, string>,
-  options: { nodeArgs?: string[]; stderrOnly?: boolean } = {},
+  options: { nodeArgs?: string[]; stderrOnly?: boolean; args?: string[] } = {},
 ): ServiceProcess {
   const child = spawn(
     process.execPath,
@@ -54,6 +55,7 @@ export function startBuiltService(
       '-r',
       path.join(ROOT, 'tools/register-paths.js'),
       path.join(ROOT, 'dist/apps', app, 'src/main.js'),
+      ...(options.args ?? []),
     ],
     {
       cwd: ROOT,
@@ -93,4 +95,16 @@ export async function waitForHttp(url: string, process?: ServiceProcess, timeout
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`${url} not ready within ${timeoutMs} ms\n${process?.output() ?? ''}`);
+}
+
+/** Resolves once the process has ended with exit code 0; rejects with its output otherwise. */
+export function exited(process: ServiceProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const settle = () =>
+      process.child.exitCode === 0
+        ? resolve()
+        : reject(new Error(`exited with ${process.child.exitCode ?? process.child.signalCode}:\n${process.output()}`));
+    if (process.child.exitCode !== null || process.child.signalCode !== null) settle();
+    else process.child.once('exit', settle);
+  });
 }

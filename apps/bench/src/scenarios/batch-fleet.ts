@@ -9,9 +9,12 @@ import { ScenarioContext } from '../measure';
 /** A batch-orchestrator of the bench's own (stream, schema, empty catalog), driven over NATS as other services do. */
 export interface BatchFleet {
   nc: NatsConnection;
+  stream: string;
   subjectPrefix: string;
   schema: string;
   projectId: string;
+  /** Its readiness: every read model caught up. */
+  readyUrl: string;
   request<T>(subject: Subject, payload: unknown): Promise<T>;
   close(): Promise<void>;
 }
@@ -53,9 +56,11 @@ export async function startBatchFleet(
   });
   return {
     nc,
+    stream,
     subjectPrefix,
     schema,
     projectId: project.id,
+    readyUrl: `http://127.0.0.1:${healthPort}/health/ready`,
     request,
     async close() {
       await service.stop();

@@ -26,8 +26,8 @@ export const resolve: Scenario = {
         context.progress(`device checks (${concurrency} in flight)`);
         const result = await closedLoop(
           async () => {
-            const device = Math.floor(Math.random() * devices);
-            if ((await fleet.check(device, device % 10 === 0)).update_available) offered++;
+            const { device, old } = fleet.nextCheck();
+            if ((await fleet.check(device, old)).update_available) offered++;
             checked++;
           },
           concurrency,
@@ -143,8 +143,8 @@ export const resolveHttp: Scenario = {
       context.progress('GET /device/update (64 in flight)');
       const checks = await closedLoop(
         async () => {
-          const device = Math.floor(Math.random() * devices);
-          await get(`${base}/device/update`, fleet.deviceHeaders(device, device % 10 === 0));
+          const { device, old } = fleet.nextCheck();
+          await get(`${base}/device/update`, fleet.deviceHeaders(device, old));
         },
         64,
         5_000 * context.scale,

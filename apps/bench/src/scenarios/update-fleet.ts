@@ -24,6 +24,8 @@ export interface FleetShape {
   deploymentsPerProduct: number;
   /** Devices given this many past attempts, then a firmware change (they are still checked like the others). */
   historyDevices?: { attempts: number; count: number }[];
+  /** The resolver's FLEET_SNAPSHOT_EVERY: by default none is taken (it would be taken while a scenario measures). */
+  snapshotEvery?: number;
 }
 
 /** Firmware metadata of a product's current (1.0.0) and target (1.1.0) firmware. */
@@ -161,37 +163,47 @@ export async function startUpdateFleet(context: ScenarioContext, shape: FleetSha
       version = commit.streamSeq;
     }
   };
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 256 }, async () => {
-      while (next < shape.devices) {
-        const i = next++;
-        await seedDevice(i);
-        if (i % 50_000 === 49_999) context.progress(`  ${i + 1} devices`);
-      }
-    }),
-  );
+  /** Seeds devices `from` up to `to` (not included), 256 at a time. */
+  const seedDevices = async (from: number, to: number) => {
+    let next = from;
+    await Promise.all(
+      Array.from({ length: 256 }, async () => {
+        while (next < to) {
+          const i = next++;
+          await seedDevice(i);
+          if (i % 50_000 === 49_999) context.progress(`  ${i + 1} devices`);
+        }
+      }),
+    );
+  };
+  await seedDevices(0, shape.devices);
   const schema = `bench_upd_${id}`;
   const healthPort = await freePort();
-  const service = await context.launch('update-resolver', {
-    NATS_URL: context.natsUrl,
-    DATABASE_URL: context.databaseUrl,
-    UPDATE_STREAM: stream,
-    UPDATE_SUBJECT_PREFIX: subjectPrefix,
-    UPDATE_DB_SCHEMA: schema,
-    BATCH_STREAM: `${stream}_BATCH`,
-    BATCH_SUBJECT_PREFIX: `${subjectPrefix}_batch`,
-    HEALTH_PORT: String(healthPort),
-    RPC_SUBJECT_PREFIX: `bench.${id}`,
-  });
+  const launchResolver = () =>
+    context.launch('update-resolver', {
+      NATS_URL: context.natsUrl,
+      DATABASE_URL: context.databaseUrl,
+      UPDATE_STREAM: stream,
+      UPDATE_SUBJECT_PREFIX: subjectPrefix,
+      UPDATE_DB_SCHEMA: schema,
+      BATCH_STREAM: `${stream}_BATCH`,
+      BATCH_SUBJECT_PREFIX: `${subjectPrefix}_batch`,
+      HEALTH_PORT: String(healthPort),
+      RPC_SUBJECT_PREFIX: `bench.${id}`,
+      FLEET_SNAPSHOT_EVERY: String(shape.snapshotEvery ?? 1e9),
+    });
+  const ready = `http://127.0.0.1:${healthPort}/health/ready`;
+  const started = performance.now();
+  let service = await launchResolver();
   context.progress('resolver replaying the log');
   // The resolver takes checks once its fleet view holds the whole log; checks need nothing else (its Postgres read
   // model, which readiness also waits for, may still be catching up on a big fleet).
   await waitUntilReady(
-    `http://127.0.0.1:${healthPort}/health/ready`,
+    ready,
     1_200_000,
     (body) => (body as { details?: { serving?: { status: string } } }).details?.serving?.status === 'up',
   );
+  const firstStartMs = performance.now() - started;
 
   const send = busRequester(nc, context.busKey, { prefix: `bench.${id}`, actor: 'bench' });
   const check = async (device: number, reportCurrent: boolean): Promise<UpdateAnswer> => {
@@ -203,6 +215,20 @@ export async function startUpdateFleet(context: ScenarioContext, shape: FleetSha
     });
     if (!reply.ok) throw new Error(JSON.stringify(reply.error));
     return reply.data;
+  };
+
+  /**
+   * The next device to check in the spec's mix: one in ten is a device still on its old firmware that has not been
+   * offered the update yet (it is, once: one attempt); the rest are devices already up to date (read-only). A device
+   * offered an update is not checked again, as it would report its new firmware from then on.
+   */
+  let nextOld = 0;
+  const nextCheck = (): { device: number; old: boolean } => {
+    if (Math.random() < 0.1 && nextOld * 10 < shape.devices) return { device: 10 * nextOld++, old: true };
+    let device: number;
+    do device = Math.floor(Math.random() * shape.devices);
+    while (device % 10 === 0);
+    return { device, old: false };
   };
 
   /** The headers a device sends: the firmware it runs. */
@@ -218,19 +244,51 @@ export async function startUpdateFleet(context: ScenarioContext, shape: FleetSha
     };
   };
 
+  /** A gauge of the resolver's /metrics (its first sample). */
+  const metric = async (name: string) => {
+    const metrics = await fetch(`http://127.0.0.1:${healthPort}/metrics`).then((r) => r.text());
+    return Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)`, 'm').exec(metrics)?.[1] ?? NaN);
+  };
+
   return {
     nc: nc as NatsConnection,
+    stream,
+    subjectPrefix,
+    schema,
+    /** Its readiness: the fleet view and the read model caught up. */
+    readyUrl: ready,
+    /** Time from launching the resolver to its first readiness to serve (it read the whole log). */
+    firstStartMs,
+    seedDevices,
+    /**
+     * Once the resolver is ready (every consumer caught up), stops it and starts it again; resolves with the time from
+     * launch to ready.
+     */
+    async restart(): Promise<number> {
+      await waitUntilReady(ready, 1_200_000);
+      await service.stop();
+      const launched = performance.now();
+      service = await launchResolver();
+      while (performance.now() - launched < 1_200_000) {
+        if (
+          (await fetch(ready).then(
+            (r) => r.status,
+            () => 0,
+          )) === 200
+        )
+          return performance.now() - launched;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      throw new Error('the resolver did not get ready within 20 minutes of its restart');
+    },
     /** The resolver's health and metrics port. */
     healthPort,
     /** The subject prefix the resolver answers on: a gateway in front of it is started with it. */
     rpcPrefix: `bench.${id}`,
     check,
+    nextCheck,
     deviceHeaders,
-    /** A gauge of the resolver's /metrics (its first sample). */
-    metric: async (name: string) => {
-      const metrics = await fetch(`http://127.0.0.1:${healthPort}/metrics`).then((r) => r.text());
-      return Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)`, 'm').exec(metrics)?.[1] ?? NaN);
-    },
+    metric,
     async close() {
       await service.stop();
       const jsm = await nc.jetstreamManager();

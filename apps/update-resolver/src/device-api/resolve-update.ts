@@ -7,7 +7,8 @@ import { Counter } from 'prom-client';
 import { chooseDeployment, OfferedDeployment, previewCheck } from '@flotilla/update-domain';
 import { RESOLVER_CONFIG, ResolverConfig } from '../config';
 import { FleetRepositories } from '../fleet/fleet-repositories';
-import { DeviceEntry, FleetView } from '../fleet/fleet-view';
+import { DeviceEntry } from '../fleet/device-table';
+import { FleetView } from '../fleet/fleet-view';
 import { signFirmwareUrl } from './signed-url';
 
 const HEADERS = ['uuid', 'product', 'version', 'architecture', 'platform'] as const;
@@ -64,7 +65,7 @@ export class ResolveUpdateHandler implements ICommandHandler<ResolveUpdateComman
   }
 
   private async check({ request, meta }: ResolveUpdateCommand): Promise<UpdateAnswer> {
-    const device = this.view.deviceByCredential(request.credentialHash);
+    let device = this.view.deviceByCredential(request.credentialHash);
     if (!device || device.retired) throw new DomainError(ErrorCodes.unauthorized, 'unknown device or bad credential');
     const headers = request.headers ?? {};
     if (typeof headers.uuid !== 'string' || headers.uuid.length === 0)
@@ -81,6 +82,7 @@ export class ResolveUpdateHandler implements ICommandHandler<ResolveUpdateComman
         options,
       );
       await this.view.waitFor(result.version);
+      device = this.view.deviceByCredential(request.credentialHash) ?? device; // as the view has it now
     }
     // A preflight check decides on the firmware it reports without recording it.
     const facts: DeviceEntry = changed && request.preflight ? { ...device, firmware: reported } : device;

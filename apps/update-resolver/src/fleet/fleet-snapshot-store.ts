@@ -98,15 +98,27 @@ export class FleetSnapshotStore {
     };
   }
 
-  /** A snapshot's parts in order, a few at a time. */
+  /** A snapshot's parts in order, a few at a time, the next few asked for while these are read. */
   async *partsOf(header: FleetSnapshotHeader): AsyncGenerator<string> {
-    for (let n = 0; n < header.parts; n += PARTS_PER_READ) {
-      const rows: { data: string }[] = await this.dataSource.query(
-        `select data from ${this.parts} where snapshot_id = $1 and n >= $2 and n < $3 order by n`,
-        [header.id, n, n + PARTS_PER_READ],
-      );
-      if (rows.length !== Math.min(PARTS_PER_READ, header.parts - n))
-        throw new Error(`snapshot ${header.id} lacks parts from ${n} on`);
+    const fetch = (n: number) => {
+      const rows = this.dataSource
+        .query(`select data from ${this.parts} where snapshot_id = $1 and n >= $2 and n < $3 order by n`, [
+          header.id,
+          n,
+          n + PARTS_PER_READ,
+        ])
+        .then((rows: { data: string }[]) => {
+          if (rows.length !== Math.min(PARTS_PER_READ, header.parts - n))
+            throw new Error(`snapshot ${header.id} lacks parts from ${n} on`);
+          return rows;
+        });
+      rows.catch(() => undefined); // a read given up on (the snapshot was bad) leaves no unhandled rejection
+      return rows;
+    };
+    let next = header.parts > 0 ? fetch(0) : null;
+    for (let n = 0; next; n += PARTS_PER_READ) {
+      const rows = await next;
+      next = n + PARTS_PER_READ < header.parts ? fetch(n + PARTS_PER_READ) : null;
       for (const row of rows) yield row.data;
     }
   }

@@ -20,8 +20,8 @@ const FIRMWARES = [
 ].map((f) => ({ ...f, product: 'gateway-x', architecture: 'arm', platform: 'rpi4' }));
 
 /** A view's contents in an order of its own, to compare two views. */
-async function contentsOf(app: INestApplication) {
-  const contents = await app.get(FleetView).whileHeld(async (c) => c);
+function contentsOf(app: INestApplication) {
+  const contents = app.get(FleetView).contents();
   if (!contents) throw new Error('the view has no stream yet');
   const byKey =
     <T>(key: (item: T) => string) =>
@@ -33,7 +33,11 @@ async function contentsOf(app: INestApplication) {
     products: [...contents.products].sort(byKey((p) => p.name)),
     firmwares: [...contents.firmwares].sort(byKey((f) => f.uuid)),
     deployments: [...contents.deployments].sort(byKey((d) => d.deploymentId)),
-    devices: [...contents.devices].sort(byKey((d) => d.identifier)),
+    devices: contents.devices.identifier
+      .map((_, row) =>
+        Object.fromEntries(Object.entries(contents.devices).map(([column, values]) => [column, values[row]])),
+      )
+      .sort(byKey((d) => d.identifier)),
     quarantinedOn: FIRMWARES.map((f) => app.get(FleetView).ruleFacts.quarantinedOn(ORG, f)),
   };
 }
@@ -165,7 +169,7 @@ describe('fleet-view snapshots', () => {
     expect(fromLog.get(FleetView).startedFrom).toBe(0);
     await caughtUp(first, fromSnapshot, fromLog);
 
-    const expected = await contentsOf(fromLog);
+    const expected = contentsOf(fromLog);
     expect(expected.devices).toHaveLength(13);
     // What the snapshot holds still shows at the end: attempts from before it, a quarantine, a retirement.
     expect(expected.deployments.find((d) => d.name === 'beta')?.attempts.length).toBeGreaterThan(4);
@@ -173,8 +177,8 @@ describe('fleet-view snapshots', () => {
       expect.arrayContaining(['dev-1', 'dev-10']),
     );
     expect(expected.devices.find((d) => d.identifier === 'dev-9')?.retired).toBe(true);
-    expect(await contentsOf(fromSnapshot)).toEqual(expected);
-    expect(await contentsOf(first)).toEqual(expected);
+    expect(contentsOf(fromSnapshot)).toEqual(expected);
+    expect(contentsOf(first)).toEqual(expected);
     for (const [identifier, credential] of credentials)
       for (const firmware of FIRMWARES) {
         const answer = await check(fromLog, credential, firmware);
@@ -186,7 +190,7 @@ describe('fleet-view snapshots', () => {
   it('passes over a snapshot of another format, or one that does not match its checksum, and reads the whole log', async () => {
     const snapshots = `"${config.databaseSchema}".fleet_snapshots`;
     const db = apps[0].get(DataSource);
-    const expected = await contentsOf(apps[0]);
+    const expected = contentsOf(apps[0]);
 
     // These take no snapshots of their own (the newest must stay the one under test).
     const never = { snapshots: { every: 1e9, checkMs: 600_000 } };
@@ -194,16 +198,16 @@ describe('fleet-view snapshots', () => {
     const olderFormat = await start(never);
     expect(olderFormat.get(FleetView).startedFrom).toBe(0);
     await caughtUp(olderFormat);
-    expect(await contentsOf(olderFormat)).toEqual(expected);
+    expect(contentsOf(olderFormat)).toEqual(expected);
 
     await db.query(`update ${snapshots} set format = $1`, [FLEET_SNAPSHOT_FORMAT]);
     const parts = `"${config.databaseSchema}".fleet_snapshot_parts`;
-    const [{ count }] = await db.query(`select count(*)::int as count from ${parts} where data like '%"dev-4"%'`);
-    expect(count).toBe(1);
-    await db.query(`update ${parts} set data = replace(data, '"dev-4"', '"dev-X"')`);
+    const [{ count }] = await db.query(`select count(*)::int as count from ${parts} where data like '%dev-4%'`);
+    expect(count).toBeGreaterThan(0);
+    await db.query(`update ${parts} set data = replace(data, 'dev-4', 'dev-X')`);
     const tampered = await start(never);
     expect(tampered.get(FleetView).startedFrom).toBe(0);
     await caughtUp(tampered);
-    expect(await contentsOf(tampered)).toEqual(expected);
+    expect(contentsOf(tampered)).toEqual(expected);
   });
 });

@@ -1,6 +1,7 @@
 import { createHash, Hash } from 'node:crypto';
 import { Firmware, FirmwareMetadata } from '@flotilla/contracts';
-import type { DeploymentEntry, DeviceEntry, ProductEntry } from './fleet-view';
+import { DeviceColumns } from './device-table';
+import type { DeploymentEntry, ProductEntry } from './fleet-view';
 
 /**
  * The format of a fleet-view snapshot. Bump it whenever what the view keeps, or how an event changes it, changes: a
@@ -8,10 +9,10 @@ import type { DeploymentEntry, DeviceEntry, ProductEntry } from './fleet-view';
  */
 export const FLEET_SNAPSHOT_FORMAT = 1;
 
-/** Devices per part: a part is encoded between two turns of the event loop, so checks go on being answered. */
+/** Devices per part: a part is encoded or stored between two turns of the event loop. */
 const DEVICES_PER_PART = 20_000;
 
-/** The view's contents at one position of one stream, held still while they are written down. */
+/** The view's contents at one position of one stream (copied, so the view goes on while they are written down). */
 export interface FleetContents {
   streamSeq: number;
   streamCreated: string;
@@ -20,28 +21,37 @@ export interface FleetContents {
   products: ProductEntry[];
   firmwares: (Firmware & { createdAt: string })[];
   deployments: (Omit<DeploymentEntry, 'attempts'> & { attempts: [string, number][] })[];
-  devices: DeviceEntry[];
+  devices: DeviceColumns;
 }
 
-type Catalog = Omit<FleetContents, 'devices'>;
+export type FleetCatalog = Omit<FleetContents, 'devices'>;
 
-/** Devices column by column; organizations, products, tags and firmwares as indexes into the snapshot's values. */
+/**
+ * Devices column by column; organizations, products, tags and firmwares as indexes into the snapshot's values, text
+ * columns as their lines (splitting them is much faster than parsing an array of strings) unless a value holds a
+ * line break.
+ */
 interface DevicePart {
   /** Values first used in this part, appended to those of the parts before. */
   values: unknown[];
-  identifier: string[];
+  identifier: TextColumn;
   organizationId: number[];
   product: number[];
   tags: number[];
-  credentialHash: string[];
+  credentialHash: TextColumn;
   /** 1: quarantined, 2: retired. */
   flags: number[];
   firmware: number[];
-  registeredAt: string[];
+  registeredAt: TextColumn;
 }
 
+type TextColumn = string | string[];
+const textColumn = (values: string[]): TextColumn =>
+  values.some((v) => v.includes('\n')) ? values : values.join('\n');
+const textValues = (column: TextColumn): string[] => (typeof column === 'string' ? column.split('\n') : column);
+
 /** A part read back: the catalog (first part) or a slice of devices. */
-export type FleetPart = { catalog: Catalog } | { devices: DeviceEntry[] };
+export type FleetPart = { catalog: FleetCatalog } | { devices: DeviceColumns };
 
 /** The parts of a snapshot as JSON text, catalog first; the caller yields to the event loop between two. */
 export function* encodeFleet(contents: FleetContents): Generator<string> {
@@ -57,20 +67,21 @@ export function* encodeFleet(contents: FleetContents): Generator<string> {
     }
     return i;
   };
-  for (let start = 0; start < devices.length; start += DEVICES_PER_PART) {
-    const slice = devices.slice(start, start + DEVICES_PER_PART);
-    const firmwareIndex = (f: FirmwareMetadata | null) =>
-      f ? index(`f\0${f.uuid}\0${f.product}\0${f.version}\0${f.architecture}\0${f.platform}`, f) : -1;
+  const firmwareIndex = (f: FirmwareMetadata | null) =>
+    f ? index(`f\0${f.uuid}\0${f.product}\0${f.version}\0${f.architecture}\0${f.platform}`, f) : -1;
+  for (let start = 0; start < devices.identifier.length; start += DEVICES_PER_PART) {
+    const slice = <T>(column: T[]) => column.slice(start, start + DEVICES_PER_PART);
+    const quarantined = slice(devices.quarantined);
     const part: DevicePart = {
       values,
-      identifier: slice.map((d) => d.identifier),
-      organizationId: slice.map((d) => index(`s\0${d.organizationId}`, d.organizationId)),
-      product: slice.map((d) => index(`s\0${d.product}`, d.product)),
-      tags: slice.map((d) => index(`t\0${d.tags.join('\0')}`, d.tags)),
-      credentialHash: slice.map((d) => d.credentialHash),
-      flags: slice.map((d) => (d.quarantined ? 1 : 0) | (d.retired ? 2 : 0)),
-      firmware: slice.map((d) => firmwareIndex(d.firmware)),
-      registeredAt: slice.map((d) => d.registeredAt),
+      identifier: textColumn(slice(devices.identifier)),
+      organizationId: slice(devices.organizationId).map((o) => index(`s\0${o}`, o)),
+      product: slice(devices.product).map((p) => index(`s\0${p}`, p)),
+      tags: slice(devices.tags).map((t) => index(`t\0${t.join('\0')}`, t)),
+      credentialHash: textColumn(slice(devices.credentialHash)),
+      flags: slice(devices.retired).map((retired, i) => (quarantined[i] ? 1 : 0) | (retired ? 2 : 0)),
+      firmware: slice(devices.firmware).map(firmwareIndex),
+      registeredAt: textColumn(slice(devices.registeredAt)),
     };
     yield JSON.stringify(part);
     values = [];
@@ -86,24 +97,24 @@ export class FleetSnapshotReader {
   read(text: string): FleetPart {
     this.hash.update(text);
     const parsed = JSON.parse(text);
-    if (this.parts++ === 0) return { catalog: parsed as Catalog };
+    if (this.parts++ === 0) return { catalog: parsed as FleetCatalog };
     const part = parsed as DevicePart;
     // Values are shared by the devices that use them, so none may change one in place.
     for (const value of part.values) this.values.push(Object.freeze(value));
-    const devices: DeviceEntry[] = new Array(part.identifier.length);
-    for (let i = 0; i < devices.length; i++)
-      devices[i] = {
-        identifier: part.identifier[i],
-        organizationId: this.values[part.organizationId[i]] as string,
-        product: this.values[part.product[i]] as string,
-        tags: this.values[part.tags[i]] as string[],
-        credentialHash: part.credentialHash[i],
-        quarantined: (part.flags[i] & 1) !== 0,
-        retired: (part.flags[i] & 2) !== 0,
-        firmware: part.firmware[i] < 0 ? null : (this.values[part.firmware[i]] as FirmwareMetadata),
-        registeredAt: part.registeredAt[i],
-      };
-    return { devices };
+    const value = <T>(i: number) => this.values[i] as T;
+    return {
+      devices: {
+        identifier: textValues(part.identifier),
+        organizationId: part.organizationId.map(value<string>),
+        product: part.product.map(value<string>),
+        tags: part.tags.map(value<string[]>),
+        credentialHash: textValues(part.credentialHash),
+        quarantined: part.flags.map((flags) => (flags & 1) !== 0),
+        retired: part.flags.map((flags) => (flags & 2) !== 0),
+        firmware: part.firmware.map((i) => (i < 0 ? null : value<FirmwareMetadata>(i))),
+        registeredAt: textValues(part.registeredAt),
+      },
+    };
   }
 
   digest(): string {

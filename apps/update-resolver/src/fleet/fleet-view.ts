@@ -1,24 +1,19 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Gauge } from 'prom-client';
 import { HealthRegistry } from '@flotilla/nest-platform';
 import { DeploymentConditions, FailureRules, Firmware, FirmwareMetadata, UpdateEvent } from '@flotilla/contracts';
 import { Commit, EventStore, ParkedCommit, ParkedStatus, SequentialConsumer } from '@flotilla/event-store';
 import { PostgresParkedStore } from '@flotilla/projections';
-import { AttemptWindow, DeploymentFacts, DeploymentRuleFacts, DeviceFacts, RuleFacts } from '@flotilla/update-domain';
+import { AttemptWindow, DeploymentFacts, DeploymentRuleFacts, RuleFacts } from '@flotilla/update-domain';
 import { RESOLVER_CONFIG, ResolverConfig } from '../config';
-import { FleetContents, FleetSnapshotReader } from './fleet-snapshot';
+import { DeviceColumns, DeviceEntry, DeviceTable } from './device-table';
+import { FleetCatalog, FleetContents, FleetSnapshotReader } from './fleet-snapshot';
 import { FleetSnapshotStore } from './fleet-snapshot-store';
 
 export interface ProductEntry {
   organizationId: string;
   name: string;
   createdAt: string;
-}
-
-export interface DeviceEntry extends DeviceFacts {
-  identifier: string;
-  credentialHash: string;
-  retired: boolean;
-  registeredAt: string;
 }
 
 export interface DeploymentEntry {
@@ -58,9 +53,7 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
   readonly firmwares = new Map<string, Firmware & { createdAt: string }>();
   readonly deployments = new Map<string, DeploymentEntry>();
   private readonly deploymentsByProduct = new Map<string, Set<string>>();
-  /** Devices by organization, then identifier. */
-  private readonly devices = new Map<string, Map<string, DeviceEntry>>();
-  private readonly devicesByCredential = new Map<string, DeviceEntry>();
+  private readonly devices = new DeviceTable();
   private readonly quarantinedByFirmware = new Map<string, number>();
   /** Eligibility facts per product, rebuilt only after a deployment or firmware changes. */
   private readonly factsByProduct = new Map<string, DeploymentFacts[]>();
@@ -68,11 +61,10 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
   private position = 0;
   /** The stream position the view started reading after: its snapshot's, or 0 (the whole log). */
   startedFrom = 0;
+  private readonly startedFromGauge: Gauge;
   private streamCreated: string | null = null;
   /** Commits passed over as parked and not retried since: a snapshot keeps them, for a later retry to reach. */
   private readonly skipped = new Set<number>();
-  /** Set while the contents are being written down: nothing is applied until it resolves. */
-  private hold: Promise<void> | null = null;
   private waiters: { seq: number; resolve: () => void }[] = [];
   private readonly logger = new Logger('fleet-view');
 
@@ -83,6 +75,11 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
     private readonly health: HealthRegistry,
     @Inject(RESOLVER_CONFIG) config: ResolverConfig,
   ) {
+    this.startedFromGauge = new Gauge({
+      name: 'flotilla_fleet_view_started_from',
+      help: 'Stream sequence the fleet view started reading after: its snapshot, or 0 for the whole log',
+      registers: [health.metrics],
+    });
     this.consumer = new SequentialConsumer(
       store,
       {
@@ -96,25 +93,21 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
       {
         position: async () => {
           const { created } = await this.store.currentIdentity();
-          await this.unheld();
           if (this.streamCreated !== null && this.streamCreated !== created) this.reset();
           this.streamCreated = created;
           return this.position;
         },
         apply: async (commits) => {
-          await this.unheld();
           for (const commit of commits) this.apply(commit);
           return this.position;
         },
         park: async (commit: ParkedCommit) => {
           await this.parked.park(commit);
-          await this.unheld();
           this.skipped.add(commit.streamSeq);
           this.advance(commit.streamSeq);
           return this.position;
         },
         retry: async (commit: Commit, status: ParkedStatus) => {
-          await this.unheld();
           this.applyEvents(commit);
           this.skipped.delete(commit.streamSeq);
           if (status === 'retry') await this.parked.markRetried(this.consumer.name, commit.streamSeq);
@@ -135,27 +128,10 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Runs `write` on the view's contents held still: no commit is applied until it is done, while checks go on being
-   * answered from the view. Null contents: the view has not looked at its stream yet.
+   * A copy of the view's contents as they are now, taken in one go (a few columns and the catalog): a snapshot is
+   * written from it while the view goes on. Null: the view has not looked at its stream yet.
    */
-  async whileHeld<T>(write: (contents: FleetContents | null) => Promise<T>): Promise<T> {
-    await this.unheld();
-    let release = () => undefined as void;
-    this.hold = new Promise<void>((resolve) => (release = resolve));
-    try {
-      return await write(this.contents());
-    } finally {
-      this.hold = null;
-      release();
-    }
-  }
-
-  /** Waits out a hold; the caller then changes the view before it yields again. */
-  private async unheld(): Promise<void> {
-    while (this.hold) await this.hold;
-  }
-
-  private contents(): FleetContents | null {
+  contents(): FleetContents | null {
     if (this.streamCreated === null) return null;
     return {
       streamSeq: this.position,
@@ -164,7 +140,7 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
       products: [...this.products.values()],
       firmwares: [...this.firmwares.values()],
       deployments: [...this.deployments.values()].map((d) => ({ ...d, attempts: d.attempts.live() })),
-      devices: [...this.devices.values()].flatMap((devices) => [...devices.values()]),
+      devices: this.devices.copy(),
     };
   }
 
@@ -180,10 +156,18 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
       if (skipped) this.logger.warn({ msg: 'snapshots of another format passed over', count: skipped });
       if (!header) return;
       const reader = new FleetSnapshotReader();
-      for await (const text of this.snapshots.partsOf(header)) this.restorePart(reader.read(text));
+      const devices: DeviceColumns[] = [];
+      for await (const text of this.snapshots.partsOf(header)) {
+        const part = reader.read(text);
+        if ('catalog' in part) this.restoreCatalog(part.catalog);
+        else devices.push(part.devices);
+      }
       if (reader.digest() !== header.sha256) throw new Error(`snapshot ${header.id} does not match its checksum`);
+      this.devices.load(devices);
+      devices.forEach((part) => this.countQuarantinedIn(part));
       this.streamCreated = created;
       this.position = this.startedFrom = header.streamSeq;
+      this.startedFromGauge.set(header.streamSeq);
       this.consumer.watchParked(this.skipped);
       this.logger.log({
         msg: 'started from a snapshot',
@@ -198,16 +182,11 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  private restorePart(part: ReturnType<FleetSnapshotReader['read']>): void {
-    if ('catalog' in part) {
-      const { products, firmwares, deployments, skipped } = part.catalog;
-      for (const p of products) this.products.set(productKey(p.organizationId, p.name), p);
-      for (const f of firmwares) this.firmwares.set(f.uuid, f);
-      for (const d of deployments) this.addDeployment({ ...d, attempts: AttemptWindow.of(d.attempts) });
-      skipped.forEach((seq) => this.skipped.add(seq));
-      return;
-    }
-    for (const device of part.devices) this.addDevice(device);
+  private restoreCatalog({ products, firmwares, deployments, skipped }: FleetCatalog): void {
+    for (const p of products) this.products.set(productKey(p.organizationId, p.name), p);
+    for (const f of firmwares) this.firmwares.set(f.uuid, f);
+    for (const d of deployments) this.addDeployment({ ...d, attempts: AttemptWindow.of(d.attempts) });
+    skipped.forEach((seq) => this.skipped.add(seq));
   }
 
   /** Resolves once the view holds the whole log as it was when asked: the resolver answers checks only then. */
@@ -233,11 +212,13 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
   }
 
   device(organizationId: string, identifier: string): DeviceEntry | undefined {
-    return this.devices.get(organizationId)?.get(identifier);
+    const row = this.devices.rowOf(organizationId, identifier);
+    return row === undefined ? undefined : this.devices.entry(row);
   }
 
   deviceByCredential(credentialHash: string): DeviceEntry | undefined {
-    return this.devicesByCredential.get(credentialHash);
+    const row = this.devices.rowByCredential(credentialHash);
+    return row === undefined ? undefined : this.devices.entry(row);
   }
 
   deploymentsOf(organizationId: string, product: string): DeploymentEntry[] {
@@ -320,7 +301,6 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
       this.deployments,
       this.deploymentsByProduct,
       this.devices,
-      this.devicesByCredential,
       this.quarantinedByFirmware,
       this.factsByProduct,
       this.skipped,
@@ -401,7 +381,7 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
       }
       case 'DeviceRegistered': {
         const { identifier, organizationId, product, tags, credentialHash, registeredAt } = event.data;
-        this.addDevice({
+        this.devices.put({
           identifier,
           organizationId,
           product,
@@ -425,33 +405,22 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
     this.deploymentsByProduct.set(key, (this.deploymentsByProduct.get(key) ?? new Set()).add(d.deploymentId));
   }
 
-  /** A device as registered, or as a snapshot has it (then perhaps quarantined or retired). */
-  private addDevice(device: DeviceEntry): void {
-    let devices = this.devices.get(device.organizationId);
-    if (!devices) this.devices.set(device.organizationId, (devices = new Map()));
-    devices.set(device.identifier, device);
-    if (device.retired) return;
-    this.devicesByCredential.set(device.credentialHash, device);
-    this.countQuarantined(device, +1);
-  }
-
   private applyDeviceEvent(event: UpdateEvent): void {
     const { identifier, organizationId } = event.data as { identifier: string; organizationId: string };
-    const device = this.device(organizationId, identifier);
-    if (!device) return;
+    const row = this.devices.rowOf(organizationId, identifier);
+    if (row === undefined) return;
+    const device = this.devices.entry(row);
     switch (event.type) {
       case 'DeviceTagsChanged':
-        device.tags = event.data.tags;
+        this.devices.setTags(row, event.data.tags);
         return;
       case 'DeviceCredentialRotated':
-        this.devicesByCredential.delete(device.credentialHash);
-        device.credentialHash = event.data.credentialHash;
-        this.devicesByCredential.set(device.credentialHash, device);
+        this.devices.setCredential(row, event.data.credentialHash);
         return;
       case 'DeviceFirmwareChanged':
         this.countQuarantined(device, -1);
-        device.firmware = event.data.to;
-        this.countQuarantined(device, +1);
+        this.devices.setFirmware(row, event.data.to);
+        this.countQuarantined({ ...device, firmware: event.data.to }, +1);
         this.cutOff(device);
         return;
       case 'UpdateRequested': {
@@ -463,30 +432,43 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
       }
       case 'DeviceQuarantined':
         if (device.quarantined) return;
-        device.quarantined = true;
-        this.countQuarantined(device, +1);
+        this.devices.setQuarantined(row, true);
+        this.countQuarantined({ ...device, quarantined: true }, +1);
         return;
       case 'DeviceUnquarantined':
         if (!device.quarantined) return;
         this.countQuarantined(device, -1);
-        device.quarantined = false;
+        this.devices.setQuarantined(row, false);
         this.cutOff(device);
         return;
       case 'DeviceRetired':
         this.countQuarantined(device, -1);
-        device.retired = true;
-        this.devicesByCredential.delete(device.credentialHash);
+        this.devices.retire(row);
         return;
     }
   }
 
   /** Keeps the count of quarantined devices per reported firmware (the failure-threshold rule reads it). */
-  private countQuarantined(device: DeviceEntry, delta: 1 | -1): void {
+  private countQuarantined(
+    device: Pick<DeviceEntry, 'organizationId' | 'quarantined' | 'retired' | 'firmware'>,
+    delta: 1 | -1,
+  ): void {
     if (!device.quarantined || device.retired || !device.firmware) return;
     const key = firmwareKey(device.organizationId, device.firmware);
     const count = (this.quarantinedByFirmware.get(key) ?? 0) + delta;
     if (count > 0) this.quarantinedByFirmware.set(key, count);
     else this.quarantinedByFirmware.delete(key);
+  }
+
+  /** Counts the quarantined devices of rows a snapshot brought. */
+  private countQuarantinedIn(c: DeviceColumns): void {
+    c.quarantined.forEach((quarantined, i) => {
+      if (quarantined)
+        this.countQuarantined(
+          { organizationId: c.organizationId[i], quarantined, retired: c.retired[i], firmware: c.firmware[i] },
+          +1,
+        );
+    });
   }
 
   /** The device's cut-off moved: its attempts so far no longer count toward any deployment's failure rate. */

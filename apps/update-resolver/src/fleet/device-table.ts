@@ -1,0 +1,151 @@
+import { FirmwareMetadata } from '@flotilla/contracts';
+import { DeviceFacts } from '@flotilla/update-domain';
+import { RowIndex } from './row-index';
+
+export interface DeviceEntry extends DeviceFacts {
+  identifier: string;
+  credentialHash: string;
+  retired: boolean;
+  registeredAt: string;
+}
+
+/** Every device as columns of equal length, a row per device: what a snapshot writes down and reads back. */
+export interface DeviceColumns {
+  identifier: string[];
+  organizationId: string[];
+  product: string[];
+  tags: (readonly string[])[];
+  credentialHash: string[];
+  quarantined: boolean[];
+  retired: boolean[];
+  firmware: (FirmwareMetadata | null)[];
+  registeredAt: string[];
+}
+
+const COLUMNS: (keyof DeviceColumns)[] = [
+  'identifier',
+  'organizationId',
+  'product',
+  'tags',
+  'credentialHash',
+  'quarantined',
+  'retired',
+  'firmware',
+  'registeredAt',
+];
+
+const emptyColumns = (): DeviceColumns =>
+  Object.fromEntries(COLUMNS.map((column) => [column, []])) as unknown as DeviceColumns;
+
+/**
+ * The fleet's devices, column by column: a million devices are a few arrays and two typed-array indexes rather than
+ * a million objects and two Maps, so a start loads them from a snapshot at about the speed of its parsing, and a
+ * snapshot copies them in one go.
+ * A device is read as a `DeviceEntry` made on demand (a copy: changes go through the table).
+ */
+export class DeviceTable {
+  private columns = emptyColumns();
+  /** Rows by organization and identifier. */
+  private readonly rows = new RowIndex(
+    (row, organizationId, identifier) =>
+      this.columns.identifier[row] === identifier && this.columns.organizationId[row] === organizationId,
+  );
+  /** Rows of devices not retired, by credential hash. */
+  private readonly byCredential = new RowIndex(
+    (row, credentialHash) => this.columns.credentialHash[row] === credentialHash,
+  );
+
+  get size(): number {
+    return this.columns.identifier.length;
+  }
+
+  rowOf(organizationId: string, identifier: string): number | undefined {
+    return this.rows.get(organizationId, identifier);
+  }
+
+  rowByCredential(credentialHash: string): number | undefined {
+    return this.byCredential.get(credentialHash);
+  }
+
+  entry(row: number): DeviceEntry {
+    const c = this.columns;
+    return {
+      identifier: c.identifier[row],
+      organizationId: c.organizationId[row],
+      product: c.product[row],
+      tags: c.tags[row],
+      credentialHash: c.credentialHash[row],
+      quarantined: c.quarantined[row],
+      retired: c.retired[row],
+      firmware: c.firmware[row],
+      registeredAt: c.registeredAt[row],
+    };
+  }
+
+  /** Adds a device, or sets every column of one of the same organization and identifier; returns its row. */
+  put(device: DeviceEntry): number {
+    let row = this.rowOf(device.organizationId, device.identifier);
+    if (row === undefined) row = this.size;
+    else this.unindexCredential(row);
+    for (const column of COLUMNS) (this.columns[column] as unknown[])[row] = device[column];
+    this.rows.set(device.organizationId, device.identifier, row);
+    if (!device.retired) this.byCredential.set(device.credentialHash, '', row);
+    return row;
+  }
+
+  /** Appends devices a snapshot wrote down, all its parts at once (of organizations and identifiers not here yet). */
+  load(parts: DeviceColumns[]): void {
+    const start = this.size;
+    for (const column of COLUMNS)
+      (this.columns[column] as unknown[]) = (this.columns[column] as unknown[]).concat(
+        ...parts.map((part) => part[column] as unknown[]),
+      );
+    const { identifier, organizationId, credentialHash, retired } = this.columns;
+    this.rows.reserve(identifier.length - start);
+    this.byCredential.reserve(identifier.length - start);
+    for (let row = start; row < identifier.length; row++) {
+      this.rows.set(organizationId[row], identifier[row], row);
+      if (!retired[row]) this.byCredential.set(credentialHash[row], '', row);
+    }
+  }
+
+  /** A copy of every column (the rows as they are now). */
+  copy(): DeviceColumns {
+    return Object.fromEntries(
+      COLUMNS.map((column) => [column, (this.columns[column] as unknown[]).slice()]),
+    ) as unknown as DeviceColumns;
+  }
+
+  setTags(row: number, tags: readonly string[]): void {
+    this.columns.tags[row] = tags;
+  }
+
+  setCredential(row: number, credentialHash: string): void {
+    this.unindexCredential(row);
+    this.columns.credentialHash[row] = credentialHash;
+    if (!this.columns.retired[row]) this.byCredential.set(credentialHash, '', row);
+  }
+
+  setFirmware(row: number, firmware: FirmwareMetadata | null): void {
+    this.columns.firmware[row] = firmware;
+  }
+
+  setQuarantined(row: number, quarantined: boolean): void {
+    this.columns.quarantined[row] = quarantined;
+  }
+
+  retire(row: number): void {
+    this.unindexCredential(row);
+    this.columns.retired[row] = true;
+  }
+
+  clear(): void {
+    this.columns = emptyColumns();
+    this.rows.clear();
+    this.byCredential.clear();
+  }
+
+  private unindexCredential(row: number): void {
+    this.byCredential.delete(this.columns.credentialHash[row], '', row);
+  }
+}

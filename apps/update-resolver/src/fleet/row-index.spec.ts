@@ -1,0 +1,46 @@
+import { RowIndex } from './row-index';
+
+describe('a row index', () => {
+  it('finds what a Map finds, through thousands of sets, deletes, growth and reservations', () => {
+    let seed = 3;
+    const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    // Row r holds key pair keys[r]; a key may move to a newer row, as a re-registered device would.
+    const keys: [string, string][] = [];
+    const index = new RowIndex((row, a, b) => keys[row][0] === a && keys[row][1] === b);
+    const model = new Map<string, number>();
+    for (let i = 0; i < 20_000; i++) {
+      const key: [string, string] = [`org-${random(3)}`, `device-${random(5_000)}`];
+      const name = key.join('/');
+      if (random(10) < 3 && model.has(name)) {
+        index.delete(key[0], key[1], model.get(name)!);
+        model.delete(name);
+      } else {
+        keys.push(key);
+        index.set(key[0], key[1], keys.length - 1);
+        model.set(name, keys.length - 1);
+      }
+      if (i % 5_000 === 0) index.reserve(random(10_000));
+      if (i % 997 === 0) {
+        const found = [...model.keys()].map((n) => [n, index.get(...(n.split('/') as [string, string]))]);
+        expect(found).toEqual([...model]);
+        expect(index.get('org-9', 'device-1')).toBeUndefined();
+        expect(index.size).toBe(model.size);
+      }
+    }
+  });
+
+  it('tells a key of two parts from the same characters split elsewhere, and deletes only the row it names', () => {
+    const keys = [
+      ['ab', 'c'],
+      ['a', 'bc'],
+    ];
+    const index = new RowIndex((row, a, b) => keys[row][0] === a && keys[row][1] === b);
+    index.set('ab', 'c', 0);
+    index.set('a', 'bc', 1);
+    expect([index.get('ab', 'c'), index.get('a', 'bc'), index.get('abc')]).toEqual([0, 1, undefined]);
+    index.delete('ab', 'c', 1);
+    expect(index.get('ab', 'c')).toBe(0);
+    index.delete('ab', 'c', 0);
+    expect(index.get('ab', 'c')).toBeUndefined();
+  });
+});

@@ -1,0 +1,98 @@
+const EMPTY = 0;
+const DELETED = -1;
+
+/** FNV-1a over the characters of a key of one or two parts. */
+function hashOf(a: string, b: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < a.length; i++) h = Math.imul(h ^ a.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ 0xffff, 0x01000193); // between the parts: ("ab", "c") is not ("a", "bc")
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b.charCodeAt(i), 0x01000193);
+  return (h ^ (h >>> 16)) | 0;
+}
+
+/**
+ * Rows of a table by a key of one or two strings, kept in typed arrays with open addressing. The keys themselves
+ * stay in the table's columns (`holds` compares a row's with a key), so a million of them cost a few megabytes and
+ * filling the index costs a fraction of what a Map's would: it matters when a snapshot is loaded at start.
+ */
+export class RowIndex {
+  /** Row + 1 per slot; EMPTY or DELETED. */
+  private slots = new Int32Array(1024);
+  private hashes = new Int32Array(1024);
+  private live = 0;
+  private taken = 0; // live and deleted slots
+
+  constructor(private readonly holds: (row: number, a: string, b: string) => boolean) {}
+
+  get size(): number {
+    return this.live;
+  }
+
+  get(a: string, b = ''): number | undefined {
+    const slot = this.find(a, b, hashOf(a, b));
+    return slot < 0 ? undefined : this.slots[slot] - 1;
+  }
+
+  /** Points the key at `row`, in place of any row it pointed at. */
+  set(a: string, b: string, row: number): void {
+    const hash = hashOf(a, b);
+    const found = this.find(a, b, hash);
+    if (found >= 0) {
+      this.slots[found] = row + 1;
+      return;
+    }
+    if ((this.taken + 1) * 2 > this.slots.length) this.resize(Math.max(this.live + 1, 512) * 4);
+    const mask = this.slots.length - 1;
+    let slot = hash & mask;
+    while (this.slots[slot] > 0) slot = (slot + 1) & mask;
+    if (this.slots[slot] === EMPTY) this.taken++;
+    this.slots[slot] = row + 1;
+    this.hashes[slot] = hash;
+    this.live++;
+  }
+
+  /** Removes the key if it points at `row`. */
+  delete(a: string, b: string, row: number): void {
+    const slot = this.find(a, b, hashOf(a, b));
+    if (slot < 0 || this.slots[slot] !== row + 1) return;
+    this.slots[slot] = DELETED;
+    this.live--;
+  }
+
+  /** Makes room for this many keys at once (a snapshot says how many devices it brings). */
+  reserve(keys: number): void {
+    if ((this.taken + keys) * 2 > this.slots.length) this.resize((this.live + keys) * 2);
+  }
+
+  clear(): void {
+    this.slots = new Int32Array(1024);
+    this.hashes = new Int32Array(1024);
+    this.live = this.taken = 0;
+  }
+
+  private find(a: string, b: string, hash: number): number {
+    const mask = this.slots.length - 1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const entry = this.slots[slot];
+      if (entry === EMPTY) return -1;
+      if (entry > 0 && this.hashes[slot] === hash && this.holds(entry - 1, a, b)) return slot;
+    }
+  }
+
+  private resize(atLeast: number): void {
+    let size = 1024;
+    while (size < atLeast) size *= 2;
+    const { slots, hashes } = this;
+    this.slots = new Int32Array(size);
+    this.hashes = new Int32Array(size);
+    const mask = size - 1;
+    for (let i = 0; i < slots.length; i++) {
+      if (slots[i] <= 0) continue;
+      let slot = hashes[i] & mask;
+      while (this.slots[slot] !== EMPTY) slot = (slot + 1) & mask;
+      this.slots[slot] = slots[i];
+      this.hashes[slot] = hashes[i];
+    }
+    this.taken = this.live;
+  }
+}
