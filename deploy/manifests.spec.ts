@@ -85,7 +85,7 @@ describe('deploy/kubernetes, read as Kubernetes would', () => {
       );
       expect(budget?.spec.maxUnavailable).toBe(1);
     }
-    // The resolver reads its whole log before it is ready: its startup probe allows for it.
+    // With no snapshot yet, the resolver reads its whole log before it is ready: its startup probe allows for it.
     const startup = containers(named('Deployment', 'update-resolver'))[0].startupProbe;
     expect(startup.periodSeconds * startup.failureThreshold).toBeGreaterThanOrEqual(600);
   });

@@ -1,9 +1,9 @@
 import { INestApplication } from '@nestjs/common';
-import { freeLoopbackPort, openTestEnvironment, TEST_KEYS, TestEnvironment } from '@flotilla/testing';
+import { freeLoopbackPort, openTestEnvironment, TestEnvironment } from '@flotilla/testing';
 import { NatsConnection } from 'nats';
 import { createResolver } from './bootstrap';
 import { NATS_CONNECTION } from './infrastructure.module';
-import { configFromEnv } from './config';
+import { testConfig } from './test-fixtures/test-config';
 
 describe('update-resolver start-up', () => {
   let app: INestApplication;
@@ -13,21 +13,7 @@ describe('update-resolver start-up', () => {
   beforeAll(async () => {
     env = await openTestEnvironment('UPD');
     port = await freeLoopbackPort();
-    const batches = env.siblingStream('BATCH');
-    const config = {
-      ...configFromEnv({
-        NATS_URL: process.env.NATS_URL,
-        DATABASE_URL: env.db.url,
-        RPC_SUBJECT_PREFIX: env.rpcPrefix,
-        ...TEST_KEYS,
-      }),
-      healthPort: port,
-      stream: env.stream,
-      subjectPrefix: env.subjectPrefix,
-      batchStream: batches.stream,
-      batchSubjectPrefix: batches.subjectPrefix,
-    };
-    app = await createResolver({ ...config, logLevel: 'error' });
+    app = await createResolver({ ...testConfig(env), healthPort: port, logLevel: 'error' });
   });
 
   afterAll(async () => {

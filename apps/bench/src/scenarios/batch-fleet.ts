@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { connect, NatsConnection } from 'nats';
 import { Client } from 'pg';
-import { Subject, TenancySubjects } from '@flotilla/contracts';
+import { CatalogSubjects, Subject, TenancySubjects } from '@flotilla/contracts';
 import { busRequester } from '@flotilla/nest-platform';
 import { ScenarioContext } from '../measure';
 
@@ -73,6 +73,18 @@ export async function startBatchFleet(
       await pg.end();
     },
   };
+}
+
+/** One plan (`<name>.plan`), operating system (`<name>_os`) and facility (`<name>1`) with room for `total` servers. */
+export async function defineOneFacility(fleet: BatchFleet, name: string, total: number): Promise<void> {
+  await fleet.request(CatalogSubjects.definePlan, { slug: `${name}.plan`, name, architecture: 'x86_64' });
+  await fleet.request(CatalogSubjects.defineOperatingSystem, {
+    slug: `${name}_os`,
+    name,
+    provisionable_on: [`${name}.plan`],
+  });
+  await fleet.request(CatalogSubjects.defineFacility, { code: `${name}1`, name: `${name}1` });
+  await fleet.request(CatalogSubjects.setCapacity, { facility: `${name}1`, plan: `${name}.plan`, total });
 }
 
 /**

@@ -1,6 +1,6 @@
-import { BatchSubjects, CatalogSubjects } from '@flotilla/contracts';
+import { BatchSubjects } from '@flotilla/contracts';
 import { goal, Scenario } from '../measure';
-import { startBatchFleet } from './batch-fleet';
+import { defineOneFacility, startBatchFleet } from './batch-fleet';
 
 /** performance.md `big-batch`: one item of quantity 10,000, until completed and visible in the read model. */
 export const bigBatch: Scenario = {
@@ -10,14 +10,7 @@ export const bigBatch: Scenario = {
     const quantity = Math.max(100, Math.round(10_000 * context.scale));
     const fleet = await startBatchFleet(context, { BATCH_MAX_ITEM_QUANTITY: String(quantity) });
     try {
-      await fleet.request(CatalogSubjects.definePlan, { slug: 'big.plan', name: 'big', architecture: 'x86_64' });
-      await fleet.request(CatalogSubjects.defineOperatingSystem, {
-        slug: 'big_os',
-        name: 'big',
-        provisionable_on: ['big.plan'],
-      });
-      await fleet.request(CatalogSubjects.defineFacility, { code: 'big1', name: 'big1' });
-      await fleet.request(CatalogSubjects.setCapacity, { facility: 'big1', plan: 'big.plan', total: quantity });
+      await defineOneFacility(fleet, 'big', quantity);
       context.progress(`one batch of ${quantity}`);
       const start = performance.now();
       const { batches } = await fleet.request<{ batches: { id: string }[] }>(BatchSubjects.createBatches, {

@@ -5,7 +5,8 @@ import { EventStore } from '@flotilla/event-store';
 import { busRequester } from '@flotilla/nest-platform';
 import { eventually, freeLoopbackPort, openTestEnvironment, TEST_KEYS, TestEnvironment } from '@flotilla/testing';
 import { createResolver } from '../bootstrap';
-import { configFromEnv, ResolverConfig } from '../config';
+import { ResolverConfig } from '../config';
+import { testConfig } from '../test-fixtures/test-config';
 import { verifyFirmwareUrl } from './signed-url';
 
 const ORG = '6f1c2f7e-8a53-4f7a-9d0e-3b8a4b7c1d01';
@@ -57,19 +58,7 @@ describe('device checks over NATS', () => {
 
   beforeAll(async () => {
     env = await openTestEnvironment('RESOLVE');
-    const batches = env.siblingStream('BATCH');
-    config = {
-      ...configFromEnv({
-        NATS_URL: process.env.NATS_URL,
-        DATABASE_URL: env.db.url,
-        RPC_SUBJECT_PREFIX: env.rpcPrefix,
-        ...TEST_KEYS,
-      }),
-      stream: env.stream,
-      subjectPrefix: env.subjectPrefix,
-      batchStream: batches.stream,
-      batchSubjectPrefix: batches.subjectPrefix,
-    };
+    config = testConfig(env);
     await startInstance();
     await admin(UpdateSubjects.createProduct, { body: { product: { name: 'gateway-x' } } });
     for (const [uuid, version] of [

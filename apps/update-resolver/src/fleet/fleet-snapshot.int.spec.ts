@@ -5,7 +5,8 @@ import { Subject, UpdateSubjects } from '@flotilla/contracts';
 import { busRequester } from '@flotilla/nest-platform';
 import { freeLoopbackPort, openTestEnvironment, TEST_KEYS, TestEnvironment } from '@flotilla/testing';
 import { createResolver } from '../bootstrap';
-import { configFromEnv, ResolverConfig } from '../config';
+import { ResolverConfig } from '../config';
+import { testConfig } from '../test-fixtures/test-config';
 import { ResolveUpdateCommand, ResolveUpdateHandler } from '../device-api/resolve-update';
 import { FLEET_SNAPSHOT_FORMAT } from './fleet-snapshot';
 import { FleetSnapshotter } from './fleet-snapshotter';
@@ -91,21 +92,7 @@ describe('fleet-view snapshots', () => {
 
   beforeAll(async () => {
     env = await openTestEnvironment('SNAP');
-    const batches = env.siblingStream('BATCH');
-    config = {
-      ...configFromEnv({
-        NATS_URL: process.env.NATS_URL,
-        DATABASE_URL: env.db.url,
-        RPC_SUBJECT_PREFIX: env.rpcPrefix,
-        FLEET_SNAPSHOT_EVERY: '20',
-        ...TEST_KEYS,
-      }),
-      stream: env.stream,
-      subjectPrefix: env.subjectPrefix,
-      batchStream: batches.stream,
-      batchSubjectPrefix: batches.subjectPrefix,
-      logLevel: 'error',
-    };
+    config = { ...testConfig(env, { FLEET_SNAPSHOT_EVERY: '20' }), logLevel: 'error' };
   });
 
   afterAll(async () => {
