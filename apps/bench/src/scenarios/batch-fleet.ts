@@ -128,6 +128,7 @@ export async function waitUntilReady(
   url: string,
   timeoutMs = 120_000,
   accept?: (body: unknown) => boolean,
+  pollMs = 200,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -136,7 +137,7 @@ export async function waitUntilReady(
       () => false,
     );
     if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
   throw new Error(`${url} not ready within ${timeoutMs} ms`);
 }

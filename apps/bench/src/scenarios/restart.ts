@@ -1,4 +1,5 @@
 import { NatsConnection } from 'nats';
+import { eventually } from '@flotilla/testing';
 import { Figure, goal, Scenario } from '../measure';
 import { startUpdateFleet } from './update-fleet';
 
@@ -15,14 +16,6 @@ async function rawRead(nc: NatsConnection, stream: string): Promise<{ ms: number
   }
   messages.stop();
   return { ms: performance.now() - started, messages: read };
-}
-
-async function until(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 /**
@@ -42,7 +35,11 @@ export const restart: Scenario = {
     });
     try {
       context.progress('waiting for the snapshot');
-      await until(async () => (await fleet.metric('flotilla_fleet_snapshot_stream_seq')) > 0, 600_000, 'a snapshot');
+      await eventually(
+        async () => (await fleet.metric('flotilla_fleet_snapshot_stream_seq')) > 0,
+        600_000,
+        'a snapshot',
+      );
       const tail = Math.round(devices / 100);
       await fleet.seedDevices(devices, devices + tail);
       context.progress('raw consumer reading the log');

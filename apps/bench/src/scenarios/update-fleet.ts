@@ -269,17 +269,8 @@ export async function startUpdateFleet(context: ScenarioContext, shape: FleetSha
       await service.stop();
       const launched = performance.now();
       service = await launchResolver();
-      while (performance.now() - launched < 1_200_000) {
-        if (
-          (await fetch(ready).then(
-            (r) => r.status,
-            () => 0,
-          )) === 200
-        )
-          return performance.now() - launched;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      throw new Error('the resolver did not get ready within 20 minutes of its restart');
+      await waitUntilReady(ready, 1_200_000, undefined, 20); // polled often: the time is the figure
+      return performance.now() - launched;
     },
     /** The resolver's health and metrics port. */
     healthPort,

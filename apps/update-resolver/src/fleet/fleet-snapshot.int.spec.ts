@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Subject, UpdateSubjects } from '@flotilla/contracts';
@@ -8,6 +7,7 @@ import { createResolver } from '../bootstrap';
 import { ResolverConfig } from '../config';
 import { testConfig } from '../test-fixtures/test-config';
 import { ResolveUpdateCommand, ResolveUpdateHandler } from '../device-api/resolve-update';
+import { hashCredential } from './device-credentials';
 import { FLEET_SNAPSHOT_FORMAT } from './fleet-snapshot';
 import { FleetSnapshotter } from './fleet-snapshotter';
 import { FleetRepositories } from './fleet-repositories';
@@ -55,14 +55,13 @@ describe('fleet-view snapshots', () => {
     if (!reply.ok) throw new Error(JSON.stringify(reply.error));
     return reply.data;
   };
-  const hash = (credential: string) => createHash('sha256').update(credential).digest('hex');
   /** A device check on one instance, as the device API would send it. */
   const check = (app: INestApplication, credential: string, firmware: (typeof FIRMWARES)[number], preflight = true) =>
     app
       .get(ResolveUpdateHandler)
       .execute(
         new ResolveUpdateCommand(
-          { credentialHash: hash(credential), headers: firmware, preflight },
+          { credentialHash: hashCredential(credential), headers: firmware, preflight },
           {
             actor: 'test',
             organizationId: null,

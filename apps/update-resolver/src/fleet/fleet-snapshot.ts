@@ -1,4 +1,4 @@
-import { createHash, Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Firmware, FirmwareMetadata } from '@flotilla/contracts';
 import { DeviceColumns } from './device-table';
 import type { DeploymentEntry, ProductEntry } from './fleet-view';
@@ -88,14 +88,28 @@ export function* encodeFleet(contents: FleetContents): Generator<string> {
   }
 }
 
+/** The checksum of a snapshot's parts, fed one part at a time as they are written or read. */
+export class PartsChecksum {
+  private readonly hash = createHash('sha256');
+
+  add(part: string): string {
+    this.hash.update(part);
+    return part;
+  }
+
+  digest(): string {
+    return this.hash.digest('hex');
+  }
+}
+
 /** Reads a snapshot's parts in order; `digest()` is what the snapshot's checksum must be. */
 export class FleetSnapshotReader {
   private readonly values: unknown[] = [];
-  private readonly hash: Hash = createHash('sha256');
+  private readonly checksum = new PartsChecksum();
   private parts = 0;
 
   read(text: string): FleetPart {
-    this.hash.update(text);
+    this.checksum.add(text);
     const parsed = JSON.parse(text);
     if (this.parts++ === 0) return { catalog: parsed as FleetCatalog };
     const part = parsed as DevicePart;
@@ -118,13 +132,6 @@ export class FleetSnapshotReader {
   }
 
   digest(): string {
-    return this.hash.digest('hex');
+    return this.checksum.digest();
   }
-}
-
-/** The checksum of a snapshot's parts, as `FleetSnapshotReader.digest()` computes it on reading. */
-export function digestOf(parts: string[]): string {
-  const hash = createHash('sha256');
-  for (const part of parts) hash.update(part);
-  return hash.digest('hex');
 }

@@ -4,7 +4,7 @@ import { Gauge } from 'prom-client';
 import { EventStore } from '@flotilla/event-store';
 import { HealthRegistry } from '@flotilla/nest-platform';
 import { RESOLVER_CONFIG, ResolverConfig } from '../config';
-import { digestOf, encodeFleet, FLEET_SNAPSHOT_FORMAT } from './fleet-snapshot';
+import { encodeFleet, FLEET_SNAPSHOT_FORMAT, PartsChecksum } from './fleet-snapshot';
 import { FleetSnapshotStore } from './fleet-snapshot-store';
 import { FleetView } from './fleet-view';
 
@@ -69,8 +69,9 @@ export class FleetSnapshotter implements OnApplicationBootstrap, OnApplicationSh
     if (!contents) return null;
     const copiedMs = performance.now() - started;
     const parts: string[] = [];
+    const checksum = new PartsChecksum();
     for (const part of encodeFleet(contents)) {
-      parts.push(part);
+      parts.push(checksum.add(part));
       await yieldToChecks();
     }
     const devices = contents.devices.identifier.length;
@@ -83,7 +84,7 @@ export class FleetSnapshotter implements OnApplicationBootstrap, OnApplicationSh
         takenAt: new Date(),
         parts: parts.length,
         devices,
-        sha256: digestOf(parts),
+        sha256: checksum.digest(),
       },
       parts,
     );
