@@ -1,8 +1,9 @@
 import { INestApplication } from '@nestjs/common';
 import { ServiceNames } from '@flotilla/contracts';
-import { createLoggedApp, HealthRegistry, natsRpcServer } from '@flotilla/nest-platform';
+import { createLoggedApp, DirectResponder, HealthRegistry, natsRpcServer } from '@flotilla/nest-platform';
 import { AppModule } from './app.module';
 import { RESOLVER_CONFIG, ResolverConfig } from './config';
+import { ResolveUpdateRoute } from './device-api/resolve-update.route';
 import { FleetView } from './fleet/fleet-view';
 
 /**
@@ -13,7 +14,8 @@ import { FleetView } from './fleet/fleet-view';
 export async function createResolver(given?: ResolverConfig): Promise<INestApplication> {
   const app = await createLoggedApp(AppModule.with(given));
   const config = app.get<ResolverConfig>(RESOLVER_CONFIG);
-  app.connectMicroservice(natsRpcServer(config.nats, ServiceNames.updateResolver, config.rpcPrefix), {
+  const direct = { responder: app.get(DirectResponder), routes: [app.get(ResolveUpdateRoute)] };
+  app.connectMicroservice(natsRpcServer(config.nats, ServiceNames.updateResolver, config.rpcPrefix, direct), {
     inheritAppConfig: true,
   });
   app.enableShutdownHooks();

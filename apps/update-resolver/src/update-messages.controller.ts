@@ -10,7 +10,6 @@ import {
   ProductDeviceRequest,
   ProductListRequest,
   ProductRequest,
-  ResolveRequest,
   UpdateDeploymentRequest,
   UpdateProductDeviceRequest,
   UpdateSubjects,
@@ -34,9 +33,11 @@ import {
 import { CreateFirmwareCommand } from './admin/firmware-commands';
 import { FleetQueries } from './admin/fleet-queries';
 import { CreateProductCommand } from './admin/product-commands';
-import { ResolveUpdateCommand } from './device-api/resolve-update';
 
-/** The device check and the admin commands and queries over NATS (subjects in @flotilla/contracts). */
+/**
+ * The admin commands and queries over NATS (subjects in @flotilla/contracts); the device check is a direct route
+ * (device-api/resolve-update.route.ts).
+ */
 @Controller()
 @UseFilters(RpcErrorFilter)
 @UsePipes(RpcValidationPipe)
@@ -45,11 +46,6 @@ export class UpdateMessagesController {
     private readonly commands: CommandBus,
     private readonly queries: FleetQueries,
   ) {}
-
-  @Handles(UpdateSubjects.resolve)
-  resolve(@Payload() request: ResolveRequest, @Meta() meta: RequestMeta) {
-    return this.commands.execute(new ResolveUpdateCommand(request, meta));
-  }
 
   @Handles(UpdateSubjects.createProduct)
   createProduct(@Payload() r: CreateProductRequest, @Meta() meta: RequestMeta) {

@@ -10,6 +10,7 @@ export * from './rpc/bus-trust';
 export * from './rpc/principal.guard';
 export * from './rpc/bus.module';
 export * from './rpc/nats-rpc-server';
+export * from './rpc/direct-route';
 export * from './rpc/bus-client';
 export * from './health/health';
 export * from './health/health.module';

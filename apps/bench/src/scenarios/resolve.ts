@@ -17,6 +17,8 @@ export const resolve: Scenario = {
     const devices = Math.max(1_000, Math.round(100_000 * context.scale));
     const fleet = await startUpdateFleet(context, { devices, products: 10, deploymentsPerProduct: 100 });
     try {
+      // Measured with the resolver settled: its read model has caught up with the devices just seeded.
+      await waitUntilReady(fleet.readyUrl, 600_000);
       const figures: Figure[] = [];
       let offered = 0;
       let checked = 0;

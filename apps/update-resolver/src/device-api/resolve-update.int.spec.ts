@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
-import { Reply, Subject, UpdateAnswer, UpdateSubjects } from '@flotilla/contracts';
+import { Reply, Subject, subjectOn, UpdateAnswer, UpdateSubjects } from '@flotilla/contracts';
 import { EventStore } from '@flotilla/event-store';
-import { busRequester } from '@flotilla/nest-platform';
+import { busRequester, decodeReply } from '@flotilla/nest-platform';
 import { eventually, freeLoopbackPort, openTestEnvironment, TEST_KEYS, TestEnvironment } from '@flotilla/testing';
 import { createResolver } from '../bootstrap';
 import { ResolverConfig } from '../config';
@@ -155,6 +155,12 @@ describe('device checks over NATS', () => {
       ok: false,
       error: { code: 'validation_failed' },
     });
+    // The device check is answered outside Nest's pipeline: an unsigned request is refused all the same.
+    const unsigned = await env.nc.request(
+      subjectOn(env.rpcPrefix, UpdateSubjects.resolve),
+      Buffer.from(JSON.stringify({ credentialHash: hash(credential), headers: current })),
+    );
+    expect(decodeReply(unsigned)).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
     const answer = await check(credential, false, {
       ...current,
       version: 'not-semver',

@@ -7,6 +7,7 @@ import { FleetQueries } from '../admin/fleet-queries';
 import { FleetScope } from '../admin/fleet-scope';
 import { CreateProductHandler } from '../admin/product-commands';
 import { ResolveUpdateHandler } from '../device-api/resolve-update';
+import { ResolveUpdateRoute } from '../device-api/resolve-update.route';
 import { UpdateMessagesController } from '../update-messages.controller';
 import { AuditMessagesController } from '../admin/audit-messages.controller';
 import { DeploymentRulesWorkflowHost } from './deployment-rules-workflow.host';
@@ -36,6 +37,7 @@ import { FleetWiringWorkflowHost } from './fleet-wiring-workflow.host';
     ...deploymentCommandHandlers,
     ...deviceCommandHandlers,
     ResolveUpdateHandler,
+    ResolveUpdateRoute,
     FleetWiringWorkflowHost,
     DeploymentRulesWorkflowHost,
   ],

@@ -39,9 +39,9 @@ export class BusMetrics implements NestInterceptor {
     const subject = this.subjectOf(context);
     const started = process.hrtime.bigint();
     return next.handle().pipe(
-      tap(() => this.record(subject, 'ok', started)),
+      tap(() => this.observe(subject, 'ok', started)),
       catchError((err) => {
-        this.record(subject, replyErrorOf(err).code, started);
+        this.observe(subject, replyErrorOf(err).code, started);
         return throwError(() => err);
       }),
     );
@@ -49,7 +49,7 @@ export class BusMetrics implements NestInterceptor {
 
   /** A request refused before any handler ran. */
   refused(context: ExecutionContext, outcome: string): void {
-    this.record(this.subjectOf(context), outcome, process.hrtime.bigint());
+    this.observe(this.subjectOf(context), outcome, process.hrtime.bigint());
   }
 
   private subjectOf(context: ExecutionContext): string {
@@ -57,7 +57,8 @@ export class BusMetrics implements NestInterceptor {
     return typeof pattern === 'string' ? pattern : 'unknown';
   }
 
-  private record(subject: string, outcome: string, started: bigint): void {
+  /** One answered request: its subject as the registry names it, its outcome, when it came in. */
+  observe(subject: string, outcome: string, started: bigint): void {
     const labels = { subject, kind: kindOf(subject), outcome };
     this.requests.inc(labels);
     this.duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);

@@ -2,6 +2,7 @@ import { DynamicModule, Global, InjectionToken, Module } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { BusMetrics } from './bus-metrics.interceptor';
 import { BusTrust, BusTrustSettings } from './bus-trust';
+import { DirectResponder } from './direct-route';
 import { PrincipalGuard } from './principal.guard';
 
 /** Makes every command and query of a service verify its principal first (platform.md §4b), and counts them. */
@@ -17,8 +18,9 @@ export class BusModule {
         { provide: APP_GUARD, useClass: PrincipalGuard },
         BusMetrics,
         { provide: APP_INTERCEPTOR, useExisting: BusMetrics },
+        DirectResponder,
       ],
-      exports: [BusTrust],
+      exports: [BusTrust, DirectResponder],
     };
   }
 }

@@ -1,16 +1,29 @@
+import { Logger } from '@nestjs/common';
 import { MessagePattern, NatsOptions, ServerNats } from '@nestjs/microservices';
+import { NatsConnection, Subscription } from 'nats';
 import { Subject } from '@flotilla/contracts';
 import { natsConnectOptions, NatsSettings } from '../nats-connection';
+import { DirectResponder, DirectRoute } from './direct-route';
 import { PlainJsonRequestDeserializer, ReplyEnvelopeSerializer } from './reply-codec';
 
 /** Binds a handler to a subject of the registry, in the queue group of the service that answers it. */
 export const Handles = (subject: Subject) => MessagePattern(subject.name, { queue: subject.service });
 
-/** Nest's NATS server, listening on every handler's subject under the deployment's prefix. */
+/** Hot subjects answered outside Nest's pipeline (direct-route.ts), and who answers them. */
+export interface DirectRoutes {
+  responder: DirectResponder;
+  routes: DirectRoute[];
+}
+
+/** Nest's NATS server, listening on every handler's subject (and direct route's) under the deployment's prefix. */
 class PrefixedNatsServer extends ServerNats {
+  private readonly direct: Subscription[] = [];
+  private readonly directLogger = new Logger('rpc');
+
   constructor(
     options: NonNullable<NatsOptions['options']>,
     private readonly prefix: string,
+    private readonly directRoutes: DirectRoutes | undefined,
   ) {
     super(options);
   }
@@ -18,10 +31,34 @@ class PrefixedNatsServer extends ServerNats {
   override addHandler(...[pattern, ...rest]: Parameters<ServerNats['addHandler']>): void {
     super.addHandler(`${this.prefix}.${pattern}`, ...rest);
   }
+
+  /** Patterns are subject names, never JSON: Nest's attempt to parse one throws and catches on every message. */
+  protected override getRouteFromPattern(pattern: string): string {
+    return pattern;
+  }
+
+  override bindEvents(client: NatsConnection): void {
+    super.bindEvents(client);
+    for (const route of this.directRoutes?.routes ?? []) {
+      const responder = this.directRoutes!.responder;
+      this.direct.push(
+        client.subscribe(`${this.prefix}.${route.subject.name}`, {
+          queue: route.subject.service,
+          callback: (err, message) => (err ? this.directLogger.error(err) : void responder.answer(route, message)),
+        }),
+      );
+    }
+  }
+
+  override async close(): Promise<void> {
+    // Stop taking direct requests with the rest; those in hand finish within the grace period super.close() waits.
+    for (const subscription of this.direct.splice(0)) subscription.unsubscribe();
+    await super.close();
+  }
 }
 
 /** The NATS transport of a service: one queue group per service, so instances share the load. */
-export function natsRpcServer(settings: NatsSettings, queue: string, prefix: string) {
+export function natsRpcServer(settings: NatsSettings, queue: string, prefix: string, direct?: DirectRoutes) {
   return {
     strategy: new PrefixedNatsServer(
       {
@@ -33,6 +70,7 @@ export function natsRpcServer(settings: NatsSettings, queue: string, prefix: str
         gracePeriod: 2_000,
       },
       prefix,
+      direct,
     ),
   };
 }

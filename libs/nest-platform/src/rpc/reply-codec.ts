@@ -40,16 +40,21 @@ const CONTENT_ENCODING = 'Content-Encoding';
 /** Replies `{ok:true,data}` or `{ok:false,error:{code,message,details}}` and nothing else. */
 export class ReplyEnvelopeSerializer implements Serializer {
   serialize(packet: OutgoingResponse): { data: Uint8Array; headers?: MsgHdrs } {
-    const reply: Reply<unknown> =
+    return encodeReply(
       packet.err !== undefined && packet.err !== null
         ? { ok: false, error: toReplyError(packet.err) }
-        : { ok: true, data: packet.response ?? null };
-    const json = Buffer.from(JSON.stringify(reply));
-    if (json.length <= COMPRESS_REPLIES_OVER_BYTES) return { data: json };
-    const headers = natsHeaders();
-    headers.set(CONTENT_ENCODING, 'gzip');
-    return { data: gzipSync(json), headers };
+        : { ok: true, data: packet.response ?? null },
+    );
   }
+}
+
+/** A reply as it goes on the wire: JSON, gzip-compressed when large. */
+export function encodeReply(reply: Reply<unknown>): { data: Uint8Array; headers?: MsgHdrs } {
+  const json = Buffer.from(JSON.stringify(reply));
+  if (json.length <= COMPRESS_REPLIES_OVER_BYTES) return { data: json };
+  const headers = natsHeaders();
+  headers.set(CONTENT_ENCODING, 'gzip');
+  return { data: gzipSync(json), headers };
 }
 
 /** The reply envelope of a message the serializer above wrote. */

@@ -20,14 +20,19 @@ export class RpcErrorFilter implements RpcExceptionFilter<unknown> {
   private readonly logger = new Logger('rpc');
 
   catch(exception: unknown, host: ArgumentsHost): Observable<ReplyError> {
-    const error = replyErrorOf(exception);
-    const subject = host.switchToRpc().getContext()?.getSubject?.();
-    if (error.code === ErrorCodes.internal)
-      this.logger.error({ msg: 'command failed', subject, error: describeError(exception) });
-    if (error.code === ErrorCodes.unavailable)
-      this.logger.warn({ msg: 'dependency unavailable', subject, error: describeError(exception) });
+    const error = failureReply(exception, host.switchToRpc().getContext()?.getSubject?.(), this.logger);
     return throwError(() => error);
   }
+}
+
+/** The reply error a failure answers with, logged when it is a bug or an outage (never a refusal). */
+export function failureReply(exception: unknown, subject: string | undefined, logger: Logger): ReplyError {
+  const error = replyErrorOf(exception);
+  if (error.code === ErrorCodes.internal)
+    logger.error({ msg: 'command failed', subject, error: describeError(exception) });
+  if (error.code === ErrorCodes.unavailable)
+    logger.warn({ msg: 'dependency unavailable', subject, error: describeError(exception) });
+  return error;
 }
 
 /** The reply error a failure answers with. */

@@ -1,0 +1,20 @@
+import { Injectable } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ResolveRequest, UpdateAnswer, UpdateSubjects } from '@flotilla/contracts';
+import { DirectRoute, RequestMeta } from '@flotilla/nest-platform';
+import { ResolveUpdateCommand } from './resolve-update';
+
+/**
+ * The device check on the bus, the hottest subject of all: answered as a direct route (no Nest pipeline per message,
+ * the same verification, validation, counts and replies), so a check costs what resolving it costs.
+ */
+@Injectable()
+export class ResolveUpdateRoute implements DirectRoute<ResolveRequest> {
+  readonly subject = UpdateSubjects.resolve;
+
+  constructor(private readonly commands: CommandBus) {}
+
+  handle(request: ResolveRequest, meta: RequestMeta): Promise<UpdateAnswer> {
+    return this.commands.execute(new ResolveUpdateCommand(request, meta));
+  }
+}
