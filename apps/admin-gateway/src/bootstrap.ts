@@ -6,7 +6,7 @@ import { GatewayModule } from './app.module';
 import { GATEWAY_CONFIG, GatewayConfig } from './config';
 import { TextInputPipe } from './text-input.pipe';
 import { ApiSchemas } from './openapi/api-schemas';
-import { deviceUpdateOperation, serveDeviceUpdates } from './firmware/device-update.route';
+import { DEVICE_UPDATE_PATH, deviceUpdateOperation, serveDeviceUpdates } from './firmware/device-update.route';
 
 /** The admin REST API; the OpenAPI document is at /openapi.json and its UI at /docs. */
 export async function createGateway(given?: GatewayConfig): Promise<INestApplication> {
@@ -41,6 +41,6 @@ function apiDocument(app: INestApplication): OpenAPIObject {
   );
   document.components = { ...document.components, schemas: { ...document.components?.schemas, ...ApiSchemas } };
   for (const path of ['/health/live', '/health/ready', '/metrics']) document.paths[path].get!.security = [];
-  document.paths['/device/update'] = { get: deviceUpdateOperation as OpenAPIObject['paths'][string]['get'] };
+  document.paths[DEVICE_UPDATE_PATH] = { get: deviceUpdateOperation as OpenAPIObject['paths'][string]['get'] };
   return document;
 }

@@ -117,6 +117,11 @@ describe('fleet to firmware (e2e)', () => {
       (await system.call('GET', '/device/update', null, undefined, { authorization: headers.authorization })).status,
     ).toBe(422);
     expect((await system.call('GET', '/device/update?preflight=maybe', null, undefined, headers)).status).toBe(422);
+    // Served ahead of Express, matched as Express matched it; anything else on the path is Express's (404).
+    const again = await fetch(`${system.base}/Device/Update/?preflight=true`, { headers });
+    expect(again.status).toBe(200);
+    expect(await again.json()).toMatchObject({ data: { update_available: true } });
+    expect((await fetch(`${system.base}/device/update`, { method: 'POST', headers })).status).toBe(404);
 
     const explanation = await system.call('GET', `${products}/devices/${deviceId}/update-explanation`, key);
     expect(explanation.body.explanation).toMatchObject({

@@ -1,48 +1,74 @@
 import { createHash } from 'node:crypto';
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import { Logger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { Request, Response } from 'express';
 import { ErrorCodes, UpdateSubjects } from '@flotilla/contracts';
 import { remoteErrorAnswer } from '../http-error.filter';
 import { NatsRpcClient, RemoteError } from '../nats-rpc.client';
 
 const PERIDIO_HEADERS = ['uuid', 'product', 'version', 'architecture', 'platform'] as const;
+export const DEVICE_UPDATE_PATH = '/device/update';
+/** Matched as Express matched it before: any case, with or without a trailing slash. */
+const DEVICE_UPDATE_ROUTE = new RegExp(`^${DEVICE_UPDATE_PATH}/?$`, 'i');
 
 /**
  * The device API (firmware-deployments.md §2): a device asks which firmware it should run. A fleet polls it all day,
- * so it is served by a lean handler ahead of Nest's pipeline and the request log: its work is one NATS request.
- * Registered before Nest's routes and middleware; documented in the API document by `deviceUpdateOperation`.
+ * so it is answered by a plain `node:http` handler ahead of Express and Nest (their router, middleware and request
+ * log cost more than the check): its work is one NATS request. Every other request goes on to Express as before.
+ * Documented in the API document by `deviceUpdateOperation`.
  */
 export function serveDeviceUpdates(app: NestExpressApplication): void {
   const rpc = app.get(NatsRpcClient);
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .get('/device/update', async (request: Request, response: Response) => {
-      try {
-        response.status(200).json({ data: await check(rpc, request) });
-      } catch (err) {
-        if (!(err instanceof RemoteError)) throw err;
-        const { status, body } = remoteErrorAnswer(err);
-        response.status(status).json(body);
-      }
-    });
+  const logger = new Logger('device-api');
+  const server: Server = app.getHttpServer();
+  const [framework] = server.listeners('request') as RequestListener[];
+  server.removeListener('request', framework);
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const [path, query = ''] = (request.url ?? '').split('?', 2);
+    if (!DEVICE_UPDATE_ROUTE.test(path) || (request.method !== 'GET' && request.method !== 'HEAD'))
+      return framework(request, response);
+    void answer(rpc, request, new URLSearchParams(query), response, logger);
+  });
 }
 
-async function check(rpc: NatsRpcClient, { headers, query }: Request) {
+async function answer(
+  rpc: NatsRpcClient,
+  request: IncomingMessage,
+  query: URLSearchParams,
+  response: ServerResponse,
+  logger: Logger,
+): Promise<void> {
+  let status = 200;
+  let body: unknown;
+  try {
+    body = { data: await check(rpc, request, query) };
+  } catch (err) {
+    if (err instanceof RemoteError) ({ status, body } = remoteErrorAnswer(err));
+    else {
+      logger.error({ msg: 'device check failed', error: String(err) });
+      [status, body] = [500, { errors: ['internal error'] }];
+    }
+  }
+  const json = Buffer.from(JSON.stringify(body));
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': json.length });
+  response.end(request.method === 'HEAD' ? undefined : json);
+}
+
+async function check(rpc: NatsRpcClient, { headers }: IncomingMessage, query: URLSearchParams) {
   const credential = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '')?.[1];
   if (!credential)
     throw new RemoteError({
       code: ErrorCodes.unauthorized,
       message: 'missing device credential (Authorization: Bearer …)',
     });
-  const { preflight } = query;
-  if (preflight !== undefined && preflight !== 'true' && preflight !== 'false')
+  const preflight = query.getAll('preflight');
+  if (preflight.length > 1 || (preflight.length === 1 && preflight[0] !== 'true' && preflight[0] !== 'false'))
     throw new RemoteError({ code: ErrorCodes.validationFailed, message: 'preflight must be true or false' });
   const peridio = Object.fromEntries(PERIDIO_HEADERS.map((name) => [name, headers[`x-peridio-${name}`]]));
   return rpc.call(UpdateSubjects.resolve, {
     credentialHash: createHash('sha256').update(credential).digest('hex'),
     headers: peridio,
-    preflight: preflight === 'true',
+    preflight: preflight[0] === 'true',
   });
 }
 
