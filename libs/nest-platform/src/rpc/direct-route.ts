@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Msg } from 'nats';
 import { ErrorCodes, PrincipalHeaders, Reply, RequestHeaders, Subject } from '@flotilla/contracts';
+import { describeError } from '@flotilla/event-store';
 import { BusMetrics } from './bus-metrics.interceptor';
 import { BusTrust, RequestMeta } from './bus-trust';
 import { BODY_DIGEST, encodeReply, PlainJsonRequestDeserializer } from './reply-codec';
@@ -32,10 +33,20 @@ export class DirectResponder {
   async answer(route: DirectRoute, message: Msg): Promise<void> {
     if (!message.reply) return; // not a request: nothing to answer, as for a `@Handles` subject
     const started = process.hrtime.bigint();
-    const reply = await this.reply(route, message);
+    let reply: Reply<unknown>;
+    try {
+      reply = await this.reply(route, message);
+    } catch (err) {
+      reply = { ok: false, error: failureReply(err, message.subject, this.logger) };
+    }
     this.metrics.observe(route.subject.name, reply.ok ? 'ok' : reply.error.code, started);
-    const { data, headers } = encodeReply(reply);
-    message.respond(data, { headers });
+    try {
+      const { data, headers } = encodeReply(reply);
+      message.respond(data, { headers });
+    } catch (err) {
+      // Called from a NATS callback: a reply that cannot be sent (the connection closing) is logged, never thrown.
+      this.logger.error({ msg: 'reply not sent', subject: message.subject, error: describeError(err) });
+    }
   }
 
   private async reply(route: DirectRoute, message: Msg): Promise<Reply<unknown>> {
@@ -49,11 +60,7 @@ export class DirectResponder {
     );
     if ('reason' in verified)
       return { ok: false, error: { code: ErrorCodes.unauthorized, message: `unauthorized: ${verified.reason}` } };
-    try {
-      const payload = await this.validation.transform(data, { type: 'body', metatype: route.subject.request });
-      return { ok: true, data: (await route.handle(payload as object, verified)) ?? null };
-    } catch (err) {
-      return { ok: false, error: failureReply(err, message.subject, this.logger) };
-    }
+    const payload = await this.validation.transform(data, { type: 'body', metatype: route.subject.request });
+    return { ok: true, data: (await route.handle(payload as object, verified)) ?? null };
   }
 }
