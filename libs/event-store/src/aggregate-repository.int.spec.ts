@@ -121,4 +121,19 @@ describe('AggregateRepository', () => {
     expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
     expect((await instances[1].load('d')).state.balance).toBe(6);
   });
+
+  it('creates an aggregate without reading it first; an instance that does not know one decides on its real state', async () => {
+    const reads = jest.spyOn(store, 'readAggregate');
+    const creator = new AggregateRepository(store, 'account', account);
+    expect((await creator.execute('e', { type: 'Deposit', amount: 3 }, { metadata })).version).toBeGreaterThan(0);
+    expect(reads).not.toHaveBeenCalled();
+    // A cold instance first takes the account to be new: its deposit conflicts, is decided again on the log, and
+    // a withdrawal refused on an empty account is allowed on the real one.
+    const cold = () => new AggregateRepository(store, 'account', account);
+    expect((await cold().execute('e', { type: 'Deposit', amount: 4 }, { metadata })).state.balance).toBe(7);
+    expect((await cold().execute('e', { type: 'Withdraw', amount: 6 }, { metadata })).state.balance).toBe(1);
+    await expect(cold().execute('e', { type: 'Withdraw', amount: 2 }, { metadata })).rejects.toThrow('balance 1');
+    expect((await store.readAggregate(store.subjectFor('account', 'e'))).commits).toHaveLength(3);
+    reads.mockRestore();
+  });
 });

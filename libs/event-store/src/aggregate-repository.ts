@@ -38,8 +38,9 @@ const NO_COMMANDS: ReadonlyMap<string, number> = new Map();
 /**
  * Runs commands against one kind of aggregate: load → decide → append with optimistic concurrency, retried on
  * fresh state when another writer got there first. Loaded state stays cached, so a command's cost does not grow
- * with the aggregate's history; a stale cache costs one conflict and a catch-up read of the newer commits. States
- * are deep-frozen: the cached one is the one handed out, and nobody can write into it.
+ * with the aggregate's history; a stale cache costs one conflict and a catch-up read of the newer commits, and an
+ * aggregate created here costs no read at all. States are deep-frozen: the cached one is the one handed out, and
+ * nobody can write into it.
  */
 export class AggregateRepository<Command, State, Event extends DomainEvent> {
   private readonly cache = new Map<string, CachedAggregate<State>>();
@@ -65,11 +66,11 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
 
   async execute(aggregateId: string, command: Command, options: ExecuteOptions): Promise<ExecuteResult<State, Event>> {
     const subject = this.store.subjectFor(this.aggregateType, aggregateId);
-    let current = this.cache.get(subject);
-    // A cached state may be stale (another instance, or a write of this one still in flight). An append on it is
-    // checked by optimistic concurrency; a refusal or a no-op is not, so those are only trusted on fresh state.
-    let fresh = !current;
-    current ??= await this.catchUp(subject, this.cached(subject));
+    // A cached state may be stale (another instance, or a write of this one still in flight), and an aggregate not in
+    // the cache is first taken to be new, so creating one costs no read. An append on either is checked by optimistic
+    // concurrency; a refusal or a no-op is not, so those are only trusted on fresh state.
+    let current = this.cached(subject);
+    let fresh = false;
     const maxAttempts = this.options.maxAttempts ?? 5;
     for (let attempt = 1; ; attempt++) {
       const prior = options.commandId === undefined ? undefined : current.commandIds.get(options.commandId);
