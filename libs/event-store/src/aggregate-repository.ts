@@ -58,6 +58,15 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
     return this.catchUp(subject, this.cached(subject));
   }
 
+  /**
+   * The state this instance last knew, or the log's when it knows none. It may be stale: good for choosing what to try
+   * next (a command on it is decided again on the log), never for refusing anything.
+   */
+  async known(aggregateId: string): Promise<State> {
+    const subject = this.store.subjectFor(this.aggregateType, aggregateId);
+    return (this.cache.get(subject) ?? (await this.catchUp(subject, this.cached(subject)))).state;
+  }
+
   private cached(subject: string): CachedAggregate<State> {
     return (
       this.cache.get(subject) ?? { state: deepFreeze(this.decider.initialState()), version: 0, commandIds: NO_COMMANDS }

@@ -36,21 +36,23 @@ function batchAfter(commands: BatchCommand[], from: BatchEvent = requested()): B
 const observed = (batch: BatchState): BatchWorkflowInput => ({ type: 'BatchObserved', data: batch });
 const toBatch = (command: BatchCommand): BatchWorkflowStep => ({ type: 'SendToBatch', batchId: 'b1', command });
 const placed: BatchCommand = { type: 'PlaceBatch', allocations: [{ facility: 'ewr1', quantity: 2 }], spotPrices: {} };
-const created = batchAfter([{ type: 'StartBatch' }, placed]);
+const created = batchAfter([placed]);
 const descriptions = Object.values(created.devices).map((d) => d.description) as DeviceDescription[];
 
 describe('batch workflow', () => {
-  it('given a requested batch, starts it (a batch deleted meanwhile is nothing to do)', () => {
+  it('given a requested batch, looks at it as this instance knows it (a batch deleted meanwhile is nothing to do)', () => {
     workflow
       .given([])
       .when(requested())
-      .then([{ type: 'SendToBatch', batchId: 'b1', command: { type: 'StartBatch' }, tolerate: ['not_found'] }]);
+      .then([{ type: 'ObserveBatch', batchId: 'b1' }]);
+    const deleted = batchAfter([{ type: 'DeleteBatch', removeAssociatedInstances: false }]);
+    workflow.given([]).when(observed(deleted)).thenNothingLeft();
   });
 
-  it("given a started batch, reserves its whole item on the plan's capacity", () => {
+  it("given a queued batch, reserves its whole item on the plan's capacity", () => {
     workflow
       .given([])
-      .when(observed(batchAfter([{ type: 'StartBatch' }])))
+      .when(observed(batchAfter([])))
       .then([
         {
           type: 'SendToCapacity',
@@ -68,7 +70,7 @@ describe('batch workflow', () => {
   });
 
   it('given a spot batch, reads the spot prices first and bids with them', () => {
-    const spot = batchAfter([{ type: 'StartBatch' }], requested({ spotInstance: true, spotPriceMax: 0.3 }));
+    const spot = batchAfter([], requested({ spotInstance: true, spotPriceMax: 0.3 }));
     workflow
       .given([])
       .when(observed(spot))
@@ -93,16 +95,16 @@ describe('batch workflow', () => {
   });
 
   it("places the batch where capacity was reserved, or fails it with capacity's reason", () => {
-    const started = observed(batchAfter([{ type: 'StartBatch' }]));
+    const queued = observed(batchAfter([]));
     workflow
-      .given([started])
+      .given([queued])
       .when({
         type: 'ReservationAnswered',
         data: { ok: true, allocations: [{ facility: 'ewr1', quantity: 2 }], spotPrices: {} },
       })
       .then([toBatch(placed)]);
     workflow
-      .given([started])
+      .given([queued])
       .when({ type: 'ReservationAnswered', data: { ok: false, reason: 'not enough capacity' } })
       .then([toBatch({ type: 'FailBatch', errorMessages: ['not enough capacity'] })]);
   });
@@ -135,30 +137,54 @@ describe('batch workflow', () => {
 
   it('records what did not fit in one commit without provisioning again; a finished batch leaves nothing to do', () => {
     const outcomes = [{ deviceId: d0 }, { deviceId: d1 }];
-    const recordedOne = batchAfter([
-      { type: 'StartBatch' },
-      placed,
-      { type: 'RecordProvisioning', outcomes: [{ deviceId: d0 }] },
-    ]);
+    const recordedOne = batchAfter([placed, { type: 'RecordProvisioning', outcomes: [{ deviceId: d0 }] }]);
     workflow
       .given([observed(created), { type: 'DevicesProvisioned', data: outcomes }])
       .when(observed(recordedOne))
       .then([toBatch({ type: 'RecordProvisioning', outcomes })]);
-    const completed = batchAfter([{ type: 'StartBatch' }, placed, { type: 'RecordProvisioning', outcomes }]);
+    const completed = batchAfter([placed, { type: 'RecordProvisioning', outcomes }]);
     expect(completed.status).toBe('completed');
     workflow.given([]).when(observed(completed)).thenNothingLeft();
+    const reserved: BatchWorkflowInput = {
+      type: 'ReservationAnswered',
+      data: { ok: true, allocations: [{ facility: 'ewr1', quantity: 2 }], spotPrices: {} },
+    };
+    // The settlement beside the outcomes handed this run's reservation over: nothing is given back twice.
+    workflow
+      .given([observed(created), reserved, { type: 'DevicesProvisioned', data: outcomes }])
+      .when(observed(completed))
+      .thenNothingLeft();
   });
 
   it('taken up again after a crash, provisions only the devices the batch has no outcome for', () => {
-    const recordedOne = batchAfter([
-      { type: 'StartBatch' },
-      placed,
-      { type: 'RecordProvisioning', outcomes: [{ deviceId: d0 }] },
-    ]);
+    const recordedOne = batchAfter([placed, { type: 'RecordProvisioning', outcomes: [{ deviceId: d0 }] }]);
     workflow
       .given([])
       .when(observed(recordedOne))
       .then([{ type: 'Provision', devices: [descriptions[1]] }]);
+  });
+
+  it('gives back at once a reservation made for a batch that turned out deleted or already over', () => {
+    const reserved: BatchWorkflowInput = {
+      type: 'ReservationAnswered',
+      data: { ok: true, allocations: [{ facility: 'ewr1', quantity: 2 }], spotPrices: {} },
+    };
+    const release: BatchWorkflowStep = {
+      type: 'SendToCapacity',
+      plan: 'c1.small.x86',
+      command: { type: 'SettleReservation', batchId: 'b1', live: {} },
+    };
+    const deleted = batchAfter([{ type: 'DeleteBatch', removeAssociatedInstances: false }]);
+    workflow
+      .given([observed(batchAfter([])), reserved])
+      .when(observed(deleted))
+      .then([release]);
+    // Taken up again after a crash, a run found the batch over (its own reservation long settled) and reserved anew.
+    const failed = batchAfter([{ type: 'FailBatch', errorMessages: ['no capacity'] }]);
+    workflow
+      .given([observed(batchAfter([])), reserved])
+      .when(observed(failed))
+      .then([release]);
   });
 
   it("deletes a deleted batch's devices when asked to, and gives a deleted live device's server back once", () => {

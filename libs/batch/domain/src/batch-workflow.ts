@@ -1,6 +1,6 @@
 import { BatchDeleted, BatchRequested, DeviceDeleted, DeviceDescription, DomainEvent } from '@flotilla/events';
 import { Workflow, WorkflowStep } from '@flotilla/decider';
-import { BatchCommand, BatchState, ProvisioningOutcome } from './batch';
+import { BatchCommand, BatchState, isTerminal, ProvisioningOutcome } from './batch';
 import { CapacityCommand, ReservationOutcome } from './capacity';
 
 /** What the batch workflow reacts to: events of the log, then what came of each step it took. */
@@ -8,7 +8,7 @@ export type BatchWorkflowInput =
   | BatchRequested
   | BatchDeleted
   | DeviceDeleted
-  /** The batch as it stands after a command on it (or when the command found nothing to do). */
+  /** The batch as it stands after a command on it (or when the command found nothing to do), or as last known. */
   | DomainEvent<'BatchObserved', BatchState>
   /** The plan's spot prices per facility, as the catalog has them now. */
   | DomainEvent<'SpotPricesRead', Record<string, number>>
@@ -18,7 +18,9 @@ export type BatchWorkflowInput =
   | DomainEvent<'DevicesProvisioned', ProvisioningOutcome[]>;
 
 export type BatchWorkflowStep = WorkflowStep &
+  /** The batch as this instance last knew it (it may be stale: what is tried on it is decided again on the log). */
   (
+    | { type: 'ObserveBatch'; batchId: string }
     | { type: 'SendToBatch'; batchId: string; command: BatchCommand }
     | { type: 'SendToCapacity'; plan: string; command: CapacityCommand }
     | { type: 'DeleteDevices'; batchId: string; deviceIds: string[] }
@@ -31,35 +33,31 @@ export interface BatchWorkflowState {
   batch: BatchState | null;
   /** Outcomes of this run's provisioning, of devices the batch has not recorded yet. */
   outcomes: ProvisioningOutcome[];
+  /** This run reserved capacity that the batch has not settled yet. */
+  reserved: boolean;
 }
 
 /**
  * The process manager of batches (batch-deployment.md §6), one run per event:
- *   BatchRequested → StartBatch → (spot prices) → ReserveCapacity, all or nothing → PlaceBatch | FailBatch →
- *   CreateDevices until every device exists → Provision → SettleReservation → RecordProvisioning until the batch ends.
- * Every step after the first is decided on the batch as it stands, so a run taken up again after a crash carries on
- * where the last one stopped; every command is idempotent by its aggregate's state. Capacity is settled before the
- * outcomes are recorded, so a batch in a terminal state never holds a reservation (the provisioner answers a device
- * it was given before as it did then, so a second run settles what the first one saw).
+ *   BatchRequested → (spot prices) → ReserveCapacity, all or nothing → PlaceBatch | FailBatch (the batch starts in
+ *   the same commit) → CreateDevices until every device exists → Provision → SettleReservation →
+ *   RecordProvisioning until the batch ends.
+ * Every step is decided on the batch as it stands, so a run taken up again after a crash carries on where the last
+ * one stopped; every command is idempotent by its aggregate's state (a batch's reservation is found again by its
+ * id). Capacity is settled before the outcomes are recorded, so a batch in a terminal state never holds a
+ * reservation: one that this run made for a batch found deleted or already over is given back at once (the
+ * provisioner answers a device it was given before as it did then, so a second run settles what the first one saw).
  * It also deletes a deleted batch's devices when asked to, and gives a deleted live device's server back.
  */
 export const batchWorkflow: Workflow<BatchWorkflowInput, BatchWorkflowState, BatchWorkflowStep> = {
-  initialState: () => ({ batch: null, outcomes: [] }),
+  initialState: () => ({ batch: null, outcomes: [], reserved: false }),
 
   decide(input, state) {
     switch (input.type) {
       case 'BatchRequested':
-        // A batch deleted before the workflow got to it has nothing left to do.
-        return [
-          {
-            type: 'SendToBatch',
-            batchId: input.data.batchId,
-            command: { type: 'StartBatch' },
-            tolerate: ['not_found'],
-          },
-        ];
+        return [{ type: 'ObserveBatch', batchId: input.data.batchId }];
       case 'BatchObserved':
-        return nextStep(input.data, state.outcomes);
+        return nextStep(input.data, state);
       case 'SpotPricesRead':
         return state.batch?.request ? [reserve(state.batch.request, input.data)] : [];
       case 'ReservationAnswered': {
@@ -109,18 +107,25 @@ export const batchWorkflow: Workflow<BatchWorkflowInput, BatchWorkflowState, Bat
     switch (input.type) {
       case 'BatchObserved':
         return { ...state, batch: input.data };
+      case 'ReservationAnswered':
+        return { ...state, reserved: input.data.ok };
       case 'DevicesProvisioned':
-        return { ...state, outcomes: [...state.outcomes, ...input.data] };
+        // The settlement decided beside these outcomes hands the reservation over.
+        return { ...state, outcomes: [...state.outcomes, ...input.data], reserved: false };
       default:
         return state;
     }
   },
 };
 
-/** What an in-progress batch needs next, by how it stands. */
-function nextStep(batch: BatchState, outcomes: ProvisioningOutcome[]): BatchWorkflowStep[] {
-  if (batch.status !== 'in_progress' || !batch.request) return [];
+/** What a batch needs next, by how it stands. */
+function nextStep(batch: BatchState, { outcomes, reserved }: BatchWorkflowState): BatchWorkflowStep[] {
+  if (!batch.request) return [];
   const { batchId, item } = batch.request;
+  if (isTerminal(batch.status))
+    return reserved
+      ? [{ type: 'SendToCapacity', plan: item.plan, command: { type: 'SettleReservation', batchId, live: {} } }]
+      : [];
   if (!batch.allocations)
     return item.spotInstance ? [{ type: 'ReadSpotPrices', plan: item.plan }] : [reserve(batch.request, null)];
   const devices = Object.values(batch.devices);

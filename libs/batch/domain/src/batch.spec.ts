@@ -49,9 +49,17 @@ describe('batch decider', () => {
       .then([requested]);
   });
 
-  it('starts a queued batch once', () => {
-    spec.given([requested]).when({ type: 'StartBatch' }).then([started]);
-    spec.given([requested, started]).when({ type: 'StartBatch' }).thenNothingHappened();
+  it('starts a queued batch in the commit that places or fails it, once', () => {
+    const placing = spec.decide(
+      { type: 'PlaceBatch', allocations: [{ facility: 'ewr1', quantity: 2 }], spotPrices: {} },
+      spec.fold([requested]),
+    );
+    expect(placing.map((e) => e.type)).toEqual(['BatchStarted', 'BatchPlaced', 'DeviceCreated', 'DeviceCreated']);
+    expect(placing[0]).toEqual(started);
+    const failing = spec.decide({ type: 'FailBatch', errorMessages: ['no capacity'] }, spec.fold([requested]));
+    expect(failing.map((e) => e.type)).toEqual(['BatchStarted', 'BatchFailed']);
+    // A batch started before (by an earlier release, which started batches in a commit of their own) is not again.
+    expect(placed([{ facility: 'ewr1', quantity: 2 }]).map((e) => e.type)).not.toContain('BatchStarted');
   });
 
   it('creates its devices with the placement, in allocation order, named by index', () => {
@@ -214,14 +222,13 @@ describe('batch decider', () => {
       .given([requested, started])
       .when({ type: 'FailBatch', errorMessages: ['no capacity'] })
       .then([failed]);
-    spec.given([requested, started, failed]).when({ type: 'StartBatch' }).thenNothingHappened();
     spec
       .given([requested, started, failed])
       .when({ type: 'PlaceBatch', allocations: [{ facility: 'ewr1', quantity: 2 }], spotPrices: {} })
       .thenNothingHappened();
   });
 
-  it('is not deleted while in progress; once deleted it answers as not found', () => {
+  it('is not deleted while in progress; once deleted it answers as not found, and has nothing to place or fail', () => {
     spec
       .given([requested, started])
       .when({ type: 'DeleteBatch', removeAssociatedInstances: true })
@@ -231,7 +238,16 @@ describe('batch decider', () => {
       data: { batchId: 'b1', removeAssociatedInstances: false, deviceIds: [], deletedAt: at },
     };
     spec.given([requested]).when({ type: 'DeleteBatch', removeAssociatedInstances: false }).then([deleted]);
-    spec.given([requested, deleted]).when({ type: 'StartBatch' }).thenThrows('not_found');
+    spec.given([requested, deleted]).when({ type: 'CreateDevices' }).thenThrows('not_found');
+    // Deleted while its capacity was being reserved: the workflow sees it deleted and gives the reservation back.
+    spec
+      .given([requested, deleted])
+      .when({ type: 'PlaceBatch', allocations: [{ facility: 'ewr1', quantity: 2 }], spotPrices: {} })
+      .thenNothingHappened();
+    spec
+      .given([requested, deleted])
+      .when({ type: 'FailBatch', errorMessages: ['no capacity'] })
+      .thenNothingHappened();
   });
 
   it('derives the same device id on every attempt, and different ids for different devices', () => {

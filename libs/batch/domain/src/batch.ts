@@ -29,8 +29,7 @@ export type BatchCommand =
       hostname: string | null;
       hostnames: string[] | null;
     }
-  | { type: 'StartBatch' }
-  /** Capacity is reserved: the devices are created, in allocation order. */
+  /** Capacity is reserved: the batch starts and its devices are created, in allocation order. */
   | { type: 'PlaceBatch'; allocations: FacilityAllocation[]; spotPrices: Record<string, number> }
   /** Creates the next devices not created yet, as many as fit in one commit. */
   | { type: 'CreateDevices' }
@@ -121,17 +120,25 @@ export const batchDecider: Decider<BatchCommand, BatchState, BatchEvent> = {
       return [{ type: 'BatchRequested', data: { ...data, requestedAt: at } }];
     }
     const request = state.request;
-    if (!request || state.status === 'deleted') throw DomainError.notFound('batch');
+    if (!request) throw DomainError.notFound('batch');
+    // A batch deleted while its capacity was being reserved has nothing to place or fail: the workflow sees it deleted
+    // and gives the reservation back.
+    if (state.status === 'deleted') {
+      if (command.type === 'PlaceBatch' || command.type === 'FailBatch') return [];
+      throw DomainError.notFound('batch');
+    }
     const { batchId } = request;
+    // A queued batch starts as its placement is decided, in the same commit (one write fewer per batch).
+    const started: BatchEvent[] =
+      state.status === 'queued' ? [{ type: 'BatchStarted', data: { batchId, startedAt: at } }] : [];
     switch (command.type) {
-      case 'StartBatch':
-        return state.status === 'queued' ? [{ type: 'BatchStarted', data: { batchId, startedAt: at } }] : [];
       case 'PlaceBatch': {
-        if (state.status !== 'in_progress' || state.allocations) return [];
+        if (isTerminal(state.status) || state.allocations) return [];
         const placed = command.allocations.reduce((sum, a) => sum + a.quantity, 0);
         if (placed !== request.item.quantity)
           throw DomainError.conflict(`batch of ${request.item.quantity} cannot be placed as ${placed} servers`);
         const events: BatchEvent[] = [
+          ...started,
           {
             type: 'BatchPlaced',
             data: { batchId, allocations: command.allocations, spotPrices: command.spotPrices, placedAt: at },
@@ -196,6 +203,7 @@ export const batchDecider: Decider<BatchCommand, BatchState, BatchEvent> = {
       case 'FailBatch':
         if (isTerminal(state.status) || state.allocations) return [];
         return [
+          ...started,
           { type: 'BatchFailed', data: { batchId, errorMessages: command.errorMessages, deviceIds: [], failedAt: at } },
         ];
       case 'DeleteBatch':
