@@ -95,6 +95,19 @@ describe('capacity decider', () => {
         },
       ]);
     expect(availableCapacity(spec.fold([...seed, reserved, used]))).toEqual({ sjc1: 7, ewr1: 4, dfw1: 50 });
+    // Part used, part given back: only the live devices still count.
+    const partly: CapacityEvent = { ...used, data: { ...used.data, count: 12 } };
+    const released: CapacityEvent = {
+      type: 'ReservationReleased',
+      data: { plan, batchId: 'b1', allocations: [{ facility: 'ewr1', quantity: 8 }] },
+    };
+    expect(availableCapacity(spec.fold([...seed, reserved]))).toEqual({ sjc1: 7, ewr1: 4, dfw1: 50 });
+    expect(availableCapacity(spec.fold([...seed, reserved, partly]))).toEqual({ sjc1: 7, ewr1: 4, dfw1: 50 });
+    expect(availableCapacity(spec.fold([...seed, reserved, partly, released]))).toEqual({
+      sjc1: 7,
+      ewr1: 12,
+      dfw1: 50,
+    });
   });
 
   it('answers a repeated reservation of the same batch with nothing new', () => {

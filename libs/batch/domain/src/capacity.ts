@@ -70,6 +70,8 @@ export interface CapacityState {
   held: Record<string, number>;
   /** Reservations of batches in flight; a batch's goes when it is settled. */
   reservations: Record<string, Reservation>;
+  /** Servers per facility that the reservations above still hold: their `remaining`, summed. */
+  reserved: Record<string, number>;
 }
 
 export interface Reservation {
@@ -83,7 +85,13 @@ export interface Reservation {
 export type ReservationOutcome =
   { ok: true; allocations: Allocation[]; spotPrices: Record<string, number> } | { ok: false; reason: string };
 
-export const initialCapacityState = (): CapacityState => ({ plan: null, totals: {}, held: {}, reservations: {} });
+export const initialCapacityState = (): CapacityState => ({
+  plan: null,
+  totals: {},
+  held: {},
+  reservations: {},
+  reserved: {},
+});
 
 /**
  * How a batch's reservation was answered: by the events of the command that asked, or, when the batch asked again
@@ -104,10 +112,14 @@ export function reservationOutcome(
 
 /** Servers of a facility held by live devices or reserved by batches in flight. */
 export function usedCapacity(state: CapacityState, facility: string): number {
-  return (
-    (state.held[facility] ?? 0) +
-    Object.values(state.reservations).reduce((sum, r) => sum + (r.remaining[facility] ?? 0), 0)
-  );
+  return (state.held[facility] ?? 0) + (state.reserved[facility] ?? 0);
+}
+
+/** `totals` with `delta` servers added per facility (negative to take away). */
+function adding(totals: Record<string, number>, delta: Record<string, number>, sign: 1 | -1): Record<string, number> {
+  const next = { ...totals };
+  for (const [facility, count] of Object.entries(delta)) next[facility] = (next[facility] ?? 0) + sign * count;
+  return next;
 }
 
 export function availableCapacity(state: CapacityState): Record<string, number> {
@@ -219,7 +231,11 @@ export function evolveCapacity(state: CapacityState, event: CapacityEvent): Capa
     case 'CapacityReserved': {
       const { batchId, allocations, spotPrices } = event.data;
       const remaining = Object.fromEntries(allocations.map((a) => [a.facility, a.quantity]));
-      return { ...state, reservations: { ...state.reservations, [batchId]: { allocations, spotPrices, remaining } } };
+      return {
+        ...state,
+        reservations: { ...state.reservations, [batchId]: { allocations, spotPrices, remaining } },
+        reserved: adding(state.reserved, remaining, 1),
+      };
     }
     case 'CapacityReservationRefused':
       return state;
@@ -236,11 +252,16 @@ export function evolveCapacity(state: CapacityState, event: CapacityEvent): Capa
           },
         },
         held: { ...state.held, [facility]: (state.held[facility] ?? 0) + count },
+        reserved: adding(state.reserved, { [facility]: count }, -1),
       };
     }
     case 'ReservationReleased': {
-      const { [event.data.batchId]: _released, ...reservations } = state.reservations;
-      return { ...state, reservations };
+      const { [event.data.batchId]: released, ...reservations } = state.reservations;
+      return {
+        ...state,
+        reservations,
+        reserved: released ? adding(state.reserved, released.remaining, -1) : state.reserved,
+      };
     }
     case 'DeviceCapacityReleased':
       return {
