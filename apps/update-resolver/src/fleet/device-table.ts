@@ -88,8 +88,7 @@ export class DeviceTable {
     if (row === undefined) row = this.size;
     else this.unindexCredential(row);
     for (const column of COLUMNS) (this.columns[column] as unknown[])[row] = device[column];
-    this.rows.set(device.organizationId, device.identifier, row);
-    if (!device.retired) this.byCredential.set(device.credentialHash, '', row);
+    this.index(row);
     return row;
   }
 
@@ -100,13 +99,9 @@ export class DeviceTable {
       (this.columns[column] as unknown[]) = (this.columns[column] as unknown[]).concat(
         ...parts.map((part) => part[column] as unknown[]),
       );
-    const { identifier, organizationId, credentialHash, retired } = this.columns;
-    this.rows.reserve(identifier.length - start);
-    this.byCredential.reserve(identifier.length - start);
-    for (let row = start; row < identifier.length; row++) {
-      this.rows.set(organizationId[row], identifier[row], row);
-      if (!retired[row]) this.byCredential.set(credentialHash[row], '', row);
-    }
+    this.rows.reserve(this.size - start);
+    this.byCredential.reserve(this.size - start);
+    for (let row = start; row < this.size; row++) this.index(row);
   }
 
   /** A copy of every column (the rows as they are now). */
@@ -143,6 +138,13 @@ export class DeviceTable {
     this.columns = emptyColumns();
     this.rows.clear();
     this.byCredential.clear();
+  }
+
+  /** Points the indexes at a row: by organization and identifier, and by credential unless it is retired. */
+  private index(row: number): void {
+    const { identifier, organizationId, credentialHash, retired } = this.columns;
+    this.rows.set(organizationId[row], identifier[row], row);
+    if (!retired[row]) this.byCredential.set(credentialHash[row], '', row);
   }
 
   private unindexCredential(row: number): void {

@@ -1,10 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Msg } from 'nats';
-import { ErrorCodes, PrincipalHeaders, Reply, RequestHeaders, Subject } from '@flotilla/contracts';
+import { Reply, Subject } from '@flotilla/contracts';
 import { describeError } from '@flotilla/event-store';
 import { BusMetrics } from './bus-metrics.interceptor';
 import { BusTrust, RequestMeta } from './bus-trust';
-import { BODY_DIGEST, encodeReply, PlainJsonRequestDeserializer } from './reply-codec';
+import { verifyPrincipal } from './principal.guard';
+import { encodeReply, PlainJsonRequestDeserializer } from './reply-codec';
 import { failureReply } from './rpc-exception.filter';
 import { RpcValidationPipe } from './rpc-validation.pipe';
 
@@ -51,15 +52,8 @@ export class DirectResponder {
 
   private async reply(route: DirectRoute, message: Msg): Promise<Reply<unknown>> {
     const { data } = this.deserializer.deserialize(message.data);
-    const headers = message.headers;
-    const verified = this.trust.verify(
-      { principal: headers?.get(PrincipalHeaders.principal), signature: headers?.get(PrincipalHeaders.signature) },
-      message.subject,
-      String((data as Record<symbol, unknown>)[BODY_DIGEST] ?? ''),
-      headers?.get(RequestHeaders.correlationId) || undefined,
-    );
-    if ('reason' in verified)
-      return { ok: false, error: { code: ErrorCodes.unauthorized, message: `unauthorized: ${verified.reason}` } };
+    const verified = verifyPrincipal(this.trust, message.headers, message.subject, data);
+    if ('code' in verified) return { ok: false, error: verified };
     const payload = await this.validation.transform(data, { type: 'body', metatype: route.subject.request });
     return { ok: true, data: (await route.handle(payload as object, verified)) ?? null };
   }

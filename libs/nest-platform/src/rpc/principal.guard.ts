@@ -1,7 +1,8 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { NatsContext } from '@nestjs/microservices';
-import { ErrorCodes, PrincipalHeaders, RequestHeaders } from '@flotilla/contracts';
-import { BusTrust } from './bus-trust';
+import { MsgHdrs } from 'nats';
+import { ErrorCodes, PrincipalHeaders, ReplyError, RequestHeaders } from '@flotilla/contracts';
+import { BusTrust, RequestMeta } from './bus-trust';
 import { BODY_DIGEST } from './reply-codec';
 import { RpcFailure } from './rpc-exception.filter';
 import { BusMetrics } from './bus-metrics.interceptor';
@@ -24,19 +25,34 @@ export class PrincipalGuard implements CanActivate {
     if (context.getType() !== 'rpc') return true;
     const rpc = context.switchToRpc();
     const nats = rpc.getContext<NatsContext>();
-    const data = rpc.getData() as Record<symbol, unknown>;
-    const headers = nats.getHeaders();
-    const verified = this.trust.verify(
-      { principal: headers?.get(PrincipalHeaders.principal), signature: headers?.get(PrincipalHeaders.signature) },
-      nats.getSubject(),
-      String(data?.[BODY_DIGEST] ?? ''),
-      headers?.get(RequestHeaders.correlationId) || undefined,
-    );
-    if ('reason' in verified) {
-      this.metrics.refused(context, ErrorCodes.unauthorized);
-      throw new RpcFailure({ code: ErrorCodes.unauthorized, message: `unauthorized: ${verified.reason}` });
+    const data = rpc.getData() as object;
+    const verified = verifyPrincipal(this.trust, nats.getHeaders(), nats.getSubject(), data);
+    if ('code' in verified) {
+      this.metrics.refused(context, verified.code);
+      throw new RpcFailure(verified);
     }
     Object.defineProperty(data, REQUEST_META, { value: verified, enumerable: false });
     return true;
   }
+}
+
+/**
+ * The principal of a request as received (its headers, its subject, its deserialized payload with the body's digest):
+ * who it is for, or the `unauthorized` error it is refused with. The guard and direct routes both ask here.
+ */
+export function verifyPrincipal(
+  trust: BusTrust,
+  headers: MsgHdrs | undefined,
+  subject: string,
+  data: object | null,
+): RequestMeta | ReplyError {
+  const verified = trust.verify(
+    { principal: headers?.get(PrincipalHeaders.principal), signature: headers?.get(PrincipalHeaders.signature) },
+    subject,
+    String((data as Record<symbol, unknown> | null)?.[BODY_DIGEST] ?? ''),
+    headers?.get(RequestHeaders.correlationId) || undefined,
+  );
+  return 'reason' in verified
+    ? { code: ErrorCodes.unauthorized, message: `unauthorized: ${verified.reason}` }
+    : verified;
 }
