@@ -2,11 +2,20 @@ import { DomainEvent } from '@flotilla/events';
 import { RecordedEvent } from '@flotilla/event-store';
 import type { ProjectionContext, RecordedOf } from './projection';
 
+/** One parameterized SQL statement. */
+export interface SqlStatement {
+  text: string;
+  values: unknown[];
+}
+
 export interface Changeset {
   /** Takes the event in if it is of a type the changeset gathers; false leaves it to `handlers`. */
   add(event: RecordedEvent): boolean;
-  /** Writes what was gathered, in the transaction of the batch. */
-  write(context: ProjectionContext): Promise<void>;
+  /**
+   * What was gathered, as data-modifying statements that change rows only where `guard` (an SQL condition) holds.
+   * They are run as one statement (see `withStatements`), so they see one snapshot: no two may touch the same row.
+   */
+  statements(table: ProjectionContext['table'], guard: string): SqlStatement[];
 }
 
 /** One recording function per event type of `E`, typed as projection handlers are. */
@@ -18,7 +27,7 @@ export type ChangeRecorders<E extends DomainEvent, Changes> = {
 export function changesetOf<E extends DomainEvent, Changes>(
   open: () => Changes,
   recorders: ChangeRecorders<E, Changes>,
-  write: (changes: Changes, context: ProjectionContext) => Promise<void>,
+  statements: (changes: Changes, table: ProjectionContext['table'], guard: string) => SqlStatement[],
 ): () => Changeset {
   const byType = recorders as Readonly<Record<string, ((event: RecordedEvent, changes: Changes) => void) | undefined>>;
   return () => {
@@ -30,10 +39,29 @@ export function changesetOf<E extends DomainEvent, Changes>(
         record(event, changes);
         return true;
       },
-      write: (context) => write(changes, context),
+      statements: (table, guard) => statements(changes, table, guard),
     };
   };
 }
+
+/**
+ * Data-modifying statements as the common table expressions of one statement that ends with `select`: one round
+ * trip, and atomic without a transaction of its own. Each part's parameters are renumbered after those before it
+ * (their text holds no `$` but parameter references).
+ */
+export function withStatements(parts: Record<string, SqlStatement>, select: string): SqlStatement {
+  const values: unknown[] = [];
+  const expressions = Object.entries(parts).map(([name, { text, values: own }]) => {
+    const offset = values.length;
+    values.push(...own);
+    return `${name} as (${text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)})`;
+  });
+  return { text: `with ${expressions.join(',\n')}\n${select}`, values };
+}
+
+/** A changeset's statements as parts for `withStatements`. */
+export const changeParts = (statements: SqlStatement[]): Record<string, SqlStatement> =>
+  Object.fromEntries(statements.map((statement, i) => [`change${i}`, statement]));
 
 /** A jsonb parameter of an unnest column: absent (undefined) becomes SQL null, to be coalesced with the row's value. */
 export const jsonOrNull = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));

@@ -43,7 +43,12 @@ function runCrashingProjection(
   });
 }
 
-describe.each(['before-commit', 'after-commit'])('a projection killed %s', (crashAt) => {
+describe.each([
+  ['before-commit', 'handlers'],
+  ['after-commit', 'handlers'],
+  ['before-commit', 'changeset'],
+  ['after-commit', 'changeset'],
+] as const)('a projection killed %s, written by %s', (crashAt, writing) => {
   let env: TestEnvironment;
   let dataSource: DataSource;
   let store: EventStore;
@@ -80,6 +85,7 @@ describe.each(['before-commit', 'after-commit'])('a projection killed %s', (cras
       SCHEMA: schema,
       CRASH_AT: crashAt,
       CRASH_AFTER_SEQ: '50',
+      WRITING: writing,
     });
     expect(outcome.exit).toBe('SIGKILL');
     expect(outcome.crashedAt).toBeGreaterThanOrEqual(50);
@@ -101,7 +107,9 @@ describe.each(['before-commit', 'after-commit'])('a projection killed %s', (cras
     );
     expect(appliedAfterCrash).toBe(expectedRows);
 
-    const runner = new ProjectionRunner(store, dataSource, tallyProjection(schema), { batchSize: 25 });
+    const runner = new ProjectionRunner(store, dataSource, tallyProjection(schema, undefined, undefined, writing), {
+      batchSize: 25,
+    });
     await runner.start();
     await eventually(async () => (await runner.checkpoint()) === 120, 20_000, 'projection caught up');
     await runner.stop();

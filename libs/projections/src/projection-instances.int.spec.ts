@@ -4,7 +4,7 @@ import { eventually, openTestEnvironment, TestEnvironment } from '@flotilla/test
 import { ProjectionRunner } from './projection-runner';
 import { createTallySchema, tallyDataSource, tallyProjection } from './test-fixtures/tally-projection';
 
-describe('a projection run by several instances at once', () => {
+describe.each(['handlers', 'changeset'] as const)('a projection written by %s, run by several instances', (writing) => {
   let env: TestEnvironment;
   let dataSource: DataSource;
   const schema = 'tally_multi';
@@ -23,7 +23,10 @@ describe('a projection run by several instances at once', () => {
   it('applies every event exactly once and in order, whichever instance gets there first', async () => {
     const store = await EventStore.open(env.nc, { stream: env.stream, subjectPrefix: env.subjectPrefix });
     const runners = [1, 2, 3].map(
-      () => new ProjectionRunner(store, dataSource, tallyProjection(schema), { batchSize: 7 }),
+      () =>
+        new ProjectionRunner(store, dataSource, tallyProjection(schema, undefined, undefined, writing), {
+          batchSize: 7,
+        }),
     );
     await Promise.all(runners.map((r) => r.start()));
     await Promise.all(

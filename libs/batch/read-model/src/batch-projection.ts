@@ -7,7 +7,10 @@ import {
   jsonOrNull,
   Projection,
   ProjectionContext,
+  SqlStatement,
 } from '@flotilla/projections';
+
+type Table = ProjectionContext['table'];
 
 /** The contract events the batch read model reads; tenancy events on the same stream are ignored. */
 type BatchReadModelEvent = CatalogEvent | CapacityEvent | BatchEvent | DeviceDeleted;
@@ -50,7 +53,7 @@ type NewDevice = DeviceDescription & DeviceFields & { createdAt: string };
 
 /**
  * What a batch of commits changes in the busy tables (capacity, batches, devices), gathered in memory: a batch's
- * half-dozen events and its devices' events become a few set-based statements per transaction, not one each.
+ * half-dozen events and its devices' events become a few set-based statements, run as one, not one per event.
  * Rows created in the same batch are written once, in their final state.
  */
 interface BatchChanges {
@@ -70,6 +73,7 @@ function capacityOf(changes: BatchChanges, plan: string, facility: string): Capa
 }
 
 function updateBatch(changes: BatchChanges, id: string, fields: BatchFields): void {
+  if (changes.deletedBatches.has(id)) return; // its row goes: an update beside the delete would touch it twice
   const row = changes.newBatches.get(id) ?? changes.batchUpdates.get(id);
   if (row) Object.assign(row, fields);
   else changes.batchUpdates.set(id, fields);
@@ -158,36 +162,38 @@ const recorders: ChangeRecorders<BusyTableEvent, BatchChanges> = {
   },
 };
 
-async function writeCapacity({ manager, table }: ProjectionContext, changes: CapacityChange[]): Promise<void> {
-  if (!changes.length) return;
-  await manager.query(
-    `insert into ${table('capacity')} as c (facility, plan, total, held, reserved)
-     select facility, plan, 0, held, reserved from unnest($1::text[], $2::text[], $3::int[], $4::int[])
-       as u(facility, plan, held, reserved)
-     on conflict (facility, plan) do update
-       set held = c.held + excluded.held, reserved = c.reserved + excluded.reserved`,
-    [
-      changes.map((c) => c.facility),
-      changes.map((c) => c.plan),
-      changes.map((c) => c.held),
-      changes.map((c) => c.reserved),
+/** Capacity rows: deltas of held and reserved servers, and the total where one was set. */
+function capacityStatements(table: Table, guard: string, changes: CapacityChange[]): SqlStatement[] {
+  // A row is in one statement or the other: the two run as one and may not touch the same row.
+  const upsert = (rows: CapacityChange[], setTotal: string): SqlStatement => ({
+    text: `insert into ${table('capacity')} as c (facility, plan, total, held, reserved)
+       select facility, plan, coalesce(total, 0), held, reserved
+       from unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::int[]) as u(facility, plan, total, held, reserved)
+       where ${guard}
+       on conflict (facility, plan) do update
+         set ${setTotal}held = c.held + excluded.held, reserved = c.reserved + excluded.reserved`,
+    values: [
+      rows.map((c) => c.facility),
+      rows.map((c) => c.plan),
+      rows.map((c) => c.total),
+      rows.map((c) => c.held),
+      rows.map((c) => c.reserved),
     ],
-  );
+  });
   const totals = changes.filter((c) => c.total !== null);
-  if (!totals.length) return;
-  await manager.query(
-    `update ${table('capacity')} c set total = u.total from unnest($1::text[], $2::text[], $3::int[])
-       as u(facility, plan, total)
-     where c.facility = u.facility and c.plan = u.plan`,
-    [totals.map((c) => c.facility), totals.map((c) => c.plan), totals.map((c) => c.total)],
-  );
+  const deltas = changes.filter((c) => c.total === null);
+  return [
+    ...(totals.length ? [upsert(totals, 'total = excluded.total, ')] : []),
+    ...(deltas.length ? [upsert(deltas, '')] : []),
+  ];
 }
 
-async function writeBatches({ manager, table }: ProjectionContext, changes: BatchChanges): Promise<void> {
+function batchStatements(table: Table, guard: string, changes: BatchChanges): SqlStatement[] {
+  const statements: SqlStatement[] = [];
   const rows = [...changes.newBatches.values()];
-  if (rows.length) {
-    await manager.query(
-      `insert into ${table('batches')} (id, project_id, organization_id, state, quantity, plan, error_messages,
+  if (rows.length)
+    statements.push({
+      text: `insert into ${table('batches')} (id, project_id, organization_id, state, quantity, plan, error_messages,
          facility_allocations, device_ids, created_at, updated_at)
        select id, project_id, organization_id, state, quantity, plan, coalesce(error_messages, '[]'),
          facility_allocations, coalesce(device_ids, '[]'), created_at, updated_at
@@ -195,8 +201,9 @@ async function writeBatches({ manager, table }: ProjectionContext, changes: Batc
          $9::jsonb[], $10::timestamptz[], $11::timestamptz[])
          as u(id, project_id, organization_id, state, quantity, plan, error_messages, facility_allocations, device_ids,
            created_at, updated_at)
+       where ${guard}
        on conflict (id) do nothing`,
-      [
+      values: [
         rows.map((r) => r.id),
         rows.map((r) => r.projectId),
         rows.map((r) => r.organizationId),
@@ -209,19 +216,18 @@ async function writeBatches({ manager, table }: ProjectionContext, changes: Batc
         rows.map((r) => r.createdAt),
         rows.map((r) => r.updatedAt),
       ],
-    );
-  }
+    });
   const updates = [...changes.batchUpdates];
-  if (updates.length) {
-    await manager.query(
-      `update ${table('batches')} b set state = coalesce(u.state, b.state), error_messages = coalesce(u.error_messages,
+  if (updates.length)
+    statements.push({
+      text: `update ${table('batches')} b set state = coalesce(u.state, b.state), error_messages = coalesce(u.error_messages,
          b.error_messages),
          facility_allocations = coalesce(u.facility_allocations, b.facility_allocations), device_ids =
            coalesce(u.device_ids, b.device_ids), updated_at = u.updated_at
        from unnest($1::uuid[], $2::text[], $3::jsonb[], $4::jsonb[], $5::jsonb[], $6::timestamptz[])
          as u(id, state, error_messages, facility_allocations, device_ids, updated_at)
-       where b.id = u.id`,
-      [
+       where b.id = u.id and ${guard}`,
+      values: [
         updates.map(([id]) => id),
         updates.map(([, f]) => f.state ?? null),
         updates.map(([, f]) => jsonOrNull(f.errorMessages)),
@@ -229,19 +235,22 @@ async function writeBatches({ manager, table }: ProjectionContext, changes: Batc
         updates.map(([, f]) => jsonOrNull(f.deviceIds)),
         updates.map(([, f]) => f.updatedAt),
       ],
-    );
-  }
-  if (changes.deletedBatches.size) {
-    await manager.query(`delete from ${table('batches')} where id = any($1::uuid[])`, [[...changes.deletedBatches]]);
-  }
+    });
+  if (changes.deletedBatches.size)
+    statements.push({
+      text: `delete from ${table('batches')} where id = any($1::uuid[]) and ${guard}`,
+      values: [[...changes.deletedBatches]],
+    });
+  return statements;
 }
 
-async function writeDevices({ manager, table }: ProjectionContext, changes: BatchChanges): Promise<void> {
+function deviceStatements(table: Table, guard: string, changes: BatchChanges): SqlStatement[] {
+  const statements: SqlStatement[] = [];
   const devices = [...changes.newDevices.values()];
   if (devices.length) {
     const column = <T>(pick: (d: NewDevice) => T) => devices.map(pick);
-    await manager.query(
-      `insert into ${table('devices')} (id, batch_id, project_id, organization_id, position, hostname, state, plan,
+    statements.push({
+      text: `insert into ${table('devices')} (id, batch_id, project_id, organization_id, position, hostname, state, plan,
          facility,
          operating_system, billing_cycle, tags, spot_instance, spot_price_max, spot_price, attributes, error,
            created_at, updated_at)
@@ -249,8 +258,9 @@ async function writeDevices({ manager, table }: ProjectionContext, changes: Batc
          $8::text[], $9::text[], $10::text[],
          $11::text[], $12::jsonb[], $13::boolean[], $14::float8[], $15::float8[], $16::jsonb[], $17::text[],
            $18::timestamptz[], $19::timestamptz[])
+       where ${guard}
        on conflict (id) do nothing`,
-      [
+      values: [
         column((d) => d.deviceId),
         column((d) => d.batchId),
         column((d) => d.projectId),
@@ -271,22 +281,22 @@ async function writeDevices({ manager, table }: ProjectionContext, changes: Batc
         column((d) => d.createdAt),
         column((d) => d.updatedAt),
       ],
-    );
+    });
   }
   const updates = [...changes.deviceUpdates];
-  if (updates.length) {
-    await manager.query(
-      `update ${table('devices')} d set state = u.state, error = coalesce(u.error, d.error), updated_at = u.updated_at
+  if (updates.length)
+    statements.push({
+      text: `update ${table('devices')} d set state = u.state, error = coalesce(u.error, d.error), updated_at = u.updated_at
        from unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[]) as u(id, state, error, updated_at)
-         where d.id = u.id`,
-      [
+       where d.id = u.id and ${guard}`,
+      values: [
         updates.map(([id]) => id),
         updates.map(([, f]) => f.state),
         updates.map(([, f]) => f.error ?? null),
         updates.map(([, f]) => f.updatedAt),
       ],
-    );
-  }
+    });
+  return statements;
 }
 
 /** The batch read model's busy tables, written set-based (see BatchChanges). */
@@ -300,11 +310,11 @@ const batchChangeset = changesetOf<BusyTableEvent, BatchChanges>(
     deviceUpdates: new Map(),
   }),
   recorders,
-  async (changes, context) => {
-    await writeCapacity(context, [...changes.capacity.values()]);
-    await writeBatches(context, changes);
-    await writeDevices(context, changes);
-  },
+  (changes, table, guard) => [
+    ...capacityStatements(table, guard, [...changes.capacity.values()]),
+    ...batchStatements(table, guard, changes),
+    ...deviceStatements(table, guard, changes),
+  ],
 );
 
 /**

@@ -7,7 +7,7 @@ import { ProjectionRunner } from '../projection-runner';
 import { tallyDataSource, tallyProjection } from './tally-projection';
 
 async function main(): Promise<void> {
-  const { NATS_URL, DATABASE_URL, STREAM, SCHEMA, CRASH_AT, CRASH_AFTER_SEQ } = process.env;
+  const { NATS_URL, DATABASE_URL, STREAM, SCHEMA, CRASH_AT, CRASH_AFTER_SEQ, WRITING } = process.env;
   const crashAfter = Number(CRASH_AFTER_SEQ);
   const die = (position: number) => {
     if (position < crashAfter) return;
@@ -20,10 +20,15 @@ async function main(): Promise<void> {
     subjectPrefix: `evt.${(STREAM as string).toLowerCase()}`,
   });
   const dataSource = await tallyDataSource(DATABASE_URL as string, SCHEMA as string).initialize();
-  const runner = new ProjectionRunner(store, dataSource, tallyProjection(SCHEMA as string), {
-    batchSize: 25,
-    faults: CRASH_AT === 'before-commit' ? { beforeCommit: die } : { afterCommit: die },
-  });
+  const runner = new ProjectionRunner(
+    store,
+    dataSource,
+    tallyProjection(SCHEMA as string, undefined, undefined, WRITING === 'changeset' ? 'changeset' : 'handlers'),
+    {
+      batchSize: 25,
+      faults: CRASH_AT === 'before-commit' ? { beforeCommit: die } : { afterCommit: die },
+    },
+  );
   await runner.start();
 }
 

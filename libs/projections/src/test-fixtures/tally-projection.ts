@@ -1,6 +1,7 @@
 import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { consumerMigrations, runMigrations, schemaOf } from '../migrations';
 import { DomainEvent } from '@flotilla/events';
+import { changesetOf } from '../changeset';
 import { defineProjection, Projection, qualified } from '../projection';
 
 type Counted = DomainEvent<'Counted', { poison?: boolean }>;
@@ -8,32 +9,70 @@ type Counted = DomainEvent<'Counted', { poison?: boolean }>;
 /**
  * A deliberately non-idempotent read model for tests: every `Counted` event adds one to a total, so applying an
  * event twice shows up as a wrong total, and it records each event's position under a primary key. An event with
- * `poison: true` cannot be applied until `cured()` says so.
+ * `poison: true` cannot be applied until `cured()` says so. Written by a handler per event, or, with `changeset`,
+ * gathered per batch and written set-based (the runner's one-statement path).
  */
 export function tallyProjection(
   schema: string,
   filterSubject?: string,
   cured: () => boolean = () => false,
+  writing: 'handlers' | 'changeset' = 'handlers',
 ): Projection {
+  const checkCured = (event: { data: { poison?: boolean } }) => {
+    if (event.data.poison && !cured()) throw new TypeError('a poisoned tally');
+  };
   return defineProjection<Counted>({
     name: 'tally',
     schema,
     tables: ['tally_applied', 'tally_totals'],
     filterSubject,
-    handlers: {
-      Counted: async (event, { manager, table }) => {
-        if (event.data.poison && !cured()) throw new TypeError('a poisoned tally');
-        await manager.query(`insert into ${table('tally_applied')} (stream_seq, idx) values ($1, $2)`, [
-          event.streamSeq,
-          event.index,
-        ]);
-        await manager.query(
-          `insert into ${table('tally_totals')} (id, total) values ($1, 1)
-           on conflict (id) do update set total = ${table('tally_totals')}.total + 1`,
-          [event.aggregateId],
-        );
-      },
-    },
+    handlers:
+      writing === 'changeset'
+        ? {}
+        : {
+            Counted: async (event, { manager, table }) => {
+              checkCured(event);
+              await manager.query(`insert into ${table('tally_applied')} (stream_seq, idx) values ($1, $2)`, [
+                event.streamSeq,
+                event.index,
+              ]);
+              await manager.query(
+                `insert into ${table('tally_totals')} (id, total) values ($1, 1)
+                 on conflict (id) do update set total = ${table('tally_totals')}.total + 1`,
+                [event.aggregateId],
+              );
+            },
+          },
+    ...(writing === 'changeset'
+      ? {
+          changeset: changesetOf<Counted, { applied: [number, number][]; totals: Map<string, number> }>(
+            () => ({ applied: [], totals: new Map() }),
+            {
+              Counted: (event, changes) => {
+                checkCured(event);
+                changes.applied.push([event.streamSeq, event.index]);
+                changes.totals.set(event.aggregateId, (changes.totals.get(event.aggregateId) ?? 0) + 1);
+              },
+            },
+            ({ applied, totals }, table, guard) =>
+              applied.length
+                ? [
+                    {
+                      text: `insert into ${table('tally_applied')} (stream_seq, idx)
+                             select * from unnest($1::bigint[], $2::int[]) where ${guard}`,
+                      values: [applied.map(([seq]) => seq), applied.map(([, index]) => index)],
+                    },
+                    {
+                      text: `insert into ${table('tally_totals')} as t (id, total)
+                             select * from unnest($1::text[], $2::int[]) where ${guard}
+                             on conflict (id) do update set total = t.total + excluded.total`,
+                      values: [[...totals.keys()], [...totals.values()]],
+                    },
+                  ]
+                : [],
+          ),
+        }
+      : {}),
   });
 }
 

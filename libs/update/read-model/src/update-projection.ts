@@ -14,6 +14,7 @@ import {
   jsonOrNull,
   Projection,
   ProjectionContext,
+  SqlStatement,
 } from '@flotilla/projections';
 
 interface DeviceChange {
@@ -31,7 +32,7 @@ interface DeviceChange {
 
 /**
  * What a batch of commits changes in the devices table, gathered per device: a fleet's registrations and its
- * devices' checks become two statements per transaction, not one per event.
+ * devices' checks become one statement per batch, not one per event.
  */
 type DeviceChanges = Map<string, DeviceChange>;
 
@@ -78,20 +79,20 @@ const recorders: ChangeRecorders<DeviceEvent, DeviceChanges> = {
 type Registered = DeviceChange & { registered: NonNullable<DeviceChange['registered']> };
 const isRegistered = (change: DeviceChange): change is Registered => change.registered !== undefined;
 
-async function writeRegistered({ manager, table }: ProjectionContext, rows: Registered[]): Promise<void> {
-  if (!rows.length) return;
+function registeredStatement(table: ProjectionContext['table'], guard: string, rows: Registered[]): SqlStatement {
   const column = <T>(pick: (c: Registered) => T) => rows.map(pick);
-  await manager.query(
-    `insert into ${table('devices')} (organization_id, identifier, product, tags, quarantined, firmware_metadata,
+  return {
+    text: `insert into ${table('devices')} (organization_id, identifier, product, tags, quarantined, firmware_metadata,
        retired, attempts, created_at, updated_at)
      select * from unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::boolean[], $6::jsonb[], $7::boolean[],
        $8::int[], $9::timestamptz[], $10::timestamptz[])
+     where ${guard}
      on conflict (organization_id, identifier) do update
        set product = excluded.product, tags = excluded.tags, quarantined = excluded.quarantined,
        firmware_metadata = excluded.firmware_metadata, retired = excluded.retired, attempts = excluded.attempts,
          created_at = excluded.created_at,
        updated_at = excluded.updated_at`,
-    [
+    values: [
       column((c) => c.organizationId),
       column((c) => c.identifier),
       column((c) => c.registered.product),
@@ -103,21 +104,20 @@ async function writeRegistered({ manager, table }: ProjectionContext, rows: Regi
       column((c) => c.registered.at),
       column((c) => c.updatedAt),
     ],
-  );
+  };
 }
 
-async function writeUpdated({ manager, table }: ProjectionContext, rows: DeviceChange[]): Promise<void> {
-  if (!rows.length) return;
-  await manager.query(
-    `update ${table('devices')} d set tags = coalesce(u.tags, d.tags), firmware_metadata =
+function updatedStatement(table: ProjectionContext['table'], guard: string, rows: DeviceChange[]): SqlStatement {
+  return {
+    text: `update ${table('devices')} d set tags = coalesce(u.tags, d.tags), firmware_metadata =
        coalesce(u.firmware_metadata, d.firmware_metadata),
        attempts = d.attempts + u.attempts_added, quarantined = coalesce(u.quarantined, d.quarantined), retired =
          coalesce(u.retired, d.retired), updated_at = u.updated_at
      from unnest($1::uuid[], $2::text[], $3::jsonb[], $4::jsonb[], $5::int[], $6::boolean[], $7::boolean[],
        $8::timestamptz[])
        as u(organization_id, identifier, tags, firmware_metadata, attempts_added, quarantined, retired, updated_at)
-     where d.organization_id = u.organization_id and d.identifier = u.identifier`,
-    [
+     where d.organization_id = u.organization_id and d.identifier = u.identifier and ${guard}`,
+    values: [
       rows.map((c) => c.organizationId),
       rows.map((c) => c.identifier),
       rows.map((c) => jsonOrNull(c.tags)),
@@ -127,20 +127,21 @@ async function writeUpdated({ manager, table }: ProjectionContext, rows: DeviceC
       rows.map((c) => c.retired ?? null),
       rows.map((c) => c.updatedAt),
     ],
-  );
+  };
 }
 
 /** The update read model's devices, written set-based (see DeviceChanges). */
 const deviceChangeset = changesetOf<DeviceEvent, DeviceChanges>(
   () => new Map(),
   recorders,
-  async (changes, context) => {
-    const all = [...changes.values()];
-    await writeRegistered(context, all.filter(isRegistered));
-    await writeUpdated(
-      context,
-      all.filter((c) => !isRegistered(c)),
-    );
+  (changes, table, guard) => {
+    // A device is in one statement or the other: the two run as one and may not touch the same row.
+    const registered = [...changes.values()].filter(isRegistered);
+    const updated = [...changes.values()].filter((c) => !isRegistered(c));
+    return [
+      ...(registered.length ? [registeredStatement(table, guard, registered)] : []),
+      ...(updated.length ? [updatedStatement(table, guard, updated)] : []),
+    ];
   },
 );
 
