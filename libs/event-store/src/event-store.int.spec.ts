@@ -128,6 +128,32 @@ describe('EventStore on JetStream', () => {
     expect(commits.map((c) => (c.events[0].data as { n: number }).n)).toEqual([2]);
   });
 
+  it('reads a new aggregate, or one commit past a known version, in one request', async () => {
+    const subject = store.subjectFor('counter', 'g');
+    const a = await store.append(subject, [counted(1)], { expectedVersion: 0, metadata: actor });
+    await store.append(store.subjectFor('counter', 'other'), [counted(-1)], { expectedVersion: 0, metadata: actor });
+    await store.append(subject, [counted(2)], { expectedVersion: a.commit.streamSeq, metadata: actor });
+    await store.append(subject, [counted(3)], { expectedVersion: 'any', metadata: actor });
+    const direct = (store.jsm as unknown as { direct: { getMessage: () => unknown } }).direct;
+    const gets = jest.spyOn(direct, 'getMessage');
+    const read = async (subjectOf: string, after: number) =>
+      (await store.readAggregate(subjectOf, after)).commits.map((c) => (c.events[0].data as { n: number }).n);
+
+    const fresh = store.subjectFor('counter', 'h');
+    await store.append(fresh, [counted(7)], { expectedVersion: 0, metadata: actor });
+    expect(await read(fresh, 0)).toEqual([7]);
+    const g = store.subjectFor('counter', 'g2');
+    const first = await store.append(g, [counted(8)], { expectedVersion: 0, metadata: actor });
+    await store.append(g, [counted(9)], { expectedVersion: first.commit.streamSeq, metadata: actor });
+    expect(await read(g, first.commit.streamSeq)).toEqual([9]);
+    expect(gets).not.toHaveBeenCalled();
+    // A last commit appended without a version, or after commits the reader has not seen, is read the long way.
+    expect(await read(subject, 0)).toEqual([1, 2, 3]);
+    expect(await read(subject, a.commit.streamSeq)).toEqual([2, 3]);
+    expect(await read(g, 0)).toEqual([8, 9]);
+    expect(gets).toHaveBeenCalled();
+  });
+
   it('replays the log in order from a sequence and from a time', async () => {
     for (let i = 1; i <= 20; i++) {
       await store.append(store.subjectFor('counter', `r${i % 3}`), [counted(i)], {

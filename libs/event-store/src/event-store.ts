@@ -71,6 +71,8 @@ export interface ReadRangeOptions {
 }
 
 const WRONG_LAST_SEQUENCE = /wrong last sequence: (\d+)/;
+/** JetStream's optimistic concurrency header; the stored message keeps it. */
+const EXPECTED_LAST_SUBJECT_SEQUENCE = 'Nats-Expected-Last-Subject-Sequence';
 
 /** The event log of one service over one JetStream stream (platform.md §2). */
 export class EventStore {
@@ -201,6 +203,11 @@ export class EventStore {
   async readAggregate(subject: string, afterSeq = 0): Promise<{ commits: Commit[]; version: number }> {
     const last = await this.lastMessageOf(subject);
     if (!last || last.seq <= afterSeq) return { commits: [], version: Math.max(last?.seq ?? 0, afterSeq) };
+    // The last commit keeps the version it was appended at, which JetStream checked: when that is where the caller
+    // stands (a new aggregate, or a cache one commit behind), the last commit is the only one to read.
+    const appendedAt = last.header?.get(EXPECTED_LAST_SUBJECT_SEQUENCE);
+    if (appendedAt && Number(appendedAt) <= afterSeq)
+      return { commits: [decodeCommit(last.data, last.subject, last.seq, this.upcasters)], version: last.seq };
     const commits: Commit[] = [];
     let from = afterSeq + 1;
     for (let fetched = 0; fetched < 16; fetched++) {
