@@ -12,10 +12,10 @@ export interface Changeset {
   /** Takes the event in if it is of a type the changeset gathers; false leaves it to `handlers`. */
   add(event: RecordedEvent): boolean;
   /**
-   * What was gathered, as data-modifying statements that change rows only where `guard` (an SQL condition) holds.
-   * They are run as one statement (see `withStatements`), so they see one snapshot: no two may touch the same row.
+   * What was gathered, as data-modifying statements written after the batch's other handlers. They are run as one
+   * statement (see `withStatements`), so they see one snapshot: no two may touch the same row.
    */
-  statements(table: ProjectionContext['table'], guard: string): SqlStatement[];
+  statements(table: ProjectionContext['table']): SqlStatement[];
 }
 
 /** One recording function per event type of `E`, typed as projection handlers are. */
@@ -27,7 +27,7 @@ export type ChangeRecorders<E extends DomainEvent, Changes> = {
 export function changesetOf<E extends DomainEvent, Changes>(
   open: () => Changes,
   recorders: ChangeRecorders<E, Changes>,
-  statements: (changes: Changes, table: ProjectionContext['table'], guard: string) => SqlStatement[],
+  statements: (changes: Changes, table: ProjectionContext['table']) => SqlStatement[],
 ): () => Changeset {
   const byType = recorders as Readonly<Record<string, ((event: RecordedEvent, changes: Changes) => void) | undefined>>;
   return () => {
@@ -39,15 +39,15 @@ export function changesetOf<E extends DomainEvent, Changes>(
         record(event, changes);
         return true;
       },
-      statements: (table, guard) => statements(changes, table, guard),
+      statements: (table) => statements(changes, table),
     };
   };
 }
 
 /**
  * Data-modifying statements as the common table expressions of one statement that ends with `select`: one round
- * trip, and atomic without a transaction of its own. Each part's parameters are renumbered after those before it
- * (their text holds no `$` but parameter references).
+ * trip. Each part's parameters are renumbered after those before it (their text holds no `$` but parameter
+ * references).
  */
 export function withStatements(parts: Record<string, SqlStatement>, select: string): SqlStatement {
   const values: unknown[] = [];

@@ -1,6 +1,5 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { StreamIdentity } from '@flotilla/event-store';
-import { SqlStatement } from './changeset';
 import { qualified } from './projection';
 
 /** A read model built from another stream than the one it is now pointed at (platform.md §4a, stream identity). */
@@ -68,18 +67,6 @@ export class CheckpointStore {
     const rows = await manager.query(`select last_seq from ${this.table} where name = $1 for update`, [name]);
     if (!rows.length) throw new Error(`projection ${name} has no checkpoint row`);
     return Number(rows[0].last_seq);
-  }
-
-  /**
-   * Moves the checkpoint from `from` to `to`, returning a row only if it stood at `from`: the part of a batch's one
-   * statement that locks the checkpoint and tells whether the batch was this writer's to apply.
-   */
-  advanceFrom(name: string, from: number, to: number, stream: StreamIdentity): SqlStatement {
-    return {
-      text: `update ${this.table} set last_seq = $2, stream_name = $3, stream_created = $4, updated_at = now()
-             where name = $1 and last_seq = $5 returning last_seq`,
-      values: [name, to, stream.name, stream.created, from],
-    };
   }
 
   async write(manager: EntityManager, name: string, lastSeq: number, stream: StreamIdentity): Promise<void> {

@@ -12,8 +12,7 @@ import {
   SequentialTarget,
   StreamIdentity,
 } from '@flotilla/event-store';
-import { applyCommits, gatherCommits } from './apply-commits';
-import { changeParts, withStatements } from './changeset';
+import { applyCommits } from './apply-commits';
 import { CheckpointStore } from './checkpoint-store';
 import { PostgresParkedStore } from './parked-store';
 import { Projection, qualified } from './projection';
@@ -41,8 +40,6 @@ export class ProjectionRunner {
   private readonly parked: PostgresParkedStore;
   private readonly consumer: SequentialConsumer;
   private position = 0;
-  /** Where this instance last saw the checkpoint: the next batch is first tried in one statement from there. */
-  private written: number | null = null;
   private stream: StreamIdentity | null = null;
   private readonly waiters = new Set<{ seq: number; resolve: () => void }>();
   private poll: NodeJS.Timeout | null = null;
@@ -92,7 +89,6 @@ export class ProjectionRunner {
     const stream = await this.store.currentIdentity();
     const position = await this.checkpoints.positionIn(this.projection.name, stream, await this.store.lastSequence());
     this.stream = stream;
-    this.written = position;
     this.advance(position);
     return position;
   }
@@ -119,50 +115,21 @@ export class ProjectionRunner {
     return (await this.checkpoints.read(this.projection.name)).lastSeq;
   }
 
-  private readonly table = (name: string) => qualified(this.projection.schema, name);
-
-  /**
-   * A batch that only the changeset writes, from where this instance last saw the checkpoint, in one statement that
-   * moves the checkpoint only if it still stands there and writes rows only if it moved: one round trip and no
-   * transaction to open, for the busy case. Null when handlers are needed or the checkpoint has moved (another
-   * instance applied, or a park): the locking transaction then decides.
-   */
-  private async applyAlone(commits: Commit[]): Promise<number | null> {
-    const { written, stream, projection } = this;
-    if (written === null || stream === null) return null;
-    const gathered = gatherCommits(projection, commits, written);
-    if (gathered.handled.length) return null;
-    if (gathered.position === written) return written;
-    const changes = gathered.changeset?.statements(this.table, 'exists (select 1 from checkpoint)') ?? [];
-    const { text, values } = withStatements(
-      {
-        checkpoint: this.checkpoints.advanceFrom(projection.name, written, gathered.position, stream),
-        ...changeParts(changes),
-      },
-      'select count(*)::int as moved from checkpoint',
-    );
-    this.options.faults?.beforeCommit?.(gathered.position);
-    const [{ moved }] = await this.dataSource.query(text, values);
-    return moved ? gathered.position : null;
-  }
-
   private target(): SequentialTarget {
-    const { projection, checkpoints, parked, dataSource, options, table } = this;
+    const { projection, checkpoints, parked, dataSource, options } = this;
+    const table = (name: string) => qualified(projection.schema, name);
     const stream = () => this.stream as StreamIdentity;
     return {
       position: () => this.verifiedPosition(),
       apply: async (commits: Commit[]) => {
-        const applied =
-          (await this.applyAlone(commits)) ??
-          (await dataSource.transaction(async (manager) => {
-            const checkpoint = await checkpoints.lock(manager, projection.name);
-            const position = await applyCommits(projection, manager, table, commits, checkpoint);
-            if (position > checkpoint) await checkpoints.write(manager, projection.name, position, stream());
-            options.faults?.beforeCommit?.(position);
-            return position;
-          }));
+        const applied = await dataSource.transaction(async (manager) => {
+          const checkpoint = await checkpoints.lock(manager, projection.name);
+          const position = await applyCommits(projection, manager, table, commits, checkpoint);
+          if (position > checkpoint) await checkpoints.write(manager, projection.name, position, stream());
+          options.faults?.beforeCommit?.(position);
+          return position;
+        });
         options.faults?.afterCommit?.(applied);
-        this.written = applied;
         this.advance(applied);
         return applied;
       },
@@ -174,7 +141,6 @@ export class ProjectionRunner {
           await checkpoints.write(manager, projection.name, commit.streamSeq, stream());
           return commit.streamSeq;
         });
-        this.written = position;
         this.advance(position);
         return position;
       },

@@ -3,7 +3,7 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { BatchRequested, BatchView, CreateBatchesRequest } from '@flotilla/contracts';
-import { catalogView, validateBatchItem } from '@flotilla/batch-domain';
+import { CatalogState, catalogView, validateBatchItem } from '@flotilla/batch-domain';
 import { BatchRow } from '@flotilla/batch-read-model';
 import { DomainError, stableUuid } from '@flotilla/decider';
 import { RequestMeta } from '@flotilla/nest-platform';
@@ -50,10 +50,17 @@ export class CreateBatchesHandler implements ICommandHandler<CreateBatchesComman
 
   async execute({ request, meta }: CreateBatchesCommand): Promise<{ batches: BatchView[] }> {
     const project = await projectInScope(this.dataSource, request.projectId, meta);
-    const catalog = catalogView(await this.catalog.current());
-    const checked = request.batches.map((raw, i) =>
-      validateBatchItem(raw, catalog, { maxQuantity: this.config.maxItemQuantity, path: `batches[${i}]` }),
-    );
+    // Checked on the catalog as this instance knows it, which costs no read; a refusal only on the log's catalog, which
+    // another instance may have added to since. The catalog only ever grows, so a stale acceptance is one that raced
+    // a redefinition, as a request just before it would have.
+    const check = (state: CatalogState) => {
+      const catalog = catalogView(state);
+      return request.batches.map((raw, i) =>
+        validateBatchItem(raw, catalog, { maxQuantity: this.config.maxItemQuantity, path: `batches[${i}]` }),
+      );
+    };
+    let checked = check(await this.catalog.known());
+    if (checked.some((c) => !c.ok)) checked = check(await this.catalog.current());
     const problems = checked.flatMap((c) => (c.ok ? [] : c.problems));
     if (problems.length) throw DomainError.invalid(problems);
 

@@ -28,6 +28,11 @@ export class CatalogRepository {
     return (await this.repository.load(CatalogId)).state;
   }
 
+  /** The catalog as this instance last knew it (see `AggregateRepository.known`): for accepting, never for refusing. */
+  known(): Promise<CatalogState> {
+    return this.repository.known(CatalogId);
+  }
+
   execute(command: CatalogCommand, options: ExecuteOptions): Promise<ExecuteResult<CatalogState, CatalogEvent>> {
     return this.repository.execute(CatalogId, command, options);
   }

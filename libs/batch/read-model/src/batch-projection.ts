@@ -163,13 +163,12 @@ const recorders: ChangeRecorders<BusyTableEvent, BatchChanges> = {
 };
 
 /** Capacity rows: deltas of held and reserved servers, and the total where one was set. */
-function capacityStatements(table: Table, guard: string, changes: CapacityChange[]): SqlStatement[] {
+function capacityStatements(table: Table, changes: CapacityChange[]): SqlStatement[] {
   // A row is in one statement or the other: the two run as one and may not touch the same row.
   const upsert = (rows: CapacityChange[], setTotal: string): SqlStatement => ({
     text: `insert into ${table('capacity')} as c (facility, plan, total, held, reserved)
        select facility, plan, coalesce(total, 0), held, reserved
        from unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::int[]) as u(facility, plan, total, held, reserved)
-       where ${guard}
        on conflict (facility, plan) do update
          set ${setTotal}held = c.held + excluded.held, reserved = c.reserved + excluded.reserved`,
     values: [
@@ -188,7 +187,7 @@ function capacityStatements(table: Table, guard: string, changes: CapacityChange
   ];
 }
 
-function batchStatements(table: Table, guard: string, changes: BatchChanges): SqlStatement[] {
+function batchStatements(table: Table, changes: BatchChanges): SqlStatement[] {
   const statements: SqlStatement[] = [];
   const rows = [...changes.newBatches.values()];
   if (rows.length)
@@ -201,7 +200,6 @@ function batchStatements(table: Table, guard: string, changes: BatchChanges): Sq
          $9::jsonb[], $10::timestamptz[], $11::timestamptz[])
          as u(id, project_id, organization_id, state, quantity, plan, error_messages, facility_allocations, device_ids,
            created_at, updated_at)
-       where ${guard}
        on conflict (id) do nothing`,
       values: [
         rows.map((r) => r.id),
@@ -226,7 +224,7 @@ function batchStatements(table: Table, guard: string, changes: BatchChanges): Sq
            coalesce(u.device_ids, b.device_ids), updated_at = u.updated_at
        from unnest($1::uuid[], $2::text[], $3::jsonb[], $4::jsonb[], $5::jsonb[], $6::timestamptz[])
          as u(id, state, error_messages, facility_allocations, device_ids, updated_at)
-       where b.id = u.id and ${guard}`,
+       where b.id = u.id`,
       values: [
         updates.map(([id]) => id),
         updates.map(([, f]) => f.state ?? null),
@@ -238,13 +236,13 @@ function batchStatements(table: Table, guard: string, changes: BatchChanges): Sq
     });
   if (changes.deletedBatches.size)
     statements.push({
-      text: `delete from ${table('batches')} where id = any($1::uuid[]) and ${guard}`,
+      text: `delete from ${table('batches')} where id = any($1::uuid[])`,
       values: [[...changes.deletedBatches]],
     });
   return statements;
 }
 
-function deviceStatements(table: Table, guard: string, changes: BatchChanges): SqlStatement[] {
+function deviceStatements(table: Table, changes: BatchChanges): SqlStatement[] {
   const statements: SqlStatement[] = [];
   const devices = [...changes.newDevices.values()];
   if (devices.length) {
@@ -258,7 +256,6 @@ function deviceStatements(table: Table, guard: string, changes: BatchChanges): S
          $8::text[], $9::text[], $10::text[],
          $11::text[], $12::jsonb[], $13::boolean[], $14::float8[], $15::float8[], $16::jsonb[], $17::text[],
            $18::timestamptz[], $19::timestamptz[])
-       where ${guard}
        on conflict (id) do nothing`,
       values: [
         column((d) => d.deviceId),
@@ -288,7 +285,7 @@ function deviceStatements(table: Table, guard: string, changes: BatchChanges): S
     statements.push({
       text: `update ${table('devices')} d set state = u.state, error = coalesce(u.error, d.error), updated_at = u.updated_at
        from unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[]) as u(id, state, error, updated_at)
-       where d.id = u.id and ${guard}`,
+       where d.id = u.id`,
       values: [
         updates.map(([id]) => id),
         updates.map(([, f]) => f.state),
@@ -310,10 +307,10 @@ const batchChangeset = changesetOf<BusyTableEvent, BatchChanges>(
     deviceUpdates: new Map(),
   }),
   recorders,
-  (changes, table, guard) => [
-    ...capacityStatements(table, guard, [...changes.capacity.values()]),
-    ...batchStatements(table, guard, changes),
-    ...deviceStatements(table, guard, changes),
+  (changes, table) => [
+    ...capacityStatements(table, [...changes.capacity.values()]),
+    ...batchStatements(table, changes),
+    ...deviceStatements(table, changes),
   ],
 );
 

@@ -10,7 +10,7 @@ type Counted = DomainEvent<'Counted', { poison?: boolean }>;
  * A deliberately non-idempotent read model for tests: every `Counted` event adds one to a total, so applying an
  * event twice shows up as a wrong total, and it records each event's position under a primary key. An event with
  * `poison: true` cannot be applied until `cured()` says so. Written by a handler per event, or, with `changeset`,
- * gathered per batch and written set-based (the runner's one-statement path).
+ * gathered per batch and written set-based by a changeset.
  */
 export function tallyProjection(
   schema: string,
@@ -54,17 +54,17 @@ export function tallyProjection(
                 changes.totals.set(event.aggregateId, (changes.totals.get(event.aggregateId) ?? 0) + 1);
               },
             },
-            ({ applied, totals }, table, guard) =>
+            ({ applied, totals }, table) =>
               applied.length
                 ? [
                     {
                       text: `insert into ${table('tally_applied')} (stream_seq, idx)
-                             select * from unnest($1::bigint[], $2::int[]) where ${guard}`,
+                             select * from unnest($1::bigint[], $2::int[])`,
                       values: [applied.map(([seq]) => seq), applied.map(([, index]) => index)],
                     },
                     {
                       text: `insert into ${table('tally_totals')} as t (id, total)
-                             select * from unnest($1::text[], $2::int[]) where ${guard}
+                             select * from unnest($1::text[], $2::int[])
                              on conflict (id) do update set total = t.total + excluded.total`,
                       values: [[...totals.keys()], [...totals.values()]],
                     },

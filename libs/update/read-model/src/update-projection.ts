@@ -79,14 +79,13 @@ const recorders: ChangeRecorders<DeviceEvent, DeviceChanges> = {
 type Registered = DeviceChange & { registered: NonNullable<DeviceChange['registered']> };
 const isRegistered = (change: DeviceChange): change is Registered => change.registered !== undefined;
 
-function registeredStatement(table: ProjectionContext['table'], guard: string, rows: Registered[]): SqlStatement {
+function registeredStatement(table: ProjectionContext['table'], rows: Registered[]): SqlStatement {
   const column = <T>(pick: (c: Registered) => T) => rows.map(pick);
   return {
     text: `insert into ${table('devices')} (organization_id, identifier, product, tags, quarantined, firmware_metadata,
        retired, attempts, created_at, updated_at)
      select * from unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::boolean[], $6::jsonb[], $7::boolean[],
        $8::int[], $9::timestamptz[], $10::timestamptz[])
-     where ${guard}
      on conflict (organization_id, identifier) do update
        set product = excluded.product, tags = excluded.tags, quarantined = excluded.quarantined,
        firmware_metadata = excluded.firmware_metadata, retired = excluded.retired, attempts = excluded.attempts,
@@ -107,7 +106,7 @@ function registeredStatement(table: ProjectionContext['table'], guard: string, r
   };
 }
 
-function updatedStatement(table: ProjectionContext['table'], guard: string, rows: DeviceChange[]): SqlStatement {
+function updatedStatement(table: ProjectionContext['table'], rows: DeviceChange[]): SqlStatement {
   return {
     text: `update ${table('devices')} d set tags = coalesce(u.tags, d.tags), firmware_metadata =
        coalesce(u.firmware_metadata, d.firmware_metadata),
@@ -116,7 +115,7 @@ function updatedStatement(table: ProjectionContext['table'], guard: string, rows
      from unnest($1::uuid[], $2::text[], $3::jsonb[], $4::jsonb[], $5::int[], $6::boolean[], $7::boolean[],
        $8::timestamptz[])
        as u(organization_id, identifier, tags, firmware_metadata, attempts_added, quarantined, retired, updated_at)
-     where d.organization_id = u.organization_id and d.identifier = u.identifier and ${guard}`,
+     where d.organization_id = u.organization_id and d.identifier = u.identifier`,
     values: [
       rows.map((c) => c.organizationId),
       rows.map((c) => c.identifier),
@@ -134,13 +133,13 @@ function updatedStatement(table: ProjectionContext['table'], guard: string, rows
 const deviceChangeset = changesetOf<DeviceEvent, DeviceChanges>(
   () => new Map(),
   recorders,
-  (changes, table, guard) => {
+  (changes, table) => {
     // A device is in one statement or the other: the two run as one and may not touch the same row.
     const registered = [...changes.values()].filter(isRegistered);
     const updated = [...changes.values()].filter((c) => !isRegistered(c));
     return [
-      ...(registered.length ? [registeredStatement(table, guard, registered)] : []),
-      ...(updated.length ? [updatedStatement(table, guard, updated)] : []),
+      ...(registered.length ? [registeredStatement(table, registered)] : []),
+      ...(updated.length ? [updatedStatement(table, updated)] : []),
     ];
   },
 );
