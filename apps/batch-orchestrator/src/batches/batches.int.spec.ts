@@ -1,7 +1,9 @@
 import { INestApplication } from '@nestjs/common';
 import { BatchSubjects, BatchView, CatalogSubjects, DeviceView, Subject } from '@flotilla/contracts';
 import { DataSource } from 'typeorm';
-import { EventStore } from '@flotilla/event-store';
+import { AggregateRepository, EventStore } from '@flotilla/event-store';
+import { CatalogId, catalogDecider } from '@flotilla/batch-domain';
+import { CatalogAggregate } from '../catalog/catalog-repositories';
 import { PostgresParkedStore } from '@flotilla/projections';
 import { eventually, openTestEnvironment, TestEnvironment } from '@flotilla/testing';
 import { OrchestratorConfig } from '../config';
@@ -169,6 +171,23 @@ describe('batch deployment over NATS', () => {
       'not enough capacity for 11 x m3.large.x86 among ewr1 (largest: ewr1 with 10)',
     ]);
     expect(await available('ewr1', 'm3.large.x86')).toBe(before);
+  });
+
+  it('accepts an item in a facility defined elsewhere since it last read the catalog', async () => {
+    await deploy([{ plan: 'm3.large.x86', operating_system: 'rocky_9', facility: 'ewr1', quantity: 1 }]);
+    // Another instance's write, straight to the log: this one's catalog does not know the facility yet.
+    const store = await EventStore.open(env.nc, { stream: env.stream, subjectPrefix: env.subjectPrefix });
+    const elsewhere = new AggregateRepository(store, CatalogAggregate, catalogDecider);
+    await elsewhere.execute(
+      CatalogId,
+      { type: 'DefineFacility', facility: { code: 'fra9', name: 'Frankfurt 9' } },
+      { metadata: { actor: 'test' } },
+    );
+    const [queued] = await deploy([{ plan: 'm3.large.x86', operating_system: 'rocky_9', facility: 'fra9' }]);
+    expect(queued.state).toBe('queued');
+    expect((await finished(queued.id)).error_messages).toEqual([
+      'not enough capacity for 1 x m3.large.x86 among fra9 (largest: fra9 with 0)',
+    ]);
   });
 
   it('lists every problem of a bad request and writes nothing', async () => {
