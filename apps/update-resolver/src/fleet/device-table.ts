@@ -50,9 +50,10 @@ export class DeviceTable {
     (row, organizationId, identifier) =>
       this.columns.identifier[row] === identifier && this.columns.organizationId[row] === organizationId,
   );
-  /** Rows of devices not retired, by credential hash. */
+  /** Rows of devices not retired, by credential hash (a SHA-256 in hex: its first 16 characters are hashed). */
   private readonly byCredential = new RowIndex(
     (row, credentialHash) => this.columns.credentialHash[row] === credentialHash,
+    16,
   );
 
   get size(): number {

@@ -43,4 +43,12 @@ describe('a row index', () => {
     index.delete('ab', 'c', 0);
     expect(index.get('ab', 'c')).toBeUndefined();
   });
+
+  it('tells apart keys that share the characters it hashes', () => {
+    const keys = Array.from({ length: 100 }, (_, i) => `same-prefix-${i}`);
+    const index = new RowIndex((row, a) => keys[row] === a, 4);
+    keys.forEach((key, row) => index.set(key, '', row));
+    expect(keys.map((key) => index.get(key))).toEqual(keys.map((_, row) => row));
+    expect(index.get('same-prefix-100')).toBeUndefined();
+  });
 });
