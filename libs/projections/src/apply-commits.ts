@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { Commit } from '@flotilla/event-store';
-import { changeParts, withStatements } from './changeset';
+import { asOneStatement } from './changeset';
 import { Projection, ProjectionContext } from './projection';
 
 /** Applies the commits after `afterSeq` through the projection's handlers; returns the new position. */
@@ -25,7 +25,7 @@ export async function applyCommits(
   }
   const statements = changeset?.statements(table) ?? [];
   if (statements.length) {
-    const { text, values } = withStatements(changeParts(statements), 'select 1');
+    const { text, values } = asOneStatement(statements);
     await manager.query(text, values);
   }
   return position;

@@ -13,7 +13,7 @@ export interface Changeset {
   add(event: RecordedEvent): boolean;
   /**
    * What was gathered, as data-modifying statements written after the batch's other handlers. They are run as one
-   * statement (see `withStatements`), so they see one snapshot: no two may touch the same row.
+   * statement (see `asOneStatement`), so they see one snapshot: no two may touch the same row.
    */
   statements(table: ProjectionContext['table']): SqlStatement[];
 }
@@ -45,23 +45,18 @@ export function changesetOf<E extends DomainEvent, Changes>(
 }
 
 /**
- * Data-modifying statements as the common table expressions of one statement that ends with `select`: one round
- * trip. Each part's parameters are renumbered after those before it (their text holds no `$` but parameter
- * references).
+ * Data-modifying statements as the common table expressions of one statement: one round trip. Each one's parameters
+ * are renumbered after those before it (their text holds no `$` but parameter references).
  */
-export function withStatements(parts: Record<string, SqlStatement>, select: string): SqlStatement {
+export function asOneStatement(statements: SqlStatement[]): SqlStatement {
   const values: unknown[] = [];
-  const expressions = Object.entries(parts).map(([name, { text, values: own }]) => {
+  const expressions = statements.map(({ text, values: own }, i) => {
     const offset = values.length;
     values.push(...own);
-    return `${name} as (${text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)})`;
+    return `change${i} as (${text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)})`;
   });
-  return { text: `with ${expressions.join(',\n')}\n${select}`, values };
+  return { text: `with ${expressions.join(',\n')}\nselect 1`, values };
 }
-
-/** A changeset's statements as parts for `withStatements`. */
-export const changeParts = (statements: SqlStatement[]): Record<string, SqlStatement> =>
-  Object.fromEntries(statements.map((statement, i) => [`change${i}`, statement]));
 
 /** A jsonb parameter of an unnest column: absent (undefined) becomes SQL null, to be coalesced with the row's value. */
 export const jsonOrNull = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
