@@ -30,7 +30,7 @@ export interface ProjectionDefinition<E extends DomainEvent> {
   handlers: EventHandlers<E>;
   /**
    * Optional set-based writing for busy tables: a fresh changeset per transaction gathers what its event types
-   * change, and writes it all with a few statements after the batch's other handlers. Its tables must be disjoint
+   * change, and writes it all in one statement after the batch's other handlers. Its tables must be disjoint
    * from those `handlers` write, since the changeset is written last.
    */
   changeset?: () => Changeset;
