@@ -14,6 +14,9 @@ const STATUS: Record<ErrorCode, number> = {
   [ErrorCodes.internal]: 500,
 };
 
+/** What a client is told of a failure that is ours: nothing of its cause (that is logged). */
+export const INTERNAL_ERROR_BODY = Object.freeze({ errors: Object.freeze(['internal error']) });
+
 /** A service's error as Metal answers it: the status its code calls for and `{"errors": [...]}`. */
 export function remoteErrorAnswer({ error: { code, message, details } }: RemoteError) {
   return { status: STATUS[code] ?? 500, body: { errors: details?.length ? details : [message] } };
@@ -63,6 +66,6 @@ export class HttpErrorFilter implements ExceptionFilter {
       return;
     }
     this.logger.error({ msg: 'unhandled error', error: String(exception) });
-    response.status(500).json({ errors: ['internal error'] });
+    response.status(500).json(INTERNAL_ERROR_BODY);
   }
 }

@@ -3,7 +3,7 @@ import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'n
 import { Logger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ErrorCodes, UpdateSubjects } from '@flotilla/contracts';
-import { remoteErrorAnswer } from '../http-error.filter';
+import { INTERNAL_ERROR_BODY, remoteErrorAnswer } from '../http-error.filter';
 import { NatsRpcClient, RemoteError } from '../nats-rpc.client';
 
 const PERIDIO_HEADERS = ['uuid', 'product', 'version', 'architecture', 'platform'] as const;
@@ -70,7 +70,7 @@ async function answer(
     if (err instanceof RemoteError) ({ status, body } = remoteErrorAnswer(err));
     else {
       logger.error({ msg: 'device check failed', error: String(err) });
-      [status, body] = [500, { errors: ['internal error'] }];
+      [status, body] = [500, INTERNAL_ERROR_BODY];
     }
   }
   const json = Buffer.from(JSON.stringify(body));
