@@ -45,10 +45,11 @@ const emptyColumns = (): DeviceColumns =>
  */
 export class DeviceTable {
   private columns = emptyColumns();
-  /** Rows by organization and identifier. */
+  /** Rows by organization and identifier (organization ids are random UUIDs: their first 16 characters are hashed). */
   private readonly rows = new RowIndex(
     (row, organizationId, identifier) =>
       this.columns.identifier[row] === identifier && this.columns.organizationId[row] === organizationId,
+    16,
   );
   /** Rows of devices not retired, by credential hash (a SHA-256 in hex: its first 16 characters are hashed). */
   private readonly byCredential = new RowIndex(
@@ -100,9 +101,19 @@ export class DeviceTable {
       (this.columns[column] as unknown[]) = (this.columns[column] as unknown[]).concat(
         ...parts.map((part) => part[column] as unknown[]),
       );
-    this.rows.reserve(this.size - start);
-    this.byCredential.reserve(this.size - start);
-    for (let row = start; row < this.size; row++) this.index(row);
+    const { identifier, organizationId, credentialHash, retired } = this.columns;
+    this.rows.fill(
+      start,
+      this.size,
+      (row) => organizationId[row],
+      (row) => identifier[row],
+    );
+    this.byCredential.fill(
+      start,
+      this.size,
+      (row) => (retired[row] ? null : credentialHash[row]),
+      () => '',
+    );
   }
 
   /** A copy of every column (the rows as they are now). */

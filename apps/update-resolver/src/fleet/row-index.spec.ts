@@ -51,4 +51,31 @@ describe('a row index', () => {
     expect(keys.map((key) => index.get(key))).toEqual(keys.map((_, row) => row));
     expect(index.get('same-prefix-100')).toBeUndefined();
   });
+
+  it('fills from rows as set would one after the other: later rows take a key over, skipped rows stay out', () => {
+    let seed = 11;
+    const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    const keys = Array.from({ length: 30_000 }, () => [`org-${random(2)}`, `d-${random(12_000)}`]);
+    const skipped = (row: number) => row % 7 === 0;
+    const holds = (row: number, a: string, b: string) => keys[row][0] === a && keys[row][1] === b;
+    const first = (row: number) => (skipped(row) ? null : keys[row][0]);
+    const second = (row: number) => keys[row][1];
+    const expected = new Map<string, number>();
+    keys.forEach(([a, b], row) => skipped(row) || expected.set(`${a}/${b}`, row));
+    const lookups = (index: RowIndex) =>
+      [...expected.keys()].map((k) => index.get(...(k.split('/') as [string, string])));
+
+    const filled = new RowIndex(holds, 3);
+    filled.fill(0, keys.length, first, second);
+    expect(lookups(filled)).toEqual([...expected.values()]);
+    expect(filled.size).toBe(expected.size);
+    expect(filled.get('org-0', 'd-12000')).toBeUndefined();
+
+    // Into an index that holds keys already, it is one set after the other.
+    const added = new RowIndex(holds);
+    added.fill(0, 10_000, first, second);
+    added.fill(10_000, keys.length, first, second);
+    expect(lookups(added)).toEqual([...expected.values()]);
+    expect(added.size).toBe(expected.size);
+  });
 });
