@@ -100,11 +100,11 @@ export class RowIndex {
     const order = new Int32Array(count);
     for (let i = 0; i < count; i++) order[starts[(hashes[i] & mask) >>> shift]++] = i;
     for (const i of order) {
+      const row = rows[i];
       const hash = hashes[i];
       let slot = hash & mask;
       // Linear probing from the home slot passes every earlier row of the same key: that one is taken over.
       while (this.slots[slot] !== EMPTY) {
-        const row = rows[i];
         if (this.hashes[slot] === hash && this.holds(this.slots[slot] - 1, first(row) as string, second(row))) break;
         slot = (slot + 1) & mask;
       }
@@ -112,7 +112,7 @@ export class RowIndex {
         this.taken++;
         this.live++;
       }
-      this.slots[slot] = rows[i] + 1;
+      this.slots[slot] = row + 1;
       this.hashes[slot] = hash;
     }
   }

@@ -135,8 +135,9 @@ const deviceChangeset = changesetOf<DeviceEvent, DeviceChanges>(
   recorders,
   (changes, table) => {
     // A device is in one statement or the other: the two run as one and may not touch the same row.
-    const registered = [...changes.values()].filter(isRegistered);
-    const updated = [...changes.values()].filter((c) => !isRegistered(c));
+    const all = [...changes.values()];
+    const registered = all.filter(isRegistered);
+    const updated = all.filter((c) => !isRegistered(c));
     return [
       ...(registered.length ? [registeredStatement(table, registered)] : []),
       ...(updated.length ? [updatedStatement(table, updated)] : []),
