@@ -1,8 +1,8 @@
 import { UpdateEventSchema } from '@flotilla/events';
-import { NatsConnection } from 'nats';
+import { headers, NatsConnection } from 'nats';
 import { connectTestNats, deleteStreams, uniqueName } from '@flotilla/testing';
 import { ConcurrencyError, IdempotencyMismatchError } from './errors';
-import { EventStore } from './event-store';
+import { EVENT_TYPES_HEADER, EventStore } from './event-store';
 import { Commit } from './recorded-event';
 
 const actor = { actor: 'test' };
@@ -174,6 +174,42 @@ describe('EventStore on JetStream', () => {
     const fromTime: number[] = [];
     for await (const commit of store.readRange({ fromTime: new Date(all[10].time) })) fromTime.push(commit.streamSeq);
     expect(fromTime).toEqual(Array.from({ length: 10 }, (_, i) => i + 11));
+  });
+
+  it('reads a range far longer than the messages a reader may hold unacknowledged', async () => {
+    const from = (await store.lastSequence()) + 1;
+    const subject = store.subjectFor('counter', 'long');
+    for (let i = 0; i < 5_000; i += 250)
+      await Promise.all(
+        Array.from({ length: 250 }, (_, j) =>
+          store.append(subject, [counted(i + j)], { expectedVersion: 'any', metadata: actor }),
+        ),
+      );
+    let read = 0;
+    for await (const commit of store.readRange({ fromSeq: from })) read += commit.events.length;
+    expect(read).toBe(5_000);
+  });
+
+  it('passes over, undecoded, a commit whose listed event types are none a reader wants', async () => {
+    const from = (await store.lastSequence()) + 1;
+    const subject = store.subjectFor('counter', 'typed');
+    await store.append(subject, [counted(1)], { expectedVersion: 'any', metadata: actor });
+    await store.append(subject, [{ type: 'Reset', data: {} }], { expectedVersion: 'any', metadata: actor });
+    // Listed as a type no one wants: never decoded, so its body cannot stop the reader.
+    const listed = headers();
+    listed.set(EVENT_TYPES_HEADER, 'Reset');
+    await store.js.publish(subject, Buffer.from('{not json'), { headers: listed });
+    await store.append(subject, [{ type: 'Reset', data: {} }, counted(2)], { expectedVersion: 'any', metadata: actor });
+
+    const read: [number, string[]][] = [];
+    for await (const commit of store.readRange({ fromSeq: from, eventTypes: ['Counted'] }))
+      read.push([commit.streamSeq - from, commit.events.map((e) => e.type)]);
+    expect(read).toEqual([
+      [0, ['Counted']],
+      [1, []],
+      [2, []],
+      [3, ['Reset', 'Counted']],
+    ]);
   });
 
   it('carries event metadata: id, type, schema version, time, correlation, causation and actor', async () => {

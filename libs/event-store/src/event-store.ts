@@ -68,8 +68,12 @@ export interface ReadRangeOptions {
   untilSeq?: number;
   /** Called for a commit that cannot be decoded, which is then passed over; without it, reading stops with an error. */
   onUndecodable?: (streamSeq: number, subject: string, error: unknown) => void;
+  /** Only these event types are wanted: a commit whose header lists none of them comes undecoded, with no events. */
+  eventTypes?: readonly string[];
 }
 
+/** How many messages a range reader takes before it acknowledges them all at once. */
+const ACK_EVERY = 500;
 const WRONG_LAST_SEQUENCE = /wrong last sequence: (\d+)/;
 /** JetStream's optimistic concurrency header; the stored message keeps it. */
 const EXPECTED_LAST_SUBJECT_SEQUENCE = 'Nats-Expected-Last-Subject-Sequence';
@@ -228,16 +232,17 @@ export class EventStore {
 
   /**
    * Reads commits in stream order from a sequence or a time, up to `untilSeq` (default: the end when reading
-   * starts). An ephemeral pull consumer with explicit acks bounds what the client buffers.
+   * starts), through an ephemeral pull consumer whose unacknowledged messages bound what the client buffers; one
+   * acknowledgement covers all before it, so it is sent once per `ACK_EVERY` messages, not for each.
    */
   async *readRange(options: ReadRangeOptions = {}): AsyncGenerator<Commit> {
     const untilSeq = options.untilSeq ?? (await this.lastSequence());
     if (untilSeq === 0 || (options.fromSeq ?? 1) > untilSeq) return;
     const info = await this.jsm.consumers.add(this.stream, {
-      ack_policy: AckPolicy.Explicit,
+      ack_policy: AckPolicy.All,
       filter_subject: options.filterSubject,
       inactive_threshold: 30_000_000_000,
-      max_ack_pending: 2_000,
+      max_ack_pending: 4 * ACK_EVERY,
       mem_storage: true,
       ...(options.fromTime
         ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: options.fromTime.toISOString() }
@@ -250,12 +255,16 @@ export class EventStore {
     const consumer = await this.js.consumers.get(this.stream, info.name);
     const messages = await consumer.consume({ max_messages: 1_000 });
     try {
+      let unacknowledged = 0;
       for await (const message of messages) {
-        message.ack();
+        if (++unacknowledged === ACK_EVERY) {
+          message.ack();
+          unacknowledged = 0;
+        }
         if (message.seq > untilSeq) break;
-        let commit: Commit | null = null;
+        let commit = unlistedCommit(message, options.eventTypes);
         try {
-          commit = this.decode(message);
+          commit ??= this.decode(message);
         } catch (err) {
           if (!options.onUndecodable)
             throw new Error(`commit ${message.seq} on ${message.subject} cannot be decoded: ${(err as Error).message}`);
@@ -273,4 +282,15 @@ export class EventStore {
   decode(message: JsMsg): Commit {
     return decodeCommit(message.data, message.subject, message.seq, this.upcasters);
   }
+}
+
+/**
+ * A commit whose `Flotilla-Event-Types` header lists none of `eventTypes`, as one with no events: a reader that wants
+ * none of them passes it over without decoding it, and its position still moves past it. Null when it must be decoded.
+ */
+export function unlistedCommit(message: JsMsg, eventTypes: readonly string[] | undefined): Commit | null {
+  const listed = message.headers?.get(EVENT_TYPES_HEADER);
+  if (!eventTypes || !listed || listed.split(',').some((type) => eventTypes.includes(type))) return null;
+  const metadata = { actor: '', correlationId: '', causationId: null, commandId: null };
+  return { streamSeq: message.seq, subject: message.subject, time: '', metadata, fingerprint: null, events: [] };
 }

@@ -9,6 +9,8 @@ export interface SqlStatement {
 }
 
 export interface Changeset {
+  /** The event types it gathers. */
+  readonly eventTypes: readonly string[];
   /** Takes the event in if it is of a type the changeset gathers; false leaves it to `handlers`. */
   add(event: RecordedEvent): boolean;
   /**
@@ -33,6 +35,7 @@ export function changesetOf<E extends DomainEvent, Changes>(
   return () => {
     const changes = open();
     return {
+      eventTypes: Object.keys(byType),
       add(event) {
         const record = byType[event.type];
         if (!record) return false;

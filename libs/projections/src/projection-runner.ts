@@ -15,7 +15,7 @@ import {
 import { applyCommits } from './apply-commits';
 import { CheckpointStore } from './checkpoint-store';
 import { PostgresParkedStore } from './parked-store';
-import { Projection, qualified } from './projection';
+import { eventTypesOf, Projection, qualified } from './projection';
 
 export interface ProjectionRunnerOptions {
   batchSize?: number;
@@ -57,6 +57,7 @@ export class ProjectionRunner {
       {
         name: projection.name,
         filterSubject: projection.filterSubject,
+        eventTypes: eventTypesOf(projection),
         batchSize: options.batchSize ?? 500,
         retry: options.retry,
         stallAfterMs: options.stallAfterMs,

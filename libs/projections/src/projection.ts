@@ -51,6 +51,12 @@ export function defineProjection<E extends DomainEvent>(definition: ProjectionDe
   return definition as unknown as Projection;
 }
 
+/** Every event type a projection applies (handlers and changeset): a commit of none of them changes nothing. */
+export function eventTypesOf(projection: Projection): string[] {
+  const handled = Object.keys(projection.handlers).filter((type) => projection.handlers[type]);
+  return [...handled, ...(projection.changeset?.().eventTypes ?? [])];
+}
+
 export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }

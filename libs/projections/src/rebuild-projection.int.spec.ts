@@ -65,4 +65,32 @@ describe('rebuildProjection', () => {
     );
     expect(leftovers).toEqual([]);
   });
+  it('stops at a commit no handler can apply, naming it, and leaves the live read model as it was', async () => {
+    const before = await totals();
+    const [{ last_seq: checkpoint }] = await dataSource.query(
+      `select last_seq from ${schema}.projection_checkpoints where name = 'tally'`,
+    );
+    for (let i = 0; i < 10; i++) await append(`t${i % 3}`);
+    const poisoned = await store.append(
+      store.subjectFor('tally', 't0'),
+      [{ type: 'Counted', data: { poison: true } }],
+      {
+        expectedVersion: 'any',
+        metadata: { actor: 'test' },
+      },
+    );
+    for (let i = 0; i < 30; i++) await append(`t${i % 3}`);
+
+    const failure = await rebuildProjection(store, dataSource, tallyProjection(schema), { batchSize: 7 }).catch(
+      (err: Error) => err.message,
+    );
+    const [, from, until] =
+      /^rebuilding tally failed in commits (\d+)–(\d+): a poisoned tally$/.exec(String(failure)) ?? [];
+    expect(Number(from)).toBeLessThanOrEqual(poisoned.commit.streamSeq);
+    expect(Number(until)).toBeGreaterThanOrEqual(poisoned.commit.streamSeq);
+    expect(await totals()).toEqual(before);
+    expect(
+      await dataSource.query(`select last_seq from ${schema}.projection_checkpoints where name = 'tally'`),
+    ).toEqual([{ last_seq: checkpoint }]);
+  });
 });

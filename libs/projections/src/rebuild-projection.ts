@@ -3,7 +3,7 @@ import { Commit, EventStore } from '@flotilla/event-store';
 import { applyCommits } from './apply-commits';
 import { CheckpointStore } from './checkpoint-store';
 import { PostgresParkedStore } from './parked-store';
-import { Projection, qualified, quoteIdent } from './projection';
+import { eventTypesOf, Projection, qualified, quoteIdent } from './projection';
 
 export interface RebuildOptions {
   batchSize?: number;
@@ -27,6 +27,7 @@ export async function rebuildProjection(
   const checkpoints = new CheckpointStore(dataSource, projection.schema);
   const parked = new PostgresParkedStore(dataSource, projection.schema);
   const fresh = (name: string) => qualified(projection.schema, `${name}__next`);
+  const eventTypes = eventTypesOf(projection);
 
   await checkpoints.ensure(projection.name);
   const stream = await store.currentIdentity();
@@ -38,13 +39,14 @@ export async function rebuildProjection(
     }
   });
 
+  // One batch is written while the next is read and decoded: Postgres and this process work at once, in order.
   const replay = async (manager: EntityManager | null, afterSeq: number, untilSeq: number): Promise<number> => {
     let position = afterSeq;
     let batch: Commit[] = [];
-    const flush = async () => {
-      const last = batch[batch.length - 1].streamSeq;
-      const commits = batch.filter((c) => !passedOver.has(c.streamSeq));
-      batch = [];
+    let writing: Promise<void> = Promise.resolve();
+    const flush = async (taken: Commit[]) => {
+      const last = taken[taken.length - 1].streamSeq;
+      const commits = taken.filter((c) => !passedOver.has(c.streamSeq));
       try {
         if (manager) await applyCommits(projection, manager, fresh, commits, position);
         else await dataSource.transaction((m) => applyCommits(projection, m, fresh, commits, position));
@@ -56,16 +58,30 @@ export async function rebuildProjection(
       position = last;
       options.onProgress?.(position, untilSeq);
     };
-    for await (const commit of store.readRange({
-      filterSubject: projection.filterSubject,
-      fromSeq: afterSeq + 1,
-      untilSeq,
-      onUndecodable: unlessParked(passedOver),
-    })) {
-      batch.push(commit);
-      if (batch.length >= batchSize) await flush();
+    const handOver = async () => {
+      await writing;
+      writing = flush(batch);
+      // Seen as handled until it is awaited, so a failure ends the replay at the next batch, not the process.
+      writing.catch(() => undefined);
+      batch = [];
+    };
+    try {
+      for await (const commit of store.readRange({
+        filterSubject: projection.filterSubject,
+        eventTypes,
+        fromSeq: afterSeq + 1,
+        untilSeq,
+        onUndecodable: unlessParked(passedOver),
+      })) {
+        batch.push(commit);
+        if (batch.length >= batchSize) await handOver();
+      }
+    } catch (err) {
+      await writing.catch(() => undefined); // nothing left running on the connection the caller rolls back
+      throw err;
     }
-    if (batch.length) await flush();
+    if (batch.length) await handOver();
+    await writing;
     return position;
   };
 
@@ -138,6 +154,7 @@ export async function verifyProjection(
   const passedOver = await parked.passedOver(projection.name, await store.currentIdentity());
   const shadowSchema = shadowSchemaOf(projection);
   const shadow = (name: string) => qualified(shadowSchema, name);
+  const eventTypes = eventTypesOf(projection);
   return dataSource.transaction(async (manager) => {
     const position = await checkpoints.lock(manager, projection.name);
     await manager.query(`drop schema if exists ${quoteIdent(shadowSchema)} cascade`);
@@ -156,6 +173,7 @@ export async function verifyProjection(
     if (position > 0) {
       for await (const commit of store.readRange({
         filterSubject: projection.filterSubject,
+        eventTypes,
         fromSeq: 1,
         untilSeq: position,
         onUndecodable: unlessParked(passedOver),

@@ -1,5 +1,5 @@
 import { JsMsg } from 'nats';
-import { EVENT_TYPES_HEADER, EventStore } from '../event-store';
+import { EVENT_TYPES_HEADER, EventStore, unlistedCommit } from '../event-store';
 import { Commit } from '../recorded-event';
 
 /** A delivered message: its commit, or why it could not be decoded. Decoding never throws out of a consumer's loop. */
@@ -13,15 +13,9 @@ export type Delivered = { streamSeq: number; subject: string; eventTypes: string
  */
 export function decodeDelivered(store: EventStore, message: JsMsg, eventTypes?: readonly string[]): Delivered {
   const listed = message.headers?.get(EVENT_TYPES_HEADER);
-  const types = listed ? listed.split(',') : [];
-  const base = { streamSeq: message.seq, subject: message.subject, eventTypes: types };
-  if (eventTypes && listed && !types.some((type) => eventTypes.includes(type))) {
-    const metadata = { actor: '', correlationId: '', causationId: null, commandId: null };
-    return {
-      ...base,
-      commit: { streamSeq: message.seq, subject: message.subject, time: '', metadata, fingerprint: null, events: [] },
-    };
-  }
+  const base = { streamSeq: message.seq, subject: message.subject, eventTypes: listed ? listed.split(',') : [] };
+  const unlisted = unlistedCommit(message, eventTypes);
+  if (unlisted) return { ...base, commit: unlisted };
   try {
     const commit = store.decode(message);
     return { ...base, eventTypes: commit.events.map((e) => e.type), commit };
