@@ -14,6 +14,20 @@ export class ResolveUpdateRoute implements DirectRoute<ResolveRequest> {
 
   constructor(private readonly commands: CommandBus) {}
 
+  /** `ResolveRequest` exactly, as a device check sends it; the request class's decorators say the same. */
+  accepts(payload: object): payload is ResolveRequest {
+    const { credentialHash, headers, preflight, ...rest } = payload as Partial<ResolveRequest>;
+    return (
+      typeof credentialHash === 'string' &&
+      credentialHash.length <= 64 &&
+      typeof headers === 'object' &&
+      headers !== null &&
+      !Array.isArray(headers) &&
+      (preflight === undefined || typeof preflight === 'boolean') &&
+      Object.keys(rest).length === 0
+    );
+  }
+
   handle(request: ResolveRequest, meta: RequestMeta): Promise<UpdateAnswer> {
     return this.commands.execute(new ResolveUpdateCommand(request, meta));
   }

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Msg } from 'nats';
-import { Reply, Subject } from '@flotilla/contracts';
+import { badCharacterProblems, Reply, Subject } from '@flotilla/contracts';
 import { describeError } from '@flotilla/event-store';
 import { BusMetrics } from './bus-metrics.interceptor';
 import { BusTrust, RequestMeta } from './bus-trust';
@@ -17,6 +17,11 @@ import { RpcValidationPipe } from './rpc-validation.pipe';
  */
 export interface DirectRoute<Payload extends object = object> {
   readonly subject: Subject<Payload>;
+  /**
+   * True for a payload that is already what validation would make of it (exactly the request class's fields, each
+   * valid): it is handed on as it is. Any other payload is validated in full, and answered with every problem.
+   */
+  accepts?(payload: object): payload is Payload;
   handle(payload: Payload, meta: RequestMeta): Promise<unknown>;
 }
 
@@ -54,7 +59,10 @@ export class DirectResponder {
     const { data } = this.deserializer.deserialize(message.data);
     const verified = verifyPrincipal(this.trust, message.headers, message.subject, data);
     if ('code' in verified) return { ok: false, error: verified };
-    const payload = await this.validation.transform(data, { type: 'body', metatype: route.subject.request });
+    const payload =
+      route.accepts?.(data) && !badCharacterProblems(data).length
+        ? data
+        : await this.validation.transform(data, { type: 'body', metatype: route.subject.request });
     return { ok: true, data: (await route.handle(payload as object, verified)) ?? null };
   }
 }
