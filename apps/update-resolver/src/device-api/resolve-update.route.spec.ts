@@ -6,7 +6,7 @@ import { ResolveUpdateRoute } from './resolve-update.route';
 
 describe('the device check route', () => {
   const route = new ResolveUpdateRoute({} as CommandBus);
-  const validate = (payload: object) =>
+  const validate = (payload: object): Promise<{ valid?: object; problems?: string[] }> =>
     new RpcValidationPipe().transform(payload, { type: 'body', metatype: ResolveRequest }).then(
       (valid) => ({ valid: { ...(valid as object) } }),
       (err: { error?: { details?: string[] } }) => ({ problems: err.error?.details }),
