@@ -4,7 +4,7 @@ import { ErrorCodes, FirmwareMetadata, ResolveRequest, UpdateAnswer } from '@flo
 import { DomainError } from '@flotilla/decider';
 import { HealthRegistry, replyErrorOf, RequestMeta } from '@flotilla/nest-platform';
 import { Counter } from 'prom-client';
-import { chooseDeployment, OfferedDeployment, previewCheck } from '@flotilla/update-domain';
+import { OfferedDeployment, previewCheck } from '@flotilla/update-domain';
 import { RESOLVER_CONFIG, ResolverConfig } from '../config';
 import { FleetRepositories } from '../fleet/fleet-repositories';
 import { DeviceEntry } from '../fleet/device-table';
@@ -87,7 +87,7 @@ export class ResolveUpdateHandler implements ICommandHandler<ResolveUpdateComman
     // A preflight check decides on the firmware it reports without recording it.
     const facts: DeviceEntry = changed && request.preflight ? { ...device, firmware: reported } : device;
 
-    const chosen = chooseDeployment(facts, this.view.factsOf(device.organizationId, device.product));
+    const chosen = this.view.chooseFor(facts);
     const deployment = chosen && this.view.deployments.get(chosen.deploymentId);
     const firmware = chosen && this.view.firmwares.get(chosen.firmware.uuid);
     if (!deployment || !firmware) return NO_UPDATE;

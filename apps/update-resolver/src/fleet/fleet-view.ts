@@ -4,7 +4,14 @@ import { HealthRegistry } from '@flotilla/nest-platform';
 import { DeploymentConditions, FailureRules, Firmware, FirmwareMetadata, UpdateEvent } from '@flotilla/contracts';
 import { Commit, EventStore, ParkedCommit, ParkedStatus, SequentialConsumer } from '@flotilla/event-store';
 import { PostgresParkedStore } from '@flotilla/projections';
-import { AttemptWindow, DeploymentFacts, DeploymentRuleFacts, RuleFacts } from '@flotilla/update-domain';
+import {
+  AttemptWindow,
+  chooseDeployment,
+  DeploymentFacts,
+  DeploymentRuleFacts,
+  DeviceFacts,
+  RuleFacts,
+} from '@flotilla/update-domain';
 import { RESOLVER_CONFIG, ResolverConfig } from '../config';
 import { DeviceColumns, DeviceEntry, DeviceTable } from './device-table';
 import { FleetCatalog, FleetContents, FleetSnapshotReader } from './fleet-snapshot';
@@ -37,6 +44,8 @@ export interface DeploymentEntry {
 }
 
 const productKey = (organizationId: string, product: string) => `${organizationId}/${product}`;
+/** Devices' facts whose choice is remembered at once; past it the memory starts again (a fleet has far fewer). */
+const MAX_CHOICES = 100_000;
 const firmwareKey = (organizationId: string, f: FirmwareMetadata) =>
   `${organizationId}\u0000${f.product}\u0000${f.uuid}\u0000${f.architecture}\u0000${f.platform}`;
 
@@ -57,6 +66,11 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
   private readonly quarantinedByFirmware = new Map<string, number>();
   /** Eligibility facts per product, rebuilt only after a deployment or firmware changes. */
   private readonly factsByProduct = new Map<string, DeploymentFacts[]>();
+  /**
+   * The deployment chosen for a device's facts, by those facts (devices alike in product, tags and firmware share
+   * one); forgotten, with `factsByProduct`, when a deployment or firmware changes.
+   */
+  private readonly choices = new Map<string, DeploymentFacts | null>();
   readonly consumer: SequentialConsumer;
   private position = 0;
   /** The stream position the view started reading after: its snapshot's, or 0 (the whole log). */
@@ -242,6 +256,25 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
     return facts;
   }
 
+  /** `chooseDeployment` for a device among its product's deployments; the same answer, worked out once per facts. */
+  chooseFor(device: DeviceFacts): DeploymentFacts | null {
+    if (device.quarantined) return null;
+    const fw = device.firmware;
+    const key = [
+      device.organizationId,
+      device.product,
+      fw ? `${fw.uuid}\n${fw.version}\n${fw.architecture}\n${fw.platform}` : '',
+      ...device.tags,
+    ].join('\n');
+    let chosen = this.choices.get(key);
+    if (chosen === undefined) {
+      chosen = chooseDeployment(device, this.factsOf(device.organizationId, device.product));
+      if (this.choices.size >= MAX_CHOICES) this.choices.clear();
+      this.choices.set(key, chosen);
+    }
+    return chosen;
+  }
+
   /** A deployment as eligibility sees it (null if its firmware is unknown). */
   facts(d: DeploymentEntry): DeploymentFacts | null {
     const firmware = this.firmwareOf(d);
@@ -303,6 +336,7 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
       this.devices,
       this.quarantinedByFirmware,
       this.factsByProduct,
+      this.choices,
       this.skipped,
     ]) {
       map.clear();
@@ -316,7 +350,10 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
   }
 
   private applyEvent(event: UpdateEvent, seq: number): void {
-    if (event.type.startsWith('Deployment') || event.type === 'FirmwareCreated') this.factsByProduct.clear();
+    if (event.type.startsWith('Deployment') || event.type === 'FirmwareCreated') {
+      this.factsByProduct.clear();
+      this.choices.clear();
+    }
     switch (event.type) {
       case 'ProductCreated':
         this.products.set(productKey(event.data.organizationId, event.data.name), event.data);
