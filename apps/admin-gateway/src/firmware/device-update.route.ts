@@ -20,7 +20,6 @@ const DEVICE_UPDATE_ROUTE = new RegExp(`^${DEVICE_UPDATE_PATH}/?$`, 'i');
 export function serveDeviceUpdates(app: NestExpressApplication): void {
   const rpc = app.get(NatsRpcClient);
   const logger = new Logger('device-api');
-  const together = new SameTurn();
   const server: Server = app.getHttpServer();
   const [framework] = server.listeners('request') as RequestListener[];
   server.removeListener('request', framework);
@@ -28,31 +27,11 @@ export function serveDeviceUpdates(app: NestExpressApplication): void {
     const [path, query = ''] = (request.url ?? '').split('?', 2);
     if (!DEVICE_UPDATE_ROUTE.test(path) || (request.method !== 'GET' && request.method !== 'HEAD'))
       return framework(request, response);
-    together
-      .wait()
-      .then(() => answer(rpc, request, new URLSearchParams(query), response, logger))
-      .catch((err) => logger.error({ msg: 'device check not answered', error: String(err) }));
+    // A turn's checks leave for NATS in one socket write (nats-write-coalescing.ts).
+    answer(rpc, request, new URLSearchParams(query), response, logger).catch((err) =>
+      logger.error({ msg: 'device check not answered', error: String(err) }),
+    );
   });
-}
-
-/**
- * Lets the checks that arrive in one turn of the event loop go on together at its end. Each HTTP request is a task
- * of its own, and the NATS client writes what a task sent when the task ends: one socket write per check, two fifths
- * of the gateway's time under load. Sent together, a turn's checks share one write (as Nagle's algorithm would).
- */
-class SameTurn {
-  private waiting: (() => void)[] = [];
-
-  wait(): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.waiting.push(resolve) === 1)
-        setImmediate(() => {
-          const turn = this.waiting;
-          this.waiting = [];
-          for (const go of turn) go();
-        });
-    });
-  }
 }
 
 async function answer(
