@@ -19,6 +19,7 @@ export interface DirectRoutes {
 class PrefixedNatsServer extends ServerNats {
   private readonly direct: Subscription[] = [];
   private readonly directLogger = new Logger('rpc');
+  private subscriber: NatsConnection | null = null;
 
   constructor(
     options: NonNullable<NatsOptions['options']>,
@@ -37,7 +38,18 @@ class PrefixedNatsServer extends ServerNats {
     return pattern;
   }
 
+  /** Listening once NATS has every subscription: a request sent as soon as the service says so finds it. */
+  override start(callback: (err?: unknown) => void): void {
+    super.start(() =>
+      this.subscriber!.flush().then(
+        () => callback(),
+        (err) => callback(err),
+      ),
+    );
+  }
+
   override bindEvents(client: NatsConnection): void {
+    this.subscriber = client;
     super.bindEvents(client);
     for (const route of this.directRoutes?.routes ?? []) {
       const responder = this.directRoutes!.responder;
