@@ -1,8 +1,11 @@
 import 'reflect-metadata';
 import { ServiceNames } from '@flotilla/contracts';
-import { runMain } from '@flotilla/nest-platform';
+import { coalesceNatsWrites, runMain } from '@flotilla/nest-platform';
 import { createGateway } from './bootstrap';
 import { GATEWAY_CONFIG, GatewayConfig } from './config';
+
+// Request/reply under load: a turn's replies leave in one socket write (nats-write-coalescing.ts).
+coalesceNatsWrites();
 
 runMain(ServiceNames.adminGateway, async () => {
   const app = await createGateway();

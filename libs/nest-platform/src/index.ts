@@ -2,6 +2,7 @@ export * from './logging';
 export * from './secrets';
 export * from './service-config';
 export * from './nats-connection';
+export * from './nats-write-coalescing';
 export * from './rpc/reply-codec';
 export * from './rpc/rpc-exception.filter';
 export * from './rpc/rpc-validation.pipe';

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { connect, ConnectionOptions, credsAuthenticator, NatsConnection } from 'nats';
-import { coalesceNatsWrites } from './nats-write-coalescing';
 import { ConfigurationError, isProduction } from './secrets';
 
 /** How to reach and log in to NATS (README: Configuration). */
@@ -39,7 +38,6 @@ export function natsSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): NatsS
  * to it alone. Async traces are off: they build an Error and its stack for every request and publish.
  */
 export function natsConnectOptions(settings: NatsSettings, name: string): ConnectionOptions {
-  coalesceNatsWrites();
   return {
     servers: settings.servers.split(','),
     name,

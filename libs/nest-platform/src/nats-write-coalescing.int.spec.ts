@@ -1,11 +1,13 @@
 import type { Socket } from 'node:net';
 import { connect, NatsConnection } from 'nats';
 import { natsConnectOptions } from './nats-connection';
+import { coalesceNatsWrites } from './nats-write-coalescing';
 
 describe('NATS writes of a service', () => {
   let nc: NatsConnection;
 
   beforeAll(async () => {
+    coalesceNatsWrites();
     nc = await connect(natsConnectOptions({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' }, 'coalescing'));
   });
 
