@@ -27,7 +27,6 @@ export async function rebuildProjection(
   const checkpoints = new CheckpointStore(dataSource, projection.schema);
   const parked = new PostgresParkedStore(dataSource, projection.schema);
   const fresh = (name: string) => qualified(projection.schema, `${name}__next`);
-  const eventTypes = eventTypesOf(projection);
 
   await checkpoints.ensure(projection.name);
   const stream = await store.currentIdentity();
@@ -39,53 +38,14 @@ export async function rebuildProjection(
     }
   });
 
-  // One batch is written while the next is read and decoded: Postgres and this process work at once, in order.
-  const replay = async (manager: EntityManager | null, afterSeq: number, untilSeq: number): Promise<number> => {
-    let position = afterSeq;
-    let batch: Commit[] = [];
-    let writing: Promise<void> = Promise.resolve();
-    const flush = async (taken: Commit[]) => {
-      const last = taken[taken.length - 1].streamSeq;
-      const commits = taken.filter((c) => !passedOver.has(c.streamSeq));
-      try {
-        if (manager) await applyCommits(projection, manager, fresh, commits, position);
-        else await dataSource.transaction((m) => applyCommits(projection, m, fresh, commits, position));
-      } catch (err) {
-        throw new Error(
-          `rebuilding ${projection.name} failed in commits ${commits[0]?.streamSeq}–${last}: ${(err as Error).message}`,
-        );
-      }
-      position = last;
-      options.onProgress?.(position, untilSeq);
-    };
-    const handOver = async () => {
-      await writing;
-      writing = flush(batch);
-      // Seen as handled until it is awaited, so a failure ends the replay at the next batch, not the process.
-      writing.catch(() => undefined);
-      batch = [];
-    };
-    try {
-      for await (const commit of store.readRange({
-        filterSubject: projection.filterSubject,
-        eventTypes,
-        fromSeq: afterSeq + 1,
-        untilSeq,
-        onUndecodable: unlessParked(passedOver),
-      })) {
-        batch.push(commit);
-        if (batch.length >= batchSize) await handOver();
-      }
-    } catch (err) {
-      await writing.catch(() => undefined); // nothing left running on the connection the caller rolls back
-      throw err;
-    }
-    if (batch.length) await handOver();
-    await writing;
-    return position;
-  };
-
-  let position = await replay(null, 0, await store.lastSequence());
+  const replay = (into: Into, afterSeq: number, untilSeq: number) =>
+    replayInto(store, projection, fresh, into, passedOver, {
+      afterSeq,
+      untilSeq,
+      batchSize,
+      onProgress: options.onProgress,
+    });
+  let position = await replay(dataSource, 0, await store.lastSequence());
   await dataSource.transaction(async (manager) => {
     await checkpoints.lock(manager, projection.name);
     position = await replay(manager, position, await store.lastSequence());
@@ -99,6 +59,67 @@ export async function rebuildProjection(
     await parked.forgetOtherStreams(manager, projection.name, stream.created);
   });
   return { position };
+}
+
+/** Where a replay writes: its own transaction per batch, or one transaction it is part of. */
+type Into = DataSource | EntityManager;
+
+/**
+ * Replays the log's commits after `afterSeq` up to `untilSeq` into the tables `table` names, a batch per transaction
+ * (or all in `into`'s), leaving out commits passed over as parked; returns the position reached. One batch is
+ * written while the next is read and decoded: Postgres and this process work at once, in order.
+ */
+async function replayInto(
+  store: EventStore,
+  projection: Projection,
+  table: (name: string) => string,
+  into: Into,
+  passedOver: Set<number>,
+  options: { afterSeq: number; untilSeq: number; batchSize: number; onProgress?: RebuildOptions['onProgress'] },
+): Promise<number> {
+  let position = options.afterSeq;
+  let batch: Commit[] = [];
+  let writing: Promise<void> = Promise.resolve();
+  const flush = async (taken: Commit[]) => {
+    const last = taken[taken.length - 1].streamSeq;
+    const commits = taken.filter((c) => !passedOver.has(c.streamSeq));
+    try {
+      if (into instanceof DataSource)
+        await into.transaction((m) => applyCommits(projection, m, table, commits, position));
+      else await applyCommits(projection, into, table, commits, position);
+    } catch (err) {
+      throw new Error(
+        `rebuilding ${projection.name} failed in commits ${commits[0]?.streamSeq}–${last}: ${(err as Error).message}`,
+      );
+    }
+    position = last;
+    options.onProgress?.(position, options.untilSeq);
+  };
+  const handOver = async () => {
+    await writing;
+    writing = flush(batch);
+    // Seen as handled until it is awaited, so a failure ends the replay at the next batch, not the process.
+    writing.catch(() => undefined);
+    batch = [];
+  };
+  try {
+    for await (const commit of store.readRange({
+      filterSubject: projection.filterSubject,
+      eventTypes: eventTypesOf(projection),
+      fromSeq: options.afterSeq + 1,
+      untilSeq: options.untilSeq,
+      onUndecodable: unlessParked(passedOver),
+    })) {
+      batch.push(commit);
+      if (batch.length >= options.batchSize) await handOver();
+    }
+  } catch (err) {
+    await writing.catch(() => undefined); // nothing left running on the connection the caller rolls back
+    throw err;
+  }
+  if (batch.length) await handOver();
+  await writing;
+  return position;
 }
 
 /** Passes over an undecodable commit the projection parked (or an operator skipped); any other stops the replay. */
@@ -154,35 +175,18 @@ export async function verifyProjection(
   const passedOver = await parked.passedOver(projection.name, await store.currentIdentity());
   const shadowSchema = shadowSchemaOf(projection);
   const shadow = (name: string) => qualified(shadowSchema, name);
-  const eventTypes = eventTypesOf(projection);
   return dataSource.transaction(async (manager) => {
     const position = await checkpoints.lock(manager, projection.name);
     await manager.query(`drop schema if exists ${quoteIdent(shadowSchema)} cascade`);
     await manager.query(`create schema ${quoteIdent(shadowSchema)}`);
     for (const name of projection.tables)
       await manager.query(`create table ${shadow(name)} (like ${qualified(projection.schema, name)} including all)`);
-    let batch: Commit[] = [];
-    let after = 0;
-    const flush = async () => {
-      const commits = batch.filter((c) => !passedOver.has(c.streamSeq));
-      await applyCommits(projection, manager, shadow, commits, after);
-      after = batch[batch.length - 1].streamSeq;
-      batch = [];
-      options.onProgress?.(after, position);
-    };
-    if (position > 0) {
-      for await (const commit of store.readRange({
-        filterSubject: projection.filterSubject,
-        eventTypes,
-        fromSeq: 1,
-        untilSeq: position,
-        onUndecodable: unlessParked(passedOver),
-      })) {
-        batch.push(commit);
-        if (batch.length >= 1_000) await flush();
-      }
-      if (batch.length) await flush();
-    }
+    await replayInto(store, projection, shadow, manager, passedOver, {
+      afterSeq: 0,
+      untilSeq: position,
+      batchSize: 1_000,
+      onProgress: options.onProgress,
+    });
     const differences: TableDifference[] = [];
     for (const name of projection.tables) {
       const live = qualified(projection.schema, name);
