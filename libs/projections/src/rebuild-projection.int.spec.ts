@@ -65,6 +65,7 @@ describe('rebuildProjection', () => {
     );
     expect(leftovers).toEqual([]);
   });
+
   it('stops at a commit no handler can apply, naming it, and leaves the live read model as it was', async () => {
     const before = await totals();
     const [{ last_seq: checkpoint }] = await dataSource.query(
