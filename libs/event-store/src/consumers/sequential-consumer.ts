@@ -30,6 +30,9 @@ export interface SequentialConsumerOptions extends ConsumerOptions {
   perInstance?: boolean;
 }
 
+/** How long a session may hear nothing before it asks JetStream whether its consumer is still there and serving. */
+const IDLE_CHECK_MS = 5_000;
+
 type Outcome =
   | { kind: 'stopped' }
   | { kind: 'restart'; reason: string }
@@ -209,8 +212,15 @@ export class SequentialConsumer extends ConsumerRuntime {
         if (this.stopped) return { kind: 'stopped' };
         if (broken) return { kind: 'restart', reason: broken };
         if (buffer.length === 0) {
-          await new Promise<void>((resolve) => (this.wake = resolve));
+          const woken = await new Promise<boolean>((resolve) => {
+            const quiet = setTimeout(() => resolve(false), IDLE_CHECK_MS);
+            this.wake = () => (clearTimeout(quiet), resolve(true));
+          });
           this.wake = null;
+          if (!woken && !buffer.length && !broken) {
+            const stalled = await this.stalled(name);
+            if (stalled) return { kind: 'restart', reason: stalled };
+          }
           continue;
         }
         const taken: JsMsg[] = [];
@@ -244,6 +254,19 @@ export class SequentialConsumer extends ConsumerRuntime {
       status.stop();
       messages.stop();
       await jsm.consumers.delete(stream, name).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Why a quiet session cannot go on, if it cannot: its consumer is gone, or holds commits it does not deliver. Seen
+   * when the node that held the consumer (one replica, in memory) went down in a cluster: the client is not told.
+   */
+  private async stalled(name: string): Promise<string | null> {
+    try {
+      const info = await this.store.jsm.consumers.info(this.store.stream, name);
+      return info.num_pending > 0 && info.num_ack_pending === 0 ? 'consumer holds commits it does not deliver' : null;
+    } catch (err) {
+      return `consumer not found: ${(err as Error).message}`;
     }
   }
 
