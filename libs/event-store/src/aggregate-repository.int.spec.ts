@@ -46,16 +46,13 @@ describe('AggregateRepository', () => {
 
   it('group commit: decides commands in order on one state, writes one commit, refuses a command alone', async () => {
     const accounts = new AggregateRepository(store, 'account', account);
-    const outcomes = await accounts.executeMany(
-      'a',
-      [
-        { type: 'Deposit', amount: 10 },
-        { type: 'Withdraw', amount: 4 },
-        { type: 'Withdraw', amount: 7 },
-        { type: 'Withdraw', amount: 6 },
-      ],
-      { metadata },
-    );
+    const asked = (n: number) => ({ actor: `teller-${n}`, correlationId: `request-${n}`, causationId: `event-${n}` });
+    const outcomes = await accounts.executeMany('a', [
+      { command: { type: 'Deposit', amount: 10 }, metadata: asked(1) },
+      { command: { type: 'Withdraw', amount: 4 }, metadata: asked(2) },
+      { command: { type: 'Withdraw', amount: 7 }, metadata: asked(3) },
+      { command: { type: 'Withdraw', amount: 6 }, metadata: asked(4) },
+    ]);
     expect(outcomes.map((o) => o.ok)).toEqual([true, true, false, true]);
     expect(outcomes.filter((o) => o.ok).map((o) => (o.ok ? o.events.map((e) => e.data) : []))).toEqual([
       [{ amount: 10 }],
@@ -64,6 +61,8 @@ describe('AggregateRepository', () => {
     ]);
     const { commits } = await store.readAggregate(store.subjectFor('account', 'a'));
     expect(commits).toHaveLength(1);
+    // Read back from the log, each event names the command that asked for it, not the group's first.
+    expect(commits[0].events.map((e) => e.metadata)).toEqual([1, 2, 4].map((n) => ({ ...asked(n), commandId: null })));
     expect((await accounts.load('a')).state.balance).toBe(0);
   });
 
@@ -78,15 +77,11 @@ describe('AggregateRepository', () => {
     // On its stale cache (5) this withdrawal would be refused; on the newest state (10) it is allowed.
     expect((await two.execute('b', { type: 'Withdraw', amount: 8 }, { metadata })).state.balance).toBe(2);
     const outcomes = await Promise.all([
-      one.executeMany(
-        'b',
-        [
-          { type: 'Deposit', amount: 1 },
-          { type: 'Withdraw', amount: 3 },
-        ],
-        { metadata },
-      ),
-      two.executeMany('b', [{ type: 'Deposit', amount: 2 }], { metadata }),
+      one.executeMany('b', [
+        { command: { type: 'Deposit', amount: 1 }, metadata },
+        { command: { type: 'Withdraw', amount: 3 }, metadata },
+      ]),
+      two.executeMany('b', [{ command: { type: 'Deposit', amount: 2 }, metadata }]),
     ]);
     expect(outcomes.flat().every((o) => o.ok)).toBe(true);
     expect((await one.load('b')).state.balance).toBe(2);

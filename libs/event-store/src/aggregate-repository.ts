@@ -128,20 +128,19 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
 
   /**
    * Group commit: decides `commands` one after the other on the newest state, each seeing the events of those before
-   * it, and appends all their events as one commit (retried on fresh state after a conflict). A command that is
-   * refused fails alone. Many commands then cost one write: the way to serve a hot aggregate. Commands with a
-   * command id are not for grouping (one commit records one id).
+   * it, and appends all their events as one commit (retried on fresh state after a conflict), each event recorded
+   * with its own command's metadata. A command that is refused fails alone. Many commands then cost one write: the
+   * way to serve a hot aggregate. Commands with a command id are not for grouping (one commit records one id).
    */
   async executeMany(
     aggregateId: string,
-    commands: Command[],
-    options: Pick<ExecuteOptions, 'metadata'>,
+    commands: { command: Command; metadata: ExecuteOptions['metadata'] }[],
   ): Promise<GroupOutcome<State, Event>[]> {
     const subject = this.store.subjectFor(this.aggregateType, aggregateId);
     for (let attempt = 1; ; attempt++) {
       const current = await this.catchUp(subject, this.cached(subject));
       let working = current.state;
-      const decided: ({ events: Event[] } | { error: unknown })[] = commands.map((command) => {
+      const decided: ({ events: Event[] } | { error: unknown })[] = commands.map(({ command }) => {
         try {
           const events = this.decider.decide(command, working, { now: this.clock() });
           working = foldEvents(this.decider, events, working);
@@ -151,6 +150,7 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
         }
       });
       const all = decided.flatMap((d) => ('events' in d ? d.events : []));
+      const eventMetadata = decided.flatMap((d, i) => ('events' in d ? d.events.map(() => commands[i].metadata) : []));
       if (all.length === 0)
         return decided.map((d) =>
           'error' in d
@@ -160,7 +160,8 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
       try {
         const { commit } = await this.store.append(subject, all, {
           expectedVersion: current.version,
-          metadata: options.metadata,
+          metadata: eventMetadata[0],
+          eventMetadata,
           now: this.clock(),
         });
         const next = { state: deepFreeze(working), version: commit.streamSeq, commandIds: current.commandIds };

@@ -9,7 +9,14 @@ interface CommitEnvelope {
   time: string;
   metadata: EventMetadata;
   fingerprint: string | null;
-  events: { id: string; type: string; v: number; data: unknown }[];
+  /** `m`: what of an event's metadata differs from the commit's (events of a group commit's later commands). */
+  events: { id: string; type: string; v: number; data: unknown; m?: Partial<EventMetadata> }[];
+}
+
+/** The fields of `own` that differ from `common`, or undefined when none do. */
+function difference(own: EventMetadata, common: EventMetadata): Partial<EventMetadata> | undefined {
+  const fields = (Object.keys(own) as (keyof EventMetadata)[]).filter((key) => own[key] !== common[key]);
+  return fields.length ? Object.fromEntries(fields.map((key) => [key, own[key]])) : undefined;
 }
 
 export function encodeCommit(
@@ -18,18 +25,23 @@ export function encodeCommit(
   time: Date,
   fingerprint: string | null,
   upcasters: Upcasters,
+  eventMetadata?: EventMetadata[],
 ): { body: Uint8Array; envelope: CommitEnvelope } {
   const envelope: CommitEnvelope = {
     format: 1,
     time: time.toISOString(),
     metadata,
     fingerprint,
-    events: events.map((event) => ({
-      id: randomUUID(),
-      type: event.type,
-      v: upcasters.currentVersion(event.type),
-      data: event.data,
-    })),
+    events: events.map((event, index) => {
+      const m = eventMetadata && difference(eventMetadata[index], metadata);
+      return {
+        id: randomUUID(),
+        type: event.type,
+        v: upcasters.currentVersion(event.type),
+        data: event.data,
+        ...(m && { m }),
+      };
+    }),
   };
   return { body: Buffer.from(JSON.stringify(envelope)), envelope };
 }
@@ -66,7 +78,7 @@ export function commitFromEnvelope(
         aggregateId,
         streamSeq,
         index,
-        metadata: envelope.metadata,
+        metadata: event.m ? { ...envelope.metadata, ...event.m } : envelope.metadata,
       };
     }),
   };

@@ -53,6 +53,11 @@ export interface AppendOptions {
   /** Identifies the request behind the command id; a repeat with another fingerprint is refused. */
   fingerprint?: string;
   now?: Date;
+  /**
+   * Events of several commands in one commit (a group commit): who asked for each event, in their order. An event's
+   * own metadata is recorded only where it differs from the commit's (the first event's).
+   */
+  eventMetadata?: (Partial<EventMetadata> & { actor: string })[];
 }
 
 export interface AppendResult {
@@ -140,13 +145,21 @@ export class EventStore {
   /** Appends one command's events as one atomic commit. */
   async append(subject: string, events: DomainEvent[], options: AppendOptions): Promise<AppendResult> {
     const { commandId, fingerprint = null } = options;
-    const metadata: EventMetadata = {
-      actor: options.metadata.actor,
-      correlationId: options.metadata.correlationId ?? commandId ?? randomUUID(),
-      causationId: options.metadata.causationId ?? null,
+    const metadataOf = (given: AppendOptions['metadata']): EventMetadata => ({
+      actor: given.actor,
+      correlationId: given.correlationId ?? commandId ?? randomUUID(),
+      causationId: given.causationId ?? null,
       commandId: commandId ?? null,
-    };
-    const { body, envelope } = encodeCommit(events, metadata, options.now ?? new Date(), fingerprint, this.upcasters);
+    });
+    const metadata = metadataOf(options.metadata);
+    const { body, envelope } = encodeCommit(
+      events,
+      metadata,
+      options.now ?? new Date(),
+      fingerprint,
+      this.upcasters,
+      options.eventMetadata?.map(metadataOf),
+    );
     const headers = natsHeaders();
     headers.set(EVENT_TYPES_HEADER, events.map((e) => e.type).join(','));
     let ack;

@@ -100,8 +100,7 @@ export class CapacityRepositories {
         } else {
           const outcomes = await repository.executeMany(
             plan,
-            group.map((q) => q.command),
-            { metadata: group[0].options.metadata },
+            group.map(({ command, options }) => ({ command, metadata: options.metadata })),
           );
           outcomes.forEach((outcome, i) =>
             outcome.ok ? group[i].resolve({ ...outcome, duplicate: false }) : group[i].reject(outcome.error),
