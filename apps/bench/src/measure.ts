@@ -42,14 +42,23 @@ export function percentile(sortedMs: number[], p: number): number {
   return sortedMs[Math.min(sortedMs.length - 1, Math.floor((p / 100) * sortedMs.length))];
 }
 
-/** Runs `operation` with `concurrency` in flight for `durationMs`; returns operations/s and latency percentiles. */
-export async function closedLoop(operation: () => Promise<unknown>, concurrency: number, durationMs: number) {
+/**
+ * Runs `operation` with `concurrency` in flight for `durationMs`, or until it has started `maxOperations`; returns
+ * operations/s and latency percentiles.
+ */
+export async function closedLoop(
+  operation: () => Promise<unknown>,
+  concurrency: number,
+  durationMs: number,
+  maxOperations = Infinity,
+) {
   const latencies: number[] = [];
   const start = performance.now();
   const end = start + durationMs;
+  let started = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (performance.now() < end) {
+      while (performance.now() < end && started++ < maxOperations) {
         const t0 = performance.now();
         await operation();
         latencies.push(performance.now() - t0);
