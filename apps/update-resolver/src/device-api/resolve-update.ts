@@ -125,7 +125,9 @@ export class ResolveUpdateHandler implements ICommandHandler<ResolveUpdateComman
     );
     const decided = result.events[0];
     if (!decided) return NO_UPDATE;
-    await this.view.waitFor(result.version);
+    // Not waited for by the view: what this commit changes there (a deployment's attempts, the device's quarantine)
+    // is read by the rules workflow, which waits for it itself, and by later checks, whose decisions are the
+    // aggregate's own. Another instance's view would not have waited either.
     if (decided.type === 'DeviceQuarantined') {
       this.logger.warn({
         msg: 'device quarantined',
