@@ -12,11 +12,13 @@ const KEYS = Object.fromEntries(
 );
 
 /**
- * Runs a built service (`nx build bench` builds them too) as its own process. `BENCH_SERVICE_NODE_ARGS` adds Node
- * options to it, e.g. `--cpu-prof --cpu-prof-dir=/tmp/profiles` to profile a service under a scenario.
+ * Node options for the services and the CLI a scenario runs (`nx build bench` builds them too), from
+ * `BENCH_SERVICE_NODE_ARGS`: e.g. `--cpu-prof --cpu-prof-dir=/tmp/profiles` to profile them under a scenario.
  */
+const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
+/** Runs a built service as its own process. */
 function launch(app: string, env: Record<string, string>) {
-  const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
   return Promise.resolve(startBuiltService(app, { ...KEYS, ...env }, { nodeArgs, stderrOnly: true }));
 }
 
@@ -33,7 +35,7 @@ async function main(): Promise<void> {
       busKey: KEYS.FLOTILLA_BUS_KEY,
       progress: (message) => process.stderr.write(`[bench] ${message}\n`),
       launch,
-      cli: (args, env) => exited(startBuiltService('cli', env, { args, stderrOnly: true })),
+      cli: (args, env) => exited(startBuiltService('cli', env, { args, nodeArgs, stderrOnly: true })),
     },
     path.resolve(process.env.FLOTILLA_DATA_DIR ?? '.flotilla', 'bench'),
   );
