@@ -86,7 +86,9 @@ Events live in JetStream: one stream per owning service (${Streams.batch.name} o
 ${Streams.update.name} on ${Streams.update.subjectPrefix}.>), one message per commit on
 \`evt.<context>.<aggregate>.<id>\` holding all events of one command:
 \`{"format":1,"time","metadata":{"actor","correlationId","causationId","commandId"},"fingerprint","events":[...]}\`.
-Each event is \`{"id","type","v","data"}\`; \`v\` is its schema version, and older versions are upcast on read.
+Each event is \`{"id","type","v","data"}\`; \`v\` is its schema version, and older versions are upcast on read. A commit
+that groups several commands (a plan's capacity) gives an event \`"m"\`: the fields of its own metadata that differ from
+the commit's.
 Integration events (x-integration) are the ones other services consume.
 
 Generated from the subject registry (libs/contracts) and the event types by \`npm run asyncapi\`.`;
