@@ -64,6 +64,17 @@ describe('AggregateRepository', () => {
     // Read back from the log, each event names the command that asked for it, not the group's first.
     expect(commits[0].events.map((e) => e.metadata)).toEqual([1, 2, 4].map((n) => ({ ...asked(n), commandId: null })));
     expect((await accounts.load('a')).state.balance).toBe(0);
+    // Metadata that names no correlation gets one made up, once: the events given it share it, others get their own.
+    const anonymous = { actor: 'teller' };
+    await accounts.executeMany('a', [
+      { command: { type: 'Deposit', amount: 1 }, metadata: anonymous },
+      { command: { type: 'Deposit', amount: 2 }, metadata: anonymous },
+      { command: { type: 'Deposit', amount: 3 }, metadata: { actor: 'teller' } },
+    ]);
+    const [, grouped] = (await store.readAggregate(store.subjectFor('account', 'a'))).commits;
+    const [first, second, third] = grouped.events.map((e) => e.metadata.correlationId);
+    expect(first).toBe(second);
+    expect(third).not.toBe(first);
   });
 
   it('two instances with stale caches: conflicts are retried on fresh state, refusals are decided on it', async () => {

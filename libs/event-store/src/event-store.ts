@@ -145,12 +145,21 @@ export class EventStore {
   /** Appends one command's events as one atomic commit. */
   async append(subject: string, events: DomainEvent[], options: AppendOptions): Promise<AppendResult> {
     const { commandId, fingerprint = null } = options;
-    const metadataOf = (given: AppendOptions['metadata']): EventMetadata => ({
-      actor: given.actor,
-      correlationId: given.correlationId ?? commandId ?? randomUUID(),
-      causationId: given.causationId ?? null,
-      commandId: commandId ?? null,
-    });
+    // One command's metadata is completed once, so its events (and the commit) share a correlation id made up here.
+    const completed = new Map<AppendOptions['metadata'], EventMetadata>();
+    const metadataOf = (given: AppendOptions['metadata']): EventMetadata => {
+      let full = completed.get(given);
+      if (!full) {
+        full = {
+          actor: given.actor,
+          correlationId: given.correlationId ?? commandId ?? randomUUID(),
+          causationId: given.causationId ?? null,
+          commandId: commandId ?? null,
+        };
+        completed.set(given, full);
+      }
+      return full;
+    };
     const metadata = metadataOf(options.metadata);
     const { body, envelope } = encodeCommit(
       events,
