@@ -5,6 +5,9 @@ import { natsRequestReply } from './baseline';
 import { freePort, waitUntilReady } from './batch-fleet';
 import { startUpdateFleet } from './update-fleet';
 
+/** prom-client's event-loop delay p99 since /metrics was last read. */
+const LOOP_DELAY_P99 = 'nodejs_eventloop_lag_p99_seconds';
+
 /**
  * performance.md `resolve`: 100,000 devices, 1,000 deployments over 10 products; checks over NATS at 256 and at 64 in
  * flight against raw NATS request/reply at the same concurrency; 90% of devices are up to date (read-only checks),
@@ -26,6 +29,7 @@ export const resolve: Scenario = {
         context.progress(`raw NATS request/reply (${concurrency} in flight)`);
         const raw = await natsRequestReply(fleet.nc, context, concurrency);
         context.progress(`device checks (${concurrency} in flight)`);
+        await fleet.metric(LOOP_DELAY_P99); // read to start it afresh: each read of /metrics resets it
         const latencies = { offered: [] as number[], current: [] as number[] };
         const result = await closedLoop(
           async () => {
@@ -66,6 +70,11 @@ export const resolve: Scenario = {
             unit: 'x',
             ...goal('≤ 1.5x the raw p99 at the same concurrency', tail <= 1.5),
           },
+          {
+            name: `resolver event-loop delay p99 (${concurrency} in flight)`,
+            value: (await fleet.metric(LOOP_DELAY_P99)) * 1000,
+            unit: 'ms',
+          },
           // Where the tail comes from: the checks that write (an attempt) and the read-only ones, apart.
           ...Object.entries(latencies).map(([kind, ms]): Figure => {
             ms.sort((a, b) => a - b);
@@ -76,19 +85,12 @@ export const resolve: Scenario = {
         );
       }
       const share = (100 * offered) / checked;
-      figures.push(
-        {
-          name: 'resolver event-loop delay p99',
-          value: (await fleet.metric('nodejs_eventloop_lag_p99_seconds')) * 1000,
-          unit: 'ms',
-        },
-        {
-          name: 'checks offered an update',
-          value: share,
-          unit: '%',
-          ...goal("about 10%, the spec's mix (between 8% and 12%)", share >= 8 && share <= 12),
-        },
-      );
+      figures.push({
+        name: 'checks offered an update',
+        value: share,
+        unit: '%',
+        ...goal("about 10%, the spec's mix (between 8% and 12%)", share >= 8 && share <= 12),
+      });
       return figures;
     } finally {
       await fleet.close();
