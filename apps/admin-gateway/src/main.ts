@@ -1,11 +1,13 @@
 import 'reflect-metadata';
 import { ServiceNames } from '@flotilla/contracts';
-import { coalesceNatsWrites, runMain } from '@flotilla/nest-platform';
+import { coalesceNatsWrites, runMain, settleNatsRequestsQuietly } from '@flotilla/nest-platform';
 import { createGateway } from './bootstrap';
 import { GATEWAY_CONFIG, GatewayConfig } from './config';
 
 // Request/reply under load: a turn's replies leave in one socket write (nats-write-coalescing.ts).
 coalesceNatsWrites();
+// No error built for each request answered (nats-request-settling.ts).
+settleNatsRequestsQuietly();
 
 runMain(ServiceNames.adminGateway, async () => {
   const app = await createGateway();

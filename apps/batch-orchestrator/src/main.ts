@@ -1,8 +1,11 @@
 import 'reflect-metadata';
 import { ServiceNames } from '@flotilla/contracts';
-import { runMain } from '@flotilla/nest-platform';
+import { runMain, settleNatsRequestsQuietly } from '@flotilla/nest-platform';
 import { createOrchestrator } from './bootstrap';
 import { CONFIG, OrchestratorConfig } from './config';
+
+// No error built for each request answered, JetStream publishes included (nats-request-settling.ts).
+settleNatsRequestsQuietly();
 
 runMain(ServiceNames.batchOrchestrator, async () => {
   const app = await createOrchestrator();

@@ -3,6 +3,7 @@ export * from './secrets';
 export * from './service-config';
 export * from './nats-connection';
 export * from './nats-write-coalescing';
+export * from './nats-request-settling';
 export * from './rpc/reply-codec';
 export * from './rpc/rpc-exception.filter';
 export * from './rpc/rpc-validation.pipe';
