@@ -306,13 +306,22 @@ export class EventStore {
   }
 }
 
+/** The event types a message's `Flotilla-Event-Types` header lists; null when it has none (written before it). */
+export function listedEventTypes(message: JsMsg): string[] | null {
+  const listed = message.headers?.get(EVENT_TYPES_HEADER);
+  return listed ? listed.split(',') : null;
+}
+
 /**
  * A commit whose `Flotilla-Event-Types` header lists none of `eventTypes`, as one with no events: a reader that wants
  * none of them passes it over without decoding it, and its position still moves past it. Null when it must be decoded.
  */
-export function unlistedCommit(message: JsMsg, eventTypes: readonly string[] | undefined): Commit | null {
-  const listed = message.headers?.get(EVENT_TYPES_HEADER);
-  if (!eventTypes || !listed || listed.split(',').some((type) => eventTypes.includes(type))) return null;
+export function unlistedCommit(
+  message: JsMsg,
+  eventTypes: readonly string[] | undefined,
+  listed = listedEventTypes(message),
+): Commit | null {
+  if (!eventTypes || !listed || listed.some((type) => eventTypes.includes(type))) return null;
   const metadata = { actor: '', correlationId: '', causationId: null, commandId: null };
   return { streamSeq: message.seq, subject: message.subject, time: '', metadata, fingerprint: null, events: [] };
 }

@@ -1,5 +1,5 @@
 import { JsMsg } from 'nats';
-import { EVENT_TYPES_HEADER, EventStore, unlistedCommit } from '../event-store';
+import { EventStore, listedEventTypes, unlistedCommit } from '../event-store';
 import { Commit } from '../recorded-event';
 
 /** A delivered message: its commit, or why it could not be decoded. Decoding never throws out of a consumer's loop. */
@@ -12,9 +12,9 @@ export type Delivered = { streamSeq: number; subject: string; eventTypes: string
  * consumer reacts to (the commit then has no events, so a position still moves past it).
  */
 export function decodeDelivered(store: EventStore, message: JsMsg, eventTypes?: readonly string[]): Delivered {
-  const listed = message.headers?.get(EVENT_TYPES_HEADER);
-  const base = { streamSeq: message.seq, subject: message.subject, eventTypes: listed ? listed.split(',') : [] };
-  const unlisted = unlistedCommit(message, eventTypes);
+  const listed = listedEventTypes(message);
+  const base = { streamSeq: message.seq, subject: message.subject, eventTypes: listed ?? [] };
+  const unlisted = unlistedCommit(message, eventTypes, listed);
   if (unlisted) return { ...base, commit: unlisted };
   try {
     const commit = store.decode(message);
