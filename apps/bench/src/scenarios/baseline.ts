@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { AckPolicy, connect, DeliverPolicy, NatsConnection, StorageType } from 'nats';
+import { AckPolicy, DeliverPolicy, NatsConnection, StorageType } from 'nats';
+import { connectService } from '@flotilla/nest-platform';
 import { Client } from 'pg';
 import { closedLoop, Figure, Scenario, ScenarioContext } from '../measure';
 
@@ -116,7 +117,7 @@ async function jetStreamToPostgres(nc: NatsConnection, stream: string, context: 
 
 /** The raw JetStream → Postgres ceiling on a stream of its own: the yardstick of placement and replay. */
 export async function rawJetStreamToPostgres(context: ScenarioContext): Promise<Figure> {
-  const nc = await connect({ servers: context.natsUrl, name: 'bench-raw' });
+  const nc = await connectService({ servers: context.natsUrl }, 'bench-raw');
   const stream = `BENCH_${randomBytes(4).toString('hex').toUpperCase()}`;
   try {
     return await jetStreamToPostgres(nc, stream, context);
@@ -129,7 +130,7 @@ export const baseline: Scenario = {
   name: 'baseline',
   description: 'raw substrate: NATS request/reply, JetStream acked publish, JetStream → Postgres batched upserts',
   async run(context) {
-    const nc = await connect({ servers: context.natsUrl, name: 'bench' });
+    const nc = await connectService({ servers: context.natsUrl }, 'bench');
     const stream = `BENCH_${randomBytes(4).toString('hex').toUpperCase()}`;
     const jsm = await nc.jetstreamManager();
     await jsm.streams.add({ name: stream, subjects: [`${stream.toLowerCase()}.>`], storage: StorageType.File });

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import { connect, NatsConnection } from 'nats';
+import { NatsConnection } from 'nats';
 import { Client } from 'pg';
 import { CatalogSubjects, Subject, TenancySubjects } from '@flotilla/contracts';
-import { busRequester } from '@flotilla/nest-platform';
+import { busRequester, connectService } from '@flotilla/nest-platform';
 import { ScenarioContext } from '../measure';
 
 /** A batch-orchestrator of the bench's own (stream, schema, empty catalog), driven over NATS as other services do. */
@@ -42,7 +42,7 @@ export async function startBatchFleet(
     ...settings,
   });
   await waitUntilReady(`http://127.0.0.1:${healthPort}/health/ready`);
-  const nc = await connect({ servers: context.natsUrl, name: 'bench-client' });
+  const nc = await connectService({ servers: context.natsUrl }, 'bench-client');
   const send = busRequester(nc, context.busKey, { prefix: `bench.${id}`, actor: 'bench', timeoutMs: 60_000 });
   const request = async <T>(subject: Subject, payload: unknown): Promise<T> => {
     const reply = await send<T>(subject, payload);

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { connect, NatsConnection } from 'nats';
+import { NatsConnection } from 'nats';
 import { Client } from 'pg';
 import {
   DefaultFailureRules,
@@ -10,7 +10,7 @@ import {
   UpdateSubjects,
 } from '@flotilla/contracts';
 import { EventStore } from '@flotilla/event-store';
-import { busRequester } from '@flotilla/nest-platform';
+import { busRequester, connectService } from '@flotilla/nest-platform';
 import { aggregateKey } from '@flotilla/update-domain';
 import { ScenarioContext } from '../measure';
 import { freePort, waitUntilReady } from './batch-fleet';
@@ -49,7 +49,7 @@ export async function startUpdateFleet(context: ScenarioContext, shape: FleetSha
   const id = randomBytes(4).toString('hex');
   const stream = `BENCH_UPD_${id.toUpperCase()}`;
   const subjectPrefix = `evt.bench_upd_${id}`;
-  const nc = await connect({ servers: context.natsUrl, name: 'bench-update' });
+  const nc = await connectService({ servers: context.natsUrl }, 'bench-update');
   const store = await EventStore.open(nc, { stream, subjectPrefix, ...UpdateEventSchema });
   const at = new Date().toISOString();
   const metadata = { actor: 'bench' };
