@@ -131,6 +131,21 @@ export function availableCapacity(state: CapacityState): Record<string, number> 
   );
 }
 
+/** Why `any` found nothing within a spot bid: the facilities with room that the bid rules out, and the cheapest. */
+function unnamedBeyondBid(
+  facilities: string[],
+  { maxPrice, prices }: { maxPrice: number; prices: Record<string, number> },
+) {
+  if (!facilities.length) return '';
+  const [cheapest] = facilities
+    .filter((f) => prices[f] !== undefined)
+    .sort((a, b) => prices[a] - prices[b] || (a < b ? -1 : 1));
+  const some = facilities.length === 1 ? 'the 1 facility' : `the ${facilities.length} facilities`;
+  return cheapest === undefined
+    ? `; ${some} with room ${facilities.length === 1 ? 'has' : 'have'} no spot price`
+    : `; spot prices of ${some} with room are above spot_price_max ${maxPrice} or not set (cheapest: ${cheapest} at ${prices[cheapest]})`;
+}
+
 export function capacityDecider(plan: string): Decider<CapacityCommand, CapacityState, CapacityEvent> {
   return {
     initialState: initialCapacityState,
@@ -150,23 +165,27 @@ export function capacityDecider(plan: string): Decider<CapacityCommand, Capacity
         case 'ReserveCapacity': {
           if (state.reservations[command.batchId]) return [];
           let available = availableCapacity(state);
+          if (command.within) {
+            const within = new Set(command.within);
+            available = Object.fromEntries(Object.entries(available).filter(([f]) => within.has(f)));
+          }
           const spotPrices: Record<string, number> = {};
           let spotNote = '';
           if (command.spot) {
             const { maxPrice, prices } = command.spot;
-            const tooDear = Object.keys(available).filter((f) => !(prices[f] <= maxPrice));
+            const tooDear = new Set(Object.keys(available).filter((f) => !(prices[f] <= maxPrice)));
             for (const f of Object.keys(available)) if (prices[f] !== undefined) spotPrices[f] = prices[f];
-            available = Object.fromEntries(Object.entries(available).map(([f, n]) => [f, tooDear.includes(f) ? 0 : n]));
-            const named = (Array.isArray(command.facility) ? command.facility : [command.facility]).filter(
-              (f) => f !== 'any',
-            );
-            const priced = named.filter((f) => tooDear.includes(f) && prices[f] !== undefined);
+            const list = Array.isArray(command.facility) ? command.facility : [command.facility];
+            const named = list.filter((f) => f !== 'any');
+            const priced = named.filter((f) => tooDear.has(f) && prices[f] !== undefined);
             if (priced.length)
               spotNote = `; spot price ${priced.map((f) => `in ${f} is ${prices[f]}`).join(', ')}, above spot_price_max ${maxPrice}`;
-          }
-          if (command.within) {
-            const within = new Set(command.within);
-            available = Object.fromEntries(Object.entries(available).filter(([f]) => within.has(f)));
+            else if (list.includes('any'))
+              spotNote = unnamedBeyondBid(
+                [...tooDear].filter((f) => available[f] > 0 && !named.includes(f)),
+                command.spot,
+              );
+            available = Object.fromEntries(Object.entries(available).map(([f, n]) => [f, tooDear.has(f) ? 0 : n]));
           }
           const metroNote = command.within ? ` (in its metro: ${command.within.join(', ') || 'no facilities'})` : '';
           const placement = planPlacement({ ...command, plan }, available);
