@@ -16,6 +16,7 @@ import {
   verify,
 } from './commands';
 import { AGGREGATES } from './aggregates';
+import { progressBar } from './progress-bar';
 
 const USAGE = `flotilla <command>
   replay [--from-seq N | --from-time ISO] [--subject SUBJ]   every event as JSON lines
@@ -47,16 +48,6 @@ function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 }
-
-/** A progress bar on stderr, one line per read model. */
-const progressBar = (name: string) => (position: number, target: number) => {
-  const ratio = target ? Math.min(1, position / target) : 1;
-  const filled = Math.round(ratio * 30);
-  process.stderr.write(
-    `\r${name.padEnd(18)} [${'#'.repeat(filled)}${'.'.repeat(30 - filled)}] ${(ratio * 100).toFixed(0)}%  ` +
-      `seq ${position}/${target}${ratio === 1 ? '\n' : ''}`,
-  );
-};
 
 function date(args: string[], name: string): Date | undefined {
   const value = option(args, name);
@@ -121,11 +112,11 @@ async function main(): Promise<void> {
         break;
       }
       case 'rebuild':
-        for (const [model, position] of Object.entries(await rebuild(context, args[0] ?? '', progressBar)))
+        for (const [model, position] of Object.entries(await rebuild(context, args[0] ?? '', progressBar())))
           out(`rebuilt ${model} up to seq ${position}`);
         break;
       case 'verify': {
-        const outcome = await verify(context, args[0] ?? '', { keepShadow: args.includes('--keep') }, progressBar);
+        const outcome = await verify(context, args[0] ?? '', { keepShadow: args.includes('--keep') }, progressBar());
         if (!formatVerified(outcome, out)) process.exitCode = 1;
         break;
       }
