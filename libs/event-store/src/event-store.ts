@@ -55,9 +55,9 @@ export interface AppendOptions {
   now?: Date;
   /**
    * Events of several commands in one commit (a group commit): who asked for each event, in their order. An event's
-   * own metadata is recorded only where it differs from the commit's (the first event's).
+   * own metadata is recorded only where it differs from the commit's (`metadata`).
    */
-  eventMetadata?: (Partial<EventMetadata> & { actor: string })[];
+  eventMetadata?: AppendOptions['metadata'][];
 }
 
 export interface AppendResult {
