@@ -12,6 +12,9 @@ export async function createOrchestrator(given?: OrchestratorConfig): Promise<IN
     inheritAppConfig: true,
   });
   app.enableShutdownHooks();
+  // A hybrid app's transport listens without the app's lifecycle hooks: the command and query handlers register at
+  // bootstrap, so the app comes up first, or a request arriving in between is answered "no handler".
+  await app.init();
   await app.startAllMicroservices();
   return app;
 }
