@@ -80,7 +80,7 @@ export class BatchWorkflowHost extends ConsumerHost {
   private async take(step: BatchWorkflowStep, options: ExecuteOptions): Promise<BatchWorkflowInput[]> {
     switch (step.type) {
       case 'ObserveBatch':
-        return [{ type: 'BatchObserved', data: await this.batches.known(step.batchId) }];
+        return [{ type: 'BatchObserved', data: (await this.batches.load(step.batchId)).state }];
       case 'SendToBatch': {
         const { state, events } = await this.batches.execute(step.batchId, step.command, options);
         const finished = events.find((e) => e.type === 'BatchCompleted' || e.type === 'BatchFailed');

@@ -1,7 +1,22 @@
+import { randomUUID } from 'node:crypto';
+import { INestApplication } from '@nestjs/common';
+import { batchDecider, capacityDecider } from '@flotilla/batch-domain';
 import { checkFleet } from '@flotilla/batch-read-model';
 import { BatchSubjects, BatchView, CatalogSubjects, DeviceView } from '@flotilla/contracts';
+import { AggregateRepository, EventStore } from '@flotilla/event-store';
+import { BatchAggregate } from '@flotilla/events';
+import { createLoggedApp } from '@flotilla/nest-platform';
 import { eventually, openTestEnvironment, ServiceProcess, TestEnvironment } from '@flotilla/testing';
-import { createProject, natsRequester, startOrchestratorProcess, unwrap } from '../test-fixtures/orchestrator-fixture';
+import { AppModule } from '../app.module';
+import { BatchRepository } from '../batches/batch-repositories';
+import { CapacityAggregate } from '../catalog/catalog-repositories';
+import {
+  createProject,
+  natsRequester,
+  startOrchestratorProcess,
+  testConfig,
+  unwrap,
+} from '../test-fixtures/orchestrator-fixture';
 
 type Capacity = { capacity: Record<string, Record<string, { available: number }>> };
 
@@ -114,5 +129,68 @@ describe('the batch worker under faults', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(await available()).toBe(afterDelete);
     expect((await checkFleet(env)).violations).toEqual([]);
+  });
+
+  it('takes up a batch that another instance settled before it died from where the log says, not from what it had cached', async () => {
+    const store = await EventStore.open(env.nc, { stream: env.stream, subjectPrefix: env.subjectPrefix });
+    const plan = 'c3.medium.x86';
+    const elsewhere = {
+      batches: new AggregateRepository(store, BatchAggregate, batchDecider),
+      capacity: new AggregateRepository(store, CapacityAggregate, capacityDecider(plan)),
+    };
+    const options = { metadata: { actor: 'another instance' } };
+    await elsewhere.capacity.execute(plan, { type: 'SetCapacityTotal', facility: 'sjc1', total: 10 }, options);
+    const batchId = randomUUID();
+    await elsewhere.batches.execute(
+      batchId,
+      {
+        type: 'RequestBatch',
+        batchId,
+        projectId: randomUUID(),
+        organizationId: randomUUID(),
+        item: {
+          plan,
+          operatingSystem: 'debian_12',
+          quantity: 2,
+          facility: ['sjc1'],
+          billingCycle: 'hourly',
+          tags: [],
+          spotInstance: false,
+          attributes: {},
+        },
+        hostname: null,
+        hostnames: null,
+      },
+      options,
+    );
+    // This instance knows the batch as requested (it took the request, say); its workflow has not started yet.
+    const app: INestApplication = await createLoggedApp(AppModule.with(testConfig(env, { seedDemoCatalog: false })));
+    try {
+      expect((await app.get(BatchRepository).load(batchId)).state.status).toBe('queued');
+      // The other instance's run: the reservation, the placement with its devices, the settlement; then it died.
+      const allocations = [{ facility: 'sjc1', quantity: 2 }];
+      await elsewhere.capacity.execute(
+        plan,
+        { type: 'ReserveCapacity', batchId, facility: ['sjc1'], quantity: 2 },
+        options,
+      );
+      await elsewhere.batches.execute(batchId, { type: 'PlaceBatch', allocations, spotPrices: {} }, options);
+      await elsewhere.capacity.execute(plan, { type: 'SettleReservation', batchId, live: { sjc1: 2 } }, options);
+
+      await app.init();
+      await eventually(
+        async () => (await checkFleet(env)).batches.find((b) => b.id === batchId)?.state === 'completed',
+        20_000,
+        'completed',
+      );
+      const capacity = (await elsewhere.capacity.load(plan)).state;
+      expect({ held: capacity.held, reserved: capacity.reserved }).toEqual({
+        held: { sjc1: 2 },
+        reserved: { sjc1: 0 },
+      });
+      expect((await checkFleet(env)).violations).toEqual([]);
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -18,7 +18,10 @@ export type BatchWorkflowInput =
   | DomainEvent<'DevicesProvisioned', ProvisioningOutcome[]>;
 
 export type BatchWorkflowStep = WorkflowStep &
-  /** The batch as this instance last knew it (it may be stale: what is tried on it is decided again on the log). */
+  /**
+   * The batch as the log has it now, never as this instance last knew it: a run taken up after another instance's
+   * crash must see how far that one got, or it would reserve again for a batch whose reservation is already settled.
+   */
   (
     | { type: 'ObserveBatch'; batchId: string }
     | { type: 'SendToBatch'; batchId: string; command: BatchCommand }
