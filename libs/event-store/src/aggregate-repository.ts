@@ -1,5 +1,6 @@
 import { DomainEvent } from '@flotilla/events';
 import { Decider, deepFreeze, foldEvents } from '@flotilla/decider';
+import { SnapshotPolicy } from './aggregate-snapshots';
 import { ConcurrencyError, IdempotencyMismatchError } from './errors';
 import { AppendOptions, EventStore } from './event-store';
 import { Commit, RecordedEvent } from './recorded-event';
@@ -40,22 +41,25 @@ const NO_COMMANDS: ReadonlyMap<string, number> = new Map();
  * fresh state when another writer got there first. Loaded state stays cached, so a command's cost does not grow
  * with the aggregate's history; a stale cache costs one conflict and a catch-up read of the newer commits, and an
  * aggregate created here costs no read at all. States are deep-frozen: the cached one is the one handed out, and
- * nobody can write into it.
+ * nobody can write into it. With a snapshot policy (for aggregates that live as long as the system), an aggregate
+ * not in the cache starts from its newest snapshot and reads only the commits since.
  */
 export class AggregateRepository<Command, State, Event extends DomainEvent> {
   private readonly cache = new Map<string, CachedAggregate<State>>();
+  /** Commits folded into each cached aggregate since its last snapshot was taken or read. */
+  private readonly sinceSnapshot = new Map<string, number>();
 
   constructor(
     private readonly store: EventStore,
     private readonly aggregateType: string,
     private readonly decider: Decider<Command, State, Event>,
     private readonly clock: () => Date = () => new Date(),
-    private readonly options: { maxAttempts?: number; cacheSize?: number } = {},
+    private readonly options: { maxAttempts?: number; cacheSize?: number; snapshots?: SnapshotPolicy } = {},
   ) {}
 
   async load(aggregateId: string): Promise<CachedAggregate<State>> {
     const subject = this.store.subjectFor(this.aggregateType, aggregateId);
-    return this.catchUp(subject, this.cached(subject));
+    return this.catchUp(subject, await this.cached(subject));
   }
 
   /**
@@ -64,13 +68,24 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
    */
   async known(aggregateId: string): Promise<State> {
     const subject = this.store.subjectFor(this.aggregateType, aggregateId);
-    return (this.cache.get(subject) ?? (await this.catchUp(subject, this.cached(subject)))).state;
+    return (this.cache.get(subject) ?? (await this.catchUp(subject, await this.cached(subject)))).state;
   }
 
-  private cached(subject: string): CachedAggregate<State> {
-    return (
-      this.cache.get(subject) ?? { state: deepFreeze(this.decider.initialState()), version: 0, commandIds: NO_COMMANDS }
-    );
+  /** The aggregate as cached, else as its newest snapshot has it, else as new. */
+  private async cached(subject: string): Promise<CachedAggregate<State>> {
+    const entry = this.cache.get(subject);
+    if (entry) return entry;
+    const policy = this.options.snapshots;
+    const snapshot = policy && (await policy.store.newest(this.store.identity, subject, policy.format));
+    if (snapshot) {
+      this.sinceSnapshot.set(subject, 0);
+      return {
+        state: deepFreeze(snapshot.state as State),
+        version: snapshot.version,
+        commandIds: snapshot.commandIds.length ? new Map(snapshot.commandIds) : NO_COMMANDS,
+      };
+    }
+    return { state: deepFreeze(this.decider.initialState()), version: 0, commandIds: NO_COMMANDS };
   }
 
   async execute(aggregateId: string, command: Command, options: ExecuteOptions): Promise<ExecuteResult<State, Event>> {
@@ -78,7 +93,7 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
     // A cached state may be stale (another instance, or a write of this one still in flight), and an aggregate not in
     // the cache is first taken to be new, so creating one costs no read. An append on either is checked by optimistic
     // concurrency; a refusal or a no-op is not, so those are only trusted on fresh state.
-    let current = this.cached(subject);
+    let current = await this.cached(subject);
     let fresh = false;
     const maxAttempts = this.options.maxAttempts ?? 5;
     for (let attempt = 1; ; attempt++) {
@@ -111,7 +126,7 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
         });
         if (duplicate) return this.duplicateResult(subject, commit.streamSeq, options);
         const next = this.advance(current, commit);
-        this.remember(subject, next);
+        this.remember(subject, next, 1);
         return {
           state: next.state,
           version: next.version,
@@ -138,7 +153,7 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
   ): Promise<GroupOutcome<State, Event>[]> {
     const subject = this.store.subjectFor(this.aggregateType, aggregateId);
     for (let attempt = 1; ; attempt++) {
-      const current = await this.catchUp(subject, this.cached(subject));
+      const current = await this.catchUp(subject, await this.cached(subject));
       let working = current.state;
       const decided: ({ events: Event[] } | { error: unknown })[] = commands.map(({ command }) => {
         try {
@@ -165,7 +180,7 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
           now: this.clock(),
         });
         const next = { state: deepFreeze(working), version: commit.streamSeq, commandIds: current.commandIds };
-        this.remember(subject, next);
+        this.remember(subject, next, 1);
         let offset = 0;
         return decided.map((d) => {
           if ('error' in d) return { ok: false, error: d.error };
@@ -188,7 +203,7 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
     const commit = await this.store.readCommit(streamSeq);
     if ((commit.fingerprint ?? null) !== (options.fingerprint ?? null))
       throw new IdempotencyMismatchError(options.commandId as string);
-    const { state, version } = await this.catchUp(subject, this.cached(subject));
+    const { state, version } = await this.catchUp(subject, await this.cached(subject));
     return { state, version, events: commit.events as RecordedEvent<Event>[], duplicate: true };
   }
 
@@ -197,7 +212,7 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
     let next = from;
     for (const commit of commits) next = this.advance(next, commit);
     next = { ...next, version };
-    this.remember(subject, next);
+    this.remember(subject, next, commits.length);
     return next;
   }
 
@@ -212,11 +227,28 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
     return { state, version: commit.streamSeq, commandIds: commandIds.set(commandId, commit.streamSeq) };
   }
 
-  private remember(subject: string, entry: CachedAggregate<State>): void {
+  /** Caches `entry`, which folded `commits` more commits, and snapshots it when the policy says it is time. */
+  private remember(subject: string, entry: CachedAggregate<State>, commits: number): void {
     this.cache.delete(subject);
     this.cache.set(subject, entry);
     const limit = this.options.cacheSize ?? 10_000;
-    if (this.cache.size > limit) this.cache.delete(this.cache.keys().next().value as string);
+    if (this.cache.size > limit) {
+      const oldest = this.cache.keys().next().value as string;
+      this.cache.delete(oldest);
+      this.sinceSnapshot.delete(oldest);
+    }
+    const policy = this.options.snapshots;
+    if (!policy || commits === 0) return;
+    const since = (this.sinceSnapshot.get(subject) ?? 0) + commits;
+    if (since < policy.every) {
+      this.sinceSnapshot.set(subject, since);
+      return;
+    }
+    this.sinceSnapshot.set(subject, 0);
+    // Ids are written into a map that newer entries share: only those up to this entry's commit belong to it.
+    const commandIds = [...entry.commandIds].filter(([, seq]) => seq <= entry.version);
+    const snapshot = { stream: this.store.identity, subject, format: policy.format, version: entry.version };
+    policy.store.save({ ...snapshot, state: entry.state, commandIds }).catch((err) => policy.onSaveError?.(err));
   }
 }
 

@@ -4,6 +4,7 @@ export * from './upcasting';
 export * from './stream-config';
 export * from './event-store';
 export * from './aggregate-repository';
+export * from './aggregate-snapshots';
 export * from './consumers/failures';
 export * from './consumers/parked-commits';
 export * from './consumers/consumer-health';

@@ -2,6 +2,7 @@ export * from './projection';
 export * from './changeset';
 export * from './checkpoint-store';
 export * from './parked-store';
+export * from './aggregate-snapshot-store';
 export * from './apply-commits';
 export * from './projection-runner';
 export * from './rebuild-projection';

@@ -1,27 +1,55 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   CapacityCommand,
   capacityDecider,
   CapacityEvent,
   CapacityState,
+  capacityStateFormat,
   CatalogCommand,
   catalogDecider,
   CatalogEvent,
   CatalogId,
   CatalogState,
+  catalogStateFormat,
 } from '@flotilla/batch-domain';
-import { AggregateRepository, EventStore, ExecuteOptions, ExecuteResult } from '@flotilla/event-store';
+import {
+  AggregateRepository,
+  describeError,
+  EventStore,
+  ExecuteOptions,
+  ExecuteResult,
+  SnapshotPolicy,
+} from '@flotilla/event-store';
+import { PostgresAggregateSnapshots } from '@flotilla/projections';
+import { CONFIG, OrchestratorConfig } from '../config';
 
 export const CatalogAggregate = 'catalog';
 export const CapacityAggregate = 'capacity';
+
+const logger = new Logger('snapshots');
+
+/**
+ * The catalog and each plan's capacity live as long as the system: snapshotted every so many commits, so the first
+ * command after a restart reads the commits since the newest snapshot, not years of them.
+ */
+function snapshotPolicy(store: PostgresAggregateSnapshots, config: OrchestratorConfig, format: number): SnapshotPolicy {
+  return {
+    store,
+    format,
+    every: config.aggregateSnapshotEvery,
+    onSaveError: (err) => logger.warn({ msg: 'aggregate snapshot not saved', error: describeError(err) }),
+  };
+}
 
 /** The catalog aggregate: facilities, plans, operating systems and spot prices. */
 @Injectable()
 export class CatalogRepository {
   private readonly repository: AggregateRepository<CatalogCommand, CatalogState, CatalogEvent>;
 
-  constructor(store: EventStore) {
-    this.repository = new AggregateRepository(store, CatalogAggregate, catalogDecider);
+  constructor(store: EventStore, snapshots: PostgresAggregateSnapshots, @Inject(CONFIG) config: OrchestratorConfig) {
+    this.repository = new AggregateRepository(store, CatalogAggregate, catalogDecider, undefined, {
+      snapshots: snapshotPolicy(snapshots, config, catalogStateFormat),
+    });
   }
 
   async current(): Promise<CatalogState> {
@@ -55,13 +83,22 @@ export class CapacityRepositories {
   private readonly repositories = new Map<string, AggregateRepository<CapacityCommand, CapacityState, CapacityEvent>>();
   private readonly queues = new Map<string, Queued[]>();
 
-  constructor(private readonly store: EventStore) {}
+  private readonly snapshots: SnapshotPolicy;
+
+  constructor(
+    private readonly store: EventStore,
+    snapshots: PostgresAggregateSnapshots,
+    @Inject(CONFIG) config: OrchestratorConfig,
+  ) {
+    this.snapshots = snapshotPolicy(snapshots, config, capacityStateFormat);
+  }
 
   private forPlan(plan: string) {
     let repository = this.repositories.get(plan);
     if (!repository) {
       repository = new AggregateRepository(this.store, CapacityAggregate, capacityDecider(plan), undefined, {
         maxAttempts: 50,
+        snapshots: this.snapshots,
       });
       this.repositories.set(plan, repository);
     }

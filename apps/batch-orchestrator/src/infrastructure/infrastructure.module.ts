@@ -5,7 +5,13 @@ import { BatchEventVersions, TenancyEventVersions, UpdateEventSchema } from '@fl
 import { batchProjection, orchestratorSchema, quarantineProjection } from '@flotilla/batch-read-model';
 import { EventStore } from '@flotilla/event-store';
 import { connectService, HealthRegistry } from '@flotilla/nest-platform';
-import { openReadModelDatabase, PostgresParkedStore, Projection, ProjectionRunner } from '@flotilla/projections';
+import {
+  openReadModelDatabase,
+  PostgresAggregateSnapshots,
+  PostgresParkedStore,
+  Projection,
+  ProjectionRunner,
+} from '@flotilla/projections';
 import { tenancyProjection } from '@flotilla/tenancy-read-model';
 import { CONFIG, OrchestratorConfig } from '../config';
 
@@ -83,6 +89,12 @@ function projectionRunner(
       useFactory: (dataSource: DataSource, config: OrchestratorConfig) =>
         new PostgresParkedStore(dataSource, config.databaseSchema),
     },
+    {
+      provide: PostgresAggregateSnapshots,
+      inject: [DataSource, CONFIG],
+      useFactory: (dataSource: DataSource, config: OrchestratorConfig) =>
+        new PostgresAggregateSnapshots(dataSource, config.databaseSchema),
+    },
     projectionRunner(TENANCY_PROJECTION, EventStore, (config) =>
       tenancyProjection(config.databaseSchema, config.subjectPrefix),
     ),
@@ -97,6 +109,7 @@ function projectionRunner(
     UPDATE_EVENT_STORE,
     DataSource,
     PostgresParkedStore,
+    PostgresAggregateSnapshots,
     TENANCY_PROJECTION,
     BATCH_PROJECTION,
   ],

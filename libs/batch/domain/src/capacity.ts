@@ -63,6 +63,9 @@ export type CapacityCommand =
   | { type: 'SettleReservation'; batchId: string; live: Record<string, number> }
   | { type: 'ReleaseDeviceCapacity'; facility: string; count: number };
 
+/** The shape of `CapacityState` as snapshots keep it: raise it with any change to the type. */
+export const capacityStateFormat = 1;
+
 export interface CapacityState {
   plan: string | null;
   totals: Record<string, number>;

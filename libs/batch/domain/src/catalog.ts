@@ -53,6 +53,9 @@ export type CatalogCommand =
   /** Fills an empty catalog; a catalog that has anything in it is left alone. */
   | { type: 'SeedCatalog'; catalog: DemoCatalog };
 
+/** The shape of `CatalogState` as snapshots keep it: raise it with any change to the type. */
+export const catalogStateFormat = 1;
+
 export interface CatalogState {
   metros: Record<string, Metro>;
   facilities: Record<string, Facility>;

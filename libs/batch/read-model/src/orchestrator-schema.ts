@@ -1,10 +1,15 @@
-import { consumerMigrations } from '@flotilla/projections';
+import { consumerMigrations, CreateAggregateSnapshots1767225600700 } from '@flotilla/projections';
 import { CreateTenancyReadModel1767225600100, tenancyEntities } from '@flotilla/tenancy-read-model';
 import { batchEntities } from './batch-entities';
 import { batchMigrations } from './create-batch-read-model.migration';
 
 /** Everything in the batch-orchestrator's Postgres schema: its migrations (in order) and its TypeORM entities. */
 export const orchestratorSchema = {
-  migrations: [...consumerMigrations, CreateTenancyReadModel1767225600100, ...batchMigrations],
+  migrations: [
+    ...consumerMigrations,
+    CreateTenancyReadModel1767225600100,
+    ...batchMigrations,
+    CreateAggregateSnapshots1767225600700,
+  ],
   entities: [...tenancyEntities, ...batchEntities],
 };

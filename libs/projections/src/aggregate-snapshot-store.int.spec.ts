@@ -1,0 +1,85 @@
+import { DataSource } from 'typeorm';
+import { Decider } from '@flotilla/decider';
+import { DomainEvent } from '@flotilla/events';
+import { AggregateRepository, EventStore, SnapshotPolicy } from '@flotilla/event-store';
+import { eventually, openTestEnvironment, TestEnvironment } from '@flotilla/testing';
+import { CreateAggregateSnapshots1767225600700, PostgresAggregateSnapshots } from './aggregate-snapshot-store';
+import { runMigrations } from './migrations';
+
+type Added = DomainEvent<'Added', { item: string }>;
+const ledger: Decider<{ type: 'Add'; item: string }, { items: string[] }, Added> = {
+  initialState: () => ({ items: [] }),
+  decide: (command) => [{ type: 'Added', data: { item: command.item } }],
+  evolve: (state, event) => ({ items: [...state.items, event.data.item] }),
+};
+
+describe('aggregate snapshots', () => {
+  let env: TestEnvironment;
+  let dataSource: DataSource;
+  let store: EventStore;
+  let snapshots: PostgresAggregateSnapshots;
+  const metadata = { actor: 'test' };
+  const policy = (format = 1): SnapshotPolicy => ({ store: snapshots, format, every: 3 });
+  const repository = (snapshotPolicy?: SnapshotPolicy) =>
+    new AggregateRepository(store, 'ledger', ledger, undefined, { snapshots: snapshotPolicy });
+
+  beforeAll(async () => {
+    env = await openTestEnvironment('SNAP');
+    // JetStream's own duplicate window kept short: past it, only the aggregate's history knows a command id.
+    store = await EventStore.open(env.nc, {
+      stream: env.stream,
+      subjectPrefix: env.subjectPrefix,
+      duplicateWindowMs: 500,
+    });
+    dataSource = new DataSource({
+      type: 'postgres',
+      url: env.db.url,
+      schema: 'snapshots',
+      migrations: [CreateAggregateSnapshots1767225600700],
+    });
+    await dataSource.initialize();
+    await runMigrations(dataSource);
+    snapshots = new PostgresAggregateSnapshots(dataSource, 'snapshots');
+  });
+
+  afterAll(async () => {
+    await dataSource.destroy();
+    await env.close();
+  });
+
+  it('loads a long-lived aggregate from its newest snapshot and the commits since, its command ids included', async () => {
+    const writer = repository(policy());
+    for (let i = 1; i <= 7; i++)
+      await writer.execute('a', { type: 'Add', item: `item ${i}` }, { metadata, commandId: `command ${i}` });
+    const subject = store.subjectFor('ledger', 'a');
+    const sixth = (await store.readAggregate(subject)).commits[5].streamSeq;
+    // Taken after the third and the sixth commit, in the background.
+    await eventually(
+      async () => (await snapshots.newest(store.identity, subject, 1))?.version === sixth,
+      5_000,
+      'the snapshot of six commits',
+    );
+    const everything = (await writer.load('a')).state;
+    expect(everything.items).toHaveLength(7);
+
+    const reads = jest.spyOn(store, 'readAggregate');
+    const restarted = repository(policy());
+    expect((await restarted.load('a')).state).toEqual(everything);
+    // Only the commit after the snapshot was read from the log.
+    expect(reads.mock.calls).toEqual([[subject, sixth]]);
+    expect((await reads.mock.results[0].value).commits).toHaveLength(1);
+    reads.mockRestore();
+    // A command recorded before the snapshot is still known: answered with its commit, nothing written again.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const again = await restarted.execute('a', { type: 'Add', item: 'item 2' }, { metadata, commandId: 'command 2' });
+    expect(again.duplicate).toBe(true);
+    expect(again.state).toEqual(everything);
+
+    // A snapshot of another state shape, or of another incarnation of the stream, is passed over.
+    const reread = jest.spyOn(store, 'readAggregate');
+    expect((await repository(policy(2)).load('a')).state).toEqual(everything);
+    expect(reread.mock.calls).toEqual([[subject, 0]]);
+    reread.mockRestore();
+    expect(await snapshots.newest({ ...store.identity, created: new Date(0).toISOString() }, subject, 1)).toBeNull();
+  });
+});
