@@ -77,7 +77,8 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
     if (entry) return entry;
     const policy = this.options.snapshots;
     const snapshot = policy && (await policy.store.newest(this.store.identity, subject, policy.format));
-    if (snapshot) {
+    // A stream restored from a backup may end before the snapshot: then the snapshot tells of commits it lacks.
+    if (snapshot && (await this.store.lastSequenceOf(subject)) >= snapshot.version) {
       this.sinceSnapshot.set(subject, 0);
       return {
         state: deepFreeze(snapshot.state as State),

@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { Decider } from '@flotilla/decider';
 import { DomainEvent } from '@flotilla/events';
-import { AggregateRepository, EventStore, SnapshotPolicy } from '@flotilla/event-store';
+import { AggregateRepository, AggregateSnapshot, EventStore, SnapshotPolicy } from '@flotilla/event-store';
 import { eventually, openTestEnvironment, TestEnvironment } from '@flotilla/testing';
 import { CreateAggregateSnapshots1767225600700, PostgresAggregateSnapshots } from './aggregate-snapshot-store';
 import { runMigrations } from './migrations';
@@ -81,5 +81,9 @@ describe('aggregate snapshots', () => {
     expect(reread.mock.calls).toEqual([[subject, 0]]);
     reread.mockRestore();
     expect(await snapshots.newest({ ...store.identity, created: new Date(0).toISOString() }, subject, 1)).toBeNull();
+    // So is one that tells of commits the stream does not have (a stream restored from an older backup).
+    const newest = (await snapshots.newest(store.identity, subject, 1)) as AggregateSnapshot;
+    await snapshots.save({ ...newest, version: newest.version + 1_000, state: { items: [] } });
+    expect((await repository(policy()).load('a')).state).toEqual(everything);
   });
 });
