@@ -2,13 +2,15 @@ import { DataSource, EntityManager } from 'typeorm';
 import { StreamIdentity } from '@flotilla/event-store';
 import { qualified } from './projection';
 
-/** A read model built from another stream than the one it is now pointed at (platform.md §4a, stream identity). */
+/**
+ * A read model that does not count in the stream it is now pointed at (platform.md §4a, stream identity): built from
+ * another one, or ahead of this one's end (a stream restored from an older backup keeps its identity).
+ */
 export class ReadModelMismatchError extends Error {
   override readonly name = 'ReadModelMismatchError';
-  constructor(projection: string, built: StreamIdentity, now: StreamIdentity) {
+  constructor(projection: string, why: string) {
     super(
-      `read model "${projection}" was built from stream ${built.name} created ${built.created}, but ${now.name} now was ` +
-        `created ${now.created}: it refuses to serve until rebuilt (npm run cli -- rebuild ${projection})`,
+      `read model "${projection}" ${why}: it refuses to serve until rebuilt (npm run cli -- rebuild ${projection})`,
     );
   }
 }
@@ -50,15 +52,22 @@ export class CheckpointStore {
   }
 
   /**
-   * The checkpoint's position in `stream`, refusing one that counts in another stream. A checkpoint that has not
-   * applied anything yet, or that predates stream identities and is not ahead of the stream, is taken over.
+   * The checkpoint's position in `stream`, refusing one that counts in another stream or is past its end. A checkpoint
+   * that has not applied anything yet, or that predates stream identities, is taken over.
    */
   async positionIn(name: string, stream: StreamIdentity, streamLastSeq: number): Promise<number> {
     const { lastSeq, stream: built } = await this.read(name);
     if (lastSeq === 0) return 0;
-    if (built ? built.name !== stream.name || built.created !== stream.created : lastSeq > streamLastSeq) {
-      throw new ReadModelMismatchError(name, built ?? { name: stream.name, created: 'earlier (unknown)' }, stream);
-    }
+    if (built && (built.name !== stream.name || built.created !== stream.created))
+      throw new ReadModelMismatchError(
+        name,
+        `was built from stream ${built.name} created ${built.created}, but ${stream.name} now was created ${stream.created}`,
+      );
+    if (lastSeq > streamLastSeq)
+      throw new ReadModelMismatchError(
+        name,
+        `has applied ${stream.name} up to sequence ${lastSeq}, but the stream ends at ${streamLastSeq} (restored from an older backup?)`,
+      );
     return lastSeq;
   }
 

@@ -163,5 +163,28 @@ describe('a projection under faults', () => {
       await rebuilt.stop();
       expect(await dataSource.query(`select id, total from ${schema}.tally_totals`)).toEqual([{ id: 'new', total: 1 }]);
     });
+
+    it('refuses to serve a read model ahead of its stream (one restored from an older backup), until rebuilt', async () => {
+      const runner = new ProjectionRunner(store, dataSource, tallyProjection(schema), { batchSize: 10 });
+      await runner.start();
+      await append('kept');
+      await eventually(async () => (await runner.checkpoint()) === (await store.lastSequence()));
+      await runner.stop();
+      // As if the stream had lost its last commits: the read model now holds more than the log does.
+      const end = await store.lastSequence();
+      await dataSource.query(`update ${schema}.projection_checkpoints set last_seq = $1 where name = 'tally'`, [
+        end + 3,
+      ]);
+
+      const ahead = new ProjectionRunner(store, dataSource, tallyProjection(schema));
+      await expect(ahead.start()).rejects.toThrow(
+        new RegExp(`up to sequence ${end + 3}, but the stream ends at ${end} .*rebuild tally`),
+      );
+      await rebuildProjection(store, dataSource, tallyProjection(schema));
+      const rebuilt = new ProjectionRunner(store, dataSource, tallyProjection(schema));
+      await rebuilt.start();
+      await rebuilt.stop();
+      expect(await rebuilt.checkpoint()).toBe(end);
+    });
   });
 });

@@ -173,7 +173,7 @@ describe('fleet-view snapshots', () => {
     expect(await check(fromLog, credentials.get('dev-9')!, FIRMWARES[0])).toEqual({ refused: expect.any(String) });
   });
 
-  it('passes over a snapshot of another format, or one that does not match its checksum, and reads the whole log', async () => {
+  it('passes over a snapshot of another format, one that does not match its checksum, or one past the end of the stream, and reads the whole log', async () => {
     const snapshots = `"${config.databaseSchema}".fleet_snapshots`;
     const db = apps[0].get(DataSource);
     const expected = contentsOf(apps[0]);
@@ -195,5 +195,13 @@ describe('fleet-view snapshots', () => {
     expect(tampered.get(FleetView).startedFrom).toBe(0);
     await caughtUp(tampered);
     expect(contentsOf(tampered)).toEqual(expected);
+
+    // A stream restored from an older backup keeps its identity: a snapshot past its end tells of commits it lacks.
+    await db.query(`update ${parts} set data = replace(data, 'dev-X', 'dev-4')`);
+    await db.query(`update ${snapshots} set stream_seq = stream_seq + 1000`);
+    const ahead = await start(never);
+    expect(ahead.get(FleetView).startedFrom).toBe(0);
+    await caughtUp(ahead);
+    expect(contentsOf(ahead)).toEqual(expected);
   });
 });

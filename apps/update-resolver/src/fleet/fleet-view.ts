@@ -169,6 +169,10 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
       const { header, skipped } = await this.snapshots.newest(name, created);
       if (skipped) this.logger.warn({ msg: 'snapshots of another format passed over', count: skipped });
       if (!header) return;
+      // A stream restored from an older backup keeps its identity: a snapshot past its end tells of commits it lacks.
+      const end = await this.store.lastSequence();
+      if (header.streamSeq > end)
+        throw new Error(`snapshot ${header.id} reflects sequence ${header.streamSeq}, past the stream's end at ${end}`);
       const reader = new FleetSnapshotReader();
       const devices: DeviceColumns[] = [];
       for await (const text of this.snapshots.partsOf(header)) {
