@@ -85,5 +85,8 @@ describe('aggregate snapshots', () => {
     const newest = (await snapshots.newest(store.identity, subject, 1)) as AggregateSnapshot;
     await snapshots.save({ ...newest, version: newest.version + 1_000, state: { items: [] } });
     expect((await repository(policy()).load('a')).state).toEqual(everything);
+    // And one that cannot be read.
+    await dataSource.query(`update snapshots.aggregate_snapshots set version = $1, data = '{"state":'`, [sixth]);
+    expect((await repository(policy()).load('a')).state).toEqual(everything);
   });
 });

@@ -24,8 +24,14 @@ export class PostgresAggregateSnapshots implements AggregateSnapshotStore {
       [stream.name, stream.created, subject, format],
     );
     if (!row) return null;
-    const { state, commandIds } = JSON.parse(row.data) as Pick<AggregateSnapshot, 'state' | 'commandIds'>;
-    return { stream, subject, format, version: Number(row.version), state, commandIds };
+    let data: Partial<Pick<AggregateSnapshot, 'state' | 'commandIds'>>;
+    try {
+      data = JSON.parse(row.data);
+    } catch {
+      return null; // one that cannot be read is as good as none: the log has it all
+    }
+    if (data.state === undefined || !Array.isArray(data.commandIds)) return null;
+    return { stream, subject, format, version: Number(row.version), state: data.state, commandIds: data.commandIds };
   }
 
   async save({ stream, subject, format, version, state, commandIds }: AggregateSnapshot): Promise<void> {
