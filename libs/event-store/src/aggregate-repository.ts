@@ -248,8 +248,10 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
     this.sinceSnapshot.set(subject, 0);
     // Ids are written into a map that newer entries share: only those up to this entry's commit belong to it.
     const commandIds = [...entry.commandIds].filter(([, seq]) => seq <= entry.version);
-    const snapshot = { stream: this.store.identity, subject, format: policy.format, version: entry.version };
-    policy.store.save({ ...snapshot, state: entry.state, commandIds }).catch((err) => policy.onSaveError?.(err));
+    const { format, store } = policy;
+    store
+      .save({ stream: this.store.identity, subject, format, version: entry.version, state: entry.state, commandIds })
+      .catch((err) => policy.onSaveError?.(err));
   }
 }
 
