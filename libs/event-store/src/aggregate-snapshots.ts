@@ -27,7 +27,7 @@ export interface SnapshotPolicy {
   store: AggregateSnapshotStore;
   /** The state's shape; raise it whenever the state's type changes. */
   format: number;
-  /** Commits between two snapshots of an aggregate. */
+  /** Commits between two snapshots of an aggregate (more when it holds many command ids: see the repository). */
   every: number;
   /** Told of a snapshot that could not be saved (the next one is tried `every` commits later). */
   onSaveError?: (err: unknown) => void;

@@ -89,4 +89,26 @@ describe('aggregate snapshots', () => {
     await dataSource.query(`update snapshots.aggregate_snapshots set version = $1, data = '{"state":'`, [sixth]);
     expect((await repository(policy()).load('a')).state).toEqual(everything);
   });
+
+  it('snapshots an aggregate with many command ids less often: a sixteenth of their number in commits apart', async () => {
+    const saves = jest.spyOn(snapshots, 'save');
+    const everyCommit = repository({ store: snapshots, format: 1, every: 1 });
+    for (let i = 1; i <= 64; i++)
+      await everyCommit.execute('b', { type: 'Add', item: `b ${i}` }, { metadata, commandId: `b ${i}` });
+    // Each command recorded one id, so a snapshot's ids say after which commit it was taken.
+    const takenAfter = saves.mock.calls.map(([snapshot]) => snapshot.commandIds.length);
+    saves.mockRestore();
+    // One after each of the first 16 commits; then once the commits since the last reach a sixteenth of the ids.
+    const expected: number[] = [];
+    let since = 0;
+    for (let n = 1; n <= 64; n++) {
+      since++;
+      if (since >= Math.max(1, n / 16)) {
+        expected.push(n);
+        since = 0;
+      }
+    }
+    expect(takenAfter).toEqual(expected);
+    expect(expected.length).toBeLessThan(64);
+  });
 });
