@@ -26,7 +26,7 @@ export interface ScenarioContext {
   launch(
     app: 'batch-orchestrator' | 'update-resolver' | 'admin-gateway',
     env: Record<string, string>,
-  ): Promise<{ stop(): Promise<void> }>;
+  ): Promise<{ stop(signal?: NodeJS.Signals): Promise<void> }>;
   /** Runs the operators' CLI with these arguments and environment to its end (its stderr, a progress bar, shows). */
   cli(args: string[], env: Record<string, string>): Promise<void>;
 }

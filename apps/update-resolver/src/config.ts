@@ -19,8 +19,11 @@ export interface ResolverConfig extends ServiceConfig {
   /** Key from which a provisioned server's first credential is derived (so none is stored); keep it secret. */
   deviceCredentialKey: string;
   consumerRetry: RetryPolicy;
-  /** Fleet-view snapshots: taken once the log is `every` commits past the newest, looked for every `checkMs`. */
-  snapshots: { every: number; checkMs: number };
+  /**
+   * Fleet-view snapshots: taken once the log is `every` commits past the newest, looked for every `checkMs`, and when
+   * the resolver is told to stop if the log is `atStop` commits past it (the next start then reads next to nothing).
+   */
+  snapshots: { every: number; checkMs: number; atStop: number };
 }
 
 /** Configuration from the environment (README: Configuration). */
@@ -50,6 +53,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ResolverCon
     snapshots: {
       every: positiveInteger(env, 'FLEET_SNAPSHOT_EVERY', 100_000),
       checkMs: positiveInteger(env, 'FLEET_SNAPSHOT_CHECK_MS', 300_000),
+      atStop: positiveInteger(env, 'FLEET_SNAPSHOT_AT_STOP', 10_000),
     },
   };
 }

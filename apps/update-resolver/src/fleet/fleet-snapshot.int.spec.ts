@@ -179,7 +179,7 @@ describe('fleet-view snapshots', () => {
     const expected = contentsOf(apps[0]);
 
     // These take no snapshots of their own (the newest must stay the one under test).
-    const never = { snapshots: { every: 1e9, checkMs: 600_000 } };
+    const never = { snapshots: { every: 1e9, checkMs: 600_000, atStop: 1e9 } };
     await db.query(`update ${snapshots} set format = $1`, [FLEET_SNAPSHOT_FORMAT - 1]);
     const olderFormat = await start(never);
     expect(olderFormat.get(FleetView).startedFrom).toBe(0);
@@ -203,5 +203,21 @@ describe('fleet-view snapshots', () => {
     expect(ahead.get(FleetView).startedFrom).toBe(0);
     await caughtUp(ahead);
     expect(contentsOf(ahead)).toEqual(expected);
+  });
+
+  it('writes its view down when told to stop, if the log has moved on since the newest snapshot', async () => {
+    const db = apps[0].get(DataSource);
+    await db.query(`delete from "${config.databaseSchema}".fleet_snapshots`);
+    const stopping = await start({ snapshots: { every: 1e9, checkMs: 600_000, atStop: 1 } });
+    await caughtUp(stopping);
+    const at = stopping.get(FleetView).streamSeq;
+    apps.splice(apps.indexOf(stopping), 1);
+    await stopping.close();
+    const [{ newest }] = await db.query(
+      `select max(stream_seq)::int as newest from "${config.databaseSchema}".fleet_snapshots`,
+    );
+    expect(newest).toBe(at);
+    const next = await start({ snapshots: { every: 1e9, checkMs: 600_000, atStop: 1e9 } });
+    expect(next.get(FleetView).startedFrom).toBe(at);
   });
 });

@@ -1,5 +1,12 @@
 import { setImmediate as yieldToChecks } from 'node:timers/promises';
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { Gauge } from 'prom-client';
 import { EventStore } from '@flotilla/event-store';
 import { HealthRegistry } from '@flotilla/nest-platform';
@@ -12,10 +19,12 @@ import { FleetView } from './fleet-view';
  * Writes the fleet view down once the log has grown `FLEET_SNAPSHOT_EVERY` commits past the newest snapshot (any
  * instance's), looking every `FLEET_SNAPSHOT_CHECK_MS` and as soon as the view has caught up at start: a start then
  * reads the snapshot and the log after it, not the whole log. The view's contents are copied in one go and encoded a
- * part per turn of the event loop, so checks and commits go on meanwhile.
+ * part per turn of the event loop, so checks and commits go on meanwhile. Told to stop (a rolling deploy), it writes
+ * the view down once more if the log is `FLEET_SNAPSHOT_AT_STOP` commits past the newest, so the next start reads
+ * next to nothing; a crash leaves the periodic one.
  */
 @Injectable()
-export class FleetSnapshotter implements OnApplicationBootstrap, OnApplicationShutdown {
+export class FleetSnapshotter implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('fleet-snapshots');
   private readonly taken: Gauge;
   private timer: NodeJS.Timeout | null = null;
@@ -39,7 +48,21 @@ export class FleetSnapshotter implements OnApplicationBootstrap, OnApplicationSh
     void this.view.caughtUp().then(() => this.check());
   }
 
+  /** While the view still follows the log (it stops at shutdown, after this). */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stop();
+    try {
+      await this.takeIfDue(this.config.snapshots.atStop);
+    } catch (err) {
+      this.logger.warn({ msg: 'snapshot at stop not taken', error: (err as Error).message });
+    }
+  }
+
   onApplicationShutdown(): void {
+    this.stop();
+  }
+
+  private stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
   }
@@ -54,11 +77,11 @@ export class FleetSnapshotter implements OnApplicationBootstrap, OnApplicationSh
     if (!this.stopped) this.timer = setTimeout(() => void this.check(), this.config.snapshots.checkMs);
   }
 
-  /** Takes a snapshot if the log has grown enough since the newest; returns its stream sequence, or null. */
-  async takeIfDue(): Promise<number | null> {
+  /** Takes a snapshot if the log has grown `due` commits since the newest; returns its stream sequence, or null. */
+  async takeIfDue(due = this.config.snapshots.every): Promise<number | null> {
     const { name, created } = await this.store.currentIdentity();
     const { header } = await this.snapshots.newest(name, created);
-    if (this.view.streamSeq - (header?.streamSeq ?? 0) < this.config.snapshots.every) return null;
+    if (this.view.streamSeq - (header?.streamSeq ?? 0) < due) return null;
     return this.take();
   }
 
