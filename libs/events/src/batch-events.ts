@@ -63,7 +63,14 @@ export type BatchRequested = DomainEvent<
 export type BatchStarted = DomainEvent<'BatchStarted', { batchId: string; startedAt: string }>;
 export type BatchPlaced = DomainEvent<
   'BatchPlaced',
-  { batchId: string; allocations: FacilityAllocation[]; spotPrices: Record<string, number>; placedAt: string }
+  {
+    batchId: string;
+    allocations: FacilityAllocation[];
+    spotPrices: Record<string, number>;
+    placedAt: string;
+    /** The capacity reservation it was placed with (absent in commits written before reservations were named). */
+    reservation?: string;
+  }
 >;
 /** A device exists and is being provisioned; its server is reserved for it. */
 export type DeviceCreated = DomainEvent<'DeviceCreated', DeviceDescription & { createdAt: string }>;

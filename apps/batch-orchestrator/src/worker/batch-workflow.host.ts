@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Counter, Histogram } from 'prom-client';
 import { ConsumerHost, HealthRegistry } from '@flotilla/nest-platform';
@@ -95,12 +96,16 @@ export class BatchWorkflowHost extends ConsumerHost {
         return [{ type: 'BatchObserved', data: state }];
       }
       case 'SendToCapacity': {
-        const { state, events } = await this.capacity.execute(step.plan, step.command, options);
-        if (step.command.type !== 'ReserveCapacity') return [];
-        const outcome = reservationOutcome(state, step.command.batchId, events.map(asDomainEvent<CapacityEvent>));
+        // Each asking names the reservation it would make: a batch placed with one can tell it from one made again
+        // by a second run of the batch (see SettleReservation).
+        const command =
+          step.command.type === 'ReserveCapacity' ? { ...step.command, reservation: randomUUID() } : step.command;
+        const { state, events } = await this.capacity.execute(step.plan, command, options);
+        if (command.type !== 'ReserveCapacity') return [];
+        const outcome = reservationOutcome(state, command.batchId, events.map(asDomainEvent<CapacityEvent>));
         if (!outcome)
           throw new Error(
-            `capacity of ${step.plan} holds no reservation for batch ${step.command.batchId}, which has none placed`,
+            `capacity of ${step.plan} holds no reservation for batch ${command.batchId}, which has none placed`,
           );
         return [{ type: 'ReservationAnswered', data: outcome }];
       }

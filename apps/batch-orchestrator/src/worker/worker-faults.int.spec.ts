@@ -135,64 +135,89 @@ describe('the batch worker under faults', () => {
     expect((await checkFleet(env)).violations).toEqual([]);
   });
 
-  it('takes up a batch that another instance settled before it died from where the log says, not from what it had cached', async () => {
+  /** Another instance's repositories on the log, a plan with 10 servers in sjc1, and a batch of 2 requested there. */
+  async function batchRequestedElsewhere() {
     const store = await EventStore.open(env.nc, { stream: env.stream, subjectPrefix: env.subjectPrefix });
     const plan = 'c3.medium.x86';
-    const elsewhere = {
-      batches: new AggregateRepository(store, BatchAggregate, batchDecider),
-      capacity: new AggregateRepository(store, CapacityAggregate, capacityDecider(plan)),
-    };
+    const batches = new AggregateRepository(store, BatchAggregate, batchDecider);
+    const capacity = new AggregateRepository(store, CapacityAggregate, capacityDecider(plan));
     const options = { metadata: { actor: 'another instance' } };
-    await elsewhere.capacity.execute(plan, { type: 'SetCapacityTotal', facility: 'sjc1', total: 10 }, options);
+    await capacity.execute(plan, { type: 'SetCapacityTotal', facility: 'sjc1', total: 10 }, options);
     const batchId = randomUUID();
-    await elsewhere.batches.execute(
+    const item = {
+      plan,
+      operatingSystem: 'debian_12',
+      quantity: 2,
+      facility: ['sjc1'],
+      billingCycle: 'hourly',
+      tags: [],
+      spotInstance: false,
+      attributes: {},
+    };
+    const ids = { batchId, projectId: randomUUID(), organizationId: randomUUID() };
+    await batches.execute(batchId, { type: 'RequestBatch', ...ids, item, hostname: null, hostnames: null }, options);
+    return {
       batchId,
-      {
-        type: 'RequestBatch',
-        batchId,
-        projectId: randomUUID(),
-        organizationId: randomUUID(),
-        item: {
+      /** The steps of a run of the batch there, up to the settlement of the reservation `name`. */
+      reserve: (name: string) =>
+        capacity.execute(
           plan,
-          operatingSystem: 'debian_12',
-          quantity: 2,
-          facility: ['sjc1'],
-          billingCycle: 'hourly',
-          tags: [],
-          spotInstance: false,
-          attributes: {},
-        },
-        hostname: null,
-        hostnames: null,
+          { type: 'ReserveCapacity', batchId, facility: ['sjc1'], quantity: 2, reservation: name },
+          options,
+        ),
+      place: (name: string) =>
+        batches.execute(
+          batchId,
+          { type: 'PlaceBatch', allocations: [{ facility: 'sjc1', quantity: 2 }], spotPrices: {}, reservation: name },
+          options,
+        ),
+      settle: (name: string) =>
+        capacity.execute(plan, { type: 'SettleReservation', batchId, live: { sjc1: 2 }, reservation: name }, options),
+      /** Once the batch has completed here: its capacity holds its 2 servers, nothing else. */
+      async completedHoldingItsServers() {
+        await eventually(
+          async () => (await checkFleet(env)).batches.find((b) => b.id === batchId)?.state === 'completed',
+          20_000,
+          'completed',
+        );
+        const { held, reserved } = (await capacity.load(plan)).state;
+        expect({ held, reserved }).toEqual({ held: { sjc1: 2 }, reserved: { sjc1: 0 } });
+        expect((await checkFleet(env)).violations).toEqual([]);
       },
-      options,
-    );
-    // This instance knows the batch as requested (it took the request, say); its workflow has not started yet.
-    const app: INestApplication = await createLoggedApp(AppModule.with(testConfig(env, { seedDemoCatalog: false })));
-    try {
-      expect((await app.get(BatchRepository).load(batchId)).state.status).toBe('queued');
-      // The other instance's run: the reservation, the placement with its devices, the settlement; then it died.
-      const allocations = [{ facility: 'sjc1', quantity: 2 }];
-      await elsewhere.capacity.execute(
-        plan,
-        { type: 'ReserveCapacity', batchId, facility: ['sjc1'], quantity: 2 },
-        options,
-      );
-      await elsewhere.batches.execute(batchId, { type: 'PlaceBatch', allocations, spotPrices: {} }, options);
-      await elsewhere.capacity.execute(plan, { type: 'SettleReservation', batchId, live: { sjc1: 2 } }, options);
+    };
+  }
 
+  const instanceNotStarted = () =>
+    createLoggedApp<INestApplication>(AppModule.with(testConfig(env, { seedDemoCatalog: false })));
+
+  it('takes up a batch that another instance settled before it died from where the log says, not from what it had cached', async () => {
+    const elsewhere = await batchRequestedElsewhere();
+    // This instance knows the batch as requested (it took the request, say); its workflow has not started yet.
+    const app = await instanceNotStarted();
+    try {
+      expect((await app.get(BatchRepository).load(elsewhere.batchId)).state.status).toBe('queued');
+      // The other instance's run: the reservation, the placement with its devices, the settlement; then it died.
+      await elsewhere.reserve('r1');
+      await elsewhere.place('r1');
+      await elsewhere.settle('r1');
       await app.init();
-      await eventually(
-        async () => (await checkFleet(env)).batches.find((b) => b.id === batchId)?.state === 'completed',
-        20_000,
-        'completed',
-      );
-      const capacity = (await elsewhere.capacity.load(plan)).state;
-      expect({ held: capacity.held, reserved: capacity.reserved }).toEqual({
-        held: { sjc1: 2 },
-        reserved: { sjc1: 0 },
-      });
-      expect((await checkFleet(env)).violations).toEqual([]);
+      await elsewhere.completedHoldingItsServers();
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('gives back whole a reservation made again by a second run of a batch that another run had placed and settled', async () => {
+    const elsewhere = await batchRequestedElsewhere();
+    await elsewhere.reserve('r1');
+    await elsewhere.place('r1');
+    await elsewhere.settle('r1');
+    // A second run, which saw the batch unplaced, asks again once r1 is settled: r2 is made.
+    await elsewhere.reserve('r2');
+    const app = await instanceNotStarted();
+    try {
+      await app.init();
+      await elsewhere.completedHoldingItsServers();
     } finally {
       await app.close();
     }

@@ -35,12 +35,17 @@ function batchAfter(commands: BatchCommand[], from: BatchEvent = requested()): B
 }
 const observed = (batch: BatchState): BatchWorkflowInput => ({ type: 'BatchObserved', data: batch });
 const toBatch = (command: BatchCommand): BatchWorkflowStep => ({ type: 'SendToBatch', batchId: 'b1', command });
-const placed: BatchCommand = { type: 'PlaceBatch', allocations: [{ facility: 'ewr1', quantity: 2 }], spotPrices: {} };
+const placed: BatchCommand = {
+  type: 'PlaceBatch',
+  allocations: [{ facility: 'ewr1', quantity: 2 }],
+  spotPrices: {},
+  reservation: 'r1',
+};
 const created = batchAfter([placed]);
 const descriptions = Object.values(created.devices).map((d) => d.description) as DeviceDescription[];
 
 describe('batch workflow', () => {
-  it('given a requested batch, looks at it as this instance knows it (a batch deleted meanwhile is nothing to do)', () => {
+  it('given a requested batch, looks at it as the log has it (a batch deleted meanwhile is nothing to do)', () => {
     workflow
       .given([])
       .when(requested())
@@ -94,13 +99,13 @@ describe('batch workflow', () => {
       ]);
   });
 
-  it("places the batch where capacity was reserved, or fails it with capacity's reason", () => {
+  it("places the batch where capacity was reserved, with the reservation's name, or fails it with capacity's reason", () => {
     const queued = observed(batchAfter([]));
     workflow
       .given([queued])
       .when({
         type: 'ReservationAnswered',
-        data: { ok: true, allocations: [{ facility: 'ewr1', quantity: 2 }], spotPrices: {} },
+        data: { ok: true, allocations: [{ facility: 'ewr1', quantity: 2 }], spotPrices: {}, reservation: 'r1' },
       })
       .then([toBatch(placed)]);
     workflow
@@ -121,7 +126,7 @@ describe('batch workflow', () => {
       .then([{ type: 'Provision', devices: descriptions }]);
   });
 
-  it("given the provisioner's outcomes, settles capacity for the live devices first, then records the outcomes", () => {
+  it("given the provisioner's outcomes, settles the batch's reservation for its live devices, then records them", () => {
     workflow
       .given([observed(created)])
       .when({ type: 'DevicesProvisioned', data: [{ deviceId: d0 }, { deviceId: d1, error: 'no DHCP lease' }] })
@@ -129,7 +134,7 @@ describe('batch workflow', () => {
         {
           type: 'SendToCapacity',
           plan: 'c1.small.x86',
-          command: { type: 'SettleReservation', batchId: 'b1', live: { ewr1: 1 } },
+          command: { type: 'SettleReservation', batchId: 'b1', live: { ewr1: 1 }, reservation: 'r1' },
         },
         toBatch({ type: 'RecordProvisioning', outcomes: [{ deviceId: d0 }, { deviceId: d1, error: 'no DHCP lease' }] }),
       ]);

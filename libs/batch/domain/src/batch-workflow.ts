@@ -50,6 +50,8 @@ export interface BatchWorkflowState {
  * id). Capacity is settled before the outcomes are recorded, so a batch in a terminal state never holds a
  * reservation: one that this run made for a batch found deleted or already over is given back at once (the
  * provisioner answers a device it was given before as it did then, so a second run settles what the first one saw).
+ * Reservations are named and the batch records the one it was placed with, so one made again by a run that saw the
+ * batch unplaced while another run placed and settled it is given back whole when the batch is settled.
  * It also deletes a deleted batch's devices when asked to, and gives a deleted live device's server back.
  */
 export const batchWorkflow: Workflow<BatchWorkflowInput, BatchWorkflowState, BatchWorkflowStep> = {
@@ -68,7 +70,12 @@ export const batchWorkflow: Workflow<BatchWorkflowInput, BatchWorkflowState, Bat
         if (!batchId) return [];
         const answer = input.data;
         const command: BatchCommand = answer.ok
-          ? { type: 'PlaceBatch', allocations: answer.allocations, spotPrices: answer.spotPrices }
+          ? {
+              type: 'PlaceBatch',
+              allocations: answer.allocations,
+              spotPrices: answer.spotPrices,
+              reservation: answer.reservation,
+            }
           : { type: 'FailBatch', errorMessages: [answer.reason] };
         return [{ type: 'SendToBatch', batchId, command }];
       }
@@ -80,7 +87,12 @@ export const batchWorkflow: Workflow<BatchWorkflowInput, BatchWorkflowState, Bat
           {
             type: 'SendToCapacity',
             plan: request.item.plan,
-            command: { type: 'SettleReservation', batchId: request.batchId, live: liveServers(state.batch, outcomes) },
+            command: {
+              type: 'SettleReservation',
+              batchId: request.batchId,
+              live: liveServers(state.batch, outcomes),
+              reservation: state.batch.reservation,
+            },
           },
           { type: 'SendToBatch', batchId: request.batchId, command: { type: 'RecordProvisioning', outcomes } },
         ];

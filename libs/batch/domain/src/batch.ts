@@ -10,6 +10,8 @@ export interface BatchState {
   request: Extract<BatchEvent, { type: 'BatchRequested' }>['data'] | null;
   allocations: FacilityAllocation[] | null;
   spotPrices: Record<string, number>;
+  /** The capacity reservation the batch was placed with, when it was named. */
+  reservation?: string;
   devices: Record<string, { description: DeviceDescription; status: DeviceStatus; error?: string }>;
 }
 
@@ -30,7 +32,7 @@ export type BatchCommand =
       hostnames: string[] | null;
     }
   /** Capacity is reserved: the batch starts and its devices are created, in allocation order. */
-  | { type: 'PlaceBatch'; allocations: FacilityAllocation[]; spotPrices: Record<string, number> }
+  | { type: 'PlaceBatch'; allocations: FacilityAllocation[]; spotPrices: Record<string, number>; reservation?: string }
   /** Creates the next devices not created yet, as many as fit in one commit. */
   | { type: 'CreateDevices' }
   /** Records outcomes of devices being provisioned, as many as fit in one commit; the last one ends the batch. */
@@ -141,7 +143,13 @@ export const batchDecider: Decider<BatchCommand, BatchState, BatchEvent> = {
           ...started,
           {
             type: 'BatchPlaced',
-            data: { batchId, allocations: command.allocations, spotPrices: command.spotPrices, placedAt: at },
+            data: {
+              batchId,
+              allocations: command.allocations,
+              spotPrices: command.spotPrices,
+              placedAt: at,
+              reservation: command.reservation,
+            },
           },
         ];
         const devices = describeDevices(request, command.allocations, command.spotPrices);
@@ -244,9 +252,11 @@ function evolveBatch(state: BatchState, events: readonly BatchEvent[]): BatchSta
       case 'BatchStarted':
         next = { ...next, status: 'in_progress' };
         break;
-      case 'BatchPlaced':
-        next = { ...next, allocations: event.data.allocations, spotPrices: event.data.spotPrices };
+      case 'BatchPlaced': {
+        const { allocations, spotPrices, reservation } = event.data;
+        next = { ...next, allocations, spotPrices, reservation };
         break;
+      }
       case 'DeviceCreated': {
         const { createdAt: _at, ...description } = event.data;
         writable()[description.deviceId] = { description, status: 'provisioning' };

@@ -228,6 +228,37 @@ describe('capacity decider', () => {
     expect(spec.decide({ type: 'SettleReservation', batchId: 'b1', live: { ewr1: 3 } }, settled)).toEqual([]);
   });
 
+  it('gives back whole a reservation made again for a batch already placed with another one, holding nothing', () => {
+    // The batch was placed with r1, whose servers its devices hold; a second run of it, which saw it unplaced, asked
+    // again once r1 was settled, and r2 was made.
+    const placedWith = (reservation: string): CapacityEvent => ({
+      type: 'CapacityReserved',
+      data: { plan, batchId: 'b1', allocations: [{ facility: 'ewr1', quantity: 2 }], spotPrices: {}, reservation },
+    });
+    const settledR1: CapacityEvent[] = [
+      placedWith('r1'),
+      { type: 'ReservedCapacityUsed', data: { plan, batchId: 'b1', facility: 'ewr1', count: 2 } },
+      { type: 'ReservationReleased', data: { plan, batchId: 'b1', allocations: [] } },
+    ];
+    spec
+      .given([...seed, ...settledR1, placedWith('r2')])
+      .when({ type: 'SettleReservation', batchId: 'b1', live: { ewr1: 2 }, reservation: 'r1' })
+      .then([
+        {
+          type: 'ReservationReleased',
+          data: { plan, batchId: 'b1', allocations: [{ facility: 'ewr1', quantity: 2 }] },
+        },
+      ]);
+    // The reservation the batch was placed with is settled as ever.
+    spec
+      .given([...seed, placedWith('r1')])
+      .when({ type: 'SettleReservation', batchId: 'b1', live: { ewr1: 2 }, reservation: 'r1' })
+      .then([
+        { type: 'ReservedCapacityUsed', data: { plan, batchId: 'b1', facility: 'ewr1', count: 2 } },
+        { type: 'ReservationReleased', data: { plan, batchId: 'b1', allocations: [] } },
+      ]);
+  });
+
   it('refuses to settle more live devices than were reserved', () => {
     spec
       .given([

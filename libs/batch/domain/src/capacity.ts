@@ -15,6 +15,8 @@ export type CapacityReserved = DomainEvent<
     batchId: string;
     allocations: Allocation[];
     /** Spot items: the prices they were placed at. */ spotPrices: Record<string, number>;
+    /** The asker's name for this reservation (absent in commits written before reservations were named). */
+    reservation?: string;
   }
 >;
 export type CapacityReservationRefused = DomainEvent<
@@ -57,10 +59,16 @@ export type CapacityCommand =
       quantity: number;
       /** Spot items: only facilities whose price is at most the bid count. */
       spot?: { maxPrice: number; prices: Record<string, number> };
+      /** A name for the reservation, unique to this asking: the batch records the one it is placed with. */
+      reservation?: string;
     }
   | { type: 'SeedCapacityTotals'; totals: Record<string, number> }
-  /** The batch is over: its live devices now hold their servers, the rest of its reservation goes back. */
-  | { type: 'SettleReservation'; batchId: string; live: Record<string, number> }
+  /**
+   * The batch is over: its live devices now hold their servers, the rest of its reservation goes back. `reservation`
+   * names the one the batch was placed with: a standing reservation of another name was made for a batch already
+   * placed (a second run of it) and goes back whole.
+   */
+  | { type: 'SettleReservation'; batchId: string; live: Record<string, number>; reservation?: string }
   | { type: 'ReleaseDeviceCapacity'; facility: string; count: number };
 
 /** The shape of `CapacityState` as snapshots keep it: raise it with any change to the type. */
@@ -83,10 +91,12 @@ export interface Reservation {
   spotPrices: Record<string, number>;
   /** Reserved servers per facility not yet held by live devices. */
   remaining: Record<string, number>;
+  reservation?: string;
 }
 
 export type ReservationOutcome =
-  { ok: true; allocations: Allocation[]; spotPrices: Record<string, number> } | { ok: false; reason: string };
+  | { ok: true; allocations: Allocation[]; spotPrices: Record<string, number>; reservation?: string }
+  | { ok: false; reason: string };
 
 export const initialCapacityState = (): CapacityState => ({
   plan: null,
@@ -110,7 +120,9 @@ export function reservationOutcome(
   );
   if (refused) return { ok: false, reason: refused.data.reason };
   const reservation = state.reservations[batchId];
-  return reservation ? { ok: true, allocations: reservation.allocations, spotPrices: reservation.spotPrices } : null;
+  if (!reservation) return null;
+  const { allocations, spotPrices, reservation: name } = reservation;
+  return { ok: true, allocations, spotPrices, reservation: name };
 }
 
 /** Servers of a facility held by live devices or reserved by batches in flight. */
@@ -203,10 +215,17 @@ export function capacityDecider(plan: string): Decider<CapacityCommand, Capacity
           const pricesUsed = Object.fromEntries(
             placement.allocations.map((a) => [a.facility, spotPrices[a.facility]]).filter(([, p]) => p !== undefined),
           );
+          const { batchId, reservation } = command;
           return [
             {
               type: 'CapacityReserved',
-              data: { plan, batchId: command.batchId, allocations: placement.allocations, spotPrices: pricesUsed },
+              data: {
+                plan,
+                batchId,
+                allocations: placement.allocations,
+                spotPrices: pricesUsed,
+                reservation,
+              },
             },
           ];
         }
@@ -217,10 +236,17 @@ export function capacityDecider(plan: string): Decider<CapacityCommand, Capacity
             data: { plan, facility, total },
           }));
         case 'SettleReservation': {
-          const reserved = state.reservations[command.batchId]?.remaining;
-          if (!reserved) return [];
+          const standing = state.reservations[command.batchId];
+          if (!standing) return [];
+          const reserved = standing.remaining;
+          // Made for a batch already placed with another one (whose servers it settled): none of it is in use.
+          const stray =
+            command.reservation !== undefined &&
+            standing.reservation !== undefined &&
+            command.reservation !== standing.reservation;
+          const live = stray ? {} : command.live;
           const events: CapacityEvent[] = [];
-          for (const [facility, count] of Object.entries(command.live)) {
+          for (const [facility, count] of Object.entries(live)) {
             if (count > (reserved[facility] ?? 0))
               throw DomainError.conflict(
                 `batch ${command.batchId} has only ${reserved[facility] ?? 0} servers reserved in ${facility}`,
@@ -229,7 +255,7 @@ export function capacityDecider(plan: string): Decider<CapacityCommand, Capacity
               events.push({ type: 'ReservedCapacityUsed', data: { plan, batchId: command.batchId, facility, count } });
           }
           const left = Object.entries(reserved)
-            .map(([facility, quantity]) => ({ facility, quantity: quantity - (command.live[facility] ?? 0) }))
+            .map(([facility, quantity]) => ({ facility, quantity: quantity - (live[facility] ?? 0) }))
             .filter((a) => a.quantity > 0);
           events.push({ type: 'ReservationReleased', data: { plan, batchId: command.batchId, allocations: left } });
           return events;
@@ -251,11 +277,12 @@ export function evolveCapacity(state: CapacityState, event: CapacityEvent): Capa
     case 'CapacityTotalSet':
       return { ...state, plan: event.data.plan, totals: { ...state.totals, [event.data.facility]: event.data.total } };
     case 'CapacityReserved': {
-      const { batchId, allocations, spotPrices } = event.data;
+      const { batchId, allocations, spotPrices, reservation } = event.data;
       const remaining = Object.fromEntries(allocations.map((a) => [a.facility, a.quantity]));
+      const standing: Reservation = { allocations, spotPrices, remaining, reservation };
       return {
         ...state,
-        reservations: { ...state.reservations, [batchId]: { allocations, spotPrices, remaining } },
+        reservations: { ...state.reservations, [batchId]: standing },
         reserved: adding(state.reserved, remaining, 1),
       };
     }
