@@ -91,6 +91,7 @@ export interface Reservation {
   spotPrices: Record<string, number>;
   /** Reserved servers per facility not yet held by live devices. */
   remaining: Record<string, number>;
+  /** The name its asker gave it (absent for one made before reservations were named). */
   reservation?: string;
 }
 

@@ -1,42 +1,46 @@
+import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { TenancySubjects } from '@flotilla/contracts';
+import { Reply, TenancySubjects } from '@flotilla/contracts';
 import { busRequester } from '@flotilla/nest-platform';
-import {
-  eventually,
-  freeLoopbackPort,
-  openTestEnvironment,
-  startServiceProcess,
-  TEST_KEYS,
-  TestEnvironment,
-  waitForHttp,
-} from '@flotilla/testing';
+import { eventually, openTestEnvironment, TEST_KEYS, TestEnvironment } from '@flotilla/testing';
+import { startOrchestratorProcess } from './test-fixtures/orchestrator-fixture';
 
-describe('batch-orchestrator shutdown', () => {
+describe('batch-orchestrator start and stop', () => {
   let env: TestEnvironment;
 
   beforeAll(async () => {
-    env = await openTestEnvironment('SHUT');
+    env = await openTestEnvironment('LIFE');
   });
 
   afterAll(async () => {
     await env.close();
   });
 
+  it('takes no request before its handlers are ready: one sent while it starts is not answered, or answered as it should be', async () => {
+    const request = busRequester(env.nc, TEST_KEYS.FLOTILLA_BUS_KEY, { prefix: env.rpcPrefix, timeoutMs: 5_000 });
+    const replies: Promise<Reply<unknown> | null>[] = [];
+    // Requests every few milliseconds from before the process starts until after it says it is ready: the ones
+    // sent before it subscribes find no responder; every other must be the query's own answer.
+    const ask = () =>
+      replies.push(
+        request(TenancySubjects.authenticate, { tokenHash: randomBytes(32).toString('hex') }).catch(() => null),
+      );
+    const timer = setInterval(ask, 3);
+    try {
+      const { process } = await startOrchestratorProcess(env, { BATCH_SEED_DEMO_CATALOG: 'false' });
+      for (let i = 0; i < 20; i++) ask();
+      const answered = (await Promise.all(replies)).filter((r): r is Reply<unknown> => r !== null);
+      await process.stop();
+      expect(answered.length).toBeGreaterThan(20);
+      const codes = new Set(answered.map((r) => (r.ok ? 'ok' : r.error.code)));
+      expect([...codes]).toEqual(['unauthorized']);
+    } finally {
+      clearInterval(timer);
+    }
+  });
+
   it('answers every request already in flight when told to stop, then exits cleanly', async () => {
-    const healthPort = await freeLoopbackPort();
-    const updates = env.siblingStream('UPD');
-    const service = startServiceProcess('apps/batch-orchestrator/src/main.ts', {
-      NATS_URL: process.env.NATS_URL as string,
-      DATABASE_URL: env.db.url,
-      BATCH_STREAM: env.stream,
-      BATCH_SUBJECT_PREFIX: env.subjectPrefix,
-      RPC_SUBJECT_PREFIX: env.rpcPrefix,
-      HEALTH_PORT: String(healthPort),
-      BATCH_SEED_DEMO_CATALOG: 'false',
-      UPDATE_STREAM: updates.stream,
-      UPDATE_SUBJECT_PREFIX: updates.subjectPrefix,
-    });
-    await waitForHttp(`http://127.0.0.1:${healthPort}/health/ready`, service);
+    const { process: service } = await startOrchestratorProcess(env, { BATCH_SEED_DEMO_CATALOG: 'false' });
 
     // Hold the read model's checkpoint: commands append their events, then wait to read their own writes.
     const pg = new Client({ connectionString: env.db.url });
