@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { settleNatsRequestsQuietly } from '@flotilla/nest-platform';
-import { exited, startBuiltService } from '@flotilla/testing';
+import { exited, exitOnSignals, startBuiltService } from '@flotilla/testing';
 import { runBench } from './run-bench';
 
 // The bench's clients stand in for the gateway and are set up as it is: no error built for each request answered.
@@ -28,6 +28,8 @@ function launch(app: string, env: Record<string, string>) {
 
 // `npm run bench -- [scenario...] [--scale=N]`; NATS_URL and DATABASE_URL come from tools/run-app.js.
 async function main(): Promise<void> {
+  // Stopped by a signal, it takes the services it started with it.
+  exitOnSignals();
   const args = process.argv.slice(2);
   const scale = Number(args.find((a) => a.startsWith('--scale='))?.split('=')[1] ?? 1);
   await runBench(

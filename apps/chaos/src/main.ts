@@ -1,10 +1,12 @@
 import path from 'node:path';
-import { startBuiltService } from '@flotilla/testing';
+import { exitOnSignals, startBuiltService } from '@flotilla/testing';
 import { runChaos } from './run-chaos';
 
 // `npm run chaos -- [scenario...] [--scale=N]`: NATS_URL and DATABASE_URL come from tools/run-app.js; scenarios
 // that restart a server start their own. Exits 1 when anything did not hold.
 async function main(): Promise<void> {
+  // Stopped by a signal, it takes the services and servers it started with it.
+  exitOnSignals();
   const args = process.argv.slice(2);
   const scale = Number(args.find((a) => a.startsWith('--scale='))?.split('=')[1] ?? 1);
   const { report } = await runChaos(

@@ -6,3 +6,4 @@ export * from './commits-of';
 export * from './history-database';
 export * from './local-servers';
 export * from './random-batch-items';
+export * from './child-lifetime';

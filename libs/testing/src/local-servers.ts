@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { connect, StorageType } from 'nats';
 import { Client } from 'pg';
+import { endsWithThisProcess } from './child-lifetime';
 import { freeLoopbackPort, freeLoopbackPorts } from './test-infrastructure';
 
 /**
@@ -43,7 +44,7 @@ async function until(check: () => Promise<boolean>, what: string, log: string, t
 function spawnLogged(command: string, args: string[], options: SpawnOptions, dataDir: string): ChildProcess {
   const log = fs.openSync(path.join(dataDir, 'server.log'), 'a');
   try {
-    return spawn(command, args, { ...options, stdio: ['ignore', log, log] });
+    return endsWithThisProcess(spawn(command, args, { ...options, stdio: ['ignore', log, log] }));
   } finally {
     fs.closeSync(log);
   }

@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { endsWithThisProcess } from './child-lifetime';
 import { TEST_KEYS } from './test-infrastructure';
 
 /** The repository's root, from the sources or from dist/ alike. */
@@ -67,6 +68,7 @@ export function startBuiltService(
 }
 
 function handle(child: ChildProcess): ServiceProcess {
+  endsWithThisProcess(child);
   let output = '';
   child.stdout?.on('data', (chunk) => (output = (output + chunk).slice(-200_000)));
   child.stderr?.on('data', (chunk) => (output = (output + chunk).slice(-200_000)));

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { endsWithThisProcess } from '@flotilla/testing';
 import { closedLoop, Figure, goal, percentile, Scenario } from '../measure';
 import { natsRequestReply } from './baseline';
 import { freePort, waitUntilReady } from './batch-fleet';
@@ -120,7 +121,7 @@ export const memory: Scenario = {
 async function startRawHttpServer() {
   const body = JSON.stringify({ data: { update_available: false, firmware_url: null, firmware_meta: null } });
   const server = `require('node:http').createServer((q, s) => { s.writeHead(200, { 'content-type': 'application/json' }).end(${JSON.stringify(body)}); }).listen(0, '127.0.0.1', function () { process.stdout.write(this.address().port + '\\n'); });`;
-  const child = spawn(process.execPath, ['-e', server], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = endsWithThisProcess(spawn(process.execPath, ['-e', server], { stdio: ['ignore', 'pipe', 'inherit'] }));
   const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
   return { process: child, port: Number(String(chunk).trim()) };
 }

@@ -1,0 +1,44 @@
+import { CapacityState, capacityStateFormat } from './capacity';
+import { CatalogState, catalogStateFormat } from './catalog';
+
+/** `true` when A and B are the same type to the letter (optional and readonly marks included), else `false`. */
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+
+// The states as snapshots of the current formats hold them, written out. A change to a state's type fails to compile
+// below: raise its format (snapshots of the older one are then ignored, never misread) and write the new shape here.
+type Allocation = { facility: string; quantity: number };
+type CapacityFormat1 = {
+  plan: string | null;
+  totals: Record<string, number>;
+  held: Record<string, number>;
+  reservations: Record<
+    string,
+    {
+      allocations: Allocation[];
+      spotPrices: Record<string, number>;
+      remaining: Record<string, number>;
+      reservation?: string;
+    }
+  >;
+  reserved: Record<string, number>;
+};
+type CatalogFormat1 = {
+  metros: Record<string, { code: string; name: string; country: string }>;
+  facilities: Record<string, { code: string; name: string; metro?: string }>;
+  plans: Record<string, { slug: string; name: string; architecture: string }>;
+  operatingSystems: Record<string, { slug: string; name: string; provisionableOn: string[] }>;
+  spotPrices: Record<string, Record<string, number>>;
+};
+
+describe('snapshot formats', () => {
+  it('name the shapes of the states they hold', () => {
+    const capacity: Same<CapacityState, CapacityFormat1> = true;
+    const catalog: Same<CatalogState, CatalogFormat1> = true;
+    expect({ capacity, capacityStateFormat, catalog, catalogStateFormat }).toEqual({
+      capacity: true,
+      capacityStateFormat: 1,
+      catalog: true,
+      catalogStateFormat: 1,
+    });
+  });
+});
