@@ -23,10 +23,17 @@ describe('a harness stopped by a signal', () => {
       process.stdout.write(sleeper.pid + '\\n');
       setInterval(() => undefined, 1000);`;
     const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', harness], {
-      env: { ...process.env, TS_NODE_PROJECT: path.resolve(__dirname, '../../../tsconfig.spec.json') },
+      env: {
+        ...process.env,
+        TS_NODE_PROJECT: path.resolve(__dirname, '../../../tsconfig.spec.json'),
+        TS_NODE_COMPILER_OPTIONS: '{"ignoreDeprecations":"6.0"}',
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
+    const [chunk] = (await Promise.race([
+      once(child.stdout, 'data'),
+      once(child, 'exit').then(([code]) => Promise.reject(new Error(`the harness exited first (${code})`))),
+    ])) as [Buffer];
     const sleeper = Number(String(chunk).trim());
     expect(alive(sleeper)).toBe(true);
 

@@ -84,8 +84,8 @@ describe('the batch worker under faults', () => {
   });
 
   it('restarted long after a device was deleted, and even made to read its whole log again, gives no server back twice', async () => {
-    // JetStream's duplicate window kept short, as if the restart came days later: only the capacity's own history
-    // knows the release was made. Capacity is snapshotted at every commit, so that history comes from a snapshot.
+    // JetStream's duplicate window kept short, as if the restart came days later: only the capacity's own state knows
+    // the device holds no server any more. Capacity is snapshotted at every commit, so that state is a snapshot's.
     await EventStore.open(env.nc, { stream: env.stream, subjectPrefix: env.subjectPrefix, duplicateWindowMs: 1_000 });
     const snapshotted = { BATCH_SNAPSHOT_EVERY: '1' };
     const first = await startInstance(snapshotted);
@@ -171,8 +171,11 @@ describe('the batch worker under faults', () => {
           { type: 'PlaceBatch', allocations: [{ facility: 'sjc1', quantity: 2 }], spotPrices: {}, reservation: name },
           options,
         ),
-      settle: (name: string) =>
-        capacity.execute(plan, { type: 'SettleReservation', batchId, live: { sjc1: 2 }, reservation: name }, options),
+      async settle(name: string) {
+        const deviceIds = Object.keys((await batches.load(batchId)).state.devices);
+        const command = { type: 'SettleReservation' as const, batchId, live: { sjc1: deviceIds }, reservation: name };
+        return capacity.execute(plan, command, options);
+      },
       /** Once the batch has completed here: its capacity holds its 2 servers, nothing else. */
       async completedHoldingItsServers() {
         await eventually(

@@ -134,7 +134,7 @@ describe('batch workflow', () => {
         {
           type: 'SendToCapacity',
           plan: 'c1.small.x86',
-          command: { type: 'SettleReservation', batchId: 'b1', live: { ewr1: 1 }, reservation: 'r1' },
+          command: { type: 'SettleReservation', batchId: 'b1', live: { ewr1: [d0] }, reservation: 'r1' },
         },
         toBatch({ type: 'RecordProvisioning', outcomes: [{ deviceId: d0 }, { deviceId: d1, error: 'no DHCP lease' }] }),
       ]);
@@ -221,8 +221,7 @@ describe('batch workflow', () => {
         {
           type: 'SendToCapacity',
           plan: 'c1.small.x86',
-          command: { type: 'ReleaseDeviceCapacity', facility: 'ewr1', count: 1 },
-          key: 'release',
+          command: { type: 'ReleaseDeviceCapacity', facility: 'ewr1', deviceId: d0 },
         },
       ]);
     workflow.given([]).when(deviceDeleted(false)).thenNothingLeft();

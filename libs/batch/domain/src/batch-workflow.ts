@@ -102,17 +102,10 @@ export const batchWorkflow: Workflow<BatchWorkflowInput, BatchWorkflowState, Bat
         return removeAssociatedInstances && deviceIds.length ? [{ type: 'DeleteDevices', batchId, deviceIds }] : [];
       }
       case 'DeviceDeleted': {
-        const { plan, facility, heldCapacity } = input.data;
-        // Capacity cannot tell one release from another: the command id makes this device's count once.
+        const { plan, facility, deviceId, heldCapacity } = input.data;
+        // Capacity knows which devices hold its servers, so asking twice gives one back: no command id to keep.
         return heldCapacity
-          ? [
-              {
-                type: 'SendToCapacity',
-                plan,
-                command: { type: 'ReleaseDeviceCapacity', facility, count: 1 },
-                key: 'release',
-              },
-            ]
+          ? [{ type: 'SendToCapacity', plan, command: { type: 'ReleaseDeviceCapacity', facility, deviceId } }]
           : [];
       }
     }
@@ -169,13 +162,13 @@ function reserve(
   return { type: 'SendToCapacity', plan: item.plan, command };
 }
 
-/** Servers per facility that live devices hold once these outcomes are recorded. */
-function liveServers(batch: BatchState, outcomes: ProvisioningOutcome[]): Record<string, number> {
+/** The devices per facility that hold servers once these outcomes are recorded. */
+function liveServers(batch: BatchState, outcomes: ProvisioningOutcome[]): Record<string, string[]> {
   const failed = new Set(outcomes.filter((o) => o.error !== undefined).map((o) => o.deviceId));
-  const live: Record<string, number> = {};
+  const live: Record<string, string[]> = {};
   for (const { description, status } of Object.values(batch.devices)) {
     if (status === 'active' || (status === 'provisioning' && !failed.has(description.deviceId)))
-      live[description.facility] = (live[description.facility] ?? 0) + 1;
+      (live[description.facility] ??= []).push(description.deviceId);
   }
   return live;
 }

@@ -1,5 +1,5 @@
 import { deciderSpecification } from '@flotilla/testing';
-import { availableCapacity, CapacityEvent, capacityDecider } from './capacity';
+import { availableCapacity, CapacityEvent, capacityDecider, holdsServer } from './capacity';
 
 const plan = 'c1.small.x86';
 const decider = capacityDecider(plan);
@@ -207,10 +207,13 @@ describe('capacity decider', () => {
     };
     spec
       .given([...seed, reserved])
-      .when({ type: 'SettleReservation', batchId: 'b1', live: { ewr1: 3, dfw1: 1 } })
+      .when({ type: 'SettleReservation', batchId: 'b1', live: { ewr1: ['d1', 'd2', 'd3'], dfw1: ['d4'] } })
       .then([
-        { type: 'ReservedCapacityUsed', data: { plan, batchId: 'b1', facility: 'ewr1', count: 3 } },
-        { type: 'ReservedCapacityUsed', data: { plan, batchId: 'b1', facility: 'dfw1', count: 1 } },
+        {
+          type: 'ReservedCapacityUsed',
+          data: { plan, batchId: 'b1', facility: 'ewr1', count: 3, deviceIds: ['d1', 'd2', 'd3'] },
+        },
+        { type: 'ReservedCapacityUsed', data: { plan, batchId: 'b1', facility: 'dfw1', count: 1, deviceIds: ['d4'] } },
         {
           type: 'ReservationReleased',
           data: { plan, batchId: 'b1', allocations: [{ facility: 'dfw1', quantity: 1 }] },
@@ -220,12 +223,12 @@ describe('capacity decider', () => {
       ...seed,
       reserved,
       ...spec.decide(
-        { type: 'SettleReservation', batchId: 'b1', live: { ewr1: 3, dfw1: 1 } },
+        { type: 'SettleReservation', batchId: 'b1', live: { ewr1: ['d1', 'd2', 'd3'], dfw1: ['d4'] } },
         spec.fold([...seed, reserved]),
       ),
     ]);
     expect(availableCapacity(settled)).toEqual({ sjc1: 7, ewr1: 21, dfw1: 49 });
-    expect(spec.decide({ type: 'SettleReservation', batchId: 'b1', live: { ewr1: 3 } }, settled)).toEqual([]);
+    expect(spec.decide({ type: 'SettleReservation', batchId: 'b1', live: { ewr1: ['d1'] } }, settled)).toEqual([]);
   });
 
   it('gives back whole a reservation made again for a batch already placed with another one, holding nothing', () => {
@@ -237,12 +240,15 @@ describe('capacity decider', () => {
     });
     const settledR1: CapacityEvent[] = [
       placedWith('r1'),
-      { type: 'ReservedCapacityUsed', data: { plan, batchId: 'b1', facility: 'ewr1', count: 2 } },
+      {
+        type: 'ReservedCapacityUsed',
+        data: { plan, batchId: 'b1', facility: 'ewr1', count: 2, deviceIds: ['d1', 'd2'] },
+      },
       { type: 'ReservationReleased', data: { plan, batchId: 'b1', allocations: [] } },
     ];
     spec
       .given([...seed, ...settledR1, placedWith('r2')])
-      .when({ type: 'SettleReservation', batchId: 'b1', live: { ewr1: 2 }, reservation: 'r1' })
+      .when({ type: 'SettleReservation', batchId: 'b1', live: { ewr1: ['d1', 'd2'] }, reservation: 'r1' })
       .then([
         {
           type: 'ReservationReleased',
@@ -252,9 +258,12 @@ describe('capacity decider', () => {
     // The reservation the batch was placed with is settled as ever.
     spec
       .given([...seed, placedWith('r1')])
-      .when({ type: 'SettleReservation', batchId: 'b1', live: { ewr1: 2 }, reservation: 'r1' })
+      .when({ type: 'SettleReservation', batchId: 'b1', live: { ewr1: ['d1', 'd2'] }, reservation: 'r1' })
       .then([
-        { type: 'ReservedCapacityUsed', data: { plan, batchId: 'b1', facility: 'ewr1', count: 2 } },
+        {
+          type: 'ReservedCapacityUsed',
+          data: { plan, batchId: 'b1', facility: 'ewr1', count: 2, deviceIds: ['d1', 'd2'] },
+        },
         { type: 'ReservationReleased', data: { plan, batchId: 'b1', allocations: [] } },
       ]);
   });
@@ -268,28 +277,85 @@ describe('capacity decider', () => {
           data: { plan, batchId: 'b1', allocations: [{ facility: 'ewr1', quantity: 1 }], spotPrices: {} },
         },
       ])
-      .when({ type: 'SettleReservation', batchId: 'b1', live: { ewr1: 2 } })
+      .when({ type: 'SettleReservation', batchId: 'b1', live: { ewr1: ['d1', 'd2'] } })
       .thenThrows('conflict');
   });
 
-  it("releases a deleted device's server, never below zero", () => {
-    const held: CapacityEvent[] = [
+  describe("a deleted device's server", () => {
+    const reserved: CapacityEvent = {
+      type: 'CapacityReserved',
+      data: { plan, batchId: 'b1', allocations: [{ facility: 'ewr1', quantity: 2 }], spotPrices: {} },
+    };
+    const settled: CapacityEvent[] = [
       ...seed,
+      reserved,
       {
-        type: 'CapacityReserved',
-        data: { plan, batchId: 'b1', allocations: [{ facility: 'ewr1', quantity: 1 }], spotPrices: {} },
+        type: 'ReservedCapacityUsed',
+        data: { plan, batchId: 'b1', facility: 'ewr1', count: 2, deviceIds: ['d1', 'd2'] },
       },
-      { type: 'ReservedCapacityUsed', data: { plan, batchId: 'b1', facility: 'ewr1', count: 1 } },
       { type: 'ReservationReleased', data: { plan, batchId: 'b1', allocations: [] } },
     ];
-    spec
-      .given(held)
-      .when({ type: 'ReleaseDeviceCapacity', facility: 'ewr1', count: 1 })
-      .then([{ type: 'DeviceCapacityReleased', data: { plan, facility: 'ewr1', count: 1 } }]);
-    spec
-      .given([...held, { type: 'DeviceCapacityReleased', data: { plan, facility: 'ewr1', count: 1 } }])
-      .when({ type: 'ReleaseDeviceCapacity', facility: 'ewr1', count: 1 })
-      .thenNothingHappened();
+    const released = (deviceId?: string): CapacityEvent => ({
+      type: 'DeviceCapacityReleased',
+      data: { plan, facility: 'ewr1', count: 1, ...(deviceId ? { deviceId } : {}) },
+    });
+
+    it('goes back once, however often it is asked, with nothing remembered of the device after', () => {
+      spec
+        .given(settled)
+        .when({ type: 'ReleaseDeviceCapacity', facility: 'ewr1', deviceId: 'd1' })
+        .then([released('d1')]);
+      spec
+        .given([...settled, released('d1')])
+        .when({ type: 'ReleaseDeviceCapacity', facility: 'ewr1', deviceId: 'd1' })
+        .thenNothingHappened();
+      const after = spec.fold([...settled, released('d1')]);
+      expect([holdsServer(after, 'ewr1', 'd1'), holdsServer(after, 'ewr1', 'd2')]).toEqual([false, true]);
+      expect({ unnamed: after.unnamed, releasedUnnamed: after.releasedUnnamed }).toEqual({
+        unnamed: {},
+        releasedUnnamed: {},
+      });
+      expect(availableCapacity(after).ewr1).toBe(24 - 1);
+    });
+
+    it('is not given back for a device that holds none', () => {
+      spec
+        .given(settled)
+        .when({ type: 'ReleaseDeviceCapacity', facility: 'ewr1', deviceId: 'stranger' })
+        .thenNothingHappened();
+      spec
+        .given(settled)
+        .when({ type: 'ReleaseDeviceCapacity', facility: 'dfw1', deviceId: 'd1' })
+        .thenNothingHappened();
+    });
+
+    it('held by a device of a commit that did not name its holders goes back once too', () => {
+      // Written before capacity knew its holders: two servers held by devices it cannot name.
+      const unnamed: CapacityEvent[] = [
+        ...seed,
+        reserved,
+        { type: 'ReservedCapacityUsed', data: { plan, batchId: 'b1', facility: 'ewr1', count: 2 } },
+        { type: 'ReservationReleased', data: { plan, batchId: 'b1', allocations: [] } },
+      ];
+      spec
+        .given(unnamed)
+        .when({ type: 'ReleaseDeviceCapacity', facility: 'ewr1', deviceId: 'd1' })
+        .then([released('d1')]);
+      spec
+        .given([...unnamed, released('d1')])
+        .when({ type: 'ReleaseDeviceCapacity', facility: 'ewr1', deviceId: 'd1' })
+        .thenNothingHappened();
+      // The last of them goes back and the devices given back are forgotten: no release can be of one any more.
+      const drained = spec.fold([...unnamed, released('d1'), released('d2')]);
+      expect(drained.held.ewr1).toBe(0);
+      expect(drained.releasedUnnamed).toEqual({});
+      spec
+        .given([...unnamed, released('d1'), released('d2')])
+        .when({ type: 'ReleaseDeviceCapacity', facility: 'ewr1', deviceId: 'd1' })
+        .thenNothingHappened();
+      // A release of before (no device named) still counts.
+      expect(spec.fold([...unnamed, released()]).held.ewr1).toBe(1);
+    });
   });
 
   it('seeds totals only into a plan that has none', () => {

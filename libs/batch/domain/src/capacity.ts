@@ -23,10 +23,17 @@ export type CapacityReservationRefused = DomainEvent<
   'CapacityReservationRefused',
   { plan: string; batchId: string; reason: string }
 >;
-/** A reserved server became a live device. */
+/** Reserved servers became live devices. */
 export type ReservedCapacityUsed = DomainEvent<
   'ReservedCapacityUsed',
-  { plan: string; batchId: string; facility: string; count: number }
+  {
+    plan: string;
+    batchId: string;
+    facility: string;
+    count: number;
+    /** The devices that hold them (absent in commits written before capacity knew its holders). */
+    deviceIds?: string[];
+  }
 >;
 /** What is left of a batch's reservation goes back (failure, or the batch finished). */
 export type ReservationReleased = DomainEvent<
@@ -36,7 +43,13 @@ export type ReservationReleased = DomainEvent<
 /** A live device was deleted. */
 export type DeviceCapacityReleased = DomainEvent<
   'DeviceCapacityReleased',
-  { plan: string; facility: string; count: number }
+  {
+    plan: string;
+    facility: string;
+    count: number;
+    /** The device that held it (absent in commits written before capacity knew its holders). */
+    deviceId?: string;
+  }
 >;
 
 export type CapacityEvent =
@@ -64,21 +77,36 @@ export type CapacityCommand =
     }
   | { type: 'SeedCapacityTotals'; totals: Record<string, number> }
   /**
-   * The batch is over: its live devices now hold their servers, the rest of its reservation goes back. `reservation`
-   * names the one the batch was placed with: a standing reservation of another name was made for a batch already
-   * placed (a second run of it) and goes back whole.
+   * The batch is over: its live devices (by facility) now hold their servers, the rest of its reservation goes back.
+   * `reservation` names the one the batch was placed with: a standing reservation of another name was made for a
+   * batch already placed (a second run of it) and goes back whole.
    */
-  | { type: 'SettleReservation'; batchId: string; live: Record<string, number>; reservation?: string }
-  | { type: 'ReleaseDeviceCapacity'; facility: string; count: number };
+  | { type: 'SettleReservation'; batchId: string; live: Record<string, string[]>; reservation?: string }
+  /** A live device was deleted: its server goes back, once however often this is asked. */
+  | { type: 'ReleaseDeviceCapacity'; facility: string; deviceId: string };
 
 /** The shape of `CapacityState` as snapshots keep it: raise it with any change to the type. */
-export const capacityStateFormat = 1;
+export const capacityStateFormat = 2;
 
 export interface CapacityState {
   plan: string | null;
   totals: Record<string, number>;
   /** Servers held by live devices, per facility. */
   held: Record<string, number>;
+  /**
+   * The live devices that hold them, per facility, in `HOLDER_BUCKETS` buckets by a hash of their ids (so giving one
+   * back copies a bucket, not every holder of a big facility). A device's server goes back only while it holds one,
+   * so a release asked for twice gives back one server; the devices deleted are not remembered, so this is bounded by
+   * the plan's size.
+   */
+  holders: Record<string, string[][]>;
+  /** Servers per facility held by devices of commits written before capacity named its holders (part of `held`). */
+  unnamed: Record<string, number>;
+  /**
+   * Devices given back from the unnamed holdings: remembered while any such holding is left, as until then a release
+   * asked for twice could not be told from the first.
+   */
+  releasedUnnamed: Record<string, true>;
   /** Reservations of batches in flight; a batch's goes when it is settled. */
   reservations: Record<string, Reservation>;
   /** Servers per facility that the reservations above still hold: their `remaining`, summed. */
@@ -103,9 +131,26 @@ export const initialCapacityState = (): CapacityState => ({
   plan: null,
   totals: {},
   held: {},
+  holders: {},
+  unnamed: {},
+  releasedUnnamed: {},
   reservations: {},
   reserved: {},
 });
+
+const HOLDER_BUCKETS = 128;
+
+/** FNV-1a of the id, to a bucket. */
+function bucketOf(deviceId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < deviceId.length; i++) hash = Math.imul(hash ^ deviceId.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % HOLDER_BUCKETS;
+}
+
+/** Whether the device holds one of the facility's servers, as capacity knows by name. */
+export function holdsServer(state: CapacityState, facility: string, deviceId: string): boolean {
+  return state.holders[facility]?.[bucketOf(deviceId)].includes(deviceId) ?? false;
+}
 
 /**
  * How a batch's reservation was answered: by the events of the command that asked, or, when the batch asked again
@@ -247,26 +292,29 @@ export function capacityDecider(plan: string): Decider<CapacityCommand, Capacity
             command.reservation !== standing.reservation;
           const live = stray ? {} : command.live;
           const events: CapacityEvent[] = [];
-          for (const [facility, count] of Object.entries(live)) {
-            if (count > (reserved[facility] ?? 0))
+          for (const [facility, deviceIds] of Object.entries(live)) {
+            if (deviceIds.length > (reserved[facility] ?? 0))
               throw DomainError.conflict(
                 `batch ${command.batchId} has only ${reserved[facility] ?? 0} servers reserved in ${facility}`,
               );
-            if (count > 0)
-              events.push({ type: 'ReservedCapacityUsed', data: { plan, batchId: command.batchId, facility, count } });
+            if (deviceIds.length > 0)
+              events.push({
+                type: 'ReservedCapacityUsed',
+                data: { plan, batchId: command.batchId, facility, count: deviceIds.length, deviceIds },
+              });
           }
           const left = Object.entries(reserved)
-            .map(([facility, quantity]) => ({ facility, quantity: quantity - (live[facility] ?? 0) }))
+            .map(([facility, quantity]) => ({ facility, quantity: quantity - (live[facility]?.length ?? 0) }))
             .filter((a) => a.quantity > 0);
           events.push({ type: 'ReservationReleased', data: { plan, batchId: command.batchId, allocations: left } });
           return events;
         }
         case 'ReleaseDeviceCapacity': {
-          const held = state.held[command.facility] ?? 0;
-          const count = Math.min(held, command.count);
-          return count > 0
-            ? [{ type: 'DeviceCapacityReleased', data: { plan, facility: command.facility, count } }]
-            : [];
+          const { facility, deviceId } = command;
+          const holds =
+            holdsServer(state, facility, deviceId) ||
+            (!state.releasedUnnamed[deviceId] && (state.unnamed[facility] ?? 0) > 0);
+          return holds ? [{ type: 'DeviceCapacityReleased', data: { plan, facility, count: 1, deviceId } }] : [];
         }
       }
     },
@@ -290,10 +338,13 @@ export function evolveCapacity(state: CapacityState, event: CapacityEvent): Capa
     case 'CapacityReservationRefused':
       return state;
     case 'ReservedCapacityUsed': {
-      const { batchId, facility, count } = event.data;
+      const { batchId, facility, count, deviceIds } = event.data;
       const reservation = state.reservations[batchId];
       return {
         ...state,
+        ...(deviceIds
+          ? { holders: { ...state.holders, [facility]: holding(state.holders[facility], deviceIds) } }
+          : { unnamed: adding(state.unnamed, { [facility]: count }, 1) }),
         reservations: {
           ...state.reservations,
           [batchId]: {
@@ -313,10 +364,40 @@ export function evolveCapacity(state: CapacityState, event: CapacityEvent): Capa
         reserved: released ? adding(state.reserved, released.remaining, -1) : state.reserved,
       };
     }
-    case 'DeviceCapacityReleased':
-      return {
-        ...state,
-        held: { ...state.held, [event.data.facility]: (state.held[event.data.facility] ?? 0) - event.data.count },
-      };
+    case 'DeviceCapacityReleased': {
+      const { facility, count, deviceId } = event.data;
+      const next = { ...state, held: adding(state.held, { [facility]: count }, -1) };
+      if (deviceId !== undefined && holdsServer(state, facility, deviceId)) {
+        const buckets = state.holders[facility].slice();
+        const bucket = bucketOf(deviceId);
+        buckets[bucket] = buckets[bucket].filter((id) => id !== deviceId);
+        return { ...next, holders: { ...state.holders, [facility]: buckets } };
+      }
+      // One of the unnamed holdings (a release of before named no device). Once none is left anywhere, no release
+      // can be of one, and the devices given back need not be remembered.
+      const unnamed = { ...state.unnamed, [facility]: Math.max(0, (state.unnamed[facility] ?? 0) - count) };
+      const left = Object.values(unnamed).some((n) => n > 0);
+      const releasedUnnamed = !left
+        ? {}
+        : deviceId === undefined
+          ? state.releasedUnnamed
+          : { ...state.releasedUnnamed, [deviceId]: true as const };
+      return { ...next, unnamed, releasedUnnamed };
+    }
   }
+}
+
+/** A facility's holders with these devices added, each bucket they go into copied once. */
+function holding(holders: string[][] | undefined, deviceIds: string[]): string[][] {
+  const next = holders ? holders.slice() : Array.from({ length: HOLDER_BUCKETS }, (): string[] => []);
+  const copied = new Set<number>();
+  for (const id of deviceIds) {
+    const bucket = bucketOf(id);
+    if (!copied.has(bucket)) {
+      next[bucket] = next[bucket].slice();
+      copied.add(bucket);
+    }
+    next[bucket].push(id);
+  }
+  return next;
 }

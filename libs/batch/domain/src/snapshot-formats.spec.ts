@@ -7,10 +7,13 @@ type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 
 // The states as snapshots of the current formats hold them, written out. A change to a state's type fails to compile
 // below: raise its format (snapshots of the older one are then ignored, never misread) and write the new shape here.
 type Allocation = { facility: string; quantity: number };
-type CapacityFormat1 = {
+type CapacityFormat2 = {
   plan: string | null;
   totals: Record<string, number>;
   held: Record<string, number>;
+  holders: Record<string, string[][]>;
+  unnamed: Record<string, number>;
+  releasedUnnamed: Record<string, true>;
   reservations: Record<
     string,
     {
@@ -32,11 +35,11 @@ type CatalogFormat1 = {
 
 describe('snapshot formats', () => {
   it('name the shapes of the states they hold', () => {
-    const capacity: Same<CapacityState, CapacityFormat1> = true;
+    const capacity: Same<CapacityState, CapacityFormat2> = true;
     const catalog: Same<CatalogState, CatalogFormat1> = true;
     expect({ capacity, capacityStateFormat, catalog, catalogStateFormat }).toEqual({
       capacity: true,
-      capacityStateFormat: 1,
+      capacityStateFormat: 2,
       catalog: true,
       catalogStateFormat: 1,
     });
