@@ -90,17 +90,26 @@ const spread = (random: () => number, start: number, spreadMs: number) =>
 
 /**
  * Submits `items` batch requests, each with an Idempotency-Key, spread over `spreadMs` with up to `concurrency` in
- * flight; returns the batch ids acknowledged.
+ * flight, and deletes a device of every `deleteEvery`th batch once it has completed (its server goes back while the
+ * fault goes on); returns the batch ids acknowledged and how many devices were deleted.
  */
 export async function batchLoad(
   system: ChaosSystem,
   tenant: Tenant,
-  options: { items: number; concurrency: number; spreadMs: number; seed: number; deadlineMs: number },
+  options: {
+    items: number;
+    concurrency: number;
+    spreadMs: number;
+    seed: number;
+    deadlineMs: number;
+    deleteEvery: number;
+  },
   tally: RequestTally,
-): Promise<string[]> {
+): Promise<{ acknowledged: string[]; deleted: number }> {
   const random = seeded(options.seed);
   const bodies = Array.from({ length: options.items }, () => ({ batches: [randomBatchItem(random, 4)] }));
   const acknowledged: string[] = [];
+  let deleted = 0;
   const start = Date.now();
   const deadline = start + options.deadlineMs;
   let next = 0;
@@ -120,12 +129,36 @@ export async function batchLoad(
         );
         if (answer?.status === 201) {
           tally.acknowledged++;
-          acknowledged.push(...(answer.body as { batches: { id: string }[] }).batches.map((b) => b.id));
+          const ids = (answer.body as { batches: { id: string }[] }).batches.map((b) => b.id);
+          acknowledged.push(...ids);
+          if (i % options.deleteEvery === 0 && (await deleteOneDevice(system, tenant, ids[0], tally, deadline)))
+            deleted++;
         } else if (answer) tally.refused++;
       }
     }),
   );
-  return acknowledged;
+  return { acknowledged, deleted };
+}
+
+/** Once the batch has completed, deletes its first device; false if the batch failed (no device to delete). */
+async function deleteOneDevice(
+  system: ChaosSystem,
+  tenant: Tenant,
+  batchId: string,
+  tally: RequestTally,
+  deadline: number,
+): Promise<boolean> {
+  for (;;) {
+    const answer = await untilAnswered(() => system.http('GET', `/batches/${batchId}`, tenant.key), tally, deadline);
+    const batch = answer?.status === 200 ? (answer.body as { state: string; devices: { href: string }[] }) : null;
+    if (batch?.state === 'failed' || Date.now() > deadline) return false;
+    if (batch?.state === 'completed') {
+      const device = batch.devices[0].href;
+      const deleted = await untilAnswered(() => system.http('DELETE', device, tenant.key), tally, deadline);
+      return deleted?.status === 204;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 /**

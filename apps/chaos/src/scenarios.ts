@@ -32,11 +32,18 @@ async function underLoad(
   context.progress(
     `  ${items} batches and ${checks.checks} device checks (${checks.concurrency} at a time) spread over the fault`,
   );
-  const [acknowledged, , notes] = await Promise.all([
+  const [{ acknowledged, deleted }, , notes] = await Promise.all([
     batchLoad(
       system,
       tenant,
-      { items, concurrency: items, spreadMs: options.faultMs, seed: options.seed, deadlineMs: 240_000 },
+      {
+        items,
+        concurrency: items,
+        spreadMs: options.faultMs,
+        seed: options.seed,
+        deadlineMs: 240_000,
+        deleteEvery: 4,
+      },
       requests,
     ),
     checkLoad(
@@ -49,6 +56,7 @@ async function underLoad(
   ]);
   context.progress('  waiting for every batch to end and every consumer to catch up');
   const states = await awaitTerminal(system, tenant, acknowledged, requests);
+  notes.push(`${deleted} devices deleted (their servers given back) while the fault went on`);
   return judge(system.id, system, { requests, states, notes, expectParkedAtLeast: options.expectParkedAtLeast });
 }
 
