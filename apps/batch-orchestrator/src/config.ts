@@ -35,7 +35,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Orchestrato
     updateStream: env.UPDATE_STREAM ?? Streams.update.name,
     updateSubjectPrefix: env.UPDATE_SUBJECT_PREFIX ?? Streams.update.subjectPrefix,
     seedDemoCatalog: (env.BATCH_SEED_DEMO_CATALOG ?? 'true') !== 'false',
-    maxItemQuantity: positiveInteger(env, 'BATCH_MAX_ITEM_QUANTITY', 1000),
+    // At most 10,000: the settlement of an item names each of its live devices in one commit (about 40 bytes each),
+    // which must stay under JetStream's 1 MB message.
+    maxItemQuantity: positiveInteger(env, 'BATCH_MAX_ITEM_QUANTITY', 1000, 10_000),
     provisioner: {
       delayMs: Number(env.PROVISIONER_DELAY_MS ?? 0),
       failureRate: Number(env.PROVISIONER_FAILURE_RATE ?? 0),

@@ -77,12 +77,16 @@ export function consumerRetryFromEnv(env: NodeJS.ProcessEnv = process.env): Retr
 }
 
 /** A whole number ≥ 1 from the environment, or its default; anything else stops start-up. */
-export function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+export function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, max = Infinity): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1)
-    throw new ConfigurationError([`${name} must be a whole number of at least 1`]);
+  if (!Number.isInteger(value) || value < 1 || value > max)
+    throw new ConfigurationError([
+      max === Infinity
+        ? `${name} must be a whole number of at least 1`
+        : `${name} must be a whole number from 1 to ${max}`,
+    ]);
   return value;
 }
 
