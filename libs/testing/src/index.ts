@@ -7,3 +7,4 @@ export * from './history-database';
 export * from './local-servers';
 export * from './random-batch-items';
 export * from './child-lifetime';
+export * from './same-type';

@@ -1,8 +1,6 @@
+import { Same } from '@flotilla/testing';
 import { CapacityState, capacityStateFormat } from './capacity';
 import { CatalogState, catalogStateFormat } from './catalog';
-
-/** `true` when A and B are the same type to the letter (optional and readonly marks included), else `false`. */
-type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 
 // The states as snapshots of the current formats hold them, written out. A change to a state's type fails to compile
 // below: raise its format (snapshots of the older one are then ignored, never misread) and write the new shape here.

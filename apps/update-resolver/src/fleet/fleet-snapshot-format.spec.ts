@@ -1,0 +1,64 @@
+import { Same } from '@flotilla/testing';
+import { FLEET_SNAPSHOT_FORMAT, FleetContents } from './fleet-snapshot';
+
+// What a fleet-view snapshot of the current format holds, written out. A change to what the view keeps fails to compile
+// below: raise FLEET_SNAPSHOT_FORMAT (snapshots of the older one are then ignored, never misread) and write the new
+// shape here. (A change to how an event changes the view needs the raise too, and no compiler sees that.)
+type FirmwareMetadata = { uuid: string; product: string; version: string; architecture: string; platform: string };
+type FleetFormat1 = {
+  streamSeq: number;
+  streamCreated: string;
+  skipped: number[];
+  products: { organizationId: string; name: string; createdAt: string }[];
+  firmwares: (FirmwareMetadata & {
+    organizationId: string;
+    artifactUrl: string;
+    author: string | null;
+    description: string | null;
+    vcsIdentifier: string | null;
+    misc: string | null;
+    createdAt: string;
+  })[];
+  deployments: {
+    deploymentId: string;
+    organizationId: string;
+    product: string;
+    name: string;
+    firmwareUuid: string;
+    conditions: { tags: string[]; version: string | null };
+    isActive: boolean;
+    quarantined: boolean;
+    quarantineReason: string | null;
+    rules: {
+      failureRate: number;
+      failureRateSeconds: number;
+      failureThreshold: number;
+      deviceFailureRate: number;
+      deviceFailureRateSeconds: number;
+      deviceFailureThreshold: number;
+    };
+    createdAt: string;
+    createdOrder: number;
+    cutoff: number;
+    attempts: [string, number][];
+    totalAttempts: number;
+  }[];
+  devices: {
+    identifier: string[];
+    organizationId: string[];
+    product: string[];
+    tags: (readonly string[])[];
+    credentialHash: string[];
+    quarantined: boolean[];
+    retired: boolean[];
+    firmware: (FirmwareMetadata | null)[];
+    registeredAt: string[];
+  };
+};
+
+describe('the fleet snapshot format', () => {
+  it('names the shape of what it holds', () => {
+    const same: Same<FleetContents, FleetFormat1> = true;
+    expect({ same, FLEET_SNAPSHOT_FORMAT }).toEqual({ same: true, FLEET_SNAPSHOT_FORMAT: 1 });
+  });
+});
