@@ -77,6 +77,27 @@ describe('AggregateRepository', () => {
     expect(third).not.toBe(first);
   });
 
+  it('group commit: a group whose events would not fit in one message is written as several commits, in order', async () => {
+    type Note = { type: 'Noted'; data: { text: string } };
+    const notes: Decider<{ type: 'Note'; text: string }, { count: number }, Note> = {
+      initialState: () => ({ count: 0 }),
+      decide: (command) => [{ type: 'Noted', data: { text: command.text } }],
+      evolve: (state) => ({ count: state.count + 1 }),
+    };
+    const repository = new AggregateRepository(store, 'notes', notes);
+    // Ten notes of 100 KB: about 1 MB of events, more than one JetStream message holds.
+    const texts = Array.from({ length: 10 }, (_, i) => String(i).repeat(100_000));
+    const outcomes = await repository.executeMany(
+      'n',
+      texts.map((text) => ({ command: { type: 'Note' as const, text }, metadata })),
+    );
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    const { commits } = await store.readAggregate(store.subjectFor('notes', 'n'));
+    expect(commits.length).toBeGreaterThan(1);
+    expect(commits.flatMap((c) => c.events.map((e) => (e.data as { text: string }).text))).toEqual(texts);
+    expect((await repository.load('n')).state.count).toBe(10);
+  });
+
   it('two instances with stale caches: conflicts are retried on fresh state, refusals are decided on it', async () => {
     const [one, two] = [
       new AggregateRepository(store, 'account', account),

@@ -37,6 +37,8 @@ interface CachedAggregate<State> {
 const NO_COMMANDS: ReadonlyMap<string, number> = new Map();
 /** Command ids a snapshot may carry per commit it saves reading. */
 const SNAPSHOT_IDS_PER_COMMIT = 16;
+/** About the bytes of the events of one group commit at the most: a commit is one JetStream message (1 MB). */
+const GROUP_COMMIT_BYTES = 256 * 1024;
 
 /**
  * Runs commands against one kind of aggregate: load → decide → append with optimistic concurrency, retried on
@@ -148,25 +150,45 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
    * Group commit: decides `commands` one after the other on the newest state, each seeing the events of those before
    * it, and appends all their events as one commit (retried on fresh state after a conflict), each event recorded
    * with its own command's metadata. A command that is refused fails alone. Many commands then cost one write: the
-   * way to serve a hot aggregate. Commands with a command id are not for grouping (one commit records one id).
+   * way to serve a hot aggregate. A commit is one message, so a group whose events would pass `GROUP_COMMIT_BYTES`
+   * is written as several commits, in order. Commands with a command id are not for grouping (one commit records one
+   * id).
    */
   async executeMany(
     aggregateId: string,
     commands: { command: Command; metadata: ExecuteOptions['metadata'] }[],
   ): Promise<GroupOutcome<State, Event>[]> {
     const subject = this.store.subjectFor(this.aggregateType, aggregateId);
+    const outcomes: GroupOutcome<State, Event>[] = [];
+    while (outcomes.length < commands.length)
+      outcomes.push(...(await this.commitGroup(subject, commands.slice(outcomes.length))));
+    return outcomes;
+  }
+
+  /** One commit of the first of `commands` whose events fit in it (at least one); their outcomes. */
+  private async commitGroup(
+    subject: string,
+    commands: { command: Command; metadata: ExecuteOptions['metadata'] }[],
+  ): Promise<GroupOutcome<State, Event>[]> {
     for (let attempt = 1; ; attempt++) {
       const current = await this.catchUp(subject, await this.cached(subject));
       let working = current.state;
-      const decided: ({ events: Event[] } | { error: unknown })[] = commands.map(({ command }) => {
+      let bytes = 0;
+      const decided: ({ events: Event[] } | { error: unknown })[] = [];
+      for (const { command } of commands) {
+        let events: Event[];
         try {
-          const events = this.decider.decide(command, working, { now: this.clock() });
-          working = foldEvents(this.decider, events, working);
-          return { events };
+          events = this.decider.decide(command, working, { now: this.clock() });
         } catch (error) {
-          return { error };
+          decided.push({ error });
+          continue;
         }
-      });
+        const size = events.reduce((sum, e) => sum + JSON.stringify(e).length, 0);
+        if (bytes > 0 && bytes + size > GROUP_COMMIT_BYTES) break; // it and the rest go in the next commit
+        bytes += size;
+        working = foldEvents(this.decider, events, working);
+        decided.push({ events });
+      }
       const all = decided.flatMap((d) => ('events' in d ? d.events : []));
       const eventMetadata = decided.flatMap((d, i) => ('events' in d ? d.events.map(() => commands[i].metadata) : []));
       if (all.length === 0)

@@ -66,27 +66,6 @@ export class CatalogRepository {
   }
 }
 
-/** Commands in one group commit at the most, and about the bytes their events may take (a commit is one message). */
-const GROUP_COMMANDS = 500;
-const GROUP_BYTES = 256 * 1024;
-
-/** About the bytes of a command's events: a settlement names each live device, the others are small. */
-const weightOf = (command: CapacityCommand) =>
-  200 +
-  (command.type === 'SettleReservation' ? 40 * Object.values(command.live).reduce((n, ids) => n + ids.length, 0) : 0);
-
-/** How many of the first `upTo` queued commands go in one group commit (at least one). */
-function fitting(queue: Queued[], upTo: number): number {
-  let bytes = 0;
-  let count = 0;
-  while (count < Math.min(upTo, GROUP_COMMANDS)) {
-    bytes += weightOf(queue[count].command);
-    if (count > 0 && bytes > GROUP_BYTES) break;
-    count++;
-  }
-  return count;
-}
-
 interface Queued {
   command: CapacityCommand;
   options: ExecuteOptions;
@@ -145,11 +124,12 @@ export class CapacityRepositories {
     const queue = this.queues.get(plan) as Queued[];
     const repository = this.forPlan(plan);
     while (queue.length) {
-      // A command with an id is recorded alone (one commit records one id); the others go together, as many as fit.
+      // A command with an id is recorded alone (one commit records one id); the others go together (in as many
+      // commits as their events need: see executeMany).
       const firstWithId = queue.findIndex((q) => q.options.commandId);
       const group = queue.splice(
         0,
-        firstWithId === 0 ? 1 : fitting(queue, firstWithId === -1 ? queue.length : firstWithId),
+        firstWithId === 0 ? 1 : Math.min(firstWithId === -1 ? queue.length : firstWithId, 500),
       );
       try {
         if (group[0].options.commandId) {
