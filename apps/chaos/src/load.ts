@@ -140,7 +140,7 @@ export async function batchLoad(
   return { acknowledged, deleted };
 }
 
-/** Once the batch has completed, deletes its first device; false if the batch failed (no device to delete). */
+/** Once the batch has completed, deletes its first device; false if it did not complete (no device to delete). */
 async function deleteOneDevice(
   system: ChaosSystem,
   tenant: Tenant,
@@ -148,15 +148,31 @@ async function deleteOneDevice(
   tally: RequestTally,
   deadline: number,
 ): Promise<boolean> {
+  const batch = await batchOver(system, tenant, batchId, tally, deadline);
+  if (batch.state !== 'completed') return false;
+  const device = batch.devices[0].href;
+  const deleted = await untilAnswered(() => system.http('DELETE', device, tenant.key), tally, deadline);
+  return deleted?.status === 204;
+}
+
+type BatchOutcome =
+  | { state: 'completed' | 'failed'; devices: { href: string }[] }
+  /** Not found at the deadline (acknowledged and then lost), or found and not over. */
+  | { state: 'lost' | 'unfinished' };
+
+/** The batch once it has completed or failed, or how it stood at the deadline (or when a service died for good). */
+async function batchOver(
+  system: ChaosSystem,
+  tenant: Tenant,
+  id: string,
+  tally: RequestTally,
+  deadline: number,
+): Promise<BatchOutcome> {
   for (;;) {
-    const answer = await untilAnswered(() => system.http('GET', `/batches/${batchId}`, tenant.key), tally, deadline);
-    const batch = answer?.status === 200 ? (answer.body as { state: string; devices: { href: string }[] }) : null;
-    if (batch?.state === 'failed' || Date.now() > deadline) return false;
-    if (batch?.state === 'completed') {
-      const device = batch.devices[0].href;
-      const deleted = await untilAnswered(() => system.http('DELETE', device, tenant.key), tally, deadline);
-      return deleted?.status === 204;
-    }
+    const answer = await untilAnswered(() => system.http('GET', `/batches/${id}`, tenant.key), tally, deadline);
+    const batch = answer?.status === 200 ? (answer.body as BatchOutcome & { devices: { href: string }[] }) : undefined;
+    if (batch?.state === 'completed' || batch?.state === 'failed') return batch;
+    if (Date.now() > deadline || system.deaths.length) return { state: answer?.status === 404 ? 'lost' : 'unfinished' };
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
@@ -174,21 +190,7 @@ export async function awaitTerminal(
 ): Promise<Map<string, string>> {
   const states = new Map<string, string>();
   const deadline = Date.now() + timeoutMs;
-  for (const id of ids) {
-    for (;;) {
-      const answer = await untilAnswered(() => system.http('GET', `/batches/${id}`, tenant.key), tally, deadline);
-      const state = answer?.status === 200 ? (answer.body as { state: string }).state : undefined;
-      if (state === 'completed' || state === 'failed') {
-        states.set(id, state);
-        break;
-      }
-      if (Date.now() > deadline || system.deaths.length) {
-        states.set(id, answer?.status === 404 ? 'lost' : 'unfinished');
-        break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
+  for (const id of ids) states.set(id, (await batchOver(system, tenant, id, tally, deadline)).state);
   return states;
 }
 
