@@ -5,6 +5,7 @@ import { createLoggedApp } from '@flotilla/nest-platform';
 import { GatewayModule } from './app.module';
 import { GATEWAY_CONFIG, GatewayConfig } from './config';
 import { TextInputPipe } from './text-input.pipe';
+import { acceptJsonBodies } from './json-bodies';
 import { ApiSchemas } from './openapi/api-schemas';
 import { DEVICE_UPDATE_PATH, deviceUpdateOperation, serveDeviceUpdates } from './firmware/device-update.route';
 
@@ -13,7 +14,7 @@ export async function createGateway(given?: GatewayConfig): Promise<INestApplica
   const app = await createLoggedApp<NestExpressApplication>(GatewayModule.with(given), { bodyParser: false });
   const config = app.get<GatewayConfig>(GATEWAY_CONFIG);
   serveDeviceUpdates(app);
-  app.useBodyParser('json', { limit: config.maxBodyBytes });
+  acceptJsonBodies(app, config.maxBodyBytes);
   app.useGlobalPipes(new TextInputPipe());
   app.enableShutdownHooks();
   SwaggerModule.setup('docs', app, apiDocument(app), { jsonDocumentUrl: 'openapi.json' });

@@ -34,7 +34,8 @@ const isBodyParserError = (e: unknown): e is BodyParserError =>
 
 /**
  * Errors as Equinix Metal answered them: `{"errors": [...]}` with the status the code calls for. Bad input is 4xx
- * (a body too large 413, a body that is not JSON 422), a dependency that is away 503; only a bug is a 500.
+ * (a body too large 413, one of another type 415 in json-bodies.ts, one that does not parse 422), a dependency that
+ * is away 503; only a bug is a 500.
  */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {

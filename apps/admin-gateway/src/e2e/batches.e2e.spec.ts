@@ -332,7 +332,32 @@ describe('admin gateway: batch deployment (e2e)', () => {
       batches: [{ ...item, hostname: 'web\u0007' }],
     });
     expect(controlInHostname.status).toBe(422);
+    const asText = await system.call(
+      'POST',
+      `/projects/${projectId}/devices/batch`,
+      key,
+      JSON.stringify({ batches: [item] }),
+      {
+        'content-type': 'text/plain',
+      },
+    );
+    expect(asText).toMatchObject({
+      status: 415,
+      body: { errors: [expect.stringMatching(/must be JSON.*text\/plain/)] },
+    });
+    const array = await system.call('POST', `/projects/${projectId}/devices/batch`, key, [item]);
+    expect(array).toMatchObject({ status: 422, body: { errors: ['batches must be an array'] } });
     expect(await messages()).toBe(before);
+    const asJsonType = await system.call(
+      'POST',
+      `/projects/${projectId}/devices/batch`,
+      key,
+      { batches: [item] },
+      {
+        'content-type': 'application/vnd.api+json; charset=utf-8',
+      },
+    );
+    expect(asJsonType.status).toBe(201);
   });
 
   it("places an item named by metro in that metro's facilities, and reports capacity and prices per metro", async () => {

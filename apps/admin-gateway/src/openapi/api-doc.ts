@@ -8,7 +8,7 @@ const ref = (name: SchemaName) => ({ $ref: `#/components/schemas/${name}` });
 
 const problems =
   '401 without a valid X-Auth-Token, 403 when only the root token may, 404 for what is not there or another ' +
-  "organization's, 409 on a conflict, 413 above the body limit, 422 with every problem listed";
+  "organization's, 409 on a conflict, 413 above the body limit, 415 for a body that is not JSON, 422 with every problem listed";
 
 /**
  * A route in the API document: what it does, its answer (a schema of `api-schemas.ts`, none for 204), its body, and

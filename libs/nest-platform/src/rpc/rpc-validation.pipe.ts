@@ -3,12 +3,19 @@ import { badCharacterProblems, ErrorCodes } from '@flotilla/contracts';
 import { INVALID_PAYLOAD } from './reply-codec';
 import { RpcFailure } from './rpc-exception.filter';
 
+/** Checks of a value's kind: when one fails, the checks of its size or form say nothing more. */
+const KIND_CHECKS = new Set(['isArray', 'isString', 'isInt', 'isNumber', 'isBoolean', 'isObject']);
+
+/** The constraints worth telling: a missing array is "must be an array", not also "should not be empty". */
+function told(constraints: Record<string, string> = {}): string[] {
+  const kind = Object.keys(constraints).filter((name) => KIND_CHECKS.has(name));
+  return (kind.length ? kind : Object.keys(constraints)).map((name) => constraints[name]);
+}
+
 function flatten(errors: ValidationError[], parent = ''): string[] {
   return errors.flatMap((error) => {
     const path = parent ? `${parent}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) =>
-      parent ? message.replace(error.property, path) : message,
-    );
+    const own = told(error.constraints).map((message) => (parent ? message.replace(error.property, path) : message));
     return [...own, ...flatten(error.children ?? [], path)];
   });
 }

@@ -1,0 +1,42 @@
+import { CheckCapacityRequest, CreateBatchesRequest } from '@flotilla/contracts';
+import { RpcValidationPipe } from './rpc-validation.pipe';
+import { RpcFailure } from './rpc-exception.filter';
+
+const PROJECT = '6f1c2f0e-7c55-4a38-9a43-1f9d3c1a2b10';
+
+async function problems(metatype: new () => object, value: unknown): Promise<string[]> {
+  try {
+    await new RpcValidationPipe().transform(value, { type: 'body', metatype });
+  } catch (err) {
+    if (err instanceof RpcFailure) return err.error.details ?? [];
+    throw err;
+  }
+  return [];
+}
+
+describe('RpcValidationPipe', () => {
+  it('says a missing or mistyped array is not an array, and nothing about its size', async () => {
+    expect(await problems(CreateBatchesRequest, { projectId: PROJECT })).toEqual(['batches must be an array']);
+    expect(await problems(CreateBatchesRequest, { projectId: PROJECT, batches: 'x' })).toEqual([
+      'batches must be an array',
+    ]);
+    expect(await problems(CheckCapacityRequest, {})).toEqual(['servers must be an array']);
+  });
+
+  it('tells the size of an array once it is one', async () => {
+    expect(await problems(CreateBatchesRequest, { projectId: PROJECT, batches: [] })).toEqual([
+      'batches should not be empty',
+    ]);
+    expect(await problems(CreateBatchesRequest, { projectId: PROJECT, batches: Array(101).fill({}) })).toEqual([
+      'batches must hold at most 100 items per call',
+    ]);
+  });
+
+  it('lists every field that is wrong', async () => {
+    expect(await problems(CreateBatchesRequest, { projectId: 'p', batches: 1, commandId: 7 })).toEqual([
+      'projectId must be a UUID',
+      'batches must be an array',
+      'commandId must be a string',
+    ]);
+  });
+});
