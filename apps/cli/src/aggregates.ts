@@ -1,4 +1,11 @@
-import { batchDecider, capacityDecider, catalogDecider, deviceDecider as serverDecider } from '@flotilla/batch-domain';
+import {
+  batchDecider,
+  capacityDecider,
+  CapacityState,
+  catalogDecider,
+  deviceDecider as serverDecider,
+  holdersOf,
+} from '@flotilla/batch-domain';
 import { Decider } from '@flotilla/decider';
 import { DomainEvent } from '@flotilla/events';
 import { organizationDecider } from '@flotilla/tenancy-domain';
@@ -25,6 +32,8 @@ export interface AggregateKind {
   idOf(name: string): string;
   /** The decider that folds its events (a capacity aggregate's is its plan's). */
   decider(id: string): Fold;
+  /** Its state as an operator reads it, where the state's own shape is made for the machine. */
+  view?(state: unknown): unknown;
 }
 
 const asIs = (name: string) => name;
@@ -47,6 +56,7 @@ export const AGGREGATES: Record<string, AggregateKind> = {
     naming: '<plan>',
     idOf: asIs,
     decider: (plan) => capacityDecider(plan),
+    view: (state) => ({ ...(state as CapacityState), holders: holdersOf(state as CapacityState) }),
   },
   batch: { log: 'batch', subjectType: 'batch', naming: '<batch id>', idOf: asIs, decider: () => batchDecider },
   device: { log: 'batch', subjectType: 'device', naming: '<device id>', idOf: asIs, decider: () => serverDecider },

@@ -276,4 +276,44 @@ describe('operator commands', () => {
     expect(after.length).toBeGreaterThan(0);
     expect(after.every((l) => new Date(JSON.parse(l).time) >= cut)).toBe(true);
   });
+
+  it("time-travels a plan's capacity showing the devices that hold each facility's servers", async () => {
+    const store = await context.store();
+    const plan = 'm3.small.x86';
+    const subject = store.subjectFor('capacity', plan);
+    const batchId = 'b6c1a1f4-0f0e-4d55-9d7c-2f1e1b0a9c01';
+    const { commit } = await store.append(
+      subject,
+      [
+        { type: 'CapacityTotalSet', data: { plan, facility: 'sjc9', total: 5 } },
+        {
+          type: 'CapacityReserved',
+          data: { plan, batchId, allocations: [{ facility: 'sjc9', quantity: 3 }], spotPrices: {} },
+        },
+      ],
+      { expectedVersion: 0, metadata: { actor: 'root' } },
+    );
+    await store.append(
+      subject,
+      [
+        {
+          type: 'ReservedCapacityUsed',
+          data: { plan, batchId, facility: 'sjc9', count: 3, deviceIds: ['d3', 'd1', 'd2'] },
+        },
+        { type: 'ReservationReleased', data: { plan, batchId, allocations: [] } },
+        { type: 'DeviceCapacityReleased', data: { plan, facility: 'sjc9', count: 1, deviceId: 'd2' } },
+      ],
+      { expectedVersion: commit.streamSeq, metadata: { actor: 'batch-orchestrator:worker' } },
+    );
+    expect(await timeTravel(context, 'capacity', plan, {})).toMatchObject({
+      held: { sjc9: 2 },
+      holders: { sjc9: ['d1', 'd3'] },
+      reservations: {},
+    });
+    expect(await timeTravel(context, 'capacity', plan, { seq: commit.streamSeq })).toMatchObject({
+      held: {},
+      holders: {},
+      reserved: { sjc9: 3 },
+    });
+  });
 });

@@ -83,7 +83,8 @@ export async function timeTravel(
     kind.decider(id),
     past.flatMap((c) => c.events.map(asDomainEvent)),
   );
-  return JSON.parse(JSON.stringify(state, (_key, value) => (value instanceof Set ? [...value] : value)));
+  const view = kind.view ? kind.view(state) : state;
+  return JSON.parse(JSON.stringify(view, (_key, value) => (value instanceof Set ? [...value] : value)));
 }
 
 type Progress = (position: number, target: number) => void;

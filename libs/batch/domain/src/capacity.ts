@@ -152,6 +152,13 @@ export function holdsServer(state: CapacityState, facility: string, deviceId: st
   return state.holders[facility]?.[bucketOf(deviceId)].includes(deviceId) ?? false;
 }
 
+/** The devices holding each facility's servers as capacity knows them by name, sorted: the buckets are storage. */
+export function holdersOf(state: CapacityState): Record<string, string[]> {
+  return Object.fromEntries(
+    Object.entries(state.holders).map(([facility, buckets]) => [facility, buckets.flat().sort()]),
+  );
+}
+
 /**
  * How a batch's reservation was answered: by the events of the command that asked, or, when the batch asked again
  * while its reservation stands, by that reservation. Null once it is settled.
