@@ -18,6 +18,18 @@ export class IdempotencyMismatchError extends Error {
   }
 }
 
+/**
+ * An event of a schema version above the one this code reads: written by a newer release of it (during a rolling
+ * deploy, by an instance already upgraded). It is never read as an older version; it waits for an instance that knows
+ * it, so it is a failure that passes, not one to park.
+ */
+export class NewerEventVersionError extends Error {
+  override readonly name = 'NewerEventVersionError';
+  constructor(type: string, version: number, known: number) {
+    super(`${type} v${version} was written by a newer release (this one reads up to v${known})`);
+  }
+}
+
 export class UnknownEventVersionError extends Error {
   override readonly name = 'UnknownEventVersionError';
   constructor(type: string, version: number) {

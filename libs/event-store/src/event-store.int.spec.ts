@@ -1,7 +1,8 @@
 import { UpdateEventSchema } from '@flotilla/events';
 import { headers, NatsConnection } from 'nats';
 import { connectTestNats, deleteStreams, uniqueName } from '@flotilla/testing';
-import { ConcurrencyError, IdempotencyMismatchError } from './errors';
+import { ConcurrencyError, IdempotencyMismatchError, NewerEventVersionError } from './errors';
+import { isTransient } from './consumers/failures';
 import { EVENT_TYPES_HEADER, EventStore } from './event-store';
 import { Commit } from './recorded-event';
 
@@ -245,6 +246,21 @@ describe('EventStore on JetStream', () => {
     const [event] = (await upgraded.readAggregate(subject)).commits[0].events;
     expect(event.schemaVersion).toBe(2);
     expect(event.data).toEqual({ n: 5, unit: 'items' });
+  });
+
+  it('refuses an event of a newer version than it knows, as a failure that passes, never reading it as its own', async () => {
+    const subject = store.subjectFor('counter', 'n');
+    const upgraded = await EventStore.open(nc, {
+      stream: streamName,
+      subjectPrefix: `evt.${streamName.toLowerCase()}`,
+      schemaVersions: { Counted: 2 },
+    });
+    await upgraded.append(subject, [{ type: 'Counted', data: { count: 5 } }], { expectedVersion: 0, metadata: actor });
+    const refusal = await store.readAggregate(subject).catch((err: unknown) => err);
+    expect(refusal).toBeInstanceOf(NewerEventVersionError);
+    expect(String(refusal)).toMatch(/Counted v2 was written by a newer release \(this one reads up to v1\)/);
+    expect(isTransient(refusal)).toBe(true);
+    expect((await upgraded.readAggregate(subject)).commits[0].events[0].data).toEqual({ count: 5 });
   });
 
   it("reads the update log's version 1 device events (`deviceId`) as version 2 (`identifier`), and writes version 2", async () => {

@@ -1,4 +1,4 @@
-import { UnknownEventVersionError } from './errors';
+import { NewerEventVersionError, UnknownEventVersionError } from './errors';
 
 /** Turns the data of `type` at schema version `fromVersion` into version `fromVersion + 1`. */
 export interface Upcaster {
@@ -7,7 +7,10 @@ export interface Upcaster {
   upcast(data: unknown): unknown;
 }
 
-/** Applies upcasters in order until an event reaches its current schema version. */
+/**
+ * Applies upcasters in order until an event reaches its current schema version. An event of a version above the
+ * current one is refused, never misread as the current one.
+ */
 export class Upcasters {
   private readonly byKey = new Map<string, Upcaster>();
 
@@ -24,6 +27,7 @@ export class Upcasters {
 
   upcast(type: string, version: number, data: unknown): { version: number; data: unknown } {
     const target = this.currentVersion(type);
+    if (version > target) throw new NewerEventVersionError(type, version, target);
     while (version < target) {
       const upcaster = this.byKey.get(`${type}@${version}`);
       if (!upcaster) throw new UnknownEventVersionError(type, version);

@@ -1,3 +1,4 @@
+import { UpdateEventSchema } from '@flotilla/contracts';
 import { EventStore } from '@flotilla/event-store';
 import { eventually } from '@flotilla/testing';
 import { RunningSystem, startRunningSystem } from '../test-fixtures/running-system';
@@ -32,6 +33,7 @@ describe('deployment failure rules (e2e)', () => {
     const store = await EventStore.reader(system.env.nc, {
       stream: `${system.env.stream}_UPD`,
       subjectPrefix: `evt.${system.env.stream.toLowerCase()}_upd`,
+      ...UpdateEventSchema,
     });
     const found = [];
     for await (const commit of store.readRange())

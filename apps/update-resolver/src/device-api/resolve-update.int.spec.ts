@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
-import { Reply, Subject, subjectOn, UpdateAnswer, UpdateSubjects } from '@flotilla/contracts';
+import { Reply, Subject, subjectOn, UpdateAnswer, UpdateEventSchema, UpdateSubjects } from '@flotilla/contracts';
 import { EventStore } from '@flotilla/event-store';
 import { busRequester, decodeReply } from '@flotilla/nest-platform';
 import { eventually, freeLoopbackPort, openTestEnvironment, TEST_KEYS, TestEnvironment } from '@flotilla/testing';
@@ -32,7 +32,11 @@ describe('device checks over NATS', () => {
   const check = (credential: string, preflight = false, headers: Record<string, string> = current) =>
     request<UpdateAnswer>(UpdateSubjects.resolve, { credentialHash: hash(credential), headers, preflight });
   const events = async (type: string) => {
-    const store = await EventStore.open(env.nc, { stream: config.stream, subjectPrefix: config.subjectPrefix });
+    const store = await EventStore.open(env.nc, {
+      stream: config.stream,
+      subjectPrefix: config.subjectPrefix,
+      ...UpdateEventSchema,
+    });
     const found = [];
     for await (const commit of store.readRange()) for (const e of commit.events) if (e.type === type) found.push(e);
     return found;

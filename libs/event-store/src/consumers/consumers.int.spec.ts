@@ -188,6 +188,45 @@ describe('consumers of the log', () => {
       expect((await consumer.report()).parked).toBe(2);
     });
 
+    it("waits at a newer release's commit without parking or misreading it, and that release applies it", async () => {
+      const parked = new MemoryParkedStore();
+      // The next release writes Counted at version 2, which this one (version 1) does not know.
+      const newer = await EventStore.open(nc, {
+        stream: streamName,
+        subjectPrefix: `evt.${streamName.toLowerCase()}`,
+        schemaVersions: { Counted: 2 },
+        upcasters: [{ type: 'Counted', fromVersion: 1, upcast: ({ n }: any) => ({ count: n }) }],
+      });
+      await append('v', 1);
+      await newer.append(newer.subjectFor('counter', 'v'), [{ type: 'Counted', data: { count: 2 } }], {
+        expectedVersion: 'any',
+        metadata: actor,
+      });
+      await append('v', 3);
+      const seen: Commit[] = [];
+      const view = memoryTarget(parked, (commit) => void seen.push(commit));
+      const old = sequential(view.target, parked);
+      await eventually(async () => (old.health.failing?.attempts ?? 0) >= 3, 10_000, 'waiting at seq 2');
+      expect(view.applied).toEqual([1]);
+      expect(parked.rows.size).toBe(0);
+      expect(old.health.failing?.error).toMatch(/Counted v2 was written by a newer release/);
+      await expect(store.readCommit(2)).rejects.toThrow(/newer release/);
+      await old.stop();
+
+      const upgraded = new SequentialConsumer(
+        newer,
+        { name: 'view', batchSize: 7, retry: quick, retryPollMs: 50, parked },
+        view.target,
+      );
+      running.push(upgraded);
+      upgraded.start();
+      await eventually(async () => view.applied.length === 3);
+      expect(view.applied).toEqual([1, 2, 3]);
+      expect(parked.rows.size).toBe(0);
+      // as each release reads them: the old one its own version, the new one every version upcast to its own
+      expect(seen.map((c) => c.events[0].data)).toEqual([{ n: 1 }, { count: 2 }, { count: 3 }]);
+    });
+
     it('fails liveness when one apply hangs past the stall limit, and only then', async () => {
       const parked = new MemoryParkedStore();
       await append('h', 1);

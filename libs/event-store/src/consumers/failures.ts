@@ -1,4 +1,4 @@
-import { ConcurrencyError, UnknownEventVersionError } from '../errors';
+import { ConcurrencyError, NewerEventVersionError, UnknownEventVersionError } from '../errors';
 
 /** How often a commit is tried before it is parked, and how long to wait between tries. */
 export interface RetryPolicy {
@@ -30,12 +30,13 @@ const TRANSIENT_MESSAGE =
   /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|connection terminated|terminating connection|connection error|not queryable|timeout|timed out|no responders|jetstream (not enabled|system temporarily unavailable)|leader|no suitable peers|insufficient resources|connection closed|disconnect/i;
 
 /**
- * Whether a failure is a dependency's (Postgres or NATS away, a deadlock, a table a migration has not created yet):
- * such a commit is tried again for as long as it takes and never parked, since it is not at fault. Anything else
+ * Whether a failure is a dependency's (Postgres or NATS away, a deadlock, a table a migration has not created yet) or
+ * a commit of a newer release than this instance (a rolling deploy under way): such a commit is tried again for as
+ * long as it takes and never parked, since it is not at fault. Anything else
  * (an event the handler cannot apply, bytes that do not decode, a rule that refuses) is the commit's own.
  */
 export function isTransient(err: unknown): boolean {
-  if (err instanceof ConcurrencyError) return true;
+  if (err instanceof ConcurrencyError || err instanceof NewerEventVersionError) return true;
   if (err instanceof UnknownEventVersionError || err instanceof SyntaxError) return false;
   const e = err as { code?: unknown; driverError?: { code?: unknown }; message?: unknown } | null;
   const sqlState = e?.driverError?.code ?? e?.code;

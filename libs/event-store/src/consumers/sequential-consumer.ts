@@ -234,7 +234,12 @@ export class SequentialConsumer extends ConsumerRuntime {
         }
         const delivered = taken.map((message) => decodeDelivered(this.store, message, this.options.eventTypes));
         const bad = delivered.findIndex((d) => 'undecodable' in d);
-        if (bad === 0) return { kind: 'undecodable', delivered: delivered[0] as Delivered & { undecodable: unknown } };
+        if (bad === 0) {
+          const first = delivered[0] as Delivered & { undecodable: unknown };
+          // A newer release's commit is not at fault: the line waits, as for a dependency away, never parks it.
+          if (isTransient(first.undecodable)) return { kind: 'failed', error: first.undecodable, delivered: [first] };
+          return { kind: 'undecodable', delivered: first };
+        }
         const good = bad > 0 ? delivered.slice(0, bad) : delivered;
         this.health.busy();
         try {
