@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { batchProjection, checkFleet, orchestratorSchema, quarantineProjection } from '@flotilla/batch-read-model';
-import { BatchEventVersions, TenancyEventVersions, UpdateEventSchema } from '@flotilla/contracts';
+import { BatchLogEventSchema, UpdateEventSchema } from '@flotilla/contracts';
 import { EventStore } from '@flotilla/event-store';
 import { PostgresParkedStore, Projection, verifyProjection } from '@flotilla/projections';
 import { tenancyProjection } from '@flotilla/tenancy-read-model';
@@ -67,7 +67,7 @@ export async function judge(
   const reports = await system.settle();
   const batchStore = await EventStore.reader(system.nc, {
     ...system.batch,
-    schemaVersions: { ...TenancyEventVersions, ...BatchEventVersions },
+    ...BatchLogEventSchema,
   });
   const updateStore = await EventStore.reader(system.nc, { ...system.update, ...UpdateEventSchema });
   const appended = (await batchStore.lastSequence()) + (await updateStore.lastSequence());

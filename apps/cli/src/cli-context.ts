@@ -1,6 +1,6 @@
 import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
-import { BatchEventVersions, Streams, TenancyEventVersions, UpdateEventSchema } from '@flotilla/contracts';
+import { BatchLogEventSchema, Streams, UpdateEventSchema } from '@flotilla/contracts';
 import { batchProjection, orchestratorSchema, quarantineProjection } from '@flotilla/batch-read-model';
 import { EventStore } from '@flotilla/event-store';
 import { connectService, NatsSettings, natsSettingsFromEnv } from '@flotilla/nest-platform';
@@ -41,7 +41,7 @@ export const settingsFromEnv = (env: NodeJS.ProcessEnv = process.env): CliSettin
 
 const schemaOf = { batch: orchestratorSchema, update: resolverSchema };
 const eventSchemaOf = {
-  batch: { schemaVersions: { ...TenancyEventVersions, ...BatchEventVersions } },
+  batch: BatchLogEventSchema,
   update: UpdateEventSchema,
 };
 

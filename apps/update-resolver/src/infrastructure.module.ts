@@ -1,7 +1,7 @@
 import { Global, Inject, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
-import { BatchEventVersions, UpdateEventSchema } from '@flotilla/contracts';
+import { BatchLogEventSchema, UpdateEventSchema } from '@flotilla/contracts';
 import { EventStore } from '@flotilla/event-store';
 import { connectService, HealthRegistry } from '@flotilla/nest-platform';
 import { openReadModelDatabase, PostgresParkedStore, ProjectionRunner } from '@flotilla/projections';
@@ -40,7 +40,7 @@ export const BATCH_EVENT_STORE = Symbol('BatchEventStore');
         EventStore.reader(nc, {
           stream: config.batchStream,
           subjectPrefix: config.batchSubjectPrefix,
-          schemaVersions: BatchEventVersions,
+          ...BatchLogEventSchema,
         }),
     },
     {

@@ -1,4 +1,5 @@
 import { DomainEvent } from './domain-event';
+import { TenancyEventVersions } from './tenancy-events';
 
 /** Batches live on `evt.batch.batch.<id>`; a device's later life (deletion) on `evt.batch.device.<id>`. */
 export const BatchAggregate = 'batch';
@@ -130,3 +131,9 @@ export const BatchEventVersions: Record<BatchEvent['type'] | DeviceDeleted['type
   BatchDeleted: 1,
   DeviceDeleted: 1,
 };
+
+/**
+ * What a reader or writer of the batch stream needs to see every event at its current version: the stream holds the
+ * organizations' events beside the batches' (the catalog's and capacity's are all at version 1).
+ */
+export const BatchLogEventSchema = { schemaVersions: { ...TenancyEventVersions, ...BatchEventVersions } };

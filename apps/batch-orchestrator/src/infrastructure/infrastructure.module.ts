@@ -1,7 +1,7 @@
 import { Global, Inject, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
-import { BatchEventVersions, TenancyEventVersions, UpdateEventSchema } from '@flotilla/contracts';
+import { BatchLogEventSchema, UpdateEventSchema } from '@flotilla/contracts';
 import { batchProjection, orchestratorSchema, quarantineProjection } from '@flotilla/batch-read-model';
 import { EventStore } from '@flotilla/event-store';
 import { connectService, HealthRegistry } from '@flotilla/nest-platform';
@@ -57,7 +57,7 @@ function projectionRunner(
           stream: config.stream,
           subjectPrefix: config.subjectPrefix,
           replicas: config.streamReplicas,
-          schemaVersions: { ...TenancyEventVersions, ...BatchEventVersions },
+          ...BatchLogEventSchema,
         }),
     },
     {

@@ -1,4 +1,4 @@
-import { BatchEventVersions, BatchSubjects, TenancyEventVersions, UpdateEventSchema } from '@flotilla/contracts';
+import { BatchLogEventSchema, BatchSubjects, UpdateEventSchema } from '@flotilla/contracts';
 import { EventStore } from '@flotilla/event-store';
 import { Figure, goal, Scenario } from '../measure';
 import { rawJetStreamToPostgres } from './baseline';
@@ -44,7 +44,7 @@ export const replay: Scenario = {
         await EventStore.reader(batches.nc, {
           stream: batches.stream,
           subjectPrefix: batches.subjectPrefix,
-          schemaVersions: { ...TenancyEventVersions, ...BatchEventVersions },
+          ...BatchLogEventSchema,
         }),
       );
       // The rest of the events: two per firmware device (registered, then reporting its firmware).

@@ -1,6 +1,7 @@
 import { NatsConnection } from 'nats';
 import { Client } from 'pg';
 import { EventStore } from '@flotilla/event-store';
+import { BatchLogEventSchema } from '@flotilla/events';
 
 export interface FleetReport {
   batches: {
@@ -75,7 +76,11 @@ export async function checkFleet(env: FleetLocation, schema = 'batch_orchestrato
     await pg.end();
   }
 
-  const store = await EventStore.reader(env.nc, { stream: env.stream, subjectPrefix: env.subjectPrefix });
+  const store = await EventStore.reader(env.nc, {
+    stream: env.stream,
+    subjectPrefix: env.subjectPrefix,
+    ...BatchLogEventSchema,
+  });
   const created = new Map<string, number>();
   for await (const commit of store.readRange({ onUndecodable: () => undefined })) {
     for (const event of commit.events) {
