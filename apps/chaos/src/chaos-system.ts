@@ -26,6 +26,8 @@ export interface Instance {
   kill(): Promise<void>;
   /** Starts it again (after a kill) and waits until it is ready. */
   start(): Promise<void>;
+  /** Waits until it is ready; a failure tells the app and the end of its output. */
+  ready(): Promise<void>;
 }
 
 export interface HttpAnswer {
@@ -178,11 +180,18 @@ export async function startChaosSystem(context: ChaosContext, shape: SystemShape
       },
       async start() {
         instance.process = launch();
-        await untilOk(`http://127.0.0.1:${port}/health/ready`, 120_000);
+        await instance.ready();
+      },
+      async ready() {
+        await untilOk(`http://127.0.0.1:${port}/health/ready`, 120_000).catch((err: Error) => {
+          throw new Error(
+            `${app} :${port}: ${err.message}; its output ends:\n${instance.process.output().slice(-3_000)}`,
+          );
+        });
       },
     };
     instances.push(instance);
-    await untilOk(`http://127.0.0.1:${port}/health/ready`, 120_000);
+    await instance.ready();
     return instance;
   };
   for (let i = 0; i < (shape.orchestrators ?? 1); i++) await startInstance('batch-orchestrator');
