@@ -1,9 +1,27 @@
+import { randomBytes } from 'node:crypto';
 import { ConfigurationError } from '@flotilla/nest-platform';
 import { TEST_KEYS } from '@flotilla/testing';
 import { configFromEnv } from './config';
 
 describe('the orchestrator configuration', () => {
   const env = { NATS_URL: 'nats://127.0.0.1:4222', DATABASE_URL: 'postgres://127.0.0.1/x', ...TEST_KEYS };
+
+  it('fills an empty catalog with the demo one by default outside production only', () => {
+    expect(configFromEnv(env).seedDemoCatalog).toBe(true);
+    expect(configFromEnv({ ...env, BATCH_SEED_DEMO_CATALOG: 'false' }).seedDemoCatalog).toBe(false);
+    const keys = Object.fromEntries(
+      Object.keys(TEST_KEYS).map((name) => [name, randomBytes(32).toString('base64url')]),
+    );
+    const production = {
+      ...env,
+      ...keys,
+      NATS_USER: 'orchestrator',
+      NATS_PASSWORD: keys.FLOTILLA_BUS_KEY,
+      FLOTILLA_ENV: 'production',
+    };
+    expect(configFromEnv(production).seedDemoCatalog).toBe(false);
+    expect(configFromEnv({ ...production, BATCH_SEED_DEMO_CATALOG: 'true' }).seedDemoCatalog).toBe(true);
+  });
 
   it('takes an item quantity up to what one settlement commit can name, and refuses more', () => {
     expect(configFromEnv({ ...env, BATCH_MAX_ITEM_QUANTITY: '10000' }).maxItemQuantity).toBe(10_000);

@@ -1,6 +1,12 @@
 import { Streams } from '@flotilla/contracts';
 import { RetryPolicy } from '@flotilla/event-store';
-import { consumerRetryFromEnv, positiveInteger, ServiceConfig, serviceConfigFromEnv } from '@flotilla/nest-platform';
+import {
+  consumerRetryFromEnv,
+  isProduction,
+  positiveInteger,
+  ServiceConfig,
+  serviceConfigFromEnv,
+} from '@flotilla/nest-platform';
 
 export interface OrchestratorConfig extends ServiceConfig {
   /** The update-resolver's stream, read for DeviceQuarantined / DeviceUnquarantined. */
@@ -34,7 +40,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Orchestrato
     ),
     updateStream: env.UPDATE_STREAM ?? Streams.update.name,
     updateSubjectPrefix: env.UPDATE_SUBJECT_PREFIX ?? Streams.update.subjectPrefix,
-    seedDemoCatalog: (env.BATCH_SEED_DEMO_CATALOG ?? 'true') !== 'false',
+    // Demo facilities and capacity are for trying it out: in production the catalog is the operator's to define.
+    seedDemoCatalog: (env.BATCH_SEED_DEMO_CATALOG ?? String(!isProduction(env))) === 'true',
     // At most 10,000: the settlement of an item names each of its live devices in one commit (about 40 bytes each),
     // which must stay under JetStream's 1 MB message.
     maxItemQuantity: positiveInteger(env, 'BATCH_MAX_ITEM_QUANTITY', 1000, 10_000),
