@@ -32,8 +32,8 @@ const TRANSIENT_MESSAGE =
 /**
  * Whether a failure is a dependency's (Postgres or NATS away, a deadlock, a table a migration has not created yet) or
  * a commit of a newer release than this instance (a rolling deploy under way): such a commit is tried again for as
- * long as it takes and never parked, since it is not at fault. Anything else
- * (an event the handler cannot apply, bytes that do not decode, a rule that refuses) is the commit's own.
+ * long as it takes and never parked, since it is not at fault. Anything else (an event the handler cannot apply,
+ * bytes that do not decode, a rule that refuses) is the commit's own.
  */
 export function isTransient(err: unknown): boolean {
   if (err instanceof ConcurrencyError || err instanceof NewerEventVersionError) return true;
