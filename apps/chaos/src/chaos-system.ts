@@ -183,11 +183,22 @@ export async function startChaosSystem(context: ChaosContext, shape: SystemShape
         await instance.ready();
       },
       async ready() {
-        await untilOk(`http://127.0.0.1:${port}/health/ready`, 120_000).catch((err: Error) => {
-          throw new Error(
-            `${app} :${port}: ${err.message}; its output ends:\n${instance.process.output().slice(-3_000)}`,
-          );
+        const { child } = instance.process;
+        // A process that ends while starting fails at once rather than at the deadline.
+        let onExit: () => void = () => undefined;
+        const ended = new Promise<never>((_, reject) => {
+          onExit = () => reject(new Error(`exited while starting (${child.signalCode ?? `code ${child.exitCode}`})`));
+          if (child.exitCode !== null || child.signalCode !== null) onExit();
+          else child.once('exit', onExit);
         });
+        try {
+          await Promise.race([untilOk(`http://127.0.0.1:${port}/health/ready`, 120_000), ended]);
+        } catch (err) {
+          const output = instance.process.output().slice(-3_000);
+          throw new Error(`${app} :${port}: ${(err as Error).message}; its output ends:\n${output}`);
+        } finally {
+          child.off('exit', onExit);
+        }
       },
     };
     instances.push(instance);
