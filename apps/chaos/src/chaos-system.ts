@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { connect, NatsConnection } from 'nats';
 import { Client } from 'pg';
 import { ConsumerReport } from '@flotilla/event-store';
-import { freeLoopbackPort, ServiceProcess } from '@flotilla/testing';
+import { freeLoopbackPort, ServiceProcess, waitForHttp } from '@flotilla/testing';
 
 export type AppName = 'batch-orchestrator' | 'update-resolver' | 'admin-gateway';
 
@@ -26,7 +26,7 @@ export interface Instance {
   kill(): Promise<void>;
   /** Starts it again (after a kill) and waits until it is ready. */
   start(): Promise<void>;
-  /** Waits until it is ready; a failure tells the app and the end of its output. */
+  /** Waits until it is ready; a failure (at once if it ends while starting) tells the app and its output. */
   ready(): Promise<void>;
 }
 
@@ -183,22 +183,9 @@ export async function startChaosSystem(context: ChaosContext, shape: SystemShape
         await instance.ready();
       },
       async ready() {
-        const { child } = instance.process;
-        // A process that ends while starting fails at once rather than at the deadline.
-        let onExit: () => void = () => undefined;
-        const ended = new Promise<never>((_, reject) => {
-          onExit = () => reject(new Error(`exited while starting (${child.signalCode ?? `code ${child.exitCode}`})`));
-          if (child.exitCode !== null || child.signalCode !== null) onExit();
-          else child.once('exit', onExit);
+        await waitForHttp(`http://127.0.0.1:${port}/health/ready`, instance.process, 120_000).catch((err: Error) => {
+          throw new Error(`${app} :${port}: ${err.message}`);
         });
-        try {
-          await Promise.race([untilOk(`http://127.0.0.1:${port}/health/ready`, 120_000), ended]);
-        } catch (err) {
-          const output = instance.process.output().slice(-3_000);
-          throw new Error(`${app} :${port}: ${(err as Error).message}; its output ends:\n${output}`);
-        } finally {
-          child.off('exit', onExit);
-        }
       },
     };
     instances.push(instance);

@@ -88,7 +88,9 @@ function handle(child: ChildProcess): ServiceProcess {
 export async function waitForHttp(url: string, process?: ServiceProcess, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (process && process.child.exitCode !== null) throw new Error(`process exited early:\n${process.output()}`);
+    const { exitCode, signalCode } = process?.child ?? { exitCode: null, signalCode: null };
+    if (exitCode !== null || signalCode !== null)
+      throw new Error(`process exited early (${signalCode ?? `code ${exitCode}`}):\n${process?.output()}`);
     try {
       if ((await fetch(url)).status === 200) return;
     } catch {
