@@ -20,7 +20,7 @@ export class AppModule {
       imports: [
         serviceConfigModule(CONFIG, configFromEnv, config),
         CqrsModule.forRoot(),
-        loggingModule(ServiceNames.batchOrchestrator, CONFIG),
+        loggingModule(ServiceNames.batchOrchestrator, CONFIG, { probesOnly: true }),
         HealthModule.forService(ServiceNames.batchOrchestrator),
         BusModule.forService(CONFIG),
         InfrastructureModule,

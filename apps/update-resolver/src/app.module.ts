@@ -16,7 +16,7 @@ export class AppModule {
       imports: [
         serviceConfigModule(RESOLVER_CONFIG, configFromEnv, config),
         CqrsModule.forRoot(),
-        loggingModule(ServiceNames.updateResolver, RESOLVER_CONFIG),
+        loggingModule(ServiceNames.updateResolver, RESOLVER_CONFIG, { probesOnly: true }),
         HealthModule.forService(ServiceNames.updateResolver),
         BusModule.forService(RESOLVER_CONFIG),
         InfrastructureModule,

@@ -27,7 +27,7 @@ describe('logs', () => {
     @Module({
       imports: [
         serviceConfigModule(CONFIG, () => ({}), { logLevel: 'info' }),
-        loggingModule('test-service', CONFIG, stream),
+        loggingModule('test-service', CONFIG, { stream }),
       ],
       controllers: [Noisy],
     })

@@ -24,15 +24,31 @@ export function logLevelFromEnv(env: NodeJS.ProcessEnv): LogLevel {
   return level;
 }
 
+export interface LoggingOptions {
+  /** Where the lines go: stdout unless given. */
+  stream?: DestinationStream;
+  /**
+   * The service's HTTP server answers only probes and metrics, which are never logged: no request middleware then.
+   * Its request context lives in an AsyncLocalStorage, and one request through it (a probe) turns on Node's promise
+   * hooks for the life of the process: a few percent of the CPU of every message a busy service handles.
+   */
+  probesOnly?: boolean;
+}
+
 /**
  * Structured logs through nestjs-pino: one JSON object per line on stdout with `time`, `level` (its name), `service`
  * and `msg`; secrets redacted by field name; HTTP requests logged except health, metrics and device checks (a
  * fleet's polling would drown the rest).
  */
-export function loggingModule(service: string, config: InjectionToken, stream?: DestinationStream): DynamicModule {
+export function loggingModule(
+  service: string,
+  config: InjectionToken,
+  { stream, probesOnly = false }: LoggingOptions = {},
+): DynamicModule {
   return LoggerModule.forRootAsync({
     inject: [config],
     useFactory: ({ logLevel }: { logLevel: LogLevel }) => ({
+      ...(probesOnly ? { forRoutes: [] } : {}),
       pinoHttp: {
         stream,
         level: logLevel,

@@ -13,21 +13,27 @@ describe('NATS writes of a service', () => {
 
   afterAll(() => nc.close());
 
-  it('leave in one socket write per turn of the event loop, every message delivered in order', async () => {
+  /** Counts the connection's socket writes from now on, and what its subscription receives. */
+  async function watch(subject: string) {
     const socket = (nc as unknown as { protocol: { transport: { socket: Socket } } }).protocol.transport.socket;
-    let writes = 0;
+    const counted = { writes: 0, received: [] as number[] };
     for (const method of ['_write', '_writev'] as const) {
       const original = socket[method] as (...args: unknown[]) => void;
       socket[method] = function (this: Socket, ...args: unknown[]) {
-        writes++;
+        counted.writes++;
         return original.apply(this, args);
       } as never;
     }
-    const subject = `coalescing.${process.pid}`;
-    const received: number[] = [];
-    const sub = nc.subscribe(subject, { callback: (_err, msg) => received.push(Number(msg.string())) });
+    const sub = nc.subscribe(subject, { callback: (_err, msg) => counted.received.push(Number(msg.string())) });
     await nc.flush();
-    writes = 0;
+    counted.writes = 0;
+    return { counted, sub };
+  }
+
+  it('leave in one socket write per turn of the event loop, every message delivered in order', async () => {
+    coalesceNatsWrites('turn');
+    const subject = `coalescing.${process.pid}.turn`;
+    const { counted, sub } = await watch(subject);
 
     // Published from 200 callbacks of one turn (as replies of a turn's requests are): nats.js alone writes after each.
     const published = Array.from(
@@ -36,9 +42,30 @@ describe('NATS writes of a service', () => {
     );
     await Promise.all(published);
     await new Promise((resolve) => setImmediate(resolve));
-    expect(writes).toBe(1);
+    expect(counted.writes).toBe(1);
     await nc.flush();
-    expect(received).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    expect(counted.received).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    sub.unsubscribe();
+  });
+
+  it('leave in one socket write per callback (ticks), every message delivered in order', async () => {
+    coalesceNatsWrites('ticks');
+    const subject = `coalescing.${process.pid}.ticks`;
+    const { counted, sub } = await watch(subject);
+
+    // One callback's chain of promise jobs, a publish after each (as a batch's dependent steps are): nats.js alone
+    // writes after each; then a second callback of the same turn, which writes apart from the first.
+    const chained = async (from: number) => {
+      for (let i = from; i < from + 100; i++) {
+        nc.publish(subject, String(i));
+        await Promise.resolve();
+      }
+    };
+    await Promise.all([0, 100].map((from) => new Promise((resolve) => setImmediate(() => resolve(chained(from))))));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(counted.writes).toBe(2);
+    await nc.flush();
+    expect(counted.received).toEqual(Array.from({ length: 200 }, (_, i) => i));
     sub.unsubscribe();
   });
 });

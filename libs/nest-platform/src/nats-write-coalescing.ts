@@ -2,18 +2,22 @@ import type { Socket } from 'node:net';
 import { NodeTransport } from 'nats/lib/src/node_transport';
 
 const CORKED = Symbol('corked');
+let flushEvery: 'turn' | 'ticks' = 'turn';
 
 type Transport = { send(frame: Uint8Array): void; socket?: Socket; [CORKED]?: boolean };
 
 /**
- * Makes every NATS connection of this process write to its socket at most once per turn of the event loop. nats.js
- * writes whenever a microtask has queued something, which under load is a system call for every message or two: in
- * profiles of the resolver and the gateway those writes were the biggest single cost (a sixth to two fifths of each).
- * Corked until the turn ends, a turn's messages leave in one `writev`, as Nagle's algorithm would send them. It is for
- * request/reply services (the resolver and the gateway call it): the orchestrator, whose batches are chains of
- * dependent writes, answered later with it (each link waits for the end of a busy turn) and no faster overall.
+ * Makes every NATS connection of this process write to its socket at most once per turn of the event loop (`turn`),
+ * or once per callback (`ticks`: when the promise jobs and ticks that one I/O callback set going have all run).
+ * nats.js writes whenever a microtask has queued something, which under load is a system call for every message or
+ * two: in profiles of the resolver, the gateway and the orchestrator those writes were the biggest single cost (a
+ * sixth to two fifths of each). Corked, the messages leave in one `writev`, as Nagle's algorithm would send them.
+ * Request/reply services (the resolver, the gateway) wait for the turn's end. The orchestrator, whose batches are
+ * chains of dependent writes, answered later that way (each link waits for the end of a busy turn), so it flushes
+ * per callback: a fifth of the writes' cost off and a link never waits for another callback's work.
  */
-export function coalesceNatsWrites(): void {
+export function coalesceNatsWrites(until: 'turn' | 'ticks' = 'turn'): void {
+  flushEvery = until;
   const prototype = NodeTransport.prototype as unknown as Transport;
   if (prototype.send.name === sendCoalesced.name) return;
   const send = prototype.send;
@@ -22,10 +26,12 @@ export function coalesceNatsWrites(): void {
     if (socket && !this[CORKED] && !socket.destroyed) {
       this[CORKED] = true;
       socket.cork();
-      setImmediate(() => {
+      const uncork = () => {
         this[CORKED] = false;
         socket.uncork();
-      });
+      };
+      if (flushEvery === 'turn') setImmediate(uncork);
+      else process.nextTick(uncork);
     }
     send.call(this, frame);
   }
