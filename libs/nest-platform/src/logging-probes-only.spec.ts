@@ -1,18 +1,12 @@
 import { Controller, Get, Logger as NestLogger, Module } from '@nestjs/common';
-import { Writable } from 'node:stream';
 import { createLoggedApp, loggingModule } from './logging';
 import { serviceConfigModule } from './config-module';
+import { logLines } from './test-fixtures/log-lines';
 
 // A file of its own: nestjs-pino keeps one root logger per module registry, so each app under test needs a fresh one.
 describe('logs', () => {
   it('of a service that serves only probes over HTTP still go through pino, with no request middleware', async () => {
-    const lines: string[] = [];
-    const stream = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(...String(chunk).split('\n').filter(Boolean));
-        done();
-      },
-    });
+    const { stream, lines } = logLines();
     @Controller()
     class Probe {
       private readonly logger = new NestLogger('probe');

@@ -1,18 +1,12 @@
 import { Controller, Get, Logger as NestLogger, Module } from '@nestjs/common';
-import { Writable } from 'node:stream';
 import { createLoggedApp, loggingModule, logLevelFromEnv } from './logging';
 import { ConfigurationError } from './secrets';
 import { serviceConfigModule } from './config-module';
+import { logLines } from './test-fixtures/log-lines';
 
 describe('logs', () => {
   it('are JSON lines with time, level, service and msg, secrets redacted wherever they sit', async () => {
-    const lines: string[] = [];
-    const stream = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(...String(chunk).split('\n').filter(Boolean));
-        done();
-      },
-    });
+    const { stream, lines } = logLines();
     @Controller()
     class Noisy {
       private readonly logger = new NestLogger('noisy');
