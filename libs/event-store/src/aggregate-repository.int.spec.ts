@@ -119,6 +119,33 @@ describe('AggregateRepository', () => {
     expect((await one.load('b')).state.balance).toBe(2);
   });
 
+  it('group commit: reads nothing before a group it appends; a group it would only refuse is decided again on the log', async () => {
+    const [one, two] = [
+      new AggregateRepository(store, 'account', account),
+      new AggregateRepository(store, 'account', account),
+    ];
+    await one.execute('g', { type: 'Deposit', amount: 5 }, { metadata });
+    const reads = jest.spyOn(store, 'readAggregate');
+    // The append on the cached state (5) proves it the newest: the refusal beside it stands without a read.
+    const grouped = await one.executeMany('g', [
+      { command: { type: 'Withdraw', amount: 2 }, metadata },
+      { command: { type: 'Withdraw', amount: 9 }, metadata },
+    ]);
+    expect(grouped.map((o) => o.ok)).toEqual([true, false]);
+    expect(reads).not.toHaveBeenCalled();
+    // Another instance deposits: on one's stale cache (3) a withdrawal of 9 would be refused, and nothing appended
+    // proves that cache right, so the log is read and the withdrawal allowed on the newest state (13).
+    await two.execute('g', { type: 'Deposit', amount: 10 }, { metadata });
+    const [allowed] = await one.executeMany('g', [{ command: { type: 'Withdraw', amount: 9 }, metadata }]);
+    expect(allowed.ok && allowed.state.balance).toBe(4);
+    expect(reads).toHaveBeenCalled();
+    // On the newest state a refusal is the answer.
+    const [refused] = await one.executeMany('g', [{ command: { type: 'Withdraw', amount: 5 }, metadata }]);
+    expect(refused.ok).toBe(false);
+    expect((await two.load('g')).state.balance).toBe(4);
+    reads.mockRestore();
+  });
+
   it("answers a command id found in the aggregate's history with its first commit, long after the dedupe window", async () => {
     const accounts = new AggregateRepository(store, 'account', account);
     const options = { metadata, commandId: 'pay-1', fingerprint: 'f' };

@@ -170,8 +170,11 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
     subject: string,
     commands: { command: Command; metadata: ExecuteOptions['metadata'] }[],
   ): Promise<GroupOutcome<State, Event>[]> {
+    // Decided first on the cached state, unread: an append proves it was the newest (optimistic concurrency), and with
+    // it every refusal decided beside it. Only a group that appends nothing needs the log read to trust its answers.
+    let current = await this.cached(subject);
+    let fresh = false;
     for (let attempt = 1; ; attempt++) {
-      const current = await this.catchUp(subject, await this.cached(subject));
       let working = current.state;
       let bytes = 0;
       const decided: ({ events: Event[] } | { error: unknown })[] = [];
@@ -191,12 +194,19 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
       }
       const all = decided.flatMap((d) => ('events' in d ? d.events : []));
       const eventMetadata = decided.flatMap((d, i) => ('events' in d ? d.events.map(() => commands[i].metadata) : []));
-      if (all.length === 0)
+      if (all.length === 0) {
+        if (!fresh) {
+          current = await this.catchUp(subject, current);
+          fresh = true;
+          attempt--;
+          continue;
+        }
         return decided.map((d) =>
           'error' in d
             ? { ok: false, error: d.error }
             : { ok: true, state: current.state, version: current.version, events: [] },
         );
+      }
       try {
         const { commit } = await this.store.append(subject, all, {
           expectedVersion: current.version,
@@ -215,6 +225,8 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
         });
       } catch (err) {
         if (!(err instanceof ConcurrencyError) || attempt >= (this.options.maxAttempts ?? 5)) throw err;
+        current = await this.catchUp(subject, current);
+        fresh = true;
       }
     }
   }
