@@ -52,6 +52,8 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
   private readonly cache = new Map<string, CachedAggregate<State>>();
   /** Commits folded into each cached aggregate since its last snapshot was taken or read. */
   private readonly sinceSnapshot = new Map<string, number>();
+  /** Aggregates whose last group commit met another writer's commit: read before the next one is decided. */
+  private readonly contended = new Set<string>();
 
   constructor(
     private readonly store: EventStore,
@@ -172,8 +174,16 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
   ): Promise<GroupOutcome<State, Event>[]> {
     // Decided first on the cached state, unread: an append proves it was the newest (optimistic concurrency), and with
     // it every refusal decided beside it. Only a group that appends nothing needs the log read to trust its answers.
+    // While another writer is at the aggregate too, the cache is mostly stale: then the log is read first, until a
+    // read finds nothing new.
     let current = await this.cached(subject);
     let fresh = false;
+    if (this.contended.has(subject)) {
+      const caught = await this.catchUp(subject, current);
+      if (caught.version === current.version) this.contended.delete(subject);
+      current = caught;
+      fresh = true;
+    }
     for (let attempt = 1; ; attempt++) {
       let working = current.state;
       let bytes = 0;
@@ -225,6 +235,7 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
         });
       } catch (err) {
         if (!(err instanceof ConcurrencyError) || attempt >= (this.options.maxAttempts ?? 5)) throw err;
+        this.contended.add(subject);
         current = await this.catchUp(subject, current);
         fresh = true;
       }
