@@ -14,10 +14,10 @@ type Transport = { send(frame: Uint8Array): void; socket?: Socket; [CORKED]?: bo
  * sixth to two fifths of each). Corked, the messages leave in one `writev`, as Nagle's algorithm would send them.
  * Request/reply services (the resolver, the gateway) wait for the turn's end. The orchestrator, whose batches are
  * chains of dependent writes, answered later that way (each link waits for the end of a busy turn), so it flushes
- * per callback: a fifth of the writes' cost off and a link never waits for another callback's work.
+ * per callback: its writes went from a fifth of its CPU to an eighth, and a link never waits for another callback.
  */
-export function coalesceNatsWrites(until: 'turn' | 'ticks' = 'turn'): void {
-  flushEvery = until;
+export function coalesceNatsWrites(every: 'turn' | 'ticks' = 'turn'): void {
+  flushEvery = every;
   const prototype = NodeTransport.prototype as unknown as Transport;
   if (prototype.send.name === sendCoalesced.name) return;
   const send = prototype.send;

@@ -76,7 +76,8 @@ interface Queued {
 /**
  * One capacity aggregate per plan, written by group commit: commands on one plan queue up in this process and every
  * write takes all of them that are waiting, decided one after the other on the newest state (so a hot plan costs one
- * JetStream write per group, not per batch). Other instances are kept honest by optimistic concurrency.
+ * JetStream write per group, not per batch; see `AggregateRepository.executeMany`). Other instances are kept honest by
+ * optimistic concurrency.
  */
 @Injectable()
 export class CapacityRepositories {
