@@ -5,7 +5,7 @@ import { BatchRow, DeviceQuarantineRow, DeviceRow } from '@flotilla/batch-read-m
 import { DomainError } from '@flotilla/decider';
 import { RequestMeta } from '@flotilla/nest-platform';
 import { loadCatalogObjects } from '../catalog/catalog-queries';
-import { projectInScope } from './create-batches';
+import { ProjectDirectory } from '../tenancy/project-directory';
 import { batchView, deviceView, projectHref } from './batch-views';
 
 const inScope = (row: { organizationId: string } | null, meta: RequestMeta) =>
@@ -33,10 +33,13 @@ export class ListBatchesQuery {
 /** A project's batch history, newest first, a page at a time. */
 @QueryHandler(ListBatchesQuery)
 export class ListBatchesHandler implements IQueryHandler<ListBatchesQuery, BatchListView> {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly projects: ProjectDirectory,
+  ) {}
 
   async execute({ projectId, page, perPage, meta }: ListBatchesQuery): Promise<BatchListView> {
-    await projectInScope(this.dataSource, projectId, meta);
+    await this.projects.inScope(projectId, meta);
     const { skip, take, meta: metaOf } = pageOf(`${projectHref(projectId)}/batches`, page, perPage);
     const [rows, total] = await this.dataSource
       .getRepository(BatchRow)
@@ -80,10 +83,13 @@ export class ListDevicesQuery {
 /** A project's devices that are not deleted, newest first, a page at a time. */
 @QueryHandler(ListDevicesQuery)
 export class ListDevicesHandler implements IQueryHandler<ListDevicesQuery, DeviceListView> {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly projects: ProjectDirectory,
+  ) {}
 
   async execute({ projectId, page, perPage, meta }: ListDevicesQuery): Promise<DeviceListView> {
-    await projectInScope(this.dataSource, projectId, meta);
+    await this.projects.inScope(projectId, meta);
     const { skip, take, meta: metaOf } = pageOf(`${projectHref(projectId)}/devices`, page, perPage);
     const [rows, total] = await this.dataSource.getRepository(DeviceRow).findAndCount({
       where: { projectId, state: Not('deleted') },

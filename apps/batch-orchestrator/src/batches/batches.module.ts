@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CatalogModule } from '../catalog/catalog.module';
+import { TenancyModule } from '../tenancy/tenancy.module';
 import { BatchMessagesController } from './batch-messages.controller';
 import { GetBatchHandler, GetDeviceHandler, ListBatchesHandler, ListDevicesHandler } from './batch-queries';
 import { batchRepositoryProviders } from './batch-repositories';
@@ -8,7 +9,7 @@ import { DeleteBatchHandler } from './delete-batch';
 import { DeleteDeviceHandler } from './delete-device';
 
 @Module({
-  imports: [CatalogModule],
+  imports: [CatalogModule, TenancyModule],
   controllers: [BatchMessagesController],
   providers: [
     ...batchRepositoryProviders,

@@ -8,8 +8,8 @@ import { BatchRow } from '@flotilla/batch-read-model';
 import { DomainError, stableUuid } from '@flotilla/decider';
 import { RequestMeta } from '@flotilla/nest-platform';
 import { ProjectionRunner } from '@flotilla/projections';
-import { ProjectRow } from '@flotilla/tenancy-read-model';
 import { CatalogRepository } from '../catalog/catalog-repositories';
+import { ProjectDirectory } from '../tenancy/project-directory';
 import { CONFIG, OrchestratorConfig } from '../config';
 import { BATCH_PROJECTION } from '../infrastructure/infrastructure.module';
 import { BatchRepository } from './batch-repositories';
@@ -22,18 +22,6 @@ export class CreateBatchesCommand {
   ) {}
 }
 
-/** A project the caller may see, or not found. */
-export async function projectInScope(
-  dataSource: DataSource,
-  projectId: string,
-  meta: RequestMeta,
-): Promise<ProjectRow> {
-  const project = await dataSource.getRepository(ProjectRow).findOneBy({ id: projectId });
-  if (!project || (meta.organizationId && meta.organizationId !== project.organizationId))
-    throw DomainError.notFound('project');
-  return project;
-}
-
 /**
  * Checks every item against the request and the catalog (all problems, nothing written), then records each item
  * as its own queued batch: `BatchRequested` is in the log before the reply. The batch workflow takes it from there.
@@ -43,13 +31,14 @@ export class CreateBatchesHandler implements ICommandHandler<CreateBatchesComman
   constructor(
     private readonly batches: BatchRepository,
     private readonly catalog: CatalogRepository,
+    private readonly projects: ProjectDirectory,
     private readonly dataSource: DataSource,
     @Inject(BATCH_PROJECTION) private readonly projection: ProjectionRunner,
     @Inject(CONFIG) private readonly config: OrchestratorConfig,
   ) {}
 
   async execute({ request, meta }: CreateBatchesCommand): Promise<{ batches: BatchView[] }> {
-    const project = await projectInScope(this.dataSource, request.projectId, meta);
+    const project = await this.projects.inScope(request.projectId, meta);
     // Checked on the catalog as this instance knows it, which costs no read; a refusal only on the log's catalog, which
     // another instance may have added to since. The catalog only ever grows, so a stale acceptance is one that raced
     // a redefinition, as a request just before it would have.

@@ -6,6 +6,7 @@ import { RequestMeta } from '@flotilla/nest-platform';
 import { ApiKeyRow, OrganizationRow, ProjectRow } from '@flotilla/tenancy-read-model';
 import { assertInScope } from './tenancy-commands';
 import { organizationView, projectView } from './tenancy-views';
+import { ProjectDirectory } from './project-directory';
 
 export class GetOrganizationQuery {
   constructor(
@@ -35,13 +36,10 @@ export class GetProjectQuery {
 
 @QueryHandler(GetProjectQuery)
 export class GetProjectHandler implements IQueryHandler<GetProjectQuery, ProjectView> {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly projects: ProjectDirectory) {}
 
   async execute({ projectId, meta }: GetProjectQuery): Promise<ProjectView> {
-    const row = await this.dataSource.getRepository(ProjectRow).findOneBy({ id: projectId });
-    if (!row || (meta.organizationId && meta.organizationId !== row.organizationId))
-      throw DomainError.notFound('project');
-    return projectView(row);
+    return projectView(await this.projects.inScope(projectId, meta));
   }
 }
 

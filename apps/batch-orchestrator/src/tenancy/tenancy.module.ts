@@ -3,6 +3,7 @@ import { CreateOrganizationHandler, CreateProjectHandler, IssueApiKeyHandler } f
 import { TenancyMessagesController } from './tenancy-messages.controller';
 import { AuthenticateHandler, GetOrganizationHandler, GetProjectHandler, ListProjectsHandler } from './tenancy-queries';
 import { organizationRepositoryProvider } from './organization-repository';
+import { ProjectDirectory } from './project-directory';
 
 @Module({
   controllers: [TenancyMessagesController],
@@ -15,6 +16,8 @@ import { organizationRepositoryProvider } from './organization-repository';
     GetProjectHandler,
     ListProjectsHandler,
     AuthenticateHandler,
+    ProjectDirectory,
   ],
+  exports: [ProjectDirectory],
 })
 export class TenancyModule {}

@@ -1,0 +1,41 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { DomainError } from '@flotilla/decider';
+import { RequestMeta } from '@flotilla/nest-platform';
+import { ProjectRow } from '@flotilla/tenancy-read-model';
+
+/** How long a project found stays remembered: bounds what a log restored to before its creation could leave behind. */
+const REMEMBER_MS = 60_000;
+const REMEMBER_AT_MOST = 10_000;
+
+/**
+ * Projects by id, for the commands and queries that name one: every batch request does. A project is never deleted and
+ * never changes organization, so one found is remembered for a while instead of read again for each request; one not
+ * found is always looked up again (it may have been created since, or by another instance).
+ */
+@Injectable()
+export class ProjectDirectory {
+  private readonly found = new Map<string, { project: ProjectRow; at: number }>();
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** The project, if the caller may see it (the root, or its organization); not found otherwise. */
+  async inScope(projectId: string, meta: RequestMeta, now = Date.now()): Promise<ProjectRow> {
+    const project = await this.find(projectId, now);
+    if (!project || (meta.organizationId && meta.organizationId !== project.organizationId))
+      throw DomainError.notFound('project');
+    return project;
+  }
+
+  private async find(projectId: string, now: number): Promise<ProjectRow | null> {
+    const remembered = this.found.get(projectId);
+    if (remembered && now - remembered.at < REMEMBER_MS) return remembered.project;
+    const project = await this.dataSource.getRepository(ProjectRow).findOneBy({ id: projectId });
+    this.found.delete(projectId);
+    if (project) {
+      if (this.found.size >= REMEMBER_AT_MOST) this.found.delete(this.found.keys().next().value as string);
+      this.found.set(projectId, { project, at: now });
+    }
+    return project;
+  }
+}
