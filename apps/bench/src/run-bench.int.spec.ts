@@ -39,6 +39,7 @@ describe('bench harness', () => {
       const placement = Object.fromEntries(report.results.placement.map((f) => [f.unit, f.value]));
       expect(placement['batches/s']).toBeGreaterThan(0);
       expect(placement.servers).toBe(0);
+      expect(placement.batches).toBe(64); // the warm-up's first cohort, reported beside
       expect(report.results['big-batch'][0].value).toBeGreaterThan(0);
       expect(report.results['big-batch'][0]).toMatchObject({ target: '≤ 3 s', met: expect.any(Boolean) });
       const targeted = Object.values(report.results).flatMap((figures) => figures.filter((f) => f.target));
