@@ -1,5 +1,5 @@
 import { BatchEvent, DeviceDescription, FacilityAllocation, RequestedItem } from '@flotilla/events';
-import { Decider, DomainError, stableUuid } from '@flotilla/decider';
+import { Decider, deepFreeze, DomainError, stableUuid } from '@flotilla/decider';
 import { expandHostnames } from './hostnames';
 
 export type BatchStatus = 'absent' | 'queued' | 'in_progress' | 'completed' | 'failed' | 'deleted';
@@ -51,16 +51,25 @@ export function deviceIdFor(batchId: string, index: number): string {
 /** One commit is one JetStream message: it must stay well under the server's 1 MB payload limit. */
 const COMMIT_BUDGET_BYTES = 512 * 1024;
 
-/** The leading events that fit in one commit beside `alongside` (at least one, so progress is always made). */
-function fitInCommit(events: BatchEvent[], alongside: BatchEvent[] = []): BatchEvent[] {
+/**
+ * The leading events that fit in one commit beside `alongside` (at least one, so progress is always made). Events are
+ * taken from `events` one at a time: those of a big batch's devices that will not fit are never made.
+ */
+function fitInCommit(events: Iterable<BatchEvent>, alongside: BatchEvent[] = []): BatchEvent[] {
   let bytes = alongside.reduce((sum, e) => sum + JSON.stringify(e).length, 0);
-  let count = 0;
-  while (count < events.length) {
-    bytes += JSON.stringify(events[count]).length + 120; // envelope per event: id, type, version
-    if (count > 0 && bytes > COMMIT_BUDGET_BYTES) break;
-    count++;
+  const fitting: BatchEvent[] = [];
+  for (const event of events) {
+    bytes += JSON.stringify(event).length + 120; // envelope per event: id, type, version
+    if (fitting.length > 0 && bytes > COMMIT_BUDGET_BYTES) break;
+    fitting.push(event);
   }
-  return events.slice(0, count);
+  return fitting;
+}
+
+/** `DeviceCreated` for each device the batch does not hold yet, in allocation order, made as they are asked for. */
+function* devicesToCreate(devices: DeviceDescription[], state: BatchState, createdAt: string) {
+  for (const device of devices)
+    if (!state.devices[device.deviceId]) yield { type: 'DeviceCreated' as const, data: { ...device, createdAt } };
 }
 
 /** A failed batch lists its first failures and counts the rest, so the message stays readable and small. */
@@ -73,8 +82,29 @@ function summarize(messages: string[], shown = 20): string[] {
 export const isTerminal = (status: BatchStatus) =>
   status === 'completed' || status === 'failed' || status === 'deleted';
 
+/**
+ * The last devices described, by the request they were described for: a big batch is asked for its devices on every
+ * commit that creates some, and describing 10,000 of them (a hash each) cost more than the rest of the commit.
+ */
+const described = new WeakMap<
+  object,
+  { allocations: FacilityAllocation[]; spotPrices: Record<string, number>; devices: DeviceDescription[] }
+>();
+
 /** Devices of a batch in allocation order: facility by facility, hostnames by 1-based index (§4). */
 export function describeDevices(
+  request: NonNullable<BatchState['request']>,
+  allocations: FacilityAllocation[],
+  spotPrices: Record<string, number>,
+): DeviceDescription[] {
+  const last = described.get(request);
+  if (last?.allocations === allocations && last.spotPrices === spotPrices) return last.devices;
+  const devices = deepFreeze(describe(request, allocations, spotPrices));
+  described.set(request, { allocations, spotPrices, devices });
+  return devices;
+}
+
+function describe(
   request: NonNullable<BatchState['request']>,
   allocations: FacilityAllocation[],
   spotPrices: Record<string, number>,
@@ -153,22 +183,12 @@ export const batchDecider: Decider<BatchCommand, BatchState, BatchEvent> = {
           },
         ];
         const devices = describeDevices(request, command.allocations, command.spotPrices);
-        return [
-          ...events,
-          ...fitInCommit(
-            devices.map((device) => ({ type: 'DeviceCreated' as const, data: { ...device, createdAt: at } })),
-            events,
-          ),
-        ];
+        return [...events, ...fitInCommit(devicesToCreate(devices, state, at), events)];
       }
       case 'CreateDevices': {
         if (state.status !== 'in_progress' || !state.allocations) return [];
-        const missing = describeDevices(request, state.allocations, state.spotPrices).filter(
-          (d) => !state.devices[d.deviceId],
-        );
-        return fitInCommit(
-          missing.map((device) => ({ type: 'DeviceCreated' as const, data: { ...device, createdAt: at } })),
-        );
+        const devices = describeDevices(request, state.allocations, state.spotPrices);
+        return fitInCommit(devicesToCreate(devices, state, at));
       }
       case 'RecordProvisioning': {
         if (state.status !== 'in_progress') return [];
@@ -238,6 +258,8 @@ export const batchDecider: Decider<BatchCommand, BatchState, BatchEvent> = {
 /**
  * A batch holds up to thousands of devices: the device map is copied once per fold, then written into (a copy per
  * event would make a commit of a thousand devices cost a million writes). The states it was given stay as they were.
+ * What it writes into the map it freezes, and the map once written: the repository's deep freeze then stops at the
+ * map instead of visiting every device of the batch after every commit (given frozen states, as the repository's are).
  */
 function evolveBatch(state: BatchState, events: readonly BatchEvent[]): BatchState {
   let next = state;
@@ -259,17 +281,18 @@ function evolveBatch(state: BatchState, events: readonly BatchEvent[]): BatchSta
       }
       case 'DeviceCreated': {
         const { createdAt: _at, ...description } = event.data;
-        writable()[description.deviceId] = { description, status: 'provisioning' };
+        writable()[description.deviceId] = deepFreeze({ description, status: 'provisioning' });
         break;
       }
       case 'DeviceProvisioned':
       case 'DeviceProvisioningFailed': {
         const map = writable();
         const device = map[event.data.deviceId];
-        map[event.data.deviceId] =
+        map[event.data.deviceId] = Object.freeze(
           event.type === 'DeviceProvisioned'
             ? { ...device, status: 'active' }
-            : { ...device, status: 'failed', error: event.data.error };
+            : { ...device, status: 'failed', error: event.data.error },
+        );
         break;
       }
       case 'BatchCompleted':
@@ -283,5 +306,5 @@ function evolveBatch(state: BatchState, events: readonly BatchEvent[]): BatchSta
         break;
     }
   }
-  return devices ? { ...next, devices } : next;
+  return devices ? { ...next, devices: Object.freeze(devices) } : next;
 }
