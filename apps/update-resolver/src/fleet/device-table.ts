@@ -94,13 +94,22 @@ export class DeviceTable {
     return row;
   }
 
-  /** Appends devices a snapshot wrote down, all its parts at once (of organizations and identifiers not here yet). */
+  /**
+   * Appends devices a snapshot wrote down, all its parts at once (of organizations and identifiers not here yet). The
+   * columns get room for a quarter more devices: a column of a million that grows is copied (V8), 40–60 ms each, and
+   * with nine columns the first device registered after a start would otherwise hold the event loop half a second.
+   */
   load(parts: DeviceColumns[]): void {
     const start = this.size;
-    for (const column of COLUMNS)
-      (this.columns[column] as unknown[]) = (this.columns[column] as unknown[]).concat(
-        ...parts.map((part) => part[column] as unknown[]),
-      );
+    const end = parts.reduce((size, part) => size + part.identifier.length, start);
+    for (const column of COLUMNS) {
+      const values = new Array<unknown>(end + (end >> 2));
+      let at = 0;
+      for (const source of [this.columns[column], ...parts.map((part) => part[column])] as unknown[][])
+        for (let i = 0; i < source.length; i++) values[at++] = source[i];
+      values.length = end;
+      (this.columns[column] as unknown[]) = values;
+    }
     const { identifier, organizationId, credentialHash, retired } = this.columns;
     this.rows.fill(
       start,

@@ -4,10 +4,11 @@ import { DeviceColumns } from './device-table';
 import type { DeploymentEntry, ProductEntry } from './fleet-view';
 
 /**
- * The format of a fleet-view snapshot. Bump it whenever what the view keeps, or how an event changes it, changes: a
- * snapshot of another format is ignored (the view is then read from the whole log), never misread.
+ * The format of a fleet-view snapshot. Bump it whenever what the view keeps, how an event changes it, or how a snapshot
+ * is written changes: a snapshot of another format is ignored (the view is then read from the whole log), never
+ * misread. 2: a part's text columns as lines after its JSON.
  */
-export const FLEET_SNAPSHOT_FORMAT = 1;
+export const FLEET_SNAPSHOT_FORMAT = 2;
 
 /** Devices per part: a part is encoded or stored between two turns of the event loop. */
 const DEVICES_PER_PART = 20_000;
@@ -27,28 +28,36 @@ export interface FleetContents {
 export type FleetCatalog = Omit<FleetContents, 'devices'>;
 
 /**
- * Devices column by column; organizations, products, tags and firmwares as indexes into the snapshot's values, text
- * columns as their lines (splitting them is much faster than parsing an array of strings) unless a value holds a
- * line break.
+ * Devices column by column: organizations, products, tags and firmwares as indexes into the snapshot's values, in a
+ * JSON line. The text columns follow it a line per value (identifiers, then credential hashes, then registration
+ * times): splitting lines is much faster than parsing strings out of JSON, and most of a part is these. A part with
+ * a value that holds a line break keeps its text columns in the JSON instead.
  */
 interface DevicePart {
   /** Values first used in this part, appended to those of the parts before. */
   values: unknown[];
-  identifier: TextColumn;
   organizationId: number[];
   product: number[];
   tags: number[];
-  credentialHash: TextColumn;
   /** 1: quarantined, 2: retired. */
   flags: number[];
   firmware: number[];
-  registeredAt: TextColumn;
+  text?: TextColumns;
 }
 
-type TextColumn = string | string[];
-const textColumn = (values: string[]): TextColumn =>
-  values.some((v) => v.includes('\n')) ? values : values.join('\n');
-const textValues = (column: TextColumn): string[] => (typeof column === 'string' ? column.split('\n') : column);
+type TextColumns = Pick<DeviceColumns, 'identifier' | 'credentialHash' | 'registeredAt'>;
+
+/** The text columns of `devices` devices, from the lines after a part's JSON. */
+function textLines(lines: string, devices: number): TextColumns {
+  const values = lines.split('\n');
+  if (values.length !== 3 * devices)
+    throw new Error(`a snapshot part holds ${values.length} lines for ${devices} devices`);
+  return {
+    identifier: values.slice(0, devices),
+    credentialHash: values.slice(devices, 2 * devices),
+    registeredAt: values.slice(2 * devices),
+  };
+}
 
 /** A part read back: the catalog (first part) or a slice of devices. */
 export type FleetPart = { catalog: FleetCatalog } | { devices: DeviceColumns };
@@ -74,16 +83,17 @@ export function* encodeFleet(contents: FleetContents): Generator<string> {
     const quarantined = slice(devices.quarantined);
     const part: DevicePart = {
       values,
-      identifier: textColumn(slice(devices.identifier)),
       organizationId: slice(devices.organizationId).map((o) => index(`s\0${o}`, o)),
       product: slice(devices.product).map((p) => index(`s\0${p}`, p)),
       tags: slice(devices.tags).map((t) => index(`t\0${t.join('\0')}`, t)),
-      credentialHash: textColumn(slice(devices.credentialHash)),
       flags: slice(devices.retired).map((retired, i) => (quarantined[i] ? 1 : 0) | (retired ? 2 : 0)),
       firmware: slice(devices.firmware).map(firmwareIndex),
-      registeredAt: textColumn(slice(devices.registeredAt)),
     };
-    yield JSON.stringify(part);
+    const text = [slice(devices.identifier), slice(devices.credentialHash), slice(devices.registeredAt)];
+    if (text.some((column) => column.some((value) => value.includes('\n')))) {
+      const [identifier, credentialHash, registeredAt] = text;
+      yield JSON.stringify({ ...part, text: { identifier, credentialHash, registeredAt } });
+    } else yield [JSON.stringify(part), ...text.flat()].join('\n');
     values = [];
   }
 }
@@ -110,23 +120,25 @@ export class FleetSnapshotReader {
 
   read(text: string): FleetPart {
     this.checksum.add(text);
-    const parsed = JSON.parse(text);
-    if (this.parts++ === 0) return { catalog: parsed as FleetCatalog };
-    const part = parsed as DevicePart;
+    if (this.parts++ === 0) return { catalog: JSON.parse(text) as FleetCatalog };
+    const jsonEnd = text.indexOf('\n');
+    const part = JSON.parse(jsonEnd < 0 ? text : text.slice(0, jsonEnd)) as DevicePart;
+    const { identifier, credentialHash, registeredAt } =
+      part.text ?? textLines(text.slice(jsonEnd + 1), part.flags.length);
     // Values are shared by the devices that use them, so none may change one in place.
     for (const value of part.values) this.values.push(Object.freeze(value));
     const value = <T>(i: number) => this.values[i] as T;
     return {
       devices: {
-        identifier: textValues(part.identifier),
+        identifier,
         organizationId: part.organizationId.map(value<string>),
         product: part.product.map(value<string>),
         tags: part.tags.map(value<string[]>),
-        credentialHash: textValues(part.credentialHash),
+        credentialHash,
         quarantined: part.flags.map((flags) => (flags & 1) !== 0),
         retired: part.flags.map((flags) => (flags & 2) !== 0),
         firmware: part.firmware.map((i) => (i < 0 ? null : value<FirmwareMetadata>(i))),
-        registeredAt: textValues(part.registeredAt),
+        registeredAt,
       },
     };
   }
