@@ -9,7 +9,6 @@ const device = (i: number, extra: Partial<DeviceEntry> = {}): DeviceEntry => ({
   quarantined: false,
   retired: i % 5 === 4,
   firmware: null,
-  registeredAt: '2026-12-03T10:00:00.000Z',
   ...extra,
 });
 

@@ -6,7 +6,6 @@ export interface DeviceEntry extends DeviceFacts {
   identifier: string;
   credentialHash: string;
   retired: boolean;
-  registeredAt: string;
 }
 
 /** Every device as columns of equal length, a row per device: what a snapshot writes down and reads back. */
@@ -19,7 +18,6 @@ export interface DeviceColumns {
   quarantined: boolean[];
   retired: boolean[];
   firmware: (FirmwareMetadata | null)[];
-  registeredAt: string[];
 }
 
 const COLUMNS: (keyof DeviceColumns)[] = [
@@ -31,7 +29,6 @@ const COLUMNS: (keyof DeviceColumns)[] = [
   'quarantined',
   'retired',
   'firmware',
-  'registeredAt',
 ];
 
 const emptyColumns = (): DeviceColumns =>
@@ -80,7 +77,6 @@ export class DeviceTable {
       quarantined: c.quarantined[row],
       retired: c.retired[row],
       firmware: c.firmware[row],
-      registeredAt: c.registeredAt[row],
     };
   }
 

@@ -5,7 +5,7 @@ import { FLEET_SNAPSHOT_FORMAT, FleetContents } from './fleet-snapshot';
 // below: raise FLEET_SNAPSHOT_FORMAT (snapshots of the older one are then ignored, never misread) and write the new
 // shape here. (A change to how an event changes the view needs the raise too, and no compiler sees that.)
 type FirmwareMetadata = { uuid: string; product: string; version: string; architecture: string; platform: string };
-type FleetFormat2 = {
+type FleetFormat3 = {
   streamSeq: number;
   streamCreated: string;
   skipped: number[];
@@ -52,13 +52,12 @@ type FleetFormat2 = {
     quarantined: boolean[];
     retired: boolean[];
     firmware: (FirmwareMetadata | null)[];
-    registeredAt: string[];
   };
 };
 
 describe('the fleet snapshot format', () => {
   it('names the shape of what it holds', () => {
-    const same: Same<FleetContents, FleetFormat2> = true;
-    expect({ same, FLEET_SNAPSHOT_FORMAT }).toEqual({ same: true, FLEET_SNAPSHOT_FORMAT: 2 });
+    const same: Same<FleetContents, FleetFormat3> = true;
+    expect({ same, FLEET_SNAPSHOT_FORMAT }).toEqual({ same: true, FLEET_SNAPSHOT_FORMAT: 3 });
   });
 });

@@ -98,27 +98,30 @@ export class FleetSnapshotStore {
     };
   }
 
-  /** A snapshot's parts in order, a few at a time, the next few asked for while these are read. */
+  /**
+   * A snapshot's parts in order, a few at a time, the next few asked for while these are read. The first read asks for
+   * the catalog and one part of devices only (a read is answered whole): the reader starts on them while Postgres
+   * sends the next ones.
+   */
   async *partsOf(header: FleetSnapshotHeader): AsyncGenerator<string> {
-    const fetch = (n: number) => {
+    const fetch = (from: number, to: number) => {
       const rows = this.dataSource
         .query(`select data from ${this.parts} where snapshot_id = $1 and n >= $2 and n < $3 order by n`, [
           header.id,
-          n,
-          n + PARTS_PER_READ,
+          from,
+          to,
         ])
         .then((rows: { data: string }[]) => {
-          if (rows.length !== Math.min(PARTS_PER_READ, header.parts - n))
-            throw new Error(`snapshot ${header.id} lacks parts from ${n} on`);
+          if (rows.length !== to - from) throw new Error(`snapshot ${header.id} lacks parts from ${from} on`);
           return rows;
         });
       rows.catch(() => undefined); // a read given up on (the snapshot was bad) leaves no unhandled rejection
       return rows;
     };
-    let next = header.parts > 0 ? fetch(0) : null;
-    for (let n = 0; next; n += PARTS_PER_READ) {
+    let next = header.parts > 0 ? fetch(0, Math.min(2, header.parts)) : null;
+    for (let from = 2; next; from += PARTS_PER_READ) {
       const rows = await next;
-      next = n + PARTS_PER_READ < header.parts ? fetch(n + PARTS_PER_READ) : null;
+      next = from < header.parts ? fetch(from, Math.min(from + PARTS_PER_READ, header.parts)) : null;
       for (const row of rows) yield row.data;
     }
   }

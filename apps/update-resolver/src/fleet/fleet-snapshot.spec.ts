@@ -15,7 +15,6 @@ function devices(count: number, identifier = (i: number) => `dev-${i}`): DeviceC
     quarantined: rows.map((i) => i % 4 === 0),
     retired: rows.map((i) => i % 5 === 0),
     firmware: rows.map((i) => (i % 3 ? null : firmware)),
-    registeredAt: rows.map(() => '2026-12-02T10:00:00.000Z'),
   };
 }
 

@@ -6,9 +6,10 @@ import type { DeploymentEntry, ProductEntry } from './fleet-view';
 /**
  * The format of a fleet-view snapshot. Bump it whenever what the view keeps, how an event changes it, or how a snapshot
  * is written changes: a snapshot of another format is ignored (the view is then read from the whole log), never
- * misread. 2: a part's text columns as lines after its JSON.
+ * misread. 2: a part's text columns as lines after its JSON; 3: devices without their registration time (no check
+ * reads it; the read model has it).
  */
-export const FLEET_SNAPSHOT_FORMAT = 2;
+export const FLEET_SNAPSHOT_FORMAT = 3;
 
 /** Devices per part: a part is encoded or stored between two turns of the event loop. */
 const DEVICES_PER_PART = 20_000;
@@ -29,9 +30,9 @@ export type FleetCatalog = Omit<FleetContents, 'devices'>;
 
 /**
  * Devices column by column: organizations, products, tags and firmwares as indexes into the snapshot's values, in a
- * JSON line. The text columns follow it a line per value (identifiers, then credential hashes, then registration
- * times): splitting lines is much faster than parsing strings out of JSON, and most of a part is these. A part with
- * a value that holds a line break keeps its text columns in the JSON instead.
+ * JSON line. The text columns follow it a line per value (identifiers, then credential hashes): splitting lines is
+ * much faster than parsing strings out of JSON, and most of a part is these. A part with a value that holds a line
+ * break keeps its text columns in the JSON instead.
  */
 interface DevicePart {
   /** Values first used in this part, appended to those of the parts before. */
@@ -45,17 +46,16 @@ interface DevicePart {
   text?: TextColumns;
 }
 
-type TextColumns = Pick<DeviceColumns, 'identifier' | 'credentialHash' | 'registeredAt'>;
+type TextColumns = Pick<DeviceColumns, 'identifier' | 'credentialHash'>;
 
 /** The text columns of `devices` devices, from the lines after a part's JSON. */
 function textLines(lines: string, devices: number): TextColumns {
   const values = lines.split('\n');
-  if (values.length !== 3 * devices)
+  if (values.length !== 2 * devices)
     throw new Error(`a snapshot part holds ${values.length} lines for ${devices} devices`);
   return {
     identifier: values.slice(0, devices),
-    credentialHash: values.slice(devices, 2 * devices),
-    registeredAt: values.slice(2 * devices),
+    credentialHash: values.slice(devices),
   };
 }
 
@@ -89,10 +89,10 @@ export function* encodeFleet(contents: FleetContents): Generator<string> {
       flags: slice(devices.retired).map((retired, i) => (quarantined[i] ? 1 : 0) | (retired ? 2 : 0)),
       firmware: slice(devices.firmware).map(firmwareIndex),
     };
-    const text = [slice(devices.identifier), slice(devices.credentialHash), slice(devices.registeredAt)];
+    const text = [slice(devices.identifier), slice(devices.credentialHash)];
     if (text.some((column) => column.some((value) => value.includes('\n')))) {
-      const [identifier, credentialHash, registeredAt] = text;
-      yield JSON.stringify({ ...part, text: { identifier, credentialHash, registeredAt } });
+      const [identifier, credentialHash] = text;
+      yield JSON.stringify({ ...part, text: { identifier, credentialHash } });
     } else yield [JSON.stringify(part), ...text.flat()].join('\n');
     values = [];
   }
@@ -123,8 +123,7 @@ export class FleetSnapshotReader {
     if (this.parts++ === 0) return { catalog: JSON.parse(text) as FleetCatalog };
     const jsonEnd = text.indexOf('\n');
     const part = JSON.parse(jsonEnd < 0 ? text : text.slice(0, jsonEnd)) as DevicePart;
-    const { identifier, credentialHash, registeredAt } =
-      part.text ?? textLines(text.slice(jsonEnd + 1), part.flags.length);
+    const { identifier, credentialHash } = part.text ?? textLines(text.slice(jsonEnd + 1), part.flags.length);
     // Values are shared by the devices that use them, so none may change one in place.
     for (const value of part.values) this.values.push(Object.freeze(value));
     const value = <T>(i: number) => this.values[i] as T;
@@ -138,7 +137,6 @@ export class FleetSnapshotReader {
         quarantined: part.flags.map((flags) => (flags & 1) !== 0),
         retired: part.flags.map((flags) => (flags & 2) !== 0),
         firmware: part.firmware.map((i) => (i < 0 ? null : value<FirmwareMetadata>(i))),
-        registeredAt,
       },
     };
   }

@@ -421,7 +421,7 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
         return;
       }
       case 'DeviceRegistered': {
-        const { identifier, organizationId, product, tags, credentialHash, registeredAt } = event.data;
+        const { identifier, organizationId, product, tags, credentialHash } = event.data;
         this.devices.put({
           identifier,
           organizationId,
@@ -431,7 +431,6 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
           quarantined: false,
           firmware: null,
           retired: false,
-          registeredAt,
         });
         return;
       }
