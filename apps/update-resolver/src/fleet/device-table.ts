@@ -93,7 +93,7 @@ export class DeviceTable {
   /**
    * Appends devices a snapshot wrote down, all its parts at once (of organizations and identifiers not here yet). The
    * columns get room for a quarter more devices: a column of a million that grows is copied (V8), 40–60 ms each, and
-   * with nine columns the first device registered after a start would otherwise hold the event loop half a second.
+   * with eight columns the first device registered after a start would otherwise hold the event loop half a second.
    */
   load(parts: DeviceColumns[]): void {
     const start = this.size;

@@ -84,8 +84,10 @@ export const isTerminal = (status: BatchStatus) =>
 
 /**
  * The last devices described, by the request they were described for: a big batch is asked for its devices on every
- * commit that creates some, and describing 10,000 of them (a hash each) cost more than the rest of the commit.
+ * commit that creates some, and describing 10,000 of them (a hash each) cost more than the rest of the commit. Smaller
+ * batches (about 1,400 devices fit in one commit) are described afresh, so what a cached batch holds stays its own.
  */
+const DESCRIBED_ONCE_FROM = 1_000;
 const described = new WeakMap<
   object,
   { allocations: FacilityAllocation[]; spotPrices: Record<string, number>; devices: DeviceDescription[] }
@@ -97,6 +99,7 @@ export function describeDevices(
   allocations: FacilityAllocation[],
   spotPrices: Record<string, number>,
 ): DeviceDescription[] {
+  if (request.item.quantity < DESCRIBED_ONCE_FROM) return describe(request, allocations, spotPrices);
   const last = described.get(request);
   if (last?.allocations === allocations && last.spotPrices === spotPrices) return last.devices;
   const devices = deepFreeze(describe(request, allocations, spotPrices));
