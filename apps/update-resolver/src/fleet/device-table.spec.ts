@@ -21,10 +21,13 @@ function columns(from: number, to: number): DeviceColumns {
 }
 
 describe('a device table', () => {
-  it('loads parts after the devices it holds, then takes new devices and changes as if it had put every one', () => {
+  it.each([
+    ['an empty table, which takes the columns as they are', 0],
+    ['a table holding devices, which appends them', 3],
+  ])('loads devices into %s, then takes new devices and changes as if it had put every one', (_, held) => {
     const table = new DeviceTable();
-    for (let i = 0; i < 3; i++) table.put(device(i));
-    table.load([columns(3, 1_000), columns(1_000, 2_500)]);
+    for (let i = 0; i < held; i++) table.put(device(i));
+    table.load(columns(held, 2_500));
     table.put(device(2_500));
     table.put(device(7, { tags: ['b'], credentialHash: 'hash-new' }));
 

@@ -18,30 +18,24 @@ function devices(count: number, identifier = (i: number) => `dev-${i}`): DeviceC
   };
 }
 
+const emptyCatalog = {
+  streamSeq: 7,
+  streamCreated: 'created',
+  skipped: [3],
+  products: [],
+  firmwares: [],
+  deployments: [],
+};
+
 function roundTrip(columns: DeviceColumns) {
-  const parts = [
-    ...encodeFleet({
-      streamSeq: 7,
-      streamCreated: 'created',
-      skipped: [3],
-      products: [],
-      firmwares: [],
-      deployments: [],
-      devices: columns,
-    }),
-  ];
-  const reader = new FleetSnapshotReader();
+  const parts = [...encodeFleet({ ...emptyCatalog, devices: columns })];
+  const reader = new FleetSnapshotReader(columns.identifier.length);
   const [catalog, ...rest] = parts.map((part) => reader.read(part));
   const written = new PartsChecksum();
   parts.forEach((part) => written.add(part));
   expect(reader.digest()).toBe(written.digest());
-  const read = rest.map((part) => ('devices' in part ? part.devices : devices(0)));
-  const joined = Object.fromEntries(
-    Object.keys(columns).map((column) => [
-      column,
-      read.flatMap((part) => part[column as keyof DeviceColumns] as unknown[]),
-    ]),
-  );
+  expect(rest.every((part) => part === null)).toBe(true);
+  const joined = reader.allDevices();
   return { parts, catalog, joined };
 }
 
@@ -50,12 +44,24 @@ describe('a fleet snapshot', () => {
     const columns = devices(45_000);
     const { parts, catalog, joined } = roundTrip(columns);
     expect(parts).toHaveLength(1 + 3);
-    expect(catalog).toEqual({ catalog: expect.objectContaining({ streamSeq: 7, skipped: [3] }) });
+    expect(catalog).toEqual(expect.objectContaining({ streamSeq: 7, skipped: [3] }));
     expect(joined).toEqual(columns);
   });
 
   it('keeps a value with a line break whole', () => {
     const columns = devices(3, (i) => (i === 1 ? 'two\nlines' : `dev-${i}`));
     expect(roundTrip(columns).joined).toEqual(columns);
+  });
+
+  it('is refused when it holds other than the devices its header says', () => {
+    const parts = [...encodeFleet({ ...emptyCatalog, devices: devices(30_000) })];
+    const told = (count: number) => {
+      const reader = new FleetSnapshotReader(count);
+      parts.forEach((part) => reader.read(part));
+      return reader.allDevices();
+    };
+    expect(() => told(30_001)).toThrow('the snapshot holds 30000 of its 30001 devices');
+    expect(() => told(29_999)).toThrow('the snapshot holds more than its 29999 devices');
+    expect(told(30_000).identifier).toHaveLength(30_000);
   });
 });

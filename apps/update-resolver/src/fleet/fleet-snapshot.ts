@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Firmware, FirmwareMetadata } from '@flotilla/contracts';
-import { DeviceColumns } from './device-table';
+import { columnsWithRoomFor, cutColumns, DeviceColumns } from './device-table';
 import type { DeploymentEntry, ProductEntry } from './fleet-view';
 
 /**
@@ -47,20 +47,6 @@ interface DevicePart {
 }
 
 type TextColumns = Pick<DeviceColumns, 'identifier' | 'credentialHash'>;
-
-/** The text columns of `devices` devices, from the lines after a part's JSON. */
-function textLines(lines: string, devices: number): TextColumns {
-  const values = lines.split('\n');
-  if (values.length !== 2 * devices)
-    throw new Error(`a snapshot part holds ${values.length} lines for ${devices} devices`);
-  return {
-    identifier: values.slice(0, devices),
-    credentialHash: values.slice(devices),
-  };
-}
-
-/** A part read back: the catalog (first part) or a slice of devices. */
-export type FleetPart = { catalog: FleetCatalog } | { devices: DeviceColumns };
 
 /** The parts of a snapshot as JSON text, catalog first; the caller yields to the event loop between two. */
 export function* encodeFleet(contents: FleetContents): Generator<string> {
@@ -112,33 +98,58 @@ export class PartsChecksum {
   }
 }
 
-/** Reads a snapshot's parts in order; `digest()` is what the snapshot's checksum must be. */
+/**
+ * Reads a snapshot's parts in order: the catalog, then devices written straight into columns made once for as many as
+ * its header says it holds. `digest()` is what the snapshot's checksum must be.
+ */
 export class FleetSnapshotReader {
   private readonly values: unknown[] = [];
   private readonly checksum = new PartsChecksum();
   private parts = 0;
+  /** Made at the first part of devices, while Postgres sends the next ones (a fifth of a second at a million). */
+  private columns: DeviceColumns | null = null;
+  private rows = 0;
 
-  read(text: string): FleetPart {
+  constructor(private readonly devices: number) {}
+
+  /** The catalog, from the first part; null from a part of devices (they are added to `allDevices()`). */
+  read(text: string): FleetCatalog | null {
     this.checksum.add(text);
-    if (this.parts++ === 0) return { catalog: JSON.parse(text) as FleetCatalog };
+    if (this.parts++ === 0) return JSON.parse(text) as FleetCatalog;
     const jsonEnd = text.indexOf('\n');
     const part = JSON.parse(jsonEnd < 0 ? text : text.slice(0, jsonEnd)) as DevicePart;
-    const { identifier, credentialHash } = part.text ?? textLines(text.slice(jsonEnd + 1), part.flags.length);
+    const count = part.flags.length;
+    if (this.rows + count > this.devices) throw new Error(`the snapshot holds more than its ${this.devices} devices`);
     // Values are shared by the devices that use them, so none may change one in place.
     for (const value of part.values) this.values.push(Object.freeze(value));
-    const value = <T>(i: number) => this.values[i] as T;
-    return {
-      devices: {
-        identifier,
-        organizationId: part.organizationId.map(value<string>),
-        product: part.product.map(value<string>),
-        tags: part.tags.map(value<string[]>),
-        credentialHash,
-        quarantined: part.flags.map((flags) => (flags & 1) !== 0),
-        retired: part.flags.map((flags) => (flags & 2) !== 0),
-        firmware: part.firmware.map((i) => (i < 0 ? null : value<FirmwareMetadata>(i))),
-      },
-    };
+    const values = this.values;
+    const c = (this.columns ??= columnsWithRoomFor(this.devices));
+    // Identifiers, then credential hashes: the lines after the JSON, or the JSON's own columns.
+    let [identifiers, hashes, hashesFrom] = [part.text?.identifier, part.text?.credentialHash, 0];
+    if (!identifiers || !hashes) {
+      identifiers = hashes = text.slice(jsonEnd + 1).split('\n');
+      hashesFrom = count;
+      if (identifiers.length !== 2 * count)
+        throw new Error(`a snapshot part holds ${identifiers.length} lines for ${count} devices`);
+    }
+    for (let i = 0, row = this.rows; i < count; i++, row++) {
+      c.identifier[row] = identifiers[i];
+      c.credentialHash[row] = hashes[hashesFrom + i];
+      c.organizationId[row] = values[part.organizationId[i]] as string;
+      c.product[row] = values[part.product[i]] as string;
+      c.tags[row] = values[part.tags[i]] as string[];
+      c.quarantined[row] = (part.flags[i] & 1) !== 0;
+      c.retired[row] = (part.flags[i] & 2) !== 0;
+      c.firmware[row] = part.firmware[i] < 0 ? null : (values[part.firmware[i]] as FirmwareMetadata);
+    }
+    this.rows += count;
+    return null;
+  }
+
+  /** The devices of every part read, once all were. */
+  allDevices(): DeviceColumns {
+    if (this.rows !== this.devices) throw new Error(`the snapshot holds ${this.rows} of its ${this.devices} devices`);
+    return cutColumns(this.columns ?? columnsWithRoomFor(0), this.rows);
   }
 
   digest(): string {

@@ -173,16 +173,15 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
       const end = await this.store.lastSequence();
       if (header.streamSeq > end)
         throw new Error(`snapshot ${header.id} reflects sequence ${header.streamSeq}, past the stream's end at ${end}`);
-      const reader = new FleetSnapshotReader();
-      const devices: DeviceColumns[] = [];
+      const reader = new FleetSnapshotReader(header.devices);
       for await (const text of this.snapshots.partsOf(header)) {
-        const part = reader.read(text);
-        if ('catalog' in part) this.restoreCatalog(part.catalog);
-        else devices.push(part.devices);
+        const catalog = reader.read(text);
+        if (catalog) this.restoreCatalog(catalog);
       }
       if (reader.digest() !== header.sha256) throw new Error(`snapshot ${header.id} does not match its checksum`);
+      const devices = reader.allDevices();
       this.devices.load(devices);
-      devices.forEach((part) => this.countQuarantinedIn(part));
+      this.countQuarantinedIn(devices);
       this.streamCreated = created;
       this.position = this.startedFrom = header.streamSeq;
       this.startedFromGauge.set(header.streamSeq);
