@@ -4,20 +4,20 @@ const device = (i: number, extra: Partial<DeviceEntry> = {}): DeviceEntry => ({
   identifier: `dev-${i}`,
   organizationId: `org-${i % 2}`,
   product: 'p',
-  tags: ['a'],
+  tags: [i % 3 ? 'a' : 'b'],
   credentialHash: `hash-${i}`,
-  quarantined: false,
   retired: i % 5 === 4,
-  firmware: null,
+  firmware:
+    i % 4 ? null : { uuid: `fw-${i % 8}`, product: 'p', version: '1.0.0', architecture: 'arm', platform: 'rpi' },
+  quarantined: i % 6 === 0,
   ...extra,
 });
 
-/** Devices `from` up to `to` (not included) as snapshot columns. */
+/** Devices `from` up to `to` (not included) as a snapshot has them: the columns of a table that holds them. */
 function columns(from: number, to: number): DeviceColumns {
-  const rows = Array.from({ length: to - from }, (_, i) => device(from + i));
-  return Object.fromEntries(
-    Object.keys(rows[0]).map((column) => [column, rows.map((row) => row[column as keyof DeviceEntry])]),
-  ) as unknown as DeviceColumns;
+  const table = new DeviceTable();
+  for (let i = from; i < to; i++) table.put(device(i));
+  return table.copy();
 }
 
 describe('a device table', () => {
@@ -41,6 +41,29 @@ describe('a device table', () => {
     expect(table.rowByCredential('hash-7')).toBeUndefined();
     expect([table.rowByCredential('hash-new'), table.rowByCredential('hash-2500')]).toEqual([7, 2_500]);
     expect(table.rowByCredential('hash-9')).toBeUndefined();
-    expect(table.copy().identifier).toHaveLength(2_501);
+    expect(table.copy().size).toBe(2_501);
+  });
+
+  it('changes one column of a row and leaves the rest', () => {
+    const table = new DeviceTable();
+    table.load(columns(0, 10));
+    const firmware = { uuid: 'fw-new', product: 'p', version: '2.0.0', architecture: 'arm', platform: 'rpi' };
+    table.setQuarantined(1, true);
+    table.setQuarantined(6, false);
+    table.setFirmware(2, firmware);
+    table.setFirmware(4, null);
+    table.setTags(3, ['x', 'y']);
+    table.retire(5);
+
+    expect(table.entry(1)).toEqual(device(1, { quarantined: true }));
+    expect(table.entry(6)).toEqual(device(6, { quarantined: false }));
+    expect(table.entry(2)).toEqual(device(2, { firmware }));
+    expect(table.entry(4)).toEqual(device(4, { firmware: null }));
+    expect(table.entry(3)).toEqual(device(3, { tags: ['x', 'y'] }));
+    expect(table.entry(5)).toEqual(device(5, { retired: true }));
+    expect(table.rowByCredential('hash-5')).toBeUndefined();
+    // Values are kept once and frozen: a device's tags cannot be changed in place.
+    expect(table.entry(3).tags).toBe(table.entry(3).tags);
+    expect(Object.isFrozen(table.entry(3).tags)).toBe(true);
   });
 });

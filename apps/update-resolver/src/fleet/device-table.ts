@@ -8,61 +8,71 @@ export interface DeviceEntry extends DeviceFacts {
   retired: boolean;
 }
 
-/** Every device as columns of equal length, a row per device: what a snapshot writes down and reads back. */
-export interface DeviceColumns {
-  identifier: string[];
-  organizationId: string[];
-  product: string[];
-  tags: (readonly string[])[];
-  credentialHash: string[];
-  quarantined: boolean[];
-  retired: boolean[];
-  firmware: (FirmwareMetadata | null)[];
-}
-
-const COLUMNS: (keyof DeviceColumns)[] = [
-  'identifier',
-  'organizationId',
-  'product',
-  'tags',
-  'credentialHash',
-  'quarantined',
-  'retired',
-  'firmware',
-];
-
-const emptyColumns = (): DeviceColumns =>
-  Object.fromEntries(COLUMNS.map((column) => [column, []])) as unknown as DeviceColumns;
-
 /**
- * Columns with room for `devices` and a quarter more, all holes: a snapshot's devices are written into them row by row,
- * then they are cut to the rows written (`cutColumns`) and the table takes them. Made with room: a column of a million
- * that grows is copied (V8), 40–60 ms each, and with eight columns the first device registered after a start would
- * otherwise hold the event loop half a second.
+ * Every device as columns, a row per device: what a snapshot writes down and reads back. Organizations, products, tag
+ * sets and firmwares are few and shared by many devices: their columns hold indexes into `values` (one list for all
+ * four, each value frozen), so they are typed arrays, which a snapshot writes and reads as bytes. Typed columns may
+ * have room beyond `size`.
  */
-export function columnsWithRoomFor(devices: number): DeviceColumns {
-  const room = devices + (devices >> 2);
-  return Object.fromEntries(COLUMNS.map((column) => [column, new Array(room)])) as unknown as DeviceColumns;
+export interface DeviceColumns {
+  size: number;
+  identifier: string[];
+  credentialHash: string[];
+  organizationId: Int32Array;
+  product: Int32Array;
+  tags: Int32Array;
+  /** -1: no firmware reported. */
+  firmware: Int32Array;
+  /** QUARANTINED | RETIRED. */
+  flags: Uint8Array;
+  values: unknown[];
 }
 
-/** Cuts every column to its first `rows` (the room after them stays allocated). */
-export function cutColumns(columns: DeviceColumns, rows: number): DeviceColumns {
-  for (const column of COLUMNS) columns[column].length = rows;
-  return columns;
+export const QUARANTINED = 1;
+export const RETIRED = 2;
+
+/** The columns of indexes into `values`, in the order a snapshot writes them. */
+export const VALUE_COLUMNS = ['organizationId', 'product', 'tags', 'firmware'] as const;
+
+/** Columns with room for `devices` and a quarter more, so that the first devices put after a start copy nothing. */
+export function columnsWithRoomFor(devices: number, values: unknown[] = []): DeviceColumns {
+  const room = devices + (devices >> 2);
+  return {
+    size: 0,
+    // Holes, written row by row: a column of a million that grows is copied (V8), 40–60 ms each.
+    identifier: new Array(room),
+    credentialHash: new Array(room),
+    organizationId: new Int32Array(room),
+    product: new Int32Array(room),
+    tags: new Int32Array(room),
+    firmware: new Int32Array(room),
+    flags: new Uint8Array(room),
+    values,
+  };
+}
+
+/** The key a value is found by in a table's `values`: equal keys, equal values. */
+function keyOf(value: unknown): string {
+  if (typeof value === 'string') return `s\0${value}`;
+  if (Array.isArray(value)) return `t\0${value.join('\0')}`;
+  const f = value as FirmwareMetadata;
+  return `f\0${f.uuid}\0${f.product}\0${f.version}\0${f.architecture}\0${f.platform}`;
 }
 
 /**
  * The fleet's devices, column by column: a million devices are a few arrays and two typed-array indexes rather than
- * a million objects and two Maps, so a start loads them from a snapshot at about the speed of its parsing, and a
- * snapshot copies them in one go.
+ * a million objects and two Maps, so a start loads them from a snapshot at about the speed of reading it, and a
+ * snapshot copies them in one go. Values (organizations, products, tag sets, firmwares) are kept once each, for as long
+ * as the table lives: they are few beside the devices.
  * A device is read as a `DeviceEntry` made on demand (a copy: changes go through the table).
  */
 export class DeviceTable {
-  private columns = emptyColumns();
+  private columns = columnsWithRoomFor(0);
+  private valueIndexes = new Map<string, number>();
   /** Rows by organization and identifier (organization ids are random UUIDs: their first 16 characters are hashed). */
   private readonly rows = new RowIndex(
     (row, organizationId, identifier) =>
-      this.columns.identifier[row] === identifier && this.columns.organizationId[row] === organizationId,
+      this.columns.identifier[row] === identifier && this.valueOf(this.columns.organizationId[row]) === organizationId,
     16,
   );
   /** Rows of devices not retired, by credential hash (a SHA-256 in hex: its first 16 characters are hashed). */
@@ -72,7 +82,7 @@ export class DeviceTable {
   );
 
   get size(): number {
-    return this.columns.identifier.length;
+    return this.columns.size;
   }
 
   rowOf(organizationId: string, identifier: string): number | undefined {
@@ -87,97 +97,168 @@ export class DeviceTable {
     const c = this.columns;
     return {
       identifier: c.identifier[row],
-      organizationId: c.organizationId[row],
-      product: c.product[row],
-      tags: c.tags[row],
+      organizationId: this.valueOf(c.organizationId[row]) as string,
+      product: this.valueOf(c.product[row]) as string,
+      tags: this.valueOf(c.tags[row]) as readonly string[],
       credentialHash: c.credentialHash[row],
-      quarantined: c.quarantined[row],
-      retired: c.retired[row],
-      firmware: c.firmware[row],
+      quarantined: (c.flags[row] & QUARANTINED) !== 0,
+      retired: (c.flags[row] & RETIRED) !== 0,
+      firmware: c.firmware[row] < 0 ? null : (this.valueOf(c.firmware[row]) as FirmwareMetadata),
     };
   }
 
   /** Adds a device, or sets every column of one of the same organization and identifier; returns its row. */
   put(device: DeviceEntry): number {
     let row = this.rowOf(device.organizationId, device.identifier);
-    if (row === undefined) row = this.size;
-    else this.unindexCredential(row);
-    for (const column of COLUMNS) (this.columns[column] as unknown[])[row] = device[column];
+    if (row === undefined) {
+      row = this.size;
+      this.makeRoom(row + 1);
+      this.columns.size++;
+    } else this.unindexCredential(row);
+    const c = this.columns;
+    c.identifier[row] = device.identifier;
+    c.credentialHash[row] = device.credentialHash;
+    c.organizationId[row] = this.indexOf(device.organizationId);
+    c.product[row] = this.indexOf(device.product);
+    c.tags[row] = this.indexOf(device.tags);
+    c.firmware[row] = device.firmware ? this.indexOf(device.firmware) : -1;
+    c.flags[row] = (device.quarantined ? QUARANTINED : 0) | (device.retired ? RETIRED : 0);
     this.index(row);
     return row;
   }
 
   /**
    * Appends devices a snapshot wrote down (of organizations and identifiers not here yet). An empty table, as at a
-   * start, takes the columns as they are (made by `columnsWithRoomFor`), so a million devices are not copied again.
+   * start, takes the columns as they are, room and values included, so a million devices are not copied again.
    */
   load(devices: DeviceColumns): void {
     const start = this.size;
-    if (start === 0) this.columns = devices;
-    else
-      for (const column of COLUMNS) {
-        const [into, from] = [this.columns[column], devices[column]] as unknown[][];
-        for (let i = 0; i < from.length; i++) into.push(from[i]);
+    if (start === 0) {
+      this.columns = devices;
+      this.valueIndexes = new Map(devices.values.map((value, i) => [keyOf(value), i]));
+    } else {
+      this.makeRoom(start + devices.size);
+      const c = this.columns;
+      const indexOf = (i: number) => (i < 0 ? -1 : this.indexOf(devices.values[i] as string));
+      for (let i = 0, row = start; i < devices.size; i++, row++) {
+        c.identifier[row] = devices.identifier[i];
+        c.credentialHash[row] = devices.credentialHash[i];
+        for (const column of VALUE_COLUMNS) c[column][row] = indexOf(devices[column][i]);
+        c.flags[row] = devices.flags[i];
       }
-    const { identifier, organizationId, credentialHash, retired } = this.columns;
+      c.size += devices.size;
+    }
+    const { identifier, organizationId, credentialHash, flags } = this.columns;
     this.rows.fill(
       start,
       this.size,
-      (row) => organizationId[row],
+      (row) => this.valueOf(organizationId[row]) as string,
       (row) => identifier[row],
     );
     this.byCredential.fill(
       start,
       this.size,
-      (row) => (retired[row] ? null : credentialHash[row]),
+      (row) => (flags[row] & RETIRED ? null : credentialHash[row]),
       () => '',
     );
   }
 
   /** A copy of every column (the rows as they are now). */
   copy(): DeviceColumns {
-    return Object.fromEntries(
-      COLUMNS.map((column) => [column, (this.columns[column] as unknown[]).slice()]),
-    ) as unknown as DeviceColumns;
+    const c = this.columns;
+    return {
+      size: c.size,
+      identifier: c.identifier.slice(0, c.size),
+      credentialHash: c.credentialHash.slice(0, c.size),
+      organizationId: c.organizationId.slice(0, c.size),
+      product: c.product.slice(0, c.size),
+      tags: c.tags.slice(0, c.size),
+      firmware: c.firmware.slice(0, c.size),
+      flags: c.flags.slice(0, c.size),
+      values: c.values.slice(),
+    };
   }
 
   setTags(row: number, tags: readonly string[]): void {
-    this.columns.tags[row] = tags;
+    this.columns.tags[row] = this.indexOf(tags);
   }
 
   setCredential(row: number, credentialHash: string): void {
     this.unindexCredential(row);
     this.columns.credentialHash[row] = credentialHash;
-    if (!this.columns.retired[row]) this.byCredential.set(credentialHash, '', row);
+    if (!(this.columns.flags[row] & RETIRED)) this.byCredential.set(credentialHash, '', row);
   }
 
   setFirmware(row: number, firmware: FirmwareMetadata | null): void {
-    this.columns.firmware[row] = firmware;
+    this.columns.firmware[row] = firmware ? this.indexOf(firmware) : -1;
   }
 
   setQuarantined(row: number, quarantined: boolean): void {
-    this.columns.quarantined[row] = quarantined;
+    this.columns.flags[row] = quarantined ? this.columns.flags[row] | QUARANTINED : this.columns.flags[row] & RETIRED;
   }
 
   retire(row: number): void {
     this.unindexCredential(row);
-    this.columns.retired[row] = true;
+    this.columns.flags[row] |= RETIRED;
   }
 
   clear(): void {
-    this.columns = emptyColumns();
+    this.columns = columnsWithRoomFor(0);
+    this.valueIndexes = new Map();
     this.rows.clear();
     this.byCredential.clear();
   }
 
+  private valueOf(index: number): unknown {
+    return this.columns.values[index];
+  }
+
+  /** The index of a value equal to `value`, added (a frozen copy) if there is none. */
+  private indexOf(value: string | readonly string[] | FirmwareMetadata): number {
+    const key = keyOf(value);
+    let index = this.valueIndexes.get(key);
+    if (index === undefined) {
+      index = this.columns.values.push(Object.freeze(typeof value === 'string' ? value : copyOf(value))) - 1;
+      this.valueIndexes.set(key, index);
+    }
+    return index;
+  }
+
+  /** Typed columns grow by half again when full (the text columns grow by themselves). */
+  private makeRoom(rows: number): void {
+    const c = this.columns;
+    if (rows <= c.flags.length) return;
+    const room = Math.max(1024, rows + (rows >> 1));
+    const grown = <T extends Int32Array | Uint8Array>(column: T): T => {
+      const into = new (column.constructor as new (length: number) => T)(room);
+      into.set(column);
+      return into;
+    };
+    this.columns = {
+      ...c,
+      organizationId: grown(c.organizationId),
+      product: grown(c.product),
+      tags: grown(c.tags),
+      firmware: grown(c.firmware),
+      flags: grown(c.flags),
+    };
+  }
+
   /** Points the indexes at a row: by organization and identifier, and by credential unless it is retired. */
   private index(row: number): void {
-    const { identifier, organizationId, credentialHash, retired } = this.columns;
-    this.rows.set(organizationId[row], identifier[row], row);
-    if (!retired[row]) this.byCredential.set(credentialHash[row], '', row);
+    const c = this.columns;
+    this.rows.set(this.valueOf(c.organizationId[row]) as string, c.identifier[row], row);
+    if (!(c.flags[row] & RETIRED)) this.byCredential.set(c.credentialHash[row], '', row);
   }
 
   private unindexCredential(row: number): void {
     this.byCredential.delete(this.columns.credentialHash[row], '', row);
   }
+}
+
+/** What a value is kept as: tags as they are, firmware as the five fields that identify it. */
+function copyOf(value: readonly string[] | FirmwareMetadata): readonly string[] | FirmwareMetadata {
+  if (Array.isArray(value)) return [...value];
+  const { uuid, product, version, architecture, platform } = value as FirmwareMetadata;
+  return { uuid, product, version, architecture, platform };
 }

@@ -5,7 +5,7 @@ import { FLEET_SNAPSHOT_FORMAT, FleetContents } from './fleet-snapshot';
 // below: raise FLEET_SNAPSHOT_FORMAT (snapshots of the older one are then ignored, never misread) and write the new
 // shape here. (A change to how an event changes the view needs the raise too, and no compiler sees that.)
 type FirmwareMetadata = { uuid: string; product: string; version: string; architecture: string; platform: string };
-type FleetFormat3 = {
+type FleetFormat4 = {
   streamSeq: number;
   streamCreated: string;
   skipped: number[];
@@ -44,20 +44,21 @@ type FleetFormat3 = {
     totalAttempts: number;
   }[];
   devices: {
+    size: number;
     identifier: string[];
-    organizationId: string[];
-    product: string[];
-    tags: (readonly string[])[];
     credentialHash: string[];
-    quarantined: boolean[];
-    retired: boolean[];
-    firmware: (FirmwareMetadata | null)[];
+    organizationId: Int32Array;
+    product: Int32Array;
+    tags: Int32Array;
+    firmware: Int32Array;
+    flags: Uint8Array;
+    values: unknown[];
   };
 };
 
 describe('the fleet snapshot format', () => {
   it('names the shape of what it holds', () => {
-    const same: Same<FleetContents, FleetFormat3> = true;
-    expect({ same, FLEET_SNAPSHOT_FORMAT }).toEqual({ same: true, FLEET_SNAPSHOT_FORMAT: 3 });
+    const same: Same<FleetContents, FleetFormat4> = true;
+    expect({ same, FLEET_SNAPSHOT_FORMAT }).toEqual({ same: true, FLEET_SNAPSHOT_FORMAT: 4 });
   });
 });

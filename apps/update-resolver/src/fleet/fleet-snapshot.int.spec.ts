@@ -5,6 +5,7 @@ import { busRequester } from '@flotilla/nest-platform';
 import { freeLoopbackPort, openTestEnvironment, TEST_KEYS, TestEnvironment } from '@flotilla/testing';
 import { createResolver } from '../bootstrap';
 import { ResolverConfig } from '../config';
+import { entriesOf } from '../test-fixtures/device-entries';
 import { testConfig } from '../test-fixtures/test-config';
 import { ResolveUpdateCommand, ResolveUpdateHandler } from '../device-api/resolve-update';
 import { hashCredential } from './device-credentials';
@@ -34,11 +35,7 @@ function contentsOf(app: INestApplication) {
     products: [...contents.products].sort(byKey((p) => p.name)),
     firmwares: [...contents.firmwares].sort(byKey((f) => f.uuid)),
     deployments: [...contents.deployments].sort(byKey((d) => d.deploymentId)),
-    devices: contents.devices.identifier
-      .map((_, row) =>
-        Object.fromEntries(Object.entries(contents.devices).map(([column, values]) => [column, values[row]])),
-      )
-      .sort(byKey((d) => d.identifier)),
+    devices: entriesOf(contents.devices).sort(byKey((d) => d.identifier)),
     quarantinedOn: FIRMWARES.map((f) => app.get(FleetView).ruleFacts.quarantinedOn(ORG, f)),
   };
 }

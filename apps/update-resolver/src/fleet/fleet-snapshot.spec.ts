@@ -1,21 +1,27 @@
-import { DeviceColumns } from './device-table';
+import { entriesOf } from '../test-fixtures/device-entries';
+import { DeviceColumns, DeviceEntry, DeviceTable } from './device-table';
 import { encodeFleet, FleetSnapshotReader, PartsChecksum } from './fleet-snapshot';
 
 const firmware = { uuid: 'fw-1', product: 'p', version: '1.0.0', architecture: 'arm', platform: 'rpi4' };
 
 /** `count` devices, every fourth quarantined, every fifth retired, one in three on firmware. */
-function devices(count: number, identifier = (i: number) => `dev-${i}`): DeviceColumns {
-  const rows = Array.from({ length: count }, (_, i) => i);
-  return {
-    identifier: rows.map(identifier),
-    organizationId: rows.map((i) => `org-${i % 2}`),
-    product: rows.map(() => 'p'),
-    tags: rows.map((i) => (i % 2 ? ['a'] : ['a', 'b'])),
-    credentialHash: rows.map((i) => `hash-${i}`),
-    quarantined: rows.map((i) => i % 4 === 0),
-    retired: rows.map((i) => i % 5 === 0),
-    firmware: rows.map((i) => (i % 3 ? null : firmware)),
-  };
+function fleet(count: number, identifier = (i: number) => `dev-${i}`): DeviceEntry[] {
+  return Array.from({ length: count }, (_, i) => ({
+    identifier: identifier(i),
+    organizationId: `org-${i % 2}`,
+    product: 'p',
+    tags: i % 2 ? ['a'] : ['a', 'b'],
+    credentialHash: `hash-${i}`,
+    quarantined: i % 4 === 0,
+    retired: i % 5 === 0,
+    firmware: i % 3 ? null : firmware,
+  }));
+}
+
+function columnsOf(devices: DeviceEntry[]): DeviceColumns {
+  const table = new DeviceTable();
+  devices.forEach((device) => table.put(device));
+  return table.copy();
 }
 
 const emptyCatalog = {
@@ -29,7 +35,7 @@ const emptyCatalog = {
 
 function roundTrip(columns: DeviceColumns) {
   const parts = [...encodeFleet({ ...emptyCatalog, devices: columns })];
-  const reader = new FleetSnapshotReader(columns.identifier.length);
+  const reader = new FleetSnapshotReader(columns.size);
   const [catalog, ...rest] = parts.map((part) => reader.read(part));
   const written = new PartsChecksum();
   parts.forEach((part) => written.add(part));
@@ -40,21 +46,21 @@ function roundTrip(columns: DeviceColumns) {
 }
 
 describe('a fleet snapshot', () => {
-  it('reads back every device column as written, across parts', () => {
-    const columns = devices(45_000);
-    const { parts, catalog, joined } = roundTrip(columns);
+  it('reads back every device as written, across parts', () => {
+    const devices = fleet(45_000);
+    const { parts, catalog, joined } = roundTrip(columnsOf(devices));
     expect(parts).toHaveLength(1 + 3);
     expect(catalog).toEqual(expect.objectContaining({ streamSeq: 7, skipped: [3] }));
-    expect(joined).toEqual(columns);
+    expect(entriesOf(joined)).toEqual(devices);
   });
 
   it('keeps a value with a line break whole', () => {
-    const columns = devices(3, (i) => (i === 1 ? 'two\nlines' : `dev-${i}`));
-    expect(roundTrip(columns).joined).toEqual(columns);
+    const devices = fleet(3, (i) => (i === 1 ? 'two\nlines' : `dev-${i}`));
+    expect(entriesOf(roundTrip(columnsOf(devices)).joined)).toEqual(devices);
   });
 
   it('is refused when it holds other than the devices its header says', () => {
-    const parts = [...encodeFleet({ ...emptyCatalog, devices: devices(30_000) })];
+    const parts = [...encodeFleet({ ...emptyCatalog, devices: columnsOf(fleet(30_000)) })];
     const told = (count: number) => {
       const reader = new FleetSnapshotReader(count);
       parts.forEach((part) => reader.read(part));
@@ -62,6 +68,15 @@ describe('a fleet snapshot', () => {
     };
     expect(() => told(30_001)).toThrow('the snapshot holds 30000 of its 30001 devices');
     expect(() => told(29_999)).toThrow('the snapshot holds more than its 29999 devices');
-    expect(told(30_000).identifier).toHaveLength(30_000);
+    expect(told(30_000).size).toBe(30_000);
+  });
+
+  it('is refused when a device names a value it does not hold', () => {
+    const [catalog, part] = [...encodeFleet({ ...emptyCatalog, devices: columnsOf(fleet(2)) })];
+    const lines = part.split('\n');
+    lines[0] = JSON.stringify({ ...JSON.parse(lines[0]), values: [] });
+    const reader = new FleetSnapshotReader(2);
+    reader.read(catalog);
+    expect(() => reader.read(lines.join('\n'))).toThrow('a snapshot part names value 0');
   });
 });

@@ -1,18 +1,23 @@
 import { createHash } from 'node:crypto';
-import { Firmware, FirmwareMetadata } from '@flotilla/contracts';
-import { columnsWithRoomFor, cutColumns, DeviceColumns } from './device-table';
+import { endianness } from 'node:os';
+import { Firmware } from '@flotilla/contracts';
+import { columnsWithRoomFor, DeviceColumns, VALUE_COLUMNS } from './device-table';
 import type { DeploymentEntry, ProductEntry } from './fleet-view';
 
 /**
  * The format of a fleet-view snapshot. Bump it whenever what the view keeps, how an event changes it, or how a snapshot
  * is written changes: a snapshot of another format is ignored (the view is then read from the whole log), never
  * misread. 2: a part's text columns as lines after its JSON; 3: devices without their registration time (no check
- * reads it; the read model has it).
+ * reads it; the read model has it); 4: the columns of values as bytes.
  */
-export const FLEET_SNAPSHOT_FORMAT = 3;
+export const FLEET_SNAPSHOT_FORMAT = 4;
 
 /** Devices per part: a part is encoded or stored between two turns of the event loop. */
 const DEVICES_PER_PART = 20_000;
+/** Bytes per device of a part's typed columns: four of 32-bit indexes into the values, and the flags. */
+const BYTES_PER_DEVICE = 4 * VALUE_COLUMNS.length + 1;
+/** A snapshot's bytes are little-endian whatever the machine. */
+const BIG_ENDIAN = endianness() === 'BE';
 
 /** The view's contents at one position of one stream (copied, so the view goes on while they are written down). */
 export interface FleetContents {
@@ -29,20 +34,15 @@ export interface FleetContents {
 export type FleetCatalog = Omit<FleetContents, 'devices'>;
 
 /**
- * Devices column by column: organizations, products, tags and firmwares as indexes into the snapshot's values, in a
- * JSON line. The text columns follow it a line per value (identifiers, then credential hashes): splitting lines is
- * much faster than parsing strings out of JSON, and most of a part is these. A part with a value that holds a line
- * break keeps its text columns in the JSON instead.
+ * A part of devices is a JSON line, then a line of base64 holding its typed columns as bytes (each value column's
+ * indexes, then the flags), then its text columns a line per value (identifiers, then credential hashes): decoding
+ * base64 and splitting lines is much faster than parsing numbers and strings out of JSON. A part with a value that
+ * holds a line break keeps its text columns in the JSON instead.
  */
 interface DevicePart {
-  /** Values first used in this part, appended to those of the parts before. */
+  /** Values added to those of the parts before (the first part of devices brings them all). */
   values: unknown[];
-  organizationId: number[];
-  product: number[];
-  tags: number[];
-  /** 1: quarantined, 2: retired. */
-  flags: number[];
-  firmware: number[];
+  count: number;
   text?: TextColumns;
 }
 
@@ -52,35 +52,21 @@ type TextColumns = Pick<DeviceColumns, 'identifier' | 'credentialHash'>;
 export function* encodeFleet(contents: FleetContents): Generator<string> {
   const { devices, ...catalog } = contents;
   yield JSON.stringify(catalog);
-  const indexes = new Map<string, number>();
-  let values: unknown[] = [];
-  const index = (key: string, value: unknown): number => {
-    let i = indexes.get(key);
-    if (i === undefined) {
-      indexes.set(key, (i = indexes.size));
-      values.push(value);
-    }
-    return i;
-  };
-  const firmwareIndex = (f: FirmwareMetadata | null) =>
-    f ? index(`f\0${f.uuid}\0${f.product}\0${f.version}\0${f.architecture}\0${f.platform}`, f) : -1;
-  for (let start = 0; start < devices.identifier.length; start += DEVICES_PER_PART) {
-    const slice = <T>(column: T[]) => column.slice(start, start + DEVICES_PER_PART);
-    const quarantined = slice(devices.quarantined);
-    const part: DevicePart = {
-      values,
-      organizationId: slice(devices.organizationId).map((o) => index(`s\0${o}`, o)),
-      product: slice(devices.product).map((p) => index(`s\0${p}`, p)),
-      tags: slice(devices.tags).map((t) => index(`t\0${t.join('\0')}`, t)),
-      flags: slice(devices.retired).map((retired, i) => (quarantined[i] ? 1 : 0) | (retired ? 2 : 0)),
-      firmware: slice(devices.firmware).map(firmwareIndex),
-    };
-    const text = [slice(devices.identifier), slice(devices.credentialHash)];
+  for (let start = 0; start < devices.size; start += DEVICES_PER_PART) {
+    const end = Math.min(start + DEVICES_PER_PART, devices.size);
+    const count = end - start;
+    const part: DevicePart = { values: start === 0 ? devices.values : [], count };
+    const bytes = Buffer.alloc(count * BYTES_PER_DEVICE);
+    VALUE_COLUMNS.forEach((column, i) =>
+      new Int32Array(bytes.buffer, bytes.byteOffset + i * 4 * count, count).set(devices[column].subarray(start, end)),
+    );
+    if (BIG_ENDIAN) bytes.subarray(0, VALUE_COLUMNS.length * 4 * count).swap32();
+    bytes.set(devices.flags.subarray(start, end), VALUE_COLUMNS.length * 4 * count);
+    const text = [devices.identifier.slice(start, end), devices.credentialHash.slice(start, end)];
     if (text.some((column) => column.some((value) => value.includes('\n')))) {
       const [identifier, credentialHash] = text;
-      yield JSON.stringify({ ...part, text: { identifier, credentialHash } });
-    } else yield [JSON.stringify(part), ...text.flat()].join('\n');
-    values = [];
+      yield [JSON.stringify({ ...part, text: { identifier, credentialHash } }), bytes.toString('base64')].join('\n');
+    } else yield [JSON.stringify(part), bytes.toString('base64'), ...text.flat()].join('\n');
   }
 }
 
@@ -103,12 +89,10 @@ export class PartsChecksum {
  * its header says it holds. `digest()` is what the snapshot's checksum must be.
  */
 export class FleetSnapshotReader {
-  private readonly values: unknown[] = [];
   private readonly checksum = new PartsChecksum();
   private parts = 0;
-  /** Made at the first part of devices, while Postgres sends the next ones (a fifth of a second at a million). */
+  /** Made at the first part of devices, while Postgres sends the next ones. */
   private columns: DeviceColumns | null = null;
-  private rows = 0;
 
   constructor(private readonly devices: number) {}
 
@@ -117,39 +101,48 @@ export class FleetSnapshotReader {
     this.checksum.add(text);
     if (this.parts++ === 0) return JSON.parse(text) as FleetCatalog;
     const jsonEnd = text.indexOf('\n');
-    const part = JSON.parse(jsonEnd < 0 ? text : text.slice(0, jsonEnd)) as DevicePart;
-    const count = part.flags.length;
-    if (this.rows + count > this.devices) throw new Error(`the snapshot holds more than its ${this.devices} devices`);
-    // Values are shared by the devices that use them, so none may change one in place.
-    for (const value of part.values) this.values.push(Object.freeze(value));
-    const values = this.values;
+    const bytesEnd = text.indexOf('\n', jsonEnd + 1);
+    const part = JSON.parse(text.slice(0, jsonEnd)) as DevicePart;
+    const { count } = part;
     const c = (this.columns ??= columnsWithRoomFor(this.devices));
-    // Identifiers, then credential hashes: the lines after the JSON, or the JSON's own columns.
+    const rows = c.size;
+    if (rows + count > this.devices) throw new Error(`the snapshot holds more than its ${this.devices} devices`);
+    // Values are shared by the devices that use them, so none may change one in place.
+    for (const value of part.values) c.values.push(Object.freeze(value));
+    const bytes = Buffer.alloc(count * BYTES_PER_DEVICE);
+    const written = bytes.write(text.slice(jsonEnd + 1, bytesEnd < 0 ? undefined : bytesEnd), 'base64');
+    if (written !== bytes.length) throw new Error(`a snapshot part holds ${written} bytes for ${count} devices`);
+    if (BIG_ENDIAN) bytes.subarray(0, VALUE_COLUMNS.length * 4 * count).swap32();
+    VALUE_COLUMNS.forEach((column, i) => {
+      const indexes = new Int32Array(bytes.buffer, bytes.byteOffset + i * 4 * count, count);
+      const least = column === 'firmware' ? -1 : 0;
+      for (const index of indexes)
+        if (index < least || index >= c.values.length) throw new Error(`a snapshot part names value ${index}`);
+      c[column].set(indexes, rows);
+    });
+    c.flags.set(bytes.subarray(VALUE_COLUMNS.length * 4 * count), rows);
+    // Identifiers, then credential hashes: the lines after the bytes, or the JSON's own columns.
     let [identifiers, hashes, hashesFrom] = [part.text?.identifier, part.text?.credentialHash, 0];
     if (!identifiers || !hashes) {
-      identifiers = hashes = text.slice(jsonEnd + 1).split('\n');
+      identifiers = hashes = bytesEnd < 0 ? [] : text.slice(bytesEnd + 1).split('\n');
       hashesFrom = count;
       if (identifiers.length !== 2 * count)
         throw new Error(`a snapshot part holds ${identifiers.length} lines for ${count} devices`);
     }
-    for (let i = 0, row = this.rows; i < count; i++, row++) {
+    for (let i = 0, row = rows; i < count; i++, row++) {
       c.identifier[row] = identifiers[i];
       c.credentialHash[row] = hashes[hashesFrom + i];
-      c.organizationId[row] = values[part.organizationId[i]] as string;
-      c.product[row] = values[part.product[i]] as string;
-      c.tags[row] = values[part.tags[i]] as string[];
-      c.quarantined[row] = (part.flags[i] & 1) !== 0;
-      c.retired[row] = (part.flags[i] & 2) !== 0;
-      c.firmware[row] = part.firmware[i] < 0 ? null : (values[part.firmware[i]] as FirmwareMetadata);
     }
-    this.rows += count;
+    c.size += count;
     return null;
   }
 
   /** The devices of every part read, once all were. */
   allDevices(): DeviceColumns {
-    if (this.rows !== this.devices) throw new Error(`the snapshot holds ${this.rows} of its ${this.devices} devices`);
-    return cutColumns(this.columns ?? columnsWithRoomFor(0), this.rows);
+    const columns = this.columns ?? columnsWithRoomFor(0);
+    if (columns.size !== this.devices)
+      throw new Error(`the snapshot holds ${columns.size} of its ${this.devices} devices`);
+    return columns;
   }
 
   digest(): string {

@@ -97,7 +97,7 @@ export class FleetSnapshotter implements OnApplicationBootstrap, BeforeApplicati
       parts.push(checksum.add(part));
       await yieldToChecks();
     }
-    const devices = contents.devices.identifier.length;
+    const devices = contents.devices.size;
     const id = await this.snapshots.save(
       {
         format: FLEET_SNAPSHOT_FORMAT,

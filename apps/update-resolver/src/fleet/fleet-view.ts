@@ -13,7 +13,7 @@ import {
   RuleFacts,
 } from '@flotilla/update-domain';
 import { RESOLVER_CONFIG, ResolverConfig } from '../config';
-import { DeviceColumns, DeviceEntry, DeviceTable } from './device-table';
+import { DeviceColumns, DeviceEntry, DeviceTable, QUARANTINED } from './device-table';
 import { FleetCatalog, FleetContents, FleetSnapshotReader } from './fleet-snapshot';
 import { FleetSnapshotStore } from './fleet-snapshot-store';
 
@@ -501,13 +501,12 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
 
   /** Counts the quarantined devices of rows a snapshot brought. */
   private countQuarantinedIn(c: DeviceColumns): void {
-    c.quarantined.forEach((quarantined, i) => {
-      if (quarantined)
-        this.countQuarantined(
-          { organizationId: c.organizationId[i], quarantined, retired: c.retired[i], firmware: c.firmware[i] },
-          +1,
-        );
-    });
+    for (let row = 0; row < c.size; row++) {
+      if (c.flags[row] !== QUARANTINED || c.firmware[row] < 0) continue; // retired ones are not counted
+      const organizationId = c.values[c.organizationId[row]] as string;
+      const firmware = c.values[c.firmware[row]] as FirmwareMetadata;
+      this.countQuarantined({ organizationId, quarantined: true, retired: false, firmware }, +1);
+    }
   }
 
   /** The device's cut-off moved: its attempts so far no longer count toward any deployment's failure rate. */
