@@ -19,6 +19,8 @@ import { eventTypesOf, Projection, qualified } from './projection';
 
 export interface ProjectionRunnerOptions {
   batchSize?: number;
+  /** See `SequentialConsumerOptions.gatherMs`. */
+  gatherMs?: number;
   retry?: Partial<RetryPolicy>;
   stallAfterMs?: number;
   logger?: ConsumerLogger;
@@ -59,6 +61,7 @@ export class ProjectionRunner {
         filterSubject: projection.filterSubject,
         eventTypes: eventTypesOf(projection),
         batchSize: options.batchSize ?? 500,
+        gatherMs: options.gatherMs,
         retry: options.retry,
         stallAfterMs: options.stallAfterMs,
         parked: this.parked,

@@ -141,6 +141,25 @@ describe('consumers of the log', () => {
       expect(seen).toEqual([2]);
     });
 
+    it('applies the first commit after a quiet spell at once, and gathers those that keep coming into one batch', async () => {
+      const parked = new MemoryParkedStore();
+      const view = memoryTarget(parked);
+      const batches: number[] = [];
+      const apply = view.target.apply;
+      view.target.apply = (commits) => (batches.push(commits.length), apply(commits));
+      // Gathering for a minute: a batch applied before that was applied at once, or when the batch was full.
+      const consumer = sequential(view.target, parked, { gatherMs: 60_000, batchSize: 20 });
+      await append('a', 1);
+      await eventually(async () => view.applied.length === 1);
+      for (let i = 2; i <= 21; i++) await append('a', i);
+      await eventually(async () => view.applied.length === 21);
+      expect(batches).toEqual([1, 20]);
+      expect(view.applied).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
+      await append('a', 22);
+      await consumer.stop(); // a stop ends the gathering at once
+      expect(view.applied).toHaveLength(21);
+    });
+
     it('stops the line while a dependency fails: nothing after the failing commit is applied before it, and nothing is lost', async () => {
       const parked = new MemoryParkedStore();
       for (let i = 1; i <= 40; i++) await append(`c${i % 3}`, i);
