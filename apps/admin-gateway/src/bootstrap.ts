@@ -7,6 +7,7 @@ import { GATEWAY_CONFIG, GatewayConfig } from './config';
 import { TextInputPipe } from './text-input.pipe';
 import { acceptJsonBodies } from './json-bodies';
 import { ApiSchemas } from './openapi/api-schemas';
+import { documentHealthRoutes } from './openapi/health-doc';
 import { DEVICE_UPDATE_PATH, deviceUpdateOperation, serveDeviceUpdates } from './firmware/device-update.route';
 
 /** The admin REST API; the OpenAPI document is at /openapi.json and its UI at /docs. */
@@ -26,6 +27,7 @@ export async function createGateway(given?: GatewayConfig): Promise<INestApplica
  * credential, health and metrics open; bodies and answers from `openapi/api-schemas.ts`.
  */
 function apiDocument(app: INestApplication): OpenAPIObject {
+  documentHealthRoutes();
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

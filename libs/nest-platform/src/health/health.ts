@@ -1,6 +1,5 @@
 import { Controller, Get, Inject, Injectable, Res, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheckService, HealthIndicatorFunction, HealthIndicatorService } from '@nestjs/terminus';
-import { ApiOperation, ApiProduces, ApiResponse } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { ConsumerReport } from '@flotilla/event-store';
@@ -109,20 +108,10 @@ export class HealthRegistry {
   }
 }
 
-/** A Terminus health answer in the API document: the verdict and each indicator's, `up` or `down` with its detail. */
-const indicators = { type: 'object', additionalProperties: { type: 'object', required: ['status'] } };
-const healthAnswer = {
-  type: 'object',
-  required: ['status', 'details'],
-  properties: {
-    status: { enum: ['ok', 'error', 'shutting_down'] },
-    info: indicators,
-    error: indicators,
-    details: indicators,
-  },
-};
-
-/** Health (through @nestjs/terminus) and metrics: public, as probes and scrapers call them (no credentials). */
+/**
+ * Health (through @nestjs/terminus) and metrics: public, as probes and scrapers call them (no credentials). The gateway
+ * documents these routes (`openapi/health-doc.ts`).
+ */
 @Controller()
 export class HealthController {
   constructor(
@@ -132,18 +121,12 @@ export class HealthController {
 
   /** Whether the process can still do its work by itself: restarting it would help when this fails. */
   @Get('health/live')
-  @ApiOperation({ summary: 'Liveness: 503 when restarting the process would help' })
-  @ApiResponse({ status: 200, schema: healthAnswer })
-  @ApiResponse({ status: 503, schema: healthAnswer })
   async live(@Res() res: Response) {
     await this.answer(res, this.health.liveness());
   }
 
   /** Whether it should get traffic now: its dependencies answer and its read models are current. */
   @Get('health/ready')
-  @ApiOperation({ summary: 'Readiness: NATS, Postgres and every consumer (position, lag, parked commits)' })
-  @ApiResponse({ status: 200, schema: healthAnswer })
-  @ApiResponse({ status: 503, schema: healthAnswer })
   async ready(@Res() res: Response) {
     await this.answer(res, this.health.readiness());
   }
@@ -159,9 +142,6 @@ export class HealthController {
   }
 
   @Get('metrics')
-  @ApiOperation({ summary: 'Prometheus metrics' })
-  @ApiProduces('text/plain')
-  @ApiResponse({ status: 200, schema: { type: 'string', example: 'flotilla_consumer_lag{consumer="batches"} 0' } })
   async metrics(@Res() res: Response) {
     res.type(this.health.metrics.contentType).send(await this.health.metrics.metrics());
   }
