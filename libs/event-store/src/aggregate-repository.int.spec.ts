@@ -201,4 +201,14 @@ describe('AggregateRepository', () => {
     expect((await store.readAggregate(store.subjectFor('account', 'e'))).commits).toHaveLength(3);
     reads.mockRestore();
   });
+
+  it('reads an aggregate it is told exists before deciding: a cold instance decides once, on the real state', async () => {
+    await new AggregateRepository(store, 'account', account).execute('f', { type: 'Deposit', amount: 5 }, { metadata });
+    const decide = jest.spyOn(account, 'decide');
+    const cold = new AggregateRepository(store, 'account', account);
+    const options = { metadata, exists: true };
+    expect((await cold.execute('f', { type: 'Withdraw', amount: 2 }, options)).state.balance).toBe(3);
+    expect(decide).toHaveBeenCalledTimes(1);
+    decide.mockRestore();
+  });
 });

@@ -15,6 +15,11 @@ export interface ExecuteOptions {
   commandId?: string;
   /** Identifies the request behind the command id; a repeat with another fingerprint is refused. */
   fingerprint?: string;
+  /**
+   * The caller knows the aggregate exists (a view of the log holds it): one not in the cache is read before the command
+   * is decided, instead of being taken to be new and refused first.
+   */
+  exists?: boolean;
 }
 
 export interface ExecuteResult<State, Event extends DomainEvent> {
@@ -102,6 +107,10 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
     // concurrency; a refusal or a no-op is not, so those are only trusted on fresh state.
     let current = await this.cached(subject);
     let fresh = false;
+    if (options.exists && current.version === 0) {
+      current = await this.catchUp(subject, current);
+      fresh = true;
+    }
     const maxAttempts = this.options.maxAttempts ?? 5;
     for (let attempt = 1; ; attempt++) {
       const prior = options.commandId === undefined ? undefined : current.commandIds.get(options.commandId);

@@ -70,7 +70,8 @@ export class ResolveUpdateHandler implements ICommandHandler<ResolveUpdateComman
     const headers = request.headers ?? {};
     if (typeof headers.uuid !== 'string' || headers.uuid.length === 0)
       throw DomainError.invalid(['x-peridio-uuid header is required']);
-    const options = { metadata: { actor: `device:${device.identifier}`, correlationId: meta.correlationId } };
+    const metadata = { actor: `device:${device.identifier}`, correlationId: meta.correlationId };
+    const options = { metadata, exists: true }; // the view holds the device
 
     const reported = this.reportedFirmware(headers);
     const changed = reported !== null && reported.uuid !== device.firmware?.uuid;
