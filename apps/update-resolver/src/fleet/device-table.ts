@@ -35,7 +35,7 @@ export const RETIRED = 2;
 export const VALUE_COLUMNS = ['organizationId', 'product', 'tags', 'firmware'] as const;
 
 /** Columns with room for `devices` and a quarter more, so that the first devices put after a start copy nothing. */
-export function columnsWithRoomFor(devices: number, values: unknown[] = []): DeviceColumns {
+export function columnsWithRoomFor(devices: number): DeviceColumns {
   const room = devices + (devices >> 2);
   return {
     size: 0,
@@ -47,16 +47,16 @@ export function columnsWithRoomFor(devices: number, values: unknown[] = []): Dev
     tags: new Int32Array(room),
     firmware: new Int32Array(room),
     flags: new Uint8Array(room),
-    values,
+    values: [],
   };
 }
 
 /** The key a value is found by in a table's `values`: equal keys, equal values. */
 function keyOf(value: unknown): string {
-  if (typeof value === 'string') return `s\0${value}`;
-  if (Array.isArray(value)) return `t\0${value.join('\0')}`;
-  const f = value as FirmwareMetadata;
-  return `f\0${f.uuid}\0${f.product}\0${f.version}\0${f.architecture}\0${f.platform}`;
+  if (typeof value === 'string') return `s${value}`;
+  if (Array.isArray(value)) return `t${JSON.stringify(value)}`;
+  const { uuid, product, version, architecture, platform } = value as FirmwareMetadata;
+  return `f${JSON.stringify([uuid, product, version, architecture, platform])}`;
 }
 
 /**
