@@ -1,6 +1,6 @@
 import { FirmwareMetadata } from '@flotilla/contracts';
 import { DeviceFacts } from '@flotilla/update-domain';
-import { RowIndex } from './row-index';
+import { hashOf, RowIndex } from './row-index';
 
 export interface DeviceEntry extends DeviceFacts {
   identifier: string;
@@ -11,13 +11,16 @@ export interface DeviceEntry extends DeviceFacts {
 /**
  * Every device as columns, a row per device: what a snapshot writes down and reads back. Organizations, products, tag
  * sets and firmwares are few and shared by many devices: their columns hold indexes into `values` (one list for all
- * four, each value frozen), so they are typed arrays, which a snapshot writes and reads as bytes. Typed columns may
- * have room beyond `size`.
+ * four, each value frozen), so they are typed arrays, which a snapshot writes and reads as bytes; so are credential
+ * hashes, SHA-256s kept as their 32 bytes. Typed columns may have room beyond `size`.
  */
 export interface DeviceColumns {
   size: number;
   identifier: string[];
-  credentialHash: string[];
+  /** CREDENTIAL_BYTES per row: the credential hash's bytes, unless the row is in `otherCredentials`. */
+  credentialHash: Buffer;
+  /** Rows whose credential hash is not a SHA-256 in lowercase hex, with it. */
+  otherCredentials: Map<number, string>;
   organizationId: Int32Array;
   product: Int32Array;
   tags: Int32Array;
@@ -30,6 +33,8 @@ export interface DeviceColumns {
 
 export const QUARANTINED = 1;
 export const RETIRED = 2;
+export const CREDENTIAL_BYTES = 32;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /** The columns of indexes into `values`, in the order a snapshot writes them. */
 export const VALUE_COLUMNS = ['organizationId', 'product', 'tags', 'firmware'] as const;
@@ -41,7 +46,8 @@ export function columnsWithRoomFor(devices: number): DeviceColumns {
     size: 0,
     // Holes, written row by row: a column of a million that grows is copied (V8), 40–60 ms each.
     identifier: new Array(room),
-    credentialHash: new Array(room),
+    credentialHash: Buffer.alloc(room * CREDENTIAL_BYTES),
+    otherCredentials: new Map(),
     organizationId: new Int32Array(room),
     product: new Int32Array(room),
     tags: new Int32Array(room),
@@ -49,6 +55,30 @@ export function columnsWithRoomFor(devices: number): DeviceColumns {
     flags: new Uint8Array(room),
     values: [],
   };
+}
+
+/** A device's credential hash. */
+export function credentialOf(c: DeviceColumns, row: number): string {
+  const at = row * CREDENTIAL_BYTES;
+  return c.otherCredentials.get(row) ?? c.credentialHash.toString('hex', at, at + CREDENTIAL_BYTES);
+}
+
+function writeCredential(c: DeviceColumns, row: number, credentialHash: string): void {
+  if (!SHA256_HEX.test(credentialHash)) c.otherCredentials.set(row, credentialHash);
+  else {
+    c.credentialHash.write(credentialHash, row * CREDENTIAL_BYTES, CREDENTIAL_BYTES, 'hex');
+    c.otherCredentials.delete(row);
+  }
+}
+
+/** Where a credential hash goes in the index: a SHA-256's first four bytes (random already); anything else hashed. */
+const credentialSlotHash = (credentialHash: string) =>
+  SHA256_HEX.test(credentialHash) ? parseInt(credentialHash.slice(0, 8), 16) | 0 : hashOf(credentialHash, '');
+
+/** The same for a row, read from its bytes. */
+function rowCredentialSlotHash(c: DeviceColumns, row: number): number {
+  const other = c.otherCredentials.get(row);
+  return other === undefined ? c.credentialHash.readInt32BE(row * CREDENTIAL_BYTES) : credentialSlotHash(other);
 }
 
 /** The key a value is found by in a table's `values`: equal keys, equal values. */
@@ -73,12 +103,12 @@ export class DeviceTable {
   private readonly rows = new RowIndex(
     (row, organizationId, identifier) =>
       this.columns.identifier[row] === identifier && this.valueOf(this.columns.organizationId[row]) === organizationId,
-    16,
+    (organizationId, identifier) => hashOf(organizationId, identifier, 16),
   );
-  /** Rows of devices not retired, by credential hash (a SHA-256 in hex: its first 16 characters are hashed). */
+  /** Rows of devices not retired, by credential hash. */
   private readonly byCredential = new RowIndex(
-    (row, credentialHash) => this.columns.credentialHash[row] === credentialHash,
-    16,
+    (row, credentialHash) => credentialOf(this.columns, row) === credentialHash,
+    credentialSlotHash,
   );
 
   get size(): number {
@@ -100,7 +130,7 @@ export class DeviceTable {
       organizationId: this.valueOf(c.organizationId[row]) as string,
       product: this.valueOf(c.product[row]) as string,
       tags: this.valueOf(c.tags[row]) as readonly string[],
-      credentialHash: c.credentialHash[row],
+      credentialHash: credentialOf(c, row),
       quarantined: (c.flags[row] & QUARANTINED) !== 0,
       retired: (c.flags[row] & RETIRED) !== 0,
       firmware: c.firmware[row] < 0 ? null : (this.valueOf(c.firmware[row]) as FirmwareMetadata),
@@ -117,7 +147,7 @@ export class DeviceTable {
     } else this.unindexCredential(row);
     const c = this.columns;
     c.identifier[row] = device.identifier;
-    c.credentialHash[row] = device.credentialHash;
+    writeCredential(c, row, device.credentialHash);
     c.organizationId[row] = this.indexOf(device.organizationId);
     c.product[row] = this.indexOf(device.product);
     c.tags[row] = this.indexOf(device.tags);
@@ -129,37 +159,39 @@ export class DeviceTable {
 
   /**
    * Appends devices a snapshot wrote down (of organizations and identifiers not here yet). An empty table, as at a
-   * start, takes the columns as they are, room and values included, so a million devices are not copied again.
+   * start, takes the columns as they are, room and values included, so a million devices are not copied again, and
+   * fills its indexes in one go.
    */
   load(devices: DeviceColumns): void {
     const start = this.size;
-    if (start === 0) {
-      this.columns = devices;
-      this.valueIndexes = new Map(devices.values.map((value, i) => [keyOf(value), i]));
-    } else {
+    if (start > 0) {
       this.makeRoom(start + devices.size);
-      const c = this.columns;
       const indexOf = (i: number) => (i < 0 ? -1 : this.indexOf(devices.values[i] as string));
       for (let i = 0, row = start; i < devices.size; i++, row++) {
+        const c = this.columns;
         c.identifier[row] = devices.identifier[i];
-        c.credentialHash[row] = devices.credentialHash[i];
+        writeCredential(c, row, credentialOf(devices, i));
         for (const column of VALUE_COLUMNS) c[column][row] = indexOf(devices[column][i]);
         c.flags[row] = devices.flags[i];
+        c.size++;
+        this.index(row);
       }
-      c.size += devices.size;
+      return;
     }
-    const { identifier, organizationId, credentialHash, flags } = this.columns;
+    const c = (this.columns = devices);
+    this.valueIndexes = new Map(devices.values.map((value, i) => [keyOf(value), i]));
+    const { identifier, organizationId, flags } = c;
     this.rows.fill(
-      start,
-      this.size,
-      (row) => this.valueOf(organizationId[row]) as string,
-      (row) => identifier[row],
+      0,
+      c.size,
+      (row) => hashOf(this.valueOf(organizationId[row]) as string, identifier[row], 16),
+      (a, b) => identifier[a] === identifier[b] && organizationId[a] === organizationId[b],
     );
     this.byCredential.fill(
-      start,
-      this.size,
-      (row) => (flags[row] & RETIRED ? null : credentialHash[row]),
-      () => '',
+      0,
+      c.size,
+      (row) => (flags[row] & RETIRED ? null : rowCredentialSlotHash(c, row)),
+      (a, b) => credentialOf(c, a) === credentialOf(c, b),
     );
   }
 
@@ -169,7 +201,8 @@ export class DeviceTable {
     return {
       size: c.size,
       identifier: c.identifier.slice(0, c.size),
-      credentialHash: c.credentialHash.slice(0, c.size),
+      credentialHash: Buffer.from(c.credentialHash.subarray(0, c.size * CREDENTIAL_BYTES)),
+      otherCredentials: new Map(c.otherCredentials),
       organizationId: c.organizationId.slice(0, c.size),
       product: c.product.slice(0, c.size),
       tags: c.tags.slice(0, c.size),
@@ -185,7 +218,7 @@ export class DeviceTable {
 
   setCredential(row: number, credentialHash: string): void {
     this.unindexCredential(row);
-    this.columns.credentialHash[row] = credentialHash;
+    writeCredential(this.columns, row, credentialHash);
     if (!(this.columns.flags[row] & RETIRED)) this.byCredential.set(credentialHash, '', row);
   }
 
@@ -224,23 +257,20 @@ export class DeviceTable {
     return index;
   }
 
-  /** Typed columns grow by half again when full (the text columns grow by themselves). */
+  /** Typed columns grow by half again when full (the identifiers grow by themselves). */
   private makeRoom(rows: number): void {
     const c = this.columns;
     if (rows <= c.flags.length) return;
     const room = Math.max(1024, rows + (rows >> 1));
-    const grown = <T extends Int32Array | Uint8Array>(column: T): T => {
-      const into = new (column.constructor as new (length: number) => T)(room);
-      into.set(column);
-      return into;
-    };
+    const grown = <T extends Int32Array | Uint8Array>(column: T, into: T): T => (into.set(column), into);
     this.columns = {
       ...c,
-      organizationId: grown(c.organizationId),
-      product: grown(c.product),
-      tags: grown(c.tags),
-      firmware: grown(c.firmware),
-      flags: grown(c.flags),
+      credentialHash: grown(c.credentialHash, Buffer.alloc(room * CREDENTIAL_BYTES)),
+      organizationId: grown(c.organizationId, new Int32Array(room)),
+      product: grown(c.product, new Int32Array(room)),
+      tags: grown(c.tags, new Int32Array(room)),
+      firmware: grown(c.firmware, new Int32Array(room)),
+      flags: grown(c.flags, new Uint8Array(room)),
     };
   }
 
@@ -248,11 +278,11 @@ export class DeviceTable {
   private index(row: number): void {
     const c = this.columns;
     this.rows.set(this.valueOf(c.organizationId[row]) as string, c.identifier[row], row);
-    if (!(c.flags[row] & RETIRED)) this.byCredential.set(c.credentialHash[row], '', row);
+    if (!(c.flags[row] & RETIRED)) this.byCredential.set(credentialOf(c, row), '', row);
   }
 
   private unindexCredential(row: number): void {
-    this.byCredential.delete(this.columns.credentialHash[row], '', row);
+    this.byCredential.delete(credentialOf(this.columns, row), '', row);
   }
 }
 

@@ -5,7 +5,7 @@ import { FLEET_SNAPSHOT_FORMAT, FleetContents } from './fleet-snapshot';
 // below: raise FLEET_SNAPSHOT_FORMAT (snapshots of the older one are then ignored, never misread) and write the new
 // shape here. (A change to how an event changes the view needs the raise too, and no compiler sees that.)
 type FirmwareMetadata = { uuid: string; product: string; version: string; architecture: string; platform: string };
-type FleetFormat4 = {
+type FleetFormat5 = {
   streamSeq: number;
   streamCreated: string;
   skipped: number[];
@@ -46,7 +46,8 @@ type FleetFormat4 = {
   devices: {
     size: number;
     identifier: string[];
-    credentialHash: string[];
+    credentialHash: Buffer;
+    otherCredentials: Map<number, string>;
     organizationId: Int32Array;
     product: Int32Array;
     tags: Int32Array;
@@ -58,7 +59,7 @@ type FleetFormat4 = {
 
 describe('the fleet snapshot format', () => {
   it('names the shape of what it holds', () => {
-    const same: Same<FleetContents, FleetFormat4> = true;
-    expect({ same, FLEET_SNAPSHOT_FORMAT }).toEqual({ same: true, FLEET_SNAPSHOT_FORMAT: 4 });
+    const same: Same<FleetContents, FleetFormat5> = true;
+    expect({ same, FLEET_SNAPSHOT_FORMAT }).toEqual({ same: true, FLEET_SNAPSHOT_FORMAT: 5 });
   });
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { entriesOf } from '../test-fixtures/device-entries';
 import { DeviceColumns, DeviceEntry, DeviceTable } from './device-table';
 import { encodeFleet, FleetSnapshotReader, PartsChecksum } from './fleet-snapshot';
@@ -11,7 +12,7 @@ function fleet(count: number, identifier = (i: number) => `dev-${i}`): DeviceEnt
     organizationId: `org-${i % 2}`,
     product: 'p',
     tags: i % 2 ? ['a'] : ['a', 'b'],
-    credentialHash: `hash-${i}`,
+    credentialHash: i % 3 ? createHash('sha256').update(`c${i}`).digest('hex') : `hash-${i}`,
     quarantined: i % 4 === 0,
     retired: i % 5 === 0,
     firmware: i % 3 ? null : firmware,

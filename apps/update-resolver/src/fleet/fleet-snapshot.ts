@@ -1,21 +1,22 @@
 import { createHash } from 'node:crypto';
 import { endianness } from 'node:os';
 import { Firmware } from '@flotilla/contracts';
-import { columnsWithRoomFor, DeviceColumns, VALUE_COLUMNS } from './device-table';
+import { columnsWithRoomFor, CREDENTIAL_BYTES, DeviceColumns, VALUE_COLUMNS } from './device-table';
 import type { DeploymentEntry, ProductEntry } from './fleet-view';
 
 /**
  * The format of a fleet-view snapshot. Bump it whenever what the view keeps, how an event changes it, or how a snapshot
  * is written changes: a snapshot of another format is ignored (the view is then read from the whole log), never
  * misread. 2: a part's text columns as lines after its JSON; 3: devices without their registration time (no check
- * reads it; the read model has it); 4: the columns of values as bytes.
+ * reads it; the read model has it); 5: the columns of values and the credential hashes as bytes.
  */
-export const FLEET_SNAPSHOT_FORMAT = 4;
+export const FLEET_SNAPSHOT_FORMAT = 5;
 
 /** Devices per part: a part is encoded or stored between two turns of the event loop. */
 const DEVICES_PER_PART = 20_000;
-/** Bytes per device of a part's typed columns: four of 32-bit indexes into the values, and the flags. */
-const BYTES_PER_DEVICE = 4 * VALUE_COLUMNS.length + 1;
+/** Bytes per device of a part's typed columns: four 32-bit indexes into the values, the flags, the credential hash. */
+const INDEX_BYTES = 4 * VALUE_COLUMNS.length;
+const BYTES_PER_DEVICE = INDEX_BYTES + 1 + CREDENTIAL_BYTES;
 /** A snapshot's bytes are little-endian whatever the machine. */
 const BIG_ENDIAN = endianness() === 'BE';
 
@@ -35,18 +36,18 @@ export type FleetCatalog = Omit<FleetContents, 'devices'>;
 
 /**
  * A part of devices is a JSON line, then a line of base64 holding its typed columns as bytes (each value column's
- * indexes, then the flags), then its text columns a line per value (identifiers, then credential hashes): decoding
- * base64 and splitting lines is much faster than parsing numbers and strings out of JSON. A part with a value that
- * holds a line break keeps its text columns in the JSON instead.
+ * indexes, the flags, the credential hashes), then its identifiers a line each: decoding base64 and splitting lines
+ * is much faster than parsing numbers and strings out of JSON. A part with an identifier that holds a line break keeps
+ * its identifiers in the JSON instead.
  */
 interface DevicePart {
   /** Values added to those of the parts before (the first part of devices brings them all). */
   values: unknown[];
   count: number;
-  text?: TextColumns;
+  /** Credential hashes that are not SHA-256s in hex, by row in the part. */
+  otherCredentials?: [number, string][];
+  identifier?: string[];
 }
-
-type TextColumns = Pick<DeviceColumns, 'identifier' | 'credentialHash'>;
 
 /** The parts of a snapshot as JSON text, catalog first; the caller yields to the event loop between two. */
 export function* encodeFleet(contents: FleetContents): Generator<string> {
@@ -56,17 +57,22 @@ export function* encodeFleet(contents: FleetContents): Generator<string> {
     const end = Math.min(start + DEVICES_PER_PART, devices.size);
     const count = end - start;
     const part: DevicePart = { values: start === 0 ? devices.values : [], count };
+    const others = [...devices.otherCredentials].filter(([row]) => row >= start && row < end);
+    if (others.length) part.otherCredentials = others.map(([row, hash]) => [row - start, hash]);
     const bytes = Buffer.alloc(count * BYTES_PER_DEVICE);
     VALUE_COLUMNS.forEach((column, i) =>
       new Int32Array(bytes.buffer, bytes.byteOffset + i * 4 * count, count).set(devices[column].subarray(start, end)),
     );
-    if (BIG_ENDIAN) bytes.subarray(0, VALUE_COLUMNS.length * 4 * count).swap32();
-    bytes.set(devices.flags.subarray(start, end), VALUE_COLUMNS.length * 4 * count);
-    const text = [devices.identifier.slice(start, end), devices.credentialHash.slice(start, end)];
-    if (text.some((column) => column.some((value) => value.includes('\n')))) {
-      const [identifier, credentialHash] = text;
-      yield [JSON.stringify({ ...part, text: { identifier, credentialHash } }), bytes.toString('base64')].join('\n');
-    } else yield [JSON.stringify(part), bytes.toString('base64'), ...text.flat()].join('\n');
+    if (BIG_ENDIAN) bytes.subarray(0, INDEX_BYTES * count).swap32();
+    bytes.set(devices.flags.subarray(start, end), INDEX_BYTES * count);
+    bytes.set(
+      devices.credentialHash.subarray(start * CREDENTIAL_BYTES, end * CREDENTIAL_BYTES),
+      (INDEX_BYTES + 1) * count,
+    );
+    const identifiers = devices.identifier.slice(start, end);
+    if (identifiers.some((identifier) => identifier.includes('\n')))
+      yield [JSON.stringify({ ...part, identifier: identifiers }), bytes.toString('base64')].join('\n');
+    else yield [JSON.stringify(part), bytes.toString('base64'), ...identifiers].join('\n');
   }
 }
 
@@ -112,7 +118,7 @@ export class FleetSnapshotReader {
     const bytes = Buffer.alloc(count * BYTES_PER_DEVICE);
     const written = bytes.write(text.slice(jsonEnd + 1, bytesEnd < 0 ? undefined : bytesEnd), 'base64');
     if (written !== bytes.length) throw new Error(`a snapshot part holds ${written} bytes for ${count} devices`);
-    if (BIG_ENDIAN) bytes.subarray(0, VALUE_COLUMNS.length * 4 * count).swap32();
+    if (BIG_ENDIAN) bytes.subarray(0, INDEX_BYTES * count).swap32();
     VALUE_COLUMNS.forEach((column, i) => {
       const indexes = new Int32Array(bytes.buffer, bytes.byteOffset + i * 4 * count, count);
       const least = column === 'firmware' ? -1 : 0;
@@ -120,19 +126,17 @@ export class FleetSnapshotReader {
         if (index < least || index >= c.values.length) throw new Error(`a snapshot part names value ${index}`);
       c[column].set(indexes, rows);
     });
-    c.flags.set(bytes.subarray(VALUE_COLUMNS.length * 4 * count), rows);
-    // Identifiers, then credential hashes: the lines after the bytes, or the JSON's own columns.
-    let [identifiers, hashes, hashesFrom] = [part.text?.identifier, part.text?.credentialHash, 0];
-    if (!identifiers || !hashes) {
-      identifiers = hashes = bytesEnd < 0 ? [] : text.slice(bytesEnd + 1).split('\n');
-      hashesFrom = count;
-      if (identifiers.length !== 2 * count)
-        throw new Error(`a snapshot part holds ${identifiers.length} lines for ${count} devices`);
+    c.flags.set(bytes.subarray(INDEX_BYTES * count, (INDEX_BYTES + 1) * count), rows);
+    c.credentialHash.set(bytes.subarray((INDEX_BYTES + 1) * count), rows * CREDENTIAL_BYTES);
+    for (const [row, hash] of part.otherCredentials ?? []) {
+      if (!(row >= 0 && row < count)) throw new Error(`a snapshot part names device ${row} of ${count}`);
+      c.otherCredentials.set(rows + row, hash);
     }
-    for (let i = 0, row = rows; i < count; i++, row++) {
-      c.identifier[row] = identifiers[i];
-      c.credentialHash[row] = hashes[hashesFrom + i];
-    }
+    // Identifiers: the lines after the bytes, or the JSON's own.
+    const identifiers = part.identifier ?? (bytesEnd < 0 ? [] : text.slice(bytesEnd + 1).split('\n'));
+    if (identifiers.length !== count)
+      throw new Error(`a snapshot part holds ${identifiers.length} identifiers for ${count} devices`);
+    for (let i = 0, row = rows; i < count; i++, row++) c.identifier[row] = identifiers[i];
     c.size += count;
     return null;
   }

@@ -1,4 +1,4 @@
-import { RowIndex } from './row-index';
+import { hashOf, RowIndex } from './row-index';
 
 describe('a row index', () => {
   it('finds what a Map finds, through thousands of sets, deletes, growth and reservations', () => {
@@ -46,7 +46,10 @@ describe('a row index', () => {
 
   it('tells apart keys that share the characters it hashes', () => {
     const keys = Array.from({ length: 100 }, (_, i) => `same-prefix-${i}`);
-    const index = new RowIndex((row, a) => keys[row] === a, 4);
+    const index = new RowIndex(
+      (row, a) => keys[row] === a,
+      (a) => hashOf(a, '', 4),
+    );
     keys.forEach((key, row) => index.set(key, '', row));
     expect(keys.map((key) => index.get(key))).toEqual(keys.map((_, row) => row));
     expect(index.get('same-prefix-100')).toBeUndefined();
@@ -58,24 +61,29 @@ describe('a row index', () => {
     const keys = Array.from({ length: 30_000 }, () => [`org-${random(2)}`, `d-${random(12_000)}`]);
     const skipped = (row: number) => row % 7 === 0;
     const holds = (row: number, a: string, b: string) => keys[row][0] === a && keys[row][1] === b;
-    const first = (row: number) => (skipped(row) ? null : keys[row][0]);
-    const second = (row: number) => keys[row][1];
     const expected = new Map<string, number>();
     keys.forEach(([a, b], row) => skipped(row) || expected.set(`${a}/${b}`, row));
     const lookups = (index: RowIndex) =>
       [...expected.keys()].map((k) => index.get(...(k.split('/') as [string, string])));
 
-    const filled = new RowIndex(holds, 3);
-    filled.fill(0, keys.length, first, second);
+    const filled = new RowIndex(holds, (a, b) => hashOf(a, b, 3));
+    filled.fill(
+      0,
+      keys.length,
+      (row) => (skipped(row) ? null : filled.hash(keys[row][0], keys[row][1])),
+      (a, b) => keys[a][0] === keys[b][0] && keys[a][1] === keys[b][1],
+    );
     expect(lookups(filled)).toEqual([...expected.values()]);
     expect(filled.size).toBe(expected.size);
     expect(filled.get('org-0', 'd-12000')).toBeUndefined();
-
-    // Into an index that holds keys already, it is one set after the other.
-    const added = new RowIndex(holds);
-    added.fill(0, 10_000, first, second);
-    added.fill(10_000, keys.length, first, second);
-    expect(lookups(added)).toEqual([...expected.values()]);
-    expect(added.size).toBe(expected.size);
+    // Only an empty index is filled (rows after those are set one by one).
+    expect(() =>
+      filled.fill(
+        0,
+        1,
+        () => 0,
+        () => false,
+      ),
+    ).toThrow('only an empty index is filled');
   });
 });

@@ -2,7 +2,7 @@ const EMPTY = 0;
 const DELETED = -1;
 
 /** FNV-1a over the characters of a key of one or two parts (of the first part, its first `aLength`). */
-function hashOf(a: string, b: string, aLength: number): number {
+export function hashOf(a: string, b: string, aLength = Infinity): number {
   let h = 0x811c9dc5;
   const end = Math.min(a.length, aLength);
   for (let i = 0; i < end; i++) h = Math.imul(h ^ a.charCodeAt(i), 0x01000193);
@@ -24,12 +24,12 @@ export class RowIndex {
   private taken = 0; // live and deleted slots
 
   /**
-   * `hashedLength` limits the characters of a key's first part that are hashed: for keys that are random already (a
-   * SHA-256 in hex spreads as well by its first 16 characters as by all 64), at a quarter of the cost.
+   * `hash` spreads keys over the slots; the default hashes every character. Keys that are random already (a SHA-256)
+   * spread as well by a few of their characters, at a fraction of the cost.
    */
   constructor(
     private readonly holds: (row: number, a: string, b: string) => boolean,
-    private readonly hashedLength = Infinity,
+    readonly hash: (a: string, b: string) => number = hashOf,
   ) {}
 
   get size(): number {
@@ -37,13 +37,13 @@ export class RowIndex {
   }
 
   get(a: string, b = ''): number | undefined {
-    const slot = this.find(a, b, hashOf(a, b, this.hashedLength));
+    const slot = this.find(a, b, this.hash(a, b));
     return slot < 0 ? undefined : this.slots[slot] - 1;
   }
 
   /** Points the key at `row`, in place of any row it pointed at. */
   set(a: string, b: string, row: number): void {
-    const hash = hashOf(a, b, this.hashedLength);
+    const hash = this.hash(a, b);
     const found = this.find(a, b, hash);
     if (found >= 0) {
       this.slots[found] = row + 1;
@@ -61,34 +61,29 @@ export class RowIndex {
 
   /** Removes the key if it points at `row`. */
   delete(a: string, b: string, row: number): void {
-    const slot = this.find(a, b, hashOf(a, b, this.hashedLength));
+    const slot = this.find(a, b, this.hash(a, b));
     if (slot < 0 || this.slots[slot] !== row + 1) return;
     this.slots[slot] = DELETED;
     this.live--;
   }
 
   /**
-   * Points the keys of rows `start` to `end - 1` at them, as `set` would one after the other (a later row takes a key
-   * from an earlier one); `first` answers null for a row that is not indexed. Into an empty index, which is how a
-   * snapshot's devices arrive at a start, the keys are hashed first and then placed in the order of their slots, so
-   * the table is written front to back instead of at random: a million keys cost a fraction of a million `set`s.
+   * Points an empty index at rows `start` to `end - 1`, as `set` would one after the other (a later row takes a key
+   * over from an earlier one): `hashOf` gives a row's key's hash as `hash` would (null: the row is not indexed), and
+   * `sameKey` whether two rows hold the same key. This is how a snapshot's devices arrive at a start: the keys are
+   * hashed first and then placed in the order of their slots, so the table is written front to back instead of at
+   * random, and a million keys cost a fraction of a million `set`s.
    */
-  fill(start: number, end: number, first: (row: number) => string | null, second: (row: number) => string): void {
-    if (this.taken > 0) {
-      for (let row = start; row < end; row++) {
-        const a = first(row);
-        if (a !== null) this.set(a, second(row), row);
-      }
-      return;
-    }
+  fill(start: number, end: number, hashOf: (row: number) => number | null, sameKey: (a: number, b: number) => boolean) {
+    if (this.taken > 0) throw new Error('only an empty index is filled');
     const rows = new Int32Array(Math.max(0, end - start));
     const hashes = new Int32Array(rows.length);
     let count = 0;
     for (let row = start; row < end; row++) {
-      const a = first(row);
-      if (a === null) continue;
+      const hash = hashOf(row);
+      if (hash === null) continue;
       rows[count] = row;
-      hashes[count++] = hashOf(a, second(row), this.hashedLength);
+      hashes[count++] = hash;
     }
     this.reserve(count);
     const mask = this.slots.length - 1;
@@ -105,7 +100,7 @@ export class RowIndex {
       let slot = hash & mask;
       // Linear probing from the home slot passes every earlier row of the same key: that one is taken over.
       while (this.slots[slot] !== EMPTY) {
-        if (this.hashes[slot] === hash && this.holds(this.slots[slot] - 1, first(row) as string, second(row))) break;
+        if (this.hashes[slot] === hash && sameKey(this.slots[slot] - 1, row)) break;
         slot = (slot + 1) & mask;
       }
       if (this.slots[slot] === EMPTY) {
