@@ -1,12 +1,4 @@
-import {
-  Global,
-  Inject,
-  Logger,
-  Module,
-  OnApplicationBootstrap,
-  OnApplicationShutdown,
-  OnModuleInit,
-} from '@nestjs/common';
+import { Global, Inject, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
 import { BatchLogEventSchema, UpdateEventSchema } from '@flotilla/contracts';
@@ -85,7 +77,7 @@ export const BATCH_EVENT_STORE = Symbol('BatchEventStore');
   ],
   exports: [NATS_CONNECTION, EventStore, BATCH_EVENT_STORE, DataSource, PostgresParkedStore, UPDATE_PROJECTION],
 })
-export class InfrastructureModule implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+export class InfrastructureModule implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     private readonly dataSource: DataSource,
@@ -94,19 +86,11 @@ export class InfrastructureModule implements OnModuleInit, OnApplicationBootstra
   ) {}
 
   async onModuleInit(): Promise<void> {
+    await this.projection.start();
     this.health.register('nats', async () => ({ ok: !this.nc.isClosed() }));
     this.health.register('postgres', async () => ({ ok: (await this.dataSource.query('select 1 as ok'))[0].ok === 1 }));
     this.health.registerLiveness('nats', async () => ({ ok: !this.nc.isClosed() }));
     this.health.watchConsumers([this.projection]);
-  }
-
-  /**
-   * The read model starts catching up once every module is up, the fleet view's snapshot read: what serves checks
-   * comes first, and a read model far behind (a restart after a burst of registrations) would otherwise share the
-   * start's one thread with it.
-   */
-  async onApplicationBootstrap(): Promise<void> {
-    await this.projection.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
