@@ -166,9 +166,9 @@ export class DeviceTable {
     const start = this.size;
     if (start > 0) {
       this.makeRoom(start + devices.size);
+      const c = this.columns;
       const indexOf = (i: number) => (i < 0 ? -1 : this.indexOf(devices.values[i] as string));
       for (let i = 0, row = start; i < devices.size; i++, row++) {
-        const c = this.columns;
         c.identifier[row] = devices.identifier[i];
         writeCredential(c, row, credentialOf(devices, i));
         for (const column of VALUE_COLUMNS) c[column][row] = indexOf(devices[column][i]);

@@ -49,6 +49,17 @@ interface DevicePart {
   identifier?: string[];
 }
 
+/** A part's bytes column by column: each value column's indexes, the flags, the credential hashes. */
+function bytesLayout(bytes: Buffer, count: number) {
+  return {
+    indexes: (column: number) => new Int32Array(bytes.buffer, bytes.byteOffset + column * 4 * count, count),
+    flags: bytes.subarray(INDEX_BYTES * count, (INDEX_BYTES + 1) * count),
+    credentials: bytes.subarray((INDEX_BYTES + 1) * count),
+    /** Turns the indexes from the machine's byte order to the snapshot's (little-endian), or back. */
+    swapIndexes: () => BIG_ENDIAN && bytes.subarray(0, INDEX_BYTES * count).swap32(),
+  };
+}
+
 /** The parts of a snapshot as JSON text, catalog first; the caller yields to the event loop between two. */
 export function* encodeFleet(contents: FleetContents): Generator<string> {
   const { devices, ...catalog } = contents;
@@ -60,15 +71,11 @@ export function* encodeFleet(contents: FleetContents): Generator<string> {
     const others = [...devices.otherCredentials].filter(([row]) => row >= start && row < end);
     if (others.length) part.otherCredentials = others.map(([row, hash]) => [row - start, hash]);
     const bytes = Buffer.alloc(count * BYTES_PER_DEVICE);
-    VALUE_COLUMNS.forEach((column, i) =>
-      new Int32Array(bytes.buffer, bytes.byteOffset + i * 4 * count, count).set(devices[column].subarray(start, end)),
-    );
-    if (BIG_ENDIAN) bytes.subarray(0, INDEX_BYTES * count).swap32();
-    bytes.set(devices.flags.subarray(start, end), INDEX_BYTES * count);
-    bytes.set(
-      devices.credentialHash.subarray(start * CREDENTIAL_BYTES, end * CREDENTIAL_BYTES),
-      (INDEX_BYTES + 1) * count,
-    );
+    const layout = bytesLayout(bytes, count);
+    VALUE_COLUMNS.forEach((column, i) => layout.indexes(i).set(devices[column].subarray(start, end)));
+    layout.swapIndexes();
+    layout.flags.set(devices.flags.subarray(start, end));
+    layout.credentials.set(devices.credentialHash.subarray(start * CREDENTIAL_BYTES, end * CREDENTIAL_BYTES));
     const identifiers = devices.identifier.slice(start, end);
     if (identifiers.some((identifier) => identifier.includes('\n')))
       yield [JSON.stringify({ ...part, identifier: identifiers }), bytes.toString('base64')].join('\n');
@@ -118,16 +125,17 @@ export class FleetSnapshotReader {
     const bytes = Buffer.alloc(count * BYTES_PER_DEVICE);
     const written = bytes.write(text.slice(jsonEnd + 1, bytesEnd < 0 ? undefined : bytesEnd), 'base64');
     if (written !== bytes.length) throw new Error(`a snapshot part holds ${written} bytes for ${count} devices`);
-    if (BIG_ENDIAN) bytes.subarray(0, INDEX_BYTES * count).swap32();
+    const layout = bytesLayout(bytes, count);
+    layout.swapIndexes();
     VALUE_COLUMNS.forEach((column, i) => {
-      const indexes = new Int32Array(bytes.buffer, bytes.byteOffset + i * 4 * count, count);
+      const indexes = layout.indexes(i);
       const least = column === 'firmware' ? -1 : 0;
       for (const index of indexes)
         if (index < least || index >= c.values.length) throw new Error(`a snapshot part names value ${index}`);
       c[column].set(indexes, rows);
     });
-    c.flags.set(bytes.subarray(INDEX_BYTES * count, (INDEX_BYTES + 1) * count), rows);
-    c.credentialHash.set(bytes.subarray((INDEX_BYTES + 1) * count), rows * CREDENTIAL_BYTES);
+    c.flags.set(layout.flags, rows);
+    c.credentialHash.set(layout.credentials, rows * CREDENTIAL_BYTES);
     for (const [row, hash] of part.otherCredentials ?? []) {
       if (!(row >= 0 && row < count)) throw new Error(`a snapshot part names device ${row} of ${count}`);
       c.otherCredentials.set(rows + row, hash);

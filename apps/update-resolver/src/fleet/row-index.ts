@@ -69,18 +69,23 @@ export class RowIndex {
 
   /**
    * Points an empty index at rows `start` to `end - 1`, as `set` would one after the other (a later row takes a key
-   * over from an earlier one): `hashOf` gives a row's key's hash as `hash` would (null: the row is not indexed), and
+   * over from an earlier one): `hashOfRow` gives a row's key's hash as `hash` would (null: the row is not indexed), and
    * `sameKey` whether two rows hold the same key. This is how a snapshot's devices arrive at a start: the keys are
    * hashed first and then placed in the order of their slots, so the table is written front to back instead of at
    * random, and a million keys cost a fraction of a million `set`s.
    */
-  fill(start: number, end: number, hashOf: (row: number) => number | null, sameKey: (a: number, b: number) => boolean) {
+  fill(
+    start: number,
+    end: number,
+    hashOfRow: (row: number) => number | null,
+    sameKey: (a: number, b: number) => boolean,
+  ): void {
     if (this.taken > 0) throw new Error('only an empty index is filled');
     const rows = new Int32Array(Math.max(0, end - start));
     const hashes = new Int32Array(rows.length);
     let count = 0;
     for (let row = start; row < end; row++) {
-      const hash = hashOf(row);
+      const hash = hashOfRow(row);
       if (hash === null) continue;
       rows[count] = row;
       hashes[count++] = hash;
