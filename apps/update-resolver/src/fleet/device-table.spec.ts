@@ -71,4 +71,31 @@ describe('a device table', () => {
     expect(table.entry(3).tags).toBe(table.entry(3).tags);
     expect(Object.isFrozen(table.entry(3).tags)).toBe(true);
   });
+
+  it('drops values no row points at any more and reuses their slots, and a copy of it loads as the same devices', () => {
+    const table = new DeviceTable();
+    for (let i = 0; i < 100; i++) table.put(device(i));
+    const slots = table.valueSlots;
+    // A week of tag changes: every device gets tags of its own, again and again, and changes firmware too.
+    for (let round = 0; round < 50; round++)
+      for (let row = 0; row < 100; row += 2) {
+        table.setTags(row, [`serial:${row}`, `round:${round}`]);
+        table.setFirmware(row, { ...device(0).firmware!, uuid: `fw-${row}-${round}` });
+      }
+    table.put(device(1, { product: 'q', tags: ['unique'] })); // a device registered again with other values
+
+    // Only the values rows point at take room: 2 per changed device, beside the 100 devices' shared ones.
+    expect(table.valueSlots).toBeLessThanOrEqual(slots + 2 * 50 + 2);
+    expect(table.entry(10).tags).toEqual(['serial:10', 'round:49']);
+    expect(table.entry(1)).toEqual(device(1, { product: 'q', tags: ['unique'] }));
+    const copied = table.copy();
+    expect(copied.values).not.toContain(undefined);
+    const loaded = new DeviceTable();
+    loaded.load(copied);
+    const rows = Array.from({ length: 100 }, (_, row) => row);
+    expect(rows.map((row) => loaded.entry(row))).toEqual(rows.map((row) => table.entry(row)));
+    // The loaded table counts its values too: changing every row away from a value drops it there as well.
+    for (const row of rows) loaded.setTags(row, ['same']);
+    expect(loaded.copy().values.filter((value) => Array.isArray(value))).toEqual([['same']]);
+  });
 });

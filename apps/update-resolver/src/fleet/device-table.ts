@@ -92,13 +92,17 @@ function keyOf(value: unknown): string {
 /**
  * The fleet's devices, column by column: a million devices are a few arrays and two typed-array indexes rather than
  * a million objects and two Maps, so a start loads them from a snapshot at about the speed of reading it, and a
- * snapshot copies them in one go. Values (organizations, products, tag sets, firmwares) are kept once each, for as long
- * as the table lives: they are few beside the devices.
+ * snapshot copies them in one go. Values (organizations, products, tag sets, firmwares) are kept once each and counted:
+ * one no row points at any more (a tag set every device has changed away from) is dropped and its slot reused, so a
+ * week of tag changes leaves no trail.
  * A device is read as a `DeviceEntry` made on demand (a copy: changes go through the table).
  */
 export class DeviceTable {
   private columns = columnsWithRoomFor(0);
   private valueIndexes = new Map<string, number>();
+  /** Rows pointing at each value, and the slots of `values` no row points at (holes, reused first). */
+  private valueRows: number[] = [];
+  private freeValues: number[] = [];
   /** Rows by organization and identifier (organization ids are random UUIDs: their first 16 characters are hashed). */
   private readonly rows = new RowIndex(
     (row, organizationId, identifier) =>
@@ -140,6 +144,7 @@ export class DeviceTable {
   /** Adds a device, or sets every column of one of the same organization and identifier; returns its row. */
   put(device: DeviceEntry): number {
     let row = this.rowOf(device.organizationId, device.identifier);
+    const held = row === undefined ? [] : VALUE_COLUMNS.map((column) => this.columns[column][row as number]);
     if (row === undefined) {
       row = this.size;
       this.makeRoom(row + 1);
@@ -148,11 +153,12 @@ export class DeviceTable {
     const c = this.columns;
     c.identifier[row] = device.identifier;
     writeCredential(c, row, device.credentialHash);
-    c.organizationId[row] = this.indexOf(device.organizationId);
-    c.product[row] = this.indexOf(device.product);
-    c.tags[row] = this.indexOf(device.tags);
-    c.firmware[row] = device.firmware ? this.indexOf(device.firmware) : -1;
+    c.organizationId[row] = this.hold(device.organizationId);
+    c.product[row] = this.hold(device.product);
+    c.tags[row] = this.hold(device.tags);
+    c.firmware[row] = device.firmware ? this.hold(device.firmware) : -1;
     c.flags[row] = (device.quarantined ? QUARANTINED : 0) | (device.retired ? RETIRED : 0);
+    held.forEach((index) => this.release(index));
     this.index(row);
     return row;
   }
@@ -167,11 +173,11 @@ export class DeviceTable {
     if (start > 0) {
       this.makeRoom(start + devices.size);
       const c = this.columns;
-      const indexOf = (i: number) => (i < 0 ? -1 : this.indexOf(devices.values[i] as string));
+      const hold = (i: number) => (i < 0 ? -1 : this.hold(devices.values[i] as string));
       for (let i = 0, row = start; i < devices.size; i++, row++) {
         c.identifier[row] = devices.identifier[i];
         writeCredential(c, row, credentialOf(devices, i));
-        for (const column of VALUE_COLUMNS) c[column][row] = indexOf(devices[column][i]);
+        for (const column of VALUE_COLUMNS) c[column][row] = hold(devices[column][i]);
         c.flags[row] = devices.flags[i];
         c.size++;
         this.index(row);
@@ -179,7 +185,7 @@ export class DeviceTable {
       return;
     }
     const c = (this.columns = devices);
-    this.valueIndexes = new Map(devices.values.map((value, i) => [keyOf(value), i]));
+    this.countValueRows();
     const { identifier, organizationId, flags } = c;
     this.rows.fill(
       0,
@@ -195,25 +201,39 @@ export class DeviceTable {
     );
   }
 
-  /** A copy of every column (the rows as they are now). */
+  /** A copy of every column (the rows as they are now), its values without holes. */
   copy(): DeviceColumns {
     const c = this.columns;
+    // Where values have holes, the copy's are numbered anew and its value columns pointed at the new numbers.
+    const holes = this.freeValues.length > 0;
+    const values = holes ? [] : c.values.slice();
+    const renumbered = holes ? c.values.map((value) => (value === undefined ? -1 : values.push(value) - 1)) : [];
+    const valueColumn = (column: Int32Array) => {
+      const copied = column.slice(0, c.size);
+      if (holes) for (let row = 0; row < c.size; row++) if (copied[row] >= 0) copied[row] = renumbered[copied[row]];
+      return copied;
+    };
     return {
       size: c.size,
       identifier: c.identifier.slice(0, c.size),
       credentialHash: Buffer.from(c.credentialHash.subarray(0, c.size * CREDENTIAL_BYTES)),
       otherCredentials: new Map(c.otherCredentials),
-      organizationId: c.organizationId.slice(0, c.size),
-      product: c.product.slice(0, c.size),
-      tags: c.tags.slice(0, c.size),
-      firmware: c.firmware.slice(0, c.size),
+      organizationId: valueColumn(c.organizationId),
+      product: valueColumn(c.product),
+      tags: valueColumn(c.tags),
+      firmware: valueColumn(c.firmware),
       flags: c.flags.slice(0, c.size),
-      values: c.values.slice(),
+      values,
     };
   }
 
+  /** Slots of `values` in use or free to reuse: what the values take, whatever the devices' history. */
+  get valueSlots(): number {
+    return this.columns.values.length;
+  }
+
   setTags(row: number, tags: readonly string[]): void {
-    this.columns.tags[row] = this.indexOf(tags);
+    this.replaceValue(this.columns.tags, row, this.hold(tags));
   }
 
   setCredential(row: number, credentialHash: string): void {
@@ -223,7 +243,7 @@ export class DeviceTable {
   }
 
   setFirmware(row: number, firmware: FirmwareMetadata | null): void {
-    this.columns.firmware[row] = firmware ? this.indexOf(firmware) : -1;
+    this.replaceValue(this.columns.firmware, row, firmware ? this.hold(firmware) : -1);
   }
 
   setQuarantined(row: number, quarantined: boolean): void {
@@ -238,6 +258,8 @@ export class DeviceTable {
   clear(): void {
     this.columns = columnsWithRoomFor(0);
     this.valueIndexes = new Map();
+    this.valueRows = [];
+    this.freeValues = [];
     this.rows.clear();
     this.byCredential.clear();
   }
@@ -246,15 +268,53 @@ export class DeviceTable {
     return this.columns.values[index];
   }
 
-  /** The index of a value equal to `value`, added (a frozen copy) if there is none. */
-  private indexOf(value: string | readonly string[] | FirmwareMetadata): number {
+  /** The index of a value equal to `value`, added (a frozen copy) if there is none, for one more row. */
+  private hold(value: string | readonly string[] | FirmwareMetadata): number {
     const key = keyOf(value);
     let index = this.valueIndexes.get(key);
     if (index === undefined) {
-      index = this.columns.values.push(Object.freeze(typeof value === 'string' ? value : copyOf(value))) - 1;
+      const kept = Object.freeze(typeof value === 'string' ? value : copyOf(value));
+      index = this.freeValues.pop();
+      if (index === undefined) {
+        index = this.columns.values.push(kept) - 1;
+        this.valueRows.push(0);
+      } else this.columns.values[index] = kept;
       this.valueIndexes.set(key, index);
     }
+    this.valueRows[index]++;
     return index;
+  }
+
+  /** One row fewer points at a value (-1: none); the last one leaves a hole. */
+  private release(index: number): void {
+    if (index < 0 || --this.valueRows[index] > 0) return;
+    this.valueIndexes.delete(keyOf(this.columns.values[index]));
+    this.columns.values[index] = undefined;
+    this.freeValues.push(index);
+  }
+
+  /** Points a row's value column at a value already held for it, and lets go of the one it pointed at. */
+  private replaceValue(column: Int32Array, row: number, index: number): void {
+    const old = column[row];
+    column[row] = index;
+    this.release(old);
+  }
+
+  /** The values and their row counts of columns taken as they are; values no row points at become holes. */
+  private countValueRows(): void {
+    const c = this.columns;
+    this.valueRows = new Array<number>(c.values.length).fill(0);
+    for (const column of VALUE_COLUMNS)
+      for (let row = 0, indexes = c[column]; row < c.size; row++) if (indexes[row] >= 0) this.valueRows[indexes[row]]++;
+    this.valueIndexes = new Map();
+    this.freeValues = [];
+    c.values.forEach((value, i) => {
+      if (this.valueRows[i] > 0) this.valueIndexes.set(keyOf(value), i);
+      else {
+        c.values[i] = undefined;
+        this.freeValues.push(i);
+      }
+    });
   }
 
   /** Typed columns grow by half again when full (the identifiers grow by themselves). */

@@ -15,6 +15,12 @@ export interface ReportingConsumer {
   report(): Promise<ConsumerReport>;
 }
 
+/**
+ * The interval of the timer prom-client's event-loop metrics time (its default, set here so it is known): each
+ * `nodejs_eventloop_lag_*` sample is that timer's interval, so the delay a task caused is a sample less this.
+ */
+export const EVENT_LOOP_SAMPLING_MS = 10;
+
 /** Liveness and readiness checks registered by the parts of an app, and its Prometheus registry. */
 @Injectable()
 export class HealthRegistry {
@@ -28,7 +34,7 @@ export class HealthRegistry {
     private readonly indicators: HealthIndicatorService,
   ) {
     this.metrics.setDefaultLabels({ service });
-    collectDefaultMetrics({ register: this.metrics });
+    collectDefaultMetrics({ register: this.metrics, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLING_MS });
     const reports = () => Promise.all(this.consumers.map((c) => c.report()));
     const gauge = (name: string, help: string, value: (r: ConsumerReport) => number | null) =>
       new Gauge({
