@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { ServiceNames } from '@flotilla/contracts';
 import { HealthModule, loggingModule, serviceConfigModule } from '@flotilla/nest-platform';
 import { AuthGuard } from './auth/auth.guard';
+import { Authenticator } from './auth/authenticator';
 import { configFromEnv, GATEWAY_CONFIG, GatewayConfig } from './config';
 import { GatewayHealth } from './gateway-health';
 import { HttpErrorFilter } from './http-error.filter';
@@ -25,7 +26,13 @@ export class GatewayModule {
         HealthModule.forService(ServiceNames.adminGateway),
       ],
       controllers: [TenancyController, BatchesController, CatalogController, FleetController, AuditController],
-      providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }, NatsRpcClient, AuthGuard, GatewayHealth],
+      providers: [
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
+        NatsRpcClient,
+        Authenticator,
+        AuthGuard,
+        GatewayHealth,
+      ],
     };
   }
 }

@@ -1,5 +1,9 @@
 import type { NextFunction, Request, Response } from 'express';
+import { Logger } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import { Authenticator } from './auth/authenticator';
+import { INTERNAL_ERROR_BODY, remoteErrorAnswer } from './http-error.filter';
+import { RemoteError } from './nats-rpc.client';
 
 /** The media types read as JSON: `application/json` and any `+json` type (`application/vnd.api+json`, ...). */
 const JSON_TYPES = ['application/json', 'application/*+json'];
@@ -9,14 +13,34 @@ const hasBody = (request: Request) =>
   request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
 
 /**
- * Bodies are JSON and at most `limit` bytes. A body of another type is refused with 415 before anything reads it:
- * parsed as nothing, it would otherwise reach validation as a missing body and be answered with misleading problems.
+ * Bodies are JSON and at most `limit` bytes, and are read only from an authenticated caller: every route that takes a
+ * body is an admin call, so a caller without a valid token is answered 401 before a byte of it is read or its type
+ * looked at. A body of another type is then refused with 415: parsed as nothing, it would otherwise reach validation
+ * as a missing body and be answered with misleading problems.
  */
 export function acceptJsonBodies(app: NestExpressApplication, limit: number): void {
-  app.use((request: Request, response: Response, next: NextFunction) => {
-    if (!hasBody(request) || request.is(JSON_TYPES)) return next();
-    const given = request.headers['content-type'] ?? 'none';
-    response.status(415).json({ errors: [`request body must be JSON (Content-Type: application/json), not ${given}`] });
+  const authenticator = app.get(Authenticator);
+  const logger = new Logger('http');
+  app.use((request: Request & { caller?: unknown }, response: Response, next: NextFunction) => {
+    if (!hasBody(request)) return next();
+    authenticator.callerOf(request.headers).then(
+      (caller) => {
+        request.caller = caller;
+        if (request.is(JSON_TYPES)) return next();
+        const given = request.headers['content-type'] ?? 'none';
+        response
+          .status(415)
+          .json({ errors: [`request body must be JSON (Content-Type: application/json), not ${given}`] });
+      },
+      (err: unknown) => {
+        if (err instanceof RemoteError) {
+          const { status, body } = remoteErrorAnswer(err);
+          return response.status(status).json(body);
+        }
+        logger.error({ msg: 'unhandled error', error: String(err) });
+        response.status(500).json(INTERNAL_ERROR_BODY);
+      },
+    );
   });
   app.useBodyParser('json', { limit, type: JSON_TYPES });
 }

@@ -60,6 +60,25 @@ describe('admin gateway: organizations, projects and API keys (e2e)', () => {
     expect((await call('GET', '/projects/6f1c2f7e-8a53-4f7a-9d0e-3b8a4b7c1d01', 'flt_wrong')).status).toBe(401);
   });
 
+  it('answers 401 before it reads or looks at the body of a call without a valid token', async () => {
+    const path = '/organizations';
+    const unread = [
+      ['a body of another type', 'name=x', { 'content-type': 'text/plain' }],
+      ['a body that does not parse', '{"name":', {}],
+      ['a body above the limit', JSON.stringify({ name: 'x'.repeat(600 * 1024) }), {}],
+    ] as const;
+    for (const token of [null, 'flt_wrong'])
+      for (const [what, body, headers] of unread)
+        expect({ what, token, ...(await call('POST', path, token, body, headers)) }).toMatchObject({
+          what,
+          token,
+          status: 401,
+          body: { errors: [token ? 'invalid X-Auth-Token' : 'missing X-Auth-Token header'] },
+        });
+    // With a valid token, the body is looked at as before.
+    expect((await call('POST', path, rootToken, 'name=x', { 'content-type': 'text/plain' })).status).toBe(415);
+  });
+
   it('answers 422 listing every problem for bad input, and writes nothing', async () => {
     const messages = async () => (await (await env.nc.jetstreamManager()).streams.info(env.stream)).state.messages;
     const before = await messages();
