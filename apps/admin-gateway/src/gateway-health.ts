@@ -2,7 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { HealthRegistry } from '@flotilla/nest-platform';
 import { NatsRpcClient } from './nats-rpc.client';
 
-/** The gateway is stateless: it is ready when it can reach the bus. */
+/** The gateway is stateless: it is ready while it is connected to the bus, alive while its connection is not closed. */
 @Injectable()
 export class GatewayHealth implements OnModuleInit {
   constructor(
@@ -12,6 +12,6 @@ export class GatewayHealth implements OnModuleInit {
 
   onModuleInit(): void {
     this.health.register('nats', async () => ({ ok: await this.rpc.isConnected() }));
-    this.health.registerLiveness('nats', async () => ({ ok: await this.rpc.isConnected() }));
+    this.health.registerLiveness('nats', async () => ({ ok: await this.rpc.isOpen() }));
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { NatsConnection } from 'nats';
 import { ErrorCodes, Reply, ReplyError, RequestOf, ResponseOf, Subject, subjectOn } from '@flotilla/contracts';
-import { busRequest, connectService, UnsignedPrincipal } from '@flotilla/nest-platform';
+import { busRequest, connectService, isConnectedNow, UnsignedPrincipal } from '@flotilla/nest-platform';
 import { GATEWAY_CONFIG, GatewayConfig } from './config';
 import { Caller } from './auth/caller';
 
@@ -28,7 +28,13 @@ export class NatsRpcClient implements OnApplicationShutdown {
     this.connection = connectService(config.nats, 'admin-gateway');
   }
 
+  /** Connected now: a connection reconnecting (NATS restarting, a node of a cluster gone) is not. */
   async isConnected(): Promise<boolean> {
+    return isConnectedNow(await this.connection);
+  }
+
+  /** Not closed: connections reconnect for ever, so only a bug closes one. */
+  async isOpen(): Promise<boolean> {
     return !(await this.connection).isClosed();
   }
 

@@ -3,7 +3,7 @@ import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
 import { BatchLogEventSchema, UpdateEventSchema } from '@flotilla/contracts';
 import { EventStore } from '@flotilla/event-store';
-import { connectService, HealthRegistry } from '@flotilla/nest-platform';
+import { connectService, HealthRegistry, isConnectedNow } from '@flotilla/nest-platform';
 import { openReadModelDatabase, PostgresParkedStore, ProjectionRunner } from '@flotilla/projections';
 import { resolverSchema, updateProjection } from '@flotilla/update-read-model';
 import { RESOLVER_CONFIG, ResolverConfig } from './config';
@@ -87,7 +87,7 @@ export class InfrastructureModule implements OnModuleInit, OnApplicationShutdown
 
   async onModuleInit(): Promise<void> {
     await this.projection.start();
-    this.health.register('nats', async () => ({ ok: !this.nc.isClosed() }));
+    this.health.register('nats', async () => ({ ok: isConnectedNow(this.nc) }));
     this.health.register('postgres', async () => ({ ok: (await this.dataSource.query('select 1 as ok'))[0].ok === 1 }));
     this.health.registerLiveness('nats', async () => ({ ok: !this.nc.isClosed() }));
     this.health.watchConsumers([this.projection]);

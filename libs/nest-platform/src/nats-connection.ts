@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { connect, ConnectionOptions, credsAuthenticator, NatsConnection } from 'nats';
+import { connect, ConnectionOptions, credsAuthenticator, Events, NatsConnection } from 'nats';
 import { ConfigurationError, isProduction } from './secrets';
 
 /** How to reach and log in to NATS (README: Configuration). */
@@ -54,6 +54,28 @@ export function natsConnectOptions(settings: NatsSettings, name: string): Connec
   };
 }
 
-export function connectService(settings: NatsSettings, name: string): Promise<NatsConnection> {
-  return connect(natsConnectOptions(settings, name));
+export async function connectService(settings: NatsSettings, name: string): Promise<NatsConnection> {
+  const nc = await connect(natsConnectOptions(settings, name));
+  watchConnection(nc);
+  return nc;
+}
+
+/** Connections of `connectService` between a disconnect and the reconnect that ends it. */
+const away = new WeakSet<NatsConnection>();
+
+function watchConnection(nc: NatsConnection): void {
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === Events.Disconnect) away.add(nc);
+      else if (status.type === Events.Reconnect) away.delete(nc);
+    }
+  })();
+}
+
+/**
+ * Whether a service's connection is up now: what readiness asks. A connection reconnecting (NATS restarting, a node
+ * of a cluster gone) is alive but cannot serve; only a closed one fails liveness.
+ */
+export function isConnectedNow(nc: NatsConnection): boolean {
+  return !nc.isClosed() && !away.has(nc);
 }

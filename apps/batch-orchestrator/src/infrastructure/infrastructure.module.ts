@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { BatchLogEventSchema, UpdateEventSchema } from '@flotilla/contracts';
 import { batchProjection, orchestratorSchema, quarantineProjection } from '@flotilla/batch-read-model';
 import { EventStore } from '@flotilla/event-store';
-import { connectService, HealthRegistry } from '@flotilla/nest-platform';
+import { connectService, HealthRegistry, isConnectedNow } from '@flotilla/nest-platform';
 import {
   openReadModelDatabase,
   PostgresAggregateSnapshots,
@@ -130,7 +130,7 @@ export class InfrastructureModule implements OnModuleInit, OnApplicationShutdown
 
   async onModuleInit(): Promise<void> {
     for (const runner of this.projections) await runner.start();
-    this.health.register('nats', async () => ({ ok: !this.nc.isClosed() }));
+    this.health.register('nats', async () => ({ ok: isConnectedNow(this.nc) }));
     this.health.register('postgres', async () => ({ ok: (await this.dataSource.query('select 1 as ok'))[0].ok === 1 }));
     this.health.registerLiveness('nats', async () => ({ ok: !this.nc.isClosed() }));
     this.health.watchConsumers(this.projections);
