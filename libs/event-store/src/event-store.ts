@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import {
   AckPolicy,
   DeliverPolicy,
@@ -175,7 +175,7 @@ export class EventStore {
     try {
       ack = await this.js.publish(subject, body, {
         headers,
-        msgID: commandId ? createHash('sha256').update(commandId).digest('base64url') : undefined,
+        msgID: commandId ? hash('sha256', commandId, 'base64url') : undefined,
         expect: options.expectedVersion === 'any' ? undefined : { lastSubjectSequence: options.expectedVersion },
       });
     } catch (err) {

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
@@ -53,9 +53,7 @@ export class CreateBatchesHandler implements ICommandHandler<CreateBatchesComman
     const problems = checked.flatMap((c) => (c.ok ? [] : c.problems));
     if (problems.length) throw DomainError.invalid(problems);
 
-    const fingerprint = createHash('sha256')
-      .update(JSON.stringify({ projectId: request.projectId, batches: request.batches }))
-      .digest('hex');
+    const fingerprint = hash('sha256', JSON.stringify({ projectId: request.projectId, batches: request.batches }));
     const results = [];
     for (const [i, check] of checked.entries()) {
       if (!check.ok) continue;

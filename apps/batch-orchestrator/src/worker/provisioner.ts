@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { DeviceDescription } from '@flotilla/contracts';
 
 export type ProvisioningResult = { ok: true } | { ok: false; error: string };
@@ -22,7 +22,7 @@ export class SimulatedProvisioner extends Provisioner {
 
   async provision(device: DeviceDescription): Promise<ProvisioningResult> {
     if (this.options.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.options.delayMs));
-    const draw = createHash('sha256').update(device.deviceId).digest().readUInt32BE(0) / 2 ** 32;
+    const draw = hash('sha256', device.deviceId, 'buffer').readUInt32BE(0) / 2 ** 32;
     return draw < this.options.failureRate
       ? { ok: false, error: `simulated provisioning failure in ${device.facility}` }
       : { ok: true };
