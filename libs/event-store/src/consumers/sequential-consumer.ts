@@ -219,11 +219,7 @@ export class SequentialConsumer extends ConsumerRuntime {
         if (this.stopped) return { kind: 'stopped' };
         if (broken) return { kind: 'restart', reason: broken };
         if (buffer.length === 0) {
-          const woken = await new Promise<boolean>((resolve) => {
-            const quiet = setTimeout(() => resolve(false), IDLE_CHECK_MS);
-            this.wake = () => (clearTimeout(quiet), resolve(true));
-          });
-          this.wake = null;
+          const woken = await this.wokenWithin(IDLE_CHECK_MS);
           if (!woken && !buffer.length && !broken) {
             const stalled = await this.stalled(name);
             if (stalled) return { kind: 'restart', reason: stalled };
@@ -233,7 +229,7 @@ export class SequentialConsumer extends ConsumerRuntime {
         const limit = position < this.carefulUntil ? 1 : this.batchSize;
         const gatherUntil = lastApplied + (this.options.gatherMs ?? 0);
         if (buffer.length < limit && performance.now() < gatherUntil) {
-          await this.gather(gatherUntil, () => buffer.length >= limit || broken !== null);
+          await this.wokenWithin(gatherUntil - performance.now(), () => buffer.length >= limit || broken !== null);
           continue;
         }
         const taken: JsMsg[] = [];
@@ -275,17 +271,21 @@ export class SequentialConsumer extends ConsumerRuntime {
     }
   }
 
-  /** Waits until `until` (a `performance.now()` time), or until deliveries make `enough` true, or a stop. */
-  private async gather(until: number, enough: () => boolean): Promise<void> {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, until - performance.now());
+  /**
+   * Waits `ms`, or until a delivery, an interruption or a stop wakes it with `enough()` true (a stop always ends it);
+   * true when woken.
+   */
+  private async wokenWithin(ms: number, enough: () => boolean = () => true): Promise<boolean> {
+    const woken = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), ms);
       this.wake = () => {
         if (!enough() && !this.stopped) return;
         clearTimeout(timer);
-        resolve();
+        resolve(true);
       };
     });
     this.wake = null;
+    return woken;
   }
 
   /**
