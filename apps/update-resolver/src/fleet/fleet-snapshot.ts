@@ -64,12 +64,20 @@ function bytesLayout(bytes: Buffer, count: number) {
 export function* encodeFleet(contents: FleetContents): Generator<string> {
   const { devices, ...catalog } = contents;
   yield JSON.stringify(catalog);
+  // Credential hashes that are not SHA-256s, by part, in one pass rather than one per part.
+  const othersByPart = new Map<number, [number, string][]>();
+  for (const [row, hash] of devices.otherCredentials) {
+    const start = row - (row % DEVICES_PER_PART);
+    const others = othersByPart.get(start) ?? [];
+    others.push([row - start, hash]);
+    othersByPart.set(start, others);
+  }
   for (let start = 0; start < devices.size; start += DEVICES_PER_PART) {
     const end = Math.min(start + DEVICES_PER_PART, devices.size);
     const count = end - start;
     const part: DevicePart = { values: start === 0 ? devices.values : [], count };
-    const others = [...devices.otherCredentials].filter(([row]) => row >= start && row < end);
-    if (others.length) part.otherCredentials = others.map(([row, hash]) => [row - start, hash]);
+    const others = othersByPart.get(start);
+    if (others) part.otherCredentials = others;
     const bytes = Buffer.alloc(count * BYTES_PER_DEVICE);
     const layout = bytesLayout(bytes, count);
     VALUE_COLUMNS.forEach((column, i) => layout.indexes(i).set(devices[column].subarray(start, end)));
