@@ -1,8 +1,7 @@
-import { hash } from 'node:crypto';
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import { Logger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { ErrorCodes, UpdateSubjects } from '@flotilla/contracts';
+import { ErrorCodes, hashCredential, UpdateSubjects } from '@flotilla/contracts';
 import { INTERNAL_ERROR_BODY, remoteErrorAnswer } from '../http-error.filter';
 import { NatsRpcClient, RemoteError } from '../nats-rpc.client';
 
@@ -69,7 +68,7 @@ async function check(rpc: NatsRpcClient, { headers }: IncomingMessage, query: UR
     throw new RemoteError({ code: ErrorCodes.validationFailed, message: 'preflight must be true or false' });
   const peridio = Object.fromEntries(PERIDIO_HEADERS.map((name) => [name, headers[`x-peridio-${name}`]]));
   return rpc.call(UpdateSubjects.resolve, {
-    credentialHash: hash('sha256', credential, 'hex'),
+    credentialHash: hashCredential(credential),
     headers: peridio,
     preflight: preflight[0] === 'true',
   });

@@ -1,8 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { NatsConnection } from 'nats';
 import { Client } from 'pg';
 import {
   DefaultFailureRules,
+  hashCredential,
   UpdateAggregates,
   UpdateAnswer,
   UpdateEvent,
@@ -16,7 +17,6 @@ import { ScenarioContext } from '../measure';
 import { freePort, waitUntilReady } from './batch-fleet';
 
 export const BENCH_ORG = '00000000-0000-4000-8000-00000000b00c';
-const hash = (credential: string) => createHash('sha256').update(credential).digest('hex');
 
 export interface FleetShape {
   devices: number;
@@ -128,7 +128,7 @@ export async function startUpdateFleet(context: ScenarioContext, shape: FleetSha
           organizationId: BENCH_ORG,
           product: `product-${product}`,
           tags: [`group:${i % shape.deploymentsPerProduct}`],
-          credentialHash: hash(identifier),
+          credentialHash: hashCredential(identifier),
           source: 'admin',
           registeredAt: at,
         },
@@ -211,7 +211,7 @@ export async function startUpdateFleet(context: ScenarioContext, shape: FleetSha
   const check = async (device: number, reportCurrent: boolean): Promise<UpdateAnswer> => {
     const fw = firmwareOf(device % shape.products, !reportCurrent);
     const reply = await send<UpdateAnswer>(UpdateSubjects.resolve, {
-      credentialHash: hash(`device-${device}`),
+      credentialHash: hashCredential(`device-${device}`),
       headers: fw,
       preflight: false,
     });

@@ -1,10 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { CreateInProductRequest, ProductDeviceRequest, UpdateProductDeviceRequest } from '@flotilla/contracts';
+import {
+  CreateInProductRequest,
+  hashCredential,
+  ProductDeviceRequest,
+  UpdateProductDeviceRequest,
+} from '@flotilla/contracts';
 import { DomainError } from '@flotilla/decider';
 import { DeviceCommand } from '@flotilla/update-domain';
 import { RESOLVER_CONFIG, ResolverConfig } from '../config';
-import { hashCredential, newCredential, provisionedCredential } from '../fleet/device-credentials';
+import { newCredential, provisionedCredential } from '../fleet/device-credentials';
 import { FleetRepositories } from '../fleet/fleet-repositories';
 import { AdminCommand } from './admin-command';
 import { inner } from './admin-body';

@@ -1,7 +1,4 @@
-import { createHmac, hash, randomBytes } from 'node:crypto';
-
-/** Only a credential's hash is kept (in the log and the view); the credential itself is shown once. */
-export const hashCredential = (credential: string) => hash('sha256', credential);
+import { createHmac, randomBytes } from 'node:crypto';
 
 export const newCredential = () => `dev_${randomBytes(32).toString('base64url')}`;
 

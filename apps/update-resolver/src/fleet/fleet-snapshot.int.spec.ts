@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { Subject, UpdateSubjects } from '@flotilla/contracts';
+import { hashCredential, Subject, UpdateSubjects } from '@flotilla/contracts';
 import { busRequester } from '@flotilla/nest-platform';
 import { freeLoopbackPort, openTestEnvironment, TEST_KEYS, TestEnvironment } from '@flotilla/testing';
 import { createResolver } from '../bootstrap';
@@ -8,7 +8,6 @@ import { ResolverConfig } from '../config';
 import { entriesOf } from '../test-fixtures/device-entries';
 import { testConfig } from '../test-fixtures/test-config';
 import { ResolveUpdateCommand, ResolveUpdateHandler } from '../device-api/resolve-update';
-import { hashCredential } from './device-credentials';
 import { FLEET_SNAPSHOT_FORMAT } from './fleet-snapshot';
 import { FleetSnapshotter } from './fleet-snapshotter';
 import { FleetRepositories } from './fleet-repositories';

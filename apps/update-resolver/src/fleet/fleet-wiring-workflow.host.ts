@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { hashCredential } from '@flotilla/contracts';
 import { EventStore, ExecuteOptions, WorkflowRunner } from '@flotilla/event-store';
 import { ConsumerHost, HealthRegistry } from '@flotilla/nest-platform';
 import { PostgresParkedStore } from '@flotilla/projections';
 import { aggregateKey, FleetWiringInput, FleetWiringStep, fleetWiringWorkflow } from '@flotilla/update-domain';
 import { RESOLVER_CONFIG, ResolverConfig } from '../config';
 import { BATCH_EVENT_STORE } from '../infrastructure.module';
-import { hashCredential, provisionedCredential } from './device-credentials';
+import { provisionedCredential } from './device-credentials';
 import { FleetRepositories } from './fleet-repositories';
 import { FleetView } from './fleet-view';
 

@@ -1,9 +1,16 @@
 import 'reflect-metadata';
+import { hash } from 'node:crypto';
 import { IsBoolean, IsObject, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { ServiceNames } from '@flotilla/events';
 import { AuditRequest, AuditView } from '../platform/audit';
 import { replyOf, subject } from '../platform/subject';
 import { PageMeta, PageNumber, PerPage } from '../platform/paging';
+
+/**
+ * What a device's credential is kept and sent as (`credentialHash`): hex SHA-256. The resolver hashes the credentials
+ * it hands out, the gateway the one a device presents; both must agree.
+ */
+export const hashCredential = (credential: string) => hash('sha256', credential, 'hex');
 
 /** A device's check (firmware-deployments.md §2), as the gateway forwards it. */
 export class ResolveRequest {
