@@ -195,6 +195,13 @@ export async function startUpdateFleet(context: ScenarioContext, shape: FleetSha
       FLEET_SNAPSHOT_AT_STOP: String(1e9),
     });
   const ready = `http://127.0.0.1:${healthPort}/health/ready`;
+  // Readiness lets a read model lag by up to 10,000 commits (a whole tail): a restart is measured from an instance
+  // that had applied everything, or its successor would be timed catching up on what it left.
+  const everyConsumerCaughtUp = (body: unknown) => {
+    const { status, details } = body as { status: string; details?: { consumers?: { detail?: object } } };
+    const reports = Object.values(details?.consumers?.detail ?? {}) as { lag: number | null }[];
+    return status === 'ok' && reports.length > 0 && reports.every((r) => (r.lag ?? 0) === 0);
+  };
   const started = performance.now();
   let service = await launchResolver();
   context.progress('resolver replaying the log');
@@ -267,7 +274,7 @@ export async function startUpdateFleet(context: ScenarioContext, shape: FleetSha
      * launch to ready. Killed, as a crash would: told to stop, it would write its view down first and leave no tail.
      */
     async restart(): Promise<number> {
-      await waitUntilReady(ready, 1_200_000);
+      await waitUntilReady(ready, 1_200_000, everyConsumerCaughtUp);
       await service.stop('SIGKILL');
       const launched = performance.now();
       service = await launchResolver();
