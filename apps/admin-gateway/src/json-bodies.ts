@@ -1,9 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
-import { Logger } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Authenticator } from './auth/authenticator';
-import { INTERNAL_ERROR_BODY, remoteErrorAnswer } from './http-error.filter';
-import { RemoteError } from './nats-rpc.client';
 
 /** The media types read as JSON: `application/json` and any `+json` type (`application/vnd.api+json`, ...). */
 const JSON_TYPES = ['application/json', 'application/*+json'];
@@ -20,7 +17,6 @@ const hasBody = (request: Request) =>
  */
 export function acceptJsonBodies(app: NestExpressApplication, limit: number): void {
   const authenticator = app.get(Authenticator);
-  const logger = new Logger('http');
   app.use((request: Request & { caller?: unknown }, response: Response, next: NextFunction) => {
     if (!hasBody(request)) return next();
     authenticator.callerOf(request.headers).then(
@@ -32,14 +28,8 @@ export function acceptJsonBodies(app: NestExpressApplication, limit: number): vo
           .status(415)
           .json({ errors: [`request body must be JSON (Content-Type: application/json), not ${given}`] });
       },
-      (err: unknown) => {
-        if (err instanceof RemoteError) {
-          const { status, body } = remoteErrorAnswer(err);
-          return response.status(status).json(body);
-        }
-        logger.error({ msg: 'unhandled error', error: String(err) });
-        response.status(500).json(INTERNAL_ERROR_BODY);
-      },
+      // Answered as every other error is (HttpErrorFilter): 401, or 503 while the tenancy service is away.
+      next,
     );
   });
   app.useBodyParser('json', { limit, type: JSON_TYPES });
