@@ -1,4 +1,4 @@
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { hash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ErrorCodes, TenancySubjects } from '@flotilla/contracts';
@@ -6,7 +6,7 @@ import { GATEWAY_CONFIG, GatewayConfig } from '../config';
 import { NatsRpcClient, RemoteError } from '../nats-rpc.client';
 import { Caller } from './caller';
 
-const sha256 = (value: string) => createHash('sha256').update(value).digest();
+const sha256 = (value: string) => hash('sha256', value, 'buffer');
 
 /** Who an admin call comes from, by its X-Auth-Token: the root token, or an API key confined to one organization. */
 @Injectable()
