@@ -135,24 +135,30 @@ describe('EventStore on JetStream', () => {
     await store.append(store.subjectFor('counter', 'other'), [counted(-1)], { expectedVersion: 0, metadata: actor });
     await store.append(subject, [counted(2)], { expectedVersion: a.commit.streamSeq, metadata: actor });
     await store.append(subject, [counted(3)], { expectedVersion: 'any', metadata: actor });
+    // Every get, direct or through the JetStream API (the last commit comes one way or the other, as the stream's
+    // replicas allow), is one request.
     const direct = (store.jsm as unknown as { direct: { getMessage: () => unknown } }).direct;
-    const gets = jest.spyOn(direct, 'getMessage');
-    const read = async (subjectOf: string, after: number) =>
-      (await store.readAggregate(subjectOf, after)).commits.map((c) => (c.events[0].data as { n: number }).n);
+    const gets = [jest.spyOn(direct, 'getMessage'), jest.spyOn(store.jsm.streams, 'getMessage')];
+    const requests = () => gets.reduce((n, spy) => n + spy.mock.calls.length, 0);
+    const read = async (subjectOf: string, after: number) => {
+      const before = requests();
+      const commits = (await store.readAggregate(subjectOf, after)).commits.map(
+        (c) => (c.events[0].data as { n: number }).n,
+      );
+      return { commits, requests: requests() - before };
+    };
 
     const fresh = store.subjectFor('counter', 'h');
     await store.append(fresh, [counted(7)], { expectedVersion: 0, metadata: actor });
-    expect(await read(fresh, 0)).toEqual([7]);
+    expect(await read(fresh, 0)).toEqual({ commits: [7], requests: 1 });
     const g = store.subjectFor('counter', 'g2');
     const first = await store.append(g, [counted(8)], { expectedVersion: 0, metadata: actor });
     await store.append(g, [counted(9)], { expectedVersion: first.commit.streamSeq, metadata: actor });
-    expect(await read(g, first.commit.streamSeq)).toEqual([9]);
-    expect(gets).not.toHaveBeenCalled();
+    expect(await read(g, first.commit.streamSeq)).toEqual({ commits: [9], requests: 1 });
     // A last commit appended without a version, or after commits the reader has not seen, is read the long way.
-    expect(await read(subject, 0)).toEqual([1, 2, 3]);
-    expect(await read(subject, a.commit.streamSeq)).toEqual([2, 3]);
-    expect(await read(g, 0)).toEqual([8, 9]);
-    expect(gets).toHaveBeenCalled();
+    expect(await read(subject, 0)).toEqual({ commits: [1, 2, 3], requests: 3 });
+    expect(await read(subject, a.commit.streamSeq)).toEqual({ commits: [2, 3], requests: 2 });
+    expect(await read(g, 0)).toEqual({ commits: [8, 9], requests: 2 });
   });
 
   it('replays the log in order from a sequence and from a time', async () => {
