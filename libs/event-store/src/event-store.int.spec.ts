@@ -161,6 +161,38 @@ describe('EventStore on JetStream', () => {
     expect(await read(g, 0)).toEqual({ commits: [8, 9], requests: 2 });
   });
 
+  it('takes the last commit only from the stream itself, not from a mirror that answers its direct gets', async () => {
+    // A mirror with `mirror_direct` joins the stream's direct gets; this one holds none of the aggregate's commits,
+    // so about half the gets would be answered that the aggregate does not exist.
+    const subject = store.subjectFor('counter', 'm');
+    const elsewhere = store.subjectFor('counter', 'elsewhere');
+    await store.append(elsewhere, [counted(0)], { expectedVersion: 0, metadata: actor });
+    const first = await store.append(subject, [counted(1)], { expectedVersion: 0, metadata: actor });
+    const second = await store.append(subject, [counted(2)], {
+      expectedVersion: first.commit.streamSeq,
+      metadata: actor,
+    });
+    const mirror = `${streamName}_MIRROR`;
+    await store.jsm.streams.add({
+      name: mirror,
+      mirror: { name: streamName, filter_subject: elsewhere },
+      mirror_direct: true,
+      allow_direct: true,
+    });
+    try {
+      for (let i = 0; i < 30; i++) {
+        const { commits, version } = await store.readAggregate(subject);
+        expect({ events: commits.map((c) => (c.events[0].data as { n: number }).n), version }).toEqual({
+          events: [1, 2],
+          version: second.commit.streamSeq,
+        });
+        expect(await store.lastSequenceOf(subject)).toBe(second.commit.streamSeq);
+      }
+    } finally {
+      await store.jsm.streams.delete(mirror);
+    }
+  });
+
   it('replays the log in order from a sequence and from a time', async () => {
     for (let i = 1; i <= 20; i++) {
       await store.append(store.subjectFor('counter', `r${i % 3}`), [counted(i)], {

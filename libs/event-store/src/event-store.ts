@@ -9,6 +9,7 @@ import {
   NatsConnection,
   StoredMsg,
 } from 'nats';
+import type { DirectMsgRequest } from 'nats/lib/jetstream/jsapi_types';
 import type { DirectStreamAPI } from 'nats/lib/jetstream/types';
 import { DomainEvent } from '@flotilla/events';
 import { commitFromEnvelope, decodeCommit, encodeCommit } from './commit-codec';
@@ -82,6 +83,8 @@ const ACK_EVERY = 500;
 const WRONG_LAST_SEQUENCE = /wrong last sequence: (\d+)/;
 /** JetStream's optimistic concurrency header; the stored message keeps it. */
 const EXPECTED_LAST_SUBJECT_SEQUENCE = 'Nats-Expected-Last-Subject-Sequence';
+/** The stream that answered a direct get. */
+const DIRECT_GET_STREAM = 'Nats-Stream';
 
 /** The event log of one service over one JetStream stream (platform.md §2). */
 export class EventStore {
@@ -96,7 +99,7 @@ export class EventStore {
     readonly options: EventStoreOptions,
     identity: StreamIdentity | null,
     /**
-     * The stream has one replica, so a direct get is answered by the one server that has every commit: the last
+     * The stream has one replica, so its direct get is answered by the one server that has every commit: the last
      * commit of a subject comes from there, without the JetStream API's JSON and base64 (half NATS's cost per read).
      * With replicas, a direct get may come from one that is behind, so the last commit is asked of the leader.
      */
@@ -210,16 +213,23 @@ export class EventStore {
     return (await this.lastMessageOf(subject))?.seq ?? 0;
   }
 
-  /** Direct get (`allow_direct` streams): the manager has it, its declared interface does not. */
-  private get direct(): DirectStreamAPI {
-    return (this.jsm as JetStreamManager & { direct: DirectStreamAPI }).direct;
+  /**
+   * A direct get (`allow_direct` streams), or null when the stream itself did not answer it: a mirror with
+   * `mirror_direct` answers the stream's direct gets too, from behind or without the subject, and a replica may be
+   * behind. The manager has direct gets; its declared interface does not.
+   */
+  private async directGet(query: DirectMsgRequest): Promise<StoredMsg | null> {
+    const direct = (this.jsm as JetStreamManager & { direct: DirectStreamAPI }).direct;
+    const message = await direct.getMessage(this.stream, query).catch(() => null);
+    return message?.header.get(DIRECT_GET_STREAM) === this.stream ? message : null;
   }
 
   private async lastMessageOf(subject: string): Promise<StoredMsg | null> {
+    // Anything but the stream's own answer ("not found" included) is asked of the stream's leader.
+    const direct = this.directLast ? await this.directGet({ last_by_subj: subject }) : null;
+    if (direct) return direct;
     try {
-      return this.directLast
-        ? await this.direct.getMessage(this.stream, { last_by_subj: subject })
-        : await this.jsm.streams.getMessage(this.stream, { last_by_subj: subject });
+      return await this.jsm.streams.getMessage(this.stream, { last_by_subj: subject });
     } catch (err) {
       if (/no message found|not found/i.test(String((err as Error).message))) return null;
       throw err;
@@ -246,11 +256,8 @@ export class EventStore {
     const commits: Commit[] = [];
     let from = afterSeq + 1;
     for (let fetched = 0; fetched < 16; fetched++) {
-      // Direct get may be answered by a replica that is behind: then the ordered read below takes over.
-      const message =
-        from === last.seq
-          ? last
-          : await this.direct.getMessage(this.stream, { seq: from, next_by_subj: subject }).catch(() => null);
+      // A direct get may be answered by a replica that is behind: then the ordered read below takes over.
+      const message = from === last.seq ? last : await this.directGet({ seq: from, next_by_subj: subject });
       if (!message || message.seq > last.seq) break;
       commits.push(decodeCommit(message.data, message.subject, message.seq, this.upcasters));
       if (message.seq === last.seq) return { commits, version: last.seq };
