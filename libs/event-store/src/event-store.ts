@@ -2,6 +2,7 @@ import { hash, randomUUID } from 'node:crypto';
 import {
   AckPolicy,
   DeliverPolicy,
+  DirectMsgHeaders,
   headers as natsHeaders,
   JetStreamClient,
   JetStreamManager,
@@ -83,8 +84,6 @@ const ACK_EVERY = 500;
 const WRONG_LAST_SEQUENCE = /wrong last sequence: (\d+)/;
 /** JetStream's optimistic concurrency header; the stored message keeps it. */
 const EXPECTED_LAST_SUBJECT_SEQUENCE = 'Nats-Expected-Last-Subject-Sequence';
-/** The stream that answered a direct get. */
-const DIRECT_GET_STREAM = 'Nats-Stream';
 
 /** The event log of one service over one JetStream stream (platform.md §2). */
 export class EventStore {
@@ -221,7 +220,7 @@ export class EventStore {
   private async directGet(query: DirectMsgRequest): Promise<StoredMsg | null> {
     const direct = (this.jsm as JetStreamManager & { direct: DirectStreamAPI }).direct;
     const message = await direct.getMessage(this.stream, query).catch(() => null);
-    return message?.header.get(DIRECT_GET_STREAM) === this.stream ? message : null;
+    return message?.header.get(DirectMsgHeaders.Stream) === this.stream ? message : null;
   }
 
   private async lastMessageOf(subject: string): Promise<StoredMsg | null> {
