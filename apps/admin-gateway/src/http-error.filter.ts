@@ -22,20 +22,9 @@ export function remoteErrorAnswer({ error: { code, message, details } }: RemoteE
   return { status: STATUS[code] ?? 500, body: { errors: details?.length ? details : [message] } };
 }
 
-/** What the body parser throws: plain errors with a status and a type, not Nest's HttpExceptions. */
-interface BodyParserError {
-  status: number;
-  type: string;
-  limit?: number;
-}
-
-const isBodyParserError = (e: unknown): e is BodyParserError =>
-  typeof (e as BodyParserError)?.status === 'number' && typeof (e as BodyParserError)?.type === 'string';
-
 /**
  * Errors as Equinix Metal answered them: `{"errors": [...]}` with the status the code calls for. Bad input is 4xx
- * (a body too large 413, one of another type 415 in json-bodies.ts, one that does not parse 422), a dependency that
- * is away 503; only a bug is a 500.
+ * (a body's own failures are answered in json-bodies.ts), a dependency that is away 503; only a bug is a 500.
  */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
@@ -48,21 +37,11 @@ export class HttpErrorFilter implements ExceptionFilter {
       response.status(status).json(body);
       return;
     }
-    if (isBodyParserError(exception)) {
-      if (exception.type === 'entity.too.large') {
-        response.status(413).json({ errors: [`request body is larger than the limit of ${exception.limit} bytes`] });
-      } else {
-        response
-          .status(exception.status === 400 ? 422 : exception.status)
-          .json({ errors: [`request body is not valid JSON (${exception.type})`] });
-      }
-      return;
-    }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse() as { message?: string | string[] };
       const messages = Array.isArray(body?.message) ? body.message : [body?.message ?? exception.message];
-      // A body that is not JSON is bad input like any other.
+      // A 400 of the framework (a path that is not valid percent-encoding, ...) is bad input like any other.
       response.status(status === 400 ? 422 : status).json({ errors: messages });
       return;
     }

@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import { json } from 'express';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Authenticator } from './auth/authenticator';
 
@@ -9,28 +10,57 @@ const JSON_TYPES = ['application/json', 'application/*+json'];
 const hasBody = (request: Request) =>
   request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
 
+/** What the body parser fails with: an error with the status it calls for and a type naming the failure. */
+interface ParserFailure {
+  status?: number;
+  type?: string;
+  limit?: number;
+  message: string;
+}
+
+/** A body the parser refused, answered as every other bad input: `{"errors": [...]}` with a 4xx. */
+function refusal(failure: ParserFailure): { status: number; error: string } {
+  if (failure.type === 'entity.too.large')
+    return { status: 413, error: `request body is larger than the limit of ${failure.limit} bytes` };
+  if (failure.type === 'entity.parse.failed')
+    return { status: 422, error: `request body is not valid JSON: ${failure.message}` };
+  // An unsupported charset or content encoding (415), a body shorter than its length (400), ...
+  const status = failure.status && failure.status >= 400 && failure.status < 500 ? failure.status : 400;
+  return { status: status === 400 ? 422 : status, error: `request body could not be read: ${failure.message}` };
+}
+
 /**
- * Bodies are JSON and at most `limit` bytes, and are read only from an authenticated caller: every route that takes a
- * body is an admin call, so a caller without a valid token is answered 401 before a byte of it is read or its type
- * looked at. A body of another type is then refused with 415: parsed as nothing, it would otherwise reach validation
- * as a missing body and be answered with misleading problems.
+ * Bodies are JSON objects or arrays of at most `limit` bytes, and are read only from an authenticated caller: every
+ * route that takes a body is an admin call, so a caller without a valid token is answered 401 before a byte of it is
+ * read or its type looked at. A body of another type is refused with 415: parsed as nothing, it would otherwise reach
+ * validation as a missing body and be answered with misleading problems. A JSON body that is a bare string, number or
+ * `null` is valid JSON, and is told so: 422, it must be an object.
  */
 export function acceptJsonBodies(app: NestExpressApplication, limit: number): void {
   const authenticator = app.get(Authenticator);
+  const parse = json({ limit, type: JSON_TYPES, strict: false });
   app.use((request: Request & { caller?: unknown }, response: Response, next: NextFunction) => {
     if (!hasBody(request)) return next();
+    const refuse = (status: number, error: string) => void response.status(status).json({ errors: [error] });
     authenticator.callerOf(request.headers).then(
       (caller) => {
         request.caller = caller;
-        if (request.is(JSON_TYPES)) return next();
-        const given = request.headers['content-type'] ?? 'none';
-        response
-          .status(415)
-          .json({ errors: [`request body must be JSON (Content-Type: application/json), not ${given}`] });
+        if (!request.is(JSON_TYPES)) {
+          const given = request.headers['content-type'] ?? 'none';
+          return refuse(415, `request body must be JSON (Content-Type: application/json), not ${given}`);
+        }
+        parse(request, response, (failure?: ParserFailure) => {
+          if (failure) {
+            const { status, error } = refusal(failure);
+            return refuse(status, error);
+          }
+          if (request.body === null || typeof request.body !== 'object')
+            return refuse(422, `request body must be a JSON object, not ${JSON.stringify(request.body)}`);
+          next();
+        });
       },
       // Answered as every other error is (HttpErrorFilter): 401, or 503 while the tenancy service is away.
       next,
     );
   });
-  app.useBodyParser('json', { limit, type: JSON_TYPES });
 }

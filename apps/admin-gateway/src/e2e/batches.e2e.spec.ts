@@ -345,6 +345,16 @@ describe('admin gateway: batch deployment (e2e)', () => {
       status: 415,
       body: { errors: [expect.stringMatching(/must be JSON.*text\/plain/)] },
     });
+    const broken = await system.call('POST', `/projects/${projectId}/devices/batch`, key, '{"batches": [');
+    expect(broken).toMatchObject({
+      status: 422,
+      body: { errors: [expect.stringMatching(/^request body is not valid JSON: /)] },
+    });
+    for (const bare of ['null', '"batches"', '42'])
+      expect(await system.call('POST', `/projects/${projectId}/devices/batch`, key, bare)).toMatchObject({
+        status: 422,
+        body: { errors: [`request body must be a JSON object, not ${bare}`] },
+      });
     const array = await system.call('POST', `/projects/${projectId}/devices/batch`, key, [item]);
     expect(array).toMatchObject({ status: 422, body: { errors: ['batches must be an array'] } });
     expect(await messages()).toBe(before);
