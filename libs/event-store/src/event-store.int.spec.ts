@@ -193,6 +193,17 @@ describe('EventStore on JetStream', () => {
     }
   });
 
+  it('fails a read whose request goes unanswered at once, without asking the leader as well', async () => {
+    const subject = store.subjectFor('counter', 'u');
+    await store.append(subject, [counted(1)], { expectedVersion: 0, metadata: actor });
+    const other = await connectTestNats();
+    const gone = await EventStore.open(other, { stream: streamName, subjectPrefix: `evt.${streamName.toLowerCase()}` });
+    await other.close();
+    const api = jest.spyOn(gone.jsm.streams, 'getMessage');
+    await expect(gone.readAggregate(subject)).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
+    expect(api).not.toHaveBeenCalled();
+  });
+
   it('replays the log in order from a sequence and from a time', async () => {
     for (let i = 1; i <= 20; i++) {
       await store.append(store.subjectFor('counter', `r${i % 3}`), [counted(i)], {

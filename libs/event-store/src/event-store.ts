@@ -3,6 +3,7 @@ import {
   AckPolicy,
   DeliverPolicy,
   DirectMsgHeaders,
+  ErrorCode,
   headers as natsHeaders,
   JetStreamClient,
   JetStreamManager,
@@ -18,6 +19,14 @@ import { ConcurrencyError, IdempotencyMismatchError } from './errors';
 import { Commit, EventMetadata } from './recorded-event';
 import { ensureStream, eventStreamConfig } from './stream-config';
 import { Upcaster, Upcasters } from './upcasting';
+
+/** Failures of a request itself (no answer came), as nats.js codes them. */
+const UNANSWERED = new Set<string>([
+  ErrorCode.Timeout,
+  ErrorCode.ConnectionClosed,
+  ErrorCode.ConnectionDraining,
+  ErrorCode.Disconnect,
+]);
 
 /** Lists a commit's event types, so a consumer can pass over commits it does not react to without decoding them. */
 export const EVENT_TYPES_HEADER = 'Flotilla-Event-Types';
@@ -215,11 +224,15 @@ export class EventStore {
   /**
    * A direct get (`allow_direct` streams), or null when the stream itself did not answer it: a mirror with
    * `mirror_direct` answers the stream's direct gets too, from behind or without the subject, and a replica may be
-   * behind. The manager has direct gets; its declared interface does not.
+   * behind. A request that went unanswered is the caller's failure, not a reason to ask again and wait as long a
+   * second time. The manager has direct gets; its declared interface does not.
    */
   private async directGet(query: DirectMsgRequest): Promise<StoredMsg | null> {
     const direct = (this.jsm as JetStreamManager & { direct: DirectStreamAPI }).direct;
-    const message = await direct.getMessage(this.stream, query).catch(() => null);
+    const message = await direct.getMessage(this.stream, query).catch((err: { code?: string }) => {
+      if (UNANSWERED.has(err?.code ?? '')) throw err;
+      return null;
+    });
     return message?.header.get(DirectMsgHeaders.Stream) === this.stream ? message : null;
   }
 
