@@ -24,8 +24,8 @@ const invalid = (details: string[]) =>
   new RpcFailure({ code: ErrorCodes.validationFailed, message: details.join('; '), details });
 
 /**
- * Validates a payload against its class-validator class, listing every problem in one error reply. A payload that is
- * not a JSON object, or holds a control character in any string, never reaches a handler.
+ * Validates a payload against its class-validator class, listing every problem in one error reply (a control character
+ * in any string among them). A payload that is not a JSON object, or holds such a character, never reaches a handler.
  */
 export class RpcValidationPipe extends ValidationPipe {
   constructor() {
@@ -37,7 +37,12 @@ export class RpcValidationPipe extends ValidationPipe {
     const invalidPayload = (value as Record<symbol, string> | null)?.[INVALID_PAYLOAD];
     if (invalidPayload) throw invalid([invalidPayload]);
     const bad = badCharacterProblems(value);
-    if (bad.length) throw invalid(bad);
-    return super.transform(value, metadata);
+    if (!bad.length) return super.transform(value, metadata);
+    // The payload's other problems are told beside, so one reply lists them all; it goes no further either way.
+    const others = await super.transform(value, metadata).then(
+      () => [],
+      (err) => (err instanceof RpcFailure ? (err.error.details ?? []) : []),
+    );
+    throw invalid([...bad, ...others]);
   }
 }
