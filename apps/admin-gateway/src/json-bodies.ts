@@ -54,8 +54,12 @@ export function acceptJsonBodies(app: NestExpressApplication, limit: number): vo
             const { status, error } = refusal(failure);
             return refuse(status, error);
           }
-          if (request.body === null || typeof request.body !== 'object')
-            return refuse(422, `request body must be a JSON object, not ${JSON.stringify(request.body)}`);
+          const body: unknown = request.body;
+          if (body === null || typeof body !== 'object')
+            return refuse(
+              422,
+              `request body must be a JSON object, not ${body === null ? 'null' : `a ${typeof body}`}`,
+            );
           next();
         });
       },

@@ -350,10 +350,14 @@ describe('admin gateway: batch deployment (e2e)', () => {
       status: 422,
       body: { errors: [expect.stringMatching(/^request body is not valid JSON: /)] },
     });
-    for (const bare of ['null', '"batches"', '42'])
+    for (const [bare, kind] of [
+      ['null', 'null'],
+      ['"batches"', 'a string'],
+      ['42', 'a number'],
+    ])
       expect(await system.call('POST', `/projects/${projectId}/devices/batch`, key, bare)).toMatchObject({
         status: 422,
-        body: { errors: [`request body must be a JSON object, not ${bare}`] },
+        body: { errors: [`request body must be a JSON object, not ${kind}`] },
       });
     const array = await system.call('POST', `/projects/${projectId}/devices/batch`, key, [item]);
     expect(array).toMatchObject({ status: 422, body: { errors: ['batches must be an array'] } });
