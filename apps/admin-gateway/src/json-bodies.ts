@@ -18,14 +18,18 @@ interface ParserFailure {
   message: string;
 }
 
-/** A body the parser refused, answered as every other bad input: `{"errors": [...]}` with a 4xx. */
-function refusal(failure: ParserFailure): { status: number; error: string } {
+/**
+ * A body the parser refused, answered as every other bad input: `{"errors": [...]}` with a 4xx. Null for a failure
+ * of the parser's own (a 5xx): that is a bug, answered 500 and logged by HttpErrorFilter.
+ */
+function refusal(failure: ParserFailure): { status: number; error: string } | null {
   if (failure.type === 'entity.too.large')
     return { status: 413, error: `request body is larger than the limit of ${failure.limit} bytes` };
   if (failure.type === 'entity.parse.failed')
     return { status: 422, error: `request body is not valid JSON: ${failure.message}` };
   // An unsupported charset or content encoding (415), a body shorter than its length (400), ...
-  const status = failure.status && failure.status >= 400 && failure.status < 500 ? failure.status : 400;
+  const status = failure.status ?? 500;
+  if (status < 400 || status >= 500) return null;
   return { status: status === 400 ? 422 : status, error: `request body could not be read: ${failure.message}` };
 }
 
@@ -51,8 +55,8 @@ export function acceptJsonBodies(app: NestExpressApplication, limit: number): vo
         }
         parse(request, response, (failure?: ParserFailure) => {
           if (failure) {
-            const { status, error } = refusal(failure);
-            return refuse(status, error);
+            const refused = refusal(failure);
+            return refused ? refuse(refused.status, refused.error) : next(failure);
           }
           const body: unknown = request.body;
           if (body === null || typeof body !== 'object')
