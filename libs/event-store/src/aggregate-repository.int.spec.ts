@@ -98,6 +98,28 @@ describe('AggregateRepository', () => {
     expect((await repository.load('n')).state.count).toBe(10);
   });
 
+  it("commits a command's events at the time it was decided at, alone or in a group", async () => {
+    // A decider that records the time it is given; a clock a millisecond on at every reading.
+    const stamped: Decider<{ type: 'Stamp' }, null, { type: 'Stamped'; data: { at: string } }> = {
+      initialState: () => null,
+      decide: (_command, _state, { now }) => [{ type: 'Stamped', data: { at: now.toISOString() } }],
+      evolve: (state) => state,
+    };
+    let tick = Date.parse('2026-01-01T00:00:00Z');
+    const stamps = new AggregateRepository(store, 'stamp', stamped, () => new Date(tick++));
+    const alone = await stamps.execute('s', { type: 'Stamp' }, { metadata });
+    const grouped = await stamps.executeMany('s', [
+      { command: { type: 'Stamp' }, metadata },
+      { command: { type: 'Stamp' }, metadata },
+    ]);
+    const { commits } = await store.readAggregate(store.subjectFor('stamp', 's'));
+    expect(commits.map((c) => [c.time, c.events.map((e) => (e.data as { at: string }).at)])).toEqual([
+      [alone.events[0].time, [alone.events[0].time]],
+      [commits[1].time, [commits[1].time, commits[1].time]],
+    ]);
+    expect(grouped.every((o) => o.ok)).toBe(true);
+  });
+
   it('two instances with stale caches: conflicts are retried on fresh state, refusals are decided on it', async () => {
     const [one, two] = [
       new AggregateRepository(store, 'account', account),

@@ -115,9 +115,12 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
     for (let attempt = 1; ; attempt++) {
       const prior = options.commandId === undefined ? undefined : current.commandIds.get(options.commandId);
       if (prior !== undefined) return this.duplicateResult(subject, prior, options);
+      // One reading of the clock per attempt: the commit's time is the time its command was decided at, so a time an
+      // event carries (a batch's `requestedAt`) is the one its read model rows show.
+      const now = this.clock();
       let events: Event[];
       try {
-        events = this.decider.decide(command, current.state, { now: this.clock() });
+        events = this.decider.decide(command, current.state, { now });
       } catch (err) {
         if (fresh) throw err;
         current = await this.catchUp(subject, current);
@@ -138,7 +141,7 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
           metadata: options.metadata,
           commandId: options.commandId,
           fingerprint: options.fingerprint,
-          now: this.clock(),
+          now,
         });
         if (duplicate) return this.duplicateResult(subject, commit.streamSeq, options);
         const next = this.advance(current, commit);
@@ -194,13 +197,14 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
       fresh = true;
     }
     for (let attempt = 1; ; attempt++) {
+      const now = this.clock(); // the group's commands are decided at, and committed with, one time
       let working = current.state;
       let bytes = 0;
       const decided: ({ events: Event[] } | { error: unknown })[] = [];
       for (const { command } of commands) {
         let events: Event[];
         try {
-          events = this.decider.decide(command, working, { now: this.clock() });
+          events = this.decider.decide(command, working, { now });
         } catch (error) {
           decided.push({ error });
           continue;
@@ -231,7 +235,7 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
           expectedVersion: current.version,
           metadata: eventMetadata[0],
           eventMetadata,
-          now: this.clock(),
+          now,
         });
         const next = { state: deepFreeze(working), version: commit.streamSeq, commandIds: current.commandIds };
         this.remember(subject, next, 1);

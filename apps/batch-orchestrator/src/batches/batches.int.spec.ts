@@ -117,6 +117,7 @@ describe('batch deployment over NATS', () => {
       error_messages: [],
       facility_allocations: [{ facility: 'dfw1', quantity: 3 }],
     });
+    expect(batch.created_at).toBe(queued.created_at); // the 201's time is the one the batch keeps
     const devices = batch.devices as DeviceView[];
     expect(devices.map((d) => [d.hostname, d.state, d.facility.code])).toEqual([
       ['web01.example.com', 'active', 'dfw1'],
