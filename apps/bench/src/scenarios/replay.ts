@@ -53,7 +53,7 @@ export const replay: Scenario = {
         products: 10,
         deploymentsPerProduct: 100,
       });
-      await waitUntilReady(updates.readyUrl, 1_200_000);
+      await updates.settled();
       const events =
         batchEvents +
         (await eventsIn(

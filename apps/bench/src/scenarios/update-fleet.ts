@@ -202,6 +202,7 @@ export async function startUpdateFleet(context: ScenarioContext, shape: FleetSha
     const reports = Object.values(details?.consumers?.detail ?? {}) as { lag: number | null }[];
     return status === 'ok' && reports.length > 0 && reports.every((r) => (r.lag ?? 0) === 0);
   };
+  const settled = () => waitUntilReady(ready, 1_200_000, everyConsumerCaughtUp);
   const started = performance.now();
   let service = await launchResolver();
   context.progress('resolver replaying the log');
@@ -264,8 +265,8 @@ export async function startUpdateFleet(context: ScenarioContext, shape: FleetSha
     stream,
     subjectPrefix,
     schema,
-    /** Its readiness: the fleet view and the read model caught up. */
-    readyUrl: ready,
+    /** Until the resolver is ready and every consumer has applied the whole log: nothing seeded is left to apply. */
+    settled,
     /** Time from launching the resolver to its first readiness to serve (it read the whole log). */
     firstStartMs,
     seedDevices,
@@ -274,7 +275,7 @@ export async function startUpdateFleet(context: ScenarioContext, shape: FleetSha
      * launch to ready. Killed, as a crash would: told to stop, it would write its view down first and leave no tail.
      */
     async restart(): Promise<number> {
-      await waitUntilReady(ready, 1_200_000, everyConsumerCaughtUp);
+      await settled();
       await service.stop('SIGKILL');
       const launched = performance.now();
       service = await launchResolver();
