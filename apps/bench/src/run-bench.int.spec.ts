@@ -45,7 +45,7 @@ describe('bench harness', () => {
       const targeted = Object.values(report.results).flatMap((figures) => figures.filter((f) => f.target));
       expect(targeted.length).toBeGreaterThanOrEqual(6);
       for (const figure of targeted) expect(typeof figure.met).toBe('boolean');
-      expect(report.results.history.map((f) => f.unit)).toEqual(['µs', 'µs', 'x', 'µs', 'µs']);
+      expect(report.results.history.map((f) => f.unit)).toEqual(['µs', 'µs', 'x', 'µs', 'µs', 'x', 'µs', 'µs']);
     } finally {
       await db.drop();
     }

@@ -24,6 +24,11 @@ export interface ResolverConfig extends ServiceConfig {
    * the resolver is told to stop if the log is `atStop` commits past it (the next start then reads next to nothing).
    */
   snapshots: { every: number; checkMs: number; atStop: number };
+  /**
+   * Commits between two snapshots of a device's aggregate: its first command after a start reads its newest snapshot
+   * and at most about this many commits, however long its history of attempts.
+   */
+  deviceSnapshotEvery: number;
 }
 
 /** Configuration from the environment (README: Configuration). */
@@ -55,6 +60,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ResolverCon
       checkMs: positiveInteger(env, 'FLEET_SNAPSHOT_CHECK_MS', 300_000),
       atStop: positiveInteger(env, 'FLEET_SNAPSHOT_AT_STOP', 10_000),
     },
+    // As many commits as the event store reads one by one (a direct get each) before it opens an ordered read.
+    deviceSnapshotEvery: positiveInteger(env, 'DEVICE_SNAPSHOT_EVERY', 16),
   };
 }
 

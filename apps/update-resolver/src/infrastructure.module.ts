@@ -4,7 +4,12 @@ import { DataSource } from 'typeorm';
 import { BatchLogEventSchema, UpdateEventSchema } from '@flotilla/contracts';
 import { EventStore } from '@flotilla/event-store';
 import { connectService, HealthRegistry, isConnectedNow } from '@flotilla/nest-platform';
-import { openReadModelDatabase, PostgresParkedStore, ProjectionRunner } from '@flotilla/projections';
+import {
+  openReadModelDatabase,
+  PostgresAggregateSnapshots,
+  PostgresParkedStore,
+  ProjectionRunner,
+} from '@flotilla/projections';
 import { resolverSchema, updateProjection } from '@flotilla/update-read-model';
 import { RESOLVER_CONFIG, ResolverConfig } from './config';
 
@@ -63,6 +68,12 @@ export const BATCH_EVENT_STORE = Symbol('BatchEventStore');
         new PostgresParkedStore(dataSource, config.databaseSchema),
     },
     {
+      provide: PostgresAggregateSnapshots,
+      inject: [DataSource, RESOLVER_CONFIG],
+      useFactory: (dataSource: DataSource, config: ResolverConfig) =>
+        new PostgresAggregateSnapshots(dataSource, config.databaseSchema),
+    },
+    {
       provide: UPDATE_PROJECTION,
       inject: [EventStore, DataSource, RESOLVER_CONFIG],
       useFactory: (store: EventStore, dataSource: DataSource, config: ResolverConfig) =>
@@ -75,7 +86,15 @@ export const BATCH_EVENT_STORE = Symbol('BatchEventStore');
         }),
     },
   ],
-  exports: [NATS_CONNECTION, EventStore, BATCH_EVENT_STORE, DataSource, PostgresParkedStore, UPDATE_PROJECTION],
+  exports: [
+    NATS_CONNECTION,
+    EventStore,
+    BATCH_EVENT_STORE,
+    DataSource,
+    PostgresParkedStore,
+    PostgresAggregateSnapshots,
+    UPDATE_PROJECTION,
+  ],
 })
 export class InfrastructureModule implements OnModuleInit, OnApplicationShutdown {
   constructor(

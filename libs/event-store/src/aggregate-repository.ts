@@ -2,7 +2,7 @@ import { DomainEvent } from '@flotilla/events';
 import { Decider, deepFreeze, foldEvents } from '@flotilla/decider';
 import { SnapshotPolicy } from './aggregate-snapshots';
 import { ConcurrencyError, IdempotencyMismatchError } from './errors';
-import { AppendOptions, EventStore } from './event-store';
+import { AppendOptions, EventStore, LastCommit } from './event-store';
 import { Commit, RecordedEvent } from './recorded-event';
 
 export interface ExecuteOptions {
@@ -70,7 +70,7 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
 
   async load(aggregateId: string): Promise<CachedAggregate<State>> {
     const subject = this.store.subjectFor(this.aggregateType, aggregateId);
-    return this.catchUp(subject, await this.cached(subject));
+    return this.read(subject);
   }
 
   /**
@@ -79,25 +79,40 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
    */
   async known(aggregateId: string): Promise<State> {
     const subject = this.store.subjectFor(this.aggregateType, aggregateId);
-    return (this.cache.get(subject) ?? (await this.catchUp(subject, await this.cached(subject)))).state;
+    return (this.cache.get(subject) ?? (await this.read(subject))).state;
   }
 
   /** The aggregate as cached, else as its newest snapshot has it, else as new. */
   private async cached(subject: string): Promise<CachedAggregate<State>> {
-    const entry = this.cache.get(subject);
-    if (entry) return entry;
+    return (await this.start(subject)).entry;
+  }
+
+  /** The aggregate as the log has it now. */
+  private async read(subject: string): Promise<CachedAggregate<State>> {
+    const { entry, last } = await this.start(subject);
+    return this.catchUp(subject, entry, last);
+  }
+
+  /**
+   * Where a command on the aggregate starts: as cached, else as its newest snapshot has it, else as new; with its last
+   * commit when that was read on the way (a read that follows at once need not ask for it again).
+   */
+  private async start(subject: string): Promise<{ entry: CachedAggregate<State>; last?: LastCommit | null }> {
+    const cached = this.cache.get(subject);
+    if (cached) return { entry: cached };
     const policy = this.options.snapshots;
-    const snapshot = policy && (await policy.store.newest(this.store.identity, subject, policy.format));
+    // No snapshot is looked for behind a history of one commit (or none): reading it costs no more.
+    const last = policy && (await this.store.lastCommitOf(subject));
+    const snapshot =
+      last && last.appendedAt !== 0 && (await policy.store.newest(this.store.identity, subject, policy.format));
     // A stream restored from a backup may end before the snapshot: then the snapshot tells of commits it lacks.
-    if (snapshot && (await this.store.lastSequenceOf(subject)) >= snapshot.version) {
+    if (snapshot && last.seq >= snapshot.version) {
       this.sinceSnapshot.set(subject, 0);
-      return {
-        state: deepFreeze(snapshot.state as State),
-        version: snapshot.version,
-        commandIds: snapshot.commandIds.length ? new Map(snapshot.commandIds) : NO_COMMANDS,
-      };
+      const state = deepFreeze(snapshot.state as State);
+      const commandIds = snapshot.commandIds.length ? new Map(snapshot.commandIds) : NO_COMMANDS;
+      return { entry: { state, version: snapshot.version, commandIds }, last };
     }
-    return { state: deepFreeze(this.decider.initialState()), version: 0, commandIds: NO_COMMANDS };
+    return { entry: { state: deepFreeze(this.decider.initialState()), version: 0, commandIds: NO_COMMANDS }, last };
   }
 
   async execute(aggregateId: string, command: Command, options: ExecuteOptions): Promise<ExecuteResult<State, Event>> {
@@ -105,10 +120,11 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
     // A cached state may be stale (another instance, or a write of this one still in flight), and an aggregate not in
     // the cache is first taken to be new, so creating one costs no read. An append on either is checked by optimistic
     // concurrency; a refusal or a no-op is not, so those are only trusted on fresh state.
-    let current = await this.cached(subject);
+    const start = await this.start(subject);
+    let current = start.entry;
     let fresh = false;
     if (options.exists && current.version === 0) {
-      current = await this.catchUp(subject, current);
+      current = await this.catchUp(subject, current, start.last);
       fresh = true;
     }
     const maxAttempts = this.options.maxAttempts ?? 5;
@@ -264,12 +280,17 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
     const commit = await this.store.readCommit(streamSeq);
     if ((commit.fingerprint ?? null) !== (options.fingerprint ?? null))
       throw new IdempotencyMismatchError(options.commandId as string);
-    const { state, version } = await this.catchUp(subject, await this.cached(subject));
+    const { state, version } = await this.read(subject);
     return { state, version, events: commit.events as RecordedEvent<Event>[], duplicate: true };
   }
 
-  private async catchUp(subject: string, from: CachedAggregate<State>): Promise<CachedAggregate<State>> {
-    const { commits, version } = await this.store.readAggregate(subject, from.version);
+  /** `from` brought up to the log's newest commit (`last`, when it was just read: undefined if not). */
+  private async catchUp(
+    subject: string,
+    from: CachedAggregate<State>,
+    last?: LastCommit | null,
+  ): Promise<CachedAggregate<State>> {
+    const { commits, version } = await this.store.readAggregate(subject, from.version, last);
     let next = from;
     for (const commit of commits) next = this.advance(next, commit);
     next = { ...next, version };

@@ -186,7 +186,10 @@ describe('EventStore on JetStream', () => {
           events: [1, 2],
           version: second.commit.streamSeq,
         });
-        expect(await store.lastSequenceOf(subject)).toBe(second.commit.streamSeq);
+        expect(await store.lastCommitOf(subject)).toMatchObject({
+          seq: second.commit.streamSeq,
+          appendedAt: first.commit.streamSeq,
+        });
       }
     } finally {
       await store.jsm.streams.delete(mirror);

@@ -71,6 +71,14 @@ export interface AppendOptions {
   eventMetadata?: AppendOptions['metadata'][];
 }
 
+/** An aggregate's last commit as stored: where it stands, and the version it was appended at. */
+export interface LastCommit {
+  seq: number;
+  /** 0 for an aggregate's first commit; null for one appended without optimistic concurrency. */
+  appendedAt: number | null;
+  message: StoredMsg;
+}
+
 export interface AppendResult {
   commit: Commit;
   duplicate: boolean;
@@ -216,9 +224,12 @@ export class EventStore {
     return decodeCommit(message.data, message.subject, message.seq, this.upcasters);
   }
 
-  /** Stream sequence of the subject's last commit, 0 if it has none. */
-  async lastSequenceOf(subject: string): Promise<number> {
-    return (await this.lastMessageOf(subject))?.seq ?? 0;
+  /** The subject's last commit as stored, null if it has none. */
+  async lastCommitOf(subject: string): Promise<LastCommit | null> {
+    const message = await this.lastMessageOf(subject);
+    if (!message) return null;
+    const appendedAt = message.header?.get(EXPECTED_LAST_SUBJECT_SEQUENCE);
+    return { seq: message.seq, appendedAt: appendedAt ? Number(appendedAt) : null, message };
   }
 
   /**
@@ -255,10 +266,15 @@ export class EventStore {
 
   /**
    * The commits of one aggregate after `afterSeq`, in order. Costs what the aggregate holds, not the stream: a few
-   * commits are fetched one by one by subject (a round trip each), a long history through one ordered read.
+   * commits are fetched one by one by subject (a round trip each), a long history through one ordered read. `known`:
+   * its last commit (or null: none) as just read by `lastCommitOf`, not to be asked for again.
    */
-  async readAggregate(subject: string, afterSeq = 0): Promise<{ commits: Commit[]; version: number }> {
-    const last = await this.lastMessageOf(subject);
+  async readAggregate(
+    subject: string,
+    afterSeq = 0,
+    known?: LastCommit | null,
+  ): Promise<{ commits: Commit[]; version: number }> {
+    const last = known === undefined ? await this.lastMessageOf(subject) : (known?.message ?? null);
     if (!last || last.seq <= afterSeq) return { commits: [], version: Math.max(last?.seq ?? 0, afterSeq) };
     // The last commit keeps the version it was appended at, which JetStream checked: when that is where the caller
     // stands (a new aggregate, or a cache one commit behind), the last commit is the only one to read.

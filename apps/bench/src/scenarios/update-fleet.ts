@@ -3,6 +3,7 @@ import { NatsConnection } from 'nats';
 import { Client } from 'pg';
 import {
   DefaultFailureRules,
+  FailureRules,
   hashCredential,
   UpdateAggregates,
   UpdateAnswer,
@@ -22,8 +23,13 @@ export interface FleetShape {
   devices: number;
   products: number;
   deploymentsPerProduct: number;
-  /** Devices given this many past attempts, then a firmware change (they are still checked like the others). */
+  /**
+   * Devices given this many past attempts, then a change to their product's old firmware: every check of one is
+   * offered the update (an attempt).
+   */
   historyDevices?: { attempts: number; count: number }[];
+  /** The deployments' failure rules (NervesHub's defaults unless given). */
+  rules?: FailureRules;
   /** The resolver's FLEET_SNAPSHOT_EVERY: by default none is taken (it would be taken while a scenario measures). */
   snapshotEvery?: number;
 }
@@ -93,7 +99,7 @@ export async function startUpdateFleet(context: ScenarioContext, shape: FleetSha
       const settings = {
         firmwareUuid: firmwareOf(p, true).uuid,
         conditions: { tags: [`group:${d}`], version: '~> 1.0' },
-        rules: DefaultFailureRules,
+        rules: shape.rules ?? DefaultFailureRules,
       };
       await enqueue(
         append(UpdateAggregates.deployment, deploymentId, [
@@ -120,48 +126,44 @@ export async function startUpdateFleet(context: ScenarioContext, shape: FleetSha
   const seedDevice = async (i: number) => {
     const identifier = `device-${i}`;
     const product = i % shape.products;
-    const events: UpdateEvent[] = [
-      {
-        type: 'DeviceRegistered',
-        data: {
-          identifier,
-          organizationId: BENCH_ORG,
-          product: `product-${product}`,
-          tags: [`group:${i % shape.deploymentsPerProduct}`],
-          credentialHash: hashCredential(identifier),
-          source: 'admin',
-          registeredAt: at,
-        },
+    const registered: UpdateEvent = {
+      type: 'DeviceRegistered',
+      data: {
+        identifier,
+        organizationId: BENCH_ORG,
+        product: `product-${product}`,
+        tags: [`group:${i % shape.deploymentsPerProduct}`],
+        credentialHash: hashCredential(identifier),
+        source: 'admin',
+        registeredAt: at,
       },
-    ];
-    const past = history[i] ?? 0;
+    };
     const deploymentId = aggregateKey(BENCH_ORG, `product-${product}`, `rollout-${i % shape.deploymentsPerProduct}`);
-    for (let a = 0; a < past; a++)
-      events.push({
-        type: 'UpdateRequested',
-        data: { identifier, organizationId: BENCH_ORG, deploymentId, firmwareUuid: firmwareOf(product, true).uuid, at },
-      });
-    // Every tenth device is on its product's old firmware (it will be offered the new one); the rest are up to date.
-    events.push({
+    const attempt: UpdateEvent = {
+      type: 'UpdateRequested',
+      data: { identifier, organizationId: BENCH_ORG, deploymentId, firmwareUuid: firmwareOf(product, true).uuid, at },
+    };
+    // Every tenth device, and every one with a history, is on its product's old firmware (it will be offered the new
+    // one); the rest are up to date.
+    const past = history[i] ?? 0;
+    const firmware: UpdateEvent = {
       type: 'DeviceFirmwareChanged',
       data: {
         identifier,
         organizationId: BENCH_ORG,
         from: null,
-        to: firmwareOf(product, i % 10 !== 0),
+        to: firmwareOf(product, past === 0 && i % 10 !== 0),
         at: new Date(Date.now() + 1).toISOString(),
       },
-    });
-    // A long history goes in as many commits as it takes, as it would have happened.
-    const key = aggregateKey(BENCH_ORG, identifier);
-    for (let start = 0, version = 0; start < events.length; start += 1000) {
-      const { commit } = await store.append(
-        store.subjectFor(UpdateAggregates.device, key),
-        events.slice(start, start + 1000),
-        { expectedVersion: version, metadata },
-      );
-      version = commit.streamSeq;
-    }
+    };
+    // A device without a history is one commit; past attempts are a commit each, as checks would have made them.
+    const commits = past
+      ? [[registered], ...Array.from({ length: past }, () => [attempt]), [firmware]]
+      : [[registered, firmware]];
+    const subject = store.subjectFor(UpdateAggregates.device, aggregateKey(BENCH_ORG, identifier));
+    let version = 0;
+    for (const events of commits)
+      version = (await store.append(subject, events, { expectedVersion: version, metadata })).commit.streamSeq;
   };
   /** Seeds devices `from` up to `to` (not included), 256 at a time. */
   const seedDevices = async (from: number, to: number) => {

@@ -1,6 +1,16 @@
 import { createHash } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
-import { Reply, Subject, subjectOn, UpdateAnswer, UpdateEventSchema, UpdateSubjects } from '@flotilla/contracts';
+import {
+  Reply,
+  Subject,
+  subjectOn,
+  UpdateAggregates,
+  UpdateAnswer,
+  UpdateEventSchema,
+  UpdateSubjects,
+} from '@flotilla/contracts';
+import { DataSource } from 'typeorm';
+import { aggregateKey } from '@flotilla/update-domain';
 import { EventStore } from '@flotilla/event-store';
 import { busRequester, decodeReply } from '@flotilla/nest-platform';
 import { eventually, freeLoopbackPort, openTestEnvironment, TEST_KEYS, TestEnvironment } from '@flotilla/testing';
@@ -31,12 +41,10 @@ describe('device checks over NATS', () => {
   const current = { uuid: FW1, product: 'gateway-x', version: '1.0.0', architecture: 'arm', platform: 'rpi4' };
   const check = (credential: string, preflight = false, headers: Record<string, string> = current) =>
     request<UpdateAnswer>(UpdateSubjects.resolve, { credentialHash: hash(credential), headers, preflight });
+  const openStore = () =>
+    EventStore.open(env.nc, { stream: config.stream, subjectPrefix: config.subjectPrefix, ...UpdateEventSchema });
   const events = async (type: string) => {
-    const store = await EventStore.open(env.nc, {
-      stream: config.stream,
-      subjectPrefix: config.subjectPrefix,
-      ...UpdateEventSchema,
-    });
+    const store = await openStore();
     const found = [];
     for await (const commit of store.readRange()) for (const e of commit.events) if (e.type === type) found.push(e);
     return found;
@@ -351,6 +359,39 @@ describe('device checks over NATS', () => {
     expect(
       (await events('DeviceQuarantined')).filter((e) => (e.data as { identifier: string }).identifier === 'dev-again'),
     ).toEqual([]);
+  });
+
+  it("decides a device's first check on a fresh instance on its newest snapshot and the commits since", async () => {
+    const credential = await register('dev-long');
+    const target = { ...current, uuid: FW2, version: '1.1.0' };
+    // Reporting the old and the new firmware in turn: a change every check, an attempt every other one (31 commits).
+    for (let i = 0; i < 20; i++) await check(credential, false, i % 2 ? current : target);
+    const key = aggregateKey(ORG, 'dev-long');
+    const subject = `${config.subjectPrefix}.${UpdateAggregates.device}.${key}`;
+    const snapshots = () =>
+      apps[0]
+        .get(DataSource)
+        .query(`select version, data from "${config.databaseSchema}".aggregate_snapshots where subject = $1`, [
+          subject,
+        ]) as Promise<{ version: string; data: string }[]>;
+    const [snapshot] = await eventually(async () => ((await snapshots()).length ? snapshots() : undefined));
+    const { commits } = await (await openStore()).readAggregate(subject);
+    expect(commits).toHaveLength(31);
+    // Taken at one of its commits, once it had made at least `deviceSnapshotEvery` of them.
+    expect(commits.map((c) => c.streamSeq)).toContain(Number(snapshot.version));
+    expect(Number(snapshot.version)).toBeGreaterThanOrEqual(commits[config.deviceSnapshotEvery - 1].streamSeq);
+
+    // What only the snapshot says (the log never had the device quarantined) shows which state a new instance used.
+    const data = JSON.parse(snapshot.data);
+    await apps[0]
+      .get(DataSource)
+      .query(`update "${config.databaseSchema}".aggregate_snapshots set data = $2 where subject = $1`, [
+        subject,
+        JSON.stringify({ ...data, state: { ...data.state, quarantined: true } }),
+      ]);
+    for (const app of apps.splice(0)) await app.close();
+    await startInstance();
+    expect(await check(credential, false, current)).toMatchObject({ ok: true, data: { update_available: false } });
   });
 
   it('answers checks that offer nothing without Postgres', async () => {

@@ -1,31 +1,49 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { UpdateAggregates } from '@flotilla/contracts';
 import {
   aggregateKey,
   deploymentDecider,
   deviceDecider,
   DeviceCommand,
+  deviceStateFormat,
   firmwareDecider,
   productDecider,
 } from '@flotilla/update-domain';
-import { AggregateRepository, EventStore, ExecuteOptions } from '@flotilla/event-store';
+import { AggregateRepository, describeError, EventStore, ExecuteOptions } from '@flotilla/event-store';
+import { PostgresAggregateSnapshots } from '@flotilla/projections';
+import { RESOLVER_CONFIG, ResolverConfig } from '../config';
 
-/** The update-resolver's aggregates. Commands on one device run one at a time in this process (no conflict storms). */
+/**
+ * The update-resolver's aggregates. Commands on one device run one at a time in this process (no conflict storms).
+ * A device gains a commit with every update it is offered, for as long as it lives: its aggregate is snapshotted
+ * every so many commits, so its first check after a start reads as much whatever the length of its history.
+ */
 @Injectable()
 export class FleetRepositories {
+  private readonly logger = new Logger('snapshots');
   readonly products;
   readonly firmwares;
   readonly deployments;
   private readonly devices;
   private readonly deviceQueues = new Map<string, Promise<unknown>>();
 
-  constructor(store: EventStore) {
+  constructor(
+    store: EventStore,
+    snapshots: PostgresAggregateSnapshots,
+    @Inject(RESOLVER_CONFIG) config: Pick<ResolverConfig, 'deviceSnapshotEvery'>,
+  ) {
     this.products = new AggregateRepository(store, UpdateAggregates.product, productDecider);
     this.firmwares = new AggregateRepository(store, UpdateAggregates.firmware, firmwareDecider);
     this.deployments = new AggregateRepository(store, UpdateAggregates.deployment, deploymentDecider);
     this.devices = new AggregateRepository(store, UpdateAggregates.device, deviceDecider, undefined, {
       maxAttempts: 20,
       cacheSize: 100_000,
+      snapshots: {
+        store: snapshots,
+        format: deviceStateFormat,
+        every: config.deviceSnapshotEvery,
+        onSaveError: (err) => this.logger.warn({ msg: 'device snapshot not saved', error: describeError(err) }),
+      },
     });
   }
 

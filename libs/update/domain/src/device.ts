@@ -51,6 +51,9 @@ export type DeviceCommand =
   | { type: 'UnquarantineDevice' }
   | { type: 'RetireDevice' };
 
+/** The shape of `DeviceState` as snapshots keep it: raise it with any change to the type. */
+export const deviceStateFormat = 1;
+
 export const initialDeviceState = (): DeviceState => ({
   status: 'absent',
   identifier: '',

@@ -1,10 +1,15 @@
-import { consumerMigrations } from '@flotilla/projections';
+import { consumerMigrations, CreateAggregateSnapshots1767225600700 } from '@flotilla/projections';
 import { CreateFleetSnapshots1767225600400 } from './create-fleet-snapshots.migration';
 import { CreateUpdateReadModel1767225600300 } from './create-update-read-model.migration';
 import { updateEntities } from './update-entities';
 
 /** Everything in the update-resolver's Postgres schema: its migrations (in order) and its TypeORM entities. */
 export const resolverSchema = {
-  migrations: [...consumerMigrations, CreateUpdateReadModel1767225600300, CreateFleetSnapshots1767225600400],
+  migrations: [
+    ...consumerMigrations,
+    CreateUpdateReadModel1767225600300,
+    CreateFleetSnapshots1767225600400,
+    CreateAggregateSnapshots1767225600700,
+  ],
   entities: updateEntities,
 };
