@@ -103,8 +103,14 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
     const policy = this.options.snapshots;
     // No snapshot is looked for behind a history of one commit (or none): reading it costs no more.
     const last = policy && (await this.store.lastCommitOf(subject));
+    // A snapshot only saves reading: one that cannot be had leaves the log to read, as if there were none.
     const snapshot =
-      last && last.appendedAt !== 0 && (await policy.store.newest(this.store.identity, subject, policy.format));
+      last &&
+      last.appendedAt !== 0 &&
+      (await policy.store.newest(this.store.identity, subject, policy.format).catch((err: unknown) => {
+        policy.onReadError?.(err);
+        return null;
+      }));
     // A stream restored from a backup may end before the snapshot: then the snapshot tells of commits it lacks.
     if (snapshot && last.seq >= snapshot.version) {
       this.sinceSnapshot.set(subject, 0);

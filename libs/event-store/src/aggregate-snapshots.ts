@@ -31,4 +31,6 @@ export interface SnapshotPolicy {
   every: number;
   /** Told of a snapshot that could not be saved (the next one is tried `every` commits later). */
   onSaveError?: (err: unknown) => void;
+  /** Told of a snapshot that could not be read (Postgres away): the aggregate is then read from the log alone. */
+  onReadError?: (err: unknown) => void;
 }

@@ -102,6 +102,19 @@ describe('aggregate snapshots', () => {
     lookups.mockRestore();
   });
 
+  it('reads an aggregate from the log alone when its snapshot cannot be read (Postgres away)', async () => {
+    const writer = repository(policy());
+    for (let i = 1; i <= 4; i++) await writer.execute('e', { type: 'Add', item: `e ${i}` }, { metadata });
+    const closed = new DataSource({ type: 'postgres', url: env.db.url, schema: 'snapshots' });
+    await closed.initialize();
+    await closed.destroy();
+    const errors: unknown[] = [];
+    const away = new PostgresAggregateSnapshots(closed, 'snapshots');
+    const reader = repository({ store: away, format: 1, every: 3, onReadError: (err) => errors.push(err) });
+    expect((await reader.load('e')).state).toEqual((await writer.load('e')).state);
+    expect(errors).toHaveLength(1);
+  });
+
   it('snapshots an aggregate with many command ids less often: a sixteenth of their number in commits apart', async () => {
     const saves = jest.spyOn(snapshots, 'save');
     const everyCommit = repository({ store: snapshots, format: 1, every: 1 });

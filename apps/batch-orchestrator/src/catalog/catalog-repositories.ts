@@ -38,6 +38,7 @@ function snapshotPolicy(store: PostgresAggregateSnapshots, config: OrchestratorC
     format,
     every: config.aggregateSnapshotEvery,
     onSaveError: (err) => logger.warn({ msg: 'aggregate snapshot not saved', error: describeError(err) }),
+    onReadError: (err) => logger.warn({ msg: 'aggregate snapshot not read', error: describeError(err) }),
   };
 }
 

@@ -43,6 +43,7 @@ export class FleetRepositories {
         format: deviceStateFormat,
         every: config.deviceSnapshotEvery,
         onSaveError: (err) => this.logger.warn({ msg: 'device snapshot not saved', error: describeError(err) }),
+        onReadError: (err) => this.logger.warn({ msg: 'device snapshot not read', error: describeError(err) }),
       },
     });
   }
