@@ -51,7 +51,8 @@ const GROUP_COMMIT_BYTES = 256 * 1024;
  * with the aggregate's history; a stale cache costs one conflict and a catch-up read of the newer commits, and an
  * aggregate created here costs no read at all. States are deep-frozen: the cached one is the one handed out, and
  * nobody can write into it. With a snapshot policy (for aggregates that live as long as the system), an aggregate
- * not in the cache starts from its newest snapshot and reads only the commits since.
+ * not in the cache starts from its newest snapshot and reads only the commits since; its last commit is read first
+ * (creating one then costs that read), and no snapshot is looked for behind a single commit.
  */
 export class AggregateRepository<Command, State, Event extends DomainEvent> {
   private readonly cache = new Map<string, CachedAggregate<State>>();
