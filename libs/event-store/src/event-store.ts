@@ -274,18 +274,17 @@ export class EventStore {
     afterSeq = 0,
     known?: LastCommit | null,
   ): Promise<{ commits: Commit[]; version: number }> {
-    const last = known === undefined ? await this.lastMessageOf(subject) : (known?.message ?? null);
+    const last = known === undefined ? await this.lastCommitOf(subject) : known;
     if (!last || last.seq <= afterSeq) return { commits: [], version: Math.max(last?.seq ?? 0, afterSeq) };
     // The last commit keeps the version it was appended at, which JetStream checked: when that is where the caller
     // stands (a new aggregate, or a cache one commit behind), the last commit is the only one to read.
-    const appendedAt = last.header?.get(EXPECTED_LAST_SUBJECT_SEQUENCE);
-    if (appendedAt && Number(appendedAt) <= afterSeq)
-      return { commits: [decodeCommit(last.data, last.subject, last.seq, this.upcasters)], version: last.seq };
+    if (last.appendedAt !== null && last.appendedAt <= afterSeq)
+      return { commits: [decodeCommit(last.message.data, subject, last.seq, this.upcasters)], version: last.seq };
     const commits: Commit[] = [];
     let from = afterSeq + 1;
     for (let fetched = 0; fetched < 16; fetched++) {
       // A direct get may be answered by a replica that is behind: then the ordered read below takes over.
-      const message = from === last.seq ? last : await this.directGet({ seq: from, next_by_subj: subject });
+      const message = from === last.seq ? last.message : await this.directGet({ seq: from, next_by_subj: subject });
       if (!message || message.seq > last.seq) break;
       commits.push(decodeCommit(message.data, message.subject, message.seq, this.upcasters));
       if (message.seq === last.seq) return { commits, version: last.seq };

@@ -366,16 +366,17 @@ describe('device checks over NATS', () => {
     const target = { ...current, uuid: FW2, version: '1.1.0' };
     // Reporting the old and the new firmware in turn: a change every check, an attempt every other one (31 commits).
     for (let i = 0; i < 20; i++) await check(credential, false, i % 2 ? current : target);
-    const key = aggregateKey(ORG, 'dev-long');
-    const subject = `${config.subjectPrefix}.${UpdateAggregates.device}.${key}`;
-    const snapshots = () =>
-      apps[0]
+    const store = await openStore();
+    const subject = store.subjectFor(UpdateAggregates.device, aggregateKey(ORG, 'dev-long'));
+    const [snapshot] = await eventually(async () => {
+      const rows: { version: string; data: string }[] = await apps[0]
         .get(DataSource)
         .query(`select version, data from "${config.databaseSchema}".aggregate_snapshots where subject = $1`, [
           subject,
-        ]) as Promise<{ version: string; data: string }[]>;
-    const [snapshot] = await eventually(async () => ((await snapshots()).length ? snapshots() : undefined));
-    const { commits } = await (await openStore()).readAggregate(subject);
+        ]);
+      return rows.length ? rows : undefined;
+    });
+    const { commits } = await store.readAggregate(subject);
     expect(commits).toHaveLength(31);
     // Taken at one of its commits, once it had made at least `deviceSnapshotEvery` of them.
     expect(commits.map((c) => c.streamSeq)).toContain(Number(snapshot.version));
