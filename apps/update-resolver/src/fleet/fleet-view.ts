@@ -501,8 +501,10 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
 
   /** Counts the quarantined devices of rows a snapshot brought. */
   private countQuarantinedIn(c: DeviceColumns): void {
-    for (let row = 0; row < c.size; row++) {
-      if (c.flags[row] !== QUARANTINED || c.firmware[row] < 0) continue; // retired ones are not counted
+    // Quarantined and not retired: flags exactly QUARANTINED, found by a native scan (most fleets have few).
+    const flags = c.flags.subarray(0, c.size);
+    for (let row = flags.indexOf(QUARANTINED); row >= 0; row = flags.indexOf(QUARANTINED, row + 1)) {
+      if (c.firmware[row] < 0) continue;
       const organizationId = c.values[c.organizationId[row]] as string;
       const firmware = c.values[c.firmware[row]] as FirmwareMetadata;
       this.countQuarantined({ organizationId, quarantined: true, retired: false, firmware }, +1);
@@ -511,6 +513,8 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
 
   /** The device's cut-off moved: its attempts so far no longer count toward any deployment's failure rate. */
   private cutOff(device: DeviceEntry): void {
-    for (const d of this.deploymentsOf(device.organizationId, device.product)) d.attempts.forget(device.identifier);
+    // Every firmware report comes here, for each of the product's deployments: no list is made for it.
+    const ids = this.deploymentsByProduct.get(productKey(device.organizationId, device.product));
+    for (const id of ids ?? []) this.deployments.get(id)?.attempts.forget(device.identifier);
   }
 }

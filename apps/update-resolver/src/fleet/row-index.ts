@@ -97,24 +97,31 @@ export class RowIndex {
     const starts = new Int32Array((mask >>> shift) + 2);
     for (let i = 0; i < count; i++) starts[((hashes[i] & mask) >>> shift) + 1]++;
     for (let i = 1; i < starts.length; i++) starts[i] += starts[i - 1];
-    const order = new Int32Array(count);
-    for (let i = 0; i < count; i++) order[starts[(hashes[i] & mask) >>> shift]++] = i;
-    for (const i of order) {
-      const row = rows[i];
-      const hash = hashes[i];
+    // Rows and hashes moved into that order, so the loop below reads both front to back.
+    const sortedRows = new Int32Array(count);
+    const sortedHashes = new Int32Array(count);
+    for (let i = 0; i < count; i++) {
+      const at = starts[(hashes[i] & mask) >>> shift]++;
+      sortedRows[at] = rows[i];
+      sortedHashes[at] = hashes[i];
+    }
+    const { slots, hashes: slotHashes } = this;
+    let placed = 0;
+    for (let i = 0; i < count; i++) {
+      const row = sortedRows[i];
+      const hash = sortedHashes[i];
       let slot = hash & mask;
       // Linear probing from the home slot passes every earlier row of the same key: that one is taken over.
-      while (this.slots[slot] !== EMPTY) {
-        if (this.hashes[slot] === hash && sameKey(this.slots[slot] - 1, row)) break;
+      while (slots[slot] !== EMPTY) {
+        if (slotHashes[slot] === hash && sameKey(slots[slot] - 1, row)) break;
         slot = (slot + 1) & mask;
       }
-      if (this.slots[slot] === EMPTY) {
-        this.taken++;
-        this.live++;
-      }
-      this.slots[slot] = row + 1;
-      this.hashes[slot] = hash;
+      if (slots[slot] === EMPTY) placed++;
+      slots[slot] = row + 1;
+      slotHashes[slot] = hash;
     }
+    this.taken += placed;
+    this.live += placed;
   }
 
   /** Makes room for this many keys at once (a snapshot says how many devices it brings). */
