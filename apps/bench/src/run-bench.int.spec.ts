@@ -81,8 +81,10 @@ describe('bench harness', () => {
         expect(split.map((name) => figure(name)?.unit)).toEqual(['checks', 'checks']);
         expect(split.reduce((sum, name) => sum + (figure(name)?.value ?? 0), 0)).toBeGreaterThan(0);
       }
-      const [raw, , restarted, restartRatio] = report.results.restart;
-      expect(raw.value).toBeGreaterThan(0);
+      const [raw, bare, , restarted, restartRatio, bareRatio] = report.results.restart;
+      expect([raw.value, bare.value]).toEqual([expect.any(Number), expect.any(Number)]);
+      expect(Math.min(raw.value, bare.value)).toBeGreaterThan(0);
+      expect(bareRatio).toMatchObject({ unit: '%', ratioTo: bare.name });
       // The restarted resolver read the snapshot taken after the first start, and only the log after it.
       expect(restarted.name).toMatch(/snapshot at seq [1-9]/);
       expect(restartRatio).toMatchObject({ unit: '%', target: expect.stringMatching(/raw consumer/) });

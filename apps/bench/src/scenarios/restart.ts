@@ -1,21 +1,40 @@
-import { NatsConnection } from 'nats';
+import { AckPolicy, DeliverPolicy, NatsConnection } from 'nats';
 import { eventually } from '@flotilla/testing';
 import { Figure, goal, Scenario } from '../measure';
 import { startUpdateFleet } from './update-fleet';
 
-/** The time a bare ordered consumer takes to read a stream from its first message to its last. */
-async function rawRead(nc: NatsConnection, stream: string): Promise<{ ms: number; messages: number }> {
+/**
+ * The time a raw consumer takes to read a stream from its first message to its last: the spec's raw consumer (a
+ * durable pull consumer acknowledging each message), or a bare ordered consumer (no acknowledgements at all).
+ */
+async function rawRead(
+  nc: NatsConnection,
+  stream: string,
+  kind: 'durable' | 'ordered',
+): Promise<{ ms: number; messages: number }> {
   const js = nc.jetstream();
-  const last = (await (await nc.jetstreamManager()).streams.info(stream)).state.last_seq;
+  const jsm = await nc.jetstreamManager();
+  const last = (await jsm.streams.info(stream)).state.last_seq;
+  const durable = kind === 'durable' ? `raw-read-${Date.now()}` : undefined;
+  if (durable)
+    await jsm.consumers.add(stream, {
+      durable_name: durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      max_ack_pending: 10_000,
+    });
   const started = performance.now();
-  const messages = await (await js.consumers.get(stream)).consume({ max_messages: 1_000 });
+  const messages = await (await js.consumers.get(stream, durable)).consume({ max_messages: 1_000 });
   let read = 0;
   for await (const message of messages) {
+    if (durable) message.ack();
     read++;
     if (message.seq >= last) break;
   }
+  const ms = performance.now() - started;
   messages.stop();
-  return { ms: performance.now() - started, messages: read };
+  if (durable) await jsm.consumers.delete(stream, durable);
+  return { ms, messages: read };
 }
 
 /**
@@ -42,14 +61,21 @@ export const restart: Scenario = {
       );
       const tail = Math.round(devices / 100);
       await fleet.seedDevices(devices, devices + tail);
-      context.progress('raw consumer reading the log');
-      const raw = await rawRead(fleet.nc, fleet.stream);
+      // Read while nothing else runs, as the restart is timed: the resolver applying the tail beside it would slow
+      // the raw read down (by 2x, measured) and flatter the ratio.
+      await fleet.settled();
+      context.progress('raw consumers reading the log');
+      const raw = await rawRead(fleet.nc, fleet.stream, 'durable');
+      const bare = await rawRead(fleet.nc, fleet.stream, 'ordered');
       context.progress('restarting the resolver');
       const restartMs = await fleet.restart();
       const startedFrom = await fleet.metric('flotilla_fleet_view_started_from');
       const ratio = (100 * restartMs) / raw.ms;
+      const rawName = `raw durable consumer reading the log, ack each (${raw.messages} commits)`;
+      const bareName = `raw ordered consumer reading the log, no acks (${bare.messages} commits)`;
       const figures: Figure[] = [
-        { name: `raw consumer reading the log (${raw.messages} commits)`, value: raw.ms, unit: 'ms' },
+        { name: rawName, value: raw.ms, unit: 'ms' },
+        { name: bareName, value: bare.ms, unit: 'ms' },
         { name: 'first start, the whole log, to serving', value: fleet.firstStartMs, unit: 'ms' },
         {
           name: `restart to ready (snapshot at seq ${startedFrom}, ${tail} devices after it)`,
@@ -60,9 +86,10 @@ export const restart: Scenario = {
           name: 'restart to the raw read',
           value: ratio,
           unit: '%',
-          ratioTo: `raw consumer reading the log (${raw.messages} commits)`,
+          ratioTo: rawName,
           ...goal('≤ 25% of the time a raw consumer takes to read the log, same run', ratio <= 25),
         },
+        { name: 'restart to the bare ordered read', value: (100 * restartMs) / bare.ms, unit: '%', ratioTo: bareName },
       ];
       return figures;
     } finally {
