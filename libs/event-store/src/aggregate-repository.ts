@@ -66,7 +66,7 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
     private readonly aggregateType: string,
     private readonly decider: Decider<Command, State, Event>,
     private readonly clock: () => Date = () => new Date(),
-    private readonly options: { maxAttempts?: number; cacheSize?: number; snapshots?: SnapshotPolicy } = {},
+    private readonly options: { maxAttempts?: number; cacheSize?: number; snapshots?: SnapshotPolicy<State> } = {},
   ) {}
 
   async load(aggregateId: string): Promise<CachedAggregate<State>> {
@@ -328,6 +328,11 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
     }
     const policy = this.options.snapshots;
     if (!policy || commits === 0) return;
+    if (policy.ended?.(entry.state)) {
+      this.sinceSnapshot.set(subject, 0);
+      policy.store.drop(this.store.identity, subject).catch((err) => policy.onSaveError?.(err));
+      return;
+    }
     const since = (this.sinceSnapshot.get(subject) ?? 0) + commits;
     // A snapshot costs what it carries: an aggregate with many command ids is snapshotted less often, so writing its
     // snapshots (a microsecond or two per id) never costs more than reading the commits since would (tens per commit).

@@ -20,16 +20,24 @@ export interface AggregateSnapshot {
 export interface AggregateSnapshotStore {
   /** The newest snapshot of `subject` on this incarnation of the stream, in `format`; null when there is none. */
   newest(stream: StreamIdentity, subject: string, format: number): Promise<AggregateSnapshot | null>;
+  /** Keeps the snapshot in place of an older one of its aggregate, and of any in an older format. */
   save(snapshot: AggregateSnapshot): Promise<void>;
+  /** Removes every snapshot of the aggregate, of any format. */
+  drop(stream: StreamIdentity, subject: string): Promise<void>;
 }
 
-export interface SnapshotPolicy {
+export interface SnapshotPolicy<State = unknown> {
   store: AggregateSnapshotStore;
   /** The state's shape; raise it whenever the state's type changes. */
   format: number;
   /** Commits between two snapshots of an aggregate (more when it holds many command ids: see the repository). */
   every: number;
-  /** Told of a snapshot that could not be saved (the next one is tried `every` commits later). */
+  /**
+   * An aggregate in this state has ended (a retired device): it is loaded rarely if ever again, so it keeps no
+   * snapshot, and the one it had is dropped rather than kept for as long as the system lives.
+   */
+  ended?: (state: State) => boolean;
+  /** Told of a snapshot that could not be saved or dropped (the next one is tried `every` commits later). */
   onSaveError?: (err: unknown) => void;
   /** Told of a snapshot that could not be read (Postgres away): the aggregate is then read from the log alone. */
   onReadError?: (err: unknown) => void;

@@ -20,7 +20,7 @@ describe('aggregate snapshots', () => {
   let snapshots: PostgresAggregateSnapshots;
   const metadata = { actor: 'test' };
   const policy = (format = 1): SnapshotPolicy => ({ store: snapshots, format, every: 3 });
-  const repository = (snapshotPolicy?: SnapshotPolicy) =>
+  const repository = (snapshotPolicy?: SnapshotPolicy<{ items: string[] }>) =>
     new AggregateRepository(store, 'ledger', ledger, undefined, { snapshots: snapshotPolicy });
 
   beforeAll(async () => {
@@ -75,11 +75,7 @@ describe('aggregate snapshots', () => {
     expect(again.duplicate).toBe(true);
     expect(again.state).toEqual(everything);
 
-    // A snapshot of another state shape, or of another incarnation of the stream, is passed over.
-    const reread = jest.spyOn(store, 'readAggregate');
-    expect((await repository(policy(2)).load('a')).state).toEqual(everything);
-    expect(reread.mock.calls.map(([read, after]) => [read, after])).toEqual([[subject, 0]]);
-    reread.mockRestore();
+    // A snapshot of another incarnation of the stream is passed over.
     expect(await snapshots.newest({ ...store.identity, created: new Date(0).toISOString() }, subject, 1)).toBeNull();
     // So is one that tells of commits the stream does not have (a stream restored from an older backup).
     const newest = (await snapshots.newest(store.identity, subject, 1)) as AggregateSnapshot;
@@ -88,6 +84,13 @@ describe('aggregate snapshots', () => {
     // And one that cannot be read.
     await dataSource.query(`update snapshots.aggregate_snapshots set version = $1, data = '{"state":'`, [sixth]);
     expect((await repository(policy()).load('a')).state).toEqual(everything);
+    // And one of another state shape; the new shape's snapshot, once taken, replaces the old one's.
+    const reread = jest.spyOn(store, 'readAggregate');
+    expect((await repository(policy(2)).load('a')).state).toEqual(everything);
+    expect(reread.mock.calls.map(([read, after]) => [read, after])).toEqual([[subject, 0]]);
+    reread.mockRestore();
+    await eventually(async () => (await snapshots.newest(store.identity, subject, 2)) ?? undefined, 5_000, 'format 2');
+    expect(await snapshots.newest(store.identity, subject, 1)).toBeNull();
   });
 
   it('looks for no snapshot of an aggregate of one commit, or of none: reading it costs no more', async () => {
@@ -113,6 +116,36 @@ describe('aggregate snapshots', () => {
     const reader = repository({ store: away, format: 1, every: 3, onReadError: (err) => errors.push(err) });
     expect((await reader.load('e')).state).toEqual((await writer.load('e')).state);
     expect(errors).toHaveLength(1);
+  });
+
+  it('drops the snapshot of an aggregate that has ended, and takes none while it stays so', async () => {
+    const subject = store.subjectFor('ledger', 'f');
+    const ending = repository({ ...policy(), ended: (state: { items: string[] }) => state.items.includes('end') });
+    for (let i = 1; i <= 3; i++) await ending.execute('f', { type: 'Add', item: `f ${i}` }, { metadata });
+    await eventually(async () => (await snapshots.newest(store.identity, subject, 1)) ?? undefined, 5_000, 'one');
+    const saves = jest.spyOn(snapshots, 'save');
+    await ending.execute('f', { type: 'Add', item: 'end' }, { metadata });
+    await eventually(async () => (await snapshots.newest(store.identity, subject, 1)) === null, 5_000, 'dropped');
+    for (let i = 1; i <= 3; i++) await ending.execute('f', { type: 'Add', item: `after ${i}` }, { metadata });
+    expect(saves).not.toHaveBeenCalled();
+    saves.mockRestore();
+    expect(await snapshots.newest(store.identity, subject, 1)).toBeNull();
+    expect((await repository(policy()).load('f')).state.items).toHaveLength(7);
+  });
+
+  it('keeps a snapshot in place of those of older formats of its aggregate, never of a newer one', async () => {
+    const subject = store.subjectFor('ledger', 'g');
+    const taken = { stream: store.identity, subject, version: 1, state: { items: [] }, commandIds: [] };
+    for (const format of [1, 3, 2]) await snapshots.save({ ...taken, format });
+    const formats = await dataSource.query(
+      `select format from snapshots.aggregate_snapshots where subject = $1 order by format`,
+      [subject],
+    );
+    expect(formats.map((row: { format: number }) => row.format)).toEqual([2, 3]);
+    await snapshots.drop(store.identity, subject);
+    expect(await dataSource.query(`select 1 from snapshots.aggregate_snapshots where subject = $1`, [subject])).toEqual(
+      [],
+    );
   });
 
   it('snapshots an aggregate with many command ids less often: a sixteenth of their number in commits apart', async () => {

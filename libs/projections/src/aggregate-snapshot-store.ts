@@ -36,8 +36,11 @@ export class PostgresAggregateSnapshots implements AggregateSnapshotStore {
 
   async save({ stream, subject, format, version, state, commandIds }: AggregateSnapshot): Promise<void> {
     // Instances snapshot the same aggregate: a snapshot replaces one that is older, or of another stream incarnation.
+    // Those of older formats go with it: no release that reads them writes this one (a newer format is left alone,
+    // as an older release beside a newer one during an upgrade would otherwise drop what the newer one reads).
     await this.dataSource.query(
-      `insert into ${this.table} as s (stream, subject, format, stream_created, version, data, taken_at)
+      `with older_formats as (delete from ${this.table} where stream = $1 and subject = $2 and format < $3)
+       insert into ${this.table} as s (stream, subject, format, stream_created, version, data, taken_at)
        values ($1, $2, $3, $4, $5, $6, now())
        on conflict (stream, subject, format) do update
          set stream_created = excluded.stream_created, version = excluded.version, data = excluded.data,
@@ -45,6 +48,10 @@ export class PostgresAggregateSnapshots implements AggregateSnapshotStore {
          where s.stream_created <> excluded.stream_created or s.version < excluded.version`,
       [stream.name, subject, format, stream.created, version, JSON.stringify({ state, commandIds })],
     );
+  }
+
+  async drop(stream: StreamIdentity, subject: string): Promise<void> {
+    await this.dataSource.query(`delete from ${this.table} where stream = $1 and subject = $2`, [stream.name, subject]);
   }
 }
 

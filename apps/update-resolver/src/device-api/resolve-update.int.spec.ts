@@ -15,6 +15,7 @@ import { EventStore } from '@flotilla/event-store';
 import { busRequester, decodeReply } from '@flotilla/nest-platform';
 import { eventually, freeLoopbackPort, openTestEnvironment, TEST_KEYS, TestEnvironment } from '@flotilla/testing';
 import { createResolver } from '../bootstrap';
+import { FleetRepositories } from '../fleet/fleet-repositories';
 import { ResolverConfig } from '../config';
 import { testConfig } from '../test-fixtures/test-config';
 import { verifyFirmwareUrl } from './signed-url';
@@ -368,12 +369,14 @@ describe('device checks over NATS', () => {
     for (let i = 0; i < 20; i++) await check(credential, false, i % 2 ? current : target);
     const store = await openStore();
     const subject = store.subjectFor(UpdateAggregates.device, aggregateKey(ORG, 'dev-long'));
-    const [snapshot] = await eventually(async () => {
-      const rows: { version: string; data: string }[] = await apps[0]
+    const snapshots = (): Promise<{ version: string; data: string }[]> =>
+      apps[0]
         .get(DataSource)
         .query(`select version, data from "${config.databaseSchema}".aggregate_snapshots where subject = $1`, [
           subject,
         ]);
+    const [snapshot] = await eventually(async () => {
+      const rows = await snapshots();
       return rows.length ? rows : undefined;
     });
     const { commits } = await store.readAggregate(subject);
@@ -393,6 +396,12 @@ describe('device checks over NATS', () => {
     for (const app of apps.splice(0)) await app.close();
     await startInstance();
     expect(await check(credential, false, current)).toMatchObject({ ok: true, data: { update_available: false } });
+
+    // Retired, it keeps no snapshot: the one it had is dropped.
+    await apps[0]
+      .get(FleetRepositories)
+      .executeOnDevice(ORG, 'dev-long', { type: 'RetireDevice' }, { metadata: { actor: 'test' } });
+    await eventually(async () => (await snapshots()).length === 0, 5_000, 'the snapshot dropped');
   });
 
   it('answers checks that offer nothing without Postgres', async () => {

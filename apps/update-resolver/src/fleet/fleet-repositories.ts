@@ -42,6 +42,7 @@ export class FleetRepositories {
         store: snapshots,
         format: deviceStateFormat,
         every: config.deviceSnapshotEvery,
+        ended: (state) => state.status === 'retired',
         onSaveError: (err) => this.logger.warn({ msg: 'device snapshot not saved', error: describeError(err) }),
         onReadError: (err) => this.logger.warn({ msg: 'device snapshot not read', error: describeError(err) }),
       },
