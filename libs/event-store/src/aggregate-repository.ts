@@ -60,6 +60,8 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
   private readonly sinceSnapshot = new Map<string, number>();
   /** Aggregates whose last group commit met another writer's commit: read before the next one is decided. */
   private readonly contended = new Set<string>();
+  /** Each aggregate's last snapshot write (a save or a drop) in flight: the next waits for it, never overtakes it. */
+  private readonly snapshotWrites = new Map<string, Promise<void>>();
 
   constructor(
     private readonly store: EventStore,
@@ -330,7 +332,7 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
     if (!policy || commits === 0) return;
     if (policy.ended?.(entry.state)) {
       this.sinceSnapshot.set(subject, 0);
-      policy.store.drop(this.store.identity, subject).catch((err) => policy.onSaveError?.(err));
+      this.writeSnapshot(subject, () => policy.store.drop(this.store.identity, subject));
       return;
     }
     const since = (this.sinceSnapshot.get(subject) ?? 0) + commits;
@@ -344,9 +346,22 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
     // Ids are written into a map that newer entries share: only those up to this entry's commit belong to it.
     const commandIds = [...entry.commandIds].filter(([, seq]) => seq <= entry.version);
     const { format, store } = policy;
-    store
-      .save({ stream: this.store.identity, subject, format, version: entry.version, state: entry.state, commandIds })
-      .catch((err) => policy.onSaveError?.(err));
+    const { version, state } = entry;
+    this.writeSnapshot(subject, () =>
+      store.save({ stream: this.store.identity, subject, format, version, state, commandIds }),
+    );
+  }
+
+  /** Writes in the background, after the aggregate's snapshot write before it: a drop is never undone by a save. */
+  private writeSnapshot(subject: string, write: () => Promise<void>): void {
+    const policy = this.options.snapshots;
+    const written = (this.snapshotWrites.get(subject) ?? Promise.resolve())
+      .then(write)
+      .catch((err) => policy?.onSaveError?.(err));
+    this.snapshotWrites.set(subject, written);
+    void written.then(() => {
+      if (this.snapshotWrites.get(subject) === written) this.snapshotWrites.delete(subject);
+    });
   }
 }
 

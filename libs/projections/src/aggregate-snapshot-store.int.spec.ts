@@ -1,7 +1,13 @@
 import { DataSource } from 'typeorm';
 import { Decider } from '@flotilla/decider';
 import { DomainEvent } from '@flotilla/events';
-import { AggregateRepository, AggregateSnapshot, EventStore, SnapshotPolicy } from '@flotilla/event-store';
+import {
+  AggregateRepository,
+  AggregateSnapshot,
+  AggregateSnapshotStore,
+  EventStore,
+  SnapshotPolicy,
+} from '@flotilla/event-store';
 import { eventually, openTestEnvironment, TestEnvironment } from '@flotilla/testing';
 import { CreateAggregateSnapshots1767225600700, PostgresAggregateSnapshots } from './aggregate-snapshot-store';
 import { runMigrations } from './migrations';
@@ -133,6 +139,24 @@ describe('aggregate snapshots', () => {
     expect((await repository(policy()).load('f')).state.items).toHaveLength(7);
   });
 
+  it('drops the snapshot of an aggregate that ends while its last snapshot is still being written', async () => {
+    const subject = store.subjectFor('ledger', 'h');
+    // Saves that take their time: the drop after one must wait for it, or the save would put the snapshot back.
+    const slow: AggregateSnapshotStore = {
+      newest: (...args) => snapshots.newest(...args),
+      save: async (snapshot) => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await snapshots.save(snapshot);
+      },
+      drop: (...args) => snapshots.drop(...args),
+    };
+    const ending = repository({ store: slow, format: 1, every: 3, ended: (state) => state.items.includes('end') });
+    for (let i = 1; i <= 3; i++) await ending.execute('h', { type: 'Add', item: `h ${i}` }, { metadata });
+    await ending.execute('h', { type: 'Add', item: 'end' }, { metadata });
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(await snapshots.newest(store.identity, subject, 1)).toBeNull();
+  });
+
   it('keeps a snapshot in place of those of older formats of its aggregate, never of a newer one', async () => {
     const subject = store.subjectFor('ledger', 'g');
     const taken = { stream: store.identity, subject, version: 1, state: { items: [] }, commandIds: [] };
@@ -153,9 +177,6 @@ describe('aggregate snapshots', () => {
     const everyCommit = repository({ store: snapshots, format: 1, every: 1 });
     for (let i = 1; i <= 64; i++)
       await everyCommit.execute('b', { type: 'Add', item: `b ${i}` }, { metadata, commandId: `b ${i}` });
-    // Each command recorded one id, so a snapshot's ids say after which commit it was taken.
-    const takenAfter = saves.mock.calls.map(([snapshot]) => snapshot.commandIds.length);
-    saves.mockRestore();
     // One after each of the first 16 commits; then once the commits since the last reach a sixteenth of the ids.
     const expected: number[] = [];
     let since = 0;
@@ -166,6 +187,11 @@ describe('aggregate snapshots', () => {
         since = 0;
       }
     }
+    // Written one after the other in the background.
+    await eventually(async () => saves.mock.calls.length >= expected.length, 5_000, 'every save');
+    // Each command recorded one id, so a snapshot's ids say after which commit it was taken.
+    const takenAfter = saves.mock.calls.map(([snapshot]) => snapshot.commandIds.length);
+    saves.mockRestore();
     expect(takenAfter).toEqual(expected);
     expect(expected.length).toBeLessThan(64);
   });
