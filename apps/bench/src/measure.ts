@@ -37,9 +37,15 @@ export interface Scenario {
   run(context: ScenarioContext): Promise<Figure[]>;
 }
 
-export function percentile(sortedMs: number[], p: number): number {
+function percentile(sortedMs: number[], p: number): number {
   if (sortedMs.length === 0) return 0;
   return sortedMs[Math.min(sortedMs.length - 1, Math.floor((p / 100) * sortedMs.length))];
+}
+
+/** The p50 and p99 of latency samples (sorted in place). */
+export function latencyPercentiles(samplesMs: number[]): { p50Ms: number; p99Ms: number } {
+  samplesMs.sort((a, b) => a - b);
+  return { p50Ms: percentile(samplesMs, 50), p99Ms: percentile(samplesMs, 99) };
 }
 
 /**
@@ -66,11 +72,5 @@ export async function closedLoop(
     }),
   );
   const elapsed = (performance.now() - start) / 1000;
-  latencies.sort((a, b) => a - b);
-  return {
-    perSecond: latencies.length / elapsed,
-    p50Ms: percentile(latencies, 50),
-    p99Ms: percentile(latencies, 99),
-    count: latencies.length,
-  };
+  return { perSecond: latencies.length / elapsed, ...latencyPercentiles(latencies), count: latencies.length };
 }

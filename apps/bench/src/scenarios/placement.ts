@@ -1,5 +1,5 @@
 import { BatchSubjects, CatalogSubjects } from '@flotilla/contracts';
-import { Figure, goal, percentile, Scenario } from '../measure';
+import { Figure, goal, latencyPercentiles, Scenario } from '../measure';
 import { rawJetStreamToPostgres } from './baseline';
 import { capacityViolations, startBatchFleet, watchBatchOutcomes } from './batch-fleet';
 
@@ -103,13 +103,12 @@ export const placement: Scenario = {
         return { latencies, servers, seconds: (performance.now() - start) / 1000 };
       };
       context.progress(`warming the orchestrator up: ${warmUpItems.length} batch items on a plan of their own`);
-      const coldCohort = (await submit(warmUpItems)).latencies.slice(0, 64).sort((a, b) => a - b);
+      const coldCohort = (await submit(warmUpItems)).latencies.slice(0, 64);
       context.progress(`submitting ${count} batch items, 64 in flight`);
       const { latencies, servers, seconds } = await submit(items);
       stopWatching();
-      latencies.sort((a, b) => a - b);
+      const { p50Ms, p99Ms } = latencyPercentiles(latencies);
       const violations = await capacityViolations(context, fleet.schema);
-      const p99Ms = percentile(latencies, 99);
       const ratio = (100 * servers) / seconds / raw.value;
       const figures: Figure[] = [
         raw,
@@ -117,7 +116,7 @@ export const placement: Scenario = {
           name: 'batches to a terminal state (64 in flight)',
           value: count / seconds,
           unit: 'batches/s',
-          p50Ms: percentile(latencies, 50),
+          p50Ms,
           p99Ms,
           ...goal('p99 request → terminal ≤ 250 ms', p99Ms <= 250),
         },
@@ -133,8 +132,7 @@ export const placement: Scenario = {
           name: 'first 64 batches of a fresh orchestrator (warm-up)',
           value: coldCohort.length,
           unit: 'batches',
-          p50Ms: percentile(coldCohort, 50),
-          p99Ms: percentile(coldCohort, 99),
+          ...latencyPercentiles(coldCohort),
         },
       ];
       return figures;

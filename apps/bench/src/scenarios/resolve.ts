@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { EVENT_LOOP_SAMPLING_MS } from '@flotilla/nest-platform';
 import { endsWithThisProcess } from '@flotilla/testing';
-import { closedLoop, Figure, goal, percentile, Scenario } from '../measure';
+import { closedLoop, Figure, goal, latencyPercentiles, Scenario } from '../measure';
 import { natsRequestReply } from './baseline';
 import { freePort, waitUntilReady } from './batch-fleet';
 import { startUpdateFleet } from './update-fleet';
@@ -80,10 +80,13 @@ export const resolve: Scenario = {
           },
           // Where the tail comes from: the checks that write (an attempt) and the read-only ones, apart.
           ...Object.entries(latencies).map(([kind, ms]): Figure => {
-            ms.sort((a, b) => a - b);
             const name = kind === 'offered' ? 'checks offered an update, each an append' : 'up-to-date checks';
-            const [p50Ms, p99Ms] = [percentile(ms, 50), percentile(ms, 99)];
-            return { name: `${name} (${concurrency} in flight)`, value: ms.length, unit: 'checks', p50Ms, p99Ms };
+            return {
+              name: `${name} (${concurrency} in flight)`,
+              value: ms.length,
+              unit: 'checks',
+              ...latencyPercentiles(ms),
+            };
           }),
         );
       }
