@@ -12,6 +12,8 @@ export interface ChaosContext {
   databaseUrl: string;
   /** Multiplies every scenario's load: 1 for the full run, small for the smoke test. */
   scale: number;
+  /** How long a restarted server stays down (`postgres-restart`: 600 ms, `nats-restart`: 1 s, unless given). */
+  downMs?: number;
   progress(message: string): void;
   /** Starts one of the services as its own process (built, or from source in tests). */
   launch(app: AppName, env: Record<string, string>): ServiceProcess;

@@ -78,6 +78,7 @@ const postgresRestart: Scenario = {
   name: 'postgres-restart',
   description: 'Postgres (a server of its own) restarted three times under load',
   async run(context) {
+    const downMs = context.downMs ?? 600;
     const postgres = await startLocalPostgres();
     try {
       return await withSystem(
@@ -90,11 +91,11 @@ const postgresRestart: Scenario = {
             async () => {
               for (let i = 0; i < 3; i++) {
                 await sleep(400 + i * 300);
-                await postgres.restart(600);
+                await postgres.restart(downMs);
               }
-              return ['Postgres restarted 3 times, 600 ms down each'];
+              return [`Postgres restarted 3 times, ${downMs} ms down each`];
             },
-            { seed: 11, faultMs: 4_000 },
+            { seed: 11, faultMs: Math.max(4_000, 2_100 + 3 * downMs) },
           ),
         'postgres-restart',
       );
@@ -108,6 +109,7 @@ const natsRestart: Scenario = {
   name: 'nats-restart',
   description: 'NATS (a server of its own, its store kept) restarted twice under load',
   async run(context) {
+    const downMs = context.downMs ?? 1_000;
     const nats = await startLocalNats();
     try {
       return await withSystem(
@@ -120,11 +122,11 @@ const natsRestart: Scenario = {
             async () => {
               for (let i = 0; i < 2; i++) {
                 await sleep(500 + i * 500);
-                await nats.restart(1_000);
+                await nats.restart(downMs);
               }
-              return ['NATS restarted twice, 1 s down each'];
+              return [`NATS restarted twice, ${downMs} ms down each`];
             },
-            { seed: 13, faultMs: 4_000 },
+            { seed: 13, faultMs: Math.max(4_000, 1_500 + 2 * downMs) },
           ),
         'nats-restart',
       );
