@@ -22,9 +22,9 @@ const DEVICE_SNAPSHOT_EVERY = 16;
 /**
  * Check latency of devices with 10 and with 10,000 past attempts (a commit each, before their last firmware change),
  * each check offered the update (an attempt), one at a time: warm (after each device's first check), then cold (each
- * device's first check after the resolver is killed and started again, nothing of it cached; five restarts).
+ * device's first check after the resolver is killed and started again, nothing of it cached; over five restarts at
+ * full size).
  */
-
 async function timeChecks(context: Parameters<Scenario['run']>[0]): Promise<Figure[]> {
   const long = Math.max(100, Math.round(10_000 * context.scale));
   const fleet = await startUpdateFleet(context, {
