@@ -60,6 +60,25 @@ async function underLoad(
   return judge(system.id, system, { requests, states, notes, expectParkedAtLeast: options.expectParkedAtLeast });
 }
 
+/**
+ * A server restarted after each of `pausesMs`, `downMs` down each time, and how long a load must be spread to span
+ * it (at least 4 s).
+ */
+function restartsOf(server: { restart(downMs: number): Promise<void> }, pausesMs: number[], downMs: number) {
+  return {
+    faultMs: Math.max(
+      4_000,
+      pausesMs.reduce((sum, pause) => sum + pause + downMs, 0),
+    ),
+    async run(): Promise<void> {
+      for (const pause of pausesMs) {
+        await sleep(pause);
+        await server.restart(downMs);
+      }
+    },
+  };
+}
+
 async function withSystem(
   context: ChaosContext,
   shape: SystemShape,
@@ -80,6 +99,7 @@ const postgresRestart: Scenario = {
   async run(context) {
     const downMs = context.downMs ?? 600;
     const postgres = await startLocalPostgres();
+    const restarts = restartsOf(postgres, [400, 700, 1_000], downMs);
     try {
       return await withSystem(
         context,
@@ -89,13 +109,10 @@ const postgresRestart: Scenario = {
             context,
             system,
             async () => {
-              for (let i = 0; i < 3; i++) {
-                await sleep(400 + i * 300);
-                await postgres.restart(downMs);
-              }
+              await restarts.run();
               return [`Postgres restarted 3 times, ${downMs} ms down each`];
             },
-            { seed: 11, faultMs: Math.max(4_000, 2_100 + 3 * downMs) },
+            { seed: 11, faultMs: restarts.faultMs },
           ),
         'postgres-restart',
       );
@@ -111,6 +128,7 @@ const natsRestart: Scenario = {
   async run(context) {
     const downMs = context.downMs ?? 1_000;
     const nats = await startLocalNats();
+    const restarts = restartsOf(nats, [500, 1_000], downMs);
     try {
       return await withSystem(
         context,
@@ -120,13 +138,10 @@ const natsRestart: Scenario = {
             context,
             system,
             async () => {
-              for (let i = 0; i < 2; i++) {
-                await sleep(500 + i * 500);
-                await nats.restart(downMs);
-              }
+              await restarts.run();
               return [`NATS restarted twice, ${downMs} ms down each`];
             },
-            { seed: 13, faultMs: Math.max(4_000, 1_500 + 2 * downMs) },
+            { seed: 13, faultMs: restarts.faultMs },
           ),
         'nats-restart',
       );

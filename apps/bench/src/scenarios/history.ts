@@ -16,7 +16,7 @@ function timePlacement(facilities: number, runs: number): { p50Ms: number; p99Ms
 
 /** Restarts whose first checks make the cold figures (at full size). */
 const COLD_RESTARTS = 5;
-/** The resolver's `DEVICE_SNAPSHOT_EVERY` (its default): a device's aggregate is snapshotted every so many commits. */
+/** The resolver's `DEVICE_SNAPSHOT_EVERY`, set here: a device's aggregate is snapshotted every so many commits. */
 const DEVICE_SNAPSHOT_EVERY = 16;
 
 /**
@@ -35,6 +35,7 @@ async function timeChecks(context: Parameters<Scenario['run']>[0]): Promise<Figu
       { attempts: 10, count: 20 },
       { attempts: long, count: 20 },
     ],
+    deviceSnapshotEvery: DEVICE_SNAPSHOT_EVERY,
     // Rules no number of checks breaks: every check of every device stays an attempt, nothing is quarantined.
     rules: {
       failureRate: 1e9,
@@ -72,7 +73,7 @@ async function timeChecks(context: Parameters<Scenario['run']>[0]): Promise<Figu
     await firstChecks(); // each device's history read once, as a device checking in for years has had it
     const few = await latency(0);
     const many = await latency(20);
-    // A device not cached reads its newest snapshot and the commits since (0 to 15: one is written every 16). Device j
+    // A device not cached reads its newest snapshot and the commits since (fewer than DEVICE_SNAPSHOT_EVERY). Device j
     // of each kind gets j more checks here, so both kinds spread alike over that cadence, and neither reads more
     // commits since its snapshot by an accident of how many checks it has had.
     for (let j = 0; j < 20; j++) {

@@ -32,6 +32,8 @@ export interface FleetShape {
   rules?: FailureRules;
   /** The resolver's FLEET_SNAPSHOT_EVERY: by default none is taken (it would be taken while a scenario measures). */
   snapshotEvery?: number;
+  /** The resolver's DEVICE_SNAPSHOT_EVERY, when a scenario depends on it (its default otherwise). */
+  deviceSnapshotEvery?: number;
 }
 
 /** Firmware metadata of a product's current (1.0.0) and target (1.1.0) firmware. */
@@ -193,6 +195,7 @@ export async function startUpdateFleet(context: ScenarioContext, shape: FleetSha
       HEALTH_PORT: String(healthPort),
       RPC_SUBJECT_PREFIX: `bench.${id}`,
       FLEET_SNAPSHOT_EVERY: String(shape.snapshotEvery ?? 1e9),
+      ...(shape.deviceSnapshotEvery ? { DEVICE_SNAPSHOT_EVERY: String(shape.deviceSnapshotEvery) } : {}),
       // A scenario's end stops the resolver: writing a million devices down then would only cost the run time.
       FLEET_SNAPSHOT_AT_STOP: String(1e9),
     });
