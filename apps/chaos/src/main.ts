@@ -10,7 +10,8 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
   const scale = Number(option('scale') ?? 1);
-  const downMs = option('down-ms') === undefined ? undefined : Number(option('down-ms'));
+  const down = option('down-ms');
+  const downMs = down === undefined ? undefined : Number(down);
   if (!(scale > 0) || (downMs !== undefined && !(downMs >= 0)))
     throw new Error('--scale must be a number above 0 and --down-ms a number of milliseconds');
   const { report } = await runChaos(
