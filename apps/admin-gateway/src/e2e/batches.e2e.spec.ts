@@ -318,10 +318,19 @@ describe('admin gateway: batch deployment (e2e)', () => {
     );
     expect(big.status).toBe(413);
     expect(big.body.errors[0]).toMatch(/larger than the limit/);
-    const nul = await system.call('POST', '/organizations', system.rootToken, { name: 'evil\u0000corp' });
+    // A control character is listed beside the body's other problems, in one answer.
+    const nul = await system.call('POST', '/organizations', system.rootToken, {
+      name: 'evil\u0000corp',
+      commandId: 'c'.repeat(129),
+    });
     expect(nul).toMatchObject({
       status: 422,
-      body: { errors: ['body.name contains a control character or invalid text'] },
+      body: {
+        errors: [
+          'payload.name contains a control character or invalid text',
+          'commandId must be shorter than or equal to 128 characters',
+        ],
+      },
     });
     const item = { plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'sjc1' };
     const many = await system.call('POST', `/projects/${projectId}/devices/batch`, key, {
@@ -331,7 +340,15 @@ describe('admin gateway: batch deployment (e2e)', () => {
     const controlInHostname = await system.call('POST', `/projects/${projectId}/devices/batch`, key, {
       batches: [{ ...item, hostname: 'web\u0007' }],
     });
-    expect(controlInHostname.status).toBe(422);
+    expect(controlInHostname).toMatchObject({
+      status: 422,
+      body: { errors: ['payload.batches[0].hostname contains a control character or invalid text'] },
+    });
+    const controlInQuery = await system.call('GET', `/projects/${projectId}/batches?page=1%07`, key);
+    expect(controlInQuery).toMatchObject({
+      status: 422,
+      body: { errors: ['page contains a control character or invalid text'] },
+    });
     const asText = await system.call(
       'POST',
       `/projects/${projectId}/devices/batch`,
