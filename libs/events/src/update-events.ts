@@ -191,3 +191,17 @@ export const DefaultFailureRules: FailureRules = {
   deviceFailureRateSeconds: 180,
   deviceFailureThreshold: 3,
 };
+
+/** What an operator may give the update API, checked by the update domain and told by the OpenAPI document. */
+export const UpdateLimits = {
+  /**
+   * Tags of a device or of a deployment's condition: room for a provisioned server's (a batch's at most 100, and the
+   * `facility:`, `plan:` and `project:` ones the wiring adds).
+   */
+  tags: 200,
+  tagLength: 255,
+  /** A deployment's version requirement (a few dozen clauses). */
+  requirementLength: 1_024,
+  /** A failure rule's count or seconds: a 32-bit integer, as the peers store them. */
+  ruleValue: 2_147_483_647,
+} as const;

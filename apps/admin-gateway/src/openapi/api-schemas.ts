@@ -1,4 +1,4 @@
-import { AuditTypes } from '@flotilla/contracts';
+import { AuditTypes, UpdateLimits } from '@flotilla/contracts';
 
 /**
  * The schemas of the admin API's bodies and answers (OpenAPI 3.1, so JSON Schema 2020-12), each with an example.
@@ -163,17 +163,25 @@ const firmware = {
   inserted_at: at,
 };
 
-/** A deployment's failure rules (firmware-deployments.md §5), as it takes and shows them. */
-const failureRules = Object.fromEntries(
-  [
-    'failure_rate',
-    'failure_rate_seconds',
-    'failure_threshold',
-    'device_failure_rate',
-    'device_failure_rate_seconds',
-    'device_failure_threshold',
-  ].map((rule) => [rule, { type: 'integer' }]),
+/** A deployment's failure rules (firmware-deployments.md §5), as it shows them, and as it takes them. */
+const ruleNames = [
+  'failure_rate',
+  'failure_rate_seconds',
+  'failure_threshold',
+  'device_failure_rate',
+  'device_failure_rate_seconds',
+  'device_failure_threshold',
+];
+const failureRules = Object.fromEntries(ruleNames.map((rule) => [rule, { type: 'integer' }]));
+const failureRulesInput = Object.fromEntries(
+  ruleNames.map((rule) => [rule, { type: 'integer', minimum: 1, maximum: UpdateLimits.ruleValue }]),
 );
+/** Tags as the update API takes them. */
+const tagList = {
+  type: 'array',
+  items: { type: 'string', minLength: 1, maxLength: UpdateLimits.tagLength },
+  maxItems: UpdateLimits.tags,
+};
 
 export const ApiSchemas: Record<string, Schema> = {
   Error: object({ errors: { ...strings, minItems: 1 } }, ['errors'], {
@@ -527,11 +535,15 @@ export const ApiSchemas: Record<string, Schema> = {
         name: text,
         firmware: uuid,
         conditions: object({
-          tags: strings,
-          version: { type: 'string', description: "an Elixir version requirement, such as '~> 1.0'" },
+          tags: { ...tagList, minItems: 1 },
+          version: {
+            type: 'string',
+            maxLength: UpdateLimits.requirementLength,
+            description: "an Elixir version requirement, such as '~> 1.0'",
+          },
         }),
         is_active: { type: 'boolean' },
-        ...failureRules,
+        ...failureRulesInput,
       }),
     },
     ['deployment'],
@@ -595,7 +607,7 @@ export const ApiSchemas: Record<string, Schema> = {
       },
     },
   ),
-  UpdateDeviceInput: object({ device: object({ identifier: text, tags: strings }) }, ['device'], {
+  UpdateDeviceInput: object({ device: object({ identifier: text, tags: tagList }) }, ['device'], {
     device: { identifier: 'dev-1', tags: ['facility:sjc1'] },
   }),
   UpdateDevice: object(

@@ -47,7 +47,21 @@ describe('deployment decider', () => {
       )
       .thenThrows(
         'validation_failed',
-        /firmware is required; conditions.tags must be a non-empty array of tags; conditions.version ">= 1.0" is not a valid version requirement; is_active must be true or false; failure_rate must be an integer of at least 1; device_failure_threshold must be/,
+        /firmware is required; conditions.tags must be a non-empty array of at most 200 tags of 1 to 255 characters; conditions.version ">= 1.0" is not a valid version requirement; is_active must be true or false; failure_rate must be an integer from 1 to 2147483647; device_failure_threshold must be/,
+      );
+    // Limits: as many tags as a device may hold, a requirement of a kilobyte, rules that fit 32 bits.
+    spec
+      .given([])
+      .when(
+        create({
+          firmwareUuid: 'fw',
+          conditions: { tags: Array.from({ length: 201 }, (_, i) => `t${i}`), version: `~> 1.0${' '.repeat(1_024)}` },
+          rules: { failureRateSeconds: 2 ** 31 },
+        }),
+      )
+      .thenThrows(
+        'validation_failed',
+        /^conditions.tags must be .*; conditions.version must be a string of at most 1024 characters; failure_rate_seconds must be an integer from 1 to 2147483647$/,
       );
     spec
       .given([])

@@ -1,5 +1,12 @@
-import { DefaultFailureRules, DeploymentConditions, DeploymentEvent, FailureRules } from '@flotilla/events';
+import {
+  DefaultFailureRules,
+  DeploymentConditions,
+  DeploymentEvent,
+  FailureRules,
+  UpdateLimits,
+} from '@flotilla/events';
 import { Decider, DomainError } from '@flotilla/decider';
+import { isTagList } from './device';
 import { InvalidRequirementError, parseRequirement } from './version';
 
 export interface DeploymentState {
@@ -64,12 +71,15 @@ export function checkSettings(
   if (settings.conditions !== undefined) {
     const raw = settings.conditions as { tags?: unknown; version?: unknown } | null;
     const tags = raw?.tags;
-    if (!Array.isArray(tags) || tags.length === 0 || !tags.every((t) => typeof t === 'string' && t.length > 0)) {
-      problems.push('conditions.tags must be a non-empty array of tags');
+    if (!isTagList(tags) || tags.length === 0) {
+      problems.push(
+        `conditions.tags must be a non-empty array of at most ${UpdateLimits.tags} tags of 1 to ${UpdateLimits.tagLength} characters`,
+      );
     }
     let version: string | null = null;
     if (raw?.version !== undefined && raw?.version !== null && raw?.version !== '') {
-      if (typeof raw.version !== 'string') problems.push('conditions.version must be a string');
+      if (typeof raw.version !== 'string' || raw.version.length > UpdateLimits.requirementLength)
+        problems.push(`conditions.version must be a string of at most ${UpdateLimits.requirementLength} characters`);
       else {
         try {
           parseRequirement(raw.version);
@@ -91,8 +101,8 @@ export function checkSettings(
   for (const [field, name] of RULE_FIELDS) {
     const value = settings.rules?.[field];
     if (value === undefined) continue;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
-      problems.push(`${name} must be an integer of at least 1`);
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > UpdateLimits.ruleValue)
+      problems.push(`${name} must be an integer from 1 to ${UpdateLimits.ruleValue}`);
     else rules[field] = value;
   }
   if (problems.length) throw DomainError.invalid(problems);

@@ -1,4 +1,4 @@
-import { DeviceEvent, FirmwareMetadata } from '@flotilla/events';
+import { DeviceEvent, FirmwareMetadata, UpdateLimits } from '@flotilla/events';
 import { deciderSpecification } from '@flotilla/testing';
 import { deviceDecider, OfferedDeployment, previewCheck } from './device';
 
@@ -162,6 +162,14 @@ describe('device decider: checks, attempts and failure rules', () => {
       .given([registered])
       .when({ type: 'ChangeTags', tags: ['', 7] as never })
       .thenThrows('validation_failed');
+    const tagged = (count: number) => Array.from({ length: count }, (_, i) => `t${i}`);
+    spec
+      .given([registered])
+      .when({ type: 'ChangeTags', tags: tagged(UpdateLimits.tags + 1) })
+      .thenThrows('validation_failed', /at most 200 strings/);
+    expect(spec.decide({ type: 'ChangeTags', tags: tagged(UpdateLimits.tags) }, spec.fold([registered]))).toHaveLength(
+      1,
+    );
     spec
       .given([registered])
       .when({

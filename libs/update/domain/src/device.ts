@@ -1,4 +1,4 @@
-import { DeviceEvent, FailureRules, FirmwareMetadata } from '@flotilla/events';
+import { DeviceEvent, FailureRules, FirmwareMetadata, UpdateLimits } from '@flotilla/events';
 import { Decider, DomainError } from '@flotilla/decider';
 
 export interface DeviceState {
@@ -69,11 +69,19 @@ export const initialDeviceState = (): DeviceState => ({
   attempts: {},
 });
 
+/** Whether `tags` is a list of tags within the limits; empty allowed. */
+export const isTagList = (tags: unknown): tags is string[] =>
+  Array.isArray(tags) &&
+  tags.length <= UpdateLimits.tags &&
+  tags.every((t) => typeof t === 'string' && t.length >= 1 && t.length <= UpdateLimits.tagLength);
+
 export function validateTags(tags: unknown): string[] {
-  if (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string' && t.length >= 1 && t.length <= 255)) {
-    throw DomainError.invalid(['tags must be an array of strings of 1 to 255 characters']);
+  if (!isTagList(tags)) {
+    throw DomainError.invalid([
+      `tags must be an array of at most ${UpdateLimits.tags} strings of 1 to ${UpdateLimits.tagLength} characters`,
+    ]);
   }
-  return [...new Set(tags as string[])];
+  return [...new Set(tags)];
 }
 
 /** Why the device may not be offered the deployment again, if it may not: firmware-deployments.md §5. */
