@@ -127,6 +127,7 @@ describe('fleet to firmware (e2e)', () => {
     expect(explanation.body.explanation).toMatchObject({
       chosen: deployment.body.deployment.id,
       reason: 'the only eligible deployment',
+      deployments: [{ deployment_id: deployment.body.deployment.id, eligible: true }],
     });
   });
 

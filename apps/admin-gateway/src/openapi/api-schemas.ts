@@ -640,7 +640,7 @@ export const ApiSchemas: Record<string, Schema> = {
           deployments: {
             type: 'array',
             items: object({
-              deploymentId: text,
+              deployment_id: text,
               name: text,
               eligible: { type: 'boolean' },
               checks: { type: 'array', items: object({ condition: text, held: { type: 'boolean' }, detail: text }) },
@@ -657,7 +657,7 @@ export const ApiSchemas: Record<string, Schema> = {
         reason: 'the only eligible deployment',
         deployments: [
           {
-            deploymentId: deployment.id,
+            deployment_id: deployment.id,
             name: 'sjc1-rollout',
             eligible: true,
             checks: [{ condition: 'version', held: true, detail: "1.0.0 matches '~> 1.0'" }],

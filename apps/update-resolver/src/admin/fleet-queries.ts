@@ -132,9 +132,16 @@ export class FleetQueries {
     };
   }
 
-  /** Why a device is (not) offered an update: the same facts and rules a check uses. */
+  /** Why a device is (not) offered an update: the same facts and rules a check uses, named as the API names fields. */
   explainUpdate(meta: RequestMeta, organizationId: string, product: string, identifier: string) {
     const device = this.scope.device(meta, organizationId, product, identifier);
-    return { explanation: explainUpdate(device, this.view.factsOf(organizationId, product)) };
+    const { chosen, reason, deployments } = explainUpdate(device, this.view.factsOf(organizationId, product));
+    return {
+      explanation: {
+        chosen,
+        reason,
+        deployments: deployments.map(({ deploymentId, ...verdict }) => ({ deployment_id: deploymentId, ...verdict })),
+      },
+    };
   }
 }

@@ -227,6 +227,7 @@ describe('device checks over NATS', () => {
     await check((await admin(UpdateSubjects.rotateCredential, { identifier: 'dev-5' })).credential);
     const { explanation } = await admin(UpdateSubjects.explainUpdate, { identifier: 'dev-5' });
     expect(explanation.chosen).toBeNull();
+    expect(explanation.deployments[0]).toMatchObject({ deployment_id: expect.any(String), eligible: false });
     expect(explanation.deployments[0].checks.find((c: { condition: string }) => c.condition === 'tags')).toMatchObject({
       held: false,
       detail: 'device lacks tags: beta',
