@@ -267,7 +267,18 @@ describe('operator commands', () => {
     expect(await exportEvents(context, { organizationId: otherOrganization }, () => undefined)).toBe(0);
 
     const all: string[] = [];
-    const total = await exportEvents(context, {}, (l) => all.push(l));
+    const reported: Record<string, [number, number][]> = {};
+    const total = await exportEvents(
+      context,
+      {},
+      (l) => all.push(l),
+      (log) => (position, target) => (reported[log] ??= []).push([position, target]),
+    );
+    // Each log's read reports its way to the end of the log as it stood when the export began.
+    for (const log of ['batch', 'update'] as const) {
+      const end = await (await context.store(log)).lastSequence();
+      expect(reported[log].at(-1)).toEqual([end, end]);
+    }
     expect(all.map((l) => JSON.parse(l).type)).toEqual(expect.arrayContaining(['FacilityDefined', 'CapacityTotalSet']));
     const cut = new Date(JSON.parse(all[all.length - 1]).time);
     const after: string[] = [];

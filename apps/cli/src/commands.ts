@@ -18,17 +18,21 @@ export async function replay(
   context: CliContext,
   options: { fromSeq?: number; fromTime?: Date; subject?: string },
   out: Output,
+  progress: Progress = () => undefined,
 ): Promise<number> {
   const store = await context.store();
   let count = 0;
   const onUndecodable = (streamSeq: number, subject: string, error: unknown) =>
     out(JSON.stringify({ streamSeq, subject, undecodable: describeError(error) }));
-  for await (const commit of store.readRange({
+  const untilSeq = await store.lastSequence();
+  const commits = store.readRange({
     fromSeq: options.fromSeq,
     fromTime: options.fromTime,
     filterSubject: options.subject,
+    untilSeq,
     onUndecodable,
-  })) {
+  });
+  for await (const commit of reporting(commits, untilSeq, progress)) {
     for (const event of commit.events) {
       out(JSON.stringify(event));
       count++;
@@ -88,6 +92,23 @@ export async function timeTravel(
 }
 
 type Progress = (position: number, target: number) => void;
+
+/** How often a read of the log reports its position: a terminal is redrawn per this many commits, not per commit. */
+const PROGRESS_EVERY = 500;
+
+/** Passes `commits` through, reporting the position now and then and the whole way once they end. */
+async function* reporting<C extends { streamSeq: number }>(
+  commits: AsyncIterable<C>,
+  target: number,
+  progress: Progress,
+) {
+  let read = 0;
+  for await (const commit of commits) {
+    if (++read % PROGRESS_EVERY === 0) progress(commit.streamSeq, target);
+    yield commit;
+  }
+  progress(target, target);
+}
 
 /** The read models a command names: one, or every one of both services for `--all`. */
 function readModels(context: CliContext, name: string) {
@@ -167,12 +188,15 @@ export async function exportEvents(
   context: CliContext,
   filter: { organizationId?: string; from?: Date; until?: Date },
   out: Output,
+  progress: (log: string) => Progress = () => () => undefined,
 ): Promise<number> {
   let count = 0;
   for (const log of SERVICES) {
     const store = await context.store(log);
     const owners = new Map<string, string | null>();
-    for await (const commit of store.readRange({ onUndecodable: () => undefined })) {
+    const untilSeq = await store.lastSequence();
+    const commits = store.readRange({ untilSeq, onUndecodable: () => undefined });
+    for await (const commit of reporting(commits, untilSeq, progress(log))) {
       for (const event of commit.events) {
         if (!owners.has(event.subject)) {
           const owner = (event.data as { organizationId?: unknown } | null)?.organizationId;

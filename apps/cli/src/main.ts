@@ -90,6 +90,7 @@ async function main(): Promise<void> {
             subject: option(args, '--subject'),
           },
           out,
+          progressBar()('replay'),
         );
         break;
       }
@@ -126,7 +127,7 @@ async function main(): Promise<void> {
           from: date(args, '--from'),
           until: date(args, '--until'),
         };
-        process.stderr.write(`exported ${await exportEvents(context, filter, out)} events\n`);
+        process.stderr.write(`exported ${await exportEvents(context, filter, out, progressBar())} events\n`);
         break;
       }
       case 'migrate':
