@@ -35,6 +35,7 @@ export const BATCH_EVENT_STORE = Symbol('BatchEventStore');
           stream: config.stream,
           subjectPrefix: config.subjectPrefix,
           replicas: config.streamReplicas,
+          warn: (message) => new Logger('event-store').warn(message),
           ...UpdateEventSchema,
         }),
     },

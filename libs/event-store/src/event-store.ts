@@ -17,7 +17,7 @@ import { DomainEvent } from '@flotilla/events';
 import { commitFromEnvelope, decodeCommit, encodeCommit } from './commit-codec';
 import { ConcurrencyError, IdempotencyMismatchError } from './errors';
 import { Commit, EventMetadata } from './recorded-event';
-import { ensureStream, eventStreamConfig } from './stream-config';
+import { ensureStream, eventStreamConfig, replicationCaveat } from './stream-config';
 import { Upcaster, Upcasters } from './upcasting';
 
 /** Failures of a request itself (no answer came), as nats.js codes them. */
@@ -41,6 +41,8 @@ export interface EventStoreOptions {
   replicas?: number;
   /** JetStream's own window for repeated `Nats-Msg-Id`s (default 2 min); idempotency beyond it is the aggregate's. */
   duplicateWindowMs?: number;
+  /** Told what an operator must know of the stream as opened (a server too old for its replicas). */
+  warn?: (message: string) => void;
 }
 
 /** Which stream a position counts in: a stream recreated under the same name starts its sequences again. */
@@ -135,6 +137,8 @@ export class EventStore {
       options.duplicateWindowMs,
     );
     const info = await ensureStream(jsm, config);
+    const caveat = replicationCaveat(info.config.name, info.config.num_replicas, nc.info?.version);
+    if (caveat) options.warn?.(caveat);
     const identity = { name: info.config.name, created: info.created };
     return new EventStore(nc, nc.jetstream(), jsm, options, identity, info.config.num_replicas === 1);
   }

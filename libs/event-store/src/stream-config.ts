@@ -54,6 +54,26 @@ export async function ensureStream(jsm: JetStreamManager, config: Partial<Stream
   return info;
 }
 
+/** The first nats-server whose replicated streams keep optimistic concurrency safe (deploy/README.md). */
+const SAFE_REPLICATED_SERVER = [2, 10, 19];
+
+/**
+ * What an operator must know when a stream has replicas on a server older than that, else null: such a server does
+ * not keep the expected-last-subject-sequence check safe on a clustered stream, so two writers of one aggregate may
+ * both succeed.
+ */
+export function replicationCaveat(stream: string, replicas: number, serverVersion: string | undefined): string | null {
+  if (replicas <= 1 || !serverVersion) return null;
+  const version = serverVersion.split(/[.-]/).map((part) => Number.parseInt(part, 10) || 0);
+  const older = SAFE_REPLICATED_SERVER.findIndex((safe, i) => (version[i] ?? 0) !== safe);
+  if (older === -1 || (version[older] ?? 0) > SAFE_REPLICATED_SERVER[older]) return null;
+  return (
+    `stream ${stream} has ${replicas} replicas on nats-server ${serverVersion}: optimistic concurrency between ` +
+    `several writers of one aggregate needs ${SAFE_REPLICATED_SERVER.join('.')} or later (deploy/README.md); run one ` +
+    'instance of this service until the servers are upgraded'
+  );
+}
+
 export function isNotFound(err: unknown): boolean {
   const e = err as { code?: string; api_error?: { code?: number }; message?: string };
   return e?.api_error?.code === 404 || e?.code === '404' || /not found/i.test(e?.message ?? '');

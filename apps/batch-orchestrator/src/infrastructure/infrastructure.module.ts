@@ -57,6 +57,7 @@ function projectionRunner(
           stream: config.stream,
           subjectPrefix: config.subjectPrefix,
           replicas: config.streamReplicas,
+          warn: (message) => new Logger('event-store').warn(message),
           ...BatchLogEventSchema,
         }),
     },
