@@ -204,4 +204,10 @@ export const UpdateLimits = {
   requirementLength: 1_024,
   /** A failure rule's count or seconds: a 32-bit integer, as the peers store them. */
   ruleValue: 2_147_483_647,
+  /**
+   * Live deployments of one product: a check weighs them all, and a device's update explanation lists them all (one
+   * organization cannot make every other one's checks slow). Counted by the fleet view, so creations racing each
+   * other may pass it by a few.
+   */
+  deploymentsPerProduct: 1_000,
 } as const;

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { UpdateLimits } from '@flotilla/contracts';
 import { DomainError } from '@flotilla/decider';
 import { RequestMeta } from '@flotilla/nest-platform';
 import { ProjectionRunner } from '@flotilla/projections';
@@ -39,6 +40,14 @@ export class FleetScope {
     const deployment = this.view.deploymentByName(organizationId, product, name);
     if (!deployment) throw DomainError.notFound('deployment');
     return deployment;
+  }
+
+  /** A product takes another deployment only below its limit. */
+  checkRoomForDeployment(organizationId: string, product: string): void {
+    if (this.view.deploymentsOf(organizationId, product).length >= UpdateLimits.deploymentsPerProduct)
+      throw DomainError.invalid([
+        `product ${product} holds ${UpdateLimits.deploymentsPerProduct} deployments, the most it may: delete one first`,
+      ]);
   }
 
   /** A deployment's firmware must be one of its product's. */

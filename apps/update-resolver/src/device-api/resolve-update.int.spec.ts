@@ -7,6 +7,7 @@ import {
   UpdateAggregates,
   UpdateAnswer,
   UpdateEventSchema,
+  UpdateLimits,
   UpdateSubjects,
 } from '@flotilla/contracts';
 import { DataSource } from 'typeorm';
@@ -232,6 +233,36 @@ describe('device checks over NATS', () => {
       held: false,
       detail: 'device lacks tags: beta',
     });
+  });
+
+  it('refuses a deployment past the per-product limit, and takes one again once another is deleted', async () => {
+    const crowded = { organizationId: ORG, product: 'crowded' };
+    await ok(UpdateSubjects.createProduct, { ...crowded, body: { product: { name: 'crowded' } } });
+    const firmware = '33333333-3333-4333-8333-333333333333';
+    const fields = { uuid: firmware, version: '1.0.0', architecture: 'arm', platform: 'rpi4' };
+    await ok(UpdateSubjects.createFirmware, {
+      ...crowded,
+      body: { firmware: { ...fields, artifact_url: 'https://cdn.example.com/c.fw' } },
+    });
+    const create = (name: string) =>
+      request(UpdateSubjects.createDeployment, {
+        ...crowded,
+        body: { deployment: { name, firmware, conditions: { tags: ['crowded'] } } },
+      });
+    const limit = UpdateLimits.deploymentsPerProduct;
+    for (let from = 0; from < limit; from += 100) {
+      const replies = await Promise.all(Array.from({ length: 100 }, (_, i) => create(`d${from + i}`)));
+      expect(replies.every((reply) => reply.ok)).toBe(true);
+    }
+    expect(await create('one-too-many')).toMatchObject({
+      ok: false,
+      error: {
+        code: 'validation_failed',
+        details: [`product crowded holds ${limit} deployments, the most it may: delete one first`],
+      },
+    });
+    await ok(UpdateSubjects.deleteDeployment, { ...crowded, name: 'd0' });
+    expect(await create('one-more')).toMatchObject({ ok: true });
   });
 
   it('50 concurrent checks past the threshold, on two instances: exactly one DeviceQuarantined', async () => {
