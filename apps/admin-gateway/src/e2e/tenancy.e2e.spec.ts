@@ -40,6 +40,21 @@ describe('admin gateway: organizations, projects and API keys (e2e)', () => {
       { status: 201 },
     );
 
+    // Listed oldest first, a page at a time, with Metal's meta.
+    const projects = `/organizations/${org.body.id}/projects`;
+    expect(await call('GET', `${projects}?per_page=1&page=2`, key.body.token)).toMatchObject({
+      status: 200,
+      body: {
+        projects: [{ name: 'api' }],
+        meta: { total: 2, current_page: 2, last_page: 2, previous: { href: `${projects}?page=1&per_page=1` } },
+      },
+    });
+    expect((await call('GET', projects, key.body.token)).body.projects.map((p: { name: string }) => p.name)).toEqual([
+      'web',
+      'api',
+    ]);
+    expect((await call('GET', `${projects}?per_page=1001`, key.body.token)).status).toBe(422);
+
     const otherProject = await call('POST', `/organizations/${other.body.id}/projects`, rootToken, { name: 'secret' });
     expect(await call('GET', `/projects/${otherProject.body.id}`, key.body.token)).toMatchObject({
       status: 404,
@@ -49,6 +64,7 @@ describe('admin gateway: organizations, projects and API keys (e2e)', () => {
       404,
     );
     expect((await call('GET', `/organizations/${other.body.id}`, key.body.token)).status).toBe(404);
+    expect((await call('GET', `/organizations/${other.body.id}/projects`, key.body.token)).status).toBe(404);
     expect((await call('POST', '/organizations', key.body.token, { name: 'nope' })).status).toBe(403);
   });
 

@@ -215,7 +215,7 @@ export const ApiSchemas: Record<string, Schema> = {
     ['id', 'name', 'organization', 'created_at', 'href'],
     project,
   ),
-  ProjectList: listOf('projects', 'Project', { projects: [project] }),
+  ProjectList: pageOf('projects', 'Project', [project]),
   ApiKey: object(
     { id: uuid, token: text, description: nullable(text), created_at: dateTime },
     ['id', 'token', 'created_at'],

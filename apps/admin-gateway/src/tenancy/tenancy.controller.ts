@@ -1,10 +1,11 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import { Doc } from '../openapi/api-doc';
 import { ErrorCodes, IssuedApiKeyView, OrganizationView, ProjectView, TenancySubjects } from '@flotilla/contracts';
 import { AuthGuard } from '../auth/auth.guard';
 import { Caller, CurrentCaller } from '../auth/caller';
 import { NatsRpcClient, RemoteError } from '../nats-rpc.client';
+import { ApiPaging, paging } from '../paging';
 
 const uuid = new ParseUUIDPipe({
   exceptionFactory: () => new RemoteError({ code: ErrorCodes.notFound, message: 'not found' }),
@@ -47,13 +48,16 @@ export class TenancyController {
     return this.rpc.call(TenancySubjects.createProject, { ...body, organizationId }, caller);
   }
 
-  @Doc("An organization's projects", 'ProjectList')
+  @Doc("An organization's projects, oldest first", 'ProjectList')
   @Get('organizations/:id/projects')
+  @ApiPaging()
   listProjects(
     @Param('id', uuid) organizationId: string,
+    @Query('page') page: string | undefined,
+    @Query('per_page') perPage: string | undefined,
     @CurrentCaller() caller: Caller,
-  ): Promise<{ projects: ProjectView[] }> {
-    return this.rpc.call(TenancySubjects.listProjects, { organizationId }, caller);
+  ) {
+    return this.rpc.call(TenancySubjects.listProjects, { organizationId, ...paging(page, perPage) }, caller);
   }
 
   @Doc('A project', 'Project')

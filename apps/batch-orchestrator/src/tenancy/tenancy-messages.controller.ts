@@ -52,7 +52,8 @@ export class TenancyMessagesController {
 
   @Handles(TenancySubjects.listProjects)
   listProjects(@Payload() request: ListProjectsRequest, @Meta() meta: RequestMeta) {
-    return this.queries.execute(new ListProjectsQuery(request.organizationId, meta));
+    const { organizationId, page, perPage } = request;
+    return this.queries.execute(new ListProjectsQuery(organizationId, page, perPage, meta));
   }
 
   @Handles(TenancySubjects.authenticate)

@@ -1,6 +1,6 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
-import { AuthenticatedKey, OrganizationView, ProjectView } from '@flotilla/contracts';
+import { AuthenticatedKey, OrganizationView, PageMeta, pageOf, ProjectView } from '@flotilla/contracts';
 import { DomainError } from '@flotilla/decider';
 import { RequestMeta } from '@flotilla/nest-platform';
 import { ApiKeyRow, OrganizationRow, ProjectRow } from '@flotilla/tenancy-read-model';
@@ -46,22 +46,27 @@ export class GetProjectHandler implements IQueryHandler<GetProjectQuery, Project
 export class ListProjectsQuery {
   constructor(
     readonly organizationId: string,
+    readonly page: number | undefined,
+    readonly perPage: number | undefined,
     readonly meta: RequestMeta,
   ) {}
 }
 
+type ProjectList = { projects: ProjectView[]; meta: PageMeta };
+
 @QueryHandler(ListProjectsQuery)
-export class ListProjectsHandler implements IQueryHandler<ListProjectsQuery, { projects: ProjectView[] }> {
+export class ListProjectsHandler implements IQueryHandler<ListProjectsQuery, ProjectList> {
   constructor(private readonly dataSource: DataSource) {}
 
-  async execute({ organizationId, meta }: ListProjectsQuery): Promise<{ projects: ProjectView[] }> {
+  async execute({ organizationId, page, perPage, meta }: ListProjectsQuery): Promise<ProjectList> {
     assertInScope(meta, organizationId);
     if (!(await this.dataSource.getRepository(OrganizationRow).existsBy({ id: organizationId })))
       throw DomainError.notFound('organization');
-    const rows = await this.dataSource
+    const { skip, take, meta: metaOf } = pageOf(`/organizations/${organizationId}/projects`, page, perPage);
+    const [rows, total] = await this.dataSource
       .getRepository(ProjectRow)
-      .find({ where: { organizationId }, order: { createdAt: 'ASC' } });
-    return { projects: rows.map(projectView) };
+      .findAndCount({ where: { organizationId }, order: { createdAt: 'ASC', id: 'ASC' }, skip, take });
+    return { projects: rows.map(projectView), meta: metaOf(total) };
   }
 }
 

@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { ServiceNames } from '@flotilla/events';
+import { PageMeta, PageNumber, PerPage } from '../platform/paging';
 import { replyOf, subject } from '../platform/subject';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
@@ -58,6 +59,12 @@ export class GetProjectRequest {
 export class ListProjectsRequest {
   @IsUUID()
   organizationId!: string;
+
+  @PageNumber()
+  page?: number;
+
+  @PerPage()
+  perPage?: number;
 }
 
 export class AuthenticateRequest {
@@ -136,8 +143,8 @@ export const TenancySubjects = {
     'tenancy.query.list-projects',
     orchestrator,
     ListProjectsRequest,
-    replyOf<{ projects: ProjectView[] }>("the organization's projects"),
-    'The projects of an organization.',
+    replyOf<{ projects: ProjectView[]; meta: PageMeta }>("a page of the organization's projects, oldest first"),
+    'The projects of an organization, a page at a time.',
   ),
   authenticate: subject(
     'tenancy.query.authenticate',
