@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { json } from 'express';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '@flotilla/contracts';
 import { Authenticator } from './auth/authenticator';
 
 /** The media types read as JSON: `application/json` and any `+json` type (`application/vnd.api+json`, ...). */
@@ -38,7 +39,7 @@ function refusal(failure: ParserFailure): { status: number; error: string } | nu
  * route that takes a body is an admin call, so a caller without a valid token is answered 401 before a byte of it is
  * read or its type looked at. A body of another type is refused with 415: parsed as nothing, it would otherwise reach
  * validation as a missing body and be answered with misleading problems. A JSON body that is a bare string, number or
- * `null` is valid JSON, and is told so: 422, it must be an object.
+ * `null` is valid JSON, and is told so: 422, it must be an object; so is one nested deeper than `MAX_JSON_DEPTH`.
  */
 export function acceptJsonBodies(app: NestExpressApplication, limit: number): void {
   const authenticator = app.get(Authenticator);
@@ -64,6 +65,7 @@ export function acceptJsonBodies(app: NestExpressApplication, limit: number): vo
               422,
               `request body must be a JSON object, not ${body === null ? 'null' : `a ${typeof body}`}`,
             );
+          if (nestsDeeperThan(body)) return refuse(422, `request body nests deeper than ${MAX_JSON_DEPTH} levels`);
           next();
         });
       },

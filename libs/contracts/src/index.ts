@@ -4,6 +4,7 @@ export * from '@flotilla/events';
 export * from './platform/request-headers';
 export * from './platform/principal';
 export * from './platform/text';
+export * from './platform/nesting';
 export * from './platform/subject';
 export * from './platform/paging';
 export * from './tenancy/tenancy-messages';

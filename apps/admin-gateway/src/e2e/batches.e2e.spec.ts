@@ -376,6 +376,11 @@ describe('admin gateway: batch deployment (e2e)', () => {
         status: 422,
         body: { errors: [`request body must be a JSON object, not ${kind}`] },
       });
+    const deep = `{"batches": ${'['.repeat(10_000)}${']'.repeat(10_000)}}`;
+    expect(await system.call('POST', `/projects/${projectId}/devices/batch`, key, deep)).toMatchObject({
+      status: 422,
+      body: { errors: ['request body nests deeper than 32 levels'] },
+    });
     const array = await system.call('POST', `/projects/${projectId}/devices/batch`, key, [item]);
     expect(array).toMatchObject({ status: 422, body: { errors: ['batches must be an array'] } });
     expect(await messages()).toBe(before);

@@ -1,4 +1,10 @@
-import { COMPRESS_REPLIES_OVER_BYTES, decodeReply, ReplyEnvelopeSerializer } from './reply-codec';
+import {
+  COMPRESS_REPLIES_OVER_BYTES,
+  decodeReply,
+  INVALID_PAYLOAD,
+  PlainJsonRequestDeserializer,
+  ReplyEnvelopeSerializer,
+} from './reply-codec';
 
 describe('the reply envelope on the wire', () => {
   const serializer = new ReplyEnvelopeSerializer();
@@ -20,5 +26,14 @@ describe('the reply envelope on the wire', () => {
     expect(message.data.length).toBeLessThan(COMPRESS_REPLIES_OVER_BYTES);
     expect(JSON.stringify({ ok: true, data: { devices } }).length).toBeGreaterThan(COMPRESS_REPLIES_OVER_BYTES);
     expect(decodeReply(message)).toEqual({ ok: true, data: { devices } });
+  });
+
+  it('takes a request nested within the limit, and marks a deeper one invalid without walking it', () => {
+    const deserializer = new PlainJsonRequestDeserializer();
+    const read = (text: string) => deserializer.deserialize(Buffer.from(text)).data as Record<symbol, unknown>;
+    expect(read('{"a":[[1]]}')[INVALID_PAYLOAD]).toBeUndefined();
+    expect(read(`{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}`)[INVALID_PAYLOAD]).toBe(
+      'payload nests deeper than 32 levels',
+    );
   });
 });

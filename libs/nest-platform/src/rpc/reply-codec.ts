@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ConsumerDeserializer, IncomingRequest, OutgoingResponse, Serializer } from '@nestjs/microservices';
 import { headers as natsHeaders, MsgHdrs } from 'nats';
-import { bodyDigest, ErrorCodes, Reply, ReplyError } from '@flotilla/contracts';
+import { bodyDigest, ErrorCodes, MAX_JSON_DEPTH, nestsDeeperThan, Reply, ReplyError } from '@flotilla/contracts';
 
 /** Marks a request body that is not a JSON object, with why, so validation can answer it. */
 export const INVALID_PAYLOAD = Symbol('invalid payload');
@@ -19,9 +19,11 @@ export class PlainJsonRequestDeserializer implements ConsumerDeserializer {
     try {
       const parsed = value.length ? JSON.parse(Buffer.from(value).toString('utf8')) : {};
       data =
-        parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
-          ? parsed
-          : { [INVALID_PAYLOAD]: 'payload must be a JSON object' };
+        parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)
+          ? { [INVALID_PAYLOAD]: 'payload must be a JSON object' }
+          : nestsDeeperThan(parsed)
+            ? { [INVALID_PAYLOAD]: `payload nests deeper than ${MAX_JSON_DEPTH} levels` }
+            : parsed;
     } catch {
       data = { [INVALID_PAYLOAD]: 'payload is not valid JSON' };
     }
