@@ -76,10 +76,14 @@ export class BatchesController {
   @ApiQuery({ name: 'include', required: false, description: '`devices` expands the devices' })
   getBatch(
     @Param('id', uuid) batchId: string,
-    @Query('include') include: string | undefined,
+    @Query('include') include: string | string[] | undefined,
     @CurrentCaller() caller: Caller,
   ): Promise<BatchView> {
-    const includeDevices = (include ?? '').split(',').includes('devices');
+    // Comma-separated, as Metal's clients send it, or the parameter repeated.
+    const includeDevices = [include ?? []]
+      .flat()
+      .flatMap((value) => value.split(','))
+      .includes('devices');
     return this.rpc.call(BatchSubjects.getBatch, { batchId, includeDevices }, caller);
   }
 

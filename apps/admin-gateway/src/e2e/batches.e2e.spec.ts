@@ -109,6 +109,13 @@ describe('admin gateway: batch deployment (e2e)', () => {
     const batch = await finished(created.body.batches[0].id);
     expect(batch.state).toBe('completed');
     expect(batch.devices.map((d: { hostname: string }) => d.hostname)).toEqual(['test01', 'test02', 'test03']);
+    // `include` comma-separated or repeated, as clients send it; without it, devices are links.
+    for (const query of ['include=project,devices', 'include=project&include=devices'])
+      expect((await system.call('GET', `/batches/${batch.id}?${query}`, key)).body.devices[0]).toMatchObject({
+        hostname: 'test01',
+      });
+    const bare = (await system.call('GET', `/batches/${batch.id}`, key)).body.devices[0];
+    expect(bare.hostname).toBeUndefined();
     const device = await system.call('GET', `/devices/${batch.devices[0].id}`, key);
     expect(device.body).toMatchObject({
       state: 'active',
