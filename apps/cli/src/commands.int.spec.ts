@@ -12,6 +12,7 @@ import {
   migrate,
   rebuild,
   replay,
+  request,
   timeTravel,
   verify,
 } from './commands';
@@ -81,6 +82,13 @@ describe('operator commands', () => {
     const lines: string[] = [];
     expect(await replay(context, { fromSeq: 1 }, (l) => lines.push(l))).toBe(2);
     expect(lines.map((l) => JSON.parse(l).type)).toEqual(['OrganizationCreated', 'ProjectCreated']);
+  });
+
+  it('says so when no service answers a request, rather than a bare code', async () => {
+    const as = { principal: { kind: 'root' as const, actor: 'cli:test' }, key: 'k'.repeat(32) };
+    await expect(request(context, `${env.rpcPrefix}.nobody.query.here`, {}, as)).rejects.toThrow(
+      `no service answers ${env.rpcPrefix}.nobody.query.here (is it running, under this subject prefix?)`,
+    );
   });
 
   it('shows an aggregate’s audit trail with who did what', async () => {

@@ -295,5 +295,13 @@ export async function request(
   payload: unknown,
   as: { principal: UnsignedPrincipal; key: string },
 ): Promise<Reply<unknown>> {
-  return busRequest(await context.connection(), subject, payload, as);
+  try {
+    return await busRequest(await context.connection(), subject, payload, as);
+  } catch (err) {
+    // nats.js names the outcome by a bare code.
+    const code = (err as { code?: string }).code;
+    if (code === '503') throw new Error(`no service answers ${subject} (is it running, under this subject prefix?)`);
+    if (code === 'TIMEOUT') throw new Error(`${subject} was not answered in time`);
+    throw err;
+  }
 }

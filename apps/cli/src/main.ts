@@ -49,6 +49,21 @@ function option(args: string[], name: string): string | undefined {
   return i >= 0 ? args[i + 1] : undefined;
 }
 
+function json(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new Error(`the payload is not JSON: ${(err as Error).message}`);
+  }
+}
+
+function sequence(args: string[], name: string): number | undefined {
+  const value = option(args, name);
+  if (value === undefined) return undefined;
+  if (!/^[1-9]\d{0,15}$/.test(value)) throw new Error(`${name} must be a stream sequence (a whole number from 1)`);
+  return Number(value);
+}
+
 function date(args: string[], name: string): Date | undefined {
   const value = option(args, name);
   if (value === undefined) return undefined;
@@ -80,13 +95,11 @@ async function main(): Promise<void> {
   try {
     switch (command) {
       case 'replay': {
-        const fromSeq = option(args, '--from-seq');
-        const fromTime = option(args, '--from-time');
         await replay(
           context,
           {
-            fromSeq: fromSeq ? Number(fromSeq) : undefined,
-            fromTime: fromTime ? new Date(fromTime) : undefined,
+            fromSeq: sequence(args, '--from-seq'),
+            fromTime: date(args, '--from-time'),
             subject: option(args, '--subject'),
           },
           out,
@@ -98,18 +111,8 @@ async function main(): Promise<void> {
         await audit(context, args[0], args[1], out);
         break;
       case 'time-travel': {
-        const seq = option(args, '--at-seq');
-        const time = option(args, '--at');
-        out(
-          JSON.stringify(
-            await timeTravel(context, args[0], args[1], {
-              seq: seq ? Number(seq) : undefined,
-              time: time ? new Date(time) : undefined,
-            }),
-            null,
-            2,
-          ),
-        );
+        const at = { seq: sequence(args, '--at-seq'), time: date(args, '--at') };
+        out(JSON.stringify(await timeTravel(context, args[0], args[1], at), null, 2));
         break;
       }
       case 'rebuild':
@@ -156,7 +159,7 @@ async function main(): Promise<void> {
         break;
       }
       case 'request': {
-        const reply = await request(context, args[0], JSON.parse(args[1] ?? '{}'), signer(args));
+        const reply = await request(context, args[0], json(args[1] ?? '{}'), signer(args));
         out(JSON.stringify(reply, null, 2));
         if (!reply.ok) process.exitCode = 1;
         break;
