@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { NatsConnection } from 'nats';
 import { ErrorCodes, Reply, ReplyError, RequestOf, ResponseOf, Subject, subjectOn } from '@flotilla/contracts';
 import { busRequest, connectService, isConnectedNow, UnsignedPrincipal } from '@flotilla/nest-platform';
@@ -22,20 +22,28 @@ export class RemoteError extends Error {
  */
 @Injectable()
 export class NatsRpcClient implements OnApplicationShutdown {
-  private connection: Promise<NatsConnection>;
+  /** Null until NATS is first reached: the gateway starts without it, not ready, and answers 503 meanwhile. */
+  private connection: NatsConnection | null = null;
 
   constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {
-    this.connection = connectService(config.nats, 'admin-gateway');
+    connectService(config.nats, 'admin-gateway', { waitForServer: true }).then(
+      (nc) => (this.connection = nc),
+      (err: Error) => {
+        // Not NATS being away (that is waited out) but settings it cannot use, such as an unreadable credentials file.
+        new Logger('nats').fatal({ msg: 'cannot connect to NATS', error: err.message });
+        process.exit(1);
+      },
+    );
   }
 
   /** Connected now: a connection reconnecting (NATS restarting, a node of a cluster gone) is not. */
   async isConnected(): Promise<boolean> {
-    return isConnectedNow(await this.connection);
+    return this.connection !== null && isConnectedNow(this.connection);
   }
 
-  /** Not closed: connections reconnect for ever, so only a bug closes one. */
+  /** Not closed (connections reconnect for ever, so only a bug closes one); reaching NATS the first time is alive. */
   async isOpen(): Promise<boolean> {
-    return !(await this.connection).isClosed();
+    return !this.connection?.isClosed();
   }
 
   /**
@@ -44,7 +52,9 @@ export class NatsRpcClient implements OnApplicationShutdown {
    */
   async call<S extends Subject>(subject: S, payload: PayloadOf<S>, caller?: Caller): Promise<ResponseOf<S>> {
     type T = ResponseOf<S>;
-    const nc = await this.connection;
+    const nc = this.connection;
+    if (!nc)
+      throw new RemoteError({ code: ErrorCodes.unavailable, message: 'service unavailable: NATS not reached yet' });
     const principal: UnsignedPrincipal = caller?.organizationId
       ? { kind: 'organization', organizationId: caller.organizationId, actor: caller.actor }
       : { kind: 'root', actor: caller?.actor ?? 'admin-gateway' };
@@ -67,6 +77,6 @@ export class NatsRpcClient implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await (await this.connection).drain().catch(() => undefined);
+    await this.connection?.drain().catch(() => undefined);
   }
 }

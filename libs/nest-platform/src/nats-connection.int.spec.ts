@@ -1,6 +1,6 @@
 import { NatsConnection } from 'nats';
-import { eventually, LocalServer, startLocalNats } from '@flotilla/testing';
-import { connectService, isConnectedNow } from './nats-connection';
+import { eventually, freeLoopbackPort, LocalServer, startLocalNats } from '@flotilla/testing';
+import { connectService, isConnectedNow, withoutCredentials } from './nats-connection';
 
 describe("a service's NATS connection", () => {
   let nats: LocalServer;
@@ -25,5 +25,17 @@ describe("a service's NATS connection", () => {
     await eventually(async () => isConnectedNow(nc), 20_000, 'the reconnect seen');
     await nc.close();
     expect(isConnectedNow(nc)).toBe(false);
+  });
+
+  it('says which NATS it could not reach, its password left out', async () => {
+    const port = await freeLoopbackPort();
+    const connecting = connectService({ servers: `nats://svc:s3cret@127.0.0.1:${port}` }, 'nowhere');
+    await expect(connecting).rejects.toMatchObject({
+      code: 'CONNECTION_REFUSED',
+      message: `cannot reach NATS at nats://127.0.0.1:${port}: CONNECTION_REFUSED`,
+    });
+    expect(withoutCredentials('nats://a:b@h1:4222,tls://c@h2:4222,h3:4222')).toBe(
+      'nats://h1:4222,tls://h2:4222,h3:4222',
+    );
   });
 });

@@ -54,11 +54,29 @@ export function natsConnectOptions(settings: NatsSettings, name: string): Connec
   };
 }
 
-export async function connectService(settings: NatsSettings, name: string): Promise<NatsConnection> {
-  const nc = await connect(natsConnectOptions(settings, name));
+export async function connectService(
+  settings: NatsSettings,
+  name: string,
+  /** Keep trying a NATS that is not there yet instead of failing (for a process that can serve without it). */
+  { waitForServer = false } = {},
+): Promise<NatsConnection> {
+  let nc: NatsConnection;
+  try {
+    nc = await connect({ ...natsConnectOptions(settings, name), waitOnFirstConnect: waitForServer });
+  } catch (err) {
+    // nats.js says only CONNECTION_REFUSED or the like; the code is kept for whoever tells transient failures apart.
+    const { code, message } = err as { code?: string; message: string };
+    throw Object.assign(new Error(`cannot reach NATS at ${withoutCredentials(settings.servers)}: ${message}`), {
+      code,
+      cause: err,
+    });
+  }
   watchConnection(nc);
   return nc;
 }
+
+/** Server URLs as they may be shown: a password written into one (`nats://user:secret@host`) left out. */
+export const withoutCredentials = (servers: string) => servers.replace(/\/\/[^/@,]*@/g, '//');
 
 /** Connections of `connectService` between a disconnect and the reconnect that ends it. */
 const away = new WeakSet<NatsConnection>();

@@ -1,0 +1,50 @@
+import { INestApplication } from '@nestjs/common';
+import { eventually, freeLoopbackPorts, LocalServer, startLocalNats, TEST_KEYS } from '@flotilla/testing';
+import { createGateway } from './bootstrap';
+
+describe('the gateway started before NATS', () => {
+  let app: INestApplication;
+  let nats: LocalServer | undefined;
+  let base: string;
+  let natsPort: number;
+  let monitorPort: number;
+
+  beforeAll(async () => {
+    let port: number;
+    [port, natsPort, monitorPort] = await freeLoopbackPorts(3);
+    app = await createGateway({
+      nats: { servers: `nats://127.0.0.1:${natsPort}` },
+      rpcPrefix: 'nowhere',
+      logLevel: 'error',
+      busKey: TEST_KEYS.FLOTILLA_BUS_KEY,
+      port,
+      adminToken: 'a'.repeat(40),
+      requestTimeoutMs: 2_000,
+      maxBodyBytes: 512 * 1024,
+    });
+    await app.listen(port, '127.0.0.1');
+    base = `http://127.0.0.1:${port}`;
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await nats?.destroy();
+  });
+
+  it('is alive and not ready, answers 503, and is ready once NATS is there', async () => {
+    expect((await fetch(`${base}/health/live`)).status).toBe(200);
+    const ready = await fetch(`${base}/health/ready`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ error: { nats: { status: 'down' } } });
+    const call = await fetch(`${base}/capacity`, { headers: { 'X-Auth-Token': 'a'.repeat(40) } });
+    expect(call.status).toBe(503);
+    expect(await call.json()).toEqual({ errors: ['service unavailable: NATS not reached yet'] });
+
+    nats = await startLocalNats({ port: natsPort, monitorPort });
+    await eventually(async () => (await fetch(`${base}/health/ready`)).status === 200, 15_000, 'ready with NATS');
+    // Now the bus is reached; no service answers on this prefix, which is a 503 of another kind.
+    const later = await fetch(`${base}/capacity`, { headers: { 'X-Auth-Token': 'a'.repeat(40) } });
+    expect(later.status).toBe(503);
+    expect(((await later.json()) as { errors: string[] }).errors[0]).not.toMatch(/not reached yet/);
+  });
+});
