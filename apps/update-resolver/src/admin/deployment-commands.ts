@@ -36,7 +36,7 @@ export class CreateDeploymentHandler implements ICommandHandler<CreateDeployment
       throw DomainError.invalid(['name must be 1 to 255 characters']);
     const settings = deploymentSettings(raw);
     this.scope.checkFirmware(organizationId, product, settings);
-    this.scope.checkRoomForDeployment(organizationId, product);
+    this.scope.checkRoomForDeployment(organizationId, product, name);
     const deploymentId = aggregateKey(organizationId, product, name);
     const command: DeploymentCommand = {
       type: 'CreateDeployment',

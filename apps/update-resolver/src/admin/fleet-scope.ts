@@ -42,9 +42,10 @@ export class FleetScope {
     return deployment;
   }
 
-  /** A product takes another deployment only below its limit. */
-  checkRoomForDeployment(organizationId: string, product: string): void {
-    if (this.view.deploymentsOf(organizationId, product).length >= UpdateLimits.deploymentsPerProduct)
+  /** A product takes another deployment only below its limit (a name taken is the deployment's own conflict). */
+  checkRoomForDeployment(organizationId: string, product: string, name: string): void {
+    const deployments = this.view.deploymentsOf(organizationId, product);
+    if (deployments.length >= UpdateLimits.deploymentsPerProduct && !deployments.some((d) => d.name === name))
       throw DomainError.invalid([
         `product ${product} holds ${UpdateLimits.deploymentsPerProduct} deployments, the most it may: delete one first`,
       ]);

@@ -261,6 +261,7 @@ describe('device checks over NATS', () => {
         details: [`product crowded holds ${limit} deployments, the most it may: delete one first`],
       },
     });
+    expect(await create('d1')).toMatchObject({ ok: false, error: { code: 'conflict' } });
     await ok(UpdateSubjects.deleteDeployment, { ...crowded, name: 'd0' });
     expect(await create('one-more')).toMatchObject({ ok: true });
   });
