@@ -38,7 +38,10 @@ describe('the gateway started before NATS', () => {
     expect(await ready.json()).toMatchObject({ error: { nats: { status: 'down' } } });
     const call = await fetch(`${base}/capacity`, { headers: { 'X-Auth-Token': 'a'.repeat(40) } });
     expect(call.status).toBe(503);
+    expect(call.headers.get('retry-after')).toBe('1');
     expect(await call.json()).toEqual({ errors: ['service unavailable: NATS not reached yet'] });
+    const check = await fetch(`${base}/device/update`, { headers: { authorization: 'Bearer dev_x' } });
+    expect([check.status, check.headers.get('retry-after')]).toEqual([503, '1']);
 
     nats = await startLocalNats({ port: natsPort, monitorPort });
     await eventually(async () => (await fetch(`${base}/health/ready`)).status === 200, 15_000, 'ready with NATS');

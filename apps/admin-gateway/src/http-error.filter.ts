@@ -22,6 +22,9 @@ export function remoteErrorAnswer({ error: { code, message, details } }: RemoteE
   return { status: STATUS[code] ?? 500, body: { errors: details?.length ? details : [message] } };
 }
 
+/** A 503 says when to ask again: soon, as an outage here is a restart or an election, over in seconds. */
+export const retryHeaders = (status: number): Record<string, string> => (status === 503 ? { 'retry-after': '1' } : {});
+
 /**
  * Errors as Equinix Metal answered them: `{"errors": [...]}` with the status the code calls for. Bad input is 4xx
  * (a body's own failures are answered in json-bodies.ts), a dependency that is away 503; only a bug is a 500.
@@ -34,7 +37,7 @@ export class HttpErrorFilter implements ExceptionFilter {
     const response = host.switchToHttp().getResponse<Response>();
     if (exception instanceof RemoteError) {
       const { status, body } = remoteErrorAnswer(exception);
-      response.status(status).json(body);
+      response.status(status).set(retryHeaders(status)).json(body);
       return;
     }
     if (exception instanceof HttpException) {

@@ -471,6 +471,7 @@ describe('admin gateway: batch deployment (e2e)', () => {
     await system.orchestrator.stop('SIGKILL');
     const answer = await system.call('GET', `/projects/${projectId}/batches`, key);
     expect(answer.status).toBe(503);
+    expect(answer.headers.get('retry-after')).toBe('1');
     expect(answer.body.errors[0]).toMatch(/unavailable/);
   });
 });

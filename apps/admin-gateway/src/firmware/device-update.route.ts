@@ -2,7 +2,7 @@ import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'n
 import { Logger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ErrorCodes, hashCredential, UpdateSubjects } from '@flotilla/contracts';
-import { INTERNAL_ERROR_BODY, remoteErrorAnswer } from '../http-error.filter';
+import { INTERNAL_ERROR_BODY, remoteErrorAnswer, retryHeaders } from '../http-error.filter';
 import { NatsRpcClient, RemoteError } from '../nats-rpc.client';
 
 const PERIDIO_HEADERS = ['uuid', 'product', 'version', 'architecture', 'platform'] as const;
@@ -52,7 +52,11 @@ async function answer(
     }
   }
   const json = Buffer.from(JSON.stringify(body));
-  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': json.length });
+  response.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': json.length,
+    ...retryHeaders(status),
+  });
   response.end(request.method === 'HEAD' ? undefined : json);
 }
 
