@@ -22,8 +22,15 @@ export function remoteErrorAnswer({ error: { code, message, details } }: RemoteE
   return { status: STATUS[code] ?? 500, body: { errors: details?.length ? details : [message] } };
 }
 
-/** A 503 says when to ask again: soon, as an outage here is a restart or an election, over in seconds. */
-export const retryHeaders = (status: number): Record<string, string> => (status === 503 ? { 'retry-after': '1' } : {});
+/**
+ * A 503 says when to ask again: in a second for an operator's call, as an outage here is a restart or an election,
+ * over in seconds; a device is told a time spread over `deviceSpreadSeconds`, so that a fleet turned away together
+ * does not come back in the same second.
+ */
+export function retryHeaders(status: number, deviceSpreadSeconds = 0): Record<string, string> {
+  if (status !== 503) return {};
+  return { 'retry-after': String(1 + Math.floor(Math.random() * deviceSpreadSeconds)) };
+}
 
 /**
  * Errors as Equinix Metal answered them: `{"errors": [...]}` with the status the code calls for. Bad input is 4xx

@@ -33,6 +33,9 @@ export function serveDeviceUpdates(app: NestExpressApplication): void {
   });
 }
 
+/** Devices turned away by an outage come back over this many seconds (a million polling devices are 3.3k a second). */
+const DEVICE_RETRY_SPREAD_SECONDS = 60;
+
 async function answer(
   rpc: NatsRpcClient,
   request: IncomingMessage,
@@ -55,7 +58,7 @@ async function answer(
   response.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': json.length,
-    ...retryHeaders(status),
+    ...retryHeaders(status, DEVICE_RETRY_SPREAD_SECONDS),
   });
   response.end(request.method === 'HEAD' ? undefined : json);
 }
@@ -107,7 +110,7 @@ export const deviceUpdateOperation = {
       content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
     },
     '5XX': {
-      description: '503 when the update-resolver does not answer',
+      description: '503 when the update-resolver does not answer (Retry-After: 1–60 s, spread)',
       content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
     },
   },
