@@ -1,6 +1,13 @@
 import { Reply } from '@flotilla/contracts';
 import { foldEvents } from '@flotilla/decider';
-import { asDomainEvent, describeError, ParkedStatus } from '@flotilla/event-store';
+import {
+  asDomainEvent,
+  Commit,
+  describeError,
+  EventStore,
+  ParkedStatus,
+  ReadRangeOptions,
+} from '@flotilla/event-store';
 import { busRequest, UnsignedPrincipal } from '@flotilla/nest-platform';
 import { ParkedRow, rebuildProjection, runMigrations, TableDifference, verifyProjection } from '@flotilla/projections';
 import { aggregateKind } from './aggregates';
@@ -24,15 +31,12 @@ export async function replay(
   let count = 0;
   const onUndecodable = (streamSeq: number, subject: string, error: unknown) =>
     out(JSON.stringify({ streamSeq, subject, undecodable: describeError(error) }));
-  const untilSeq = await store.lastSequence();
-  const commits = store.readRange({
-    fromSeq: options.fromSeq,
-    fromTime: options.fromTime,
-    filterSubject: options.subject,
-    untilSeq,
-    onUndecodable,
-  });
-  for await (const commit of reporting(commits, untilSeq, progress)) {
+  const commits = readReporting(
+    store,
+    { fromSeq: options.fromSeq, fromTime: options.fromTime, filterSubject: options.subject, onUndecodable },
+    progress,
+  );
+  for await (const commit of commits) {
     for (const event of commit.events) {
       out(JSON.stringify(event));
       count++;
@@ -96,18 +100,22 @@ type Progress = (position: number, target: number) => void;
 /** How often a read of the log reports its position: a terminal is redrawn per this many commits, not per commit. */
 const PROGRESS_EVERY = 500;
 
-/** Passes `commits` through, reporting the position now and then and the whole way once they end. */
-async function* reporting<C extends { streamSeq: number }>(
-  commits: AsyncIterable<C>,
-  target: number,
+/**
+ * The log's commits up to its end as reading starts (`readRange`), reporting the position now and then and the whole
+ * way once they end.
+ */
+async function* readReporting(
+  store: EventStore,
+  options: Omit<ReadRangeOptions, 'untilSeq'>,
   progress: Progress,
-) {
+): AsyncGenerator<Commit> {
+  const untilSeq = await store.lastSequence();
   let read = 0;
-  for await (const commit of commits) {
-    if (++read % PROGRESS_EVERY === 0) progress(commit.streamSeq, target);
+  for await (const commit of store.readRange({ ...options, untilSeq })) {
+    if (++read % PROGRESS_EVERY === 0) progress(commit.streamSeq, untilSeq);
     yield commit;
   }
-  progress(target, target);
+  progress(untilSeq, untilSeq);
 }
 
 /** The read models a command names: one, or every one of both services for `--all`. */
@@ -194,9 +202,7 @@ export async function exportEvents(
   for (const log of SERVICES) {
     const store = await context.store(log);
     const owners = new Map<string, string | null>();
-    const untilSeq = await store.lastSequence();
-    const commits = store.readRange({ untilSeq, onUndecodable: () => undefined });
-    for await (const commit of reporting(commits, untilSeq, progress(log))) {
+    for await (const commit of readReporting(store, { onUndecodable: () => undefined }, progress(log))) {
       for (const event of commit.events) {
         if (!owners.has(event.subject)) {
           const owner = (event.data as { organizationId?: unknown } | null)?.organizationId;
