@@ -23,13 +23,13 @@ export function remoteErrorAnswer({ error: { code, message, details } }: RemoteE
 }
 
 /**
- * A 503 says when to ask again: in a second for an operator's call, as an outage here is a restart or an election,
- * over in seconds; a device is told a time spread over `deviceSpreadSeconds`, so that a fleet turned away together
- * does not come back in the same second.
+ * A 503 says when to ask again: in a second, as an outage here is a restart or an election, over in seconds; or at a
+ * time spread over `spreadSeconds`, so that many callers turned away together (a fleet of devices) do not come back in
+ * the same second.
  */
-export function retryHeaders(status: number, deviceSpreadSeconds = 0): Record<string, string> {
+export function retryHeaders(status: number, spreadSeconds = 0): Record<string, string> {
   if (status !== 503) return {};
-  return { 'retry-after': String(1 + Math.floor(Math.random() * deviceSpreadSeconds)) };
+  return { 'retry-after': String(1 + Math.floor(Math.random() * spreadSeconds)) };
 }
 
 /**
