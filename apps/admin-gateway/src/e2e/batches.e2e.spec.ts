@@ -334,7 +334,7 @@ describe('admin gateway: batch deployment (e2e)', () => {
       status: 422,
       body: {
         errors: [
-          'payload.name contains a control character or invalid text',
+          'name contains a control character or invalid text',
           'commandId must be shorter than or equal to 128 characters',
         ],
       },
@@ -349,7 +349,7 @@ describe('admin gateway: batch deployment (e2e)', () => {
     });
     expect(controlInHostname).toMatchObject({
       status: 422,
-      body: { errors: ['payload.batches[0].hostname contains a control character or invalid text'] },
+      body: { errors: ['batches[0].hostname contains a control character or invalid text'] },
     });
     const controlInQuery = await system.call('GET', `/projects/${projectId}/batches?page=1%07`, key);
     expect(controlInQuery).toMatchObject({

@@ -76,7 +76,7 @@ describe('tenancy over NATS', () => {
     });
     expect(await request(TenancySubjects.createOrganization, { name: 'nul\u0000byte' })).toMatchObject({
       ok: false,
-      error: { code: 'validation_failed', details: ['payload.name contains a control character or invalid text'] },
+      error: { code: 'validation_failed', details: ['name contains a control character or invalid text'] },
     });
     expect(await messages()).toBe(before);
   });

@@ -20,4 +20,14 @@ describe('bad characters in a JSON value', () => {
       'body.del contains a control character or invalid text',
     ]);
   });
+
+  it('names fields from the value itself when given no path, as the other checks of a payload do', () => {
+    expect(badCharacterProblems({ batches: [{ hostname: 'a\u0000' }] })).toEqual([
+      'batches[0].hostname contains a control character or invalid text',
+    ]);
+    expect(badCharacterProblems('\u0000')).toEqual(['the payload contains a control character or invalid text']);
+    expect(badCharacterProblems({ ['\u0000']: 1 })).toEqual([
+      'the payload has a key with a control character or invalid text',
+    ]);
+  });
 });

@@ -7,10 +7,11 @@ const BAD_CHARACTERS =
   /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /**
- * Every string (keys included) of a JSON value that holds a bad character, by its path. Every message at every edge
- * is checked, and nearly all are clean: the paths are only spelled out once one is found.
+ * Every string (keys included) of a JSON value that holds a bad character, by its path from `path` (the value itself
+ * when none: `batches[0].hostname`, as the other checks of a payload name its fields). Every message at every edge is
+ * checked, and nearly all are clean: the paths are only spelled out once one is found.
  */
-export function badCharacterProblems(value: unknown, path = 'payload'): string[] {
+export function badCharacterProblems(value: unknown, path = ''): string[] {
   return holdsBadCharacter(value) ? listProblems(value, path, []) : [];
 }
 
@@ -26,13 +27,14 @@ function holdsBadCharacter(value: unknown): boolean {
 
 function listProblems(value: unknown, path: string, found: string[]): string[] {
   if (typeof value === 'string') {
-    if (BAD_CHARACTERS.test(value)) found.push(`${path} contains a control character or invalid text`);
+    if (BAD_CHARACTERS.test(value)) found.push(`${path || 'the payload'} contains a control character or invalid text`);
   } else if (Array.isArray(value)) {
     value.forEach((item, i) => listProblems(item, `${path}[${i}]`, found));
   } else if (value !== null && typeof value === 'object') {
     for (const [key, item] of Object.entries(value)) {
-      if (BAD_CHARACTERS.test(key)) found.push(`${path} has a key with a control character or invalid text`);
-      else listProblems(item, `${path}.${key}`, found);
+      if (BAD_CHARACTERS.test(key))
+        found.push(`${path || 'the payload'} has a key with a control character or invalid text`);
+      else listProblems(item, path ? `${path}.${key}` : key, found);
     }
   }
   return found;

@@ -42,12 +42,12 @@ describe('RpcValidationPipe', () => {
 
   it("lists a control character beside the payload's other problems", async () => {
     expect(await problems(CreateBatchesRequest, { projectId: 'p\u0000', batches: 1 })).toEqual([
-      'payload.projectId contains a control character or invalid text',
+      'projectId contains a control character or invalid text',
       'projectId must be a UUID',
       'batches must be an array',
     ]);
     expect(await problems(CheckCapacityRequest, { servers: [], note: '\u0007' })).toEqual([
-      'payload.note contains a control character or invalid text',
+      'note contains a control character or invalid text',
       'servers should not be empty',
     ]);
   });
