@@ -205,7 +205,7 @@ export async function startUpdateFleet(context: ScenarioContext, shape: FleetSha
   const everyConsumerCaughtUp = (body: unknown) => {
     const { status, details } = body as { status: string; details?: { consumers?: { detail?: object } } };
     const reports = Object.values(details?.consumers?.detail ?? {}) as { lag: number | null }[];
-    return status === 'ok' && reports.length > 0 && reports.every((r) => (r.lag ?? 0) === 0);
+    return status === 'ok' && reports.length > 0 && reports.every((r) => r.lag === 0);
   };
   const settled = () => waitUntilReady(ready, 1_200_000, everyConsumerCaughtUp);
   const started = performance.now();

@@ -68,7 +68,8 @@ export class HealthRegistry {
 
   /**
    * Consumers of the log: readiness shows each one's lag, parked commits and failure, and fails while one is far
-   * behind or has been failing for a while; liveness fails when one's loop has died or hung.
+   * behind, or its lag cannot be told (JetStream not answering: nothing could be appended either), or it has been
+   * failing for a while; liveness fails when one's loop has died or hung.
    */
   watchConsumers(consumers: ReportingConsumer[], { maxLag = 10_000, failingForMs = 10_000 } = {}): void {
     const first = this.consumers.length === 0;
@@ -80,7 +81,7 @@ export class HealthRegistry {
       const stuck = (r: ConsumerReport) =>
         r.failing !== null && Date.now() - Date.parse(r.failing.since) > failingForMs;
       return {
-        ok: all.every((r) => r.alive && (r.lag ?? 0) < maxLag && !stuck(r)),
+        ok: all.every((r) => r.alive && r.lag !== null && r.lag < maxLag && !stuck(r)),
         detail: Object.fromEntries(all.map(({ consumer, ...rest }) => [consumer, rest])),
       };
     });
