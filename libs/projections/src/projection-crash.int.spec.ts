@@ -4,43 +4,62 @@ import { DataSource } from 'typeorm';
 import { EventStore } from '@flotilla/event-store';
 import { eventually, openTestEnvironment, TestEnvironment } from '@flotilla/testing';
 import { ProjectionRunner } from './projection-runner';
+import { openReadModelDatabase } from './read-model-database';
 import { createTallySchema, tallyDataSource, tallyProjection } from './test-fixtures/tally-projection';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
-function runCrashingProjection(
-  env: Record<string, string>,
-): Promise<{ exit: NodeJS.Signals | number | null; crashedAt: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        '-r',
-        'ts-node/register/transpile-only',
-        '-r',
-        'tsconfig-paths/register',
-        path.join(__dirname, 'test-fixtures/crashing-projection.main.ts'),
-      ],
-      {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          ...env,
-          TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.spec.json'),
-          TS_NODE_COMPILER_OPTIONS: '{"ignoreDeprecations":"6.0"}',
-        },
-        stdio: ['ignore', 'pipe', 'inherit'],
+/** Appends `count` tally events to one tally's subject. */
+const count = (store: EventStore, tally: string, events = 1) =>
+  store.append(
+    store.subjectFor('tally', tally),
+    Array.from({ length: events }, () => ({ type: 'Counted', data: {} })),
+    { expectedVersion: 'any', metadata: { actor: 'test' } },
+  );
+
+/**
+ * Starts the tally projection in a process of its own that crashes (or freezes) as `env` says; `crashedAt` resolves
+ * with the position it stopped at, `exit` with how the process ended.
+ */
+function startCrashingProjection(env: Record<string, string>) {
+  const child = spawn(
+    process.execPath,
+    [
+      '-r',
+      'ts-node/register/transpile-only',
+      '-r',
+      'tsconfig-paths/register',
+      path.join(__dirname, 'test-fixtures/crashing-projection.main.ts'),
+    ],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        ...env,
+        TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.spec.json'),
+        TS_NODE_COMPILER_OPTIONS: '{"ignoreDeprecations":"6.0"}',
       },
-    );
-    let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 40_000);
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const timer = setTimeout(() => child.kill('SIGKILL'), 40_000);
+  const exit = new Promise<NodeJS.Signals | number | null>((resolve, reject) => {
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
-      resolve({ exit: signal ?? code, crashedAt: Number(/crashing at (\d+)/.exec(output)?.[1] ?? NaN) });
+      resolve(signal ?? code);
     });
   });
+  let output = '';
+  const crashedAt = new Promise<number>((resolve) => {
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      const crashed = /crashing at (\d+)/.exec(output);
+      if (crashed) resolve(Number(crashed[1]));
+    });
+    void exit.then(() => resolve(NaN));
+  });
+  return { child, crashedAt, exit, crashes: () => output.match(/crashing at \d+/g) ?? [] };
 }
 
 describe.each([
@@ -69,16 +88,11 @@ describe.each([
   it('applies every event exactly once after a restart', async () => {
     let events = 0;
     for (let i = 0; i < 120; i++) {
-      const count = (i % 3) + 1;
-      events += count;
-      const batch = Array.from({ length: count }, () => ({ type: 'Counted', data: {} }));
-      await store.append(store.subjectFor('tally', `t${i % 4}`), batch, {
-        expectedVersion: 'any',
-        metadata: { actor: 'test' },
-      });
+      events += (i % 3) + 1;
+      await count(store, `t${i % 4}`, (i % 3) + 1);
     }
 
-    const outcome = await runCrashingProjection({
+    const crashing = startCrashingProjection({
       NATS_URL: process.env.NATS_URL as string,
       DATABASE_URL: env.db.url,
       STREAM: env.stream,
@@ -87,6 +101,7 @@ describe.each([
       CRASH_AFTER_SEQ: '50',
       WRITING: writing,
     });
+    const outcome = { exit: await crashing.exit, crashedAt: await crashing.crashedAt };
     expect(outcome.exit).toBe('SIGKILL');
     expect(outcome.crashedAt).toBeGreaterThanOrEqual(50);
 
@@ -118,5 +133,62 @@ describe.each([
     const [{ rows }] = await dataSource.query(`select count(*)::int as rows from ${schema}.tally_applied`);
     expect(total).toBe(events);
     expect(rows).toBe(events);
+  });
+});
+
+describe('a projection frozen inside its transaction (a paused process, or one cut off from Postgres)', () => {
+  let env: TestEnvironment;
+  let dataSource: DataSource;
+  let store: EventStore;
+  const schema = 'tally_frozen';
+
+  beforeAll(async () => {
+    env = await openTestEnvironment('FROZEN');
+    const migrating = await tallyDataSource(env.db.url, schema).initialize();
+    await createTallySchema(migrating);
+    await migrating.destroy();
+    dataSource = await openReadModelDatabase({ url: env.db.url, schema });
+    store = await EventStore.open(env.nc, { stream: env.stream, subjectPrefix: env.subjectPrefix });
+  });
+
+  afterAll(async () => {
+    await dataSource.destroy();
+    await env.close();
+  });
+
+  it("holds the checkpoint's lock only until Postgres ends its idle session: another instance goes on", async () => {
+    for (let i = 0; i < 60; i++) await count(store, `t${i % 4}`);
+    const frozen = startCrashingProjection({
+      NATS_URL: process.env.NATS_URL as string,
+      DATABASE_URL: env.db.url,
+      STREAM: env.stream,
+      SCHEMA: schema,
+      CRASH_AT: 'freeze',
+      CRASH_AFTER_SEQ: '1',
+      IDLE_IN_TRANSACTION_MS: '1000',
+    });
+    try {
+      // Stopped between its writes and its commit: its session holds the checkpoint row, idle in its transaction.
+      expect(await frozen.crashedAt).toBeGreaterThanOrEqual(1);
+      const runner = new ProjectionRunner(store, dataSource, tallyProjection(schema), { batchSize: 25 });
+      await runner.start();
+      await eventually(async () => (await runner.checkpoint()) === 60, 15_000, 'the other instance caught up');
+      await runner.stop();
+      // ...while the frozen one is still there, stopped: the line did not wait for it to be killed.
+      expect({ code: frozen.child.exitCode, signal: frozen.child.signalCode }).toEqual({ code: null, signal: null });
+      // Woken, it finds its session gone, a dependency's failure, not its batch's: it reads on from the checkpoint
+      // the other instance left, and applies the next commit (stopping again before it commits) with nothing parked.
+      frozen.child.kill('SIGCONT');
+      await count(store, 't0');
+      await eventually(async () => frozen.crashes().at(-1) === 'crashing at 61', 15_000, 'the woken instance went on');
+      const [{ parked }] = await dataSource.query(`select count(*)::int as parked from ${schema}.parked_commits`);
+      expect(parked).toBe(0);
+      // The frozen batch was rolled back with its session: every event counted once.
+      const [{ total }] = await dataSource.query(`select sum(total)::int as total from ${schema}.tally_totals`);
+      expect(total).toBe(60);
+    } finally {
+      frozen.child.kill('SIGKILL');
+      await frozen.exit;
+    }
   });
 });

@@ -14,12 +14,23 @@ export interface ReadModelDatabaseOptions {
   migrate?: boolean;
   /** Told of a connection Postgres dropped (a restart, a failover, an administrator's termination). */
   onConnectionError?: (error: Error) => void;
+  /** How long one of its sessions may sit idle inside a transaction before Postgres ends it (default 30 s). */
+  idleInTransactionMs?: number;
 }
+
+/**
+ * No transaction of ours waits on anything but Postgres for long: one idle this long belongs to a process that is
+ * frozen (a paused VM, a stopped container) or cut off from Postgres by the network, whose FIN never arrives. Postgres
+ * then ends the session, so the row locks it holds (a consumer's checkpoint) pass to the other instances, which would
+ * otherwise wait on them until TCP keepalive gave up on the peer (two hours by default).
+ */
+const IDLE_IN_TRANSACTION_MS = 30_000;
 
 /**
  * Opens a service's read-model database. A connection Postgres drops while it is in use makes the pg client emit
  * `error`, and an `error` event nobody listens to ends the process; every client gets a listener here, so a Postgres
- * restart fails the queries in flight (which their callers retry) and never takes the service down.
+ * restart (or a session it ended) fails the queries in flight (which their callers retry) and never takes the service
+ * down.
  */
 export async function openReadModelDatabase(options: ReadModelDatabaseOptions): Promise<DataSource> {
   const dataSource = await new DataSource({
@@ -29,6 +40,12 @@ export async function openReadModelDatabase(options: ReadModelDatabaseOptions): 
     entities: options.entities,
     migrations: options.migrations,
     poolSize: options.poolSize ?? 10,
+    extra: {
+      idle_in_transaction_session_timeout: options.idleInTransactionMs ?? IDLE_IN_TRANSACTION_MS,
+      // A connection whose peer is gone is found while it is idle, not when a query is next sent into the void.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+    },
   }).initialize();
   const pool = (
     dataSource.driver as unknown as {
