@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { EventStore } from '@flotilla/event-store';
 import { eventually, LocalServer, openTestEnvironment, startLocalPostgres, TestEnvironment } from '@flotilla/testing';
@@ -84,6 +85,42 @@ describe('a projection under faults', () => {
         differences: [],
       });
       expect(await new PostgresParkedStore(dataSource, schema).list({ all: true })).toEqual([]);
+    });
+
+    it('waits out a database gone read-only (a failover onto a standby not yet promoted) and parks nothing', async () => {
+      const retried: { msg: string; error: string }[] = [];
+      const logger = { log: () => undefined, error: () => undefined, warn: (m: object) => retried.push(m as never) };
+      const runner = new ProjectionRunner(store, dataSource, tallyProjection(schema), { retry: quick, logger });
+      await runner.start();
+      for (let i = 0; i < 10; i++) await append(`t${i % 3}`);
+      await eventually(async () => (await runner.checkpoint()) === 10, 10_000, 'applied');
+      // As a failover does it: every connection cut, and the ones made again find the database read-only.
+      const admin = new Client({ connectionString: postgres.url });
+      await admin.connect();
+      const readOnly = async (on: boolean) => {
+        const setting = on ? 'set default_transaction_read_only = on' : 'reset default_transaction_read_only';
+        await admin.query(`alter database postgres ${setting}`);
+        await admin.query(
+          'select pg_terminate_backend(pid) from pg_stat_activity ' +
+            'where datname = current_database() and pid <> pg_backend_pid()',
+        );
+      };
+      await readOnly(true);
+      // One commit alone, as a quiet hour has it: nothing after it to try first.
+      await append('t0');
+      // Tried more often than a commit at fault is before it is parked, and waiting still, told as Postgres's trouble
+      // (never as the commit's, nor as a try to park it).
+      await eventually(async () => retried.length > 2 * quick.maxAttempts, 10_000, 'retried');
+      expect(retried.at(-1)?.error).toMatch(/read-only transaction/);
+      expect(new Set(retried.map((r) => r.msg))).toEqual(new Set(['apply failed, retrying']));
+      expect(await runner.checkpoint()).toBe(10);
+      await readOnly(false);
+      await eventually(async () => (await runner.checkpoint()) === 11, 10_000, 'applied after the promotion');
+      await runner.stop();
+      await admin.end();
+      expect(await new PostgresParkedStore(dataSource, schema).list({ all: true })).toEqual([]);
+      const [{ total }] = await dataSource.query(`select sum(total)::int as total from ${schema}.tally_totals`);
+      expect(total).toBe(11);
     });
   });
 

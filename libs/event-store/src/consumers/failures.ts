@@ -16,8 +16,14 @@ export function backoffMs(policy: RetryPolicy, attempt: number): number {
   return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
 }
 
-/** Postgres SQLSTATE classes of a dependency in trouble: connection, resources, operator intervention, system. */
-const TRANSIENT_SQLSTATE = /^(08|53|57|58|XX|40001|40P01|55P03|55006|42P01|42703|3D000|3F000)/;
+/**
+ * Postgres SQLSTATEs of a dependency in trouble, never of the commit: a connection (08), a login refused (28: a
+ * password rotated on one side only), resources (53), an operator's intervention (57), the system (58, XX), a
+ * serialization failure or deadlock, a lock or object in use, a database gone read-only (25006: a failover onto a
+ * standby not yet promoted), privileges taken away (42501), and a table, column, database or schema not created yet.
+ * Any of them would otherwise park every commit that meets it.
+ */
+const TRANSIENT_SQLSTATE = /^(08|28|53|57|58|XX|40001|40P01|55P03|55006|25006|42501|42P01|42703|3D000|3F000)/;
 const TRANSIENT_NATS_CODES = new Set([
   'TIMEOUT',
   '503',

@@ -1,0 +1,28 @@
+import { isTransient } from './failures';
+
+/** A Postgres error as TypeORM hands it over: the SQLSTATE on the driver's error. */
+const postgres = (code: string) => Object.assign(new Error(`query failed (${code})`), { driverError: { code } });
+
+describe('whose failure it is', () => {
+  it.each([
+    ['08006', 'the connection broke'],
+    ['28P01', 'the login was refused (a password rotated on one side only)'],
+    ['53300', 'too many connections'],
+    ['57P01', 'an administrator shut the server down'],
+    ['40P01', 'a deadlock'],
+    ['25006', 'the database is read-only (a standby not yet promoted)'],
+    ['42501', 'privileges were taken away'],
+    ['42P01', 'a table is not created yet'],
+  ])("is a dependency's on %s: %s, so the line waits and parks nothing", (code) => {
+    expect(isTransient(postgres(code))).toBe(true);
+  });
+
+  it.each([
+    ['22P05', 'text Postgres cannot store'],
+    ['22P02', 'a value of the wrong form'],
+    ['23505', 'a duplicate key'],
+    ['23502', 'a missing value'],
+  ])("is the commit's own on %s: %s, so it is parked after its tries", (code) => {
+    expect(isTransient(postgres(code))).toBe(false);
+  });
+});
