@@ -2,6 +2,7 @@ import { EventStore } from '../event-store';
 import { Commit } from '../recorded-event';
 import { ConsumerHealth, ConsumerLogger, ConsumerReport, silentLogger } from './consumer-health';
 import { Delivered } from './delivered-commit';
+import { isNotFound } from '../stream-config';
 import { backoffMs, defaultRetryPolicy, describeError, RetryPolicy } from './failures';
 import { ParkedCommit, ParkedStatus, ParkedStore } from './parked-commits';
 
@@ -85,7 +86,9 @@ export abstract class ConsumerRuntime {
 
   async report(): Promise<ConsumerReport> {
     const [lag, parked] = await Promise.all([
-      this.lag().catch(() => null),
+      // A stream not there yet (another service's, before it first starts) holds nothing to apply; any other failure
+      // leaves the lag unknown, and readiness fails on it.
+      this.lag().catch((err: unknown) => (isNotFound(err) ? 0 : null)),
       this.options.parked.count(this.name).catch(() => null),
     ]);
     return {
