@@ -1,6 +1,15 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { NatsConnection } from 'nats';
-import { ErrorCodes, Reply, ReplyError, RequestOf, ResponseOf, Subject, subjectOn } from '@flotilla/contracts';
+import {
+  ErrorCodes,
+  isPrincipalRefusal,
+  Reply,
+  ReplyError,
+  RequestOf,
+  ResponseOf,
+  Subject,
+  subjectOn,
+} from '@flotilla/contracts';
 import { busRequest, connectService, isConnectedNow, UnsignedPrincipal } from '@flotilla/nest-platform';
 import { GATEWAY_CONFIG, GatewayConfig } from './config';
 import { Caller } from './auth/caller';
@@ -24,6 +33,7 @@ export class RemoteError extends Error {
 export class NatsRpcClient implements OnApplicationShutdown {
   /** Null until NATS is first reached: the gateway starts without it, not ready, and answers 503 meanwhile. */
   private connection: NatsConnection | null = null;
+  private readonly logger = new Logger('rpc');
 
   constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {
     connectService(config.nats, 'admin-gateway', { waitForServer: true }).then(
@@ -71,6 +81,15 @@ export class NatsRpcClient implements OnApplicationShutdown {
         code: ErrorCodes.unavailable,
         message: `service unavailable: ${(err as Error).message}`,
       });
+    }
+    if (!reply.ok && isPrincipalRefusal(reply.error)) {
+      // The gateway signs every call: a refusal is this deployment's keys or clocks, not the caller's token.
+      this.logger.error({
+        msg: 'a service refused the principal the gateway signed: FLOTILLA_BUS_KEY differs between them, or their clocks are over a minute apart',
+        subject,
+        error: reply.error.message,
+      });
+      throw new RemoteError({ code: ErrorCodes.unavailable, message: 'service unavailable: it refused the gateway' });
     }
     if (!reply.ok) throw new RemoteError(reply.error);
     return reply.data;

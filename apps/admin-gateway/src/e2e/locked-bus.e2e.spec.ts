@@ -58,20 +58,31 @@ describe('a locked bus (e2e)', () => {
     return { status: response.status, body: await response.json().catch(() => null) };
   };
 
+  /** Starts an app on the locked bus; resolves with its port once it is ready. */
+  const start = async (app: string, env: Record<string, string>, readyPath: string, portVar: string) => {
+    const port = await freeLoopbackPort();
+    const service = startServiceProcess(`apps/${app}/src/main.ts`, {
+      NATS_URL: nats.url,
+      DATABASE_URL: db.url,
+      ...env,
+      [portVar]: String(port),
+    });
+    processes.push(service);
+    await waitForHttp(`http://127.0.0.1:${port}${readyPath}`, service);
+    return { port, service };
+  };
+  const gatewayEnv = {
+    NATS_USER: 'admin-gateway',
+    NATS_PASSWORD: passwords.NATS_GATEWAY_PASSWORD,
+    FLOTILLA_ADMIN_TOKEN: TEST_KEYS.FLOTILLA_BUS_KEY,
+  };
+
   beforeAll(async () => {
     nats = await startLocalNats({
       config: fs.readFileSync(path.join(ROOT, 'deploy/kubernetes/nats-auth.conf'), 'utf8'),
       env: passwords,
     });
     db = await createTestDatabase();
-    const common = { NATS_URL: nats.url, DATABASE_URL: db.url };
-    const start = async (app: string, env: Record<string, string>, readyPath: string, portVar: string) => {
-      const port = await freeLoopbackPort();
-      const service = startServiceProcess(`apps/${app}/src/main.ts`, { ...common, ...env, [portVar]: String(port) });
-      processes.push(service);
-      await waitForHttp(`http://127.0.0.1:${port}${readyPath}`, service);
-      return port;
-    };
     const grants = JSON.stringify({
       billing: { key: billingKey, organizations: '*', subjects: ['fleet.batch.cmd.create', 'fleet.batch.query.>'] },
     });
@@ -91,17 +102,7 @@ describe('a locked bus (e2e)', () => {
       '/health/ready',
       'HEALTH_PORT',
     );
-    const gatewayPort = await start(
-      'admin-gateway',
-      {
-        NATS_USER: 'admin-gateway',
-        NATS_PASSWORD: passwords.NATS_GATEWAY_PASSWORD,
-        FLOTILLA_ADMIN_TOKEN: TEST_KEYS.FLOTILLA_BUS_KEY,
-      },
-      '/health/ready',
-      'PORT',
-    );
-    base = `http://127.0.0.1:${gatewayPort}`;
+    base = `http://127.0.0.1:${(await start('admin-gateway', gatewayEnv, '/health/ready', 'PORT')).port}`;
   });
 
   afterAll(async () => {
@@ -202,5 +203,33 @@ describe('a locked bus (e2e)', () => {
     await expect(
       operator.jetstream().publish('evt.update.device.x', Buffer.from('{}'), { timeout: 3_000 }),
     ).rejects.toMatchObject({ code: 'PERMISSIONS_VIOLATION' });
+  });
+
+  it("answers 503 and says why in its log, never 401, when its bus key is not the services' (nor their clock)", async () => {
+    const { port, service } = await start(
+      'admin-gateway',
+      { ...gatewayEnv, FLOTILLA_BUS_KEY: 'a-bus-key-the-services-do-not-hold-0123456789' },
+      '/health/ready',
+      'PORT',
+    );
+    const other = `http://127.0.0.1:${port}`;
+    // The root token: the orchestrator refuses the principal the gateway signed for it.
+    const admin = await fetch(`${other}/organizations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-auth-token': TEST_KEYS.FLOTILLA_BUS_KEY },
+      body: JSON.stringify({ name: 'Refused' }),
+    });
+    expect(admin.status).toBe(503);
+    expect(await admin.json()).toEqual({ errors: ['service unavailable: it refused the gateway'] });
+    // A device is not told its credential is bad (it might throw it away): it is told to come back later.
+    const check = await fetch(`${other}/device/update`, { headers: { authorization: 'Bearer dev_whatever' } });
+    expect(check.status).toBe(503);
+    expect(Number(check.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    await eventually(
+      async () => /refused the principal the gateway signed.*FLOTILLA_BUS_KEY/.test(service.output()),
+      5_000,
+      'logged',
+    );
+    expect(service.output()).not.toContain('a-bus-key-the-services-do-not-hold');
   });
 });

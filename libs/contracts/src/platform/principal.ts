@@ -1,4 +1,5 @@
 import { createHmac, hash, timingSafeEqual } from 'node:crypto';
+import { ErrorCodes, ReplyError } from '@flotilla/events';
 
 /**
  * Who a command or query is for (platform.md §4b). `root` administers the platform; `organization` is confined to
@@ -45,6 +46,22 @@ export function signRequest(
 }
 
 export type Verified = { ok: true; principal: Principal } | { ok: false; reason: string };
+
+const REFUSED = 'unauthorized: the bus refused the principal';
+
+/** The reply to a request whose principal does not verify, refused before any handler sees it. */
+export const principalRefusal = (reason: string): ReplyError => ({
+  code: ErrorCodes.unauthorized,
+  message: `${REFUSED}: ${reason}`,
+});
+
+/**
+ * Whether a service refused the principal itself, not what it was asked (an unknown API key or device credential is
+ * the handler's own `unauthorized`). For a caller that signs correctly, such as the gateway, that is a deployment
+ * whose bus keys or clocks disagree, never the end user's fault.
+ */
+export const isPrincipalRefusal = (error: ReplyError): boolean =>
+  error.code === ErrorCodes.unauthorized && error.message.startsWith(REFUSED);
 
 /**
  * Checks a request's principal: present, well formed, signed with the key `keyFor` gives for it (null: no such

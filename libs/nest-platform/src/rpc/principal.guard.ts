@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { NatsContext } from '@nestjs/microservices';
 import { MsgHdrs } from 'nats';
-import { ErrorCodes, PrincipalHeaders, ReplyError, RequestHeaders } from '@flotilla/contracts';
+import { PrincipalHeaders, principalRefusal, ReplyError, RequestHeaders } from '@flotilla/contracts';
 import { BusTrust, RequestMeta } from './bus-trust';
 import { BODY_DIGEST } from './reply-codec';
 import { RpcFailure } from './rpc-exception.filter';
@@ -52,7 +52,5 @@ export function verifyPrincipal(
     String((data as Record<symbol, unknown> | null)?.[BODY_DIGEST] ?? ''),
     headers?.get(RequestHeaders.correlationId) || undefined,
   );
-  return 'reason' in verified
-    ? { code: ErrorCodes.unauthorized, message: `unauthorized: ${verified.reason}` }
-    : verified;
+  return 'reason' in verified ? principalRefusal(verified.reason) : verified;
 }
