@@ -83,7 +83,13 @@ describe('capacity is never oversold, under load and faults', () => {
   });
 
   it('an instance killed (SIGKILL) while batches are in progress: after restart every batch ends, nothing is duplicated', async () => {
-    const settings = { PROVISIONER_DELAY_MS: '400', PROVISIONER_FAILURE_RATE: '0.1', BATCH_WORKER_ACK_WAIT_MS: '2000' };
+    // Provisioning slow enough that batches seen in progress are still in progress when the kill comes (at 400 ms a
+    // fast run had finished them all in between).
+    const settings = {
+      PROVISIONER_DELAY_MS: '1500',
+      PROVISIONER_FAILURE_RATE: '0.1',
+      BATCH_WORKER_ACK_WAIT_MS: '2000',
+    };
     const first = await startInstance(settings);
     const request = natsRequester(env);
     const { projectId } = await createProject(request);
