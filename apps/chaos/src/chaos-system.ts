@@ -12,7 +12,10 @@ export interface ChaosContext {
   databaseUrl: string;
   /** Multiplies every scenario's load: 1 for the full run, small for the smoke test. */
   scale: number;
-  /** How long a restarted server stays down (`postgres-restart`: 600 ms, `nats-restart`: 1 s, unless given). */
+  /**
+   * How long a restarted server stays down, or a paused service paused (`postgres-restart`: 600 ms, `nats-restart`:
+   * 1 s, `freeze`: 35 s at full size, unless given).
+   */
   downMs?: number;
   progress(message: string): void;
   /** Starts one of the services as its own process (built, or from source in tests). */
@@ -26,6 +29,8 @@ export interface Instance {
   process: ServiceProcess;
   /** SIGKILL, no cleanup. */
   kill(): Promise<void>;
+  /** SIGSTOP, and SIGCONT after `ms`: a paused VM or container, a process cut off and back. */
+  freeze(ms: number): Promise<void>;
   /** Starts it again (after a kill) and waits until it is ready. */
   start(): Promise<void>;
   /** Waits until it is ready; a failure (at once if it ends while starting) tells the app and its output. */
@@ -179,6 +184,11 @@ export async function startChaosSystem(context: ChaosContext, shape: SystemShape
       process: launch(),
       async kill() {
         await instance.process.stop('SIGKILL');
+      },
+      async freeze(ms) {
+        instance.process.child.kill('SIGSTOP');
+        await new Promise((resolve) => setTimeout(resolve, ms));
+        instance.process.child.kill('SIGCONT');
       },
       async start() {
         instance.process = launch();

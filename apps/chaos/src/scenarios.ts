@@ -184,6 +184,41 @@ const sigkill: Scenario = {
   },
 };
 
+const freeze: Scenario = {
+  name: 'freeze',
+  description:
+    'orchestrators and resolvers paused (SIGSTOP) in turn under load, longer than Postgres keeps a transaction idle ' +
+    '(two of each)',
+  async run(context) {
+    // At full size past the 30 s after which Postgres ends a session idle in its transaction, releasing its locks;
+    // at any size past the gateway's 10 s wait for an answer, so clients see the pause and retry.
+    const pauseMs = context.downMs ?? Math.max(12_000, Math.round(35_000 * context.scale));
+    const pauses = Math.max(2, Math.round(4 * context.scale));
+    return withSystem(
+      context,
+      { natsUrl: context.natsUrl, databaseUrl: context.databaseUrl, orchestrators: 2, resolvers: 2 },
+      (system) =>
+        underLoad(
+          context,
+          system,
+          async () => {
+            const notes: string[] = [];
+            const apps = ['batch-orchestrator', 'update-resolver'] as const;
+            for (let p = 0; p < pauses; p++) {
+              await sleep(500);
+              const victim = system.instances.filter((i) => i.app === apps[p % 2])[Math.floor(p / 2) % 2];
+              await victim.freeze(pauseMs);
+              notes.push(`SIGSTOP ${victim.app} :${victim.port} for ${pauseMs} ms`);
+            }
+            return notes;
+          },
+          { seed: 23, faultMs: pauses * (pauseMs + 500) },
+        ),
+      'freeze',
+    );
+  },
+};
+
 const poison: Scenario = {
   name: 'poison',
   description:
@@ -274,4 +309,4 @@ const cluster: Scenario = {
   },
 };
 
-export const scenarios: Scenario[] = [postgresRestart, natsRestart, sigkill, poison, cluster];
+export const scenarios: Scenario[] = [postgresRestart, natsRestart, sigkill, freeze, poison, cluster];

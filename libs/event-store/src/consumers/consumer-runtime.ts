@@ -1,8 +1,8 @@
 import { EventStore } from '../event-store';
 import { Commit } from '../recorded-event';
+import { isNotFound } from '../stream-config';
 import { ConsumerHealth, ConsumerLogger, ConsumerReport, silentLogger } from './consumer-health';
 import { Delivered } from './delivered-commit';
-import { isNotFound } from '../stream-config';
 import { backoffMs, defaultRetryPolicy, describeError, RetryPolicy } from './failures';
 import { ParkedCommit, ParkedStatus, ParkedStore } from './parked-commits';
 
