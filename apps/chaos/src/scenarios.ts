@@ -151,35 +151,44 @@ const natsRestart: Scenario = {
   },
 };
 
+/** Two orchestrators and two resolvers (and a gateway) under load while `fault` hits them. */
+function withTwoOfEach(
+  context: ChaosContext,
+  name: string,
+  fault: (system: ChaosSystem) => Promise<string[]>,
+  options: { seed: number; faultMs: number },
+): Promise<Verdict> {
+  return withSystem(
+    context,
+    { natsUrl: context.natsUrl, databaseUrl: context.databaseUrl, orchestrators: 2, resolvers: 2 },
+    (system) => underLoad(context, system, () => fault(system), options),
+    name,
+  );
+}
+
 const sigkill: Scenario = {
   name: 'sigkill',
   description: 'each service SIGKILLed at random moments under load (two orchestrators, two resolvers, a gateway)',
   async run(context) {
-    return withSystem(
+    const kills = Math.max(3, Math.round(9 * context.scale));
+    return withTwoOfEach(
       context,
-      { natsUrl: context.natsUrl, databaseUrl: context.databaseUrl, orchestrators: 2, resolvers: 2 },
-      (system) =>
-        underLoad(
-          context,
-          system,
-          async () => {
-            const random = seeded(17);
-            const notes: string[] = [];
-            const apps = ['admin-gateway', 'batch-orchestrator', 'update-resolver'] as const;
-            const kills = Math.max(3, Math.round(9 * context.scale));
-            for (let k = 0; k < kills; k++) {
-              await sleep(200 + random() * 800);
-              const candidates = system.instances.filter((i) => i.app === apps[k % apps.length]);
-              const victim: Instance = candidates[Math.floor(random() * candidates.length)];
-              await victim.kill();
-              notes.push(`SIGKILL ${victim.app} :${victim.port}`);
-              await victim.start();
-            }
-            return notes;
-          },
-          { seed: 19, faultMs: 4_000 * Math.max(3, Math.round(9 * context.scale)) },
-        ),
       'sigkill',
+      async (system) => {
+        const random = seeded(17);
+        const notes: string[] = [];
+        const apps = ['admin-gateway', 'batch-orchestrator', 'update-resolver'] as const;
+        for (let k = 0; k < kills; k++) {
+          await sleep(200 + random() * 800);
+          const candidates = system.instances.filter((i) => i.app === apps[k % apps.length]);
+          const victim: Instance = candidates[Math.floor(random() * candidates.length)];
+          await victim.kill();
+          notes.push(`SIGKILL ${victim.app} :${victim.port}`);
+          await victim.start();
+        }
+        return notes;
+      },
+      { seed: 19, faultMs: 4_000 * kills },
     );
   },
 };
@@ -194,27 +203,21 @@ const freeze: Scenario = {
     // at any size past the gateway's 10 s wait for an answer, so clients see the pause and retry.
     const pauseMs = context.downMs ?? Math.max(12_000, Math.round(35_000 * context.scale));
     const pauses = Math.max(2, Math.round(4 * context.scale));
-    return withSystem(
+    return withTwoOfEach(
       context,
-      { natsUrl: context.natsUrl, databaseUrl: context.databaseUrl, orchestrators: 2, resolvers: 2 },
-      (system) =>
-        underLoad(
-          context,
-          system,
-          async () => {
-            const notes: string[] = [];
-            const apps = ['batch-orchestrator', 'update-resolver'] as const;
-            for (let p = 0; p < pauses; p++) {
-              await sleep(500);
-              const victim = system.instances.filter((i) => i.app === apps[p % 2])[Math.floor(p / 2) % 2];
-              await victim.freeze(pauseMs);
-              notes.push(`SIGSTOP ${victim.app} :${victim.port} for ${pauseMs} ms`);
-            }
-            return notes;
-          },
-          { seed: 23, faultMs: pauses * (pauseMs + 500) },
-        ),
       'freeze',
+      async (system) => {
+        const notes: string[] = [];
+        const apps = ['batch-orchestrator', 'update-resolver'] as const;
+        for (let p = 0; p < pauses; p++) {
+          await sleep(500);
+          const victim = system.instances.filter((i) => i.app === apps[p % 2])[Math.floor(p / 2) % 2];
+          await victim.freeze(pauseMs);
+          notes.push(`SIGSTOP ${victim.app} :${victim.port} for ${pauseMs} ms`);
+        }
+        return notes;
+      },
+      { seed: 23, faultMs: pauses * (pauseMs + 500) },
     );
   },
 };
