@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { INestApplication } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
@@ -14,6 +15,10 @@ import { DEVICE_UPDATE_PATH, deviceUpdateOperation, serveDeviceUpdates } from '.
 export async function createGateway(given?: GatewayConfig): Promise<INestApplication> {
   const app = await createLoggedApp<NestExpressApplication>(GatewayModule.with(given), { bodyParser: false });
   const config = app.get<GatewayConfig>(GATEWAY_CONFIG);
+  const server = app.getHttpServer() as Server;
+  server.keepAliveTimeout = config.keepAliveMs;
+  // Longer still: a connection kept alive must not be cut while the next request's headers arrive on it.
+  server.headersTimeout = config.keepAliveMs + 1_000;
   serveDeviceUpdates(app);
   acceptJsonBodies(app, config.maxBodyBytes);
   app.useGlobalPipes(new TextInputPipe());

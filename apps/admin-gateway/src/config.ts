@@ -28,6 +28,12 @@ export interface GatewayConfig {
   requestTimeoutMs: number;
   /** Request bodies larger than this are refused with 413 (they could not cross the bus anyway). */
   maxBodyBytes: number;
+  /**
+   * How long an idle keep-alive connection stays open. Longer than the load balancer's in front of it keeps one (60 s
+   * for most), so that it never sends a request down a connection the gateway has just closed: Node's own 5 s would
+   * answer a share of requests with the balancer's 502.
+   */
+  keepAliveMs: number;
 }
 
 /**
@@ -66,6 +72,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
     adminToken,
     requestTimeoutMs: positiveInteger(env, 'GATEWAY_REQUEST_TIMEOUT_MS', 10_000),
     maxBodyBytes: positiveInteger(env, 'GATEWAY_MAX_BODY_BYTES', 512 * 1024),
+    keepAliveMs: positiveInteger(env, 'GATEWAY_KEEP_ALIVE_MS', 65_000),
   };
 }
 

@@ -1,3 +1,4 @@
+import { Agent, get as httpGet } from 'node:http';
 import { INestApplication } from '@nestjs/common';
 import { eventually, freeLoopbackPorts, LocalServer, startLocalNats, TEST_KEYS } from '@flotilla/testing';
 import { createGateway } from './bootstrap';
@@ -21,6 +22,7 @@ describe('the gateway started before NATS', () => {
       adminToken: 'a'.repeat(40),
       requestTimeoutMs: 2_000,
       maxBodyBytes: 512 * 1024,
+      keepAliveMs: 65_000,
     });
     await app.listen(port, '127.0.0.1');
     base = `http://127.0.0.1:${port}`;
@@ -56,5 +58,21 @@ describe('the gateway started before NATS', () => {
     const later = await fetch(`${base}/capacity`, { headers: { 'X-Auth-Token': 'a'.repeat(40) } });
     expect(later.status).toBe(503);
     expect(((await later.json()) as { errors: string[] }).errors[0]).not.toMatch(/not reached yet/);
+  });
+
+  it("keeps an idle connection open past Node's 5 s, as long as a load balancer in front keeps its own", async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const get = () =>
+      new Promise<{ status?: number; reused: boolean }>((resolve, reject) => {
+        const request = httpGet(`${base}/health/live`, { agent }, (response) => {
+          response.resume();
+          response.on('end', () => resolve({ status: response.statusCode, reused: request.reusedSocket }));
+        });
+        request.on('error', reject);
+      });
+    expect(await get()).toEqual({ status: 200, reused: false });
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    expect(await get()).toEqual({ status: 200, reused: true });
+    agent.destroy();
   });
 });
