@@ -85,6 +85,11 @@ describe('deploy/kubernetes, read as Kubernetes would', () => {
       );
       expect(budget?.spec.maxUnavailable).toBe(1);
     }
+    // The gateway goes on answering for a while once told to stop, as proxies learn it is leaving, within its grace.
+    const gateway = named('Deployment', 'admin-gateway');
+    const [, seconds] = containers(gateway)[0].lifecycle.preStop.exec.command;
+    expect(Number(seconds)).toBeGreaterThanOrEqual(5);
+    expect(gateway.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(Number(seconds) + 10);
     // With no snapshot yet, the resolver reads its whole log before it is ready: its startup probe allows for it.
     const startup = containers(named('Deployment', 'update-resolver'))[0].startupProbe;
     expect(startup.periodSeconds * startup.failureThreshold).toBeGreaterThanOrEqual(600);
