@@ -5,7 +5,7 @@ import { EventStore } from '@flotilla/event-store';
 import { eventually, openTestEnvironment, TestEnvironment } from '@flotilla/testing';
 import { ProjectionRunner } from './projection-runner';
 import { openReadModelDatabase } from './read-model-database';
-import { createTallySchema, tallyDataSource, tallyProjection } from './test-fixtures/tally-projection';
+import { createTallySchema, tallyDataSource, tallyMigrations, tallyProjection } from './test-fixtures/tally-projection';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -144,10 +144,7 @@ describe('a projection frozen inside its transaction (a paused process, or one c
 
   beforeAll(async () => {
     env = await openTestEnvironment('FROZEN');
-    const migrating = await tallyDataSource(env.db.url, schema).initialize();
-    await createTallySchema(migrating);
-    await migrating.destroy();
-    dataSource = await openReadModelDatabase({ url: env.db.url, schema });
+    dataSource = await openReadModelDatabase({ url: env.db.url, schema, migrations: tallyMigrations, migrate: true });
     store = await EventStore.open(env.nc, { stream: env.stream, subjectPrefix: env.subjectPrefix });
   });
 

@@ -26,14 +26,14 @@ function holdsBadCharacter(value: unknown): boolean {
 }
 
 function listProblems(value: unknown, path: string, found: string[]): string[] {
+  const where = path || 'the payload';
   if (typeof value === 'string') {
-    if (BAD_CHARACTERS.test(value)) found.push(`${path || 'the payload'} contains a control character or invalid text`);
+    if (BAD_CHARACTERS.test(value)) found.push(`${where} contains a control character or invalid text`);
   } else if (Array.isArray(value)) {
     value.forEach((item, i) => listProblems(item, `${path}[${i}]`, found));
   } else if (value !== null && typeof value === 'object') {
     for (const [key, item] of Object.entries(value)) {
-      if (BAD_CHARACTERS.test(key))
-        found.push(`${path || 'the payload'} has a key with a control character or invalid text`);
+      if (BAD_CHARACTERS.test(key)) found.push(`${where} has a key with a control character or invalid text`);
       else listProblems(item, path ? `${path}.${key}` : key, found);
     }
   }

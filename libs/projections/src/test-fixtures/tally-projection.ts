@@ -90,15 +90,12 @@ class CreateTallyTables1767225600900 implements MigrationInterface {
   }
 }
 
-/** A test database's tally schema, migrated as a service's schema is (checkpoints, parked commits, the tables). */
+/** The tally schema's migrations, as a service's schema has them (checkpoints, parked commits, the tables). */
+export const tallyMigrations = [...consumerMigrations, CreateTallyTables1767225600900];
+
+/** A test database's tally schema, migrated as a service's schema is. */
 export function tallyDataSource(url: string, schema: string): DataSource {
-  return new DataSource({
-    type: 'postgres',
-    url,
-    schema,
-    poolSize: 4,
-    migrations: [...consumerMigrations, CreateTallyTables1767225600900],
-  });
+  return new DataSource({ type: 'postgres', url, schema, poolSize: 4, migrations: tallyMigrations });
 }
 
 export async function createTallySchema(dataSource: DataSource): Promise<void> {
