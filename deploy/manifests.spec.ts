@@ -80,6 +80,10 @@ describe('deploy/kubernetes, read as Kubernetes would', () => {
       expect(env(deployment, 'FLOTILLA_ENV')).toEqual({ name: 'FLOTILLA_ENV', value: 'production' });
       expect(env(deployment, 'NATS_USER').value).toBe(deployment.metadata.name);
       for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) expect(container[probe]).toBeDefined();
+      // Readiness asks NATS and Postgres and answers within 3 s (a check that hangs is reported down): the probe waits
+      // longer than that, so a dependency slow under load is not a probe failure (Kubernetes's default is 1 s).
+      for (const probe of [container.readinessProbe, container.startupProbe])
+        if (probe.httpGet.path === '/health/ready') expect(probe.timeoutSeconds).toBeGreaterThan(3);
       const budget = byKind('PodDisruptionBudget').find(
         (b) => b.spec.selector.matchLabels.app === deployment.metadata.name,
       );

@@ -45,3 +45,17 @@ describe('readiness of the consumers of the log', () => {
     });
   });
 });
+
+describe('a check that does not answer', () => {
+  it('is down, saying so, once the check timeout has passed', async () => {
+    const registry = new HealthRegistry('test', new HealthIndicatorService());
+    registry.checkTimeoutMs = 50;
+    registry.register('postgres', () => new Promise(() => undefined)); // a black-holed connection
+    registry.register('nats', async () => ({ ok: true }));
+    const answers = await Promise.all(registry.readiness().map((check) => check()));
+    expect(answers).toEqual([
+      { postgres: { status: 'down', detail: 'no answer within 50 ms' } },
+      { nats: { status: 'up' } },
+    ]);
+  });
+});

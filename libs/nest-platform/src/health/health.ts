@@ -28,6 +28,11 @@ export class HealthRegistry {
   private readonly readinessChecks = new Map<string, HealthCheck>();
   private readonly livenessChecks = new Map<string, HealthCheck>();
   private readonly consumers: ReportingConsumer[] = [];
+  /**
+   * How long a check may take before it counts as down: a dependency that hangs (a black-holed connection waits
+   * minutes) still gets its probe a prompt answer that says which check did not answer, within the probe's timeout.
+   */
+  checkTimeoutMs = 3_000;
 
   constructor(
     @Inject('SERVICE_NAME') service: string,
@@ -101,11 +106,19 @@ export class HealthRegistry {
     return this.asIndicators(this.livenessChecks);
   }
 
+  private bounded<T>(answer: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${this.checkTimeoutMs} ms`)), this.checkTimeoutMs);
+    });
+    return Promise.race([answer, late]).finally(() => clearTimeout(timer));
+  }
+
   private asIndicators(checks: Map<string, HealthCheck>): HealthIndicatorFunction[] {
     return [...checks].map(([name, check]) => async () => {
       const indicator = this.indicators.check(name);
       try {
-        const { ok, detail } = await check();
+        const { ok, detail } = await this.bounded(check());
         const data: { detail?: unknown } = detail === undefined ? {} : { detail };
         return ok ? indicator.up(data) : indicator.down(data);
       } catch (err) {
