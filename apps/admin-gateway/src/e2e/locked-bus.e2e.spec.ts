@@ -44,19 +44,22 @@ describe('a locked bus (e2e)', () => {
     clients.push(nc);
     return nc;
   };
-  const call = async (
+  const callAt = async (
+    gateway: string,
     method: string,
     route: string,
     token: string,
     body?: unknown,
   ): Promise<{ status: number; body: any }> => {
-    const response = await fetch(`${base}${route}`, {
+    const response = await fetch(`${gateway}${route}`, {
       method,
       headers: { 'content-type': 'application/json', 'x-auth-token': token },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     return { status: response.status, body: await response.json().catch(() => null) };
   };
+  const call = (method: string, route: string, token: string, body?: unknown) =>
+    callAt(base, method, route, token, body);
 
   /** Starts an app on the locked bus; resolves with its port once it is ready. */
   const start = async (app: string, env: Record<string, string>, readyPath: string, portVar: string) => {
@@ -71,10 +74,23 @@ describe('a locked bus (e2e)', () => {
     await waitForHttp(`http://127.0.0.1:${port}${readyPath}`, service);
     return { port, service };
   };
+  /** The bus key before the current one: the services run as in the middle of a rotation (deploy/README.md). */
+  const previousBusKey = 'the-bus-key-before-the-rotation-0123456789';
   const gatewayEnv = {
     NATS_USER: 'admin-gateway',
     NATS_PASSWORD: passwords.NATS_GATEWAY_PASSWORD,
     FLOTILLA_ADMIN_TOKEN: TEST_KEYS.FLOTILLA_BUS_KEY,
+  };
+
+  /** Another gateway on the same bus, signing with `busKey`. */
+  const startGateway = async (busKey: string) => {
+    const { port, service } = await start(
+      'admin-gateway',
+      { ...gatewayEnv, FLOTILLA_BUS_KEY: busKey },
+      '/health/ready',
+      'PORT',
+    );
+    return { base: `http://127.0.0.1:${port}`, service };
   };
 
   beforeAll(async () => {
@@ -92,17 +108,22 @@ describe('a locked bus (e2e)', () => {
         NATS_USER: 'batch-orchestrator',
         NATS_PASSWORD: passwords.NATS_ORCHESTRATOR_PASSWORD,
         FLOTILLA_BUS_GRANTS: grants,
+        FLOTILLA_BUS_KEY_PREVIOUS: previousBusKey,
       },
       '/health/ready',
       'HEALTH_PORT',
     );
     await start(
       'update-resolver',
-      { NATS_USER: 'update-resolver', NATS_PASSWORD: passwords.NATS_RESOLVER_PASSWORD },
+      {
+        NATS_USER: 'update-resolver',
+        NATS_PASSWORD: passwords.NATS_RESOLVER_PASSWORD,
+        FLOTILLA_BUS_KEY_PREVIOUS: previousBusKey,
+      },
       '/health/ready',
       'HEALTH_PORT',
     );
-    base = `http://127.0.0.1:${(await start('admin-gateway', gatewayEnv, '/health/ready', 'PORT')).port}`;
+    base = (await startGateway(TEST_KEYS.FLOTILLA_BUS_KEY)).base;
   });
 
   afterAll(async () => {
@@ -205,22 +226,22 @@ describe('a locked bus (e2e)', () => {
     ).rejects.toMatchObject({ code: 'PERMISSIONS_VIOLATION' });
   });
 
-  it("answers 503 and says why in its log, never 401, when its bus key is not the services' (nor their clock)", async () => {
-    const { port, service } = await start(
-      'admin-gateway',
-      { ...gatewayEnv, FLOTILLA_BUS_KEY: 'a-bus-key-the-services-do-not-hold-0123456789' },
-      '/health/ready',
-      'PORT',
-    );
-    const other = `http://127.0.0.1:${port}`;
-    // The root token: the orchestrator refuses the principal the gateway signed for it.
-    const admin = await fetch(`${other}/organizations`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-auth-token': TEST_KEYS.FLOTILLA_BUS_KEY },
-      body: JSON.stringify({ name: 'Refused' }),
+  it('serves through a gateway still on the previous bus key while the services take both', async () => {
+    const old = (await startGateway(previousBusKey)).base;
+    const created = await callAt(old, 'POST', '/organizations', TEST_KEYS.FLOTILLA_BUS_KEY, { name: 'Rotating' });
+    expect(created.status).toBe(201);
+    // The resolver took the principal and judged the credential itself: a device with a bad one is told so.
+    const check = await fetch(`${old}/device/update`, {
+      headers: { authorization: 'Bearer dev_whatever', 'x-peridio-uuid': '0a0a0a0a-0000-4000-8000-000000000001' },
     });
-    expect(admin.status).toBe(503);
-    expect(await admin.json()).toEqual({ errors: ['service unavailable: it refused the gateway'] });
+    expect(check.status).toBe(401);
+  });
+
+  it("answers 503 and says why in its log, never 401, when its bus key is not the services' (nor their clock)", async () => {
+    const { base: other, service } = await startGateway('a-bus-key-the-services-do-not-hold-0123456789');
+    // The root token: the orchestrator refuses the principal the gateway signed for it.
+    const admin = await callAt(other, 'POST', '/organizations', TEST_KEYS.FLOTILLA_BUS_KEY, { name: 'Refused' });
+    expect(admin).toEqual({ status: 503, body: { errors: ['service unavailable: it refused the gateway'] } });
     // A device is not told its credential is bad (it might throw it away): it is told to come back later.
     const check = await fetch(`${other}/device/update`, { headers: { authorization: 'Bearer dev_whatever' } });
     expect(check.status).toBe(503);

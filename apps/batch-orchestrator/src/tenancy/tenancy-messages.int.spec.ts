@@ -15,6 +15,9 @@ const billing = (prefix: string) => ({
   subjects: [`${prefix}.tenancy.cmd.create-project`, `${prefix}.tenancy.query.*`],
 });
 
+/** The bus key before the current one: this instance runs as in the middle of a rotation. */
+const PREVIOUS_BUS_KEY = 'the-bus-key-before-0123456789abcdef0123';
+
 describe('tenancy over NATS', () => {
   let app: INestApplication;
   let env: TestEnvironment;
@@ -24,7 +27,12 @@ describe('tenancy over NATS', () => {
 
   beforeAll(async () => {
     env = await openTestEnvironment('BATCH');
-    const config = configFromEnv({ NATS_URL: process.env.NATS_URL, DATABASE_URL: env.db.url, ...TEST_KEYS });
+    const config = configFromEnv({
+      NATS_URL: process.env.NATS_URL,
+      DATABASE_URL: env.db.url,
+      ...TEST_KEYS,
+      FLOTILLA_BUS_KEY_PREVIOUS: PREVIOUS_BUS_KEY,
+    });
     app = await createOrchestrator({
       ...config,
       stream: env.stream,
@@ -168,6 +176,16 @@ describe('tenancy over NATS', () => {
         await raw(subject, body, sign(root, TenancySubjects.listProjects, body, TEST_KEYS.FLOTILLA_BUS_KEY)),
       ).toMatchObject(unauthorized);
       expect(await messages()).toBe(before);
+    });
+
+    it('takes a request signed with the previous bus key while the key is rotated', async () => {
+      const body = { name: 'Signed before the rotation' };
+      const subject = TenancySubjects.createOrganization;
+      const root = { kind: 'root', actor: 'old-gateway', issuedAt: Date.now() };
+      expect(await raw(subject, body, sign(root, subject, body, PREVIOUS_BUS_KEY))).toMatchObject({
+        ok: true,
+        data: { name: 'Signed before the rotation' },
+      });
     });
 
     it('lets a named service do what its grant says, for its organizations, and nothing else', async () => {

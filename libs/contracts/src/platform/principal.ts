@@ -64,14 +64,15 @@ export const isPrincipalRefusal = (error: ReplyError): boolean =>
   error.code === ErrorCodes.unauthorized && error.message.startsWith(REFUSED);
 
 /**
- * Checks a request's principal: present, well formed, signed with the key `keyFor` gives for it (null: no such
- * signer), over this subject and the body whose digest is given, and issued within the allowed skew.
+ * Checks a request's principal: present, well formed, signed with one of the keys `keysFor` gives for it (none: no
+ * such signer; two while a key is being rotated), over this subject and the body whose digest is given, and issued
+ * within the allowed skew.
  */
 export function verifyRequest(
   headers: { principal?: string | null; signature?: string | null },
   subject: string,
   digest: string,
-  keyFor: (principal: Principal) => string | null,
+  keysFor: (principal: Principal) => readonly string[],
   now = Date.now(),
   maxSkewMs = PRINCIPAL_MAX_SKEW_MS,
 ): Verified {
@@ -83,12 +84,15 @@ export function verifyRequest(
     return { ok: false, reason: 'the principal is not readable' };
   }
   if (!isPrincipal(principal)) return { ok: false, reason: 'the principal is not readable' };
-  const key = keyFor(principal);
-  if (!key) return { ok: false, reason: 'the principal names no known signer' };
-  const expected = hmac(key, signingInput(headers.principal, subject, digest));
+  const keys = keysFor(principal);
+  if (!keys.length) return { ok: false, reason: 'the principal names no known signer' };
+  const input = signingInput(headers.principal, subject, digest);
   const given = Buffer.from(headers.signature, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected))
-    return { ok: false, reason: 'the signature does not verify' };
+  const signedWith = (key: string) => {
+    const expected = hmac(key, input);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  };
+  if (!keys.some(signedWith)) return { ok: false, reason: 'the signature does not verify' };
   if (Math.abs(now - principal.issuedAt) > maxSkewMs) return { ok: false, reason: 'the principal is stale' };
   return { ok: true, principal };
 }

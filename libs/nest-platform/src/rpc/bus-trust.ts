@@ -5,6 +5,8 @@ import { ConfigurationError, isProduction, readSecrets, secretProblem } from '..
 /** What a named service may do on the bus: sign with its own key, act for these organizations, on these subjects. */
 export interface BusGrant {
   key: string;
+  /** The key it signed with before, still accepted while it is being rotated (never used to sign). */
+  previousKey?: string;
   /** Organization ids it may act for, or `*` for any (never as root). */
   organizations: string[] | '*';
   /** Subjects it may send, NATS wildcards allowed (`fleet.batch.query.*`, `fleet.batch.>`). */
@@ -14,6 +16,11 @@ export interface BusGrant {
 export interface BusTrustSettings {
   /** Shared by the gateway and the services: signs root and organization principals. */
   busKey: string;
+  /**
+   * The bus key before the current one, still accepted while it is being rotated (FLOTILLA_BUS_KEY_PREVIOUS): the
+   * services take both, then the gateway moves to the new one, then this is removed (deploy/README.md).
+   */
+  previousBusKey: string | null;
   /** Other services that send commands, by name. */
   grants: Record<string, BusGrant>;
 }
@@ -27,22 +34,40 @@ export interface RequestMeta {
 }
 
 /**
- * FLOTILLA_BUS_KEY, and the grants of named services from FLOTILLA_BUS_GRANTS (JSON) or FLOTILLA_BUS_GRANTS_FILE:
- * `{"billing": {"key": "…", "organizations": ["<uuid>"], "subjects": ["fleet.batch.cmd.create-batches"]}}`.
+ * FLOTILLA_BUS_KEY (and FLOTILLA_BUS_KEY_PREVIOUS while it is rotated), and the grants of named services from
+ * FLOTILLA_BUS_GRANTS (JSON) or FLOTILLA_BUS_GRANTS_FILE:
+ * `{"billing": {"key": "…", "organizations": ["<uuid>"], "subjects": ["fleet.batch.cmd.create-batches"]}}`, a grant
+ * with `"previousKey"` beside while its key is rotated.
  */
 export function busTrustFromEnv(env: NodeJS.ProcessEnv = process.env): BusTrustSettings {
   const { FLOTILLA_BUS_KEY } = readSecrets(['FLOTILLA_BUS_KEY'], env);
+  const problems: string[] = [];
+  const previousProblem = previousKeyProblem('FLOTILLA_BUS_KEY_PREVIOUS', env.FLOTILLA_BUS_KEY_PREVIOUS, env);
+  if (previousProblem) problems.push(previousProblem);
+  const grants = grantsFromEnv(env, problems);
+  if (problems.length) throw new ConfigurationError(problems);
+  return { busKey: FLOTILLA_BUS_KEY, previousBusKey: env.FLOTILLA_BUS_KEY_PREVIOUS || null, grants };
+}
+
+/** A previous key is optional (unset or empty: none); one that is given is held to what a key is in production. */
+function previousKeyProblem(name: string, key: unknown, env: NodeJS.ProcessEnv): string | null {
+  if (key === undefined || key === '') return null;
+  if (typeof key !== 'string') return `${name} must be a string`;
+  return isProduction(env) ? secretProblem(name, key) : null;
+}
+
+function grantsFromEnv(env: NodeJS.ProcessEnv, problems: string[]): Record<string, BusGrant> {
   const raw = env.FLOTILLA_BUS_GRANTS_FILE
     ? readFileSync(env.FLOTILLA_BUS_GRANTS_FILE, 'utf8')
     : env.FLOTILLA_BUS_GRANTS;
-  if (!raw) return { busKey: FLOTILLA_BUS_KEY, grants: {} };
+  if (!raw) return {};
   let parsed: Record<string, Partial<BusGrant>>;
   try {
     parsed = JSON.parse(raw);
   } catch {
-    throw new ConfigurationError(['FLOTILLA_BUS_GRANTS is not valid JSON']);
+    problems.push('FLOTILLA_BUS_GRANTS is not valid JSON');
+    return {};
   }
-  const problems: string[] = [];
   const grants: Record<string, BusGrant> = {};
   for (const [service, grant] of Object.entries(parsed ?? {})) {
     const key = grant?.key;
@@ -51,9 +76,11 @@ export function busTrustFromEnv(env: NodeJS.ProcessEnv = process.env): BusTrustS
       : key
         ? null
         : `bus grant "${service}" has no key`;
+    const previousProblem = previousKeyProblem(`the previous key of bus grant "${service}"`, grant?.previousKey, env);
     const organizations = grant?.organizations;
     const subjects = grant?.subjects;
     if (keyProblem) problems.push(keyProblem);
+    if (previousProblem) problems.push(previousProblem);
     if (organizations !== '*' && !(Array.isArray(organizations) && organizations.every((o) => typeof o === 'string'))) {
       problems.push(`bus grant "${service}": organizations must be a list of organization ids or "*"`);
     }
@@ -61,8 +88,7 @@ export function busTrustFromEnv(env: NodeJS.ProcessEnv = process.env): BusTrustS
       problems.push(`bus grant "${service}": subjects must be a list`);
     grants[service] = grant as BusGrant;
   }
-  if (problems.length) throw new ConfigurationError(problems);
-  return { busKey: FLOTILLA_BUS_KEY, grants };
+  return grants;
 }
 
 /** Whether a subject matches a NATS subject pattern (`*` one token, `>` the rest). */
@@ -89,9 +115,7 @@ export class BusTrust {
     digest: string,
     correlationId?: string,
   ): RequestMeta | { reason: string } {
-    const keyFor = (p: Principal) =>
-      p.kind === 'service' ? (this.settings.grants[p.service]?.key ?? null) : this.settings.busKey;
-    const verified = verifyRequest(headers, subject, digest, keyFor);
+    const verified = verifyRequest(headers, subject, digest, (p) => this.keysFor(p));
     if (!verified.ok) return { reason: verified.reason };
     const { principal } = verified;
     if (principal.kind === 'root') return { actor: principal.actor, organizationId: null, principal, correlationId };
@@ -109,5 +133,12 @@ export class BusTrust {
       principal,
       correlationId,
     };
+  }
+
+  /** The keys a principal may be signed with: the current one, and the one before while it is being rotated. */
+  private keysFor(principal: Principal): string[] {
+    if (principal.kind !== 'service') return [this.settings.busKey, this.settings.previousBusKey ?? ''].filter(Boolean);
+    const grant = this.settings.grants[principal.service];
+    return grant ? [grant.key, grant.previousKey ?? ''].filter(Boolean) : [];
   }
 }
