@@ -17,11 +17,15 @@ export type ApiKeyIssued = DomainEvent<
   { organizationId: string; keyId: string; tokenHash: string; description: string | null; createdAt: string }
 >;
 
-export type OrganizationEvent = OrganizationCreated | ProjectCreated | ApiKeyIssued;
+/** From then on the key authenticates no one; it stays listed, as revoked. */
+export type ApiKeyRevoked = DomainEvent<'ApiKeyRevoked', { organizationId: string; keyId: string; revokedAt: string }>;
+
+export type OrganizationEvent = OrganizationCreated | ProjectCreated | ApiKeyIssued | ApiKeyRevoked;
 
 /** Current schema version of each event type; older versions are upcast on read. */
 export const TenancyEventVersions: Record<OrganizationEvent['type'], number> = {
   OrganizationCreated: 1,
   ProjectCreated: 1,
   ApiKeyIssued: 1,
+  ApiKeyRevoked: 1,
 };

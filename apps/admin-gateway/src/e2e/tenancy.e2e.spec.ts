@@ -68,6 +68,38 @@ describe('admin gateway: organizations, projects and API keys (e2e)', () => {
     expect((await call('POST', '/organizations', key.body.token, { name: 'nope' })).status).toBe(403);
   });
 
+  it('revokes an API key: from the answer on it lets no one in, and it stays listed as revoked', async () => {
+    const org = (await call('POST', '/organizations', rootToken, { name: 'Revoking' })).body;
+    const other = (await call('POST', '/organizations', rootToken, { name: 'Bystander' })).body;
+    const keys = `/organizations/${org.id}/api-keys`;
+    const leaked = (await call('POST', keys, rootToken, { description: 'leaked' })).body;
+    const kept = (await call('POST', keys, rootToken, { description: 'kept' })).body;
+    const outsider = (await call('POST', `/organizations/${other.id}/api-keys`, rootToken, {})).body;
+    expect((await call('GET', `/organizations/${org.id}`, leaked.token)).status).toBe(200);
+
+    // Another organization's key sees neither the keys nor a way to revoke them.
+    expect((await call('GET', keys, outsider.token)).status).toBe(404);
+    expect((await call('DELETE', `${keys}/${leaked.id}`, outsider.token)).status).toBe(404);
+    expect((await call('DELETE', `/organizations/${other.id}/api-keys/${leaked.id}`, outsider.token)).status).toBe(404);
+
+    expect(await call('DELETE', `${keys}/${leaked.id}`, kept.token)).toMatchObject({ status: 204 });
+    expect(await call('GET', `/organizations/${org.id}`, leaked.token)).toMatchObject({
+      status: 401,
+      body: { errors: ['invalid X-Auth-Token'] },
+    });
+    expect((await call('GET', `/organizations/${org.id}`, kept.token)).status).toBe(200);
+    expect((await call('DELETE', `${keys}/${leaked.id}`, kept.token)).status).toBe(204); // again: nothing changes
+
+    const listed = await call('GET', keys, kept.token);
+    expect(listed).toMatchObject({ status: 200, body: { meta: { total: 2 } } });
+    expect(listed.body.api_keys).toEqual([
+      { id: leaked.id, description: 'leaked', created_at: leaked.created_at, revoked_at: expect.any(String) },
+      { id: kept.id, description: 'kept', created_at: kept.created_at, revoked_at: null },
+    ]);
+    expect(JSON.stringify(listed.body)).not.toContain(leaked.token);
+    expect((await call('DELETE', `${keys}/6f1c2f7e-8a53-4f7a-9d0e-3b8a4b7c1d01`, kept.token)).status).toBe(404);
+  });
+
   it('answers 401 without a valid token', async () => {
     expect(await call('GET', '/projects/6f1c2f7e-8a53-4f7a-9d0e-3b8a4b7c1d01', null)).toMatchObject({
       status: 401,

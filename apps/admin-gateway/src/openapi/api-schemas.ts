@@ -38,6 +38,7 @@ const project = {
   href: `/projects/${PROJECT}`,
 };
 const product = { name: 'gateway-x', organization_id: ORG, inserted_at: at };
+const apiKey = { id: '2b3c4d5e-6f70-4182-93a4-b5c6d7e8f9a0', description: 'CI', created_at: at, revoked_at: null };
 
 const metro = {
   id: '3f2a1b0c-9d8e-4f7a-8b6c-5d4e3f2a1b0c',
@@ -216,11 +217,22 @@ export const ApiSchemas: Record<string, Schema> = {
     project,
   ),
   ProjectList: pageOf('projects', 'Project', [project]),
-  ApiKey: object(
+  IssuedApiKey: object(
     { id: uuid, token: text, description: nullable(text), created_at: dateTime },
     ['id', 'token', 'created_at'],
-    { id: '2b3c4d5e-6f70-4182-93a4-b5c6d7e8f9a0', token: 'flt_…', description: 'CI', created_at: at },
+    { id: apiKey.id, token: 'flt_…', description: 'CI', created_at: at },
   ),
+  ApiKey: object(
+    {
+      id: uuid,
+      description: nullable(text),
+      created_at: dateTime,
+      revoked_at: { ...nullable(dateTime), description: 'when it was revoked; it authenticates no one since' },
+    },
+    ['id', 'description', 'created_at', 'revoked_at'],
+    apiKey,
+  ),
+  ApiKeyList: pageOf('api_keys', 'ApiKey', [apiKey]),
 
   BatchItem: object(
     {

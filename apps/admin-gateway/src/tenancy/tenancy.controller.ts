@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import { Doc } from '../openapi/api-doc';
 import { ErrorCodes, IssuedApiKeyView, OrganizationView, ProjectView, TenancySubjects } from '@flotilla/contracts';
@@ -68,7 +68,7 @@ export class TenancyController {
 
   @Doc(
     'Issue an API key of the organization (its token is shown once)',
-    { status: 201, schema: 'ApiKey' },
+    { status: 201, schema: 'IssuedApiKey' },
     'ApiKeyInput',
   )
   @Post('organizations/:id/api-keys')
@@ -79,5 +79,28 @@ export class TenancyController {
     @CurrentCaller() caller: Caller,
   ): Promise<IssuedApiKeyView> {
     return this.rpc.call(TenancySubjects.issueApiKey, { description: body?.description, organizationId }, caller);
+  }
+
+  @Doc("An organization's API keys, oldest first, revoked ones included (never their tokens)", 'ApiKeyList')
+  @Get('organizations/:id/api-keys')
+  @ApiPaging()
+  listApiKeys(
+    @Param('id', uuid) organizationId: string,
+    @Query('page') page: string | undefined,
+    @Query('per_page') perPage: string | undefined,
+    @CurrentCaller() caller: Caller,
+  ) {
+    return this.rpc.call(TenancySubjects.listApiKeys, { organizationId, ...paging(page, perPage) }, caller);
+  }
+
+  @Doc('Revoke an API key: from the answer on, it authenticates no one (again: nothing changes)', { status: 204 })
+  @Delete('organizations/:id/api-keys/:keyId')
+  @HttpCode(204)
+  async revokeApiKey(
+    @Param('id', uuid) organizationId: string,
+    @Param('keyId', uuid) keyId: string,
+    @CurrentCaller() caller: Caller,
+  ): Promise<void> {
+    await this.rpc.call(TenancySubjects.revokeApiKey, { organizationId, keyId }, caller);
   }
 }

@@ -3,20 +3,22 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import {
+  ApiKeyView,
   CreateOrganizationRequest,
   CreateProjectRequest,
   IssueApiKeyRequest,
   IssuedApiKeyView,
   OrganizationView,
   ProjectView,
+  RevokeApiKeyRequest,
 } from '@flotilla/contracts';
 import { DomainError, stableUuid } from '@flotilla/decider';
 import { RequestMeta } from '@flotilla/nest-platform';
 import { ProjectionRunner } from '@flotilla/projections';
-import { OrganizationRow, ProjectRow } from '@flotilla/tenancy-read-model';
+import { ApiKeyRow, OrganizationRow, ProjectRow } from '@flotilla/tenancy-read-model';
 import { TENANCY_PROJECTION } from '../infrastructure/infrastructure.module';
 import { OrganizationRepository } from './organization-repository';
-import { organizationView, projectView } from './tenancy-views';
+import { apiKeyView, organizationView, projectView } from './tenancy-views';
 
 /** A caller confined to one organization sees no other: it is answered as if the organization did not exist. */
 export function assertInScope(meta: RequestMeta, organizationId: string): void {
@@ -123,5 +125,34 @@ export class IssueApiKeyHandler implements ICommandHandler<IssueApiKeyCommand, I
     const issued = result.events[0];
     await this.projection.waitFor(issued.streamSeq);
     return { id: keyId, token, description: request.description ?? null, created_at: issued.time };
+  }
+}
+
+export class RevokeApiKeyCommand {
+  constructor(
+    readonly request: RevokeApiKeyRequest,
+    readonly meta: RequestMeta,
+  ) {}
+}
+
+/** Answers once the read model the gateway authenticates from has the key revoked: from then on it lets no one in. */
+@CommandHandler(RevokeApiKeyCommand)
+export class RevokeApiKeyHandler implements ICommandHandler<RevokeApiKeyCommand, ApiKeyView> {
+  constructor(
+    private readonly organizations: OrganizationRepository,
+    private readonly dataSource: DataSource,
+    @Inject(TENANCY_PROJECTION) private readonly projection: ProjectionRunner,
+  ) {}
+
+  async execute({ request, meta }: RevokeApiKeyCommand): Promise<ApiKeyView> {
+    assertInScope(meta, request.organizationId);
+    const result = await this.organizations.execute(
+      request.organizationId,
+      { type: 'RevokeApiKey', keyId: request.keyId },
+      { metadata: meta },
+    );
+    // Revoked before, nothing was appended: the read model may still be applying that revocation.
+    await this.projection.waitFor(result.events[0]?.streamSeq ?? result.version);
+    return apiKeyView(await this.dataSource.getRepository(ApiKeyRow).findOneByOrFail({ id: request.keyId }));
   }
 }

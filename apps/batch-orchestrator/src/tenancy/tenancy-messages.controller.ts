@@ -8,12 +8,25 @@ import {
   GetOrganizationRequest,
   GetProjectRequest,
   IssueApiKeyRequest,
+  ListApiKeysRequest,
   ListProjectsRequest,
+  RevokeApiKeyRequest,
   TenancySubjects,
 } from '@flotilla/contracts';
 import { Meta, Handles, RequestMeta, RpcErrorFilter, RpcValidationPipe } from '@flotilla/nest-platform';
-import { CreateOrganizationCommand, CreateProjectCommand, IssueApiKeyCommand } from './tenancy-commands';
-import { AuthenticateQuery, GetOrganizationQuery, GetProjectQuery, ListProjectsQuery } from './tenancy-queries';
+import {
+  CreateOrganizationCommand,
+  CreateProjectCommand,
+  IssueApiKeyCommand,
+  RevokeApiKeyCommand,
+} from './tenancy-commands';
+import {
+  AuthenticateQuery,
+  GetOrganizationQuery,
+  GetProjectQuery,
+  ListApiKeysQuery,
+  ListProjectsQuery,
+} from './tenancy-queries';
 
 /** Tenancy commands and queries over NATS request/reply (subjects in @flotilla/contracts). */
 @Controller()
@@ -38,6 +51,17 @@ export class TenancyMessagesController {
   @Handles(TenancySubjects.issueApiKey)
   issueApiKey(@Payload() request: IssueApiKeyRequest, @Meta() meta: RequestMeta) {
     return this.commands.execute(new IssueApiKeyCommand(request, meta));
+  }
+
+  @Handles(TenancySubjects.revokeApiKey)
+  revokeApiKey(@Payload() request: RevokeApiKeyRequest, @Meta() meta: RequestMeta) {
+    return this.commands.execute(new RevokeApiKeyCommand(request, meta));
+  }
+
+  @Handles(TenancySubjects.listApiKeys)
+  listApiKeys(@Payload() request: ListApiKeysRequest, @Meta() meta: RequestMeta) {
+    const { organizationId, page, perPage } = request;
+    return this.queries.execute(new ListApiKeysQuery(organizationId, page, perPage, meta));
   }
 
   @Handles(TenancySubjects.getOrganization)

@@ -1,11 +1,11 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { DataSource } from 'typeorm';
-import { AuthenticatedKey, OrganizationView, PageMeta, pageOf, ProjectView } from '@flotilla/contracts';
+import { DataSource, EntityTarget, FindOptionsOrder, FindOptionsWhere, IsNull, ObjectLiteral } from 'typeorm';
+import { ApiKeyView, AuthenticatedKey, OrganizationView, PageMeta, pageOf, ProjectView } from '@flotilla/contracts';
 import { DomainError } from '@flotilla/decider';
 import { RequestMeta } from '@flotilla/nest-platform';
 import { ApiKeyRow, OrganizationRow, ProjectRow } from '@flotilla/tenancy-read-model';
 import { assertInScope } from './tenancy-commands';
-import { organizationView, projectView } from './tenancy-views';
+import { apiKeyView, organizationView, projectView } from './tenancy-views';
 import { ProjectDirectory } from './project-directory';
 
 export class GetOrganizationQuery {
@@ -43,7 +43,27 @@ export class GetProjectHandler implements IQueryHandler<GetProjectQuery, Project
   }
 }
 
-export class ListProjectsQuery {
+/** A page of an organization's rows, oldest first (another organization's answers not found, as one not there). */
+async function organizationPage<Row extends ObjectLiteral>(
+  dataSource: DataSource,
+  entity: EntityTarget<Row>,
+  route: string,
+  { organizationId, page, perPage, meta }: OrganizationPageQuery,
+): Promise<{ rows: Row[]; meta: PageMeta }> {
+  assertInScope(meta, organizationId);
+  if (!(await dataSource.getRepository(OrganizationRow).existsBy({ id: organizationId })))
+    throw DomainError.notFound('organization');
+  const { skip, take, meta: metaOf } = pageOf(`/organizations/${organizationId}/${route}`, page, perPage);
+  const [rows, total] = await dataSource.getRepository(entity).findAndCount({
+    where: { organizationId } as unknown as FindOptionsWhere<Row>,
+    order: { createdAt: 'ASC', id: 'ASC' } as unknown as FindOptionsOrder<Row>,
+    skip,
+    take,
+  });
+  return { rows, meta: metaOf(total) };
+}
+
+abstract class OrganizationPageQuery {
   constructor(
     readonly organizationId: string,
     readonly page: number | undefined,
@@ -52,21 +72,30 @@ export class ListProjectsQuery {
   ) {}
 }
 
-type ProjectList = { projects: ProjectView[]; meta: PageMeta };
+export class ListProjectsQuery extends OrganizationPageQuery {}
 
 @QueryHandler(ListProjectsQuery)
-export class ListProjectsHandler implements IQueryHandler<ListProjectsQuery, ProjectList> {
+export class ListProjectsHandler implements IQueryHandler<
+  ListProjectsQuery,
+  { projects: ProjectView[]; meta: PageMeta }
+> {
   constructor(private readonly dataSource: DataSource) {}
 
-  async execute({ organizationId, page, perPage, meta }: ListProjectsQuery): Promise<ProjectList> {
-    assertInScope(meta, organizationId);
-    if (!(await this.dataSource.getRepository(OrganizationRow).existsBy({ id: organizationId })))
-      throw DomainError.notFound('organization');
-    const { skip, take, meta: metaOf } = pageOf(`/organizations/${organizationId}/projects`, page, perPage);
-    const [rows, total] = await this.dataSource
-      .getRepository(ProjectRow)
-      .findAndCount({ where: { organizationId }, order: { createdAt: 'ASC', id: 'ASC' }, skip, take });
-    return { projects: rows.map(projectView), meta: metaOf(total) };
+  async execute(query: ListProjectsQuery) {
+    const { rows, meta } = await organizationPage(this.dataSource, ProjectRow, 'projects', query);
+    return { projects: rows.map(projectView), meta };
+  }
+}
+
+export class ListApiKeysQuery extends OrganizationPageQuery {}
+
+@QueryHandler(ListApiKeysQuery)
+export class ListApiKeysHandler implements IQueryHandler<ListApiKeysQuery, { api_keys: ApiKeyView[]; meta: PageMeta }> {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async execute(query: ListApiKeysQuery) {
+    const { rows, meta } = await organizationPage(this.dataSource, ApiKeyRow, 'api-keys', query);
+    return { api_keys: rows.map(apiKeyView), meta };
   }
 }
 
@@ -84,7 +113,7 @@ export class AuthenticateHandler implements IQueryHandler<AuthenticateQuery, Aut
   /** Only root (the gateway authenticating a caller) may look keys up: to anyone else it is of no use but guessing. */
   async execute({ tokenHash, meta }: AuthenticateQuery): Promise<AuthenticatedKey> {
     if (meta.organizationId) throw new DomainError('forbidden', 'only the gateway authenticates API keys');
-    const key = await this.dataSource.getRepository(ApiKeyRow).findOneBy({ tokenHash });
+    const key = await this.dataSource.getRepository(ApiKeyRow).findOneBy({ tokenHash, revokedAt: IsNull() });
     if (!key) throw new DomainError('unauthorized', 'invalid token');
     return { keyId: key.id, organizationId: key.organizationId };
   }

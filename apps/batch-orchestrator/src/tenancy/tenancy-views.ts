@@ -1,5 +1,5 @@
-import { OrganizationView, ProjectView } from '@flotilla/contracts';
-import { OrganizationRow, ProjectRow } from '@flotilla/tenancy-read-model';
+import { ApiKeyView, OrganizationView, ProjectView } from '@flotilla/contracts';
+import { ApiKeyRow, OrganizationRow, ProjectRow } from '@flotilla/tenancy-read-model';
 
 export const organizationView = (row: OrganizationRow): OrganizationView => ({
   id: row.id,
@@ -13,4 +13,11 @@ export const projectView = (row: ProjectRow): ProjectView => ({
   organization: { href: `/organizations/${row.organizationId}` },
   created_at: row.createdAt.toISOString(),
   href: `/projects/${row.id}`,
+});
+
+export const apiKeyView = (row: ApiKeyRow): ApiKeyView => ({
+  id: row.id,
+  description: row.description,
+  created_at: row.createdAt.toISOString(),
+  revoked_at: row.revokedAt?.toISOString() ?? null,
 });

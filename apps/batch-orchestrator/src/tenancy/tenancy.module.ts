@@ -1,7 +1,18 @@
 import { Module } from '@nestjs/common';
-import { CreateOrganizationHandler, CreateProjectHandler, IssueApiKeyHandler } from './tenancy-commands';
+import {
+  CreateOrganizationHandler,
+  CreateProjectHandler,
+  IssueApiKeyHandler,
+  RevokeApiKeyHandler,
+} from './tenancy-commands';
 import { TenancyMessagesController } from './tenancy-messages.controller';
-import { AuthenticateHandler, GetOrganizationHandler, GetProjectHandler, ListProjectsHandler } from './tenancy-queries';
+import {
+  AuthenticateHandler,
+  GetOrganizationHandler,
+  GetProjectHandler,
+  ListApiKeysHandler,
+  ListProjectsHandler,
+} from './tenancy-queries';
 import { organizationRepositoryProvider } from './organization-repository';
 import { ProjectDirectory } from './project-directory';
 
@@ -12,9 +23,11 @@ import { ProjectDirectory } from './project-directory';
     CreateOrganizationHandler,
     CreateProjectHandler,
     IssueApiKeyHandler,
+    RevokeApiKeyHandler,
     GetOrganizationHandler,
     GetProjectHandler,
     ListProjectsHandler,
+    ListApiKeysHandler,
     AuthenticateHandler,
     ProjectDirectory,
   ],

@@ -1,5 +1,9 @@
 import { consumerMigrations, CreateAggregateSnapshots1767225600700 } from '@flotilla/projections';
-import { CreateTenancyReadModel1767225600100, tenancyEntities } from '@flotilla/tenancy-read-model';
+import {
+  AddApiKeyRevocation1767225600800,
+  CreateTenancyReadModel1767225600100,
+  tenancyEntities,
+} from '@flotilla/tenancy-read-model';
 import { batchEntities } from './batch-entities';
 import { batchMigrations } from './create-batch-read-model.migration';
 
@@ -10,6 +14,7 @@ export const orchestratorSchema = {
     CreateTenancyReadModel1767225600100,
     ...batchMigrations,
     CreateAggregateSnapshots1767225600700,
+    AddApiKeyRevocation1767225600800,
   ],
   entities: [...tenancyEntities, ...batchEntities],
 };

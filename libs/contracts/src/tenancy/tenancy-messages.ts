@@ -46,6 +46,14 @@ export class IssueApiKeyRequest {
   description?: string;
 }
 
+export class RevokeApiKeyRequest {
+  @IsUUID()
+  organizationId!: string;
+
+  @IsUUID()
+  keyId!: string;
+}
+
 export class GetOrganizationRequest {
   @IsUUID()
   organizationId!: string;
@@ -57,6 +65,18 @@ export class GetProjectRequest {
 }
 
 export class ListProjectsRequest {
+  @IsUUID()
+  organizationId!: string;
+
+  @PageNumber()
+  page?: number;
+
+  @PerPage()
+  perPage?: number;
+}
+
+/** Declared apart from ListProjectsRequest, though alike: the AsyncAPI document describes each class by its own. */
+export class ListApiKeysRequest {
   @IsUUID()
   organizationId!: string;
 
@@ -95,6 +115,15 @@ export interface IssuedApiKeyView {
   created_at: string;
 }
 
+/** A key as listed: never its token, which was shown once when it was issued. */
+export interface ApiKeyView {
+  id: string;
+  description: string | null;
+  created_at: string;
+  /** When it was revoked (it authenticates no one since), or null while it is in use. */
+  revoked_at: string | null;
+}
+
 export interface AuthenticatedKey {
   keyId: string;
   organizationId: string;
@@ -125,6 +154,20 @@ export const TenancySubjects = {
     replyOf<IssuedApiKeyView>('the key with its token, shown this once'),
     'Issues an API key of the organization; only the SHA-256 of its token is recorded.',
   ),
+  revokeApiKey: subject(
+    'tenancy.cmd.revoke-api-key',
+    orchestrator,
+    RevokeApiKeyRequest,
+    replyOf<ApiKeyView>('the key, revoked'),
+    'Revokes an API key of the organization: from the reply on, it authenticates no one. Revoking it again changes nothing.',
+  ),
+  listApiKeys: subject(
+    'tenancy.query.list-api-keys',
+    orchestrator,
+    ListApiKeysRequest,
+    replyOf<{ api_keys: ApiKeyView[]; meta: PageMeta }>("a page of the organization's API keys, oldest first"),
+    'The API keys of an organization, revoked ones included, a page at a time (never their tokens).',
+  ),
   getOrganization: subject(
     'tenancy.query.get-organization',
     orchestrator,
@@ -151,6 +194,6 @@ export const TenancySubjects = {
     orchestrator,
     AuthenticateRequest,
     replyOf<AuthenticatedKey>('the key id and its organization'),
-    'Root principals only (the gateway): an API key by the hex SHA-256 of its token; unknown keys answer unauthorized.',
+    'Root principals only (the gateway): an API key by the hex SHA-256 of its token; unknown and revoked keys answer unauthorized.',
   ),
 };

@@ -53,4 +53,30 @@ describe('organization decider', () => {
         },
       ]);
   });
+
+  describe('revoking an API key', () => {
+    const issued: OrganizationEvent = {
+      type: 'ApiKeyIssued',
+      data: { organizationId: 'o1', keyId: 'k1', tokenHash: 'abc', description: 'ci', createdAt: at },
+    };
+    const revoked: OrganizationEvent = {
+      type: 'ApiKeyRevoked',
+      data: { organizationId: 'o1', keyId: 'k1', revokedAt: at },
+    };
+
+    it('revokes a key of the organization', () => {
+      spec.given([created, issued]).when({ type: 'RevokeApiKey', keyId: 'k1' }).then([revoked]);
+    });
+
+    it('changes nothing when the key is revoked already', () => {
+      spec.given([created, issued, revoked]).when({ type: 'RevokeApiKey', keyId: 'k1' }).then([]);
+    });
+
+    it('knows no key the organization did not issue', () => {
+      spec
+        .given([created, issued])
+        .when({ type: 'RevokeApiKey', keyId: 'k2' })
+        .thenThrows('not_found', /API key/);
+    });
+  });
 });

@@ -1,13 +1,22 @@
-import { ApiKeyIssued, OrganizationCreated, OrganizationEvent, ProjectCreated } from '@flotilla/events';
+import { ApiKeyIssued, ApiKeyRevoked, OrganizationCreated, OrganizationEvent, ProjectCreated } from '@flotilla/events';
 import { Decider, DomainError } from '@flotilla/decider';
 
 export type CreateOrganization = { type: 'CreateOrganization'; organizationId: string; name: string };
 export type CreateProject = { type: 'CreateProject'; projectId: string; name: string };
 export type IssueApiKey = { type: 'IssueApiKey'; keyId: string; tokenHash: string; description: string | null };
-export type OrganizationCommand = CreateOrganization | CreateProject | IssueApiKey;
+export type RevokeApiKey = { type: 'RevokeApiKey'; keyId: string };
+export type OrganizationCommand = CreateOrganization | CreateProject | IssueApiKey | RevokeApiKey;
 
 export type OrganizationState =
-  { status: 'absent' } | { status: 'active'; id: string; name: string; projectNames: Set<string>; keyIds: Set<string> };
+  | { status: 'absent' }
+  | {
+      status: 'active';
+      id: string;
+      name: string;
+      projectNames: Set<string>;
+      /** Every key issued, and whether it has been revoked since. */
+      keys: Map<string, 'active' | 'revoked'>;
+    };
 
 export const initialState = (): OrganizationState => ({ status: 'absent' });
 
@@ -50,6 +59,16 @@ export function decide(
       };
       return [event];
     }
+    case 'RevokeApiKey': {
+      const key = state.keys.get(command.keyId);
+      if (!key) throw DomainError.notFound('API key');
+      if (key === 'revoked') return []; // revoking again changes nothing
+      const event: ApiKeyRevoked = {
+        type: 'ApiKeyRevoked',
+        data: { organizationId: state.id, keyId: command.keyId, revokedAt: createdAt },
+      };
+      return [event];
+    }
   }
 }
 
@@ -61,14 +80,17 @@ export function evolve(state: OrganizationState, event: OrganizationEvent): Orga
         id: event.data.organizationId,
         name: event.data.name,
         projectNames: new Set(),
-        keyIds: new Set(),
+        keys: new Map(),
       };
     case 'ProjectCreated':
       if (state.status !== 'active') return state;
       return { ...state, projectNames: new Set(state.projectNames).add(event.data.name.toLowerCase()) };
     case 'ApiKeyIssued':
       if (state.status !== 'active') return state;
-      return { ...state, keyIds: new Set(state.keyIds).add(event.data.keyId) };
+      return { ...state, keys: new Map(state.keys).set(event.data.keyId, 'active') };
+    case 'ApiKeyRevoked':
+      if (state.status !== 'active') return state;
+      return { ...state, keys: new Map(state.keys).set(event.data.keyId, 'revoked') };
   }
 }
 

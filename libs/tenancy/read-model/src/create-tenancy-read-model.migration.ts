@@ -23,3 +23,18 @@ export class CreateTenancyReadModel1767225600100 implements MigrationInterface {
     }
   }
 }
+
+/** Keys can be revoked: a revoked key stays listed, with the time, and authenticates no one. */
+export class AddApiKeyRevocation1767225600800 implements MigrationInterface {
+  name = 'AddApiKeyRevocation1767225600800';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    const t = (name: string) => qualified(schemaOf(queryRunner), name);
+    await queryRunner.query(`alter table ${t('api_keys')} add column revoked_at timestamptz`);
+    await queryRunner.query(`create index on ${t('api_keys')} (organization_id, created_at)`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`alter table ${qualified(schemaOf(queryRunner), 'api_keys')} drop column revoked_at`);
+  }
+}

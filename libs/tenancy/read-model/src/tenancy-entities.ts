@@ -22,6 +22,7 @@ export class ApiKeyRow {
   @Column({ name: 'token_hash', type: 'text' }) tokenHash!: string;
   @Column({ type: 'text', nullable: true }) description!: string | null;
   @Column({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+  @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true }) revokedAt!: Date | null;
 }
 
 export const tenancyEntities = [OrganizationRow, ProjectRow, ApiKeyRow];

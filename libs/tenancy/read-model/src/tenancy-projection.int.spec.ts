@@ -2,8 +2,11 @@ import { DataSource } from 'typeorm';
 import { EventStore } from '@flotilla/event-store';
 import { consumerMigrations, ProjectionRunner, runMigrations } from '@flotilla/projections';
 import { eventually, openTestEnvironment, TestEnvironment } from '@flotilla/testing';
-import { CreateTenancyReadModel1767225600100 } from './create-tenancy-read-model.migration';
-import { ProjectRow, tenancyEntities } from './tenancy-entities';
+import {
+  AddApiKeyRevocation1767225600800,
+  CreateTenancyReadModel1767225600100,
+} from './create-tenancy-read-model.migration';
+import { ApiKeyRow, ProjectRow, tenancyEntities } from './tenancy-entities';
 import { tenancyProjection } from './tenancy-projection';
 
 describe('tenancy read model', () => {
@@ -17,7 +20,7 @@ describe('tenancy read model', () => {
       url: env.db.url,
       schema: 'tenancy_test',
       entities: tenancyEntities,
-      migrations: [...consumerMigrations, CreateTenancyReadModel1767225600100],
+      migrations: [...consumerMigrations, CreateTenancyReadModel1767225600100, AddApiKeyRevocation1767225600800],
     }).initialize();
   });
 
@@ -26,13 +29,14 @@ describe('tenancy read model', () => {
     await env.close();
   });
 
-  it('migrates once, then projects organizations and projects for queries', async () => {
-    expect(await runMigrations(dataSource)).toHaveLength(3);
+  it('migrates once, then projects organizations, projects and API keys for queries', async () => {
+    expect(await runMigrations(dataSource)).toHaveLength(4);
     expect(await runMigrations(dataSource)).toHaveLength(0);
 
     const store = await EventStore.open(env.nc, { stream: env.stream, subjectPrefix: env.subjectPrefix });
     const orgId = '6f1c2f7e-8a53-4f7a-9d0e-3b8a4b7c1d01';
     const projectId = '0b7e3f52-1c9d-4a6e-8f21-5d4c3b2a1908';
+    const keyId = '3c9a1d2e-4f5b-4a6c-9d7e-8f9a0b1c2d3e';
     await store.append(
       store.subjectFor('organization', orgId),
       [
@@ -47,6 +51,17 @@ describe('tenancy read model', () => {
       ],
       { expectedVersion: 0, metadata: { actor: 'test' } },
     );
+    const key = { organizationId: orgId, keyId };
+    const issued = { ...key, tokenHash: 'ab'.repeat(32), description: 'ci', createdAt: '2026-01-01T00:00:02Z' };
+    await store.append(
+      store.subjectFor('organization', orgId),
+      [
+        { type: 'ApiKeyIssued', data: issued },
+        { type: 'ApiKeyRevoked', data: { ...key, revokedAt: '2026-01-02T00:00:00Z' } },
+        { type: 'ApiKeyRevoked', data: { ...key, revokedAt: '2026-01-03T00:00:00Z' } }, // a second changes nothing
+      ],
+      { expectedVersion: 1, metadata: { actor: 'test' } },
+    );
     const runner = new ProjectionRunner(store, dataSource, tenancyProjection('tenancy_test', env.subjectPrefix));
     await runner.start();
     const project = await eventually(() =>
@@ -55,7 +70,14 @@ describe('tenancy read model', () => {
         .findOneBy({ id: projectId })
         .then((p) => p ?? undefined),
     );
+    const revoked = await eventually(() =>
+      dataSource
+        .getRepository(ApiKeyRow)
+        .findOneBy({ id: keyId })
+        .then((k) => (k?.revokedAt ? k : undefined)),
+    );
     await runner.stop();
     expect(project).toMatchObject({ id: projectId, organizationId: orgId, name: 'web' });
+    expect(revoked).toMatchObject({ organizationId: orgId, revokedAt: new Date('2026-01-02T00:00:00Z') });
   });
 });

@@ -34,6 +34,13 @@ export function tenancyProjection(schema: string, subjectPrefix: string = Stream
           [data.keyId, data.organizationId, data.tokenHash, data.description, data.createdAt],
         );
       },
+      ApiKeyRevoked: async (event, { manager, table }) => {
+        const { data } = event;
+        await manager.query(`update ${table('api_keys')} set revoked_at = $2 where id = $1 and revoked_at is null`, [
+          data.keyId,
+          data.revokedAt,
+        ]);
+      },
     },
   });
 }
