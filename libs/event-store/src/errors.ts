@@ -19,14 +19,18 @@ export class IdempotencyMismatchError extends Error {
 }
 
 /**
- * An event of a schema version above the one this code reads: written by a newer release of it (during a rolling
- * deploy, by an instance already upgraded). It is never read as an older version; it waits for an instance that knows
- * it, so it is a failure that passes, not one to park.
+ * An event of a schema version above the one this code reads, or of a type it does not know (`known` null): written by
+ * a newer release of it (during a rolling deploy, by an instance already upgraded). It is never read as an older
+ * version nor passed over; it waits for an instance that knows it, so it is a failure that passes, not one to park.
  */
 export class NewerEventVersionError extends Error {
   override readonly name = 'NewerEventVersionError';
-  constructor(type: string, version: number, known: number) {
-    super(`${type} v${version} was written by a newer release (this one reads up to v${known})`);
+  constructor(type: string, version: number, known: number | null) {
+    super(
+      known === null
+        ? `${type} v${version} was written by a newer release (this one does not know ${type})`
+        : `${type} v${version} was written by a newer release (this one reads up to v${known})`,
+    );
   }
 }
 

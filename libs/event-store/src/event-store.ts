@@ -35,6 +35,10 @@ export interface EventStoreOptions {
   stream: string;
   /** Subjects are `<subjectPrefix>.<aggregateType>.<aggregateId>`. */
   subjectPrefix: string;
+  /**
+   * Every event type the stream holds, at its current version. Given, a commit holding a type it does not list is a
+   * newer release's, refused when read (`NewerEventVersionError`), never passed over; not given, any type is read.
+   */
   schemaVersions?: Record<string, number>;
   upcasters?: Upcaster[];
   /** Replicas of the stream when this store creates it (STREAM_REPLICAS; 3 on a cluster). */
@@ -331,7 +335,7 @@ export class EventStore {
           unacknowledged = 0;
         }
         if (message.seq > untilSeq) break;
-        let commit = unlistedCommit(message, options.eventTypes);
+        let commit = unlistedCommit(message, options.eventTypes, (type) => this.upcasters.knows(type));
         try {
           commit ??= this.decode(message);
         } catch (err) {
@@ -361,14 +365,16 @@ export function listedEventTypes(message: JsMsg): string[] | null {
 
 /**
  * A commit whose `Flotilla-Event-Types` header lists none of `eventTypes`, as one with no events: a reader that wants
- * none of them passes it over without decoding it, and its position still moves past it. Null when it must be decoded.
+ * none of them passes it over without decoding it, and its position still moves past it. Null when it must be decoded,
+ * which is also when it lists a type the reader does not know (`knows`): a newer release's, never passed over unread.
  */
 export function unlistedCommit(
   message: JsMsg,
   eventTypes: readonly string[] | undefined,
+  knows: (type: string) => boolean,
   listed = listedEventTypes(message),
 ): Commit | null {
-  if (!eventTypes || !listed || listed.some((type) => eventTypes.includes(type))) return null;
+  if (!eventTypes || !listed || listed.some((type) => eventTypes.includes(type) || !knows(type))) return null;
   const metadata = { actor: '', correlationId: '', causationId: null, commandId: null };
   return { streamSeq: message.seq, subject: message.subject, time: '', metadata, fingerprint: null, events: [] };
 }

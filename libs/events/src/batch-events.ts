@@ -132,8 +132,35 @@ export const BatchEventVersions: Record<BatchEvent['type'] | DeviceDeleted['type
   DeviceDeleted: 1,
 };
 
+/** The catalog's events (their types are the batch domain's, `catalog.ts`, which checks this list is whole). */
+export const CatalogEventVersions = {
+  MetroDefined: 1,
+  FacilityDefined: 1,
+  PlanDefined: 1,
+  OperatingSystemDefined: 1,
+  SpotPriceSet: 1,
+} as const;
+
+/** The capacity aggregates' events (their types are the batch domain's, `capacity.ts`, which checks this list). */
+export const CapacityEventVersions = {
+  CapacityTotalSet: 1,
+  CapacityReserved: 1,
+  CapacityReservationRefused: 1,
+  ReservedCapacityUsed: 1,
+  ReservationReleased: 1,
+  DeviceCapacityReleased: 1,
+} as const;
+
 /**
- * What a reader or writer of the batch stream needs to see every event at its current version: the stream holds the
- * organizations' events beside the batches' (the catalog's and capacity's are all at version 1).
+ * What a reader or writer of the batch stream needs to see every event at its current version: every type the
+ * stream holds (organizations', the catalog's, capacity's, batches' and devices'), so that one of a type not listed is
+ * known to come from a newer release.
  */
-export const BatchLogEventSchema = { schemaVersions: { ...TenancyEventVersions, ...BatchEventVersions } };
+export const BatchLogEventSchema = {
+  schemaVersions: {
+    ...TenancyEventVersions,
+    ...CatalogEventVersions,
+    ...CapacityEventVersions,
+    ...BatchEventVersions,
+  } as Record<string, number>,
+};

@@ -1,4 +1,4 @@
-import { DomainEvent } from '@flotilla/events';
+import { CapacityEventVersions, DomainEvent } from '@flotilla/events';
 import { Decider, DomainError } from '@flotilla/decider';
 import { Allocation, planPlacement } from './plan-placement';
 
@@ -59,6 +59,8 @@ export type CapacityEvent =
   | ReservedCapacityUsed
   | ReservationReleased
   | DeviceCapacityReleased;
+/** Every capacity event type is in the stream's schema (a reader refuses a type it does not list). */
+export const capacityEventVersions: Record<CapacityEvent['type'], number> = CapacityEventVersions;
 
 export type CapacityCommand =
   | { type: 'SetCapacityTotal'; facility: string; total: number }

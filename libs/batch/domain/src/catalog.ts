@@ -1,4 +1,4 @@
-import { DomainEvent } from '@flotilla/events';
+import { CatalogEventVersions, DomainEvent } from '@flotilla/events';
 import { Decider, DomainError } from '@flotilla/decider';
 
 /** The catalog is one aggregate (`evt.batch.catalog.global`): small, read by every batch, changed by operators. */
@@ -35,6 +35,8 @@ export type PlanDefined = DomainEvent<'PlanDefined', Plan>;
 export type OperatingSystemDefined = DomainEvent<'OperatingSystemDefined', OperatingSystem>;
 export type SpotPriceSet = DomainEvent<'SpotPriceSet', { facility: string; plan: string; price: number }>;
 export type CatalogEvent = MetroDefined | FacilityDefined | PlanDefined | OperatingSystemDefined | SpotPriceSet;
+/** Every catalog event type is in the stream's schema (a reader refuses a type it does not list). */
+export const catalogEventVersions: Record<CatalogEvent['type'], number> = CatalogEventVersions;
 
 export interface DemoCatalog {
   metros: Metro[];

@@ -246,6 +246,40 @@ describe('consumers of the log', () => {
       expect(seen.map((c) => c.events[0].data)).toEqual([{ n: 1 }, { count: 2 }, { count: 3 }]);
     });
 
+    it('waits at a commit of a type it does not know, even one it would pass over, and the release that knows it goes on', async () => {
+      const parked = new MemoryParkedStore();
+      const opened = (schemaVersions: Record<string, number>) =>
+        EventStore.open(nc, { stream: streamName, subjectPrefix: `evt.${streamName.toLowerCase()}`, schemaVersions });
+      const current = await opened({ Counted: 1 });
+      const newer = await opened({ Counted: 1, Reset: 1 }); // the next release adds an event type
+      const subject = current.subjectFor('counter', 't');
+      const write = (on: EventStore, type: string) =>
+        on.append(subject, [{ type, data: {} }], { expectedVersion: 'any', metadata: actor });
+      await write(current, 'Counted');
+      await write(newer, 'Reset');
+      await write(current, 'Counted');
+      await expect(write(current, 'Reset')).rejects.toThrow(/Reset is not in the stream's schema/); // nothing written
+      // It reacts to Counted only, so a Reset it knew would be passed over unread; one it does not know is not.
+      const options = { name: 'view', batchSize: 7, retry: quick, retryPollMs: 50, parked, eventTypes: ['Counted'] };
+      const view = memoryTarget(parked);
+      const old = new SequentialConsumer(current, options, view.target);
+      running.push(old);
+      old.start();
+      await eventually(async () => (old.health.failing?.attempts ?? 0) >= 3, 10_000, 'waiting at seq 2');
+      expect(view.applied).toEqual([1]);
+      expect(old.health.failing?.error).toMatch(
+        /Reset v1 was written by a newer release \(this one does not know Reset\)/,
+      );
+      await expect(current.readAggregate(subject)).rejects.toThrow(/does not know Reset/);
+      await old.stop();
+
+      const upgraded = new SequentialConsumer(newer, options, view.target);
+      running.push(upgraded);
+      upgraded.start();
+      await eventually(async () => view.applied.at(-1) === 3);
+      expect(parked.rows.size).toBe(0);
+    });
+
     it('fails liveness when one apply hangs past the stall limit, and only then', async () => {
       const parked = new MemoryParkedStore();
       await append('h', 1);

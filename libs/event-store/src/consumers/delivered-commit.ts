@@ -14,7 +14,7 @@ export type Delivered = { streamSeq: number; subject: string; eventTypes: string
 export function decodeDelivered(store: EventStore, message: JsMsg, eventTypes?: readonly string[]): Delivered {
   const listed = listedEventTypes(message);
   const base = { streamSeq: message.seq, subject: message.subject, eventTypes: listed ?? [] };
-  const unlisted = unlistedCommit(message, eventTypes, listed);
+  const unlisted = unlistedCommit(message, eventTypes, (type) => store.upcasters.knows(type), listed);
   if (unlisted) return { ...base, commit: unlisted };
   try {
     const commit = store.decode(message);
