@@ -107,7 +107,18 @@ export function subjectMatches(pattern: string, subject: string): boolean {
  * with its own key for a named service, which must act for an organization and on a subject of its grant.
  */
 export class BusTrust {
-  constructor(private readonly settings: BusTrustSettings) {}
+  /** The keys a principal may be signed with: the current one, and the one before while it is being rotated. */
+  private readonly busKeys: string[];
+  private readonly grantKeys: Map<string, string[]>;
+
+  constructor(private readonly settings: BusTrustSettings) {
+    const keys = (...candidates: (string | null | undefined)[]) => candidates.filter((k): k is string => !!k);
+    this.busKeys = keys(settings.busKey, settings.previousBusKey);
+    this.grantKeys = new Map(Object.entries(settings.grants).map(([name, g]) => [name, keys(g.key, g.previousKey)]));
+  }
+
+  private readonly keysFor = (principal: Principal): string[] =>
+    principal.kind === 'service' ? (this.grantKeys.get(principal.service) ?? []) : this.busKeys;
 
   verify(
     headers: { principal?: string | null; signature?: string | null },
@@ -115,7 +126,7 @@ export class BusTrust {
     digest: string,
     correlationId?: string,
   ): RequestMeta | { reason: string } {
-    const verified = verifyRequest(headers, subject, digest, (p) => this.keysFor(p));
+    const verified = verifyRequest(headers, subject, digest, this.keysFor);
     if (!verified.ok) return { reason: verified.reason };
     const { principal } = verified;
     if (principal.kind === 'root') return { actor: principal.actor, organizationId: null, principal, correlationId };
@@ -133,12 +144,5 @@ export class BusTrust {
       principal,
       correlationId,
     };
-  }
-
-  /** The keys a principal may be signed with: the current one, and the one before while it is being rotated. */
-  private keysFor(principal: Principal): string[] {
-    if (principal.kind !== 'service') return [this.settings.busKey, this.settings.previousBusKey ?? ''].filter(Boolean);
-    const grant = this.settings.grants[principal.service];
-    return grant ? [grant.key, grant.previousKey ?? ''].filter(Boolean) : [];
   }
 }
