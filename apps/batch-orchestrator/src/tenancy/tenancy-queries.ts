@@ -43,6 +43,15 @@ export class GetProjectHandler implements IQueryHandler<GetProjectQuery, Project
   }
 }
 
+abstract class OrganizationPageQuery {
+  constructor(
+    readonly organizationId: string,
+    readonly page: number | undefined,
+    readonly perPage: number | undefined,
+    readonly meta: RequestMeta,
+  ) {}
+}
+
 /** A page of an organization's rows, oldest first (another organization's answers not found, as one not there). */
 async function organizationPage<Row extends ObjectLiteral>(
   dataSource: DataSource,
@@ -61,15 +70,6 @@ async function organizationPage<Row extends ObjectLiteral>(
     take,
   });
   return { rows, meta: metaOf(total) };
-}
-
-abstract class OrganizationPageQuery {
-  constructor(
-    readonly organizationId: string,
-    readonly page: number | undefined,
-    readonly perPage: number | undefined,
-    readonly meta: RequestMeta,
-  ) {}
 }
 
 export class ListProjectsQuery extends OrganizationPageQuery {}
