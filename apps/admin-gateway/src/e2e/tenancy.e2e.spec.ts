@@ -66,6 +66,18 @@ describe('admin gateway: organizations, projects and API keys (e2e)', () => {
     expect((await call('GET', `/organizations/${other.body.id}`, key.body.token)).status).toBe(404);
     expect((await call('GET', `/organizations/${other.body.id}/projects`, key.body.token)).status).toBe(404);
     expect((await call('POST', '/organizations', key.body.token, { name: 'nope' })).status).toBe(403);
+
+    // The root token lists every organization, a page at a time; an API key, its own alone.
+    const all = await call('GET', '/organizations?per_page=1000', rootToken);
+    expect(all.status).toBe(200);
+    expect(all.body.organizations.map((o: { id: string }) => o.id)).toEqual(
+      expect.arrayContaining([org.body.id, other.body.id]),
+    );
+    expect(all.body.meta.total).toBeGreaterThanOrEqual(2);
+    expect(await call('GET', '/organizations', key.body.token)).toMatchObject({
+      status: 200,
+      body: { organizations: [{ id: org.body.id, name: 'Acme' }], meta: { total: 1 } },
+    });
   });
 
   it('revokes an API key: from the answer on it lets no one in, and it stays listed as revoked', async () => {

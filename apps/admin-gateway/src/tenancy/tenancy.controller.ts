@@ -29,6 +29,17 @@ export class TenancyController {
     return this.rpc.call(TenancySubjects.createOrganization, { ...body }, caller);
   }
 
+  @Doc('Organizations, oldest first: every one for the root token, its own for an API key', 'OrganizationList')
+  @Get('organizations')
+  @ApiPaging()
+  listOrganizations(
+    @Query('page') page: string | undefined,
+    @Query('per_page') perPage: string | undefined,
+    @CurrentCaller() caller: Caller,
+  ) {
+    return this.rpc.call(TenancySubjects.listOrganizations, paging(page, perPage), caller);
+  }
+
   @Doc('An organization', 'Organization')
   @Get('organizations/:id')
   getOrganization(

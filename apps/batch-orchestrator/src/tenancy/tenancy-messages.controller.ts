@@ -9,6 +9,7 @@ import {
   GetProjectRequest,
   IssueApiKeyRequest,
   ListApiKeysRequest,
+  ListOrganizationsRequest,
   ListProjectsRequest,
   RevokeApiKeyRequest,
   TenancySubjects,
@@ -25,6 +26,7 @@ import {
   GetOrganizationQuery,
   GetProjectQuery,
   ListApiKeysQuery,
+  ListOrganizationsQuery,
   ListProjectsQuery,
 } from './tenancy-queries';
 
@@ -62,6 +64,11 @@ export class TenancyMessagesController {
   listApiKeys(@Payload() request: ListApiKeysRequest, @Meta() meta: RequestMeta) {
     const { organizationId, page, perPage } = request;
     return this.queries.execute(new ListApiKeysQuery(organizationId, page, perPage, meta));
+  }
+
+  @Handles(TenancySubjects.listOrganizations)
+  listOrganizations(@Payload() request: ListOrganizationsRequest, @Meta() meta: RequestMeta) {
+    return this.queries.execute(new ListOrganizationsQuery(request.page, request.perPage, meta));
   }
 
   @Handles(TenancySubjects.getOrganization)

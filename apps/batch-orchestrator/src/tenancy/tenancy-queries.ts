@@ -27,6 +27,34 @@ export class GetOrganizationHandler implements IQueryHandler<GetOrganizationQuer
   }
 }
 
+export class ListOrganizationsQuery {
+  constructor(
+    readonly page: number | undefined,
+    readonly perPage: number | undefined,
+    readonly meta: RequestMeta,
+  ) {}
+}
+
+/** Root sees every organization; a caller confined to one sees that one alone, as Metal lists a user's own. */
+@QueryHandler(ListOrganizationsQuery)
+export class ListOrganizationsHandler implements IQueryHandler<
+  ListOrganizationsQuery,
+  { organizations: OrganizationView[]; meta: PageMeta }
+> {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async execute({ page, perPage, meta }: ListOrganizationsQuery) {
+    const { skip, take, meta: metaOf } = pageOf('/organizations', page, perPage);
+    const [rows, total] = await this.dataSource.getRepository(OrganizationRow).findAndCount({
+      where: meta.organizationId ? { id: meta.organizationId } : {},
+      order: { createdAt: 'ASC', id: 'ASC' },
+      skip,
+      take,
+    });
+    return { organizations: rows.map(organizationView), meta: metaOf(total) };
+  }
+}
+
 export class GetProjectQuery {
   constructor(
     readonly projectId: string,

@@ -11,6 +11,7 @@ import {
   GetOrganizationHandler,
   GetProjectHandler,
   ListApiKeysHandler,
+  ListOrganizationsHandler,
   ListProjectsHandler,
 } from './tenancy-queries';
 import { organizationRepositoryProvider } from './organization-repository';
@@ -24,6 +25,7 @@ import { ProjectDirectory } from './project-directory';
     CreateProjectHandler,
     IssueApiKeyHandler,
     RevokeApiKeyHandler,
+    ListOrganizationsHandler,
     GetOrganizationHandler,
     GetProjectHandler,
     ListProjectsHandler,

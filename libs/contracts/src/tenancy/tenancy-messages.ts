@@ -54,6 +54,14 @@ export class RevokeApiKeyRequest {
   keyId!: string;
 }
 
+export class ListOrganizationsRequest {
+  @PageNumber()
+  page?: number;
+
+  @PerPage()
+  perPage?: number;
+}
+
 export class GetOrganizationRequest {
   @IsUUID()
   organizationId!: string;
@@ -167,6 +175,13 @@ export const TenancySubjects = {
     ListApiKeysRequest,
     replyOf<{ api_keys: ApiKeyView[]; meta: PageMeta }>("a page of the organization's API keys, oldest first"),
     'The API keys of an organization, revoked ones included, a page at a time (never their tokens).',
+  ),
+  listOrganizations: subject(
+    'tenancy.query.list-organizations',
+    orchestrator,
+    ListOrganizationsRequest,
+    replyOf<{ organizations: OrganizationView[]; meta: PageMeta }>('a page of organizations, oldest first'),
+    "Every organization for root principals; an organization's own principal sees its organization alone.",
   ),
   getOrganization: subject(
     'tenancy.query.get-organization',
