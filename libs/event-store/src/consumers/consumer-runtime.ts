@@ -18,6 +18,11 @@ export interface ConsumerOptions {
   stallAfterMs?: number;
   /** How often operators' retry requests are looked for (default 2 s). */
   retryPollMs?: number;
+  /**
+   * How long a report waits for JetStream (the lag) and Postgres (the parked count) before it calls the figure
+   * unknown, as when they fail (default 2 s): readiness and metrics answer, even while a connection hangs.
+   */
+  reportWaitMs?: number;
   logger?: ConsumerLogger;
 }
 
@@ -85,11 +90,12 @@ export abstract class ConsumerRuntime {
   abstract lag(): Promise<number>;
 
   async report(): Promise<ConsumerReport> {
+    const wait = this.options.reportWaitMs ?? 2_000;
     const [lag, parked] = await Promise.all([
       // A stream not there yet (another service's, before it first starts) holds nothing to apply; any other failure
       // leaves the lag unknown, and readiness fails on it.
-      this.lag().catch((err: unknown) => (isNotFound(err) ? 0 : null)),
-      this.options.parked.count(this.name).catch(() => null),
+      unknownAfter(wait, this.lag()).catch((err: unknown) => (isNotFound(err) ? 0 : null)),
+      unknownAfter(wait, this.options.parked.count(this.name)).catch(() => null),
     ]);
     return {
       consumer: this.name,
@@ -169,4 +175,11 @@ export abstract class ConsumerRuntime {
       }
     }
   }
+}
+
+/** The answer, or null once `ms` have passed without one. */
+function unknownAfter<T>(ms: number, answer: Promise<T>): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)));
+  return Promise.race([answer, late]).finally(() => clearTimeout(timer));
 }

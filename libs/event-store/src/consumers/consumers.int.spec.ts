@@ -280,6 +280,13 @@ describe('consumers of the log', () => {
       expect(parked.rows.size).toBe(0);
     });
 
+    it('reports the figures it cannot get in time as unknown, and does not wait for them', async () => {
+      const hung = Object.assign(new MemoryParkedStore(), { count: () => new Promise<number>(() => undefined) });
+      const consumer = sequential(memoryTarget(hung).target, hung, { reportWaitMs: 100 });
+      const report = await consumer.report();
+      expect(report).toMatchObject({ consumer: 'view', parked: null, alive: true });
+    });
+
     it('fails liveness when one apply hangs past the stall limit, and only then', async () => {
       const parked = new MemoryParkedStore();
       await append('h', 1);
