@@ -1,3 +1,4 @@
+export * from './answer-within';
 export * from './recorded-event';
 export * from './errors';
 export * from './upcasting';

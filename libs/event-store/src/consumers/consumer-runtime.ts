@@ -1,3 +1,4 @@
+import { answerWithin } from '../answer-within';
 import { EventStore } from '../event-store';
 import { Commit } from '../recorded-event';
 import { isNotFound } from '../stream-config';
@@ -94,8 +95,8 @@ export abstract class ConsumerRuntime {
     const [lag, parked] = await Promise.all([
       // A stream not there yet (another service's, before it first starts) holds nothing to apply; any other failure
       // leaves the lag unknown, and readiness fails on it.
-      unknownAfter(wait, this.lag()).catch((err: unknown) => (isNotFound(err) ? 0 : null)),
-      unknownAfter(wait, this.options.parked.count(this.name)).catch(() => null),
+      answerWithin(wait, this.lag(), () => null).catch((err: unknown) => (isNotFound(err) ? 0 : null)),
+      answerWithin(wait, this.options.parked.count(this.name), () => null).catch(() => null),
     ]);
     return {
       consumer: this.name,
@@ -175,11 +176,4 @@ export abstract class ConsumerRuntime {
       }
     }
   }
-}
-
-/** The answer, or null once `ms` have passed without one. */
-function unknownAfter<T>(ms: number, answer: Promise<T>): Promise<T | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)));
-  return Promise.race([answer, late]).finally(() => clearTimeout(timer));
 }

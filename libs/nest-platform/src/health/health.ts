@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Injectable, Res, ServiceUnavailableException }
 import { HealthCheckService, HealthIndicatorFunction, HealthIndicatorService } from '@nestjs/terminus';
 import type { Response } from 'express';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import type { ConsumerReport } from '@flotilla/event-store';
+import { answerWithin, type ConsumerReport } from '@flotilla/event-store';
 
 export type HealthCheck = () => Promise<{ ok: boolean; detail?: unknown }>;
 
@@ -106,19 +106,13 @@ export class HealthRegistry {
     return this.asIndicators(this.livenessChecks);
   }
 
-  private bounded<T>(answer: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${this.checkTimeoutMs} ms`)), this.checkTimeoutMs);
-    });
-    return Promise.race([answer, late]).finally(() => clearTimeout(timer));
-  }
-
   private asIndicators(checks: Map<string, HealthCheck>): HealthIndicatorFunction[] {
     return [...checks].map(([name, check]) => async () => {
       const indicator = this.indicators.check(name);
       try {
-        const { ok, detail } = await this.bounded(check());
+        const { ok, detail } = await answerWithin(this.checkTimeoutMs, check(), () => {
+          throw new Error(`no answer within ${this.checkTimeoutMs} ms`);
+        });
         const data: { detail?: unknown } = detail === undefined ? {} : { detail };
         return ok ? indicator.up(data) : indicator.down(data);
       } catch (err) {
