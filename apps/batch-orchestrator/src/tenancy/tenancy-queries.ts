@@ -43,15 +43,10 @@ export class ListOrganizationsHandler implements IQueryHandler<
 > {
   constructor(private readonly dataSource: DataSource) {}
 
-  async execute({ page, perPage, meta }: ListOrganizationsQuery) {
-    const { skip, take, meta: metaOf } = pageOf('/organizations', page, perPage);
-    const [rows, total] = await this.dataSource.getRepository(OrganizationRow).findAndCount({
-      where: meta.organizationId ? { id: meta.organizationId } : {},
-      order: { createdAt: 'ASC', id: 'ASC' },
-      skip,
-      take,
-    });
-    return { organizations: rows.map(organizationView), meta: metaOf(total) };
+  async execute(query: ListOrganizationsQuery) {
+    const where = query.meta.organizationId ? { id: query.meta.organizationId } : {};
+    const { rows, meta } = await oldestFirst(this.dataSource, OrganizationRow, where, '/organizations', query);
+    return { organizations: rows.map(organizationView), meta };
   }
 }
 
@@ -80,24 +75,36 @@ abstract class OrganizationPageQuery {
   ) {}
 }
 
+/** A page of the rows `where` picks, oldest first, with Metal's `meta` for the route that lists them. */
+async function oldestFirst<Row extends ObjectLiteral>(
+  dataSource: DataSource,
+  entity: EntityTarget<Row>,
+  where: object,
+  route: string,
+  { page, perPage }: { page: number | undefined; perPage: number | undefined },
+): Promise<{ rows: Row[]; meta: PageMeta }> {
+  const { skip, take, meta } = pageOf(route, page, perPage);
+  const [rows, total] = await dataSource.getRepository(entity).findAndCount({
+    where: where as FindOptionsWhere<Row>,
+    order: { createdAt: 'ASC', id: 'ASC' } as unknown as FindOptionsOrder<Row>,
+    skip,
+    take,
+  });
+  return { rows, meta: meta(total) };
+}
+
 /** A page of an organization's rows, oldest first (another organization's answers not found, as one not there). */
 async function organizationPage<Row extends ObjectLiteral>(
   dataSource: DataSource,
   entity: EntityTarget<Row>,
   route: string,
-  { organizationId, page, perPage, meta }: OrganizationPageQuery,
+  query: OrganizationPageQuery,
 ): Promise<{ rows: Row[]; meta: PageMeta }> {
+  const { organizationId, meta } = query;
   assertInScope(meta, organizationId);
   if (!(await dataSource.getRepository(OrganizationRow).existsBy({ id: organizationId })))
     throw DomainError.notFound('organization');
-  const { skip, take, meta: metaOf } = pageOf(`/organizations/${organizationId}/${route}`, page, perPage);
-  const [rows, total] = await dataSource.getRepository(entity).findAndCount({
-    where: { organizationId } as unknown as FindOptionsWhere<Row>,
-    order: { createdAt: 'ASC', id: 'ASC' } as unknown as FindOptionsOrder<Row>,
-    skip,
-    take,
-  });
-  return { rows, meta: metaOf(total) };
+  return oldestFirst(dataSource, entity, { organizationId }, `/organizations/${organizationId}/${route}`, query);
 }
 
 export class ListProjectsQuery extends OrganizationPageQuery {}
