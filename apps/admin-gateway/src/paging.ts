@@ -14,13 +14,16 @@ export const ApiPaging = (perPage: { defaultPerPage: number; maxPerPage: number 
     }),
   );
 
-/** `page` and `per_page` as Metal takes them: positive integers, `per_page` at most 1000 (or less); all problems. */
+/**
+ * `page` and `per_page` as Metal takes them: positive integers, `per_page` at most 1000 (or less); all problems,
+ * listed after those the caller found in the rest of the query.
+ */
 export function paging(
   page: string | undefined,
   perPage: string | undefined,
   maxPerPage: number = Paging.maxPerPage,
+  problems: string[] = [],
 ): { page?: number; perPage?: number } {
-  const problems: string[] = [];
   const read = (value: string | undefined, name: string, max: number) => {
     if (value === undefined) return undefined;
     const n = /^\d{1,9}$/.test(value) ? Number(value) : NaN;

@@ -18,6 +18,7 @@ import { AuthGuard } from '../auth/auth.guard';
 import { Caller, CurrentCaller } from '../auth/caller';
 import { NatsRpcClient, RemoteError } from '../nats-rpc.client';
 import { ApiPaging, paging } from '../paging';
+import { ApiDeviceListQuery, deviceListQuery } from './device-list-query';
 
 const uuid = new ParseUUIDPipe({
   exceptionFactory: () => new RemoteError({ code: ErrorCodes.notFound, message: 'not found' }),
@@ -103,16 +104,15 @@ export class BatchesController {
     );
   }
 
-  @Doc("A project's devices", 'DeviceList')
+  @Doc("A project's devices, newest first, filtered as Metal filters them", 'DeviceList')
   @Get('projects/:id/devices')
-  @ApiPaging()
+  @ApiDeviceListQuery()
   listDevices(
     @Param('id', uuid) projectId: string,
-    @Query('page') page: string | undefined,
-    @Query('per_page') perPage: string | undefined,
+    @Query() query: Record<string, unknown>,
     @CurrentCaller() caller: Caller,
   ): Promise<DeviceListView> {
-    return this.rpc.call(BatchSubjects.listDevices, { projectId, ...paging(page, perPage) }, caller);
+    return this.rpc.call(BatchSubjects.listDevices, deviceListQuery(projectId, query), caller);
   }
 
   @Doc('A device', 'Device')

@@ -291,6 +291,34 @@ describe('admin gateway: batch deployment (e2e)', () => {
       status: 422,
       body: { errors: ['page must be an integer from 1 to 100000', 'per_page must be an integer from 1 to 1000'] },
     });
+
+    // Filtered as Metal's findProjectDevices filters; the links keep the filters.
+    const filtered = (
+      await system.call('GET', `/projects/${paged}/devices?search=DEBIAN&type=ondemand&per_page=5`, key)
+    ).body;
+    expect(filtered.meta).toMatchObject({
+      total: 12,
+      next: { href: `/projects/${paged}/devices?search=DEBIAN&type=ondemand&page=2&per_page=5` },
+    });
+    expect((await system.call('GET', filtered.meta.next.href, key)).body.meta).toMatchObject({ current_page: 2 });
+    expect((await system.call('GET', `/projects/${paged}/devices?type=spot`, key)).body.meta.total).toBe(0);
+    const refused = await system.call(
+      'GET',
+      `/projects/${paged}/devices?type=metal&categories=compute&tag=a&tag=b&reserved=maybe&per_page=0`,
+      key,
+    );
+    expect(refused).toMatchObject({
+      status: 422,
+      body: {
+        errors: [
+          'type must be one of ondemand, spot, reserved',
+          'categories cannot be filtered by: plans here have no categories',
+          'tag must be given once',
+          'reserved must be true or false',
+          'per_page must be an integer from 1 to 1000',
+        ],
+      },
+    });
   });
 
   it("hides another organization's batches and devices (404)", async () => {

@@ -7,6 +7,7 @@ import {
   DeleteBatchRequest,
   DeviceRequest,
   GetBatchRequest,
+  ListDevicesRequest,
   ProjectListRequest,
 } from '@flotilla/contracts';
 import { Meta, Handles, RequestMeta, RpcErrorFilter, RpcValidationPipe } from '@flotilla/nest-platform';
@@ -55,8 +56,8 @@ export class BatchMessagesController {
   }
 
   @Handles(BatchSubjects.listDevices)
-  listDevices(@Payload() request: ProjectListRequest, @Meta() meta: RequestMeta) {
-    return this.queries.execute(new ListDevicesQuery(request.projectId, request.page, request.perPage, meta));
+  listDevices(@Payload() request: ListDevicesRequest, @Meta() meta: RequestMeta) {
+    return this.queries.execute(new ListDevicesQuery(request, meta));
   }
 
   @Handles(BatchSubjects.getDevice)

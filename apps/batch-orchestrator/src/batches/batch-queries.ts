@@ -1,12 +1,13 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { DataSource, In, Not } from 'typeorm';
-import { BatchListView, BatchView, DeviceListView, DeviceView, pageOf } from '@flotilla/contracts';
+import { DataSource, In } from 'typeorm';
+import { BatchListView, BatchView, DeviceListView, DeviceView, ListDevicesRequest, pageOf } from '@flotilla/contracts';
 import { BatchRow, DeviceQuarantineRow, DeviceRow } from '@flotilla/batch-read-model';
 import { DomainError } from '@flotilla/decider';
 import { RequestMeta } from '@flotilla/nest-platform';
 import { loadCatalogObjects } from '../catalog/catalog-queries';
 import { ProjectDirectory } from '../tenancy/project-directory';
 import { batchView, deviceView, projectHref } from './batch-views';
+import { filterParameters, whereDevicesMatch } from './device-filters';
 
 const inScope = (row: { organizationId: string } | null, meta: RequestMeta) =>
   !!row && (!meta.organizationId || meta.organizationId === row.organizationId);
@@ -73,14 +74,12 @@ export class GetBatchHandler implements IQueryHandler<GetBatchQuery, BatchView> 
 
 export class ListDevicesQuery {
   constructor(
-    readonly projectId: string,
-    readonly page: number | undefined,
-    readonly perPage: number | undefined,
+    readonly request: ListDevicesRequest,
     readonly meta: RequestMeta,
   ) {}
 }
 
-/** A project's devices that are not deleted, newest first, a page at a time. */
+/** A project's devices that are not deleted and match the request's filters, newest first, a page at a time. */
 @QueryHandler(ListDevicesQuery)
 export class ListDevicesHandler implements IQueryHandler<ListDevicesQuery, DeviceListView> {
   constructor(
@@ -88,15 +87,24 @@ export class ListDevicesHandler implements IQueryHandler<ListDevicesQuery, Devic
     private readonly projects: ProjectDirectory,
   ) {}
 
-  async execute({ projectId, page, perPage, meta }: ListDevicesQuery): Promise<DeviceListView> {
+  async execute({ request, meta }: ListDevicesQuery): Promise<DeviceListView> {
+    const { projectId, page, perPage } = request;
     await this.projects.inScope(projectId, meta);
-    const { skip, take, meta: metaOf } = pageOf(`${projectHref(projectId)}/devices`, page, perPage);
-    const [rows, total] = await this.dataSource.getRepository(DeviceRow).findAndCount({
-      where: { projectId, state: Not('deleted') },
-      order: { createdAt: 'DESC', position: 'ASC', id: 'ASC' },
-      skip,
-      take,
-    });
+    const path = `${projectHref(projectId)}/devices`;
+    const { skip, take, meta: metaOf } = pageOf(path, page, perPage, filterParameters(request));
+    const query = this.dataSource
+      .getRepository(DeviceRow)
+      .createQueryBuilder('d')
+      .where('d.project_id = :projectId', { projectId })
+      .andWhere(`d.state <> 'deleted'`);
+    whereDevicesMatch(query, request);
+    const [rows, total] = await query
+      .orderBy('d.created_at', 'DESC')
+      .addOrderBy('d.position', 'ASC')
+      .addOrderBy('d.id', 'ASC')
+      .offset(skip)
+      .limit(take)
+      .getManyAndCount();
     return { devices: await devicesView(this.dataSource, rows), meta: metaOf(total) };
   }
 }

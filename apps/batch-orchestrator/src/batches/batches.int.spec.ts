@@ -291,6 +291,108 @@ describe('batch deployment over NATS', () => {
     expect(devices.filter((d) => d.batch.href === `/batches/${queued.id}`)).toEqual([]);
   });
 
+  it("filters a project's devices as Metal's findProjectDevices does, every filter given holding", async () => {
+    const own = await createProject(request);
+    const [web, db] = unwrap(
+      await request<{ batches: BatchView[] }>(BatchSubjects.createBatches, {
+        projectId: own.projectId,
+        batches: [
+          {
+            plan: 'c3.medium.x86',
+            operating_system: 'debian_12',
+            facility: 'sjc1',
+            hostname: 'web{{index}}',
+            quantity: 2,
+            tags: ['web', 'prod'],
+            description: 'front end',
+          },
+          {
+            plan: 'c1.small.x86',
+            operating_system: 'ubuntu_22_04',
+            facility: 'ewr1',
+            hostname: 'db1',
+            tags: ['db'],
+            spot_instance: true,
+            spot_price_max: 1,
+            termination_time: '2099-01-01T00:00:00Z',
+          },
+        ],
+      }),
+    ).batches;
+    await finished(web.id);
+    const [dbDevice] = (await finished(db.id)).devices as DeviceView[];
+    const hostnames = async (filters: Record<string, unknown>) =>
+      unwrap(
+        await request<{ devices: DeviceView[] }>(BatchSubjects.listDevices, { projectId: own.projectId, ...filters }),
+      )
+        .devices.map((d) => d.hostname)
+        .sort();
+
+    const webs = ['web01', 'web02'];
+    const all = ['db1', 'web01', 'web02'];
+    expect(await hostnames({})).toEqual(all);
+    expect(await hostnames({ facility: 'sjc1' })).toEqual(webs);
+    expect(await hostnames({ metro: 'ny' })).toEqual(['db1']);
+    expect(await hostnames({ metro: 'am' })).toEqual([]);
+    expect(await hostnames({ hostname: 'WEB' })).toEqual(webs);
+    expect(await hostnames({ tag: 'db' })).toEqual(['db1']);
+    expect(await hostnames({ tag: 'pro' })).toEqual([]); // a tag is matched whole
+    expect(await hostnames({ type: 'spot' })).toEqual(['db1']);
+    expect(await hostnames({ type: 'ondemand' })).toEqual(webs);
+    expect(await hostnames({ type: 'reserved' })).toEqual([]);
+    expect(await hostnames({ reserved: true })).toEqual([]);
+    expect(await hostnames({ reserved: false })).toEqual(all);
+    expect(await hostnames({ hasTerminationTime: true })).toEqual(['db1']);
+    expect(await hostnames({ hasTerminationTime: false })).toEqual(webs);
+    expect(await hostnames({ search: 'FRONT' })).toEqual(webs); // description
+    expect(await hostnames({ search: dbDevice.short_id })).toEqual(['db1']);
+    expect(await hostnames({ search: 'pro' })).toEqual(webs); // part of a tag
+    expect(await hostnames({ search: 'c1.small' })).toEqual(['db1']); // plan slug
+    expect(await hostnames({ search: 'sunnyvale' })).toEqual(webs); // facility name
+    expect(await hostnames({ search: 'Ubuntu 22' })).toEqual(['db1']); // operating system name
+    expect(await hostnames({ search: 'web_1' })).toEqual([]); // `_` is a character, not a wildcard
+    expect(await hostnames({ search: '%' })).toEqual([]);
+    expect(await hostnames({ facility: 'sjc1', hostname: '02' })).toEqual(['web02']);
+
+    const page = unwrap(
+      await request<{ meta: { self: { href: string }; total: number } }>(BatchSubjects.listDevices, {
+        projectId: own.projectId,
+        tag: 'web',
+        search: 'a b&c',
+        perPage: 1,
+      }),
+    ).meta;
+    expect(page).toMatchObject({
+      total: 0,
+      self: { href: `/projects/${own.projectId}/devices?search=a%20b%26c&tag=web&page=1&per_page=1` },
+    });
+    const paged = unwrap(
+      await request<{ meta: { next: { href: string }; total: number } }>(BatchSubjects.listDevices, {
+        projectId: own.projectId,
+        tag: 'web',
+        hasTerminationTime: false,
+        perPage: 1,
+      }),
+    ).meta;
+    expect(paged).toMatchObject({
+      total: 2,
+      next: { href: `/projects/${own.projectId}/devices?tag=web&has_termination_time=false&page=2&per_page=1` },
+    });
+
+    expect(
+      await request(BatchSubjects.listDevices, { projectId: own.projectId, type: 'metal', tag: 'x'.repeat(65) }),
+    ).toMatchObject({
+      ok: false,
+      error: {
+        code: 'validation_failed',
+        details: expect.arrayContaining([
+          'type must be one of ondemand, spot, reserved',
+          'tag must be shorter than or equal to 64 characters',
+        ]),
+      },
+    });
+  });
+
   it('shows a device quarantined by the update-resolver, and cleared again; a flag it cannot apply is parked, not fatal', async () => {
     const [queued] = await deploy([{ plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'sjc1' }]);
     const [device] = (await finished(queued.id)).devices as DeviceView[];

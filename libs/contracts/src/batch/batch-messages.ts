@@ -68,6 +68,55 @@ export class ProjectListRequest extends ProjectScopedRequest {
   perPage?: number;
 }
 
+/** Instance types a device list may be filtered by, as Metal names them (no hardware reservations here). */
+export const DEVICE_TYPES = ['ondemand', 'spot', 'reserved'] as const;
+
+/**
+ * A project's devices, filtered as Metal's `findProjectDevices` filters them (every filter given must hold). `search`
+ * matches, ignoring case, part of a device's hostname, description, id (so its short_id), tags, or its plan's,
+ * facility's or operating system's slug or name.
+ */
+export class ListDevicesRequest extends ProjectListRequest {
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  search?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  facility?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  metro?: string;
+
+  /** Part of the hostname, ignoring case. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  hostname?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  tag?: string;
+
+  @IsOptional()
+  @IsIn(DEVICE_TYPES, { message: `$property must be one of ${DEVICE_TYPES.join(', ')}` })
+  type?: (typeof DEVICE_TYPES)[number];
+
+  /** True: only devices on a hardware reservation (none here); false: only those that are not (all). */
+  @IsOptional()
+  @IsBoolean()
+  reserved?: boolean;
+
+  @IsOptional()
+  @IsBoolean()
+  hasTerminationTime?: boolean;
+}
+
 export class DeviceRequest {
   @IsUUID()
   deviceId!: string;
@@ -328,9 +377,9 @@ export const BatchSubjects = {
   listDevices: subject(
     'batch.query.list-devices',
     orchestrator,
-    ProjectListRequest,
+    ListDevicesRequest,
     replyOf<DeviceListView>("Metal's DeviceList, with meta"),
-    "A project's devices, a page at a time.",
+    "A project's devices, newest first, a page at a time, filtered as Metal filters them.",
   ),
   getDevice: subject(
     'batch.query.get-device',

@@ -19,10 +19,22 @@ export interface PageMeta {
   last_page: number;
 }
 
-/** Metal's `meta` of page `page` of `total` items, `perPage` a page, listed at `path`. */
-export function pageMeta(path: string, page: number, perPage: number, total: number): PageMeta {
+/**
+ * Metal's `meta` of page `page` of `total` items, `perPage` a page, listed at `path`; `filters` (query parameters) are
+ * kept in every link, so following `next` stays within the same list.
+ */
+export function pageMeta(
+  path: string,
+  page: number,
+  perPage: number,
+  total: number,
+  filters: Record<string, string> = {},
+): PageMeta {
   const lastPage = Math.max(1, Math.ceil(total / perPage));
-  const at = (n: number) => ({ href: `${path}?page=${n}&per_page=${perPage}` });
+  const query = Object.entries(filters)
+    .map(([name, value]) => `${name}=${encodeURIComponent(value)}&`)
+    .join('');
+  const at = (n: number) => ({ href: `${path}?${query}page=${n}&per_page=${perPage}` });
   return {
     first: at(1),
     ...(page > 1 ? { previous: at(Math.min(page - 1, lastPage)) } : {}),
@@ -36,8 +48,17 @@ export function pageMeta(path: string, page: number, perPage: number, total: num
 }
 
 /** A page of a list at `path`: the rows to skip and take, and its `meta` once the total is known. */
-export function pageOf(path: string, page = 1, perPage: number = Paging.defaultPerPage) {
-  return { skip: (page - 1) * perPage, take: perPage, meta: (total: number) => pageMeta(path, page, perPage, total) };
+export function pageOf(
+  path: string,
+  page = 1,
+  perPage: number = Paging.defaultPerPage,
+  filters: Record<string, string> = {},
+) {
+  return {
+    skip: (page - 1) * perPage,
+    take: perPage,
+    meta: (total: number) => pageMeta(path, page, perPage, total, filters),
+  };
 }
 
 const each =

@@ -1,0 +1,63 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiQuery } from '@nestjs/swagger';
+import { DEVICE_TYPES, ListDevicesRequest, Paging } from '@flotilla/contracts';
+import { ApiPaging, paging } from '../paging';
+
+/** `GET /projects/{id}/devices`'s query parameters in the API document: Metal's `findProjectDevices` filters. */
+export const ApiDeviceListQuery = () =>
+  applyDecorators(
+    ApiPaging(),
+    ApiQuery({
+      name: 'search',
+      required: false,
+      description:
+        "part of a device's hostname, description, id (short_id), tags, or its plan's, facility's or operating " +
+        "system's slug or name, ignoring case",
+    }),
+    ApiQuery({ name: 'facility', required: false, description: 'a facility code' }),
+    ApiQuery({ name: 'metro', required: false, description: "a metro code: devices in that metro's facilities" }),
+    ApiQuery({ name: 'hostname', required: false, description: 'part of the hostname, ignoring case' }),
+    ApiQuery({ name: 'tag', required: false, description: 'a tag the device has' }),
+    ApiQuery({ name: 'type', required: false, enum: [...DEVICE_TYPES] }),
+    ApiQuery({ name: 'reserved', required: false, enum: ['true', 'false'], description: 'no device is reserved' }),
+    ApiQuery({ name: 'has_termination_time', required: false, enum: ['true', 'false'] }),
+  );
+
+/**
+ * The list request for Metal's `findProjectDevices` query: its filters and page, with every problem of the query
+ * string at once (a parameter given twice, a flag that is not true or false, a type Metal does not name, the plan
+ * `categories` filter, which plans here have no data for, and paging). Lengths are the service's to check.
+ */
+export function deviceListQuery(projectId: string, query: Record<string, unknown>): ListDevicesRequest {
+  const problems: string[] = [];
+  const once = (name: string): string | undefined => {
+    const value = query[name];
+    if (value === undefined || typeof value === 'string') return value;
+    problems.push(`${name} must be given once`);
+    return undefined;
+  };
+  const flag = (name: string): boolean | undefined => {
+    const value = once(name);
+    if (value === undefined || value === 'true' || value === 'false')
+      return value === undefined ? value : value === 'true';
+    problems.push(`${name} must be true or false`);
+    return undefined;
+  };
+  const type = once('type');
+  if (type !== undefined && !(DEVICE_TYPES as readonly string[]).includes(type))
+    problems.push(`type must be one of ${DEVICE_TYPES.join(', ')}`);
+  if (query.categories !== undefined) problems.push('categories cannot be filtered by: plans here have no categories');
+  const filters = {
+    projectId,
+    search: once('search'),
+    facility: once('facility'),
+    metro: once('metro'),
+    hostname: once('hostname'),
+    tag: once('tag'),
+    type: type as ListDevicesRequest['type'],
+    reserved: flag('reserved'),
+    hasTerminationTime: flag('has_termination_time'),
+  };
+  const page = paging(once('page'), once('per_page'), Paging.maxPerPage, problems);
+  return { ...filters, ...page };
+}
