@@ -119,7 +119,19 @@ export type DeviceDeleted = DomainEvent<
   }
 >;
 
-export const BatchEventVersions: Record<BatchEvent['type'] | DeviceDeleted['type'], number> = {
+/**
+ * On the device's own subject: the device was locked or unlocked (Metal's `locked`, set by its batch item and changed
+ * since). A locked device cannot be deleted.
+ */
+export type DeviceLockChanged = DomainEvent<
+  'DeviceLockChanged',
+  { deviceId: string; batchId: string; organizationId: string; locked: boolean; changedAt: string }
+>;
+
+/** The events of a device's own subject: its life after its batch created it. */
+export type BatchDeviceEvent = DeviceLockChanged | DeviceDeleted;
+
+export const BatchEventVersions: Record<BatchEvent['type'] | BatchDeviceEvent['type'], number> = {
   BatchRequested: 1,
   BatchStarted: 1,
   BatchPlaced: 1,
@@ -129,6 +141,7 @@ export const BatchEventVersions: Record<BatchEvent['type'] | DeviceDeleted['type
   BatchCompleted: 1,
   BatchFailed: 1,
   BatchDeleted: 1,
+  DeviceLockChanged: 1,
   DeviceDeleted: 1,
 };
 

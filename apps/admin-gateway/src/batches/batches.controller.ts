@@ -8,6 +8,7 @@ import {
   Param,
   ParseUUIDPipe,
   Post,
+  Put,
   Query,
   UseGuards,
 } from '@nestjs/common';
@@ -30,6 +31,23 @@ function flag(value: string | undefined, name: string): boolean {
   if (value === 'true') return true;
   throw new RemoteError({ code: ErrorCodes.validationFailed, message: `${name} must be true or false` });
 }
+
+/**
+ * Fields of Metal's `DeviceUpdateInput` that cannot be changed here: refused, not ignored, so that no client takes a
+ * change for made.
+ */
+const UNCHANGEABLE = [
+  'always_pxe',
+  'billing_cycle',
+  'customdata',
+  'description',
+  'hostname',
+  'ipxe_script_url',
+  'network_frozen',
+  'spot_instance',
+  'tags',
+  'userdata',
+];
 
 /** Batches and devices (batch-deployment.md §2): thin HTTP over the batch-orchestrator's commands and queries. */
 @ApiTags('batches')
@@ -121,7 +139,28 @@ export class BatchesController {
     return this.rpc.call(BatchSubjects.getDevice, { deviceId }, caller);
   }
 
-  @Doc('Delete a device; its server goes back to the facility', { status: 204 })
+  @Doc(
+    "Lock a device against deletion, or unlock it (of Metal's DeviceUpdateInput, only locked)",
+    'Device',
+    'DeviceUpdateInput',
+  )
+  @Put('devices/:id')
+  updateDevice(
+    @Param('id', uuid) deviceId: string,
+    @Body() body: Record<string, unknown> | undefined,
+    @CurrentCaller() caller: Caller,
+  ): Promise<DeviceView> {
+    const problems = UNCHANGEABLE.filter((field) => body?.[field] != null).map(
+      (field) => `${field} cannot be changed here: only locked can`,
+    );
+    const locked = body?.locked ?? undefined;
+    if (locked !== undefined && typeof locked !== 'boolean') problems.unshift('locked must be true or false');
+    if (problems.length)
+      throw new RemoteError({ code: ErrorCodes.validationFailed, message: problems.join('; '), details: problems });
+    return this.rpc.call(BatchSubjects.updateDevice, { deviceId, locked }, caller);
+  }
+
+  @Doc('Delete a device (not while it is locked); its server goes back to the facility', { status: 204 })
   @Delete('devices/:id')
   @HttpCode(204)
   async deleteDevice(@Param('id', uuid) deviceId: string, @CurrentCaller() caller: Caller) {

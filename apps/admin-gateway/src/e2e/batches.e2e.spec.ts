@@ -230,6 +230,31 @@ describe('admin gateway: batch deployment (e2e)', () => {
     expect((await system.call('GET', `/devices/${batch.devices[0].id}`, key)).body.state).toBe('deleted');
   });
 
+  it("locks a device against deletion as Metal's locked does, and unlocks it", async () => {
+    const created = await system.call('POST', `/projects/${projectId}/devices/batch`, key, {
+      batches: [{ plan: 'c3.large.arm64', operating_system: 'debian_12', facility: 'dfw1', locked: true }],
+    });
+    const batch = await finished(created.body.batches[0].id);
+    const device = `/devices/${batch.devices[0].id}`;
+    expect(batch.devices[0].locked).toBe(true);
+    expect(await system.call('DELETE', device, key)).toMatchObject({
+      status: 422,
+      body: { errors: ['device is locked: unlock it before deleting it'] },
+    });
+    expect((await system.call('DELETE', `/batches/${batch.id}?remove_associated_instances=true`, key)).status).toBe(
+      422,
+    );
+    expect(await system.call('PUT', device, key, { hostname: 'renamed', locked: 'no' })).toMatchObject({
+      status: 422,
+      body: { errors: ['locked must be true or false', 'hostname cannot be changed here: only locked can'] },
+    });
+    const unlocked = await system.call('PUT', device, key, { locked: false });
+    expect(unlocked).toMatchObject({ status: 200, body: { id: batch.devices[0].id, locked: false } });
+    expect((await system.call('GET', device, key)).body.locked).toBe(false);
+    expect((await system.call('DELETE', device, key)).status).toBe(204);
+    expect((await system.call('PUT', device, key, { locked: true })).status).toBe(404);
+  });
+
   it('lets only the root token change the catalog', async () => {
     expect((await system.call('PUT', '/capacity/ams1/c1.small.x86', key, { total: 99 })).status).toBe(403);
     expect(

@@ -283,6 +283,11 @@ export const ApiSchemas: Record<string, Schema> = {
     ['id', 'state', 'quantity', 'error_messages', 'created_at', 'updated_at', 'devices', 'project', 'href'],
     batch,
   ),
+  DeviceUpdateInput: object(
+    { locked: { type: 'boolean', description: 'whether the device is locked against deletion' } },
+    [],
+    { locked: false },
+  ),
   BatchList: object({ batches: { type: 'array', items: ref('Batch') } }, ['batches'], { batches: [batch] }),
   BatchesList: object({ batches: { type: 'array', items: ref('Batch') }, meta: ref('Meta') }, ['batches', 'meta'], {
     batches: [batch],

@@ -201,6 +201,7 @@ const ROUTES: [method: string, path: RegExp, schema: MetalSchema][] = [
   ['GET', /^\/batches\/[^/?]+(\?.*)?$/, 'Batch'],
   ['GET', /^\/projects\/[^/]+\/devices(\?.*)?$/, 'DeviceList'],
   ['GET', /^\/devices\/[^/?]+$/, 'Device'],
+  ['PUT', /^\/devices\/[^/?]+$/, 'Device'],
   ['GET', /^\/facilities$/, 'FacilityList'],
   ['GET', /^\/facilities\/[^/]+$/, 'Facility'],
   ['GET', /^\/plans$/, 'PlanList'],

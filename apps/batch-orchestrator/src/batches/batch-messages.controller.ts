@@ -9,12 +9,14 @@ import {
   GetBatchRequest,
   ListDevicesRequest,
   ProjectListRequest,
+  UpdateDeviceRequest,
 } from '@flotilla/contracts';
 import { Meta, Handles, RequestMeta, RpcErrorFilter, RpcValidationPipe } from '@flotilla/nest-platform';
 import { GetBatchQuery, GetDeviceQuery, ListBatchesQuery, ListDevicesQuery } from './batch-queries';
 import { CreateBatchesCommand } from './create-batches';
 import { DeleteBatchCommand } from './delete-batch';
 import { DeleteDeviceCommand } from './delete-device';
+import { UpdateDeviceCommand } from './update-device';
 
 /** Batch and device commands and queries over NATS (subjects in @flotilla/contracts). */
 @Controller()
@@ -37,6 +39,12 @@ export class BatchMessagesController {
       new DeleteBatchCommand(request.batchId, request.removeAssociatedInstances ?? false, meta),
     );
     return { deleted: true };
+  }
+
+  @Handles(BatchSubjects.updateDevice)
+  async updateDevice(@Payload() request: UpdateDeviceRequest, @Meta() meta: RequestMeta) {
+    await this.commands.execute(new UpdateDeviceCommand(request.deviceId, request.locked, meta));
+    return this.queries.execute(new GetDeviceQuery(request.deviceId, meta));
   }
 
   @Handles(BatchSubjects.deleteDevice)

@@ -1,4 +1,4 @@
-import { BatchAggregate, BatchEvent, DeviceAggregate, DeviceDeleted } from '@flotilla/contracts';
+import { BatchAggregate, BatchDeviceEvent, BatchEvent, DeviceAggregate } from '@flotilla/contracts';
 import {
   BatchCommand,
   batchDecider,
@@ -10,7 +10,7 @@ import {
 import { AggregateRepository, EventStore } from '@flotilla/event-store';
 
 export class BatchRepository extends AggregateRepository<BatchCommand, BatchState, BatchEvent> {}
-export class DeviceRepository extends AggregateRepository<DeviceCommand, DeviceState, DeviceDeleted> {}
+export class DeviceRepository extends AggregateRepository<DeviceCommand, DeviceState, BatchDeviceEvent> {}
 
 export const batchRepositoryProviders = [
   {

@@ -393,6 +393,53 @@ describe('batch deployment over NATS', () => {
     });
   });
 
+  it('keeps a locked device, by its batch item or locked since, from deletion until it is unlocked', async () => {
+    const [queued] = await deploy([
+      { plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'dfw1', quantity: 2, locked: true },
+    ]);
+    const [first, second] = (await finished(queued.id)).devices as DeviceView[];
+    expect([first.locked, second.locked]).toEqual([true, true]);
+    const locked = { ok: false, error: { code: 'validation_failed', details: [expect.stringMatching(/locked/)] } };
+    expect(await request(BatchSubjects.deleteDevice, { deviceId: first.id })).toMatchObject(locked);
+    expect(
+      await request(BatchSubjects.deleteBatch, { batchId: queued.id, removeAssociatedInstances: true }),
+    ).toMatchObject({
+      ok: false,
+      error: {
+        code: 'validation_failed',
+        details: [first, second].map(
+          (d) => `device ${d.hostname} (${d.id}) is locked: unlock it before deleting it with its batch`,
+        ),
+      },
+    });
+
+    const unlocked = unwrap(
+      await request<DeviceView>(BatchSubjects.updateDevice, { deviceId: first.id, locked: false }),
+    );
+    expect(unlocked).toMatchObject({ id: first.id, locked: false });
+    expect(unwrap(await request<DeviceView>(BatchSubjects.updateDevice, { deviceId: first.id }))).toEqual(unlocked);
+    unwrap(await request(BatchSubjects.deleteDevice, { deviceId: first.id }));
+    expect(await request(BatchSubjects.updateDevice, { deviceId: first.id, locked: true })).toMatchObject({
+      ok: false,
+      error: { code: 'not_found' },
+    });
+
+    // Unlocked, locked again: the lock of the latest change holds, not the batch item's.
+    unwrap(await request(BatchSubjects.updateDevice, { deviceId: second.id, locked: false }));
+    expect(
+      unwrap(await request<DeviceView>(BatchSubjects.updateDevice, { deviceId: second.id, locked: true })).locked,
+    ).toBe(true);
+    expect(await request(BatchSubjects.deleteDevice, { deviceId: second.id })).toMatchObject(locked);
+    unwrap(await request(BatchSubjects.updateDevice, { deviceId: second.id, locked: false }));
+    unwrap(await request(BatchSubjects.deleteBatch, { batchId: queued.id, removeAssociatedInstances: true }));
+    await eventually(
+      async () =>
+        unwrap(await request<DeviceView>(BatchSubjects.getDevice, { deviceId: second.id })).state === 'deleted',
+      10_000,
+      'the unlocked device deleted with its batch',
+    );
+  });
+
   it('shows a device quarantined by the update-resolver, and cleared again; a flag it cannot apply is parked, not fatal', async () => {
     const [queued] = await deploy([{ plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'sjc1' }]);
     const [device] = (await finished(queued.id)).devices as DeviceView[];

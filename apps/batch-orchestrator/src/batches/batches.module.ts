@@ -7,6 +7,7 @@ import { batchRepositoryProviders } from './batch-repositories';
 import { CreateBatchesHandler } from './create-batches';
 import { DeleteBatchHandler } from './delete-batch';
 import { DeleteDeviceHandler } from './delete-device';
+import { UpdateDeviceHandler } from './update-device';
 
 @Module({
   imports: [CatalogModule, TenancyModule],
@@ -16,6 +17,7 @@ import { DeleteDeviceHandler } from './delete-device';
     CreateBatchesHandler,
     DeleteBatchHandler,
     DeleteDeviceHandler,
+    UpdateDeviceHandler,
     ListBatchesHandler,
     GetBatchHandler,
     ListDevicesHandler,

@@ -1,5 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { DataSource } from 'typeorm';
+import { DeviceRow } from '@flotilla/batch-read-model';
 import { DomainError } from '@flotilla/decider';
 import { RequestMeta } from '@flotilla/nest-platform';
 import { ProjectionRunner } from '@flotilla/projections';
@@ -14,11 +16,15 @@ export class DeleteBatchCommand {
   ) {}
 }
 
-/** Removes the batch record; with `remove_associated_instances` the batch workflow then deletes its devices. */
+/**
+ * Removes the batch record; with `remove_associated_instances` the batch workflow then deletes its devices, which is
+ * refused while any of them is locked (a device locked meanwhile is left as it is by the workflow).
+ */
 @CommandHandler(DeleteBatchCommand)
 export class DeleteBatchHandler implements ICommandHandler<DeleteBatchCommand, void> {
   constructor(
     private readonly batches: BatchRepository,
+    private readonly dataSource: DataSource,
     @Inject(BATCH_PROJECTION) private readonly projection: ProjectionRunner,
   ) {}
 
@@ -27,6 +33,20 @@ export class DeleteBatchHandler implements ICommandHandler<DeleteBatchCommand, v
     if (!state.request || state.status === 'deleted') throw DomainError.notFound('batch');
     if (meta.organizationId && meta.organizationId !== state.request.organizationId)
       throw DomainError.notFound('batch');
+    if (removeAssociatedInstances) {
+      const locked = await this.dataSource
+        .getRepository(DeviceRow)
+        .createQueryBuilder('d')
+        .where('d.batch_id = :batchId', { batchId })
+        .andWhere(`d.state <> 'deleted'`)
+        .andWhere(`d.attributes @> '{"locked": true}'`)
+        .orderBy('d.position')
+        .getMany();
+      if (locked.length)
+        throw DomainError.invalid(
+          locked.map((d) => `device ${d.hostname} (${d.id}) is locked: unlock it before deleting it with its batch`),
+        );
+    }
     const result = await this.batches.execute(
       batchId,
       { type: 'DeleteBatch', removeAssociatedInstances },

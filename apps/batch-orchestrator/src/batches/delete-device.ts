@@ -3,6 +3,7 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { DeviceRow } from '@flotilla/batch-read-model';
 import { DomainError } from '@flotilla/decider';
+import { DeviceDescription } from '@flotilla/contracts';
 import { ExecuteOptions } from '@flotilla/event-store';
 import { RequestMeta } from '@flotilla/nest-platform';
 import { ProjectionRunner } from '@flotilla/projections';
@@ -11,7 +12,8 @@ import { BatchRepository, DeviceRepository } from './batch-repositories';
 
 /**
  * Deletes one device of a batch. Its batch says whether it is live (its server then goes back to the pool, which the
- * batch workflow does on `DeviceDeleted`); a device still being provisioned cannot be deleted yet.
+ * batch workflow does on `DeviceDeleted`) and whether its item locked it; a device still being provisioned cannot be
+ * deleted yet, nor a locked one (`unlessLocked`: it is left as it is instead).
  */
 export async function deleteDevice(
   batches: BatchRepository,
@@ -19,10 +21,9 @@ export async function deleteDevice(
   batchId: string,
   deviceId: string,
   options: ExecuteOptions,
+  unlessLocked = false,
 ) {
-  const { state } = await batches.load(batchId);
-  const device = state.devices[deviceId];
-  if (!device) throw DomainError.notFound('device');
+  const device = await deviceOfBatch(batches, batchId, deviceId);
   if (device.status === 'provisioning')
     throw DomainError.conflict('device is still being provisioned: delete it once its batch has finished');
   const { plan, facility, organizationId } = device.description;
@@ -33,13 +34,25 @@ export async function deleteDevice(
       deviceId,
       batchId,
       organizationId,
+      lockedAtCreation: lockedByItem(device.description),
       plan,
       facility,
       heldCapacity: device.status === 'active',
+      unlessLocked,
     },
     options,
   );
 }
+
+/** The device as its batch has it. */
+export async function deviceOfBatch(batches: BatchRepository, batchId: string, deviceId: string) {
+  const device = (await batches.load(batchId)).state.devices[deviceId];
+  if (!device) throw DomainError.notFound('device');
+  return device;
+}
+
+/** Whether the device's batch item locked it (Metal's `locked`, kept with the item's other attributes). */
+export const lockedByItem = (description: DeviceDescription) => description.attributes.locked === true;
 
 export class DeleteDeviceCommand {
   constructor(

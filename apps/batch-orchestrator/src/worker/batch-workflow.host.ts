@@ -122,7 +122,8 @@ export class BatchWorkflowHost extends ConsumerHost {
       }
       case 'DeleteDevices':
         await runConcurrently(step.deviceIds, 64, (deviceId) =>
-          deleteDevice(this.batches, this.devices, step.batchId, deviceId, options),
+          // A device locked since its batch was deleted is left as it is, as the deletion would have been refused.
+          deleteDevice(this.batches, this.devices, step.batchId, deviceId, options, true),
         );
         return [];
     }

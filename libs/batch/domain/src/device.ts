@@ -1,27 +1,67 @@
-import { DeviceDeleted } from '@flotilla/events';
-import { Decider } from '@flotilla/decider';
+import { BatchDeviceEvent } from '@flotilla/events';
+import { Decider, DomainError } from '@flotilla/decider';
 
-/** A device's life after its batch created it, on `evt.batch.device.<id>`: so far, its deletion. */
+/** A device's life after its batch created it, on `evt.batch.device.<id>`: its lock, and its deletion. */
 export interface DeviceState {
   deleted: boolean;
+  /** As last changed here; null until then: as its batch item set it (`lockedAtCreation` of the command). */
+  locked: boolean | null;
 }
 
-export type DeviceCommand = {
-  type: 'DeleteDevice';
+/** What every command on a device says of it, from its batch: which it is, and whether its item locked it. */
+interface DeviceFacts {
   deviceId: string;
   batchId: string;
   organizationId: string;
-  plan: string;
-  facility: string;
-  heldCapacity: boolean;
-};
+  lockedAtCreation: boolean;
+}
 
-export const deviceDecider: Decider<DeviceCommand, DeviceState, DeviceDeleted> = {
-  initialState: () => ({ deleted: false }),
+export type DeviceCommand =
+  | (DeviceFacts & {
+      type: 'DeleteDevice';
+      plan: string;
+      facility: string;
+      heldCapacity: boolean;
+      /** Its batch is being deleted with its instances: a locked device is left as it is, not refused. */
+      unlessLocked?: boolean;
+    })
+  | (DeviceFacts & { type: 'SetDeviceLock'; locked: boolean });
+
+export const LOCKED_REFUSAL = 'device is locked: unlock it before deleting it';
+
+export const isLocked = (state: DeviceState, lockedAtCreation: boolean) => state.locked ?? lockedAtCreation;
+
+export const deviceDecider: Decider<DeviceCommand, DeviceState, BatchDeviceEvent> = {
+  initialState: () => ({ deleted: false, locked: null }),
   decide(command, state, { now }) {
-    if (state.deleted) return [];
-    const { type: _type, ...data } = command;
-    return [{ type: 'DeviceDeleted', data: { ...data, deletedAt: now.toISOString() } }];
+    const at = now.toISOString();
+    const { deviceId, batchId, organizationId, lockedAtCreation } = command;
+    switch (command.type) {
+      case 'DeleteDevice': {
+        if (state.deleted) return [];
+        if (isLocked(state, lockedAtCreation)) {
+          if (command.unlessLocked) return [];
+          throw DomainError.invalid([LOCKED_REFUSAL]);
+        }
+        const { plan, facility, heldCapacity } = command;
+        return [
+          {
+            type: 'DeviceDeleted',
+            data: { deviceId, batchId, organizationId, plan, facility, heldCapacity, deletedAt: at },
+          },
+        ];
+      }
+      case 'SetDeviceLock':
+        if (state.deleted) throw DomainError.notFound('device');
+        if (isLocked(state, lockedAtCreation) === command.locked) return [];
+        return [
+          {
+            type: 'DeviceLockChanged',
+            data: { deviceId, batchId, organizationId, locked: command.locked, changedAt: at },
+          },
+        ];
+    }
   },
-  evolve: () => ({ deleted: true }),
+  evolve: (state, event) =>
+    event.type === 'DeviceDeleted' ? { ...state, deleted: true } : { ...state, locked: event.data.locked },
 };

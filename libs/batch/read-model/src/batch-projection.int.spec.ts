@@ -28,6 +28,11 @@ function device(deviceId: string, index: number, facility: string): DeviceDescri
   };
 }
 
+const lockChanged = (deviceId: string, locked: boolean) => ({
+  type: 'DeviceLockChanged',
+  data: { deviceId, batchId: b1, organizationId: organization, locked, changedAt: '' },
+});
+
 /** A batch's whole life and a deleted one, as the log holds them: [aggregate type, id, events] per commit. */
 const history: HistoryEntry[] = [
   ['catalog', 'global', [{ type: 'MetroDefined', data: { code: 'ny', name: 'New York', country: 'US' } }]],
@@ -142,6 +147,9 @@ const history: HistoryEntry[] = [
     b2,
     [{ type: 'BatchDeleted', data: { batchId: b2, removeAssociatedInstances: false, deviceIds: [], deletedAt: '' } }],
   ],
+  ['device', d1, [lockChanged(d1, true)]],
+  ['device', d2, [lockChanged(d2, true)]],
+  ['device', d2, [lockChanged(d2, false)]],
   [
     'device',
     d2,
@@ -188,7 +196,7 @@ describe('the batch read model', () => {
         'select id, state, quantity, error_messages, facility_allocations, device_ids, created_at, updated_at from {batches}',
       ),
       devices: await rows(
-        'select id, state, error, facility, hostname, position, updated_at from {devices} order by position',
+        'select id, state, error, facility, hostname, position, attributes, updated_at from {devices} order by position',
       ),
     };
   }
@@ -220,12 +228,11 @@ describe('the batch read model', () => {
         updated_at: new Date(commits[8].time),
       },
     ]);
-    expect(
-      oneByOne.devices.map((d: { id: string; state: string; error: string | null }) => [d.id, d.state, d.error]),
-    ).toEqual([
-      [d1, 'active', null],
-      [d2, 'deleted', null],
-      [d3, 'failed', 'sjc1: no power'],
+    type Row = { id: string; state: string; error: string | null; attributes: object };
+    expect(oneByOne.devices.map((d: Row) => [d.id, d.state, d.error, d.attributes])).toEqual([
+      [d1, 'active', null, { locked: true }],
+      [d2, 'deleted', null, { locked: false }],
+      [d3, 'failed', 'sjc1: no power', {}],
     ]);
     expect(inPairs).toEqual(oneByOne);
     expect(allAtOnce).toEqual(oneByOne);

@@ -1,4 +1,4 @@
-import { BatchEvent, DeviceDeleted, DeviceDescription, FacilityAllocation } from '@flotilla/events';
+import { BatchDeviceEvent, BatchEvent, DeviceDescription, FacilityAllocation } from '@flotilla/events';
 import { CapacityEvent, CatalogEvent } from '@flotilla/batch-domain';
 import {
   ChangeRecorders,
@@ -13,8 +13,8 @@ import {
 type Table = ProjectionContext['table'];
 
 /** The contract events the batch read model reads; tenancy events on the same stream are ignored. */
-type BatchReadModelEvent = CatalogEvent | CapacityEvent | BatchEvent | DeviceDeleted;
-type BusyTableEvent = CapacityEvent | BatchEvent | DeviceDeleted;
+type BatchReadModelEvent = CatalogEvent | CapacityEvent | BatchEvent | BatchDeviceEvent;
+type BusyTableEvent = CapacityEvent | BatchEvent | BatchDeviceEvent;
 
 interface CapacityChange {
   facility: string;
@@ -44,12 +44,14 @@ interface NewBatch extends BatchFields {
 }
 
 interface DeviceFields {
-  state: string;
+  state?: string;
   error?: string;
+  /** Set in its `attributes`, where its batch item's `locked` is. */
+  locked?: boolean;
   updatedAt: string;
 }
 
-type NewDevice = DeviceDescription & DeviceFields & { createdAt: string };
+type NewDevice = DeviceDescription & DeviceFields & { state: string; createdAt: string };
 
 /**
  * What a batch of commits changes in the busy tables (capacity, batches, devices), gathered in memory: a batch's
@@ -79,10 +81,16 @@ function updateBatch(changes: BatchChanges, id: string, fields: BatchFields): vo
   else changes.batchUpdates.set(id, fields);
 }
 
-function updateDevice(changes: BatchChanges, id: string, fields: DeviceFields): void {
-  const row = changes.newDevices.get(id) ?? changes.deviceUpdates.get(id);
-  if (row) Object.assign(row, fields);
-  else changes.deviceUpdates.set(id, fields);
+function updateDevice(changes: BatchChanges, id: string, { locked, ...fields }: DeviceFields): void {
+  const created = changes.newDevices.get(id);
+  if (created) {
+    Object.assign(created, fields);
+    if (locked !== undefined) created.attributes = { ...created.attributes, locked };
+    return;
+  }
+  const updated = changes.deviceUpdates.get(id);
+  if (updated) Object.assign(updated, fields, locked === undefined ? {} : { locked });
+  else changes.deviceUpdates.set(id, { ...fields, locked });
 }
 
 const recorders: ChangeRecorders<BusyTableEvent, BatchChanges> = {
@@ -156,6 +164,9 @@ const recorders: ChangeRecorders<BusyTableEvent, BatchChanges> = {
   DeviceProvisioningFailed: (event, changes) => {
     const { deviceId, error } = event.data;
     updateDevice(changes, deviceId, { state: 'failed', error, updatedAt: event.time });
+  },
+  DeviceLockChanged: (event, changes) => {
+    updateDevice(changes, event.data.deviceId, { locked: event.data.locked, updatedAt: event.time });
   },
   DeviceDeleted: (event, changes) => {
     updateDevice(changes, event.data.deviceId, { state: 'deleted', updatedAt: event.time });
@@ -283,13 +294,18 @@ function deviceStatements(table: Table, changes: BatchChanges): SqlStatement[] {
   const updates = [...changes.deviceUpdates];
   if (updates.length)
     statements.push({
-      text: `update ${table('devices')} d set state = u.state, error = coalesce(u.error, d.error), updated_at = u.updated_at
-       from unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[]) as u(id, state, error, updated_at)
+      text: `update ${table('devices')} d set state = coalesce(u.state, d.state), error = coalesce(u.error, d.error),
+         attributes = case when u.locked is null then d.attributes
+           else jsonb_set(d.attributes, '{locked}', to_jsonb(u.locked)) end,
+         updated_at = u.updated_at
+       from unnest($1::uuid[], $2::text[], $3::text[], $4::boolean[], $5::timestamptz[])
+         as u(id, state, error, locked, updated_at)
        where d.id = u.id`,
       values: [
         updates.map(([id]) => id),
-        updates.map(([, f]) => f.state),
+        updates.map(([, f]) => f.state ?? null),
         updates.map(([, f]) => f.error ?? null),
+        updates.map(([, f]) => f.locked ?? null),
         updates.map(([, f]) => f.updatedAt),
       ],
     });

@@ -17,7 +17,7 @@ export const EventChannels = [
   { stream: 'batch', aggregate: 'catalog', id: 'catalog', union: 'CatalogEvent', from: 'batch/domain/src/catalog.ts' },
   { stream: 'batch', aggregate: 'capacity', id: 'plan', union: 'CapacityEvent', from: 'batch/domain/src/capacity.ts' },
   { stream: 'batch', aggregate: 'batch', id: 'batchId', union: 'BatchEvent', from: 'events' },
-  { stream: 'batch', aggregate: 'device', id: 'deviceId', union: 'DeviceDeleted', from: 'events' },
+  { stream: 'batch', aggregate: 'device', id: 'deviceId', union: 'BatchDeviceEvent', from: 'events' },
   { stream: 'update', aggregate: 'product', id: 'productKey', union: 'ProductCreated', from: 'events' },
   { stream: 'update', aggregate: 'firmware', id: 'firmwareUuid', union: 'FirmwareCreated', from: 'events' },
   { stream: 'update', aggregate: 'deployment', id: 'deploymentKey', union: 'DeploymentEvent', from: 'events' },

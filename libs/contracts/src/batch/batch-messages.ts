@@ -122,6 +122,13 @@ export class DeviceRequest {
   deviceId!: string;
 }
 
+/** What can be changed of a device (of Metal's `DeviceUpdateInput`): whether it is locked against deletion. */
+export class UpdateDeviceRequest extends DeviceRequest {
+  @IsOptional()
+  @IsBoolean()
+  locked?: boolean;
+}
+
 const SLUG = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const SLUG_MESSAGE = '$property must be 1-64 lower-case letters, digits, ".", "_" or "-"';
 
@@ -353,12 +360,19 @@ export const BatchSubjects = {
     replyOf<null>('nothing'),
     'Deletes a batch, and with removeAssociatedInstances its devices (their servers are given back).',
   ),
+  updateDevice: subject(
+    'batch.cmd.update-device',
+    orchestrator,
+    UpdateDeviceRequest,
+    replyOf<DeviceView>("Metal's Device, as it stands after the change"),
+    'Locks a device against deletion, or unlocks it.',
+  ),
   deleteDevice: subject(
     'batch.cmd.delete-device',
     orchestrator,
     DeviceRequest,
     replyOf<null>('nothing'),
-    'Deletes a device and gives its server back to the facility.',
+    'Deletes a device and gives its server back to the facility; a locked device is refused.',
   ),
   listBatches: subject(
     'batch.query.list-batches',
