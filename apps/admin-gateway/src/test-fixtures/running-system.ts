@@ -27,6 +27,8 @@ export interface RunningSystem {
   /** Update-resolver instances running now. */
   resolvers: ServiceProcess[];
   startResolver(): Promise<ServiceProcess>;
+  /** The Prometheus text of every process: the orchestrator, each resolver started, and the gateway. */
+  metrics(): Promise<string>;
   call(
     method: string,
     path: string,
@@ -59,8 +61,10 @@ export async function startRunningSystem(
     ...orchestratorEnv,
   });
   const resolvers: ServiceProcess[] = [];
+  const healthBases = [`http://127.0.0.1:${healthPort}`];
   const startResolver = async () => {
     const port = await freeLoopbackPort();
+    healthBases.push(`http://127.0.0.1:${port}`);
     const resolver = startServiceProcess('apps/update-resolver/src/main.ts', {
       NATS_URL: natsUrl,
       DATABASE_URL: env.db.url,
@@ -95,6 +99,10 @@ export async function startRunningSystem(
     orchestrator,
     resolvers,
     startResolver,
+    async metrics() {
+      const texts = await Promise.all([...healthBases, base].map((b) => fetch(`${b}/metrics`).then((r) => r.text())));
+      return texts.join('\n');
+    },
     async call(method, path, token, body, headers = {}) {
       const response = await fetch(`${base}${path}`, {
         method,

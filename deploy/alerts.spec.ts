@@ -1,0 +1,55 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+
+interface Rule {
+  alert: string;
+  expr: string;
+  for?: string;
+  labels: { severity: string };
+  annotations: { summary: string; description: string };
+}
+
+const RULES = path.join(__dirname, 'prometheus', 'flotilla-alerts.yaml');
+const { groups } = parse(fs.readFileSync(RULES, 'utf8')) as { groups: { name: string; rules: Rule[] }[] };
+const rules = groups.flatMap((g) => g.rules);
+const readme = fs.readFileSync(path.join(__dirname, 'README.md'), 'utf8');
+const metricsTable = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+
+/** Whether brackets of every kind open and close in order (PromQL's label matchers, ranges and calls). */
+function balanced(expr: string): boolean {
+  const open: string[] = [];
+  const pairs: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
+  for (const c of expr.replace(/"[^"]*"/g, '""')) {
+    if ('([{'.includes(c)) open.push(c);
+    else if (c in pairs && open.pop() !== pairs[c]) return false;
+  }
+  return open.length === 0;
+}
+
+describe('deploy/prometheus alerting rules', () => {
+  it('are Prometheus rule groups, each alert named once, with a severity, a summary and a description', () => {
+    expect(rules.length).toBeGreaterThan(5);
+    expect(new Set(rules.map((r) => r.alert)).size).toBe(rules.length);
+    for (const rule of rules) {
+      expect(Object.keys(rule).sort()).toEqual(
+        ['alert', 'annotations', 'expr', 'labels', ...(rule.for ? ['for'] : [])].sort(),
+      );
+      expect(['warning', 'critical']).toContain(rule.labels.severity);
+      expect(rule.annotations.summary.length).toBeGreaterThan(10);
+      expect(rule.annotations.description.length).toBeGreaterThan(20);
+      expect(rule.for ?? '1m').toMatch(/^\d+[smh]$/);
+      expect(balanced(rule.expr)).toBe(true);
+    }
+  });
+
+  it('are each explained in deploy/README.md, and read only metrics the README documents', () => {
+    for (const rule of rules) expect(readme).toContain(`\`${rule.alert}\``);
+    const ours = new Set(rules.flatMap((r) => r.expr.match(/\bflotilla_[a-z_]+\b/g) ?? []));
+    for (const metric of ours) {
+      const documented =
+        metricsTable.includes(`\`${metric}\``) || metricsTable.includes(`\`_${metric.split('_').pop()}\``);
+      expect({ metric, documented }).toEqual({ metric, documented: true });
+    }
+  });
+});
