@@ -7,6 +7,7 @@ import { CatalogAggregate } from '../catalog/catalog-repositories';
 import { PostgresParkedStore } from '@flotilla/projections';
 import { eventually, openTestEnvironment, TestEnvironment } from '@flotilla/testing';
 import { OrchestratorConfig } from '../config';
+import { DeviceTerminator } from '../worker/device-terminator';
 import {
   createProject,
   natsRequester,
@@ -29,6 +30,13 @@ describe('batch deployment over NATS', () => {
     unwrap(await request<Capacity>(CatalogSubjects.getCapacity, {})).capacity[facility]?.[plan]?.available ?? 0;
   const streamMessages = async () => (await (await env.nc.jetstreamManager()).streams.info(env.stream)).state.messages;
 
+  const item = (hostname: string) => ({
+    plan: 'm3.large.x86',
+    operating_system: 'debian_12',
+    facility: 'ams1',
+    hostname,
+  });
+
   async function deploy(items: unknown[], extra: Record<string, unknown> = {}): Promise<BatchView[]> {
     return unwrap(
       await request<{ batches: BatchView[] }>(BatchSubjects.createBatches, { projectId, batches: items, ...extra }),
@@ -48,7 +56,7 @@ describe('batch deployment over NATS', () => {
 
   beforeAll(async () => {
     env = await openTestEnvironment('BATCHES');
-    config = testConfig(env);
+    config = testConfig(env, { terminationSweepMs: 200 });
     app = await startOrchestrator(config);
     request = natsRequester(env);
     ({ projectId, organizationId } = await createProject(request));
@@ -438,6 +446,34 @@ describe('batch deployment over NATS', () => {
       10_000,
       'the unlocked device deleted with its batch',
     );
+  });
+
+  it('terminates devices whose termination_time has come, giving their servers back, but not a locked one', async () => {
+    const before = await available('ams1', 'm3.large.x86');
+    const [past, lockedPast, future] = await deploy([
+      { ...item('past'), quantity: 2, termination_time: '2020-01-01T00:00:00Z' },
+      { ...item('locked'), locked: true, termination_time: '2020-01-01T00:00:00Z' },
+      { ...item('future'), termination_time: '2098-01-01T00:00:00Z' },
+    ]);
+    const devicesOf = async (batch: BatchView) => (await finished(batch.id)).devices as DeviceView[];
+    const [pastDevices, [lockedDevice], [futureDevice]] = await Promise.all([past, lockedPast, future].map(devicesOf));
+    const state = async (device: DeviceView) =>
+      unwrap(await request<DeviceView>(BatchSubjects.getDevice, { deviceId: device.id })).state;
+
+    // The sweep every 200 ms deletes what is due by the clock.
+    await eventually(
+      async () => (await Promise.all(pastDevices.map(state))).every((s) => s === 'deleted'),
+      10_000,
+      'devices past their termination_time deleted',
+    );
+    await eventually(async () => (await available('ams1', 'm3.large.x86')) === before - 2, 10_000, 'servers back');
+    expect(await state(lockedDevice)).toBe('active');
+    expect(await state(futureDevice)).toBe('active');
+
+    // A sweep at a later time (the clock passed in) finds the other one due.
+    expect(await app.get(DeviceTerminator).sweep(new Date('2098-01-01T00:00:01Z'))).toBe(1);
+    await eventually(async () => (await state(futureDevice)) === 'deleted', 10_000, 'the device due by then deleted');
+    expect(await state(lockedDevice)).toBe('active');
   });
 
   it('shows a device quarantined by the update-resolver, and cleared again; a flag it cannot apply is parked, not fatal', async () => {

@@ -79,7 +79,6 @@ export class KeyQuarantineByIdentifier1767225600500 implements MigrationInterfac
   }
 }
 
-/** The batch-orchestrator's schema, in order. */
 /** Metros (Metal's `Metro`), and each facility's metro; facilities from before metros have none. */
 export class AddMetros1767225600600 implements MigrationInterface {
   name = 'AddMetros1767225600600';
@@ -99,6 +98,27 @@ export class AddMetros1767225600600 implements MigrationInterface {
   }
 }
 
+/**
+ * Live devices by their `termination_time` (kept as an ISO 8601 UTC string, so text order is time order): the
+ * orchestrator looks for those due every few seconds, which must not read every device.
+ */
+export class IndexTerminationTimes1767225601000 implements MigrationInterface {
+  name = 'IndexTerminationTimes1767225601000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(
+      `create index devices_by_termination_time on ${qualified(schemaOf(queryRunner), 'devices')}
+         ((attributes ->> 'termination_time'))
+         where (attributes ->> 'termination_time') is not null and state in ('active', 'failed')`,
+    );
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`drop index ${qualified(schemaOf(queryRunner), 'devices_by_termination_time')}`);
+  }
+}
+
+/** The batch read model's migrations, in order. */
 export const batchMigrations = [
   CreateBatchReadModel1767225600200,
   KeyQuarantineByIdentifier1767225600500,

@@ -5,7 +5,7 @@ import {
   tenancyEntities,
 } from '@flotilla/tenancy-read-model';
 import { batchEntities } from './batch-entities';
-import { batchMigrations } from './create-batch-read-model.migration';
+import { batchMigrations, IndexTerminationTimes1767225601000 } from './create-batch-read-model.migration';
 
 /** Everything in the batch-orchestrator's Postgres schema: its migrations (in order) and its TypeORM entities. */
 export const orchestratorSchema = {
@@ -15,6 +15,7 @@ export const orchestratorSchema = {
     ...batchMigrations,
     CreateAggregateSnapshots1767225600700,
     AddApiKeyRevocation1767225600800,
+    IndexTerminationTimes1767225601000,
   ],
   entities: [...tenancyEntities, ...batchEntities],
 };
