@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DeviceRow } from '@flotilla/batch-read-model';
+import { isTransient } from '@flotilla/event-store';
 import { BatchRepository, DeviceRepository } from '../batches/batch-repositories';
 import { deleteDevice } from '../batches/delete-device';
 import { CONFIG, OrchestratorConfig } from '../config';
@@ -66,8 +67,10 @@ export class DeviceTerminator implements OnApplicationBootstrap, OnApplicationSh
         await deleteDevice(this.batches, this.devices, batchId, deviceId, { metadata }, true);
         this.logger.log({ msg: 'device terminated', deviceId, terminationTime: attributes.termination_time });
       } catch (err) {
-        // One device's trouble (its batch's log away a moment) holds none of the others back.
-        this.logger.warn({ msg: 'device not terminated yet', deviceId, error: (err as Error).message });
+        // NATS or Postgres away: the rest would meet it too, and the next sweep tries them all again.
+        if (isTransient(err)) throw err;
+        // A device of its own trouble holds none of the others back.
+        this.logger.warn({ msg: 'device not terminated', deviceId, error: (err as Error).message });
       }
     }
     return due.length;
