@@ -49,6 +49,13 @@ const UNCHANGEABLE = [
   'userdata',
 ];
 
+/** Whether Metal's `include` names `devices`: comma-separated, as its clients send it, or the parameter repeated. */
+const includesDevices = (include: string | string[] | undefined) =>
+  [include ?? []]
+    .flat()
+    .flatMap((value) => value.split(','))
+    .includes('devices');
+
 /** Batches and devices (batch-deployment.md §2): thin HTTP over the batch-orchestrator's commands and queries. */
 @ApiTags('batches')
 @ApiHeader({ name: 'X-Auth-Token', required: true })
@@ -81,13 +88,23 @@ export class BatchesController {
   @Doc("A project's batches, newest first", 'BatchesList')
   @Get('projects/:id/batches')
   @ApiPaging()
+  @ApiQuery({
+    name: 'include',
+    required: false,
+    description: "`devices` expands each batch's devices (at most 10,000 on a page)",
+  })
   listBatches(
     @Param('id', uuid) projectId: string,
     @Query('page') page: string | undefined,
     @Query('per_page') perPage: string | undefined,
+    @Query('include') include: string | string[] | undefined,
     @CurrentCaller() caller: Caller,
   ): Promise<BatchListView> {
-    return this.rpc.call(BatchSubjects.listBatches, { projectId, ...paging(page, perPage) }, caller);
+    return this.rpc.call(
+      BatchSubjects.listBatches,
+      { projectId, ...paging(page, perPage), includeDevices: includesDevices(include) },
+      caller,
+    );
   }
 
   @Doc('A batch, its state and error_messages', 'Batch')
@@ -98,12 +115,7 @@ export class BatchesController {
     @Query('include') include: string | string[] | undefined,
     @CurrentCaller() caller: Caller,
   ): Promise<BatchView> {
-    // Comma-separated, as Metal's clients send it, or the parameter repeated.
-    const includeDevices = [include ?? []]
-      .flat()
-      .flatMap((value) => value.split(','))
-      .includes('devices');
-    return this.rpc.call(BatchSubjects.getBatch, { batchId, includeDevices }, caller);
+    return this.rpc.call(BatchSubjects.getBatch, { batchId, includeDevices: includesDevices(include) }, caller);
   }
 
   @Doc('Delete a batch (and its devices with remove_associated_instances)', { status: 204 })

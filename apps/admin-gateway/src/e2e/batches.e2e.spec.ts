@@ -310,6 +310,8 @@ describe('admin gateway: batch deployment (e2e)', () => {
       total: 1,
       last_page: 1,
     });
+    const embedded = (await system.call('GET', `/projects/${paged}/batches?include=devices`, key)).body.batches[0];
+    expect(embedded.devices.map((d: { id: string }) => d.id).sort()).toEqual([...ids].sort());
 
     const bad = await system.call('GET', `/projects/${paged}/devices?page=0&per_page=1001`, key);
     expect(bad).toMatchObject({

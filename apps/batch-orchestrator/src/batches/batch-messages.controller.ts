@@ -7,8 +7,8 @@ import {
   DeleteBatchRequest,
   DeviceRequest,
   GetBatchRequest,
+  ListBatchesRequest,
   ListDevicesRequest,
-  ProjectListRequest,
   UpdateDeviceRequest,
 } from '@flotilla/contracts';
 import { Meta, Handles, RequestMeta, RpcErrorFilter, RpcValidationPipe } from '@flotilla/nest-platform';
@@ -54,8 +54,8 @@ export class BatchMessagesController {
   }
 
   @Handles(BatchSubjects.listBatches)
-  listBatches(@Payload() request: ProjectListRequest, @Meta() meta: RequestMeta) {
-    return this.queries.execute(new ListBatchesQuery(request.projectId, request.page, request.perPage, meta));
+  listBatches(@Payload() request: ListBatchesRequest, @Meta() meta: RequestMeta) {
+    return this.queries.execute(new ListBatchesQuery(request, meta));
   }
 
   @Handles(BatchSubjects.getBatch)

@@ -1,12 +1,20 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { DataSource, In } from 'typeorm';
-import { BatchListView, BatchView, DeviceListView, DeviceView, ListDevicesRequest, pageOf } from '@flotilla/contracts';
+import {
+  BatchListView,
+  BatchView,
+  DeviceListView,
+  DeviceView,
+  ListBatchesRequest,
+  ListDevicesRequest,
+  pageOf,
+} from '@flotilla/contracts';
 import { BatchRow, DeviceQuarantineRow, DeviceRow } from '@flotilla/batch-read-model';
 import { DomainError } from '@flotilla/decider';
 import { RequestMeta } from '@flotilla/nest-platform';
 import { loadCatalogObjects } from '../catalog/catalog-queries';
 import { ProjectDirectory } from '../tenancy/project-directory';
-import { batchView, deviceView, projectHref } from './batch-views';
+import { batchHref, batchView, deviceView, projectHref } from './batch-views';
 import { filterParameters, whereDevicesMatch } from './device-filters';
 
 const inScope = (row: { organizationId: string } | null, meta: RequestMeta) =>
@@ -24,14 +32,15 @@ async function devicesView(dataSource: DataSource, rows: DeviceRow[]): Promise<D
 
 export class ListBatchesQuery {
   constructor(
-    readonly projectId: string,
-    readonly page: number | undefined,
-    readonly perPage: number | undefined,
+    readonly request: ListBatchesRequest,
     readonly meta: RequestMeta,
   ) {}
 }
 
-/** A project's batch history, newest first, a page at a time. */
+/** Devices one page of batches may embed (`include=devices`): as many as one batch may hold. */
+export const MAX_EMBEDDED_DEVICES = 10_000;
+
+/** A project's batch history, newest first, a page at a time; each batch with its devices if asked. */
 @QueryHandler(ListBatchesQuery)
 export class ListBatchesHandler implements IQueryHandler<ListBatchesQuery, BatchListView> {
   constructor(
@@ -39,13 +48,30 @@ export class ListBatchesHandler implements IQueryHandler<ListBatchesQuery, Batch
     private readonly projects: ProjectDirectory,
   ) {}
 
-  async execute({ projectId, page, perPage, meta }: ListBatchesQuery): Promise<BatchListView> {
+  async execute({ request, meta }: ListBatchesQuery): Promise<BatchListView> {
+    const { projectId, page, perPage, includeDevices } = request;
     await this.projects.inScope(projectId, meta);
-    const { skip, take, meta: metaOf } = pageOf(`${projectHref(projectId)}/batches`, page, perPage);
+    const path = `${projectHref(projectId)}/batches`;
+    const { skip, take, meta: metaOf } = pageOf(path, page, perPage, includeDevices ? { include: 'devices' } : {});
     const [rows, total] = await this.dataSource
       .getRepository(BatchRow)
       .findAndCount({ where: { projectId }, order: { createdAt: 'DESC', id: 'ASC' }, skip, take });
-    return { batches: rows.map((row) => batchView(row)), meta: metaOf(total) };
+    if (!includeDevices) return { batches: rows.map((row) => batchView(row)), meta: metaOf(total) };
+    const ofPage = { batchId: In(rows.map((row) => row.id)) };
+    const embedded = rows.length ? await this.dataSource.getRepository(DeviceRow).countBy(ofPage) : 0;
+    if (embedded > MAX_EMBEDDED_DEVICES)
+      throw DomainError.invalid([
+        `include=devices would embed ${embedded} devices on this page, more than ${MAX_EMBEDDED_DEVICES}: ask for ` +
+          'fewer per_page',
+      ]);
+    const devices = embedded
+      ? await this.dataSource
+          .getRepository(DeviceRow)
+          .find({ where: ofPage, order: { batchId: 'ASC', position: 'ASC' } })
+      : [];
+    const byBatch = new Map<string, DeviceView[]>(rows.map((row) => [batchHref(row.id), []]));
+    for (const view of await devicesView(this.dataSource, devices)) byBatch.get(view.batch.href)?.push(view);
+    return { batches: rows.map((row) => batchView(row, byBatch.get(batchHref(row.id)))), meta: metaOf(total) };
   }
 }
 

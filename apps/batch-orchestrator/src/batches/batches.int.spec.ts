@@ -476,6 +476,47 @@ describe('batch deployment over NATS', () => {
     expect(await state(lockedDevice)).toBe('active');
   });
 
+  it("embeds each batch's devices in a page of batches when asked, at most 10,000 on a page", async () => {
+    const own = await createProject(request);
+    const list = (extra: Record<string, unknown>) =>
+      request<{ batches: BatchView[]; meta: { self: { href: string } } }>(BatchSubjects.listBatches, {
+        projectId: own.projectId,
+        ...extra,
+      });
+    unwrap(await request(CatalogSubjects.setCapacity, { facility: 'dfw1', plan: 'c1.small.x86', total: 20_000 }));
+    const items = (count: number, quantity: number) =>
+      Array.from({ length: count }, () => ({ ...item('many'), plan: 'c1.small.x86', facility: 'dfw1', quantity }));
+    const small = unwrap(
+      await request<{ batches: BatchView[] }>(BatchSubjects.createBatches, {
+        projectId: own.projectId,
+        batches: items(2, 3),
+      }),
+    ).batches;
+    await Promise.all(small.map((b) => finished(b.id)));
+    const page = unwrap(await list({ includeDevices: true }));
+    expect(page.batches.map((b) => (b.devices as DeviceView[]).map((d) => d.id).length)).toEqual([3, 3]);
+    expect((page.batches[0].devices as DeviceView[])[0]).toMatchObject({ hostname: 'many', state: 'active' });
+    expect(page.meta.self.href).toBe(`/projects/${own.projectId}/batches?include=devices&page=1&per_page=10`);
+    expect(unwrap(await list({})).batches[0].devices).toEqual(
+      (page.batches[0].devices as DeviceView[]).map((d) => ({ href: d.href })),
+    );
+
+    const big = unwrap(
+      await request<{ batches: BatchView[] }>(BatchSubjects.createBatches, {
+        projectId: own.projectId,
+        batches: items(10, 1000),
+      }),
+    ).batches;
+    await Promise.all(big.map((b) => finished(b.id)));
+    expect(await list({ includeDevices: true, perPage: 12 })).toMatchObject({
+      ok: false,
+      error: { code: 'validation_failed', details: [expect.stringMatching(/10006 devices .* more than 10000/)] },
+    });
+    // The ten newest hold exactly 10,000.
+    const full = unwrap(await list({ includeDevices: true })).batches;
+    expect(full.map((b) => b.devices.length)).toEqual(Array(10).fill(1000));
+  });
+
   it('shows a device quarantined by the update-resolver, and cleared again; a flag it cannot apply is parked, not fatal', async () => {
     const [queued] = await deploy([{ plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'sjc1' }]);
     const [device] = (await finished(queued.id)).devices as DeviceView[];

@@ -68,6 +68,13 @@ export class ProjectListRequest extends ProjectScopedRequest {
   perPage?: number;
 }
 
+/** A project's batches; with `includeDevices` each embeds its devices (at most 10,000 on one page). */
+export class ListBatchesRequest extends ProjectListRequest {
+  @IsOptional()
+  @IsBoolean()
+  includeDevices?: boolean;
+}
+
 /** Instance types a device list may be filtered by, as Metal names them (no hardware reservations here). */
 export const DEVICE_TYPES = ['ondemand', 'spot', 'reserved'] as const;
 
@@ -377,8 +384,8 @@ export const BatchSubjects = {
   listBatches: subject(
     'batch.query.list-batches',
     orchestrator,
-    ProjectListRequest,
-    replyOf<BatchListView>("Metal's BatchesList, with meta"),
+    ListBatchesRequest,
+    replyOf<BatchListView>("Metal's BatchesList, with meta; with includeDevices each batch's devices embedded"),
     "A project's batch history, newest first, a page at a time.",
   ),
   getBatch: subject(
