@@ -2,8 +2,8 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { DeviceRow } from '@flotilla/batch-read-model';
+import { lockedAtCreation } from '@flotilla/batch-domain';
 import { DomainError } from '@flotilla/decider';
-import { DeviceDescription } from '@flotilla/contracts';
 import { ExecuteOptions } from '@flotilla/event-store';
 import { RequestMeta } from '@flotilla/nest-platform';
 import { ProjectionRunner } from '@flotilla/projections';
@@ -34,7 +34,7 @@ export async function deleteDevice(
       deviceId,
       batchId,
       organizationId,
-      lockedAtCreation: lockedByItem(device.description),
+      lockedAtCreation: lockedAtCreation(device.description),
       plan,
       facility,
       heldCapacity: device.status === 'active',
@@ -50,9 +50,6 @@ export async function deviceOfBatch(batches: BatchRepository, batchId: string, d
   if (!device) throw DomainError.notFound('device');
   return device;
 }
-
-/** Whether the device's batch item locked it (Metal's `locked`, kept with the item's other attributes). */
-export const lockedByItem = (description: DeviceDescription) => description.attributes.locked === true;
 
 export class DeleteDeviceCommand {
   constructor(

@@ -2,12 +2,13 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { DeviceRow } from '@flotilla/batch-read-model';
+import { lockedAtCreation } from '@flotilla/batch-domain';
 import { DomainError } from '@flotilla/decider';
 import { RequestMeta } from '@flotilla/nest-platform';
 import { ProjectionRunner } from '@flotilla/projections';
 import { BATCH_PROJECTION } from '../infrastructure/infrastructure.module';
 import { BatchRepository, DeviceRepository } from './batch-repositories';
-import { deviceOfBatch, lockedByItem } from './delete-device';
+import { deviceOfBatch } from './delete-device';
 
 export class UpdateDeviceCommand {
   constructor(
@@ -36,7 +37,14 @@ export class UpdateDeviceHandler implements ICommandHandler<UpdateDeviceCommand,
     const { batchId, organizationId } = description;
     const result = await this.devices.execute(
       deviceId,
-      { type: 'SetDeviceLock', deviceId, batchId, organizationId, lockedAtCreation: lockedByItem(description), locked },
+      {
+        type: 'SetDeviceLock',
+        deviceId,
+        batchId,
+        organizationId,
+        lockedAtCreation: lockedAtCreation(description),
+        locked,
+      },
       { metadata: meta },
     );
     await this.projection.waitFor(result.version);

@@ -1,4 +1,4 @@
-import { BatchDeviceEvent } from '@flotilla/events';
+import { BatchDeviceEvent, DeviceDescription } from '@flotilla/events';
 import { Decider, DomainError } from '@flotilla/decider';
 
 /** A device's life after its batch created it, on `evt.batch.device.<id>`: its lock, and its deletion. */
@@ -28,6 +28,9 @@ export type DeviceCommand =
   | (DeviceFacts & { type: 'SetDeviceLock'; locked: boolean });
 
 export const LOCKED_REFUSAL = 'device is locked: unlock it before deleting it';
+
+/** Whether the device's batch item locked it (Metal's `locked`, kept with the item's other attributes). */
+export const lockedAtCreation = (description: DeviceDescription) => description.attributes.locked === true;
 
 export const isLocked = (state: DeviceState, lockedAtCreation: boolean) => state.locked ?? lockedAtCreation;
 
