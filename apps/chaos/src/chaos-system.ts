@@ -160,6 +160,8 @@ export async function startChaosSystem(context: ChaosContext, shape: SystemShape
     FLOTILLA_ADMIN_TOKEN: rootToken,
     // Faults make dependencies fail for a while: a consumer waits them out (never parks for them) and says so fast.
     CONSUMER_MAX_BACKOFF_MS: '2000',
+    // Devices whose termination time comes during the fault are deleted during it.
+    BATCH_TERMINATION_SWEEP_MS: '1000',
     ...shape.env,
   };
   const instances: Instance[] = [];

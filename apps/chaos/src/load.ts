@@ -107,10 +107,17 @@ export async function batchLoad(
   tally: RequestTally,
 ): Promise<{ acknowledged: string[]; deleted: number }> {
   const random = seeded(options.seed);
-  const bodies = Array.from({ length: options.items }, () => ({ batches: [randomBatchItem(random, 4)] }));
+  const start = Date.now();
+  // Some items' devices end by themselves while the fault goes on (a termination time within its spread), and some
+  // are locked, so terminations and refused deletions meet the fault too.
+  const bodies = Array.from({ length: options.items }, (_, i) => {
+    const item = randomBatchItem(random, 4);
+    if (i % 5 === 1) item.termination_time = new Date(start + random() * options.spreadMs).toISOString();
+    if (i % 9 === 4) item.locked = true;
+    return { batches: [item] };
+  });
   const acknowledged: string[] = [];
   let deleted = 0;
-  const start = Date.now();
   const deadline = start + options.deadlineMs;
   let next = 0;
   await Promise.all(

@@ -56,7 +56,10 @@ async function underLoad(
   ]);
   context.progress('  waiting for every batch to end and every consumer to catch up');
   const states = await awaitTerminal(system, tenant, acknowledged, requests);
-  notes.push(`${deleted} devices deleted (their servers given back) while the fault went on`);
+  notes.push(
+    `${deleted} devices deleted (their servers given back) while the fault went on; one batch in five given a ` +
+      'termination time within it, one in nine locked',
+  );
   return judge(system.id, system, { requests, states, notes, expectParkedAtLeast: options.expectParkedAtLeast });
 }
 

@@ -43,6 +43,15 @@ async function quarantinedTwice(store: EventStore): Promise<number> {
   return twice;
 }
 
+/** Devices the orchestrators deleted because their termination time had come. */
+async function terminated(store: EventStore): Promise<number> {
+  let count = 0;
+  for await (const commit of store.readRange({ onUndecodable: () => undefined }))
+    for (const event of commit.events)
+      if (event.type === 'DeviceDeleted' && event.metadata.actor === 'batch-orchestrator:termination') count++;
+  return count;
+}
+
 /** Settles the system, then reads what it holds against what its clients were told and what its logs say. */
 export async function judge(
   scenario: string,
@@ -119,6 +128,7 @@ export async function judge(
       system.batch.schema,
     );
     notes.push(...fleet.violations);
+    notes.push(`${await terminated(batchStore)} devices terminated at their termination time`);
     const lag = Math.max(0, ...reports.map((r) => r.lag ?? 0));
     const verdict = {
       scenario,
