@@ -38,8 +38,8 @@ export function deviceListQuery(projectId: string, query: Record<string, unknown
   };
   const flag = (name: string): boolean | undefined => {
     const value = once(name);
-    if (value === undefined || value === 'true' || value === 'false')
-      return value === undefined ? value : value === 'true';
+    if (value === undefined) return undefined;
+    if (value === 'true' || value === 'false') return value === 'true';
     problems.push(`${name} must be true or false`);
     return undefined;
   };
