@@ -8,9 +8,8 @@ import {
   GetOrganizationRequest,
   GetProjectRequest,
   IssueApiKeyRequest,
-  ListApiKeysRequest,
   ListOrganizationsRequest,
-  ListProjectsRequest,
+  OrganizationListRequest,
   RevokeApiKeyRequest,
   TenancySubjects,
 } from '@flotilla/contracts';
@@ -61,7 +60,7 @@ export class TenancyMessagesController {
   }
 
   @Handles(TenancySubjects.listApiKeys)
-  listApiKeys(@Payload() request: ListApiKeysRequest, @Meta() meta: RequestMeta) {
+  listApiKeys(@Payload() request: OrganizationListRequest, @Meta() meta: RequestMeta) {
     const { organizationId, page, perPage } = request;
     return this.queries.execute(new ListApiKeysQuery(organizationId, page, perPage, meta));
   }
@@ -82,7 +81,7 @@ export class TenancyMessagesController {
   }
 
   @Handles(TenancySubjects.listProjects)
-  listProjects(@Payload() request: ListProjectsRequest, @Meta() meta: RequestMeta) {
+  listProjects(@Payload() request: OrganizationListRequest, @Meta() meta: RequestMeta) {
     const { organizationId, page, perPage } = request;
     return this.queries.execute(new ListProjectsQuery(organizationId, page, perPage, meta));
   }

@@ -2,6 +2,7 @@ import { Transform } from 'class-transformer';
 import { IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { ServiceNames } from '@flotilla/events';
 import { PageMeta, PageNumber, PerPage } from '../platform/paging';
+import { OrganizationListRequest } from '../platform/organization-requests';
 import { replyOf, subject } from '../platform/subject';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
@@ -70,29 +71,6 @@ export class GetOrganizationRequest {
 export class GetProjectRequest {
   @IsUUID()
   projectId!: string;
-}
-
-export class ListProjectsRequest {
-  @IsUUID()
-  organizationId!: string;
-
-  @PageNumber()
-  page?: number;
-
-  @PerPage()
-  perPage?: number;
-}
-
-/** Declared apart from ListProjectsRequest, though alike: the AsyncAPI document describes each class by its own. */
-export class ListApiKeysRequest {
-  @IsUUID()
-  organizationId!: string;
-
-  @PageNumber()
-  page?: number;
-
-  @PerPage()
-  perPage?: number;
 }
 
 export class AuthenticateRequest {
@@ -172,7 +150,7 @@ export const TenancySubjects = {
   listApiKeys: subject(
     'tenancy.query.list-api-keys',
     orchestrator,
-    ListApiKeysRequest,
+    OrganizationListRequest,
     replyOf<{ api_keys: ApiKeyView[]; meta: PageMeta }>("a page of the organization's API keys, oldest first"),
     'The API keys of an organization, revoked ones included, a page at a time (never their tokens).',
   ),
@@ -200,7 +178,7 @@ export const TenancySubjects = {
   listProjects: subject(
     'tenancy.query.list-projects',
     orchestrator,
-    ListProjectsRequest,
+    OrganizationListRequest,
     replyOf<{ projects: ProjectView[]; meta: PageMeta }>("a page of the organization's projects, oldest first"),
     'The projects of an organization, a page at a time.',
   ),

@@ -1,10 +1,11 @@
 import 'reflect-metadata';
 import { hash } from 'node:crypto';
-import { IsBoolean, IsObject, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsBoolean, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
 import { ServiceNames } from '@flotilla/events';
 import { AuditRequest, AuditView } from '../platform/audit';
 import { replyOf, subject } from '../platform/subject';
 import { PageMeta, PageNumber, PerPage } from '../platform/paging';
+import { OrganizationListRequest, OrganizationRequest } from '../platform/organization-requests';
 
 /**
  * What a device's credential is kept and sent as (`credentialHash`): hex SHA-256. The resolver hashes the credentials
@@ -33,24 +34,10 @@ export class ResolveRequest {
  * route names. Bodies are Peridio's (`{"deployment":{...}}` etc.): the resolver checks them against the domain,
  * which lists every problem at once.
  */
-export class OrganizationRequest {
-  @IsUUID()
-  organizationId!: string;
-}
-
 export class ProductRequest extends OrganizationRequest {
   @IsString()
   @MaxLength(200)
   product!: string;
-}
-
-/** A page of the organization's products. */
-export class OrganizationListRequest extends OrganizationRequest {
-  @PageNumber()
-  page?: number;
-
-  @PerPage()
-  perPage?: number;
 }
 
 /** A page of a product's firmwares, deployments or devices. */
