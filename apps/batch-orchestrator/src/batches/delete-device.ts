@@ -44,6 +44,14 @@ export async function deleteDevice(
   );
 }
 
+/** The device's row, if it is not deleted and the caller may see it; not found otherwise. */
+export async function liveDeviceRow(dataSource: DataSource, deviceId: string, meta: RequestMeta): Promise<DeviceRow> {
+  const row = await dataSource.getRepository(DeviceRow).findOneBy({ id: deviceId });
+  if (!row || row.state === 'deleted' || (meta.organizationId && meta.organizationId !== row.organizationId))
+    throw DomainError.notFound('device');
+  return row;
+}
+
 /** The device as its batch has it. */
 export async function deviceOfBatch(batches: BatchRepository, batchId: string, deviceId: string) {
   const device = (await batches.load(batchId)).state.devices[deviceId];
@@ -68,9 +76,7 @@ export class DeleteDeviceHandler implements ICommandHandler<DeleteDeviceCommand,
   ) {}
 
   async execute({ deviceId, meta }: DeleteDeviceCommand): Promise<void> {
-    const row = await this.dataSource.getRepository(DeviceRow).findOneBy({ id: deviceId });
-    if (!row || row.state === 'deleted' || (meta.organizationId && meta.organizationId !== row.organizationId))
-      throw DomainError.notFound('device');
+    const row = await liveDeviceRow(this.dataSource, deviceId, meta);
     const result = await deleteDevice(this.batches, this.devices, row.batchId, deviceId, { metadata: meta });
     await this.projection.waitFor(result.version);
   }

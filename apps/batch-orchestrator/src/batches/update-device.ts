@@ -1,14 +1,12 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
-import { DeviceRow } from '@flotilla/batch-read-model';
 import { lockedAtCreation } from '@flotilla/batch-domain';
-import { DomainError } from '@flotilla/decider';
 import { RequestMeta } from '@flotilla/nest-platform';
 import { ProjectionRunner } from '@flotilla/projections';
 import { BATCH_PROJECTION } from '../infrastructure/infrastructure.module';
 import { BatchRepository, DeviceRepository } from './batch-repositories';
-import { deviceOfBatch } from './delete-device';
+import { deviceOfBatch, liveDeviceRow } from './delete-device';
 
 export class UpdateDeviceCommand {
   constructor(
@@ -29,9 +27,7 @@ export class UpdateDeviceHandler implements ICommandHandler<UpdateDeviceCommand,
   ) {}
 
   async execute({ deviceId, locked, meta }: UpdateDeviceCommand): Promise<void> {
-    const row = await this.dataSource.getRepository(DeviceRow).findOneBy({ id: deviceId });
-    if (!row || row.state === 'deleted' || (meta.organizationId && meta.organizationId !== row.organizationId))
-      throw DomainError.notFound('device');
+    const row = await liveDeviceRow(this.dataSource, deviceId, meta);
     if (locked === undefined) return;
     const { description } = await deviceOfBatch(this.batches, row.batchId, deviceId);
     const { batchId, organizationId } = description;
