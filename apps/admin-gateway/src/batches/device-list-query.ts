@@ -26,7 +26,9 @@ export const ApiDeviceListQuery = () =>
 /**
  * The list request for Metal's `findProjectDevices` query: its filters and page, with every problem of the query
  * string at once (a parameter given twice, a flag that is not true or false, a type Metal does not name, the plan
- * `categories` filter, which plans here have no data for, and paging). Lengths are the service's to check.
+ * `categories` filter, which plans here have no data for, and paging). Lengths are the service's to check. A filter
+ * given empty (`?facility=`, as clients that fill a URL template send one they were not given) filters nothing rather
+ * than matching no device; an empty `page` or `per_page` is still refused.
  */
 export function deviceListQuery(projectId: string, query: Record<string, unknown>): ListDevicesRequest {
   const problems: string[] = [];
@@ -36,24 +38,25 @@ export function deviceListQuery(projectId: string, query: Record<string, unknown
     problems.push(`${name} must be given once`);
     return undefined;
   };
+  const filter = (name: string): string | undefined => once(name) || undefined;
   const flag = (name: string): boolean | undefined => {
-    const value = once(name);
+    const value = filter(name);
     if (value === undefined) return undefined;
     if (value === 'true' || value === 'false') return value === 'true';
     problems.push(`${name} must be true or false`);
     return undefined;
   };
-  const type = once('type');
+  const type = filter('type');
   if (type !== undefined && !(DEVICE_TYPES as readonly string[]).includes(type))
     problems.push(`type must be one of ${DEVICE_TYPES.join(', ')}`);
   if (query.categories !== undefined) problems.push('categories cannot be filtered by: plans here have no categories');
   const filters = {
     projectId,
-    search: once('search'),
-    facility: once('facility'),
-    metro: once('metro'),
-    hostname: once('hostname'),
-    tag: once('tag'),
+    search: filter('search'),
+    facility: filter('facility'),
+    metro: filter('metro'),
+    hostname: filter('hostname'),
+    tag: filter('tag'),
     type: type as ListDevicesRequest['type'],
     reserved: flag('reserved'),
     hasTerminationTime: flag('has_termination_time'),

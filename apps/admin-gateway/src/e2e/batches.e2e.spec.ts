@@ -329,6 +329,9 @@ describe('admin gateway: batch deployment (e2e)', () => {
     });
     expect((await system.call('GET', filtered.meta.next.href, key)).body.meta).toMatchObject({ current_page: 2 });
     expect((await system.call('GET', `/projects/${paged}/devices?type=spot`, key)).body.meta.total).toBe(0);
+    // A filter given empty, as clients that fill a URL template send one, filters nothing.
+    const blank = (await system.call('GET', `/projects/${paged}/devices?facility=&tag=&type=&reserved=`, key)).body;
+    expect(blank.meta).toMatchObject({ total: 12, self: { href: `/projects/${paged}/devices?page=1&per_page=10` } });
     const refused = await system.call(
       'GET',
       `/projects/${paged}/devices?type=metal&categories=compute&tag=a&tag=b&reserved=maybe&per_page=0`,
