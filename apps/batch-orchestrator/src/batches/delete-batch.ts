@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
-import { DeviceRow } from '@flotilla/batch-read-model';
+import { DeviceRow, deviceIsLocked } from '@flotilla/batch-read-model';
 import { DomainError } from '@flotilla/decider';
 import { RequestMeta } from '@flotilla/nest-platform';
 import { ProjectionRunner } from '@flotilla/projections';
@@ -39,7 +39,7 @@ export class DeleteBatchHandler implements ICommandHandler<DeleteBatchCommand, v
         .createQueryBuilder('d')
         .where('d.batch_id = :batchId', { batchId })
         .andWhere(`d.state <> 'deleted'`)
-        .andWhere(`d.attributes @> '{"locked": true}'`)
+        .andWhere(deviceIsLocked('d'))
         .orderBy('d.position')
         .getMany();
       if (locked.length)

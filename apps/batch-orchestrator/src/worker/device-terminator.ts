@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { DeviceRow } from '@flotilla/batch-read-model';
+import { DeviceRow, deviceIsLocked } from '@flotilla/batch-read-model';
 import { isTransient } from '@flotilla/event-store';
 import { BatchRepository, DeviceRepository } from '../batches/batch-repositories';
 import { deleteDevice } from '../batches/delete-device';
@@ -57,7 +57,7 @@ export class DeviceTerminator implements OnApplicationBootstrap, OnApplicationSh
       // The index's predicate, then its key: times are ISO 8601 UTC strings, so text order is time order.
       .where(`(d.attributes ->> 'termination_time') IS NOT NULL AND d.state IN ('active', 'failed')`)
       .andWhere(`(d.attributes ->> 'termination_time') <= :now`, { now: now.toISOString() })
-      .andWhere(`NOT d.attributes @> '{"locked": true}'`)
+      .andWhere(`NOT ${deviceIsLocked('d')}`)
       .orderBy(`(d.attributes ->> 'termination_time')`)
       .limit(SWEEP_AT_MOST)
       .getMany();

@@ -86,6 +86,12 @@ export class DeviceRow {
 }
 
 /**
+ * SQL: the device row under `alias` is locked. Its lock is kept in its `attributes`, where its batch item's `locked`
+ * is, and the batch projection sets it there on `DeviceLockChanged`.
+ */
+export const deviceIsLocked = (alias: string) => `${alias}.attributes @> '{"locked": true}'`;
+
+/**
  * A device's quarantine flag as the update-resolver reports it: by organization and the resolver's device identifier,
  * which for a provisioned server is its id here, and for any other device free text.
  */
