@@ -1,7 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
-import { DeviceRow } from '@flotilla/batch-read-model';
 import { lockedAtCreation } from '@flotilla/batch-domain';
 import { DomainError } from '@flotilla/decider';
 import { ExecuteOptions } from '@flotilla/event-store';
@@ -9,6 +8,7 @@ import { RequestMeta } from '@flotilla/nest-platform';
 import { ProjectionRunner } from '@flotilla/projections';
 import { BATCH_PROJECTION } from '../infrastructure/infrastructure.module';
 import { BatchRepository, DeviceRepository } from './batch-repositories';
+import { deviceOfBatch, liveDeviceRow } from './device-lookups';
 
 /**
  * Deletes one device of a batch. Its batch says whether it is live (its server then goes back to the pool, which the
@@ -42,21 +42,6 @@ export async function deleteDevice(
     },
     options,
   );
-}
-
-/** The device's row, if it is not deleted and the caller may see it; not found otherwise. */
-export async function liveDeviceRow(dataSource: DataSource, deviceId: string, meta: RequestMeta): Promise<DeviceRow> {
-  const row = await dataSource.getRepository(DeviceRow).findOneBy({ id: deviceId });
-  if (!row || row.state === 'deleted' || (meta.organizationId && meta.organizationId !== row.organizationId))
-    throw DomainError.notFound('device');
-  return row;
-}
-
-/** The device as its batch has it. */
-export async function deviceOfBatch(batches: BatchRepository, batchId: string, deviceId: string) {
-  const device = (await batches.load(batchId)).state.devices[deviceId];
-  if (!device) throw DomainError.notFound('device');
-  return device;
 }
 
 export class DeleteDeviceCommand {

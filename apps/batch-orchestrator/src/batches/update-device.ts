@@ -6,7 +6,7 @@ import { RequestMeta } from '@flotilla/nest-platform';
 import { ProjectionRunner } from '@flotilla/projections';
 import { BATCH_PROJECTION } from '../infrastructure/infrastructure.module';
 import { BatchRepository, DeviceRepository } from './batch-repositories';
-import { deviceOfBatch, liveDeviceRow } from './delete-device';
+import { deviceOfBatch, liveDeviceRow } from './device-lookups';
 
 export class UpdateDeviceCommand {
   constructor(
