@@ -20,3 +20,4 @@ export * from './health/consumer-host';
 export * from './audit/audit-trail';
 export * from './rpc/bus-metrics.interceptor';
 export * from './config-module';
+export * from './repeating';

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { DataSource } from 'typeorm';
 import { DeviceRow, deviceIsLocked } from '@flotilla/batch-read-model';
 import { isTransient } from '@flotilla/event-store';
+import { Repeating } from '@flotilla/nest-platform';
 import { BatchRepository, DeviceRepository } from '../batches/batch-repositories';
 import { deleteDevice } from '../batches/delete-device';
 import { CONFIG, OrchestratorConfig } from '../config';
@@ -18,35 +19,29 @@ const SWEEP_AT_MOST = 500;
 @Injectable()
 export class DeviceTerminator implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('device-terminator');
-  private timer: NodeJS.Timeout | null = null;
-  private stopped = false;
+  private readonly sweeps: Repeating;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly batches: BatchRepository,
     private readonly devices: DeviceRepository,
-    @Inject(CONFIG) private readonly config: OrchestratorConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.schedule();
-  }
-
-  onApplicationShutdown(): void {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(async () => {
+    @Inject(CONFIG) config: OrchestratorConfig,
+  ) {
+    this.sweeps = new Repeating(config.terminationSweepMs, async () => {
       try {
         await this.sweep(new Date());
       } catch (err) {
         this.logger.warn({ msg: 'termination sweep failed; tried again at the next', error: (err as Error).message });
       }
-      this.schedule();
-    }, this.config.terminationSweepMs);
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.sweeps.start();
+  }
+
+  onApplicationShutdown(): void {
+    this.sweeps.stop();
   }
 
   /** Deletes the devices due at `now`; returns how many were due. */

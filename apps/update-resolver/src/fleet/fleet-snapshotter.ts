@@ -9,7 +9,7 @@ import {
 } from '@nestjs/common';
 import { Gauge } from 'prom-client';
 import { EventStore } from '@flotilla/event-store';
-import { HealthRegistry } from '@flotilla/nest-platform';
+import { HealthRegistry, Repeating } from '@flotilla/nest-platform';
 import { RESOLVER_CONFIG, ResolverConfig } from '../config';
 import { encodeFleet, FLEET_SNAPSHOT_FORMAT, PartsChecksum } from './fleet-snapshot';
 import { FleetSnapshotStore } from './fleet-snapshot-store';
@@ -27,8 +27,7 @@ import { FleetView } from './fleet-view';
 export class FleetSnapshotter implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('fleet-snapshots');
   private readonly taken: Gauge;
-  private timer: NodeJS.Timeout | null = null;
-  private stopped = false;
+  private readonly checks: Repeating;
 
   constructor(
     private readonly view: FleetView,
@@ -37,6 +36,13 @@ export class FleetSnapshotter implements OnApplicationBootstrap, BeforeApplicati
     @Inject(RESOLVER_CONFIG) private readonly config: ResolverConfig,
     health: HealthRegistry,
   ) {
+    this.checks = new Repeating(config.snapshots.checkMs, async () => {
+      try {
+        await this.takeIfDue();
+      } catch (err) {
+        this.logger.warn({ msg: 'snapshot not taken', error: (err as Error).message });
+      }
+    });
     this.taken = new Gauge({
       name: 'flotilla_fleet_snapshot_stream_seq',
       help: 'Stream sequence of the newest fleet-view snapshot this instance wrote',
@@ -45,12 +51,12 @@ export class FleetSnapshotter implements OnApplicationBootstrap, BeforeApplicati
   }
 
   onApplicationBootstrap(): void {
-    void this.view.caughtUp().then(() => this.check());
+    void this.view.caughtUp().then(() => this.checks.start(0));
   }
 
   /** While the view still follows the log (it stops at shutdown, after this). */
   async beforeApplicationShutdown(): Promise<void> {
-    this.stop();
+    this.checks.stop();
     try {
       await this.takeIfDue(this.config.snapshots.atStop);
     } catch (err) {
@@ -59,22 +65,7 @@ export class FleetSnapshotter implements OnApplicationBootstrap, BeforeApplicati
   }
 
   onApplicationShutdown(): void {
-    this.stop();
-  }
-
-  private stop(): void {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-  }
-
-  private async check(): Promise<void> {
-    if (this.stopped) return;
-    try {
-      await this.takeIfDue();
-    } catch (err) {
-      this.logger.warn({ msg: 'snapshot not taken', error: (err as Error).message });
-    }
-    if (!this.stopped) this.timer = setTimeout(() => void this.check(), this.config.snapshots.checkMs);
+    this.checks.stop();
   }
 
   /** Takes a snapshot if the log has grown `due` commits since the newest; returns its stream sequence, or null. */
