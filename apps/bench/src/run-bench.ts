@@ -27,7 +27,7 @@ export async function runBench(
     figures.map((f) => [
       scenario,
       f.name,
-      `${f.value.toFixed(0)} ${f.unit}`,
+      `${shown(f.value)} ${f.unit}`,
       f.p50Ms?.toFixed(2) ?? '',
       f.p99Ms?.toFixed(2) ?? '',
       f.target === undefined ? '' : `${f.met ? 'met' : 'NOT met'}: ${f.target}`,
@@ -43,6 +43,9 @@ export async function runBench(
   process.stdout.write(`${JSON.stringify(report)}\n`);
   return { report, file };
 }
+
+/** Whole numbers from 100 up; below, three significant digits, so a ratio of 0.84 is not shown as 1 beside ≤ 1.2. */
+const shown = (value: number) => (Math.abs(value) >= 100 ? value.toFixed(0) : String(Number(value.toPrecision(3))));
 
 function unknown(name: string): never {
   throw new Error(`unknown scenario "${name}"; known: ${scenarios.map((s) => s.name).join(', ')}`);
