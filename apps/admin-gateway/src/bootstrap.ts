@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { INestApplication } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { ServiceNames } from '@flotilla/contracts';
 import { createLoggedApp } from '@flotilla/nest-platform';
 import { GatewayModule } from './app.module';
 import { GATEWAY_CONFIG, GatewayConfig } from './config';
@@ -13,7 +14,9 @@ import { DEVICE_UPDATE_PATH, deviceUpdateOperation, serveDeviceUpdates } from '.
 
 /** The admin REST API; the OpenAPI document is at /openapi.json and its UI at /docs. */
 export async function createGateway(given?: GatewayConfig): Promise<INestApplication> {
-  const app = await createLoggedApp<NestExpressApplication>(GatewayModule.with(given), { bodyParser: false });
+  const app = await createLoggedApp<NestExpressApplication>(ServiceNames.adminGateway, GatewayModule.with(given), {
+    bodyParser: false,
+  });
   const config = app.get<GatewayConfig>(GATEWAY_CONFIG);
   const server = app.getHttpServer() as Server;
   server.keepAliveTimeout = config.keepAliveMs;

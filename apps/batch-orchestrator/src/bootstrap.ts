@@ -6,7 +6,7 @@ import { CONFIG, OrchestratorConfig } from './config';
 
 /** Builds the service: NATS commands and queries, plus an HTTP port for health and metrics only. */
 export async function createOrchestrator(given?: OrchestratorConfig): Promise<INestApplication> {
-  const app = await createLoggedApp(AppModule.with(given));
+  const app = await createLoggedApp(ServiceNames.batchOrchestrator, AppModule.with(given));
   const config = app.get<OrchestratorConfig>(CONFIG);
   app.connectMicroservice(natsRpcServer(config.nats, ServiceNames.batchOrchestrator, config.rpcPrefix), {
     inheritAppConfig: true,

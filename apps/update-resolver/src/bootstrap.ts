@@ -12,7 +12,7 @@ import { FleetView } from './fleet/fleet-view';
  * a check is never answered from a partial fleet.
  */
 export async function createResolver(given?: ResolverConfig): Promise<INestApplication> {
-  const app = await createLoggedApp(AppModule.with(given));
+  const app = await createLoggedApp(ServiceNames.updateResolver, AppModule.with(given));
   const config = app.get<ResolverConfig>(RESOLVER_CONFIG);
   const direct = { responder: app.get(DirectResponder), routes: [app.get(ResolveUpdateRoute)] };
   app.connectMicroservice(natsRpcServer(config.nats, ServiceNames.updateResolver, config.rpcPrefix, direct), {

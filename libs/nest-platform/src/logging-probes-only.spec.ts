@@ -25,7 +25,7 @@ describe('logs', () => {
       controllers: [Probe],
     })
     class App {}
-    const app = await createLoggedApp(App);
+    const app = await createLoggedApp('test-service', App);
     await app.listen(0, '127.0.0.1');
     expect((await fetch(`${await app.getUrl()}/health`)).status).toBe(200);
     await app.close();

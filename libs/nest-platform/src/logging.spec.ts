@@ -26,7 +26,7 @@ describe('logs', () => {
       controllers: [Noisy],
     })
     class App {}
-    const app = await createLoggedApp(App);
+    const app = await createLoggedApp('test-service', App);
     await app.listen(0, '127.0.0.1');
     await fetch(`${await app.getUrl()}/x`, { headers: { 'x-auth-token': 'root-secret', authorization: 'Bearer s3' } });
     await app.close();
@@ -46,6 +46,48 @@ describe('logs', () => {
     expect(text).not.toContain('not at info');
     const request = lines.map((l) => JSON.parse(l)).find((l) => l.req);
     expect(request.req.headers).toMatchObject({ 'x-auth-token': '[redacted]', authorization: '[redacted]' });
+  });
+
+  it('have the same shape when start-up fails before the pino logger is up, secrets redacted', async () => {
+    // As a connection made while the modules are built (TypeORM's) fails.
+    const connect = async () => {
+      new NestLogger('broken').warn({ msg: 'about to fail', password: 'pw-1', db: { secret: 's-2' }, attempt: 1 });
+      throw new Error('no database');
+    };
+    @Module({ providers: [{ provide: 'CONNECTION', useFactory: connect }] })
+    class App {}
+    const written: string[] = [];
+    const capture = (chunk: unknown) => (written.push(String(chunk)), true);
+    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(capture);
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(capture);
+    try {
+      await expect(createLoggedApp('test-service', App)).rejects.toThrow('no database');
+    } finally {
+      stdout.mockRestore();
+      stderr.mockRestore();
+    }
+    const lines = written
+      .join('')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.length).toBeGreaterThan(1);
+    for (const line of lines) {
+      expect(line).toEqual(expect.objectContaining({ service: 'test-service', msg: expect.anything() }));
+      expect(['info', 'warn', 'error']).toContain(line.level);
+      expect(new Date(line.time).toISOString()).toBe(line.time);
+    }
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        context: 'broken',
+        msg: 'about to fail',
+        password: '[redacted]',
+        db: { secret: '[redacted]' },
+        attempt: 1,
+      }),
+    );
+    expect(written.join('')).not.toMatch(/pw-1|s-2/);
   });
 
   it('take their level from LOG_LEVEL, and refuse one pino does not know', () => {

@@ -3,6 +3,7 @@ import {
   DynamicModule,
   INestApplication,
   InjectionToken,
+  LogLevel as NestLogLevel,
   NestApplicationOptions,
   Type,
 } from '@nestjs/common';
@@ -70,16 +71,75 @@ export function loggingModule(
   });
 }
 
+const PINO_LEVELS: Record<NestLogLevel, LogLevel> = {
+  fatal: 'fatal',
+  error: 'error',
+  warn: 'warn',
+  log: 'info',
+  debug: 'debug',
+  verbose: 'trace',
+};
+
+/**
+ * Nest's logger until pino's is up, and when start-up fails before it is: lines of pino's shape (`time`, `level`,
+ * `service`, `context`, `msg`, secrets redacted), so that a log pipeline parses a failed start as it parses the rest.
+ */
+export class StartupLogger extends ConsoleLogger {
+  constructor(private readonly service: string) {
+    super({ json: true, colors: false });
+  }
+
+  protected override printAsJson(
+    message: unknown,
+    {
+      context,
+      logLevel,
+      writeStreamType,
+      errorStack,
+    }: { context: string; logLevel: NestLogLevel; writeStreamType?: 'stdout' | 'stderr'; errorStack?: unknown },
+  ): void {
+    const fields =
+      message instanceof Error
+        ? { msg: message.message, stack: message.stack }
+        : message !== null && typeof message === 'object'
+          ? redacted(message)
+          : { msg: message };
+    const line = {
+      time: new Date().toISOString(),
+      level: PINO_LEVELS[logLevel],
+      service: this.service,
+      ...(context ? { context } : {}),
+      ...fields,
+      ...(errorStack ? { stack: errorStack } : {}),
+    };
+    process[writeStreamType ?? 'stdout'].write(`${JSON.stringify(line)}\n`);
+  }
+}
+
+/** `fields` with the secret ones censored, at the top and one level down, as pino's redaction does. */
+function redacted(fields: object): Record<string, unknown> {
+  const censor = (value: object) =>
+    Object.fromEntries(
+      Object.entries(value).map(([key, v]) => [key, SECRET_FIELDS.includes(key) ? '[redacted]' : v] as const),
+    );
+  return Object.fromEntries(
+    Object.entries(censor(fields)).map(([key, v]) => [
+      key,
+      v !== null && typeof v === 'object' && !Array.isArray(v) ? censor(v) : v,
+    ]),
+  );
+}
+
 /** A Nest app whose own logs (start-up included) go through the module's pino logger. */
 export async function createLoggedApp<T extends INestApplication = INestApplication>(
+  service: string,
   module: DynamicModule | Type<unknown>,
   options: NestApplicationOptions = {},
 ): Promise<T> {
   // A failure to start (a bad configuration among them) reaches runMain, which reports it and exits 1.
-  // Until the pino logger is up (or when start-up fails first), Nest's own logger writes JSON lines too.
   const app = await NestFactory.create<T>(module, {
     ...options,
-    logger: new ConsoleLogger({ json: true, colors: false }),
+    logger: new StartupLogger(service),
     bufferLogs: true,
     abortOnError: false,
   });

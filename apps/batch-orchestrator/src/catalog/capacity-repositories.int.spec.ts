@@ -13,7 +13,7 @@ describe("a plan's capacity, written by group commit", () => {
 
   beforeAll(async () => {
     env = await openTestEnvironment('CAPACITY');
-    app = await createLoggedApp(AppModule.with(testConfig(env, { seedDemoCatalog: false })));
+    app = await createLoggedApp('batch-orchestrator', AppModule.with(testConfig(env, { seedDemoCatalog: false })));
   });
 
   afterAll(async () => {

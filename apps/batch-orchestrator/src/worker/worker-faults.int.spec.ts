@@ -191,7 +191,10 @@ describe('the batch worker under faults', () => {
   }
 
   const instanceNotStarted = () =>
-    createLoggedApp<INestApplication>(AppModule.with(testConfig(env, { seedDemoCatalog: false })));
+    createLoggedApp<INestApplication>(
+      'batch-orchestrator',
+      AppModule.with(testConfig(env, { seedDemoCatalog: false })),
+    );
 
   it('takes up a batch that another instance settled before it died from where the log says, not from what it had cached', async () => {
     const elsewhere = await batchRequestedElsewhere();
