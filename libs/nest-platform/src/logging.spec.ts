@@ -51,7 +51,11 @@ describe('logs', () => {
   it('have the same shape when start-up fails before the pino logger is up, secrets redacted', async () => {
     // As a connection made while the modules are built (TypeORM's) fails.
     const connect = async () => {
-      new NestLogger('broken').warn({ msg: 'about to fail', password: 'pw-1', db: { secret: 's-2' }, attempt: 1 });
+      const logger = new NestLogger('broken');
+      logger.warn({ msg: 'about to fail', password: 'pw-1', db: { secret: 's-2' }, attempt: 1 });
+      const cyclic: Record<string, unknown> = { msg: 'a cycle' };
+      cyclic.self = cyclic;
+      logger.log(cyclic);
       throw new Error('no database');
     };
     @Module({ providers: [{ provide: 'CONNECTION', useFactory: connect }] })
@@ -87,6 +91,7 @@ describe('logs', () => {
         attempt: 1,
       }),
     );
+    expect(lines).toContainEqual(expect.objectContaining({ level: 'info', context: 'broken', msg: '[object Object]' }));
     expect(written.join('')).not.toMatch(/pw-1|s-2/);
   });
 

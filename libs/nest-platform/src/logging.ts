@@ -104,15 +104,19 @@ export class StartupLogger extends ConsoleLogger {
         : message !== null && typeof message === 'object'
           ? redacted(message)
           : { msg: message };
-    const line = {
+    const head = {
       time: new Date().toISOString(),
       level: PINO_LEVELS[logLevel],
       service: this.service,
       ...(context ? { context } : {}),
-      ...fields,
-      ...(errorStack ? { stack: errorStack } : {}),
     };
-    process[writeStreamType ?? 'stdout'].write(`${JSON.stringify(line)}\n`);
+    let text: string;
+    try {
+      text = JSON.stringify({ ...head, ...fields, ...(errorStack ? { stack: errorStack } : {}) });
+    } catch {
+      text = JSON.stringify({ ...head, msg: String(message) }); // a cycle in what was logged
+    }
+    process[writeStreamType ?? 'stdout'].write(`${text}\n`);
   }
 }
 
