@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
 import { availableCapacity, holdsServer } from '@flotilla/batch-domain';
+import { ServiceNames } from '@flotilla/contracts';
 import { createLoggedApp } from '@flotilla/nest-platform';
 import { openTestEnvironment, TestEnvironment } from '@flotilla/testing';
 import { AppModule } from '../app.module';
@@ -13,7 +14,10 @@ describe("a plan's capacity, written by group commit", () => {
 
   beforeAll(async () => {
     env = await openTestEnvironment('CAPACITY');
-    app = await createLoggedApp('batch-orchestrator', AppModule.with(testConfig(env, { seedDemoCatalog: false })));
+    app = await createLoggedApp(
+      ServiceNames.batchOrchestrator,
+      AppModule.with(testConfig(env, { seedDemoCatalog: false })),
+    );
   });
 
   afterAll(async () => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
 import { batchDecider, capacityDecider } from '@flotilla/batch-domain';
 import { checkFleet } from '@flotilla/batch-read-model';
-import { BatchSubjects, BatchView, CatalogSubjects, DeviceView } from '@flotilla/contracts';
+import { BatchSubjects, BatchView, CatalogSubjects, DeviceView, ServiceNames } from '@flotilla/contracts';
 import { AggregateRepository, EventStore } from '@flotilla/event-store';
 import { BatchAggregate } from '@flotilla/events';
 import { createLoggedApp } from '@flotilla/nest-platform';
@@ -192,7 +192,7 @@ describe('the batch worker under faults', () => {
 
   const instanceNotStarted = () =>
     createLoggedApp<INestApplication>(
-      'batch-orchestrator',
+      ServiceNames.batchOrchestrator,
       AppModule.with(testConfig(env, { seedDemoCatalog: false })),
     );
 
