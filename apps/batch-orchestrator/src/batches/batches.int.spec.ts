@@ -484,15 +484,20 @@ describe('batch deployment over NATS', () => {
         ...extra,
       });
     unwrap(await request(CatalogSubjects.setCapacity, { facility: 'dfw1', plan: 'c1.small.x86', total: 20_000 }));
-    const items = (count: number, quantity: number) =>
-      Array.from({ length: count }, () => ({ ...item('many'), plan: 'c1.small.x86', facility: 'dfw1', quantity }));
-    const small = unwrap(
-      await request<{ batches: BatchView[] }>(BatchSubjects.createBatches, {
-        projectId: own.projectId,
-        batches: items(2, 3),
-      }),
-    ).batches;
-    await Promise.all(small.map((b) => finished(b.id)));
+    /** `count` batches of `quantity` servers each, once every one has finished. */
+    const deployFinished = async (count: number, quantity: number) => {
+      const batches = Array.from({ length: count }, () => ({
+        ...item('many'),
+        plan: 'c1.small.x86',
+        facility: 'dfw1',
+        quantity,
+      }));
+      const created = unwrap(
+        await request<{ batches: BatchView[] }>(BatchSubjects.createBatches, { projectId: own.projectId, batches }),
+      ).batches;
+      await Promise.all(created.map((b) => finished(b.id)));
+    };
+    await deployFinished(2, 3);
     const page = unwrap(await list({ includeDevices: true }));
     expect(page.batches.map((b) => (b.devices as DeviceView[]).map((d) => d.id).length)).toEqual([3, 3]);
     expect((page.batches[0].devices as DeviceView[])[0]).toMatchObject({ hostname: 'many', state: 'active' });
@@ -501,13 +506,7 @@ describe('batch deployment over NATS', () => {
       (page.batches[0].devices as DeviceView[]).map((d) => ({ href: d.href })),
     );
 
-    const big = unwrap(
-      await request<{ batches: BatchView[] }>(BatchSubjects.createBatches, {
-        projectId: own.projectId,
-        batches: items(10, 1000),
-      }),
-    ).batches;
-    await Promise.all(big.map((b) => finished(b.id)));
+    await deployFinished(10, 1000);
     expect(await list({ includeDevices: true, perPage: 12 })).toMatchObject({
       ok: false,
       error: { code: 'validation_failed', details: [expect.stringMatching(/10006 devices .* more than 10000/)] },
