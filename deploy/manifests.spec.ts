@@ -99,6 +99,32 @@ describe('deploy/kubernetes, read as Kubernetes would', () => {
     expect(startup.periodSeconds * startup.failureThreshold).toBeGreaterThanOrEqual(600);
   });
 
+  it("runs every app's pod unprivileged, as the image's user by its number", () => {
+    // The image's last USER is `node`, uid and gid 1000 in the official Node images.
+    const dockerfile = fs.readFileSync(path.join(__dirname, '..', 'Dockerfile'), 'utf8');
+    expect(dockerfile.match(/^USER .+$/gm)?.pop()).toBe('USER node');
+    const apps = [...byKind('Deployment'), ...byKind('Job')];
+    expect(apps.map((m) => m.metadata.name).sort()).toEqual([
+      'admin-gateway',
+      'batch-orchestrator',
+      'flotilla-migrate',
+      'update-resolver',
+    ]);
+    for (const manifest of apps) {
+      const pod = manifest.spec.template.spec;
+      expect({ [manifest.metadata.name]: pod.automountServiceAccountToken }).toEqual({
+        [manifest.metadata.name]: false,
+      });
+      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000 });
+      for (const container of containers(manifest))
+        expect(container.securityContext).toEqual({
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ['ALL'] },
+        });
+    }
+  });
+
   it("migrates every service's schema with the Job, as the Job runs it", async () => {
     const [command] = containers(named('Job', 'flotilla-migrate'))[0].args.slice(-1);
     const cliArgs = (command as string).split('dist/apps/cli/src/main.js')[1].trim().split(/\s+/);
