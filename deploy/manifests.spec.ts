@@ -125,6 +125,13 @@ describe('deploy/kubernetes, read as Kubernetes would', () => {
     }
   });
 
+  it("keeps Postgres's data in a directory of its volume, which initdb finds empty", () => {
+    const postgres = named('StatefulSet', 'postgres');
+    const [mount] = containers(postgres)[0].volumeMounts;
+    const dataDir = env(postgres, 'PGDATA')?.value as string;
+    expect(path.posix.dirname(dataDir)).toBe(mount.mountPath);
+  });
+
   it("migrates every service's schema with the Job, as the Job runs it", async () => {
     const [command] = containers(named('Job', 'flotilla-migrate'))[0].args.slice(-1);
     const cliArgs = (command as string).split('dist/apps/cli/src/main.js')[1].trim().split(/\s+/);
