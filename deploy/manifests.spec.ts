@@ -99,7 +99,7 @@ describe('deploy/kubernetes, read as Kubernetes would', () => {
     expect(startup.periodSeconds * startup.failureThreshold).toBeGreaterThanOrEqual(600);
   });
 
-  it("runs every app's pod unprivileged, as the image's user by its number", () => {
+  it("runs every app's pod from the one image, unprivileged, as the image's user by its number", () => {
     // The image's last USER is `node`, uid and gid 1000 in the official Node images.
     const dockerfile = fs.readFileSync(path.join(__dirname, '..', 'Dockerfile'), 'utf8');
     expect(dockerfile.match(/^USER .+$/gm)?.pop()).toBe('USER node');
@@ -111,6 +111,9 @@ describe('deploy/kubernetes, read as Kubernetes would', () => {
       'update-resolver',
     ]);
     for (const manifest of apps) {
+      // One image, named as kustomize's `images` renames it; a node that has it (a local cluster's) does not pull it.
+      for (const { image, imagePullPolicy } of containers(manifest))
+        expect({ image, imagePullPolicy }).toEqual({ image: 'flotilla:latest', imagePullPolicy: 'IfNotPresent' });
       const pod = manifest.spec.template.spec;
       expect({ [manifest.metadata.name]: pod.automountServiceAccountToken }).toEqual({
         [manifest.metadata.name]: false,
