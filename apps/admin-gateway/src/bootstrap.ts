@@ -11,6 +11,7 @@ import { acceptJsonBodies } from './json-bodies';
 import { ApiSchemas } from './openapi/api-schemas';
 import { documentHealthRoutes } from './openapi/health-doc';
 import { DEVICE_UPDATE_PATH, deviceUpdateOperation, serveDeviceUpdates } from './firmware/device-update.route';
+import { measureHttpRequests } from './http-metrics';
 
 /** The admin REST API; the OpenAPI document is at /openapi.json and its UI at /docs. */
 export async function createGateway(given?: GatewayConfig): Promise<INestApplication> {
@@ -23,6 +24,7 @@ export async function createGateway(given?: GatewayConfig): Promise<INestApplica
   // Longer still: a connection kept alive must not be cut while the next request's headers arrive on it.
   server.headersTimeout = config.keepAliveMs + 1_000;
   serveDeviceUpdates(app);
+  measureHttpRequests(app);
   acceptJsonBodies(app, config.maxBodyBytes);
   app.useGlobalPipes(new TextInputPipe());
   app.enableShutdownHooks();

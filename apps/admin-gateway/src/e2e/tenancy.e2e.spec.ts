@@ -157,4 +157,43 @@ describe('admin gateway: organizations, projects and API keys (e2e)', () => {
     );
     expect(await fetch(`${base}/metrics`).then((r) => r.text())).toContain('process_cpu_seconds_total');
   });
+
+  it('counts every answer callers get, by method, route template and status, but not probes or scrapes', async () => {
+    /** The samples of one metric in the gateway's /metrics, as `label=value,...` (sorted) → value. */
+    const samples = async (metric: string) => {
+      const text = await fetch(`${base}/metrics`).then((r) => r.text());
+      const found = new Map<string, number>();
+      for (const [, labels, value] of text.matchAll(new RegExp(`^${metric}\\{(.*)\\} (\\S+)$`, 'gm'))) {
+        const pairs = [...labels.matchAll(/(\w+)="([^"]*)"/g)].map(([, k, v]) => `${k}=${v}`);
+        found.set(
+          pairs
+            .filter((p) => !p.startsWith('service='))
+            .sort()
+            .join(','),
+          Number(value),
+        );
+      }
+      return found;
+    };
+    const before = await samples('flotilla_http_requests_total');
+    const org = await call('POST', '/organizations', rootToken, { name: 'Counted' });
+    await call('GET', `/organizations/${org.body.id}`, rootToken);
+    await call('GET', `/organizations/${org.body.id}`, 'flt_not_a_key');
+    await fetch(`${base}/no/such/route`, { headers: { 'x-auth-token': rootToken } }); // in no API document
+    await fetch(`${base}/device/update`);
+    await fetch(`${base}/health/live`);
+    await fetch(`${base}/health/ready`);
+    const after = await samples('flotilla_http_requests_total');
+    const added = (labels: string) => (after.get(labels) ?? 0) - (before.get(labels) ?? 0);
+    expect({
+      created: added('method=POST,route=/organizations,status=201'),
+      read: added('method=GET,route=/organizations/:id,status=200'),
+      refused: added('method=GET,route=/organizations/:id,status=401'),
+      unrouted: added('method=GET,route=none,status=404'),
+      device: added('method=GET,route=/device/update,status=401'),
+    }).toEqual({ created: 1, read: 1, refused: 1, unrouted: 1, device: 1 });
+    expect([...after.keys()].filter((labels) => /health|metrics/.test(labels))).toEqual([]);
+    const timed = await samples('flotilla_http_request_duration_seconds_count');
+    expect(timed.get('method=GET,route=/organizations/:id')).toBeGreaterThanOrEqual(2);
+  });
 });

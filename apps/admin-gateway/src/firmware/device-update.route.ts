@@ -9,6 +9,7 @@ const PERIDIO_HEADERS = ['uuid', 'product', 'version', 'architecture', 'platform
 export const DEVICE_UPDATE_PATH = '/device/update';
 /** Matched as Express matched it before: any case, with or without a trailing slash. */
 const DEVICE_UPDATE_ROUTE = new RegExp(`^${DEVICE_UPDATE_PATH}/?$`, 'i');
+export const isDeviceUpdate = (path: string) => DEVICE_UPDATE_ROUTE.test(path);
 
 /**
  * The device API (firmware-deployments.md §2): a device asks which firmware it should run. A fleet polls it all day,
@@ -24,7 +25,7 @@ export function serveDeviceUpdates(app: NestExpressApplication): void {
   server.removeListener('request', framework);
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     const [path, query = ''] = (request.url ?? '').split('?', 2);
-    if (!DEVICE_UPDATE_ROUTE.test(path) || (request.method !== 'GET' && request.method !== 'HEAD'))
+    if (!isDeviceUpdate(path) || (request.method !== 'GET' && request.method !== 'HEAD'))
       return framework(request, response);
     // A turn's checks leave for NATS in one socket write (nats-write-coalescing.ts).
     answer(rpc, request, new URLSearchParams(query), response, logger).catch((err) =>
