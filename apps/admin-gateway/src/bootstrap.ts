@@ -12,6 +12,7 @@ import { ApiSchemas } from './openapi/api-schemas';
 import { documentHealthRoutes } from './openapi/health-doc';
 import { DEVICE_UPDATE_PATH, deviceUpdateOperation, serveDeviceUpdates } from './firmware/device-update.route';
 import { measureHttpRequests } from './http-metrics';
+import { tagRequests } from './tag-requests';
 
 /** The admin REST API; the OpenAPI document is at /openapi.json and its UI at /docs. */
 export async function createGateway(given?: GatewayConfig): Promise<INestApplication> {
@@ -23,6 +24,8 @@ export async function createGateway(given?: GatewayConfig): Promise<INestApplica
   server.keepAliveTimeout = config.keepAliveMs;
   // Longer still: a connection kept alive must not be cut while the next request's headers arrive on it.
   server.headersTimeout = config.keepAliveMs + 1_000;
+  // Ahead of Express, each in front of the one before: every answer counted, device checks answered, the rest tagged.
+  tagRequests(app);
   serveDeviceUpdates(app);
   measureHttpRequests(app);
   acceptJsonBodies(app, config.maxBodyBytes);
@@ -54,6 +57,17 @@ function apiDocument(app: INestApplication): OpenAPIObject {
   );
   document.components = { ...document.components, schemas: { ...document.components?.schemas, ...ApiSchemas } };
   for (const path of ['/health/live', '/health/ready', '/metrics']) document.paths[path].get!.security = [];
+  document.components.headers = {
+    RequestId: {
+      description: "The request id: the caller's own X-Request-Id (1–128 visible ASCII characters), else a new one",
+      schema: { type: 'string' },
+    },
+  };
+  for (const item of Object.values(document.paths))
+    for (const operation of Object.values(item) as { responses?: Record<string, { headers?: object }> }[])
+      for (const response of Object.values(operation.responses ?? {}))
+        response.headers = { ...response.headers, 'X-Request-Id': { $ref: '#/components/headers/RequestId' } };
+  // Added after: a device check is answered ahead of Express (and of tag-requests.ts).
   document.paths[DEVICE_UPDATE_PATH] = { get: deviceUpdateOperation as OpenAPIObject['paths'][string]['get'] };
   return document;
 }

@@ -1,8 +1,9 @@
-import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Counter, Histogram } from 'prom-client';
 import { HealthRegistry } from '@flotilla/nest-platform';
 import { DEVICE_UPDATE_PATH, isDeviceUpdate } from './firmware/device-update.route';
+import { putInFront } from './in-front';
 
 /** Probes and scrapes are not traffic: counting them would only dilute the ratios the alerts read. */
 const UNCOUNTED = /^\/(health|metrics)(\/|$|\?)/;
@@ -29,10 +30,7 @@ export function measureHttpRequests(app: NestExpressApplication): void {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
-  const server: Server = app.getHttpServer();
-  const [answer] = server.listeners('request') as RequestListener[];
-  server.removeListener('request', answer);
-  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+  putInFront(app, (request, response, next) => {
     const url = request.url ?? '';
     if (!UNCOUNTED.test(url)) {
       const started = performance.now();
@@ -44,7 +42,7 @@ export function measureHttpRequests(app: NestExpressApplication): void {
         duration.observe({ method, route }, (performance.now() - started) / 1000);
       });
     }
-    answer(request, response);
+    next(request, response);
   });
 }
 

@@ -1,4 +1,5 @@
 export * from './logging';
+export * from './request-id';
 export * from './secrets';
 export * from './service-config';
 export * from './nats-connection';

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import {
   ConsoleLogger,
   DynamicModule,
@@ -11,6 +12,7 @@ import { NestFactory } from '@nestjs/core';
 import { Logger, LoggerModule } from 'nestjs-pino';
 import { DestinationStream, stdTimeFunctions } from 'pino';
 import { ConfigurationError } from './secrets';
+import { requestIdOf } from './request-id';
 
 /** Fields that may hold a secret, wherever they sit in a log line (top level or one below): never written. */
 const SECRET_FIELDS = ['token', 'secret', 'password', 'authorization', 'credential', 'credentialHash', 'tokenHash'];
@@ -66,6 +68,8 @@ export function loggingModule(
           censor: '[redacted]',
         },
         autoLogging: { ignore: (req: { url?: string }) => /^\/(health|metrics|device\/update)/.test(req.url ?? '') },
+        // The gateway's answer carries the same id (X-Request-Id), and the events the request writes as correlation.
+        genReqId: (req: IncomingMessage) => requestIdOf(req.headers),
       },
     }),
   });

@@ -1,7 +1,8 @@
-import { hash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ErrorCodes, TenancySubjects } from '@flotilla/contracts';
+import { requestIdOf } from '@flotilla/nest-platform';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
 import { NatsRpcClient, RemoteError } from '../nats-rpc.client';
 import { Caller } from './caller';
@@ -23,8 +24,7 @@ export class Authenticator {
   /** The caller, or a RemoteError: 401 for a missing or unknown token, 503 while the tenancy service is away. */
   async callerOf(headers: IncomingHttpHeaders): Promise<Caller> {
     const token = headers['x-auth-token'];
-    const requestId = headers['x-request-id'];
-    const correlationId = typeof requestId === 'string' ? requestId : randomUUID();
+    const correlationId = requestIdOf(headers); // as tagRequests set it
     if (typeof token !== 'string' || token.length === 0) throw unauthorized('missing X-Auth-Token header');
     const digest = sha256(token);
     if (timingSafeEqual(digest, this.rootDigest)) return { actor: 'root', organizationId: null, correlationId };

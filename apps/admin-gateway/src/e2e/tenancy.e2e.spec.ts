@@ -158,6 +158,36 @@ describe('admin gateway: organizations, projects and API keys (e2e)', () => {
     expect(await fetch(`${base}/metrics`).then((r) => r.text())).toContain('process_cpu_seconds_total');
   });
 
+  it('answers every call with X-Request-Id, the correlation of the events the call wrote', async () => {
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+    const made = await call('POST', '/organizations', rootToken, { name: 'Traced' });
+    const madeId = made.headers.get('x-request-id');
+    expect(madeId).toMatch(uuid);
+    const given = await call(
+      'POST',
+      `/organizations/${made.body.id}/projects`,
+      rootToken,
+      { name: 'p' },
+      {
+        'x-request-id': 'trace-42',
+      },
+    );
+    expect(given.headers.get('x-request-id')).toBe('trace-42');
+    // One too long to keep (or refused, or unknown) is answered with a new one.
+    const long = { 'x-request-id': 'x'.repeat(129) };
+    expect(
+      (await call('GET', `/organizations/${made.body.id}`, rootToken, undefined, long)).headers.get('x-request-id'),
+    ).toMatch(uuid);
+    expect((await call('GET', '/organizations', 'flt_not_a_key')).headers.get('x-request-id')).toMatch(uuid);
+    expect((await fetch(`${base}/no/such/route`)).headers.get('x-request-id')).toMatch(uuid);
+
+    const { events } = (await call('GET', `/audit/organization/${made.body.id}`, rootToken)).body;
+    expect(events.map((e: { type: string; correlation_id: string }) => [e.type, e.correlation_id])).toEqual([
+      ['OrganizationCreated', madeId],
+      ['ProjectCreated', 'trace-42'],
+    ]);
+  });
+
   it('counts every answer callers get, by method, route template and status, but not probes or scrapes', async () => {
     /** The samples of one metric in the gateway's /metrics, as `label=value,...` (sorted) → value. */
     const samples = async (metric: string) => {

@@ -1,9 +1,10 @@
-import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Logger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ErrorCodes, hashCredential, UpdateSubjects } from '@flotilla/contracts';
 import { INTERNAL_ERROR_BODY, remoteErrorAnswer, retryHeaders } from '../http-error.filter';
 import { NatsRpcClient, RemoteError } from '../nats-rpc.client';
+import { putInFront } from '../in-front';
 
 const PERIDIO_HEADERS = ['uuid', 'product', 'version', 'architecture', 'platform'] as const;
 export const DEVICE_UPDATE_PATH = '/device/update';
@@ -20,10 +21,7 @@ export const isDeviceUpdate = (path: string) => DEVICE_UPDATE_ROUTE.test(path);
 export function serveDeviceUpdates(app: NestExpressApplication): void {
   const rpc = app.get(NatsRpcClient);
   const logger = new Logger('device-api');
-  const server: Server = app.getHttpServer();
-  const [framework] = server.listeners('request') as RequestListener[];
-  server.removeListener('request', framework);
-  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+  putInFront(app, (request, response, framework) => {
     const [path, query = ''] = (request.url ?? '').split('?', 2);
     if (!isDeviceUpdate(path) || (request.method !== 'GET' && request.method !== 'HEAD'))
       return framework(request, response);

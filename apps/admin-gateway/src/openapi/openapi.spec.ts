@@ -10,7 +10,10 @@ import { configFromEnv } from '../config';
 type Operation = {
   summary?: string;
   requestBody?: { content: Record<string, { schema: { $ref?: string } }> };
-  responses: Record<string, { content?: Record<string, { schema: { $ref?: string; example?: unknown } }> }>;
+  responses: Record<
+    string,
+    { content?: Record<string, { schema: { $ref?: string; example?: unknown } }>; headers?: Record<string, unknown> }
+  >;
 };
 type Document = { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, any> } };
 
@@ -102,6 +105,19 @@ describe('the OpenAPI document', () => {
       const validate = ajv.compile({ ...schema, components: document.components });
       expect([name, validate(schema.example) ? [] : validate.errors]).toEqual([name, []]);
     }
+  });
+
+  it('documents the X-Request-Id header of every answer but a device check', () => {
+    const missing = Object.entries(document.paths).flatMap(([path, operations]) =>
+      Object.entries(operations).flatMap(([method, operation]) =>
+        Object.entries(operation.responses)
+          .filter(
+            ([, response]) => (response.headers?.['X-Request-Id'] !== undefined) === (path === DEVICE_UPDATE_PATH),
+          )
+          .map(([status]) => `${method} ${path} ${status}`),
+      ),
+    );
+    expect(missing).toEqual([]);
   });
 
   it('documents the bodies the routes take', () => {
