@@ -3,7 +3,7 @@ import { requestIdOf } from '@flotilla/nest-platform';
 import { putInFront } from './in-front';
 
 /**
- * Every answer of Express's carries `X-Request-Id`: the caller's own when it is one to keep, else a new one. It is the
+ * Every answer Express gives carries `X-Request-Id`: the caller's own when it is one to keep, else a new one. It is the
  * correlation of the events the request writes (`GET /audit/...`) and the `req.id` of its log line, so a caller who
  * quotes it can be followed through both.
  */
