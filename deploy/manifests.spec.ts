@@ -99,7 +99,7 @@ describe('deploy/kubernetes, read as Kubernetes would', () => {
     expect(startup.periodSeconds * startup.failureThreshold).toBeGreaterThanOrEqual(600);
   });
 
-  it("runs every app's pod from the one image, unprivileged, as the image's user by its number", () => {
+  it("runs the apps' pods from the one image, and every pod but Postgres's unprivileged, its user by number", () => {
     // The image's last USER is `node`, uid and gid 1000 in the official Node images.
     const dockerfile = fs.readFileSync(path.join(__dirname, '..', 'Dockerfile'), 'utf8');
     expect(dockerfile.match(/^USER .+$/gm)?.pop()).toBe('USER node');
@@ -110,15 +110,19 @@ describe('deploy/kubernetes, read as Kubernetes would', () => {
       'flotilla-migrate',
       'update-resolver',
     ]);
-    for (const manifest of apps) {
+    for (const manifest of apps)
       // One image, named as kustomize's `images` renames it; a node that has it (a local cluster's) does not pull it.
       for (const { image, imagePullPolicy } of containers(manifest))
         expect({ image, imagePullPolicy }).toEqual({ image: 'flotilla:latest', imagePullPolicy: 'IfNotPresent' });
+    // NATS too (its store made the user's by fsGroup); only Postgres, whose image starts as root, is not.
+    for (const manifest of [...apps, named('StatefulSet', 'nats')]) {
       const pod = manifest.spec.template.spec;
       expect({ [manifest.metadata.name]: pod.automountServiceAccountToken }).toEqual({
         [manifest.metadata.name]: false,
       });
       expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000 });
+      // A volume of its own is written as the pod's user only if fsGroup makes it theirs.
+      if (manifest.spec.volumeClaimTemplates) expect(pod.securityContext.fsGroup).toBe(1000);
       for (const container of containers(manifest))
         expect(container.securityContext).toEqual({
           allowPrivilegeEscalation: false,
