@@ -1,4 +1,5 @@
 import { seeded, startLocalNats, startLocalNatsCluster, startLocalPostgres } from '@flotilla/testing';
+import { askAgain } from './ask-again';
 import { ChaosContext, ChaosSystem, Instance, startChaosSystem, SystemShape } from './chaos-system';
 import { awaitTerminal, batchLoad, checkLoad, createTenant, firmwareFleet, newTally } from './load';
 import { judge, Verdict } from './verdict';
@@ -283,18 +284,10 @@ const cluster: Scenario = {
             system,
             async () => {
               const jsm = await system.nc.jetstreamManager();
-              // While the cluster elects leaders, JetStream's API does not answer: ask again.
-              const leaderOf = async (stream: string): Promise<string> => {
-                for (let attempt = 0; attempt < 60; attempt++) {
-                  const leader = await jsm.streams.info(stream).then(
-                    (info) => info.cluster?.leader,
-                    () => undefined,
-                  );
-                  if (leader) return leader;
-                  await sleep(1_000);
-                }
-                throw new Error(`no leader of ${stream} within a minute`);
-              };
+              const leaderOf = (stream: string) =>
+                askAgain(`the leader of ${stream}`, () =>
+                  jsm.streams.info(stream).then((info) => info.cluster?.leader),
+                );
               const notes: string[] = [];
               for (const stream of [system.batch.stream, system.update.stream]) {
                 await sleep(500);

@@ -5,6 +5,7 @@ import { EventStore } from '@flotilla/event-store';
 import { PostgresParkedStore, Projection, verifyProjection } from '@flotilla/projections';
 import { tenancyProjection } from '@flotilla/tenancy-read-model';
 import { resolverSchema, updateProjection } from '@flotilla/update-read-model';
+import { askAgain } from './ask-again';
 import { ChaosSystem } from './chaos-system';
 import { RequestTally } from './load';
 
@@ -79,7 +80,9 @@ export async function judge(
     ...BatchLogEventSchema,
   });
   const updateStore = await EventStore.reader(system.nc, { ...system.update, ...UpdateEventSchema });
-  const appended = (await batchStore.lastSequence()) + (await updateStore.lastSequence());
+  const appended =
+    (await askAgain(`the end of ${system.batch.stream}`, () => batchStore.lastSequence())) +
+    (await askAgain(`the end of ${system.update.stream}`, () => updateStore.lastSequence()));
 
   const database = (schema: string, shape: typeof orchestratorSchema | typeof resolverSchema) =>
     new DataSource({
