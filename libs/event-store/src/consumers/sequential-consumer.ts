@@ -221,7 +221,7 @@ export class SequentialConsumer extends ConsumerRuntime {
         if (buffer.length === 0) {
           const woken = await this.wokenWithin(IDLE_CHECK_MS);
           if (!woken && !buffer.length && !broken) {
-            const stalled = await this.stalled(name);
+            const stalled = await this.stalled(name, expected - 1);
             if (stalled) return { kind: 'restart', reason: stalled };
           }
           continue;
@@ -289,13 +289,18 @@ export class SequentialConsumer extends ConsumerRuntime {
   }
 
   /**
-   * Why a quiet session cannot go on, if it cannot: its consumer is gone, or holds commits it does not deliver. Seen
-   * when the node that held the consumer (one replica, in memory) went down in a cluster: the client is not told.
+   * Why a quiet session cannot go on, if it cannot. Seen in a cluster when a node went down: the consumer (one
+   * replica, in memory) is gone, holds commits it does not deliver, delivered commits that never arrived, or never
+   * heard an acknowledgement (it would count what is applied as lag until its ack wait ran out), and the client is not
+   * told. A new session starts from the position, so a false alarm costs a consumer, nothing more.
    */
-  private async stalled(name: string): Promise<string | null> {
+  private async stalled(name: string, received: number): Promise<string | null> {
     try {
       const info = await this.store.jsm.consumers.info(this.store.stream, name);
-      return info.num_pending > 0 && info.num_ack_pending === 0 ? 'consumer holds commits it does not deliver' : null;
+      if (info.delivered.consumer_seq > received) return 'commits delivered that never arrived';
+      if (info.num_pending > 0 && info.num_ack_pending === 0) return 'consumer holds commits it does not deliver';
+      if (info.ack_floor.consumer_seq < received) return 'acknowledgement lost';
+      return null;
     } catch (err) {
       return `consumer not found: ${(err as Error).message}`;
     }
