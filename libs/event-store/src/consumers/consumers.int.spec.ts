@@ -303,6 +303,21 @@ describe('consumers of the log', () => {
       await eventually(async () => consumer.health.liveness().alive, 5_000, 'alive again');
     });
 
+    it('starts a quiet session again when its consumer is lost, as a node going down loses it, and misses nothing', async () => {
+      const parked = new MemoryParkedStore();
+      await append('q', 1);
+      const view = memoryTarget(parked);
+      sequential(view.target, parked);
+      await eventually(async () => view.applied.length === 1);
+      const [session] = (await store.jsm.consumers.list(streamName).next()).map((c) => c.name);
+      await store.jsm.consumers.delete(streamName, session);
+      await append('q', 2);
+      await append('q', 3);
+      await eventually(async () => view.applied.length === 3, 20_000, 'applied after the session started again');
+      expect(view.applied).toEqual([1, 2, 3]);
+      expect((await store.jsm.consumers.list(streamName).next()).map((c) => c.name)).not.toContain(session);
+    });
+
     it('applies a parked commit again when an operator asks, once', async () => {
       const parked = new MemoryParkedStore();
       await append('r', 1);
