@@ -24,9 +24,9 @@ export async function createGateway(given?: GatewayConfig): Promise<INestApplica
   server.keepAliveTimeout = config.keepAliveMs;
   // Longer still: a connection kept alive must not be cut while the next request's headers arrive on it.
   server.headersTimeout = config.keepAliveMs + 1_000;
-  // Ahead of Express, each in front of the one before: every answer counted, device checks answered, the rest tagged.
-  tagRequests(app);
+  // Ahead of Express, each in front of the one before: every answer counted, then tagged, device checks answered.
   serveDeviceUpdates(app);
+  tagRequests(app);
   measureHttpRequests(app);
   acceptJsonBodies(app, config.maxBodyBytes);
   app.useGlobalPipes(new TextInputPipe());
@@ -63,11 +63,11 @@ function apiDocument(app: INestApplication): OpenAPIObject {
       schema: { type: 'string' },
     },
   };
+  // Added by hand: a device check is answered ahead of Express, so Nest does not see its route.
+  document.paths[DEVICE_UPDATE_PATH] = { get: deviceUpdateOperation as OpenAPIObject['paths'][string]['get'] };
   for (const item of Object.values(document.paths))
     for (const operation of Object.values(item) as { responses?: Record<string, { headers?: object }> }[])
       for (const response of Object.values(operation.responses ?? {}))
         response.headers = { ...response.headers, 'X-Request-Id': { $ref: '#/components/headers/RequestId' } };
-  // Added after: a device check is answered ahead of Express (and of tag-requests.ts).
-  document.paths[DEVICE_UPDATE_PATH] = { get: deviceUpdateOperation as OpenAPIObject['paths'][string]['get'] };
   return document;
 }

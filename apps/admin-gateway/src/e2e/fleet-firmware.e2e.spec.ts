@@ -96,7 +96,11 @@ describe('fleet to firmware (e2e)', () => {
       'x-peridio-architecture': 'x86_64',
       'x-peridio-platform': 'metal',
     };
-    const check = await system.call('GET', '/device/update', null, undefined, headers);
+    const check = await system.call('GET', '/device/update', null, undefined, {
+      ...headers,
+      'x-request-id': 'check-7',
+    });
+    expect(check.headers.get('x-request-id')).toBe('check-7');
     expect(check).toMatchObject({
       status: 200,
       body: {
@@ -108,6 +112,13 @@ describe('fleet to firmware (e2e)', () => {
     );
     const preflight = await system.call('GET', '/device/update?preflight=true', null, undefined, headers);
     expect(preflight.body.data).toMatchObject({ update_available: true, firmware_url: null });
+    expect(preflight.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    // The attempt the check wrote carries its request id: a device's support ticket that quotes it can be followed.
+    const history = (await system.call('GET', `/audit/update-device/${deviceId}`, key)).body.events;
+    expect(history.map((e: { type: string; correlation_id: string }) => [e.type, e.correlation_id])).toContainEqual([
+      'UpdateRequested',
+      'check-7',
+    ]);
 
     expect(
       (await system.call('GET', '/device/update', null, undefined, { ...headers, authorization: 'Bearer nope' }))

@@ -73,11 +73,12 @@ async function check(rpc: NatsRpcClient, { headers }: IncomingMessage, query: UR
   if (preflight.length > 1 || (preflight.length === 1 && preflight[0] !== 'true' && preflight[0] !== 'false'))
     throw new RemoteError({ code: ErrorCodes.validationFailed, message: 'preflight must be true or false' });
   const peridio = Object.fromEntries(PERIDIO_HEADERS.map((name) => [name, headers[`x-peridio-${name}`]]));
-  return rpc.call(UpdateSubjects.resolve, {
-    credentialHash: hashCredential(credential),
-    headers: peridio,
-    preflight: preflight[0] === 'true',
-  });
+  return rpc.call(
+    UpdateSubjects.resolve,
+    { credentialHash: hashCredential(credential), headers: peridio, preflight: preflight[0] === 'true' },
+    // The check acts as itself (the resolver records the device as its actor); its correlation is the request id.
+    { actor: 'admin-gateway', organizationId: null, correlationId: headers['x-request-id'] as string },
+  );
 }
 
 const header = (name: string, description?: string) => ({
