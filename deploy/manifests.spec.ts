@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -75,7 +76,8 @@ describe('deploy/kubernetes, read as Kubernetes would', () => {
   });
 
   it('starts the apps in production mode, each as its own NATS user, with probes and a disruption budget', () => {
-    for (const deployment of byKind('Deployment')) {
+    // The operators' CLI serves nothing: no probes, no budget (its own test is below).
+    for (const deployment of byKind('Deployment').filter((d) => d.metadata.name !== 'flotilla-cli')) {
       const [container] = containers(deployment);
       expect(env(deployment, 'FLOTILLA_ENV')).toEqual({ name: 'FLOTILLA_ENV', value: 'production' });
       expect(env(deployment, 'NATS_USER').value).toBe(deployment.metadata.name);
@@ -107,6 +109,7 @@ describe('deploy/kubernetes, read as Kubernetes would', () => {
     expect(apps.map((m) => m.metadata.name).sort()).toEqual([
       'admin-gateway',
       'batch-orchestrator',
+      'flotilla-cli',
       'flotilla-migrate',
       'update-resolver',
     ]);
@@ -130,6 +133,39 @@ describe('deploy/kubernetes, read as Kubernetes would', () => {
           capabilities: { drop: ['ALL'] },
         });
     }
+  });
+
+  it('lets only the pods that hold DATABASE_URL reach Postgres', () => {
+    const [policy] = byKind('NetworkPolicy');
+    expect(policy.spec.podSelector).toEqual(named('StatefulSet', 'postgres').spec.selector);
+    const [rule] = policy.spec.ingress;
+    expect(rule.ports).toEqual([{ port: 5432 }]);
+    const admits = (labels: Record<string, string>) =>
+      rule.from.some((peer: { podSelector: { matchExpressions: { key: string; values: string[] }[] } }) =>
+        peer.podSelector.matchExpressions.every(({ key, values }) => values.includes(labels[key])),
+      );
+    const pods = [...byKind('Deployment'), ...byKind('StatefulSet'), ...byKind('Job')].filter(
+      (m) => m.metadata.name !== 'postgres',
+    );
+    const holders = pods.filter((m) => env(m, 'DATABASE_URL') !== undefined).map((m) => m.metadata.name);
+    expect(holders).toEqual(expect.arrayContaining(['batch-orchestrator', 'update-resolver', 'flotilla-migrate']));
+    for (const pod of pods)
+      expect({ [pod.metadata.name]: admits(pod.spec.template.metadata?.labels ?? {}) }).toEqual({
+        [pod.metadata.name]: holders.includes(pod.metadata.name),
+      });
+  });
+
+  it("keeps the operators' CLI ready to be scaled up and exec'd into, as the CLI's NATS user", async () => {
+    const cli = named('Deployment', 'flotilla-cli');
+    expect(cli.spec.replicas).toBe(0);
+    expect(env(cli, 'NATS_USER').value).toBe(env(named('Job', 'flotilla-migrate'), 'NATS_USER').value);
+    // Its process waits as process 1 does, and ends at once when Kubernetes stops the pod.
+    const [node, ...args] = containers(cli)[0].args;
+    const waiting = spawn(node === 'node' ? process.execPath : node, args, { stdio: 'ignore' });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(waiting.exitCode).toBeNull();
+    waiting.kill('SIGTERM');
+    expect(await new Promise((resolve) => waiting.once('exit', (code) => resolve(code)))).toBe(0);
   });
 
   it("keeps Postgres's data in a directory of its volume, which initdb finds empty", () => {
