@@ -218,5 +218,12 @@ describe('docker-compose.yml', () => {
     expect(compose.services.nats.volumes).toContain('./deploy/kubernetes/nats-auth.conf:/etc/nats/nats-auth.conf:ro');
     for (const app of ['batch-orchestrator', 'update-resolver', 'admin-gateway'])
       expect(compose.services[app].environment.NATS_USER).toBe(app);
+    // The CLI, as its Kubernetes Deployment runs it, only when asked for.
+    const cli = compose.services.cli;
+    expect(cli.profiles).toEqual(['cli']);
+    expect(cli.environment.NATS_USER).toBe('flotilla-cli');
+    expect(cli.entrypoint.join(' ')).toBe(
+      (containers(named('Job', 'flotilla-migrate'))[0].args.at(-1) as string).replace(/^exec | migrate$/g, ''),
+    );
   });
 });
