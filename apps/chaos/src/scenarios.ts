@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { seeded, startLocalNats, startLocalNatsCluster, startLocalPostgres } from '@flotilla/testing';
 import { askAgain } from './ask-again';
 import { ChaosContext, ChaosSystem, Instance, startChaosSystem, SystemShape } from './chaos-system';
@@ -9,8 +10,6 @@ export interface Scenario {
   description: string;
   run(context: ChaosContext): Promise<Verdict>;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The load every scenario runs its fault under (the issue's sizes at scale 1): batch requests all in flight at once,
