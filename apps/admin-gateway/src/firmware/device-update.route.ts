@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Logger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ErrorCodes, hashCredential, UpdateSubjects } from '@flotilla/contracts';
+import { requestIdOf } from '@flotilla/nest-platform';
 import { INTERNAL_ERROR_BODY, remoteErrorAnswer, retryHeaders } from '../http-error.filter';
 import { NatsRpcClient, RemoteError } from '../nats-rpc.client';
 import { putInFront } from '../in-front';
@@ -77,7 +78,7 @@ async function check(rpc: NatsRpcClient, { headers }: IncomingMessage, query: UR
     UpdateSubjects.resolve,
     { credentialHash: hashCredential(credential), headers: peridio, preflight: preflight[0] === 'true' },
     // The check acts as itself (the resolver records the device as its actor); its correlation is the request id.
-    { actor: 'admin-gateway', organizationId: null, correlationId: headers['x-request-id'] as string },
+    { actor: 'admin-gateway', organizationId: null, correlationId: requestIdOf(headers) }, // as tagRequests set it
   );
 }
 
