@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { CreateInProductRequest, DeploymentRequest, UpdateDeploymentRequest } from '@flotilla/contracts';
-import { DomainError } from '@flotilla/decider';
-import { aggregateKey, DeploymentCommand } from '@flotilla/update-domain';
+import { DomainError, everyProblem } from '@flotilla/decider';
+import { aggregateKey, checkNewSettings, checkSettings, DeploymentCommand } from '@flotilla/update-domain';
 import { FleetRepositories } from '../fleet/fleet-repositories';
+import { DeploymentEntry } from '../fleet/fleet-view';
 import { AdminCommand } from './admin-command';
 import { deploymentSettings, inner } from './admin-body';
 import { FleetQueries } from './fleet-queries';
@@ -31,12 +32,17 @@ export class CreateDeploymentHandler implements ICommandHandler<CreateDeployment
   async execute({ request: { organizationId, product, body }, meta }: CreateDeploymentCommand) {
     this.scope.product(meta, organizationId, product);
     const raw = inner(body, 'deployment');
-    const name = raw.name;
-    if (typeof name !== 'string' || !name.trim() || name.length > 255)
-      throw DomainError.invalid(['name must be 1 to 255 characters']);
+    const name = raw.name as string;
     const settings = deploymentSettings(raw);
-    this.scope.checkFirmware(organizationId, product, settings);
-    this.scope.checkRoomForDeployment(organizationId, product, name);
+    everyProblem(
+      () => {
+        if (typeof name !== 'string' || !name.trim() || name.length > 255)
+          throw DomainError.invalid(['name must be 1 to 255 characters']);
+        this.scope.checkRoomForDeployment(organizationId, product, name);
+      },
+      () => this.scope.checkFirmware(organizationId, product, settings),
+      () => checkNewSettings(settings),
+    );
     const deploymentId = aggregateKey(organizationId, product, name);
     const command: DeploymentCommand = {
       type: 'CreateDeployment',
@@ -63,13 +69,15 @@ abstract class DeploymentChangeHandler<C extends ChangeCommand> {
     private readonly queries: FleetQueries,
   ) {}
 
-  protected abstract commandFor(request: C['request']): DeploymentCommand;
+  protected abstract commandFor(request: C['request'], deployment: DeploymentEntry): DeploymentCommand;
 
   async execute({ request, meta }: C): Promise<unknown> {
     const { organizationId, product, name } = request;
-    const { deploymentId } = this.scope.deployment(meta, organizationId, product, name);
-    const command = this.commandFor(request);
-    await this.scope.settled(await this.repositories.deployments.execute(deploymentId, command, { metadata: meta }));
+    const deployment = this.scope.deployment(meta, organizationId, product, name);
+    const command = this.commandFor(request, deployment);
+    await this.scope.settled(
+      await this.repositories.deployments.execute(deployment.deploymentId, command, { metadata: meta }),
+    );
     return command.type === 'DeleteDeployment'
       ? { deleted: true }
       : this.queries.deployment(meta, organizationId, product, name);
@@ -78,9 +86,15 @@ abstract class DeploymentChangeHandler<C extends ChangeCommand> {
 
 @CommandHandler(UpdateDeploymentCommand)
 export class UpdateDeploymentHandler extends DeploymentChangeHandler<UpdateDeploymentCommand> {
-  protected commandFor({ organizationId, product, body }: UpdateDeploymentRequest): DeploymentCommand {
+  protected commandFor(
+    { organizationId, product, body }: UpdateDeploymentRequest,
+    deployment: DeploymentEntry,
+  ): DeploymentCommand {
     const settings = deploymentSettings(inner(body, 'deployment'));
-    this.scope.checkFirmware(organizationId, product, settings);
+    everyProblem(
+      () => this.scope.checkFirmware(organizationId, product, settings),
+      () => checkSettings(settings, deployment),
+    );
     return { type: 'UpdateDeployment', settings };
   }
 }

@@ -6,8 +6,8 @@ import {
   ProductDeviceRequest,
   UpdateProductDeviceRequest,
 } from '@flotilla/contracts';
-import { DomainError } from '@flotilla/decider';
-import { DeviceCommand } from '@flotilla/update-domain';
+import { DomainError, everyProblem } from '@flotilla/decider';
+import { DeviceCommand, validateTags } from '@flotilla/update-domain';
 import { RESOLVER_CONFIG, ResolverConfig } from '../config';
 import { newCredential, provisionedCredential } from '../fleet/device-credentials';
 import { FleetRepositories } from '../fleet/fleet-repositories';
@@ -118,11 +118,16 @@ export class RegisterDeviceHandler implements ICommandHandler<RegisterDeviceComm
   async execute({ request: { organizationId, product, body }, meta }: RegisterDeviceCommand) {
     this.scope.product(meta, organizationId, product);
     const raw = inner(body, 'device');
-    const identifier = raw.identifier;
-    if (typeof identifier !== 'string' || !identifier.trim() || identifier.length > 255)
-      throw DomainError.invalid(['identifier must be 1 to 255 characters']);
-    const credential = newCredential();
+    const identifier = raw.identifier as string;
     const tags = (raw.tags as string[]) ?? [];
+    everyProblem(
+      () => {
+        if (typeof identifier !== 'string' || !identifier.trim() || identifier.length > 255)
+          throw DomainError.invalid(['identifier must be 1 to 255 characters']);
+      },
+      () => validateTags(tags),
+    );
+    const credential = newCredential();
     const command: DeviceCommand = {
       type: 'RegisterDevice',
       identifier,

@@ -266,6 +266,49 @@ describe('device checks over NATS', () => {
     expect(await create('one-more')).toMatchObject({ ok: true });
   });
 
+  it("lists every problem of an operator's request at once, the catalog's beside the fields'", async () => {
+    const before = await streamMessages();
+    const unknown = '44444444-4444-4444-8444-444444444444';
+    const refused = (subject: Subject, extra: Record<string, unknown>) =>
+      request(subject, { organizationId: ORG, product: 'gateway-x', ...extra });
+    expect(
+      await refused(UpdateSubjects.createDeployment, {
+        body: { deployment: { name: '', firmware: unknown, conditions: { tags: ['x'], version: '>= 1 .0' } } },
+      }),
+    ).toMatchObject({
+      ok: false,
+      error: {
+        code: 'validation_failed',
+        details: [
+          'name must be 1 to 255 characters',
+          `firmware ${unknown} is not a firmware of product gateway-x`,
+          'conditions.version ">= 1 .0" is not a valid version requirement',
+        ],
+      },
+    });
+    expect(
+      await refused(UpdateSubjects.updateDeployment, {
+        name: 'beta',
+        body: { deployment: { firmware: unknown, failure_rate: 0 } },
+      }),
+    ).toMatchObject({
+      ok: false,
+      error: {
+        details: [
+          `firmware ${unknown} is not a firmware of product gateway-x`,
+          'failure_rate must be an integer from 1 to 2147483647',
+        ],
+      },
+    });
+    expect(
+      await refused(UpdateSubjects.registerDevice, { body: { device: { identifier: ' ', tags: [''] } } }),
+    ).toMatchObject({
+      ok: false,
+      error: { details: ['identifier must be 1 to 255 characters', expect.stringMatching(/^tags must be an array/)] },
+    });
+    expect(await streamMessages()).toBe(before);
+  });
+
   it('50 concurrent checks past the threshold, on two instances: exactly one DeviceQuarantined', async () => {
     await startInstance();
     const credential = await register('dev-many');

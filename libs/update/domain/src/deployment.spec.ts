@@ -65,8 +65,11 @@ describe('deployment decider', () => {
       );
     spec
       .given([])
-      .when(create({ firmwareUuid: 'fw', conditions: { tags: ['a'] }, isActive: true }))
-      .thenThrows('validation_failed', /must be false when a deployment is created/);
+      .when(create({ firmwareUuid: 'fw', conditions: { tags: ['a'], version: '~> 1 .0' }, isActive: true }))
+      .thenThrows(
+        'validation_failed',
+        /^conditions.version "~> 1 .0" is not a valid version requirement; is_active must be false when a deployment is created$/,
+      );
     spec
       .given([created])
       .when(create({ firmwareUuid: 'fw', conditions: { tags: ['a'] } }))

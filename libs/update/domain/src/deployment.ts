@@ -5,7 +5,7 @@ import {
   FailureRules,
   UpdateLimits,
 } from '@flotilla/events';
-import { Decider, DomainError } from '@flotilla/decider';
+import { Decider, DomainError, everyProblem } from '@flotilla/decider';
 import { isTagList } from './device';
 import { InvalidRequirementError, parseRequirement } from './version';
 
@@ -114,6 +114,18 @@ export function checkSettings(
   };
 }
 
+/** A new deployment's settings over the defaults, every problem listed: a deployment is created inactive. */
+export function checkNewSettings(settings: DeploymentSettings) {
+  const [checked] = everyProblem(
+    () => checkSettings(settings, { isActive: false, rules: DefaultFailureRules }),
+    () => {
+      if (settings.isActive === true)
+        throw DomainError.invalid(['is_active must be false when a deployment is created']);
+    },
+  );
+  return checked;
+}
+
 export const initialDeploymentState = (): DeploymentState => ({
   status: 'absent',
   deploymentId: '',
@@ -136,8 +148,7 @@ export const deploymentDecider: Decider<DeploymentCommand, DeploymentState, Depl
     const at = now.toISOString();
     if (command.type === 'CreateDeployment') {
       if (state.status === 'live') throw DomainError.conflict(`deployment ${command.name} already exists`);
-      const checked = checkSettings(command.settings, { isActive: false, rules: DefaultFailureRules });
-      if (checked.isActive) throw DomainError.invalid(['is_active must be false when a deployment is created']);
+      const checked = checkNewSettings(command.settings);
       const { deploymentId, organizationId, product, name } = command;
       return [
         { type: 'DeploymentCreated', data: { deploymentId, organizationId, product, name, ...checked, createdAt: at } },
