@@ -99,6 +99,17 @@ export class CatalogController {
     return this.rpc.call(CatalogSubjects.getCapacity, { perMetro: true }, caller);
   }
 
+  @Doc(
+    "Whether each quantity is available in its metro's facilities together",
+    'MetroCapacityAnswer',
+    'MetroCapacityCheck',
+  )
+  @Post('capacity/metros')
+  @HttpCode(200)
+  checkMetroCapacity(@Body() body: Body, @CurrentCaller() caller: Caller) {
+    return this.rpc.call(CatalogSubjects.checkMetroCapacity, { servers: body?.servers }, caller);
+  }
+
   @Doc("Spot prices per metro and plan (its cheapest facility's)", 'SpotPrices')
   @Get('market/spot/prices/metros')
   getSpotPricesPerMetro(@CurrentCaller() caller: Caller) {

@@ -61,6 +61,9 @@ describe('admin gateway: batch deployment (e2e)', () => {
         servers: [
           { facility: 'sjc1', plan: 'c1.small.x86', quantity: 7 },
           { facility: 'sjc1', plan: 'c1.small.x86', quantity: 8 },
+          // As metal-go sends it (`ServerInfo.quantity` is a string), and decodes it back.
+          { facility: 'sjc1', plan: 'c1.small.x86', quantity: '7' },
+          { facility: 'nowhere', plan: 'c1.small.x86', quantity: '1' },
         ],
       }),
     ).toMatchObject({
@@ -69,6 +72,8 @@ describe('admin gateway: batch deployment (e2e)', () => {
         servers: [
           { facility: 'sjc1', plan: 'c1.small.x86', quantity: 7, available: true },
           { quantity: 8, available: false },
+          { quantity: '7', available: true },
+          { facility: 'nowhere', quantity: '1', available: false },
         ],
       },
     });
@@ -520,6 +525,44 @@ describe('admin gateway: batch deployment (e2e)', () => {
         errors: [
           'batches[0].metro and facility cannot both be given',
           'batches[1].metro "atlantis" is not a known metro',
+        ],
+      },
+    });
+    // A metro's check counts its facilities together, as its report does.
+    await system.call('PUT', '/locations/metros/yy', system.rootToken, { name: 'Why', country: 'YY' });
+    for (const [facility, total] of [
+      ['yy1', 1],
+      ['yy2', 2],
+    ] as const) {
+      await system.call('PUT', `/facilities/${facility}`, system.rootToken, { name: facility, metro: 'yy' });
+      await system.call('PUT', `/capacity/${facility}/c1.small.x86`, system.rootToken, { total });
+    }
+    expect(
+      await system.call('POST', '/capacity/metros', key, {
+        servers: [
+          { metro: 'yy', plan: 'c1.small.x86', quantity: '3' },
+          { metro: 'YY', plan: 'c1.small.x86', quantity: 4 },
+          { metro: 'nowhere', plan: 'c1.small.x86', quantity: 1 },
+        ],
+      }),
+    ).toMatchObject({
+      status: 200,
+      body: {
+        servers: [
+          { metro: 'yy', plan: 'c1.small.x86', quantity: '3', available: true },
+          { metro: 'YY', plan: 'c1.small.x86', quantity: 4, available: false },
+          { metro: 'nowhere', quantity: 1, available: false },
+        ],
+      },
+    });
+    expect(
+      await system.call('POST', '/capacity/metros', key, { servers: [{ facility: 'yy1', plan: 'x', quantity: 0 }] }),
+    ).toMatchObject({
+      status: 422,
+      body: {
+        errors: [
+          'servers.0.metro must be a string',
+          'servers.0.quantity must be an integer from 1 to 1000000 (a number or a string of digits)',
         ],
       },
     });

@@ -1,4 +1,4 @@
-import { AuditTypes, UpdateLimits } from '@flotilla/contracts';
+import { AuditTypes, CapacityCheckLimits, checkedQuantitySchema, UpdateLimits } from '@flotilla/contracts';
 
 /**
  * The schemas of the admin API's bodies and answers (OpenAPI 3.1, so JSON Schema 2020-12), each with an example.
@@ -18,6 +18,36 @@ const object = (properties: Record<string, unknown>, required: string[] = [], ex
   ...(required.length ? { required } : {}),
   ...(example === undefined ? {} : { example }),
 });
+const capacityCheck = (place: 'facility' | 'metro', example: string) =>
+  object(
+    {
+      servers: {
+        type: 'array',
+        minItems: 1,
+        maxItems: CapacityCheckLimits.servers,
+        items: object({ [place]: text, plan: text, quantity: checkedQuantitySchema }, [place, 'plan', 'quantity']),
+      },
+    },
+    ['servers'],
+    { servers: [{ [place]: example, plan: 'c3.medium.x86', quantity: '5' }] },
+  );
+/** Each server request as it came (its quantity in the form it was sent) with `available`. */
+const capacityAnswer = (place: 'facility' | 'metro', example: string) =>
+  object(
+    {
+      servers: {
+        type: 'array',
+        items: object({ [place]: text, plan: text, quantity: checkedQuantitySchema, available: { type: 'boolean' } }, [
+          place,
+          'plan',
+          'quantity',
+          'available',
+        ]),
+      },
+    },
+    ['servers'],
+    { servers: [{ [place]: example, plan: 'c3.medium.x86', quantity: '5', available: true }] },
+  );
 const listOf = (key: string, item: string, example: unknown) =>
   object({ [key]: { type: 'array', items: ref(item) } }, [key], example);
 /** A paged list: the page's items and Metal's `meta`. */
@@ -433,36 +463,10 @@ export const ApiSchemas: Record<string, Schema> = {
     ['capacity'],
     { capacity: { sjc1: { 'c3.medium.x86': { level: 'normal', available: 40 } } } },
   ),
-  CapacityCheck: object(
-    {
-      servers: {
-        type: 'array',
-        minItems: 1,
-        items: object({ facility: text, plan: text, quantity: { type: 'integer', minimum: 1 } }, [
-          'facility',
-          'plan',
-          'quantity',
-        ]),
-      },
-    },
-    ['servers'],
-    { servers: [{ facility: 'sjc1', plan: 'c3.medium.x86', quantity: 5 }] },
-  ),
-  CapacityAnswer: object(
-    {
-      servers: {
-        type: 'array',
-        items: object({ facility: text, plan: text, quantity: { type: 'integer' }, available: { type: 'boolean' } }, [
-          'facility',
-          'plan',
-          'quantity',
-          'available',
-        ]),
-      },
-    },
-    ['servers'],
-    { servers: [{ facility: 'sjc1', plan: 'c3.medium.x86', quantity: 5, available: true }] },
-  ),
+  CapacityCheck: capacityCheck('facility', 'sjc1'),
+  CapacityAnswer: capacityAnswer('facility', 'sjc1'),
+  MetroCapacityCheck: capacityCheck('metro', 'sv'),
+  MetroCapacityAnswer: capacityAnswer('metro', 'sv'),
   CapacityTotal: object({ total: { type: 'integer', minimum: 0 } }, ['total'], { total: 40 }),
   CapacitySet: object({ facility: text, plan: text, total: { type: 'integer' } }, ['facility', 'plan', 'total'], {
     facility: 'sjc1',

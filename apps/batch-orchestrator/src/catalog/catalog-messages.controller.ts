@@ -5,6 +5,7 @@ import {
   CatalogReportRequest,
   CatalogSubjects,
   CheckCapacityRequest,
+  CheckMetroCapacityRequest,
   DefineFacilityRequest,
   DefineMetroRequest,
   DefineOperatingSystemRequest,
@@ -99,7 +100,12 @@ export class CatalogMessagesController {
 
   @Handles(CatalogSubjects.checkCapacity)
   checkCapacity(@Payload() request: CheckCapacityRequest) {
-    return this.queries.execute(new CheckCapacityQuery(request.servers));
+    return this.queries.execute(new CheckCapacityQuery(request.servers, false));
+  }
+
+  @Handles(CatalogSubjects.checkMetroCapacity)
+  checkMetroCapacity(@Payload() request: CheckMetroCapacityRequest) {
+    return this.queries.execute(new CheckCapacityQuery(request.servers, true));
   }
 
   @Handles(CatalogSubjects.getSpotPrices)

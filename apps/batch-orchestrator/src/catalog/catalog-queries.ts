@@ -1,6 +1,6 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
-import { CapacityLevel, ServerQuantity } from '@flotilla/contracts';
+import { CapacityLevel, MetroServerQuantity, ServerQuantity } from '@flotilla/contracts';
 import {
   CapacityRow,
   FacilityRow,
@@ -70,6 +70,27 @@ async function byPlace<T extends { facility: string }>(
   return grouped;
 }
 
+type Counts = { total: number; held: number; reserved: number };
+
+/** Every facility's (or, `perMetro`, metro's) servers per plan: totals, held and reserved, summed over the place. */
+async function capacityByPlace(dataSource: DataSource, perMetro: boolean): Promise<Map<string, Map<string, Counts>>> {
+  const rows = await dataSource.getRepository(CapacityRow).find({ order: { facility: 'ASC', plan: 'ASC' } });
+  const places = new Map<string, Map<string, Counts>>();
+  for (const [place, placeRows] of await byPlace(dataSource, rows, perMetro)) {
+    const byPlan = new Map<string, Counts>();
+    for (const row of placeRows) {
+      const sum = byPlan.get(row.plan) ?? { total: 0, held: 0, reserved: 0 };
+      byPlan.set(row.plan, {
+        total: sum.total + row.total,
+        held: sum.held + row.held,
+        reserved: sum.reserved + row.reserved,
+      });
+    }
+    places.set(place, byPlan);
+  }
+  return places;
+}
+
 export class GetCapacityQuery {
   constructor(readonly perMetro: boolean) {}
 }
@@ -80,19 +101,8 @@ export class GetCapacityHandler implements IQueryHandler<GetCapacityQuery> {
   constructor(private readonly dataSource: DataSource) {}
 
   async execute({ perMetro }: GetCapacityQuery) {
-    const rows = await this.dataSource.getRepository(CapacityRow).find({ order: { facility: 'ASC', plan: 'ASC' } });
-    const groups = await byPlace(this.dataSource, rows, perMetro);
     const capacity: Record<string, Record<string, { level: CapacityLevel; available: number }>> = {};
-    for (const [place, placeRows] of groups) {
-      const byPlan = new Map<string, { total: number; held: number; reserved: number }>();
-      for (const row of placeRows) {
-        const sum = byPlan.get(row.plan) ?? { total: 0, held: 0, reserved: 0 };
-        byPlan.set(row.plan, {
-          total: sum.total + row.total,
-          held: sum.held + row.held,
-          reserved: sum.reserved + row.reserved,
-        });
-      }
+    for (const [place, byPlan] of await capacityByPlace(this.dataSource, perMetro)) {
       for (const [plan, counts] of byPlan) {
         (capacity[place] ??= {})[plan] = { level: capacityLevel(counts), available: availableOf(counts) };
       }
@@ -102,22 +112,29 @@ export class GetCapacityHandler implements IQueryHandler<GetCapacityQuery> {
 }
 
 export class CheckCapacityQuery {
-  constructor(readonly servers: ServerQuantity[]) {}
+  constructor(
+    readonly servers: ServerQuantity[] | MetroServerQuantity[],
+    readonly perMetro: boolean,
+  ) {}
 }
 
-/** POST /capacity: could each (facility, plan, quantity) be deployed right now? */
+/**
+ * Whether each quantity of a plan is available now in its facility, or in its metro's facilities together (the
+ * metro's figure in its capacity report). Each server request is answered as it came, quantity included (Metal's
+ * clients send it as a string or a number, and decode it back as they sent it), with `available`.
+ */
 @QueryHandler(CheckCapacityQuery)
 export class CheckCapacityHandler implements IQueryHandler<CheckCapacityQuery> {
   constructor(private readonly dataSource: DataSource) {}
 
-  async execute({ servers }: CheckCapacityQuery) {
-    const rows = await this.dataSource.getRepository(CapacityRow).find();
-    const available = new Map(rows.map((row) => [`${row.facility}/${row.plan}`, availableOf(row)]));
+  async execute({ servers, perMetro }: CheckCapacityQuery) {
+    const places = await capacityByPlace(this.dataSource, perMetro);
     return {
-      servers: servers.map((s) => ({
-        ...s,
-        available: (available.get(`${s.facility.toLowerCase()}/${s.plan.toLowerCase()}`) ?? 0) >= s.quantity,
-      })),
+      servers: servers.map((s: ServerQuantity | MetroServerQuantity) => {
+        const place = perMetro ? (s as MetroServerQuantity).metro : (s as ServerQuantity).facility;
+        const counts = places.get(place.toLowerCase())?.get(s.plan.toLowerCase());
+        return { ...s, available: (counts ? availableOf(counts) : 0) >= Number(s.quantity) };
+      }),
     };
   }
 }

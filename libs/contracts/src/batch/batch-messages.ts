@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
+import { JSONSchema } from 'class-validator-jsonschema';
 import {
   ArrayMaxSize,
   ArrayNotEmpty,
@@ -14,6 +15,7 @@ import {
   Matches,
   MaxLength,
   Min,
+  ValidateBy,
   ValidateNested,
 } from 'class-validator';
 import { ServiceNames } from '@flotilla/events';
@@ -221,24 +223,68 @@ export class SetSpotPriceRequest {
   price!: number;
 }
 
-export class ServerQuantity {
-  @IsString()
-  facility!: string;
+/** What one capacity check may ask. */
+export const CapacityCheckLimits = { servers: 100, quantity: 1_000_000 };
 
+/** A capacity check's quantity: Metal's `ServerInfo` has it as a string of digits; its older clients send a number. */
+export const checkedQuantitySchema = {
+  oneOf: [
+    { type: 'string' as const, pattern: '^[0-9]{1,7}$' },
+    { type: 'integer' as const, minimum: 1, maximum: CapacityCheckLimits.quantity },
+  ],
+};
+
+const isQuantity = (value: unknown): boolean => {
+  const n = typeof value === 'string' && /^[0-9]{1,7}$/.test(value) ? Number(value) : value;
+  return typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= CapacityCheckLimits.quantity;
+};
+
+abstract class PlanQuantity {
   @IsString()
   plan!: string;
 
-  @IsInt()
-  @Min(1)
-  quantity!: number;
+  @JSONSchema(() => checkedQuantitySchema)
+  @ValidateBy({
+    name: 'isQuantity',
+    validator: {
+      validate: isQuantity,
+      defaultMessage: () =>
+        `quantity must be an integer from 1 to ${CapacityCheckLimits.quantity} (a number or a string of digits)`,
+    },
+  })
+  quantity!: number | string;
+}
+
+export class ServerQuantity extends PlanQuantity {
+  @IsString()
+  facility!: string;
+}
+
+export class MetroServerQuantity extends PlanQuantity {
+  @IsString()
+  metro!: string;
 }
 
 export class CheckCapacityRequest {
   @IsArray()
   @ArrayNotEmpty()
+  @ArrayMaxSize(CapacityCheckLimits.servers, {
+    message: `servers must hold at most ${CapacityCheckLimits.servers} per check`,
+  })
   @ValidateNested({ each: true })
   @Type(() => ServerQuantity)
   servers!: ServerQuantity[];
+}
+
+export class CheckMetroCapacityRequest {
+  @IsArray()
+  @ArrayNotEmpty()
+  @ArrayMaxSize(CapacityCheckLimits.servers, {
+    message: `servers must hold at most ${CapacityCheckLimits.servers} per check`,
+  })
+  @ValidateNested({ each: true })
+  @Type(() => MetroServerQuantity)
+  servers!: MetroServerQuantity[];
 }
 
 /** A batch as the REST API shows it (batch-deployment.md §2). */
@@ -508,6 +554,13 @@ export const CatalogSubjects = {
     CheckCapacityRequest,
     replyOf<{ servers: (ServerQuantity & { available: boolean })[] }>('each server request with `available`'),
     'Whether each quantity of a plan could be placed in its facility now.',
+  ),
+  checkMetroCapacity: subject(
+    'catalog.query.check-metro-capacity',
+    orchestrator,
+    CheckMetroCapacityRequest,
+    replyOf<{ servers: (MetroServerQuantity & { available: boolean })[] }>('each server request with `available`'),
+    "Whether each quantity of a plan is available in its metro's facilities together now.",
   ),
   getSpotPrices: subject(
     'catalog.query.get-spot-prices',

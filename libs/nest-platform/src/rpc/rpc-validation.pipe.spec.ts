@@ -1,4 +1,4 @@
-import { CheckCapacityRequest, CreateBatchesRequest } from '@flotilla/contracts';
+import { CheckCapacityRequest, CheckMetroCapacityRequest, CreateBatchesRequest } from '@flotilla/contracts';
 import { RpcValidationPipe } from './rpc-validation.pipe';
 import { RpcFailure } from './rpc-exception.filter';
 
@@ -37,6 +37,26 @@ describe('RpcValidationPipe', () => {
       'projectId must be a UUID',
       'batches must be an array',
       'commandId must be a string',
+    ]);
+  });
+
+  it("takes a capacity check's quantity as Metal's clients send it: a string of digits or a number", async () => {
+    const server = { facility: 'sjc1', plan: 'c3.medium.x86' };
+    expect(await problems(CheckCapacityRequest, { servers: [{ ...server, quantity: '5' }] })).toEqual([]);
+    expect(await problems(CheckMetroCapacityRequest, { servers: [{ metro: 'sv', plan: 'x', quantity: 5 }] })).toEqual(
+      [],
+    );
+    const refused = 'must be an integer from 1 to 1000000 (a number or a string of digits)';
+    for (const [i, quantity] of ['0', '1.5', ' 5', '5x', '', 0, 1.5, 1_000_001, '10000000', null].entries())
+      expect([i, await problems(CheckCapacityRequest, { servers: [{ ...server, quantity }] })]).toEqual([
+        i,
+        [`servers.0.quantity ${refused}`],
+      ]);
+    expect(
+      await problems(CheckMetroCapacityRequest, { servers: [{ facility: 'sjc1', plan: 'x', quantity: 1 }] }),
+    ).toEqual(['servers.0.metro must be a string']);
+    expect(await problems(CheckCapacityRequest, { servers: Array(101).fill({ ...server, quantity: 1 }) })).toEqual([
+      'servers must hold at most 100 per check',
     ]);
   });
 
