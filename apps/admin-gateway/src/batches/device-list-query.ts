@@ -24,11 +24,11 @@ export const ApiDeviceListQuery = () =>
   );
 
 /**
- * The list request for Metal's `findProjectDevices` query: its filters and page, with every problem of the query
- * string at once (a parameter given twice, a flag that is not true or false, a type Metal does not name, the plan
- * `categories` filter, which plans here have no data for, and paging). Lengths are the service's to check. A filter
- * given empty (`?facility=`, as clients that fill a URL template send one they were not given) filters nothing rather
- * than matching no device; an empty `page` or `per_page` is still refused.
+ * The list request for Metal's `findProjectDevices` query: its filters and page, with every problem of the query string
+ * at once (a parameter given twice, a flag that is not true or false, a type Metal does not name, the `categories` and
+ * `mac_address` filters, which plans and devices here have no data for, and paging). Lengths are the service's to
+ * check. A filter given empty (`?facility=`, as clients that fill a URL template send one they were not given) filters
+ * nothing rather than matching no device; an empty `page` or `per_page` is still refused.
  */
 export function deviceListQuery(projectId: string, query: Record<string, unknown>): ListDevicesRequest {
   const problems: string[] = [];
@@ -49,7 +49,9 @@ export function deviceListQuery(projectId: string, query: Record<string, unknown
   const type = filter('type');
   if (type !== undefined && !(DEVICE_TYPES as readonly string[]).includes(type))
     problems.push(`type must be one of ${DEVICE_TYPES.join(', ')}`);
-  if (query.categories !== undefined) problems.push('categories cannot be filtered by: plans here have no categories');
+  // Filters Metal has for what Flotilla does not model: answering every device would be wrong, and none a guess.
+  if (filter('categories')) problems.push('categories cannot be filtered by: plans here have no categories');
+  if (filter('mac_address')) problems.push('mac_address cannot be filtered by: devices here have no network ports');
   const filters = {
     projectId,
     search: filter('search'),

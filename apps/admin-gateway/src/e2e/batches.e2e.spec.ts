@@ -335,11 +335,17 @@ describe('admin gateway: batch deployment (e2e)', () => {
     expect((await system.call('GET', filtered.meta.next.href, key)).body.meta).toMatchObject({ current_page: 2 });
     expect((await system.call('GET', `/projects/${paged}/devices?type=spot`, key)).body.meta.total).toBe(0);
     // A filter given empty, as clients that fill a URL template send one, filters nothing.
-    const blank = (await system.call('GET', `/projects/${paged}/devices?facility=&tag=&type=&reserved=`, key)).body;
+    const blank = (
+      await system.call(
+        'GET',
+        `/projects/${paged}/devices?facility=&tag=&type=&reserved=&categories=&mac_address=`,
+        key,
+      )
+    ).body;
     expect(blank.meta).toMatchObject({ total: 12, self: { href: `/projects/${paged}/devices?page=1&per_page=10` } });
     const refused = await system.call(
       'GET',
-      `/projects/${paged}/devices?type=metal&categories=compute&tag=a&tag=b&reserved=maybe&per_page=0`,
+      `/projects/${paged}/devices?type=metal&categories=compute&mac_address=0c:c4:7a:00:00:01&tag=a&tag=b&reserved=maybe&per_page=0`,
       key,
     );
     expect(refused).toMatchObject({
@@ -348,6 +354,7 @@ describe('admin gateway: batch deployment (e2e)', () => {
         errors: [
           'type must be one of ondemand, spot, reserved',
           'categories cannot be filtered by: plans here have no categories',
+          'mac_address cannot be filtered by: devices here have no network ports',
           'tag must be given once',
           'reserved must be true or false',
           'per_page must be an integer from 1 to 1000',
