@@ -64,6 +64,7 @@ describe('admin gateway: batch deployment (e2e)', () => {
           // As metal-go sends it (`ServerInfo.quantity` is a string), and decodes it back.
           { facility: 'sjc1', plan: 'c1.small.x86', quantity: '7' },
           { facility: 'nowhere', plan: 'c1.small.x86', quantity: '1' },
+          { metro: 'sv', plan: 'c1.small.x86', quantity: '7' },
         ],
       }),
     ).toMatchObject({
@@ -74,6 +75,7 @@ describe('admin gateway: batch deployment (e2e)', () => {
           { quantity: 8, available: false },
           { quantity: '7', available: true },
           { facility: 'nowhere', quantity: '1', available: false },
+          { metro: 'sv', quantity: '7', available: true },
         ],
       },
     });

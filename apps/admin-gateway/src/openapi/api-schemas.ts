@@ -18,36 +18,30 @@ const object = (properties: Record<string, unknown>, required: string[] = [], ex
   ...(required.length ? { required } : {}),
   ...(example === undefined ? {} : { example }),
 });
-const capacityCheck = (place: 'facility' | 'metro', example: string) =>
-  object(
-    {
-      servers: {
-        type: 'array',
-        minItems: 1,
-        maxItems: CapacityCheckLimits.servers,
-        items: object({ [place]: text, plan: text, quantity: checkedQuantitySchema }, [place, 'plan', 'quantity']),
-      },
-    },
-    ['servers'],
-    { servers: [{ [place]: example, plan: 'c3.medium.x86', quantity: '5' }] },
-  );
-/** Each server request as it came (its quantity in the form it was sent) with `available`. */
-const capacityAnswer = (place: 'facility' | 'metro', example: string) =>
-  object(
-    {
-      servers: {
-        type: 'array',
-        items: object({ [place]: text, plan: text, quantity: checkedQuantitySchema, available: { type: 'boolean' } }, [
-          place,
-          'plan',
-          'quantity',
-          'available',
-        ]),
-      },
-    },
-    ['servers'],
-    { servers: [{ [place]: example, plan: 'c3.medium.x86', quantity: '5', available: true }] },
-  );
+/**
+ * A capacity check's server requests: in a facility or a metro (`POST /capacity`, as Metal's `ServerInfo`), or in a
+ * metro (`POST /capacity/metros`); answered each as it came (its quantity in the form it was sent) with `available`.
+ */
+const serverRequests = (metroOnly: boolean, answer: boolean, example: Record<string, unknown>) => {
+  const properties = {
+    ...(metroOnly ? {} : { facility: text }),
+    metro: text,
+    plan: text,
+    quantity: checkedQuantitySchema,
+    ...(answer ? { available: { type: 'boolean' } } : {}),
+  };
+  const required = [...(metroOnly ? ['metro'] : []), 'plan', 'quantity', ...(answer ? ['available'] : [])];
+  const item = {
+    ...object(properties, required),
+    ...(metroOnly ? {} : { oneOf: [{ required: ['facility'] }, { required: ['metro'] }] }),
+  };
+  const servers = {
+    type: 'array',
+    items: item,
+    ...(answer ? {} : { minItems: 1, maxItems: CapacityCheckLimits.servers }),
+  };
+  return object({ servers }, ['servers'], { servers: [{ ...example, plan: 'c3.medium.x86', quantity: '5' }] });
+};
 const listOf = (key: string, item: string, example: unknown) =>
   object({ [key]: { type: 'array', items: ref(item) } }, [key], example);
 /** A paged list: the page's items and Metal's `meta`. */
@@ -463,10 +457,10 @@ export const ApiSchemas: Record<string, Schema> = {
     ['capacity'],
     { capacity: { sjc1: { 'c3.medium.x86': { level: 'normal', available: 40 } } } },
   ),
-  CapacityCheck: capacityCheck('facility', 'sjc1'),
-  CapacityAnswer: capacityAnswer('facility', 'sjc1'),
-  MetroCapacityCheck: capacityCheck('metro', 'sv'),
-  MetroCapacityAnswer: capacityAnswer('metro', 'sv'),
+  CapacityCheck: serverRequests(false, false, { facility: 'sjc1' }),
+  CapacityAnswer: serverRequests(false, true, { facility: 'sjc1', available: true }),
+  MetroCapacityCheck: serverRequests(true, false, { metro: 'sv' }),
+  MetroCapacityAnswer: serverRequests(true, true, { metro: 'sv', available: true }),
   CapacityTotal: object({ total: { type: 'integer', minimum: 0 } }, ['total'], { total: 40 }),
   CapacitySet: object({ facility: text, plan: text, total: { type: 'integer' } }, ['facility', 'plan', 'total'], {
     facility: 'sjc1',

@@ -100,12 +100,12 @@ export class CatalogMessagesController {
 
   @Handles(CatalogSubjects.checkCapacity)
   checkCapacity(@Payload() request: CheckCapacityRequest) {
-    return this.queries.execute(new CheckCapacityQuery(request.servers, false));
+    return this.queries.execute(new CheckCapacityQuery(request.servers));
   }
 
   @Handles(CatalogSubjects.checkMetroCapacity)
   checkMetroCapacity(@Payload() request: CheckMetroCapacityRequest) {
-    return this.queries.execute(new CheckCapacityQuery(request.servers, true));
+    return this.queries.execute(new CheckCapacityQuery(request.servers));
   }
 
   @Handles(CatalogSubjects.getSpotPrices)

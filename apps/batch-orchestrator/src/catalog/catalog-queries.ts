@@ -1,6 +1,6 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
-import { CapacityLevel, MetroServerQuantity, ServerQuantity } from '@flotilla/contracts';
+import { CapacityLevel, ServerQuantity } from '@flotilla/contracts';
 import {
   CapacityRow,
   FacilityRow,
@@ -112,10 +112,8 @@ export class GetCapacityHandler implements IQueryHandler<GetCapacityQuery> {
 }
 
 export class CheckCapacityQuery {
-  constructor(
-    readonly servers: ServerQuantity[] | MetroServerQuantity[],
-    readonly perMetro: boolean,
-  ) {}
+  /** Each names a facility or a metro (`POST /capacity/metros`'s always a metro). */
+  constructor(readonly servers: ServerQuantity[]) {}
 }
 
 /**
@@ -127,12 +125,16 @@ export class CheckCapacityQuery {
 export class CheckCapacityHandler implements IQueryHandler<CheckCapacityQuery> {
   constructor(private readonly dataSource: DataSource) {}
 
-  async execute({ servers, perMetro }: CheckCapacityQuery) {
-    const places = await capacityByPlace(this.dataSource, perMetro);
+  async execute({ servers }: CheckCapacityQuery) {
+    const [facilities, metros] = await Promise.all([
+      capacityByPlace(this.dataSource, false),
+      capacityByPlace(this.dataSource, true),
+    ]);
     return {
-      servers: servers.map((s: ServerQuantity | MetroServerQuantity) => {
-        const place = perMetro ? (s as MetroServerQuantity).metro : (s as ServerQuantity).facility;
-        const counts = places.get(place.toLowerCase())?.get(s.plan.toLowerCase());
+      servers: servers.map((s) => {
+        const place =
+          s.metro === undefined ? facilities.get(s.facility!.toLowerCase()) : metros.get(s.metro.toLowerCase());
+        const counts = place?.get(s.plan.toLowerCase());
         return { ...s, available: (counts ? availableOf(counts) : 0) >= Number(s.quantity) };
       }),
     };

@@ -16,6 +16,7 @@ import {
   MaxLength,
   Min,
   ValidateBy,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import { ServiceNames } from '@flotilla/events';
@@ -255,9 +256,22 @@ abstract class PlanQuantity {
   quantity!: number | string;
 }
 
+/** A server request of `POST /capacity`: Metal's `ServerInfo` names a facility (deprecated there) or a metro. */
 export class ServerQuantity extends PlanQuantity {
+  @ValidateIf((s: ServerQuantity) => s.metro === undefined)
+  @IsString({ message: 'facility (or metro) must be a string' })
+  facility?: string;
+
+  @ValidateIf((s: ServerQuantity) => s.metro !== undefined)
   @IsString()
-  facility!: string;
+  @ValidateBy({
+    name: 'notBesideFacility',
+    validator: {
+      validate: (_metro, args) => (args?.object as ServerQuantity).facility === undefined,
+      defaultMessage: () => 'metro and facility cannot both be given',
+    },
+  })
+  metro?: string;
 }
 
 export class MetroServerQuantity extends PlanQuantity {

@@ -55,6 +55,16 @@ describe('RpcValidationPipe', () => {
     expect(
       await problems(CheckMetroCapacityRequest, { servers: [{ facility: 'sjc1', plan: 'x', quantity: 1 }] }),
     ).toEqual(['servers.0.metro must be a string']);
+    // As Metal's `ServerInfo`, a server request of POST /capacity names a facility or a metro, one of them.
+    expect(await problems(CheckCapacityRequest, { servers: [{ metro: 'sv', plan: 'x', quantity: '1' }] })).toEqual([]);
+    expect(
+      await problems(CheckCapacityRequest, {
+        servers: [
+          { plan: 'x', quantity: 1 },
+          { metro: 'sv', facility: 'sjc1', plan: 'x', quantity: 1 },
+        ],
+      }),
+    ).toEqual(['servers.0.facility (or metro) must be a string', 'servers.1.metro and facility cannot both be given']);
     expect(await problems(CheckCapacityRequest, { servers: Array(101).fill({ ...server, quantity: 1 }) })).toEqual([
       'servers must hold at most 100 per check',
     ]);
