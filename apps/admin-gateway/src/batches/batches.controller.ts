@@ -172,7 +172,7 @@ export class BatchesController {
     return this.rpc.call(BatchSubjects.updateDevice, { deviceId, locked }, caller);
   }
 
-  @Doc('Delete a device (not while it is locked); its server goes back to the facility', { status: 204 })
+  @Doc('Delete a device (422 while locked or still being provisioned); its server goes back', { status: 204 })
   @Delete('devices/:id')
   @HttpCode(204)
   async deleteDevice(@Param('id', uuid) deviceId: string, @CurrentCaller() caller: Caller) {

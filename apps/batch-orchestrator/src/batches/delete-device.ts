@@ -25,7 +25,8 @@ export async function deleteDevice(
 ) {
   const device = await deviceOfBatch(batches, batchId, deviceId);
   if (device.status === 'provisioning')
-    throw DomainError.conflict('device is still being provisioned: delete it once its batch has finished');
+    // 422, as Metal answers a deletion it refuses (its DELETE /devices/{id} documents no 409).
+    throw DomainError.invalid(['device is still being provisioned: delete it once its batch has finished']);
   const { plan, facility, organizationId } = device.description;
   return devices.execute(
     deviceId,

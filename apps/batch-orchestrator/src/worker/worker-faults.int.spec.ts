@@ -62,6 +62,24 @@ describe('the batch worker under faults', () => {
     const queued = unwrap(
       await request<{ batches: BatchView[] }>(BatchSubjects.createBatches, { projectId, batches: items }),
     ).batches;
+    // A device still being provisioned cannot be deleted yet: refused as Metal refuses a deletion (422), not a 500.
+    let provisioning: DeviceView | undefined;
+    await eventually(
+      async () => {
+        const batch = await request<BatchView>(BatchSubjects.getBatch, { batchId: queued[0].id, includeDevices: true });
+        provisioning = unwrap(batch).devices.find((d): d is DeviceView => 'state' in d && d.state === 'provisioning');
+        return provisioning !== undefined;
+      },
+      10_000,
+      'a device provisioning',
+    );
+    expect(await request(BatchSubjects.deleteDevice, { deviceId: provisioning!.id })).toMatchObject({
+      ok: false,
+      error: {
+        code: 'validation_failed',
+        details: ['device is still being provisioned: delete it once its batch has finished'],
+      },
+    });
     for (const batch of queued) {
       await eventually(
         async () =>
