@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiQuery } from '@nestjs/swagger';
-import { ErrorCodes, Paging } from '@flotilla/contracts';
-import { RemoteError } from './nats-rpc.client';
+import { Paging } from '@flotilla/contracts';
+import { refuseProblems } from './query-filters';
 
 /** The `page` and `per_page` query parameters of a list, in the API document. */
 export const ApiPaging = (perPage: { defaultPerPage: number; maxPerPage: number } = Paging) =>
@@ -31,7 +31,6 @@ export function paging(
     return n;
   };
   const paged = { page: read(page, 'page', Paging.maxPage), perPage: read(perPage, 'per_page', maxPerPage) };
-  if (problems.length)
-    throw new RemoteError({ code: ErrorCodes.validationFailed, message: problems.join('; '), details: problems });
+  refuseProblems(problems);
   return paged;
 }

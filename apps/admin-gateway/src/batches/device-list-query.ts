@@ -2,6 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiQuery } from '@nestjs/swagger';
 import { DEVICE_TYPES, ListDevicesRequest, Paging } from '@flotilla/contracts';
 import { ApiPaging, paging } from '../paging';
+import { queryFilters } from '../query-filters';
 
 /** `GET /projects/{id}/devices`'s query parameters in the API document: Metal's `findProjectDevices` filters. */
 export const ApiDeviceListQuery = () =>
@@ -32,13 +33,7 @@ export const ApiDeviceListQuery = () =>
  */
 export function deviceListQuery(projectId: string, query: Record<string, unknown>): ListDevicesRequest {
   const problems: string[] = [];
-  const once = (name: string): string | undefined => {
-    const value = query[name];
-    if (value === undefined || typeof value === 'string') return value;
-    problems.push(`${name} must be given once`);
-    return undefined;
-  };
-  const filter = (name: string): string | undefined => once(name) || undefined;
+  const { once, filter } = queryFilters(query, problems);
   const flag = (name: string): boolean | undefined => {
     const value = filter(name);
     if (value === undefined) return undefined;

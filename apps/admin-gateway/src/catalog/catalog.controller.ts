@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import { Doc } from '../openapi/api-doc';
 import type { Response } from 'express';
@@ -6,6 +6,7 @@ import { CatalogSubjects, ErrorCodes, NoPayload, Subject } from '@flotilla/contr
 import { AuthGuard } from '../auth/auth.guard';
 import { Caller, CurrentCaller } from '../auth/caller';
 import { NatsRpcClient, PayloadOf, RemoteError } from '../nats-rpc.client';
+import { ApiPlanFilters, ApiSpotPriceFilters, planFilter, spotPriceFilter } from './catalog-filters';
 
 type Body = Record<string, unknown> | undefined;
 type CatalogEntry = { id: string; code?: string; slug?: string };
@@ -31,10 +32,13 @@ export class CatalogController {
     return this.rpc.call(CatalogSubjects.listFacilities, {}, caller);
   }
 
-  @Doc('Every plan', 'PlanList')
+  @Doc('Every plan, or those of a type or slug', 'PlanList')
+  @ApiPlanFilters()
   @Get('plans')
-  listPlans(@CurrentCaller() caller: Caller) {
-    return this.rpc.call(CatalogSubjects.listPlans, {}, caller);
+  async listPlans(@Query() query: Record<string, unknown>, @CurrentCaller() caller: Caller) {
+    const wanted = planFilter(query);
+    const { plans } = await this.rpc.call(CatalogSubjects.listPlans, {}, caller);
+    return { plans: plans.filter(wanted) };
   }
 
   @Doc('Every operating system', 'OperatingSystemList')
@@ -87,10 +91,13 @@ export class CatalogController {
     return this.rpc.call(CatalogSubjects.checkCapacity, { servers: body?.servers }, caller);
   }
 
-  @Doc('Spot prices per facility and plan', 'SpotPrices')
+  @Doc('Spot prices per facility and plan, or of one facility or plan', 'SpotPrices')
+  @ApiSpotPriceFilters('facility')
   @Get('market/spot/prices')
-  getSpotPrices(@CurrentCaller() caller: Caller) {
-    return this.rpc.call(CatalogSubjects.getSpotPrices, {}, caller);
+  async getSpotPrices(@Query() query: Record<string, unknown>, @CurrentCaller() caller: Caller) {
+    const wanted = spotPriceFilter(query, 'facility');
+    const report = await this.rpc.call(CatalogSubjects.getSpotPrices, {}, caller);
+    return { spot_market_prices: wanted(report.spot_market_prices) };
   }
 
   @Doc('Capacity levels per metro and plan', 'CapacityReport')
@@ -110,10 +117,13 @@ export class CatalogController {
     return this.rpc.call(CatalogSubjects.checkMetroCapacity, { servers: body?.servers }, caller);
   }
 
-  @Doc("Spot prices per metro and plan (its cheapest facility's)", 'SpotPrices')
+  @Doc("Spot prices per metro and plan (its cheapest facility's), or of one metro or plan", 'SpotPrices')
+  @ApiSpotPriceFilters('metro')
   @Get('market/spot/prices/metros')
-  getSpotPricesPerMetro(@CurrentCaller() caller: Caller) {
-    return this.rpc.call(CatalogSubjects.getSpotPrices, { perMetro: true }, caller);
+  async getSpotPricesPerMetro(@Query() query: Record<string, unknown>, @CurrentCaller() caller: Caller) {
+    const wanted = spotPriceFilter(query, 'metro');
+    const report = await this.rpc.call(CatalogSubjects.getSpotPrices, { perMetro: true }, caller);
+    return { spot_market_prices: wanted(report.spot_market_prices) };
   }
 
   @Doc('Every metro', 'MetroList')

@@ -56,6 +56,35 @@ describe('admin gateway: batch deployment (e2e)', () => {
     expect((await system.call('GET', '/market/spot/prices', key)).body.spot_market_prices.dfw1['c1.small.x86']).toEqual(
       { price: 0.1 },
     );
+    // Metal's filters narrow a listing; one Flotilla cannot honour is refused, never ignored.
+    expect((await system.call('GET', '/plans?type=standard&type=custom', key)).body).toEqual({
+      errors: ['type must be given once'],
+    });
+    expect((await system.call('GET', '/plans?type=standard&slug=C1.small.x86', key)).body.plans).toEqual([
+      expect.objectContaining({ slug: 'c1.small.x86' }),
+    ]);
+    expect((await system.call('GET', '/plans?type=custom', key)).body.plans).toEqual([]);
+    expect(await system.call('GET', '/plans?type=gpu&categories=compute', key)).toMatchObject({
+      status: 422,
+      body: {
+        errors: [
+          'type must be one of standard, workload_optimized, custom',
+          'categories cannot be filtered by: plans here have no categories',
+        ],
+      },
+    });
+    expect((await system.call('GET', '/market/spot/prices?facility=DFW1&plan=c1.small.x86', key)).body).toEqual({
+      spot_market_prices: { dfw1: { 'c1.small.x86': { price: 0.1 } } },
+    });
+    const perMetro = (await system.call('GET', '/market/spot/prices/metros?plan=c1.small.x86', key)).body;
+    expect(
+      Object.values(perMetro.spot_market_prices).every(
+        (plans) => Object.keys(plans as object).join() === 'c1.small.x86',
+      ),
+    ).toBe(true);
+    expect((await system.call('GET', '/market/spot/prices?facility=nowhere', key)).body).toEqual({
+      spot_market_prices: {},
+    });
     expect(
       await system.call('POST', '/capacity', key, {
         servers: [

@@ -1,0 +1,22 @@
+import { ErrorCodes } from '@flotilla/contracts';
+import { RemoteError } from './nats-rpc.client';
+
+/**
+ * Reads a list's query filters, gathering their problems (a parameter given twice) into `problems`. A filter given
+ * empty (`?facility=`, as clients that fill a URL template send one they were not given) filters nothing.
+ */
+export function queryFilters(query: Record<string, unknown>, problems: string[]) {
+  const once = (name: string): string | undefined => {
+    const value = query[name];
+    if (value === undefined || typeof value === 'string') return value;
+    problems.push(`${name} must be given once`);
+    return undefined;
+  };
+  return { once, filter: (name: string): string | undefined => once(name) || undefined };
+}
+
+/** Answers 422 listing every problem found, if any. */
+export function refuseProblems(problems: string[]): void {
+  if (problems.length)
+    throw new RemoteError({ code: ErrorCodes.validationFailed, message: problems.join('; '), details: problems });
+}
