@@ -227,16 +227,18 @@ export class SetSpotPriceRequest {
 /** What one capacity check may ask. */
 export const CapacityCheckLimits = { servers: 100, quantity: 1_000_000 };
 
+const DIGITS = /^[0-9]{1,7}$/;
+
 /** A capacity check's quantity: Metal's `ServerInfo` has it as a string of digits; its older clients send a number. */
 export const checkedQuantitySchema = {
   oneOf: [
-    { type: 'string' as const, pattern: '^[0-9]{1,7}$' },
+    { type: 'string' as const, pattern: DIGITS.source },
     { type: 'integer' as const, minimum: 1, maximum: CapacityCheckLimits.quantity },
   ],
 };
 
 const isQuantity = (value: unknown): boolean => {
-  const n = typeof value === 'string' && /^[0-9]{1,7}$/.test(value) ? Number(value) : value;
+  const n = typeof value === 'string' && DIGITS.test(value) ? Number(value) : value;
   return typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= CapacityCheckLimits.quantity;
 };
 
