@@ -72,9 +72,15 @@ async function byPlace<T extends { facility: string }>(
 
 type Counts = { total: number; held: number; reserved: number };
 
+const capacityRows = (dataSource: DataSource) =>
+  dataSource.getRepository(CapacityRow).find({ order: { facility: 'ASC', plan: 'ASC' } });
+
 /** Every facility's (or, `perMetro`, metro's) servers per plan: totals, held and reserved, summed over the place. */
-async function capacityByPlace(dataSource: DataSource, perMetro: boolean): Promise<Map<string, Map<string, Counts>>> {
-  const rows = await dataSource.getRepository(CapacityRow).find({ order: { facility: 'ASC', plan: 'ASC' } });
+async function capacityByPlace(
+  dataSource: DataSource,
+  rows: CapacityRow[],
+  perMetro: boolean,
+): Promise<Map<string, Map<string, Counts>>> {
   const places = new Map<string, Map<string, Counts>>();
   for (const [place, placeRows] of await byPlace(dataSource, rows, perMetro)) {
     const byPlan = new Map<string, Counts>();
@@ -102,7 +108,8 @@ export class GetCapacityHandler implements IQueryHandler<GetCapacityQuery> {
 
   async execute({ perMetro }: GetCapacityQuery) {
     const capacity: Record<string, Record<string, { level: CapacityLevel; available: number }>> = {};
-    for (const [place, byPlan] of await capacityByPlace(this.dataSource, perMetro)) {
+    const rows = await capacityRows(this.dataSource);
+    for (const [place, byPlan] of await capacityByPlace(this.dataSource, rows, perMetro)) {
       for (const [plan, counts] of byPlan) {
         (capacity[place] ??= {})[plan] = { level: capacityLevel(counts), available: availableOf(counts) };
       }
@@ -126,9 +133,10 @@ export class CheckCapacityHandler implements IQueryHandler<CheckCapacityQuery> {
   constructor(private readonly dataSource: DataSource) {}
 
   async execute({ servers }: CheckCapacityQuery) {
+    const rows = await capacityRows(this.dataSource);
     const [facilities, metros] = await Promise.all([
-      capacityByPlace(this.dataSource, false),
-      capacityByPlace(this.dataSource, true),
+      capacityByPlace(this.dataSource, rows, false),
+      capacityByPlace(this.dataSource, rows, true),
     ]);
     return {
       servers: servers.map((s) => {
