@@ -29,6 +29,25 @@ const containers = (m: Manifest) => [
   ...(m.spec.jobTemplate?.spec?.template?.spec?.containers ?? []),
 ];
 const env = (m: Manifest, name: string) => containers(m)[0].env.find((e: { name: string }) => e.name === name);
+const podTemplates = [...byKind('Deployment'), ...byKind('StatefulSet'), ...byKind('Job')];
+const labelsOf = (m: Manifest): Record<string, string> => m.spec.template.metadata?.labels ?? {};
+
+interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: string; values: string[] }[];
+}
+const selects = (selector: LabelSelector, labels: Record<string, string>) =>
+  Object.entries(selector.matchLabels ?? {}).every(([key, value]) => labels[key] === value) &&
+  (selector.matchExpressions ?? []).every(
+    ({ key, operator, values }) => operator === 'In' && values.includes(labels[key]),
+  );
+/** Whether a NetworkPolicy lets a pod with these labels reach the port of the pods it selects. */
+const admits = (policy: Manifest, port: number, labels: Record<string, string>): boolean =>
+  policy.spec.ingress.some(
+    (rule: { ports?: { port: number }[]; from?: { podSelector?: LabelSelector }[] }) =>
+      (rule.ports ?? []).some((p) => p.port === port) &&
+      (!rule.from || rule.from.some((peer) => selects(peer.podSelector ?? {}, labels))),
+  );
 /** The migration Job's shell command: how the image runs the CLI, then the CLI's arguments. */
 const [jobCli, jobCliArgs] = (containers(named('Job', 'flotilla-migrate'))[0].args.at(-1) as string).split(
   /(?<=dist\/apps\/cli\/src\/main\.js) /,
@@ -105,7 +124,7 @@ describe('deploy/kubernetes, read as Kubernetes would', () => {
     expect(startup.periodSeconds * startup.failureThreshold).toBeGreaterThanOrEqual(600);
   });
 
-  it("runs the apps' pods from the one image, and every pod but Postgres's unprivileged, its user by number", () => {
+  it("runs the apps' pods from the one image, and every pod unprivileged, its user by number", () => {
     // The image's last USER is `node`, uid and gid 1000 in the official Node images.
     const dockerfile = fs.readFileSync(path.join(__dirname, '..', 'Dockerfile'), 'utf8');
     expect(dockerfile.match(/^USER .+$/gm)?.pop()).toBe('USER node');
@@ -121,15 +140,16 @@ describe('deploy/kubernetes, read as Kubernetes would', () => {
       // One image, named as kustomize's `images` renames it; a node that has it (a local cluster's) does not pull it.
       for (const { image, imagePullPolicy } of containers(manifest))
         expect({ image, imagePullPolicy }).toEqual({ image: 'flotilla:latest', imagePullPolicy: 'IfNotPresent' });
-    // NATS too (its store made the user's by fsGroup); only Postgres, whose image starts as root, is not.
-    for (const manifest of [...apps, named('StatefulSet', 'nats')]) {
+    // NATS and Postgres too, their stores made their users' by fsGroup; Postgres as its image's user, 999.
+    const users = [...apps.map((m) => [m, 1000] as const), [named('StatefulSet', 'nats'), 1000] as const];
+    for (const [manifest, user] of [...users, [named('StatefulSet', 'postgres'), 999] as const]) {
       const pod = manifest.spec.template.spec;
       expect({ [manifest.metadata.name]: pod.automountServiceAccountToken }).toEqual({
         [manifest.metadata.name]: false,
       });
-      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000 });
+      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: user, runAsGroup: user });
       // A volume of its own is written as the pod's user only if fsGroup makes it theirs.
-      if (manifest.spec.volumeClaimTemplates) expect(pod.securityContext.fsGroup).toBe(1000);
+      if (manifest.spec.volumeClaimTemplates) expect(pod.securityContext.fsGroup).toBe(user);
       for (const container of containers(manifest))
         expect(container.securityContext).toEqual({
           allowPrivilegeEscalation: false,
@@ -140,23 +160,37 @@ describe('deploy/kubernetes, read as Kubernetes would', () => {
   });
 
   it('lets only the pods that hold DATABASE_URL reach Postgres', () => {
-    const [policy] = byKind('NetworkPolicy');
+    const policy = named('NetworkPolicy', 'postgres');
     expect(policy.spec.podSelector).toEqual(named('StatefulSet', 'postgres').spec.selector);
-    const [rule] = policy.spec.ingress;
-    expect(rule.ports).toEqual([{ port: 5432 }]);
-    const admits = (labels: Record<string, string>) =>
-      rule.from.some((peer: { podSelector: { matchExpressions: { key: string; values: string[] }[] } }) =>
-        peer.podSelector.matchExpressions.every(({ key, values }) => values.includes(labels[key])),
-      );
-    const pods = [...byKind('Deployment'), ...byKind('StatefulSet'), ...byKind('Job')].filter(
-      (m) => m.metadata.name !== 'postgres',
-    );
+    const pods = podTemplates.filter((m) => m.metadata.name !== 'postgres');
     const holders = pods.filter((m) => env(m, 'DATABASE_URL') !== undefined).map((m) => m.metadata.name);
     expect(holders).toEqual(expect.arrayContaining(['batch-orchestrator', 'update-resolver', 'flotilla-migrate']));
     for (const pod of pods)
-      expect({ [pod.metadata.name]: admits(pod.spec.template.metadata?.labels ?? {}) }).toEqual({
+      expect({ [pod.metadata.name]: admits(policy, 5432, labelsOf(pod)) }).toEqual({
         [pod.metadata.name]: holders.includes(pod.metadata.name),
       });
+  });
+
+  it("lets only bus clients reach NATS's clients' port, and only its servers its routes", () => {
+    const policy = named('NetworkPolicy', 'nats');
+    expect(policy.spec.podSelector).toEqual(named('StatefulSet', 'nats').spec.selector);
+    const apps = podTemplates.filter((m) => m.metadata.name !== 'nats');
+    const clients = apps.filter((m) => env(m, 'NATS_URL') !== undefined).map((m) => m.metadata.name);
+    expect(clients.sort()).toEqual([
+      'admin-gateway',
+      'batch-orchestrator',
+      'flotilla-cli',
+      'flotilla-migrate',
+      'update-resolver',
+    ]);
+    for (const pod of apps)
+      expect({
+        [pod.metadata.name]: [admits(policy, 4222, labelsOf(pod)), admits(policy, 6222, labelsOf(pod))],
+      }).toEqual({ [pod.metadata.name]: [clients.includes(pod.metadata.name), false] });
+    // Another service with a NATS user of its own, labelled as one (deploy/README.md, "Users and permissions").
+    expect(admits(policy, 4222, { app: 'billing', 'flotilla.io/bus-client': 'true' })).toBe(true);
+    expect(admits(policy, 4222, { app: 'billing' })).toBe(false);
+    expect(admits(policy, 6222, labelsOf(named('StatefulSet', 'nats')))).toBe(true);
   });
 
   it("keeps the operators' CLI ready to be scaled up and exec'd into, as the CLI's NATS user", async () => {
@@ -172,11 +206,13 @@ describe('deploy/kubernetes, read as Kubernetes would', () => {
     expect(await new Promise((resolve) => waiting.once('exit', (code) => resolve(code)))).toBe(0);
   });
 
-  it("keeps Postgres's data in a directory of its volume, which initdb finds empty", () => {
+  it("keeps Postgres's data in a directory of its volume, which initdb finds empty, its socket beside the read-only root", () => {
     const postgres = named('StatefulSet', 'postgres');
-    const [mount] = containers(postgres)[0].volumeMounts;
+    const [mount, ...others] = containers(postgres)[0].volumeMounts;
     const dataDir = env(postgres, 'PGDATA')?.value as string;
     expect(path.posix.dirname(dataDir)).toBe(mount.mountPath);
+    // Where the server and its image's entrypoint write besides the data (its Unix socket, temporary files).
+    expect(others.map((m: { mountPath: string }) => m.mountPath).sort()).toEqual(['/tmp', '/var/run/postgresql']);
   });
 
   it("migrates every service's schema with the Job, as the Job runs it", async () => {
