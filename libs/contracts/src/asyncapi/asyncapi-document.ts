@@ -137,6 +137,27 @@ function requestSchemas(): Record<string, Schema> {
 const channelKey = (subject: Subject) => subject.name;
 
 /**
+ * The schemas that `from` refers to, directly or through one another: the validation metadata also holds the base
+ * classes the request classes extend, which no message names.
+ */
+function referenced(schemas: Record<string, Schema>, from: Schema): Record<string, Schema> {
+  const names = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (!node || typeof node !== 'object') return;
+    for (const [key, value] of Object.entries(node)) {
+      const name = key === '$ref' && typeof value === 'string' ? value.split('#/components/schemas/')[1] : undefined;
+      if (name && schemas[name] && !names.has(name)) {
+        names.add(name);
+        visit(schemas[name]);
+      } else visit(value);
+    }
+  };
+  visit(from);
+  return Object.fromEntries(Object.entries(schemas).filter(([name]) => names.has(name)));
+}
+
+/**
  * The AsyncAPI 3.1 document of the bus, generated: a channel and an operation for every subject of the registry (its
  * payload class's schema, its reply), a channel for every aggregate's commits with a message per event type and
  * version. `root` is the repository's root, where the event types' sources are read.
@@ -250,7 +271,7 @@ export function asyncApiDocument(root: string): Schema {
         prefix: { default: DefaultSubjectPrefix, description: 'RPC_SUBJECT_PREFIX of the deployment' },
       },
       schemas: {
-        ...schemas,
+        ...referenced(schemas, { channels, operations }),
         PrincipalHeaders: principalHeaders,
         ReplyError: replyError,
         Commit: {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Parser } from '@asyncapi/parser';
+import { parse } from 'yaml';
 import { BatchEventVersions, TenancyEventVersions, UpdateEventVersions } from '@flotilla/events';
 import { AllSubjects } from '../subjects';
 import { asyncApiYaml } from './asyncapi-yaml';
@@ -39,6 +40,10 @@ describe('asyncapi.yaml', () => {
       .map(([type, v]) => `${type} v${v}`)
       .filter((title) => !titles.includes(title));
     expect(absent).toEqual([]);
+    // Every schema it defines is one a message refers to, directly or through another schema.
+    const defined = Object.keys((parse(committed) as { components: { schemas: object } }).components.schemas);
+    const unreferenced = defined.filter((name) => !committed.includes(`$ref: "#/components/schemas/${name}"`));
+    expect(unreferenced).toEqual([]);
     for (const type of IntegrationEvents) {
       const message = document!
         .messages()
