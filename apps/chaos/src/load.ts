@@ -91,7 +91,9 @@ const spread = (random: () => number, start: number, spreadMs: number) =>
 /**
  * Submits `items` batch requests, each with an Idempotency-Key, spread over `spreadMs` with up to `concurrency` in
  * flight, and deletes a device of every `deleteEvery`th batch once it has completed (its server goes back while the
- * fault goes on); returns the batch ids acknowledged and how many devices were deleted.
+ * fault goes on), and every `deleteBatchEvery`th batch as soon as it is acknowledged, queued or in progress (every
+ * other one with its instances); returns the ids of the batches acknowledged and not deleted, of those deleted, and
+ * how many devices were deleted.
  */
 export async function batchLoad(
   system: ChaosSystem,
@@ -103,9 +105,10 @@ export async function batchLoad(
     seed: number;
     deadlineMs: number;
     deleteEvery: number;
+    deleteBatchEvery: number;
   },
   tally: RequestTally,
-): Promise<{ acknowledged: string[]; deleted: number }> {
+): Promise<{ acknowledged: string[]; deletedBatches: string[]; deleted: number }> {
   const random = seeded(options.seed);
   const start = Date.now();
   // Some items' devices end by themselves while the fault goes on (a termination time within its spread), and some
@@ -117,6 +120,7 @@ export async function batchLoad(
     return { batches: [item] };
   });
   const acknowledged: string[] = [];
+  const deletedBatches: string[] = [];
   let deleted = 0;
   const deadline = start + options.deadlineMs;
   let next = 0;
@@ -137,14 +141,37 @@ export async function batchLoad(
         if (answer?.status === 201) {
           tally.acknowledged++;
           const ids = (answer.body as { batches: { id: string }[] }).batches.map((b) => b.id);
-          acknowledged.push(...ids);
+          const withInstances = i % (2 * options.deleteBatchEvery) === 1;
+          if (
+            i % options.deleteBatchEvery === 1 &&
+            (await deleteBatch(system, tenant, ids[0], withInstances, tally, deadline))
+          )
+            deletedBatches.push(...ids);
+          else acknowledged.push(...ids);
           if (i % options.deleteEvery === 0 && (await deleteOneDevice(system, tenant, ids[0], tally, deadline)))
             deleted++;
         } else if (answer) tally.refused++;
       }
     }),
   );
-  return { acknowledged, deleted };
+  return { acknowledged, deletedBatches, deleted };
+}
+
+/**
+ * Deletes a batch whenever it stands; false if that was refused (one of its devices locked, with its instances). A 404
+ * is a deletion whose answer the fault lost, asked again.
+ */
+async function deleteBatch(
+  system: ChaosSystem,
+  tenant: Tenant,
+  id: string,
+  withInstances: boolean,
+  tally: RequestTally,
+  deadline: number,
+): Promise<boolean> {
+  const path = `/batches/${id}?remove_associated_instances=${withInstances}`;
+  const answer = await untilAnswered(() => system.http('DELETE', path, tenant.key), tally, deadline);
+  return answer?.status === 204 || answer?.status === 404;
 }
 
 /** Once the batch has completed, deletes its first device; false if it did not complete (no device to delete). */

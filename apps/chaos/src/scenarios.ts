@@ -32,7 +32,7 @@ async function underLoad(
   context.progress(
     `  ${items} batches and ${checks.checks} device checks (${checks.concurrency} at a time) spread over the fault`,
   );
-  const [{ acknowledged, deleted }, , notes] = await Promise.all([
+  const [{ acknowledged, deletedBatches, deleted }, , notes] = await Promise.all([
     batchLoad(
       system,
       tenant,
@@ -43,6 +43,7 @@ async function underLoad(
         seed: options.seed,
         deadlineMs: 240_000,
         deleteEvery: 4,
+        deleteBatchEvery: 10,
       },
       requests,
     ),
@@ -57,7 +58,8 @@ async function underLoad(
   context.progress('  waiting for every batch to end and every consumer to catch up');
   const states = await awaitTerminal(system, tenant, acknowledged, requests);
   notes.push(
-    `${deleted} devices deleted (their servers given back) while the fault went on; one batch in five given a ` +
+    `${deleted} devices deleted (their servers given back) and ${deletedBatches.length} batches deleted as soon as ` +
+      'acknowledged (every other one with its instances) while the fault went on; one batch in five given a ' +
       'termination time within it, one in nine locked',
   );
   return judge(system.id, system, { requests, states, notes, expectParkedAtLeast: options.expectParkedAtLeast });

@@ -118,7 +118,11 @@ export class BatchesController {
     return this.rpc.call(BatchSubjects.getBatch, { batchId, includeDevices: includesDevices(include) }, caller);
   }
 
-  @Doc('Delete a batch (and its devices with remove_associated_instances)', { status: 204 })
+  @Doc(
+    'Delete a batch, whenever it stands (and its devices with remove_associated_instances; those still being ' +
+      'provisioned are deleted once up, or kept, holding their servers, without it)',
+    { status: 204 },
+  )
   @Delete('batches/:id')
   @HttpCode(204)
   @ApiQuery({ name: 'remove_associated_instances', required: false, enum: ['true', 'false'] })

@@ -120,12 +120,17 @@ export class BatchWorkflowHost extends ConsumerHost {
         });
         return [{ type: 'DevicesProvisioned', data: outcomes }];
       }
-      case 'DeleteDevices':
-        await runConcurrently(step.deviceIds, 64, (deviceId) =>
+      case 'DeleteDevices': {
+        // One still being provisioned is deleted by its batch's own run once its outcome is recorded, after this read
+        // (a device never goes back to provisioning, and the batch's deletion is in the log before either run).
+        const { devices } = (await this.batches.load(step.batchId)).state;
+        const settled = step.deviceIds.filter((deviceId) => devices[deviceId]?.status !== 'provisioning');
+        await runConcurrently(settled, 64, (deviceId) =>
           // A device locked since its batch was deleted is left as it is, as the deletion would have been refused.
           deleteDevice(this.batches, this.devices, step.batchId, deviceId, options, true),
         );
         return [];
+      }
     }
   }
 }

@@ -101,6 +101,79 @@ describe('the batch worker under faults', () => {
     expect(await both('flotilla_bus_requests_total')).toBe(await both('flotilla_bus_request_duration_seconds_count'));
   });
 
+  it('deletes batches while their devices are being provisioned, keeping them or removing them, each server accounted for', async () => {
+    const slow = { PROVISIONER_DELAY_MS: '2000' };
+    const [a, b] = await Promise.all([startInstance(slow), startInstance(slow)]);
+    const request = natsRequester(env);
+    const { projectId } = await createProject(request);
+    const available = async () =>
+      unwrap(await request<Capacity>(CatalogSubjects.getCapacity, {})).capacity.sjc1['c3.medium.x86'].available;
+    const before = await available();
+    const item = (quantity: number) => ({
+      plan: 'c3.medium.x86',
+      operating_system: 'debian_12',
+      facility: 'sjc1',
+      quantity,
+    });
+    const queued = unwrap(
+      await request<{ batches: BatchView[] }>(BatchSubjects.createBatches, { projectId, batches: [item(3), item(2)] }),
+    ).batches;
+    const provisioning = await Promise.all(
+      queued.map((batch) =>
+        eventually(
+          async () => {
+            const view = unwrap(
+              await request<BatchView>(BatchSubjects.getBatch, { batchId: batch.id, includeDevices: true }),
+            );
+            const devices = view.devices as DeviceView[];
+            return view.state === 'in_progress' &&
+              devices.length === batch.quantity &&
+              devices.every((d) => d.state === 'provisioning')
+              ? devices.map((d) => d.id)
+              : undefined;
+          },
+          10_000,
+          'in progress, its devices provisioning',
+        ),
+      ),
+    );
+    const [kept, removed] = queued;
+    // Deleted as Metal deletes a batch, whenever it stands: the batch record goes at once.
+    unwrap(await request(BatchSubjects.deleteBatch, { batchId: kept.id, removeAssociatedInstances: false }));
+    unwrap(await request(BatchSubjects.deleteBatch, { batchId: removed.id, removeAssociatedInstances: true }));
+    for (const batch of queued)
+      expect(await request(BatchSubjects.getBatch, { batchId: batch.id })).toMatchObject({
+        ok: false,
+        error: { code: 'not_found' },
+      });
+    const states = async (ids: string[]) =>
+      Promise.all(
+        ids.map(async (deviceId) => unwrap(await request<DeviceView>(BatchSubjects.getDevice, { deviceId })).state),
+      );
+    // The devices being brought up come up: those of the batch deleted alone stay, holding their servers; those of
+    // the batch deleted with its instances are deleted once up, and their servers go back.
+    await eventually(
+      async () => (await states(provisioning[0])).every((state) => state === 'active'),
+      20_000,
+      "the kept batch's devices active",
+    );
+    await eventually(
+      async () => (await states(provisioning[1])).every((state) => state === 'deleted'),
+      20_000,
+      "the removed batch's devices deleted",
+    );
+    await eventually(async () => (await available()) === before - 3, 10_000, 'the kept devices holding their servers');
+    const calls =
+      (await counter(a.healthPort, 'flotilla_provisioner_calls_total')) +
+      (await counter(b.healthPort, 'flotilla_provisioner_calls_total'));
+    expect(calls).toBe(5);
+    expect((await checkFleet(env)).violations).toEqual([]);
+    // A kept device is the user's to delete, as any: its server goes back.
+    unwrap(await request(BatchSubjects.deleteDevice, { deviceId: provisioning[0][0] }));
+    await eventually(async () => (await available()) === before - 2, 10_000, 'a kept device deleted');
+    expect((await checkFleet(env)).violations).toEqual([]);
+  });
+
   it('restarted long after a device was deleted, and even made to read its whole log again, gives no server back twice', async () => {
     // JetStream's duplicate window kept short, as if the restart came days later: only the capacity's own state knows
     // the device holds no server any more. Capacity is snapshotted at every commit, so that state is a snapshot's.

@@ -192,6 +192,54 @@ describe('batch workflow', () => {
       .then([release]);
   });
 
+  it('sees a batch deleted while in progress through its devices: provisions, settles and records them, creates none', () => {
+    // Deleted with the first of its two devices created: the other is never created, and its server goes back with the
+    // settlement, which holds only the live devices.
+    const partly = batchAfter([placed]);
+    const creating = { ...partly, devices: { [d0]: partly.devices[d0] } };
+    const deletedWhileCreating = batches.fold(
+      batches.decide({ type: 'DeleteBatch', removeAssociatedInstances: false }, creating),
+      creating,
+    );
+    workflow
+      .given([])
+      .when(observed(deletedWhileCreating))
+      .then([{ type: 'Provision', devices: [descriptions[0]] }]);
+    workflow
+      .given([observed(deletedWhileCreating)])
+      .when({ type: 'DevicesProvisioned', data: [{ deviceId: d0 }] })
+      .then([
+        {
+          type: 'SendToCapacity',
+          plan: 'c1.small.x86',
+          command: { type: 'SettleReservation', batchId: 'b1', live: { ewr1: [d0] }, reservation: 'r1' },
+        },
+        toBatch({ type: 'RecordProvisioning', outcomes: [{ deviceId: d0 }] }),
+      ]);
+    // Its devices' outcomes recorded: kept, as Metal keeps a deleted batch's instances unless told to remove them.
+    const recorded = batchAfter([placed, { type: 'DeleteBatch', removeAssociatedInstances: false }]);
+    const seenThrough = batches.fold(
+      batches.decide({ type: 'RecordProvisioning', outcomes: [{ deviceId: d0 }, { deviceId: d1 }] }, recorded),
+      recorded,
+    );
+    expect(Object.values(seenThrough.devices).map((d) => d.status)).toEqual(['active', 'active']);
+    workflow.given([]).when(observed(seenThrough)).thenNothingLeft();
+    // Deleted with its instances: they go once their outcomes are recorded (the deletion's own run left them alone
+    // while they were provisioning).
+    const removing = batchAfter([placed, { type: 'DeleteBatch', removeAssociatedInstances: true }]);
+    const removed = batches.fold(
+      batches.decide(
+        { type: 'RecordProvisioning', outcomes: [{ deviceId: d0 }, { deviceId: d1, error: 'no power' }] },
+        removing,
+      ),
+      removing,
+    );
+    workflow
+      .given([])
+      .when(observed(removed))
+      .then([{ type: 'DeleteDevices', batchId: 'b1', deviceIds: [d0, d1] }]);
+  });
+
   it("deletes a deleted batch's devices when asked to, and gives a deleted live device's server back once", () => {
     const deleted = (removeAssociatedInstances: boolean): BatchWorkflowInput => ({
       type: 'BatchDeleted',

@@ -47,12 +47,14 @@ export interface BatchWorkflowState {
  *   RecordProvisioning until the batch ends.
  * Every step is decided on the batch as it stands, so a run taken up again after a crash carries on where the last
  * one stopped; every command is idempotent by its aggregate's state (a batch's reservation is found again by its
- * id). Capacity is settled before the outcomes are recorded, so a batch in a terminal state never holds a
- * reservation: one that this run made for a batch found deleted or already over is given back at once (the
- * provisioner answers a device it was given before as it did then, so a second run settles what the first one saw).
+ * id). Capacity is settled before the outcomes are recorded, so a completed or failed batch never holds a
+ * reservation: one that this run made for a batch found deleted before it was placed, or already over, is given back
+ * at once (the provisioner answers a device it was given before as it did then, so a second run settles what the
+ * first one saw). A batch deleted while in progress is seen through its devices' provisioning, then settled as any.
  * Reservations are named and the batch records the one it was placed with, so one made again by a run that saw the
  * batch unplaced while another run placed and settled it is given back whole when the batch is settled.
- * It also deletes a deleted batch's devices when asked to, and gives a deleted live device's server back.
+ * It also deletes a deleted batch's devices when asked to (those still provisioning are left to the batch's own run,
+ * which deletes them once their outcomes are recorded), and gives a deleted live device's server back.
  */
 export const batchWorkflow: Workflow<BatchWorkflowInput, BatchWorkflowState, BatchWorkflowStep> = {
   initialState: () => ({ batch: null, outcomes: [], reserved: false }),
@@ -130,14 +132,24 @@ export const batchWorkflow: Workflow<BatchWorkflowInput, BatchWorkflowState, Bat
 function nextStep(batch: BatchState, { outcomes, reserved }: BatchWorkflowState): BatchWorkflowStep[] {
   if (!batch.request) return [];
   const { batchId, item } = batch.request;
-  if (isTerminal(batch.status))
-    return reserved
+  const devices = Object.values(batch.devices);
+  // A batch deleted while in progress still sees the devices it created through their provisioning (it creates no
+  // more): the servers of those that come up are held by them, and given back as they are deleted.
+  const seenThrough = batch.status === 'deleted' && devices.some((d) => d.status === 'provisioning');
+  if (isTerminal(batch.status) && !seenThrough) {
+    const steps: BatchWorkflowStep[] = reserved
       ? [{ type: 'SendToCapacity', plan: item.plan, command: { type: 'SettleReservation', batchId, live: {} } }]
       : [];
+    // Deleted with its instances while in progress: those whose provisioning ended after the deletion are this run's
+    // to delete (deleting one twice changes nothing).
+    if (batch.status === 'deleted' && batch.removeAssociatedInstances && devices.length)
+      steps.push({ type: 'DeleteDevices', batchId, deviceIds: devices.map((d) => d.description.deviceId) });
+    return steps;
+  }
   if (!batch.allocations)
     return item.spotInstance ? [{ type: 'ReadSpotPrices', plan: item.plan }] : [reserve(batch.request, null)];
-  const devices = Object.values(batch.devices);
-  if (devices.length < item.quantity) return [{ type: 'SendToBatch', batchId, command: { type: 'CreateDevices' } }];
+  if (!seenThrough && devices.length < item.quantity)
+    return [{ type: 'SendToBatch', batchId, command: { type: 'CreateDevices' } }];
   const known = new Set(outcomes.map((o) => o.deviceId));
   const unprovisioned = devices.filter((d) => d.status === 'provisioning' && !known.has(d.description.deviceId));
   if (unprovisioned.length) return [{ type: 'Provision', devices: unprovisioned.map((d) => d.description) }];

@@ -228,17 +228,16 @@ describe('batch decider', () => {
       .thenNothingHappened();
   });
 
-  it('is not deleted while in progress; once deleted it answers as not found, and has nothing to place or fail', () => {
-    spec
-      .given([requested, started])
-      .when({ type: 'DeleteBatch', removeAssociatedInstances: true })
-      .thenThrows('conflict');
+  it('is deleted whenever it stands; once deleted it answers as not found, and has nothing to place or fail', () => {
     const deleted: BatchEvent = {
       type: 'BatchDeleted',
       data: { batchId: 'b1', removeAssociatedInstances: false, deviceIds: [], deletedAt: at },
     };
     spec.given([requested]).when({ type: 'DeleteBatch', removeAssociatedInstances: false }).then([deleted]);
-    spec.given([requested, deleted]).when({ type: 'CreateDevices' }).thenThrows('not_found');
+    spec
+      .given([requested, deleted])
+      .when({ type: 'DeleteBatch', removeAssociatedInstances: true })
+      .thenThrows('not_found');
     // Deleted while its capacity was being reserved: the workflow sees it deleted and gives the reservation back.
     spec
       .given([requested, deleted])
@@ -248,6 +247,34 @@ describe('batch decider', () => {
       .given([requested, deleted])
       .when({ type: 'FailBatch', errorMessages: ['no capacity'] })
       .thenNothingHappened();
+  });
+
+  it('deleted while in progress, creates no more devices but records what comes of those it has, and does not end', () => {
+    // Placed, and the first of its two devices created.
+    const [placedEvent, first] = placed([{ facility: 'ewr1', quantity: 2 }]);
+    const creating = [requested, started, placedEvent, first];
+    const [id0, id1] = [deviceIdFor('b1', 0), deviceIdFor('b1', 1)];
+    const deleted: BatchEvent = {
+      type: 'BatchDeleted',
+      data: { batchId: 'b1', removeAssociatedInstances: true, deviceIds: [id0], deletedAt: at },
+    };
+    spec.given(creating).when({ type: 'DeleteBatch', removeAssociatedInstances: true }).then([deleted]);
+    expect(spec.fold([...creating, deleted])).toMatchObject({ status: 'deleted', removeAssociatedInstances: true });
+    spec
+      .given([...creating, deleted])
+      .when({ type: 'CreateDevices' })
+      .thenNothingHappened();
+    const description = withoutCreatedAt((first as Extract<BatchEvent, { type: 'DeviceCreated' }>).data);
+    spec
+      .given([...creating, deleted])
+      .when({ type: 'RecordProvisioning', outcomes: [{ deviceId: id0 }, { deviceId: id1 }] })
+      .then([{ type: 'DeviceProvisioned', data: { ...description, provisionedAt: at } }]);
+    spec
+      .given([...creating, deleted])
+      .when({ type: 'RecordProvisioning', outcomes: [{ deviceId: id0, error: 'no power' }] })
+      .then([
+        { type: 'DeviceProvisioningFailed', data: { deviceId: id0, batchId: 'b1', error: 'no power', failedAt: at } },
+      ]);
   });
 
   it('derives the same device id on every attempt, and different ids for different devices', () => {

@@ -12,6 +12,8 @@ export interface BatchState {
   spotPrices: Record<string, number>;
   /** The capacity reservation the batch was placed with, when it was named. */
   reservation?: string;
+  /** A deleted batch's devices go too (`remove_associated_instances`). */
+  removeAssociatedInstances?: boolean;
   devices: Record<string, { description: DeviceDescription; status: DeviceStatus; error?: string }>;
 }
 
@@ -144,6 +146,29 @@ function describe(
   }));
 }
 
+/** The outcomes of devices still provisioning, as many as fit in one commit. */
+function recordedOutcomes(
+  state: BatchState,
+  batchId: string,
+  outcomes: ProvisioningOutcome[],
+  at: string,
+): BatchEvent[] {
+  const byDevice = new Map(outcomes.map((o) => [o.deviceId, o]));
+  return fitInCommit(
+    Object.values(state.devices)
+      .filter((d) => d.status === 'provisioning' && byDevice.has(d.description.deviceId))
+      .map(({ description }): BatchEvent => {
+        const error = byDevice.get(description.deviceId)?.error;
+        return error === undefined
+          ? { type: 'DeviceProvisioned', data: { ...description, provisionedAt: at } }
+          : {
+              type: 'DeviceProvisioningFailed',
+              data: { deviceId: description.deviceId, batchId, error, failedAt: at },
+            };
+      }),
+  );
+}
+
 export const batchDecider: Decider<BatchCommand, BatchState, BatchEvent> = {
   initialState: () => ({ status: 'absent', request: null, allocations: null, spotPrices: {}, devices: {} }),
 
@@ -156,13 +181,15 @@ export const batchDecider: Decider<BatchCommand, BatchState, BatchEvent> = {
     }
     const request = state.request;
     if (!request) throw DomainError.notFound('batch');
+    const { batchId } = request;
     // A batch deleted while its capacity was being reserved has nothing to place or fail: the workflow sees it deleted
-    // and gives the reservation back.
+    // and gives the reservation back. One deleted while in progress creates no more devices, but records what comes of
+    // those it has, which the provisioner is already bringing up: the servers of those that come up stay held by them.
     if (state.status === 'deleted') {
-      if (command.type === 'PlaceBatch' || command.type === 'FailBatch') return [];
+      if (command.type === 'PlaceBatch' || command.type === 'FailBatch' || command.type === 'CreateDevices') return [];
+      if (command.type === 'RecordProvisioning') return recordedOutcomes(state, batchId, command.outcomes, at);
       throw DomainError.notFound('batch');
     }
-    const { batchId } = request;
     // A queued batch starts as its placement is decided, in the same commit (one write fewer per batch).
     const started: BatchEvent[] =
       state.status === 'queued' ? [{ type: 'BatchStarted', data: { batchId, startedAt: at } }] : [];
@@ -198,23 +225,12 @@ export const batchDecider: Decider<BatchCommand, BatchState, BatchEvent> = {
         const all = Object.values(state.devices);
         if (all.length !== request.item.quantity)
           throw DomainError.conflict('devices of the batch are still being created');
-        const outcomes = new Map(command.outcomes.map((o) => [o.deviceId, o]));
-        const pending = all.filter((d) => d.status === 'provisioning' && outcomes.has(d.description.deviceId));
-        const recorded = fitInCommit(
-          pending.map(({ description }): BatchEvent => {
-            const error = outcomes.get(description.deviceId)?.error;
-            return error === undefined
-              ? { type: 'DeviceProvisioned', data: { ...description, provisionedAt: at } }
-              : {
-                  type: 'DeviceProvisioningFailed',
-                  data: { deviceId: description.deviceId, batchId, error, failedAt: at },
-                };
-          }),
-        );
+        const recorded = recordedOutcomes(state, batchId, command.outcomes, at);
         const done = new Set(recorded.map((e) => (e.data as { deviceId: string }).deviceId));
         if (all.some((d) => d.status === 'provisioning' && !done.has(d.description.deviceId))) return recorded;
         // Every outcome is in this commit: the batch's last event, which lists every device, goes beside them if it
         // fits, else into a commit of its own.
+        const outcomes = new Map(command.outcomes.map((o) => [o.deviceId, o]));
         const deviceIds = all.map((d) => d.description.deviceId);
         const failures = all.flatMap(({ description, status }) => {
           const failed =
@@ -238,8 +254,8 @@ export const batchDecider: Decider<BatchCommand, BatchState, BatchEvent> = {
           { type: 'BatchFailed', data: { batchId, errorMessages: command.errorMessages, deviceIds: [], failedAt: at } },
         ];
       case 'DeleteBatch':
-        if (state.status === 'in_progress')
-          throw DomainError.conflict('batch is in progress: delete it once it has completed or failed');
+        // Whenever it stands, as Metal deletes a batch: devices being created or provisioned are seen through by the
+        // workflow (batch-workflow.ts).
         return [
           {
             type: 'BatchDeleted',
@@ -305,7 +321,7 @@ function evolveBatch(state: BatchState, events: readonly BatchEvent[]): BatchSta
         next = { ...next, status: 'failed' };
         break;
       case 'BatchDeleted':
-        next = { ...next, status: 'deleted' };
+        next = { ...next, status: 'deleted', removeAssociatedInstances: event.data.removeAssociatedInstances };
         break;
     }
   }
