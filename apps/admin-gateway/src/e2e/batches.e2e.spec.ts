@@ -266,6 +266,20 @@ describe('admin gateway: batch deployment (e2e)', () => {
     expect((await system.call('GET', `/devices/${batch.devices[0].id}`, key)).body.state).toBe('deleted');
   });
 
+  it('deletes a batch as soon as it is requested, whenever it stands, and every server comes back', async () => {
+    const before = await available('dfw1', 'c3.large.arm64');
+    const created = await system.call('POST', `/projects/${projectId}/devices/batch`, key, {
+      batches: [{ plan: 'c3.large.arm64', operating_system: 'debian_12', facility: 'dfw1', quantity: 3 }],
+    });
+    const { id } = created.body.batches[0];
+    // Queued, in progress or over by now: Metal deletes a batch in any state, and so does Flotilla.
+    expect((await system.call('DELETE', `/batches/${id}?remove_associated_instances=true`, key)).status).toBe(204);
+    expect((await system.call('GET', `/batches/${id}`, key)).status).toBe(404);
+    await eventually(async () => (await available('dfw1', 'c3.large.arm64')) === before, 10_000, 'servers back');
+    const devices = (await system.call('GET', `/projects/${projectId}/devices?per_page=1000`, key)).body.devices;
+    expect(devices.filter((d: { batch: { href: string } }) => d.batch.href === `/batches/${id}`)).toEqual([]);
+  });
+
   it("locks a device against deletion as Metal's locked does, and unlocks it", async () => {
     const created = await system.call('POST', `/projects/${projectId}/devices/batch`, key, {
       batches: [{ plan: 'c3.large.arm64', operating_system: 'debian_12', facility: 'dfw1', locked: true }],
