@@ -29,11 +29,13 @@ export class DeleteBatchHandler implements ICommandHandler<DeleteBatchCommand, v
   ) {}
 
   async execute({ batchId, removeAssociatedInstances, meta }: DeleteBatchCommand): Promise<void> {
-    const { state } = await this.batches.load(batchId);
+    const { state, version } = await this.batches.load(batchId);
     if (!state.request || state.status === 'deleted') throw DomainError.notFound('batch');
     if (meta.organizationId && meta.organizationId !== state.request.organizationId)
       throw DomainError.notFound('batch');
     if (removeAssociatedInstances) {
+      // The read model holds every device the batch has, even one in progress whose devices were just created.
+      await this.projection.waitFor(version);
       const locked = await this.dataSource
         .getRepository(DeviceRow)
         .createQueryBuilder('d')

@@ -116,7 +116,10 @@ describe('the batch worker under faults', () => {
       quantity,
     });
     const queued = unwrap(
-      await request<{ batches: BatchView[] }>(BatchSubjects.createBatches, { projectId, batches: [item(3), item(2)] }),
+      await request<{ batches: BatchView[] }>(BatchSubjects.createBatches, {
+        projectId,
+        batches: [{ ...item(3), locked: true }, item(2)],
+      }),
     ).batches;
     const provisioning = await Promise.all(
       queued.map((batch) =>
@@ -138,7 +141,11 @@ describe('the batch worker under faults', () => {
       ),
     );
     const [kept, removed] = queued;
-    // Deleted as Metal deletes a batch, whenever it stands: the batch record goes at once.
+    // Deleted as Metal deletes a batch, whenever it stands: the batch record goes at once. Its locked devices refuse
+    // to go with it, as they would once it were over.
+    expect(
+      await request(BatchSubjects.deleteBatch, { batchId: kept.id, removeAssociatedInstances: true }),
+    ).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
     unwrap(await request(BatchSubjects.deleteBatch, { batchId: kept.id, removeAssociatedInstances: false }));
     unwrap(await request(BatchSubjects.deleteBatch, { batchId: removed.id, removeAssociatedInstances: true }));
     for (const batch of queued)
@@ -168,7 +175,8 @@ describe('the batch worker under faults', () => {
       (await counter(b.healthPort, 'flotilla_provisioner_calls_total'));
     expect(calls).toBe(5);
     expect((await checkFleet(env)).violations).toEqual([]);
-    // A kept device is the user's to delete, as any: its server goes back.
+    // A kept device is the user's to unlock and delete, as any: its server goes back.
+    unwrap(await request(BatchSubjects.updateDevice, { deviceId: provisioning[0][0], locked: false }));
     unwrap(await request(BatchSubjects.deleteDevice, { deviceId: provisioning[0][0] }));
     await eventually(async () => (await available()) === before - 2, 10_000, 'a kept device deleted');
     expect((await checkFleet(env)).violations).toEqual([]);
