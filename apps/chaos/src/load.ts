@@ -228,6 +228,22 @@ export async function awaitTerminal(
   return states;
 }
 
+/** Batches deleted with a 204 that are found again: each one a deletion acknowledged and then lost. */
+export async function undeleted(
+  system: ChaosSystem,
+  tenant: Tenant,
+  ids: string[],
+  tally: RequestTally,
+): Promise<string[]> {
+  const deadline = Date.now() + 60_000;
+  const found: string[] = [];
+  for (const id of ids) {
+    const answer = await untilAnswered(() => system.http('GET', `/batches/${id}`, tenant.key), tally, deadline);
+    if (answer && answer.status !== 404) found.push(id);
+  }
+  return found;
+}
+
 const CURRENT = 'c0c0c0c0-0000-4000-8000-000000000001';
 const TARGET = 'c0c0c0c0-0000-4000-8000-000000000002';
 

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { seeded, startLocalNats, startLocalNatsCluster, startLocalPostgres } from '@flotilla/testing';
 import { askAgain } from './ask-again';
 import { ChaosContext, ChaosSystem, Instance, startChaosSystem, SystemShape } from './chaos-system';
-import { awaitTerminal, batchLoad, checkLoad, createTenant, firmwareFleet, newTally } from './load';
+import { awaitTerminal, batchLoad, checkLoad, createTenant, firmwareFleet, newTally, undeleted } from './load';
 import { judge, Verdict } from './verdict';
 
 export interface Scenario {
@@ -57,6 +57,7 @@ async function underLoad(
   ]);
   context.progress('  waiting for every batch to end and every consumer to catch up');
   const states = await awaitTerminal(system, tenant, acknowledged, requests);
+  for (const id of await undeleted(system, tenant, deletedBatches, requests)) states.set(id, 'lost');
   notes.push(
     `${deleted} devices deleted (their servers given back) and ${deletedBatches.length} batches deleted as soon as ` +
       'acknowledged (every other one with its instances) while the fault went on; one batch in five given a ' +
