@@ -54,6 +54,15 @@ export class ConsumerHealth {
     this.failure = null;
   }
 
+  /**
+   * The position as the target has it, which another instance may have moved past a commit that failed here: that
+   * failure is then over, though this instance never applied the commit itself.
+   */
+  positionedAt(position: number): void {
+    this.position = position;
+    if (this.failure && this.failure.streamSeq <= position) this.failure = null;
+  }
+
   failed(streamSeq: number, attempts: number, err: unknown): void {
     const since = this.failure?.streamSeq === streamSeq ? this.failure.since : new Date().toISOString();
     this.failure = { streamSeq, since, attempts, error: describeError(err) };

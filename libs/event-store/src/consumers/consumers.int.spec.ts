@@ -175,6 +175,20 @@ describe('consumers of the log', () => {
       expect(consumer.health.failing).toBeNull();
     });
 
+    it('reports a failure over once another instance has applied past the commit, though this one never did', async () => {
+      const parked = new MemoryParkedStore();
+      for (let i = 1; i <= 12; i++) await append('o', i);
+      const view = memoryTarget(parked, (commit) => (commit.streamSeq === 5 ? new Error('not here') : null));
+      const consumer = sequential(view.target, parked, { retry: { ...quick, maxAttempts: 1_000 } });
+      await eventually(async () => consumer.health.failing?.streamSeq === 5);
+      // The shared checkpoint moves: another instance applied every commit.
+      view.setPosition(12);
+      await eventually(async () => consumer.health.failing === null);
+      expect(consumer.health.position).toBe(12);
+      expect(view.applied).toEqual([1, 2, 3, 4]);
+      expect(parked.rows.size).toBe(0);
+    });
+
     it('parks a commit that cannot be applied after its tries, and one that cannot be decoded at once; the rest goes on', async () => {
       const parked = new MemoryParkedStore();
       for (let i = 1; i <= 10; i++) await append('p', i);

@@ -25,4 +25,16 @@ describe('whose failure it is', () => {
   ])("is the commit's own on %s: %s, so it is parked after its tries", (code) => {
     expect(isTransient(postgres(code))).toBe(false);
   });
+
+  it("is a dependency's when TypeORM finds the transaction's connection released (Postgres ended its session)", () => {
+    // What a query meets after Postgres ended the session under it, e.g. an instance paused in a transaction past
+    // idle_in_transaction_session_timeout and woken again.
+    const released = Object.assign(
+      new Error(
+        'Database connection provided by a query runner was already released, cannot continue to use its querying methods anymore.',
+      ),
+      { name: 'QueryRunnerProviderAlreadyReleasedError' },
+    );
+    expect(isTransient(released)).toBe(true);
+  });
 });

@@ -33,7 +33,7 @@ const TRANSIENT_NATS_CODES = new Set([
   'CONNECTION_REFUSED',
 ]);
 const TRANSIENT_MESSAGE =
-  /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|connection terminated|terminating connection|connection error|not queryable|timeout|timed out|no responders|jetstream (not enabled|system temporarily unavailable)|leader|no suitable peers|insufficient resources|connection closed|disconnect/i;
+  /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|connection terminated|terminating connection|connection error|not queryable|connection provided by a query runner was already released|timeout|timed out|no responders|jetstream (not enabled|system temporarily unavailable)|leader|no suitable peers|insufficient resources|connection closed|disconnect/i;
 
 /**
  * Whether a failure is a dependency's (Postgres or NATS away, a deadlock, a table a migration has not created yet) or

@@ -88,7 +88,7 @@ export class SequentialConsumer extends ConsumerRuntime {
       let position = this.health.position;
       try {
         position = await this.target.position();
-        this.health.position = position;
+        this.health.positionedAt(position);
         outcome = await this.session(position);
       } catch (err) {
         outcome = { kind: 'failed', error: err, delivered: [] };
