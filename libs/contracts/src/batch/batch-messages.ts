@@ -281,25 +281,30 @@ export class MetroServerQuantity extends PlanQuantity {
   metro!: string;
 }
 
+/** A capacity check's server requests, each checked as `type`: at least one, at most `CapacityCheckLimits.servers`. */
+function ServerRequests(type: () => new () => PlanQuantity): PropertyDecorator {
+  // In the order TypeScript applies decorators written above a property: the lowest first.
+  const decorators = [
+    Type(type),
+    ValidateNested({ each: true }),
+    ArrayMaxSize(CapacityCheckLimits.servers, {
+      message: `servers must hold at most ${CapacityCheckLimits.servers} per check`,
+    }),
+    ArrayNotEmpty(),
+    IsArray(),
+  ];
+  return (target, key) => {
+    for (const decorate of decorators) decorate(target, key);
+  };
+}
+
 export class CheckCapacityRequest {
-  @IsArray()
-  @ArrayNotEmpty()
-  @ArrayMaxSize(CapacityCheckLimits.servers, {
-    message: `servers must hold at most ${CapacityCheckLimits.servers} per check`,
-  })
-  @ValidateNested({ each: true })
-  @Type(() => ServerQuantity)
+  @ServerRequests(() => ServerQuantity)
   servers!: ServerQuantity[];
 }
 
 export class CheckMetroCapacityRequest {
-  @IsArray()
-  @ArrayNotEmpty()
-  @ArrayMaxSize(CapacityCheckLimits.servers, {
-    message: `servers must hold at most ${CapacityCheckLimits.servers} per check`,
-  })
-  @ValidateNested({ each: true })
-  @Type(() => MetroServerQuantity)
+  @ServerRequests(() => MetroServerQuantity)
   servers!: MetroServerQuantity[];
 }
 

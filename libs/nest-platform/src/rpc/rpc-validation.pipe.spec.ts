@@ -68,6 +68,11 @@ describe('RpcValidationPipe', () => {
     expect(await problems(CheckCapacityRequest, { servers: Array(101).fill({ ...server, quantity: 1 }) })).toEqual([
       'servers must hold at most 100 per check',
     ]);
+    const metroServer = { metro: 'sv', plan: 'x', quantity: 1 };
+    expect(await problems(CheckMetroCapacityRequest, { servers: Array(101).fill(metroServer) })).toEqual([
+      'servers must hold at most 100 per check',
+    ]);
+    expect(await problems(CheckMetroCapacityRequest, { servers: [] })).toEqual(['servers should not be empty']);
   });
 
   it("lists a control character beside the payload's other problems", async () => {
