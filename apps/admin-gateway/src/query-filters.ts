@@ -12,8 +12,16 @@ export function queryFilters(query: Record<string, unknown>, problems: string[])
     problems.push(`${name} must be given once`);
     return undefined;
   };
-  return { once, filter: (name: string): string | undefined => once(name) || undefined };
+  const filter = (name: string): string | undefined => once(name) || undefined;
+  /** A filter Metal has for what Flotilla does not model: answering every item would be wrong, and none a guess. */
+  const unmodelled = (name: string, why: string): void => {
+    if (filter(name)) problems.push(`${name} cannot be filtered by: ${why}`);
+  };
+  return { once, filter, unmodelled };
 }
+
+/** Why Metal's `categories` filter (of plans, and of devices by their plan) is refused. */
+export const NO_PLAN_CATEGORIES = 'plans here have no categories';
 
 /** Answers 422 listing every problem found, if any. */
 export function refuseProblems(problems: string[]): void {

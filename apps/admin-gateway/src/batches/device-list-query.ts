@@ -2,7 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiQuery } from '@nestjs/swagger';
 import { DEVICE_TYPES, ListDevicesRequest, Paging } from '@flotilla/contracts';
 import { ApiPaging, paging } from '../paging';
-import { queryFilters } from '../query-filters';
+import { NO_PLAN_CATEGORIES, queryFilters } from '../query-filters';
 
 /** `GET /projects/{id}/devices`'s query parameters in the API document: Metal's `findProjectDevices` filters. */
 export const ApiDeviceListQuery = () =>
@@ -33,7 +33,7 @@ export const ApiDeviceListQuery = () =>
  */
 export function deviceListQuery(projectId: string, query: Record<string, unknown>): ListDevicesRequest {
   const problems: string[] = [];
-  const { once, filter } = queryFilters(query, problems);
+  const { once, filter, unmodelled } = queryFilters(query, problems);
   const flag = (name: string): boolean | undefined => {
     const value = filter(name);
     if (value === undefined) return undefined;
@@ -44,9 +44,8 @@ export function deviceListQuery(projectId: string, query: Record<string, unknown
   const type = filter('type');
   if (type !== undefined && !(DEVICE_TYPES as readonly string[]).includes(type))
     problems.push(`type must be one of ${DEVICE_TYPES.join(', ')}`);
-  // Filters Metal has for what Flotilla does not model: answering every device would be wrong, and none a guess.
-  if (filter('categories')) problems.push('categories cannot be filtered by: plans here have no categories');
-  if (filter('mac_address')) problems.push('mac_address cannot be filtered by: devices here have no network ports');
+  unmodelled('categories', NO_PLAN_CATEGORIES);
+  unmodelled('mac_address', 'devices here have no network ports');
   const filters = {
     projectId,
     search: filter('search'),

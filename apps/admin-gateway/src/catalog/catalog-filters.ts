@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiQuery } from '@nestjs/swagger';
 import { PlanView } from '@flotilla/contracts';
-import { queryFilters, refuseProblems } from '../query-filters';
+import { NO_PLAN_CATEGORIES, queryFilters, refuseProblems } from '../query-filters';
 
 const PLAN_TYPES = ['standard', 'workload_optimized', 'custom'];
 
@@ -12,17 +12,14 @@ export const ApiPlanFilters = () =>
     ApiQuery({ name: 'slug', required: false }),
   );
 
-/**
- * Metal's `findPlans` filters, `type` and `slug`, every problem listed; `categories` is refused, as plans here have
- * none (answering every plan would be wrong, and none a guess).
- */
+/** Metal's `findPlans` filters, `type` and `slug`, every problem listed; `categories` is refused. */
 export function planFilter(query: Record<string, unknown>): (plan: PlanView) => boolean {
   const problems: string[] = [];
-  const { filter } = queryFilters(query, problems);
+  const { filter, unmodelled } = queryFilters(query, problems);
   const type = filter('type');
   if (type !== undefined && !PLAN_TYPES.includes(type)) problems.push(`type must be one of ${PLAN_TYPES.join(', ')}`);
   const slug = filter('slug')?.toLowerCase();
-  if (filter('categories')) problems.push('categories cannot be filtered by: plans here have no categories');
+  unmodelled('categories', NO_PLAN_CATEGORIES);
   refuseProblems(problems);
   return (plan) => (type === undefined || plan.type === type) && (slug === undefined || plan.slug === slug);
 }
