@@ -146,14 +146,15 @@ function describe(
   }));
 }
 
+const outcomesByDevice = (outcomes: ProvisioningOutcome[]) => new Map(outcomes.map((o) => [o.deviceId, o]));
+
 /** The outcomes of devices still provisioning, as many as fit in one commit. */
 function recordedOutcomes(
   state: BatchState,
   batchId: string,
-  outcomes: ProvisioningOutcome[],
+  byDevice: Map<string, ProvisioningOutcome>,
   at: string,
 ): BatchEvent[] {
-  const byDevice = new Map(outcomes.map((o) => [o.deviceId, o]));
   return fitInCommit(
     Object.values(state.devices)
       .filter((d) => d.status === 'provisioning' && byDevice.has(d.description.deviceId))
@@ -187,7 +188,8 @@ export const batchDecider: Decider<BatchCommand, BatchState, BatchEvent> = {
     // those it has, which the provisioner is already bringing up: the servers of those that come up stay held by them.
     if (state.status === 'deleted') {
       if (command.type === 'PlaceBatch' || command.type === 'FailBatch' || command.type === 'CreateDevices') return [];
-      if (command.type === 'RecordProvisioning') return recordedOutcomes(state, batchId, command.outcomes, at);
+      if (command.type === 'RecordProvisioning')
+        return recordedOutcomes(state, batchId, outcomesByDevice(command.outcomes), at);
       throw DomainError.notFound('batch');
     }
     // A queued batch starts as its placement is decided, in the same commit (one write fewer per batch).
@@ -225,12 +227,12 @@ export const batchDecider: Decider<BatchCommand, BatchState, BatchEvent> = {
         const all = Object.values(state.devices);
         if (all.length !== request.item.quantity)
           throw DomainError.conflict('devices of the batch are still being created');
-        const recorded = recordedOutcomes(state, batchId, command.outcomes, at);
+        const outcomes = outcomesByDevice(command.outcomes);
+        const recorded = recordedOutcomes(state, batchId, outcomes, at);
         const done = new Set(recorded.map((e) => (e.data as { deviceId: string }).deviceId));
         if (all.some((d) => d.status === 'provisioning' && !done.has(d.description.deviceId))) return recorded;
         // Every outcome is in this commit: the batch's last event, which lists every device, goes beside them if it
         // fits, else into a commit of its own.
-        const outcomes = new Map(command.outcomes.map((o) => [o.deviceId, o]));
         const deviceIds = all.map((d) => d.description.deviceId);
         const failures = all.flatMap(({ description, status }) => {
           const failed =
