@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
-import { lockedAtCreation } from '@flotilla/batch-domain';
+import { BatchState, lockedAtCreation } from '@flotilla/batch-domain';
 import { DomainError } from '@flotilla/decider';
 import { ExecuteOptions } from '@flotilla/event-store';
 import { RequestMeta } from '@flotilla/nest-platform';
@@ -27,7 +27,17 @@ export async function deleteDevice(
   if (device.status === 'provisioning')
     // 422, as Metal answers a deletion it refuses (its DELETE /devices/{id} documents no 409).
     throw DomainError.invalid(['device is still being provisioned: delete it once its batch has finished']);
-  const { plan, facility, organizationId } = device.description;
+  return deleteProvisionedDevice(devices, device, options, unlessLocked);
+}
+
+/** Deletes a device whose provisioning is over (active or failed), as its batch has it. */
+export function deleteProvisionedDevice(
+  devices: DeviceRepository,
+  { description, status }: BatchState['devices'][string],
+  options: ExecuteOptions,
+  unlessLocked: boolean,
+) {
+  const { deviceId, batchId, plan, facility, organizationId } = description;
   return devices.execute(
     deviceId,
     {
@@ -35,10 +45,10 @@ export async function deleteDevice(
       deviceId,
       batchId,
       organizationId,
-      lockedAtCreation: lockedAtCreation(device.description),
+      lockedAtCreation: lockedAtCreation(description),
       plan,
       facility,
-      heldCapacity: device.status === 'active',
+      heldCapacity: status === 'active',
       unlessLocked,
     },
     options,

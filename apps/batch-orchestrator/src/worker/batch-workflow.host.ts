@@ -15,7 +15,7 @@ import {
 import { asDomainEvent, EventStore, ExecuteOptions, WorkflowRunner } from '@flotilla/event-store';
 import { CapacityRepositories, CatalogRepository } from '../catalog/catalog-repositories';
 import { BatchRepository, DeviceRepository } from '../batches/batch-repositories';
-import { deleteDevice } from '../batches/delete-device';
+import { deleteProvisionedDevice } from '../batches/delete-device';
 import { CONFIG, OrchestratorConfig } from '../config';
 import { Provisioner } from './provisioner';
 import { runConcurrently } from './run-concurrently';
@@ -122,12 +122,16 @@ export class BatchWorkflowHost extends ConsumerHost {
       }
       case 'DeleteDevices': {
         // One still being provisioned is deleted by its batch's own run once its outcome is recorded, after this read
-        // (a device never goes back to provisioning, and the batch's deletion is in the log before either run).
+        // (a device never goes back to provisioning, and the batch's deletion is in the log before either run); the
+        // others' state in this read is final, so one read serves them all.
         const { devices } = (await this.batches.load(step.batchId)).state;
-        const settled = step.deviceIds.filter((deviceId) => devices[deviceId]?.status !== 'provisioning');
-        await runConcurrently(settled, 64, (deviceId) =>
+        const provisioned = step.deviceIds.flatMap((deviceId) => {
+          const device = devices[deviceId];
+          return device && device.status !== 'provisioning' ? [device] : [];
+        });
+        await runConcurrently(provisioned, 64, (device) =>
           // A device locked since its batch was deleted is left as it is, as the deletion would have been refused.
-          deleteDevice(this.batches, this.devices, step.batchId, deviceId, options, true),
+          deleteProvisionedDevice(this.devices, device, options, true),
         );
         return [];
       }
