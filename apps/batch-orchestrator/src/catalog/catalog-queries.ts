@@ -134,9 +134,12 @@ export class CheckCapacityHandler implements IQueryHandler<CheckCapacityQuery> {
 
   async execute({ servers }: CheckCapacityQuery) {
     const rows = await capacityRows(this.dataSource);
+    // The metros' figures (which read the facilities' metros) only when a request names one.
     const [facilities, metros] = await Promise.all([
       capacityByPlace(this.dataSource, rows, false),
-      capacityByPlace(this.dataSource, rows, true),
+      servers.some((s) => s.metro !== undefined)
+        ? capacityByPlace(this.dataSource, rows, true)
+        : new Map<string, Map<string, Counts>>(),
     ]);
     return {
       servers: servers.map((s) => {
