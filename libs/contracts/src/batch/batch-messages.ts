@@ -287,6 +287,15 @@ function ServerRequests(type: () => new () => PlanQuantity): PropertyDecorator {
   const decorators = [
     Type(type),
     ValidateNested({ each: true }),
+    // ValidateNested takes an array for a nested value (and checks its items): a server request is an object.
+    ValidateBy({
+      name: 'eachObject',
+      validator: {
+        validate: (servers) =>
+          !Array.isArray(servers) || servers.every((s) => typeof s === 'object' && s !== null && !Array.isArray(s)),
+        defaultMessage: () => 'each server request must be an object',
+      },
+    }),
     ArrayMaxSize(CapacityCheckLimits.servers, {
       message: `servers must hold at most ${CapacityCheckLimits.servers} per check`,
     }),

@@ -32,6 +32,13 @@ describe('RpcValidationPipe', () => {
     ]);
   });
 
+  it('takes only objects for server requests (an array would pass as a nested value)', async () => {
+    for (const server of [[], [[]], [{ facility: 'sjc1', plan: 'x', quantity: 1 }], 1, null, 'x'])
+      expect(await problems(CheckCapacityRequest, { servers: [server] })).toContain(
+        'each server request must be an object',
+      );
+  });
+
   it('lists every field that is wrong', async () => {
     expect(await problems(CreateBatchesRequest, { projectId: 'p', batches: 1, commandId: 7 })).toEqual([
       'projectId must be a UUID',
