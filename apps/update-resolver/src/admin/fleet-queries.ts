@@ -24,7 +24,7 @@ export class FleetQueries {
   ) {}
 
   async listProducts(meta: RequestMeta, { organizationId, page, perPage }: OrganizationListRequest) {
-    this.scope.organization(meta, organizationId);
+    await this.scope.organization(meta, organizationId);
     const { skip, take, meta: metaOf } = pageOf(productsPath(organizationId), page, perPage);
     const [rows, total] = await this.dataSource
       .getRepository(ProductRow)
@@ -33,7 +33,7 @@ export class FleetQueries {
   }
 
   async product(meta: RequestMeta, organizationId: string, name: string) {
-    this.scope.organization(meta, organizationId);
+    await this.scope.organization(meta, organizationId);
     const row = await this.dataSource.getRepository(ProductRow).findOneBy({ organizationId, name });
     if (!row) throw DomainError.notFound('product');
     return { product: productView(row) };

@@ -6,6 +6,7 @@ import { ProjectionRunner } from '@flotilla/projections';
 import { DeploymentSettings } from '@flotilla/update-domain';
 import { FleetView } from '../fleet/fleet-view';
 import { UPDATE_PROJECTION } from '../infrastructure.module';
+import { OrganizationDirectory } from './organization-directory';
 
 /**
  * What every admin command and query checks first: the caller may act in the organization (a caller confined to
@@ -17,14 +18,22 @@ export class FleetScope {
   constructor(
     private readonly view: FleetView,
     @Inject(UPDATE_PROJECTION) private readonly projection: ProjectionRunner,
+    private readonly organizations: OrganizationDirectory,
   ) {}
 
-  organization(meta: RequestMeta, organizationId: string): void {
-    if (meta.organizationId && meta.organizationId !== organizationId) throw DomainError.notFound('organization');
+  /**
+   * The organization exists and the caller may act in it. A confined caller's own organization exists (its key was
+   * issued there); a root caller may name any, so it is looked up.
+   */
+  async organization(meta: RequestMeta, organizationId: string): Promise<void> {
+    this.confine(meta, organizationId);
+    if (!meta.organizationId && !(await this.organizations.exists(organizationId)))
+      throw DomainError.notFound('organization');
   }
 
+  /** A product exists only in an organization that does (it was created there), so its check is enough. */
   product(meta: RequestMeta, organizationId: string, product: string): void {
-    this.organization(meta, organizationId);
+    this.confine(meta, organizationId);
     if (!this.view.products.has(`${organizationId}/${product}`)) throw DomainError.notFound('product');
   }
 
@@ -40,6 +49,10 @@ export class FleetScope {
     const deployment = this.view.deploymentByName(organizationId, product, name);
     if (!deployment) throw DomainError.notFound('deployment');
     return deployment;
+  }
+
+  private confine(meta: RequestMeta, organizationId: string): void {
+    if (meta.organizationId && meta.organizationId !== organizationId) throw DomainError.notFound('organization');
   }
 
   /** A product takes another deployment only below its limit (a name taken is the deployment's own conflict). */

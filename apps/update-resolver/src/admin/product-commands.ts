@@ -18,7 +18,7 @@ export class CreateProductHandler implements ICommandHandler<CreateProductComman
   ) {}
 
   async execute({ request: { organizationId, body }, meta }: CreateProductCommand) {
-    this.scope.organization(meta, organizationId);
+    await this.scope.organization(meta, organizationId);
     const name = String(inner(body, 'product').name ?? '');
     const command = { type: 'CreateProduct' as const, organizationId, name };
     await this.scope.settled(

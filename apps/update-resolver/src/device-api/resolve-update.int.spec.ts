@@ -18,6 +18,7 @@ import { eventually, freeLoopbackPort, openTestEnvironment, TEST_KEYS, TestEnvir
 import { createResolver } from '../bootstrap';
 import { FleetRepositories } from '../fleet/fleet-repositories';
 import { ResolverConfig } from '../config';
+import { seedOrganization } from '../test-fixtures/organizations';
 import { testConfig } from '../test-fixtures/test-config';
 import { verifyFirmwareUrl } from './signed-url';
 
@@ -73,6 +74,7 @@ describe('device checks over NATS', () => {
   beforeAll(async () => {
     env = await openTestEnvironment('RESOLVE');
     config = testConfig(env);
+    await seedOrganization(env, config, ORG);
     await startInstance();
     await admin(UpdateSubjects.createProduct, { body: { product: { name: 'gateway-x' } } });
     for (const [uuid, version] of [
@@ -233,6 +235,18 @@ describe('device checks over NATS', () => {
       held: false,
       detail: 'device lacks tags: beta',
     });
+  });
+
+  it('tells a root caller that names an organization the log never had that it is not found, and creates nothing', async () => {
+    const nowhere = { organizationId: '0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6' };
+    const notFound = { ok: false, error: { code: 'not_found', message: 'organization not found' } };
+    expect(await request(UpdateSubjects.createProduct, { ...nowhere, body: { product: { name: 'p' } } })).toMatchObject(
+      notFound,
+    );
+    expect(await request(UpdateSubjects.listProducts, nowhere)).toMatchObject(notFound);
+    expect(await events('ProductCreated')).not.toContainEqual(
+      expect.objectContaining({ data: expect.objectContaining(nowhere) }),
+    );
   });
 
   it('refuses a deployment past the per-product limit, and takes one again once another is deleted', async () => {

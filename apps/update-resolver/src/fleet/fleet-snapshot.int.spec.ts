@@ -6,6 +6,7 @@ import { freeLoopbackPort, openTestEnvironment, TEST_KEYS, TestEnvironment } fro
 import { createResolver } from '../bootstrap';
 import { ResolverConfig } from '../config';
 import { entriesOf } from '../test-fixtures/device-entries';
+import { seedOrganization } from '../test-fixtures/organizations';
 import { testConfig } from '../test-fixtures/test-config';
 import { ResolveUpdateCommand, ResolveUpdateHandler } from '../device-api/resolve-update';
 import { FLEET_SNAPSHOT_FORMAT } from './fleet-snapshot';
@@ -88,6 +89,7 @@ describe('fleet-view snapshots', () => {
   beforeAll(async () => {
     env = await openTestEnvironment('SNAP');
     config = { ...testConfig(env, { FLEET_SNAPSHOT_EVERY: '20' }), logLevel: 'error' };
+    await seedOrganization(env, config, ORG);
   });
 
   afterAll(async () => {

@@ -5,6 +5,7 @@ import { deviceCommandHandlers } from '../admin/device-commands';
 import { CreateFirmwareHandler } from '../admin/firmware-commands';
 import { FleetQueries } from '../admin/fleet-queries';
 import { FleetScope } from '../admin/fleet-scope';
+import { OrganizationDirectory } from '../admin/organization-directory';
 import { CreateProductHandler } from '../admin/product-commands';
 import { ResolveUpdateHandler } from '../device-api/resolve-update';
 import { ResolveUpdateRoute } from '../device-api/resolve-update.route';
@@ -30,6 +31,7 @@ import { FleetWiringWorkflowHost } from './fleet-wiring-workflow.host';
     },
     FleetSnapshotter,
     FleetRepositories,
+    OrganizationDirectory,
     FleetScope,
     FleetQueries,
     CreateProductHandler,
