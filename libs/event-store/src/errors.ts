@@ -10,6 +10,14 @@ export class ConcurrencyError extends Error {
   }
 }
 
+/** An aggregate id that would not make a literal subject: it names no aggregate (see `isAggregateId`). */
+export class InvalidAggregateIdError extends Error {
+  override readonly name = 'InvalidAggregateIdError';
+  constructor(readonly aggregateId: string) {
+    super(`${JSON.stringify(aggregateId)} is not an aggregate id`);
+  }
+}
+
 /** A command id was used before for a different request. */
 export class IdempotencyMismatchError extends Error {
   override readonly name = 'IdempotencyMismatchError';

@@ -15,7 +15,7 @@ import type { DirectMsgRequest } from 'nats/lib/jetstream/jsapi_types';
 import type { DirectStreamAPI } from 'nats/lib/jetstream/types';
 import { DomainEvent } from '@flotilla/events';
 import { commitFromEnvelope, decodeCommit, encodeCommit } from './commit-codec';
-import { ConcurrencyError, IdempotencyMismatchError } from './errors';
+import { ConcurrencyError, IdempotencyMismatchError, InvalidAggregateIdError } from './errors';
 import { Commit, EventMetadata } from './recorded-event';
 import { ensureStream, eventStreamConfig, replicationCaveat } from './stream-config';
 import { Upcaster, Upcasters } from './upcasting';
@@ -108,6 +108,15 @@ const WRONG_LAST_SEQUENCE = /wrong last sequence: (\d+)/;
 /** JetStream's optimistic concurrency header; the stored message keeps it. */
 const EXPECTED_LAST_SUBJECT_SEQUENCE = 'Nats-Expected-Last-Subject-Sequence';
 
+/**
+ * Whether an id makes an aggregate's subject one literal subject, as read and written: tokens (dots between them, as a
+ * plan's slug has) with no whitespace and no wildcard. A `*` or `>` in a read's filter would read many aggregates as
+ * one.
+ */
+export function isAggregateId(id: string): boolean {
+  return /^[^\s.*>]+(\.[^\s.*>]+)*$/.test(id);
+}
+
 /** The event log of one service over one JetStream stream (platform.md §2). */
 export class EventStore {
   readonly upcasters: Upcasters;
@@ -172,7 +181,9 @@ export class EventStore {
     return this.options.stream;
   }
 
+  /** The aggregate's subject; an id that would not make it one literal subject is refused (`isAggregateId`). */
   subjectFor(aggregateType: string, aggregateId: string): string {
+    if (!isAggregateId(aggregateId)) throw new InvalidAggregateIdError(aggregateId);
     return `${this.options.subjectPrefix}.${aggregateType}.${aggregateId}`;
   }
 

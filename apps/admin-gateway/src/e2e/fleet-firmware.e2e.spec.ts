@@ -291,6 +291,15 @@ describe('fleet to firmware (e2e)', () => {
       'update-device/dev-x',
     ])
       expect([path, (await audit(path, otherKey)).status]).toEqual([path, 404]);
+    // A wildcard or a space is no name: it must not become the filter of a read of many aggregates as one.
+    for (const token of [key, system.rootToken])
+      for (const type of ['organization', 'batch', 'device', 'capacity', 'firmware'])
+        for (const name of ['*', '>', 'a b', `${organizationId}.>`])
+          expect([type, name, (await audit(`${type}/${encodeURIComponent(name)}`, token)).status]).toEqual([
+            type,
+            name,
+            404,
+          ]);
     expect((await audit('gadget/x')).status).toBe(404);
     expect((await audit(`organization/${organizationId}?per_page=5000`)).status).toBe(422);
     expect((await audit(`organization/${organizationId}`, 'not-a-key')).status).toBe(401);

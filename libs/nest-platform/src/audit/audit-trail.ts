@@ -1,5 +1,5 @@
 import { AuditPaging, AuditRequest, AuditView, ErrorCodes } from '@flotilla/contracts';
-import { EventStore } from '@flotilla/event-store';
+import { EventStore, isAggregateId } from '@flotilla/event-store';
 import { RequestMeta } from '../rpc/bus-trust';
 import { RpcFailure } from '../rpc/rpc-exception.filter';
 
@@ -15,6 +15,8 @@ export async function auditTrail(
   meta: RequestMeta,
 ): Promise<AuditView> {
   const notFound = () => new RpcFailure({ code: ErrorCodes.notFound, message: `${request.type} not found` });
+  // A name that is no aggregate id (a wildcard, whitespace) names nothing: it must not become a read's filter.
+  if (!isAggregateId(aggregate.id)) throw notFound();
   const { commits } = await store.readAggregate(store.subjectFor(aggregate.subjectType, aggregate.id));
   const events = commits.flatMap((commit) => commit.events);
   const owner = events
