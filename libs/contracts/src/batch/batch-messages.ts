@@ -9,7 +9,7 @@ import {
   IsIn,
   IsInt,
   IsNumber,
-  IsOptional,
+  IsObject,
   IsString,
   IsUUID,
   Matches,
@@ -23,6 +23,7 @@ import { ServiceNames } from '@flotilla/events';
 import { AuditRequest, AuditView } from '../platform/audit';
 import { NoPayload, replyOf, subject } from '../platform/subject';
 import { Href, PageMeta, PageNumber, PerPage } from '../platform/paging';
+import { Optional } from '../platform/optional';
 
 export class CreateBatchesRequest {
   @IsUUID()
@@ -35,7 +36,7 @@ export class CreateBatchesRequest {
   batches!: unknown[];
 
   /** Idempotency (batch-deployment.md §7): the same id and body within 24 h returns the first batches. */
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(64)
   commandId?: string;
@@ -47,13 +48,13 @@ export class BatchRequest {
 }
 
 export class DeleteBatchRequest extends BatchRequest {
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   removeAssociatedInstances?: boolean;
 }
 
 export class GetBatchRequest extends BatchRequest {
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   includeDevices?: boolean;
 }
@@ -73,7 +74,7 @@ export class ProjectListRequest extends ProjectScopedRequest {
 
 /** A project's batches; with `includeDevices` each embeds its devices (at most 10,000 on one page). */
 export class ListBatchesRequest extends ProjectListRequest {
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   includeDevices?: boolean;
 }
@@ -87,42 +88,42 @@ export const DEVICE_TYPES = ['ondemand', 'spot', 'reserved'] as const;
  * facility's or operating system's slug or name.
  */
 export class ListDevicesRequest extends ProjectListRequest {
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(255)
   search?: string;
 
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(64)
   facility?: string;
 
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(64)
   metro?: string;
 
   /** Part of the hostname, ignoring case. */
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(255)
   hostname?: string;
 
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(64)
   tag?: string;
 
-  @IsOptional()
+  @Optional()
   @IsIn(DEVICE_TYPES, { message: `$property must be one of ${DEVICE_TYPES.join(', ')}` })
   type?: (typeof DEVICE_TYPES)[number];
 
   /** True: only devices on a hardware reservation (none here); false: only those that are not (all). */
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   reserved?: boolean;
 
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   hasTerminationTime?: boolean;
 }
@@ -134,7 +135,7 @@ export class DeviceRequest {
 
 /** What can be changed of a device (of Metal's `DeviceUpdateInput`): whether it is locked against deletion. */
 export class UpdateDeviceRequest extends DeviceRequest {
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   locked?: boolean;
 }
@@ -163,14 +164,14 @@ export class DefineFacilityRequest {
   name!: string;
 
   /** The code of its metro (defined first). */
-  @IsOptional()
+  @Optional()
   @Matches(SLUG, { message: SLUG_MESSAGE })
   metro?: string;
 }
 
 /** Capacity and spot prices per facility, or (`perMetro`) per metro as Metal's `/…/metros` forms report them. */
 export class CatalogReportRequest {
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   perMetro?: boolean;
 }
@@ -288,14 +289,7 @@ function ServerRequests(type: () => new () => PlanQuantity): PropertyDecorator {
     Type(type),
     ValidateNested({ each: true }),
     // ValidateNested takes an array for a nested value (and checks its items): a server request is an object.
-    ValidateBy({
-      name: 'eachObject',
-      validator: {
-        validate: (servers) =>
-          !Array.isArray(servers) || servers.every((s) => typeof s === 'object' && s !== null && !Array.isArray(s)),
-        defaultMessage: () => 'each server request must be an object',
-      },
-    }),
+    IsObject({ each: true, message: 'each server request must be an object' }),
     ArrayMaxSize(CapacityCheckLimits.servers, {
       message: `servers must hold at most ${CapacityCheckLimits.servers} per check`,
     }),

@@ -1,4 +1,5 @@
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, Max, Min } from 'class-validator';
+import { Optional } from './optional';
 
 /** Metal's paging of lists: `page` from 1, `per_page` 10 unless asked, at most 1000. */
 export const Paging = { defaultPerPage: 10, maxPerPage: 1000, maxPage: 100_000 } as const;
@@ -67,7 +68,7 @@ const each =
     decorators.forEach((decorate) => decorate(target, key));
 
 /** The `page` field of a list request. */
-export const PageNumber = () => each(IsOptional(), IsInt(), Min(1), Max(Paging.maxPage));
+export const PageNumber = () => each(Optional(), IsInt(), Min(1), Max(Paging.maxPage));
 
 /** The `perPage` field of a list request. */
-export const PerPage = (max: number = Paging.maxPerPage) => each(IsOptional(), IsInt(), Min(1), Max(max));
+export const PerPage = (max: number = Paging.maxPerPage) => each(Optional(), IsInt(), Min(1), Max(max));

@@ -1,9 +1,10 @@
 import { Transform } from 'class-transformer';
-import { IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsNotEmpty, IsString, IsUUID, MaxLength } from 'class-validator';
 import { ServiceNames } from '@flotilla/events';
 import { PageMeta, PageNumber, PerPage } from '../platform/paging';
 import { OrganizationListRequest } from '../platform/organization-requests';
 import { replyOf, subject } from '../platform/subject';
+import { Optional } from '../platform/optional';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -15,7 +16,7 @@ export class CreateOrganizationRequest {
   name!: string;
 
   /** Idempotency: a repeat with the same commandId returns the first result. */
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(128)
   commandId?: string;
@@ -31,7 +32,7 @@ export class CreateProjectRequest {
   @MaxLength(200)
   name!: string;
 
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(128)
   commandId?: string;
@@ -41,7 +42,7 @@ export class IssueApiKeyRequest {
   @IsUUID()
   organizationId!: string;
 
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(200)
   description?: string;

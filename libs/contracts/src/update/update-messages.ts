@@ -1,11 +1,12 @@
 import 'reflect-metadata';
 import { hash } from 'node:crypto';
-import { IsBoolean, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsBoolean, IsObject, IsString, MaxLength } from 'class-validator';
 import { ServiceNames } from '@flotilla/events';
 import { AuditRequest, AuditView } from '../platform/audit';
 import { replyOf, subject } from '../platform/subject';
 import { PageMeta, PageNumber, PerPage } from '../platform/paging';
 import { OrganizationListRequest, OrganizationRequest } from '../platform/organization-requests';
+import { Optional } from '../platform/optional';
 
 /**
  * What a device's credential is kept and sent as (`credentialHash`): hex SHA-256. The resolver hashes the credentials
@@ -24,7 +25,7 @@ export class ResolveRequest {
   @IsObject()
   headers!: Record<string, string | undefined>;
 
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   preflight?: boolean;
 }
@@ -70,26 +71,26 @@ export class ProductDeviceRequest extends ProductRequest {
 }
 
 export class CreateProductRequest extends OrganizationRequest {
-  @IsOptional()
+  @Optional()
   @IsObject()
   body?: Record<string, unknown>;
 }
 
 /** Creates a firmware, a deployment or a device in the product, from the body. */
 export class CreateInProductRequest extends ProductRequest {
-  @IsOptional()
+  @Optional()
   @IsObject()
   body?: Record<string, unknown>;
 }
 
 export class UpdateDeploymentRequest extends DeploymentRequest {
-  @IsOptional()
+  @Optional()
   @IsObject()
   body?: Record<string, unknown>;
 }
 
 export class UpdateProductDeviceRequest extends ProductDeviceRequest {
-  @IsOptional()
+  @Optional()
   @IsObject()
   body?: Record<string, unknown>;
 }

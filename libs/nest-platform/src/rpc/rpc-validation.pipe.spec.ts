@@ -1,4 +1,9 @@
-import { CheckCapacityRequest, CheckMetroCapacityRequest, CreateBatchesRequest } from '@flotilla/contracts';
+import {
+  CheckCapacityRequest,
+  CheckMetroCapacityRequest,
+  CreateBatchesRequest,
+  ListDevicesRequest,
+} from '@flotilla/contracts';
 import { RpcValidationPipe } from './rpc-validation.pipe';
 import { RpcFailure } from './rpc-exception.filter';
 
@@ -37,6 +42,13 @@ describe('RpcValidationPipe', () => {
       expect(await problems(CheckCapacityRequest, { servers: [server] })).toContain(
         'each server request must be an object',
       );
+  });
+
+  it('takes a field left out as absent, but a null in it as the wrong type', async () => {
+    expect(await problems(ListDevicesRequest, { projectId: PROJECT })).toEqual([]);
+    expect(await problems(ListDevicesRequest, { projectId: PROJECT, page: null, perPage: null, search: null })).toEqual(
+      ['search must be a string', 'page must be an integer number', 'perPage must be an integer number'],
+    );
   });
 
   it('lists every field that is wrong', async () => {

@@ -6,8 +6,12 @@ import { RpcFailure } from './rpc-exception.filter';
 /** Checks of a value's kind: when one fails, the checks of its size or form say nothing more. */
 const KIND_CHECKS = new Set(['isArray', 'isString', 'isInt', 'isNumber', 'isBoolean', 'isObject']);
 
-/** The constraints worth telling: a missing array is "must be an array", not also "should not be empty". */
+/**
+ * The constraints worth telling: a missing array is "must be an array", not also "should not be empty", nor that its
+ * items must be objects.
+ */
 function told(constraints: Record<string, string> = {}): string[] {
+  if (constraints.isArray) return [constraints.isArray];
   const kind = Object.keys(constraints).filter((name) => KIND_CHECKS.has(name));
   return (kind.length ? kind : Object.keys(constraints)).map((name) => constraints[name]);
 }
