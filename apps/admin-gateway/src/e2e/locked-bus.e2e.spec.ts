@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { connect, NatsConnection } from 'nats';
@@ -161,6 +161,11 @@ describe('a locked bus (e2e)', () => {
       30_000,
       'device registered',
     );
+    // Root names any organization: the resolver looks it up in the orchestrator's log, with the same permissions.
+    const createProduct = (org: string) =>
+      call('POST', `/orgs/${org}/products`, TEST_KEYS.FLOTILLA_BUS_KEY, { product: { name: 'by-root' } });
+    expect((await createProduct(organizationId)).status).toBe(201);
+    expect((await createProduct(randomUUID())).status).toBe(404);
 
     // A named service sends a command it is granted, with its own identity, under its own NATS user.
     const billing = await login('billing', passwords.NATS_BILLING_PASSWORD);
