@@ -1,8 +1,12 @@
-import { ValidateIf } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsOptional } from 'class-validator';
 
 /**
- * The field may be left out; given, its other decorators check it. Unlike class-validator's `IsOptional`, a `null` is
- * not taken for absent: no field of a request has null in its type, so a `null` is told as the wrong type rather than
- * handed to the service as one.
+ * The field may be left out, or be `null`, which says the same (as Metal's API reads a JSON null in an optional
+ * field): the service is handed `undefined` for both, never a null its type does not have. Given, the field's other
+ * decorators check it.
  */
-export const Optional = (): PropertyDecorator => ValidateIf((_object, value) => value !== undefined);
+export const Optional = (): PropertyDecorator => (target, key) => {
+  Transform(({ value }) => (value === null ? undefined : value))(target, key);
+  IsOptional()(target, key);
+};

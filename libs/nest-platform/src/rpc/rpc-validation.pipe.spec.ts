@@ -44,11 +44,20 @@ describe('RpcValidationPipe', () => {
       );
   });
 
-  it('takes a field left out as absent, but a null in it as the wrong type', async () => {
-    expect(await problems(ListDevicesRequest, { projectId: PROJECT })).toEqual([]);
-    expect(await problems(ListDevicesRequest, { projectId: PROJECT, page: null, perPage: null, search: null })).toEqual(
-      ['search must be a string', 'page must be an integer number', 'perPage must be an integer number'],
-    );
+  it('takes a null in an optional field as the field left out, and hands the service no null', async () => {
+    const request = { projectId: PROJECT, page: null, perPage: null, search: null, facility: 'sjc1' };
+    const handed = await new RpcValidationPipe().transform(request, { type: 'body', metatype: ListDevicesRequest });
+    expect({ ...(handed as object) }).toEqual({
+      projectId: PROJECT,
+      page: undefined,
+      perPage: undefined,
+      search: undefined,
+      facility: 'sjc1',
+    });
+    expect(await problems(ListDevicesRequest, { ...request, page: 0, search: 7 })).toEqual([
+      'search must be a string',
+      'page must not be less than 1',
+    ]);
   });
 
   it('lists every field that is wrong', async () => {
