@@ -22,13 +22,12 @@ export class FleetScope {
   ) {}
 
   /**
-   * The organization exists and the caller may act in it. A confined caller's own organization exists (its key was
-   * issued there); a root caller may name any, so it is looked up.
+   * The caller may act in the organization, and it exists: root and services granted every organization may name
+   * any, so it is looked up (once: an organization is never deleted).
    */
   async organization(meta: RequestMeta, organizationId: string): Promise<void> {
     this.confine(meta, organizationId);
-    if (!meta.organizationId && !(await this.organizations.exists(organizationId)))
-      throw DomainError.notFound('organization');
+    if (!(await this.organizations.exists(organizationId))) throw DomainError.notFound('organization');
   }
 
   /** A product exists only in an organization that does (it was created there), so its check is enough. */
