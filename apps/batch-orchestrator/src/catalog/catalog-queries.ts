@@ -65,7 +65,10 @@ async function byPlace<T extends { facility: string }>(
   const grouped = new Map<string, T[]>();
   for (const row of rows) {
     const place = metroOf ? metroOf.get(row.facility) : row.facility;
-    if (place) grouped.set(place, [...(grouped.get(place) ?? []), row]);
+    if (!place) continue;
+    const placeRows = grouped.get(place);
+    if (placeRows) placeRows.push(row);
+    else grouped.set(place, [row]);
   }
   return grouped;
 }
