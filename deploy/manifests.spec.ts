@@ -171,7 +171,7 @@ describe('deploy/kubernetes, read as Kubernetes would', () => {
       });
   });
 
-  it("lets only bus clients reach NATS's clients' port, and only its servers its routes", () => {
+  it("lets only bus clients reach NATS's clients' port, its servers its routes, monitors its monitoring", () => {
     const policy = named('NetworkPolicy', 'nats');
     expect(policy.spec.podSelector).toEqual(named('StatefulSet', 'nats').spec.selector);
     const apps = podTemplates.filter((m) => m.metadata.name !== 'nats');
@@ -191,6 +191,13 @@ describe('deploy/kubernetes, read as Kubernetes would', () => {
     expect(admits(policy, 4222, { app: 'billing', 'flotilla.io/bus-client': 'true' })).toBe(true);
     expect(admits(policy, 4222, { app: 'billing' })).toBe(false);
     expect(admits(policy, 6222, labelsOf(named('StatefulSet', 'nats')))).toBe(true);
+    // The monitoring port maps the bus: only a pod labelled for it (an exporter) reaches it; the probes come from the
+    // node, which NetworkPolicies do not govern.
+    for (const pod of podTemplates)
+      expect({ [pod.metadata.name]: admits(policy, 8222, labelsOf(pod)) }).toEqual({
+        [pod.metadata.name]: false,
+      });
+    expect(admits(policy, 8222, { app: 'nats-exporter', 'flotilla.io/nats-monitor': 'true' })).toBe(true);
   });
 
   it("keeps the operators' CLI ready to be scaled up and exec'd into, as the CLI's NATS user", async () => {
