@@ -154,6 +154,9 @@ export const CatalogEventVersions = {
   SpotPriceSet: 1,
 } as const;
 
+/** A facility holds at most this many servers of one plan: an explicit limit, within every store's integers. */
+export const CapacityLimits = { total: 1_000_000 } as const;
+
 /** The capacity aggregates' events (their types are the batch domain's, `capacity.ts`, which checks this list). */
 export const CapacityEventVersions = {
   CapacityTotalSet: 1,

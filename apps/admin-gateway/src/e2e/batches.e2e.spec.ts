@@ -319,6 +319,13 @@ describe('admin gateway: batch deployment (e2e)', () => {
     ).toBe(200);
     expect(await available('fra1', 'c1.small.x86')).toBe(5);
     expect((await system.call('PUT', '/capacity/fra1/c9.none', system.rootToken, { total: 5 })).status).toBe(422);
+    // Past the limit, a total is refused before it is written: no read model is ever handed one it cannot store.
+    for (const total of [1_000_001, 1e308])
+      expect(await system.call('PUT', '/capacity/fra1/c1.small.x86', system.rootToken, { total })).toMatchObject({
+        status: 422,
+        body: { errors: ['total must not be greater than 1000000'] },
+      });
+    expect(await available('fra1', 'c1.small.x86')).toBe(5);
     expect(
       (await system.call('POST', '/plans', system.rootToken, { slug: 'x', name: 'x', architecture: 'mips' })).status,
     ).toBe(422);

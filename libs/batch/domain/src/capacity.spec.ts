@@ -1,3 +1,4 @@
+import { CapacityLimits } from '@flotilla/events';
 import { deciderSpecification } from '@flotilla/testing';
 import { availableCapacity, CapacityEvent, capacityDecider, holdsServer } from './capacity';
 
@@ -380,5 +381,17 @@ describe('capacity decider', () => {
       ])
       .when({ type: 'SetCapacityTotal', facility: 'ewr1', total: 9 })
       .thenThrows('conflict', /below the 10 servers/);
+  });
+
+  it('takes a total from 0 to its limit, and no other', () => {
+    spec
+      .given(seed)
+      .when({ type: 'SetCapacityTotal', facility: 'ewr1', total: CapacityLimits.total })
+      .then([{ type: 'CapacityTotalSet', data: { plan, facility: 'ewr1', total: CapacityLimits.total } }]);
+    for (const total of [-1, 1.5, CapacityLimits.total + 1, 1e308])
+      spec
+        .given(seed)
+        .when({ type: 'SetCapacityTotal', facility: 'ewr1', total })
+        .thenThrows('validation_failed', /total must be an integer from 0 to 1000000/);
   });
 });

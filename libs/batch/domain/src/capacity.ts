@@ -1,4 +1,4 @@
-import { CapacityEventVersions, DomainEvent } from '@flotilla/events';
+import { CapacityEventVersions, CapacityLimits, DomainEvent } from '@flotilla/events';
 import { Decider, DomainError } from '@flotilla/decider';
 import { Allocation, planPlacement } from './plan-placement';
 
@@ -224,8 +224,8 @@ export function capacityDecider(plan: string): Decider<CapacityCommand, Capacity
       switch (command.type) {
         case 'SetCapacityTotal': {
           const inUse = usedCapacity(state, command.facility);
-          if (!Number.isInteger(command.total) || command.total < 0)
-            throw DomainError.invalid(['total must be an integer of at least 0']);
+          if (!Number.isInteger(command.total) || command.total < 0 || command.total > CapacityLimits.total)
+            throw DomainError.invalid([`total must be an integer from 0 to ${CapacityLimits.total}`]);
           if (command.total < inUse)
             throw DomainError.conflict(
               `cannot lower ${command.facility} below the ${inUse} servers in use or reserved`,

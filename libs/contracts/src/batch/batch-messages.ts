@@ -13,13 +13,14 @@ import {
   IsString,
   IsUUID,
   Matches,
+  Max,
   MaxLength,
   Min,
   ValidateBy,
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { ServiceNames } from '@flotilla/events';
+import { CapacityLimits, ServiceNames } from '@flotilla/events';
 import { AuditRequest, AuditView } from '../platform/audit';
 import { NoPayload, replyOf, subject } from '../platform/subject';
 import { Href, PageMeta, PageNumber, PerPage } from '../platform/paging';
@@ -210,6 +211,7 @@ export class SetCapacityRequest {
 
   @IsInt()
   @Min(0)
+  @Max(CapacityLimits.total)
   total!: number;
 }
 
