@@ -37,8 +37,9 @@ export interface GatewayConfig {
 }
 
 /**
- * FLOTILLA_ADMIN_TOKEN; outside production, one generated at first start, kept (mode 0600) under FLOTILLA_DATA_DIR
- * and printed once, to the terminal only, never to the logs. In production it must be set and strong.
+ * FLOTILLA_ADMIN_TOKEN; outside production, one generated at first start and kept (mode 0600) under FLOTILLA_DATA_DIR,
+ * where it is read from: only the file is named, since whatever the process writes may end up in a log. In production
+ * it must be set and strong.
  */
 export function resolveAdminToken(env: NodeJS.ProcessEnv = process.env): string {
   if (isProduction(env)) {
@@ -51,7 +52,7 @@ export function resolveAdminToken(env: NodeJS.ProcessEnv = process.env): string 
   const token = `flt_root_${randomBytes(32).toString('base64url')}`;
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, `${token}\n`, { mode: 0o600 });
-  process.stderr.write(`Generated the root admin token (stored in ${file}):\n  ${token}\n`);
+  process.stderr.write(`Generated the root admin token into ${file}\n`);
   return token;
 }
 
