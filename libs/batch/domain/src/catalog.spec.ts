@@ -28,6 +28,19 @@ describe('catalog decider', () => {
       ]);
   });
 
+  it("takes a slug with a dot only between two other characters: a plan's slug ends its capacity's subject", () => {
+    const plan = (slug: string) => ({ type: 'DefinePlan' as const, plan: { slug, name: 'P', architecture: 'x86_64' } });
+    spec
+      .given([])
+      .when(plan('c3.medium.x86'))
+      .then([{ type: 'PlanDefined', data: { slug: 'c3.medium.x86', name: 'P', architecture: 'x86_64' } }]);
+    for (const slug of ['c3.', 'c3..x86', '.c3', 'c3 x86', 'c3.*', 'a'.repeat(65)])
+      spec
+        .given([])
+        .when(plan(slug))
+        .thenThrows('validation_failed', /slug must be/);
+  });
+
   it('lists every problem of a definition', () => {
     spec
       .given([])

@@ -67,9 +67,10 @@ export interface CatalogState {
   spotPrices: Record<string, Record<string, number>>;
 }
 
-const CODE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+/** A code or slug: a plan's ends its capacity's subject (`evt.batch.capacity.<slug>`), so a dot only between others. */
+const CODE = /^(?=.{1,64}$)[a-z0-9][a-z0-9_-]*(\.[a-z0-9_-]+)*$/;
 
-const SLUG_PROBLEM = 'must be 1-64 lower-case letters, digits, ".", "_" or "-"';
+const SLUG_PROBLEM = 'must be 1-64 lower-case letters, digits, ".", "_" or "-", a "." only between two others';
 
 /** Everything wrong with a definition, given the catalog it would join. */
 function problemsOf(event: CatalogEvent, state: CatalogState): string[] {
