@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { ConfigurationError, readSecrets, UnsignedPrincipal } from '@flotilla/nest-platform';
 import { CliContext, settingsFromEnv } from './cli-context';
 import {
   audit,
@@ -17,6 +16,7 @@ import {
 } from './commands';
 import { AGGREGATES } from './aggregates';
 import { progressBar } from './progress-bar';
+import { requestSigner } from './request-signer';
 
 const USAGE = `flotilla <command>
   replay [--from-seq N | --from-time ISO] [--subject SUBJ]   every event as JSON lines
@@ -36,7 +36,8 @@ const USAGE = `flotilla <command>
   parked skip <consumer> <seq>                                leave one out for good
   request <subject> <json> [--organization ID]                send a command or query with a signed principal:
                                                               as FLOTILLA_SERVICE_NAME with FLOTILLA_SERVICE_KEY for
-                                                              the organization, else as root with FLOTILLA_BUS_KEY
+                                                              the organization, else with FLOTILLA_BUS_KEY as root,
+                                                              or confined to the organization given
 Aggregate types and names (either service):
 ${Object.entries(AGGREGATES)
   .map(([type, kind]) => `  ${type.padEnd(14)} ${kind.naming}`)
@@ -70,22 +71,6 @@ function date(args: string[], name: string): Date | undefined {
   const parsed = new Date(value);
   if (Number.isNaN(parsed.getTime())) throw new Error(`${name} must be an ISO date and time`);
   return parsed;
-}
-
-function signer(args: string[]): { principal: UnsignedPrincipal; key: string } {
-  const service = process.env.FLOTILLA_SERVICE_NAME;
-  if (!service)
-    return {
-      principal: { kind: 'root', actor: `cli:${process.env.USER ?? 'operator'}` },
-      key: readSecrets(['FLOTILLA_BUS_KEY']).FLOTILLA_BUS_KEY,
-    };
-  const organizationId = option(args, '--organization');
-  const key = process.env.FLOTILLA_SERVICE_KEY;
-  if (!organizationId || !key)
-    throw new ConfigurationError([
-      'a named service sends for one organization (--organization) with its key (FLOTILLA_SERVICE_KEY)',
-    ]);
-  return { principal: { kind: 'service', service, organizationId, actor: 'cli' }, key };
 }
 
 async function main(): Promise<void> {
@@ -159,7 +144,12 @@ async function main(): Promise<void> {
         break;
       }
       case 'request': {
-        const reply = await request(context, args[0], json(args[1] ?? '{}'), signer(args));
+        const reply = await request(
+          context,
+          args[0],
+          json(args[1] ?? '{}'),
+          requestSigner(option(args, '--organization')),
+        );
         out(JSON.stringify(reply, null, 2));
         if (!reply.ok) process.exitCode = 1;
         break;
