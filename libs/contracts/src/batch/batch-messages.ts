@@ -24,6 +24,7 @@ import { CapacityLimits, ServiceNames } from '@flotilla/events';
 import { AuditRequest, AuditView } from '../platform/audit';
 import { NoPayload, replyOf, subject } from '../platform/subject';
 import { Href, PageMeta, PageNumber, PerPage } from '../platform/paging';
+import { allOf } from '../platform/all-of';
 import { Optional } from '../platform/optional';
 
 export class CreateBatchesRequest {
@@ -286,8 +287,7 @@ export class MetroServerQuantity extends PlanQuantity {
 
 /** A capacity check's server requests, each checked as `type`: at least one, at most `CapacityCheckLimits.servers`. */
 function ServerRequests(type: () => new () => PlanQuantity): PropertyDecorator {
-  // In the order TypeScript applies decorators written above a property: the lowest first.
-  const decorators = [
+  return allOf(
     Type(type),
     ValidateNested({ each: true }),
     // ValidateNested takes an array for a nested value (and checks its items): a server request is an object.
@@ -297,10 +297,7 @@ function ServerRequests(type: () => new () => PlanQuantity): PropertyDecorator {
     }),
     ArrayNotEmpty(),
     IsArray(),
-  ];
-  return (target, key) => {
-    for (const decorate of decorators) decorate(target, key);
-  };
+  );
 }
 
 export class CheckCapacityRequest {

@@ -1,4 +1,5 @@
 import { IsInt, Max, Min } from 'class-validator';
+import { allOf } from './all-of';
 import { Optional } from './optional';
 
 /** Metal's paging of lists: `page` from 1, `per_page` 10 unless asked, at most 1000. */
@@ -62,13 +63,8 @@ export function pageOf(
   };
 }
 
-const each =
-  (...decorators: PropertyDecorator[]): PropertyDecorator =>
-  (target, key) =>
-    decorators.forEach((decorate) => decorate(target, key));
-
 /** The `page` field of a list request. */
-export const PageNumber = () => each(Optional(), IsInt(), Min(1), Max(Paging.maxPage));
+export const PageNumber = () => allOf(Optional(), IsInt(), Min(1), Max(Paging.maxPage));
 
 /** The `perPage` field of a list request. */
-export const PerPage = (max: number = Paging.maxPerPage) => each(Optional(), IsInt(), Min(1), Max(max));
+export const PerPage = (max: number = Paging.maxPerPage) => allOf(Optional(), IsInt(), Min(1), Max(max));

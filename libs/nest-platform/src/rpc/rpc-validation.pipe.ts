@@ -4,11 +4,11 @@ import { INVALID_PAYLOAD } from './reply-codec';
 import { RpcFailure } from './rpc-exception.filter';
 
 /** Checks of a value's kind: when one fails, the checks of its size or form say nothing more. */
-const KIND_CHECKS = new Set(['isArray', 'isString', 'isInt', 'isNumber', 'isBoolean', 'isObject']);
+const KIND_CHECKS = new Set(['isString', 'isInt', 'isNumber', 'isBoolean', 'isObject']);
 
 /**
- * The constraints worth telling: a missing array is "must be an array", not also "should not be empty", nor that its
- * items must be objects.
+ * The constraints worth telling: a missing array is "must be an array" alone, not also "should not be empty", nor
+ * that its items must be objects (a kind check of each item).
  */
 function told(constraints: Record<string, string> = {}): string[] {
   if (constraints.isArray) return [constraints.isArray];
