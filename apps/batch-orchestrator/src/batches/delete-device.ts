@@ -25,8 +25,8 @@ export async function deleteDevice(
 ) {
   const device = await deviceOfBatch(batches, batchId, deviceId);
   if (device.status === 'provisioning')
-    // 422, as Metal answers a deletion it refuses (its DELETE /devices/{id} documents no 409).
-    throw DomainError.invalid(['device is still being provisioned: delete it once its batch has finished']);
+    // Metal's own answer, word for word: tools that wait and try again recognise it.
+    throw DomainError.invalid(['Cannot delete a device while it is provisioning']);
   return deleteProvisionedDevice(devices, device, options, unlessLocked);
 }
 

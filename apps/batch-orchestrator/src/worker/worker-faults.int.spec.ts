@@ -77,7 +77,7 @@ describe('the batch worker under faults', () => {
       ok: false,
       error: {
         code: 'validation_failed',
-        details: ['device is still being provisioned: delete it once its batch has finished'],
+        details: ['Cannot delete a device while it is provisioning'],
       },
     });
     for (const batch of queued) {
