@@ -29,6 +29,8 @@ export interface Instance {
   process: ServiceProcess;
   /** SIGKILL, no cleanup. */
   kill(): Promise<void>;
+  /** SIGTERM, as a rolling deploy stops a pod, and waits until it has exited. */
+  stop(): Promise<void>;
   /** SIGSTOP, and SIGCONT after `ms`: a paused VM or container, a process cut off and back. */
   freeze(ms: number): Promise<void>;
   /** Starts it again (after a kill) and waits until it is ready. */
@@ -170,10 +172,12 @@ export async function startChaosSystem(context: ChaosContext, shape: SystemShape
   const startInstance = async (app: AppName): Promise<Instance> => {
     const port = await freeLoopbackPort();
     const env = { ...common, [app === 'admin-gateway' ? 'PORT' : 'HEALTH_PORT']: String(port) };
+    let stopping = false;
     const launch = () => {
+      stopping = false;
       const process = context.launch(app, env);
       process.child.once('exit', (code, signal) => {
-        if (closing || signal === 'SIGKILL') return;
+        if (closing || signal === 'SIGKILL' || (stopping && (code === 0 || signal === 'SIGTERM'))) return;
         deaths.push(
           `${app} :${port} exited by itself (${signal ?? `code ${code}`}): ${process.output().slice(-1_500)}`,
         );
@@ -186,6 +190,10 @@ export async function startChaosSystem(context: ChaosContext, shape: SystemShape
       process: launch(),
       async kill() {
         await instance.process.stop('SIGKILL');
+      },
+      async stop() {
+        stopping = true;
+        await instance.process.stop('SIGTERM');
       },
       async freeze(ms) {
         instance.process.child.kill('SIGSTOP');

@@ -2,7 +2,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { seeded, startLocalNats, startLocalNatsCluster, startLocalPostgres } from '@flotilla/testing';
 import { askAgain } from './ask-again';
 import { ChaosContext, ChaosSystem, Instance, startChaosSystem, SystemShape } from './chaos-system';
-import { awaitTerminal, batchLoad, checkLoad, createTenant, firmwareFleet, newTally, undeleted } from './load';
+import {
+  awaitTerminal,
+  batchLoad,
+  checkLoad,
+  createTenant,
+  firmwareFleet,
+  newTally,
+  RequestTally,
+  undeleted,
+} from './load';
 import { judge, Verdict } from './verdict';
 
 export interface Scenario {
@@ -18,8 +27,8 @@ export interface Scenario {
 async function underLoad(
   context: ChaosContext,
   system: ChaosSystem,
-  fault: () => Promise<string[]>,
-  options: { seed: number; faultMs: number; expectParkedAtLeast?: number },
+  fault: (requests: RequestTally) => Promise<string[]>,
+  options: { seed: number; faultMs: number; expectParkedAtLeast?: number; expectUnfelt?: boolean },
 ) {
   const requests = newTally();
   const tenant = await createTenant(system, requests);
@@ -53,7 +62,7 @@ async function underLoad(
       { ...checks, spreadMs: options.faultMs, seed: options.seed + 1, deadlineMs: 240_000 },
       requests,
     ),
-    fault(),
+    fault(requests),
   ]);
   context.progress('  waiting for every batch to end and every consumer to catch up');
   const states = await awaitTerminal(system, tenant, acknowledged, requests);
@@ -63,7 +72,8 @@ async function underLoad(
       'acknowledged (every other one with its instances) while the fault went on; one batch in five given a ' +
       'termination time within it, one in nine locked',
   );
-  return judge(system.id, system, { requests, states, notes, expectParkedAtLeast: options.expectParkedAtLeast });
+  const { expectParkedAtLeast, expectUnfelt } = options;
+  return judge(system.id, system, { requests, states, notes, expectParkedAtLeast, expectUnfelt });
 }
 
 /**
@@ -161,13 +171,13 @@ const natsRestart: Scenario = {
 function withTwoOfEach(
   context: ChaosContext,
   name: string,
-  fault: (system: ChaosSystem) => Promise<string[]>,
-  options: { seed: number; faultMs: number },
+  fault: (system: ChaosSystem, requests: RequestTally) => Promise<string[]>,
+  options: { seed: number; faultMs: number; expectUnfelt?: boolean },
 ): Promise<Verdict> {
   return withSystem(
     context,
     { natsUrl: context.natsUrl, databaseUrl: context.databaseUrl, orchestrators: 2, resolvers: 2 },
-    (system) => underLoad(context, system, () => fault(system), options),
+    (system) => underLoad(context, system, (requests) => fault(system, requests), options),
     name,
   );
 }
@@ -224,6 +234,43 @@ const freeze: Scenario = {
         return notes;
       },
       { seed: 23, faultMs: pauses * (pauseMs + 500) },
+    );
+  },
+};
+
+const rolling: Scenario = {
+  name: 'rolling',
+  description:
+    'a rolling deploy under load: each orchestrator and resolver in turn stopped as Kubernetes stops a pod (SIGTERM), ' +
+    'and started again once it has exited (two of each)',
+  async run(context) {
+    const rounds = Math.max(1, Math.round(2 * context.scale));
+    return withTwoOfEach(
+      context,
+      'rolling',
+      async (system, requests) => {
+        const notes: string[] = [];
+        const sentBefore = requests.sent;
+        for (let round = 0; round < rounds; round++)
+          for (const victim of system.instances.filter((i) => i.app !== 'admin-gateway')) {
+            await sleep(300);
+            const stopped = performance.now();
+            await victim.stop();
+            const exited = performance.now();
+            await victim.start();
+            notes.push(
+              `SIGTERM ${victim.app} :${victim.port}: exited in ${Math.round(exited - stopped)} ms, ready again ` +
+                `${Math.round(performance.now() - exited)} ms later`,
+            );
+          }
+        const sent = requests.sent - sentBefore;
+        // A deploy that no request met would show nothing.
+        if (!sent) throw new Error('no request was sent while the instances were being stopped and started');
+        notes.push(`${sent} requests sent while the instances were being stopped and started`);
+        return notes;
+      },
+      // Each instance's grace period lets what it has in hand finish while its twin takes the new work.
+      { seed: 31, faultMs: 4_000 * rounds * 4, expectUnfelt: true },
     );
   },
 };
@@ -310,4 +357,4 @@ const cluster: Scenario = {
   },
 };
 
-export const scenarios: Scenario[] = [postgresRestart, natsRestart, sigkill, freeze, poison, cluster];
+export const scenarios: Scenario[] = [postgresRestart, natsRestart, sigkill, freeze, rolling, poison, cluster];

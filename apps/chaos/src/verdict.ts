@@ -57,7 +57,14 @@ async function terminated(store: EventStore): Promise<number> {
 export async function judge(
   scenario: string,
   system: ChaosSystem,
-  outcome: { requests: RequestTally; states: Map<string, string>; expectParkedAtLeast?: number; notes?: string[] },
+  outcome: {
+    requests: RequestTally;
+    states: Map<string, string>;
+    expectParkedAtLeast?: number;
+    /** The fault must not reach the clients at all: every request answered the first time (a rolling deploy). */
+    expectUnfelt?: boolean;
+    notes?: string[];
+  },
 ): Promise<Verdict> {
   const notes = [...(outcome.notes ?? [])];
   if (system.deaths.length)
@@ -150,7 +157,10 @@ export async function judge(
     // A fault may make a dependency unavailable (503) or drop a connection; it must never look like a bug (500).
     const internalErrors = outcome.requests.faults['500'] ?? 0;
     if (internalErrors) notes.push(`${internalErrors} answers were 500`);
+    const felt = outcome.expectUnfelt ? outcome.requests.retries : 0;
+    if (felt) notes.push(`${felt} requests had to be sent again`);
     const held =
+      !felt &&
       verdict.lost === 0 &&
       verdict.capacityViolations === 0 &&
       verdict.duplicateQuarantines === 0 &&
