@@ -73,4 +73,35 @@ describe('batch-orchestrator start and stop', () => {
     expect(await exited).toEqual({ code: null, signal: 'SIGTERM' });
     expect(service.output()).not.toMatch(/"level":"error"/);
   });
+
+  it('drops no request that reaches it while it stops: each is answered, or refused at once for want of a responder', async () => {
+    const { process: service } = await startOrchestratorProcess(env, { BATCH_SEED_DEMO_CATALOG: 'false' });
+    const request = busRequester(env.nc, TEST_KEYS.FLOTILLA_BUS_KEY, { prefix: env.rpcPrefix, timeoutMs: 5_000 });
+    const exited = new Promise<void>((resolve) => service.child.once('exit', () => resolve()));
+    let running = true;
+    void exited.then(() => (running = false));
+    // 32 callers in a loop from before the SIGTERM until the process has gone: requests NATS routes to it while its
+    // subscriptions close must still be answered, not lost (their callers would wait out the timeout).
+    const outcomes: string[] = [];
+    const caller = async () => {
+      while (running) {
+        outcomes.push(
+          await request(TenancySubjects.authenticate, { tokenHash: randomBytes(32).toString('hex') }).then(
+            (reply) => (reply.ok ? 'ok' : reply.error.code),
+            (err: { code?: string }) => (err.code === '503' ? 'no responders' : `lost (${err.code})`),
+          ),
+        );
+      }
+    };
+    const callers = Array.from({ length: 32 }, caller);
+    await new Promise((r) => setTimeout(r, 300));
+    const answeredBeforeStop = outcomes.length;
+    service.child.kill('SIGTERM');
+    await Promise.all(callers);
+    const counts: Record<string, number> = {};
+    for (const outcome of outcomes) counts[outcome] = (counts[outcome] ?? 0) + 1;
+    expect(answeredBeforeStop).toBeGreaterThan(0);
+    expect(Object.keys(counts).filter((o) => o !== 'unauthorized' && o !== 'no responders')).toEqual([]);
+    expect(counts['no responders']).toBeGreaterThan(0);
+  });
 });

@@ -31,6 +31,8 @@ export interface Instance {
   kill(): Promise<void>;
   /** SIGTERM, as a rolling deploy stops a pod, and waits until it has exited. */
   stop(): Promise<void>;
+  /** A gateway that clients are sent to: a Service's endpoint, which Kubernetes removes before it stops the pod. */
+  serving: boolean;
   /** SIGSTOP, and SIGCONT after `ms`: a paused VM or container, a process cut off and back. */
   freeze(ms: number): Promise<void>;
   /** Starts it again (after a kill) and waits until it is ready. */
@@ -124,6 +126,8 @@ export interface SystemShape {
   databaseUrl: string;
   orchestrators?: number;
   resolvers?: number;
+  /** Gateways, clients sent to each in turn as a Service balances them (1 unless given). */
+  gateways?: number;
   /** Extra environment of every service (STREAM_REPLICAS, PROVISIONER_DELAY_MS, …). */
   env?: Record<string, string>;
 }
@@ -188,6 +192,7 @@ export async function startChaosSystem(context: ChaosContext, shape: SystemShape
       app,
       port,
       process: launch(),
+      serving: true,
       async kill() {
         await instance.process.stop('SIGKILL');
       },
@@ -216,9 +221,16 @@ export async function startChaosSystem(context: ChaosContext, shape: SystemShape
   };
   for (let i = 0; i < (shape.orchestrators ?? 1); i++) await startInstance('batch-orchestrator');
   for (let i = 0; i < (shape.resolvers ?? 1); i++) await startInstance('update-resolver');
-  const gateway = await startInstance('admin-gateway');
+  for (let i = 0; i < (shape.gateways ?? 1); i++) await startInstance('admin-gateway');
   const nc = await connect({ servers: shape.natsUrl.split(','), name: 'chaos', maxReconnectAttempts: -1 });
-  const base = `http://127.0.0.1:${gateway.port}`;
+  let turn = 0;
+  /** The next gateway in the rotation; with none serving, the first (a client then meets a refused connection). */
+  const base = () => {
+    const gateways = instances.filter((i) => i.app === 'admin-gateway');
+    const serving = gateways.filter((i) => i.serving);
+    const gateway = serving.length ? serving[turn++ % serving.length] : gateways[0];
+    return `http://127.0.0.1:${gateway.port}`;
+  };
 
   return {
     id,
@@ -230,7 +242,7 @@ export async function startChaosSystem(context: ChaosContext, shape: SystemShape
     deaths,
     rootToken,
     async http(method, path, token, body, headers = {}) {
-      const response = await fetch(`${base}${path}`, {
+      const response = await fetch(`${base()}${path}`, {
         method,
         headers: { 'content-type': 'application/json', ...(token ? { 'x-auth-token': token } : {}), ...headers },
         body: body === undefined ? undefined : JSON.stringify(body),

@@ -167,16 +167,17 @@ const natsRestart: Scenario = {
   },
 };
 
-/** Two orchestrators and two resolvers (and a gateway) under load while `fault` hits them. */
+/** Two orchestrators and two resolvers (and `gateways` gateways, 1 unless given) under load while `fault` hits them. */
 function withTwoOfEach(
   context: ChaosContext,
   name: string,
   fault: (system: ChaosSystem, requests: RequestTally) => Promise<string[]>,
-  options: { seed: number; faultMs: number; expectUnfelt?: boolean },
+  options: { seed: number; faultMs: number; expectUnfelt?: boolean; gateways?: number },
 ): Promise<Verdict> {
+  const { natsUrl, databaseUrl } = context;
   return withSystem(
     context,
-    { natsUrl: context.natsUrl, databaseUrl: context.databaseUrl, orchestrators: 2, resolvers: 2 },
+    { natsUrl, databaseUrl, orchestrators: 2, resolvers: 2, gateways: options.gateways },
     (system) => underLoad(context, system, (requests) => fault(system, requests), options),
     name,
   );
@@ -241,8 +242,8 @@ const freeze: Scenario = {
 const rolling: Scenario = {
   name: 'rolling',
   description:
-    'a rolling deploy under load: each orchestrator and resolver in turn stopped as Kubernetes stops a pod (SIGTERM), ' +
-    'and started again once it has exited (two of each)',
+    'a rolling deploy under load: each instance in turn stopped as Kubernetes stops a pod (SIGTERM; a gateway taken ' +
+    'out of the rotation first, as out of its Service), and started again once it has exited (two of each)',
   async run(context) {
     const rounds = Math.max(1, Math.round(2 * context.scale));
     return withTwoOfEach(
@@ -252,12 +253,15 @@ const rolling: Scenario = {
         const notes: string[] = [];
         const sentBefore = requests.sent;
         for (let round = 0; round < rounds; round++)
-          for (const victim of system.instances.filter((i) => i.app !== 'admin-gateway')) {
+          for (const victim of [...system.instances]) {
             await sleep(300);
+            // Requests already sent to a gateway are still in hand when it is told to stop.
+            victim.serving = false;
             const stopped = performance.now();
             await victim.stop();
             const exited = performance.now();
             await victim.start();
+            victim.serving = true;
             notes.push(
               `SIGTERM ${victim.app} :${victim.port}: exited in ${Math.round(exited - stopped)} ms, ready again ` +
                 `${Math.round(performance.now() - exited)} ms later`,
@@ -270,7 +274,7 @@ const rolling: Scenario = {
         return notes;
       },
       // Each instance's grace period lets what it has in hand finish while its twin takes the new work.
-      { seed: 31, faultMs: 4_000 * rounds * 4, expectUnfelt: true },
+      { seed: 31, faultMs: 4_000 * rounds * 6, expectUnfelt: true, gateways: 2 },
     );
   },
 };
