@@ -77,6 +77,18 @@ async function underLoad(
 }
 
 /**
+ * Runs a fault whose clients may not notice it (a rolling deploy) and notes how many requests were sent meanwhile: one
+ * that no request met would show nothing.
+ */
+async function metByRequests(requests: RequestTally, fault: () => Promise<string[]>): Promise<string[]> {
+  const before = requests.sent;
+  const notes = await fault();
+  const sent = requests.sent - before;
+  if (!sent) throw new Error('no request was sent while the fault went on');
+  return [...notes, `${sent} requests sent while it went on`];
+}
+
+/**
  * A server restarted after each of `pausesMs`, `downMs` down each time, and how long a load must be spread to span
  * it (at least 4 s).
  */
@@ -249,30 +261,26 @@ const rolling: Scenario = {
     return withTwoOfEach(
       context,
       'rolling',
-      async (system, requests) => {
-        const notes: string[] = [];
-        const sentBefore = requests.sent;
-        for (let round = 0; round < rounds; round++)
-          for (const victim of [...system.instances]) {
-            await sleep(300);
-            // Requests already sent to a gateway are still in hand when it is told to stop.
-            victim.serving = false;
-            const stopped = performance.now();
-            await victim.stop();
-            const exited = performance.now();
-            await victim.start();
-            victim.serving = true;
-            notes.push(
-              `SIGTERM ${victim.app} :${victim.port}: exited in ${Math.round(exited - stopped)} ms, ready again ` +
-                `${Math.round(performance.now() - exited)} ms later`,
-            );
-          }
-        const sent = requests.sent - sentBefore;
-        // A deploy that no request met would show nothing.
-        if (!sent) throw new Error('no request was sent while the instances were being stopped and started');
-        notes.push(`${sent} requests sent while the instances were being stopped and started`);
-        return notes;
-      },
+      (system, requests) =>
+        metByRequests(requests, async () => {
+          const notes: string[] = [];
+          for (let round = 0; round < rounds; round++)
+            for (const victim of [...system.instances]) {
+              await sleep(300);
+              // Requests already sent to a gateway are still in hand when it is told to stop.
+              victim.serving = false;
+              const stopped = performance.now();
+              await victim.stop();
+              const exited = performance.now();
+              await victim.start();
+              victim.serving = true;
+              notes.push(
+                `SIGTERM ${victim.app} :${victim.port}: exited in ${Math.round(exited - stopped)} ms, ready again ` +
+                  `${Math.round(performance.now() - exited)} ms later`,
+              );
+            }
+          return notes;
+        }),
       // Each instance's grace period lets what it has in hand finish while its twin takes the new work.
       { seed: 31, faultMs: 4_000 * rounds * 6, expectUnfelt: true, gateways: 2 },
     );
@@ -361,4 +369,65 @@ const cluster: Scenario = {
   },
 };
 
-export const scenarios: Scenario[] = [postgresRestart, natsRestart, sigkill, freeze, rolling, poison, cluster];
+const natsRolling: Scenario = {
+  name: 'nats-rolling',
+  description:
+    'a rolling restart of a 3-node JetStream cluster under load, as a StatefulSet upgrade does: each server stopped ' +
+    '(SIGTERM) and started again, the next once every stream has all its replicas current',
+  async run(context) {
+    const nats = await startLocalNatsCluster(3);
+    try {
+      return await withSystem(
+        context,
+        { natsUrl: nats.urls, databaseUrl: context.databaseUrl, env: { STREAM_REPLICAS: '3' } },
+        (system) =>
+          underLoad(
+            context,
+            system,
+            (requests) =>
+              metByRequests(requests, async () => {
+                const jsm = await system.nc.jetstreamManager();
+                const streams = [system.batch.stream, system.update.stream];
+                const current = async () => {
+                  for (const stream of streams) {
+                    const { cluster } = await jsm.streams.info(stream);
+                    const replicas = cluster?.replicas ?? [];
+                    if (!cluster?.leader || replicas.length !== 2 || replicas.some((r) => !r.current || r.offline))
+                      return false;
+                  }
+                  return true;
+                };
+                const notes: string[] = [];
+                for (const server of nats.servers) {
+                  await sleep(500);
+                  const began = performance.now();
+                  await server.restart(1_000);
+                  await askAgain('every stream with its replicas current', async () =>
+                    (await current()) ? true : undefined,
+                  );
+                  notes.push(
+                    `restarted ${server.name}; every stream current again after ${Math.round(performance.now() - began)} ms`,
+                  );
+                }
+                return notes;
+              }),
+            { seed: 37, faultMs: 12_000 },
+          ),
+        'nats-rolling',
+      );
+    } finally {
+      await Promise.all(nats.servers.map((s) => s.destroy()));
+    }
+  },
+};
+
+export const scenarios: Scenario[] = [
+  postgresRestart,
+  natsRestart,
+  sigkill,
+  freeze,
+  rolling,
+  poison,
+  cluster,
+  natsRolling,
+];
