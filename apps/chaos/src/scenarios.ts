@@ -330,43 +330,53 @@ const poison: Scenario = {
   },
 };
 
+/** The services on a 3-node JetStream cluster of loopback `nats-server`s, three-replica streams, under load. */
+async function onCluster(
+  context: ChaosContext,
+  name: string,
+  fault: (
+    nats: Awaited<ReturnType<typeof startLocalNatsCluster>>,
+    system: ChaosSystem,
+    requests: RequestTally,
+  ) => Promise<string[]>,
+  options: { seed: number; faultMs: number },
+): Promise<Verdict> {
+  const nats = await startLocalNatsCluster(3);
+  try {
+    return await withSystem(
+      context,
+      { natsUrl: nats.urls, databaseUrl: context.databaseUrl, env: { STREAM_REPLICAS: '3' } },
+      (system) => underLoad(context, system, (requests) => fault(nats, system, requests), options),
+      name,
+    );
+  } finally {
+    await Promise.all(nats.servers.map((s) => s.destroy()));
+  }
+}
+
 const cluster: Scenario = {
   name: 'cluster',
   description: 'a 3-node JetStream cluster, three-replica streams; the leader of each stream killed under load',
-  async run(context) {
-    const nats = await startLocalNatsCluster(3);
-    try {
-      return await withSystem(
-        context,
-        { natsUrl: nats.urls, databaseUrl: context.databaseUrl, env: { STREAM_REPLICAS: '3' } },
-        (system) =>
-          underLoad(
-            context,
-            system,
-            async () => {
-              const jsm = await system.nc.jetstreamManager();
-              const leaderOf = (stream: string) =>
-                askAgain(`the leader of ${stream}`, () =>
-                  jsm.streams.info(stream).then((info) => info.cluster?.leader),
-                );
-              const notes: string[] = [];
-              for (const stream of [system.batch.stream, system.update.stream]) {
-                await sleep(500);
-                const leader = await leaderOf(stream);
-                const server = nats.servers.find((s) => s.name === leader) as (typeof nats.servers)[number];
-                notes.push(`killed ${leader}, leader of ${stream}`);
-                await server.crash(3_000);
-              }
-              return notes;
-            },
-            { seed: 29, faultMs: 8_000 },
-          ),
-        'cluster',
-      );
-    } finally {
-      await Promise.all(nats.servers.map((s) => s.destroy()));
-    }
-  },
+  run: (context) =>
+    onCluster(
+      context,
+      'cluster',
+      async (nats, system) => {
+        const jsm = await system.nc.jetstreamManager();
+        const leaderOf = (stream: string) =>
+          askAgain(`the leader of ${stream}`, () => jsm.streams.info(stream).then((info) => info.cluster?.leader));
+        const notes: string[] = [];
+        for (const stream of [system.batch.stream, system.update.stream]) {
+          await sleep(500);
+          const leader = await leaderOf(stream);
+          const server = nats.servers.find((s) => s.name === leader) as (typeof nats.servers)[number];
+          notes.push(`killed ${leader}, leader of ${stream}`);
+          await server.crash(3_000);
+        }
+        return notes;
+      },
+      { seed: 29, faultMs: 8_000 },
+    ),
 };
 
 const natsRolling: Scenario = {
@@ -374,51 +384,38 @@ const natsRolling: Scenario = {
   description:
     'a rolling restart of a 3-node JetStream cluster under load, as a StatefulSet upgrade does: each server stopped ' +
     '(SIGTERM) and started again, the next once every stream has all its replicas current',
-  async run(context) {
-    const nats = await startLocalNatsCluster(3);
-    try {
-      return await withSystem(
-        context,
-        { natsUrl: nats.urls, databaseUrl: context.databaseUrl, env: { STREAM_REPLICAS: '3' } },
-        (system) =>
-          underLoad(
-            context,
-            system,
-            (requests) =>
-              metByRequests(requests, async () => {
-                const jsm = await system.nc.jetstreamManager();
-                const streams = [system.batch.stream, system.update.stream];
-                const current = async () => {
-                  for (const stream of streams) {
-                    const { cluster } = await jsm.streams.info(stream);
-                    const replicas = cluster?.replicas ?? [];
-                    if (!cluster?.leader || replicas.length !== 2 || replicas.some((r) => !r.current || r.offline))
-                      return false;
-                  }
-                  return true;
-                };
-                const notes: string[] = [];
-                for (const server of nats.servers) {
-                  await sleep(500);
-                  const began = performance.now();
-                  await server.restart(1_000);
-                  await askAgain('every stream with its replicas current', async () =>
-                    (await current()) ? true : undefined,
-                  );
-                  notes.push(
-                    `restarted ${server.name}; every stream current again after ${Math.round(performance.now() - began)} ms`,
-                  );
-                }
-                return notes;
-              }),
-            { seed: 37, faultMs: 12_000 },
-          ),
-        'nats-rolling',
-      );
-    } finally {
-      await Promise.all(nats.servers.map((s) => s.destroy()));
-    }
-  },
+  run: (context) =>
+    onCluster(
+      context,
+      'nats-rolling',
+      (nats, system, requests) =>
+        metByRequests(requests, async () => {
+          const jsm = await system.nc.jetstreamManager();
+          const current = async () => {
+            for (const stream of [system.batch.stream, system.update.stream]) {
+              const { cluster } = await jsm.streams.info(stream);
+              const replicas = cluster?.replicas ?? [];
+              if (!cluster?.leader || replicas.length !== 2 || replicas.some((r) => !r.current || r.offline))
+                return false;
+            }
+            return true;
+          };
+          const notes: string[] = [];
+          for (const server of nats.servers) {
+            await sleep(500);
+            const began = performance.now();
+            await server.restart(1_000);
+            await askAgain('every stream with its replicas current', async () =>
+              (await current()) ? true : undefined,
+            );
+            notes.push(
+              `restarted ${server.name}; every stream current again after ${Math.round(performance.now() - began)} ms`,
+            );
+          }
+          return notes;
+        }),
+      { seed: 37, faultMs: 12_000 },
+    ),
 };
 
 export const scenarios: Scenario[] = [
