@@ -31,7 +31,7 @@ export interface Instance {
   kill(): Promise<void>;
   /** SIGTERM, as a rolling deploy stops a pod, and waits until it has exited. */
   stop(): Promise<void>;
-  /** A gateway that clients are sent to: a Service's endpoint, which Kubernetes removes before it stops the pod. */
+  /** Clients are sent to it (a gateway): an endpoint of its Service, which Kubernetes removes before it stops a pod. */
   serving: boolean;
   /** SIGSTOP, and SIGCONT after `ms`: a paused VM or container, a process cut off and back. */
   freeze(ms: number): Promise<void>;

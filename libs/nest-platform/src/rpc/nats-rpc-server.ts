@@ -65,10 +65,11 @@ class PrefixedNatsServer extends ServerNats {
   /**
    * Stops taking requests, then lets those in hand finish within the grace period `super.close()` waits. Every
    * subscription is drained, not unsubscribed: NATS may route a request here before it has the UNSUB, and a
-   * subscription already gone would drop it, its caller waiting out its timeout (a rolling deploy's 503).
+   * subscription already gone would drop it, its caller waiting out its timeout (a rolling deploy's 503). Nest keeps
+   * its subscriptions private (its version is pinned; lifecycle.int.spec.ts fails if they are no longer drained).
    */
   override async close(): Promise<void> {
-    const nest = (this as unknown as { subscriptions: Subscription[] }).subscriptions;
+    const nest = (this as unknown as { subscriptions?: Subscription[] }).subscriptions ?? [];
     await Promise.all([...this.direct.splice(0), ...nest].map((s) => s.drain().catch(() => undefined)));
     await super.close();
   }
