@@ -63,7 +63,8 @@ describe('batch-orchestrator start and stop', () => {
       service.child.once('exit', (code, signal) => resolve({ code, signal })),
     );
     service.child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 300));
+    // Held longer than a fixed grace period would wait: what a service has taken, it answers before it goes.
+    await new Promise((r) => setTimeout(r, 3_000));
     await pg.query('commit');
     await pg.end();
 

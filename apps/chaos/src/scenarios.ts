@@ -281,7 +281,7 @@ const rolling: Scenario = {
             }
           return notes;
         }),
-      // Each instance's grace period lets what it has in hand finish while its twin takes the new work.
+      // Each instance answers what it has taken before it goes, while its twin takes the new work.
       { seed: 31, faultMs: 4_000 * rounds * 6, expectUnfelt: true, gateways: 2 },
     );
   },

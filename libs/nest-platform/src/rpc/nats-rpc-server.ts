@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { MessagePattern, NatsOptions, ServerNats } from '@nestjs/microservices';
-import { NatsConnection, Subscription } from 'nats';
+import { MessagePattern, NatsContext, NatsOptions, ServerNats } from '@nestjs/microservices';
+import { Msg, NatsConnection, Subscription } from 'nats';
 import { Subject } from '@flotilla/contracts';
 import { natsConnectOptions, NatsSettings } from '../nats-connection';
 import { DirectResponder, DirectRoute } from './direct-route';
@@ -15,11 +15,18 @@ export interface DirectRoutes {
   routes: DirectRoute[];
 }
 
+/** How long a service told to stop waits for the requests it has taken: past it, their callers have given up. */
+const ANSWER_IN_HAND_WITHIN_MS = 10_000;
+
 /** Nest's NATS server, listening on every handler's subject (and direct route's) under the deployment's prefix. */
 class PrefixedNatsServer extends ServerNats {
   private readonly direct: Subscription[] = [];
   private readonly directLogger = new Logger('rpc');
   private subscriber: NatsConnection | null = null;
+  /** Requests taken and not answered yet, each counted once, and who waits for there to be none. */
+  private inHand = 0;
+  private readonly counted = new WeakSet<Msg>();
+  private idle: (() => void) | null = null;
 
   constructor(
     options: NonNullable<NatsOptions['options']>,
@@ -56,21 +63,67 @@ class PrefixedNatsServer extends ServerNats {
       this.direct.push(
         client.subscribe(`${this.prefix}.${route.subject.name}`, {
           queue: route.subject.service,
-          callback: (err, message) => (err ? this.directLogger.error(err) : void responder.answer(route, message)),
+          callback: (err, message) => {
+            if (err) return this.directLogger.error(err);
+            this.took(message);
+            void responder.answer(route, message).finally(() => this.answered(message));
+          },
         }),
       );
     }
   }
 
+  override async handleMessage(channel: string, message: Msg): Promise<unknown> {
+    this.took(message);
+    try {
+      return await super.handleMessage(channel, message);
+    } catch (err) {
+      this.answered(message);
+      throw err;
+    }
+  }
+
+  /** Counts a request answered once its last packet (or its error) has been published. */
+  override getPublisher(message: Msg, id: string, context: NatsContext): (response: unknown) => unknown {
+    const publish = super.getPublisher(message, id, context);
+    return (response) => {
+      const packet = response as { isDisposed?: boolean; err?: unknown };
+      try {
+        return publish(response);
+      } finally {
+        if (packet.isDisposed || packet.err !== undefined) this.answered(message);
+      }
+    };
+  }
+
+  private took(message: Msg): void {
+    if (message.reply) this.inHand++;
+  }
+
+  private answered(message: Msg): void {
+    if (!message.reply || this.counted.has(message)) return;
+    this.counted.add(message);
+    if (--this.inHand === 0) this.idle?.();
+  }
+
   /**
-   * Stops taking requests, then lets those in hand finish within the grace period `super.close()` waits. Every
-   * subscription is drained, not unsubscribed: NATS may route a request here before it has the UNSUB, and a
+   * Stops taking requests, answers those in hand (waiting for them, up to `ANSWER_IN_HAND_WITHIN_MS`), then closes.
+   * Every subscription is drained, not unsubscribed: NATS may route a request here before it has the UNSUB, and a
    * subscription already gone would drop it, its caller waiting out its timeout (a rolling deploy's 503). Nest keeps
    * its subscriptions private (its version is pinned; lifecycle.int.spec.ts fails if they are no longer drained).
    */
   override async close(): Promise<void> {
     const nest = (this as unknown as { subscriptions?: Subscription[] }).subscriptions ?? [];
     await Promise.all([...this.direct.splice(0), ...nest].map((s) => s.drain().catch(() => undefined)));
+    if (this.inHand > 0)
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ANSWER_IN_HAND_WITHIN_MS);
+        this.idle = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    await this.subscriber?.flush().catch(() => undefined);
     await super.close();
   }
 }
@@ -84,8 +137,8 @@ export function natsRpcServer(settings: NatsSettings, queue: string, prefix: str
         queue,
         serializer: new ReplyEnvelopeSerializer(),
         deserializer: new PlainJsonRequestDeserializer(),
-        gracefulShutdown: true,
-        gracePeriod: 2_000,
+        // close() waits for the requests in hand themselves, not a fixed grace period.
+        gracefulShutdown: false,
       },
       prefix,
       direct,
