@@ -42,16 +42,26 @@ const placed: BatchCommand = {
   reservation: 'r1',
 };
 const created = batchAfter([placed]);
+/** What a run settles when its first look finds the batch over: it may be taking over from one that died. */
+const settleFound = (live: Record<string, string[]>, reservation?: string): BatchWorkflowStep => ({
+  type: 'SendToCapacity',
+  plan: 'c1.small.x86',
+  command: { type: 'SettleReservation', batchId: 'b1', live, reservation },
+});
 const descriptions = Object.values(created.devices).map((d) => d.description) as DeviceDescription[];
 
 describe('batch workflow', () => {
-  it('given a requested batch, looks at it as the log has it (a batch deleted meanwhile is nothing to do)', () => {
+  it('given a requested batch, looks at it as the log has it (one deleted meanwhile: any reservation for it goes back)', () => {
     workflow
       .given([])
       .when(requested())
       .then([{ type: 'ObserveBatch', batchId: 'b1' }]);
+    // A run that reserved and died before it placed the batch left a reservation standing: this one gives it back.
     const deleted = batchAfter([{ type: 'DeleteBatch', removeAssociatedInstances: false }]);
-    workflow.given([]).when(observed(deleted)).thenNothingLeft();
+    workflow
+      .given([])
+      .when(observed(deleted))
+      .then([settleFound({})]);
   });
 
   it("given a queued batch, reserves its whole item on the plan's capacity", () => {
@@ -140,7 +150,7 @@ describe('batch workflow', () => {
       ]);
   });
 
-  it('records what did not fit in one commit without provisioning again; a finished batch leaves nothing to do', () => {
+  it('records what did not fit in one commit without provisioning again; a finished batch leaves nothing standing', () => {
     const outcomes = [{ deviceId: d0 }, { deviceId: d1 }];
     const recordedOne = batchAfter([placed, { type: 'RecordProvisioning', outcomes: [{ deviceId: d0 }] }]);
     workflow
@@ -149,7 +159,11 @@ describe('batch workflow', () => {
       .then([toBatch({ type: 'RecordProvisioning', outcomes })]);
     const completed = batchAfter([placed, { type: 'RecordProvisioning', outcomes }]);
     expect(completed.status).toBe('completed');
-    workflow.given([]).when(observed(completed)).thenNothingLeft();
+    // Looked at again (a redelivery), its reservation is settled for its live devices: a no-op once it was settled.
+    workflow
+      .given([])
+      .when(observed(completed))
+      .then([settleFound({ ewr1: [d0, d1] }, 'r1')]);
     const reserved: BatchWorkflowInput = {
       type: 'ReservationAnswered',
       data: { ok: true, allocations: [{ facility: 'ewr1', quantity: 2 }], spotPrices: {} },
@@ -223,7 +237,10 @@ describe('batch workflow', () => {
       recorded,
     );
     expect(Object.values(seenThrough.devices).map((d) => d.status)).toEqual(['active', 'active']);
-    workflow.given([]).when(observed(seenThrough)).thenNothingLeft();
+    workflow
+      .given([])
+      .when(observed(seenThrough))
+      .then([settleFound({ ewr1: [d0, d1] }, 'r1')]);
     // Deleted with its instances: they go once their outcomes are recorded (the deletion's own run left them alone
     // while they were provisioning).
     const removing = batchAfter([placed, { type: 'DeleteBatch', removeAssociatedInstances: true }]);
@@ -237,7 +254,7 @@ describe('batch workflow', () => {
     workflow
       .given([])
       .when(observed(removed))
-      .then([{ type: 'DeleteDevices', batchId: 'b1', deviceIds: [d0, d1] }]);
+      .then([settleFound({ ewr1: [d0] }, 'r1'), { type: 'DeleteDevices', batchId: 'b1', deviceIds: [d0, d1] }]);
   });
 
   it("deletes a deleted batch's devices when asked to, and gives a deleted live device's server back once", () => {

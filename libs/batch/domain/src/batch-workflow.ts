@@ -64,7 +64,7 @@ export const batchWorkflow: Workflow<BatchWorkflowInput, BatchWorkflowState, Bat
       case 'BatchRequested':
         return [{ type: 'ObserveBatch', batchId: input.data.batchId }];
       case 'BatchObserved':
-        return nextStep(input.data, state);
+        return nextStep(input.data, state, state.batch === null);
       case 'SpotPricesRead':
         return state.batch?.request ? [reserve(state.batch.request, input.data)] : [];
       case 'ReservationAnswered': {
@@ -128,8 +128,12 @@ export const batchWorkflow: Workflow<BatchWorkflowInput, BatchWorkflowState, Bat
   },
 };
 
-/** What a batch needs next, by how it stands. */
-function nextStep(batch: BatchState, { outcomes, reserved }: BatchWorkflowState): BatchWorkflowStep[] {
+/** What a batch needs next, by how it stands; `firstLook`: this run had not seen it before. */
+function nextStep(
+  batch: BatchState,
+  { outcomes, reserved }: BatchWorkflowState,
+  firstLook: boolean,
+): BatchWorkflowStep[] {
   if (!batch.request) return [];
   const { batchId, item } = batch.request;
   const devices = Object.values(batch.devices);
@@ -137,9 +141,15 @@ function nextStep(batch: BatchState, { outcomes, reserved }: BatchWorkflowState)
   // more): the servers of those that come up are held by them, and given back as they are deleted.
   const seenThrough = batch.status === 'deleted' && devices.some((d) => d.status === 'provisioning');
   if (isTerminal(batch.status) && !seenThrough) {
-    const steps: BatchWorkflowStep[] = reserved
-      ? [{ type: 'SendToCapacity', plan: item.plan, command: { type: 'SettleReservation', batchId, live: {} } }]
-      : [];
+    // Found over at first look, the run may be taking over from one that reserved and died before it settled (the
+    // batch deleted meanwhile): whatever reservation stands for it is settled, its live devices keeping their servers
+    // (none stands, the usual case, and capacity does nothing).
+    const settle: SettleReservation | null = reserved
+      ? { type: 'SettleReservation', batchId, live: {} }
+      : firstLook
+        ? { type: 'SettleReservation', batchId, live: liveServers(batch, outcomes), reservation: batch.reservation }
+        : null;
+    const steps: BatchWorkflowStep[] = settle ? [{ type: 'SendToCapacity', plan: item.plan, command: settle }] : [];
     // Deleted with its instances while in progress: those whose provisioning ended after the deletion are this run's
     // to delete (deleting one twice changes nothing).
     if (batch.status === 'deleted' && batch.removeAssociatedInstances && devices.length)
@@ -173,6 +183,8 @@ function reserve(
   };
   return { type: 'SendToCapacity', plan: item.plan, command };
 }
+
+type SettleReservation = Extract<CapacityCommand, { type: 'SettleReservation' }>;
 
 /** The devices per facility that hold servers once these outcomes are recorded. */
 function liveServers(batch: BatchState, outcomes: ProvisioningOutcome[]): Record<string, string[]> {
