@@ -395,7 +395,11 @@ const natsRolling: Scenario = {
             for (const stream of [system.batch.stream, system.update.stream]) {
               const { cluster } = await jsm.streams.info(stream);
               const replicas = cluster?.replicas ?? [];
-              if (!cluster?.leader || replicas.length !== 2 || replicas.some((r) => !r.current || r.offline))
+              if (
+                !cluster?.leader ||
+                replicas.length !== nats.servers.length - 1 ||
+                replicas.some((r) => !r.current || r.offline)
+              )
                 return false;
             }
             return true;
