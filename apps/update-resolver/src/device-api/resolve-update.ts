@@ -4,7 +4,7 @@ import { ErrorCodes, FirmwareMetadata, ResolveRequest, UpdateAnswer } from '@flo
 import { DomainError } from '@flotilla/decider';
 import { HealthRegistry, replyErrorOf, RequestMeta } from '@flotilla/nest-platform';
 import { Counter } from 'prom-client';
-import { OfferedDeployment, previewCheck } from '@flotilla/update-domain';
+import { checkDecision, DeviceCommand, OfferedDeployment, previewCheck } from '@flotilla/update-domain';
 import { RESOLVER_CONFIG, ResolverConfig } from '../config';
 import { FleetRepositories } from '../fleet/fleet-repositories';
 import { DeviceEntry } from '../fleet/device-table';
@@ -65,33 +65,23 @@ export class ResolveUpdateHandler implements ICommandHandler<ResolveUpdateComman
   }
 
   private async check({ request, meta }: ResolveUpdateCommand): Promise<UpdateAnswer> {
-    let device = this.view.deviceByCredential(request.credentialHash);
+    const device = this.view.deviceByCredential(request.credentialHash);
     if (!device || device.retired) throw new DomainError(ErrorCodes.unauthorized, 'unknown device or bad credential');
     const headers = request.headers ?? {};
     if (typeof headers.uuid !== 'string' || headers.uuid.length === 0)
       throw DomainError.invalid(['x-peridio-uuid header is required']);
-    const metadata = { actor: `device:${device.identifier}`, correlationId: meta.correlationId };
-    const options = { metadata, exists: true }; // the view holds the device
 
+    // Decided on the firmware the device reports, whether or not it is recorded yet.
     const reported = this.reportedFirmware(headers);
     const changed = reported !== null && reported.uuid !== device.firmware?.uuid;
-    if (changed && !request.preflight) {
-      const result = await this.repositories.executeOnDevice(
-        device.organizationId,
-        device.identifier,
-        { type: 'ReportFirmware', firmware: reported },
-        options,
-      );
-      await this.view.waitFor(result.version);
-      device = this.view.deviceByCredential(request.credentialHash) ?? device; // as the view has it now
-    }
-    // A preflight check decides on the firmware it reports without recording it.
-    const facts: DeviceEntry = changed && request.preflight ? { ...device, firmware: reported } : device;
-
-    const chosen = this.view.chooseFor(facts);
+    const chosen = this.view.chooseFor(changed ? { ...device, firmware: reported } : device);
     const deployment = chosen && this.view.deployments.get(chosen.deploymentId);
     const firmware = chosen && this.view.firmwares.get(chosen.firmware.uuid);
-    if (!deployment || !firmware) return NO_UPDATE;
+    if (!deployment || !firmware) {
+      if (changed && !request.preflight)
+        await this.record(device, { type: 'ReportFirmware', firmware: reported }, meta);
+      return NO_UPDATE;
+    }
     const firmwareMeta = {
       uuid: firmware.uuid,
       product: firmware.product,
@@ -112,23 +102,18 @@ export class ResolveUpdateHandler implements ICommandHandler<ResolveUpdateComman
 
     if (request.preflight) {
       const state = await this.repositories.loadDevice(device.organizationId, device.identifier);
-      const answer = previewCheck(state, changed ? reported : null, offered, new Date());
+      const answer = previewCheck(state, reported, offered, new Date());
       return answer === 'offered'
         ? { update_available: true, firmware_url: null, firmware_meta: firmwareMeta, deployment_id: null }
         : NO_UPDATE;
     }
 
-    const result = await this.repositories.executeOnDevice(
-      device.organizationId,
-      device.identifier,
-      { type: 'CheckForUpdate', deployment: offered },
-      options,
+    // The report goes with it even when this view has the device on that firmware already: the log may not, if
+    // another instance recorded a change this view has not applied yet.
+    const decided = checkDecision(
+      await this.record(device, { type: 'CheckForUpdate', deployment: offered, reported }, meta),
     );
-    const decided = result.events[0];
     if (!decided) return NO_UPDATE;
-    // Not waited for by the view: what this commit changes there (a deployment's attempts, the device's quarantine)
-    // is read by the rules workflow, which waits for it itself, and by later checks, whose decisions are the
-    // aggregate's own. Another instance's view would not have waited either.
     if (decided.type === 'DeviceQuarantined') {
       this.logger.warn({
         msg: 'device quarantined',
@@ -144,6 +129,23 @@ export class ResolveUpdateHandler implements ICommandHandler<ResolveUpdateComman
       firmware_meta: firmwareMeta,
       deployment_id: null,
     };
+  }
+
+  /**
+   * A check's command on its device. A commit that changed the device's firmware is waited for by this instance's
+   * view, so its next checks and the device's update explanation see it; the rest of what a check writes (an attempt,
+   * a quarantine) is not: the rules workflow waits for it itself, and later checks are decided by the aggregate.
+   */
+  private async record(device: DeviceEntry, command: DeviceCommand, meta: RequestMeta) {
+    const metadata = { actor: `device:${device.identifier}`, correlationId: meta.correlationId };
+    const { version, events } = await this.repositories.executeOnDevice(
+      device.organizationId,
+      device.identifier,
+      command,
+      { metadata, exists: true }, // the view holds the device
+    );
+    if (events[0]?.type === 'DeviceFirmwareChanged') await this.view.waitFor(version);
+    return events;
   }
 
   /** All five headers: they are the current firmware; else the firmware named by uuid; else nothing new. */

@@ -45,7 +45,7 @@ const spec = deciderSpecification(deviceDecider, { now: new Date(t0) });
 function checks(given: DeviceEvent[], times: number[], offered: OfferedDeployment = deployment): string[] {
   let state = spec.fold(given);
   return times.map((seconds) => {
-    const events = spec.decide({ type: 'CheckForUpdate', deployment: offered }, state, {
+    const events = spec.decide({ type: 'CheckForUpdate', deployment: offered, reported: null }, state, {
       now: new Date(t0 + seconds * 1000),
     });
     state = spec.fold(events, state);
@@ -138,6 +138,33 @@ describe('device decider: checks, attempts and failure rules', () => {
       .given([registered, changed])
       .when({ type: 'ReportFirmware', firmware: fw('fw-1') })
       .thenNothingHappened();
+  });
+
+  it('records the firmware a check reports with its attempt, in one commit, when the log has other firmware', () => {
+    const changed = (from: string | null, to: string, secondsAfter = 0): DeviceEvent => ({
+      type: 'DeviceFirmwareChanged',
+      data: {
+        identifier: 'd1',
+        organizationId: 'o1',
+        from: from ? fw(from) : null,
+        to: fw(to),
+        at: new Date(t0 + secondsAfter * 1000).toISOString(),
+      },
+    });
+    // Another instance recorded fw-2; this one's view still had fw-1, which the device reports again.
+    spec
+      .given([registered, changed(null, 'fw-1', -60), changed('fw-1', 'fw-2', -30)])
+      .when({ type: 'CheckForUpdate', deployment, reported: fw('fw-1') })
+      .then([changed('fw-2', 'fw-1'), attempt(0)]);
+    spec
+      .given([registered, changed(null, 'fw-1', -60)])
+      .when({ type: 'CheckForUpdate', deployment, reported: fw('fw-1') })
+      .then([attempt(0)]);
+    // The change starts the device's attempts afresh: three before it, and the check is still offered the update.
+    spec
+      .given([registered, changed(null, 'fw-1', -60), attempt(-50), attempt(-40), attempt(-30)])
+      .when({ type: 'CheckForUpdate', deployment, reported: fw('fw-3') })
+      .then([changed('fw-1', 'fw-3'), attempt(0)]);
   });
 
   it('quarantines and unquarantines once; an unknown device is not found; tags are checked', () => {

@@ -43,10 +43,11 @@ export type DeviceCommand =
   | { type: 'FetchCredential' }
   | { type: 'ReportFirmware'; firmware: FirmwareMetadata }
   /**
-   * A non-preflight check that would be offered `deployment`: an attempt, or quarantine if the device is past its
-   * rules.
+   * A non-preflight check that would be offered `deployment`: the firmware the device reports recorded if the log has
+   * other firmware for it (an instance's view may not hold yet what another instance recorded), then an attempt, or
+   * quarantine if the device is past its rules, all in one commit.
    */
-  | { type: 'CheckForUpdate'; deployment: OfferedDeployment }
+  | { type: 'CheckForUpdate'; deployment: OfferedDeployment; reported: FirmwareMetadata | null }
   | { type: 'QuarantineDevice'; reason: string }
   | { type: 'UnquarantineDevice' }
   | { type: 'RetireDevice' };
@@ -99,26 +100,32 @@ export function deviceRuleBroken(
   return null;
 }
 
-/**
- * What a check would decide for the device, writing nothing (a preflight check): the same commands a real check
- * runs, decided on the device's state with its reported firmware taken in.
- */
+/** What a check decided beside any firmware change it recorded: an attempt, a quarantine, or nothing. */
+export const checkDecision = <E extends { type: string }>(events: readonly E[]): E | undefined =>
+  events.find((e) => e.type === 'UpdateRequested' || e.type === 'DeviceQuarantined');
+
+/** What a check would decide for the device, writing nothing (a preflight check): the command a real check runs. */
 export function previewCheck(
   state: DeviceState,
   reported: FirmwareMetadata | null,
   deployment: OfferedDeployment,
   now: Date,
 ): 'offered' | 'quarantined' | 'nothing' {
-  let current = state;
-  if (reported)
-    for (const event of deviceDecider.decide({ type: 'ReportFirmware', firmware: reported }, current, { now }))
-      current = deviceDecider.evolve(current, event);
-  const [decided] = deviceDecider.decide({ type: 'CheckForUpdate', deployment }, current, { now });
+  const decided = checkDecision(deviceDecider.decide({ type: 'CheckForUpdate', deployment, reported }, state, { now }));
   return decided?.type === 'UpdateRequested'
     ? 'offered'
     : decided?.type === 'DeviceQuarantined'
       ? 'quarantined'
       : 'nothing';
+}
+
+/** The firmware a device reports, if it is not the firmware it is known to run. */
+function firmwareReport(state: DeviceState, firmware: FirmwareMetadata, at: string): DeviceEvent[] {
+  if (state.firmware?.uuid === firmware.uuid) return [];
+  const { identifier, organizationId } = state;
+  return [
+    { type: 'DeviceFirmwareChanged', data: { identifier, organizationId, from: state.firmware, to: firmware, at } },
+  ];
 }
 
 export const deviceDecider: Decider<DeviceCommand, DeviceState, DeviceEvent> = {
@@ -153,25 +160,19 @@ export const deviceDecider: Decider<DeviceCommand, DeviceState, DeviceEvent> = {
           },
         ];
       case 'ReportFirmware':
-        if (state.firmware?.uuid === command.firmware.uuid) return [];
-        return [
-          {
-            type: 'DeviceFirmwareChanged',
-            data: { identifier, organizationId, from: state.firmware, to: command.firmware, at },
-          },
-        ];
+        return firmwareReport(state, command.firmware, at);
       case 'CheckForUpdate': {
-        if (state.quarantined) return [];
-        const broken = deviceRuleBroken(state, command.deployment, now.getTime());
-        if (broken)
-          return [
-            {
-              type: 'DeviceQuarantined',
-              data: { identifier, organizationId, reason: broken, deploymentId: command.deployment.deploymentId, at },
-            },
-          ];
+        const report = command.reported ? firmwareReport(state, command.reported, at) : [];
+        const current = report.reduce(deviceDecider.evolve, state);
+        if (current.quarantined) return report;
         const { deploymentId, firmwareUuid } = command.deployment;
-        return [{ type: 'UpdateRequested', data: { identifier, organizationId, deploymentId, firmwareUuid, at } }];
+        const broken = deviceRuleBroken(current, command.deployment, now.getTime());
+        return [
+          ...report,
+          broken
+            ? { type: 'DeviceQuarantined', data: { identifier, organizationId, reason: broken, deploymentId, at } }
+            : { type: 'UpdateRequested', data: { identifier, organizationId, deploymentId, firmwareUuid, at } },
+        ];
       }
       case 'QuarantineDevice':
         return state.quarantined
