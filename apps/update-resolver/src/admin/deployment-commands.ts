@@ -30,17 +30,18 @@ export class CreateDeploymentHandler implements ICommandHandler<CreateDeployment
   ) {}
 
   async execute({ request: { organizationId, product, body }, meta }: CreateDeploymentCommand) {
-    this.scope.product(meta, organizationId, product);
+    await this.scope.product(meta, organizationId, product);
     const raw = inner(body, 'deployment');
     const name = raw.name as string;
     const settings = deploymentSettings(raw);
+    const firmwareCheck = await this.scope.firmwareCheck(organizationId, product, settings);
     everyProblem(
       () => {
         if (typeof name !== 'string' || !name.trim() || name.length > 255)
           throw DomainError.invalid(['name must be 1 to 255 characters']);
         this.scope.checkRoomForDeployment(organizationId, product, name);
       },
-      () => this.scope.checkFirmware(organizationId, product, settings),
+      firmwareCheck,
       () => checkNewSettings(settings),
     );
     const deploymentId = aggregateKey(organizationId, product, name);
@@ -69,12 +70,15 @@ abstract class DeploymentChangeHandler<C extends ChangeCommand> {
     private readonly queries: FleetQueries,
   ) {}
 
-  protected abstract commandFor(request: C['request'], deployment: DeploymentEntry): DeploymentCommand;
+  protected abstract commandFor(
+    request: C['request'],
+    deployment: DeploymentEntry,
+  ): DeploymentCommand | Promise<DeploymentCommand>;
 
   async execute({ request, meta }: C): Promise<unknown> {
     const { organizationId, product, name } = request;
-    const deployment = this.scope.deployment(meta, organizationId, product, name);
-    const command = this.commandFor(request, deployment);
+    const deployment = await this.scope.deployment(meta, organizationId, product, name);
+    const command = await this.commandFor(request, deployment);
     await this.scope.settled(
       await this.repositories.deployments.execute(deployment.deploymentId, command, { metadata: meta }),
     );
@@ -86,14 +90,13 @@ abstract class DeploymentChangeHandler<C extends ChangeCommand> {
 
 @CommandHandler(UpdateDeploymentCommand)
 export class UpdateDeploymentHandler extends DeploymentChangeHandler<UpdateDeploymentCommand> {
-  protected commandFor(
+  protected async commandFor(
     { organizationId, product, body }: UpdateDeploymentRequest,
     deployment: DeploymentEntry,
-  ): DeploymentCommand {
+  ): Promise<DeploymentCommand> {
     const settings = deploymentSettings(inner(body, 'deployment'));
-    everyProblem(
-      () => this.scope.checkFirmware(organizationId, product, settings),
-      () => checkSettings(settings, deployment),
+    everyProblem(await this.scope.firmwareCheck(organizationId, product, settings), () =>
+      checkSettings(settings, deployment),
     );
     return { type: 'UpdateDeployment', settings };
   }

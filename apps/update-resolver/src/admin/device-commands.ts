@@ -58,7 +58,7 @@ abstract class DeviceChangeHandler<C extends ChangeCommand> {
 
   async execute({ request, meta }: C): Promise<unknown> {
     const { organizationId, product, identifier } = request;
-    this.scope.device(meta, organizationId, product, identifier);
+    await this.scope.device(meta, organizationId, product, identifier);
     const { command, credential } = this.changeFor(request);
     await this.scope.settled(
       await this.repositories.executeOnDevice(organizationId, identifier, command, { metadata: meta }),
@@ -116,7 +116,7 @@ export class RegisterDeviceHandler implements ICommandHandler<RegisterDeviceComm
   ) {}
 
   async execute({ request: { organizationId, product, body }, meta }: RegisterDeviceCommand) {
-    this.scope.product(meta, organizationId, product);
+    await this.scope.product(meta, organizationId, product);
     const raw = inner(body, 'device');
     const identifier = raw.identifier as string;
     const tags = (raw.tags as string[]) ?? [];

@@ -19,7 +19,7 @@ export class CreateFirmwareHandler implements ICommandHandler<CreateFirmwareComm
   ) {}
 
   async execute({ request: { organizationId, product, body }, meta }: CreateFirmwareCommand) {
-    this.scope.product(meta, organizationId, product);
+    await this.scope.product(meta, organizationId, product);
     const firmware = checkFirmware({ uuid: randomUUID(), ...inner(body, 'firmware') }, organizationId, product);
     await this.scope.settled(
       await this.repositories.firmwares.execute(

@@ -102,8 +102,8 @@ export class FleetQueries {
   }
 
   /** Attempts, devices attempting and quarantined, and each failure rule against its limit: the rules' own code. */
-  deploymentHealth(meta: RequestMeta, organizationId: string, product: string, name: string) {
-    const d = this.scope.deployment(meta, organizationId, product, name);
+  async deploymentHealth(meta: RequestMeta, organizationId: string, product: string, name: string) {
+    const d = await this.scope.deployment(meta, organizationId, product, name);
     const facts = this.view.ruleFacts.deployment(d.deploymentId);
     if (!facts) throw DomainError.notFound('deployment');
     const now = Date.now();
@@ -133,8 +133,8 @@ export class FleetQueries {
   }
 
   /** Why a device is (not) offered an update: the same facts and rules a check uses, named as the API names fields. */
-  explainUpdate(meta: RequestMeta, organizationId: string, product: string, identifier: string) {
-    const device = this.scope.device(meta, organizationId, product, identifier);
+  async explainUpdate(meta: RequestMeta, organizationId: string, product: string, identifier: string) {
+    const device = await this.scope.device(meta, organizationId, product, identifier);
     const { chosen, reason, deployments } = explainUpdate(device, this.view.factsOf(organizationId, product));
     return {
       explanation: {

@@ -8,10 +8,13 @@ import { FleetView } from '../fleet/fleet-view';
 import { UPDATE_PROJECTION } from '../infrastructure.module';
 import { OrganizationDirectory } from './organization-directory';
 
+/** How long a request naming something the view lacks waits for the view to catch up with the log (then 503). */
+const CATCH_UP_WITHIN_MS = 5_000;
+
 /**
  * What every admin command and query checks first: the caller may act in the organization (a caller confined to
  * another answers as if nothing existed), and the product, device or deployment the route names exists. Answers
- * come from the fleet view, which holds every event the service has written.
+ * come from the fleet view, and what it lacks is looked for again once it has caught up with the log.
  */
 @Injectable()
 export class FleetScope {
@@ -31,23 +34,39 @@ export class FleetScope {
   }
 
   /** A product exists only in an organization that does (it was created there), so its check is enough. */
-  product(meta: RequestMeta, organizationId: string, product: string): void {
+  async product(meta: RequestMeta, organizationId: string, product: string): Promise<void> {
     this.confine(meta, organizationId);
-    if (!this.view.products.has(`${organizationId}/${product}`)) throw DomainError.notFound('product');
+    if (!(await this.lookUp(() => this.view.products.get(`${organizationId}/${product}`))))
+      throw DomainError.notFound('product');
   }
 
-  device(meta: RequestMeta, organizationId: string, product: string, identifier: string) {
-    this.product(meta, organizationId, product);
-    const device = this.view.device(organizationId, identifier);
-    if (!device || device.retired || device.product !== product) throw DomainError.notFound('device');
+  async device(meta: RequestMeta, organizationId: string, product: string, identifier: string) {
+    await this.product(meta, organizationId, product);
+    const device = await this.lookUp(() => {
+      const found = this.view.device(organizationId, identifier);
+      return found && !found.retired && found.product === product ? found : undefined;
+    });
+    if (!device) throw DomainError.notFound('device');
     return device;
   }
 
-  deployment(meta: RequestMeta, organizationId: string, product: string, name: string) {
-    this.product(meta, organizationId, product);
-    const deployment = this.view.deploymentByName(organizationId, product, name);
+  async deployment(meta: RequestMeta, organizationId: string, product: string, name: string) {
+    await this.product(meta, organizationId, product);
+    const deployment = await this.lookUp(() => this.view.deploymentByName(organizationId, product, name));
     if (!deployment) throw DomainError.notFound('deployment');
     return deployment;
+  }
+
+  /**
+   * What the view holds, or what it holds once it has caught up with the log if it holds nothing: another instance may
+   * have written a moment ago what a request names (a product created through it), and a "not found" must be the log's
+   * answer, not a lagging view's.
+   */
+  private async lookUp<T>(look: () => T | undefined): Promise<T | undefined> {
+    const found = look();
+    if (found !== undefined) return found;
+    await this.view.caughtUp(CATCH_UP_WITHIN_MS);
+    return look();
   }
 
   private confine(meta: RequestMeta, organizationId: string): void {
@@ -63,13 +82,18 @@ export class FleetScope {
       ]);
   }
 
-  /** A deployment's firmware must be one of its product's. */
-  checkFirmware(organizationId: string, product: string, settings: DeploymentSettings): void {
-    if (typeof settings.firmwareUuid !== 'string') return;
-    const firmware = this.view.firmwares.get(settings.firmwareUuid);
-    if (!firmware || firmware.organizationId !== organizationId || firmware.product !== product) {
-      throw DomainError.invalid([`firmware ${settings.firmwareUuid} is not a firmware of product ${product}`]);
-    }
+  /**
+   * The check that a deployment's firmware is one of its product's, to run with the request's other checks; the
+   * firmware is looked up first (a miss after catching up with the log).
+   */
+  async firmwareCheck(organizationId: string, product: string, settings: DeploymentSettings): Promise<() => void> {
+    const uuid = settings.firmwareUuid;
+    if (typeof uuid !== 'string') return () => undefined;
+    const firmware = await this.lookUp(() => this.view.firmwares.get(uuid));
+    return () => {
+      if (!firmware || firmware.organizationId !== organizationId || firmware.product !== product)
+        throw DomainError.invalid([`firmware ${uuid} is not a firmware of product ${product}`]);
+    };
   }
 
   /** Waits until both the view and the read model hold a command's events, so the answer shows them. */

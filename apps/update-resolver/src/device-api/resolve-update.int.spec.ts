@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
 import {
   Reply,
@@ -337,6 +337,23 @@ describe('device checks over NATS', () => {
       (e) => (e.data as { identifier: string }).identifier === 'dev-many',
     );
     expect(attempts).toHaveLength(3);
+  });
+
+  it('on two instances, each request finds what the one before it created, whichever instance answered that', async () => {
+    while (apps.length < 2) await startInstance();
+    for (let i = 0; i < 20; i++) {
+      const product = `relay-${i}`;
+      const inProduct = (subject: Subject, extra: Record<string, unknown>) => admin(subject, { product, ...extra });
+      await ok(UpdateSubjects.createProduct, { organizationId: ORG, body: { product: { name: product } } });
+      const uuid = randomUUID();
+      const firmware = { uuid, version: '2.0.0', architecture: 'arm', platform: 'rpi4', artifact_url: 'https://x/f' };
+      await inProduct(UpdateSubjects.createFirmware, { body: { firmware } });
+      await inProduct(UpdateSubjects.createDeployment, {
+        body: { deployment: { name: 'd', firmware: uuid, conditions: { tags: ['relay'] } } },
+      });
+      await inProduct(UpdateSubjects.registerDevice, { body: { device: { identifier: `${product}-dev`, tags: [] } } });
+      await inProduct(UpdateSubjects.quarantineDevice, { identifier: `${product}-dev` });
+    }
   });
 
   it('falls back to the firmware named by uuid when headers are missing, and records a firmware change once', async () => {

@@ -206,9 +206,13 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
     skipped.forEach((seq) => this.skipped.add(seq));
   }
 
-  /** Resolves once the view holds the whole log as it was when asked: the resolver answers checks only then. */
-  async caughtUp(): Promise<void> {
+  /**
+   * Resolves once the view holds the whole log as it was when asked (the resolver answers checks only then), failing
+   * after `timeoutMs` if one is given.
+   */
+  async caughtUp(timeoutMs?: number): Promise<void> {
     const end = await this.store.lastSequence();
+    if (timeoutMs !== undefined) return this.waitFor(end, timeoutMs);
     if (this.position < end) await new Promise<void>((resolve) => this.waiters.push({ seq: end, resolve }));
   }
 
