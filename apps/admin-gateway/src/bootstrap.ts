@@ -13,6 +13,7 @@ import { documentHealthRoutes } from './openapi/health-doc';
 import { DEVICE_UPDATE_PATH, deviceUpdateOperation, serveDeviceUpdates } from './firmware/device-update.route';
 import { measureHttpRequests } from './http-metrics';
 import { tagRequests } from './tag-requests';
+import { closeConnectionsOnStop } from './close-on-stop';
 
 /** The admin REST API; the OpenAPI document is at /openapi.json and its UI at /docs. */
 export async function createGateway(given?: GatewayConfig): Promise<INestApplication> {
@@ -24,10 +25,12 @@ export async function createGateway(given?: GatewayConfig): Promise<INestApplica
   server.keepAliveTimeout = config.keepAliveMs;
   // Longer still: a connection kept alive must not be cut while the next request's headers arrive on it.
   server.headersTimeout = config.keepAliveMs + 1_000;
-  // Ahead of Express, each in front of the one before: every answer counted, then tagged, device checks answered.
+  // Ahead of Express, each in front of the one before: every answer counted, then tagged, device checks answered;
+  // outermost, what a stop does to the connection each answer leaves on.
   serveDeviceUpdates(app);
   tagRequests(app);
   measureHttpRequests(app);
+  closeConnectionsOnStop(app);
   acceptJsonBodies(app, config.maxBodyBytes);
   app.useGlobalPipes(new TextInputPipe());
   app.enableShutdownHooks();
