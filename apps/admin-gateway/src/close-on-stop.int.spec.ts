@@ -1,22 +1,14 @@
 import { once } from 'node:events';
 import { Agent, IncomingMessage, request as httpRequest } from 'node:http';
-import { freeLoopbackPorts, TEST_KEYS } from '@flotilla/testing';
+import { freeLoopbackPorts } from '@flotilla/testing';
 import { createGateway } from './bootstrap';
+import { testGatewayConfig } from './test-fixtures/gateway-config';
 
 describe('the gateway stopping', () => {
   it('answers the request in flight with Connection: close, and stops without waiting out the keep-alive', async () => {
     const [port, natsPort] = await freeLoopbackPorts(2);
-    const app = await createGateway({
-      nats: { servers: `nats://127.0.0.1:${natsPort}` }, // none there: any answer will do
-      rpcPrefix: 'nowhere',
-      logLevel: 'error',
-      busKey: TEST_KEYS.FLOTILLA_BUS_KEY,
-      port,
-      adminToken: 'a'.repeat(40),
-      requestTimeoutMs: 2_000,
-      maxBodyBytes: 512 * 1024,
-      keepAliveMs: 600_000, // past the test's own timeout: a stop that waited for it would fail the test
-    });
+    // No NATS there: any answer will do. A keep-alive past the test's own timeout: a stop that waited for it fails.
+    const app = await createGateway(testGatewayConfig(port, natsPort, 600_000));
     await app.listen(port, '127.0.0.1');
     const agent = new Agent({ keepAlive: true });
     const body = JSON.stringify({ batches: [{ plan: 'c3.small.x86', operating_system: 'ubuntu_22_04' }] });

@@ -1,7 +1,8 @@
 import { Agent, get as httpGet } from 'node:http';
 import { INestApplication } from '@nestjs/common';
-import { eventually, freeLoopbackPorts, LocalServer, startLocalNats, TEST_KEYS } from '@flotilla/testing';
+import { eventually, freeLoopbackPorts, LocalServer, startLocalNats } from '@flotilla/testing';
 import { createGateway } from './bootstrap';
+import { testGatewayConfig } from './test-fixtures/gateway-config';
 
 describe('the gateway started before NATS', () => {
   let app: INestApplication;
@@ -13,17 +14,7 @@ describe('the gateway started before NATS', () => {
   beforeAll(async () => {
     let port: number;
     [port, natsPort, monitorPort] = await freeLoopbackPorts(3);
-    app = await createGateway({
-      nats: { servers: `nats://127.0.0.1:${natsPort}` },
-      rpcPrefix: 'nowhere',
-      logLevel: 'error',
-      busKey: TEST_KEYS.FLOTILLA_BUS_KEY,
-      port,
-      adminToken: 'a'.repeat(40),
-      requestTimeoutMs: 2_000,
-      maxBodyBytes: 512 * 1024,
-      keepAliveMs: 65_000,
-    });
+    app = await createGateway(testGatewayConfig(port, natsPort));
     await app.listen(port, '127.0.0.1');
     base = `http://127.0.0.1:${port}`;
   });
