@@ -157,8 +157,8 @@ export const resolveHttp: Scenario = {
       await fleet.settled();
       const get = async (url: string, headers: Record<string, string> = {}) => {
         const response = await fetch(url, { headers });
-        await response.arrayBuffer();
-        if (response.status !== 200) throw new Error(`${url}: ${response.status}`);
+        const body = await response.text();
+        if (response.status !== 200) throw new Error(`${url}: ${response.status} ${body}`);
       };
       context.progress('raw node:http server (64 in flight)');
       const rawUrl = `http://127.0.0.1:${raw.port}/device/update`;

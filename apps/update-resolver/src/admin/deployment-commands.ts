@@ -95,9 +95,8 @@ export class UpdateDeploymentHandler extends DeploymentChangeHandler<UpdateDeplo
     deployment: DeploymentEntry,
   ): Promise<DeploymentCommand> {
     const settings = deploymentSettings(inner(body, 'deployment'));
-    everyProblem(await this.scope.firmwareCheck(organizationId, product, settings), () =>
-      checkSettings(settings, deployment),
-    );
+    const firmwareCheck = await this.scope.firmwareCheck(organizationId, product, settings);
+    everyProblem(firmwareCheck, () => checkSettings(settings, deployment));
     return { type: 'UpdateDeployment', settings };
   }
 }
