@@ -85,10 +85,12 @@ describe('admin gateway: batch deployment (e2e)', () => {
     expect((await system.call('GET', '/market/spot/prices?facility=nowhere', key)).body).toEqual({
       spot_market_prices: {},
     });
+    const sjc1 = (await system.call('GET', '/facilities/sjc1', key)).body;
     expect(
       await system.call('POST', '/capacity', key, {
         servers: [
           { facility: 'sjc1', plan: 'c1.small.x86', quantity: 7 },
+          { facility: sjc1.id, plan: 'C1.small.x86', quantity: 7 },
           { facility: 'sjc1', plan: 'c1.small.x86', quantity: 8 },
           // As metal-go sends it (`ServerInfo.quantity` is a string), and decodes it back.
           { facility: 'sjc1', plan: 'c1.small.x86', quantity: '7' },
@@ -101,6 +103,7 @@ describe('admin gateway: batch deployment (e2e)', () => {
       body: {
         servers: [
           { facility: 'sjc1', plan: 'c1.small.x86', quantity: 7, available: true },
+          { facility: sjc1.id, quantity: 7, available: true },
           { quantity: 8, available: false },
           { quantity: '7', available: true },
           { facility: 'nowhere', quantity: '1', available: false },
@@ -554,14 +557,20 @@ describe('admin gateway: batch deployment (e2e)', () => {
     );
 
     const item = { plan: 'c1.small.x86', operating_system: 'debian_12', quantity: 2 };
+    // Named by the ids a client read from the listings, as Metal takes them ("metro code or ID").
+    const plan = (await system.call('GET', '/plans/c1.small.x86', key)).body;
     const created = await system.call('POST', `/projects/${projectId}/devices/batch`, key, {
-      batches: [{ ...item, metro: 'zz' }],
+      batches: [{ ...item, plan: plan.id, metro: zz1.metro.id }],
     });
     expect(created.status).toBe(201);
     const batch = await finished(created.body.batches[0].id);
     expect(batch.state).toBe('completed');
     expect(batch.facility_allocations).toEqual([{ facility: 'zz1', quantity: 2 }]);
-    expect(batch.devices[0]).toMatchObject({ facility: { code: 'zz1', metro: { code: 'zz' } }, metro: { code: 'zz' } });
+    expect(batch.devices[0]).toMatchObject({
+      facility: { code: 'zz1', metro: { code: 'zz' } },
+      metro: { code: 'zz' },
+      plan: { id: plan.id, slug: 'c1.small.x86' },
+    });
     // Its one facility is full now: a metro is never placed outside itself.
     const full = await finished(
       (await system.call('POST', `/projects/${projectId}/devices/batch`, key, { batches: [{ ...item, metro: 'ZZ' }] }))
@@ -596,12 +605,15 @@ describe('admin gateway: batch deployment (e2e)', () => {
       await system.call('PUT', `/facilities/${facility}`, system.rootToken, { name: facility, metro: 'yy' });
       await system.call('PUT', `/capacity/${facility}/c1.small.x86`, system.rootToken, { total });
     }
+    const yy = (await system.call('GET', '/locations/metros/yy', key)).body;
     expect(
       await system.call('POST', '/capacity/metros', key, {
         servers: [
           { metro: 'yy', plan: 'c1.small.x86', quantity: '3' },
           { metro: 'YY', plan: 'c1.small.x86', quantity: 4 },
           { metro: 'nowhere', plan: 'c1.small.x86', quantity: 1 },
+          { metro: yy.id, plan: plan.id, quantity: '3' },
+          { metro: yy.id, plan: zz1.metro.id, quantity: '1' },
         ],
       }),
     ).toMatchObject({
@@ -611,6 +623,9 @@ describe('admin gateway: batch deployment (e2e)', () => {
           { metro: 'yy', plan: 'c1.small.x86', quantity: '3', available: true },
           { metro: 'YY', plan: 'c1.small.x86', quantity: 4, available: false },
           { metro: 'nowhere', quantity: 1, available: false },
+          { metro: yy.id, plan: plan.id, quantity: '3', available: true },
+          // An id names an entry of its own kind only: a metro's is no plan.
+          { metro: yy.id, plan: zz1.metro.id, quantity: '1', available: false },
         ],
       },
     });

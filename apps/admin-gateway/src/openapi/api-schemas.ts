@@ -24,9 +24,9 @@ const object = (properties: Record<string, unknown>, required: string[] = [], ex
  */
 const serverRequests = (metroOnly: boolean, answer: boolean, example: Record<string, unknown>) => {
   const properties = {
-    ...(metroOnly ? {} : { facility: text }),
-    metro: text,
-    plan: text,
+    ...(metroOnly ? {} : { facility: { ...text, description: 'a facility code or id' } }),
+    metro: { ...text, description: 'a metro code or id' },
+    plan: { ...text, description: 'a plan slug or id' },
     quantity: checkedQuantitySchema,
     ...(answer ? { available: { type: 'boolean' } } : {}),
   };
@@ -258,10 +258,10 @@ export const ApiSchemas: Record<string, Schema> = {
 
   BatchItem: object(
     {
-      plan: { type: 'string' },
-      operating_system: { type: 'string' },
-      facility: { oneOf: [text, strings], description: 'a code, "any", or a prioritized list' },
-      metro: { type: 'string', description: 'a metro code or "any", instead of facility' },
+      plan: { type: 'string', description: 'a plan slug or id' },
+      operating_system: { type: 'string', description: 'an operating system slug or id' },
+      facility: { oneOf: [text, strings], description: 'a facility code or id, "any", or a prioritized list' },
+      metro: { type: 'string', description: 'a metro code or id, or "any", instead of facility' },
       facility_diversity_level: { type: 'integer', minimum: 1 },
       quantity: { type: 'integer', minimum: 1 },
       hostname: { type: 'string', description: '{{index}} numbers a series' },

@@ -219,7 +219,7 @@ describe('batch deployment over NATS', () => {
     expect(!reply.ok && reply.error.details).toEqual([
       'batches[0].plan "c9.huge" is not a known plan',
       'batches[1].hostname and hostnames cannot both be given',
-      'batches[1].facility has unknown facilities: mars1',
+      'batches[1].facility has unknown facilities: "mars1"',
       'batches[1].spot_price_max is required when spot_instance is true',
     ]);
     expect(await streamMessages()).toBe(before);

@@ -1,5 +1,6 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
+import { catalogCode } from '@flotilla/batch-domain';
 import { CapacityLevel, ServerQuantity } from '@flotilla/contracts';
 import {
   CapacityRow,
@@ -146,9 +147,13 @@ export class CheckCapacityHandler implements IQueryHandler<CheckCapacityQuery> {
     ]);
     return {
       servers: servers.map((s) => {
-        const place =
-          s.metro === undefined ? facilities.get(s.facility!.toLowerCase()) : metros.get(s.metro.toLowerCase());
-        const counts = place?.get(s.plan.toLowerCase());
+        // Each named by its code or slug, or by its object's id (Metal's `ServerInfo`).
+        const [kind, given, places] =
+          s.metro === undefined
+            ? (['facility', s.facility!, facilities] as const)
+            : (['metro', s.metro, metros] as const);
+        const place = places.get(catalogCode(kind, given, places) ?? '');
+        const counts = place?.get(catalogCode('plan', s.plan, place) ?? '');
         return { ...s, available: (counts ? availableOf(counts) : 0) >= Number(s.quantity) };
       }),
     };

@@ -1,6 +1,6 @@
 import { CapacityLevel, FacilityView, MetroView, OperatingSystemView, PlanView } from '@flotilla/contracts';
 import { CapacityRow, FacilityRow, MetroRow, OperatingSystemRow, PlanRow } from '@flotilla/batch-read-model';
-import { stableUuid } from '@flotilla/decider';
+import { catalogId } from '@flotilla/batch-domain';
 
 type Counts = Pick<CapacityRow, 'total' | 'held' | 'reserved'>;
 
@@ -13,7 +13,6 @@ export function capacityLevel(row: Counts): CapacityLevel {
   return available * 5 <= row.total ? 'limited' : 'normal';
 }
 
-// The catalog is keyed by code and slug; Metal's objects also carry a uuid, the same on every instance and rebuild.
 /** The catalog as resources embed it: Metal's objects by code and slug. */
 export interface CatalogObjects {
   metros: ReadonlyMap<string, MetroView>;
@@ -22,13 +21,8 @@ export interface CatalogObjects {
   operatingSystems: ReadonlyMap<string, OperatingSystemView>;
 }
 
-export const metroId = (code: string) => stableUuid(`metro/${code}`);
-export const facilityId = (code: string) => stableUuid(`facility/${code}`);
-export const planId = (slug: string) => stableUuid(`plan/${slug}`);
-export const operatingSystemId = (slug: string) => stableUuid(`operating-system/${slug}`);
-
 export function metroView({ code, name, country }: MetroRow): MetroView {
-  const id = metroId(code);
+  const id = catalogId('metro', code);
   return { id, code, name, country, href: `/locations/metros/${id}` };
 }
 
@@ -37,7 +31,7 @@ export function facilityView(
   { code, name, metro }: Pick<FacilityRow, 'code' | 'name'> & Partial<Pick<FacilityRow, 'metro'>>,
   metros: ReadonlyMap<string, MetroView> = new Map(),
 ): FacilityView {
-  const id = facilityId(code);
+  const id = catalogId('facility', code);
   const metroObject = metro ? metros.get(metro) : undefined;
   return {
     id,
@@ -50,7 +44,7 @@ export function facilityView(
 }
 
 export function planView({ slug, name, architecture }: PlanRow): PlanView {
-  const id = planId(slug);
+  const id = catalogId('plan', slug);
   return {
     id,
     slug,
@@ -66,7 +60,7 @@ export function planView({ slug, name, architecture }: PlanRow): PlanView {
 
 /** `ubuntu_22_04` is distro `ubuntu`, version `22.04`, as Metal names its images. */
 export function operatingSystemView({ slug, name, provisionableOn }: OperatingSystemRow): OperatingSystemView {
-  const id = operatingSystemId(slug);
+  const id = catalogId('operating-system', slug);
   const [distro, ...version] = slug.split('_');
   return {
     id,

@@ -1,4 +1,5 @@
 import { CatalogView, validateBatchItem } from './batch-item';
+import { catalogId } from './catalog-ids';
 
 const catalog: CatalogView = {
   metros: new Map([
@@ -83,7 +84,7 @@ describe('validateBatchItem', () => {
     ).toEqual([
       'batches[0].plan "nope" is not a known plan',
       'batches[0].quantity must be an integer from 1 to 1000',
-      'batches[0].facility has unknown facilities: mars1',
+      'batches[0].facility has unknown facilities: "mars1"',
       'batches[0].facility_diversity_level must be an integer of at least 1',
       'batches[0].billing_cycle must be one of hourly, daily, monthly, yearly',
       'batches[0].tags must be an array of at most 100 strings of 1 to 64 characters',
@@ -149,7 +150,7 @@ describe('validateBatchItem', () => {
     expect(problemsOf({})).toEqual([
       'batches[0].plan is required',
       'batches[0].operating_system is required',
-      'batches[0].facility is required',
+      'batches[0].facility or metro is required',
     ]);
   });
 
@@ -208,7 +209,33 @@ describe('validateBatchItem', () => {
     expect(anywhere).toMatchObject({ ok: true, item: { facility: ['any'] } });
     expect(anywhere.ok && anywhere.item).not.toHaveProperty('within');
     expect(problemsOf({ ...item, metro: 'mars' })).toEqual(['batches[0].metro "mars" is not a known metro']);
-    expect(problemsOf({ ...item, metro: 7 })).toEqual(['batches[0].metro must be a metro code or "any"']);
+    expect(problemsOf({ ...item, metro: 7 })).toEqual(['batches[0].metro must be a metro code or id, or "any"']);
+  });
+
+  it("takes a plan, an operating system, a metro or a facility by its object's id, as Metal does, and keeps the code", () => {
+    const byId = validateBatchItem(
+      {
+        plan: catalogId('plan', 'c1.small.x86').toUpperCase(),
+        operating_system: catalogId('operating-system', 'ubuntu_22_04'),
+        metro: catalogId('metro', 'sv'),
+      },
+      catalog,
+    );
+    expect(byId).toMatchObject({
+      ok: true,
+      item: { plan: 'c1.small.x86', operatingSystem: 'ubuntu_22_04', metro: 'sv', within: ['sjc1', 'sjc2'] },
+    });
+    const item = { plan: 'c1.small.x86', operating_system: 'ubuntu_22_04' };
+    expect(
+      validateBatchItem({ ...item, facility: [catalogId('facility', 'sjc2'), 'EWR1', 'any'] }, catalog),
+    ).toMatchObject({ ok: true, item: { facility: ['sjc2', 'ewr1', 'any'] } });
+    // An id names an entry of its own kind only: a metro's id is no facility, an unknown one no metro.
+    expect(problemsOf({ ...item, facility: [catalogId('metro', 'sv'), ''] })).toEqual([
+      `batches[0].facility has unknown facilities: "${catalogId('metro', 'sv')}", ""`,
+    ]);
+    expect(problemsOf({ ...item, metro: catalogId('metro', 'mars') })).toEqual([
+      `batches[0].metro "${catalogId('metro', 'mars')}" is not a known metro`,
+    ]);
   });
 
   it('refuses a body that is not an object', () => {

@@ -1,3 +1,4 @@
+import { catalogCode } from './catalog-ids';
 import { expandHostnames, isValidHostname } from './hostnames';
 
 export const BILLING_CYCLES = ['hourly', 'daily', 'monthly', 'yearly'] as const;
@@ -31,7 +32,7 @@ export interface BatchItem {
   quantity: number;
   hostname?: string;
   hostnames?: string[];
-  /** Lower-case facility codes and `any`, in priority order. */
+  /** Facility codes and `any`, in priority order (a facility named by its id is given its code). */
   facility: string[];
   /** The metro the item named instead of facilities (then `facility` is `["any"]`). */
   metro?: string;
@@ -85,17 +86,20 @@ export function validateBatchItem(
   const problems: string[] = [];
   const problem = (field: string, message: string) => problems.push(`${path}.${field} ${message}`);
 
-  const plan = typeof body.plan === 'string' ? body.plan.toLowerCase() : undefined;
+  // A plan, an image, a metro or a facility is named by its code or slug, or by its object's id.
+  const plan = typeof body.plan === 'string' ? catalogCode('plan', body.plan, catalog.plans) : undefined;
   if (body.plan === undefined) problem('plan', 'is required');
-  else if (!plan) problem('plan', 'must be a string');
-  else if (!catalog.plans.has(plan)) problem('plan', `"${body.plan}" is not a known plan`);
+  else if (typeof body.plan !== 'string') problem('plan', 'must be a string');
+  else if (!plan) problem('plan', `"${body.plan}" is not a known plan`);
 
-  const os = typeof body.operating_system === 'string' ? body.operating_system.toLowerCase() : undefined;
+  const os =
+    typeof body.operating_system === 'string'
+      ? catalogCode('operating-system', body.operating_system, catalog.operatingSystems)
+      : undefined;
   if (body.operating_system === undefined) problem('operating_system', 'is required');
-  else if (!os) problem('operating_system', 'must be a string');
-  else if (!catalog.operatingSystems.has(os))
-    problem('operating_system', `"${body.operating_system}" is not a known operating system`);
-  else if (plan && catalog.plans.has(plan) && !catalog.operatingSystems.get(os)?.has(plan)) {
+  else if (typeof body.operating_system !== 'string') problem('operating_system', 'must be a string');
+  else if (!os) problem('operating_system', `"${body.operating_system}" is not a known operating system`);
+  else if (plan && !catalog.operatingSystems.get(os)?.has(plan)) {
     problem('operating_system', `${os} cannot be provisioned on plan ${plan}`);
   }
 
@@ -143,22 +147,27 @@ export function validateBatchItem(
   if (body.metro !== undefined && body.facility !== undefined) problem('metro', 'and facility cannot both be given');
   else if (body.metro !== undefined) {
     // A metro is `any` among its facilities, placed by the same rules; metro `any` is facility `any`.
-    const code = typeof body.metro === 'string' ? body.metro.toLowerCase() : undefined;
-    if (code === undefined) problem('metro', 'must be a metro code or "any"');
-    else if (code !== 'any' && !catalog.metros.has(code)) problem('metro', `"${body.metro}" is not a known metro`);
+    const given = typeof body.metro === 'string' ? body.metro : undefined;
+    const code = given?.toLowerCase() === 'any' ? 'any' : given && catalogCode('metro', given, catalog.metros);
+    if (given === undefined) problem('metro', 'must be a metro code or id, or "any"');
+    else if (!code) problem('metro', `"${given}" is not a known metro`);
     else {
       facility = ['any'];
       if (code !== 'any') metro = { metro: code, within: [...(catalog.metros.get(code) ?? [])].sort() };
     }
-  } else if (body.facility === undefined) problem('facility', 'is required');
+  } else if (body.facility === undefined) problem('facility', 'or metro is required');
   else {
     const list = typeof body.facility === 'string' ? [body.facility] : body.facility;
     if (!Array.isArray(list) || list.length === 0 || !list.every((f) => typeof f === 'string')) {
-      problem('facility', 'must be a facility code, "any", or a non-empty array of them');
+      problem('facility', 'must be a facility code or id, "any", or a non-empty array of them');
     } else {
-      facility = list.map((f) => f.toLowerCase());
-      const unknown = facility.filter((f) => f !== 'any' && !catalog.facilities.has(f));
-      if (unknown.length) problem('facility', `has unknown facilities: ${unknown.join(', ')}`);
+      const named = list.map((f) =>
+        f.toLowerCase() === 'any' ? 'any' : catalogCode('facility', f, catalog.facilities),
+      );
+      const unknown = list.filter((_, i) => named[i] === undefined);
+      if (unknown.length)
+        problem('facility', `has unknown facilities: ${unknown.map((f) => JSON.stringify(f)).join(', ')}`);
+      else facility = named as string[];
     }
   }
 

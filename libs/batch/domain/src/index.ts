@@ -4,5 +4,6 @@ export * from './batch-item';
 export * from './capacity';
 export * from './batch';
 export * from './catalog';
+export * from './catalog-ids';
 export * from './device';
 export * from './batch-workflow';
