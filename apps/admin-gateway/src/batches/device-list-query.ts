@@ -15,8 +15,12 @@ export const ApiDeviceListQuery = () =>
         "part of a device's hostname, description, id (short_id), tags, or its plan's, facility's or operating " +
         "system's slug or name, ignoring case",
     }),
-    ApiQuery({ name: 'facility', required: false, description: 'a facility code' }),
-    ApiQuery({ name: 'metro', required: false, description: "a metro code: devices in that metro's facilities" }),
+    ApiQuery({ name: 'facility', required: false, description: 'a facility code, in any case' }),
+    ApiQuery({
+      name: 'metro',
+      required: false,
+      description: "a metro code, in any case: devices in that metro's facilities",
+    }),
     ApiQuery({ name: 'hostname', required: false, description: 'part of the hostname, ignoring case' }),
     ApiQuery({ name: 'tag', required: false, description: 'a tag the device has' }),
     ApiQuery({ name: 'type', required: false, enum: [...DEVICE_TYPES] }),

@@ -340,7 +340,9 @@ describe('batch deployment over NATS', () => {
     const all = ['db1', 'web01', 'web02'];
     expect(await hostnames({})).toEqual(all);
     expect(await hostnames({ facility: 'sjc1' })).toEqual(webs);
+    expect(await hostnames({ facility: 'SJC1' })).toEqual(webs);
     expect(await hostnames({ metro: 'ny' })).toEqual(['db1']);
+    expect(await hostnames({ metro: 'NY' })).toEqual(['db1']);
     expect(await hostnames({ metro: 'am' })).toEqual([]);
     expect(await hostnames({ hostname: 'WEB' })).toEqual(webs);
     expect(await hostnames({ tag: 'db' })).toEqual(['db1']);

@@ -7,17 +7,19 @@ const containing = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`
 
 /**
  * Narrows a query of devices (alias `d`) to those every filter of the request holds for, as Metal's
- * `findProjectDevices` filters: codes, slugs and tags exactly, hostname and search by part, ignoring case.
+ * `findProjectDevices` filters: facility and metro codes ignoring case, tags exactly, hostname and search by part
+ * ignoring case.
  */
 export function whereDevicesMatch(query: SelectQueryBuilder<DeviceRow>, filters: ListDevicesRequest): void {
   const { search, facility, metro, hostname, tag, type, reserved, hasTerminationTime } = filters;
   const slugsNamed = (entity: typeof PlanRow | typeof FacilityRow | typeof OperatingSystemRow, key: string) =>
     query.subQuery().select(`c.${key}`).from(entity, 'c').where('c.name ILIKE :search').getQuery();
-  if (facility !== undefined) query.andWhere('d.facility = :facility', { facility });
+  // Codes are lower-case, and named in any case, as a batch item names them.
+  if (facility !== undefined) query.andWhere('d.facility = :facility', { facility: facility.toLowerCase() });
   if (metro !== undefined)
     query.andWhere(
       `d.facility IN ${query.subQuery().select('f.code').from(FacilityRow, 'f').where('f.metro = :metro').getQuery()}`,
-      { metro },
+      { metro: metro.toLowerCase() },
     );
   if (hostname !== undefined) query.andWhere('d.hostname ILIKE :hostname', { hostname: containing(hostname) });
   if (tag !== undefined) query.andWhere('d.tags @> CAST(:tag AS jsonb)', { tag: JSON.stringify([tag]) });
