@@ -276,6 +276,11 @@ export const ApiSchemas: Record<string, Schema> = {
       locked: { type: 'boolean' },
       always_pxe: { type: 'boolean' },
       termination_time: dateTime,
+      features: {
+        oneOf: [strings, { type: 'object', additionalProperties: { enum: ['required', 'preferred'] } }],
+        description: 'recorded, not placed by: `["tpm"]`, or `{"tpm": "required", "raid": "preferred"}`',
+      },
+      ip_addresses: { type: 'array', items: { type: 'object' }, description: 'recorded as given' },
     },
     ['plan', 'operating_system'],
     {

@@ -102,6 +102,7 @@ describe('validateBatchItem', () => {
           locked: true,
           always_pxe: false,
           termination_time: '2026-09-03T16:32:00+03:00',
+          features: { tpm: 'required', raid: 'preferred' },
         },
         catalog,
       ),
@@ -109,6 +110,7 @@ describe('validateBatchItem', () => {
       ok: true,
       item: {
         attributes: {
+          features: { tpm: 'required', raid: 'preferred' },
           customdata: { a: 1 },
           locked: true,
           always_pxe: false,
@@ -116,10 +118,15 @@ describe('validateBatchItem', () => {
         },
       },
     });
-    expect(validateBatchItem({ ...item, termination_time: '2026-09-03T16:32:00' }, catalog)).toMatchObject({
+    expect(
+      validateBatchItem({ ...item, termination_time: '2026-09-03T16:32:00', features: ['tpm'] }, catalog),
+    ).toMatchObject({
       ok: true,
-      item: { attributes: { termination_time: '2026-09-03T16:32:00.000Z' } },
+      item: { attributes: { termination_time: '2026-09-03T16:32:00.000Z', features: ['tpm'] } },
     });
+    expect(problemsOf({ ...item, features: { tpm: 'wanted' } })).toEqual([
+      'batches[0].features must be an array of strings, or an object of features each "required" or "preferred"',
+    ]);
     expect(
       validateBatchItem(
         {
@@ -140,7 +147,7 @@ describe('validateBatchItem', () => {
         'item.locked must be a boolean',
         'item.always_pxe must be a boolean',
         'item.termination_time must be a date-time (RFC 3339, e.g. 2026-09-03T16:32:00Z)',
-        'item.features must be an array of strings',
+        'item.features must be an array of strings, or an object of features each "required" or "preferred"',
         'item.ip_addresses must be an array of objects',
       ],
     });

@@ -202,17 +202,18 @@ export function validateBatchItem(
     problem('userdata', `must be a string of at most ${ITEM_LIMITS.userdataBytes / 1024} KiB`);
   }
   // The types Metal's DeviceCreateInput gives them: a device shows them back, and clients decode them.
-  const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const isObject = (v: unknown): v is object => typeof v === 'object' && v !== null && !Array.isArray(v);
   if (body.customdata !== undefined && !isObject(body.customdata)) problem('customdata', 'must be an object');
   for (const field of ['locked', 'always_pxe'] as const)
     if (body[field] !== undefined && typeof body[field] !== 'boolean') problem(field, 'must be a boolean');
   if (body.termination_time !== undefined && !utcDateTime(body.termination_time))
     problem('termination_time', 'must be a date-time (RFC 3339, e.g. 2026-09-03T16:32:00Z)');
-  if (
-    body.features !== undefined &&
-    (!Array.isArray(body.features) || !body.features.every((f) => typeof f === 'string'))
-  )
-    problem('features', 'must be an array of strings');
+  // Metal's two forms: `["tpm"]` (each required), or `{"tpm": "required", "raid": "preferred"}`.
+  const features = body.features;
+  const featureList = Array.isArray(features) && features.every((f) => typeof f === 'string');
+  const featureMap = isObject(features) && Object.values(features).every((v) => v === 'required' || v === 'preferred');
+  if (features !== undefined && !featureList && !featureMap)
+    problem('features', 'must be an array of strings, or an object of features each "required" or "preferred"');
   if (body.ip_addresses !== undefined && (!Array.isArray(body.ip_addresses) || !body.ip_addresses.every(isObject)))
     problem('ip_addresses', 'must be an array of objects');
   for (const field of PASSED_THROUGH.filter((f) => f !== 'description' && f !== 'userdata')) {
