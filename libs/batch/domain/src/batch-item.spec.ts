@@ -240,6 +240,13 @@ describe('validateBatchItem', () => {
     expect(problemsOf({ ...item, facility: [catalogId('metro', 'sv'), ''] })).toEqual([
       `batches[0].facility has unknown facilities: "${catalogId('metro', 'sv')}", ""`,
     ]);
+    const many = Array.from({ length: 20_000 }, (_, i) => catalogId('facility', `mars${i % 7}`));
+    expect(problemsOf({ ...item, facility: many })).toEqual([
+      `batches[0].facility has unknown facilities: ${many
+        .slice(0, 5)
+        .map((f) => `"${f}"`)
+        .join(', ')} and 2 more`,
+    ]);
     expect(problemsOf({ ...item, metro: catalogId('metro', 'mars') })).toEqual([
       `batches[0].metro "${catalogId('metro', 'mars')}" is not a known metro`,
     ]);

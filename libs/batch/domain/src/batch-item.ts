@@ -164,10 +164,12 @@ export function validateBatchItem(
       const named = list.map((f) =>
         f.toLowerCase() === 'any' ? 'any' : catalogCode('facility', f, catalog.facilities),
       );
-      const unknown = list.filter((_, i) => named[i] === undefined);
-      if (unknown.length)
-        problem('facility', `has unknown facilities: ${unknown.map((f) => JSON.stringify(f)).join(', ')}`);
-      else facility = named as string[];
+      const unknown = [...new Set(list.filter((_, i) => named[i] === undefined))].map((f) => JSON.stringify(f));
+      if (unknown.length) {
+        // The first few: the list is as long as the body allows.
+        const more = unknown.length > 5 ? ` and ${unknown.length - 5} more` : '';
+        problem('facility', `has unknown facilities: ${unknown.slice(0, 5).join(', ')}${more}`);
+      } else facility = named as string[];
     }
   }
 

@@ -16,9 +16,12 @@ export function catalogId(kind: CatalogKind, code: string): string {
   return id;
 }
 
+/** The codes of a collection by their ids, made at its first miss, so that each name costs one look-up. */
+const byIdOf = new WeakMap<object, Partial<Record<CatalogKind, Map<string, string>>>>();
+
 /**
  * The code or slug among `codes` that a caller named, by itself in any case or by its id (Metal takes a metro, a
- * plan, ... by either); undefined if it names none of them.
+ * plan, ... by either); undefined if it names none of them. `codes` must not change once asked of.
  */
 export function catalogCode(
   kind: CatalogKind,
@@ -27,6 +30,8 @@ export function catalogCode(
 ): string | undefined {
   const named = given.toLowerCase();
   if (codes.has(named)) return named;
-  for (const code of codes.keys()) if (catalogId(kind, code) === named) return code;
-  return undefined;
+  let ofCodes = byIdOf.get(codes);
+  if (ofCodes === undefined) byIdOf.set(codes, (ofCodes = {}));
+  const byId = (ofCodes[kind] ??= new Map([...codes.keys()].map((code) => [catalogId(kind, code), code])));
+  return byId.get(named);
 }
