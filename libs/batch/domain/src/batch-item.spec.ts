@@ -236,6 +236,10 @@ describe('validateBatchItem', () => {
     expect(
       validateBatchItem({ ...item, facility: [catalogId('facility', 'sjc2'), 'EWR1', 'any'] }, catalog),
     ).toMatchObject({ ok: true, item: { facility: ['sjc2', 'ewr1', 'any'] } });
+    // A facility named twice, by code and by id, is one (placement would drop the second).
+    expect(
+      validateBatchItem({ ...item, facility: ['sjc2', 'any', catalogId('facility', 'sjc2'), 'ANY'] }, catalog),
+    ).toMatchObject({ ok: true, item: { facility: ['sjc2', 'any'] } });
     // An id names an entry of its own kind only: a metro's id is no facility, an unknown one no metro.
     expect(problemsOf({ ...item, facility: [catalogId('metro', 'sv'), ''] })).toEqual([
       `batches[0].facility has unknown facilities: "${catalogId('metro', 'sv')}", ""`,

@@ -169,7 +169,7 @@ export function validateBatchItem(
         // The first few: the list is as long as the body allows.
         const more = unknown.length > 5 ? ` and ${unknown.length - 5} more` : '';
         problem('facility', `has unknown facilities: ${unknown.slice(0, 5).join(', ')}${more}`);
-      } else facility = named as string[];
+      } else facility = [...new Set(named as string[])]; // placement drops a repeat anyway: the log need not hold it
     }
   }
 
