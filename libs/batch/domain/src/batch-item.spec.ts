@@ -251,6 +251,9 @@ describe('validateBatchItem', () => {
         .map((f) => `"${f}"`)
         .join(', ')} and 2 more`,
     ]);
+    expect(problemsOf({ ...item, metro: 'x'.repeat(100_000) })).toEqual([
+      `batches[0].metro "${'x'.repeat(64)}…" is not a known metro`,
+    ]);
     expect(problemsOf({ ...item, metro: catalogId('metro', 'mars') })).toEqual([
       `batches[0].metro "${catalogId('metro', 'mars')}" is not a known metro`,
     ]);

@@ -60,6 +60,9 @@ export type ItemValidation = { ok: true; item: BatchItem } | { ok: false; proble
 
 const isInteger = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 
+/** A name as a 422 quotes it: cut at 64 characters, as it may be as long as the body. */
+const quoted = (name: string) => JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}…` : name);
+
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/i;
 /** An RFC 3339 date-time as UTC ISO text; one without a time zone is UTC, as Metal reads it. Null if not one. */
 function utcDateTime(v: unknown): string | null {
@@ -90,7 +93,7 @@ export function validateBatchItem(
   const plan = typeof body.plan === 'string' ? catalogCode('plan', body.plan, catalog.plans) : undefined;
   if (body.plan === undefined) problem('plan', 'is required');
   else if (typeof body.plan !== 'string') problem('plan', 'must be a string');
-  else if (!plan) problem('plan', `"${body.plan}" is not a known plan`);
+  else if (!plan) problem('plan', `${quoted(body.plan)} is not a known plan`);
 
   const os =
     typeof body.operating_system === 'string'
@@ -98,7 +101,7 @@ export function validateBatchItem(
       : undefined;
   if (body.operating_system === undefined) problem('operating_system', 'is required');
   else if (typeof body.operating_system !== 'string') problem('operating_system', 'must be a string');
-  else if (!os) problem('operating_system', `"${body.operating_system}" is not a known operating system`);
+  else if (!os) problem('operating_system', `${quoted(body.operating_system)} is not a known operating system`);
   else if (plan && !catalog.operatingSystems.get(os)?.has(plan)) {
     problem('operating_system', `${os} cannot be provisioned on plan ${plan}`);
   }
@@ -150,7 +153,7 @@ export function validateBatchItem(
     const given = typeof body.metro === 'string' ? body.metro : undefined;
     const code = given?.toLowerCase() === 'any' ? 'any' : given && catalogCode('metro', given, catalog.metros);
     if (given === undefined) problem('metro', 'must be a metro code or id, or "any"');
-    else if (!code) problem('metro', `"${given}" is not a known metro`);
+    else if (!code) problem('metro', `${quoted(given)} is not a known metro`);
     else {
       facility = ['any'];
       if (code !== 'any') metro = { metro: code, within: [...(catalog.metros.get(code) ?? [])].sort() };
@@ -164,7 +167,7 @@ export function validateBatchItem(
       const named = list.map((f) =>
         f.toLowerCase() === 'any' ? 'any' : catalogCode('facility', f, catalog.facilities),
       );
-      const unknown = [...new Set(list.filter((_, i) => named[i] === undefined))].map((f) => JSON.stringify(f));
+      const unknown = [...new Set(list.filter((_, i) => named[i] === undefined))].map(quoted);
       if (unknown.length) {
         // The first few: the list is as long as the body allows.
         const more = unknown.length > 5 ? ` and ${unknown.length - 5} more` : '';
