@@ -20,6 +20,7 @@ describe('admin gateway: organizations, projects and API keys (e2e)', () => {
   it('creates an organization, a project and an API key, and the key sees only its organization', async () => {
     const org = await call('POST', '/organizations', rootToken, { name: 'Acme' });
     expect(org).toMatchObject({ status: 201, body: { name: 'Acme' } });
+    expect((await call('GET', org.body.href, rootToken)).body).toEqual(org.body);
     const other = await call('POST', '/organizations', rootToken, { name: 'Other' });
 
     const project = await call('POST', `/organizations/${org.body.id}/projects`, rootToken, { name: 'web' });

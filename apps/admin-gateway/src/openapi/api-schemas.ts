@@ -54,7 +54,7 @@ const BATCH = '7c1f5b0e-2d3a-4e5f-9a8b-0c1d2e3f4a5b';
 const DEVICE = '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a';
 const FIRMWARE = '0a0a0a0a-0000-4000-8000-000000000002';
 const at = '2026-11-20T10:00:00.000Z';
-const organization = { id: ORG, name: 'Acme', created_at: at };
+const organization = { id: ORG, name: 'Acme', created_at: at, href: `/organizations/${ORG}` };
 const project = {
   id: PROJECT,
   name: 'web',
@@ -231,7 +231,11 @@ export const ApiSchemas: Record<string, Schema> = {
 
   NameInput: object({ name: { type: 'string', minLength: 1, maxLength: 200 } }, ['name'], { name: 'Acme' }),
   ApiKeyInput: object({ description: { type: 'string', maxLength: 200 } }, [], { description: 'CI' }),
-  Organization: object({ id: uuid, name: text, created_at: dateTime }, ['id', 'name', 'created_at'], organization),
+  Organization: object(
+    { id: uuid, name: text, created_at: dateTime, href: text },
+    ['id', 'name', 'created_at', 'href'],
+    organization,
+  ),
   OrganizationList: pageOf('organizations', 'Organization', [organization]),
   Project: object(
     { id: uuid, name: text, organization: ref('Href'), created_at: dateTime, href: text },

@@ -5,6 +5,7 @@ export const organizationView = (row: OrganizationRow): OrganizationView => ({
   id: row.id,
   name: row.name,
   created_at: row.createdAt.toISOString(),
+  href: `/organizations/${row.id}`,
 });
 
 export const projectView = (row: ProjectRow): ProjectView => ({

@@ -85,6 +85,7 @@ export interface OrganizationView {
   id: string;
   name: string;
   created_at: string;
+  href: string;
 }
 
 export interface ProjectView {
