@@ -25,6 +25,9 @@ const uuid = new ParseUUIDPipe({
   exceptionFactory: () => new RemoteError({ code: ErrorCodes.notFound, message: 'not found' }),
 });
 
+/** What an `Idempotency-Key` may be: 1 to 64 printable ASCII characters (the bus takes it as the `commandId`). */
+const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,64}$/;
+
 /** `true`/`false` query flags; anything else is bad input. */
 function flag(value: string | undefined, name: string): boolean {
   if (value === undefined || value === 'false') return false;
@@ -70,7 +73,7 @@ export class BatchesController {
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
-    description: 'the same key and body within 24 h returns the first batches',
+    description: 'the same key and body within 24 h returns the first batches; 1 to 64 printable ASCII characters',
   })
   createBatches(
     @Param('id', uuid) projectId: string,
@@ -78,6 +81,11 @@ export class BatchesController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @CurrentCaller() caller: Caller,
   ): Promise<{ batches: BatchView[] }> {
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey))
+      throw new RemoteError({
+        code: ErrorCodes.validationFailed,
+        message: 'Idempotency-Key must be 1 to 64 printable ASCII characters',
+      });
     return this.rpc.call(
       BatchSubjects.createBatches,
       { batches: body?.batches, projectId, commandId: idempotencyKey },

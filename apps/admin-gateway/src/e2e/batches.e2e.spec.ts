@@ -242,13 +242,17 @@ describe('admin gateway: batch deployment (e2e)', () => {
       status: 422,
       body: { errors: [expect.stringMatching(/idempotency key reused with different parameters/)] },
     });
-    expect(
-      (
-        await system.call('POST', `/projects/${projectId}/devices/batch`, key, body, {
-          'idempotency-key': 'x'.repeat(65),
-        })
-      ).status,
-    ).toBe(422);
+    const before = (await system.call('GET', `/projects/${projectId}/batches?per_page=1000`, key)).body.meta.total;
+    for (const bad of ['x'.repeat(65), ''])
+      expect(
+        await system.call('POST', `/projects/${projectId}/devices/batch`, key, body, { 'idempotency-key': bad }),
+      ).toMatchObject({
+        status: 422,
+        body: { errors: ['Idempotency-Key must be 1 to 64 printable ASCII characters'] },
+      });
+    expect((await system.call('GET', `/projects/${projectId}/batches?per_page=1000`, key)).body.meta.total).toBe(
+      before,
+    );
   });
 
   it('deletes a batch with its instances and gives the servers back', async () => {
