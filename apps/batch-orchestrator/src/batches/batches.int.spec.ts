@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
 import { BatchSubjects, BatchView, CatalogSubjects, DeviceView, Subject } from '@flotilla/contracts';
 import { DataSource } from 'typeorm';
@@ -516,6 +517,39 @@ describe('batch deployment over NATS', () => {
     // The ten newest hold exactly 10,000.
     const full = unwrap(await list({ includeDevices: true })).batches;
     expect(full.map((b) => b.devices.length)).toEqual(Array(10).fill(1000));
+  });
+
+  it('answers a page larger than NATS carries with an error saying so, at once, and goes on serving', async () => {
+    const own = await createProject(request);
+    // 64 KiB of userdata no compression shrinks, on each of 30 devices: about 2 MB compressed, past NATS's 1 MB.
+    const userdata = randomBytes(48 * 1024).toString('base64');
+    const [batch] = unwrap(
+      await request<{ batches: BatchView[] }>(BatchSubjects.createBatches, {
+        projectId: own.projectId,
+        batches: [{ ...item('big'), plan: 'c3.medium.x86', facility: 'any', quantity: 30, userdata }],
+      }),
+    ).batches;
+    // Waited for without its devices, which are too many to embed.
+    await eventually(
+      async () => unwrap(await request<BatchView>(BatchSubjects.getBatch, { batchId: batch.id })).state === 'completed',
+      20_000,
+      'the batch completed',
+    );
+    const page = (perPage: number) =>
+      request<{ devices: DeviceView[] }>(BatchSubjects.listDevices, { projectId: own.projectId, perPage });
+    expect(await page(30)).toMatchObject({
+      ok: false,
+      error: {
+        code: 'validation_failed',
+        message: expect.stringMatching(/larger than the bus carries \(1048576 bytes\)/),
+      },
+    });
+    expect(unwrap(await page(5)).devices.map((d) => d.userdata)).toEqual(Array(5).fill(userdata));
+    expect(await request(BatchSubjects.getBatch, { batchId: batch.id, includeDevices: true })).toMatchObject({
+      ok: false,
+      error: { code: 'validation_failed' },
+    });
+    expect(unwrap(await request<BatchView>(BatchSubjects.getBatch, { batchId: batch.id })).devices).toHaveLength(30);
   });
 
   it('shows a device quarantined by the update-resolver, and cleared again; a flag it cannot apply is parked, not fatal', async () => {

@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { MessagePattern, NatsContext, NatsOptions, ServerNats } from '@nestjs/microservices';
-import { Msg, NatsConnection, Subscription } from 'nats';
-import { Subject } from '@flotilla/contracts';
+import { ErrorCode as NatsErrorCode, Msg, NatsConnection, NatsError, Subscription } from 'nats';
+import { ErrorCodes, Subject } from '@flotilla/contracts';
+import { describeError } from '@flotilla/event-store';
 import { natsConnectOptions, NatsSettings } from '../nats-connection';
 import { DirectResponder, DirectRoute } from './direct-route';
 import { PlainJsonRequestDeserializer, ReplyEnvelopeSerializer } from './reply-codec';
@@ -83,17 +84,38 @@ class PrefixedNatsServer extends ServerNats {
     }
   }
 
-  /** Counts a request answered once its last packet (or its error) has been published. */
+  /**
+   * Counts a request answered once its last packet (or its error) has been published. A reply that cannot be sent is
+   * never thrown: Nest sends it from a promise of its own, where a throw ends the process. One larger than the server
+   * takes (`max_payload`: a page of devices with big `userdata`) is answered with an error saying so, at once, rather
+   * than left for its caller to wait out.
+   */
   override getPublisher(message: Msg, id: string, context: NatsContext): (response: unknown) => unknown {
     const publish = super.getPublisher(message, id, context);
     return (response) => {
-      const packet = response as { isDisposed?: boolean; err?: unknown };
+      const packet = response as { isDisposed?: boolean; err?: unknown; response?: unknown };
       try {
         return publish(response);
+      } catch (err) {
+        if (err instanceof NatsError && err.code === NatsErrorCode.MaxPayloadExceeded)
+          return this.publishQuietly(message, publish, {
+            ...packet,
+            response: undefined,
+            err: tooLarge(this.subscriber),
+          });
+        this.directLogger.error({ msg: 'reply not sent', subject: message.subject, error: describeError(err) });
       } finally {
         if (packet.isDisposed || packet.err !== undefined) this.answered(message);
       }
     };
+  }
+
+  private publishQuietly(message: Msg, publish: (response: unknown) => unknown, packet: unknown): unknown {
+    try {
+      return publish(packet);
+    } catch (err) {
+      this.directLogger.error({ msg: 'reply not sent', subject: message.subject, error: describeError(err) });
+    }
   }
 
   private took(message: Msg): void {
@@ -126,6 +148,17 @@ class PrefixedNatsServer extends ServerNats {
     await this.subscriber?.flush().catch(() => undefined);
     await super.close();
   }
+}
+
+/** The error a request gets whose answer is larger than the NATS server carries. */
+function tooLarge(connection: NatsConnection | null) {
+  const limit = connection?.info?.max_payload;
+  return {
+    code: ErrorCodes.validationFailed,
+    message:
+      `the answer is larger than the bus carries${limit ? ` (${limit} bytes)` : ''}: ` +
+      'ask for fewer per page, or for less in each (include)',
+  };
 }
 
 /** The NATS transport of a service: one queue group per service, so instances share the load. */
