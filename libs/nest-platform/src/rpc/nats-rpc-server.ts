@@ -22,7 +22,7 @@ const ANSWER_IN_HAND_WITHIN_MS = 10_000;
 /** Nest's NATS server, listening on every handler's subject (and direct route's) under the deployment's prefix. */
 class PrefixedNatsServer extends ServerNats {
   private readonly direct: Subscription[] = [];
-  private readonly directLogger = new Logger('rpc');
+  private readonly rpcLogger = new Logger('rpc');
   private subscriber: NatsConnection | null = null;
   /** Requests taken and not answered yet, each counted once, and who waits for there to be none. */
   private inHand = 0;
@@ -65,7 +65,7 @@ class PrefixedNatsServer extends ServerNats {
         client.subscribe(`${this.prefix}.${route.subject.name}`, {
           queue: route.subject.service,
           callback: (err, message) => {
-            if (err) return this.directLogger.error(err);
+            if (err) return this.rpcLogger.error(err);
             this.took(message);
             void responder.answer(route, message).finally(() => this.answered(message));
           },
@@ -93,28 +93,26 @@ class PrefixedNatsServer extends ServerNats {
   override getPublisher(message: Msg, id: string, context: NatsContext): (response: unknown) => unknown {
     const publish = super.getPublisher(message, id, context);
     return (response) => {
-      const packet = response as { isDisposed?: boolean; err?: unknown; response?: unknown };
+      const packet = response as { isDisposed?: boolean; err?: unknown };
       try {
-        return publish(response);
-      } catch (err) {
-        if (err instanceof NatsError && err.code === NatsErrorCode.MaxPayloadExceeded)
-          return this.publishQuietly(message, publish, {
-            ...packet,
-            response: undefined,
-            err: tooLarge(this.subscriber),
-          });
-        this.directLogger.error({ msg: 'reply not sent', subject: message.subject, error: describeError(err) });
+        return this.publishReply(message, publish, packet);
       } finally {
         if (packet.isDisposed || packet.err !== undefined) this.answered(message);
       }
     };
   }
 
-  private publishQuietly(message: Msg, publish: (response: unknown) => unknown, packet: unknown): unknown {
+  private publishReply(
+    message: Msg,
+    publish: (packet: unknown) => unknown,
+    packet: { err?: unknown; response?: unknown },
+  ): unknown {
     try {
       return publish(packet);
     } catch (err) {
-      this.directLogger.error({ msg: 'reply not sent', subject: message.subject, error: describeError(err) });
+      if (err instanceof NatsError && err.code === NatsErrorCode.MaxPayloadExceeded && packet.err === undefined)
+        return this.publishReply(message, publish, { ...packet, response: undefined, err: tooLarge(this.subscriber) });
+      this.rpcLogger.error({ msg: 'reply not sent', subject: message.subject, error: describeError(err) });
     }
   }
 
