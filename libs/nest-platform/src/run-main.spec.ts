@@ -9,7 +9,15 @@ function run(body: string) {
     ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', '-e', script],
     {
       encoding: 'utf8',
-      env: { ...process.env, TS_NODE_PROJECT: join(__dirname, '..', '..', '..', 'tsconfig.spec.json') },
+      env: {
+        ...process.env,
+        TS_NODE_PROJECT: join(__dirname, '..', '..', '..', 'tsconfig.spec.json'),
+        // The options the test runner gives ts-node, with leave to use the deprecated module resolution they name.
+        TS_NODE_COMPILER_OPTIONS: JSON.stringify({
+          ...JSON.parse(process.env.TS_NODE_COMPILER_OPTIONS ?? '{}'),
+          ignoreDeprecations: '6.0',
+        }),
+      },
       timeout: 60_000,
     },
   );
