@@ -15,16 +15,24 @@ function log(message) {
   process.stderr.write(`[infra] ${message}\n`);
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
+// Ports to listen on come from below the kernel's ephemeral range, from which outgoing connections take theirs: a port
+// from it, free when chosen, may be another process's connection by the time NATS or Postgres binds it.
+const LISTEN_PORTS = { from: 20000, to: 32767 };
+
+function canListen(port) {
+  return new Promise((resolve) => {
     const server = net.createServer();
     server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+async function freePort() {
+  for (;;) {
+    const port = LISTEN_PORTS.from + Math.floor(Math.random() * (LISTEN_PORTS.to - LISTEN_PORTS.from + 1));
+    if (await canListen(port)) return port;
+  }
 }
 
 function onPath(binary) {

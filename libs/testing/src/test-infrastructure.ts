@@ -1,4 +1,4 @@
-import { AddressInfo, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { connect, NatsConnection } from 'nats';
 import { Client } from 'pg';
@@ -93,22 +93,34 @@ export async function freeLoopbackPort(): Promise<number> {
   return port;
 }
 
-/** `count` distinct free ports: all held open together while they are chosen, so none is handed out twice. */
+/**
+ * Where ports to listen on are drawn from: below the kernel's ephemeral range (32768 and up on Linux, 49152 on macOS),
+ * from which every outgoing connection takes its own port. A port from that range, free when chosen, may be some
+ * process's next connection by the time a service binds it (EADDRINUSE); one below it is never taken so.
+ */
+const LISTEN_PORTS = { from: 20_000, to: 32_767 };
+/** Ports this process has handed out: never twice. */
+const handedOut = new Set<number>();
+
+/** Whether a listener can take `port` on every interface (so on loopback too) now. */
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '0.0.0.0', () => server.close(() => resolve(true)));
+  });
+}
+
+/** `count` distinct free ports to listen on, none handed out before by this process. */
 export async function freeLoopbackPorts(count: number): Promise<number[]> {
-  const servers = Array.from({ length: count }, () => createServer());
-  try {
-    return await Promise.all(
-      servers.map(
-        (server) =>
-          new Promise<number>((resolve, reject) => {
-            server.on('error', reject);
-            server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
-          }),
-      ),
-    );
-  } finally {
-    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  const ports: number[] = [];
+  while (ports.length < count) {
+    const port = LISTEN_PORTS.from + Math.floor(Math.random() * (LISTEN_PORTS.to - LISTEN_PORTS.from + 1));
+    if (handedOut.has(port) || !(await canListen(port))) continue;
+    handedOut.add(port);
+    ports.push(port);
   }
+  return ports;
 }
 
 /** A test's own NATS connection, database and uniquely named event stream, removed again by close(). */

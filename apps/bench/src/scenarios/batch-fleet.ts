@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { NatsConnection } from 'nats';
 import { Client } from 'pg';
 import { CatalogSubjects, Subject, TenancySubjects } from '@flotilla/contracts';
 import { busRequester, connectService } from '@flotilla/nest-platform';
+import { freeLoopbackPort } from '@flotilla/testing';
 import { ScenarioContext } from '../measure';
 
 /** A batch-orchestrator of the bench's own (stream, schema, empty catalog), driven over NATS as other services do. */
@@ -27,7 +27,7 @@ export async function startBatchFleet(
   const stream = `BENCH_BATCH_${id.toUpperCase()}`;
   const subjectPrefix = `evt.bench_batch_${id}`;
   const schema = `bench_batch_${id}`;
-  const healthPort = await freePort();
+  const healthPort = await freeLoopbackPort();
   const service = await context.launch('batch-orchestrator', {
     NATS_URL: context.natsUrl,
     DATABASE_URL: context.databaseUrl,
@@ -140,14 +140,4 @@ export async function waitUntilReady(
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
   throw new Error(`${url} not ready within ${timeoutMs} ms`);
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { EVENT_LOOP_SAMPLING_MS } from '@flotilla/nest-platform';
-import { endsWithThisProcess } from '@flotilla/testing';
+import { endsWithThisProcess, freeLoopbackPort } from '@flotilla/testing';
 import { closedLoop, Figure, goal, latencyPercentiles, Scenario } from '../measure';
 import { natsRequestReply } from './baseline';
-import { freePort, waitUntilReady } from './batch-fleet';
+import { waitUntilReady } from './batch-fleet';
 import { startUpdateFleet } from './update-fleet';
 
 /** prom-client's event-loop lag p99 since /metrics was last read: its sampling interval, plus the delay. */
@@ -141,7 +141,7 @@ export const resolveHttp: Scenario = {
   async run(context) {
     const devices = Math.max(1_000, Math.round(100_000 * context.scale));
     const fleet = await startUpdateFleet(context, { devices, products: 10, deploymentsPerProduct: 100 });
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     const gateway = await context.launch('admin-gateway', {
       NATS_URL: context.natsUrl,
       PORT: String(port),

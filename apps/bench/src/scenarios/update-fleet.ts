@@ -13,9 +13,10 @@ import {
 } from '@flotilla/contracts';
 import { EventStore } from '@flotilla/event-store';
 import { busRequester, connectService } from '@flotilla/nest-platform';
+import { freeLoopbackPort } from '@flotilla/testing';
 import { aggregateKey } from '@flotilla/update-domain';
 import { ScenarioContext } from '../measure';
-import { freePort, waitUntilReady } from './batch-fleet';
+import { waitUntilReady } from './batch-fleet';
 
 export const BENCH_ORG = '00000000-0000-4000-8000-00000000b00c';
 
@@ -182,7 +183,7 @@ export async function startUpdateFleet(context: ScenarioContext, shape: FleetSha
   };
   await seedDevices(0, shape.devices);
   const schema = `bench_upd_${id}`;
-  const healthPort = await freePort();
+  const healthPort = await freeLoopbackPort();
   const launchResolver = () =>
     context.launch('update-resolver', {
       NATS_URL: context.natsUrl,
