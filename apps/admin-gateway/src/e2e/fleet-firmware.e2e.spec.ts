@@ -263,6 +263,16 @@ describe('fleet to firmware (e2e)', () => {
       events: [{ type: 'ProjectCreated' }],
       meta: { total: organization.body.meta.total, current_page: 2, last_page: organization.body.meta.total },
     });
+    // Metal's `meta`, as every list: following its links pages through the same history.
+    expect((await system.call('GET', second.body.meta.previous.href, key)).body).toEqual({
+      ...organization.body,
+      events: organization.body.events.slice(0, 1),
+      meta: expect.objectContaining({ current_page: 1, next: second.body.meta.self }),
+    });
+    const deploymentPath = `deployment/${encodeURIComponent('c3.medium.x86/sjc1-rollout')}`;
+    expect((await audit(`${deploymentPath}?per_page=1`)).body.meta.next.href).toBe(
+      `/audit/${deploymentPath}?page=2&per_page=1`,
+    );
 
     const [batch] = (await system.call('GET', `/projects/${projectId}/batches?per_page=100`, key)).body.batches.slice(
       -1,

@@ -732,11 +732,7 @@ export const ApiSchemas: Record<string, Schema> = {
           ['seq', 'time', 'type', 'version', 'actor', 'correlation_id', 'causation_id', 'data'],
         ),
       },
-      meta: object({ total: { type: 'integer' }, current_page: { type: 'integer' }, last_page: { type: 'integer' } }, [
-        'total',
-        'current_page',
-        'last_page',
-      ]),
+      meta: ref('Meta'),
     },
     ['type', 'id', 'events', 'meta'],
     {
@@ -755,7 +751,14 @@ export const ApiSchemas: Record<string, Schema> = {
           data: { organizationId: ORG, name: 'Acme' },
         },
       ],
-      meta: { total: 1, current_page: 1, last_page: 1 },
+      meta: {
+        first: { href: `/audit/organization/${ORG}?page=1&per_page=100` },
+        self: { href: `/audit/organization/${ORG}?page=1&per_page=100` },
+        last: { href: `/audit/organization/${ORG}?page=1&per_page=100` },
+        total: 1,
+        current_page: 1,
+        last_page: 1,
+      },
     },
   ),
 };

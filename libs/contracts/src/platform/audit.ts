@@ -1,5 +1,5 @@
 import { IsIn, IsString, MaxLength } from 'class-validator';
-import { PageNumber, PerPage } from './paging';
+import { PageMeta, PageNumber, PerPage } from './paging';
 
 /** The aggregates each service's log holds, as `GET /audit/{type}/{id}` and the CLI name them. */
 export const AuditTypes = {
@@ -48,5 +48,5 @@ export interface AuditView {
   type: AuditType;
   id: string;
   events: AuditEntry[];
-  meta: { total: number; current_page: number; last_page: number };
+  meta: PageMeta;
 }

@@ -1,4 +1,4 @@
-import { AuditPaging, AuditRequest, AuditView, ErrorCodes } from '@flotilla/contracts';
+import { AuditPaging, AuditRequest, AuditView, ErrorCodes, pageMeta } from '@flotilla/contracts';
 import { EventStore, isAggregateId } from '@flotilla/event-store';
 import { RequestMeta } from '../rpc/bus-trust';
 import { RpcFailure } from '../rpc/rpc-exception.filter';
@@ -24,7 +24,6 @@ export async function auditTrail(
     .find((id) => typeof id === 'string');
   if (!events.length || (meta.organizationId && owner !== meta.organizationId)) throw notFound();
   const perPage = request.perPage ?? AuditPaging.defaultPerPage;
-  const lastPage = Math.max(1, Math.ceil(events.length / perPage));
   const page = request.page ?? 1;
   return {
     type: request.type,
@@ -40,6 +39,7 @@ export async function auditTrail(
       command_id: event.metadata.commandId,
       data: event.data,
     })),
-    meta: { total: events.length, current_page: page, last_page: lastPage },
+    // Metal's `meta`, as every list has, its links at the route that shows the history.
+    meta: pageMeta(`/audit/${request.type}/${encodeURIComponent(request.name)}`, page, perPage, events.length),
   };
 }
