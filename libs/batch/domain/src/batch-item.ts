@@ -167,11 +167,12 @@ export function validateBatchItem(
       const named = list.map((f) =>
         f.toLowerCase() === 'any' ? 'any' : catalogCode('facility', f, catalog.facilities),
       );
-      const unknown = [...new Set(list.filter((_, i) => named[i] === undefined))].map(quoted);
-      if (unknown.length) {
+      const unknown = new Set(list.filter((_, i) => named[i] === undefined));
+      if (unknown.size) {
         // The first few: the list is as long as the body allows.
-        const more = unknown.length > 5 ? ` and ${unknown.length - 5} more` : '';
-        problem('facility', `has unknown facilities: ${unknown.slice(0, 5).join(', ')}${more}`);
+        const shown = [...unknown].slice(0, 5).map(quoted).join(', ');
+        const more = unknown.size > 5 ? ` and ${unknown.size - 5} more` : '';
+        problem('facility', `has unknown facilities: ${shown}${more}`);
       } else facility = [...new Set(named as string[])]; // placement drops a repeat anyway: the log need not hold it
     }
   }
