@@ -14,7 +14,15 @@ import {
 } from '@nestjs/common';
 import { ApiHeader, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Doc } from '../openapi/api-doc';
-import { BatchListView, BatchSubjects, BatchView, DeviceListView, DeviceView, ErrorCodes } from '@flotilla/contracts';
+import {
+  BatchListView,
+  BatchSubjects,
+  BatchView,
+  COMMAND_ID_MAX_CHARS,
+  DeviceListView,
+  DeviceView,
+  ErrorCodes,
+} from '@flotilla/contracts';
 import { AuthGuard } from '../auth/auth.guard';
 import { Caller, CurrentCaller } from '../auth/caller';
 import { NatsRpcClient, RemoteError } from '../nats-rpc.client';
@@ -25,8 +33,9 @@ const uuid = new ParseUUIDPipe({
   exceptionFactory: () => new RemoteError({ code: ErrorCodes.notFound, message: 'not found' }),
 });
 
-/** What an `Idempotency-Key` may be: 1 to 64 printable ASCII characters (the bus takes it as the `commandId`). */
-const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,64}$/;
+/** What an `Idempotency-Key` may be: printable ASCII, as long as the bus's `commandId` it becomes may be. */
+const IDEMPOTENCY_KEY = new RegExp(`^[\\x20-\\x7e]{1,${COMMAND_ID_MAX_CHARS}}$`);
+const IDEMPOTENCY_KEY_RULE = `1 to ${COMMAND_ID_MAX_CHARS} printable ASCII characters`;
 
 /** `true`/`false` query flags; anything else is bad input. */
 function flag(value: string | undefined, name: string): boolean {
@@ -73,7 +82,7 @@ export class BatchesController {
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
-    description: 'the same key and body within 24 h returns the first batches; 1 to 64 printable ASCII characters',
+    description: `the same key and body within 24 h returns the first batches; ${IDEMPOTENCY_KEY_RULE}`,
   })
   createBatches(
     @Param('id', uuid) projectId: string,
@@ -84,7 +93,7 @@ export class BatchesController {
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey))
       throw new RemoteError({
         code: ErrorCodes.validationFailed,
-        message: 'Idempotency-Key must be 1 to 64 printable ASCII characters',
+        message: `Idempotency-Key must be ${IDEMPOTENCY_KEY_RULE}`,
       });
     return this.rpc.call(
       BatchSubjects.createBatches,

@@ -27,6 +27,9 @@ import { Href, PageMeta, PageNumber, PerPage } from '../platform/paging';
 import { allOf } from '../platform/all-of';
 import { Optional } from '../platform/optional';
 
+/** The longest id a batch request may repeat itself by (HTTP's `Idempotency-Key`). */
+export const COMMAND_ID_MAX_CHARS = 64;
+
 export class CreateBatchesRequest {
   @IsUUID()
   projectId!: string;
@@ -40,7 +43,7 @@ export class CreateBatchesRequest {
   /** Idempotency (batch-deployment.md §7): the same id and body within 24 h returns the first batches. */
   @Optional()
   @IsString()
-  @MaxLength(64)
+  @MaxLength(COMMAND_ID_MAX_CHARS)
   commandId?: string;
 }
 
