@@ -133,6 +133,21 @@ describe('fleet to firmware (e2e)', () => {
     expect(again.status).toBe(200);
     expect(await again.json()).toMatchObject({ data: { update_available: true } });
     expect((await fetch(`${system.base}/device/update`, { method: 'POST', headers })).status).toBe(404);
+    // HEAD is safe: answered as a preflight (same status), never recorded as an attempt.
+    const attempts = async () =>
+      (await system.call('GET', `/audit/update-device/${deviceId}`, key)).body.events.filter(
+        (e: { type: string }) => e.type === 'UpdateRequested',
+      ).length;
+    const before = await attempts();
+    const head = await fetch(`${system.base}/device/update`, { method: 'HEAD', headers });
+    expect([head.status, head.headers.get('content-type'), await head.text()]).toEqual([
+      200,
+      'application/json; charset=utf-8',
+      '',
+    ]);
+    expect((await fetch(`${system.base}/device/update`, { method: 'HEAD' })).status).toBe(401);
+    await system.call('GET', '/device/update', null, undefined, headers);
+    expect(await attempts()).toBe(before + 1);
 
     const explanation = await system.call('GET', `${products}/devices/${deviceId}/update-explanation`, key);
     expect(explanation.body.explanation).toMatchObject({

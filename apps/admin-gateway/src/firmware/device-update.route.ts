@@ -63,7 +63,7 @@ async function answer(
   response.end(request.method === 'HEAD' ? undefined : json);
 }
 
-async function check(rpc: NatsRpcClient, { headers }: IncomingMessage, query: URLSearchParams) {
+async function check(rpc: NatsRpcClient, { headers, method }: IncomingMessage, query: URLSearchParams) {
   const credential = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '')?.[1];
   if (!credential)
     throw new RemoteError({
@@ -76,7 +76,12 @@ async function check(rpc: NatsRpcClient, { headers }: IncomingMessage, query: UR
   const peridio = Object.fromEntries(PERIDIO_HEADERS.map((name) => [name, headers[`x-peridio-${name}`]]));
   return rpc.call(
     UpdateSubjects.resolve,
-    { credentialHash: hashCredential(credential), headers: peridio, preflight: preflight[0] === 'true' },
+    // HEAD is a safe method: it asks as a preflight does and is never an attempt.
+    {
+      credentialHash: hashCredential(credential),
+      headers: peridio,
+      preflight: preflight[0] === 'true' || method === 'HEAD',
+    },
     // The check acts as itself (the resolver records the device as its actor); its correlation is the request id.
     { actor: 'admin-gateway', organizationId: null, correlationId: requestIdOf(headers) }, // as tagRequests set it
   );
@@ -99,7 +104,13 @@ export const deviceUpdateOperation = {
   parameters: [
     header('x-peridio-uuid', "the firmware's uuid the device runs"),
     ...['product', 'version', 'architecture', 'platform'].map((name) => header(`x-peridio-${name}`)),
-    { name: 'preflight', in: 'query', required: false, schema: { type: 'string', enum: ['true', 'false'] } },
+    {
+      name: 'preflight',
+      in: 'query',
+      required: false,
+      description: 'true: the same answer without a firmware URL, and not an attempt (as a HEAD request is)',
+      schema: { type: 'string', enum: ['true', 'false'] },
+    },
   ],
   responses: {
     '200': {
