@@ -25,13 +25,10 @@ describe('fleet to firmware (e2e)', () => {
     await system?.stop();
   });
 
-  it('deploys a batch, targets its facility with a deployment, and a new server checking in gets the firmware', async () => {
-    const created = await system.call('POST', `/projects/${projectId}/devices/batch`, key, {
-      batches: [
-        { plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'sjc1', quantity: 2, tags: ['edge'] },
-      ],
-    });
-    const batch = await eventually(
+  /** Deploys one batch item and waits until the batch is completed; the batch with its devices. */
+  async function completedBatch(item: Record<string, unknown>) {
+    const created = await system.call('POST', `/projects/${projectId}/devices/batch`, key, { batches: [item] });
+    return eventually(
       async () => {
         const answer = await system.call('GET', `/batches/${created.body.batches[0].id}?include=devices`, key);
         return answer.body.state === 'completed' ? answer.body : undefined;
@@ -39,6 +36,28 @@ describe('fleet to firmware (e2e)', () => {
       20_000,
       'batch completed',
     );
+  }
+
+  /** Waits until the resolvers' fleet wiring has read and handled the whole batch log. */
+  const fleetWiringCaughtUp = () =>
+    eventually(
+      async () => {
+        const jsm = await system.env.nc.jetstreamManager();
+        const info = await jsm.consumers.info(system.env.stream, 'update_resolver_fleet_wiring');
+        return info.num_pending === 0 && info.num_ack_pending === 0;
+      },
+      20_000,
+      'batch log handled',
+    );
+
+  it('deploys a batch, targets its facility with a deployment, and a new server checking in gets the firmware', async () => {
+    const batch = await completedBatch({
+      plan: 'c3.medium.x86',
+      operating_system: 'debian_12',
+      facility: 'sjc1',
+      quantity: 2,
+      tags: ['edge'],
+    });
     const deviceId: string = batch.devices[0].id;
     const products = `/orgs/${organizationId}/products/c3.medium.x86`;
     const device = await eventually(
@@ -158,17 +177,7 @@ describe('fleet to firmware (e2e)', () => {
   });
 
   it('a device quarantined by the resolver shows as quarantined in the batch API; a deleted server is retired for good', async () => {
-    const created = await system.call('POST', `/projects/${projectId}/devices/batch`, key, {
-      batches: [{ plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'dfw1' }],
-    });
-    const batch = await eventually(
-      async () => {
-        const answer = await system.call('GET', `/batches/${created.body.batches[0].id}?include=devices`, key);
-        return answer.body.state === 'completed' ? answer.body : undefined;
-      },
-      20_000,
-      'batch completed',
-    );
+    const batch = await completedBatch({ plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'dfw1' });
     const deviceId: string = batch.devices[0].id;
     const path = `/orgs/${organizationId}/products/c3.medium.x86/devices/${deviceId}`;
     await eventually(async () => (await system.call('GET', path, key)).status === 200, 20_000, 'registered');
@@ -209,18 +218,28 @@ describe('fleet to firmware (e2e)', () => {
     await Promise.all(system.resolvers.splice(0).map((r) => r.stop('SIGKILL')));
     await (await system.env.nc.jetstreamManager()).consumers.delete(system.env.stream, 'update_resolver_fleet_wiring');
     await system.startResolver();
-    await eventually(
-      async () =>
-        (
-          await (
-            await system.env.nc.jetstreamManager()
-          ).consumers.info(system.env.stream, 'update_resolver_fleet_wiring')
-        ).num_pending === 0,
-      20_000,
-      'batch log read again',
-    );
+    await fleetWiringCaughtUp();
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect((await system.call('GET', path, key)).status).toBe(404);
+  });
+
+  it('a server provisioned and deleted while no resolver runs is never registered', async () => {
+    await Promise.all(system.resolvers.splice(0).map((r) => r.stop('SIGKILL')));
+    const batch = await completedBatch({
+      plan: 'c3.medium.x86',
+      operating_system: 'debian_12',
+      facility: 'dfw1',
+      quantity: 3,
+    });
+    const [deleted, ...kept]: string[] = batch.devices.map((d: { id: string }) => d.id);
+    expect((await system.call('DELETE', `/devices/${deleted}`, key)).status).toBe(204);
+    // Its DeviceProvisioned and DeviceDeleted are read together, on two subjects: the deletion must still win.
+    await system.startResolver();
+    const devices = `/orgs/${organizationId}/products/c3.medium.x86/devices`;
+    for (const id of kept)
+      await eventually(async () => (await system.call('GET', `${devices}/${id}`, key)).status === 200, 20_000, id);
+    await fleetWiringCaughtUp();
+    expect((await system.call('GET', `${devices}/${deleted}`, key)).status).toBe(404);
   });
 
   it("hides another organization's products (404)", async () => {

@@ -513,7 +513,12 @@ describe('device checks over NATS', () => {
     // Retired, it keeps no snapshot: the one it had is dropped.
     await apps[0]
       .get(FleetRepositories)
-      .executeOnDevice(ORG, 'dev-long', { type: 'RetireDevice' }, { metadata: { actor: 'test' } });
+      .executeOnDevice(
+        ORG,
+        'dev-long',
+        { type: 'RetireDevice', identifier: 'dev-long', organizationId: ORG },
+        { metadata: { actor: 'test' } },
+      );
     await eventually(async () => (await snapshots()).length === 0, 5_000, 'the snapshot dropped');
   });
 

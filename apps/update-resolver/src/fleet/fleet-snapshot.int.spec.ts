@@ -127,7 +127,12 @@ describe('fleet-view snapshots', () => {
     await admin(UpdateSubjects.updateDevice, { identifier: 'dev-8', body: { device: { tags: ['major'] } } });
     await first
       .get(FleetRepositories)
-      .executeOnDevice(ORG, 'dev-9', { type: 'RetireDevice' }, { metadata: { actor: 'test' } });
+      .executeOnDevice(
+        ORG,
+        'dev-9',
+        { type: 'RetireDevice', identifier: 'dev-9', organizationId: ORG },
+        { metadata: { actor: 'test' } },
+      );
     await caughtUp(first);
 
     // Due: the log is more than FLEET_SNAPSHOT_EVERY commits past the newest snapshot (there is none).

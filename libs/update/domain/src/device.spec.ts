@@ -264,6 +264,31 @@ describe('device decider: checks, attempts and failure rules', () => {
       .thenNothingHappened();
   });
 
+  it('retires a server deleted before its registration was read, which then does not register it', () => {
+    const retire = { type: 'RetireDevice' as const, identifier: 'd1', organizationId: 'o1' };
+    const retired: DeviceEvent = {
+      type: 'DeviceRetired',
+      data: { identifier: 'd1', organizationId: 'o1', at: new Date(t0).toISOString() },
+    };
+    spec.given([]).when(retire).then([retired]);
+    spec.given([registered]).when(retire).then([retired]);
+    spec.given([registered, retired]).when(retire).thenNothingHappened();
+    const registration = {
+      type: 'RegisterDevice' as const,
+      identifier: 'd1',
+      organizationId: 'o1',
+      product: 'p',
+      tags: [],
+      credentialHash: 'h',
+    };
+    spec
+      .given([retired])
+      .when({ ...registration, source: 'batch' })
+      .thenNothingHappened();
+    // A device an operator registers under that identifier is theirs to have.
+    expect(spec.decide({ ...registration, source: 'admin' }, spec.fold([retired]))[0].type).toBe('DeviceRegistered');
+  });
+
   it('previews what a check would decide without deciding it: offered, past its rules, or with new firmware counted afresh', () => {
     const state = spec.fold([registered, attempt(0), attempt(1)]);
     expect(previewCheck(state, null, deployment, new Date(t0 + 10_000))).toBe('offered');

@@ -50,7 +50,8 @@ export type DeviceCommand =
   | { type: 'CheckForUpdate'; deployment: OfferedDeployment; reported: FirmwareMetadata | null }
   | { type: 'QuarantineDevice'; reason: string }
   | { type: 'UnquarantineDevice' }
-  | { type: 'RetireDevice' };
+  /** Names the device, for one that was never registered: it is retired all the same (see the decider). */
+  | { type: 'RetireDevice'; identifier: string; organizationId: string };
 
 /** The shape of `DeviceState` as snapshots keep it: raise it with any change to the type. */
 export const deviceStateFormat = 1;
@@ -141,6 +142,13 @@ export const deviceDecider: Decider<DeviceCommand, DeviceState, DeviceEvent> = {
       const { type: _type, ...data } = command;
       return [{ type: 'DeviceRegistered', data: { ...data, tags: validateTags(command.tags), registeredAt: at } }];
     }
+    if (command.type === 'RetireDevice') {
+      if (state.status === 'retired') return [];
+      // A server deleted before its registration was read (the two are on different subjects of the batch log, read
+      // side by side) is retired unregistered: the tombstone keeps its late registration out.
+      const { identifier, organizationId } = state.status === 'active' ? state : command;
+      return [{ type: 'DeviceRetired', data: { identifier, organizationId, at } }];
+    }
     if (state.status !== 'active') throw DomainError.notFound('device');
     const { identifier, organizationId } = state;
     switch (command.type) {
@@ -185,8 +193,6 @@ export const deviceDecider: Decider<DeviceCommand, DeviceState, DeviceEvent> = {
             ];
       case 'UnquarantineDevice':
         return state.quarantined ? [{ type: 'DeviceUnquarantined', data: { identifier, organizationId, at } }] : [];
-      case 'RetireDevice':
-        return [{ type: 'DeviceRetired', data: { identifier, organizationId, at } }];
     }
   },
 

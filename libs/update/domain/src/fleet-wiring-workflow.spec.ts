@@ -69,9 +69,8 @@ describe('fleet wiring (workflow)', () => {
           type: 'SendToDevice',
           organizationId: 'o1',
           identifier: 'd1',
-          command: { type: 'RetireDevice' },
+          command: { type: 'RetireDevice', identifier: 'd1', organizationId: 'o1' },
           key: 'retire',
-          tolerate: ['not_found'],
         },
       ]);
   });

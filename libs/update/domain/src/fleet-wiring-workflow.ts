@@ -51,15 +51,14 @@ export const fleetWiringWorkflow: Workflow<FleetWiringInput, null, FleetWiringSt
       ];
     }
     const { organizationId, deviceId } = input.data;
-    // A server that was never registered has nothing to retire.
+    // Retired even if not registered (yet): its DeviceProvisioned, on another subject, may be read after this.
     return [
       {
         type: 'SendToDevice',
         organizationId,
         identifier: deviceId,
-        command: { type: 'RetireDevice' },
+        command: { type: 'RetireDevice', identifier: deviceId, organizationId },
         key: 'retire',
-        tolerate: ['not_found'],
       },
     ];
   },
