@@ -128,8 +128,25 @@ export type DeviceLockChanged = DomainEvent<
   { deviceId: string; batchId: string; organizationId: string; locked: boolean; changedAt: string }
 >;
 
+/** What can be changed of a device's details after its batch made it (of Metal's `DeviceUpdateInput`). */
+export interface DeviceDetails {
+  hostname?: string;
+  description?: string;
+  tags?: string[];
+  customdata?: Record<string, unknown>;
+}
+
+/**
+ * On the device's own subject: details changed (Metal's `PUT /devices/{id}`), only the fields given. Its tags are the
+ * batch side's labels: the firmware side took the batch's tags when it registered the server and keeps its own since.
+ */
+export type DeviceUpdated = DomainEvent<
+  'DeviceUpdated',
+  DeviceDetails & { deviceId: string; batchId: string; organizationId: string; updatedAt: string }
+>;
+
 /** The events of a device's own subject: its life after its batch created it. */
-export type BatchDeviceEvent = DeviceLockChanged | DeviceDeleted;
+export type BatchDeviceEvent = DeviceLockChanged | DeviceUpdated | DeviceDeleted;
 
 export const BatchEventVersions: Record<BatchEvent['type'] | BatchDeviceEvent['type'], number> = {
   BatchRequested: 1,
@@ -142,6 +159,7 @@ export const BatchEventVersions: Record<BatchEvent['type'] | BatchDeviceEvent['t
   BatchFailed: 1,
   BatchDeleted: 1,
   DeviceLockChanged: 1,
+  DeviceUpdated: 1,
   DeviceDeleted: 1,
 };
 

@@ -48,19 +48,6 @@ function flag(value: string | undefined, name: string): boolean {
  * Fields of Metal's `DeviceUpdateInput` that cannot be changed here: refused, not ignored, so that no client takes a
  * change for made.
  */
-const UNCHANGEABLE = [
-  'always_pxe',
-  'billing_cycle',
-  'customdata',
-  'description',
-  'hostname',
-  'ipxe_script_url',
-  'network_frozen',
-  'spot_instance',
-  'tags',
-  'userdata',
-];
-
 /** Whether Metal's `include` names `devices`: comma-separated, as its clients send it, or the parameter repeated. */
 const includesDevices = (include: string | string[] | undefined) =>
   [include ?? []]
@@ -173,7 +160,7 @@ export class BatchesController {
   }
 
   @Doc(
-    "Lock a device against deletion, or unlock it (of Metal's DeviceUpdateInput, only locked)",
+    "Change a device's lock, hostname, description, tags or customdata (Metal's DeviceUpdateInput; its other fields 422)",
     'Device',
     'DeviceUpdateInput',
   )
@@ -183,14 +170,7 @@ export class BatchesController {
     @Body() body: Record<string, unknown> | undefined,
     @CurrentCaller() caller: Caller,
   ): Promise<DeviceView> {
-    const problems = UNCHANGEABLE.filter((field) => body?.[field] != null).map(
-      (field) => `${field} cannot be changed here: only locked can`,
-    );
-    const locked = body?.locked ?? undefined;
-    if (locked !== undefined && typeof locked !== 'boolean') problems.unshift('locked must be true or false');
-    if (problems.length)
-      throw new RemoteError({ code: ErrorCodes.validationFailed, message: problems.join('; '), details: problems });
-    return this.rpc.call(BatchSubjects.updateDevice, { deviceId, locked }, caller);
+    return this.rpc.call(BatchSubjects.updateDevice, { ...body, deviceId }, caller);
   }
 
   @Doc('Delete a device (422 while locked or still being provisioned); its server goes back', { status: 204 })

@@ -301,15 +301,75 @@ describe('admin gateway: batch deployment (e2e)', () => {
     expect((await system.call('DELETE', `/batches/${batch.id}?remove_associated_instances=true`, key)).status).toBe(
       422,
     );
-    expect(await system.call('PUT', device, key, { hostname: 'renamed', locked: 'no' })).toMatchObject({
-      status: 422,
-      body: { errors: ['locked must be true or false', 'hostname cannot be changed here: only locked can'] },
-    });
+    expect(await system.call('PUT', device, key, { hostname: 'not_a_host', locked: 'no', userdata: '' })).toMatchObject(
+      {
+        status: 422,
+        body: {
+          errors: [
+            'locked must be true or false',
+            'hostname must be a valid host name (RFC 1123)',
+            'userdata cannot be changed here: only locked, hostname, description, tags, customdata can',
+          ],
+        },
+      },
+    );
     const unlocked = await system.call('PUT', device, key, { locked: false });
     expect(unlocked).toMatchObject({ status: 200, body: { id: batch.devices[0].id, locked: false } });
     expect((await system.call('GET', device, key)).body.locked).toBe(false);
     expect((await system.call('DELETE', device, key)).status).toBe(204);
     expect((await system.call('PUT', device, key, { locked: true })).status).toBe(404);
+  });
+
+  it("changes a device's hostname, description, tags and customdata as Metal's PUT does", async () => {
+    const created = await system.call('POST', `/projects/${projectId}/devices/batch`, key, {
+      batches: [
+        {
+          plan: 'c3.large.arm64',
+          operating_system: 'debian_12',
+          facility: 'dfw1',
+          hostname: 'old-name',
+          description: 'before',
+          tags: ['blue'],
+          customdata: { rack: 1, row: 'a' },
+          userdata: '#!/bin/sh',
+        },
+      ],
+    });
+    const batch = await finished(created.body.batches[0].id);
+    const device = `/devices/${batch.devices[0].id}`;
+    const changed = await system.call('PUT', device, key, {
+      hostname: 'new-name',
+      tags: ['green', 'canary'],
+      customdata: { rack: 2 },
+      description: null,
+      href: device,
+    });
+    expect(changed).toMatchObject({
+      status: 200,
+      body: { hostname: 'new-name', description: 'before', tags: ['green', 'canary'], customdata: { rack: 2 } },
+    });
+    expect(changed.body.userdata).toBe('#!/bin/sh');
+    expect((await system.call('PUT', device, key, { description: 'after' })).body).toMatchObject({
+      hostname: 'new-name',
+      description: 'after',
+      tags: ['green', 'canary'],
+    });
+    expect((await system.call('GET', device, key)).body).toMatchObject({ hostname: 'new-name', description: 'after' });
+    const found = async (query: string) =>
+      (await system.call('GET', `/projects/${projectId}/devices?${query}`, key)).body.devices.map(
+        (d: { id: string }) => d.id,
+      );
+    expect(await found('hostname=new-name')).toEqual([batch.devices[0].id]);
+    expect(await found('tag=canary')).toEqual([batch.devices[0].id]);
+    expect(await found('hostname=old-name')).toEqual([]);
+    const history = (await system.call('GET', `/audit/device/${batch.devices[0].id}`, key)).body.events;
+    expect(history.map((e: { type: string }) => e.type)).toEqual(['DeviceUpdated', 'DeviceUpdated']);
+    // A bad change changes nothing.
+    expect(
+      (await system.call('PUT', device, key, { hostname: 'ok-name', tags: ['x'.repeat(65)], customdata: [] })).body
+        .errors,
+    ).toEqual(['tags must be an array of at most 100 strings of 1 to 64 characters', 'customdata must be an object']);
+    expect((await system.call('GET', device, key)).body.hostname).toBe('new-name');
   });
 
   it('lets only the root token change the catalog', async () => {

@@ -317,9 +317,15 @@ export const ApiSchemas: Record<string, Schema> = {
     batch,
   ),
   DeviceUpdateInput: object(
-    { locked: { type: 'boolean', description: 'whether the device is locked against deletion' } },
+    {
+      locked: { type: 'boolean', description: 'whether the device is locked against deletion' },
+      hostname: { type: 'string', description: 'a host name (RFC 1123)' },
+      description: { type: 'string', maxLength: 1024 },
+      tags: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 64 }, maxItems: 100 },
+      customdata: { type: 'object', description: 'replaces the whole of it; at most 64 KiB as JSON' },
+    },
     [],
-    { locked: false },
+    { hostname: 'db-1', tags: ['db', 'primary'], locked: true },
   ),
   BatchList: object({ batches: { type: 'array', items: ref('Batch') } }, ['batches'], { batches: [batch] }),
   BatchesList: object({ batches: { type: 'array', items: ref('Batch') }, meta: ref('Meta') }, ['batches', 'meta'], {

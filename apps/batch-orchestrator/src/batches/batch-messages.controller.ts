@@ -43,7 +43,7 @@ export class BatchMessagesController {
 
   @Handles(BatchSubjects.updateDevice)
   async updateDevice(@Payload() request: UpdateDeviceRequest, @Meta() meta: RequestMeta) {
-    await this.commands.execute(new UpdateDeviceCommand(request.deviceId, request.locked, meta));
+    await this.commands.execute(new UpdateDeviceCommand(request, meta));
     return this.queries.execute(new GetDeviceQuery(request.deviceId, meta));
   }
 

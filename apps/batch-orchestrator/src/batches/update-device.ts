@@ -1,7 +1,9 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
-import { lockedAtCreation } from '@flotilla/batch-domain';
+import { lockedAtCreation, validateDeviceChanges } from '@flotilla/batch-domain';
+import { UpdateDeviceRequest } from '@flotilla/contracts';
+import { DomainError } from '@flotilla/decider';
 import { RequestMeta } from '@flotilla/nest-platform';
 import { ProjectionRunner } from '@flotilla/projections';
 import { BATCH_PROJECTION } from '../infrastructure/infrastructure.module';
@@ -10,13 +12,12 @@ import { deviceOfBatch, liveDeviceRow } from './device-lookups';
 
 export class UpdateDeviceCommand {
   constructor(
-    readonly deviceId: string,
-    readonly locked: boolean | undefined,
+    readonly request: UpdateDeviceRequest,
     readonly meta: RequestMeta,
   ) {}
 }
 
-/** Locks a device against deletion, or unlocks it (Metal's `PUT /devices/{id}` with `locked`). */
+/** Changes a device's lock or details (Metal's `PUT /devices/{id}`), every field checked by the batch domain. */
 @CommandHandler(UpdateDeviceCommand)
 export class UpdateDeviceHandler implements ICommandHandler<UpdateDeviceCommand, void> {
   constructor(
@@ -26,20 +27,23 @@ export class UpdateDeviceHandler implements ICommandHandler<UpdateDeviceCommand,
     @Inject(BATCH_PROJECTION) private readonly projection: ProjectionRunner,
   ) {}
 
-  async execute({ deviceId, locked, meta }: UpdateDeviceCommand): Promise<void> {
+  async execute({ request, meta }: UpdateDeviceCommand): Promise<void> {
+    const { deviceId, ...body } = request;
+    const checked = validateDeviceChanges(body);
+    if (!checked.ok) throw DomainError.invalid(checked.problems);
     const row = await liveDeviceRow(this.dataSource, deviceId, meta);
-    if (locked === undefined) return;
+    if (!Object.keys(checked.changes).length) return;
     const { description } = await deviceOfBatch(this.batches, row.batchId, deviceId);
     const { batchId, organizationId } = description;
     const result = await this.devices.execute(
       deviceId,
       {
-        type: 'SetDeviceLock',
+        type: 'UpdateDevice',
         deviceId,
         batchId,
         organizationId,
         lockedAtCreation: lockedAtCreation(description),
-        locked,
+        changes: checked.changes,
       },
       { metadata: meta },
     );

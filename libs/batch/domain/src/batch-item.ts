@@ -59,6 +59,28 @@ export interface CatalogView {
 export type ItemValidation = { ok: true; item: BatchItem } | { ok: false; problems: string[] };
 
 const isInteger = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+const isObject = (v: unknown): v is object => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The checks of a device's own fields, in a batch item and in a change of the device: what is wrong, or null. */
+export const deviceFieldProblems = {
+  tags: (tags: unknown) =>
+    Array.isArray(tags) &&
+    tags.length <= ITEM_LIMITS.tags &&
+    tags.every((t) => typeof t === 'string' && t.length >= 1 && t.length <= 64)
+      ? null
+      : `must be an array of at most ${ITEM_LIMITS.tags} strings of 1 to 64 characters`,
+  description: (description: unknown) =>
+    typeof description === 'string' && description.length <= ITEM_LIMITS.descriptionChars
+      ? null
+      : `must be a string of at most ${ITEM_LIMITS.descriptionChars} characters`,
+  // The type Metal's DeviceCreateInput gives it: a device shows it back, and clients decode it.
+  customdata: (customdata: unknown) =>
+    !isObject(customdata)
+      ? 'must be an object'
+      : Buffer.byteLength(JSON.stringify(customdata)) > ITEM_LIMITS.customdataBytes
+        ? `must be at most ${ITEM_LIMITS.customdataBytes / 1024} KiB as JSON`
+        : null,
+};
 
 /** A name as a 422 quotes it: cut at 64 characters, as it may be as long as the body. */
 const quoted = (name: string) => JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}…` : name);
@@ -188,18 +210,9 @@ export function validateBatchItem(
   if (!BILLING_CYCLES.includes(billingCycle)) problem('billing_cycle', `must be one of ${BILLING_CYCLES.join(', ')}`);
 
   const tags = body.tags ?? [];
-  if (
-    !Array.isArray(tags) ||
-    tags.length > ITEM_LIMITS.tags ||
-    !tags.every((t) => typeof t === 'string' && t.length >= 1 && t.length <= 64)
-  ) {
-    problem('tags', `must be an array of at most ${ITEM_LIMITS.tags} strings of 1 to 64 characters`);
-  }
-  if (
-    body.description !== undefined &&
-    (typeof body.description !== 'string' || body.description.length > ITEM_LIMITS.descriptionChars)
-  ) {
-    problem('description', `must be a string of at most ${ITEM_LIMITS.descriptionChars} characters`);
+  for (const field of ['tags', 'description', 'customdata'] as const) {
+    const wrong = body[field] !== undefined && deviceFieldProblems[field](body[field]);
+    if (wrong) problem(field, wrong);
   }
   if (
     body.userdata !== undefined &&
@@ -208,8 +221,6 @@ export function validateBatchItem(
     problem('userdata', `must be a string of at most ${ITEM_LIMITS.userdataBytes / 1024} KiB`);
   }
   // The types Metal's DeviceCreateInput gives them: a device shows them back, and clients decode them.
-  const isObject = (v: unknown): v is object => typeof v === 'object' && v !== null && !Array.isArray(v);
-  if (body.customdata !== undefined && !isObject(body.customdata)) problem('customdata', 'must be an object');
   for (const field of ['locked', 'always_pxe'] as const)
     if (body[field] !== undefined && typeof body[field] !== 'boolean') problem(field, 'must be a boolean');
   if (body.termination_time !== undefined && !utcDateTime(body.termination_time))
@@ -222,10 +233,9 @@ export function validateBatchItem(
     problem('features', 'must be an array of strings, or an object of features each "required" or "preferred"');
   if (body.ip_addresses !== undefined && (!Array.isArray(body.ip_addresses) || !body.ip_addresses.every(isObject)))
     problem('ip_addresses', 'must be an array of objects');
-  for (const field of PASSED_THROUGH.filter((f) => f !== 'description' && f !== 'userdata')) {
-    const limit = field === 'customdata' ? ITEM_LIMITS.customdataBytes : ITEM_LIMITS.otherFieldBytes;
-    if (body[field] !== undefined && Buffer.byteLength(JSON.stringify(body[field])) > limit)
-      problem(field, `must be at most ${limit / 1024} KiB as JSON`);
+  for (const field of PASSED_THROUGH.filter((f) => !['description', 'userdata', 'customdata'].includes(f))) {
+    if (body[field] !== undefined && Buffer.byteLength(JSON.stringify(body[field])) > ITEM_LIMITS.otherFieldBytes)
+      problem(field, `must be at most ${ITEM_LIMITS.otherFieldBytes / 1024} KiB as JSON`);
   }
 
   const spotInstance = body.spot_instance ?? false;

@@ -1,4 +1,4 @@
-import { DeviceDeleted, DeviceLockChanged } from '@flotilla/events';
+import { DeviceDeleted, DeviceLockChanged, DeviceUpdated } from '@flotilla/events';
 import { deciderSpecification } from '@flotilla/testing';
 import { deviceDecider } from './device';
 
@@ -61,21 +61,49 @@ describe('device decider', () => {
   });
 
   it('locks and unlocks, recording only a change, and not once the device is deleted', () => {
+    const lock = (locked: boolean) => ({ ...facts, type: 'UpdateDevice' as const, changes: { locked } });
     spec
       .given([])
-      .when({ ...facts, type: 'SetDeviceLock', locked: true })
+      .when(lock(true))
       .then([lockChanged(true)]);
     spec
       .given([])
-      .when({ ...facts, lockedAtCreation: true, type: 'SetDeviceLock', locked: true })
+      .when({ ...lock(true), lockedAtCreation: true })
       .thenNothingHappened();
     spec
       .given([lockChanged(true)])
-      .when({ ...facts, type: 'SetDeviceLock', locked: false })
+      .when(lock(false))
       .then([lockChanged(false)]);
+    spec.given([deleted]).when(lock(true)).thenThrows('not_found');
+  });
+
+  it('records the details given, with a lock change beside them, and not once the device is deleted', () => {
+    const details = { hostname: 'web-7', description: '', tags: [], customdata: { rack: 4 } };
+    const updated: DeviceUpdated = {
+      type: 'DeviceUpdated',
+      data: { deviceId: 'd1', batchId: 'b1', organizationId: 'o1', ...details, updatedAt: '2026-01-01T00:00:00.000Z' },
+    };
+    const update = { ...facts, type: 'UpdateDevice' as const, changes: details };
+    spec.given([]).when(update).then([updated]);
     spec
-      .given([deleted])
-      .when({ ...facts, type: 'SetDeviceLock', locked: true })
-      .thenThrows('not_found');
+      .given([updated])
+      .when({ ...update, changes: { ...details, locked: true } })
+      .then([lockChanged(true), updated]);
+    spec
+      .given([])
+      .when({ ...update, changes: { hostname: 'web-8' } })
+      .then([
+        {
+          ...updated,
+          data: {
+            deviceId: 'd1',
+            batchId: 'b1',
+            organizationId: 'o1',
+            hostname: 'web-8',
+            updatedAt: updated.data.updatedAt,
+          },
+        },
+      ]);
+    spec.given([deleted]).when(update).thenThrows('not_found');
   });
 });

@@ -1,7 +1,8 @@
 import { BatchDeviceEvent, DeviceDescription } from '@flotilla/events';
 import { Decider, DomainError } from '@flotilla/decider';
+import { DeviceChanges, detailsOf } from './device-changes';
 
-/** A device's life after its batch created it, on `evt.batch.device.<id>`: its lock, and its deletion. */
+/** A device's life after its batch created it, on `evt.batch.device.<id>`: its lock, its details, its deletion. */
 export interface DeviceState {
   deleted: boolean;
   /** As last changed here; null until then: as its batch item set it (`lockedAtCreation` of the command). */
@@ -25,7 +26,8 @@ export type DeviceCommand =
       /** Its batch is being deleted with its instances: a locked device is left as it is, not refused. */
       unlessLocked?: boolean;
     })
-  | (DeviceFacts & { type: 'SetDeviceLock'; locked: boolean });
+  /** Changes checked by `validateDeviceChanges`. */
+  | (DeviceFacts & { type: 'UpdateDevice'; changes: DeviceChanges });
 
 export const LOCKED_REFUSAL = 'device is locked: unlock it before deleting it';
 
@@ -54,17 +56,40 @@ export const deviceDecider: Decider<DeviceCommand, DeviceState, BatchDeviceEvent
           },
         ];
       }
-      case 'SetDeviceLock':
+      case 'UpdateDevice': {
         if (state.deleted) throw DomainError.notFound('device');
-        if (isLocked(state, lockedAtCreation) === command.locked) return [];
+        const { locked } = command.changes;
+        const details = detailsOf(command.changes);
         return [
-          {
-            type: 'DeviceLockChanged',
-            data: { deviceId, batchId, organizationId, locked: command.locked, changedAt: at },
-          },
+          ...(locked === undefined || isLocked(state, lockedAtCreation) === locked
+            ? []
+            : [
+                {
+                  type: 'DeviceLockChanged' as const,
+                  data: { deviceId, batchId, organizationId, locked, changedAt: at },
+                },
+              ]),
+          // Given details are recorded as given, as Metal's PUT touches the device whatever it holds.
+          ...(details
+            ? [
+                {
+                  type: 'DeviceUpdated' as const,
+                  data: { deviceId, batchId, organizationId, ...details, updatedAt: at },
+                },
+              ]
+            : []),
         ];
+      }
     }
   },
-  evolve: (state, event) =>
-    event.type === 'DeviceDeleted' ? { ...state, deleted: true } : { ...state, locked: event.data.locked },
+  evolve(state, event) {
+    switch (event.type) {
+      case 'DeviceDeleted':
+        return { ...state, deleted: true };
+      case 'DeviceLockChanged':
+        return { ...state, locked: event.data.locked };
+      case 'DeviceUpdated':
+        return state;
+    }
+  },
 };

@@ -6,4 +6,5 @@ export * from './batch';
 export * from './catalog';
 export * from './catalog-ids';
 export * from './device';
+export * from './device-changes';
 export * from './batch-workflow';

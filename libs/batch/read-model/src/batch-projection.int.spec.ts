@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DeviceDescription } from '@flotilla/events';
+import { DeviceDescription, DeviceDetails } from '@flotilla/events';
 import { applyCommits, CreateProjectionCheckpoints1767225600000, qualified } from '@flotilla/projections';
 import { commitsOf, HistoryEntry, historyDatabase } from '@flotilla/testing';
 import { batchProjection } from './batch-projection';
@@ -31,6 +31,11 @@ function device(deviceId: string, index: number, facility: string): DeviceDescri
 const lockChanged = (deviceId: string, locked: boolean) => ({
   type: 'DeviceLockChanged',
   data: { deviceId, batchId: b1, organizationId: organization, locked, changedAt: '' },
+});
+
+const updated = (deviceId: string, details: DeviceDetails) => ({
+  type: 'DeviceUpdated',
+  data: { deviceId, batchId: b1, organizationId: organization, ...details, updatedAt: '' },
 });
 
 /** A batch's whole life and a deleted one, as the log holds them: [aggregate type, id, events] per commit. */
@@ -169,6 +174,9 @@ const history: HistoryEntry[] = [
     ],
   ],
   ['capacity', plan, [{ type: 'DeviceCapacityReleased', data: { plan, facility: 'ewr1', count: 1 } }]],
+  ['device', d1, [updated(d1, { hostname: 'db1', tags: ['db'], description: 'primary', customdata: { rack: 2 } })]],
+  ['device', d1, [updated(d1, { customdata: { rack: 3 } })]],
+  ['device', d3, [updated(d3, { description: 'spare' })]],
 ];
 
 const commits = commitsOf(history);
@@ -196,7 +204,7 @@ describe('the batch read model', () => {
         'select id, state, quantity, error_messages, facility_allocations, device_ids, created_at, updated_at from {batches}',
       ),
       devices: await rows(
-        'select id, state, error, facility, hostname, position, attributes, updated_at from {devices} order by position',
+        'select id, state, error, facility, hostname, tags, position, attributes, updated_at from {devices} order by position',
       ),
     };
   }
@@ -228,11 +236,18 @@ describe('the batch read model', () => {
         updated_at: new Date(commits[8].time),
       },
     ]);
-    type Row = { id: string; state: string; error: string | null; attributes: object };
-    expect(oneByOne.devices.map((d: Row) => [d.id, d.state, d.error, d.attributes])).toEqual([
-      [d1, 'active', null, { locked: true }],
-      [d2, 'deleted', null, { locked: false }],
-      [d3, 'failed', 'sjc1: no power', {}],
+    type Row = {
+      id: string;
+      state: string;
+      error: string | null;
+      hostname: string;
+      tags: string[];
+      attributes: object;
+    };
+    expect(oneByOne.devices.map((d: Row) => [d.id, d.state, d.error, d.hostname, d.tags, d.attributes])).toEqual([
+      [d1, 'active', null, 'db1', ['db'], { locked: true, description: 'primary', customdata: { rack: 3 } }],
+      [d2, 'deleted', null, 'web1', ['web'], { locked: false }],
+      [d3, 'failed', 'sjc1: no power', 'web2', ['web'], { description: 'spare' }],
     ]);
     expect(inPairs).toEqual(oneByOne);
     expect(allAtOnce).toEqual(oneByOne);

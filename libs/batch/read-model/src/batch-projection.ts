@@ -46,8 +46,10 @@ interface NewBatch extends BatchFields {
 interface DeviceFields {
   state?: string;
   error?: string;
-  /** Set in its `attributes`, where its batch item's `locked` is. */
-  locked?: boolean;
+  hostname?: string;
+  tags?: string[];
+  /** Merged into its `attributes`, where its batch item's `locked`, `description` and `customdata` are. */
+  attributes?: Record<string, unknown>;
   updatedAt: string;
 }
 
@@ -81,16 +83,11 @@ function updateBatch(changes: BatchChanges, id: string, fields: BatchFields): vo
   else changes.batchUpdates.set(id, fields);
 }
 
-function updateDevice(changes: BatchChanges, id: string, { locked, ...fields }: DeviceFields): void {
-  const created = changes.newDevices.get(id);
-  if (created) {
-    Object.assign(created, fields);
-    if (locked !== undefined) created.attributes = { ...created.attributes, locked };
-    return;
-  }
-  const updated = changes.deviceUpdates.get(id);
-  if (updated) Object.assign(updated, fields, locked === undefined ? {} : { locked });
-  else changes.deviceUpdates.set(id, { ...fields, locked });
+function updateDevice(changes: BatchChanges, id: string, { attributes, ...fields }: DeviceFields): void {
+  const row = changes.newDevices.get(id) ?? changes.deviceUpdates.get(id);
+  if (!row) return void changes.deviceUpdates.set(id, { ...fields, attributes });
+  for (const [key, value] of Object.entries(fields)) if (value !== undefined) Object.assign(row, { [key]: value });
+  if (attributes) row.attributes = { ...row.attributes, ...attributes };
 }
 
 const recorders: ChangeRecorders<BusyTableEvent, BatchChanges> = {
@@ -166,7 +163,19 @@ const recorders: ChangeRecorders<BusyTableEvent, BatchChanges> = {
     updateDevice(changes, deviceId, { state: 'failed', error, updatedAt: event.time });
   },
   DeviceLockChanged: (event, changes) => {
-    updateDevice(changes, event.data.deviceId, { locked: event.data.locked, updatedAt: event.time });
+    updateDevice(changes, event.data.deviceId, { attributes: { locked: event.data.locked }, updatedAt: event.time });
+  },
+  DeviceUpdated: (event, changes) => {
+    const {
+      deviceId,
+      batchId: _batchId,
+      organizationId: _org,
+      updatedAt: _at,
+      hostname,
+      tags,
+      ...attributes
+    } = event.data;
+    updateDevice(changes, deviceId, { hostname, tags, attributes, updatedAt: event.time });
   },
   DeviceDeleted: (event, changes) => {
     updateDevice(changes, event.data.deviceId, { state: 'deleted', updatedAt: event.time });
@@ -295,17 +304,18 @@ function deviceStatements(table: Table, changes: BatchChanges): SqlStatement[] {
   if (updates.length)
     statements.push({
       text: `update ${table('devices')} d set state = coalesce(u.state, d.state), error = coalesce(u.error, d.error),
-         attributes = case when u.locked is null then d.attributes
-           else jsonb_set(d.attributes, '{locked}', to_jsonb(u.locked)) end,
-         updated_at = u.updated_at
-       from unnest($1::uuid[], $2::text[], $3::text[], $4::boolean[], $5::timestamptz[])
-         as u(id, state, error, locked, updated_at)
+         hostname = coalesce(u.hostname, d.hostname), tags = coalesce(u.tags, d.tags),
+         attributes = d.attributes || coalesce(u.attributes, '{}'), updated_at = u.updated_at
+       from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::jsonb[], $7::timestamptz[])
+         as u(id, state, error, hostname, tags, attributes, updated_at)
        where d.id = u.id`,
       values: [
         updates.map(([id]) => id),
         updates.map(([, f]) => f.state ?? null),
         updates.map(([, f]) => f.error ?? null),
-        updates.map(([, f]) => f.locked ?? null),
+        updates.map(([, f]) => f.hostname ?? null),
+        updates.map(([, f]) => jsonOrNull(f.tags)),
+        updates.map(([, f]) => jsonOrNull(f.attributes)),
         updates.map(([, f]) => f.updatedAt),
       ],
     });

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import { JSONSchema } from 'class-validator-jsonschema';
 import {
+  Allow,
   ArrayMaxSize,
   ArrayNotEmpty,
   IsArray,
@@ -138,11 +139,28 @@ export class DeviceRequest {
   deviceId!: string;
 }
 
-/** What can be changed of a device (of Metal's `DeviceUpdateInput`): whether it is locked against deletion. */
+/** A field of a device's change as a client sends it: the batch domain checks it (`validateDeviceChanges`). */
+const Changed = (schema: Record<string, unknown>): PropertyDecorator =>
+  allOf(Allow(), JSONSchema(schema) as PropertyDecorator);
+const REFUSED = { description: 'cannot be changed: refused (422) when given' };
+
+/**
+ * A change of a device, as Metal's `DeviceUpdateInput` (its field names): its lock, hostname, description, tags and
+ * customdata, by the rules of a batch item's; the rest of that input is listed so that it is refused, not dropped.
+ */
 export class UpdateDeviceRequest extends DeviceRequest {
-  @Optional()
-  @IsBoolean()
-  locked?: boolean;
+  @Changed({ type: 'boolean' }) locked?: unknown;
+  @Changed({ type: 'string', description: 'a host name (RFC 1123)' }) hostname?: unknown;
+  @Changed({ type: 'string', maxLength: 1024 }) description?: unknown;
+  @Changed({ type: 'array', items: { type: 'string', minLength: 1, maxLength: 64 }, maxItems: 100 }) tags?: unknown;
+  @Changed({ type: 'object', description: 'at most 64 KiB as JSON' }) customdata?: unknown;
+  @Changed(REFUSED) always_pxe?: unknown;
+  @Changed(REFUSED) billing_cycle?: unknown;
+  @Changed(REFUSED) firmware_set_id?: unknown;
+  @Changed(REFUSED) ipxe_script_url?: unknown;
+  @Changed(REFUSED) network_frozen?: unknown;
+  @Changed(REFUSED) spot_instance?: unknown;
+  @Changed(REFUSED) userdata?: unknown;
 }
 
 const SLUG = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -444,7 +462,7 @@ export const BatchSubjects = {
     orchestrator,
     UpdateDeviceRequest,
     replyOf<DeviceView>("Metal's Device, as it stands after the change"),
-    'Locks a device against deletion, or unlocks it.',
+    "Changes a device's lock against deletion, hostname, description, tags or customdata.",
   ),
   deleteDevice: subject(
     'batch.cmd.delete-device',
