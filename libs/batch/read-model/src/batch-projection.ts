@@ -166,15 +166,11 @@ const recorders: ChangeRecorders<BusyTableEvent, BatchChanges> = {
     updateDevice(changes, event.data.deviceId, { attributes: { locked: event.data.locked }, updatedAt: event.time });
   },
   DeviceUpdated: (event, changes) => {
-    const {
-      deviceId,
-      batchId: _batchId,
-      organizationId: _org,
-      updatedAt: _at,
-      hostname,
-      tags,
-      ...attributes
-    } = event.data;
+    const { deviceId, hostname, tags, description, customdata } = event.data;
+    // Kept in its attributes, where its batch item put them: only the fields the change gave.
+    const attributes = Object.fromEntries(
+      Object.entries({ description, customdata }).filter(([, v]) => v !== undefined),
+    );
     updateDevice(changes, deviceId, { hostname, tags, attributes, updatedAt: event.time });
   },
   DeviceDeleted: (event, changes) => {
