@@ -35,11 +35,13 @@ function refusal(failure: ParserFailure): { status: number; error: string } | nu
 }
 
 /**
- * Bodies are JSON objects or arrays of at most `limit` bytes, and are read only from an authenticated caller: every
+ * Bodies are JSON objects of at most `limit` bytes, and are read only from an authenticated caller: every
  * route that takes a body is an admin call, so a caller without a valid token is answered 401 before a byte of it is
  * read or its type looked at. A body of another type is refused with 415: parsed as nothing, it would otherwise reach
- * validation as a missing body and be answered with misleading problems. A JSON body that is a bare string, number or
- * `null` is valid JSON, and is told so: 422, it must be an object; so is one nested deeper than `MAX_JSON_DEPTH`.
+ * validation as a missing body and be answered with misleading problems. A JSON body that is an array, a bare string,
+ * number or `null` is valid JSON, and is told so: 422, it must be an object (no route takes another, and one whose
+ * fields are all optional would otherwise take it for an empty object); so is one nested deeper than
+ * `MAX_JSON_DEPTH`.
  */
 export function acceptJsonBodies(app: NestExpressApplication, limit: number): void {
   const authenticator = app.get(Authenticator);
@@ -60,11 +62,10 @@ export function acceptJsonBodies(app: NestExpressApplication, limit: number): vo
             return refused ? refuse(refused.status, refused.error) : next(failure);
           }
           const body: unknown = request.body;
-          if (body === null || typeof body !== 'object')
-            return refuse(
-              422,
-              `request body must be a JSON object, not ${body === null ? 'null' : `a ${typeof body}`}`,
-            );
+          if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+            const kind = body === null ? 'null' : Array.isArray(body) ? 'an array' : `a ${typeof body}`;
+            return refuse(422, `request body must be a JSON object, not ${kind}`);
+          }
           if (nestsDeeperThan(body)) return refuse(422, `request body nests deeper than ${MAX_JSON_DEPTH} levels`);
           next();
         });

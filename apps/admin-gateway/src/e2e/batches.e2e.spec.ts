@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { RunningSystem, startRunningSystem } from '../test-fixtures/running-system';
 import { eventually } from '@flotilla/testing';
 
@@ -577,8 +578,16 @@ describe('admin gateway: batch deployment (e2e)', () => {
       status: 422,
       body: { errors: ['request body nests deeper than 32 levels'] },
     });
-    const array = await system.call('POST', `/projects/${projectId}/devices/batch`, key, [item]);
-    expect(array).toMatchObject({ status: 422, body: { errors: ['batches must be an array'] } });
+    // An array is no body of any route: not even of one whose fields are all optional.
+    for (const [method, path] of [
+      ['POST', `/projects/${projectId}/devices/batch`],
+      ['POST', `/organizations/${randomUUID()}/api-keys`],
+      ['PUT', `/devices/${randomUUID()}`],
+    ])
+      expect([path, await system.call(method, path, key, [item])]).toMatchObject([
+        path,
+        { status: 422, body: { errors: ['request body must be a JSON object, not an array'] } },
+      ]);
     expect(await messages()).toBe(before);
     const asJsonType = await system.call(
       'POST',
