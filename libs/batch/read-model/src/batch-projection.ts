@@ -301,7 +301,8 @@ function deviceStatements(table: Table, changes: BatchChanges): SqlStatement[] {
     statements.push({
       text: `update ${table('devices')} d set state = coalesce(u.state, d.state), error = coalesce(u.error, d.error),
          hostname = coalesce(u.hostname, d.hostname), tags = coalesce(u.tags, d.tags),
-         attributes = d.attributes || coalesce(u.attributes, '{}'), updated_at = u.updated_at
+         attributes = case when u.attributes is null then d.attributes else d.attributes || u.attributes end,
+         updated_at = u.updated_at
        from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::jsonb[], $7::timestamptz[])
          as u(id, state, error, hostname, tags, attributes, updated_at)
        where d.id = u.id`,
