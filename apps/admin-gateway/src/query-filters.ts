@@ -20,6 +20,17 @@ export function queryFilters(query: Record<string, unknown>, problems: string[])
   return { once, filter, unmodelled };
 }
 
+/**
+ * A `true`/`false` query flag as clients spell it: in any case (Python's `requests` sends `True`, as Rails, which
+ * Metal's API runs on, reads it) or as `1`/`0`; undefined for anything else, which is bad input.
+ */
+export function queryFlag(value: string): boolean | undefined {
+  const spelled = value.toLowerCase();
+  if (spelled === 'true' || spelled === '1') return true;
+  if (spelled === 'false' || spelled === '0') return false;
+  return undefined;
+}
+
 /** Why Metal's `categories` filter (of plans, and of devices by their plan) is refused. */
 export const NO_PLAN_CATEGORIES = 'plans here have no categories';
 

@@ -26,6 +26,7 @@ import {
 import { AuthGuard } from '../auth/auth.guard';
 import { Caller, CurrentCaller } from '../auth/caller';
 import { NatsRpcClient, RemoteError } from '../nats-rpc.client';
+import { queryFlag } from '../query-filters';
 import { ApiPaging, paging } from '../paging';
 import { ApiDeviceListQuery, deviceListQuery } from './device-list-query';
 
@@ -37,17 +38,14 @@ const uuid = new ParseUUIDPipe({
 const IDEMPOTENCY_KEY = new RegExp(`^[\\x20-\\x7e]{1,${COMMAND_ID_MAX_CHARS}}$`);
 const IDEMPOTENCY_KEY_RULE = `1 to ${COMMAND_ID_MAX_CHARS} printable ASCII characters`;
 
-/** `true`/`false` query flags; anything else is bad input. */
-function flag(value: string | undefined, name: string): boolean {
-  if (value === undefined || value === 'false') return false;
-  if (value === 'true') return true;
+/** A query flag, false when left out (`queryFlag`'s spellings); anything else is bad input. */
+function flag(value: unknown, name: string): boolean {
+  if (value === undefined) return false;
+  const given = typeof value === 'string' ? queryFlag(value) : undefined;
+  if (given !== undefined) return given;
   throw new RemoteError({ code: ErrorCodes.validationFailed, message: `${name} must be true or false` });
 }
 
-/**
- * Fields of Metal's `DeviceUpdateInput` that cannot be changed here: refused, not ignored, so that no client takes a
- * change for made.
- */
 /** Whether Metal's `include` names `devices`: comma-separated, as its clients send it, or the parameter repeated. */
 const includesDevices = (include: string | string[] | undefined) =>
   [include ?? []]

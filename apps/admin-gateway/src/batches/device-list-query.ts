@@ -2,7 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiQuery } from '@nestjs/swagger';
 import { DEVICE_TYPES, ListDevicesRequest, Paging } from '@flotilla/contracts';
 import { ApiPaging, paging } from '../paging';
-import { NO_PLAN_CATEGORIES, queryFilters } from '../query-filters';
+import { NO_PLAN_CATEGORIES, queryFilters, queryFlag } from '../query-filters';
 
 /** `GET /projects/{id}/devices`'s query parameters in the API document: Metal's `findProjectDevices` filters. */
 export const ApiDeviceListQuery = () =>
@@ -41,9 +41,9 @@ export function deviceListQuery(projectId: string, query: Record<string, unknown
   const flag = (name: string): boolean | undefined => {
     const value = filter(name);
     if (value === undefined) return undefined;
-    if (value === 'true' || value === 'false') return value === 'true';
-    problems.push(`${name} must be true or false`);
-    return undefined;
+    const given = queryFlag(value);
+    if (given === undefined) problems.push(`${name} must be true or false`);
+    return given;
   };
   const type = filter('type');
   if (type !== undefined && !(DEVICE_TYPES as readonly string[]).includes(type))

@@ -266,7 +266,8 @@ describe('admin gateway: batch deployment (e2e)', () => {
     expect((await system.call('DELETE', `/batches/${batch.id}?remove_associated_instances=maybe`, key)).status).toBe(
       422,
     );
-    expect((await system.call('DELETE', `/batches/${batch.id}?remove_associated_instances=true`, key)).status).toBe(
+    // Spelled as Python's requests spells True: Metal's API reads it so, and so does Flotilla.
+    expect((await system.call('DELETE', `/batches/${batch.id}?remove_associated_instances=True`, key)).status).toBe(
       204,
     );
     expect((await system.call('GET', `/batches/${batch.id}`, key)).status).toBe(404);
@@ -454,6 +455,9 @@ describe('admin gateway: batch deployment (e2e)', () => {
     });
     expect((await system.call('GET', filtered.meta.next.href, key)).body.meta).toMatchObject({ current_page: 2 });
     expect((await system.call('GET', `/projects/${paged}/devices?type=spot`, key)).body.meta.total).toBe(0);
+    const flagged = (query: string) => system.call('GET', `/projects/${paged}/devices?${query}`, key);
+    expect((await flagged('reserved=False&has_termination_time=0')).body.meta.total).toBe(12);
+    expect((await flagged('has_termination_time=TRUE')).body.meta.total).toBe(0);
     // A filter given empty, as clients that fill a URL template send one, filters nothing.
     const blank = (
       await system.call(

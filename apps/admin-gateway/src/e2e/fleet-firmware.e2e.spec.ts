@@ -152,7 +152,8 @@ describe('fleet to firmware (e2e)', () => {
     expect(again.status).toBe(200);
     expect(await again.json()).toMatchObject({ data: { update_available: true } });
     expect((await fetch(`${system.base}/device/update`, { method: 'POST', headers })).status).toBe(404);
-    // HEAD is safe: answered as a preflight (same status), never recorded as an attempt.
+    // HEAD is safe: answered as a preflight (same status), never recorded as an attempt; nor is a preflight spelled
+    // as clients spell a flag.
     const attempts = async () =>
       (await system.call('GET', `/audit/update-device/${deviceId}`, key)).body.events.filter(
         (e: { type: string }) => e.type === 'UpdateRequested',
@@ -165,6 +166,10 @@ describe('fleet to firmware (e2e)', () => {
       '',
     ]);
     expect((await fetch(`${system.base}/device/update`, { method: 'HEAD' })).status).toBe(401);
+    for (const spelled of ['True', '1'])
+      expect(
+        (await system.call('GET', `/device/update?preflight=${spelled}`, null, undefined, headers)).body.data,
+      ).toMatchObject({ update_available: true, firmware_url: null });
     await system.call('GET', '/device/update', null, undefined, headers);
     expect(await attempts()).toBe(before + 1);
 

@@ -6,6 +6,7 @@ import { requestIdOf } from '@flotilla/nest-platform';
 import { INTERNAL_ERROR_BODY, remoteErrorAnswer, retryHeaders } from '../http-error.filter';
 import { NatsRpcClient, RemoteError } from '../nats-rpc.client';
 import { putInFront } from '../in-front';
+import { queryFlag } from '../query-filters';
 
 const PERIDIO_HEADERS = ['uuid', 'product', 'version', 'architecture', 'platform'] as const;
 export const DEVICE_UPDATE_PATH = '/device/update';
@@ -70,8 +71,9 @@ async function check(rpc: NatsRpcClient, { headers, method }: IncomingMessage, q
       code: ErrorCodes.unauthorized,
       message: 'missing device credential (Authorization: Bearer …)',
     });
-  const preflight = query.getAll('preflight');
-  if (preflight.length > 1 || (preflight.length === 1 && preflight[0] !== 'true' && preflight[0] !== 'false'))
+  const given = query.getAll('preflight');
+  const preflight = given.length === 0 ? false : given.length === 1 ? queryFlag(given[0]) : undefined;
+  if (preflight === undefined)
     throw new RemoteError({ code: ErrorCodes.validationFailed, message: 'preflight must be true or false' });
   const peridio = Object.fromEntries(PERIDIO_HEADERS.map((name) => [name, headers[`x-peridio-${name}`]]));
   return rpc.call(
@@ -80,7 +82,7 @@ async function check(rpc: NatsRpcClient, { headers, method }: IncomingMessage, q
     {
       credentialHash: hashCredential(credential),
       headers: peridio,
-      preflight: preflight[0] === 'true' || method === 'HEAD',
+      preflight: preflight || method === 'HEAD',
     },
     // The check acts as itself (the resolver records the device as its actor); its correlation is the request id.
     { actor: 'admin-gateway', organizationId: null, correlationId: requestIdOf(headers) }, // as tagRequests set it
