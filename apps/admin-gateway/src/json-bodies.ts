@@ -35,13 +35,12 @@ function refusal(failure: ParserFailure): { status: number; error: string } | nu
 }
 
 /**
- * Bodies are JSON objects of at most `limit` bytes, and are read only from an authenticated caller: every
- * route that takes a body is an admin call, so a caller without a valid token is answered 401 before a byte of it is
- * read or its type looked at. A body of another type is refused with 415: parsed as nothing, it would otherwise reach
- * validation as a missing body and be answered with misleading problems. A JSON body that is an array, a bare string,
- * number or `null` is valid JSON, and is told so: 422, it must be an object (no route takes another, and one whose
- * fields are all optional would otherwise take it for an empty object); so is one nested deeper than
- * `MAX_JSON_DEPTH`.
+ * Bodies are JSON objects of at most `limit` bytes, and are read only from an authenticated caller: every route that
+ * takes a body is an admin call, so a caller without a valid token is answered 401 before a byte of it is read or its
+ * type looked at. A body of another type is refused with 415: parsed as nothing, it would otherwise reach validation as
+ * a missing body and be answered with misleading problems. A JSON body that is an array, a bare string, number or
+ * `null` is valid JSON, and is told so: 422, it must be an object (no route takes another, and one whose fields are all
+ * optional would otherwise take it for an empty object); so is one nested deeper than `MAX_JSON_DEPTH`.
  */
 export function acceptJsonBodies(app: NestExpressApplication, limit: number): void {
   const authenticator = app.get(Authenticator);
