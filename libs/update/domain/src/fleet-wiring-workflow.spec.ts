@@ -48,7 +48,7 @@ describe('fleet wiring (workflow)', () => {
       ]);
   });
 
-  it('given a deleted server, retires its device, if it was ever registered', () => {
+  it('given a deleted server, retires its device, registered or not yet; one that failed to provision has none', () => {
     const deleted: DeviceDeleted = {
       type: 'DeviceDeleted',
       data: {
@@ -73,5 +73,9 @@ describe('fleet wiring (workflow)', () => {
           key: 'retire',
         },
       ]);
+    wiring
+      .given([])
+      .when({ ...deleted, data: { ...deleted.data, heldCapacity: false } })
+      .then([]);
   });
 });

@@ -50,8 +50,10 @@ export const fleetWiringWorkflow: Workflow<FleetWiringInput, null, FleetWiringSt
         },
       ];
     }
-    const { organizationId, deviceId } = input.data;
-    // Retired even if not registered (yet): its DeviceProvisioned, on another subject, may be read after this.
+    const { organizationId, deviceId, heldCapacity } = input.data;
+    // A server whose provisioning failed (it held no capacity) was never registered, nor ever will be.
+    if (!heldCapacity) return [];
+    // Retired even if not registered yet: its DeviceProvisioned, on another subject, may be read after this.
     return [
       {
         type: 'SendToDevice',
