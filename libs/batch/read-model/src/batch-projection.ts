@@ -83,11 +83,15 @@ function updateBatch(changes: BatchChanges, id: string, fields: BatchFields): vo
   else changes.batchUpdates.set(id, fields);
 }
 
+/** The fields a change gives: one it leaves undefined keeps what the row holds. */
+const given = <T extends object>(fields: T): Partial<T> =>
+  Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<T>;
+
 function updateDevice(changes: BatchChanges, id: string, { attributes, ...fields }: DeviceFields): void {
   const row = changes.newDevices.get(id) ?? changes.deviceUpdates.get(id);
-  if (!row) return void changes.deviceUpdates.set(id, { ...fields, attributes });
-  for (const [key, value] of Object.entries(fields)) if (value !== undefined) Object.assign(row, { [key]: value });
-  if (attributes) row.attributes = { ...row.attributes, ...attributes };
+  if (!row) return void changes.deviceUpdates.set(id, { ...fields, attributes: attributes && given(attributes) });
+  Object.assign(row, given(fields));
+  if (attributes) row.attributes = { ...row.attributes, ...given(attributes) };
 }
 
 const recorders: ChangeRecorders<BusyTableEvent, BatchChanges> = {
@@ -167,11 +171,8 @@ const recorders: ChangeRecorders<BusyTableEvent, BatchChanges> = {
   },
   DeviceUpdated: (event, changes) => {
     const { deviceId, hostname, tags, description, customdata } = event.data;
-    // Kept in its attributes, where its batch item put them: only the fields the change gave.
-    const attributes = Object.fromEntries(
-      Object.entries({ description, customdata }).filter(([, v]) => v !== undefined),
-    );
-    updateDevice(changes, deviceId, { hostname, tags, attributes, updatedAt: event.time });
+    // Description and customdata are kept in its attributes, where its batch item put them.
+    updateDevice(changes, deviceId, { hostname, tags, attributes: { description, customdata }, updatedAt: event.time });
   },
   DeviceDeleted: (event, changes) => {
     updateDevice(changes, event.data.deviceId, { state: 'deleted', updatedAt: event.time });
