@@ -20,6 +20,8 @@ export interface OrchestratorConfig extends ServiceConfig {
   provisioner: { delayMs: number; failureRate: number };
   /** A batch the workflow holds this long without a sign of life goes to another instance; work keeps it. */
   workerAckWaitMs: number;
+  /** How long a request for one device waits for its placement before it is withdrawn (under the gateway's wait). */
+  devicePlacementWaitMs: number;
   /** How often devices whose `termination_time` has come are looked for and deleted. */
   terminationSweepMs: number;
   /** Commits between two snapshots of each aggregate that lives as long as the system (a capacity, the catalog). */
@@ -52,6 +54,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Orchestrato
       failureRate: Number(env.PROVISIONER_FAILURE_RATE ?? 0),
     },
     workerAckWaitMs: positiveInteger(env, 'BATCH_WORKER_ACK_WAIT_MS', 30_000),
+    devicePlacementWaitMs: positiveInteger(env, 'BATCH_DEVICE_PLACEMENT_WAIT_MS', 5_000),
     terminationSweepMs: positiveInteger(env, 'BATCH_TERMINATION_SWEEP_MS', 10_000),
     aggregateSnapshotEvery: positiveInteger(env, 'BATCH_SNAPSHOT_EVERY', 1_000),
     consumerRetry: consumerRetryFromEnv(env),

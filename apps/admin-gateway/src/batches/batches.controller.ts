@@ -38,6 +38,23 @@ const uuid = new ParseUUIDPipe({
 const IDEMPOTENCY_KEY = new RegExp(`^[\\x20-\\x7e]{1,${COMMAND_ID_MAX_CHARS}}$`);
 const IDEMPOTENCY_KEY_RULE = `1 to ${COMMAND_ID_MAX_CHARS} printable ASCII characters`;
 
+/** The bus's `commandId` of a valid `Idempotency-Key`. */
+function commandIdOf(idempotencyKey: string | undefined): string | undefined {
+  if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey))
+    throw new RemoteError({
+      code: ErrorCodes.validationFailed,
+      message: `Idempotency-Key must be ${IDEMPOTENCY_KEY_RULE}`,
+    });
+  return idempotencyKey;
+}
+
+const ApiIdempotencyKey = (answers: string) =>
+  ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: `the same key and body within 24 h returns the first ${answers}; ${IDEMPOTENCY_KEY_RULE}`,
+  });
+
 /** A query flag, false when left out (`queryFlag`'s spellings); anything else is bad input. */
 function flag(value: unknown, name: string): boolean {
   if (value === undefined) return false;
@@ -64,25 +81,38 @@ export class BatchesController {
   @Doc('Deploy batches of servers (one batch per item)', { status: 201, schema: 'BatchList' }, 'BatchRequest')
   @Post('projects/:id/devices/batch')
   @HttpCode(201)
-  @ApiHeader({
-    name: 'Idempotency-Key',
-    required: false,
-    description: `the same key and body within 24 h returns the first batches; ${IDEMPOTENCY_KEY_RULE}`,
-  })
+  @ApiIdempotencyKey('batches')
   createBatches(
     @Param('id', uuid) projectId: string,
     @Body() body: Record<string, unknown> | undefined,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @CurrentCaller() caller: Caller,
   ): Promise<{ batches: BatchView[] }> {
-    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey))
-      throw new RemoteError({
-        code: ErrorCodes.validationFailed,
-        message: `Idempotency-Key must be ${IDEMPOTENCY_KEY_RULE}`,
-      });
     return this.rpc.call(
       BatchSubjects.createBatches,
-      { batches: body?.batches, projectId, commandId: idempotencyKey },
+      { batches: body?.batches, projectId, commandId: commandIdOf(idempotencyKey) },
+      caller,
+    );
+  }
+
+  @Doc(
+    "Deploy one server (Metal's createDevice): a batch of one, answered once placed; 422 with its batch's " +
+      'error_messages when it finds no room, 503 (nothing created) when it is not placed within the wait',
+    { status: 201, schema: 'Device' },
+    'DeviceCreateInput',
+  )
+  @Post('projects/:id/devices')
+  @HttpCode(201)
+  @ApiIdempotencyKey('device')
+  createDevice(
+    @Param('id', uuid) projectId: string,
+    @Body() device: Record<string, unknown> | undefined,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @CurrentCaller() caller: Caller,
+  ): Promise<DeviceView> {
+    return this.rpc.call(
+      BatchSubjects.createDevice,
+      { device, projectId, commandId: commandIdOf(idempotencyKey) },
       caller,
     );
   }

@@ -198,6 +198,59 @@ describe('admin gateway: batch deployment (e2e)', () => {
     expect(device).not.toHaveProperty('termination_time');
   });
 
+  it("deploys one server as Metal's createDevice does: 201 with the device once placed", async () => {
+    const before = await available('sjc1', 'c3.medium.x86');
+    // What packngo's DevicesService.Create sends, in a metro.
+    const body = {
+      hostname: 'db-1',
+      plan: 'c3.medium.x86',
+      metro: 'sv',
+      operating_system: 'debian_12',
+      billing_cycle: 'hourly',
+      project_id: projectId,
+      tags: ['db'],
+      userdata: '',
+    };
+    const created = await system.call('POST', `/projects/${projectId}/devices`, key, body);
+    expect(created).toMatchObject({
+      status: 201,
+      body: {
+        hostname: 'db-1',
+        tags: ['db'],
+        facility: { code: 'sjc1', metro: { code: 'sv' } },
+        plan: { slug: 'c3.medium.x86' },
+      },
+    });
+    expect(await available('sjc1', 'c3.medium.x86')).toBe(before - 1);
+    expect((await system.call('GET', `/devices/${created.body.id}`, key)).body.hostname).toBe('db-1');
+    const batch = await system.call('GET', created.body.batch.href, key);
+    expect(batch.body).toMatchObject({ quantity: 1, devices: [{ href: created.body.href }] });
+
+    const full = await system.call('POST', `/projects/${projectId}/devices`, key, {
+      ...body,
+      metro: undefined,
+      facility: 'ewr1',
+      spot_instance: true,
+      spot_price_max: 0.01,
+      quantity: 2,
+    });
+    expect(full).toMatchObject({
+      status: 422,
+      body: { errors: ['device.quantity must be 1: a batch request deploys more'] },
+    });
+    const noRoom = await system.call('POST', `/projects/${projectId}/devices`, key, {
+      ...body,
+      metro: undefined,
+      facility: 'ewr1',
+      spot_instance: true,
+      spot_price_max: 0.01,
+    });
+    expect(noRoom).toMatchObject({
+      status: 422,
+      body: { errors: [expect.stringMatching(/above spot_price_max 0.01/)] },
+    });
+  });
+
   it('answers 422 with every problem, writing nothing', async () => {
     const messages = async () =>
       (await (await system.env.nc.jetstreamManager()).streams.info(system.env.stream)).state.messages;

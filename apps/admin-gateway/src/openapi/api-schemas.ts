@@ -209,6 +209,30 @@ const tagList = {
   maxItems: UpdateLimits.tags,
 };
 
+/** Metal's DeviceCreateInput: what one device is asked with, alone or as a batch item. */
+const deviceInput = {
+  plan: { type: 'string', description: 'a plan slug or id' },
+  operating_system: { type: 'string', description: 'an operating system slug or id' },
+  facility: { oneOf: [text, strings], description: 'a facility code or id, "any", or a prioritized list' },
+  metro: { type: 'string', description: 'a metro code or id, or "any", instead of facility' },
+  hostname: text,
+  billing_cycle: { enum: ['hourly', 'daily', 'monthly', 'yearly'] },
+  tags: strings,
+  spot_instance: { type: 'boolean' },
+  spot_price_max: { type: 'number' },
+  description: text,
+  userdata: text,
+  customdata: { type: 'object' },
+  locked: { type: 'boolean' },
+  always_pxe: { type: 'boolean' },
+  termination_time: dateTime,
+  features: {
+    oneOf: [strings, { type: 'object', additionalProperties: { enum: ['required', 'preferred'] } }],
+    description: 'recorded, not placed by: `["tpm"]`, or `{"tpm": "required", "raid": "preferred"}`',
+  },
+  ip_addresses: { type: 'array', items: { type: 'object' }, description: 'recorded as given' },
+};
+
 export const ApiSchemas: Record<string, Schema> = {
   Error: object({ errors: { ...strings, minItems: 1 } }, ['errors'], {
     errors: ['name must be shorter than or equal to 200 characters'],
@@ -260,31 +284,19 @@ export const ApiSchemas: Record<string, Schema> = {
   ),
   ApiKeyList: pageOf('api_keys', 'ApiKey', [apiKey]),
 
+  DeviceCreateInput: object(deviceInput, ['plan', 'operating_system'], {
+    plan: 'c3.medium.x86',
+    operating_system: 'ubuntu_22_04',
+    metro: 'sv',
+    hostname: 'db-1.example.com',
+  }),
   BatchItem: object(
     {
-      plan: { type: 'string', description: 'a plan slug or id' },
-      operating_system: { type: 'string', description: 'an operating system slug or id' },
-      facility: { oneOf: [text, strings], description: 'a facility code or id, "any", or a prioritized list' },
-      metro: { type: 'string', description: 'a metro code or id, or "any", instead of facility' },
+      ...deviceInput,
       facility_diversity_level: { type: 'integer', minimum: 1 },
       quantity: { type: 'integer', minimum: 1 },
       hostname: { type: 'string', description: '{{index}} numbers a series' },
       hostnames: strings,
-      billing_cycle: { enum: ['hourly', 'daily', 'monthly', 'yearly'] },
-      tags: strings,
-      spot_instance: { type: 'boolean' },
-      spot_price_max: { type: 'number' },
-      description: text,
-      userdata: text,
-      customdata: { type: 'object' },
-      locked: { type: 'boolean' },
-      always_pxe: { type: 'boolean' },
-      termination_time: dateTime,
-      features: {
-        oneOf: [strings, { type: 'object', additionalProperties: { enum: ['required', 'preferred'] } }],
-        description: 'recorded, not placed by: `["tpm"]`, or `{"tpm": "required", "raid": "preferred"}`',
-      },
-      ip_addresses: { type: 'array', items: { type: 'object' }, description: 'recorded as given' },
     },
     ['plan', 'operating_system'],
     {

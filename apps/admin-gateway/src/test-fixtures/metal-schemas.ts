@@ -200,6 +200,7 @@ const ROUTES: [method: string, path: RegExp, schema: MetalSchema][] = [
   ['GET', /^\/projects\/[^/]+\/batches(\?.*)?$/, 'BatchesList'],
   ['GET', /^\/batches\/[^/?]+(\?.*)?$/, 'Batch'],
   ['GET', /^\/projects\/[^/]+\/devices(\?.*)?$/, 'DeviceList'],
+  ['POST', /^\/projects\/[^/]+\/devices$/, 'Device'],
   ['GET', /^\/devices\/[^/?]+$/, 'Device'],
   ['PUT', /^\/devices\/[^/?]+$/, 'Device'],
   ['GET', /^\/facilities$/, 'FacilityList'],

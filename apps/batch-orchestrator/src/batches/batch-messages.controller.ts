@@ -4,6 +4,7 @@ import { Payload } from '@nestjs/microservices';
 import {
   BatchSubjects,
   CreateBatchesRequest,
+  CreateDeviceRequest,
   DeleteBatchRequest,
   DeviceRequest,
   GetBatchRequest,
@@ -14,6 +15,7 @@ import {
 import { Meta, Handles, RequestMeta, RpcErrorFilter, RpcValidationPipe } from '@flotilla/nest-platform';
 import { GetBatchQuery, GetDeviceQuery, ListBatchesQuery, ListDevicesQuery } from './batch-queries';
 import { CreateBatchesCommand } from './create-batches';
+import { CreateDeviceCommand } from './create-device';
 import { DeleteBatchCommand } from './delete-batch';
 import { DeleteDeviceCommand } from './delete-device';
 import { UpdateDeviceCommand } from './update-device';
@@ -31,6 +33,11 @@ export class BatchMessagesController {
   @Handles(BatchSubjects.createBatches)
   createBatches(@Payload() request: CreateBatchesRequest, @Meta() meta: RequestMeta) {
     return this.commands.execute(new CreateBatchesCommand(request, meta));
+  }
+
+  @Handles(BatchSubjects.createDevice)
+  createDevice(@Payload() request: CreateDeviceRequest, @Meta() meta: RequestMeta) {
+    return this.commands.execute(new CreateDeviceCommand(request, meta));
   }
 
   @Handles(BatchSubjects.deleteBatch)

@@ -8,6 +8,7 @@ import { CatalogAggregate } from '../catalog/catalog-repositories';
 import { PostgresParkedStore } from '@flotilla/projections';
 import { eventually, openTestEnvironment, TestEnvironment } from '@flotilla/testing';
 import { OrchestratorConfig } from '../config';
+import { BatchWorkflowHost } from '../worker/batch-workflow.host';
 import { DeviceTerminator } from '../worker/device-terminator';
 import {
   createProject,
@@ -272,6 +273,70 @@ describe('batch deployment over NATS', () => {
       spot_instance: true,
       spot_price_max: 0.2,
       spot_price: 0.1,
+    });
+  });
+
+  it("creates one device as Metal's createDevice does: a batch of one, answered with its device once placed", async () => {
+    const before = await available('sjc1', 'c3.medium.x86');
+    const body = { plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'sjc1', hostname: 'solo-1' };
+    const create = () =>
+      request<DeviceView>(BatchSubjects.createDevice, {
+        projectId,
+        device: { ...body, tags: ['db'] },
+        commandId: 'solo',
+      });
+    const device = unwrap(await create());
+    expect(device).toMatchObject({
+      hostname: 'solo-1',
+      tags: ['db'],
+      facility: { code: 'sjc1' },
+      plan: { slug: 'c3.medium.x86' },
+    });
+    const batchId = device.batch.href.split('/').pop();
+    expect(unwrap(await request<BatchView>(BatchSubjects.getBatch, { batchId }))).toMatchObject({
+      quantity: 1,
+      state: 'completed',
+      devices: [{ href: `/devices/${device.id}` }],
+    });
+    expect(await available('sjc1', 'c3.medium.x86')).toBe(before - 1);
+    expect(unwrap(await create()).id).toBe(device.id); // the same command id: the same device, no second one
+    expect(await available('sjc1', 'c3.medium.x86')).toBe(before - 1);
+  });
+
+  it("refuses a batch's quantity and hostnames, writing nothing; a device with no room answers its batch's error", async () => {
+    const before = await streamMessages();
+    const refused = await request(BatchSubjects.createDevice, {
+      projectId,
+      device: {
+        plan: 'c3.medium.x86',
+        operating_system: 'debian_12',
+        facility: 'mars1',
+        quantity: 2,
+        hostnames: ['a', 'b'],
+      },
+    });
+    expect(!refused.ok && refused.error.details).toEqual([
+      'device.hostnames names the devices of a batch: one device is named by hostname',
+      'device.quantity must be 1: a batch request deploys more',
+      'device.facility has unknown facilities: "mars1"',
+    ]);
+    expect(await streamMessages()).toBe(before);
+    const tooDear = await request(BatchSubjects.createDevice, {
+      projectId,
+      device: {
+        plan: 'c1.small.x86',
+        operating_system: 'debian_12',
+        facility: 'ewr1',
+        spot_instance: true,
+        spot_price_max: 0.2,
+      },
+    });
+    expect(tooDear).toMatchObject({
+      ok: false,
+      error: {
+        code: 'validation_failed',
+        message: expect.stringMatching(/spot price in ewr1 is 0.35, above spot_price_max 0.2/),
+      },
     });
   });
 
@@ -631,5 +696,54 @@ describe('batch deployment over NATS', () => {
       error: { code: 'not_found' },
     });
     expect(await request(BatchSubjects.getBatch, { batchId: queued.id }, organizationId)).toMatchObject({ ok: true });
+  });
+});
+
+describe('one device whose placement does not come in time', () => {
+  let env: TestEnvironment;
+
+  beforeAll(async () => {
+    env = await openTestEnvironment('DEVICE');
+  });
+
+  afterAll(() => env.close());
+
+  it('is withdrawn and answered unavailable: nothing is created, no server held, and a retry is placed', async () => {
+    // A short ack wait: a pull its stopped workflow left open may take a commit, which then comes back after it.
+    const behind = await startOrchestrator(testConfig(env, { devicePlacementWaitMs: 300, workerAckWaitMs: 1_000 }));
+    await behind.get(BatchWorkflowHost).beforeApplicationShutdown(); // its workflow stopped: nothing places
+    const request = natsRequester(env);
+    const { projectId } = await createProject(request);
+    const capacity = async () =>
+      unwrap(await request<Capacity>(CatalogSubjects.getCapacity, {})).capacity.sjc1['c3.medium.x86'].available;
+    const before = await capacity();
+    const device = { plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'sjc1' };
+
+    const reply = await request(BatchSubjects.createDevice, { projectId, device });
+    expect(reply).toMatchObject({
+      ok: false,
+      error: { code: 'unavailable', message: expect.stringMatching(/withdrawn/) },
+    });
+    await behind.close();
+
+    // An instance whose workflow runs takes the withdrawn request up too, and places nothing for it.
+    const running = await startOrchestrator(testConfig(env, { workerAckWaitMs: 1_000 }));
+    try {
+      const placed = unwrap(await request<DeviceView>(BatchSubjects.createDevice, { projectId, device }));
+      const jsm = await env.nc.jetstreamManager();
+      await eventually(
+        async () => {
+          const worker = await jsm.consumers.info(env.stream, 'batch-worker');
+          return worker.num_pending === 0 && worker.num_ack_pending === 0;
+        },
+        10_000,
+        'the workflow caught up',
+      );
+      const { devices } = unwrap(await request<{ devices: DeviceView[] }>(BatchSubjects.listDevices, { projectId }));
+      expect(devices.map((d) => d.id)).toEqual([placed.id]);
+      expect(await capacity()).toBe(before - 1);
+    } finally {
+      await running.close();
+    }
   });
 });

@@ -5,6 +5,7 @@ import { BatchMessagesController } from './batch-messages.controller';
 import { GetBatchHandler, GetDeviceHandler, ListBatchesHandler, ListDevicesHandler } from './batch-queries';
 import { batchRepositoryProviders } from './batch-repositories';
 import { CreateBatchesHandler } from './create-batches';
+import { CreateDeviceHandler } from './create-device';
 import { DeleteBatchHandler } from './delete-batch';
 import { DeleteDeviceHandler } from './delete-device';
 import { UpdateDeviceHandler } from './update-device';
@@ -15,6 +16,7 @@ import { UpdateDeviceHandler } from './update-device';
   providers: [
     ...batchRepositoryProviders,
     CreateBatchesHandler,
+    CreateDeviceHandler,
     DeleteBatchHandler,
     DeleteDeviceHandler,
     UpdateDeviceHandler,

@@ -3,7 +3,7 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { BatchRequested, BatchView, CreateBatchesRequest } from '@flotilla/contracts';
-import { CatalogState, catalogView, validateBatchItem } from '@flotilla/batch-domain';
+import { CatalogState, catalogView, validateBatchItem, validateDeviceItem } from '@flotilla/batch-domain';
 import { BatchRow } from '@flotilla/batch-read-model';
 import { DomainError, stableUuid } from '@flotilla/decider';
 import { RequestMeta } from '@flotilla/nest-platform';
@@ -19,6 +19,8 @@ export class CreateBatchesCommand {
   constructor(
     readonly request: CreateBatchesRequest,
     readonly meta: RequestMeta,
+    /** Its one item is one device as Metal's `createDevice` takes it (`validateDeviceItem`). */
+    readonly oneDevice = false,
   ) {}
 }
 
@@ -37,7 +39,7 @@ export class CreateBatchesHandler implements ICommandHandler<CreateBatchesComman
     @Inject(CONFIG) private readonly config: OrchestratorConfig,
   ) {}
 
-  async execute({ request, meta }: CreateBatchesCommand): Promise<{ batches: BatchView[] }> {
+  async execute({ request, meta, oneDevice }: CreateBatchesCommand): Promise<{ batches: BatchView[] }> {
     const project = await this.projects.inScope(request.projectId, meta);
     // Checked on the catalog as this instance knows it, which costs no read; a refusal only on the log's catalog, which
     // another instance may have added to since. The catalog only ever grows, so a stale acceptance is one that raced
@@ -45,7 +47,9 @@ export class CreateBatchesHandler implements ICommandHandler<CreateBatchesComman
     const check = (state: CatalogState) => {
       const catalog = catalogView(state);
       return request.batches.map((raw, i) =>
-        validateBatchItem(raw, catalog, { maxQuantity: this.config.maxItemQuantity, path: `batches[${i}]` }),
+        oneDevice
+          ? validateDeviceItem(raw, catalog)
+          : validateBatchItem(raw, catalog, { maxQuantity: this.config.maxItemQuantity, path: `batches[${i}]` }),
       );
     };
     let checked = check(await this.catalog.known());
@@ -59,7 +63,8 @@ export class CreateBatchesHandler implements ICommandHandler<CreateBatchesComman
       if (!check.ok) continue;
       const { hostname, hostnames, ...item } = check.item;
       // With an idempotency key the batch is named by it, so a retry finds its first result in the batch's history.
-      const commandId = request.commandId && `create-batch:${project.id}:${request.commandId}:${i}`;
+      const kind = oneDevice ? 'create-device' : 'create-batch';
+      const commandId = request.commandId && `${kind}:${project.id}:${request.commandId}:${i}`;
       const batchId = commandId ? stableUuid(commandId) : randomUUID();
       results.push(
         await this.batches.execute(

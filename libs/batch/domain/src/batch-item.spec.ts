@@ -1,4 +1,4 @@
-import { CatalogView, validateBatchItem } from './batch-item';
+import { CatalogView, validateBatchItem, validateDeviceItem } from './batch-item';
 import { catalogId } from './catalog-ids';
 
 const catalog: CatalogView = {
@@ -261,5 +261,31 @@ describe('validateBatchItem', () => {
 
   it('refuses a body that is not an object', () => {
     expect(problemsOf([1])).toEqual(['batches[0] must be an object']);
+  });
+});
+
+describe('validateDeviceItem', () => {
+  const device = { plan: 'c1.small.x86', operating_system: 'ubuntu_22_04', metro: 'sv', hostname: 'db-1' };
+
+  it("takes Metal's DeviceCreateInput as an item of one named by its hostname", () => {
+    expect(validateDeviceItem(device, catalog)).toMatchObject({
+      ok: true,
+      item: { quantity: 1, hostname: 'db-1', metro: 'sv', facility: ['any'] },
+    });
+    expect(validateDeviceItem({ ...device, quantity: 1, hostnames: null }, catalog)).toMatchObject({ ok: true });
+  });
+
+  it("refuses a batch's quantity and hostnames beside every other problem", () => {
+    expect(
+      validateDeviceItem({ ...device, hostname: undefined, hostnames: ['a', 'b'], quantity: 2, plan: 'nope' }, catalog),
+    ).toEqual({
+      ok: false,
+      problems: [
+        'device.hostnames names the devices of a batch: one device is named by hostname',
+        'device.quantity must be 1: a batch request deploys more',
+        'device.plan "nope" is not a known plan',
+      ],
+    });
+    expect(validateDeviceItem('db-1', catalog)).toEqual({ ok: false, problems: ['device must be an object'] });
   });
 });

@@ -270,3 +270,18 @@ export function validateBatchItem(
     },
   };
 }
+
+/**
+ * Checks one device as Metal's `createDevice` takes it: an item of one, named by `hostname`. `quantity` (other than
+ * 1) and `hostnames` belong to batch requests and are refused, beside every problem the item has.
+ */
+export function validateDeviceItem(raw: unknown, catalog: CatalogView, path = 'device'): ItemValidation {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return validateBatchItem(raw, catalog, { path });
+  const { quantity, hostnames, ...device } = raw as Record<string, unknown>;
+  const refused = [
+    ...(hostnames != null ? [`${path}.hostnames names the devices of a batch: one device is named by hostname`] : []),
+    ...(quantity != null && quantity !== 1 ? [`${path}.quantity must be 1: a batch request deploys more`] : []),
+  ];
+  const checked = validateBatchItem({ ...device, quantity: 1 }, catalog, { path });
+  return refused.length ? { ok: false, problems: [...refused, ...(checked.ok ? [] : checked.problems)] } : checked;
+}

@@ -48,6 +48,22 @@ export class CreateBatchesRequest {
   commandId?: string;
 }
 
+/** One device, as Metal's `createDevice` takes it: a batch item without `quantity` or `hostnames`. */
+export class CreateDeviceRequest {
+  @IsUUID()
+  projectId!: string;
+
+  /** Metal's DeviceCreateInput (in a facility or a metro), checked by the batch domain's item validation. */
+  @IsObject()
+  device!: Record<string, unknown>;
+
+  /** As in CreateBatchesRequest: the same id and body within 24 h returns the first device. */
+  @Optional()
+  @IsString()
+  @MaxLength(COMMAND_ID_MAX_CHARS)
+  commandId?: string;
+}
+
 export class BatchRequest {
   @IsUUID()
   batchId!: string;
@@ -449,6 +465,15 @@ export const BatchSubjects = {
     replyOf<{ batches: BatchView[] }>('the batches, one per item, `queued`'),
     'Requests batches in a project (Metal items, at most 100). The same commandId and body within 24 h returns the ' +
       'first batches; the same commandId with another body answers idempotency_mismatch.',
+  ),
+  createDevice: subject(
+    'batch.cmd.create-device',
+    orchestrator,
+    CreateDeviceRequest,
+    replyOf<DeviceView>("Metal's Device, once placed"),
+    'Requests one device as a batch of one and answers once it is placed: a device that cannot be placed answers ' +
+      "validation_failed with its batch's error_messages; one not placed within the wait is withdrawn and answers " +
+      'unavailable.',
   ),
   deleteBatch: subject(
     'batch.cmd.delete-batch',

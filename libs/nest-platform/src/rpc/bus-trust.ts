@@ -36,7 +36,7 @@ export interface RequestMeta {
 /**
  * FLOTILLA_BUS_KEY (and FLOTILLA_BUS_KEY_PREVIOUS while it is rotated), and the grants of named services from
  * FLOTILLA_BUS_GRANTS (JSON) or FLOTILLA_BUS_GRANTS_FILE:
- * `{"billing": {"key": "…", "organizations": ["<uuid>"], "subjects": ["fleet.batch.cmd.create-batches"]}}`, a grant
+ * `{"billing": {"key": "…", "organizations": ["<uuid>"], "subjects": ["fleet.batch.cmd.create"]}}`, a grant
  * with `"previousKey"` beside while its key is rotated.
  */
 export function busTrustFromEnv(env: NodeJS.ProcessEnv = process.env): BusTrustSettings {
