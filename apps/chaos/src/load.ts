@@ -89,11 +89,11 @@ const spread = (random: () => number, start: number, spreadMs: number) =>
   new Promise((resolve) => setTimeout(resolve, Math.max(0, start + random() * spreadMs - Date.now())));
 
 /**
- * Submits `items` batch requests, each with an Idempotency-Key, spread over `spreadMs` with up to `concurrency` in
- * flight, and deletes a device of every `deleteEvery`th batch once it has completed (its server goes back while the
- * fault goes on), and every `deleteBatchEvery`th batch as soon as it is acknowledged, queued or in progress (every
- * other one with its instances); returns the ids of the batches acknowledged and not deleted, of those deleted, and
- * how many devices were deleted.
+ * Submits `items` batch requests (every seventh a request for one device), each with an Idempotency-Key, spread over
+ * `spreadMs` with up to `concurrency` in flight, and deletes a device of every `deleteEvery`th batch once it has
+ * completed (its server goes back while the fault goes on), and every `deleteBatchEvery`th batch as soon as it is
+ * acknowledged, queued or in progress (every other one with its instances); returns the ids of the batches acknowledged
+ * and not deleted, of those deleted, and how many devices were deleted.
  */
 export async function batchLoad(
   system: ChaosSystem,
@@ -119,6 +119,12 @@ export async function batchLoad(
     if (i % 9 === 4) item.locked = true;
     return { batches: [item] };
   });
+  // Every seventh is one device, as Metal's createDevice asks for one: a batch of one, answered once placed.
+  const request = (i: number): [string, string, unknown] => {
+    if (i % 7 !== 3) return [`/projects/${tenant.projectId}/devices/batch`, tenant.key, bodies[i]];
+    const { quantity: _quantity, facility_diversity_level: _diversity, ...device } = bodies[i].batches[0];
+    return [`/projects/${tenant.projectId}/devices`, tenant.key, device];
+  };
   const acknowledged: string[] = [];
   const deletedBatches: string[] = [];
   let deleted = 0;
@@ -131,16 +137,13 @@ export async function batchLoad(
         await spread(random, start, options.spreadMs);
         tally.sent++;
         const answer = await untilAnswered(
-          () =>
-            system.http('POST', `/projects/${tenant.projectId}/devices/batch`, tenant.key, bodies[i], {
-              'idempotency-key': `chaos-${i}`,
-            }),
+          () => system.http('POST', ...request(i), { 'idempotency-key': `chaos-${i}` }),
           tally,
           deadline,
         );
         if (answer?.status === 201) {
           tally.acknowledged++;
-          const ids = (answer.body as { batches: { id: string }[] }).batches.map((b) => b.id);
+          const ids = batchIds(answer.body);
           const withInstances = i % (2 * options.deleteBatchEvery) === 1;
           if (
             i % options.deleteBatchEvery === 1 &&
@@ -156,6 +159,12 @@ export async function batchLoad(
   );
   return { acknowledged, deletedBatches, deleted };
 }
+
+/** The batches a 201 answers: a batch request's, or the batch of one a device request made. */
+const batchIds = (body: unknown): string[] =>
+  'batches' in (body as object)
+    ? (body as { batches: { id: string }[] }).batches.map((b) => b.id)
+    : [(body as { batch: { href: string } }).batch.href.replace('/batches/', '')];
 
 /**
  * Deletes a batch whenever it stands; false if that was refused (one of its devices locked, with its instances). A 404

@@ -708,7 +708,7 @@ describe('one device whose placement does not come in time', () => {
 
   afterAll(() => env.close());
 
-  it('is withdrawn and answered unavailable: nothing is created, no server held, and a retry is placed', async () => {
+  it('answers unavailable: withdrawn without a command id, standing with one, whose retry answers the device', async () => {
     // A short ack wait: a pull its stopped workflow left open may take a commit, which then comes back after it.
     const behind = await startOrchestrator(testConfig(env, { devicePlacementWaitMs: 300, workerAckWaitMs: 1_000 }));
     await behind.get(BatchWorkflowHost).beforeApplicationShutdown(); // its workflow stopped: nothing places
@@ -722,14 +722,19 @@ describe('one device whose placement does not come in time', () => {
     const reply = await request(BatchSubjects.createDevice, { projectId, device });
     expect(reply).toMatchObject({
       ok: false,
-      error: { code: 'unavailable', message: expect.stringMatching(/withdrawn/) },
+      error: { code: 'unavailable', message: expect.stringMatching(/withdrawn: nothing was created/) },
+    });
+    const keyed = () => request<DeviceView>(BatchSubjects.createDevice, { projectId, device, commandId: 'k1' });
+    expect(await keyed()).toMatchObject({
+      ok: false,
+      error: { code: 'unavailable', message: expect.stringMatching(/its request stands/) },
     });
     await behind.close();
 
-    // An instance whose workflow runs takes the withdrawn request up too, and places nothing for it.
+    // An instance whose workflow runs places the standing request, and nothing for the withdrawn one.
     const running = await startOrchestrator(testConfig(env, { workerAckWaitMs: 1_000 }));
     try {
-      const placed = unwrap(await request<DeviceView>(BatchSubjects.createDevice, { projectId, device }));
+      const placed = unwrap(await keyed());
       const jsm = await env.nc.jetstreamManager();
       await eventually(
         async () => {
@@ -742,6 +747,7 @@ describe('one device whose placement does not come in time', () => {
       const { devices } = unwrap(await request<{ devices: DeviceView[] }>(BatchSubjects.listDevices, { projectId }));
       expect(devices.map((d) => d.id)).toEqual([placed.id]);
       expect(await capacity()).toBe(before - 1);
+      expect(unwrap(await keyed()).id).toBe(placed.id);
     } finally {
       await running.close();
     }

@@ -25,8 +25,9 @@ const POLL_MS = 20;
  * One device, as Metal's `createDevice` makes it: a batch of one, answered with its device once the batch workflow has
  * placed it, since a Metal client goes on with the device's id. A device that finds no room answers 422 with its
  * batch's error_messages, as Metal answers "no servers available". One not placed within the wait (the workflow is
- * behind or down) is withdrawn (its batch deleted with its devices) and answers `unavailable`, so that a client's
- * retry never leaves a device it was not told of.
+ * behind or down) answers `unavailable`: with a command id its request stands, and the retry that the id makes safe
+ * answers its device once placed; without one it is withdrawn (its batch deleted with its devices), so that a retry
+ * never leaves a device the client was not told of.
  */
 @CommandHandler(CreateDeviceCommand)
 export class CreateDeviceHandler implements ICommandHandler<CreateDeviceCommand, DeviceView> {
@@ -46,12 +47,14 @@ export class CreateDeviceHandler implements ICommandHandler<CreateDeviceCommand,
     );
     const row = await this.placed(batch.id);
     if (row === undefined) {
+      const waited = `the device was not placed within ${this.config.devicePlacementWaitMs} ms`;
+      if (commandId)
+        throw new DomainError(
+          ErrorCodes.unavailable,
+          `${waited}; its request stands: the same Idempotency-Key (commandId) answers its device once it is placed`,
+        );
       await this.commands.execute(new DeleteBatchCommand(batch.id, true, meta));
-      throw new DomainError(
-        ErrorCodes.unavailable,
-        `the device was not placed within ${this.config.devicePlacementWaitMs} ms, so its request was withdrawn: ` +
-          'nothing was created; try again',
-      );
+      throw new DomainError(ErrorCodes.unavailable, `${waited}, so its request was withdrawn: nothing was created`);
     }
     if (!row || row.state === 'deleted') throw DomainError.conflict(`the device's batch ${batch.id} was deleted`);
     if (row.state === 'failed') throw DomainError.invalid(row.errorMessages);

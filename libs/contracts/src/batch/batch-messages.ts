@@ -472,8 +472,8 @@ export const BatchSubjects = {
     CreateDeviceRequest,
     replyOf<DeviceView>("Metal's Device, once placed"),
     'Requests one device as a batch of one and answers once it is placed: a device that cannot be placed answers ' +
-      "validation_failed with its batch's error_messages; one not placed within the wait is withdrawn and answers " +
-      'unavailable.',
+      "validation_failed with its batch's error_messages; one not placed within the wait answers unavailable, its " +
+      'request standing with a commandId (the retry answers the device) and withdrawn without one.',
   ),
   deleteBatch: subject(
     'batch.cmd.delete-batch',
