@@ -67,11 +67,22 @@ export function startBuiltService(
   return handle(child);
 }
 
+/** Processes whose end a test awaits (`exited`): their failing exit is the test's to report. */
+const awaited = new WeakSet<ChildProcess>();
+
 function handle(child: ChildProcess): ServiceProcess {
   endsWithThisProcess(child);
   let output = '';
   child.stdout?.on('data', (chunk) => (output = (output + chunk).slice(-200_000)));
   child.stderr?.on('data', (chunk) => (output = (output + chunk).slice(-200_000)));
+  // A service that crashes under a test (not one a test stops or kills) says why in the test's output, since what
+  // the test then sees (a 503, a timeout) does not.
+  child.once('exit', (code) => {
+    if (code && !awaited.has(child))
+      process.stderr.write(
+        `[service ${child.pid} exited with code ${code}] its last output:\n${output.slice(-4_000)}\n`,
+      );
+  });
   return {
     child,
     output: () => output,
@@ -103,6 +114,7 @@ export async function waitForHttp(url: string, process?: ServiceProcess, timeout
 
 /** Resolves once the process has ended with exit code 0; rejects with its output otherwise. */
 export function exited(process: ServiceProcess): Promise<void> {
+  awaited.add(process.child);
   return new Promise((resolve, reject) => {
     const settle = () =>
       process.child.exitCode === 0

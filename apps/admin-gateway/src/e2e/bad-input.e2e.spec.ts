@@ -68,8 +68,11 @@ describe('admin gateway: odd input on every route (e2e)', () => {
     const failures: string[] = [];
     const attempt = async (method: string, path: string, body?: unknown) => {
       try {
-        const { status } = await call(method, path, body);
-        if (status >= 500) failures.push(`${method} ${path} ${JSON.stringify(body)?.slice(0, 120)}: ${status}`);
+        const answer = await call(method, path, body);
+        if (answer.status >= 500)
+          failures.push(
+            `${method} ${path} ${JSON.stringify(body)?.slice(0, 120)}: ${answer.status} ${JSON.stringify(answer.body)}`,
+          );
       } catch (err) {
         failures.push(`${method} ${path} ${JSON.stringify(body)?.slice(0, 120)}: ${(err as Error).message}`);
       }

@@ -1,4 +1,4 @@
-import { startServiceProcess } from '@flotilla/testing';
+import { exited, startServiceProcess } from '@flotilla/testing';
 
 /** Every app, started in production mode with secrets that will not do, must refuse to start and say why. */
 describe('production start-up (e2e)', () => {
@@ -38,8 +38,7 @@ describe('production start-up (e2e)', () => {
     ['admin-gateway', [nats, bus, logLevel, prefix, 'FLOTILLA_ADMIN_TOKEN is a development value']],
   ])('%s refuses to start, saying every reason, without writing the secret', async (app, problems) => {
     const service = startServiceProcess(`apps/${app}/src/main.ts`, production);
-    const code = await new Promise<number | null>((resolve) => service.child.once('exit', (exit) => resolve(exit)));
-    expect(code).toBe(1);
+    await expect(exited(service)).rejects.toThrow(/^exited with 1:/);
     for (const problem of problems) expect(service.output()).toContain(problem);
     expect(service.output()).toContain('refusing to start');
     expect(service.output()).not.toContain(weak);

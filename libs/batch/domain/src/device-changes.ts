@@ -6,13 +6,13 @@ import { isValidHostname } from './hostnames';
 export type DeviceChanges = DeviceDetails & { locked?: boolean };
 
 const DETAILS = ['hostname', 'description', 'tags', 'customdata'] as const;
-const CHANGEABLE_DEVICE_FIELDS = ['locked', ...DETAILS] as const;
+export const CHANGEABLE_DEVICE_FIELDS = ['locked', ...DETAILS] as const;
 
 /**
  * The rest of `DeviceUpdateInput`: what the device was made with and cannot change here (no reinstall, no network or
  * billing changes). Each is refused rather than ignored, so that no client takes a change for made.
  */
-const UNCHANGEABLE_DEVICE_FIELDS = [
+export const UNCHANGEABLE_DEVICE_FIELDS = [
   'always_pxe',
   'billing_cycle',
   'firmware_set_id',
