@@ -92,6 +92,16 @@ describe('admin gateway: odd input on every route (e2e)', () => {
         if (example !== undefined) for (const body of mutationsOf(example)) await attempt(verb, fill(), body);
       }
     }
+    // What the services said meanwhile is what tells why, when a failure is an outage rather than an answer.
+    if (failures.length)
+      for (const service of [system.orchestrator, ...system.resolvers])
+        failures.push(
+          ...service
+            .output()
+            .split('\n')
+            .filter((line) => /"level":"(warn|error|fatal)"/.test(line))
+            .slice(-10),
+        );
     expect(failures).toEqual([]);
 
     const parked = [...(await system.metrics()).matchAll(/^flotilla_consumer_parked\{[^}]*\} (\S+)$/gm)];
