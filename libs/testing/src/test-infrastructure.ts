@@ -87,6 +87,23 @@ export async function eventually<T>(
   throw new Error(`${what} not reached within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
 }
 
+/** Waits until a durable consumer of `stream` has been handed every commit and has acknowledged each one. */
+export function consumerCaughtUp(
+  nc: NatsConnection,
+  stream: string,
+  consumer: string,
+  timeoutMs = 20_000,
+): Promise<true> {
+  return eventually(
+    async () => {
+      const info = await (await nc.jetstreamManager()).consumers.info(stream, consumer);
+      return info.num_pending === 0 && info.num_ack_pending === 0;
+    },
+    timeoutMs,
+    `${consumer} caught up with ${stream}`,
+  );
+}
+
 /** A free TCP port on the loopback interface. */
 export async function freeLoopbackPort(): Promise<number> {
   const [port] = await freeLoopbackPorts(1);

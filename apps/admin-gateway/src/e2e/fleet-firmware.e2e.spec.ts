@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { eventually } from '@flotilla/testing';
+import { consumerCaughtUp, eventually } from '@flotilla/testing';
 import { RunningSystem, startRunningSystem } from '../test-fixtures/running-system';
 
 const CURRENT = '0a0a0a0a-0000-4000-8000-000000000001';
@@ -39,16 +39,7 @@ describe('fleet to firmware (e2e)', () => {
   }
 
   /** Waits until the resolvers' fleet wiring has read and handled the whole batch log. */
-  const fleetWiringCaughtUp = () =>
-    eventually(
-      async () => {
-        const jsm = await system.env.nc.jetstreamManager();
-        const info = await jsm.consumers.info(system.env.stream, 'update_resolver_fleet_wiring');
-        return info.num_pending === 0 && info.num_ack_pending === 0;
-      },
-      20_000,
-      'batch log handled',
-    );
+  const fleetWiringCaughtUp = () => consumerCaughtUp(system.env.nc, system.env.stream, 'update_resolver_fleet_wiring');
 
   it('deploys a batch, targets its facility with a deployment, and a new server checking in gets the firmware', async () => {
     const batch = await completedBatch({

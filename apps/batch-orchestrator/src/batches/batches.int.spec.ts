@@ -6,7 +6,7 @@ import { AggregateRepository, EventStore } from '@flotilla/event-store';
 import { CatalogId, catalogDecider } from '@flotilla/batch-domain';
 import { CatalogAggregate } from '../catalog/catalog-repositories';
 import { PostgresParkedStore } from '@flotilla/projections';
-import { eventually, openTestEnvironment, TestEnvironment } from '@flotilla/testing';
+import { consumerCaughtUp, eventually, openTestEnvironment, TestEnvironment } from '@flotilla/testing';
 import { OrchestratorConfig } from '../config';
 import { BatchWorkflowHost } from '../worker/batch-workflow.host';
 import { DeviceTerminator } from '../worker/device-terminator';
@@ -735,15 +735,7 @@ describe('one device whose placement does not come in time', () => {
     const running = await startOrchestrator(testConfig(env, { workerAckWaitMs: 1_000 }));
     try {
       const placed = unwrap(await keyed());
-      const jsm = await env.nc.jetstreamManager();
-      await eventually(
-        async () => {
-          const worker = await jsm.consumers.info(env.stream, 'batch-worker');
-          return worker.num_pending === 0 && worker.num_ack_pending === 0;
-        },
-        10_000,
-        'the workflow caught up',
-      );
+      await consumerCaughtUp(env.nc, env.stream, 'batch-worker', 10_000);
       const { devices } = unwrap(await request<{ devices: DeviceView[] }>(BatchSubjects.listDevices, { projectId }));
       expect(devices.map((d) => d.id)).toEqual([placed.id]);
       expect(await capacity()).toBe(before - 1);

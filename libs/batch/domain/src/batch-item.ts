@@ -276,7 +276,7 @@ export function validateBatchItem(
  * 1) and `hostnames` belong to batch requests and are refused, beside every problem the item has.
  */
 export function validateDeviceItem(raw: unknown, catalog: CatalogView, path = 'device'): ItemValidation {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return validateBatchItem(raw, catalog, { path });
+  if (!isObject(raw)) return validateBatchItem(raw, catalog, { path });
   const { quantity, hostnames, ...device } = raw as Record<string, unknown>;
   const refused = [
     ...(hostnames != null ? [`${path}.hostnames names the devices of a batch: one device is named by hostname`] : []),
