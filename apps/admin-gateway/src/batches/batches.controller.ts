@@ -96,9 +96,10 @@ export class BatchesController {
   }
 
   @Doc(
-    "Deploy one server (Metal's createDevice): a batch of one, answered once placed; 422 with its batch's " +
-      'error_messages when it finds no room; 503 when not placed within the wait (with an Idempotency-Key the ' +
-      'request stands and the retry answers the device; without one it is withdrawn, nothing created)',
+    "Deploy one server (Metal's createDevice): a batch of one, answered once placed (still provisioning while the " +
+      "provisioner brings it up, as Metal answers); 422 with its batch's error_messages when it finds no room; 503 " +
+      'when not placed within the wait (with an Idempotency-Key the request stands and the retry answers the device; ' +
+      'without one it is withdrawn, nothing created)',
     { status: 201, schema: 'Device' },
     'DeviceCreateInput',
   )

@@ -222,9 +222,10 @@ describe('admin gateway: batch deployment (e2e)', () => {
       },
     });
     expect(await available('sjc1', 'c3.medium.x86')).toBe(before - 1);
+    expect(['provisioning', 'active']).toContain(created.body.state); // answered once placed, as Metal answers
     expect((await system.call('GET', `/devices/${created.body.id}`, key)).body.hostname).toBe('db-1');
-    const batch = await system.call('GET', created.body.batch.href, key);
-    expect(batch.body).toMatchObject({ quantity: 1, devices: [{ href: created.body.href }] });
+    const batch = await finished(created.body.batch.href.split('/').pop());
+    expect(batch).toMatchObject({ quantity: 1, state: 'completed', devices: [{ href: created.body.href }] });
 
     const full = await system.call('POST', `/projects/${projectId}/devices`, key, {
       ...body,

@@ -292,8 +292,9 @@ describe('batch deployment over NATS', () => {
       facility: { code: 'sjc1' },
       plan: { slug: 'c3.medium.x86' },
     });
-    const batchId = device.batch.href.split('/').pop();
-    expect(unwrap(await request<BatchView>(BatchSubjects.getBatch, { batchId }))).toMatchObject({
+    expect(['provisioning', 'active']).toContain(device.state); // answered once placed, as Metal answers
+    const batchId = device.batch.href.split('/').pop() as string;
+    expect(await finished(batchId)).toMatchObject({
       quantity: 1,
       state: 'completed',
       devices: [{ href: `/devices/${device.id}` }],
@@ -742,6 +743,31 @@ describe('one device whose placement does not come in time', () => {
       expect(unwrap(await keyed()).id).toBe(placed.id);
     } finally {
       await running.close();
+    }
+  });
+
+  it('answers a device placed but still provisioning, as Metal answers, with no command id and no withdrawal', async () => {
+    // A provisioner far slower than the wait (bare metal takes minutes): the answer does not wait for it.
+    const slow = await startOrchestrator(
+      testConfig(env, { devicePlacementWaitMs: 2_000, provisioner: { delayMs: 4_000, failureRate: 0 } }),
+    );
+    try {
+      const request = natsRequester(env);
+      const { projectId } = await createProject(request);
+      const device = { plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'sjc1', locked: true };
+      const answered = unwrap(await request<DeviceView>(BatchSubjects.createDevice, { projectId, device }));
+      expect(answered).toMatchObject({ state: 'provisioning', locked: true });
+      const active = await eventually(
+        async () => {
+          const reply = await request<DeviceView>(BatchSubjects.getDevice, { deviceId: answered.id });
+          return reply.ok && reply.data.state === 'active' ? reply.data : undefined;
+        },
+        15_000,
+        'the device active',
+      );
+      expect(active.id).toBe(answered.id);
+    } finally {
+      await slow.close();
     }
   });
 });

@@ -3,13 +3,15 @@ import { Inject } from '@nestjs/common';
 import { CommandBus, CommandHandler, ICommandHandler, QueryBus } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { BatchView, CreateDeviceRequest, DeviceView, ErrorCodes } from '@flotilla/contracts';
-import { BatchRow } from '@flotilla/batch-read-model';
+import { BatchRow, DeviceRow } from '@flotilla/batch-read-model';
 import { DomainError } from '@flotilla/decider';
 import { RequestMeta } from '@flotilla/nest-platform';
+import { ProjectionRunner } from '@flotilla/projections';
 import { CONFIG, OrchestratorConfig } from '../config';
+import { BATCH_PROJECTION } from '../infrastructure/infrastructure.module';
 import { GetDeviceQuery } from './batch-queries';
 import { CreateBatchesCommand } from './create-batches';
-import { DeleteBatchCommand } from './delete-batch';
+import { BatchRepository } from './batch-repositories';
 
 export class CreateDeviceCommand {
   constructor(
@@ -20,21 +22,26 @@ export class CreateDeviceCommand {
 
 /** How often the read model is looked at while a device's placement is awaited: placement takes milliseconds. */
 const POLL_MS = 20;
+/** How long the read model is waited for once the log has the batch placed: it is milliseconds behind. */
+const CATCH_UP_MS = 1_000;
 
 /**
  * One device, as Metal's `createDevice` makes it: a batch of one, answered with its device once the batch workflow has
- * placed it, since a Metal client goes on with the device's id. A device that finds no room answers 422 with its
- * batch's error_messages, as Metal answers "no servers available". One not placed within the wait (the workflow is
- * behind or down) answers `unavailable`: with a command id its request stands, and the retry that the id makes safe
- * answers its device once placed; without one it is withdrawn (its batch deleted with its devices), so that a retry
- * never leaves a device the client was not told of.
+ * placed it (still provisioning, as Metal answers: a client polls the device until it is active), since a Metal
+ * client goes on with the device's id. A device that finds no room answers 422 with its batch's error_messages, as
+ * Metal answers "no servers available". One not placed within the wait (the workflow is behind or down) answers
+ * `unavailable`: with a command id its request stands, and the retry that the id makes safe answers its device once
+ * placed; without one it is withdrawn, so that a retry never leaves a device the client was not told of (one placed
+ * as the wait ran out cannot be withdrawn, and is answered).
  */
 @CommandHandler(CreateDeviceCommand)
 export class CreateDeviceHandler implements ICommandHandler<CreateDeviceCommand, DeviceView> {
   constructor(
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
+    private readonly batches: BatchRepository,
     private readonly dataSource: DataSource,
+    @Inject(BATCH_PROJECTION) private readonly projection: ProjectionRunner,
     @Inject(CONFIG) private readonly config: OrchestratorConfig,
   ) {}
 
@@ -45,7 +52,7 @@ export class CreateDeviceHandler implements ICommandHandler<CreateDeviceCommand,
     } = await this.commands.execute<CreateBatchesCommand, { batches: BatchView[] }>(
       new CreateBatchesCommand({ projectId, batches: [device], commandId }, meta, true),
     );
-    const row = await this.placed(batch.id);
+    let row = await this.placed(batch.id, this.config.devicePlacementWaitMs);
     if (row === undefined) {
       const waited = `the device was not placed within ${this.config.devicePlacementWaitMs} ms`;
       if (commandId)
@@ -53,26 +60,50 @@ export class CreateDeviceHandler implements ICommandHandler<CreateDeviceCommand,
           ErrorCodes.unavailable,
           `${waited}; its request stands: the same Idempotency-Key (commandId) answers its device once it is placed`,
         );
-      await this.commands.execute(new DeleteBatchCommand(batch.id, true, meta));
-      throw new DomainError(ErrorCodes.unavailable, `${waited}, so its request was withdrawn: nothing was created`);
+      if (await this.withdrawn(batch.id, meta))
+        throw new DomainError(ErrorCodes.unavailable, `${waited}, so its request was withdrawn: nothing was created`);
+      // Placed or refused as the wait ran out: the client is told what came of it once the read model has it.
+      row = await this.placed(batch.id, CATCH_UP_MS);
+      if (row === undefined)
+        throw new DomainError(
+          ErrorCodes.unavailable,
+          `${waited}; it was placed or refused as the wait ran out: see batch ${batch.id}`,
+        );
     }
     if (!row || row.state === 'deleted') throw DomainError.conflict(`the device's batch ${batch.id} was deleted`);
-    if (row.state === 'failed') throw DomainError.invalid(row.errorMessages);
-    return this.queries.execute(new GetDeviceQuery(row.deviceIds[0], meta));
+    const placed = await this.dataSource.getRepository(DeviceRow).findOneBy({ batchId: batch.id });
+    if (placed) return this.queries.execute(new GetDeviceQuery(placed.id, meta));
+    throw DomainError.invalid(row.errorMessages);
   }
 
-  /** The batch once it is placed or failed (null once deleted); undefined when the wait is up first. */
-  private async placed(batchId: string): Promise<BatchRow | null | undefined> {
-    const deadline = Date.now() + this.config.devicePlacementWaitMs;
+  /**
+   * The batch once it is no longer queued (placed, its device created in the same commit, or refused), null once
+   * deleted; undefined when the wait is up first.
+   */
+  private async placed(batchId: string, waitMs: number): Promise<BatchRow | null | undefined> {
+    const deadline = Date.now() + waitMs;
     for (;;) {
       // A read that fails (Postgres away for a moment) is tried again while the wait lasts.
       const row = await this.dataSource
         .getRepository(BatchRow)
         .findOneBy({ id: batchId })
         .catch(() => undefined);
-      if (row === null || (row && row.state !== 'queued' && row.state !== 'in_progress')) return row;
+      if (row === null || (row && row.state !== 'queued')) return row;
       if (Date.now() >= deadline) return undefined;
       await sleep(POLL_MS);
+    }
+  }
+
+  /** Takes the request back unless the workflow placed or refused it meanwhile (or it was deleted). */
+  private async withdrawn(batchId: string, meta: RequestMeta): Promise<boolean> {
+    try {
+      const { version } = await this.batches.execute(batchId, { type: 'WithdrawBatch' }, { metadata: meta });
+      await this.projection.waitFor(version);
+      return true;
+    } catch (err) {
+      if (err instanceof DomainError && (err.code === ErrorCodes.conflict || err.code === ErrorCodes.notFound))
+        return false;
+      throw err;
     }
   }
 }

@@ -249,6 +249,24 @@ describe('batch decider', () => {
       .thenNothingHappened();
   });
 
+  it('is withdrawn only while it is queued: once placed or refused, what came of it stands', () => {
+    const withdrawn: BatchEvent = {
+      type: 'BatchDeleted',
+      data: { batchId: 'b1', removeAssociatedInstances: true, deviceIds: [], deletedAt: at },
+    };
+    spec.given([requested]).when({ type: 'WithdrawBatch' }).then([withdrawn]);
+    spec
+      .given([requested, started, ...placed([{ facility: 'ewr1', quantity: 2 }])])
+      .when({ type: 'WithdrawBatch' })
+      .thenThrows('conflict');
+    const refused: BatchEvent = {
+      type: 'BatchFailed',
+      data: { batchId: 'b1', errorMessages: ['no capacity'], deviceIds: [], failedAt: at },
+    };
+    spec.given([requested, started, refused]).when({ type: 'WithdrawBatch' }).thenThrows('conflict');
+    spec.given([requested, withdrawn]).when({ type: 'WithdrawBatch' }).thenThrows('not_found');
+  });
+
   it('deleted while in progress, creates no more devices but records what comes of those it has, and does not end', () => {
     // Placed, and the first of its two devices created.
     const [placedEvent, first] = placed([{ facility: 'ewr1', quantity: 2 }]);

@@ -40,7 +40,12 @@ export type BatchCommand =
   /** Records outcomes of devices being provisioned, as many as fit in one commit; the last one ends the batch. */
   | { type: 'RecordProvisioning'; outcomes: ProvisioningOutcome[] }
   | { type: 'FailBatch'; errorMessages: string[] }
-  | { type: 'DeleteBatch'; removeAssociatedInstances: boolean };
+  | { type: 'DeleteBatch'; removeAssociatedInstances: boolean }
+  /**
+   * Takes back a request not placed yet (a device whose wait ran out); refused once it is placed or failed, since the
+   * client must then be told what came of it.
+   */
+  | { type: 'WithdrawBatch' };
 
 /**
  * The id of the i-th device of a batch, the same on every attempt: the workflow running a batch again after a crash
@@ -254,6 +259,11 @@ export const batchDecider: Decider<BatchCommand, BatchState, BatchEvent> = {
         return [
           ...started,
           { type: 'BatchFailed', data: { batchId, errorMessages: command.errorMessages, deviceIds: [], failedAt: at } },
+        ];
+      case 'WithdrawBatch':
+        if (state.status !== 'queued') throw DomainError.conflict(`batch ${batchId} was placed or refused first`);
+        return [
+          { type: 'BatchDeleted', data: { batchId, removeAssociatedInstances: true, deviceIds: [], deletedAt: at } },
         ];
       case 'DeleteBatch':
         // Whenever it stands, as Metal deletes a batch: devices being created or provisioned are seen through by the
