@@ -5,6 +5,7 @@ import {
   BatchView,
   DeviceListView,
   DeviceView,
+  Href,
   ListBatchesRequest,
   ListDevicesRequest,
   pageOf,
@@ -14,7 +15,7 @@ import { DomainError } from '@flotilla/decider';
 import { RequestMeta } from '@flotilla/nest-platform';
 import { loadCatalogObjects } from '../catalog/catalog-queries';
 import { ProjectDirectory } from '../tenancy/project-directory';
-import { batchHref, batchView, deviceView, projectHref } from './batch-views';
+import { batchHref, batchView, deviceHref, deviceView, projectHref } from './batch-views';
 import { filterParameters, whereDevicesMatch } from './device-filters';
 
 const inScope = (row: { organizationId: string } | null, meta: RequestMeta) =>
@@ -28,6 +29,27 @@ async function devicesView(dataSource: DataSource, rows: DeviceRow[]): Promise<D
   ]);
   const quarantined = new Set(flags.map((f) => `${f.organizationId}/${f.identifier}`));
   return rows.map((row) => deviceView(row, quarantined.has(`${row.organizationId}/${row.id}`), catalog));
+}
+
+/**
+ * The devices created so far of those batches still in progress, as hrefs in their batch's order: a batch row lists
+ * its devices once it ends, and Metal shows a batch's devices from their creation (a real provisioner takes minutes).
+ */
+async function devicesSoFar(dataSource: DataSource, rows: BatchRow[]): Promise<Map<string, Href[]>> {
+  const byBatch = new Map<string, Href[]>();
+  const inProgress = rows.filter((row) => row.state === 'in_progress').map((row) => row.id);
+  if (inProgress.length === 0) return byBatch;
+  const devices = await dataSource.getRepository(DeviceRow).find({
+    select: { id: true, batchId: true },
+    where: { batchId: In(inProgress) },
+    order: { batchId: 'ASC', position: 'ASC' },
+  });
+  for (const { id, batchId } of devices) {
+    const hrefs = byBatch.get(batchId) ?? [];
+    if (hrefs.length === 0) byBatch.set(batchId, hrefs);
+    hrefs.push({ href: deviceHref(id) });
+  }
+  return byBatch;
 }
 
 export class ListBatchesQuery {
@@ -56,7 +78,10 @@ export class ListBatchesHandler implements IQueryHandler<ListBatchesQuery, Batch
     const [rows, total] = await this.dataSource
       .getRepository(BatchRow)
       .findAndCount({ where: { projectId }, order: { createdAt: 'DESC', id: 'ASC' }, skip, take });
-    if (!includeDevices) return { batches: rows.map((row) => batchView(row)), meta: metaOf(total) };
+    if (!includeDevices) {
+      const soFar = await devicesSoFar(this.dataSource, rows);
+      return { batches: rows.map((row) => batchView(row, soFar.get(row.id))), meta: metaOf(total) };
+    }
     const ofPage = { batchId: In(rows.map((row) => row.id)) };
     const embedded = rows.length ? await this.dataSource.getRepository(DeviceRow).countBy(ofPage) : 0;
     if (embedded > MAX_EMBEDDED_DEVICES)
@@ -90,7 +115,7 @@ export class GetBatchHandler implements IQueryHandler<GetBatchQuery, BatchView> 
   async execute({ batchId, includeDevices, meta }: GetBatchQuery) {
     const row = await this.dataSource.getRepository(BatchRow).findOneBy({ id: batchId });
     if (!row || !inScope(row, meta)) throw DomainError.notFound('batch');
-    if (!includeDevices) return batchView(row);
+    if (!includeDevices) return batchView(row, (await devicesSoFar(this.dataSource, [row])).get(row.id));
     const devices = await this.dataSource
       .getRepository(DeviceRow)
       .find({ where: { batchId }, order: { position: 'ASC' } });

@@ -1,4 +1,4 @@
-import { BatchRequested, BatchView, DeviceView } from '@flotilla/contracts';
+import { BatchRequested, BatchView, DeviceView, Href } from '@flotilla/contracts';
 import { BatchRow, DeviceRow } from '@flotilla/batch-read-model';
 import { CatalogObjects, facilityView, operatingSystemView, planView } from '../catalog/catalog-views';
 
@@ -21,7 +21,8 @@ export function requestedBatchView({ data }: Pick<BatchRequested, 'data'>): Batc
   };
 }
 
-export function batchView(row: BatchRow, devices?: DeviceView[]): BatchView {
+/** A batch; its devices as given (embedded, or those of a batch in progress), else as its row lists them. */
+export function batchView(row: BatchRow, devices?: (Href | DeviceView)[]): BatchView {
   return {
     id: row.id,
     state: row.state,

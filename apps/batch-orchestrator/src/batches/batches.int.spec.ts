@@ -757,6 +757,12 @@ describe('one device whose placement does not come in time', () => {
       const device = { plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'sjc1', locked: true };
       const answered = unwrap(await request<DeviceView>(BatchSubjects.createDevice, { projectId, device }));
       expect(answered).toMatchObject({ state: 'provisioning', locked: true });
+      // Its batch shows it while it is provisioned, as Metal's does, in the batch and in the project's history.
+      const batchId = answered.batch.href.split('/').pop() as string;
+      const inProgress = { id: batchId, state: 'in_progress', devices: [{ href: answered.href }] };
+      expect(unwrap(await request<BatchView>(BatchSubjects.getBatch, { batchId }))).toMatchObject(inProgress);
+      const history = unwrap(await request<{ batches: BatchView[] }>(BatchSubjects.listBatches, { projectId }));
+      expect(history.batches).toMatchObject([inProgress]);
       const active = await eventually(
         async () => {
           const reply = await request<DeviceView>(BatchSubjects.getDevice, { deviceId: answered.id });
