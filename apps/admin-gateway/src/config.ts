@@ -7,12 +7,13 @@ import {
   isProduction,
   NatsSettings,
   natsSettingsFromEnv,
-  positiveInteger,
+  portNumber,
   readSecrets,
   LogLevel,
   logLevelFromEnv,
   rpcPrefixFromEnv,
   secretProblem,
+  wholeNumber,
 } from '@flotilla/nest-platform';
 
 export interface GatewayConfig {
@@ -57,24 +58,18 @@ export function resolveAdminToken(env: NodeJS.ProcessEnv = process.env): string 
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  const { nats, rpcPrefix, logLevel, keys, adminToken } = configuration({
+  const { keys, ...settings } = configuration({
     logLevel: () => logLevelFromEnv(env),
     nats: () => natsSettingsFromEnv(env),
     rpcPrefix: () => rpcPrefixFromEnv(env),
     keys: () => readSecrets(['FLOTILLA_BUS_KEY'], env),
     adminToken: () => resolveAdminToken(env),
+    port: () => portNumber(env, 'PORT', 3000),
+    requestTimeoutMs: () => wholeNumber(env, 'GATEWAY_REQUEST_TIMEOUT_MS', 10_000),
+    maxBodyBytes: () => wholeNumber(env, 'GATEWAY_MAX_BODY_BYTES', 512 * 1024),
+    keepAliveMs: () => wholeNumber(env, 'GATEWAY_KEEP_ALIVE_MS', 65_000),
   });
-  return {
-    nats,
-    rpcPrefix,
-    logLevel,
-    busKey: keys.FLOTILLA_BUS_KEY,
-    port: Number(env.PORT ?? 3000),
-    adminToken,
-    requestTimeoutMs: positiveInteger(env, 'GATEWAY_REQUEST_TIMEOUT_MS', 10_000),
-    maxBodyBytes: positiveInteger(env, 'GATEWAY_MAX_BODY_BYTES', 512 * 1024),
-    keepAliveMs: positiveInteger(env, 'GATEWAY_KEEP_ALIVE_MS', 65_000),
-  };
+  return { busKey: keys.FLOTILLA_BUS_KEY, ...settings };
 }
 
 export const GATEWAY_CONFIG = Symbol('GatewayConfig');

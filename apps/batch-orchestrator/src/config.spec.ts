@@ -37,4 +37,43 @@ describe('the orchestrator configuration', () => {
       'BATCH_MAX_ITEM_QUANTITY must be a whole number from 1 to 10000',
     ]);
   });
+
+  it('lists every bad setting at once, of the service and of the orchestrator, and starts with none of them', () => {
+    const problems = (() => {
+      try {
+        configFromEnv({
+          ...env,
+          HEALTH_PORT: '70000',
+          MIGRATE_ON_START: 'no',
+          STREAM_REPLICAS: '0',
+          CONSUMER_MAX_ATTEMPTS: 'x',
+          CONSUMER_BACKOFF_MS: '1.5',
+          BATCH_SEED_DEMO_CATALOG: '1',
+          BATCH_WORKER_ACK_WAIT_MS: '0',
+          PROVISIONER_DELAY_MS: 'abc',
+          PROVISIONER_FAILURE_RATE: '2',
+        });
+      } catch (err) {
+        return (err as ConfigurationError).problems;
+      }
+    })();
+    expect(problems).toEqual([
+      'STREAM_REPLICAS must be a whole number of at least 1',
+      'HEALTH_PORT must be a whole number from 0 to 65535',
+      'MIGRATE_ON_START must be true or false',
+      'BATCH_SEED_DEMO_CATALOG must be true or false',
+      'PROVISIONER_DELAY_MS must be a whole number of at least 0',
+      'PROVISIONER_FAILURE_RATE must be a number from 0 to 1',
+      'BATCH_WORKER_ACK_WAIT_MS must be a whole number of at least 1',
+      'CONSUMER_MAX_ATTEMPTS must be a whole number of at least 1',
+      'CONSUMER_BACKOFF_MS must be a whole number of at least 1',
+    ]);
+    const given = configFromEnv({
+      ...env,
+      PROVISIONER_DELAY_MS: '0',
+      PROVISIONER_FAILURE_RATE: '0.25',
+      HEALTH_PORT: '0',
+    });
+    expect([given.provisioner, given.healthPort]).toEqual([{ delayMs: 0, failureRate: 0.25 }, 0]);
+  });
 });

@@ -1,11 +1,14 @@
 import { Streams } from '@flotilla/contracts';
 import { RetryPolicy } from '@flotilla/event-store';
 import {
+  configuration,
   consumerRetryFromEnv,
+  flag,
+  fraction,
   isProduction,
-  positiveInteger,
   ServiceConfig,
   serviceConfigFromEnv,
+  wholeNumber,
 } from '@flotilla/nest-platform';
 
 export interface OrchestratorConfig extends ServiceConfig {
@@ -29,35 +32,39 @@ export interface OrchestratorConfig extends ServiceConfig {
   consumerRetry: RetryPolicy;
 }
 
-/** Configuration from the environment (README: Configuration). */
+/** Configuration from the environment (README: Configuration); every problem with it is listed at once. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): OrchestratorConfig {
-  return {
-    ...serviceConfigFromEnv(
-      {
-        envPrefix: 'BATCH',
-        databaseSchema: 'batch_orchestrator',
-        stream: Streams.batch.name,
-        subjectPrefix: Streams.batch.subjectPrefix,
-        healthPort: 3101,
-      },
-      env,
-    ),
-    updateStream: env.UPDATE_STREAM ?? Streams.update.name,
-    updateSubjectPrefix: env.UPDATE_SUBJECT_PREFIX ?? Streams.update.subjectPrefix,
+  const { service, delayMs, failureRate, ...settings } = configuration({
+    service: () =>
+      serviceConfigFromEnv(
+        {
+          envPrefix: 'BATCH',
+          databaseSchema: 'batch_orchestrator',
+          stream: Streams.batch.name,
+          subjectPrefix: Streams.batch.subjectPrefix,
+          healthPort: 3101,
+        },
+        env,
+      ),
     // Demo facilities and capacity are for trying it out: in production the catalog is the operator's to define.
-    seedDemoCatalog: (env.BATCH_SEED_DEMO_CATALOG ?? String(!isProduction(env))) === 'true',
+    seedDemoCatalog: () => flag(env, 'BATCH_SEED_DEMO_CATALOG', !isProduction(env)),
     // At most 10,000: the settlement of an item names each of its live devices in one commit (about 40 bytes each),
     // which must stay under JetStream's 1 MB message.
-    maxItemQuantity: positiveInteger(env, 'BATCH_MAX_ITEM_QUANTITY', 1000, 10_000),
-    provisioner: {
-      delayMs: Number(env.PROVISIONER_DELAY_MS ?? 0),
-      failureRate: Number(env.PROVISIONER_FAILURE_RATE ?? 0),
-    },
-    workerAckWaitMs: positiveInteger(env, 'BATCH_WORKER_ACK_WAIT_MS', 30_000),
-    devicePlacementWaitMs: positiveInteger(env, 'BATCH_DEVICE_PLACEMENT_WAIT_MS', 5_000),
-    terminationSweepMs: positiveInteger(env, 'BATCH_TERMINATION_SWEEP_MS', 10_000),
-    aggregateSnapshotEvery: positiveInteger(env, 'BATCH_SNAPSHOT_EVERY', 1_000),
-    consumerRetry: consumerRetryFromEnv(env),
+    maxItemQuantity: () => wholeNumber(env, 'BATCH_MAX_ITEM_QUANTITY', 1000, { max: 10_000 }),
+    delayMs: () => wholeNumber(env, 'PROVISIONER_DELAY_MS', 0, { min: 0 }),
+    failureRate: () => fraction(env, 'PROVISIONER_FAILURE_RATE', 0),
+    workerAckWaitMs: () => wholeNumber(env, 'BATCH_WORKER_ACK_WAIT_MS', 30_000),
+    devicePlacementWaitMs: () => wholeNumber(env, 'BATCH_DEVICE_PLACEMENT_WAIT_MS', 5_000),
+    terminationSweepMs: () => wholeNumber(env, 'BATCH_TERMINATION_SWEEP_MS', 10_000),
+    aggregateSnapshotEvery: () => wholeNumber(env, 'BATCH_SNAPSHOT_EVERY', 1_000),
+    consumerRetry: () => consumerRetryFromEnv(env),
+  });
+  return {
+    ...service,
+    updateStream: env.UPDATE_STREAM ?? Streams.update.name,
+    updateSubjectPrefix: env.UPDATE_SUBJECT_PREFIX ?? Streams.update.subjectPrefix,
+    provisioner: { delayMs, failureRate },
+    ...settings,
   };
 }
 

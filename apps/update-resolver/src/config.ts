@@ -3,10 +3,10 @@ import { RetryPolicy } from '@flotilla/event-store';
 import {
   configuration,
   consumerRetryFromEnv,
-  positiveInteger,
   readSecrets,
   ServiceConfig,
   serviceConfigFromEnv,
+  wholeNumber,
 } from '@flotilla/nest-platform';
 
 export interface ResolverConfig extends ServiceConfig {
@@ -31,10 +31,10 @@ export interface ResolverConfig extends ServiceConfig {
   deviceSnapshotEvery: number;
 }
 
-/** Configuration from the environment (README: Configuration). */
+/** Configuration from the environment (README: Configuration); every problem with it is listed at once. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ResolverConfig {
-  const { base, keys } = configuration({
-    base: () =>
+  const { service, keys, ...settings } = configuration({
+    service: () =>
       serviceConfigFromEnv(
         {
           envPrefix: 'UPDATE',
@@ -46,22 +46,24 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ResolverCon
         env,
       ),
     keys: () => readSecrets(['FIRMWARE_URL_SIGNING_KEY', 'DEVICE_CREDENTIAL_KEY'], env),
+    urlTtlSeconds: () => wholeNumber(env, 'FIRMWARE_URL_TTL_SECONDS', 24 * 3600),
+    consumerRetry: () => consumerRetryFromEnv(env),
+    snapshots: () =>
+      configuration({
+        every: () => wholeNumber(env, 'FLEET_SNAPSHOT_EVERY', 100_000),
+        checkMs: () => wholeNumber(env, 'FLEET_SNAPSHOT_CHECK_MS', 300_000),
+        atStop: () => wholeNumber(env, 'FLEET_SNAPSHOT_AT_STOP', 10_000),
+      }),
+    // As many commits as the event store reads one by one (a direct get each) before it opens an ordered read.
+    deviceSnapshotEvery: () => wholeNumber(env, 'DEVICE_SNAPSHOT_EVERY', 16),
   });
   return {
-    ...base,
+    ...service,
     batchStream: env.BATCH_STREAM ?? Streams.batch.name,
     batchSubjectPrefix: env.BATCH_SUBJECT_PREFIX ?? Streams.batch.subjectPrefix,
     urlSigningKey: keys.FIRMWARE_URL_SIGNING_KEY,
-    urlTtlSeconds: positiveInteger(env, 'FIRMWARE_URL_TTL_SECONDS', 24 * 3600),
     deviceCredentialKey: keys.DEVICE_CREDENTIAL_KEY,
-    consumerRetry: consumerRetryFromEnv(env),
-    snapshots: {
-      every: positiveInteger(env, 'FLEET_SNAPSHOT_EVERY', 100_000),
-      checkMs: positiveInteger(env, 'FLEET_SNAPSHOT_CHECK_MS', 300_000),
-      atStop: positiveInteger(env, 'FLEET_SNAPSHOT_AT_STOP', 10_000),
-    },
-    // As many commits as the event store reads one by one (a direct get each) before it opens an ordered read.
-    deviceSnapshotEvery: positiveInteger(env, 'DEVICE_SNAPSHOT_EVERY', 16),
+    ...settings,
   };
 }
 

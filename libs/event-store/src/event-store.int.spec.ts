@@ -36,6 +36,17 @@ describe('EventStore on JetStream', () => {
     });
   });
 
+  it("refuses to start on another log's subjects, saying which setting parts them", async () => {
+    const other = uniqueName('ES');
+    try {
+      await expect(
+        EventStore.open(nc, { stream: other, subjectPrefix: `evt.${streamName.toLowerCase()}` }),
+      ).rejects.toThrow(/another stream on this NATS holds those subjects .*BATCH_SUBJECT_PREFIX/);
+    } finally {
+      await deleteStreams(nc, other);
+    }
+  });
+
   it('lets exactly one of two concurrent appends at the same version win', async () => {
     const subject = store.subjectFor('counter', 'a');
     const first = await store.append(subject, [counted(0)], { expectedVersion: 0, metadata: actor });

@@ -43,8 +43,14 @@ export async function ensureStream(jsm: JetStreamManager, config: Partial<Stream
     try {
       return await jsm.streams.add(config);
     } catch (addErr) {
+      const message = String((addErr as Error).message);
+      if (/subjects overlap/i.test(message))
+        throw new Error(
+          `stream ${name} cannot be created for ${config.subjects?.join(', ')}: another stream on this NATS holds ` +
+            'those subjects (give each log a subject prefix of its own: BATCH_SUBJECT_PREFIX, UPDATE_SUBJECT_PREFIX)',
+        );
       // Another instance created it first.
-      if (!/already in use|already exists/i.test(String((addErr as Error).message))) throw addErr;
+      if (!/already in use|already exists/i.test(message)) throw addErr;
       return jsm.streams.info(name);
     }
   }

@@ -34,25 +34,20 @@ export interface ServiceDefaults {
 
 export function serviceConfigFromEnv(defaults: ServiceDefaults, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
   const p = defaults.envPrefix;
-  const { nats, bus, rpcPrefix, logLevel, streamReplicas } = configuration({
-    logLevel: () => logLevelFromEnv(env),
-    nats: () => natsSettingsFromEnv(env),
-    bus: () => busTrustFromEnv(env),
-    rpcPrefix: () => rpcPrefixFromEnv(env),
-    streamReplicas: () => positiveInteger(env, 'STREAM_REPLICAS', 1),
-  });
   return {
-    nats,
-    bus,
-    rpcPrefix,
-    logLevel,
-    streamReplicas,
+    ...configuration({
+      logLevel: () => logLevelFromEnv(env),
+      nats: () => natsSettingsFromEnv(env),
+      bus: () => busTrustFromEnv(env),
+      rpcPrefix: () => rpcPrefixFromEnv(env),
+      streamReplicas: () => wholeNumber(env, 'STREAM_REPLICAS', 1),
+      healthPort: () => portNumber(env, 'HEALTH_PORT', defaults.healthPort),
+      migrateOnStart: () => flag(env, 'MIGRATE_ON_START', true),
+    }),
     databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/flotilla',
     databaseSchema: env[`${p}_DB_SCHEMA`] ?? defaults.databaseSchema,
     stream: env[`${p}_STREAM`] ?? defaults.stream,
     subjectPrefix: env[`${p}_SUBJECT_PREFIX`] ?? defaults.subjectPrefix,
-    healthPort: Number(env.HEALTH_PORT ?? defaults.healthPort),
-    migrateOnStart: (env.MIGRATE_ON_START ?? 'true') !== 'false',
   };
 }
 
@@ -69,25 +64,52 @@ export function rpcPrefixFromEnv(env: NodeJS.ProcessEnv): string {
  * is parked, backoff from CONSUMER_BACKOFF_MS doubling up to CONSUMER_MAX_BACKOFF_MS.
  */
 export function consumerRetryFromEnv(env: NodeJS.ProcessEnv = process.env): RetryPolicy {
-  return {
-    maxAttempts: positiveInteger(env, 'CONSUMER_MAX_ATTEMPTS', defaultRetryPolicy.maxAttempts),
-    initialBackoffMs: positiveInteger(env, 'CONSUMER_BACKOFF_MS', defaultRetryPolicy.initialBackoffMs),
-    maxBackoffMs: positiveInteger(env, 'CONSUMER_MAX_BACKOFF_MS', defaultRetryPolicy.maxBackoffMs),
-  };
+  return configuration({
+    maxAttempts: () => wholeNumber(env, 'CONSUMER_MAX_ATTEMPTS', defaultRetryPolicy.maxAttempts),
+    initialBackoffMs: () => wholeNumber(env, 'CONSUMER_BACKOFF_MS', defaultRetryPolicy.initialBackoffMs),
+    maxBackoffMs: () => wholeNumber(env, 'CONSUMER_MAX_BACKOFF_MS', defaultRetryPolicy.maxBackoffMs),
+  });
 }
 
-/** A whole number ≥ 1 from the environment, or its default; anything else stops start-up. */
-export function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, max = Infinity): number {
+/** A whole number from the environment within `min` (1 unless given) and `max`, or its default; else start-up stops. */
+export function wholeNumber(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  { min = 1, max = Infinity }: { min?: number; max?: number } = {},
+): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > max)
+  if (!Number.isInteger(value) || value < min || value > max)
     throw new ConfigurationError([
       max === Infinity
-        ? `${name} must be a whole number of at least 1`
-        : `${name} must be a whole number from 1 to ${max}`,
+        ? `${name} must be a whole number of at least ${min}`
+        : `${name} must be a whole number from ${min} to ${max}`,
     ]);
   return value;
+}
+
+/** A port to listen on, 0 for any free one. */
+export const portNumber = (env: NodeJS.ProcessEnv, name: string, fallback: number): number =>
+  wholeNumber(env, name, fallback, { min: 0, max: 65_535 });
+
+/** A share from 0 to 1 from the environment, or its default; else start-up stops. */
+export function fraction(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0 || value > 1)
+    throw new ConfigurationError([`${name} must be a number from 0 to 1`]);
+  return value;
+}
+
+/** `true` or `false` from the environment, or its default; anything else (`1`, `no`) stops start-up. */
+export function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw !== 'true' && raw !== 'false') throw new ConfigurationError([`${name} must be true or false`]);
+  return raw === 'true';
 }
 
 /**
