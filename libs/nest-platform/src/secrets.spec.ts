@@ -1,4 +1,4 @@
-import { ConfigurationError, readSecrets, secretProblem } from './secrets';
+import { configuration, ConfigurationError, readSecrets, secretProblem } from './secrets';
 
 describe('secrets', () => {
   const strong = 'k'.repeat(24) + 'Zq9-strong-enough';
@@ -40,5 +40,25 @@ describe('secrets', () => {
     } finally {
       write.mockRestore();
     }
+  });
+
+  it('refuses an environment it does not know (a misspelt production), holding secrets to production meanwhile', () => {
+    const env = { FLOTILLA_ENV: 'Production', FIRMWARE_URL_SIGNING_KEY: strong };
+    let error: unknown;
+    try {
+      configuration({
+        bus: () => readSecrets(['FLOTILLA_BUS_KEY'], env),
+        urls: () => readSecrets(['FIRMWARE_URL_SIGNING_KEY'], env),
+      });
+    } catch (err) {
+      error = err;
+    }
+    expect((error as ConfigurationError).problems).toEqual([
+      'FLOTILLA_ENV must be production or development (unset: development)',
+      'FLOTILLA_BUS_KEY is not set',
+    ]);
+    expect(readSecrets(['FLOTILLA_BUS_KEY'], { FLOTILLA_ENV: 'development', FLOTILLA_BUS_KEY: 'dev' })).toEqual({
+      FLOTILLA_BUS_KEY: 'dev',
+    });
   });
 });

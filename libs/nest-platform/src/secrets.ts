@@ -49,10 +49,14 @@ export function readSecrets<Name extends string>(
   env: NodeJS.ProcessEnv = process.env,
 ): Record<Name, string> {
   const problems: string[] = [];
+  // A misspelt `production` would run with development keys: any other value stops start-up, its secrets held to
+  // production's rules meanwhile.
+  const unknownEnvironment = !['', 'development', 'production'].includes(env.FLOTILLA_ENV ?? '');
+  if (unknownEnvironment) problems.push('FLOTILLA_ENV must be production or development (unset: development)');
   const values = {} as Record<Name, string>;
   for (const name of names) {
     const value = env[name];
-    if (isProduction(env)) {
+    if (isProduction(env) || unknownEnvironment) {
       const problem = secretProblem(name, value);
       if (problem) problems.push(problem);
       values[name] = value ?? '';
@@ -89,6 +93,7 @@ export function configuration<Parts extends Record<string, () => unknown>>(
       problems.push(...err.problems);
     }
   }
-  if (problems.length) throw new ConfigurationError(problems);
+  // Parts that read the same setting (two sets of secrets, each under FLOTILLA_ENV) say its problem once.
+  if (problems.length) throw new ConfigurationError([...new Set(problems)]);
   return values;
 }
