@@ -77,7 +77,14 @@ async function main(): Promise<void> {
   const [command, ...args] = process.argv.slice(2);
   const context = new CliContext(settingsFromEnv());
   const out = (line: string) => process.stdout.write(`${line}\n`);
+  const usage = (code: number) => {
+    out(USAGE);
+    process.exitCode = code;
+  };
   try {
+    // An aggregate is named by its type and its name: without both there is nothing to look up.
+    if ((command === 'audit' || command === 'time-travel') && !(args[0] && args[1] && !args[1].startsWith('--')))
+      return usage(2);
     switch (command) {
       case 'replay': {
         await replay(
@@ -137,10 +144,7 @@ async function main(): Promise<void> {
               : `${consumer} seq ${seq}: ${outcome.status}${outcome.error ? ` (${outcome.error})` : ''}`,
           );
           if (outcome.status === 'parked') process.exitCode = 1;
-        } else {
-          out(USAGE);
-          process.exitCode = 2;
-        }
+        } else usage(2);
         break;
       }
       case 'request': {
@@ -155,8 +159,7 @@ async function main(): Promise<void> {
         break;
       }
       default:
-        out(USAGE);
-        process.exitCode = command ? 2 : 0;
+        usage(command && !['help', '--help', '-h'].includes(command) ? 2 : 0);
     }
   } finally {
     await context.close();
