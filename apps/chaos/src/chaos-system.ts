@@ -168,6 +168,8 @@ export async function startChaosSystem(context: ChaosContext, shape: SystemShape
     CONSUMER_MAX_BACKOFF_MS: '2000',
     // Devices whose termination time comes during the fault are deleted during it.
     BATCH_TERMINATION_SWEEP_MS: '1000',
+    // Devices take a while to come up, as real ones do, so faults meet batches and single devices mid-provisioning.
+    PROVISIONER_DELAY_MS: '300',
     ...shape.env,
   };
   const instances: Instance[] = [];
