@@ -1,11 +1,9 @@
-import { once } from 'node:events';
-import { startServiceProcess } from '@flotilla/testing';
+import { exitCodeOf, startServiceProcess } from '@flotilla/testing';
 
 /** Runs the CLI as an operator does and returns its exit code and what it printed. */
 async function cli(...args: string[]): Promise<{ code: number | null; output: string }> {
   const run = startServiceProcess('apps/cli/src/main.ts', {}, args);
-  const [code] = (await once(run.child, 'exit')) as [number | null];
-  return { code, output: run.output() };
+  return { code: await exitCodeOf(run), output: run.output() };
 }
 
 describe('the CLI, run as an operator runs it', () => {

@@ -112,15 +112,16 @@ export async function waitForHttp(url: string, process?: ServiceProcess, timeout
   throw new Error(`${url} not ready within ${timeoutMs} ms\n${process?.output() ?? ''}`);
 }
 
-/** Resolves once the process has ended with exit code 0; rejects with its output otherwise. */
-export function exited(process: ServiceProcess): Promise<void> {
+/** The process's exit code once it has ended (null if a signal ended it): its exit is the test's to judge. */
+export function exitCodeOf(process: ServiceProcess): Promise<number | null> {
   awaited.add(process.child);
-  return new Promise((resolve, reject) => {
-    const settle = () =>
-      process.child.exitCode === 0
-        ? resolve()
-        : reject(new Error(`exited with ${process.child.exitCode ?? process.child.signalCode}:\n${process.output()}`));
-    if (process.child.exitCode !== null || process.child.signalCode !== null) settle();
-    else process.child.once('exit', settle);
-  });
+  const { child } = process;
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', () => resolve(child.exitCode)));
+}
+
+/** Resolves once the process has ended with exit code 0; rejects with its output otherwise. */
+export async function exited(process: ServiceProcess): Promise<void> {
+  if ((await exitCodeOf(process)) !== 0)
+    throw new Error(`exited with ${process.child.exitCode ?? process.child.signalCode}:\n${process.output()}`);
 }

@@ -36,19 +36,15 @@ async function devicesView(dataSource: DataSource, rows: DeviceRow[]): Promise<D
  * its devices once it ends, and Metal shows a batch's devices from their creation (a real provisioner takes minutes).
  */
 async function devicesSoFar(dataSource: DataSource, rows: BatchRow[]): Promise<Map<string, Href[]>> {
-  const byBatch = new Map<string, Href[]>();
   const inProgress = rows.filter((row) => row.state === 'in_progress').map((row) => row.id);
+  const byBatch = new Map<string, Href[]>(inProgress.map((id) => [id, []]));
   if (inProgress.length === 0) return byBatch;
   const devices = await dataSource.getRepository(DeviceRow).find({
     select: { id: true, batchId: true },
     where: { batchId: In(inProgress) },
     order: { batchId: 'ASC', position: 'ASC' },
   });
-  for (const { id, batchId } of devices) {
-    const hrefs = byBatch.get(batchId) ?? [];
-    if (hrefs.length === 0) byBatch.set(batchId, hrefs);
-    hrefs.push({ href: deviceHref(id) });
-  }
+  for (const { id, batchId } of devices) byBatch.get(batchId)?.push({ href: deviceHref(id) });
   return byBatch;
 }
 
