@@ -76,6 +76,8 @@ export async function runMigrations(dataSource: DataSource): Promise<string[]> {
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {
+    // Another instance's migrations may take minutes (an index on a big table): waited for however long.
+    await runner.query('set lock_timeout = 0');
     await runner.query('select pg_advisory_lock(hashtext($1))', [`flotilla-migrations:${schema}`]);
     await runner.query(`create schema if not exists ${quoteIdent(schema)}`);
     const applied = await dataSource.runMigrations({ transaction: 'each' });
@@ -84,6 +86,7 @@ export async function runMigrations(dataSource: DataSource): Promise<string[]> {
     await runner
       .query('select pg_advisory_unlock(hashtext($1))', [`flotilla-migrations:${schema}`])
       .catch(() => undefined);
+    await runner.query('reset lock_timeout').catch(() => undefined);
     await runner.release();
   }
 }

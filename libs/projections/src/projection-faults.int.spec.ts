@@ -5,8 +5,9 @@ import { eventually, LocalServer, openTestEnvironment, startLocalPostgres, TestE
 import { ReadModelMismatchError } from './checkpoint-store';
 import { PostgresParkedStore } from './parked-store';
 import { ProjectionRunner } from './projection-runner';
+import { openReadModelDatabase } from './read-model-database';
 import { rebuildProjection, verifyProjection } from './rebuild-projection';
-import { createTallySchema, tallyDataSource, tallyProjection } from './test-fixtures/tally-projection';
+import { createTallySchema, tallyDataSource, tallyMigrations, tallyProjection } from './test-fixtures/tally-projection';
 
 const quick = { maxAttempts: 3, initialBackoffMs: 20, maxBackoffMs: 200 };
 
@@ -175,6 +176,71 @@ describe('a projection under faults', () => {
       expect(applied).toBe(1);
       const [{ total }] = await dataSource.query(`select sum(total)::int as total from ${schema}.tally_totals`);
       expect(total).toBe(29);
+    });
+
+    it("fails a commit kept waiting on someone else's lock as Postgres's trouble, says why, and applies it once the lock is gone", async () => {
+      // The read model as the services open it, with a lock wait of a third of a second instead of a minute.
+      const services = await openReadModelDatabase({
+        url: env.db.url,
+        schema,
+        migrations: tallyMigrations,
+        migrate: true,
+        lockTimeoutMs: 300,
+      });
+      const runner = new ProjectionRunner(store, services, tallyProjection(schema), { retry: quick });
+      await runner.start();
+      for (let i = 0; i < 5; i++) await append(`t${i % 2}`);
+      await eventually(async () => (await runner.checkpoint()) === 5, 10_000, 'applied');
+      // An operator's transaction holds the table (a DDL, a VACUUM FULL, a psql session left open).
+      const operator = new Client({ connectionString: env.db.url });
+      await operator.connect();
+      await operator.query('begin');
+      await operator.query(`lock table ${schema}.tally_totals in access exclusive mode`);
+      for (let i = 0; i < 3; i++) await append(`t${i % 2}`);
+      await eventually(
+        async () => ((await runner.report()).failing?.attempts ?? 0) > quick.maxAttempts,
+        10_000,
+        'retried',
+      );
+      const report = await runner.report();
+      expect(report.failing).toMatchObject({ streamSeq: 6, error: expect.stringMatching(/lock timeout/) });
+      expect(report.alive).toBe(true); // not a hang for liveness to restart: the process would only wait again
+      expect(report.parked).toBe(0); // nor the commit's fault
+      await operator.query('commit');
+      await operator.end();
+      await eventually(async () => (await runner.checkpoint()) === 8, 10_000, 'applied once the lock was gone');
+      expect((await runner.report()).failing).toBeNull();
+      await runner.stop();
+      await services.destroy();
+      const [{ total }] = await dataSource.query(`select sum(total)::int as total from ${schema}.tally_totals`);
+      expect(total).toBe(8);
+    });
+
+    it("waits for another instance's migrations however long they take, beyond the lock timeout", async () => {
+      const migrating = new Client({ connectionString: env.db.url });
+      await migrating.connect();
+      await migrating.query('select pg_advisory_lock(hashtext($1))', [`flotilla-migrations:${schema}`]);
+      let opened = false;
+      const opening = openReadModelDatabase({
+        url: env.db.url,
+        schema,
+        migrations: tallyMigrations,
+        migrate: true,
+        lockTimeoutMs: 100,
+      }).then((db) => {
+        opened = true;
+        return db;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      expect(opened).toBe(false);
+      await migrating.end(); // its session, and the lock with it
+      const db = await opening;
+      // The session that waited is back in the pool with the lock timeout it was opened with.
+      const timeouts = await Promise.all(
+        [1, 2, 3, 4].map(() => db.query('show lock_timeout').then(([r]) => r.lock_timeout as string)),
+      );
+      await db.destroy();
+      expect(new Set(timeouts)).toEqual(new Set(['100ms']));
     });
 
     it('refuses to serve from a stream recreated under the same name, until rebuilt from it', async () => {

@@ -16,6 +16,8 @@ export interface ReadModelDatabaseOptions {
   onConnectionError?: (error: Error) => void;
   /** How long one of its sessions may sit idle inside a transaction before Postgres ends it (default 30 s). */
   idleInTransactionMs?: number;
+  /** How long one of its statements may wait for a lock before Postgres fails it (default 60 s). */
+  lockTimeoutMs?: number;
 }
 
 /**
@@ -25,6 +27,14 @@ export interface ReadModelDatabaseOptions {
  * otherwise wait on them until TCP keepalive gave up on the peer (two hours by default).
  */
 const IDLE_IN_TRANSACTION_MS = 30_000;
+
+/**
+ * A lock held longer than this is not another instance's (whose session Postgres ends after the idle timeout above)
+ * but someone else's: an operator's DDL, a `VACUUM FULL`, a psql session left open. The statement then fails as
+ * Postgres's trouble (55P03): a consumer retries it and says why in readiness, a request answers 503, instead of
+ * hanging until liveness restarts a process that would only wait on the same lock again.
+ */
+const LOCK_TIMEOUT_MS = 60_000;
 
 /**
  * Opens a service's read-model database. A connection Postgres drops while it is in use makes the pg client emit
@@ -42,6 +52,7 @@ export async function openReadModelDatabase(options: ReadModelDatabaseOptions): 
     poolSize: options.poolSize ?? 10,
     extra: {
       idle_in_transaction_session_timeout: options.idleInTransactionMs ?? IDLE_IN_TRANSACTION_MS,
+      lock_timeout: options.lockTimeoutMs ?? LOCK_TIMEOUT_MS,
       // A connection whose peer is gone is found while it is idle, not when a query is next sent into the void.
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
