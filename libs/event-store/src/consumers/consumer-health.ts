@@ -30,6 +30,7 @@ export class ConsumerHealth {
   position = 0;
   applied = 0;
   parkedHere = 0;
+  /** On the monotonic clock: a step of the wall clock (NTP correcting a drifted VM) is no hang. */
   private busySince: number | null = null;
   private failure: ConsumerReport['failing'] = null;
   private dead: string | null = null;
@@ -41,7 +42,7 @@ export class ConsumerHealth {
   ) {}
 
   busy(): void {
-    this.busySince = Date.now();
+    this.busySince = performance.now();
   }
 
   idle(): void {
@@ -82,8 +83,9 @@ export class ConsumerHealth {
 
   liveness(): { alive: boolean; reason?: string } {
     if (this.dead) return { alive: false, reason: `consumer loop died: ${this.dead}` };
-    if (this.busySince !== null && Date.now() - this.busySince > this.stallAfterMs) {
-      return { alive: false, reason: `one apply has run for ${Math.round((Date.now() - this.busySince) / 1000)} s` };
+    const busyMs = this.busySince === null ? 0 : performance.now() - this.busySince;
+    if (busyMs > this.stallAfterMs) {
+      return { alive: false, reason: `one apply has run for ${Math.round(busyMs / 1000)} s` };
     }
     return { alive: true };
   }
