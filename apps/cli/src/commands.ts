@@ -279,8 +279,8 @@ export async function decideParked(
     if (!(await store.decide(consumer, streamSeq, decision, options.by ?? `cli:${process.env.USER ?? 'operator'}`)))
       continue;
     if (decision === 'skip') return { status: 'skipped' };
-    const deadline = Date.now() + (options.waitMs ?? 30_000);
-    while (Date.now() < deadline) {
+    const deadline = performance.now() + (options.waitMs ?? 30_000);
+    while (performance.now() < deadline) {
       const [row] = (await store.list({ consumer, all: true })).filter((r) => r.streamSeq === streamSeq);
       if (row.status === 'retried') return { status: 'retried' };
       if (row.status === 'parked') return { status: 'parked', error: row.error };

@@ -81,7 +81,7 @@ export class CreateDeviceHandler implements ICommandHandler<CreateDeviceCommand,
    * deleted; undefined when the wait is up first.
    */
   private async placed(batchId: string, waitMs: number): Promise<BatchRow | null | undefined> {
-    const deadline = Date.now() + waitMs;
+    const deadline = performance.now() + waitMs;
     for (;;) {
       // A read that fails (Postgres away for a moment) is tried again while the wait lasts.
       const row = await this.dataSource
@@ -89,7 +89,7 @@ export class CreateDeviceHandler implements ICommandHandler<CreateDeviceCommand,
         .findOneBy({ id: batchId })
         .catch(() => undefined);
       if (row === null || (row && row.state !== 'queued')) return row;
-      if (Date.now() >= deadline) return undefined;
+      if (performance.now() >= deadline) return undefined;
       await sleep(POLL_MS);
     }
   }
