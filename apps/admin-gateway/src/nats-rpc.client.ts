@@ -1,5 +1,5 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { NatsConnection } from 'nats';
+import { Inject, Injectable, Logger, OnApplicationShutdown, PayloadTooLargeException } from '@nestjs/common';
+import { ErrorCode as NatsErrorCode, NatsConnection, NatsError } from 'nats';
 import {
   ErrorCodes,
   isPrincipalRefusal,
@@ -77,6 +77,11 @@ export class NatsRpcClient implements OnApplicationShutdown {
         correlationId: caller?.correlationId,
       });
     } catch (err) {
+      // A body within the gateway's limit can still grow past the bus's once encoded (`1e9` is `1000000000`).
+      if (err instanceof NatsError && err.code === NatsErrorCode.MaxPayloadExceeded)
+        throw new PayloadTooLargeException(
+          `request is larger than the bus carries (${nc.info?.max_payload ?? 'its limit in'} bytes) once encoded`,
+        );
       throw new RemoteError({
         code: ErrorCodes.unavailable,
         message: `service unavailable: ${(err as Error).message}`,

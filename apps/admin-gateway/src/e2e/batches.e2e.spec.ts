@@ -573,6 +573,13 @@ describe('admin gateway: batch deployment (e2e)', () => {
     );
     expect(big.status).toBe(413);
     expect(big.body.errors[0]).toMatch(/larger than the limit/);
+    // Within the gateway's limit, but past the bus's once encoded: every `1e9` is sent as `1000000000`.
+    const growing = `{"batches":[{"customdata":{"a":[${Array(120_000).fill('1e9').join(',')}]}}]}`;
+    const grown = await system.call('POST', `/projects/${projectId}/devices/batch`, key, growing);
+    expect(grown).toMatchObject({
+      status: 413,
+      body: { errors: [expect.stringMatching(/larger than the bus carries/)] },
+    });
     // A control character is listed beside the body's other problems, in one answer.
     const nul = await system.call('POST', '/organizations', system.rootToken, {
       name: 'evil\u0000corp',
