@@ -1,8 +1,10 @@
 import { DataSource } from 'typeorm';
 import { EventStore } from '@flotilla/event-store';
 import { eventually, openTestEnvironment, TestEnvironment } from '@flotilla/testing';
+import { PostgresParkedStore } from './parked-store';
+import { Projection } from './projection';
 import { ProjectionRunner } from './projection-runner';
-import { rebuildProjection } from './rebuild-projection';
+import { rebuildProjection, verifyProjection } from './rebuild-projection';
 import { createTallySchema, tallyDataSource, tallyProjection } from './test-fixtures/tally-projection';
 
 describe('rebuildProjection', () => {
@@ -93,5 +95,104 @@ describe('rebuildProjection', () => {
     expect(
       await dataSource.query(`select last_seq from ${schema}.projection_checkpoints where name = 'tally'`),
     ).toEqual([{ last_seq: checkpoint }]);
+  });
+});
+
+describe('a rebuild or a verify beside a live read model', () => {
+  let env: TestEnvironment;
+  let dataSource: DataSource;
+  let store: EventStore;
+  let live: ProjectionRunner;
+  let cured = false;
+  const schema = 'tally_beside';
+  const append = (id: string, data: { poison?: boolean } = {}) =>
+    store.append(store.subjectFor('tally', id), [{ type: 'Counted', data }], {
+      expectedVersion: 'any',
+      metadata: { actor: 'test' },
+    });
+  /** The tally projection, its replay into copies (`__next`, `__verify_`) held at its first event until `open`. */
+  const held = () => {
+    const projection = tallyProjection(schema, undefined, () => cured);
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let reached!: () => void;
+    const waiting = new Promise<void>((resolve) => (reached = resolve));
+    const counted = projection.handlers.Counted!;
+    const gated: Projection = {
+      ...projection,
+      handlers: {
+        Counted: async (event, context) => {
+          if (/__(next|verify_)/.test(context.table('tally_totals'))) {
+            reached();
+            await gate;
+          }
+          await counted(event, context);
+        },
+      },
+    };
+    return { projection: gated, open, waiting };
+  };
+  const totals = async () =>
+    (await dataSource.query(`select sum(total)::int as total from ${schema}.tally_totals`))[0].total as number;
+
+  beforeAll(async () => {
+    env = await openTestEnvironment('BESIDE');
+    dataSource = await tallyDataSource(env.db.url, schema).initialize();
+    await createTallySchema(dataSource);
+    store = await EventStore.open(env.nc, { stream: env.stream, subjectPrefix: env.subjectPrefix });
+    const retry = { maxAttempts: 2, initialBackoffMs: 10, maxBackoffMs: 50 };
+    live = new ProjectionRunner(
+      store,
+      dataSource,
+      tallyProjection(schema, undefined, () => cured),
+      { retry },
+    );
+    await live.start();
+  });
+
+  afterAll(async () => {
+    await live.stop();
+    await dataSource.destroy();
+    await env.close();
+  });
+
+  it('verifies without holding the live read model back while it replays the log', async () => {
+    for (let i = 0; i < 40; i++) await append(`t${i % 3}`);
+    await eventually(async () => (await live.checkpoint()) === 40, 10_000, 'applied');
+    const { projection, open, waiting } = held();
+    const verifying = verifyProjection(store, dataSource, projection);
+    await waiting; // the replay has begun, and waits
+    await append('t0');
+    await eventually(async () => (await live.checkpoint()) === 41, 10_000, 'applied while the log was replayed');
+    open();
+    // Compared where the live read model stood once the replay was done: the commit that came meanwhile included.
+    expect(await verifying).toMatchObject({ position: 41, differences: [] });
+  });
+
+  it("rebuilds with a parked commit that an operator's retry applied while the log was replayed, once", async () => {
+    for (let i = 0; i < 5; i++) await append(`t${i % 3}`); // for the rebuild's replay to be held at
+    const poisoned = await append('t1', { poison: true });
+    const seq = poisoned.commit.streamSeq;
+    const parked = new PostgresParkedStore(dataSource, schema);
+    await eventually(async () => (await parked.list()).some((p) => p.streamSeq === seq), 10_000, 'parked');
+    const before = await totals();
+    const { projection, open, waiting } = held();
+    const rebuilding = rebuildProjection(store, dataSource, projection);
+    await waiting; // replaying, the parked commit passed over
+    cured = true;
+    expect(await parked.decide('tally', seq, 'retry', 'test')).toBe(true);
+    await eventually(async () => (await totals()) === before + 1, 10_000, 'retried in the live read model');
+    open();
+    await rebuilding;
+    expect(await totals()).toBe(before + 1);
+    expect(
+      (
+        await verifyProjection(
+          store,
+          dataSource,
+          tallyProjection(schema, undefined, () => cured),
+        )
+      ).differences,
+    ).toEqual([]);
   });
 });

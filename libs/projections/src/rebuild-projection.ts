@@ -38,17 +38,19 @@ export async function rebuildProjection(
     }
   });
 
-  const replay = (into: Into, afterSeq: number, untilSeq: number) =>
-    replayInto(store, projection, fresh, into, passedOver, {
+  const replay = (into: Into, afterSeq: number, untilSeq: number, skipped: Set<number>) =>
+    replayInto(store, projection, fresh, into, skipped, {
       afterSeq,
       untilSeq,
       batchSize,
       onProgress: options.onProgress,
     });
-  let position = await replay(dataSource, 0, await store.lastSequence());
+  let position = await replay(dataSource, 0, await store.lastSequence(), passedOver);
   await dataSource.transaction(async (manager) => {
     await checkpoints.lock(manager, projection.name);
-    position = await replay(manager, position, await store.lastSequence());
+    const passedOverNow = await parked.passedOver(projection.name, stream);
+    await applyRetried(store, projection, fresh, manager, passedOver, passedOverNow, position);
+    position = await replay(manager, position, await store.lastSequence(), passedOverNow);
     for (const name of projection.tables) {
       const live = qualified(projection.schema, name);
       await manager.query(`alter table ${live} rename to ${quoteIdent(`${name}__old`)}`);
@@ -59,6 +61,24 @@ export async function rebuildProjection(
     await parked.forgetOtherStreams(manager, projection.name, stream.created);
   });
   return { position };
+}
+
+/**
+ * Commits up to `upTo` that were passed over as parked when a replay began and have been retried since (the live read
+ * model applied them, out of order, once): applied to the copies the same way. Called holding the checkpoint's lock,
+ * under which every retry is applied, so no other can come meanwhile.
+ */
+async function applyRetried(
+  store: EventStore,
+  projection: Projection,
+  table: (name: string) => string,
+  manager: EntityManager,
+  passedOverThen: Set<number>,
+  passedOverNow: Set<number>,
+  upTo: number,
+): Promise<void> {
+  const retried = [...passedOverThen].filter((seq) => seq <= upTo && !passedOverNow.has(seq)).sort((a, b) => a - b);
+  for (const seq of retried) await applyCommits(projection, manager, table, [await store.readCommit(seq)], seq - 1);
 }
 
 /** Where a replay writes: its own transaction per batch, or one transaction it is part of. */
@@ -160,9 +180,10 @@ export const shadowSchemaOf = (projection: Projection) => `${projection.schema}_
 
 /**
  * Compares a read model row by row with a rebuild of it from the log (platform.md §4, §4a): replays the log into a
- * shadow schema holding copies of its tables, up to the read model's checkpoint, holding the checkpoint meanwhile
- * (the live projection waits), and lists every row that differs. An empty list means nothing was lost, doubled or
- * invented. Commits parked for the projection are left out of the rebuild, as they are of the read model.
+ * shadow schema holding copies of its tables, up to the read model's checkpoint, and lists every row that differs. The
+ * live projection goes on while the log is replayed; it waits only while the last commits it applied meanwhile are
+ * replayed too and the tables compared, under its checkpoint's lock. An empty list means nothing was lost, doubled
+ * or invented. Commits parked for the projection are left out of the rebuild, as they are of the read model.
  */
 export async function verifyProjection(
   store: EventStore,
@@ -172,21 +193,31 @@ export async function verifyProjection(
 ): Promise<{ position: number; shadowSchema: string; differences: TableDifference[] }> {
   const checkpoints = new CheckpointStore(dataSource, projection.schema);
   const parked = new PostgresParkedStore(dataSource, projection.schema);
-  const passedOver = await parked.passedOver(projection.name, await store.currentIdentity());
+  const stream = await store.currentIdentity();
+  const passedOver = await parked.passedOver(projection.name, stream);
   const shadowSchema = shadowSchemaOf(projection);
   const shadow = (name: string) => qualified(shadowSchema, name);
-  return dataSource.transaction(async (manager) => {
-    const position = await checkpoints.lock(manager, projection.name);
+  const replay = (into: Into, afterSeq: number, untilSeq: number, skipped: Set<number>) =>
+    replayInto(store, projection, shadow, into, skipped, {
+      afterSeq,
+      untilSeq,
+      batchSize: 1_000,
+      onProgress: options.onProgress,
+    });
+  await dataSource.transaction(async (manager) => {
     await manager.query(`drop schema if exists ${quoteIdent(shadowSchema)} cascade`);
     await manager.query(`create schema ${quoteIdent(shadowSchema)}`);
     for (const name of projection.tables)
       await manager.query(`create table ${shadow(name)} (like ${qualified(projection.schema, name)} including all)`);
-    await replayInto(store, projection, shadow, manager, passedOver, {
-      afterSeq: 0,
-      untilSeq: position,
-      batchSize: 1_000,
-      onProgress: options.onProgress,
-    });
+  });
+  const replayed = await replay(dataSource, 0, (await checkpoints.read(projection.name)).lastSeq, passedOver);
+  return dataSource.transaction(async (manager) => {
+    const position = await checkpoints.lock(manager, projection.name);
+    // Only a rebuild from a recreated stream moves a checkpoint back: then this replay is of another log.
+    if (position < replayed) throw new Error(`${projection.name} was rebuilt while it was verified: verify it again`);
+    const passedOverNow = await parked.passedOver(projection.name, stream);
+    await applyRetried(store, projection, shadow, manager, passedOver, passedOverNow, replayed);
+    await replay(manager, replayed, position, passedOverNow);
     const differences: TableDifference[] = [];
     for (const name of projection.tables) {
       const live = qualified(projection.schema, name);
