@@ -169,6 +169,21 @@ describe('a rebuild or a verify beside a live read model', () => {
     expect(await verifying).toMatchObject({ position: 41, differences: [] });
   });
 
+  it('refuses a second rebuild, or a second verify, of a read model while one runs, saying so', async () => {
+    for (let i = 0; i < 3; i++) await append(`t${i % 3}`);
+    for (const run of [rebuildProjection, verifyProjection]) {
+      const { projection, open, waiting } = held();
+      const first = run(store, dataSource, projection);
+      await waiting;
+      await expect(run(store, dataSource, tallyProjection(schema))).rejects.toThrow(
+        `a ${run === rebuildProjection ? 'rebuild' : 'verify'} of ${schema}.tally is running already`,
+      );
+      open();
+      await first;
+      await run(store, dataSource, tallyProjection(schema)); // and once it is over, the next runs
+    }
+  });
+
   it("rebuilds with a parked commit that an operator's retry applied while the log was replayed, once", async () => {
     for (let i = 0; i < 5; i++) await append(`t${i % 3}`); // for the rebuild's replay to be held at
     const poisoned = await append('t1', { poison: true });

@@ -17,11 +17,22 @@ export interface RebuildOptions {
  * as it is now (a read model of a recreated stream serves again). Commits parked or skipped for the projection stay
  * out, as they are in the live read model; one that newly fails stops the rebuild, saying which.
  */
-export async function rebuildProjection(
+export function rebuildProjection(
   store: EventStore,
   dataSource: DataSource,
   projection: Projection,
   options: RebuildOptions = {},
+): Promise<{ position: number }> {
+  return oneAtATime(dataSource, `rebuild of ${projection.schema}.${projection.name}`, () =>
+    rebuild(store, dataSource, projection, options),
+  );
+}
+
+async function rebuild(
+  store: EventStore,
+  dataSource: DataSource,
+  projection: Projection,
+  options: RebuildOptions,
 ): Promise<{ position: number }> {
   const batchSize = options.batchSize ?? 1_000;
   const checkpoints = new CheckpointStore(dataSource, projection.schema);
@@ -185,12 +196,29 @@ export const shadowSchemaOf = (projection: Projection) => `${projection.schema}_
  * replayed too and the tables compared, under its checkpoint's lock. An empty list means nothing was lost, doubled
  * or invented. Commits parked for the projection are left out of the rebuild, as they are of the read model.
  */
-export async function verifyProjection(
+export function verifyProjection(
   store: EventStore,
   dataSource: DataSource,
   projection: Projection,
   options: VerifyOptions = {},
-): Promise<{ position: number; shadowSchema: string; differences: TableDifference[] }> {
+): Promise<Verification> {
+  return oneAtATime(dataSource, `verify of ${projection.schema}.${projection.name}`, () =>
+    verify(store, dataSource, projection, options),
+  );
+}
+
+export interface Verification {
+  position: number;
+  shadowSchema: string;
+  differences: TableDifference[];
+}
+
+async function verify(
+  store: EventStore,
+  dataSource: DataSource,
+  projection: Projection,
+  options: VerifyOptions,
+): Promise<Verification> {
   const checkpoints = new CheckpointStore(dataSource, projection.schema);
   const parked = new PostgresParkedStore(dataSource, projection.schema);
   const stream = await store.currentIdentity();
@@ -245,4 +273,25 @@ export async function verifyProjection(
     if (!options.keepShadow) await manager.query(`drop schema ${quoteIdent(shadowSchema)} cascade`);
     return { position, shadowSchema, differences };
   });
+}
+
+/**
+ * Runs `work` unless another process runs the same (`what`): two rebuilds, or two verifies, of one read model would
+ * each drop the other's copies under it. The lock is Postgres's, held by a session of its own, so it goes with a
+ * process that dies.
+ */
+async function oneAtATime<T>(dataSource: DataSource, what: string, work: () => Promise<T>): Promise<T> {
+  const session = dataSource.createQueryRunner();
+  await session.connect();
+  try {
+    const [{ taken }] = await session.query('select pg_try_advisory_lock(hashtext($1)) as taken', [what]);
+    if (!taken) throw new Error(`a ${what} is running already: wait for it, then try again`);
+    try {
+      return await work();
+    } finally {
+      await session.query('select pg_advisory_unlock(hashtext($1))', [what]).catch(() => undefined);
+    }
+  } finally {
+    await session.release();
+  }
 }
