@@ -184,6 +184,37 @@ describe('a rebuild or a verify beside a live read model', () => {
     }
   });
 
+  it('stops a rebuild during which a commit it had replayed was parked, saying so, and changes nothing', async () => {
+    for (let i = 0; i < 3; i++) await append(`t${i % 3}`);
+    const last = await store.lastSequence();
+    await eventually(async () => (await live.checkpoint()) === last, 10_000, 'applied');
+    const before = await totals();
+    const { projection, open, waiting } = held();
+    const rebuilding = rebuildProjection(store, dataSource, projection).catch((err: Error) => err.message);
+    await waiting;
+    // As the live runner parks a commit (here one the replay has passed already), under the checkpoint's lock.
+    const parked = new PostgresParkedStore(dataSource, schema);
+    const commit = await store.readCommit(last);
+    const stream = await store.currentIdentity();
+    const at = new Date();
+    await parked.parkIn(dataSource, {
+      consumer: 'tally',
+      stream: stream.name,
+      streamCreated: stream.created,
+      streamSeq: last,
+      subject: commit.subject,
+      eventTypes: ['Counted'],
+      error: 'TypeError: a poisoned tally',
+      attempts: 2,
+      firstFailedAt: at,
+      lastFailedAt: at,
+    });
+    open();
+    expect(await rebuilding).toBe(`commit ${last} was parked while the rebuild replayed the log: rebuild again`);
+    expect(await totals()).toBe(before);
+    await dataSource.query(`delete from ${schema}.parked_commits where stream_seq = $1`, [last]);
+  });
+
   it("rebuilds with a parked commit that an operator's retry applied while the log was replayed, once", async () => {
     for (let i = 0; i < 5; i++) await append(`t${i % 3}`); // for the rebuild's replay to be held at
     const poisoned = await append('t1', { poison: true });

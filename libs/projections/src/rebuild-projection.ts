@@ -60,7 +60,13 @@ async function rebuild(
   await dataSource.transaction(async (manager) => {
     await checkpoints.lock(manager, projection.name);
     const passedOverNow = await parked.passedOver(projection.name, stream);
-    await applyRetried(store, projection, fresh, manager, passedOver, passedOverNow, position);
+    await followParked(
+      { what: 'rebuild', store, projection, table: fresh },
+      manager,
+      passedOver,
+      passedOverNow,
+      position,
+    );
     position = await replay(manager, position, await store.lastSequence(), passedOverNow);
     for (const name of projection.tables) {
       const live = qualified(projection.schema, name);
@@ -75,21 +81,25 @@ async function rebuild(
 }
 
 /**
- * Commits up to `upTo` that were passed over as parked when a replay began and have been retried since (the live read
- * model applied them, out of order, once): applied to the copies the same way. Called holding the checkpoint's lock,
- * under which every retry is applied, so no other can come meanwhile.
+ * What became of parked commits up to `upTo` while a replay ran outside the checkpoint's lock (called holding it,
+ * under which every park and every retry is made). One retried since (the live read model applied it, out of order,
+ * once) is applied to the copies the same way. One parked since has been applied to the copies but not to the live
+ * read model: the run stops, to be made again.
  */
-async function applyRetried(
-  store: EventStore,
-  projection: Projection,
-  table: (name: string) => string,
+async function followParked(
+  run: { what: 'rebuild' | 'verify'; store: EventStore; projection: Projection; table: (name: string) => string },
   manager: EntityManager,
   passedOverThen: Set<number>,
   passedOverNow: Set<number>,
   upTo: number,
 ): Promise<void> {
-  const retried = [...passedOverThen].filter((seq) => seq <= upTo && !passedOverNow.has(seq)).sort((a, b) => a - b);
-  for (const seq of retried) await applyCommits(projection, manager, table, [await store.readCommit(seq)], seq - 1);
+  const since = (a: Set<number>, b: Set<number>) =>
+    [...a].filter((seq) => seq <= upTo && !b.has(seq)).sort((x, y) => x - y);
+  const parked = since(passedOverNow, passedOverThen);
+  if (parked.length)
+    throw new Error(`commit ${parked.join(', ')} was parked while the ${run.what} replayed the log: ${run.what} again`);
+  for (const seq of since(passedOverThen, passedOverNow))
+    await applyCommits(run.projection, manager, run.table, [await run.store.readCommit(seq)], seq - 1);
 }
 
 /** Where a replay writes: its own transaction per batch, or one transaction it is part of. */
@@ -244,7 +254,13 @@ async function verify(
     // Only a rebuild from a recreated stream moves a checkpoint back: then this replay is of another log.
     if (position < replayed) throw new Error(`${projection.name} was rebuilt while it was verified: verify it again`);
     const passedOverNow = await parked.passedOver(projection.name, stream);
-    await applyRetried(store, projection, shadow, manager, passedOver, passedOverNow, replayed);
+    await followParked(
+      { what: 'verify', store, projection, table: shadow },
+      manager,
+      passedOver,
+      passedOverNow,
+      replayed,
+    );
     await replay(manager, replayed, position, passedOverNow);
     const differences: TableDifference[] = [];
     for (const name of projection.tables) {
