@@ -1,5 +1,5 @@
 import { DataSource, EntityManager } from 'typeorm';
-import { Commit, EventStore } from '@flotilla/event-store';
+import { Commit, EventStore, StreamIdentity } from '@flotilla/event-store';
 import { applyCommits } from './apply-commits';
 import { CheckpointStore } from './checkpoint-store';
 import { PostgresParkedStore } from './parked-store';
@@ -34,14 +34,12 @@ async function rebuild(
   projection: Projection,
   options: RebuildOptions,
 ): Promise<{ position: number }> {
-  const batchSize = options.batchSize ?? 1_000;
   const checkpoints = new CheckpointStore(dataSource, projection.schema);
   const parked = new PostgresParkedStore(dataSource, projection.schema);
   const fresh = (name: string) => qualified(projection.schema, `${name}__next`);
 
   await checkpoints.ensure(projection.name);
   const stream = await store.currentIdentity();
-  const passedOver = await parked.passedOver(projection.name, stream);
   await dataSource.transaction(async (manager) => {
     for (const name of projection.tables) {
       await manager.query(`drop table if exists ${fresh(name)}`);
@@ -49,25 +47,11 @@ async function rebuild(
     }
   });
 
-  const replay = (into: Into, afterSeq: number, untilSeq: number, skipped: Set<number>) =>
-    replayInto(store, projection, fresh, into, skipped, {
-      afterSeq,
-      untilSeq,
-      batchSize,
-      onProgress: options.onProgress,
-    });
-  let position = await replay(dataSource, 0, await store.lastSequence(), passedOver);
+  const replay = await copiesReplay('rebuild', store, parked, projection, fresh, stream, options);
+  let position = await replay.ahead(dataSource, await store.lastSequence());
   await dataSource.transaction(async (manager) => {
     await checkpoints.lock(manager, projection.name);
-    const passedOverNow = await parked.passedOver(projection.name, stream);
-    await followParked(
-      { what: 'rebuild', store, projection, table: fresh },
-      manager,
-      passedOver,
-      passedOverNow,
-      position,
-    );
-    position = await replay(manager, position, await store.lastSequence(), passedOverNow);
+    position = await replay.finish(manager, position, await store.lastSequence());
     for (const name of projection.tables) {
       const live = qualified(projection.schema, name);
       await manager.query(`alter table ${live} rename to ${quoteIdent(`${name}__old`)}`);
@@ -81,25 +65,49 @@ async function rebuild(
 }
 
 /**
- * What became of parked commits up to `upTo` while a replay ran outside the checkpoint's lock (called holding it,
- * under which every park and every retry is made). One retried since (the live read model applied it, out of order,
- * once) is applied to the copies the same way. One parked since has been applied to the copies but not to the live
- * read model: the run stops, to be made again.
+ * A replay of the log into copies of a projection's tables (`table` names them), first `ahead` of the live read model
+ * without holding its checkpoint, then `finish`ed holding it.
  */
-async function followParked(
-  run: { what: 'rebuild' | 'verify'; store: EventStore; projection: Projection; table: (name: string) => string },
-  manager: EntityManager,
-  passedOverThen: Set<number>,
-  passedOverNow: Set<number>,
-  upTo: number,
-): Promise<void> {
-  const since = (a: Set<number>, b: Set<number>) =>
-    [...a].filter((seq) => seq <= upTo && !b.has(seq)).sort((x, y) => x - y);
-  const parked = since(passedOverNow, passedOverThen);
-  if (parked.length)
-    throw new Error(`commit ${parked.join(', ')} was parked while the ${run.what} replayed the log: ${run.what} again`);
-  for (const seq of since(passedOverThen, passedOverNow))
-    await applyCommits(run.projection, manager, run.table, [await run.store.readCommit(seq)], seq - 1);
+async function copiesReplay(
+  what: 'rebuild' | 'verify',
+  store: EventStore,
+  parked: PostgresParkedStore,
+  projection: Projection,
+  table: (name: string) => string,
+  stream: StreamIdentity,
+  options: RebuildOptions,
+) {
+  const passedOver = await parked.passedOver(projection.name, stream);
+  const replay = (into: Into, afterSeq: number, untilSeq: number, skipped: Set<number>) =>
+    replayInto(store, projection, table, into, skipped, {
+      afterSeq,
+      untilSeq,
+      batchSize: options.batchSize ?? 1_000,
+      onProgress: options.onProgress,
+    });
+  return {
+    /** From the start of the log up to `untilSeq`, a transaction per batch, commits parked when it began left out. */
+    ahead: (dataSource: DataSource, untilSeq: number) => replay(dataSource, 0, untilSeq, passedOver),
+    /**
+     * Holding the checkpoint's lock, under which every park and every retry is made: what became of parked commits
+     * up to `from` while it ran ahead, then the commits after `from` up to `untilSeq`. One retried meanwhile (the
+     * live read model applied it, out of order, once) is applied to the copies the same way; one parked meanwhile,
+     * which the copies applied and the live read model did not, stops the run, to be made again.
+     */
+    async finish(manager: EntityManager, from: number, untilSeq: number): Promise<number> {
+      const passedOverNow = await parked.passedOver(projection.name, stream);
+      const since = (a: Set<number>, b: Set<number>) =>
+        [...a].filter((seq) => seq <= from && !b.has(seq)).sort((x, y) => x - y);
+      const parkedMeanwhile = since(passedOverNow, passedOver);
+      if (parkedMeanwhile.length)
+        throw new Error(
+          `commit ${parkedMeanwhile.join(', ')} was parked while the ${what} replayed the log: ${what} again`,
+        );
+      for (const seq of since(passedOver, passedOverNow))
+        await applyCommits(projection, manager, table, [await store.readCommit(seq)], seq - 1);
+      return replay(manager, from, untilSeq, passedOverNow);
+    },
+  };
 }
 
 /** Where a replay writes: its own transaction per batch, or one transaction it is part of. */
@@ -232,36 +240,21 @@ async function verify(
   const checkpoints = new CheckpointStore(dataSource, projection.schema);
   const parked = new PostgresParkedStore(dataSource, projection.schema);
   const stream = await store.currentIdentity();
-  const passedOver = await parked.passedOver(projection.name, stream);
   const shadowSchema = shadowSchemaOf(projection);
   const shadow = (name: string) => qualified(shadowSchema, name);
-  const replay = (into: Into, afterSeq: number, untilSeq: number, skipped: Set<number>) =>
-    replayInto(store, projection, shadow, into, skipped, {
-      afterSeq,
-      untilSeq,
-      batchSize: 1_000,
-      onProgress: options.onProgress,
-    });
+  const replay = await copiesReplay('verify', store, parked, projection, shadow, stream, options);
   await dataSource.transaction(async (manager) => {
     await manager.query(`drop schema if exists ${quoteIdent(shadowSchema)} cascade`);
     await manager.query(`create schema ${quoteIdent(shadowSchema)}`);
     for (const name of projection.tables)
       await manager.query(`create table ${shadow(name)} (like ${qualified(projection.schema, name)} including all)`);
   });
-  const replayed = await replay(dataSource, 0, (await checkpoints.read(projection.name)).lastSeq, passedOver);
+  const replayed = await replay.ahead(dataSource, (await checkpoints.read(projection.name)).lastSeq);
   return dataSource.transaction(async (manager) => {
     const position = await checkpoints.lock(manager, projection.name);
     // Only a rebuild from a recreated stream moves a checkpoint back: then this replay is of another log.
     if (position < replayed) throw new Error(`${projection.name} was rebuilt while it was verified: verify it again`);
-    const passedOverNow = await parked.passedOver(projection.name, stream);
-    await followParked(
-      { what: 'verify', store, projection, table: shadow },
-      manager,
-      passedOver,
-      passedOverNow,
-      replayed,
-    );
-    await replay(manager, replayed, position, passedOverNow);
+    await replay.finish(manager, replayed, position);
     const differences: TableDifference[] = [];
     for (const name of projection.tables) {
       const live = qualified(projection.schema, name);
