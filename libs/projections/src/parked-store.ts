@@ -145,8 +145,12 @@ export class PostgresParkedStore implements ParkedStore {
   }
 
   /** Commits of this stream the consumer has passed over: parked and waiting, or skipped for good. */
-  async passedOver(consumer: string, stream: StreamIdentity): Promise<Set<number>> {
-    const rows = await this.dataSource.query(
+  async passedOver(
+    consumer: string,
+    stream: StreamIdentity,
+    manager: Queryable = this.dataSource,
+  ): Promise<Set<number>> {
+    const rows = await manager.query(
       `select stream_seq from ${this.table}
          where consumer = $1 and stream_created = $2 and status in ('parked', 'retry', 'skipped')`,
       [consumer, stream.created],

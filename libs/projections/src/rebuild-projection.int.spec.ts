@@ -160,7 +160,9 @@ describe('a rebuild or a verify beside a live read model', () => {
     for (let i = 0; i < 40; i++) await append(`t${i % 3}`);
     await eventually(async () => (await live.checkpoint()) === 40, 10_000, 'applied');
     const { projection, open, waiting } = held();
-    const verifying = verifyProjection(store, dataSource, projection);
+    // An operator's tool with a pool of two connections: the lock's, and one at a time for the work.
+    const narrow = await tallyDataSource(env.db.url, schema).setOptions({ poolSize: 2 }).initialize();
+    const verifying = verifyProjection(store, narrow, projection).finally(() => narrow.destroy());
     await waiting; // the replay has begun, and waits
     await append('t0');
     await eventually(async () => (await live.checkpoint()) === 41, 10_000, 'applied while the log was replayed');

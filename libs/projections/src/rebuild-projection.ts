@@ -95,7 +95,8 @@ async function copiesReplay(
      * which the copies applied and the live read model did not, stops the run, to be made again.
      */
     async finish(manager: EntityManager, from: number, untilSeq: number): Promise<number> {
-      const passedOverNow = await parked.passedOver(projection.name, stream);
+      // Through this transaction: the run's lock holds a connection of the pool already, and there may be no third.
+      const passedOverNow = await parked.passedOver(projection.name, stream, manager);
       const since = (a: Set<number>, b: Set<number>) =>
         [...a].filter((seq) => seq <= from && !b.has(seq)).sort((x, y) => x - y);
       const parkedMeanwhile = since(passedOverNow, passedOver);
@@ -286,8 +287,8 @@ async function verify(
 
 /**
  * Runs `work` unless another process runs the same (`what`): two rebuilds, or two verifies, of one read model would
- * each drop the other's copies under it. The lock is Postgres's, held by a session of its own, so it goes with a
- * process that dies.
+ * each drop the other's copies under it. The lock is Postgres's, held by a session of its own (so it goes with a
+ * process that dies): the work beside it uses one connection of the pool at a time, so a pool of two will do.
  */
 async function oneAtATime<T>(dataSource: DataSource, what: string, work: () => Promise<T>): Promise<T> {
   const session = dataSource.createQueryRunner();
