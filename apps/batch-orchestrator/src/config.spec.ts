@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ConfigurationError } from '@flotilla/nest-platform';
-import { TEST_KEYS } from '@flotilla/testing';
+import { TEST_KEYS, thrownBy } from '@flotilla/testing';
 import { configFromEnv } from './config';
 
 describe('the orchestrator configuration', () => {
@@ -25,13 +25,7 @@ describe('the orchestrator configuration', () => {
 
   it('takes an item quantity up to what one settlement commit can name, and refuses more', () => {
     expect(configFromEnv({ ...env, BATCH_MAX_ITEM_QUANTITY: '10000' }).maxItemQuantity).toBe(10_000);
-    const refused = (() => {
-      try {
-        return configFromEnv({ ...env, BATCH_MAX_ITEM_QUANTITY: '20000' });
-      } catch (err) {
-        return err;
-      }
-    })();
+    const refused = thrownBy(() => configFromEnv({ ...env, BATCH_MAX_ITEM_QUANTITY: '20000' }));
     expect(refused).toBeInstanceOf(ConfigurationError);
     expect((refused as ConfigurationError).problems).toEqual([
       'BATCH_MAX_ITEM_QUANTITY must be a whole number from 1 to 10000',
@@ -39,25 +33,21 @@ describe('the orchestrator configuration', () => {
   });
 
   it('lists every bad setting at once, of the service and of the orchestrator, and starts with none of them', () => {
-    const problems = (() => {
-      try {
-        configFromEnv({
-          ...env,
-          HEALTH_PORT: '70000',
-          MIGRATE_ON_START: 'no',
-          STREAM_REPLICAS: '0',
-          CONSUMER_MAX_ATTEMPTS: 'x',
-          CONSUMER_BACKOFF_MS: '1.5',
-          BATCH_SEED_DEMO_CATALOG: '1',
-          BATCH_WORKER_ACK_WAIT_MS: '0',
-          PROVISIONER_DELAY_MS: 'abc',
-          PROVISIONER_FAILURE_RATE: '2',
-        });
-      } catch (err) {
-        return (err as ConfigurationError).problems;
-      }
-    })();
-    expect(problems).toEqual([
+    const refused = thrownBy(() =>
+      configFromEnv({
+        ...env,
+        HEALTH_PORT: '70000',
+        MIGRATE_ON_START: 'no',
+        STREAM_REPLICAS: '0',
+        CONSUMER_MAX_ATTEMPTS: 'x',
+        CONSUMER_BACKOFF_MS: '1.5',
+        BATCH_SEED_DEMO_CATALOG: '1',
+        BATCH_WORKER_ACK_WAIT_MS: '0',
+        PROVISIONER_DELAY_MS: 'abc',
+        PROVISIONER_FAILURE_RATE: '2',
+      }),
+    );
+    expect((refused as ConfigurationError).problems).toEqual([
       'STREAM_REPLICAS must be a whole number of at least 1',
       'HEALTH_PORT must be a whole number from 0 to 65535',
       'MIGRATE_ON_START must be true or false',

@@ -1,3 +1,4 @@
+import { thrownBy } from '@flotilla/testing';
 import { configuration, ConfigurationError, readSecrets, secretProblem } from './secrets';
 
 describe('secrets', () => {
@@ -10,12 +11,9 @@ describe('secrets', () => {
       FIRMWARE_URL_SIGNING_KEY: 'flotilla-development-signing-key',
       DEVICE_CREDENTIAL_KEY: '',
     };
-    let error: unknown;
-    try {
-      readSecrets(['FLOTILLA_BUS_KEY', 'FIRMWARE_URL_SIGNING_KEY', 'DEVICE_CREDENTIAL_KEY'], env);
-    } catch (err) {
-      error = err;
-    }
+    const error = thrownBy(() =>
+      readSecrets(['FLOTILLA_BUS_KEY', 'FIRMWARE_URL_SIGNING_KEY', 'DEVICE_CREDENTIAL_KEY'], env),
+    );
     expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as ConfigurationError).problems).toEqual([
       'FLOTILLA_BUS_KEY is shorter than 32 bytes',
@@ -44,15 +42,12 @@ describe('secrets', () => {
 
   it('refuses an environment it does not know (a misspelt production), holding secrets to production meanwhile', () => {
     const env = { FLOTILLA_ENV: 'Production', FIRMWARE_URL_SIGNING_KEY: strong };
-    let error: unknown;
-    try {
+    const error = thrownBy(() =>
       configuration({
         bus: () => readSecrets(['FLOTILLA_BUS_KEY'], env),
         urls: () => readSecrets(['FIRMWARE_URL_SIGNING_KEY'], env),
-      });
-    } catch (err) {
-      error = err;
-    }
+      }),
+    );
     expect((error as ConfigurationError).problems).toEqual([
       'FLOTILLA_ENV must be production or development (unset: development)',
       'FLOTILLA_BUS_KEY is not set',

@@ -8,3 +8,4 @@ export * from './local-servers';
 export * from './random-batch-items';
 export * from './child-lifetime';
 export * from './same-type';
+export * from './thrown-by';
