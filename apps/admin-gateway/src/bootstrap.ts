@@ -20,6 +20,8 @@ export async function createGateway(given?: GatewayConfig): Promise<INestApplica
   const app = await createLoggedApp<NestExpressApplication>(ServiceNames.adminGateway, GatewayModule.with(given), {
     bodyParser: false,
   });
+  // Nothing in an answer names the framework behind it.
+  app.disable('x-powered-by');
   const config = app.get<GatewayConfig>(GATEWAY_CONFIG);
   const server = app.getHttpServer() as Server;
   server.keepAliveTimeout = config.keepAliveMs;

@@ -180,7 +180,10 @@ describe('admin gateway: organizations, projects and API keys (e2e)', () => {
       (await call('GET', `/organizations/${made.body.id}`, rootToken, undefined, long)).headers.get('x-request-id'),
     ).toMatch(uuid);
     expect((await call('GET', '/organizations', 'flt_not_a_key')).headers.get('x-request-id')).toMatch(uuid);
-    expect((await fetch(`${base}/no/such/route`)).headers.get('x-request-id')).toMatch(uuid);
+    const unknown = await fetch(`${base}/no/such/route`);
+    expect(unknown.headers.get('x-request-id')).toMatch(uuid);
+    expect(unknown.headers.get('x-powered-by')).toBeNull();
+    expect(made.headers.get('x-powered-by')).toBeNull();
 
     const { events } = (await call('GET', `/audit/organization/${made.body.id}`, rootToken)).body;
     expect(events.map((e: { type: string; correlation_id: string }) => [e.type, e.correlation_id])).toEqual([
