@@ -47,6 +47,14 @@ describe('EventStore on JetStream', () => {
     }
   });
 
+  it('refuses to open a stream edited to drop history, saying which setting would', async () => {
+    const info = await store.jsm.streams.info(streamName);
+    await store.jsm.streams.update(streamName, { ...info.config, max_age: 3600 * 1e9 });
+    await expect(
+      EventStore.open(nc, { stream: streamName, subjectPrefix: `evt.${streamName.toLowerCase()}` }),
+    ).rejects.toThrow(new RegExp(`^stream ${streamName} would lose events: max_age is 3600 s`));
+  });
+
   it('lets exactly one of two concurrent appends at the same version win', async () => {
     const subject = store.subjectFor('counter', 'a');
     const first = await store.append(subject, [counted(0)], { expectedVersion: 0, metadata: actor });

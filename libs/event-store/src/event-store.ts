@@ -17,7 +17,7 @@ import { DomainEvent } from '@flotilla/events';
 import { commitFromEnvelope, decodeCommit, encodeCommit } from './commit-codec';
 import { ConcurrencyError, IdempotencyMismatchError, InvalidAggregateIdError } from './errors';
 import { Commit, EventMetadata } from './recorded-event';
-import { ensureStream, eventStreamConfig, replicationCaveat } from './stream-config';
+import { ensureStream, eventStreamConfig, historyLosses, replicationCaveat } from './stream-config';
 import { Upcaster, Upcasters } from './upcasting';
 
 /** Failures of a request itself (no answer came), as nats.js codes them. */
@@ -150,6 +150,13 @@ export class EventStore {
       options.duplicateWindowMs,
     );
     const info = await ensureStream(jsm, config);
+    // A stream made or edited by hand may drop history, and the log is the only copy: such a store never opens.
+    const losses = historyLosses(info.config);
+    if (losses.length)
+      throw new Error(
+        `stream ${info.config.name} would lose events: ${losses.join('; ')}. Change that ` +
+          `(nats stream edit ${info.config.name}) and start again`,
+      );
     const caveat = replicationCaveat(info.config.name, info.config.num_replicas, nc.info?.version);
     if (caveat) options.warn?.(caveat);
     const identity = { name: info.config.name, created: info.created };

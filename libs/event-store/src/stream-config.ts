@@ -60,6 +60,27 @@ export async function ensureStream(jsm: JetStreamManager, config: Partial<Stream
   return info;
 }
 
+/**
+ * What in an existing event stream's settings would drop events it holds, each said with its setting; empty when
+ * nothing would. Limits that refuse writes (`discard: new`) keep history and are left to the operator.
+ */
+export function historyLosses(config: StreamConfig): string[] {
+  const losses: string[] = [];
+  if (config.retention !== RetentionPolicy.Limits)
+    losses.push(`retention is ${config.retention}, which removes events once consumed (it must be limits)`);
+  if (config.max_age > 0)
+    losses.push(`max_age is ${config.max_age / 1e9} s, which removes older events (it must be 0)`);
+  if (config.discard !== DiscardPolicy.New) {
+    if (config.max_msgs > 0) losses.push(`max_msgs is ${config.max_msgs} with discard old, which removes the oldest`);
+    if (config.max_bytes > 0)
+      losses.push(`max_bytes is ${config.max_bytes} with discard old, which removes the oldest`);
+  }
+  // nats-server drops a subject's oldest message past this limit whatever the discard policy.
+  if (config.max_msgs_per_subject > 0)
+    losses.push(`max_msgs_per_subject is ${config.max_msgs_per_subject}, which removes an aggregate's older commits`);
+  return losses;
+}
+
 /** The first nats-server whose replicated streams keep optimistic concurrency safe (deploy/README.md). */
 const SAFE_REPLICATED_SERVER = [2, 10, 19];
 
