@@ -105,4 +105,31 @@ describe('batch-orchestrator start and stop', () => {
     expect(Object.keys(counts).filter((o) => o !== 'unauthorized' && o !== 'no responders')).toEqual([]);
     expect(counts['no responders']).toBeGreaterThan(0);
   });
+
+  it('shows its stream edited to remove events in its metrics, and will not start on such a stream', async () => {
+    const own = await openTestEnvironment('LOSS'); // the stream is spoilt for any later test
+    try {
+      const { process: service, healthPort } = await startOrchestratorProcess(own, {
+        BATCH_SEED_DEMO_CATALOG: 'false',
+      });
+      const losing = async () => {
+        const text = await (await fetch(`http://127.0.0.1:${healthPort}/metrics`)).text();
+        return text.match(/^flotilla_event_stream_losing_history\{[^}]*stream="([^"]+)"[^}]*\} (\d+)$/m)?.slice(1);
+      };
+      try {
+        expect(await losing()).toEqual([own.stream, '0']);
+        const jsm = await own.nc.jetstreamManager();
+        const { config } = await jsm.streams.info(own.stream);
+        await jsm.streams.update(own.stream, { ...config, max_age: 3600 * 1e9 });
+        expect(await losing()).toEqual([own.stream, '1']);
+      } finally {
+        await service.stop();
+      }
+      await expect(startOrchestratorProcess(own, { BATCH_SEED_DEMO_CATALOG: 'false' })).rejects.toThrow(
+        /exited early \(code [1-9]\d*\)[\s\S]*would lose events: max_age is 3600 s/,
+      );
+    } finally {
+      await own.close();
+    }
+  });
 });

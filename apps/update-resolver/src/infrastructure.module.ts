@@ -101,6 +101,7 @@ export class InfrastructureModule implements OnModuleInit, OnApplicationShutdown
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     private readonly dataSource: DataSource,
+    private readonly store: EventStore,
     @Inject(UPDATE_PROJECTION) private readonly projection: ProjectionRunner,
     private readonly health: HealthRegistry,
   ) {}
@@ -110,6 +111,7 @@ export class InfrastructureModule implements OnModuleInit, OnApplicationShutdown
     this.health.register('nats', async () => ({ ok: isConnectedNow(this.nc) }));
     this.health.register('postgres', async () => ({ ok: (await this.dataSource.query('select 1 as ok'))[0].ok === 1 }));
     this.health.registerLiveness('nats', async () => ({ ok: !this.nc.isClosed() }));
+    this.health.watchLog(this.store);
     this.health.watchConsumers([this.projection]);
   }
 

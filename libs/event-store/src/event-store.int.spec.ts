@@ -47,9 +47,12 @@ describe('EventStore on JetStream', () => {
     }
   });
 
-  it('refuses to open a stream edited to drop history, saying which setting would', async () => {
+  it('finds a stream edited to drop history, and refuses to open it, saying which setting would', async () => {
     const info = await store.jsm.streams.info(streamName);
+    expect(await store.historyLosses()).toEqual([]);
     await store.jsm.streams.update(streamName, { ...info.config, max_age: 3600 * 1e9 });
+    // Found by the store already open (its services' metrics ask at every scrape), and refused by one opening.
+    expect(await store.historyLosses()).toEqual([expect.stringMatching(/^max_age is 3600 s/)]);
     await expect(
       EventStore.open(nc, { stream: streamName, subjectPrefix: `evt.${streamName.toLowerCase()}` }),
     ).rejects.toThrow(new RegExp(`^stream ${streamName} would lose events: max_age is 3600 s`));

@@ -151,6 +151,7 @@ export class EventStore {
     );
     const info = await ensureStream(jsm, config);
     // A stream made or edited by hand may drop history, and the log is the only copy: such a store never opens.
+    // Edited later, it is found by `historyLosses()`, which the services' metrics ask at every scrape.
     const losses = historyLosses(info.config);
     if (losses.length)
       throw new Error(
@@ -186,6 +187,11 @@ export class EventStore {
 
   get stream(): string {
     return this.options.stream;
+  }
+
+  /** What in the stream's settings as they are now would remove events it holds (`historyLosses`); empty if nothing. */
+  async historyLosses(): Promise<string[]> {
+    return historyLosses((await this.jsm.streams.info(this.stream)).config);
   }
 
   /** The aggregate's subject; an id that would not make it one literal subject is refused (`isAggregateId`). */

@@ -121,6 +121,7 @@ export class InfrastructureModule implements OnModuleInit, OnApplicationShutdown
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     private readonly dataSource: DataSource,
+    private readonly store: EventStore,
     @Inject(TENANCY_PROJECTION) tenancy: ProjectionRunner,
     @Inject(BATCH_PROJECTION) batches: ProjectionRunner,
     @Inject(QUARANTINE_PROJECTION) quarantine: ProjectionRunner,
@@ -134,6 +135,7 @@ export class InfrastructureModule implements OnModuleInit, OnApplicationShutdown
     this.health.register('nats', async () => ({ ok: isConnectedNow(this.nc) }));
     this.health.register('postgres', async () => ({ ok: (await this.dataSource.query('select 1 as ok'))[0].ok === 1 }));
     this.health.registerLiveness('nats', async () => ({ ok: !this.nc.isClosed() }));
+    this.health.watchLog(this.store);
     this.health.watchConsumers(this.projections);
   }
 

@@ -59,3 +59,26 @@ describe('a check that does not answer', () => {
     ]);
   });
 });
+
+describe('the event log watched at every scrape', () => {
+  it('reads 1 while the stream would remove events, 0 once it would not, and keeps its reading when none comes', async () => {
+    const registry = new HealthRegistry('test', new HealthIndicatorService());
+    registry.checkTimeoutMs = 50;
+    let losses: Promise<string[]> = Promise.resolve([]);
+    registry.watchLog({ stream: 'BATCH_EVENTS', historyLosses: () => losses });
+    const reading = async () =>
+      (await registry.metrics.getSingleMetric('flotilla_event_stream_losing_history')!.get()).values.map((v) => [
+        v.labels.stream,
+        v.value,
+      ]);
+    expect(await reading()).toEqual([['BATCH_EVENTS', 0]]);
+    losses = Promise.resolve(['max_age is 3600 s, which removes older events (it must be 0)']);
+    expect(await reading()).toEqual([['BATCH_EVENTS', 1]]);
+    losses = new Promise(() => undefined); // JetStream not answering
+    expect(await reading()).toEqual([['BATCH_EVENTS', 1]]);
+    losses = Promise.reject(new Error('TIMEOUT'));
+    expect(await reading()).toEqual([['BATCH_EVENTS', 1]]);
+    losses = Promise.resolve([]);
+    expect(await reading()).toEqual([['BATCH_EVENTS', 0]]);
+  });
+});

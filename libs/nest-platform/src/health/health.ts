@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Injectable, Res, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Inject, Injectable, Logger, Res, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheckService, HealthIndicatorFunction, HealthIndicatorService } from '@nestjs/terminus';
 import type { Response } from 'express';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
@@ -93,6 +93,33 @@ export class HealthRegistry {
     this.registerLiveness('consumers', async () => {
       const dead = this.consumers.map((c) => ({ consumer: c.name, ...c.health.liveness() })).filter((c) => !c.alive);
       return { ok: dead.length === 0, detail: Object.fromEntries(dead.map((c) => [c.consumer, c.reason])) };
+    });
+  }
+
+  /**
+   * The service's own event log, looked at with every scrape: `flotilla_event_stream_losing_history` is 1 while the
+   * stream's settings would remove events (edited since the start, which refuses such a stream), and what would is
+   * logged as an error once. Readiness is left alone: the events go whether or not this instance serves.
+   */
+  watchLog(log: { readonly stream: string; historyLosses(): Promise<string[]> }): void {
+    const logger = new Logger('event-log');
+    const timeoutMs = () => this.checkTimeoutMs;
+    let said = '';
+    new Gauge({
+      name: 'flotilla_event_stream_losing_history',
+      help: "1 while the event stream's settings would remove events it holds (max_age, limits that drop the oldest)",
+      labelNames: ['stream'],
+      registers: [this.metrics],
+      async collect() {
+        // JetStream not answering leaves the last reading: the rest of the scrape must not wait on it.
+        const losses = await answerWithin(timeoutMs(), log.historyLosses(), () => null).catch(() => null);
+        if (!losses) return;
+        this.set({ stream: log.stream }, losses.length ? 1 : 0);
+        const text = losses.join('; ');
+        if (text && text !== said)
+          logger.error({ msg: 'the event stream would lose events', stream: log.stream, losses });
+        said = text;
+      },
     });
   }
 
