@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { Reply, TenancySubjects } from '@flotilla/contracts';
 import { busRequester } from '@flotilla/nest-platform';
-import { eventually, openTestEnvironment, TEST_KEYS, TestEnvironment } from '@flotilla/testing';
-import { startOrchestratorProcess } from './test-fixtures/orchestrator-fixture';
+import { eventually, exitCodeOf, openTestEnvironment, TEST_KEYS, TestEnvironment } from '@flotilla/testing';
+import { spawnOrchestrator, startOrchestratorProcess } from './test-fixtures/orchestrator-fixture';
 
 describe('batch-orchestrator start and stop', () => {
   let env: TestEnvironment;
@@ -125,9 +125,9 @@ describe('batch-orchestrator start and stop', () => {
       } finally {
         await service.stop();
       }
-      await expect(startOrchestratorProcess(own, { BATCH_SEED_DEMO_CATALOG: 'false' })).rejects.toThrow(
-        /exited early \(code [1-9]\d*\)[\s\S]*would lose events: max_age is 3600 s/,
-      );
+      const restarted = spawnOrchestrator(own, { BATCH_SEED_DEMO_CATALOG: 'false', HEALTH_PORT: String(healthPort) });
+      expect(await exitCodeOf(restarted)).toBe(1);
+      expect(restarted.output()).toMatch(/"failed to start".*would lose events: max_age is 3600 s/);
     } finally {
       await own.close();
     }

@@ -41,8 +41,15 @@ export async function startOrchestratorProcess(
   extra: Record<string, string> = {},
 ): Promise<{ process: ServiceProcess; healthPort: number }> {
   const healthPort = await freeLoopbackPort();
+  const service = spawnOrchestrator(env, { HEALTH_PORT: String(healthPort), ...extra });
+  await waitForHttp(`http://127.0.0.1:${healthPort}/health/ready`, service);
+  return { process: service, healthPort };
+}
+
+/** Starts the orchestrator as a process of its own and leaves it: for a start that is to fail, and how it does. */
+export function spawnOrchestrator(env: TestEnvironment, extra: Record<string, string> = {}): ServiceProcess {
   const updates = env.siblingStream('UPD');
-  const service = startServiceProcess('apps/batch-orchestrator/src/main.ts', {
+  return startServiceProcess('apps/batch-orchestrator/src/main.ts', {
     NATS_URL: process.env.NATS_URL as string,
     DATABASE_URL: env.db.url,
     BATCH_STREAM: env.stream,
@@ -50,11 +57,8 @@ export async function startOrchestratorProcess(
     RPC_SUBJECT_PREFIX: env.rpcPrefix,
     UPDATE_STREAM: updates.stream,
     UPDATE_SUBJECT_PREFIX: updates.subjectPrefix,
-    HEALTH_PORT: String(healthPort),
     ...extra,
   });
-  await waitForHttp(`http://127.0.0.1:${healthPort}/health/ready`, service);
-  return { process: service, healthPort };
 }
 
 /** A NATS request as the gateway sends it (signed with the test bus key): as root, or confined to one organization. */
