@@ -98,6 +98,22 @@ describe('deploy/kubernetes, read as Kubernetes would', () => {
       expect(env(named('Deployment', service), 'STREAM_REPLICAS')).toEqual({ name: 'STREAM_REPLICAS', value: '3' });
   });
 
+  it('spreads the pods of every workload of more than one over nodes and zones, each counting its own pods', () => {
+    const replicated = podTemplates.filter((m) => (m.spec.replicas ?? 1) > 1);
+    expect(replicated.map((m) => m.metadata.name).sort()).toEqual(
+      ['admin-gateway', 'batch-orchestrator', 'nats', 'update-resolver'].sort(),
+    );
+    for (const workload of replicated) {
+      const constraints: { topologyKey: string; labelSelector: LabelSelector }[] =
+        workload.spec.template.spec.topologySpreadConstraints ?? [];
+      expect({ workload: workload.metadata.name, keys: constraints.map((c) => c.topologyKey) }).toEqual({
+        workload: workload.metadata.name,
+        keys: ['kubernetes.io/hostname', 'topology.kubernetes.io/zone'],
+      });
+      for (const { labelSelector } of constraints) expect(selects(labelSelector, labelsOf(workload))).toBe(true);
+    }
+  });
+
   it('starts the apps in production mode, each as its own NATS user, with probes and a disruption budget', () => {
     // The operators' CLI serves nothing: no probes, no budget (its own test is below).
     for (const deployment of byKind('Deployment').filter((d) => d.metadata.name !== 'flotilla-cli')) {
