@@ -15,6 +15,23 @@ const { groups } = parse(fs.readFileSync(RULES, 'utf8')) as { groups: { name: st
 const rules = groups.flatMap((g) => g.rules);
 const readme = fs.readFileSync(path.join(__dirname, 'README.md'), 'utf8');
 const metricsTable = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+/** Whether the README's table of metrics names this one (alone, or as a `_suffix` of the one before it). */
+const documented = (metric: string) =>
+  metricsTable.includes(`\`${metric}\``) || metricsTable.includes(`\`_${metric.split('_').pop()}\``);
+
+/** The names of the metrics the apps and libs register (`name: 'flotilla_…'`, or a gauge helper's first argument). */
+function registeredMetrics(): string[] {
+  const root = path.join(__dirname, '..');
+  const names = new Set<string>();
+  for (const top of ['apps', 'libs'])
+    for (const file of fs.readdirSync(path.join(root, top), { recursive: true, encoding: 'utf8' }))
+      if (file.endsWith('.ts') && !file.endsWith('.spec.ts') && !file.includes('node_modules'))
+        for (const [, name] of fs
+          .readFileSync(path.join(root, top, file), 'utf8')
+          .matchAll(/(?:name: |gauge\()'(flotilla_[a-z_]+)'/g))
+          names.add(name);
+  return [...names];
+}
 
 /** Whether brackets of every kind open and close in order (PromQL's label matchers, ranges and calls). */
 function balanced(expr: string): boolean {
@@ -46,10 +63,14 @@ describe('deploy/prometheus alerting rules', () => {
   it('are each explained in deploy/README.md, and read only metrics the README documents', () => {
     for (const rule of rules) expect(readme).toContain(`\`${rule.alert}\``);
     const ours = new Set(rules.flatMap((r) => r.expr.match(/\bflotilla_[a-z_]+\b/g) ?? []));
-    for (const metric of ours) {
-      const documented =
-        metricsTable.includes(`\`${metric}\``) || metricsTable.includes(`\`_${metric.split('_').pop()}\``);
-      expect({ metric, documented }).toEqual({ metric, documented: true });
-    }
+    for (const metric of ours) expect({ metric, documented: documented(metric) }).toEqual({ metric, documented: true });
+  });
+});
+
+describe("the README's table of metrics", () => {
+  it('names every metric the services register', () => {
+    const registered = registeredMetrics();
+    expect(registered).toEqual(expect.arrayContaining(['flotilla_consumer_lag', 'flotilla_device_checks_total']));
+    expect(registered.filter((metric) => !documented(metric))).toEqual([]);
   });
 });
