@@ -58,6 +58,14 @@ describe('EventStore on JetStream', () => {
     ).rejects.toThrow(new RegExp(`^stream ${streamName} would lose events: max_age is 3600 s`));
   });
 
+  it('refuses to open its stream under a subject prefix the stream was not made for', async () => {
+    await expect(EventStore.open(nc, { stream: streamName, subjectPrefix: 'evt.renamed' })).rejects.toThrow(
+      new RegExp(
+        `^stream ${streamName} holds evt\\.${streamName.toLowerCase()}\\.>, not this service's evt\\.renamed\\.>`,
+      ),
+    );
+  });
+
   it('lets exactly one of two concurrent appends at the same version win', async () => {
     const subject = store.subjectFor('counter', 'a');
     const first = await store.append(subject, [counted(0)], { expectedVersion: 0, metadata: actor });

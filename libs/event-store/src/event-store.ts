@@ -17,7 +17,7 @@ import { DomainEvent } from '@flotilla/events';
 import { commitFromEnvelope, decodeCommit, encodeCommit } from './commit-codec';
 import { ConcurrencyError, IdempotencyMismatchError, InvalidAggregateIdError } from './errors';
 import { Commit, EventMetadata } from './recorded-event';
-import { ensureStream, eventStreamConfig, historyLosses, replicationCaveat } from './stream-config';
+import { ensureStream, eventStreamConfig, historyLosses, holdsLog, replicationCaveat } from './stream-config';
 import { Upcaster, Upcasters } from './upcasting';
 
 /** Failures of a request itself (no answer came), as nats.js codes them. */
@@ -157,6 +157,12 @@ export class EventStore {
       throw new Error(
         `stream ${info.config.name} would lose events: ${losses.join('; ')}. Change that ` +
           `(nats stream edit ${info.config.name}) and start again`,
+      );
+    if (!holdsLog(info.config.subjects ?? [], options.subjectPrefix))
+      throw new Error(
+        `stream ${info.config.name} holds ${(info.config.subjects ?? []).join(', ')}, not this service's ` +
+          `${options.subjectPrefix}.>: its subject prefix (BATCH_SUBJECT_PREFIX, UPDATE_SUBJECT_PREFIX) is not the ` +
+          'one the stream was made for',
       );
     const caveat = replicationCaveat(info.config.name, info.config.num_replicas, nc.info?.version);
     if (caveat) options.warn?.(caveat);

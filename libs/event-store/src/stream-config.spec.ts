@@ -1,5 +1,5 @@
 import { StreamConfig } from 'nats';
-import { eventStreamConfig, historyLosses, replicationCaveat } from './stream-config';
+import { eventStreamConfig, historyLosses, holdsLog, replicationCaveat } from './stream-config';
 
 describe('replication caveat', () => {
   it('warns of replicas on a server older than 2.10.19, and only then', () => {
@@ -43,5 +43,17 @@ describe('history losses', () => {
       expect.stringMatching(/^max_bytes is 1000 with discard old/),
       expect.stringMatching(/^max_msgs_per_subject is 1/),
     ]);
+  });
+});
+
+describe('a stream holding a log', () => {
+  it('holds it with its own subjects, or wildcards over the prefix, the aggregate and the id', () => {
+    for (const subjects of [['evt.batch.>'], ['evt.>'], ['>'], ['evt.*.>'], ['evt.batch.*.*'], ['x.>', 'evt.batch.>']])
+      expect({ subjects, holds: holdsLog(subjects, 'evt.batch') }).toEqual({ subjects, holds: true });
+  });
+
+  it('does not with another prefix, or subjects that leave some of its aggregates or ids out', () => {
+    for (const subjects of [['evt.update.>'], ['evt.batch'], ['evt.batch.*'], ['evt.batch.device.*'], ['evt.*'], []])
+      expect({ subjects, holds: holdsLog(subjects, 'evt.batch') }).toEqual({ subjects, holds: false });
   });
 });

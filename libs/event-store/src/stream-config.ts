@@ -81,6 +81,24 @@ export function historyLosses(config: StreamConfig): string[] {
   return losses;
 }
 
+/**
+ * Whether a stream with these subjects holds every subject of a log under `prefix` (`<prefix>.<aggregate>.<id>`):
+ * a stream made for another prefix, or by hand, may not, and then every append finds no stream to take it.
+ */
+export function holdsLog(subjects: readonly string[], prefix: string): boolean {
+  const fixed = prefix.split('.');
+  return subjects.some((subject) => {
+    const pattern = subject.split('.');
+    for (let i = 0; i < fixed.length + 2; i++) {
+      if (pattern[i] === '>') return true;
+      // The aggregate and id tokens may be anything: only a wildcard holds them all.
+      if (pattern[i] === undefined || (pattern[i] !== '*' && (i >= fixed.length || pattern[i] !== fixed[i])))
+        return false;
+    }
+    return pattern.length === fixed.length + 2;
+  });
+}
+
 /** The first nats-server whose replicated streams keep optimistic concurrency safe (deploy/README.md). */
 const SAFE_REPLICATED_SERVER = [2, 10, 19];
 
