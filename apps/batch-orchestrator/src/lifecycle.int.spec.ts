@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { Reply, TenancySubjects } from '@flotilla/contracts';
 import { busRequester } from '@flotilla/nest-platform';
-import { eventually, exitCodeOf, openTestEnvironment, TEST_KEYS, TestEnvironment } from '@flotilla/testing';
+import {
+  eventually,
+  exitCodeOf,
+  metricSamples,
+  openTestEnvironment,
+  TEST_KEYS,
+  TestEnvironment,
+} from '@flotilla/testing';
 import { spawnOrchestrator, startOrchestratorProcess } from './test-fixtures/orchestrator-fixture';
 
 describe('batch-orchestrator start and stop', () => {
@@ -112,16 +119,16 @@ describe('batch-orchestrator start and stop', () => {
       const { process: service, healthPort } = await startOrchestratorProcess(own, {
         BATCH_SEED_DEMO_CATALOG: 'false',
       });
-      const losing = async () => {
-        const text = await (await fetch(`http://127.0.0.1:${healthPort}/metrics`)).text();
-        return text.match(/^flotilla_event_stream_losing_history\{[^}]*stream="([^"]+)"[^}]*\} (\d+)$/m)?.slice(1);
-      };
+      const losing = async () =>
+        (await metricSamples(`http://127.0.0.1:${healthPort}/metrics`, 'flotilla_event_stream_losing_history')).map(
+          ({ labels, value }) => [labels.stream, value],
+        );
       try {
-        expect(await losing()).toEqual([own.stream, '0']);
+        expect(await losing()).toEqual([[own.stream, 0]]);
         const jsm = await own.nc.jetstreamManager();
         const { config } = await jsm.streams.info(own.stream);
         await jsm.streams.update(own.stream, { ...config, max_age: 3600 * 1e9 });
-        expect(await losing()).toEqual([own.stream, '1']);
+        expect(await losing()).toEqual([[own.stream, 1]]);
       } finally {
         await service.stop();
       }

@@ -9,3 +9,4 @@ export * from './random-batch-items';
 export * from './child-lifetime';
 export * from './same-type';
 export * from './thrown-by';
+export * from './metric-samples';

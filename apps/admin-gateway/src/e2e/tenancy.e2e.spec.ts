@@ -1,3 +1,4 @@
+import { metricSamples } from '@flotilla/testing';
 import { RunningSystem, startRunningSystem } from '../test-fixtures/running-system';
 
 /** The first full vertical slice as a user meets it: HTTP → NATS command → event → projection → query → HTTP. */
@@ -194,21 +195,17 @@ describe('admin gateway: organizations, projects and API keys (e2e)', () => {
 
   it('counts every answer callers get, by method, route template and status, but not probes or scrapes', async () => {
     /** The samples of one metric in the gateway's /metrics, as `label=value,...` (sorted) → value. */
-    const samples = async (metric: string) => {
-      const text = await fetch(`${base}/metrics`).then((r) => r.text());
-      const found = new Map<string, number>();
-      for (const [, labels, value] of text.matchAll(new RegExp(`^${metric}\\{(.*)\\} (\\S+)$`, 'gm'))) {
-        const pairs = [...labels.matchAll(/(\w+)="([^"]*)"/g)].map(([, k, v]) => `${k}=${v}`);
-        found.set(
-          pairs
-            .filter((p) => !p.startsWith('service='))
+    const samples = async (metric: string) =>
+      new Map(
+        (await metricSamples(`${base}/metrics`, metric)).map(({ labels, value }) => [
+          Object.entries(labels)
+            .filter(([key]) => key !== 'service')
+            .map(([key, label]) => `${key}=${label}`)
             .sort()
             .join(','),
-          Number(value),
-        );
-      }
-      return found;
-    };
+          value,
+        ]),
+      );
     const before = await samples('flotilla_http_requests_total');
     const org = await call('POST', '/organizations', rootToken, { name: 'Counted' });
     await call('GET', `/organizations/${org.body.id}`, rootToken);

@@ -6,7 +6,7 @@ import { BatchSubjects, BatchView, CatalogSubjects, DeviceView, ServiceNames } f
 import { AggregateRepository, EventStore } from '@flotilla/event-store';
 import { BatchAggregate } from '@flotilla/events';
 import { createLoggedApp } from '@flotilla/nest-platform';
-import { eventually, openTestEnvironment, ServiceProcess, TestEnvironment } from '@flotilla/testing';
+import { eventually, metricSum, openTestEnvironment, ServiceProcess, TestEnvironment } from '@flotilla/testing';
 import { AppModule } from '../app.module';
 import { BatchRepository } from '../batches/batch-repositories';
 import { CapacityAggregate } from '../catalog/catalog-repositories';
@@ -21,13 +21,7 @@ import {
 type Capacity = { capacity: Record<string, Record<string, { available: number }>> };
 
 /** Sums a Prometheus counter over its labels, from a service's /metrics. */
-async function counter(port: number, name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  return [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'gm'))].reduce(
-    (sum, m) => sum + Number(m[1]),
-    0,
-  );
-}
+const counter = (port: number, name: string) => metricSum(`http://127.0.0.1:${port}/metrics`, name);
 
 describe('the batch worker under faults', () => {
   let env: TestEnvironment;

@@ -14,7 +14,14 @@ import { DataSource } from 'typeorm';
 import { aggregateKey } from '@flotilla/update-domain';
 import { EventStore } from '@flotilla/event-store';
 import { busRequester, decodeReply } from '@flotilla/nest-platform';
-import { eventually, freeLoopbackPort, openTestEnvironment, TEST_KEYS, TestEnvironment } from '@flotilla/testing';
+import {
+  eventually,
+  freeLoopbackPort,
+  metricSum,
+  openTestEnvironment,
+  TEST_KEYS,
+  TestEnvironment,
+} from '@flotilla/testing';
 import { createResolver } from '../bootstrap';
 import { FleetRepositories } from '../fleet/fleet-repositories';
 import { ResolverConfig } from '../config';
@@ -63,11 +70,7 @@ describe('device checks over NATS', () => {
   /** The sum of a metric's samples (of every instance) whose labels include these. */
   const metric = async (name: string, labels: Record<string, string>) => {
     let sum = 0;
-    for (const port of healthPorts) {
-      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      for (const [, sampleLabels, value] of text.matchAll(new RegExp(`^${name}\\{([^}]*)\\} (\\S+)$`, 'gm')))
-        if (Object.entries(labels).every(([k, v]) => sampleLabels.includes(`${k}="${v}"`))) sum += Number(value);
-    }
+    for (const port of healthPorts) sum += await metricSum(`http://127.0.0.1:${port}/metrics`, name, labels);
     return sum;
   };
 
