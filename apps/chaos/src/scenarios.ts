@@ -179,6 +179,71 @@ const natsRestart: Scenario = {
   },
 };
 
+/**
+ * How long a pause lasts: 35 s at full size; at any size twice the gateway's 10 s wait for an answer, since only a
+ * request that meets the pause in its first (pause − 10 s) is answered 503 rather than late, and the clients must see
+ * it (at smoke size a 12 s pause was seen by one to three requests).
+ */
+function pauseMsOf(context: ChaosContext): number {
+  return context.downMs ?? Math.max(20_000, Math.round(35_000 * context.scale));
+}
+
+/**
+ * A server of its own paused (SIGSTOP, its connections left open) twice under load, each time for longer than the
+ * gateway waits for an answer, so that clients see it; at full size, longer than the services' NATS pings take to
+ * find a connection stale.
+ */
+function serverFreeze(name: string, description: string, what: 'Postgres' | 'NATS', seed: number): Scenario {
+  return {
+    name,
+    description,
+    async run(context) {
+      const pauseMs = pauseMsOf(context);
+      const server = what === 'Postgres' ? await startLocalPostgres() : await startLocalNats();
+      const urls =
+        what === 'Postgres'
+          ? { natsUrl: context.natsUrl, databaseUrl: server.url }
+          : { natsUrl: server.url, databaseUrl: context.databaseUrl };
+      try {
+        return await withSystem(
+          context,
+          urls,
+          (system) =>
+            underLoad(
+              context,
+              system,
+              async () => {
+                for (const pause of [500, 1_000]) {
+                  await sleep(pause);
+                  await server.freeze(pauseMs);
+                }
+                return [`${what} paused (SIGSTOP) twice, ${pauseMs} ms each`];
+              },
+              { seed, faultMs: 2 * pauseMs + 1_500 },
+            ),
+          name,
+        );
+      } finally {
+        await server.destroy();
+      }
+    },
+  };
+}
+
+const postgresFreeze = serverFreeze(
+  'postgres-freeze',
+  'Postgres (a server of its own, every backend) paused twice under load, its connections left open',
+  'Postgres',
+  41,
+);
+
+const natsFreeze = serverFreeze(
+  'nats-freeze',
+  'NATS (a server of its own) paused twice under load, its connections left open',
+  'NATS',
+  43,
+);
+
 /** Two orchestrators and two resolvers (and `gateways` gateways, 1 unless given) under load while `fault` hits them. */
 function withTwoOfEach(
   context: ChaosContext,
@@ -228,9 +293,8 @@ const freeze: Scenario = {
     'orchestrators and resolvers paused (SIGSTOP) in turn under load, longer than Postgres keeps a transaction idle ' +
     '(two of each)',
   async run(context) {
-    // At full size past the 30 s after which Postgres ends a session idle in its transaction, releasing its locks;
-    // at any size past the gateway's 10 s wait for an answer, so clients see the pause and retry.
-    const pauseMs = context.downMs ?? Math.max(12_000, Math.round(35_000 * context.scale));
+    // At full size past the 30 s after which Postgres ends a session idle in its transaction, releasing its locks.
+    const pauseMs = pauseMsOf(context);
     const pauses = Math.max(2, Math.round(4 * context.scale));
     return withTwoOfEach(
       context,
@@ -425,6 +489,8 @@ const natsRolling: Scenario = {
 export const scenarios: Scenario[] = [
   postgresRestart,
   natsRestart,
+  postgresFreeze,
+  natsFreeze,
   sigkill,
   freeze,
   rolling,

@@ -19,6 +19,11 @@ export interface LocalServer {
   restart(downMs?: number): Promise<void>;
   /** SIGKILL, then a start on the same port and data. */
   crash(downMs?: number): Promise<void>;
+  /**
+   * SIGSTOP to the server and every process it started (Postgres's backends), SIGCONT after `ms`: a server that hangs
+   * (a paused VM, a stalled disk) with its connections open, which answer nothing and fail nothing meanwhile.
+   */
+  freeze(ms: number): Promise<void>;
   stop(): Promise<void>;
   /** Stops it and removes its data. */
   destroy(): Promise<void>;
@@ -48,6 +53,26 @@ function spawnLogged(command: string, args: string[], options: SpawnOptions, dat
   } finally {
     fs.closeSync(log);
   }
+}
+
+/** A process and its descendants, parents before their children (from /proc: Linux only, as the servers here are). */
+function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // it ended meanwhile
+    }
+    // The parent's id is the field after the command's closing parenthesis and the state.
+    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+  }
+  const tree = [root];
+  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]) ?? []));
+  return tree;
 }
 
 function managed(
@@ -83,6 +108,21 @@ function managed(
       await halt('SIGKILL');
       if (downMs) await new Promise((resolve) => setTimeout(resolve, downMs));
       await bringUp();
+    },
+    async freeze(ms) {
+      // The parent first, so it starts no process while its children are found and stopped.
+      const signal = (pid: number, name: NodeJS.Signals) => {
+        try {
+          process.kill(pid, name);
+        } catch {
+          // it ended meanwhile
+        }
+      };
+      signal(child.pid as number, 'SIGSTOP');
+      const tree = processTree(child.pid as number);
+      for (const pid of tree) signal(pid, 'SIGSTOP');
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      for (const pid of tree.reverse()) signal(pid, 'SIGCONT');
     },
     stop: () => halt(cleanStop),
     async destroy() {
