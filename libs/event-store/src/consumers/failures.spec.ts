@@ -26,6 +26,16 @@ describe('whose failure it is', () => {
     expect(isTransient(postgres(code))).toBe(false);
   });
 
+  it.each([
+    ['EAI_AGAIN', 'getaddrinfo EAI_AGAIN postgres', "the DNS server did not answer for the database's host name"],
+    ['ENOTFOUND', 'getaddrinfo ENOTFOUND postgres', 'the host name does not resolve (a Service being replaced)'],
+    ['ENETUNREACH', 'connect ENETUNREACH 10.0.0.7:5432', 'no route to the network'],
+    ['EPIPE', 'write EPIPE', 'the socket was closed under a write (a code as long as a SQLSTATE)'],
+  ])("is a dependency's on %s: %s (%s)", (code, message) => {
+    // As Node's sockets and resolver fail a connection, and as the pool hands the error on.
+    expect(isTransient(Object.assign(new Error(message), { code, syscall: 'getaddrinfo' }))).toBe(true);
+  });
+
   it("is a dependency's when TypeORM finds the transaction's connection released (Postgres ended its session)", () => {
     // What a query meets after Postgres ended the session under it, e.g. an instance paused in a transaction past
     // idle_in_transaction_session_timeout and woken again.

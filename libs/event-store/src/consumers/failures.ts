@@ -32,8 +32,13 @@ const TRANSIENT_NATS_CODES = new Set([
   'DISCONNECT',
   'CONNECTION_REFUSED',
 ]);
+/**
+ * Messages of a dependency away: the network's errors (a host name that does not resolve is one too, a DNS server or a
+ * Service being replaced, and a wrong one fails every commit alike, so the line waits rather than parking them all),
+ * and NATS's and TypeORM's words for a connection gone.
+ */
 const TRANSIENT_MESSAGE =
-  /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|connection terminated|terminating connection|connection error|not queryable|connection provided by a query runner was already released|timeout|timed out|no responders|jetstream (not enabled|system temporarily unavailable)|leader|no suitable peers|insufficient resources|connection closed|disconnect/i;
+  /ECONNREFUSED|ECONNRESET|ECONNABORTED|EPIPE|ETIMEDOUT|EHOSTUNREACH|EHOSTDOWN|ENETUNREACH|ENETDOWN|EAI_AGAIN|ENOTFOUND|connection terminated|terminating connection|connection error|not queryable|connection provided by a query runner was already released|timeout|timed out|no responders|jetstream (not enabled|system temporarily unavailable)|leader|no suitable peers|insufficient resources|connection closed|disconnect/i;
 
 /**
  * Whether a failure is a dependency's (Postgres or NATS away, a deadlock, a table a migration has not created yet) or
@@ -46,7 +51,9 @@ export function isTransient(err: unknown): boolean {
   if (err instanceof UnknownEventVersionError || err instanceof SyntaxError) return false;
   const e = err as { code?: unknown; driverError?: { code?: unknown }; message?: unknown } | null;
   const sqlState = e?.driverError?.code ?? e?.code;
-  if (typeof sqlState === 'string' && /^[0-9A-Z]{5}$/.test(sqlState)) return TRANSIENT_SQLSTATE.test(sqlState);
+  // No SQLSTATE class begins with E, as every socket error's code does (`EPIPE` has five letters too).
+  if (typeof sqlState === 'string' && /^[0-9A-DF-Z][0-9A-Z]{4}$/.test(sqlState))
+    return TRANSIENT_SQLSTATE.test(sqlState);
   if (typeof e?.code === 'string' && TRANSIENT_NATS_CODES.has(e.code)) return true;
   return TRANSIENT_MESSAGE.test(String(e?.message ?? err));
 }
