@@ -9,6 +9,7 @@ import {
   PostgresAggregateSnapshots,
   PostgresParkedStore,
   ProjectionRunner,
+  readModelDatabaseReady,
 } from '@flotilla/projections';
 import { resolverSchema, updateProjection } from '@flotilla/update-read-model';
 import { RESOLVER_CONFIG, ResolverConfig } from './config';
@@ -104,12 +105,13 @@ export class InfrastructureModule implements OnModuleInit, OnApplicationShutdown
     private readonly store: EventStore,
     @Inject(UPDATE_PROJECTION) private readonly projection: ProjectionRunner,
     private readonly health: HealthRegistry,
+    @Inject(RESOLVER_CONFIG) private readonly config: ResolverConfig,
   ) {}
 
   async onModuleInit(): Promise<void> {
     await this.projection.start();
     this.health.register('nats', async () => ({ ok: isConnectedNow(this.nc) }));
-    this.health.register('postgres', async () => ({ ok: (await this.dataSource.query('select 1 as ok'))[0].ok === 1 }));
+    this.health.register('postgres', () => readModelDatabaseReady(this.dataSource, this.config.databaseSchema));
     this.health.registerLiveness('nats', async () => ({ ok: !this.nc.isClosed() }));
     this.health.watchLog(this.store);
     this.health.watchConsumers([this.projection]);

@@ -10,6 +10,14 @@ export class ConcurrencyError extends Error {
   }
 }
 
+/**
+ * A failure that says a dependency is not as it should be, found by our own code rather than by a driver (a read
+ * model's database holding less than it did): a dependency's failure, so the line waits and nothing is parked.
+ */
+export class DependencyError extends Error {
+  override readonly name: string = 'DependencyError';
+}
+
 /** An aggregate id that would not make a literal subject: it names no aggregate (see `isAggregateId`). */
 export class InvalidAggregateIdError extends Error {
   override readonly name = 'InvalidAggregateIdError';

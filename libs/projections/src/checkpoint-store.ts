@@ -1,5 +1,5 @@
 import { DataSource, EntityManager } from 'typeorm';
-import { StreamIdentity } from '@flotilla/event-store';
+import { DependencyError, StreamIdentity } from '@flotilla/event-store';
 import { qualified } from './projection';
 
 /**
@@ -11,6 +11,21 @@ export class ReadModelMismatchError extends Error {
   constructor(projection: string, why: string) {
     super(
       `read model "${projection}" ${why}: it refuses to serve until rebuilt (npm run cli -- rebuild ${projection})`,
+    );
+  }
+}
+
+/**
+ * A read model's database holds less of it than this instance has seen it hold: restored from an older backup, or
+ * recreated empty and migrated. Applying on would leave out everything in between; the consumer starts again from the
+ * checkpoint the database has, so the read model is caught up from the log.
+ */
+export class ReadModelBehindError extends DependencyError {
+  override readonly name = 'ReadModelBehindError';
+  constructor(projection: string, checkpoint: number, seen: number) {
+    super(
+      `read model "${projection}" is at sequence ${checkpoint} in its database, behind the ${seen} this instance saw ` +
+        '(restored from an older backup, or recreated): catching up from the log',
     );
   }
 }
@@ -71,10 +86,19 @@ export class CheckpointStore {
     return lastSeq;
   }
 
-  /** Reads and locks the checkpoint for the rest of the transaction: writers of one projection take turns. */
+  /**
+   * Reads and locks the checkpoint for the rest of the transaction: writers of one projection take turns. A row gone
+   * (the schema recreated under a running service) is made again at 0.
+   */
   async lock(manager: EntityManager, name: string): Promise<number> {
-    const rows = await manager.query(`select last_seq from ${this.table} where name = $1 for update`, [name]);
-    if (!rows.length) throw new Error(`projection ${name} has no checkpoint row`);
+    const select = `select last_seq from ${this.table} where name = $1 for update`;
+    let rows = await manager.query(select, [name]);
+    if (!rows.length) {
+      await manager.query(`insert into ${this.table} (name, last_seq) values ($1, 0) on conflict (name) do nothing`, [
+        name,
+      ]);
+      rows = await manager.query(select, [name]);
+    }
     return Number(rows[0].last_seq);
   }
 

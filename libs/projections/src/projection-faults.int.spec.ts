@@ -5,7 +5,7 @@ import { eventually, LocalServer, openTestEnvironment, startLocalPostgres, TestE
 import { ReadModelMismatchError } from './checkpoint-store';
 import { PostgresParkedStore } from './parked-store';
 import { ProjectionRunner } from './projection-runner';
-import { openReadModelDatabase } from './read-model-database';
+import { openReadModelDatabase, readModelDatabaseReady } from './read-model-database';
 import { rebuildProjection, verifyProjection } from './rebuild-projection';
 import { createTallySchema, tallyDataSource, tallyMigrations, tallyProjection } from './test-fixtures/tally-projection';
 
@@ -241,6 +241,73 @@ describe('a projection under faults', () => {
       );
       await db.destroy();
       expect(new Set(timeouts)).toEqual(new Set(['100ms']));
+    });
+
+    /** A runner that has applied ten commits, and what it warned of. */
+    const runnerAtTen = async () => {
+      const warned: { msg: string; error: string }[] = [];
+      const logger = { log: () => undefined, error: () => undefined, warn: (m: object) => warned.push(m as never) };
+      const runner = new ProjectionRunner(store, dataSource, tallyProjection(schema), { retry: quick, logger });
+      await runner.start();
+      for (let i = 0; i < 10; i++) await append(`t${i % 3}`);
+      await eventually(async () => (await runner.checkpoint()) === 10, 10_000, 'applied');
+      return { runner, warned };
+    };
+
+    /** The read model holds every commit up to `seq` once, as a rebuild from the log would. */
+    const expectWholeAt = async (seq: number) => {
+      expect(await verifyProjection(store, dataSource, tallyProjection(schema))).toMatchObject({
+        position: seq,
+        differences: [],
+      });
+      const [{ total }] = await dataSource.query(`select sum(total)::int as total from ${schema}.tally_totals`);
+      expect(total).toBe(seq);
+    };
+
+    it('catches a read model up from the log, on a quiet system, when its database is emptied and migrated again', async () => {
+      const { runner, warned } = await runnerAtTen();
+      expect(await readModelDatabaseReady(dataSource, schema)).toEqual({ ok: true });
+
+      // A database recreated (or restored without the service's schema): it answers, but holds none of its tables.
+      await dataSource.query(`drop schema ${schema} cascade`);
+      expect(await readModelDatabaseReady(dataSource, schema)).toEqual({
+        ok: false,
+        detail: expect.stringMatching(/^schema tally_faults lacks its tables .*run the migrations/),
+      });
+      // Migrated again, it is empty; no commit comes to show it, and the runner starts over from the log all the same.
+      await createTallySchema(dataSource);
+      await eventually(async () => (await runner.checkpoint()) === 10, 20_000, 'caught up from the log');
+      await append('t0');
+      expect(await runner.waitFor(11)).toBe(true);
+      await runner.stop();
+
+      // Told once, as what it is: not as a failure of Postgres's nor of a commit's.
+      expect(warned).toEqual([
+        { msg: 'target went back, catching up from the log', consumer: 'tally', held: 0, applied: 10 },
+      ]);
+      await expectWholeAt(11);
+    });
+
+    it('applies nothing on top of a read model restored from an older backup under it, but catches it up', async () => {
+      const { runner, warned } = await runnerAtTen();
+      // The backup was taken after the 4th commit: its rows and its checkpoint, together.
+      await dataSource.transaction(async (manager) => {
+        await manager.query(`delete from ${schema}.tally_applied where stream_seq > 4`);
+        await manager.query(`delete from ${schema}.tally_totals`);
+        await manager.query(
+          `insert into ${schema}.tally_totals (id, total)
+           values ('t0', 2), ('t1', 1), ('t2', 1)`,
+        );
+        await manager.query(`update ${schema}.projection_checkpoints set last_seq = 4 where name = 'tally'`);
+      });
+      await append('t0');
+      await eventually(async () => (await runner.checkpoint()) === 11, 10_000, 'caught up from the log');
+      await runner.stop();
+
+      expect(warned.map((w) => w.error)).toContainEqual(
+        expect.stringMatching(/at sequence 4 in its database, behind the 10 this instance saw/),
+      );
+      await expectWholeAt(11);
     });
 
     it('refuses to serve from a stream recreated under the same name, until rebuilt from it', async () => {

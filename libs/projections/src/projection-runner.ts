@@ -13,7 +13,7 @@ import {
   StreamIdentity,
 } from '@flotilla/event-store';
 import { applyCommits } from './apply-commits';
-import { CheckpointStore } from './checkpoint-store';
+import { CheckpointStore, ReadModelBehindError } from './checkpoint-store';
 import { PostgresParkedStore } from './parked-store';
 import { eventTypesOf, Projection, qualified } from './projection';
 
@@ -93,8 +93,15 @@ export class ProjectionRunner {
     const stream = await this.store.currentIdentity();
     const position = await this.checkpoints.positionIn(this.projection.name, stream, await this.store.lastSequence());
     this.stream = stream;
+    // Lower than before only when the database holds less than it did (ReadModelBehindError): it is caught up again.
+    this.position = Math.min(this.position, position);
     this.advance(position);
     return position;
+  }
+
+  /** A checkpoint read in a transaction that is behind what this instance saw: nothing is applied on top of it. */
+  private notBehind(checkpoint: number): void {
+    if (checkpoint < this.position) throw new ReadModelBehindError(this.projection.name, checkpoint, this.position);
   }
 
   /** Stops after the transaction in hand. */
@@ -128,6 +135,7 @@ export class ProjectionRunner {
       apply: async (commits: Commit[]) => {
         const applied = await dataSource.transaction(async (manager) => {
           const checkpoint = await checkpoints.lock(manager, projection.name);
+          this.notBehind(checkpoint);
           const position = await applyCommits(projection, manager, table, commits, checkpoint);
           if (position > checkpoint) await checkpoints.write(manager, projection.name, position, stream());
           options.faults?.beforeCommit?.(position);
@@ -140,6 +148,7 @@ export class ProjectionRunner {
       park: async (commit: ParkedCommit) => {
         const position = await dataSource.transaction(async (manager) => {
           const checkpoint = await checkpoints.lock(manager, projection.name);
+          this.notBehind(checkpoint);
           if (checkpoint >= commit.streamSeq) return checkpoint; // another instance applied or parked it meanwhile
           await parked.parkIn(manager, commit);
           await checkpoints.write(manager, projection.name, commit.streamSeq, stream());

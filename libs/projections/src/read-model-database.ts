@@ -1,5 +1,6 @@
 import { DataSource, MixedList, EntitySchema } from 'typeorm';
 import { runMigrations } from './migrations';
+import { qualified } from './projection';
 
 export interface ReadModelDatabaseOptions {
   url: string;
@@ -71,4 +72,27 @@ export async function openReadModelDatabase(options: ReadModelDatabaseOptions): 
   pool.on('connect', (client) => client.on('error', (error) => options.onConnectionError?.(error)));
   if (options.migrate) await runMigrations(dataSource);
   return dataSource;
+}
+
+/**
+ * Readiness of a service's read-model database: it answers, and holds the service's tables. A database recreated or
+ * restored without them answers `select 1` but would serve nothing: every request a 503, every read model stopped.
+ */
+export async function readModelDatabaseReady(
+  dataSource: DataSource,
+  schema: string,
+): Promise<{ ok: boolean; detail?: string }> {
+  try {
+    await dataSource.query(`select 1 from ${qualified(schema, 'projection_checkpoints')} limit 1`);
+    return { ok: true };
+  } catch (err) {
+    const code = (err as { driverError?: { code?: unknown } }).driverError?.code;
+    if (code !== '42P01' && code !== '3F000') throw err;
+    return {
+      ok: false,
+      detail:
+        `schema ${schema} lacks its tables (a new or restored database?): run the migrations (flotilla migrate); ` +
+        'the read models then catch up from the log',
+    };
+  }
 }

@@ -11,6 +11,7 @@ import {
   PostgresParkedStore,
   Projection,
   ProjectionRunner,
+  readModelDatabaseReady,
 } from '@flotilla/projections';
 import { tenancyProjection } from '@flotilla/tenancy-read-model';
 import { CONFIG, OrchestratorConfig } from '../config';
@@ -126,6 +127,7 @@ export class InfrastructureModule implements OnModuleInit, OnApplicationShutdown
     @Inject(BATCH_PROJECTION) batches: ProjectionRunner,
     @Inject(QUARANTINE_PROJECTION) quarantine: ProjectionRunner,
     private readonly health: HealthRegistry,
+    @Inject(CONFIG) private readonly config: OrchestratorConfig,
   ) {
     this.projections = [tenancy, batches, quarantine];
   }
@@ -133,7 +135,7 @@ export class InfrastructureModule implements OnModuleInit, OnApplicationShutdown
   async onModuleInit(): Promise<void> {
     for (const runner of this.projections) await runner.start();
     this.health.register('nats', async () => ({ ok: isConnectedNow(this.nc) }));
-    this.health.register('postgres', async () => ({ ok: (await this.dataSource.query('select 1 as ok'))[0].ok === 1 }));
+    this.health.register('postgres', () => readModelDatabaseReady(this.dataSource, this.config.databaseSchema));
     this.health.registerLiveness('nats', async () => ({ ok: !this.nc.isClosed() }));
     this.health.watchLog(this.store);
     this.health.watchConsumers(this.projections);

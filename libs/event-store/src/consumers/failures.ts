@@ -1,4 +1,4 @@
-import { ConcurrencyError, NewerEventVersionError, UnknownEventVersionError } from '../errors';
+import { ConcurrencyError, DependencyError, NewerEventVersionError, UnknownEventVersionError } from '../errors';
 
 /** How often a commit is tried before it is parked, and how long to wait between tries. */
 export interface RetryPolicy {
@@ -47,7 +47,8 @@ const TRANSIENT_MESSAGE =
  * bytes that do not decode, a rule that refuses) is the commit's own.
  */
 export function isTransient(err: unknown): boolean {
-  if (err instanceof ConcurrencyError || err instanceof NewerEventVersionError) return true;
+  if (err instanceof ConcurrencyError || err instanceof NewerEventVersionError || err instanceof DependencyError)
+    return true;
   if (err instanceof UnknownEventVersionError || err instanceof SyntaxError) return false;
   const e = err as { code?: unknown; driverError?: { code?: unknown }; message?: unknown } | null;
   const sqlState = e?.driverError?.code ?? e?.code;

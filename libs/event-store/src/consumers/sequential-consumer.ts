@@ -221,7 +221,7 @@ export class SequentialConsumer extends ConsumerRuntime {
         if (buffer.length === 0) {
           const woken = await this.wokenWithin(IDLE_CHECK_MS);
           if (!woken && !buffer.length && !broken) {
-            const stalled = await this.stalled(name, expected - 1);
+            const stalled = (await this.stalled(name, expected - 1)) ?? (await this.wentBack(position));
             if (stalled) return { kind: 'restart', reason: stalled };
           }
           continue;
@@ -304,6 +304,24 @@ export class SequentialConsumer extends ConsumerRuntime {
     } catch (err) {
       return `consumer not found: ${(err as Error).message}`;
     }
+  }
+
+  /**
+   * Why a quiet session must start again from the target's position, if it must: the target holds less than the
+   * session applied (a read model's database restored from a backup or recreated under it, a view reset for a
+   * recreated stream). A busy session finds out when it next applies; a quiet one would wait for a commit to. A target
+   * that cannot say (Postgres away) is left to its next apply.
+   */
+  private async wentBack(position: number): Promise<string | null> {
+    const held = await this.target.position().catch(() => position);
+    if (held >= position) return null;
+    this.logger.warn({
+      msg: 'target went back, catching up from the log',
+      consumer: this.name,
+      held,
+      applied: position,
+    });
+    return `the target holds sequence ${held}, behind the ${position} applied`;
   }
 
   /**
