@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Client } from 'pg';
 import { seeded, startLocalNats, startLocalNatsCluster, startLocalPostgres } from '@flotilla/testing';
 import { askAgain } from './ask-again';
 import { ChaosContext, ChaosSystem, Instance, startChaosSystem, SystemShape } from './chaos-system';
@@ -315,6 +316,49 @@ const freeze: Scenario = {
   },
 };
 
+/** Drops the system's database, its connections cut, and creates it again empty: a database replaced by a new one. */
+async function replaceDatabase(databaseUrl: string): Promise<void> {
+  const admin = new URL(databaseUrl);
+  const name = admin.pathname.slice(1);
+  admin.pathname = '/postgres';
+  const client = new Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    await client.query(`drop database "${name}" with (force)`);
+    await client.query(`create database "${name}"`);
+  } finally {
+    await client.end();
+  }
+}
+
+const postgresLost: Scenario = {
+  name: 'postgres-lost',
+  description:
+    "the services' database replaced by an empty one under load (two of each), then migrated by restarting one " +
+    'instance of each (as the migration Job or MIGRATE_ON_START does); the others catch their read models up alone',
+  async run(context) {
+    return withTwoOfEach(
+      context,
+      'postgres-lost',
+      async (system) => {
+        await sleep(1_500);
+        await replaceDatabase(system.databaseUrl);
+        const notes = ['the database dropped, its connections cut, and created again empty'];
+        // Long enough for requests and consumers to meet a database without its tables.
+        await sleep(2_000);
+        for (const app of ['batch-orchestrator', 'update-resolver'] as const) {
+          const victim = system.instances.find((i) => i.app === app) as Instance;
+          await victim.stop();
+          await victim.start();
+          notes.push(`${app} :${victim.port} restarted: its start migrated the schema`);
+        }
+        return notes;
+      },
+      { seed: 47, faultMs: 8_000 },
+    );
+  },
+};
+
 const rolling: Scenario = {
   name: 'rolling',
   description:
@@ -491,6 +535,7 @@ export const scenarios: Scenario[] = [
   natsRestart,
   postgresFreeze,
   natsFreeze,
+  postgresLost,
   sigkill,
   freeze,
   rolling,
