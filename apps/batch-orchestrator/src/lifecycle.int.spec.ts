@@ -139,4 +139,31 @@ describe('batch-orchestrator start and stop', () => {
       await own.close();
     }
   });
+
+  it('is not ready while its stream is gone, saying to restore it, and makes no empty one in its place', async () => {
+    const own = await openTestEnvironment('GONE');
+    try {
+      const { process: service, healthPort } = await startOrchestratorProcess(own, {
+        BATCH_SEED_DEMO_CATALOG: 'false',
+      });
+      const ready = async () => {
+        const answer = await fetch(`http://127.0.0.1:${healthPort}/health/ready`);
+        return { status: answer.status, log: ((await answer.json()) as { details: { log: unknown } }).details.log };
+      };
+      try {
+        expect(await ready()).toEqual({ status: 200, log: { status: 'up' } });
+        const jsm = await own.nc.jetstreamManager();
+        await jsm.streams.delete(own.stream);
+        expect(await ready()).toEqual({
+          status: 503,
+          log: { status: 'down', detail: expect.stringMatching(/is gone .*restore it from a backup/) },
+        });
+        await expect(jsm.streams.info(own.stream)).rejects.toThrow(/not found/);
+      } finally {
+        await service.stop();
+      }
+    } finally {
+      await own.close();
+    }
+  });
 });

@@ -65,7 +65,7 @@ describe('the event log watched at every scrape', () => {
     const registry = new HealthRegistry('test', new HealthIndicatorService());
     registry.checkTimeoutMs = 50;
     let losses: Promise<string[]> = Promise.resolve([]);
-    registry.watchLog({ stream: 'BATCH_EVENTS', historyLosses: () => losses });
+    registry.watchLog({ stream: 'BATCH_EVENTS', historyLosses: () => losses, currentIdentity: async () => ({}) });
     const reading = async () =>
       (await registry.metrics.getSingleMetric('flotilla_event_stream_losing_history')!.get()).values.map((v) => [
         v.labels.stream,
@@ -80,5 +80,19 @@ describe('the event log watched at every scrape', () => {
     expect(await reading()).toEqual([['BATCH_EVENTS', 1]]);
     losses = Promise.resolve([]);
     expect(await reading()).toEqual([['BATCH_EVENTS', 0]]);
+  });
+
+  it('makes readiness down, saying what to do, while the stream is gone, and only then', async () => {
+    const registry = new HealthRegistry('test', new HealthIndicatorService());
+    let identity: Promise<unknown> = Promise.resolve({ name: 'BATCH_EVENTS', created: '2026-12-06T00:00:00Z' });
+    registry.watchLog({ stream: 'BATCH_EVENTS', historyLosses: async () => [], currentIdentity: () => identity });
+    const [check] = registry.readiness();
+    expect(await check()).toEqual({ log: { status: 'up' } });
+    identity = Promise.reject(Object.assign(new Error('stream not found'), { code: '404' }));
+    expect(await check()).toEqual({
+      log: { status: 'down', detail: expect.stringMatching(/^stream BATCH_EVENTS is gone .*restore it from a backup/) },
+    });
+    identity = Promise.reject(new Error('TIMEOUT')); // JetStream not answering: said as it is
+    expect(await check()).toEqual({ log: { status: 'down', detail: 'TIMEOUT' } });
   });
 });

@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Injectable, Logger, Res, ServiceUnavailableExc
 import { HealthCheckService, HealthIndicatorFunction, HealthIndicatorService } from '@nestjs/terminus';
 import type { Response } from 'express';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import { answerWithin, type ConsumerReport } from '@flotilla/event-store';
+import { answerWithin, type ConsumerReport, isNotFound } from '@flotilla/event-store';
 
 export type HealthCheck = () => Promise<{ ok: boolean; detail?: unknown }>;
 
@@ -99,9 +99,28 @@ export class HealthRegistry {
   /**
    * The service's own event log, looked at with every scrape: `flotilla_event_stream_losing_history` is 1 while the
    * stream's settings would remove events (edited since the start, which refuses such a stream), and what would is
-   * logged as an error once. Readiness is left alone: the events go whether or not this instance serves.
+   * logged as an error once; the events go whether or not this instance serves, so readiness is left alone by that.
+   * Readiness is down while the stream is gone: nothing can be written, and it is not made again empty in its place.
    */
-  watchLog(log: { readonly stream: string; historyLosses(): Promise<string[]> }): void {
+  watchLog(log: {
+    readonly stream: string;
+    historyLosses(): Promise<string[]>;
+    currentIdentity(): Promise<unknown>;
+  }): void {
+    this.register('log', () =>
+      log.currentIdentity().then(
+        () => ({ ok: true }),
+        (err: unknown) => {
+          if (!isNotFound(err)) throw err;
+          return {
+            ok: false,
+            detail:
+              `stream ${log.stream} is gone (deleted, or NATS's store lost): restore it from a backup ` +
+              '(deploy/README.md, Backups); a running service does not make an empty one in its place',
+          };
+        },
+      ),
+    );
     const logger = new Logger('event-log');
     const timeoutMs = () => this.checkTimeoutMs;
     let said = '';
