@@ -46,11 +46,15 @@ export class CheckpointStore {
     this.table = qualified(schema, 'projection_checkpoints');
   }
 
-  async ensure(name: string): Promise<void> {
-    await this.dataSource.query(
-      `insert into ${this.table} (name, last_seq) values ($1, 0) on conflict (name) do nothing`,
-      [name],
-    );
+  async ensure(name: string, manager: Pick<EntityManager, 'query'> = this.dataSource): Promise<void> {
+    await manager.query(`insert into ${this.table} (name, last_seq) values ($1, 0) on conflict (name) do nothing`, [
+      name,
+    ]);
+  }
+
+  /** Answers once the checkpoints' table is there; fails with Postgres's error (42P01) while it is not. */
+  async probe(): Promise<void> {
+    await this.dataSource.query(`select 1 from ${this.table} limit 1`);
   }
 
   async read(name: string, manager: Pick<EntityManager, 'query'> = this.dataSource): Promise<Checkpoint> {
@@ -94,9 +98,7 @@ export class CheckpointStore {
     const select = `select last_seq from ${this.table} where name = $1 for update`;
     let rows = await manager.query(select, [name]);
     if (!rows.length) {
-      await manager.query(`insert into ${this.table} (name, last_seq) values ($1, 0) on conflict (name) do nothing`, [
-        name,
-      ]);
+      await this.ensure(name, manager);
       rows = await manager.query(select, [name]);
     }
     return Number(rows[0].last_seq);

@@ -21,6 +21,17 @@ describe('a projection under faults', () => {
       metadata: { actor: 'test' },
     });
 
+  /** A runner on `dataSource` that has applied ten commits, and what it warned of. */
+  const runnerAtTen = async (dataSource: DataSource) => {
+    const warned: { msg: string; error: string }[] = [];
+    const logger = { log: () => undefined, error: () => undefined, warn: (m: object) => warned.push(m as never) };
+    const runner = new ProjectionRunner(store, dataSource, tallyProjection(schema), { retry: quick, logger });
+    await runner.start();
+    for (let i = 0; i < 10; i++) await append(`t${i % 3}`);
+    await eventually(async () => (await runner.checkpoint()) === 10, 10_000, 'applied');
+    return { runner, warned };
+  };
+
   beforeEach(async () => {
     env = await openTestEnvironment('FAULT');
     store = await EventStore.open(env.nc, { stream: env.stream, subjectPrefix: env.subjectPrefix });
@@ -89,12 +100,7 @@ describe('a projection under faults', () => {
     });
 
     it('waits out a database gone read-only (a failover onto a standby not yet promoted) and parks nothing', async () => {
-      const retried: { msg: string; error: string }[] = [];
-      const logger = { log: () => undefined, error: () => undefined, warn: (m: object) => retried.push(m as never) };
-      const runner = new ProjectionRunner(store, dataSource, tallyProjection(schema), { retry: quick, logger });
-      await runner.start();
-      for (let i = 0; i < 10; i++) await append(`t${i % 3}`);
-      await eventually(async () => (await runner.checkpoint()) === 10, 10_000, 'applied');
+      const { runner, warned: retried } = await runnerAtTen(dataSource);
       // As a failover does it: every connection cut, and the ones made again find the database read-only.
       const admin = new Client({ connectionString: postgres.url });
       await admin.connect();
@@ -243,17 +249,6 @@ describe('a projection under faults', () => {
       expect(new Set(timeouts)).toEqual(new Set(['100ms']));
     });
 
-    /** A runner that has applied ten commits, and what it warned of. */
-    const runnerAtTen = async () => {
-      const warned: { msg: string; error: string }[] = [];
-      const logger = { log: () => undefined, error: () => undefined, warn: (m: object) => warned.push(m as never) };
-      const runner = new ProjectionRunner(store, dataSource, tallyProjection(schema), { retry: quick, logger });
-      await runner.start();
-      for (let i = 0; i < 10; i++) await append(`t${i % 3}`);
-      await eventually(async () => (await runner.checkpoint()) === 10, 10_000, 'applied');
-      return { runner, warned };
-    };
-
     /** The read model holds every commit up to `seq` once, as a rebuild from the log would. */
     const expectWholeAt = async (seq: number) => {
       expect(await verifyProjection(store, dataSource, tallyProjection(schema))).toMatchObject({
@@ -265,7 +260,7 @@ describe('a projection under faults', () => {
     };
 
     it('catches a read model up from the log, on a quiet system, when its database is emptied and migrated again', async () => {
-      const { runner, warned } = await runnerAtTen();
+      const { runner, warned } = await runnerAtTen(dataSource);
       expect(await readModelDatabaseReady(dataSource, schema)).toEqual({ ok: true });
 
       // A database recreated (or restored without the service's schema): it answers, but holds none of its tables.
@@ -289,7 +284,7 @@ describe('a projection under faults', () => {
     });
 
     it('applies nothing on top of a read model restored from an older backup under it, but catches it up', async () => {
-      const { runner, warned } = await runnerAtTen();
+      const { runner, warned } = await runnerAtTen(dataSource);
       // The backup was taken after the 4th commit: its rows and its checkpoint, together.
       await dataSource.transaction(async (manager) => {
         await manager.query(`delete from ${schema}.tally_applied where stream_seq > 4`);

@@ -1,6 +1,6 @@
 import { DataSource, MixedList, EntitySchema } from 'typeorm';
 import { runMigrations } from './migrations';
-import { qualified } from './projection';
+import { CheckpointStore } from './checkpoint-store';
 
 export interface ReadModelDatabaseOptions {
   url: string;
@@ -83,7 +83,7 @@ export async function readModelDatabaseReady(
   schema: string,
 ): Promise<{ ok: boolean; detail?: string }> {
   try {
-    await dataSource.query(`select 1 from ${qualified(schema, 'projection_checkpoints')} limit 1`);
+    await new CheckpointStore(dataSource, schema).probe();
     return { ok: true };
   } catch (err) {
     const code = (err as { driverError?: { code?: unknown } }).driverError?.code;
