@@ -140,6 +140,42 @@ describe('batch-orchestrator start and stop', () => {
     }
   });
 
+  it("is not ready while a read model's table is missing, naming it and the read model to rebuild", async () => {
+    const own = await openTestEnvironment('TABLE');
+    const db = new Client({ connectionString: own.db.url });
+    try {
+      await db.connect();
+      const { process: service, healthPort } = await startOrchestratorProcess(own, {
+        BATCH_SEED_DEMO_CATALOG: 'false',
+      });
+      const ready = async () => {
+        const answer = await fetch(`http://127.0.0.1:${healthPort}/health/ready`);
+        return {
+          status: answer.status,
+          postgres: ((await answer.json()) as { details: { postgres: unknown } }).details.postgres,
+        };
+      };
+      try {
+        expect(await ready()).toEqual({ status: 200, postgres: { status: 'up' } });
+        await db.query('drop table batch_orchestrator.device_quarantine');
+        expect(await ready()).toEqual({
+          status: 503,
+          postgres: {
+            status: 'down',
+            detail:
+              'table device_quarantine of read model device_quarantine is missing: ' +
+              'rebuild it from the log (flotilla rebuild device_quarantine)',
+          },
+        });
+      } finally {
+        await service.stop();
+      }
+    } finally {
+      await db.end();
+      await own.close();
+    }
+  });
+
   it('is not ready while its stream is gone, saying to restore it, and makes no empty one in its place', async () => {
     const own = await openTestEnvironment('GONE');
     try {

@@ -111,7 +111,9 @@ export class InfrastructureModule implements OnModuleInit, OnApplicationShutdown
   async onModuleInit(): Promise<void> {
     await this.projection.start();
     this.health.register('nats', async () => ({ ok: isConnectedNow(this.nc) }));
-    this.health.register('postgres', () => readModelDatabaseReady(this.dataSource, this.config.databaseSchema));
+    this.health.register('postgres', () =>
+      readModelDatabaseReady(this.dataSource, this.config.databaseSchema, [this.projection.projection]),
+    );
     this.health.registerLiveness('nats', async () => ({ ok: !this.nc.isClosed() }));
     this.health.watchLog(this.store);
     this.health.watchConsumers([this.projection]);

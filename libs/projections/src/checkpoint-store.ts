@@ -52,11 +52,6 @@ export class CheckpointStore {
     ]);
   }
 
-  /** Answers once the checkpoints' table is there; fails with Postgres's error (42P01) while it is not. */
-  async probe(): Promise<void> {
-    await this.dataSource.query(`select 1 from ${this.table} limit 1`);
-  }
-
   async read(name: string, manager: Pick<EntityManager, 'query'> = this.dataSource): Promise<Checkpoint> {
     const rows = await manager.query(
       `select last_seq, stream_name, stream_created from ${this.table} where name = $1`,

@@ -261,11 +261,11 @@ describe('a projection under faults', () => {
 
     it('catches a read model up from the log, on a quiet system, when its database is emptied and migrated again', async () => {
       const { runner, warned } = await runnerAtTen(dataSource);
-      expect(await readModelDatabaseReady(dataSource, schema)).toEqual({ ok: true });
+      expect(await readModelDatabaseReady(dataSource, schema, [tallyProjection(schema)])).toEqual({ ok: true });
 
       // A database recreated (or restored without the service's schema): it answers, but holds none of its tables.
       await dataSource.query(`drop schema ${schema} cascade`);
-      expect(await readModelDatabaseReady(dataSource, schema)).toEqual({
+      expect(await readModelDatabaseReady(dataSource, schema, [tallyProjection(schema)])).toEqual({
         ok: false,
         detail: expect.stringMatching(/^schema tally_faults lacks its tables .*run the migrations/),
       });
@@ -281,6 +281,48 @@ describe('a projection under faults', () => {
         { msg: 'target went back, catching up from the log', consumer: 'tally', held: 0, applied: 10 },
       ]);
       await expectWholeAt(11);
+    });
+
+    it('says which table is missing, and a rebuild makes it again from the log while the read model waits', async () => {
+      const { runner, warned } = await runnerAtTen(dataSource);
+      const ready = () => readModelDatabaseReady(dataSource, schema, [tallyProjection(schema)]);
+      // One table dropped by hand, or left out of a restore: the schema is there, its other tables too.
+      await dataSource.query(`drop table ${schema}.tally_totals`);
+      expect(await ready()).toEqual({
+        ok: false,
+        detail: 'table tally_totals of read model tally is missing: rebuild it from the log (flotilla rebuild tally)',
+      });
+      await expect(verifyProjection(store, dataSource, tallyProjection(schema))).rejects.toThrow(
+        'table tally_totals of tally is missing: rebuild tally from the log',
+      );
+      // The line stops at the next commit: Postgres's trouble, not the commit's, so nothing is parked.
+      await append('t1');
+      await eventually(async () => warned.some((w) => /tally_totals" does not exist/.test(w.error)), 10_000, 'failed');
+      expect(await runner.checkpoint()).toBe(10);
+
+      await rebuildProjection(store, dataSource, tallyProjection(schema));
+      expect(await ready()).toEqual({ ok: true });
+      await append('t2');
+      expect(await runner.waitFor(12)).toBe(true);
+      await runner.stop();
+      expect(await new PostgresParkedStore(dataSource, schema).list({ consumer: 'tally', all: true })).toEqual([]);
+      await expectWholeAt(12);
+      // The scratch schema the table's shape came from is gone.
+      const [{ left }] = await dataSource.query(
+        `select count(*)::int as left from pg_namespace where nspname like $1`,
+        [`${schema}\\_\\_%`],
+      );
+      expect(left).toBe(0);
+    });
+
+    it('names a service table that is missing and how to make it again', async () => {
+      await dataSource.query(`drop table ${schema}.aggregate_snapshots`);
+      expect(await readModelDatabaseReady(dataSource, schema, [tallyProjection(schema)])).toEqual({
+        ok: false,
+        detail: expect.stringMatching(
+          /^table aggregate_snapshots is missing: restore it from a backup, or drop schema tally_faults and start/,
+        ),
+      });
     });
 
     it('applies nothing on top of a read model restored from an older backup under it, but catches it up', async () => {

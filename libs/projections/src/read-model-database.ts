@@ -1,6 +1,6 @@
-import { DataSource, MixedList, EntitySchema } from 'typeorm';
+import { DataSource, EntityManager, EntitySchema, MixedList } from 'typeorm';
 import { runMigrations } from './migrations';
-import { CheckpointStore } from './checkpoint-store';
+import { Projection } from './projection';
 
 export interface ReadModelDatabaseOptions {
   url: string;
@@ -74,25 +74,50 @@ export async function openReadModelDatabase(options: ReadModelDatabaseOptions): 
   return dataSource;
 }
 
+/** The tables every service's schema holds beside its read models' (the migrations of this library make them). */
+const SERVICE_TABLES = ['projection_checkpoints', 'parked_commits', 'aggregate_snapshots'];
+
+/** Which of `tables` the schema lacks, in the order given. */
+export async function missingTables(
+  db: Pick<EntityManager, 'query'>,
+  schema: string,
+  tables: readonly string[],
+): Promise<string[]> {
+  const rows: { name: string }[] = await db.query(
+    `select name from unnest($2::text[]) with ordinality as t(name, n)
+     where to_regclass(format('%I.%I', $1::text, name)) is null order by n`,
+    [schema, tables],
+  );
+  return rows.map((row) => row.name);
+}
+
 /**
- * Readiness of a service's read-model database: it answers, and holds the service's tables. A database recreated or
- * restored without them answers `select 1` but would serve nothing: every request a 503, every read model stopped.
+ * Readiness of a service's read-model database: it answers, and holds every table of the service and of its read
+ * models. A database recreated or restored without them answers `select 1` but would serve nothing (every request a
+ * 503, every read model stopped); one table dropped or left out of a restore stops the requests and the read model
+ * that use it, and says how to make it again.
  */
 export async function readModelDatabaseReady(
   dataSource: DataSource,
   schema: string,
+  projections: readonly Pick<Projection, 'name' | 'tables'>[],
 ): Promise<{ ok: boolean; detail?: string }> {
-  try {
-    await new CheckpointStore(dataSource, schema).probe();
-    return { ok: true };
-  } catch (err) {
-    const code = (err as { driverError?: { code?: unknown } }).driverError?.code;
-    if (code !== '42P01' && code !== '3F000') throw err;
+  const required = [...SERVICE_TABLES, ...projections.flatMap((projection) => projection.tables)];
+  const missing = await missingTables(dataSource, schema, required);
+  if (!missing.length) return { ok: true };
+  if (missing.length === required.length)
     return {
       ok: false,
       detail:
         `schema ${schema} lacks its tables (a new or restored database?): run the migrations (flotilla migrate); ` +
         'the read models then catch up from the log',
     };
-  }
+  const remedy = (table: string) => {
+    const owner = projections.find((projection) => projection.tables.includes(table));
+    return owner
+      ? `table ${table} of read model ${owner.name} is missing: rebuild it from the log (flotilla rebuild ${owner.name})`
+      : `table ${table} is missing: restore it from a backup, or drop schema ${schema} and start the service again ` +
+          '(migrated anew, its read models catch up from the log)';
+  };
+  return { ok: false, detail: missing.map(remedy).join('; ') };
 }

@@ -1,9 +1,11 @@
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, DataSourceOptions, EntityManager } from 'typeorm';
 import { Commit, EventStore, StreamIdentity } from '@flotilla/event-store';
 import { applyCommits } from './apply-commits';
 import { CheckpointStore } from './checkpoint-store';
+import { runMigrations } from './migrations';
 import { PostgresParkedStore } from './parked-store';
 import { eventTypesOf, Projection, qualified, quoteIdent } from './projection';
+import { missingTables } from './read-model-database';
 
 export interface RebuildOptions {
   batchSize?: number;
@@ -40,12 +42,14 @@ async function rebuild(
 
   await checkpoints.ensure(projection.name);
   const stream = await store.currentIdentity();
-  await dataSource.transaction(async (manager) => {
-    for (const name of projection.tables) {
-      await manager.query(`drop table if exists ${fresh(name)}`);
-      await manager.query(`create table ${fresh(name)} (like ${qualified(projection.schema, name)} including all)`);
-    }
-  });
+  await withTableShapes(dataSource, projection, (shape) =>
+    dataSource.transaction(async (manager) => {
+      for (const name of projection.tables) {
+        await manager.query(`drop table if exists ${fresh(name)}`);
+        await manager.query(`create table ${fresh(name)} (like ${shape(name)} including all)`);
+      }
+    }),
+  );
 
   const replay = await copiesReplay('rebuild', store, parked, projection, fresh, stream, options);
   let position = await replay.ahead(dataSource, await store.lastSequence());
@@ -54,14 +58,46 @@ async function rebuild(
     position = await replay.finish(manager, position, await store.lastSequence());
     for (const name of projection.tables) {
       const live = qualified(projection.schema, name);
-      await manager.query(`alter table ${live} rename to ${quoteIdent(`${name}__old`)}`);
+      // A table that was missing (dropped, left out of a restore) is simply put in place.
+      await manager.query(`alter table if exists ${live} rename to ${quoteIdent(`${name}__old`)}`);
       await manager.query(`alter table ${fresh(name)} rename to ${quoteIdent(name)}`);
-      await manager.query(`drop table ${qualified(projection.schema, `${name}__old`)}`);
+      await manager.query(`drop table if exists ${qualified(projection.schema, `${name}__old`)}`);
     }
     await checkpoints.write(manager, projection.name, position, stream);
     await parked.forgetOtherStreams(manager, projection.name, stream.created);
   });
   return { position };
+}
+
+/**
+ * Runs `work` with the table each of the projection's tables is to be copied from (`shape`): the live one, or, for
+ * one missing from the live schema (dropped, left out of a restore), the same table of a scratch schema migrated as
+ * the service's own is, dropped again after.
+ */
+async function withTableShapes(
+  dataSource: DataSource,
+  projection: Projection,
+  work: (shape: (name: string) => string) => Promise<void>,
+): Promise<void> {
+  const live = (name: string) => qualified(projection.schema, name);
+  const lost = await missingTables(dataSource, projection.schema, projection.tables);
+  if (!lost.length) return work(live);
+  const schema = `${projection.schema}__migrated_${projection.name}`;
+  const scratch = await new DataSource({ ...dataSource.options, schema } as DataSourceOptions).initialize();
+  try {
+    await scratch.query(`drop schema if exists ${quoteIdent(schema)} cascade`);
+    await runMigrations(scratch);
+    const unmade = await missingTables(scratch, schema, lost);
+    if (unmade.length)
+      throw new Error(
+        `table ${unmade.join(', ')} of ${projection.name} is missing, and the service's migrations do not make it: ` +
+          'restore it from a backup',
+      );
+    await work((name) => (lost.includes(name) ? qualified(schema, name) : live(name)));
+  } finally {
+    await scratch.query(`drop schema if exists ${quoteIdent(schema)} cascade`).catch(() => undefined);
+    await scratch.destroy();
+  }
 }
 
 /**
@@ -243,6 +279,11 @@ async function verify(
   const stream = await store.currentIdentity();
   const shadowSchema = shadowSchemaOf(projection);
   const shadow = (name: string) => qualified(shadowSchema, name);
+  const lost = await missingTables(dataSource, projection.schema, projection.tables);
+  if (lost.length)
+    throw new Error(
+      `table ${lost.join(', ')} of ${projection.name} is missing: rebuild ${projection.name} from the log`,
+    );
   const replay = await copiesReplay('verify', store, parked, projection, shadow, stream, options);
   await dataSource.transaction(async (manager) => {
     await manager.query(`drop schema if exists ${quoteIdent(shadowSchema)} cascade`);

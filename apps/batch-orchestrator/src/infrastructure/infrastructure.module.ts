@@ -135,7 +135,13 @@ export class InfrastructureModule implements OnModuleInit, OnApplicationShutdown
   async onModuleInit(): Promise<void> {
     for (const runner of this.projections) await runner.start();
     this.health.register('nats', async () => ({ ok: isConnectedNow(this.nc) }));
-    this.health.register('postgres', () => readModelDatabaseReady(this.dataSource, this.config.databaseSchema));
+    this.health.register('postgres', () =>
+      readModelDatabaseReady(
+        this.dataSource,
+        this.config.databaseSchema,
+        this.projections.map((runner) => runner.projection),
+      ),
+    );
     this.health.registerLiveness('nats', async () => ({ ok: !this.nc.isClosed() }));
     this.health.watchLog(this.store);
     this.health.watchConsumers(this.projections);

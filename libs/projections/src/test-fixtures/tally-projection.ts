@@ -1,6 +1,7 @@
 import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { consumerMigrations, runMigrations, schemaOf } from '../migrations';
 import { DomainEvent } from '@flotilla/events';
+import { CreateAggregateSnapshots1767225600700 } from '../aggregate-snapshot-store';
 import { changesetOf } from '../changeset';
 import { defineProjection, Projection, qualified } from '../projection';
 
@@ -90,8 +91,12 @@ class CreateTallyTables1767225600900 implements MigrationInterface {
   }
 }
 
-/** The tally schema's migrations, as a service's schema has them (checkpoints, parked commits, the tables). */
-export const tallyMigrations = [...consumerMigrations, CreateTallyTables1767225600900];
+/** The tally schema's migrations, as a service's schema has them (checkpoints, parked, snapshots, the tables). */
+export const tallyMigrations = [
+  ...consumerMigrations,
+  CreateAggregateSnapshots1767225600700,
+  CreateTallyTables1767225600900,
+];
 
 /** A test database's tally schema, migrated as a service's schema is. */
 export function tallyDataSource(url: string, schema: string): DataSource {
