@@ -1,5 +1,5 @@
 import { UpdateEventSchema } from '@flotilla/events';
-import { headers, NatsConnection } from 'nats';
+import { DiscardPolicy, headers, NatsConnection } from 'nats';
 import { connectTestNats, deleteStreams, uniqueName } from '@flotilla/testing';
 import { ConcurrencyError, IdempotencyMismatchError, NewerEventVersionError } from './errors';
 import { isTransient } from './consumers/failures';
@@ -44,6 +44,29 @@ describe('EventStore on JetStream', () => {
       ).rejects.toThrow(/another stream on this NATS holds those subjects .*BATCH_SUBJECT_PREFIX/);
     } finally {
       await deleteStreams(nc, other);
+    }
+  });
+
+  it('protects the events of a stream made by hand from deletion and purging, saying so', async () => {
+    const handMade = uniqueName('ES');
+    const subjectPrefix = `evt.${handMade.toLowerCase()}`;
+    try {
+      await store.jsm.streams.add({ name: handMade, subjects: [`${subjectPrefix}.>`], discard: DiscardPolicy.New });
+      const warned: string[] = [];
+      const opened = await EventStore.open(nc, { stream: handMade, subjectPrefix, warn: (m) => warned.push(m) });
+      await opened.append(opened.subjectFor('thing', 'a'), [{ type: 'Made', data: {} }], {
+        expectedVersion: 0,
+        metadata: { actor: 'test' },
+      });
+      expect(warned).toEqual([expect.stringMatching(/deny_delete and deny_purge off, .*turned on/)]);
+      await expect(store.jsm.streams.purge(handMade)).rejects.toThrow(/purge not permitted/);
+      await expect(store.jsm.streams.deleteMessage(handMade, 1)).rejects.toThrow(/not permitted|denied/);
+      expect((await store.jsm.streams.info(handMade)).state.messages).toBe(1);
+      // Said once: the next start finds it protected.
+      await EventStore.open(nc, { stream: handMade, subjectPrefix, warn: (m) => warned.push(m) });
+      expect(warned).toHaveLength(1);
+    } finally {
+      await deleteStreams(nc, handMade);
     }
   });
 

@@ -17,7 +17,14 @@ import { DomainEvent } from '@flotilla/events';
 import { commitFromEnvelope, decodeCommit, encodeCommit } from './commit-codec';
 import { ConcurrencyError, IdempotencyMismatchError, InvalidAggregateIdError } from './errors';
 import { Commit, EventMetadata } from './recorded-event';
-import { ensureStream, eventStreamConfig, historyLosses, holdsLog, replicationCaveat } from './stream-config';
+import {
+  ensureStream,
+  eventStreamConfig,
+  historyLosses,
+  holdsLog,
+  protectEvents,
+  replicationCaveat,
+} from './stream-config';
 import { Upcaster, Upcasters } from './upcasting';
 
 /** Failures of a request itself (no answer came), as nats.js codes them. */
@@ -163,6 +170,12 @@ export class EventStore {
         `stream ${info.config.name} holds ${(info.config.subjects ?? []).join(', ')}, not this service's ` +
           `${options.subjectPrefix}.>: its subject prefix (BATCH_SUBJECT_PREFIX, UPDATE_SUBJECT_PREFIX) is not the ` +
           'one the stream was made for',
+      );
+    const protectedNow = await protectEvents(jsm, info);
+    if (protectedNow.length)
+      options.warn?.(
+        `stream ${info.config.name} let its events be deleted or purged (${protectedNow.join(' and ')} off, as on a ` +
+          'stream made by hand): turned on, since the log is the only copy of them',
       );
     const caveat = replicationCaveat(info.config.name, info.config.num_replicas, nc.info?.version);
     if (caveat) options.warn?.(caveat);

@@ -30,7 +30,7 @@ export function eventStreamConfig(
 }
 
 /**
- * Creates the stream, or takes an existing one as it is: its protective flags cannot be changed anyway. Only the
+ * Creates the stream, or takes an existing one as it is (`protectEvents` turns on what protects its events). Only the
  * replica count follows the configuration, so a stream created on one node grows with the cluster.
  */
 export async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig>): Promise<StreamInfo> {
@@ -58,6 +58,23 @@ export async function ensureStream(jsm: JetStreamManager, config: Partial<Stream
     info = await jsm.streams.update(name, { ...info.config, num_replicas: config.num_replicas });
   }
   return info;
+}
+
+/** The flags that keep a stream's events from being deleted one by one or purged: NATS lets them be set, not unset. */
+const PROTECTIONS = ['deny_delete', 'deny_purge'] as const;
+
+/**
+ * Turns the protective flags on where an existing stream has them off (one made by hand): NATS then refuses to
+ * delete or purge its events, which the log, the only copy of them, must never allow. Returns what it turned on.
+ */
+export async function protectEvents(jsm: JetStreamManager, info: StreamInfo): Promise<string[]> {
+  const off = PROTECTIONS.filter((flag) => !info.config[flag]);
+  if (off.length)
+    await jsm.streams.update(info.config.name, {
+      ...info.config,
+      ...Object.fromEntries(off.map((flag) => [flag, true])),
+    });
+  return off;
 }
 
 /**
