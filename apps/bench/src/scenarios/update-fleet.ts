@@ -13,7 +13,7 @@ import {
 } from '@flotilla/contracts';
 import { EventStore } from '@flotilla/event-store';
 import { busRequester, connectService } from '@flotilla/nest-platform';
-import { freeLoopbackPort } from '@flotilla/testing';
+import { freeLoopbackPort, metricSamples } from '@flotilla/testing';
 import { aggregateKey } from '@flotilla/update-domain';
 import { ScenarioContext } from '../measure';
 import { waitUntilReady } from './batch-fleet';
@@ -261,10 +261,8 @@ export async function startUpdateFleet(context: ScenarioContext, shape: FleetSha
   };
 
   /** A gauge of the resolver's /metrics (its first sample). */
-  const metric = async (name: string) => {
-    const metrics = await fetch(`http://127.0.0.1:${healthPort}/metrics`).then((r) => r.text());
-    return Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)`, 'm').exec(metrics)?.[1] ?? NaN);
-  };
+  const metric = async (name: string) =>
+    (await metricSamples(`http://127.0.0.1:${healthPort}/metrics`, name))[0]?.value ?? NaN;
 
   return {
     nc: nc as NatsConnection,
