@@ -171,6 +171,51 @@ describe('a rebuild or a verify beside a live read model', () => {
     expect(await verifying).toMatchObject({ position: 41, differences: [] });
   });
 
+  it('compares in one snapshot of the live read model, which goes on applying meanwhile', async () => {
+    for (let i = 0; i < 5; i++) await append(`t${i % 3}`);
+    const start = await store.lastSequence();
+    await eventually(async () => (await live.checkpoint()) === start, 10_000, 'applied');
+    // The shadow's replay is held twice: at its first commit (running ahead), and at the first commit past `start`
+    // (the last commits, replayed in the snapshot the comparison is made in).
+    const projection = tallyProjection(schema, undefined, () => cured);
+    const counted = projection.handlers.Counted!;
+    const signal = () => {
+      let resolve!: () => void;
+      return { promise: new Promise<void>((r) => (resolve = r)), resolve: () => resolve() };
+    };
+    const gates = [signal(), signal()];
+    const reached = [signal(), signal()];
+    const gated: Projection = {
+      ...projection,
+      handlers: {
+        Counted: async (event, context) => {
+          if (context.table('tally_totals').includes('__verify_')) {
+            const gate = event.streamSeq > start ? 1 : 0;
+            reached[gate].resolve();
+            await gates[gate].promise;
+          }
+          await counted(event, context);
+        },
+      },
+    };
+    const verifying = verifyProjection(store, dataSource, gated);
+    await reached[0].promise;
+    await append('t1'); // applied by the live read model while the shadow runs ahead: replayed in the snapshot
+    await eventually(async () => (await live.checkpoint()) === start + 1, 10_000, 'applied while running ahead');
+    gates[0].resolve();
+    await reached[1].promise;
+    // The snapshot is taken: the live read model applies on, its checkpoint's lock free.
+    await append('t2');
+    await append('t0');
+    await eventually(async () => (await live.checkpoint()) === start + 3, 10_000, 'applied while compared');
+    gates[1].resolve();
+    expect(await verifying).toMatchObject({ position: start + 1, differences: [] });
+    expect(await verifyProjection(store, dataSource, projection)).toMatchObject({
+      position: start + 3,
+      differences: [],
+    });
+  });
+
   it('refuses a second rebuild, or a second verify, of a read model while one runs, saying so', async () => {
     for (let i = 0; i < 3; i++) await append(`t${i % 3}`);
     for (const run of [rebuildProjection, verifyProjection]) {

@@ -125,10 +125,11 @@ async function copiesReplay(
     /** From the start of the log up to `untilSeq`, a transaction per batch, commits parked when it began left out. */
     ahead: (dataSource: DataSource, untilSeq: number) => replay(dataSource, 0, untilSeq, passedOver),
     /**
-     * Holding the checkpoint's lock, under which every park and every retry is made: what became of parked commits
-     * up to `from` while it ran ahead, then the commits after `from` up to `untilSeq`. One retried meanwhile (the
-     * live read model applied it, out of order, once) is applied to the copies the same way; one parked meanwhile,
-     * which the copies applied and the live read model did not, stops the run, to be made again.
+     * Holding the checkpoint's lock, under which every park and every retry is made (or in a snapshot, which shows
+     * them as of its checkpoint): what became of parked commits up to `from` while it ran ahead, then the commits
+     * after `from` up to `untilSeq`. One retried meanwhile (the live read model applied it, out of order, once) is
+     * applied to the copies the same way; one parked meanwhile, which the copies applied and the live read model did
+     * not, stops the run, to be made again.
      */
     async finish(manager: EntityManager, from: number, untilSeq: number): Promise<number> {
       // Through this transaction: the run's lock holds a connection of the pool already, and there may be no third.
@@ -247,9 +248,9 @@ export const shadowSchemaOf = (projection: Projection) => `${projection.schema}_
 /**
  * Compares a read model row by row with a rebuild of it from the log (platform.md §4, §4a): replays the log into a
  * shadow schema holding copies of its tables, up to the read model's checkpoint, and lists every row that differs. The
- * live projection goes on while the log is replayed; it waits only while the last commits it applied meanwhile are
- * replayed too and the tables compared, under its checkpoint's lock. An empty list means nothing was lost, doubled
- * or invented. Commits parked for the projection are left out of the rebuild, as they are of the read model.
+ * live projection never waits for it: the last commits and the comparison are made in one snapshot of the read model,
+ * at the checkpoint it shows. An empty list means nothing was lost, doubled or invented. Commits parked for the
+ * projection are left out of the rebuild, as they are of the read model.
  */
 export function verifyProjection(
   store: EventStore,
@@ -292,8 +293,10 @@ async function verify(
       await manager.query(`create table ${shadow(name)} (like ${qualified(projection.schema, name)} including all)`);
   });
   const replayed = await replay.ahead(dataSource, (await checkpoints.read(projection.name)).lastSeq);
-  return dataSource.transaction(async (manager) => {
-    const position = await checkpoints.lock(manager, projection.name);
+  // The rest sees the live read model in one snapshot, at the checkpoint that snapshot shows (a projection commits its
+  // rows and checkpoint together), instead of holding the checkpoint: the live projection goes on meanwhile.
+  return dataSource.transaction('REPEATABLE READ', async (manager) => {
+    const position = (await checkpoints.read(projection.name, manager)).lastSeq;
     // Only a rebuild from a recreated stream moves a checkpoint back: then this replay is of another log.
     if (position < replayed) throw new Error(`${projection.name} was rebuilt while it was verified: verify it again`);
     await replay.finish(manager, replayed, position);
