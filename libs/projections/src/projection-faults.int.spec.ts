@@ -269,6 +269,11 @@ describe('a projection under faults', () => {
         ok: false,
         detail: expect.stringMatching(/^schema tally_faults lacks its tables .*run the migrations/),
       });
+      // Nor can it be rebuilt or verified before it is migrated again.
+      for (const run of [rebuildProjection, verifyProjection])
+        await expect(run(store, dataSource, tallyProjection(schema))).rejects.toThrow(
+          'schema tally_faults lacks its tables: run the migrations first (flotilla migrate)',
+        );
       // Migrated again, it is empty; no commit comes to show it, and the runner starts over from the log all the same.
       await createTallySchema(dataSource);
       await eventually(async () => (await runner.checkpoint()) === 10, 20_000, 'caught up from the log');

@@ -40,6 +40,7 @@ async function rebuild(
   const parked = new PostgresParkedStore(dataSource, projection.schema);
   const fresh = (name: string) => qualified(projection.schema, `${name}__next`);
 
+  await migrated(dataSource, projection);
   await checkpoints.ensure(projection.name);
   const stream = await store.currentIdentity();
   await withTableShapes(dataSource, projection, (shape) =>
@@ -67,6 +68,12 @@ async function rebuild(
     await parked.forgetOtherStreams(manager, projection.name, stream.created);
   });
   return { position };
+}
+
+/** Refuses a schema the service's migrations have not made (a new or replaced database): they come first. */
+async function migrated(dataSource: DataSource, projection: Projection): Promise<void> {
+  if ((await missingTables(dataSource, projection.schema, ['projection_checkpoints'])).length)
+    throw new Error(`schema ${projection.schema} lacks its tables: run the migrations first (flotilla migrate)`);
 }
 
 /**
@@ -280,6 +287,7 @@ async function verify(
   const stream = await store.currentIdentity();
   const shadowSchema = shadowSchemaOf(projection);
   const shadow = (name: string) => qualified(shadowSchema, name);
+  await migrated(dataSource, projection);
   const lost = await missingTables(dataSource, projection.schema, projection.tables);
   if (lost.length)
     throw new Error(
