@@ -22,6 +22,7 @@ import {
   eventStreamConfig,
   historyLosses,
   holdsLog,
+  isNotFound,
   protectEvents,
   replicationCaveat,
 } from './stream-config';
@@ -313,6 +314,16 @@ export class EventStore {
   async lastSequence(): Promise<number> {
     const info = await this.jsm.streams.info(this.stream);
     return info.state.last_seq;
+  }
+
+  /** The sequence of the stream's last commit on `filterSubject` (wildcards too), 0 when it has none. */
+  async lastSequenceOn(filterSubject: string): Promise<number> {
+    try {
+      return (await this.jsm.streams.getMessage(this.stream, { last_by_subj: filterSubject })).seq;
+    } catch (err) {
+      if (isNotFound(err)) return 0;
+      throw err;
+    }
   }
 
   /**

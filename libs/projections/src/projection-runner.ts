@@ -193,6 +193,15 @@ export class ProjectionRunner {
     });
   }
 
+  /**
+   * Resolves true once the read model holds every commit of its log (on its filter) as the log is now, false after
+   * `timeoutMs`: a row it lacks then is lacking in the log too, so not finding one is the log's answer, not a lag's.
+   */
+  async caughtUp(timeoutMs = 2_000): Promise<boolean> {
+    const filter = this.projection.filterSubject;
+    return this.waitFor(filter ? await this.store.lastSequenceOn(filter) : await this.store.lastSequence(), timeoutMs);
+  }
+
   /** One poll every 25 ms while anyone waits, however many wait. */
   private pollCheckpoint(): void {
     if (this.poll) return;

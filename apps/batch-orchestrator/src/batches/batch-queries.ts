@@ -1,3 +1,4 @@
+import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { DataSource, In } from 'typeorm';
 import {
@@ -13,7 +14,10 @@ import {
 import { BatchRow, DeviceQuarantineRow, DeviceRow } from '@flotilla/batch-read-model';
 import { DomainError } from '@flotilla/decider';
 import { RequestMeta } from '@flotilla/nest-platform';
+import { ProjectionRunner } from '@flotilla/projections';
 import { loadCatalogObjects } from '../catalog/catalog-queries';
+import { findCaughtUp } from '../infrastructure/caught-up-lookup';
+import { BATCH_PROJECTION } from '../infrastructure/infrastructure.module';
 import { ProjectDirectory } from '../tenancy/project-directory';
 import { batchHref, batchView, deviceHref, deviceView, projectHref } from './batch-views';
 import { filterParameters, whereDevicesMatch } from './device-filters';
@@ -106,10 +110,15 @@ export class GetBatchQuery {
 
 @QueryHandler(GetBatchQuery)
 export class GetBatchHandler implements IQueryHandler<GetBatchQuery, BatchView> {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(BATCH_PROJECTION) private readonly projection: ProjectionRunner,
+  ) {}
 
   async execute({ batchId, includeDevices, meta }: GetBatchQuery) {
-    const row = await this.dataSource.getRepository(BatchRow).findOneBy({ id: batchId });
+    const row = await findCaughtUp(this.projection, () =>
+      this.dataSource.getRepository(BatchRow).findOneBy({ id: batchId }),
+    );
     if (!row || !inScope(row, meta)) throw DomainError.notFound('batch');
     if (!includeDevices) return batchView(row, (await devicesSoFar(this.dataSource, [row])).get(row.id));
     const devices = await this.dataSource
@@ -165,10 +174,15 @@ export class GetDeviceQuery {
 
 @QueryHandler(GetDeviceQuery)
 export class GetDeviceHandler implements IQueryHandler<GetDeviceQuery, DeviceView> {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(BATCH_PROJECTION) private readonly projection: ProjectionRunner,
+  ) {}
 
   async execute({ deviceId, meta }: GetDeviceQuery) {
-    const row = await this.dataSource.getRepository(DeviceRow).findOneBy({ id: deviceId });
+    const row = await findCaughtUp(this.projection, () =>
+      this.dataSource.getRepository(DeviceRow).findOneBy({ id: deviceId }),
+    );
     if (!row || !inScope(row, meta)) throw DomainError.notFound('device');
     return (await devicesView(this.dataSource, [row]))[0];
   }

@@ -72,7 +72,7 @@ export class DeleteDeviceHandler implements ICommandHandler<DeleteDeviceCommand,
   ) {}
 
   async execute({ deviceId, meta }: DeleteDeviceCommand): Promise<void> {
-    const row = await liveDeviceRow(this.dataSource, deviceId, meta);
+    const row = await liveDeviceRow(this.dataSource, this.projection, deviceId, meta);
     const result = await deleteDevice(this.batches, this.devices, row.batchId, deviceId, { metadata: meta });
     await this.projection.waitFor(result.version);
   }

@@ -2,11 +2,21 @@ import { DataSource } from 'typeorm';
 import { DeviceRow } from '@flotilla/batch-read-model';
 import { DomainError } from '@flotilla/decider';
 import { RequestMeta } from '@flotilla/nest-platform';
+import { ProjectionRunner } from '@flotilla/projections';
+import { findCaughtUp } from '../infrastructure/caught-up-lookup';
 import { BatchRepository } from './batch-repositories';
 
-/** The device's row, if it is not deleted and the caller may see it; not found otherwise. */
-export async function liveDeviceRow(dataSource: DataSource, deviceId: string, meta: RequestMeta): Promise<DeviceRow> {
-  const row = await dataSource.getRepository(DeviceRow).findOneBy({ id: deviceId });
+/**
+ * The device's row, if it is not deleted and the caller may see it; not found otherwise (once the read model holds
+ * the log as it is now).
+ */
+export async function liveDeviceRow(
+  dataSource: DataSource,
+  projection: ProjectionRunner,
+  deviceId: string,
+  meta: RequestMeta,
+): Promise<DeviceRow> {
+  const row = await findCaughtUp(projection, () => dataSource.getRepository(DeviceRow).findOneBy({ id: deviceId }));
   if (!row || row.state === 'deleted' || (meta.organizationId && meta.organizationId !== row.organizationId))
     throw DomainError.notFound('device');
   return row;

@@ -31,7 +31,7 @@ export class UpdateDeviceHandler implements ICommandHandler<UpdateDeviceCommand,
     const { deviceId, ...body } = request;
     const checked = validateDeviceChanges(body);
     if (!checked.ok) throw DomainError.invalid(checked.problems);
-    const row = await liveDeviceRow(this.dataSource, deviceId, meta);
+    const row = await liveDeviceRow(this.dataSource, this.projection, deviceId, meta);
     if (!Object.keys(checked.changes).length) return;
     const { description } = await deviceOfBatch(this.batches, row.batchId, deviceId);
     const { batchId, organizationId } = description;

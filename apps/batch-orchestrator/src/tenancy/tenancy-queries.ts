@@ -1,9 +1,13 @@
+import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { DataSource, EntityTarget, FindOptionsOrder, FindOptionsWhere, IsNull, ObjectLiteral } from 'typeorm';
 import { ApiKeyView, AuthenticatedKey, OrganizationView, PageMeta, pageOf, ProjectView } from '@flotilla/contracts';
 import { DomainError } from '@flotilla/decider';
 import { RequestMeta } from '@flotilla/nest-platform';
+import { ProjectionRunner } from '@flotilla/projections';
 import { ApiKeyRow, OrganizationRow, ProjectRow } from '@flotilla/tenancy-read-model';
+import { findCaughtUp } from '../infrastructure/caught-up-lookup';
+import { TENANCY_PROJECTION } from '../infrastructure/infrastructure.module';
 import { assertInScope } from './tenancy-commands';
 import { apiKeyView, organizationView, projectView } from './tenancy-views';
 import { ProjectDirectory } from './project-directory';
@@ -15,15 +19,29 @@ export class GetOrganizationQuery {
   ) {}
 }
 
+/** The organization's row; not found only once the tenancy read model holds the log as it is now. */
+async function organizationRow(
+  dataSource: DataSource,
+  tenancy: ProjectionRunner,
+  organizationId: string,
+): Promise<OrganizationRow> {
+  const row = await findCaughtUp(tenancy, () =>
+    dataSource.getRepository(OrganizationRow).findOneBy({ id: organizationId }),
+  );
+  if (!row) throw DomainError.notFound('organization');
+  return row;
+}
+
 @QueryHandler(GetOrganizationQuery)
 export class GetOrganizationHandler implements IQueryHandler<GetOrganizationQuery, OrganizationView> {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(TENANCY_PROJECTION) private readonly tenancy: ProjectionRunner,
+  ) {}
 
   async execute({ organizationId, meta }: GetOrganizationQuery): Promise<OrganizationView> {
     assertInScope(meta, organizationId);
-    const row = await this.dataSource.getRepository(OrganizationRow).findOneBy({ id: organizationId });
-    if (!row) throw DomainError.notFound('organization');
-    return organizationView(row);
+    return organizationView(await organizationRow(this.dataSource, this.tenancy, organizationId));
   }
 }
 
@@ -96,14 +114,14 @@ async function oldestFirst<Row extends ObjectLiteral>(
 /** A page of an organization's rows, oldest first (another organization's answers not found, as one not there). */
 async function organizationPage<Row extends ObjectLiteral>(
   dataSource: DataSource,
+  tenancy: ProjectionRunner,
   entity: EntityTarget<Row>,
   route: string,
   query: OrganizationPageQuery,
 ): Promise<{ rows: Row[]; meta: PageMeta }> {
   const { organizationId, meta } = query;
   assertInScope(meta, organizationId);
-  if (!(await dataSource.getRepository(OrganizationRow).existsBy({ id: organizationId })))
-    throw DomainError.notFound('organization');
+  await organizationRow(dataSource, tenancy, organizationId);
   return oldestFirst(dataSource, entity, { organizationId }, `/organizations/${organizationId}/${route}`, query);
 }
 
@@ -114,10 +132,13 @@ export class ListProjectsHandler implements IQueryHandler<
   ListProjectsQuery,
   { projects: ProjectView[]; meta: PageMeta }
 > {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(TENANCY_PROJECTION) private readonly tenancy: ProjectionRunner,
+  ) {}
 
   async execute(query: ListProjectsQuery) {
-    const { rows, meta } = await organizationPage(this.dataSource, ProjectRow, 'projects', query);
+    const { rows, meta } = await organizationPage(this.dataSource, this.tenancy, ProjectRow, 'projects', query);
     return { projects: rows.map(projectView), meta };
   }
 }
@@ -126,10 +147,13 @@ export class ListApiKeysQuery extends OrganizationPageQuery {}
 
 @QueryHandler(ListApiKeysQuery)
 export class ListApiKeysHandler implements IQueryHandler<ListApiKeysQuery, { api_keys: ApiKeyView[]; meta: PageMeta }> {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(TENANCY_PROJECTION) private readonly tenancy: ProjectionRunner,
+  ) {}
 
   async execute(query: ListApiKeysQuery) {
-    const { rows, meta } = await organizationPage(this.dataSource, ApiKeyRow, 'api-keys', query);
+    const { rows, meta } = await organizationPage(this.dataSource, this.tenancy, ApiKeyRow, 'api-keys', query);
     return { api_keys: rows.map(apiKeyView), meta };
   }
 }

@@ -1,0 +1,20 @@
+import { ErrorCodes } from '@flotilla/contracts';
+import { DomainError } from '@flotilla/decider';
+import { ProjectionRunner } from '@flotilla/projections';
+
+/**
+ * A row of the read model, looked for again, if it is not there, once the read model holds the log as it is now: so
+ * not finding it is the log's answer. A read model that cannot catch up in time (Postgres refusing writes, a long
+ * catch-up after an outage) answers 503, not a 404 that a client polling what it has just created would take for
+ * good.
+ */
+export async function findCaughtUp<T>(projection: ProjectionRunner, find: () => Promise<T | null>): Promise<T | null> {
+  const found = await find();
+  if (found) return found;
+  if (!(await projection.caughtUp()))
+    throw new DomainError(
+      ErrorCodes.unavailable,
+      `the ${projection.projection.name} read model is behind the log: try again`,
+    );
+  return find();
+}
