@@ -53,6 +53,8 @@ export interface ChaosSystem {
   batch: { stream: string; subjectPrefix: string; schema: string };
   update: { stream: string; subjectPrefix: string; schema: string };
   databaseUrl: string;
+  /** Drops the system's database, its connections cut, and creates it again empty. */
+  replaceDatabase(): Promise<void>;
   /** The harness's own NATS connection, for reading the logs when judging. */
   nc: NatsConnection;
   instances: Instance[];
@@ -99,8 +101,14 @@ async function untilOk(
   throw new Error(`${url} not ready within ${timeoutMs} ms: ${JSON.stringify(last)?.slice(0, 2_000)}`);
 }
 
-/** A database of the scenario's own on a Postgres server; dropped by close(). */
-async function createDatabase(serverUrl: string, name: string): Promise<{ url: string; drop(): Promise<void> }> {
+/**
+ * A database of the scenario's own on a Postgres server; dropped by close(). `replace` drops it, its connections cut,
+ * and creates it again empty: a database replaced by a new one under the system.
+ */
+async function createDatabase(
+  serverUrl: string,
+  name: string,
+): Promise<{ url: string; replace(): Promise<void>; drop(): Promise<void> }> {
   const admin = new URL(serverUrl);
   admin.pathname = '/postgres';
   const query = async (sql: string) => {
@@ -117,6 +125,10 @@ async function createDatabase(serverUrl: string, name: string): Promise<{ url: s
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
+    replace: async () => {
+      await query(`drop database "${name}" with (force)`);
+      await query(`create database "${name}"`);
+    },
     drop: () => query(`drop database if exists "${name}" with (force)`).catch(() => undefined),
   };
 }
@@ -239,6 +251,7 @@ export async function startChaosSystem(context: ChaosContext, shape: SystemShape
     batch,
     update,
     databaseUrl: database.url,
+    replaceDatabase: database.replace,
     nc,
     instances,
     deaths,

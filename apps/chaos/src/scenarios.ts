@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client } from 'pg';
 import { seeded, startLocalNats, startLocalNatsCluster, startLocalPostgres } from '@flotilla/testing';
 import { askAgain } from './ask-again';
 import { ChaosContext, ChaosSystem, Instance, startChaosSystem, SystemShape } from './chaos-system';
@@ -316,21 +315,6 @@ const freeze: Scenario = {
   },
 };
 
-/** Drops the system's database, its connections cut, and creates it again empty: a database replaced by a new one. */
-async function replaceDatabase(databaseUrl: string): Promise<void> {
-  const admin = new URL(databaseUrl);
-  const name = admin.pathname.slice(1);
-  admin.pathname = '/postgres';
-  const client = new Client({ connectionString: admin.toString() });
-  await client.connect();
-  try {
-    await client.query(`drop database "${name}" with (force)`);
-    await client.query(`create database "${name}"`);
-  } finally {
-    await client.end();
-  }
-}
-
 const postgresLost: Scenario = {
   name: 'postgres-lost',
   description:
@@ -342,7 +326,7 @@ const postgresLost: Scenario = {
       'postgres-lost',
       async (system) => {
         await sleep(1_500);
-        await replaceDatabase(system.databaseUrl);
+        await system.replaceDatabase();
         const notes = ['the database dropped, its connections cut, and created again empty'];
         // Long enough for requests and consumers to meet a database without its tables.
         await sleep(2_000);
