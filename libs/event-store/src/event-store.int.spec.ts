@@ -260,6 +260,22 @@ describe('EventStore on JetStream', () => {
     expect(api).not.toHaveBeenCalled();
   });
 
+  it("tells the sequence of the log's last commit on a filter, wildcards too, 0 for none", async () => {
+    const prefix = `evt.${streamName.toLowerCase()}`;
+    const first = await store.append(store.subjectFor('tally', 'a'), [counted(1)], {
+      expectedVersion: 0,
+      metadata: actor,
+    });
+    const second = await store.append(store.subjectFor('tally', 'b'), [counted(2)], {
+      expectedVersion: 0,
+      metadata: actor,
+    });
+    await store.append(store.subjectFor('other', 'c'), [counted(3)], { expectedVersion: 0, metadata: actor });
+    expect(await store.lastSequenceOn(`${prefix}.tally.>`)).toBe(second.commit.streamSeq);
+    expect(await store.lastSequenceOn(`${prefix}.tally.a`)).toBe(first.commit.streamSeq);
+    expect(await store.lastSequenceOn(`${prefix}.none.>`)).toBe(0);
+  });
+
   it('replays the log in order from a sequence and from a time', async () => {
     for (let i = 1; i <= 20; i++) {
       await store.append(store.subjectFor('counter', `r${i % 3}`), [counted(i)], {

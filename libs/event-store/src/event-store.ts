@@ -22,7 +22,6 @@ import {
   eventStreamConfig,
   historyLosses,
   holdsLog,
-  isNotFound,
   protectEvents,
   replicationCaveat,
 } from './stream-config';
@@ -318,12 +317,7 @@ export class EventStore {
 
   /** The sequence of the stream's last commit on `filterSubject` (wildcards too), 0 when it has none. */
   async lastSequenceOn(filterSubject: string): Promise<number> {
-    try {
-      return (await this.jsm.streams.getMessage(this.stream, { last_by_subj: filterSubject })).seq;
-    } catch (err) {
-      if (isNotFound(err)) return 0;
-      throw err;
-    }
+    return (await this.lastMessageOf(filterSubject))?.seq ?? 0;
   }
 
   /**
