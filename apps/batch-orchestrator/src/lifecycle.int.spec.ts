@@ -140,66 +140,61 @@ describe('batch-orchestrator start and stop', () => {
     }
   });
 
-  it("is not ready while a read model's table is missing, naming it and the read model to rebuild", async () => {
-    const own = await openTestEnvironment('TABLE');
-    const db = new Client({ connectionString: own.db.url });
+  /** An orchestrator of an environment of its own, and one check of its readiness as `GET /health/ready` shows it. */
+  const withOwnOrchestrator = async (
+    prefix: string,
+    run: (own: TestEnvironment, ready: (check: string) => Promise<{ status: number; check: unknown }>) => Promise<void>,
+  ) => {
+    const own = await openTestEnvironment(prefix);
     try {
-      await db.connect();
       const { process: service, healthPort } = await startOrchestratorProcess(own, {
         BATCH_SEED_DEMO_CATALOG: 'false',
       });
-      const ready = async () => {
+      const ready = async (check: string) => {
         const answer = await fetch(`http://127.0.0.1:${healthPort}/health/ready`);
-        return {
-          status: answer.status,
-          postgres: ((await answer.json()) as { details: { postgres: unknown } }).details.postgres,
-        };
+        const { details } = (await answer.json()) as { details: Record<string, unknown> };
+        return { status: answer.status, check: details[check] };
       };
       try {
-        expect(await ready()).toEqual({ status: 200, postgres: { status: 'up' } });
-        await db.query('drop table batch_orchestrator.device_quarantine');
-        expect(await ready()).toEqual({
-          status: 503,
-          postgres: {
-            status: 'down',
-            detail:
-              'table device_quarantine of read model device_quarantine is missing: ' +
-              'rebuild it from the log (flotilla rebuild device_quarantine)',
-          },
-        });
+        await run(own, ready);
       } finally {
         await service.stop();
       }
     } finally {
-      await db.end();
       await own.close();
     }
-  });
+  };
 
-  it('is not ready while its stream is gone, saying to restore it, and makes no empty one in its place', async () => {
-    const own = await openTestEnvironment('GONE');
-    try {
-      const { process: service, healthPort } = await startOrchestratorProcess(own, {
-        BATCH_SEED_DEMO_CATALOG: 'false',
-      });
-      const ready = async () => {
-        const answer = await fetch(`http://127.0.0.1:${healthPort}/health/ready`);
-        return { status: answer.status, log: ((await answer.json()) as { details: { log: unknown } }).details.log };
-      };
+  it("is not ready while a read model's table is missing, naming it and the read model to rebuild", () =>
+    withOwnOrchestrator('TABLE', async (own, ready) => {
+      expect(await ready('postgres')).toEqual({ status: 200, check: { status: 'up' } });
+      const db = new Client({ connectionString: own.db.url });
+      await db.connect();
       try {
-        expect(await ready()).toEqual({ status: 200, log: { status: 'up' } });
-        const jsm = await own.nc.jetstreamManager();
-        await jsm.streams.delete(own.stream);
-        expect(await ready()).toEqual({
-          status: 503,
-          log: { status: 'down', detail: expect.stringMatching(/is gone .*restore it from a backup/) },
-        });
-        await expect(jsm.streams.info(own.stream)).rejects.toThrow(/not found/);
+        await db.query('drop table batch_orchestrator.device_quarantine');
       } finally {
-        await service.stop();
+        await db.end();
       }
-    } finally {
-      await own.close();
-    }
-  });
+      expect(await ready('postgres')).toEqual({
+        status: 503,
+        check: {
+          status: 'down',
+          detail:
+            'table device_quarantine of read model device_quarantine is missing: ' +
+            'rebuild it from the log (flotilla rebuild device_quarantine)',
+        },
+      });
+    }));
+
+  it('is not ready while its stream is gone, saying to restore it, and makes no empty one in its place', () =>
+    withOwnOrchestrator('GONE', async (own, ready) => {
+      expect(await ready('log')).toEqual({ status: 200, check: { status: 'up' } });
+      const jsm = await own.nc.jetstreamManager();
+      await jsm.streams.delete(own.stream);
+      expect(await ready('log')).toEqual({
+        status: 503,
+        check: { status: 'down', detail: expect.stringMatching(/is gone .*restore it from a backup/) },
+      });
+      await expect(jsm.streams.info(own.stream)).rejects.toThrow(/not found/);
+    }));
 });
