@@ -86,4 +86,63 @@ describe('a read model behind the log', () => {
       notFound,
     );
   });
+
+  it('waits, before a 404 of tenancy, only for the commits of the organization asked about', async () => {
+    const behindOn = await createProject(request);
+    const caughtUpOn = await createProject(request);
+    const behind = { ok: false, error: { code: 'unavailable' } };
+    const notFound = { ok: false, error: { code: 'not_found' } };
+    const key = unwrap(
+      await request<{ id: string }>(TenancySubjects.issueApiKey, { organizationId: behindOn.organizationId }),
+    );
+    let projectId = '';
+    await readOnly(true);
+    try {
+      // Answered once in the log (after the 5 s wait for the read model, which cannot apply it).
+      projectId = unwrap(
+        await request<{ id: string }>(TenancySubjects.createProject, {
+          organizationId: behindOn.organizationId,
+          name: 'late',
+        }),
+      ).id;
+      expect(await request(TenancySubjects.getProject, { projectId }, behindOn.organizationId)).toMatchObject(behind);
+      // A revocation is answered only once the read model that keys are checked in has it.
+      expect(
+        await request(TenancySubjects.revokeApiKey, { organizationId: behindOn.organizationId, keyId: key.id }),
+      ).toMatchObject(behind);
+      expect(
+        await request(TenancySubjects.getProject, { projectId: randomUUID() }, behindOn.organizationId),
+      ).toMatchObject(behind);
+      // Another organization's commits are all in the read model: its "not found" needs nothing more.
+      expect(await request(TenancySubjects.getProject, { projectId }, caughtUpOn.organizationId)).toMatchObject(
+        notFound,
+      );
+      expect(
+        await request(TenancySubjects.getOrganization, { organizationId: caughtUpOn.organizationId }),
+      ).toMatchObject({ ok: true });
+      expect(await request(TenancySubjects.getOrganization, { organizationId: randomUUID() })).toMatchObject(notFound);
+      expect(await request(TenancySubjects.getOrganization, { organizationId: behindOn.organizationId })).toMatchObject(
+        { ok: true },
+      );
+    } finally {
+      await readOnly(false);
+    }
+    const project = await eventually(
+      async () => {
+        const reply = await request<{ id: string }>(TenancySubjects.getProject, { projectId }, behindOn.organizationId);
+        return reply.ok ? reply.data : undefined;
+      },
+      60_000,
+      'the project, once the read model caught up',
+    );
+    expect(project.id).toBe(projectId);
+    expect(
+      unwrap(
+        await request<{ revoked_at: string | null }>(TenancySubjects.revokeApiKey, {
+          organizationId: behindOn.organizationId,
+          keyId: key.id,
+        }),
+      ).revoked_at,
+    ).toEqual(expect.any(String));
+  });
 });

@@ -6,12 +6,16 @@ import { ProjectionRunner } from '@flotilla/projections';
  * A row of the read model, looked for again, if it is not there, once the read model holds the log as it is now: so
  * not finding it is the log's answer. A read model that cannot catch up in time (Postgres refusing writes, a long
  * catch-up after an outage) answers 503, not a 404 that a client polling what it has just created would take for
- * good.
+ * good. Given the aggregate whose commits hold the row (`ProjectionRunner.caughtUp`), only those are waited for.
  */
-export async function findCaughtUp<T>(projection: ProjectionRunner, find: () => Promise<T | null>): Promise<T | null> {
+export async function findCaughtUp<T>(
+  projection: ProjectionRunner,
+  find: () => Promise<T | null>,
+  aggregate?: { type: string; id: string },
+): Promise<T | null> {
   const found = await find();
   if (found) return found;
-  if (!(await projection.caughtUp()))
+  if (!(await projection.caughtUp(undefined, aggregate)))
     throw new DomainError(
       ErrorCodes.unavailable,
       `the ${projection.projection.name} read model is behind the log: try again`,

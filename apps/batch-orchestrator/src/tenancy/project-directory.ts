@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DomainError } from '@flotilla/decider';
+import { OrganizationAggregate } from '@flotilla/events';
 import { RequestMeta } from '@flotilla/nest-platform';
 import { ProjectionRunner } from '@flotilla/projections';
 import { ProjectRow } from '@flotilla/tenancy-read-model';
@@ -28,17 +29,23 @@ export class ProjectDirectory {
 
   /** The project, if the caller may see it (the root, or its organization); not found otherwise. */
   async inScope(projectId: string, meta: RequestMeta, now = Date.now()): Promise<ProjectRow> {
-    const project = await this.find(projectId, now);
+    const project = await this.find(projectId, meta.organizationId, now);
     if (!project || (meta.organizationId && meta.organizationId !== project.organizationId))
       throw DomainError.notFound('project');
     return project;
   }
 
-  private async find(projectId: string, now: number): Promise<ProjectRow | null> {
+  /**
+   * `organizationId`: the caller's, if it is confined to one; a project of any other is not found for it anyway, so
+   * only that organization's commits need to be in the read model for "not found" to be the log's answer.
+   */
+  private async find(projectId: string, organizationId: string | null, now: number): Promise<ProjectRow | null> {
     const remembered = this.found.get(projectId);
     if (remembered && now - remembered.at < REMEMBER_MS) return remembered.project;
-    const project = await findCaughtUp(this.tenancy, () =>
-      this.dataSource.getRepository(ProjectRow).findOneBy({ id: projectId }),
+    const project = await findCaughtUp(
+      this.tenancy,
+      () => this.dataSource.getRepository(ProjectRow).findOneBy({ id: projectId }),
+      organizationId ? { type: OrganizationAggregate, id: organizationId } : undefined,
     );
     this.found.delete(projectId);
     if (project) {

@@ -6,6 +6,7 @@ import {
   ApiKeyView,
   CreateOrganizationRequest,
   CreateProjectRequest,
+  ErrorCodes,
   IssueApiKeyRequest,
   IssuedApiKeyView,
   OrganizationView,
@@ -13,12 +14,14 @@ import {
   RevokeApiKeyRequest,
 } from '@flotilla/contracts';
 import { DomainError, stableUuid } from '@flotilla/decider';
+import { OrganizationCreated, ProjectCreated } from '@flotilla/events';
+import { RecordedEvent } from '@flotilla/event-store';
 import { RequestMeta } from '@flotilla/nest-platform';
 import { ProjectionRunner } from '@flotilla/projections';
-import { ApiKeyRow, OrganizationRow, ProjectRow } from '@flotilla/tenancy-read-model';
+import { ApiKeyRow } from '@flotilla/tenancy-read-model';
 import { TENANCY_PROJECTION } from '../infrastructure/infrastructure.module';
 import { OrganizationRepository } from './organization-repository';
-import { apiKeyView, organizationView, projectView } from './tenancy-views';
+import { apiKeyView, createdOrganizationView, createdProjectView } from './tenancy-views';
 
 /** A caller confined to one organization sees no other: it is answered as if the organization did not exist. */
 export function assertInScope(meta: RequestMeta, organizationId: string): void {
@@ -38,7 +41,6 @@ export class CreateOrganizationCommand {
 export class CreateOrganizationHandler implements ICommandHandler<CreateOrganizationCommand, OrganizationView> {
   constructor(
     private readonly organizations: OrganizationRepository,
-    private readonly dataSource: DataSource,
     @Inject(TENANCY_PROJECTION) private readonly projection: ProjectionRunner,
   ) {}
 
@@ -51,11 +53,10 @@ export class CreateOrganizationHandler implements ICommandHandler<CreateOrganiza
       { type: 'CreateOrganization', organizationId: newId, name: request.name },
       { metadata: meta, commandId, fingerprint: fingerprint(request.name) },
     );
-    const organizationId = result.events[0].aggregateId; // the first result's id when this is a repeat
-    await this.projection.waitFor(result.events[0].streamSeq);
-    return organizationView(
-      await this.dataSource.getRepository(OrganizationRow).findOneByOrFail({ id: organizationId }),
-    );
+    // A repeat's events are the first request's: its organization is answered.
+    const created = result.events[0] as RecordedEvent<OrganizationCreated>;
+    await this.projection.waitFor(created.streamSeq);
+    return createdOrganizationView(created.data);
   }
 }
 
@@ -70,7 +71,6 @@ export class CreateProjectCommand {
 export class CreateProjectHandler implements ICommandHandler<CreateProjectCommand, ProjectView> {
   constructor(
     private readonly organizations: OrganizationRepository,
-    private readonly dataSource: DataSource,
     @Inject(TENANCY_PROJECTION) private readonly projection: ProjectionRunner,
   ) {}
 
@@ -85,11 +85,10 @@ export class CreateProjectHandler implements ICommandHandler<CreateProjectComman
         fingerprint: fingerprint(request.name),
       },
     );
-    const created = result.events.find((e) => e.type === 'ProjectCreated');
+    const created = result.events.find((e): e is RecordedEvent<ProjectCreated> => e.type === 'ProjectCreated');
     if (!created) throw DomainError.conflict('project was not created');
     await this.projection.waitFor(created.streamSeq);
-    const projectId = (created.data as { projectId: string }).projectId;
-    return projectView(await this.dataSource.getRepository(ProjectRow).findOneByOrFail({ id: projectId }));
+    return createdProjectView(created.data);
   }
 }
 
@@ -152,7 +151,14 @@ export class RevokeApiKeyHandler implements ICommandHandler<RevokeApiKeyCommand,
       { metadata: meta },
     );
     // Revoked before, nothing was appended: the read model may still be applying that revocation.
-    await this.projection.waitFor(result.events[0]?.streamSeq ?? result.version);
-    return apiKeyView(await this.dataSource.getRepository(ApiKeyRow).findOneByOrFail({ id: request.keyId }));
+    const applied = await this.projection.waitFor(result.events[0]?.streamSeq ?? result.version);
+    const row = applied && (await this.dataSource.getRepository(ApiKeyRow).findOneBy({ id: request.keyId }));
+    // Until the read model has it, the key may still let its holder in: the caller must not be told otherwise.
+    if (!row)
+      throw new DomainError(
+        ErrorCodes.unavailable,
+        'the key is revoked in the log, but the read model the gateway checks keys in is behind: try again',
+      );
+    return apiKeyView(row);
   }
 }

@@ -3,6 +3,7 @@ import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { DataSource, EntityTarget, FindOptionsOrder, FindOptionsWhere, IsNull, ObjectLiteral } from 'typeorm';
 import { ApiKeyView, AuthenticatedKey, OrganizationView, PageMeta, pageOf, ProjectView } from '@flotilla/contracts';
 import { DomainError } from '@flotilla/decider';
+import { OrganizationAggregate } from '@flotilla/events';
 import { RequestMeta } from '@flotilla/nest-platform';
 import { ProjectionRunner } from '@flotilla/projections';
 import { ApiKeyRow, OrganizationRow, ProjectRow } from '@flotilla/tenancy-read-model';
@@ -25,8 +26,10 @@ async function organizationRow(
   tenancy: ProjectionRunner,
   organizationId: string,
 ): Promise<OrganizationRow> {
-  const row = await findCaughtUp(tenancy, () =>
-    dataSource.getRepository(OrganizationRow).findOneBy({ id: organizationId }),
+  const row = await findCaughtUp(
+    tenancy,
+    () => dataSource.getRepository(OrganizationRow).findOneBy({ id: organizationId }),
+    { type: OrganizationAggregate, id: organizationId },
   );
   if (!row) throw DomainError.notFound('organization');
   return row;
