@@ -45,20 +45,24 @@ export async function replay(
   return count;
 }
 
-/** One aggregate's commits from its service's log, named as an operator names it (see `AGGREGATES`). */
-async function historyOf(context: CliContext, aggregateType: string, name: string) {
+/**
+ * One aggregate's commits from its service's log, named as an operator names it (see `AGGREGATES`), read as they come
+ * (a busy plan's capacity has millions: none is held).
+ */
+async function* historyOf(context: CliContext, aggregateType: string, name: string) {
   const kind = aggregateKind(aggregateType);
-  const id = kind.idOf(name);
   const store = await context.store(kind.log);
-  const { commits } = await store.readAggregate(store.subjectFor(kind.subjectType, id));
-  if (!commits.length) throw new Error(`no ${aggregateType} ${name} in the ${kind.log} log`);
-  return { kind, id, commits };
+  let found = false;
+  for await (const commit of store.readRange({ filterSubject: store.subjectFor(kind.subjectType, kind.idOf(name)) })) {
+    found = true;
+    yield commit;
+  }
+  if (!found) throw new Error(`no ${aggregateType} ${name} in the ${kind.log} log`);
 }
 
 /** The history of one aggregate of either service: every event with when, who, why (correlation, causation), what. */
 export async function audit(context: CliContext, aggregateType: string, name: string, out: Output): Promise<void> {
-  const { commits } = await historyOf(context, aggregateType, name);
-  for (const commit of commits) {
+  for await (const commit of historyOf(context, aggregateType, name)) {
     for (const event of commit.events) {
       const { actor, correlationId, causationId } = event.metadata;
       out(
@@ -83,14 +87,14 @@ export async function timeTravel(
   name: string,
   at: { seq?: number; time?: Date },
 ): Promise<unknown> {
-  const { kind, id, commits } = await historyOf(context, aggregateType, name);
-  const past = commits.filter(
-    (c) => (at.seq === undefined || c.streamSeq <= at.seq) && (at.time === undefined || new Date(c.time) <= at.time),
-  );
-  const state = foldEvents(
-    kind.decider(id),
-    past.flatMap((c) => c.events.map(asDomainEvent)),
-  );
+  const kind = aggregateKind(aggregateType);
+  const decider = kind.decider(kind.idOf(name));
+  let state = decider.initialState();
+  for await (const commit of historyOf(context, aggregateType, name)) {
+    if (at.seq !== undefined && commit.streamSeq > at.seq) break;
+    if (at.time === undefined || new Date(commit.time) <= at.time)
+      state = foldEvents(decider, commit.events.map(asDomainEvent), state);
+  }
   const view = kind.view ? kind.view(state) : state;
   return JSON.parse(JSON.stringify(view, (_key, value) => (value instanceof Set ? [...value] : value)));
 }

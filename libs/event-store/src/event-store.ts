@@ -353,10 +353,28 @@ export class EventStore {
 
   /**
    * Reads commits in stream order from a sequence or a time, up to `untilSeq` (default: the end when reading
-   * starts), through an ephemeral pull consumer whose unacknowledged messages bound what the client buffers; one
-   * acknowledgement covers all before it, so it is sent once per `ACK_EVERY` messages, not for each.
+   * starts); see `readMessages`.
    */
   async *readRange(options: ReadRangeOptions = {}): AsyncGenerator<Commit> {
+    for await (const message of this.readMessages(options)) {
+      let commit = unlistedCommit(message, options.eventTypes, (type) => this.upcasters.knows(type));
+      try {
+        commit ??= this.decode(message);
+      } catch (err) {
+        if (!options.onUndecodable)
+          throw new Error(`commit ${message.seq} on ${message.subject} cannot be decoded: ${(err as Error).message}`);
+        options.onUndecodable(message.seq, message.subject, err);
+      }
+      if (commit) yield commit;
+    }
+  }
+
+  /**
+   * The stored messages of a range, undecoded, through an ephemeral pull consumer whose unacknowledged messages bound
+   * what the client buffers; one acknowledgement covers all before it, so it is sent once per `ACK_EVERY` messages,
+   * not for each.
+   */
+  async *readMessages(options: Omit<ReadRangeOptions, 'onUndecodable' | 'eventTypes'> = {}): AsyncGenerator<JsMsg> {
     const untilSeq = options.untilSeq ?? (await this.lastSequence());
     if (untilSeq === 0 || (options.fromSeq ?? 1) > untilSeq) return;
     const info = await this.jsm.consumers.add(this.stream, {
@@ -383,15 +401,7 @@ export class EventStore {
           unacknowledged = 0;
         }
         if (message.seq > untilSeq) break;
-        let commit = unlistedCommit(message, options.eventTypes, (type) => this.upcasters.knows(type));
-        try {
-          commit ??= this.decode(message);
-        } catch (err) {
-          if (!options.onUndecodable)
-            throw new Error(`commit ${message.seq} on ${message.subject} cannot be decoded: ${(err as Error).message}`);
-          options.onUndecodable(message.seq, message.subject, err);
-        }
-        if (commit) yield commit;
+        yield message;
         if (message.seq >= untilSeq || message.info.pending === 0) break;
       }
     } finally {
