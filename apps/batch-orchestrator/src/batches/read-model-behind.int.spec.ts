@@ -25,7 +25,18 @@ describe('a read model behind the log', () => {
         ? `alter database ${database} set default_transaction_read_only = on`
         : `alter database ${database} reset default_transaction_read_only`,
     );
-    await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1', [env.db.name]);
+    const { rows: ended } = await admin.query(
+      'select pid, pg_terminate_backend(pid) from pg_stat_activity where datname = $1',
+      [env.db.name],
+    );
+    // The service's pool learns of its ended sessions as their sockets close: a query sent before would fail (a 503
+    // once, as after any Postgres restart), which is not what these tests are about.
+    const pids = ended.map((row: { pid: number }) => row.pid);
+    await eventually(async () => {
+      const { rows } = await admin.query('select 1 from pg_stat_activity where pid = any($1)', [pids]);
+      return rows.length === 0;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
   };
 
   beforeAll(async () => {

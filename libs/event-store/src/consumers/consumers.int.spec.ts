@@ -332,6 +332,30 @@ describe('consumers of the log', () => {
       expect((await store.jsm.consumers.list(streamName).next()).map((c) => c.name)).not.toContain(session);
     });
 
+    it("counts a filtered consumer's lag on its filter alone, between sessions too", async () => {
+      const parked = new MemoryParkedStore();
+      for (let i = 1; i <= 3; i++) {
+        await append('f', i);
+        for (let j = 0; j < 20; j++)
+          await store.append(store.subjectFor('other', `o${i}-${j}`), [{ type: 'Counted', data: { n: j } }], {
+            expectedVersion: 0,
+            metadata: actor,
+          });
+      }
+      const view = memoryTarget(parked);
+      const filterSubject = store.subjectFor('counter', 'f').replace(/f$/, '>');
+      const consumer = new SequentialConsumer(store, { name: 'filtered', filterSubject, parked }, view.target);
+      await expect(consumer.lag()).rejects.toThrow(/no session has counted/);
+      running.push(consumer);
+      consumer.start();
+      await eventually(async () => view.applied.length === 3);
+      expect(view.applied).toEqual([1, 22, 43]);
+      await eventually(async () => (await consumer.lag()) === 0);
+      await consumer.stop();
+      // No session now: the 20 commits of other subjects after its position are no lag of its own.
+      expect(await consumer.lag()).toBe(0);
+    });
+
     it('applies a parked commit again when an operator asks, once', async () => {
       const parked = new MemoryParkedStore();
       await append('r', 1);
