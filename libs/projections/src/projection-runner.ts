@@ -201,7 +201,7 @@ export class ProjectionRunner {
    * subject, where a filter's wildcard costs JetStream (2.9) a scan of the stream back to its last match, every append
    * held up meanwhile. An id that makes no subject names no aggregate, so nothing of it is in the log.
    */
-  async caughtUp(timeoutMs = 2_000, aggregate?: { type: string; id: string }): Promise<boolean> {
+  async caughtUp(aggregate?: { type: string; id: string }, timeoutMs = 2_000): Promise<boolean> {
     if (aggregate && !isAggregateId(aggregate.id)) return true;
     const filter = aggregate ? this.store.subjectFor(aggregate.type, aggregate.id) : this.projection.filterSubject;
     return this.waitFor(filter ? await this.store.lastSequenceOn(filter) : await this.store.lastSequence(), timeoutMs);

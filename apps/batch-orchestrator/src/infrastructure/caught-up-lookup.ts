@@ -15,7 +15,7 @@ export async function findCaughtUp<T>(
 ): Promise<T | null> {
   const found = await find();
   if (found) return found;
-  if (!(await projection.caughtUp(undefined, aggregate)))
+  if (!(await projection.caughtUp(aggregate)))
     throw new DomainError(
       ErrorCodes.unavailable,
       `the ${projection.projection.name} read model is behind the log: try again`,
