@@ -4,16 +4,17 @@ import { RequestMeta } from '../rpc/bus-trust';
 import { RpcFailure } from '../rpc/rpc-exception.filter';
 
 /** How long one page may take to find and count: past it the gateway has stopped waiting for the answer (10 s). */
-export const AUDIT_WITHIN_MS = 8_000;
+const AUDIT_WITHIN_MS = 8_000;
 
 /**
  * One aggregate's history from a service's own log, a page at a time, oldest first. An aggregate belongs to the
  * organization its first event names; to an organization's principal, another's (and the platform's catalog and
  * capacity) answer not_found, as if they did not exist.
  *
- * A history is read, never held: only the commits of the page (and those that name the owner) are decoded, the rest
- * counted by the event types their header lists, so a history of millions of commits (a busy plan's capacity) costs
- * one page of memory. One too long to count within `withinMs` answers unavailable, naming the CLI, which streams it.
+ * A history is read, never held: only the commits of the page (and the first, which names the owner) are decoded,
+ * the rest counted by the event types their header lists, so a history of millions of commits (a busy plan's
+ * capacity) costs one page of memory. One too long to count within `withinMs` answers unavailable, naming the CLI,
+ * which streams it.
  */
 export async function auditTrail(
   store: EventStore,
