@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { BatchView, CreateDeviceRequest, DeviceView, ErrorCodes } from '@flotilla/contracts';
 import { BatchRow, DeviceRow } from '@flotilla/batch-read-model';
 import { DomainError } from '@flotilla/decider';
+import { BatchAggregate } from '@flotilla/events';
 import { RequestMeta } from '@flotilla/nest-platform';
 import { ProjectionRunner } from '@flotilla/projections';
 import { CONFIG, OrchestratorConfig } from '../config';
@@ -78,20 +79,29 @@ export class CreateDeviceHandler implements ICommandHandler<CreateDeviceCommand,
 
   /**
    * The batch once it is no longer queued (placed, its device created in the same commit, or refused), null once
-   * deleted; undefined when the wait is up first.
+   * deleted; undefined when the wait is up first. A batch the read model lacks is deleted only once the read model
+   * holds its commits: until then it has not applied the request.
    */
   private async placed(batchId: string, waitMs: number): Promise<BatchRow | null | undefined> {
     const deadline = performance.now() + waitMs;
     for (;;) {
-      // A read that fails (Postgres away for a moment) is tried again while the wait lasts.
-      const row = await this.dataSource
-        .getRepository(BatchRow)
-        .findOneBy({ id: batchId })
-        .catch(() => undefined);
+      let row = await this.batchRow(batchId);
+      if (row === null) {
+        const held = await this.projection.caughtUp({ type: BatchAggregate, id: batchId }, POLL_MS).catch(() => false);
+        row = held ? await this.batchRow(batchId) : undefined;
+      }
       if (row === null || (row && row.state !== 'queued')) return row;
       if (performance.now() >= deadline) return undefined;
       await sleep(POLL_MS);
     }
+  }
+
+  /** The batch's row, null if there is none; undefined if it could not be read (Postgres away for a moment). */
+  private batchRow(batchId: string): Promise<BatchRow | null | undefined> {
+    return this.dataSource
+      .getRepository(BatchRow)
+      .findOneBy({ id: batchId })
+      .catch(() => undefined);
   }
 
   /** Takes the request back unless the workflow placed or refused it meanwhile (or it was deleted). */

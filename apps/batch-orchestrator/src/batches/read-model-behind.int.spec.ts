@@ -73,6 +73,13 @@ describe('a read model behind the log', () => {
       // Nor can a batch the read model lacks be said not to exist while it is behind.
       expect(await request(BatchSubjects.getBatch, { batchId: randomUUID() })).toMatchObject(behind);
       expect(await request(BatchSubjects.getDevice, { deviceId: randomUUID() })).toMatchObject(behind);
+      // One device awaits its placement in the read model, which has not applied its request: not a deleted batch.
+      expect(
+        await request(BatchSubjects.createDevice, {
+          projectId,
+          device: { plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'sjc1' },
+        }),
+      ).toMatchObject({ ok: false, error: { code: 'unavailable' } });
       // The tenancy read model has everything of its part of the log: what it lacks is not there.
       expect(await request(TenancySubjects.getProject, { projectId: randomUUID() }, organizationId)).toMatchObject({
         ok: false,
