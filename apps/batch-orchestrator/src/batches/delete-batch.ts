@@ -5,6 +5,7 @@ import { DeviceRow, deviceIsLocked } from '@flotilla/batch-read-model';
 import { DomainError } from '@flotilla/decider';
 import { RequestMeta } from '@flotilla/nest-platform';
 import { ProjectionRunner } from '@flotilla/projections';
+import { caughtUpOrUnavailable } from '../infrastructure/caught-up-lookup';
 import { BATCH_PROJECTION } from '../infrastructure/infrastructure.module';
 import { BatchRepository } from './batch-repositories';
 
@@ -29,13 +30,14 @@ export class DeleteBatchHandler implements ICommandHandler<DeleteBatchCommand, v
   ) {}
 
   async execute({ batchId, removeAssociatedInstances, meta }: DeleteBatchCommand): Promise<void> {
-    const { state, version } = await this.batches.load(batchId);
+    const { state } = await this.batches.load(batchId);
     if (!state.request || state.status === 'deleted') throw DomainError.notFound('batch');
     if (meta.organizationId && meta.organizationId !== state.request.organizationId)
       throw DomainError.notFound('batch');
     if (removeAssociatedInstances) {
-      // The read model holds every device the batch has, even one in progress whose devices were just created.
-      await this.projection.waitFor(version);
+      // Every device the batch has (even one in progress whose devices were just created) and every lock of theirs
+      // (on the devices' own subjects) are in the read model once it holds the log as it is now.
+      await caughtUpOrUnavailable(this.projection);
       const locked = await this.dataSource
         .getRepository(DeviceRow)
         .createQueryBuilder('d')

@@ -80,6 +80,10 @@ describe('a read model behind the log', () => {
           device: { plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'sjc1' },
         }),
       ).toMatchObject({ ok: false, error: { code: 'unavailable' } });
+      // Nor can a batch be deleted with its devices before the read model can say which of them are locked.
+      expect(await request(BatchSubjects.deleteBatch, { batchId, removeAssociatedInstances: true })).toMatchObject(
+        behind,
+      );
       // The tenancy read model has everything of its part of the log: what it lacks is not there.
       expect(await request(TenancySubjects.getProject, { projectId: randomUUID() }, organizationId)).toMatchObject({
         ok: false,

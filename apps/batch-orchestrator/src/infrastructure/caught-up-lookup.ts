@@ -15,10 +15,18 @@ export async function findCaughtUp<T>(
 ): Promise<T | null> {
   const found = await find();
   if (found) return found;
+  await caughtUpOrUnavailable(projection, aggregate);
+  return find();
+}
+
+/** Once the read model holds the log as it is now (see `ProjectionRunner.caughtUp`); `unavailable` if not in time. */
+export async function caughtUpOrUnavailable(
+  projection: ProjectionRunner,
+  aggregate?: { type: string; id: string },
+): Promise<void> {
   if (!(await projection.caughtUp(aggregate)))
     throw new DomainError(
       ErrorCodes.unavailable,
       `the ${projection.projection.name} read model is behind the log: try again`,
     );
-  return find();
 }
