@@ -55,6 +55,12 @@ describe('a read model behind the log', () => {
 
   it('answers 503, not 404, for what the log has and the read model does not yet, and 404 once it has caught up', async () => {
     const { projectId, organizationId } = await createProject(request);
+    const device = unwrap(
+      await request<{ id: string }>(BatchSubjects.createDevice, {
+        projectId,
+        device: { plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'sjc1' },
+      }),
+    );
     let batchId = '';
     await readOnly(true);
     try {
@@ -80,6 +86,11 @@ describe('a read model behind the log', () => {
           device: { plan: 'c3.medium.x86', operating_system: 'debian_12', facility: 'sjc1' },
         }),
       ).toMatchObject({ ok: false, error: { code: 'unavailable' } });
+      // A change answered with the device as the read model has it cannot be answered before it has the change.
+      expect(await request(BatchSubjects.updateDevice, { deviceId: device.id, hostname: 'renamed' })).toMatchObject({
+        ok: false,
+        error: { code: 'unavailable', message: expect.stringMatching(/change is made/) },
+      });
       // Nor can a batch be deleted with its devices before the read model can say which of them are locked.
       expect(await request(BatchSubjects.deleteBatch, { batchId, removeAssociatedInstances: true })).toMatchObject(
         behind,
@@ -101,6 +112,14 @@ describe('a read model behind the log', () => {
       'the batch, once the read model caught up',
     );
     expect(batch.project).toEqual({ href: `/projects/${projectId}` });
+    await eventually(
+      async () => {
+        const reply = await request<{ hostname: string }>(BatchSubjects.getDevice, { deviceId: device.id });
+        return reply.ok && reply.data.hostname === 'renamed';
+      },
+      60_000,
+      'the change, once the read model caught up',
+    );
     const notFound = { ok: false, error: { code: 'not_found' } };
     expect(await request(BatchSubjects.getBatch, { batchId: randomUUID() })).toMatchObject(notFound);
     expect(await request(BatchSubjects.getDevice, { deviceId: randomUUID() })).toMatchObject(notFound);

@@ -2,7 +2,7 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { lockedAtCreation, validateDeviceChanges } from '@flotilla/batch-domain';
-import { UpdateDeviceRequest } from '@flotilla/contracts';
+import { ErrorCodes, UpdateDeviceRequest } from '@flotilla/contracts';
 import { DomainError } from '@flotilla/decider';
 import { RequestMeta } from '@flotilla/nest-platform';
 import { ProjectionRunner } from '@flotilla/projections';
@@ -47,6 +47,11 @@ export class UpdateDeviceHandler implements ICommandHandler<UpdateDeviceCommand,
       },
       { metadata: meta },
     );
-    await this.projection.waitFor(result.version);
+    // The answer is the device as the read model has it: one that has not applied the change would answer without it.
+    if (!(await this.projection.waitFor(result.version)))
+      throw new DomainError(
+        ErrorCodes.unavailable,
+        'the change is made, but the batches read model is behind the log: read the device again shortly',
+      );
   }
 }
