@@ -8,3 +8,4 @@ export * from './projection-runner';
 export * from './rebuild-projection';
 export * from './migrations';
 export * from './read-model-database';
+export * from './caught-up-lookup';

@@ -10,3 +10,4 @@ export * from './child-lifetime';
 export * from './same-type';
 export * from './thrown-by';
 export * from './metric-samples';
+export * from './read-only-database';

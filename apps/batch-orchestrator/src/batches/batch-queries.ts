@@ -14,9 +14,8 @@ import {
 import { BatchRow, DeviceQuarantineRow, DeviceRow } from '@flotilla/batch-read-model';
 import { DomainError } from '@flotilla/decider';
 import { RequestMeta } from '@flotilla/nest-platform';
-import { ProjectionRunner } from '@flotilla/projections';
+import { findCaughtUp, ProjectionRunner } from '@flotilla/projections';
 import { loadCatalogObjects } from '../catalog/catalog-queries';
-import { findCaughtUp } from '../infrastructure/caught-up-lookup';
 import { BATCH_PROJECTION } from '../infrastructure/infrastructure.module';
 import { ProjectDirectory } from '../tenancy/project-directory';
 import { batchHref, batchView, deviceHref, deviceView, projectHref } from './batch-views';

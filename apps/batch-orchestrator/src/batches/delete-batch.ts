@@ -4,8 +4,7 @@ import { DataSource } from 'typeorm';
 import { DeviceRow, deviceIsLocked } from '@flotilla/batch-read-model';
 import { DomainError } from '@flotilla/decider';
 import { RequestMeta } from '@flotilla/nest-platform';
-import { ProjectionRunner } from '@flotilla/projections';
-import { caughtUpOrUnavailable } from '../infrastructure/caught-up-lookup';
+import { caughtUpOrUnavailable, ProjectionRunner } from '@flotilla/projections';
 import { BATCH_PROJECTION } from '../infrastructure/infrastructure.module';
 import { BatchRepository } from './batch-repositories';
 

@@ -2,8 +2,7 @@ import { DataSource } from 'typeorm';
 import { DeviceRow } from '@flotilla/batch-read-model';
 import { DomainError } from '@flotilla/decider';
 import { RequestMeta } from '@flotilla/nest-platform';
-import { ProjectionRunner } from '@flotilla/projections';
-import { findCaughtUp } from '../infrastructure/caught-up-lookup';
+import { findCaughtUp, ProjectionRunner } from '@flotilla/projections';
 import { BatchRepository } from './batch-repositories';
 
 /**

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
-import { Client } from 'pg';
 import { BatchSubjects, BatchView, TenancySubjects } from '@flotilla/contracts';
-import { eventually, openTestEnvironment, TestEnvironment } from '@flotilla/testing';
+import { eventually, openTestEnvironment, setReadOnly, TestEnvironment } from '@flotilla/testing';
 import {
   createProject,
   natsRequester,
@@ -15,41 +14,17 @@ describe('a read model behind the log', () => {
   let env: TestEnvironment;
   let app: INestApplication;
   let request: ReturnType<typeof natsRequester>;
-  let admin: Client;
 
-  /** New sessions of the test database refuse writes (a failover onto a standby not yet promoted), or take them. */
-  const readOnly = async (on: boolean) => {
-    const database = `"${env.db.name}"`;
-    await admin.query(
-      on
-        ? `alter database ${database} set default_transaction_read_only = on`
-        : `alter database ${database} reset default_transaction_read_only`,
-    );
-    const { rows: ended } = await admin.query(
-      'select pid, pg_terminate_backend(pid) from pg_stat_activity where datname = $1',
-      [env.db.name],
-    );
-    // The service's pool learns of its ended sessions as their sockets close: a query sent before would fail (a 503
-    // once, as after any Postgres restart), which is not what these tests are about.
-    const pids = ended.map((row: { pid: number }) => row.pid);
-    await eventually(async () => {
-      const { rows } = await admin.query('select 1 from pg_stat_activity where pid = any($1)', [pids]);
-      return rows.length === 0;
-    });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  };
+  const readOnly = (on: boolean) => setReadOnly(env.db, on);
 
   beforeAll(async () => {
     env = await openTestEnvironment('BEHIND');
-    admin = new Client({ connectionString: env.db.url.replace(/\/[^/]*$/, '/postgres') });
-    await admin.connect();
     app = await startOrchestrator(testConfig(env));
     request = natsRequester(env);
   });
 
   afterAll(async () => {
     await app.close();
-    await admin.end();
     await env.close();
   });
 

@@ -3,9 +3,8 @@ import { DataSource } from 'typeorm';
 import { DomainError } from '@flotilla/decider';
 import { OrganizationAggregate } from '@flotilla/events';
 import { RequestMeta } from '@flotilla/nest-platform';
-import { ProjectionRunner } from '@flotilla/projections';
+import { findCaughtUp, ProjectionRunner } from '@flotilla/projections';
 import { ProjectRow } from '@flotilla/tenancy-read-model';
-import { findCaughtUp } from '../infrastructure/caught-up-lookup';
 import { TENANCY_PROJECTION } from '../infrastructure/infrastructure.module';
 
 /** How long a project found stays remembered: bounds what a log restored to before its creation could leave behind. */

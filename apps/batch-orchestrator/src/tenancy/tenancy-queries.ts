@@ -5,9 +5,8 @@ import { ApiKeyView, AuthenticatedKey, OrganizationView, PageMeta, pageOf, Proje
 import { DomainError } from '@flotilla/decider';
 import { OrganizationAggregate } from '@flotilla/events';
 import { RequestMeta } from '@flotilla/nest-platform';
-import { ProjectionRunner } from '@flotilla/projections';
+import { findCaughtUp, ProjectionRunner } from '@flotilla/projections';
 import { ApiKeyRow, OrganizationRow, ProjectRow } from '@flotilla/tenancy-read-model';
-import { findCaughtUp } from '../infrastructure/caught-up-lookup';
 import { TENANCY_PROJECTION } from '../infrastructure/infrastructure.module';
 import { assertInScope } from './tenancy-commands';
 import { apiKeyView, organizationView, projectView } from './tenancy-views';

@@ -38,6 +38,9 @@ type ChangeCommand =
   | RotateCredentialCommand
   | FetchCredentialCommand;
 
+/** A credential is shown once, with the device: one that cannot be shown is lost, and only a new one will do. */
+const CREDENTIAL_NOT_SHOWN = 'its credential was not shown, so rotate it (POST .../credential) once the device reads';
+
 /** What a change does to a device, and the credential to show with the answer (if any). */
 interface DeviceChange {
   command: DeviceCommand;
@@ -62,6 +65,7 @@ abstract class DeviceChangeHandler<C extends ChangeCommand> {
     const { command, credential } = this.changeFor(request);
     await this.scope.settled(
       await this.repositories.executeOnDevice(organizationId, identifier, command, { metadata: meta }),
+      credential ? CREDENTIAL_NOT_SHOWN : undefined,
     );
     const answer = await this.queries.device(meta, organizationId, product, identifier);
     return credential ? { ...answer, credential } : answer;
@@ -139,6 +143,7 @@ export class RegisterDeviceHandler implements ICommandHandler<RegisterDeviceComm
     };
     await this.scope.settled(
       await this.repositories.executeOnDevice(organizationId, identifier, command, { metadata: meta }),
+      CREDENTIAL_NOT_SHOWN,
     );
     return { ...(await this.queries.device(meta, organizationId, product, identifier)), credential };
   }

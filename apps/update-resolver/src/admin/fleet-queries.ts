@@ -1,19 +1,22 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityTarget, FindOptionsOrder, FindOptionsWhere, ObjectLiteral } from 'typeorm';
 import { OrganizationListRequest, pageOf, ProductListRequest } from '@flotilla/contracts';
 import { DomainError } from '@flotilla/decider';
 import { RequestMeta } from '@flotilla/nest-platform';
+import { findCaughtUp, ProjectionRunner } from '@flotilla/projections';
 import { explainUpdate, failureRateCheck, failureThresholdCheck } from '@flotilla/update-domain';
 import { DeploymentRow, FirmwareRow, ProductRow, UpdateDeviceRow } from '@flotilla/update-read-model';
 import { FleetView } from '../fleet/fleet-view';
+import { UPDATE_PROJECTION } from '../infrastructure.module';
 import { FleetScope } from './fleet-scope';
 import { deploymentView, deviceView, firmwareView, productView } from './fleet-views';
 
 const productsPath = (organizationId: string) => `/orgs/${organizationId}/products`;
 
 /**
- * The admin API's reads, from the Postgres read model; a deployment's health and a device's update explanation from
- * the fleet view, through the same rules a check uses. Another organization's things answer not found.
+ * The admin API's reads, from the Postgres read model (a row it lacks is not found only once it holds the log); a
+ * deployment's health and a device's update explanation from the fleet view, through the same rules a check uses.
+ * Another organization's things answer not found.
  */
 @Injectable()
 export class FleetQueries {
@@ -21,6 +24,7 @@ export class FleetQueries {
     private readonly dataSource: DataSource,
     private readonly scope: FleetScope,
     private readonly view: FleetView,
+    @Inject(UPDATE_PROJECTION) private readonly projection: ProjectionRunner,
   ) {}
 
   async listProducts(meta: RequestMeta, { organizationId, page, perPage }: OrganizationListRequest) {
@@ -34,7 +38,9 @@ export class FleetQueries {
 
   async product(meta: RequestMeta, organizationId: string, name: string) {
     await this.scope.organization(meta, organizationId);
-    const row = await this.dataSource.getRepository(ProductRow).findOneBy({ organizationId, name });
+    const row = await findCaughtUp(this.projection, () =>
+      this.dataSource.getRepository(ProductRow).findOneBy({ organizationId, name }),
+    );
     if (!row) throw DomainError.notFound('product');
     return { product: productView(row) };
   }
@@ -46,9 +52,9 @@ export class FleetQueries {
 
   async firmware(meta: RequestMeta, organizationId: string, product: string, uuid: string) {
     await this.product(meta, organizationId, product);
-    const row = await this.dataSource
-      .getRepository(FirmwareRow)
-      .findOneBy({ organizationId, product, uuid: uuid.toLowerCase() });
+    const row = await findCaughtUp(this.projection, () =>
+      this.dataSource.getRepository(FirmwareRow).findOneBy({ organizationId, product, uuid: uuid.toLowerCase() }),
+    );
     if (!row) throw DomainError.notFound('firmware');
     return { firmware: firmwareView(row) };
   }
@@ -60,7 +66,9 @@ export class FleetQueries {
 
   async deployment(meta: RequestMeta, organizationId: string, product: string, name: string) {
     await this.product(meta, organizationId, product);
-    const row = await this.dataSource.getRepository(DeploymentRow).findOneBy({ organizationId, product, name });
+    const row = await findCaughtUp(this.projection, () =>
+      this.dataSource.getRepository(DeploymentRow).findOneBy({ organizationId, product, name }),
+    );
     if (!row) throw DomainError.notFound('deployment');
     return { deployment: deploymentView(row) };
   }
@@ -94,9 +102,9 @@ export class FleetQueries {
 
   async device(meta: RequestMeta, organizationId: string, product: string, identifier: string) {
     await this.product(meta, organizationId, product);
-    const row = await this.dataSource
-      .getRepository(UpdateDeviceRow)
-      .findOneBy({ organizationId, product, identifier, retired: false });
+    const row = await findCaughtUp(this.projection, () =>
+      this.dataSource.getRepository(UpdateDeviceRow).findOneBy({ organizationId, product, identifier, retired: false }),
+    );
     if (!row) throw DomainError.notFound('device');
     return { device: deviceView(row) };
   }

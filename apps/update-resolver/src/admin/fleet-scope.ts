@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { UpdateLimits } from '@flotilla/contracts';
+import { ErrorCodes, UpdateLimits } from '@flotilla/contracts';
 import { DomainError } from '@flotilla/decider';
 import { RequestMeta } from '@flotilla/nest-platform';
 import { ProjectionRunner } from '@flotilla/projections';
@@ -96,8 +96,17 @@ export class FleetScope {
     };
   }
 
-  /** Waits until both the view and the read model hold a command's events, so the answer shows them. */
-  async settled(result: { version: number }): Promise<void> {
-    await Promise.all([this.view.waitFor(result.version), this.projection.waitFor(result.version)]);
+  /**
+   * Waits until both the view and the read model hold a command's events, so the answer shows them; `unavailable`
+   * when they do not in time (the answer would show the read model without them), saying what the caller should do:
+   * `otherwise`, by default to read it again shortly.
+   */
+  async settled(result: { version: number }, otherwise = 'read it again shortly'): Promise<void> {
+    const [, applied] = await Promise.all([this.view.waitFor(result.version), this.projection.waitFor(result.version)]);
+    if (!applied)
+      throw new DomainError(
+        ErrorCodes.unavailable,
+        `the change is made, but the update read model is behind the log: ${otherwise}`,
+      );
   }
 }

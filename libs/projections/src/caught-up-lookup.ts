@@ -1,6 +1,6 @@
 import { ErrorCodes } from '@flotilla/contracts';
 import { DomainError } from '@flotilla/decider';
-import { ProjectionRunner } from '@flotilla/projections';
+import { ProjectionRunner } from './projection-runner';
 
 /**
  * A row of the read model, looked for again, if it is not there, once the read model holds the log as it is now: so
