@@ -19,6 +19,22 @@ export async function findCaughtUp<T>(
   return find();
 }
 
+/**
+ * Once the read model holds a command's own commit at `seq`, for an answer read from it; `unavailable` if not in time:
+ * the change is made, but an answer now would not show it. `otherwise` tells the caller what to do meanwhile.
+ */
+export async function appliedOrUnavailable(
+  projection: ProjectionRunner,
+  seq: number,
+  otherwise = 'read it again shortly',
+): Promise<void> {
+  if (!(await projection.waitFor(seq)))
+    throw new DomainError(
+      ErrorCodes.unavailable,
+      `the change is made, but the ${projection.projection.name} read model is behind the log: ${otherwise}`,
+    );
+}
+
 /** Once the read model holds the log as it is now (see `ProjectionRunner.caughtUp`); `unavailable` if not in time. */
 export async function caughtUpOrUnavailable(
   projection: ProjectionRunner,

@@ -2,10 +2,10 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { lockedAtCreation, validateDeviceChanges } from '@flotilla/batch-domain';
-import { ErrorCodes, UpdateDeviceRequest } from '@flotilla/contracts';
+import { UpdateDeviceRequest } from '@flotilla/contracts';
 import { DomainError } from '@flotilla/decider';
 import { RequestMeta } from '@flotilla/nest-platform';
-import { ProjectionRunner } from '@flotilla/projections';
+import { appliedOrUnavailable, ProjectionRunner } from '@flotilla/projections';
 import { BATCH_PROJECTION } from '../infrastructure/infrastructure.module';
 import { BatchRepository, DeviceRepository } from './batch-repositories';
 import { deviceOfBatch, liveDeviceRow } from './device-lookups';
@@ -48,10 +48,6 @@ export class UpdateDeviceHandler implements ICommandHandler<UpdateDeviceCommand,
       { metadata: meta },
     );
     // The answer is the device as the read model has it: one that has not applied the change would answer without it.
-    if (!(await this.projection.waitFor(result.version)))
-      throw new DomainError(
-        ErrorCodes.unavailable,
-        'the change is made, but the batches read model is behind the log: read the device again shortly',
-      );
+    await appliedOrUnavailable(this.projection, result.version, 'read the device again shortly');
   }
 }

@@ -6,7 +6,6 @@ import {
   ApiKeyView,
   CreateOrganizationRequest,
   CreateProjectRequest,
-  ErrorCodes,
   IssueApiKeyRequest,
   IssuedApiKeyView,
   OrganizationView,
@@ -17,7 +16,7 @@ import { DomainError, stableUuid } from '@flotilla/decider';
 import { OrganizationCreated, ProjectCreated } from '@flotilla/events';
 import { RecordedEvent } from '@flotilla/event-store';
 import { RequestMeta } from '@flotilla/nest-platform';
-import { ProjectionRunner } from '@flotilla/projections';
+import { appliedOrUnavailable, ProjectionRunner } from '@flotilla/projections';
 import { ApiKeyRow } from '@flotilla/tenancy-read-model';
 import { TENANCY_PROJECTION } from '../infrastructure/infrastructure.module';
 import { OrganizationRepository } from './organization-repository';
@@ -151,14 +150,12 @@ export class RevokeApiKeyHandler implements ICommandHandler<RevokeApiKeyCommand,
       { metadata: meta },
     );
     // Revoked before, nothing was appended: the read model may still be applying that revocation.
-    const applied = await this.projection.waitFor(result.events[0]?.streamSeq ?? result.version);
-    const row = applied && (await this.dataSource.getRepository(ApiKeyRow).findOneBy({ id: request.keyId }));
-    // Until the read model has it, the key may still let its holder in: the caller must not be told otherwise.
-    if (!row)
-      throw new DomainError(
-        ErrorCodes.unavailable,
-        'the key is revoked in the log, but the read model the gateway checks keys in is behind: try again',
-      );
-    return apiKeyView(row);
+    // Until the read model the gateway checks keys in has it, the key still lets its holder in: not revoked yet.
+    await appliedOrUnavailable(
+      this.projection,
+      result.events[0]?.streamSeq ?? result.version,
+      'until it has it the key still lets its holder in, so revoke it again shortly',
+    );
+    return apiKeyView(await this.dataSource.getRepository(ApiKeyRow).findOneByOrFail({ id: request.keyId }));
   }
 }

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ErrorCodes, UpdateLimits } from '@flotilla/contracts';
+import { UpdateLimits } from '@flotilla/contracts';
 import { DomainError } from '@flotilla/decider';
 import { RequestMeta } from '@flotilla/nest-platform';
-import { ProjectionRunner } from '@flotilla/projections';
+import { appliedOrUnavailable, ProjectionRunner } from '@flotilla/projections';
 import { DeploymentSettings } from '@flotilla/update-domain';
 import { FleetView } from '../fleet/fleet-view';
 import { UPDATE_PROJECTION } from '../infrastructure.module';
@@ -101,12 +101,10 @@ export class FleetScope {
    * when they do not in time (the answer would show the read model without them), saying what the caller should do:
    * `otherwise`, by default to read it again shortly.
    */
-  async settled(result: { version: number }, otherwise = 'read it again shortly'): Promise<void> {
-    const [, applied] = await Promise.all([this.view.waitFor(result.version), this.projection.waitFor(result.version)]);
-    if (!applied)
-      throw new DomainError(
-        ErrorCodes.unavailable,
-        `the change is made, but the update read model is behind the log: ${otherwise}`,
-      );
+  async settled(result: { version: number }, otherwise?: string): Promise<void> {
+    await Promise.all([
+      this.view.waitFor(result.version),
+      appliedOrUnavailable(this.projection, result.version, otherwise),
+    ]);
   }
 }
