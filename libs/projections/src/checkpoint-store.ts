@@ -67,9 +67,10 @@ export class CheckpointStore {
 
   /**
    * The checkpoint's position in `stream`, refusing one that counts in another stream or is past its end. A checkpoint
-   * that has not applied anything yet, or that predates stream identities, is taken over.
+   * that has not applied anything yet, or that predates stream identities, is taken over. The stream's end is read
+   * after the checkpoint: another instance may apply a newer event in between, and a stream only grows.
    */
-  async positionIn(name: string, stream: StreamIdentity, streamLastSeq: number): Promise<number> {
+  async positionIn(name: string, stream: StreamIdentity, streamLastSeq: () => Promise<number>): Promise<number> {
     const { lastSeq, stream: built } = await this.read(name);
     if (lastSeq === 0) return 0;
     if (built && (built.name !== stream.name || built.created !== stream.created))
@@ -77,10 +78,11 @@ export class CheckpointStore {
         name,
         `was built from stream ${built.name} created ${built.created}, but ${stream.name} now was created ${stream.created}`,
       );
-    if (lastSeq > streamLastSeq)
+    const end = await streamLastSeq();
+    if (lastSeq > end)
       throw new ReadModelMismatchError(
         name,
-        `has applied ${stream.name} up to sequence ${lastSeq}, but the stream ends at ${streamLastSeq} (restored from an older backup?)`,
+        `has applied ${stream.name} up to sequence ${lastSeq}, but the stream ends at ${end} (restored from an older backup?)`,
       );
     return lastSeq;
   }

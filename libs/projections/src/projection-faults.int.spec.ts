@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { EventStore } from '@flotilla/event-store';
 import { eventually, LocalServer, openTestEnvironment, startLocalPostgres, TestEnvironment } from '@flotilla/testing';
-import { ReadModelMismatchError } from './checkpoint-store';
+import { CheckpointStore, ReadModelMismatchError } from './checkpoint-store';
 import { PostgresParkedStore } from './parked-store';
 import { ProjectionRunner } from './projection-runner';
 import { openReadModelDatabase, readModelDatabaseReady } from './read-model-database';
@@ -397,6 +397,25 @@ describe('a projection under faults', () => {
       await rebuilt.start();
       await rebuilt.stop();
       expect(await rebuilt.checkpoint()).toBe(end);
+    });
+
+    it('takes over a checkpoint that another instance moves on while this one reads where the stream ends', async () => {
+      const runner = new ProjectionRunner(store, dataSource, tallyProjection(schema));
+      await runner.start();
+      await append('first');
+      await eventually(async () => (await runner.checkpoint()) === 1);
+      const checkpoints = new CheckpointStore(dataSource, schema);
+      const identity = await store.currentIdentity();
+      // The end as read just before the other instance appends the next commit and applies it.
+      const endThenAnotherApplies = async () => {
+        const end = await store.lastSequence();
+        await append('second');
+        await eventually(async () => (await runner.checkpoint()) === end + 1);
+        return end;
+      };
+
+      await expect(checkpoints.positionIn('tally', identity, endThenAnotherApplies)).resolves.toBe(1);
+      await runner.stop();
     });
   });
 });

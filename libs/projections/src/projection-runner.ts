@@ -92,7 +92,7 @@ export class ProjectionRunner {
   /** The checkpoint, refused if it counts in another stream; the stream it does count in is then the one written. */
   private async verifiedPosition(): Promise<number> {
     const stream = await this.store.currentIdentity();
-    const position = await this.checkpoints.positionIn(this.projection.name, stream, await this.store.lastSequence());
+    const position = await this.checkpoints.positionIn(this.projection.name, stream, () => this.store.lastSequence());
     this.stream = stream;
     // Lower than before only when the database holds less than it did (ReadModelBehindError): it is caught up again.
     this.position = Math.min(this.position, position);
