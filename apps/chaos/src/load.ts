@@ -66,20 +66,15 @@ export async function createTenant(system: ChaosSystem, tally: RequestTally): Pr
     if (!answer || answer.status >= 300) throw new Error(`${method} ${path}: ${JSON.stringify(answer)}`);
     return answer.body as { id: string; token: string };
   };
-  const organization = await ask(
-    'POST',
-    '/organizations',
-    system.rootToken,
-    { name: 'Chaos', commandId: `org-${system.id}` },
-    'org',
-  );
+  const organization = await ask('POST', '/organizations', system.rootToken, { name: 'Chaos' }, `org-${system.id}`);
   const project = await ask(
     'POST',
     `/organizations/${organization.id}/projects`,
     system.rootToken,
-    { name: 'chaos', commandId: `project-${system.id}` },
-    'project',
+    { name: 'chaos' },
+    `project-${system.id}`,
   );
+  // An API key takes no Idempotency-Key (its token is shown once): a retry may leave another key unused.
   const key = await ask('POST', `/organizations/${organization.id}/api-keys`, system.rootToken, {}, 'key');
   return { organizationId: organization.id, projectId: project.id, key: key.token };
 }

@@ -7,6 +7,7 @@ export * from './platform/text';
 export * from './platform/nesting';
 export * from './platform/subject';
 export * from './platform/paging';
+export * from './platform/command-id';
 export * from './platform/organization-requests';
 export * from './tenancy/tenancy-messages';
 export * from './batch/batch-messages';

@@ -3,7 +3,6 @@ import {
   Controller,
   Delete,
   Get,
-  Headers,
   HttpCode,
   Param,
   ParseUUIDPipe,
@@ -14,46 +13,18 @@ import {
 } from '@nestjs/common';
 import { ApiHeader, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Doc } from '../openapi/api-doc';
-import {
-  BatchListView,
-  BatchSubjects,
-  BatchView,
-  COMMAND_ID_MAX_CHARS,
-  DeviceListView,
-  DeviceView,
-  ErrorCodes,
-} from '@flotilla/contracts';
+import { BatchListView, BatchSubjects, BatchView, DeviceListView, DeviceView, ErrorCodes } from '@flotilla/contracts';
 import { AuthGuard } from '../auth/auth.guard';
 import { Caller, CurrentCaller } from '../auth/caller';
 import { NatsRpcClient, RemoteError } from '../nats-rpc.client';
 import { queryFlag } from '../query-filters';
 import { ApiPaging, paging } from '../paging';
+import { ApiIdempotencyKey, IdempotencyKey } from '../idempotency-key';
 import { ApiDeviceListQuery, deviceListQuery } from './device-list-query';
 
 const uuid = new ParseUUIDPipe({
   exceptionFactory: () => new RemoteError({ code: ErrorCodes.notFound, message: 'not found' }),
 });
-
-/** What an `Idempotency-Key` may be: printable ASCII, as long as the bus's `commandId` it becomes may be. */
-const IDEMPOTENCY_KEY = new RegExp(`^[\\x20-\\x7e]{1,${COMMAND_ID_MAX_CHARS}}$`);
-const IDEMPOTENCY_KEY_RULE = `1 to ${COMMAND_ID_MAX_CHARS} printable ASCII characters`;
-
-/** The bus's `commandId` of a valid `Idempotency-Key`. */
-function commandIdOf(idempotencyKey: string | undefined): string | undefined {
-  if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey))
-    throw new RemoteError({
-      code: ErrorCodes.validationFailed,
-      message: `Idempotency-Key must be ${IDEMPOTENCY_KEY_RULE}`,
-    });
-  return idempotencyKey;
-}
-
-const ApiIdempotencyKey = (answers: string) =>
-  ApiHeader({
-    name: 'Idempotency-Key',
-    required: false,
-    description: `the same key and body within 24 h returns the first ${answers}; ${IDEMPOTENCY_KEY_RULE}`,
-  });
 
 /** A query flag, false when left out (`queryFlag`'s spellings); anything else is bad input. */
 function flag(value: unknown, name: string): boolean {
@@ -85,14 +56,10 @@ export class BatchesController {
   createBatches(
     @Param('id', uuid) projectId: string,
     @Body() body: Record<string, unknown> | undefined,
-    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @IdempotencyKey() commandId: string | undefined,
     @CurrentCaller() caller: Caller,
   ): Promise<{ batches: BatchView[] }> {
-    return this.rpc.call(
-      BatchSubjects.createBatches,
-      { batches: body?.batches, projectId, commandId: commandIdOf(idempotencyKey) },
-      caller,
-    );
+    return this.rpc.call(BatchSubjects.createBatches, { batches: body?.batches, projectId, commandId }, caller);
   }
 
   @Doc(
@@ -109,14 +76,10 @@ export class BatchesController {
   createDevice(
     @Param('id', uuid) projectId: string,
     @Body() device: Record<string, unknown> | undefined,
-    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @IdempotencyKey() commandId: string | undefined,
     @CurrentCaller() caller: Caller,
   ): Promise<DeviceView> {
-    return this.rpc.call(
-      BatchSubjects.createDevice,
-      { device, projectId, commandId: commandIdOf(idempotencyKey) },
-      caller,
-    );
+    return this.rpc.call(BatchSubjects.createDevice, { device, projectId, commandId }, caller);
   }
 
   @Doc("A project's batches, newest first", 'BatchesList')

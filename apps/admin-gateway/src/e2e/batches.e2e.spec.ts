@@ -581,16 +581,13 @@ describe('admin gateway: batch deployment (e2e)', () => {
       body: { errors: [expect.stringMatching(/larger than the bus carries/)] },
     });
     // A control character is listed beside the body's other problems, in one answer.
-    const nul = await system.call('POST', '/organizations', system.rootToken, {
-      name: 'evil\u0000corp',
-      commandId: 'c'.repeat(129),
-    });
+    const nul = await system.call('POST', '/organizations', system.rootToken, { name: `evil\u0000${'c'.repeat(200)}` });
     expect(nul).toMatchObject({
       status: 422,
       body: {
         errors: [
           'name contains a control character or invalid text',
-          'commandId must be shorter than or equal to 128 characters',
+          'name must be shorter than or equal to 200 characters',
         ],
       },
     });

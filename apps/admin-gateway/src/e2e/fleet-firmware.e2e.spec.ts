@@ -247,6 +247,64 @@ describe('fleet to firmware (e2e)', () => {
     ).toBe(404);
   });
 
+  it('answers a create repeated with its Idempotency-Key as the first time (a credential too), creating nothing', async () => {
+    const keyed = (path: string, token: string, body: unknown, key: string) =>
+      system.call('POST', path, token, body, { 'idempotency-key': key });
+    const organization = await keyed('/organizations', system.rootToken, { name: 'Keyed' }, 'org-1');
+    expect(await keyed('/organizations', system.rootToken, { name: 'Keyed' }, 'org-1')).toMatchObject({
+      status: 201,
+      body: { id: organization.body.id },
+    });
+    const orgId: string = organization.body.id;
+    const project = await keyed(`/organizations/${orgId}/projects`, system.rootToken, { name: 'p' }, 'project-1');
+    expect(
+      (await keyed(`/organizations/${orgId}/projects`, system.rootToken, { name: 'p' }, 'project-1')).body.id,
+    ).toBe(project.body.id);
+    const token = (await system.call('POST', `/organizations/${orgId}/api-keys`, system.rootToken, {})).body.token;
+    const products = `/orgs/${orgId}/products`;
+    const twice = async (path: string, body: unknown, key: string) => {
+      const first = await keyed(path, token, body, key);
+      const second = await keyed(path, token, body, key);
+      expect([first.status, second.status]).toEqual([201, 201]);
+      expect(second.body).toEqual(first.body);
+      return first.body;
+    };
+
+    await twice(products, { product: { name: 'gw' } }, 'product-1');
+    const firmware = { version: '1.0.0', architecture: 'arm', platform: 'rpi', artifact_url: 'https://f.example/1' };
+    const made = await twice(`${products}/gw/firmwares`, { firmware }, 'firmware-1');
+    const deployment = { name: 'all', firmware: made.firmware.uuid, conditions: { tags: ['gw'], version: '>= 0.0.0' } };
+    await twice(`${products}/gw/deployments`, { deployment }, 'deployment-1');
+    const registered = await twice(
+      `${products}/gw/devices`,
+      { device: { identifier: 'gw-1', tags: ['gw'] } },
+      'device-1',
+    );
+    expect(registered.credential).toMatch(/^dev_/);
+    const check = await system.call('GET', '/device/update?preflight=true', null, undefined, {
+      authorization: `Bearer ${registered.credential}`,
+      'x-peridio-uuid': made.firmware.uuid,
+      'x-peridio-product': 'gw',
+      'x-peridio-version': '1.0.0',
+      'x-peridio-architecture': 'arm',
+      'x-peridio-platform': 'rpi',
+    });
+    expect(check.status).toBe(200);
+    for (const list of ['firmwares', 'deployments', 'devices'])
+      expect((await system.call('GET', `${products}/gw/${list}`, token)).body.meta.total).toBe(1);
+
+    // The same key with another body is refused, and a key names one request, not any create.
+    expect(
+      await keyed(`${products}/gw/firmwares`, token, { firmware: { ...firmware, version: '2.0.0' } }, 'firmware-1'),
+    ).toMatchObject({ status: 422, body: { errors: [expect.stringMatching(/idempotency key reused/)] } });
+    expect((await keyed(products, token, { product: { name: 'gw' } }, 'product-2')).status).toBe(409);
+    // A credential rotated since is not shown again: the repeat says so.
+    await system.call('POST', `${products}/gw/devices/gw-1/credential`, token);
+    expect(
+      await keyed(`${products}/gw/devices`, token, { device: { identifier: 'gw-1', tags: ['gw'] } }, 'device-1'),
+    ).toMatchObject({ status: 409, body: { errors: [expect.stringMatching(/rotated since/)] } });
+  });
+
   it("pages the firmware side's lists as Metal pages its own", async () => {
     const devices = `/orgs/${organizationId}/products/c3.medium.x86/devices`;
     const all = (await system.call('GET', `${devices}?per_page=1000`, key)).body;

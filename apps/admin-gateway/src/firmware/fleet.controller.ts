@@ -18,6 +18,7 @@ import { AuthGuard } from '../auth/auth.guard';
 import { Caller, CurrentCaller } from '../auth/caller';
 import { NatsRpcClient, PayloadOf, RemoteError } from '../nats-rpc.client';
 import { ApiPaging, paging } from '../paging';
+import { ApiIdempotencyKey, IdempotencyKey } from '../idempotency-key';
 
 const org = new ParseUUIDPipe({
   exceptionFactory: () => new RemoteError({ code: ErrorCodes.notFound, message: 'organization not found' }),
@@ -40,8 +41,14 @@ export class FleetController {
   @Doc('Create a product', { status: 201, schema: 'ProductAnswer' }, 'ProductInput')
   @Post()
   @HttpCode(201)
-  createProduct(@Param('org', org) organizationId: string, @Body() body: Body, @CurrentCaller() caller: Caller) {
-    return this.send(UpdateSubjects.createProduct, caller, { organizationId, body });
+  @ApiIdempotencyKey('product')
+  createProduct(
+    @Param('org', org) organizationId: string,
+    @Body() body: Body,
+    @IdempotencyKey() commandId: string | undefined,
+    @CurrentCaller() caller: Caller,
+  ) {
+    return this.send(UpdateSubjects.createProduct, caller, { organizationId, body, commandId });
   }
 
   @Doc("The organization's products", 'ProductList')
@@ -69,13 +76,15 @@ export class FleetController {
   @Doc('Create a firmware of the product', { status: 201, schema: 'FirmwareAnswer' }, 'FirmwareInput')
   @Post(':product/firmwares')
   @HttpCode(201)
+  @ApiIdempotencyKey('firmware')
   createFirmware(
     @Param('org', org) organizationId: string,
     @Param('product') product: string,
     @Body() body: Body,
+    @IdempotencyKey() commandId: string | undefined,
     @CurrentCaller() caller: Caller,
   ) {
-    return this.send(UpdateSubjects.createFirmware, caller, { organizationId, product, body });
+    return this.send(UpdateSubjects.createFirmware, caller, { organizationId, product, body, commandId });
   }
 
   @Doc("A product's firmwares", 'FirmwareList')
@@ -109,17 +118,15 @@ export class FleetController {
   )
   @Post(':product/deployments')
   @HttpCode(201)
+  @ApiIdempotencyKey('deployment')
   createDeployment(
     @Param('org', org) organizationId: string,
     @Param('product') product: string,
     @Body() body: Body,
+    @IdempotencyKey() commandId: string | undefined,
     @CurrentCaller() caller: Caller,
   ) {
-    return this.send(UpdateSubjects.createDeployment, caller, {
-      organizationId,
-      product,
-      body,
-    });
+    return this.send(UpdateSubjects.createDeployment, caller, { organizationId, product, body, commandId });
   }
 
   @Doc("A product's deployments", 'DeploymentList')
@@ -221,13 +228,15 @@ export class FleetController {
   )
   @Post(':product/devices')
   @HttpCode(201)
+  @ApiIdempotencyKey('device and credential')
   registerDevice(
     @Param('org', org) organizationId: string,
     @Param('product') product: string,
     @Body() body: Body,
+    @IdempotencyKey() commandId: string | undefined,
     @CurrentCaller() caller: Caller,
   ) {
-    return this.send(UpdateSubjects.registerDevice, caller, { organizationId, product, body });
+    return this.send(UpdateSubjects.registerDevice, caller, { organizationId, product, body, commandId });
   }
 
   @Doc("A product's devices", 'UpdateDeviceList')

@@ -6,6 +6,7 @@ import { AuthGuard } from '../auth/auth.guard';
 import { Caller, CurrentCaller } from '../auth/caller';
 import { NatsRpcClient, RemoteError } from '../nats-rpc.client';
 import { ApiPaging, paging } from '../paging';
+import { ApiIdempotencyKey, IdempotencyKey } from '../idempotency-key';
 
 const uuid = new ParseUUIDPipe({
   exceptionFactory: () => new RemoteError({ code: ErrorCodes.notFound, message: 'not found' }),
@@ -22,11 +23,16 @@ export class TenancyController {
 
   @Doc('Create an organization (root token)', { status: 201, schema: 'Organization' }, 'NameInput')
   @Post('organizations')
-  createOrganization(@Body() body: Body, @CurrentCaller() caller: Caller): Promise<OrganizationView> {
+  @ApiIdempotencyKey('organization')
+  createOrganization(
+    @Body() body: Body,
+    @IdempotencyKey() commandId: string | undefined,
+    @CurrentCaller() caller: Caller,
+  ): Promise<OrganizationView> {
     if (caller.organizationId) {
       throw new RemoteError({ code: ErrorCodes.forbidden, message: 'only the root token can create organizations' });
     }
-    return this.rpc.call(TenancySubjects.createOrganization, { ...body }, caller);
+    return this.rpc.call(TenancySubjects.createOrganization, { ...body, commandId }, caller);
   }
 
   @Doc('Organizations, oldest first: every one for the root token, its own for an API key', 'OrganizationList')
@@ -51,12 +57,14 @@ export class TenancyController {
 
   @Doc('Create a project in an organization', { status: 201, schema: 'Project' }, 'NameInput')
   @Post('organizations/:id/projects')
+  @ApiIdempotencyKey('project')
   createProject(
     @Param('id', uuid) organizationId: string,
     @Body() body: Body,
+    @IdempotencyKey() commandId: string | undefined,
     @CurrentCaller() caller: Caller,
   ): Promise<ProjectView> {
-    return this.rpc.call(TenancySubjects.createProject, { ...body, organizationId }, caller);
+    return this.rpc.call(TenancySubjects.createProject, { ...body, organizationId, commandId }, caller);
   }
 
   @Doc("An organization's projects, oldest first", 'ProjectList')

@@ -5,7 +5,7 @@ import { DomainError, everyProblem } from '@flotilla/decider';
 import { aggregateKey, checkNewSettings, checkSettings, DeploymentCommand } from '@flotilla/update-domain';
 import { FleetRepositories } from '../fleet/fleet-repositories';
 import { DeploymentEntry } from '../fleet/fleet-view';
-import { AdminCommand } from './admin-command';
+import { AdminCommand, idempotency } from './admin-command';
 import { deploymentSettings, inner } from './admin-body';
 import { FleetQueries } from './fleet-queries';
 import { FleetScope } from './fleet-scope';
@@ -29,7 +29,7 @@ export class CreateDeploymentHandler implements ICommandHandler<CreateDeployment
     private readonly queries: FleetQueries,
   ) {}
 
-  async execute({ request: { organizationId, product, body }, meta }: CreateDeploymentCommand) {
+  async execute({ request: { organizationId, product, body, commandId }, meta }: CreateDeploymentCommand) {
     await this.scope.product(meta, organizationId, product);
     const raw = inner(body, 'deployment');
     const name = raw.name as string;
@@ -53,7 +53,12 @@ export class CreateDeploymentHandler implements ICommandHandler<CreateDeployment
       name,
       settings,
     };
-    await this.scope.settled(await this.repositories.deployments.execute(deploymentId, command, { metadata: meta }));
+    await this.scope.settled(
+      await this.repositories.deployments.execute(deploymentId, command, {
+        metadata: meta,
+        ...idempotency('create-deployment', organizationId, commandId, { product, body }),
+      }),
+    );
     return this.queries.deployment(meta, organizationId, product, name);
   }
 }

@@ -9,9 +9,9 @@ import {
 import { DomainError, everyProblem } from '@flotilla/decider';
 import { DeviceCommand, validateTags } from '@flotilla/update-domain';
 import { RESOLVER_CONFIG, ResolverConfig } from '../config';
-import { newCredential, provisionedCredential } from '../fleet/device-credentials';
+import { keyedCredential, newCredential, provisionedCredential } from '../fleet/device-credentials';
 import { FleetRepositories } from '../fleet/fleet-repositories';
-import { AdminCommand } from './admin-command';
+import { AdminCommand, idempotency } from './admin-command';
 import { inner } from './admin-body';
 import { FleetQueries } from './fleet-queries';
 import { FleetScope } from './fleet-scope';
@@ -40,6 +40,8 @@ type ChangeCommand =
 
 /** A credential is shown once, with the device: one that cannot be shown is lost, and only a new one will do. */
 const CREDENTIAL_NOT_SHOWN = 'its credential was not shown, so rotate it (POST .../credential) once the device reads';
+/** ... unless the registration had an `Idempotency-Key`, whose repeat shows it. */
+const CREDENTIAL_ON_REPEAT = 'repeat the request with its Idempotency-Key shortly: that answers the credential';
 
 /** What a change does to a device, and the credential to show with the answer (if any). */
 interface DeviceChange {
@@ -117,9 +119,10 @@ export class RegisterDeviceHandler implements ICommandHandler<RegisterDeviceComm
     private readonly scope: FleetScope,
     private readonly repositories: FleetRepositories,
     private readonly queries: FleetQueries,
+    @Inject(RESOLVER_CONFIG) private readonly config: ResolverConfig,
   ) {}
 
-  async execute({ request: { organizationId, product, body }, meta }: RegisterDeviceCommand) {
+  async execute({ request: { organizationId, product, body, commandId }, meta }: RegisterDeviceCommand) {
     await this.scope.product(meta, organizationId, product);
     const raw = inner(body, 'device');
     const identifier = raw.identifier as string;
@@ -131,20 +134,31 @@ export class RegisterDeviceHandler implements ICommandHandler<RegisterDeviceComm
       },
       () => validateTags(tags),
     );
-    const credential = newCredential();
+    const keyed = idempotency('register-device', organizationId, commandId, { product, body });
+    // A keyed registration's credential is derived from its key, so that a repeat can show the one it registered.
+    const credential = keyed.commandId
+      ? keyedCredential(this.config.deviceCredentialKey, keyed.commandId, identifier)
+      : newCredential();
+    const credentialHash = hashCredential(credential);
     const command: DeviceCommand = {
       type: 'RegisterDevice',
       identifier,
       organizationId,
       product,
       tags,
-      credentialHash: hashCredential(credential),
+      credentialHash,
       source: 'admin',
     };
-    await this.scope.settled(
-      await this.repositories.executeOnDevice(organizationId, identifier, command, { metadata: meta }),
-      CREDENTIAL_NOT_SHOWN,
-    );
+    const result = await this.repositories.executeOnDevice(organizationId, identifier, command, {
+      metadata: meta,
+      ...keyed,
+    });
+    if (result.duplicate && result.state.credentialHash !== credentialHash)
+      throw DomainError.conflict(
+        'this Idempotency-Key registered the device, and its credential has been rotated since: rotate it again ' +
+          '(POST .../credential) for one to show',
+      );
+    await this.scope.settled(result, keyed.commandId ? CREDENTIAL_ON_REPEAT : CREDENTIAL_NOT_SHOWN);
     return { ...(await this.queries.device(meta, organizationId, product, identifier)), credential };
   }
 }

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { CreateInProductRequest } from '@flotilla/contracts';
+import { stableUuid } from '@flotilla/decider';
 import { checkFirmware } from '@flotilla/update-domain';
 import { FleetRepositories } from '../fleet/fleet-repositories';
-import { AdminCommand } from './admin-command';
+import { AdminCommand, idempotency } from './admin-command';
 import { inner } from './admin-body';
 import { FleetQueries } from './fleet-queries';
 import { FleetScope } from './fleet-scope';
@@ -18,14 +19,17 @@ export class CreateFirmwareHandler implements ICommandHandler<CreateFirmwareComm
     private readonly queries: FleetQueries,
   ) {}
 
-  async execute({ request: { organizationId, product, body }, meta }: CreateFirmwareCommand) {
+  async execute({ request: { organizationId, product, body, commandId }, meta }: CreateFirmwareCommand) {
     await this.scope.product(meta, organizationId, product);
-    const firmware = checkFirmware({ uuid: randomUUID(), ...inner(body, 'firmware') }, organizationId, product);
+    const keyed = idempotency('create-firmware', organizationId, commandId, { product, body });
+    // A firmware the body does not name is named from the key, so that a repeat reaches the firmware it made.
+    const uuid = keyed.commandId ? stableUuid(keyed.commandId) : randomUUID();
+    const firmware = checkFirmware({ uuid, ...inner(body, 'firmware') }, organizationId, product);
     await this.scope.settled(
       await this.repositories.firmwares.execute(
         firmware.uuid,
         { type: 'CreateFirmware', firmware },
-        { metadata: meta },
+        { metadata: meta, ...keyed },
       ),
     );
     return this.queries.firmware(meta, organizationId, product, firmware.uuid);

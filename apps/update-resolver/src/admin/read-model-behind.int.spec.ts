@@ -1,5 +1,5 @@
 import { INestApplication } from '@nestjs/common';
-import { Reply, Subject, UpdateSubjects } from '@flotilla/contracts';
+import { hashCredential, Reply, Subject, UpdateSubjects } from '@flotilla/contracts';
 import { busRequester } from '@flotilla/nest-platform';
 import {
   eventually,
@@ -62,5 +62,59 @@ describe('the update read model behind the log', () => {
     }
     await eventually(async () => (await product('during')).ok, 60_000, 'the product, once the read model caught up');
     expect(await product('never')).toMatchObject({ ok: false, error: { code: 'not_found' } });
+  });
+
+  it('answers a keyed create that got a 503 with its first result when repeated, the credential included', async () => {
+    expect(await create('keyed')).toMatchObject({ ok: true });
+    const firmware = (commandId: string) =>
+      request<{ firmware: { uuid: string } }>(UpdateSubjects.createFirmware, {
+        organizationId: ORG,
+        product: 'keyed',
+        commandId,
+        body: {
+          firmware: { version: '1.0.0', architecture: 'arm', platform: 'rpi', artifact_url: 'https://f.example' },
+        },
+      });
+    const register = () =>
+      request<{ credential: string }>(UpdateSubjects.registerDevice, {
+        organizationId: ORG,
+        product: 'keyed',
+        commandId: 'register-1',
+        body: { device: { identifier: 'keyed-1', tags: [] } },
+      });
+    await setReadOnly(env.db, true);
+    try {
+      expect(await firmware('firmware-1')).toMatchObject({ ok: false, error: { code: 'unavailable' } });
+      expect(await register()).toMatchObject({
+        ok: false,
+        error: { code: 'unavailable', message: expect.stringMatching(/repeat the request with its Idempotency-Key/) },
+      });
+    } finally {
+      await setReadOnly(env.db, false);
+    }
+    const repeated = await eventually(async () => {
+      const answer = await firmware('firmware-1');
+      return answer.ok ? answer.data : undefined;
+    }, 60_000);
+    const firmwares = await request<{ firmwares: { uuid: string }[] }>(UpdateSubjects.listFirmwares, {
+      organizationId: ORG,
+      product: 'keyed',
+    });
+    expect(firmwares).toMatchObject({ ok: true, data: { firmwares: [{ uuid: repeated.firmware.uuid }] } });
+
+    const registered = await register();
+    if (!registered.ok) throw new Error(`repeat refused: ${registered.error.message}`);
+    const check = await request(UpdateSubjects.resolve, {
+      credentialHash: hashCredential(registered.data.credential),
+      headers: {
+        uuid: repeated.firmware.uuid,
+        product: 'keyed',
+        version: '1.0.0',
+        architecture: 'arm',
+        platform: 'rpi',
+      },
+      preflight: true,
+    });
+    expect(check).toMatchObject({ ok: true });
   });
 });

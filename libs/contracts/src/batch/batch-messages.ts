@@ -27,9 +27,7 @@ import { NoPayload, replyOf, subject } from '../platform/subject';
 import { Href, PageMeta, PageNumber, PerPage } from '../platform/paging';
 import { allOf } from '../platform/all-of';
 import { Optional } from '../platform/optional';
-
-/** The longest id a batch request may repeat itself by (HTTP's `Idempotency-Key`). */
-export const COMMAND_ID_MAX_CHARS = 64;
+import { CommandId } from '../platform/command-id';
 
 export class CreateBatchesRequest {
   @IsUUID()
@@ -41,10 +39,8 @@ export class CreateBatchesRequest {
   @ArrayMaxSize(100, { message: 'batches must hold at most 100 items per call' })
   batches!: unknown[];
 
-  /** Idempotency (batch-deployment.md §7): the same id and body within 24 h returns the first batches. */
-  @Optional()
-  @IsString()
-  @MaxLength(COMMAND_ID_MAX_CHARS)
+  /** Idempotency (batch-deployment.md §7): the same id and body returns the first batches. */
+  @CommandId()
   commandId?: string;
 }
 
@@ -57,10 +53,8 @@ export class CreateDeviceRequest {
   @IsObject()
   device!: Record<string, unknown>;
 
-  /** As in CreateBatchesRequest: the same id and body within 24 h returns the first device. */
-  @Optional()
-  @IsString()
-  @MaxLength(COMMAND_ID_MAX_CHARS)
+  /** As in CreateBatchesRequest: the same id and body returns the first device. */
+  @CommandId()
   commandId?: string;
 }
 

@@ -7,6 +7,7 @@ import { replyOf, subject } from '../platform/subject';
 import { PageMeta, PageNumber, PerPage } from '../platform/paging';
 import { OrganizationListRequest, OrganizationRequest } from '../platform/organization-requests';
 import { Optional } from '../platform/optional';
+import { CommandId } from '../platform/command-id';
 
 /**
  * What a device's credential is kept and sent as (`credentialHash`): hex SHA-256. The resolver hashes the credentials
@@ -74,6 +75,9 @@ export class CreateProductRequest extends OrganizationRequest {
   @Optional()
   @IsObject()
   body?: Record<string, unknown>;
+
+  @CommandId()
+  commandId?: string;
 }
 
 /** Creates a firmware, a deployment or a device in the product, from the body. */
@@ -81,6 +85,9 @@ export class CreateInProductRequest extends ProductRequest {
   @Optional()
   @IsObject()
   body?: Record<string, unknown>;
+
+  @CommandId()
+  commandId?: string;
 }
 
 export class UpdateDeploymentRequest extends DeploymentRequest {
