@@ -18,12 +18,12 @@ export const IdempotencyKey = createParamDecorator((_: unknown, context: Executi
   return key;
 });
 
-/** Documents a create's `Idempotency-Key`; `answers` is what a repeat answers with. */
-export const ApiIdempotencyKey = (answers: string) =>
+/** Documents a create's `Idempotency-Key`; `repeat` is what a repeat answers. */
+export const ApiIdempotencyKey = (repeat: string) =>
   ApiHeader({
     name: 'Idempotency-Key',
     required: false,
     description:
-      `a repeat with the same key and body answers the first request's ${answers} and creates nothing; the same key ` +
-      `with another body is a 422; ${IDEMPOTENCY_KEY_RULE}`,
+      `a repeat with the same key and body answers ${repeat} and creates nothing; the same key with another body is ` +
+      `a 422; ${IDEMPOTENCY_KEY_RULE}`,
   });

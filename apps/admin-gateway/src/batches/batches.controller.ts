@@ -52,7 +52,7 @@ export class BatchesController {
   @Doc('Deploy batches of servers (one batch per item)', { status: 201, schema: 'BatchList' }, 'BatchRequest')
   @Post('projects/:id/devices/batch')
   @HttpCode(201)
-  @ApiIdempotencyKey('batches')
+  @ApiIdempotencyKey("the first request's batches")
   createBatches(
     @Param('id', uuid) projectId: string,
     @Body() body: Record<string, unknown> | undefined,
@@ -72,7 +72,7 @@ export class BatchesController {
   )
   @Post('projects/:id/devices')
   @HttpCode(201)
-  @ApiIdempotencyKey('device')
+  @ApiIdempotencyKey("the first request's device")
   createDevice(
     @Param('id', uuid) projectId: string,
     @Body() device: Record<string, unknown> | undefined,

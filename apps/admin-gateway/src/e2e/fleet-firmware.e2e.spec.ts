@@ -260,7 +260,14 @@ describe('fleet to firmware (e2e)', () => {
     expect(
       (await keyed(`/organizations/${orgId}/projects`, system.rootToken, { name: 'p' }, 'project-1')).body.id,
     ).toBe(project.body.id);
-    const token = (await system.call('POST', `/organizations/${orgId}/api-keys`, system.rootToken, {})).body.token;
+    // An API key's token is shown once: its repeat names the key the first request issued, and issues none.
+    const issued = await keyed(`/organizations/${orgId}/api-keys`, system.rootToken, {}, 'api-key-1');
+    expect(await keyed(`/organizations/${orgId}/api-keys`, system.rootToken, {}, 'api-key-1')).toMatchObject({
+      status: 409,
+      body: { errors: [expect.stringContaining(`issued API key ${issued.body.id} already`)] },
+    });
+    expect((await system.call('GET', `/organizations/${orgId}/api-keys`, system.rootToken)).body.meta.total).toBe(1);
+    const token: string = issued.body.token;
     const products = `/orgs/${orgId}/products`;
     const twice = async (path: string, body: unknown, key: string) => {
       const first = await keyed(path, token, body, key);

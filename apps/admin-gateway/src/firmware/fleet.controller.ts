@@ -41,7 +41,7 @@ export class FleetController {
   @Doc('Create a product', { status: 201, schema: 'ProductAnswer' }, 'ProductInput')
   @Post()
   @HttpCode(201)
-  @ApiIdempotencyKey('product')
+  @ApiIdempotencyKey("the first request's product")
   createProduct(
     @Param('org', org) organizationId: string,
     @Body() body: Body,
@@ -76,7 +76,7 @@ export class FleetController {
   @Doc('Create a firmware of the product', { status: 201, schema: 'FirmwareAnswer' }, 'FirmwareInput')
   @Post(':product/firmwares')
   @HttpCode(201)
-  @ApiIdempotencyKey('firmware')
+  @ApiIdempotencyKey("the first request's firmware")
   createFirmware(
     @Param('org', org) organizationId: string,
     @Param('product') product: string,
@@ -118,7 +118,7 @@ export class FleetController {
   )
   @Post(':product/deployments')
   @HttpCode(201)
-  @ApiIdempotencyKey('deployment')
+  @ApiIdempotencyKey("the first request's deployment")
   createDeployment(
     @Param('org', org) organizationId: string,
     @Param('product') product: string,
@@ -228,7 +228,7 @@ export class FleetController {
   )
   @Post(':product/devices')
   @HttpCode(201)
-  @ApiIdempotencyKey('device and credential')
+  @ApiIdempotencyKey("the first request's device and credential")
   registerDevice(
     @Param('org', org) organizationId: string,
     @Param('product') product: string,

@@ -23,7 +23,7 @@ export class TenancyController {
 
   @Doc('Create an organization (root token)', { status: 201, schema: 'Organization' }, 'NameInput')
   @Post('organizations')
-  @ApiIdempotencyKey('organization')
+  @ApiIdempotencyKey("the first request's organization")
   createOrganization(
     @Body() body: Body,
     @IdempotencyKey() commandId: string | undefined,
@@ -57,7 +57,7 @@ export class TenancyController {
 
   @Doc('Create a project in an organization', { status: 201, schema: 'Project' }, 'NameInput')
   @Post('organizations/:id/projects')
-  @ApiIdempotencyKey('project')
+  @ApiIdempotencyKey("the first request's project")
   createProject(
     @Param('id', uuid) organizationId: string,
     @Body() body: Body,
@@ -92,12 +92,18 @@ export class TenancyController {
   )
   @Post('organizations/:id/api-keys')
   @HttpCode(201)
+  @ApiIdempotencyKey('409 naming the key the first request issued (its token is shown once)')
   issueApiKey(
     @Param('id', uuid) organizationId: string,
     @Body() body: Body,
+    @IdempotencyKey() commandId: string | undefined,
     @CurrentCaller() caller: Caller,
   ): Promise<IssuedApiKeyView> {
-    return this.rpc.call(TenancySubjects.issueApiKey, { description: body?.description, organizationId }, caller);
+    return this.rpc.call(
+      TenancySubjects.issueApiKey,
+      { description: body?.description, organizationId, commandId },
+      caller,
+    );
   }
 
   @Doc("An organization's API keys, oldest first, revoked ones included (never their tokens)", 'ApiKeyList')

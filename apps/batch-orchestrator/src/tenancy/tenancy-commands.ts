@@ -109,7 +109,8 @@ export class IssueApiKeyHandler implements ICommandHandler<IssueApiKeyCommand, I
   async execute({ request, meta }: IssueApiKeyCommand): Promise<IssuedApiKeyView> {
     assertInScope(meta, request.organizationId);
     const token = `flt_${randomBytes(32).toString('base64url')}`;
-    const keyId = randomUUID();
+    const commandId = request.commandId && `issue-api-key:${request.organizationId}:${request.commandId}`;
+    const keyId = commandId ? stableUuid(commandId) : randomUUID();
     const result = await this.organizations.execute(
       request.organizationId,
       {
@@ -118,8 +119,14 @@ export class IssueApiKeyHandler implements ICommandHandler<IssueApiKeyCommand, I
         tokenHash: createHash('sha256').update(token).digest('hex'),
         description: request.description ?? null,
       },
-      { metadata: meta },
+      { metadata: meta, commandId, fingerprint: fingerprint(request.description ?? null) },
     );
+    // The first request's token is kept nowhere: it cannot be answered again, nor may the repeat issue another.
+    if (result.duplicate)
+      throw DomainError.conflict(
+        `this Idempotency-Key issued API key ${keyId} already, whose token was shown once: if that answer was lost, ` +
+          'revoke the key and issue another',
+      );
     const issued = result.events[0];
     await this.projection.waitFor(issued.streamSeq);
     return { id: keyId, token, description: request.description ?? null, created_at: issued.time };

@@ -5,6 +5,7 @@ import { PageMeta, PageNumber, PerPage } from '../platform/paging';
 import { OrganizationListRequest } from '../platform/organization-requests';
 import { replyOf, subject } from '../platform/subject';
 import { Optional } from '../platform/optional';
+import { CommandId } from '../platform/command-id';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -46,6 +47,10 @@ export class IssueApiKeyRequest {
   @IsString()
   @MaxLength(200)
   description?: string;
+
+  /** A repeat issues nothing: it is refused, naming the key the first request issued (its token was shown once). */
+  @CommandId()
+  commandId?: string;
 }
 
 export class RevokeApiKeyRequest {
