@@ -18,6 +18,8 @@ export interface ChaosContext {
    */
   downMs?: number;
   progress(message: string): void;
+  /** Where a scenario that did not hold leaves its services' output, to see why. */
+  logDir?: string;
   /** Starts one of the services as its own process (built, or from source in tests). */
   launch(app: AppName, env: Record<string, string>): ServiceProcess;
 }

@@ -22,7 +22,7 @@ export async function runChaos(
   const report: ChaosReport = { startedAt: new Date().toISOString(), scale: context.scale, verdicts: [] };
   for (const scenario of chosen) {
     context.progress(`scenario ${scenario.name}: ${scenario.description}`);
-    report.verdicts.push(await scenario.run(context));
+    report.verdicts.push(await scenario.run({ ...context, logDir: outDir }));
   }
   const header = [
     'scenario',

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { seeded, startLocalNats, startLocalNatsCluster, startLocalPostgres } from '@flotilla/testing';
 import { askAgain } from './ask-again';
@@ -72,6 +74,7 @@ async function underLoad(
       'acknowledged (every other one with its instances) while the fault went on; one batch in five given a ' +
       'termination time within it, one in nine locked',
   );
+  for (const [id, state] of states) if (state === 'unfinished') notes.push(`batch ${id} not over in time`);
   const { expectParkedAtLeast, expectUnfelt } = options;
   return judge(system.id, system, { requests, states, notes, expectParkedAtLeast, expectUnfelt });
 }
@@ -107,6 +110,22 @@ function restartsOf(server: { restart(downMs: number): Promise<void> }, pausesMs
   };
 }
 
+/**
+ * Writes each service's output (its last 200 KB) into `dir`; says where, and what each last warned of (a run in CI
+ * leaves only what it prints).
+ */
+function keepOutputs(dir: string, scenario: string, system: ChaosSystem): string[] {
+  fs.mkdirSync(dir, { recursive: true });
+  const notes = [`the services' output is in ${dir}/${scenario}-${system.id}-*.log`];
+  for (const { app, port, process } of system.instances) {
+    const output = process.output();
+    fs.writeFileSync(path.join(dir, `${scenario}-${system.id}-${app}-${port}.log`), output);
+    const troubles = output.split('\n').filter((line) => /"level":"(warn|error)"/.test(line));
+    for (const line of troubles.slice(-3)) notes.push(`${app} :${port} last warned: ${line.slice(0, 400)}`);
+  }
+  return notes;
+}
+
 async function withSystem(
   context: ChaosContext,
   shape: SystemShape,
@@ -115,7 +134,9 @@ async function withSystem(
 ): Promise<Verdict> {
   const system = await startChaosSystem(context, shape);
   try {
-    return { ...(await body(system)), scenario: name };
+    const verdict = { ...(await body(system)), scenario: name };
+    if (!verdict.held && context.logDir) verdict.notes.push(...keepOutputs(context.logDir, name, system));
+    return verdict;
   } finally {
     await system.close();
   }

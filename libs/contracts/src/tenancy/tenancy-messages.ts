@@ -16,10 +16,7 @@ export class CreateOrganizationRequest {
   @MaxLength(200)
   name!: string;
 
-  /** Idempotency: a repeat with the same commandId returns the first result. */
-  @Optional()
-  @IsString()
-  @MaxLength(128)
+  @CommandId()
   commandId?: string;
 }
 
@@ -33,9 +30,7 @@ export class CreateProjectRequest {
   @MaxLength(200)
   name!: string;
 
-  @Optional()
-  @IsString()
-  @MaxLength(128)
+  @CommandId()
   commandId?: string;
 }
 
