@@ -6,6 +6,7 @@ export * from './stream-config';
 export * from './event-store';
 export * from './aggregate-repository';
 export * from './aggregate-snapshots';
+export * from './idempotency';
 export * from './consumers/failures';
 export * from './consumers/parked-commits';
 export * from './consumers/consumer-health';

@@ -14,7 +14,7 @@ import {
 } from '@flotilla/contracts';
 import { DomainError, stableUuid } from '@flotilla/decider';
 import { OrganizationCreated, ProjectCreated } from '@flotilla/events';
-import { RecordedEvent } from '@flotilla/event-store';
+import { idempotency, RecordedEvent } from '@flotilla/event-store';
 import { RequestMeta } from '@flotilla/nest-platform';
 import { appliedOrUnavailable, ProjectionRunner } from '@flotilla/projections';
 import { ApiKeyRow } from '@flotilla/tenancy-read-model';
@@ -26,8 +26,6 @@ import { apiKeyView, createdOrganizationView, createdProjectView } from './tenan
 export function assertInScope(meta: RequestMeta, organizationId: string): void {
   if (meta.organizationId && meta.organizationId !== organizationId) throw DomainError.notFound('organization');
 }
-
-const fingerprint = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
 
 export class CreateOrganizationCommand {
   constructor(
@@ -45,12 +43,12 @@ export class CreateOrganizationHandler implements ICommandHandler<CreateOrganiza
 
   async execute({ request, meta }: CreateOrganizationCommand): Promise<OrganizationView> {
     if (meta.organizationId) throw DomainError.notFound('organization');
-    const commandId = request.commandId && `create-organization:${request.commandId}`;
-    const newId = commandId ? stableUuid(commandId) : randomUUID();
+    const keyed = idempotency('create-organization', request.commandId, request.name);
+    const newId = keyed.commandId ? stableUuid(keyed.commandId) : randomUUID();
     const result = await this.organizations.execute(
       newId,
       { type: 'CreateOrganization', organizationId: newId, name: request.name },
-      { metadata: meta, commandId, fingerprint: fingerprint(request.name) },
+      { metadata: meta, ...keyed },
     );
     // A repeat's events are the first request's: its organization is answered.
     const created = result.events[0] as RecordedEvent<OrganizationCreated>;
@@ -78,11 +76,7 @@ export class CreateProjectHandler implements ICommandHandler<CreateProjectComman
     const result = await this.organizations.execute(
       request.organizationId,
       { type: 'CreateProject', projectId: randomUUID(), name: request.name },
-      {
-        metadata: meta,
-        commandId: request.commandId && `create-project:${request.organizationId}:${request.commandId}`,
-        fingerprint: fingerprint(request.name),
-      },
+      { metadata: meta, ...idempotency(`create-project:${request.organizationId}`, request.commandId, request.name) },
     );
     const created = result.events.find((e): e is RecordedEvent<ProjectCreated> => e.type === 'ProjectCreated');
     if (!created) throw DomainError.conflict('project was not created');
@@ -109,8 +103,12 @@ export class IssueApiKeyHandler implements ICommandHandler<IssueApiKeyCommand, I
   async execute({ request, meta }: IssueApiKeyCommand): Promise<IssuedApiKeyView> {
     assertInScope(meta, request.organizationId);
     const token = `flt_${randomBytes(32).toString('base64url')}`;
-    const commandId = request.commandId && `issue-api-key:${request.organizationId}:${request.commandId}`;
-    const keyId = commandId ? stableUuid(commandId) : randomUUID();
+    const keyed = idempotency(
+      `issue-api-key:${request.organizationId}`,
+      request.commandId,
+      request.description ?? null,
+    );
+    const keyId = keyed.commandId ? stableUuid(keyed.commandId) : randomUUID();
     const result = await this.organizations.execute(
       request.organizationId,
       {
@@ -119,7 +117,7 @@ export class IssueApiKeyHandler implements ICommandHandler<IssueApiKeyCommand, I
         tokenHash: createHash('sha256').update(token).digest('hex'),
         description: request.description ?? null,
       },
-      { metadata: meta, commandId, fingerprint: fingerprint(request.description ?? null) },
+      { metadata: meta, ...keyed },
     );
     // The first request's token is kept nowhere: it cannot be answered again, nor may the repeat issue another.
     if (result.duplicate)

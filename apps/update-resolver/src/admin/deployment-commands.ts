@@ -5,7 +5,8 @@ import { DomainError, everyProblem } from '@flotilla/decider';
 import { aggregateKey, checkNewSettings, checkSettings, DeploymentCommand } from '@flotilla/update-domain';
 import { FleetRepositories } from '../fleet/fleet-repositories';
 import { DeploymentEntry } from '../fleet/fleet-view';
-import { AdminCommand, idempotency } from './admin-command';
+import { idempotency } from '@flotilla/event-store';
+import { AdminCommand } from './admin-command';
 import { deploymentSettings, inner } from './admin-body';
 import { FleetQueries } from './fleet-queries';
 import { FleetScope } from './fleet-scope';
@@ -56,7 +57,7 @@ export class CreateDeploymentHandler implements ICommandHandler<CreateDeployment
     await this.scope.settled(
       await this.repositories.deployments.execute(deploymentId, command, {
         metadata: meta,
-        ...idempotency('create-deployment', organizationId, commandId, { product, body }),
+        ...idempotency(`create-deployment:${organizationId}`, commandId, { product, body }),
       }),
     );
     return this.queries.deployment(meta, organizationId, product, name);

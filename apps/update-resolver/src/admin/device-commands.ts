@@ -11,7 +11,8 @@ import { DeviceCommand, validateTags } from '@flotilla/update-domain';
 import { RESOLVER_CONFIG, ResolverConfig } from '../config';
 import { keyedCredential, newCredential, provisionedCredential } from '../fleet/device-credentials';
 import { FleetRepositories } from '../fleet/fleet-repositories';
-import { AdminCommand, idempotency } from './admin-command';
+import { idempotency } from '@flotilla/event-store';
+import { AdminCommand } from './admin-command';
 import { inner } from './admin-body';
 import { FleetQueries } from './fleet-queries';
 import { FleetScope } from './fleet-scope';
@@ -134,7 +135,7 @@ export class RegisterDeviceHandler implements ICommandHandler<RegisterDeviceComm
       },
       () => validateTags(tags),
     );
-    const keyed = idempotency('register-device', organizationId, commandId, { product, body });
+    const keyed = idempotency(`register-device:${organizationId}`, commandId, { product, body });
     // A keyed registration's credential is derived from its key, so that a repeat can show the one it registered.
     const credential = keyed.commandId
       ? keyedCredential(this.config.deviceCredentialKey, keyed.commandId, identifier)

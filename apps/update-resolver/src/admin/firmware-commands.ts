@@ -4,7 +4,8 @@ import { CreateInProductRequest } from '@flotilla/contracts';
 import { stableUuid } from '@flotilla/decider';
 import { checkFirmware } from '@flotilla/update-domain';
 import { FleetRepositories } from '../fleet/fleet-repositories';
-import { AdminCommand, idempotency } from './admin-command';
+import { idempotency } from '@flotilla/event-store';
+import { AdminCommand } from './admin-command';
 import { inner } from './admin-body';
 import { FleetQueries } from './fleet-queries';
 import { FleetScope } from './fleet-scope';
@@ -21,7 +22,7 @@ export class CreateFirmwareHandler implements ICommandHandler<CreateFirmwareComm
 
   async execute({ request: { organizationId, product, body, commandId }, meta }: CreateFirmwareCommand) {
     await this.scope.product(meta, organizationId, product);
-    const keyed = idempotency('create-firmware', organizationId, commandId, { product, body });
+    const keyed = idempotency(`create-firmware:${organizationId}`, commandId, { product, body });
     // A firmware the body does not name is named from the key, so that a repeat reaches the firmware it made.
     const uuid = keyed.commandId ? stableUuid(keyed.commandId) : randomUUID();
     const firmware = checkFirmware({ uuid, ...inner(body, 'firmware') }, organizationId, product);

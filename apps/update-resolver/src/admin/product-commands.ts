@@ -2,7 +2,8 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { CreateProductRequest } from '@flotilla/contracts';
 import { aggregateKey } from '@flotilla/update-domain';
 import { FleetRepositories } from '../fleet/fleet-repositories';
-import { AdminCommand, idempotency } from './admin-command';
+import { idempotency } from '@flotilla/event-store';
+import { AdminCommand } from './admin-command';
 import { inner } from './admin-body';
 import { FleetQueries } from './fleet-queries';
 import { FleetScope } from './fleet-scope';
@@ -24,7 +25,7 @@ export class CreateProductHandler implements ICommandHandler<CreateProductComman
     await this.scope.settled(
       await this.repositories.products.execute(aggregateKey(organizationId, name.trim()), command, {
         metadata: meta,
-        ...idempotency('create-product', organizationId, commandId, body),
+        ...idempotency(`create-product:${organizationId}`, commandId, body),
       }),
     );
     return this.queries.product(meta, organizationId, name.trim());
