@@ -1,5 +1,5 @@
 import { UpdateEventSchema } from '@flotilla/events';
-import { DiscardPolicy, headers, NatsConnection } from 'nats';
+import { AckPolicy, DeliverPolicy, DiscardPolicy, headers, NatsConnection } from 'nats';
 import { connectTestNats, deleteStreams, uniqueName } from '@flotilla/testing';
 import { ConcurrencyError, IdempotencyMismatchError, NewerEventVersionError } from './errors';
 import { isTransient } from './consumers/failures';
@@ -311,6 +311,37 @@ describe('EventStore on JetStream', () => {
     for await (const commit of store.readRange({ fromSeq: from })) read += commit.events.length;
     expect(read).toBe(5_000);
   });
+
+  it('reads on, in order and each commit once, when its consumer is lost or starts over beneath it', async () => {
+    const subject = store.subjectFor('counter', 'lost');
+    for (let i = 0; i < 3_000; i += 250)
+      await Promise.all(
+        Array.from({ length: 250 }, (_, j) =>
+          store.append(subject, [counted(i + j)], { expectedVersion: 'any', metadata: actor }),
+        ),
+      );
+    const consumers = async () => (await store.jsm.consumers.list(streamName).next()).map((c) => c.name);
+    const seen: number[] = [];
+    for await (const message of store.readMessages({ fromSeq: 1 })) {
+      seen.push(message.seq);
+      // What a cluster node restarting does to a reader's consumer, which it held in memory: it is gone ...
+      if (seen.length === 5) for (const name of await consumers()) await store.jsm.consumers.delete(streamName, name);
+      // ... or there again, delivering from its start sequence once more.
+      if (seen.length === 1_500) {
+        const [name] = await consumers();
+        await store.jsm.consumers.delete(streamName, name);
+        await store.jsm.consumers.add(streamName, {
+          name,
+          ack_policy: AckPolicy.All,
+          deliver_policy: DeliverPolicy.StartSequence,
+          opt_start_seq: 1,
+          mem_storage: true,
+        });
+      }
+    }
+    expect(seen).toEqual(Array.from({ length: 3_000 }, (_, i) => i + 1));
+    expect(await consumers()).toEqual([]);
+  }, 30_000);
 
   it('passes over, undecoded, a commit whose listed event types are none a reader wants', async () => {
     const from = (await store.lastSequence()) + 1;

@@ -15,7 +15,8 @@ import type { DirectMsgRequest } from 'nats/lib/jetstream/jsapi_types';
 import type { DirectStreamAPI } from 'nats/lib/jetstream/types';
 import { DomainEvent } from '@flotilla/events';
 import { commitFromEnvelope, decodeCommit, encodeCommit } from './commit-codec';
-import { ConcurrencyError, IdempotencyMismatchError, InvalidAggregateIdError } from './errors';
+import { consumerStall } from './consumer-stall';
+import { ConcurrencyError, DependencyError, IdempotencyMismatchError, InvalidAggregateIdError } from './errors';
 import { Commit, EventMetadata } from './recorded-event';
 import {
   ensureStream,
@@ -111,6 +112,8 @@ export interface ReadRangeOptions {
 
 /** How many messages a range reader takes before it acknowledges them all at once. */
 const ACK_EVERY = 500;
+/** How long a range reader waits for its next message before it asks whether its consumer still serves it. */
+const READ_IDLE_MS = 5_000;
 const WRONG_LAST_SEQUENCE = /wrong last sequence: (\d+)/;
 /** JetStream's optimistic concurrency header; the stored message keeps it. */
 const EXPECTED_LAST_SUBJECT_SEQUENCE = 'Nats-Expected-Last-Subject-Sequence';
@@ -370,43 +373,76 @@ export class EventStore {
   }
 
   /**
-   * The stored messages of a range, undecoded, through an ephemeral pull consumer whose unacknowledged messages bound
+   * The stored messages of a range, undecoded, through ephemeral pull consumers whose unacknowledged messages bound
    * what the client buffers; one acknowledgement covers all before it, so it is sent once per `ACK_EVERY` messages,
-   * not for each.
+   * not for each. A consumer is held in memory by one server: when it is lost, starts over or falls silent (its
+   * server restarting, in a cluster), reading goes on from the next message through a new one, so a read never hangs
+   * and never yields a message twice; one that still makes no progress fails as a dependency's failure.
    */
   async *readMessages(options: Omit<ReadRangeOptions, 'onUndecodable' | 'eventTypes'> = {}): AsyncGenerator<JsMsg> {
     const untilSeq = options.untilSeq ?? (await this.lastSequence());
-    if (untilSeq === 0 || (options.fromSeq ?? 1) > untilSeq) return;
-    const info = await this.jsm.consumers.add(this.stream, {
-      ack_policy: AckPolicy.All,
-      filter_subject: options.filterSubject,
-      inactive_threshold: 30_000_000_000,
-      max_ack_pending: 4 * ACK_EVERY,
-      mem_storage: true,
-      ...(options.fromTime
-        ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: options.fromTime.toISOString() }
-        : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: options.fromSeq ?? 1 }),
-    });
-    if (info.num_pending === 0) {
-      await this.jsm.consumers.delete(this.stream, info.name).catch(() => undefined);
-      return;
-    }
-    const consumer = await this.js.consumers.get(this.stream, info.name);
-    const messages = await consumer.consume({ max_messages: 1_000 });
-    try {
-      let unacknowledged = 0;
-      for await (const message of messages) {
-        if (++unacknowledged === ACK_EVERY) {
-          message.ack();
-          unacknowledged = 0;
-        }
-        if (message.seq > untilSeq) break;
-        yield message;
-        if (message.seq >= untilSeq || message.info.pending === 0) break;
+    let next = options.fromSeq ?? 1;
+    let fromTime = options.fromTime;
+    if (untilSeq === 0 || next > untilSeq) return;
+    let fruitless = 0;
+    for (;;) {
+      const info = await this.jsm.consumers.add(this.stream, {
+        ack_policy: AckPolicy.All,
+        filter_subject: options.filterSubject,
+        inactive_threshold: 30_000_000_000,
+        max_ack_pending: 4 * ACK_EVERY,
+        mem_storage: true,
+        ...(fromTime
+          ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: fromTime.toISOString() }
+          : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: next }),
+      });
+      if (info.num_pending === 0) {
+        await this.jsm.consumers.delete(this.stream, info.name).catch(() => undefined);
+        return;
       }
-    } finally {
-      messages.stop();
-      await this.jsm.consumers.delete(this.stream, info.name).catch(() => undefined);
+      const messages = await (
+        await this.js.consumers.get(this.stream, info.name)
+      ).consume({ max_messages: 1_000, abort_on_missing_resource: true });
+      // One timer per read rather than one per message: the reader's hot loop stays as it was.
+      let waitingSince: number | null = performance.now();
+      let delivered = 0;
+      let asking = false;
+      const watch = setInterval(() => {
+        if (asking || waitingSince === null || performance.now() - waitingSince < READ_IDLE_MS) return;
+        asking = true;
+        void consumerStall(this.jsm, this.stream, info.name, delivered).then((stall) => {
+          asking = false;
+          if (stall) messages.stop();
+          else if (waitingSince !== null) waitingSince = performance.now();
+        });
+      }, READ_IDLE_MS / 5);
+      let progressed = false;
+      try {
+        for await (const message of messages) {
+          waitingSince = null;
+          // Delivering again what it already did (started over, or redelivering): read on through a new consumer.
+          if (message.info.deliverySequence !== ++delivered) break;
+          if (delivered % ACK_EVERY === 0) message.ack();
+          if (message.seq > untilSeq) return;
+          next = message.seq + 1;
+          fromTime = undefined;
+          progressed = true;
+          yield message;
+          if (message.seq >= untilSeq || message.info.pending === 0) return;
+          waitingSince = performance.now();
+        }
+      } catch {
+        // The consumer is lost (`abort_on_missing_resource`): read on through a new one.
+      } finally {
+        clearInterval(watch);
+        messages.stop();
+        await this.jsm.consumers.delete(this.stream, info.name).catch(() => undefined);
+      }
+      fruitless = progressed ? 0 : fruitless + 1;
+      if (fruitless === 3)
+        throw new DependencyError(
+          `reading ${this.stream} from ${next}: ${fruitless} consumers in a row delivered nothing`,
+        );
     }
   }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { AckPolicy, DeliverPolicy, Events, JsMsg, Status } from 'nats';
+import { consumerStall } from '../consumer-stall';
 import { EventStore } from '../event-store';
 import { Commit } from '../recorded-event';
 import { isNotFound } from '../stream-config';
@@ -223,7 +224,10 @@ export class SequentialConsumer extends ConsumerRuntime {
         if (buffer.length === 0) {
           const woken = await this.wokenWithin(IDLE_CHECK_MS);
           if (!woken && !buffer.length && !broken) {
-            const stalled = (await this.stalled(name, expected - 1)) ?? (await this.wentBack(position));
+            const received = expected - 1;
+            const stalled =
+              (await consumerStall(this.store.jsm, this.store.stream, name, received, received)) ??
+              (await this.wentBack(position));
             if (stalled) return { kind: 'restart', reason: stalled };
           }
           continue;
@@ -288,24 +292,6 @@ export class SequentialConsumer extends ConsumerRuntime {
     });
     this.wake = null;
     return woken;
-  }
-
-  /**
-   * Why a quiet session cannot go on, if it cannot. Seen in a cluster when a node went down: the consumer (one
-   * replica, in memory) is gone, holds commits it does not deliver, delivered commits that never arrived, or never
-   * heard an acknowledgement (it would count what is applied as lag until its ack wait ran out), and the client is not
-   * told. A new session starts from the position, so a false alarm costs a consumer, nothing more.
-   */
-  private async stalled(name: string, received: number): Promise<string | null> {
-    try {
-      const info = await this.store.jsm.consumers.info(this.store.stream, name);
-      if (info.delivered.consumer_seq > received) return 'commits delivered that never arrived';
-      if (info.num_pending > 0 && info.num_ack_pending === 0) return 'consumer holds commits it does not deliver';
-      if (info.ack_floor.consumer_seq < received) return 'acknowledgement lost';
-      return null;
-    } catch (err) {
-      return `consumer not found: ${(err as Error).message}`;
-    }
   }
 
   /**
