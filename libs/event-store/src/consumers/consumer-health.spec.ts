@@ -21,4 +21,17 @@ describe('a consumer for liveness', () => {
     jest.spyOn(Date, 'now').mockReturnValue(now + 3_600_000);
     expect(health.liveness()).toEqual({ alive: true });
   });
+
+  it('tells how long its oldest work has run: an apply, or the oldest of the commits it holds', async () => {
+    const health = new ConsumerHealth('manager', 120_000);
+    expect(health.busySeconds()).toBe(0);
+    health.took(7);
+    await sleep(30);
+    health.took(8);
+    expect(health.busySeconds()).toBeGreaterThanOrEqual(0.03);
+    health.released(7);
+    expect(health.busySeconds()).toBeLessThan(0.03);
+    health.released(8);
+    expect(health.busySeconds()).toBe(0);
+  });
 });

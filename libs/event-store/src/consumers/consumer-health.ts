@@ -11,6 +11,11 @@ export interface ConsumerReport {
   parked: number | null;
   /** The line is stopped on this commit: since when, how often tried, why. */
   failing: { streamSeq: number; since: string; attempts: number; error: string } | null;
+  /**
+   * Seconds its oldest work in progress has run (an apply, or a commit a shared consumer holds), 0 when idle: a step
+   * that never ends grows here, though a shared consumer keeps its commit alive in JetStream.
+   */
+  busySeconds: number;
   /** False when its loop has died or one apply has hung past the stall limit. */
   alive: boolean;
   reason?: string;
@@ -32,6 +37,8 @@ export class ConsumerHealth {
   parkedHere = 0;
   /** On the monotonic clock: a step of the wall clock (NTP correcting a drifted VM) is no hang. */
   private busySince: number | null = null;
+  /** A shared consumer's commits in hand, by stream sequence: since when, on the monotonic clock (oldest first). */
+  private readonly held = new Map<number, number>();
   private failure: ConsumerReport['failing'] = null;
   private dead: string | null = null;
 
@@ -47,6 +54,20 @@ export class ConsumerHealth {
 
   idle(): void {
     this.busySince = null;
+  }
+
+  took(streamSeq: number): void {
+    this.held.set(streamSeq, performance.now());
+  }
+
+  released(streamSeq: number): void {
+    this.held.delete(streamSeq);
+  }
+
+  busySeconds(): number {
+    const [oldestHeld] = this.held.values();
+    const since = Math.min(this.busySince ?? Infinity, oldestHeld ?? Infinity);
+    return since === Infinity ? 0 : Math.round(performance.now() - since) / 1000;
   }
 
   progressed(position: number, commits: number): void {

@@ -104,6 +104,7 @@ export abstract class ConsumerRuntime {
       lag,
       parked,
       failing: this.health.failing,
+      busySeconds: this.health.busySeconds(),
       ...this.health.liveness(),
     };
   }

@@ -417,6 +417,23 @@ describe('consumers of the log', () => {
       expect(handled.sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
     });
 
+    it('reports how long its oldest commit in hand has been worked on, so a step that never ends is seen', async () => {
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const handled: number[] = [];
+      const consumer = shared(async (c) => {
+        if (c.streamSeq === 2) await held;
+        handled.push(c.streamSeq);
+      }, new MemoryParkedStore());
+      for (let i = 1; i <= 3; i++) await append(`s${i}`, i);
+      await eventually(async () => handled.length === 2);
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      expect((await consumer.report()).busySeconds).toBeGreaterThanOrEqual(1.2);
+      release();
+      await eventually(async () => handled.length === 3);
+      expect((await consumer.report()).busySeconds).toBe(0);
+    });
+
     it("holds a failing commit's subject until it is handled or parked; other subjects go on", async () => {
       const parked = new MemoryParkedStore();
       const handled: string[] = [];

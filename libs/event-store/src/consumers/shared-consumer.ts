@@ -146,12 +146,14 @@ export class SharedConsumer extends ConsumerRuntime {
         }
         if (this.inHand.has(message.seq)) continue; // delivered again while this instance still works on it
         this.inHand.set(message.seq, message);
+        this.health.took(message.seq);
         const task = (tails.get(message.subject) ?? Promise.resolve()).then(() => this.process(message));
         tails.set(message.subject, task);
         inFlight.add(task);
         void task.then(() => {
           inFlight.delete(task);
           this.inHand.delete(message.seq);
+          this.health.released(message.seq);
           if (tails.get(message.subject) === task) tails.delete(message.subject);
         });
       }

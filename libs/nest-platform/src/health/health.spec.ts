@@ -11,6 +11,7 @@ const consumer = (report: Partial<ConsumerReport>): ReportingConsumer => ({
     lag: 0,
     parked: 0,
     failing: null,
+    busySeconds: 0,
     alive: true,
     ...report,
   }),

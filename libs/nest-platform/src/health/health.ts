@@ -59,6 +59,11 @@ export class HealthRegistry {
     gauge('flotilla_consumer_parked', 'Commits the consumer parked that wait for an operator', (r) => r.parked);
     gauge('flotilla_consumer_position', 'Last stream sequence the consumer applied', (r) => r.position);
     gauge('flotilla_consumer_failing', '1 while the consumer retries a failing commit', (r) => (r.failing ? 1 : 0));
+    gauge(
+      'flotilla_consumer_busy_seconds',
+      'How long the oldest work the consumer has in hand has run (a step that never ends grows here)',
+      (r) => r.busySeconds,
+    );
   }
 
   /** A readiness check: the app should get no traffic while it fails. */
