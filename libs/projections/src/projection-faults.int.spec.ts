@@ -1,6 +1,7 @@
+import { AddressInfo, createServer, Socket } from 'node:net';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { EventStore } from '@flotilla/event-store';
+import { EventStore, isTransient } from '@flotilla/event-store';
 import { eventually, LocalServer, openTestEnvironment, startLocalPostgres, TestEnvironment } from '@flotilla/testing';
 import { CheckpointStore, ReadModelMismatchError } from './checkpoint-store';
 import { PostgresParkedStore } from './parked-store';
@@ -220,6 +221,23 @@ describe('a projection under faults', () => {
       await services.destroy();
       const [{ total }] = await dataSource.query(`select sum(total)::int as total from ${schema}.tally_totals`);
       expect(total).toBe(8);
+    });
+
+    it('fails a connection to a Postgres that takes it and never answers (its host gone) as a dependency away', async () => {
+      const sockets = new Set<Socket>();
+      const silent = createServer((socket) => void sockets.add(socket));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      try {
+        const { port } = silent.address() as AddressInfo;
+        const url = `postgres://postgres@127.0.0.1:${port}/flotilla`;
+        const error = await openReadModelDatabase({ url, schema, connectTimeoutMs: 300 }).catch((err: unknown) => err);
+        expect(sockets.size).toBeGreaterThan(0);
+        expect(error).toBeInstanceOf(Error);
+        expect(isTransient(error)).toBe(true);
+      } finally {
+        for (const socket of sockets) socket.destroy();
+        silent.close();
+      }
     });
 
     it("waits for another instance's migrations however long they take, beyond the lock timeout", async () => {

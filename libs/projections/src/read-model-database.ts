@@ -19,6 +19,8 @@ export interface ReadModelDatabaseOptions {
   idleInTransactionMs?: number;
   /** How long one of its statements may wait for a lock before Postgres fails it (default 60 s). */
   lockTimeoutMs?: number;
+  /** How long opening a connection, or waiting for one of the pool's, may take before it fails (default 10 s). */
+  connectTimeoutMs?: number;
 }
 
 /**
@@ -38,6 +40,12 @@ const IDLE_IN_TRANSACTION_MS = 30_000;
 const LOCK_TIMEOUT_MS = 60_000;
 
 /**
+ * A Postgres that takes no connection in this long is away (a host gone from the network answers nothing, and the
+ * kernel would try for two minutes): the query fails as Postgres's trouble and is retried, rather than waiting.
+ */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
  * Opens a service's read-model database. A connection Postgres drops while it is in use makes the pg client emit
  * `error`, and an `error` event nobody listens to ends the process; every client gets a listener here, so a Postgres
  * restart (or a session it ended) fails the queries in flight (which their callers retry) and never takes the service
@@ -51,6 +59,7 @@ export async function openReadModelDatabase(options: ReadModelDatabaseOptions): 
     entities: options.entities,
     migrations: options.migrations,
     poolSize: options.poolSize ?? 10,
+    connectTimeoutMS: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
     extra: {
       idle_in_transaction_session_timeout: options.idleInTransactionMs ?? IDLE_IN_TRANSACTION_MS,
       lock_timeout: options.lockTimeoutMs ?? LOCK_TIMEOUT_MS,
