@@ -141,7 +141,7 @@ describe('admin gateway: batch deployment (e2e)', () => {
             quantity: 3,
             error_messages: [],
             devices: [],
-            project: { href: `/projects/${projectId}` },
+            project: { id: projectId, href: `/projects/${projectId}` },
           },
         ],
       },
@@ -168,7 +168,9 @@ describe('admin gateway: batch deployment (e2e)', () => {
       customdata: {},
       quarantined: false,
       batch: { href: `/batches/${batch.id}` },
-      project: { href: `/projects/${projectId}` },
+      // The project's id beside its href: Terraform's provider reads it back.
+      project: { id: projectId, href: `/projects/${projectId}` },
+      project_lite: { id: projectId, href: `/projects/${projectId}` },
     });
     expect(
       (await system.call('GET', `/projects/${projectId}/batches`, key)).body.batches.map((b: { id: string }) => b.id),

@@ -1,10 +1,11 @@
-import { BatchRequested, BatchView, DeviceView, Href } from '@flotilla/contracts';
+import { BatchRequested, BatchView, DeviceView, Href, ProjectRef } from '@flotilla/contracts';
 import { BatchRow, DeviceRow } from '@flotilla/batch-read-model';
 import { CatalogObjects, facilityView, operatingSystemView, planView } from '../catalog/catalog-views';
 
 export const batchHref = (id: string) => `/batches/${id}`;
 export const deviceHref = (id: string) => `/devices/${id}`;
 export const projectHref = (id: string) => `/projects/${id}`;
+const projectRef = (id: string): ProjectRef => ({ id, href: projectHref(id) });
 
 /** A batch as the 201 of its request shows it: queued, nothing placed yet. */
 export function requestedBatchView({ data }: Pick<BatchRequested, 'data'>): BatchView {
@@ -16,7 +17,7 @@ export function requestedBatchView({ data }: Pick<BatchRequested, 'data'>): Batc
     created_at: data.requestedAt,
     updated_at: data.requestedAt,
     devices: [],
-    project: { href: projectHref(data.projectId) },
+    project: projectRef(data.projectId),
     href: batchHref(data.batchId),
   };
 }
@@ -31,7 +32,7 @@ export function batchView(row: BatchRow, devices?: (Href | DeviceView)[]): Batch
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
     devices: devices ?? row.deviceIds.map((id) => ({ href: deviceHref(id) })),
-    project: { href: projectHref(row.projectId) },
+    project: projectRef(row.projectId),
     ...(row.facilityAllocations ? { facility_allocations: row.facilityAllocations } : {}),
     href: batchHref(row.id),
   };
@@ -76,8 +77,8 @@ export function deviceView(row: DeviceRow, quarantined: boolean, catalog: Catalo
         : {},
     ...(row.error ? { provisioning_error: row.error } : {}),
     batch: { href: batchHref(row.batchId) },
-    project: { href: projectHref(row.projectId) },
-    project_lite: { href: projectHref(row.projectId) },
+    project: projectRef(row.projectId),
+    project_lite: projectRef(row.projectId),
     quarantined,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),

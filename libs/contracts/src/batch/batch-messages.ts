@@ -341,6 +341,14 @@ export class CheckMetroCapacityRequest {
   servers!: MetroServerQuantity[];
 }
 
+/**
+ * A project as a batch or device names it: Metal's `Href`, with the project's `id` beside it whether or not
+ * `include=project` asks (Terraform's provider reads `project.id` back into its state).
+ */
+export interface ProjectRef extends Href {
+  id: string;
+}
+
 /** A batch as the REST API shows it (batch-deployment.md §2). */
 export interface BatchView {
   id: string;
@@ -350,7 +358,7 @@ export interface BatchView {
   created_at: string;
   updated_at: string;
   devices: (Href | DeviceView)[];
-  project: Href;
+  project: ProjectRef;
   facility_allocations?: { facility: string; quantity: number }[];
   href: string;
 }
@@ -426,8 +434,8 @@ export interface DeviceView {
   customdata: Record<string, unknown>;
   provisioning_error?: string;
   batch: Href;
-  project: Href;
-  project_lite: Href;
+  project: ProjectRef;
+  project_lite: ProjectRef;
   quarantined: boolean;
   created_at: string;
   updated_at: string;
