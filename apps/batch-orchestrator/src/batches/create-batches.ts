@@ -1,11 +1,11 @@
-import { hash, randomUUID } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { BatchRequested, BatchView, CreateBatchesRequest } from '@flotilla/contracts';
 import { CatalogState, catalogView, validateBatchItem, validateDeviceItem } from '@flotilla/batch-domain';
 import { BatchRow } from '@flotilla/batch-read-model';
-import { DomainError, stableUuid } from '@flotilla/decider';
+import { createdId, DomainError } from '@flotilla/decider';
 import { RequestMeta } from '@flotilla/nest-platform';
 import { ProjectionRunner } from '@flotilla/projections';
 import { CatalogRepository } from '../catalog/catalog-repositories';
@@ -65,7 +65,7 @@ export class CreateBatchesHandler implements ICommandHandler<CreateBatchesComman
       // With an idempotency key the batch is named by it, so a retry finds its first result in the batch's history.
       const kind = oneDevice ? 'create-device' : 'create-batch';
       const commandId = request.commandId && `${kind}:${project.id}:${request.commandId}:${i}`;
-      const batchId = commandId ? stableUuid(commandId) : randomUUID();
+      const batchId = createdId(commandId);
       results.push(
         await this.batches.execute(
           batchId,

@@ -12,7 +12,7 @@ import {
   ProjectView,
   RevokeApiKeyRequest,
 } from '@flotilla/contracts';
-import { DomainError, stableUuid } from '@flotilla/decider';
+import { createdId, DomainError } from '@flotilla/decider';
 import { OrganizationCreated, ProjectCreated } from '@flotilla/events';
 import { idempotency, RecordedEvent } from '@flotilla/event-store';
 import { RequestMeta } from '@flotilla/nest-platform';
@@ -44,7 +44,7 @@ export class CreateOrganizationHandler implements ICommandHandler<CreateOrganiza
   async execute({ request, meta }: CreateOrganizationCommand): Promise<OrganizationView> {
     if (meta.organizationId) throw DomainError.notFound('organization');
     const keyed = idempotency('create-organization', request.commandId, request.name);
-    const newId = keyed.commandId ? stableUuid(keyed.commandId) : randomUUID();
+    const newId = createdId(keyed.commandId);
     const result = await this.organizations.execute(
       newId,
       { type: 'CreateOrganization', organizationId: newId, name: request.name },
@@ -108,7 +108,7 @@ export class IssueApiKeyHandler implements ICommandHandler<IssueApiKeyCommand, I
       request.commandId,
       request.description ?? null,
     );
-    const keyId = keyed.commandId ? stableUuid(keyed.commandId) : randomUUID();
+    const keyId = createdId(keyed.commandId);
     const result = await this.organizations.execute(
       request.organizationId,
       {

@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { CreateInProductRequest } from '@flotilla/contracts';
-import { stableUuid } from '@flotilla/decider';
+import { createdId } from '@flotilla/decider';
 import { checkFirmware } from '@flotilla/update-domain';
 import { FleetRepositories } from '../fleet/fleet-repositories';
 import { idempotency } from '@flotilla/event-store';
@@ -24,7 +23,7 @@ export class CreateFirmwareHandler implements ICommandHandler<CreateFirmwareComm
     await this.scope.product(meta, organizationId, product);
     const keyed = idempotency(`create-firmware:${organizationId}`, commandId, { product, body });
     // A firmware the body does not name is named from the key, so that a repeat reaches the firmware it made.
-    const uuid = keyed.commandId ? stableUuid(keyed.commandId) : randomUUID();
+    const uuid = createdId(keyed.commandId);
     const firmware = checkFirmware({ uuid, ...inner(body, 'firmware') }, organizationId, product);
     await this.scope.settled(
       await this.repositories.firmwares.execute(
