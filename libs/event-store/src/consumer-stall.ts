@@ -20,6 +20,6 @@ export async function consumerStall(
     if (acknowledged !== undefined && info.ack_floor.consumer_seq < acknowledged) return 'acknowledgement lost';
     return null;
   } catch (err) {
-    return `consumer not found: ${(err as Error).message}`;
+    return `consumer not found, or JetStream not answering: ${(err as Error).message}`;
   }
 }
