@@ -10,6 +10,7 @@ export * from './platform/paging';
 export * from './platform/command-id';
 export * from './platform/organization-requests';
 export * from './tenancy/tenancy-messages';
+export * from './tenancy/api-key-token';
 export * from './batch/batch-messages';
 export * from './update/update-messages';
 export * from './subjects';

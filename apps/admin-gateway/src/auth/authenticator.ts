@@ -1,7 +1,7 @@
 import { hash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
-import { ErrorCodes, TenancySubjects } from '@flotilla/contracts';
+import { ErrorCodes, TenancySubjects, tokenOrganization } from '@flotilla/contracts';
 import { requestIdOf } from '@flotilla/nest-platform';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
 import { NatsRpcClient, RemoteError } from '../nats-rpc.client';
@@ -29,7 +29,10 @@ export class Authenticator {
     const digest = sha256(token);
     if (timingSafeEqual(digest, this.rootDigest)) return { actor: 'root', organizationId: null, correlationId };
     try {
-      const key = await this.rpc.call(TenancySubjects.authenticate, { tokenHash: digest.toString('hex') });
+      const key = await this.rpc.call(TenancySubjects.authenticate, {
+        tokenHash: digest.toString('hex'),
+        tokenOrganizationId: tokenOrganization(token),
+      });
       return { actor: `api-key:${key.keyId}`, organizationId: key.organizationId, correlationId };
     } catch (err) {
       // Only the tenancy service's own "no such key" is a 401; a service in trouble stays a 503 (or a 500).

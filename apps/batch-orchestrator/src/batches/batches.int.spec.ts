@@ -118,7 +118,7 @@ describe('batch deployment over NATS', () => {
       quantity: 3,
       error_messages: [],
       devices: [],
-      project: { href: `/projects/${projectId}` },
+      project: { id: projectId, href: `/projects/${projectId}` },
     });
 
     const batch = await finished(queued.id);

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
-import { BatchSubjects, BatchView, TenancySubjects } from '@flotilla/contracts';
+import { apiKeyToken, BatchSubjects, BatchView, TenancySubjects, tokenOrganization } from '@flotilla/contracts';
 import { eventually, openTestEnvironment, setReadOnly, TestEnvironment } from '@flotilla/testing';
 import {
   createProject,
@@ -86,7 +86,7 @@ describe('a read model behind the log', () => {
       60_000,
       'the batch, once the read model caught up',
     );
-    expect(batch.project).toEqual({ href: `/projects/${projectId}` });
+    expect(batch.project).toEqual({ id: projectId, href: `/projects/${projectId}` });
     await eventually(
       async () => {
         const reply = await request<{ hostname: string }>(BatchSubjects.getDevice, { deviceId: device.id });
@@ -160,5 +160,38 @@ describe('a read model behind the log', () => {
         }),
       ).revoked_at,
     ).toEqual(expect.any(String));
+  });
+
+  it('answers a key issued while the read model is behind as unavailable until it has the key, never unauthorized', async () => {
+    const { organizationId } = await createProject(request);
+    const other = await createProject(request);
+    // As the gateway asks: the token's hash, and the organization the token names.
+    const authenticate = (token: string) =>
+      request<{ organizationId: string }>(TenancySubjects.authenticate, {
+        tokenHash: hash('sha256', token),
+        tokenOrganizationId: tokenOrganization(token),
+      });
+    const unauthorized = { ok: false, error: { code: 'unauthorized' } };
+    let token = '';
+    await readOnly(true);
+    try {
+      // Answered once in the log (after the 5 s wait for the read model, which cannot apply it).
+      token = unwrap(await request<{ token: string }>(TenancySubjects.issueApiKey, { organizationId })).token;
+      expect(await authenticate(token)).toMatchObject({ ok: false, error: { code: 'unavailable' } });
+      // The read model holds every commit of the other organization, and a token naming none is not waited for.
+      expect(await authenticate(apiKeyToken(other.organizationId, 'no-such-key'))).toMatchObject(unauthorized);
+      expect(await authenticate('flt_no_such_key')).toMatchObject(unauthorized);
+    } finally {
+      await readOnly(false);
+    }
+    const key = await eventually(
+      async () => {
+        const reply = await authenticate(token);
+        return reply.ok ? reply.data : undefined;
+      },
+      60_000,
+      'the key, once the read model caught up',
+    );
+    expect(key.organizationId).toBe(organizationId);
   });
 });

@@ -3,6 +3,7 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import {
+  apiKeyToken,
   ApiKeyView,
   CreateOrganizationRequest,
   CreateProjectRequest,
@@ -92,7 +93,10 @@ export class IssueApiKeyCommand {
   ) {}
 }
 
-/** The token is made here and returned once; only its SHA-256 goes into the log. */
+/**
+ * The token is made here (naming its organization: `apiKeyToken`) and returned once; only its SHA-256 goes into the
+ * log.
+ */
 @CommandHandler(IssueApiKeyCommand)
 export class IssueApiKeyHandler implements ICommandHandler<IssueApiKeyCommand, IssuedApiKeyView> {
   constructor(
@@ -102,7 +106,7 @@ export class IssueApiKeyHandler implements ICommandHandler<IssueApiKeyCommand, I
 
   async execute({ request, meta }: IssueApiKeyCommand): Promise<IssuedApiKeyView> {
     assertInScope(meta, request.organizationId);
-    const token = `flt_${randomBytes(32).toString('base64url')}`;
+    const token = apiKeyToken(request.organizationId, randomBytes(32).toString('base64url'));
     const keyed = idempotency(
       `issue-api-key:${request.organizationId}`,
       request.commandId,

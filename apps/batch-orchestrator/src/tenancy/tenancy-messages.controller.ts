@@ -88,6 +88,6 @@ export class TenancyMessagesController {
 
   @Handles(TenancySubjects.authenticate)
   authenticate(@Payload() request: AuthenticateRequest, @Meta() meta: RequestMeta) {
-    return this.queries.execute(new AuthenticateQuery(request.tokenHash, meta));
+    return this.queries.execute(new AuthenticateQuery(request.tokenHash, request.tokenOrganizationId, meta));
   }
 }

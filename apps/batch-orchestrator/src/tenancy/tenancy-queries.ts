@@ -163,18 +163,30 @@ export class ListApiKeysHandler implements IQueryHandler<ListApiKeysQuery, { api
 export class AuthenticateQuery {
   constructor(
     readonly tokenHash: string,
+    readonly tokenOrganizationId: string | undefined,
     readonly meta: RequestMeta,
   ) {}
 }
 
 @QueryHandler(AuthenticateQuery)
 export class AuthenticateHandler implements IQueryHandler<AuthenticateQuery, AuthenticatedKey> {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(TENANCY_PROJECTION) private readonly tenancy: ProjectionRunner,
+  ) {}
 
-  /** Only root (the gateway authenticating a caller) may look keys up: to anyone else it is of no use but guessing. */
-  async execute({ tokenHash, meta }: AuthenticateQuery): Promise<AuthenticatedKey> {
+  /**
+   * Only root (the gateway authenticating a caller) may look keys up: to anyone else it is of no use but guessing.
+   * A key not found is looked for again once the read model holds the commits of the organization its token names,
+   * so one issued while the read model was behind answers 503 until it is applied, never 401; a token naming none
+   * (or no organization) is answered at once.
+   */
+  async execute({ tokenHash, tokenOrganizationId, meta }: AuthenticateQuery): Promise<AuthenticatedKey> {
     if (meta.organizationId) throw new DomainError('forbidden', 'only the gateway authenticates API keys');
-    const key = await this.dataSource.getRepository(ApiKeyRow).findOneBy({ tokenHash, revokedAt: IsNull() });
+    const find = () => this.dataSource.getRepository(ApiKeyRow).findOneBy({ tokenHash, revokedAt: IsNull() });
+    const key = tokenOrganizationId
+      ? await findCaughtUp(this.tenancy, find, { type: OrganizationAggregate, id: tokenOrganizationId })
+      : await find();
     if (!key) throw new DomainError('unauthorized', 'invalid token');
     return { keyId: key.id, organizationId: key.organizationId };
   }

@@ -79,6 +79,11 @@ export class AuthenticateRequest {
   @IsString()
   @MaxLength(64)
   tokenHash!: string;
+
+  /** The organization the token names (`tokenOrganization`), unverified: where to wait for a key not found. */
+  @Optional()
+  @IsUUID()
+  tokenOrganizationId?: string;
 }
 
 export interface OrganizationView {
