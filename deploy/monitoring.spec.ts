@@ -15,9 +15,12 @@ const { groups } = parse(fs.readFileSync(RULES, 'utf8')) as { groups: { name: st
 const rules = groups.flatMap((g) => g.rules);
 const readme = fs.readFileSync(path.join(__dirname, 'README.md'), 'utf8');
 const metricsTable = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
-/** Whether the README's table of metrics names this one (alone, or as a `_suffix` of the one before it). */
+/** Whether the README's table of metrics names this one (alone, or as a `_suffix` of one named before it). */
 const documented = (metric: string) =>
-  metricsTable.includes(`\`${metric}\``) || metricsTable.includes(`\`_${metric.split('_').pop()}\``);
+  metricsTable.includes(`\`${metric}\``) ||
+  [...metricsTable.matchAll(/`(_[a-z_]+)`/g)].some(
+    ([, suffix]) => metric.endsWith(suffix) && metricsTable.includes(`\`${metric.slice(0, -suffix.length)}_`),
+  );
 
 /** The names of the metrics the apps and libs register (`name: 'flotilla_…'`, or a gauge helper's first argument). */
 function registeredMetrics(): string[] {
@@ -28,7 +31,7 @@ function registeredMetrics(): string[] {
       if (file.endsWith('.ts') && !file.endsWith('.spec.ts') && !file.includes('node_modules'))
         for (const [, name] of fs
           .readFileSync(path.join(root, top, file), 'utf8')
-          .matchAll(/(?:name: |gauge\()'(flotilla_[a-z_]+)'/g))
+          .matchAll(/(?:name: |gauge\(\s*)'(flotilla_[a-z_]+)'/g))
           names.add(name);
   return [...names];
 }
@@ -70,7 +73,13 @@ describe('deploy/prometheus alerting rules', () => {
 describe("the README's table of metrics", () => {
   it('names every metric the services register', () => {
     const registered = registeredMetrics();
-    expect(registered).toEqual(expect.arrayContaining(['flotilla_consumer_lag', 'flotilla_device_checks_total']));
+    expect(registered).toEqual(
+      expect.arrayContaining([
+        'flotilla_consumer_lag',
+        'flotilla_consumer_busy_seconds',
+        'flotilla_device_checks_total',
+      ]),
+    );
     expect(registered.filter((metric) => !documented(metric))).toEqual([]);
   });
 });
