@@ -36,7 +36,8 @@ describe('admin gateway: organizations, projects and API keys (e2e)', () => {
 
     const key = await call('POST', `/organizations/${org.body.id}/api-keys`, rootToken, {});
     expect(key.status).toBe(201);
-    expect(key.body.token).toMatch(/^flt_/);
+    // It names its organization, then 32 random bytes.
+    expect(key.body.token).toMatch(new RegExp(`^flt_${org.body.id.replaceAll('-', '')}_[A-Za-z0-9_-]{43}$`));
     expect(await call('GET', `/projects/${project.body.id}`, key.body.token)).toMatchObject({ status: 200 });
     expect(await call('POST', `/organizations/${org.body.id}/projects`, key.body.token, { name: 'api' })).toMatchObject(
       { status: 201 },

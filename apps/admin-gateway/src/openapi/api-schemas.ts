@@ -269,9 +269,17 @@ export const ApiSchemas: Record<string, Schema> = {
   ),
   ProjectList: pageOf('projects', 'Project', [project]),
   IssuedApiKey: object(
-    { id: uuid, token: text, description: nullable(text), created_at: dateTime },
+    {
+      id: uuid,
+      token: {
+        type: 'string',
+        description: 'shown once: `flt_`, the organization id (32 hex digits), `_`, then the secret',
+      },
+      description: nullable(text),
+      created_at: dateTime,
+    },
     ['id', 'token', 'created_at'],
-    { id: apiKey.id, token: 'flt_…', description: 'CI', created_at: at },
+    { id: apiKey.id, token: `flt_${ORG.replaceAll('-', '')}_…`, description: 'CI', created_at: at },
   ),
   ApiKey: object(
     {
