@@ -1,4 +1,4 @@
-import { AuditTypes, CapacityCheckLimits, checkedQuantitySchema, UpdateLimits } from '@flotilla/contracts';
+import { apiKeyToken, AuditTypes, CapacityCheckLimits, checkedQuantitySchema, UpdateLimits } from '@flotilla/contracts';
 
 /**
  * The schemas of the admin API's bodies and answers (OpenAPI 3.1, so JSON Schema 2020-12), each with an example.
@@ -279,7 +279,7 @@ export const ApiSchemas: Record<string, Schema> = {
       created_at: dateTime,
     },
     ['id', 'token', 'created_at'],
-    { id: apiKey.id, token: `flt_${ORG.replaceAll('-', '')}_…`, description: 'CI', created_at: at },
+    { id: apiKey.id, token: apiKeyToken(ORG, '…'), description: 'CI', created_at: at },
   ),
   ApiKey: object(
     {

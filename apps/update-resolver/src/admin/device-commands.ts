@@ -8,10 +8,10 @@ import {
 } from '@flotilla/contracts';
 import { DomainError, everyProblem } from '@flotilla/decider';
 import { DeviceCommand, validateTags } from '@flotilla/update-domain';
+import { idempotency } from '@flotilla/event-store';
 import { RESOLVER_CONFIG, ResolverConfig } from '../config';
 import { keyedCredential, newCredential, provisionedCredential } from '../fleet/device-credentials';
 import { FleetRepositories } from '../fleet/fleet-repositories';
-import { idempotency } from '@flotilla/event-store';
 import { AdminCommand } from './admin-command';
 import { inner } from './admin-body';
 import { FleetQueries } from './fleet-queries';

@@ -1,8 +1,8 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { CreateProductRequest } from '@flotilla/contracts';
 import { aggregateKey } from '@flotilla/update-domain';
-import { FleetRepositories } from '../fleet/fleet-repositories';
 import { idempotency } from '@flotilla/event-store';
+import { FleetRepositories } from '../fleet/fleet-repositories';
 import { AdminCommand } from './admin-command';
 import { inner } from './admin-body';
 import { FleetQueries } from './fleet-queries';
