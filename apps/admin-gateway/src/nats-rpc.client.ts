@@ -10,7 +10,14 @@ import {
   Subject,
   subjectOn,
 } from '@flotilla/contracts';
-import { busRequest, connectService, isConnectedNow, UnsignedPrincipal } from '@flotilla/nest-platform';
+import {
+  busRequest,
+  busRequestParts,
+  BusRequestOptions,
+  connectService,
+  isConnectedNow,
+  UnsignedPrincipal,
+} from '@flotilla/nest-platform';
 import { GATEWAY_CONFIG, GatewayConfig } from './config';
 import { Caller } from './auth/caller';
 
@@ -61,22 +68,49 @@ export class NatsRpcClient implements OnApplicationShutdown {
    * there); the compiler checks the fields are the ones the request class declares.
    */
   async call<S extends Subject>(subject: S, payload: PayloadOf<S>, caller?: Caller): Promise<ResponseOf<S>> {
-    type T = ResponseOf<S>;
+    const reply = await this.send(caller, (nc, options) =>
+      busRequest<ResponseOf<S>>(nc, subjectOn(this.config.rpcPrefix, subject), payload, options),
+    );
+    return this.dataOf(subject, reply);
+  }
+
+  /**
+   * Sends the request of a subject that answers in parts and hands each part's data to `take` until it says the
+   * answer is whole. Fails as `call` does.
+   */
+  async callInParts<S extends Subject>(
+    subject: S,
+    payload: PayloadOf<S>,
+    caller: Caller,
+    take: (data: ResponseOf<S>) => boolean,
+  ): Promise<void> {
+    await this.send(caller, (nc, options) =>
+      busRequestParts<ResponseOf<S>>(nc, subjectOn(this.config.rpcPrefix, subject), payload, options, (reply) =>
+        take(this.dataOf(subject, reply)),
+      ),
+    );
+  }
+
+  /** Signs as the caller (root for the root token, else its organization) and maps a request that went nowhere. */
+  private async send<T>(
+    caller: Caller | undefined,
+    request: (nc: NatsConnection, options: BusRequestOptions) => Promise<T>,
+  ): Promise<T> {
     const nc = this.connection;
     if (!nc)
       throw new RemoteError({ code: ErrorCodes.unavailable, message: 'service unavailable: NATS not reached yet' });
     const principal: UnsignedPrincipal = caller?.organizationId
       ? { kind: 'organization', organizationId: caller.organizationId, actor: caller.actor }
       : { kind: 'root', actor: caller?.actor ?? 'admin-gateway' };
-    let reply: Reply<T>;
     try {
-      reply = await busRequest<T>(nc, subjectOn(this.config.rpcPrefix, subject), payload, {
+      return await request(nc, {
         principal,
         key: this.config.busKey,
         timeoutMs: this.config.requestTimeoutMs,
         correlationId: caller?.correlationId,
       });
     } catch (err) {
+      if (err instanceof RemoteError) throw err; // a reply's own error, from `dataOf`
       // A body within the gateway's limit can still grow past the bus's once encoded (`1e9` is `1000000000`).
       if (err instanceof NatsError && err.code === NatsErrorCode.MaxPayloadExceeded)
         throw new PayloadTooLargeException(
@@ -87,11 +121,15 @@ export class NatsRpcClient implements OnApplicationShutdown {
         message: `service unavailable: ${(err as Error).message}`,
       });
     }
+  }
+
+  /** A reply's data, or the error it answered with. */
+  private dataOf<T>(subject: Subject, reply: Reply<T>): T {
     if (!reply.ok && isPrincipalRefusal(reply.error)) {
       // The gateway signs every call: a refusal is this deployment's keys or clocks, not the caller's token.
       this.logger.error({
         msg: 'a service refused the principal the gateway signed: FLOTILLA_BUS_KEY differs between them, or their clocks are over a minute apart',
-        subject,
+        subject: subject.name,
         error: reply.error.message,
       });
       throw new RemoteError({ code: ErrorCodes.unavailable, message: 'service unavailable: it refused the gateway' });

@@ -3,6 +3,7 @@ import { ServiceNames } from '@flotilla/contracts';
 import { createLoggedApp, DirectResponder, HealthRegistry, natsRpcServer } from '@flotilla/nest-platform';
 import { AppModule } from './app.module';
 import { RESOLVER_CONFIG, ResolverConfig } from './config';
+import { ResolveManyRoute } from './device-api/resolve-many.route';
 import { ResolveUpdateRoute } from './device-api/resolve-update.route';
 import { FleetView } from './fleet/fleet-view';
 
@@ -14,7 +15,10 @@ import { FleetView } from './fleet/fleet-view';
 export async function createResolver(given?: ResolverConfig): Promise<INestApplication> {
   const app = await createLoggedApp(ServiceNames.updateResolver, AppModule.with(given));
   const config = app.get<ResolverConfig>(RESOLVER_CONFIG);
-  const direct = { responder: app.get(DirectResponder), routes: [app.get(ResolveUpdateRoute)] };
+  const direct = {
+    responder: app.get(DirectResponder),
+    routes: [app.get(ResolveUpdateRoute), app.get(ResolveManyRoute)],
+  };
   app.connectMicroservice(natsRpcServer(config.nats, ServiceNames.updateResolver, config.rpcPrefix, direct), {
     inheritAppConfig: true,
   });

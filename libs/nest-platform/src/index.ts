@@ -22,3 +22,4 @@ export * from './audit/audit-trail';
 export * from './rpc/bus-metrics.interceptor';
 export * from './config-module';
 export * from './repeating';
+export * from './rpc/turn-batch';

@@ -163,6 +163,27 @@ describe('fleet to firmware (e2e)', () => {
       ).toMatchObject({ update_available: true, firmware_url: null });
     await system.call('GET', '/device/update', null, undefined, headers);
     expect(await attempts()).toBe(before + 1);
+    // Checks that arrive together go to the resolver together; each is answered as it would be alone.
+    const together = await Promise.all(
+      Array.from({ length: 30 }, async (_, i) => {
+        const given = [
+          headers,
+          { ...headers, authorization: `Bearer nope-${i}` },
+          { authorization: headers.authorization },
+        ];
+        const answer = await fetch(`${system.base}/device/update?preflight=true`, { headers: given[i % 3] });
+        const body = (await answer.json()) as { data?: { update_available: boolean } };
+        return [i % 3, answer.status, body.data?.update_available] as const;
+      }),
+    );
+    expect(new Set(together.map((answer) => JSON.stringify(answer)))).toEqual(
+      new Set([
+        JSON.stringify([0, 200, true]),
+        JSON.stringify([1, 401, undefined]),
+        JSON.stringify([2, 422, undefined]),
+      ]),
+    );
+    expect(await attempts()).toBe(before + 1); // preflights all
 
     const explanation = await system.call('GET', `${products}/devices/${deviceId}/update-explanation`, key);
     expect(explanation.body.explanation).toMatchObject({

@@ -2,8 +2,16 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { connect, NatsConnection } from 'nats';
-import { BatchSubjects, DefaultSubjectPrefix, subjectOn, TenancySubjects } from '@flotilla/contracts';
-import { busRequest, busRequester } from '@flotilla/nest-platform';
+import {
+  BatchSubjects,
+  DefaultSubjectPrefix,
+  hashCredential,
+  ResolveManyPart,
+  subjectOn,
+  TenancySubjects,
+  UpdateSubjects,
+} from '@flotilla/contracts';
+import { busRequest, busRequester, busRequestParts } from '@flotilla/nest-platform';
 import {
   createTestDatabase,
   eventually,
@@ -161,6 +169,30 @@ describe('a locked bus (e2e)', () => {
       30_000,
       'device registered',
     );
+    // Device checks sent together are answered in parts (a refusal at once, a first firmware report after its
+    // append): every part is a response the resolver's user may publish.
+    const products = `/orgs/${organizationId}/products/c3.medium.x86`;
+    const firmware = { uuid: randomUUID(), version: '1.0.0', architecture: 'x86_64', platform: 'metal' };
+    expect(
+      (await call('POST', `${products}/firmwares`, key, { firmware: { ...firmware, artifact_url: 'https://x/1.img' } }))
+        .status,
+    ).toBe(201);
+    const { credential } = (await call('GET', `${products}/devices/${batch.devices[0].id}/credential`, key)).body;
+    const headers = { ...firmware, product: 'c3.medium.x86' };
+    const parts: number[][] = [];
+    await busRequestParts<ResolveManyPart>(
+      await login('admin-gateway', passwords.NATS_GATEWAY_PASSWORD),
+      subjectOn(DefaultSubjectPrefix, UpdateSubjects.resolveMany),
+      {
+        checks: [hashCredential(credential), hashCredential('nope')].map((credentialHash) => ({
+          credentialHash,
+          headers,
+        })),
+      },
+      { principal: { kind: 'root', actor: 'admin-gateway' }, key: TEST_KEYS.FLOTILLA_BUS_KEY },
+      (reply) => parts.push(reply.ok ? reply.data.answers.map((a) => a.check) : []) > 0 && parts.flat().length === 2,
+    );
+    expect(parts).toEqual([[1], [0]]);
     // Root names any organization: the resolver looks it up in the orchestrator's log, with the same permissions.
     const createProduct = (org: string) =>
       call('POST', `/orgs/${org}/products`, TEST_KEYS.FLOTILLA_BUS_KEY, { product: { name: 'by-root' } });

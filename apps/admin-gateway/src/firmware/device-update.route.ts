@@ -1,8 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Logger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { ErrorCodes, hashCredential, UpdateSubjects } from '@flotilla/contracts';
-import { requestIdOf } from '@flotilla/nest-platform';
+import {
+  ErrorCodes,
+  hashCredential,
+  ResolveCheck,
+  resolveManyParts,
+  UpdateAnswer,
+  UpdateSubjects,
+} from '@flotilla/contracts';
+import { requestIdOf, TurnBatch } from '@flotilla/nest-platform';
 import { INTERNAL_ERROR_BODY, remoteErrorAnswer, retryHeaders } from '../http-error.filter';
 import { NatsRpcClient, RemoteError } from '../nats-rpc.client';
 import { putInFront } from '../in-front';
@@ -17,28 +24,41 @@ export const isDeviceUpdate = (path: string) => DEVICE_UPDATE_ROUTE.test(path);
 /**
  * The device API (firmware-deployments.md §2): a device asks which firmware it should run. A fleet polls it all day,
  * so it is answered by a plain `node:http` handler ahead of Express and Nest (their router, middleware and request
- * log cost more than the check): its work is one NATS request. Every other request goes on to Express as before.
- * Documented in the API document by `deviceUpdateOperation`.
+ * log cost more than the check), and the checks that arrive in one turn of the event loop go to the resolver as one
+ * request (`resolveMany`). Every other request goes on to Express as before. Documented in the API document by
+ * `deviceUpdateOperation`.
  */
 export function serveDeviceUpdates(app: NestExpressApplication): void {
   const rpc = app.get(NatsRpcClient);
   const logger = new Logger('device-api');
+  const checks: DeviceChecks = new TurnBatch(
+    (items, answer) =>
+      rpc.callInParts(
+        UpdateSubjects.resolveMany,
+        { checks: items },
+        // The checks act as themselves (the resolver records each device as its actor).
+        { actor: 'admin-gateway', organizationId: null },
+        ({ answers }) => answers.map(({ check, reply }) => answer(check, reply)).includes(true),
+      ),
+    resolveManyParts,
+  );
   putInFront(app, (request, response, framework) => {
     const [path, query = ''] = (request.url ?? '').split('?', 2);
     if (!isDeviceUpdate(path) || (request.method !== 'GET' && request.method !== 'HEAD'))
       return framework(request, response);
-    // A turn's checks leave for NATS in one socket write (nats-write-coalescing.ts).
-    answer(rpc, request, new URLSearchParams(query), response, logger).catch((err) =>
+    answer(checks, request, new URLSearchParams(query), response, logger).catch((err) =>
       logger.error({ msg: 'device check not answered', error: String(err) }),
     );
   });
 }
 
+type DeviceChecks = TurnBatch<ResolveCheck, UpdateAnswer>;
+
 /** Devices turned away by an outage come back over this many seconds (a million polling devices are 3.3k a second). */
 const DEVICE_RETRY_SPREAD_SECONDS = 60;
 
 async function answer(
-  rpc: NatsRpcClient,
+  checks: DeviceChecks,
   request: IncomingMessage,
   query: URLSearchParams,
   response: ServerResponse,
@@ -47,7 +67,7 @@ async function answer(
   let status = 200;
   let body: unknown;
   try {
-    body = { data: await check(rpc, request, query) };
+    body = { data: await check(checks, request, query) };
   } catch (err) {
     if (err instanceof RemoteError) ({ status, body } = remoteErrorAnswer(err));
     else {
@@ -64,7 +84,7 @@ async function answer(
   response.end(request.method === 'HEAD' ? undefined : json);
 }
 
-async function check(rpc: NatsRpcClient, { headers, method }: IncomingMessage, query: URLSearchParams) {
+async function check(checks: DeviceChecks, { headers, method }: IncomingMessage, query: URLSearchParams) {
   const credential = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '')?.[1];
   if (!credential)
     throw new RemoteError({
@@ -75,18 +95,19 @@ async function check(rpc: NatsRpcClient, { headers, method }: IncomingMessage, q
   const preflight = given.length === 0 ? false : given.length === 1 ? queryFlag(given[0]) : undefined;
   if (preflight === undefined)
     throw new RemoteError({ code: ErrorCodes.validationFailed, message: 'preflight must be true or false' });
-  const peridio = Object.fromEntries(PERIDIO_HEADERS.map((name) => [name, headers[`x-peridio-${name}`]]));
-  return rpc.call(
-    UpdateSubjects.resolve,
-    // HEAD is a safe method: it asks as a preflight does and is never an attempt.
-    {
-      credentialHash: hashCredential(credential),
-      headers: peridio,
-      preflight: preflight || method === 'HEAD',
-    },
-    // The check acts as itself (the resolver records the device as its actor); its correlation is the request id.
-    { actor: 'admin-gateway', organizationId: null, correlationId: requestIdOf(headers) }, // as tagRequests set it
+  // Node joins repeated headers of these names into one string.
+  const peridio = Object.fromEntries(
+    PERIDIO_HEADERS.map((name) => [name, headers[`x-peridio-${name}`] as string | undefined]),
   );
+  const reply = await checks.add({
+    credentialHash: hashCredential(credential),
+    headers: peridio,
+    // HEAD is a safe method: it asks as a preflight does and is never an attempt.
+    preflight: preflight || method === 'HEAD',
+    correlationId: requestIdOf(headers), // as tagRequests set it
+  });
+  if (!reply.ok) throw new RemoteError(reply.error);
+  return reply.data;
 }
 
 const header = (name: string, description?: string) => ({

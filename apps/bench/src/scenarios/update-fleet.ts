@@ -5,14 +5,18 @@ import {
   DefaultFailureRules,
   FailureRules,
   hashCredential,
+  ResolveCheck,
+  ResolveManyPart,
+  resolveManyParts,
   UpdateAggregates,
   UpdateAnswer,
   UpdateEvent,
   UpdateEventSchema,
+  subjectOn,
   UpdateSubjects,
 } from '@flotilla/contracts';
 import { EventStore } from '@flotilla/event-store';
-import { busRequester, connectService } from '@flotilla/nest-platform';
+import { busRequestParts, connectService, TurnBatch } from '@flotilla/nest-platform';
 import { freeLoopbackPort, metricSamples } from '@flotilla/testing';
 import { aggregateKey } from '@flotilla/update-domain';
 import { ScenarioContext } from '../measure';
@@ -221,10 +225,25 @@ export async function startUpdateFleet(context: ScenarioContext, shape: FleetSha
   );
   const firstStartMs = performance.now() - started;
 
-  const send = busRequester(nc, context.busKey, { prefix: `bench.${id}`, actor: 'bench' });
+  const prefix = `bench.${id}`;
+  // Checks go as the gateway sends them: those of one turn in one request, answered in parts.
+  const checks = new TurnBatch<ResolveCheck, UpdateAnswer>(
+    (items, answer) =>
+      busRequestParts<ResolveManyPart>(
+        nc,
+        subjectOn(prefix, UpdateSubjects.resolveMany),
+        { checks: items },
+        { principal: { kind: 'root', actor: 'bench' }, key: context.busKey },
+        (reply) => {
+          if (!reply.ok) throw new Error(JSON.stringify(reply.error));
+          return reply.data.answers.map(({ check, reply }) => answer(check, reply)).includes(true);
+        },
+      ),
+    resolveManyParts,
+  );
   const check = async (device: number, reportCurrent: boolean): Promise<UpdateAnswer> => {
     const fw = firmwareOf(device % shape.products, !reportCurrent);
-    const reply = await send<UpdateAnswer>(UpdateSubjects.resolve, {
+    const reply = await checks.add({
       credentialHash: hashCredential(`device-${device}`),
       headers: fw,
       preflight: false,
@@ -289,7 +308,7 @@ export async function startUpdateFleet(context: ScenarioContext, shape: FleetSha
     /** The resolver's health and metrics port. */
     healthPort,
     /** The subject prefix the resolver answers on: a gateway in front of it is started with it. */
-    rpcPrefix: `bench.${id}`,
+    rpcPrefix: prefix,
     check,
     nextCheck,
     deviceHeaders,

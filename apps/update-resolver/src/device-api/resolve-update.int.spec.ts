@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
 import {
   Reply,
+  ResolveManyPart,
   Subject,
   subjectOn,
   UpdateAggregates,
@@ -13,7 +14,7 @@ import {
 import { DataSource } from 'typeorm';
 import { aggregateKey } from '@flotilla/update-domain';
 import { EventStore } from '@flotilla/event-store';
-import { busRequester, decodeReply } from '@flotilla/nest-platform';
+import { busRequester, busRequestParts, decodeReply } from '@flotilla/nest-platform';
 import {
   eventually,
   freeLoopbackPort,
@@ -523,6 +524,61 @@ describe('device checks over NATS', () => {
         { metadata: { actor: 'test' } },
       );
     await eventually(async () => (await snapshots()).length === 0, 5_000, 'the snapshot dropped');
+  });
+
+  it('answers many checks in one request, each as alone, those that only read in a part ahead of those that append', async () => {
+    const upToDate = await register('many-stable', ['stable']);
+    await check(upToDate); // records its firmware: from here on its checks only read
+    const offered = [await register('many-beta-1'), await register('many-beta-2')];
+    const checks = [
+      { credentialHash: hash(offered[0]), headers: current, correlationId: 'req-1' },
+      { credentialHash: hash(upToDate), headers: current },
+      { credentialHash: hash('nope'), headers: current },
+      { credentialHash: hash(offered[1]), headers: current, preflight: true },
+      { credentialHash: hash(offered[1]), headers: { product: 'gateway-x' } },
+    ];
+    const parts: ResolveManyPart['answers'][] = [];
+    const answered = new Set<number>();
+    await busRequestParts<ResolveManyPart>(
+      env.nc,
+      subjectOn(env.rpcPrefix, UpdateSubjects.resolveMany),
+      { checks },
+      { principal: { kind: 'root', actor: 'test' }, key: TEST_KEYS.FLOTILLA_BUS_KEY },
+      (reply) => {
+        if (!reply.ok) throw new Error(JSON.stringify(reply.error));
+        parts.push(reply.data.answers);
+        for (const { check } of reply.data.answers) answered.add(check);
+        return answered.size === checks.length;
+      },
+    );
+    const answers = parts.flat().sort((a, b) => a.check - b.check);
+    expect(answers.map((a) => a.check)).toEqual([0, 1, 2, 3, 4]); // each once
+    expect(answers.map((a) => a.reply)).toMatchObject([
+      { ok: true, data: { update_available: true, firmware_meta: { uuid: FW2 } } },
+      { ok: true, data: { update_available: false } },
+      { ok: false, error: { code: 'unauthorized' } },
+      { ok: true, data: { update_available: true, firmware_url: null } },
+      { ok: false, error: { code: 'validation_failed' } },
+    ]);
+    // The checks that only read came in the first part, the attempt (an append) after them.
+    expect(parts.length).toBeGreaterThan(1);
+    expect(parts[0].map((a) => a.check)).toEqual(expect.arrayContaining([1, 2, 4]));
+    expect(parts[0].map((a) => a.check)).not.toContain(0);
+    // Recorded with the correlation of the request it answers.
+    const attempts = [];
+    for await (const commit of (await openStore()).readRange())
+      if (commit.metadata.correlationId === 'req-1') attempts.push(...commit.events.map((e) => e.type));
+    expect(attempts).toEqual(['DeviceFirmwareChanged', 'UpdateRequested']); // its first check: firmware and attempt
+
+    for (const [payload, problem] of [
+      [{ checks: [] }, 'checks should not be empty'],
+      [{ checks: Array(257).fill(checks[1]) }, 'checks must hold at most 256'],
+      [{ checks: [{ credentialHash: 7, headers: current }] }, 'checks.0.credentialHash must be a string'],
+    ] as const)
+      expect(await request(UpdateSubjects.resolveMany, payload)).toMatchObject({
+        ok: false,
+        error: { code: 'validation_failed', details: expect.arrayContaining([expect.stringContaining(problem)]) },
+      });
   });
 
   it('answers checks that offer nothing without Postgres', async () => {

@@ -4,6 +4,23 @@ import { ResolveRequest, UpdateAnswer, UpdateSubjects } from '@flotilla/contract
 import { DirectRoute, RequestMeta } from '@flotilla/nest-platform';
 import { ResolveUpdateCommand } from './resolve-update';
 
+/** `ResolveRequest` exactly, as a device check sends it (and `extra` fields besides); its decorators say the same. */
+export function isPlainCheck(payload: unknown, extra: readonly string[] = []): payload is ResolveRequest {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return false;
+  const { credentialHash, headers, preflight } = payload as Partial<ResolveRequest>;
+  return (
+    typeof credentialHash === 'string' &&
+    credentialHash.length <= 64 &&
+    typeof headers === 'object' &&
+    headers !== null &&
+    !Array.isArray(headers) &&
+    (preflight === undefined || typeof preflight === 'boolean') &&
+    Object.keys(payload).every((key) => key in CHECK_FIELDS || extra.includes(key))
+  );
+}
+
+const CHECK_FIELDS = { credentialHash: true, headers: true, preflight: true };
+
 /**
  * The device check on the bus, the hottest subject of all: answered as a direct route (no Nest pipeline per message,
  * the same verification, validation, counts and replies), so a check costs what resolving it costs.
@@ -14,18 +31,8 @@ export class ResolveUpdateRoute implements DirectRoute<ResolveRequest> {
 
   constructor(private readonly commands: CommandBus) {}
 
-  /** `ResolveRequest` exactly, as a device check sends it; the request class's decorators say the same. */
   accepts(payload: object): payload is ResolveRequest {
-    const { credentialHash, headers, preflight, ...rest } = payload as Partial<ResolveRequest>;
-    return (
-      typeof credentialHash === 'string' &&
-      credentialHash.length <= 64 &&
-      typeof headers === 'object' &&
-      headers !== null &&
-      !Array.isArray(headers) &&
-      (preflight === undefined || typeof preflight === 'boolean') &&
-      Object.keys(rest).length === 0
-    );
+    return isPlainCheck(payload);
   }
 
   handle(request: ResolveRequest, meta: RequestMeta): Promise<UpdateAnswer> {

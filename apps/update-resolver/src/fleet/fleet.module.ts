@@ -8,6 +8,7 @@ import { FleetScope } from '../admin/fleet-scope';
 import { OrganizationDirectory } from '../admin/organization-directory';
 import { CreateProductHandler } from '../admin/product-commands';
 import { ResolveUpdateHandler } from '../device-api/resolve-update';
+import { ResolveManyRoute } from '../device-api/resolve-many.route';
 import { ResolveUpdateRoute } from '../device-api/resolve-update.route';
 import { UpdateMessagesController } from '../update-messages.controller';
 import { AuditMessagesController } from '../admin/audit-messages.controller';
@@ -40,6 +41,7 @@ import { FleetWiringWorkflowHost } from './fleet-wiring-workflow.host';
     ...deviceCommandHandlers,
     ResolveUpdateHandler,
     ResolveUpdateRoute,
+    ResolveManyRoute,
     FleetWiringWorkflowHost,
     DeploymentRulesWorkflowHost,
   ],

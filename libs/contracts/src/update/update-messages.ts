@@ -1,7 +1,17 @@
 import 'reflect-metadata';
 import { hash } from 'node:crypto';
-import { IsBoolean, IsObject, IsString, MaxLength } from 'class-validator';
-import { ServiceNames } from '@flotilla/events';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayNotEmpty,
+  IsArray,
+  IsBoolean,
+  IsObject,
+  IsString,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
+import { Reply, ServiceNames } from '@flotilla/events';
 import { AuditRequest, AuditView } from '../platform/audit';
 import { replyOf, subject } from '../platform/subject';
 import { PageMeta, PageNumber, PerPage } from '../platform/paging';
@@ -29,6 +39,53 @@ export class ResolveRequest {
   @Optional()
   @IsBoolean()
   preflight?: boolean;
+}
+
+/** One device check of several sent together, with the correlation of the device API request it answers. */
+export class ResolveCheck extends ResolveRequest {
+  @Optional()
+  @IsString()
+  @MaxLength(200)
+  correlationId?: string;
+}
+
+/** The most checks one `resolveMany` request carries: a busy gateway's turn, its reply well within the bus's 1 MB. */
+export const RESOLVE_MANY_MAX_CHECKS = 256;
+
+/**
+ * How a caller parts its checks into `resolveMany` requests: at most `items` to one, and at most a quarter of the
+ * bus's default 1 MB message by `size` (a check's header values, which an HTTP server takes up to 16 KB of, and the
+ * rest), so a part never nears the limit.
+ */
+export const resolveManyParts = {
+  items: RESOLVE_MANY_MAX_CHECKS,
+  bytes: 256 * 1024,
+  size: (check: ResolveCheck) =>
+    200 + Object.values(check.headers).reduce((sum, value) => sum + (value?.length ?? 0), 0),
+};
+
+/**
+ * The device checks that reached the gateway in one turn of its event loop, sent as one request: the signature, the
+ * headers and the bus's per-message cost are paid once for all of them rather than once per check.
+ */
+export class ResolveManyRequest {
+  @Type(() => ResolveCheck)
+  @ValidateNested({ each: true })
+  // ValidateNested takes an array for a nested value (and checks its items): a check is an object.
+  @IsObject({ each: true, message: 'each check must be an object' })
+  @ArrayMaxSize(RESOLVE_MANY_MAX_CHECKS, { message: `checks must hold at most ${RESOLVE_MANY_MAX_CHECKS}` })
+  @ArrayNotEmpty()
+  @IsArray()
+  checks!: ResolveCheck[];
+}
+
+/**
+ * One reply message of those a `resolveMany` request gets: the checks answered since the last message, each by its
+ * position in the request and with its own reply envelope (one check refused fails no other). Checks that only read
+ * are answered at once, ahead of those that wait on an append; the request is answered when every check has been.
+ */
+export interface ResolveManyPart {
+  answers: { check: number; reply: Reply<UpdateAnswer> }[];
 }
 
 /**
@@ -122,6 +179,15 @@ export const UpdateSubjects = {
     ResolveRequest,
     replyOf<UpdateAnswer>('the answer the device API returns'),
     'A device check (the gateway forwards the device API); with preflight, answers without recording the check.',
+  ),
+  resolveMany: subject(
+    'update.cmd.resolve-many',
+    resolver,
+    ResolveManyRequest,
+    replyOf<ResolveManyPart>(
+      'the checks answered since the last message, each `{check, reply}` by its position: one or more such messages in all (a request refused as a whole gets one error envelope)',
+    ),
+    `Up to ${RESOLVE_MANY_MAX_CHECKS} device checks in one request (the gateway sends a turn's checks so), each answered as \`resolve\` answers it, in parts as they are decided.`,
   ),
   createProduct: subject(
     'update.cmd.create-product',

@@ -22,7 +22,11 @@ export interface DirectRoute<Payload extends object = object> {
    * valid): it is handed on as it is. Any other payload is validated in full, and answered with every problem.
    */
   accepts?(payload: object): payload is Payload;
-  handle(payload: Payload, meta: RequestMeta): Promise<unknown>;
+  /**
+   * Answers with what it returns. A route whose subject answers in parts sends the parts before the last with
+   * `part` (each its own `ok` reply message, in order) and returns the last.
+   */
+  handle(payload: Payload, meta: RequestMeta, part: (data: unknown) => void): Promise<unknown>;
 }
 
 @Injectable()
@@ -46,6 +50,10 @@ export class DirectResponder {
       reply = { ok: false, error: failureReply(err, message.subject, this.logger) };
     }
     this.metrics.observe(route.subject.name, reply.ok ? 'ok' : reply.error.code, started);
+    this.send(message, reply);
+  }
+
+  private send(message: Msg, reply: Reply<unknown>): void {
     try {
       const { data, headers } = encodeReply(reply);
       message.respond(data, { headers });
@@ -63,6 +71,7 @@ export class DirectResponder {
       route.accepts?.(data) && !badCharacterProblems(data).length
         ? data
         : await this.validation.transform(data, { type: 'body', metatype: route.subject.request });
-    return { ok: true, data: (await route.handle(payload as object, verified)) ?? null };
+    const part = (data: unknown) => this.send(message, { ok: true, data });
+    return { ok: true, data: (await route.handle(payload as object, verified, part)) ?? null };
   }
 }
