@@ -417,6 +417,25 @@ describe('consumers of the log', () => {
       expect(handled.sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
     });
 
+    it('hands back, when it stops, every commit JetStream sent it, those still on the wire too: none waits out the ack wait', async () => {
+      const parked = new MemoryParkedStore();
+      const handled = new Set<number>();
+      const work = async (c: Commit) => {
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        handled.add(c.streamSeq);
+      };
+      // The ack wait is far longer than the test waits: a commit lost on its way to the stopping instance fails it.
+      const options = { ackWaitMs: 120_000, concurrency: 32 };
+      shared(work, parked, options);
+      for (let round = 0; round < 5; round++) {
+        const leaving = shared(work, parked, options);
+        await Promise.all(Array.from({ length: 300 }, (_, i) => append(`r${round}-${i % 50}`, i)));
+        await leaving.stop();
+      }
+      const last = await store.lastSequence();
+      await eventually(async () => handled.size === last, 15_000, 'every commit handled');
+    });
+
     it('reports how long its oldest commit in hand has been worked on, so a step that never ends is seen', async () => {
       let release!: () => void;
       const held = new Promise<void>((resolve) => (release = resolve));

@@ -4,6 +4,7 @@ import { Commit } from '../recorded-event';
 import { isNotFound } from '../stream-config';
 import { ConsumerOptions, ConsumerRuntime } from './consumer-runtime';
 import { decodeDelivered } from './delivered-commit';
+import { drainMessages } from './drain-messages';
 import { describeError, isTransient } from './failures';
 import { ParkedStatus } from './parked-commits';
 
@@ -158,7 +159,7 @@ export class SharedConsumer extends ConsumerRuntime {
         });
       }
     } finally {
-      messages.stop();
+      await drainMessages(messages); // what arrives meanwhile goes to the buffer, handed back below
       await Promise.all(inFlight);
       // Delivered but not started: back to JetStream at once, for this or another instance.
       for (const message of buffer) if (!this.inHand.has(message.seq)) message.nak();
