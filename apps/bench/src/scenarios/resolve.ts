@@ -13,7 +13,9 @@ const LOOP_DELAY_P99 = 'nodejs_eventloop_lag_p99_seconds';
 /**
  * performance.md `resolve`: 100,000 devices, 1,000 deployments over 10 products; checks over NATS at 256 and at 64 in
  * flight against raw NATS request/reply at the same concurrency; 90% of devices are up to date (read-only checks),
- * 10% are offered an update (an attempt: one durable event). The resolver's event-loop delay p99 is reported beside.
+ * 10% are offered an update (an attempt: one durable event). Checks are sent as the gateway sends them: those of one
+ * turn together (`resolveMany`), each timed from its own start to its own answer. The resolver's event-loop delay p99
+ * is reported beside.
  */
 export const resolve: Scenario = {
   name: 'resolve',
