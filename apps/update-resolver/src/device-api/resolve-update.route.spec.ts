@@ -21,8 +21,9 @@ describe('the device check route', () => {
       { credentialHash: hash, headers: {} },
     ];
     // Valid, but not as they are (a field stripped, null for an optional field): validated in full.
-    const reshaped = [
+    const reshaped: object[] = [
       { credentialHash: hash, headers, extra: 1 },
+      { credentialHash: hash, headers, constructor: 1 }, // a field named as an object's own property is a field too
       { credentialHash: hash, headers, preflight: null },
     ];
     const invalid = [

@@ -4,6 +4,8 @@ import { ResolveRequest, UpdateAnswer, UpdateSubjects } from '@flotilla/contract
 import { DirectRoute, RequestMeta } from '@flotilla/nest-platform';
 import { ResolveUpdateCommand } from './resolve-update';
 
+const CHECK_FIELDS: ReadonlySet<string> = new Set(['credentialHash', 'headers', 'preflight']);
+
 /** `ResolveRequest` exactly, as a device check sends it (and `extra` fields besides); its decorators say the same. */
 export function isPlainCheck(payload: unknown, extra: readonly string[] = []): payload is ResolveRequest {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return false;
@@ -15,11 +17,9 @@ export function isPlainCheck(payload: unknown, extra: readonly string[] = []): p
     headers !== null &&
     !Array.isArray(headers) &&
     (preflight === undefined || typeof preflight === 'boolean') &&
-    Object.keys(payload).every((key) => key in CHECK_FIELDS || extra.includes(key))
+    Object.keys(payload).every((key) => CHECK_FIELDS.has(key) || extra.includes(key))
   );
 }
-
-const CHECK_FIELDS = { credentialHash: true, headers: true, preflight: true };
 
 /**
  * The device check on the bus, the hottest subject of all: answered as a direct route (no Nest pipeline per message,
