@@ -9,6 +9,14 @@ import { ConsumerMessages, Subscription } from 'nats';
  */
 export async function drainMessages(messages: ConsumerMessages): Promise<void> {
   const subscription = (messages as unknown as { sub?: Subscription }).sub;
-  await subscription?.drain().catch(() => undefined); // closed already: the connection or the consumer went
+  let timer: NodeJS.Timeout | undefined;
+  // A drain waits for the server's answer: one that does not come (NATS away) must not hold the stop.
+  await Promise.race([
+    subscription?.drain().catch(() => undefined), // closed already: the connection or the consumer went
+    new Promise((resolve) => (timer = setTimeout(resolve, DRAIN_WITHIN_MS))),
+  ]);
+  clearTimeout(timer);
   messages.stop();
 }
+
+const DRAIN_WITHIN_MS = 2_000;
