@@ -4,7 +4,7 @@ import { Commit, EventMetadata } from './recorded-event';
 import { Upcasters } from './upcasting';
 
 /** The message body of one commit: the wire format of the event log. */
-interface CommitEnvelope {
+export interface CommitEnvelope {
   format: 1;
   time: string;
   metadata: EventMetadata;
@@ -26,7 +26,7 @@ export function encodeCommit(
   fingerprint: string | null,
   upcasters: Upcasters,
   eventMetadata?: EventMetadata[],
-): { body: Uint8Array; envelope: CommitEnvelope } {
+): { body: Buffer; envelope: CommitEnvelope } {
   const envelope: CommitEnvelope = {
     format: 1,
     time: time.toISOString(),

@@ -343,6 +343,24 @@ describe('EventStore on JetStream', () => {
     expect(await consumers()).toEqual([]);
   }, 30_000);
 
+  it('hands its own readers a commit it appended without parsing it again; one written by another it parses', async () => {
+    const from = (await store.lastSequence()) + 1;
+    const subject = store.subjectFor('counter', 'own');
+    const other = await EventStore.open(nc, { stream: streamName, subjectPrefix: `evt.${streamName.toLowerCase()}` });
+    const { commit: own } = await store.append(subject, [counted(1)], { expectedVersion: 'any', metadata: actor });
+    await other.append(subject, [counted(2)], { expectedVersion: 'any', metadata: actor });
+
+    const messages = [];
+    for await (const message of store.readMessages({ fromSeq: from })) messages.push(message);
+    const [ownMessage, otherMessage] = messages;
+    const kept = store.appendedCommit(ownMessage);
+    expect(kept).toEqual(own);
+    expect(Object.isFrozen(kept?.events[0].data)).toBe(true); // shared by every reader: none can write into it
+    expect(store.decode(ownMessage)).toBe(kept);
+    expect(store.appendedCommit(otherMessage)).toBeNull();
+    expect(store.decode(otherMessage).events.map((e) => e.data)).toEqual([{ n: 2 }]);
+  });
+
   it('passes over, undecoded, a commit whose listed event types are none a reader wants', async () => {
     const from = (await store.lastSequence()) + 1;
     const subject = store.subjectFor('counter', 'typed');

@@ -13,8 +13,9 @@ import {
 } from 'nats';
 import type { DirectMsgRequest } from 'nats/lib/jetstream/jsapi_types';
 import type { DirectStreamAPI } from 'nats/lib/jetstream/types';
+import { deepFreeze } from '@flotilla/decider';
 import { DomainEvent } from '@flotilla/events';
-import { commitFromEnvelope, decodeCommit, encodeCommit } from './commit-codec';
+import { CommitEnvelope, commitFromEnvelope, decodeCommit, encodeCommit } from './commit-codec';
 import { consumerStall } from './consumer-stall';
 import { ConcurrencyError, DependencyError, IdempotencyMismatchError, InvalidAggregateIdError } from './errors';
 import { Commit, EventMetadata } from './recorded-event';
@@ -38,6 +39,17 @@ const UNANSWERED = new Set<string>([
 
 /** Lists a commit's event types, so a consumer can pass over commits it does not react to without decoding them. */
 export const EVENT_TYPES_HEADER = 'Flotilla-Event-Types';
+
+interface AppendedCommit {
+  body: Buffer;
+  envelope: CommitEnvelope;
+  /** As delivered: the envelope with the stream sequence it was stored at. */
+  commit?: Commit;
+}
+
+/** What `appendedCommit` keeps: about a second of a busy service's commits, a few MB at the most. */
+const KEPT_APPENDED_COMMITS = 2048;
+const KEPT_APPENDED_BYTES = 4 * 1024 * 1024;
 
 export interface EventStoreOptions {
   stream: string;
@@ -132,6 +144,13 @@ export class EventStore {
   readonly upcasters: Upcasters;
 
   private known: StreamIdentity | null;
+  /**
+   * The commits this process appended last, by subject, with their bytes: its own consumers are delivered them
+   * moments later (at times before the append's acknowledgement), and a message with the same subject and bytes is
+   * that commit, not to be parsed again.
+   */
+  private readonly appended = new Map<string, AppendedCommit>();
+  private appendedBytes = 0;
 
   private constructor(
     readonly nc: NatsConnection,
@@ -249,6 +268,7 @@ export class EventStore {
       this.upcasters,
       options.eventMetadata?.map(metadataOf),
     );
+    this.keepAppended(subject, { body, envelope });
     const headers = natsHeaders();
     headers.set(EVENT_TYPES_HEADER, events.map((e) => e.type).join(','));
     let ack;
@@ -271,6 +291,28 @@ export class EventStore {
       return { commit: prior, duplicate: true };
     }
     return { commit: commitFromEnvelope(envelope, subject, ack.seq, this.upcasters), duplicate: false };
+  }
+
+  private keepAppended(subject: string, appended: AppendedCommit): void {
+    const replaced = this.appended.get(subject);
+    if (replaced) this.appendedBytes -= replaced.body.length;
+    this.appended.delete(subject);
+    this.appended.set(subject, appended);
+    this.appendedBytes += appended.body.length;
+    while (this.appended.size > KEPT_APPENDED_COMMITS || this.appendedBytes > KEPT_APPENDED_BYTES) {
+      const [oldest, kept] = this.appended.entries().next().value as [string, AppendedCommit];
+      this.appended.delete(oldest);
+      this.appendedBytes -= kept.body.length;
+    }
+  }
+
+  /** The commit a delivered message holds when this process appended it a moment ago (frozen: it is shared). */
+  appendedCommit(message: JsMsg): Commit | null {
+    const kept = this.appended.get(message.subject);
+    if (!kept || !kept.body.equals(message.data)) return null;
+    if (kept.commit?.streamSeq !== message.seq)
+      kept.commit = deepFreeze(commitFromEnvelope(kept.envelope, message.subject, message.seq, this.upcasters));
+    return kept.commit;
   }
 
   async readCommit(streamSeq: number): Promise<Commit> {
@@ -447,7 +489,7 @@ export class EventStore {
   }
 
   decode(message: JsMsg): Commit {
-    return decodeCommit(message.data, message.subject, message.seq, this.upcasters);
+    return this.appendedCommit(message) ?? decodeCommit(message.data, message.subject, message.seq, this.upcasters);
   }
 }
 
