@@ -4,14 +4,16 @@
  * changed, not its size. Instances of classes are left as they are (they keep their own invariants).
  */
 export function deepFreeze<T>(value: T): T {
-  if (!isPlainData(value) || Object.isFrozen(value)) return value;
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  // Walked without an array of values per object: this runs on every state and every shared commit.
+  if (Array.isArray(value)) {
+    Object.freeze(value);
+    for (let i = 0; i < value.length; i++) deepFreeze(value[i]);
+    return value;
+  }
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return value;
   Object.freeze(value);
-  for (const inner of Object.values(value)) deepFreeze(inner);
+  for (const key in value) deepFreeze(value[key]);
   return value;
-}
-
-function isPlainData(value: unknown): value is object {
-  if (typeof value !== 'object' || value === null) return false;
-  const prototype = Object.getPrototypeOf(value);
-  return Array.isArray(value) || prototype === Object.prototype || prototype === null;
 }

@@ -349,14 +349,16 @@ describe('EventStore on JetStream', () => {
     const other = await EventStore.open(nc, { stream: streamName, subjectPrefix: `evt.${streamName.toLowerCase()}` });
     const { commit: own } = await store.append(subject, [counted(1)], { expectedVersion: 'any', metadata: actor });
     await other.append(subject, [counted(2)], { expectedVersion: 'any', metadata: actor });
+    const { commit: later } = await store.append(subject, [counted(3)], { expectedVersion: 'any', metadata: actor });
 
     const messages = [];
     for await (const message of store.readMessages({ fromSeq: from })) messages.push(message);
-    const [ownMessage, otherMessage] = messages;
+    const [ownMessage, otherMessage, laterMessage] = messages;
     const kept = store.appendedCommit(ownMessage);
     expect(kept).toEqual(own);
     expect(Object.isFrozen(kept?.events[0].data)).toBe(true); // shared by every reader: none can write into it
     expect(store.decode(ownMessage)).toBe(kept);
+    expect(store.appendedCommit(laterMessage)).toEqual(later);
     expect(store.appendedCommit(otherMessage)).toBeNull();
     expect(store.decode(otherMessage).events.map((e) => e.data)).toEqual([{ n: 2 }]);
   });

@@ -41,6 +41,7 @@ const UNANSWERED = new Set<string>([
 export const EVENT_TYPES_HEADER = 'Flotilla-Event-Types';
 
 interface AppendedCommit {
+  subject: string;
   body: Buffer;
   envelope: CommitEnvelope;
   /** As delivered: the envelope with the stream sequence it was stored at. */
@@ -49,7 +50,7 @@ interface AppendedCommit {
 
 /** What `appendedCommit` keeps: about a second of a busy service's commits, a few MB at the most. */
 const KEPT_APPENDED_COMMITS = 2048;
-const KEPT_APPENDED_BYTES = 4 * 1024 * 1024;
+const KEPT_APPENDED_BYTES = 8 * 1024 * 1024;
 
 export interface EventStoreOptions {
   stream: string;
@@ -145,11 +146,12 @@ export class EventStore {
 
   private known: StreamIdentity | null;
   /**
-   * The commits this process appended last, by subject, with their bytes: its own consumers are delivered them
-   * moments later (at times before the append's acknowledgement), and a message with the same subject and bytes is
-   * that commit, not to be parsed again.
+   * The commits this process appended last, by stream sequence, and those it is appending, by subject, each with its
+   * bytes: its own consumers are delivered them moments later (at times before the append's acknowledgement), and a
+   * message with the same subject and bytes is that commit, not to be parsed again.
    */
-  private readonly appended = new Map<string, AppendedCommit>();
+  private readonly appended = new Map<number, AppendedCommit>();
+  private readonly appending = new Map<string, AppendedCommit>();
   private appendedBytes = 0;
 
   private constructor(
@@ -268,7 +270,8 @@ export class EventStore {
       this.upcasters,
       options.eventMetadata?.map(metadataOf),
     );
-    this.keepAppended(subject, { body, envelope });
+    const appending = { subject, body, envelope };
+    this.appending.set(subject, appending);
     const headers = natsHeaders();
     headers.set(EVENT_TYPES_HEADER, events.map((e) => e.type).join(','));
     let ack;
@@ -284,23 +287,23 @@ export class EventStore {
         throw new ConcurrencyError(subject, options.expectedVersion, Number(match[1]));
       }
       throw err;
+    } finally {
+      if (this.appending.get(subject) === appending) this.appending.delete(subject);
     }
     if (ack.duplicate) {
       const prior = await this.readCommit(ack.seq);
       if (prior.fingerprint !== fingerprint) throw new IdempotencyMismatchError(commandId as string);
       return { commit: prior, duplicate: true };
     }
+    this.keepAppended(ack.seq, appending);
     return { commit: commitFromEnvelope(envelope, subject, ack.seq, this.upcasters), duplicate: false };
   }
 
-  private keepAppended(subject: string, appended: AppendedCommit): void {
-    const replaced = this.appended.get(subject);
-    if (replaced) this.appendedBytes -= replaced.body.length;
-    this.appended.delete(subject);
-    this.appended.set(subject, appended);
+  private keepAppended(seq: number, appended: AppendedCommit): void {
+    this.appended.set(seq, appended);
     this.appendedBytes += appended.body.length;
     while (this.appended.size > KEPT_APPENDED_COMMITS || this.appendedBytes > KEPT_APPENDED_BYTES) {
-      const [oldest, kept] = this.appended.entries().next().value as [string, AppendedCommit];
+      const [oldest, kept] = this.appended.entries().next().value as [number, AppendedCommit];
       this.appended.delete(oldest);
       this.appendedBytes -= kept.body.length;
     }
@@ -308,8 +311,8 @@ export class EventStore {
 
   /** The commit a delivered message holds when this process appended it a moment ago (frozen: it is shared). */
   appendedCommit(message: JsMsg): Commit | null {
-    const kept = this.appended.get(message.subject);
-    if (!kept || !kept.body.equals(message.data)) return null;
+    const kept = this.appended.get(message.seq) ?? this.appending.get(message.subject);
+    if (!kept || kept.subject !== message.subject || !kept.body.equals(message.data)) return null;
     if (kept.commit?.streamSeq !== message.seq)
       kept.commit = deepFreeze(commitFromEnvelope(kept.envelope, message.subject, message.seq, this.upcasters));
     return kept.commit;
