@@ -26,7 +26,11 @@ export type PayloadOf<S> = { [K in keyof RequestOf<S>]?: unknown };
 
 /** A service answered with an error envelope, or did not answer at all. */
 export class RemoteError extends Error {
-  constructor(readonly error: ReplyError) {
+  constructor(
+    readonly error: ReplyError,
+    /** No service listens on the subject (NATS said so at once): none running, or none of a release that has it. */
+    readonly noResponders = false,
+  ) {
     super(error.message);
   }
 }
@@ -116,10 +120,10 @@ export class NatsRpcClient implements OnApplicationShutdown {
         throw new PayloadTooLargeException(
           `request is larger than the bus carries (${nc.info?.max_payload ?? 'its limit in'} bytes) once encoded`,
         );
-      throw new RemoteError({
-        code: ErrorCodes.unavailable,
-        message: `service unavailable: ${(err as Error).message}`,
-      });
+      throw new RemoteError(
+        { code: ErrorCodes.unavailable, message: `service unavailable: ${(err as Error).message}` },
+        err instanceof NatsError && err.code === NatsErrorCode.NoResponders,
+      );
     }
   }
 

@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import {
   ErrorCodes,
   hashCredential,
+  Reply,
   ResolveCheck,
   resolveManyParts,
   UpdateAnswer,
@@ -33,13 +34,19 @@ export function serveDeviceUpdates(app: NestExpressApplication): void {
   const logger = new Logger('device-api');
   const checks: DeviceChecks = new TurnBatch(
     (items, answer) =>
-      rpc.callInParts(
-        UpdateSubjects.resolveMany,
-        { checks: items },
-        // The checks act as themselves (the resolver records each device as its actor).
-        { actor: 'admin-gateway', organizationId: null },
-        ({ answers }) => answers.map(({ check, reply }) => answer(check, reply)).includes(true),
-      ),
+      rpc
+        .callInParts(
+          UpdateSubjects.resolveMany,
+          { checks: items },
+          // The checks act as themselves (the resolver records each device as its actor).
+          { actor: 'admin-gateway', organizationId: null },
+          ({ answers }) => answers.map(({ check, reply }) => answer(check, reply)).includes(true),
+        )
+        .catch((err: unknown) => {
+          // No resolver has `resolveMany` yet (an upgrade that reached the gateways first): one request per check.
+          if (!(err instanceof RemoteError && err.noResponders)) throw err;
+          return resolveEach(rpc, items, answer);
+        }),
     resolveManyParts,
   );
   putInFront(app, (request, response, framework) => {
@@ -53,6 +60,25 @@ export function serveDeviceUpdates(app: NestExpressApplication): void {
 }
 
 type DeviceChecks = TurnBatch<ResolveCheck, UpdateAnswer>;
+
+/** The checks as a resolver of a release before `resolveMany` takes them: each its own `resolve` request. */
+async function resolveEach(
+  rpc: NatsRpcClient,
+  items: ResolveCheck[],
+  answer: (index: number, reply: Reply<UpdateAnswer>) => boolean,
+): Promise<void> {
+  await Promise.all(
+    items.map(({ correlationId, ...check }, index) =>
+      rpc.call(UpdateSubjects.resolve, check, { actor: 'admin-gateway', organizationId: null, correlationId }).then(
+        (data) => answer(index, { ok: true, data }),
+        (err: unknown) => {
+          if (!(err instanceof RemoteError)) throw err;
+          answer(index, { ok: false, error: err.error });
+        },
+      ),
+    ),
+  );
+}
 
 /** Devices turned away by an outage come back over this many seconds (a million polling devices are 3.3k a second). */
 const DEVICE_RETRY_SPREAD_SECONDS = 60;
