@@ -7,6 +7,7 @@ import {
   Reply,
   ResolveCheck,
   resolveManyParts,
+  takeAnswers,
   UpdateAnswer,
   UpdateSubjects,
 } from '@flotilla/contracts';
@@ -40,7 +41,7 @@ export function serveDeviceUpdates(app: NestExpressApplication): void {
           { checks: items },
           // The checks act as themselves (the resolver records each device as its actor).
           { actor: 'admin-gateway', organizationId: null },
-          ({ answers }) => answers.map(({ check, reply }) => answer(check, reply)).includes(true),
+          (part) => takeAnswers(part, answer),
         )
         .catch((err: unknown) => {
           // No resolver has `resolveMany` yet (an upgrade that reached the gateways first): one request per check.

@@ -8,6 +8,7 @@ import {
   ResolveCheck,
   ResolveManyPart,
   resolveManyParts,
+  takeAnswers,
   UpdateAggregates,
   UpdateAnswer,
   UpdateEvent,
@@ -236,7 +237,7 @@ export async function startUpdateFleet(context: ScenarioContext, shape: FleetSha
         { principal: { kind: 'root', actor: 'bench' }, key: context.busKey },
         (reply) => {
           if (!reply.ok) throw new Error(JSON.stringify(reply.error));
-          return reply.data.answers.map(({ check, reply }) => answer(check, reply)).includes(true);
+          return takeAnswers(reply.data, answer);
         },
       ),
     resolveManyParts,

@@ -88,6 +88,14 @@ export interface ResolveManyPart {
   answers: { check: number; reply: Reply<UpdateAnswer> }[];
 }
 
+/** Hands each answer of a part to `answer` by its check's position; true once `answer` says every check has one. */
+export function takeAnswers(
+  { answers }: ResolveManyPart,
+  answer: (check: number, reply: Reply<UpdateAnswer>) => boolean,
+): boolean {
+  return answers.map(({ check, reply }) => answer(check, reply)).includes(true);
+}
+
 /**
  * Admin requests, one shape per kind of route: the organization, then the product and the thing within it the
  * route names. Bodies are Peridio's (`{"deployment":{...}}` etc.): the resolver checks them against the domain,
