@@ -309,12 +309,20 @@ export class EventStore {
     }
   }
 
-  /** The commit a delivered message holds when this process appended it a moment ago (frozen: it is shared). */
+  /**
+   * The commit a delivered message holds when this process appended it a moment ago (frozen: it is shared); null
+   * otherwise, and for one its own schema cannot read, which is then decoded, and refused, as any message is.
+   */
   appendedCommit(message: JsMsg): Commit | null {
     const kept = this.appended.get(message.seq) ?? this.appending.get(message.subject);
     if (!kept || kept.subject !== message.subject || !kept.body.equals(message.data)) return null;
-    if (kept.commit?.streamSeq !== message.seq)
-      kept.commit = deepFreeze(commitFromEnvelope(kept.envelope, message.subject, message.seq, this.upcasters));
+    if (kept.commit?.streamSeq !== message.seq) {
+      try {
+        kept.commit = deepFreeze(commitFromEnvelope(kept.envelope, message.subject, message.seq, this.upcasters));
+      } catch {
+        return null;
+      }
+    }
     return kept.commit;
   }
 

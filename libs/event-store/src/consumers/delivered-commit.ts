@@ -8,21 +8,17 @@ export type Delivered = { streamSeq: number; subject: string; eventTypes: string
 );
 
 /**
- * Decodes a message (one this process appended a moment ago is taken as it was appended, not parsed again), or
- * passes it over undecoded when its `Flotilla-Event-Types` header lists none of the types the
- * consumer reacts to (the commit then has no events, so a position still moves past it).
+ * Decodes a message (one this process appended a moment ago is taken as it was appended, not parsed again), or passes
+ * it over undecoded when its `Flotilla-Event-Types` header lists none of the types the consumer reacts to (the commit
+ * then has no events, so a position still moves past it).
  */
 export function decodeDelivered(store: EventStore, message: JsMsg, eventTypes?: readonly string[]): Delivered {
   const appended = store.appendedCommit(message);
-  if (appended) {
-    const types = appended.events.map((e) => e.type);
-    const base = { streamSeq: message.seq, subject: message.subject, eventTypes: types };
-    return { ...base, commit: unlistedCommit(message, eventTypes, () => true, types) ?? appended };
-  }
-  const listed = listedEventTypes(message);
+  const listed = appended ? appended.events.map((e) => e.type) : listedEventTypes(message);
   const base = { streamSeq: message.seq, subject: message.subject, eventTypes: listed ?? [] };
   const unlisted = unlistedCommit(message, eventTypes, (type) => store.upcasters.knows(type), listed);
   if (unlisted) return { ...base, commit: unlisted };
+  if (appended) return { ...base, commit: appended };
   try {
     const commit = store.decode(message);
     return { ...base, eventTypes: commit.events.map((e) => e.type), commit };
