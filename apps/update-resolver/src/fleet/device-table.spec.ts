@@ -46,6 +46,9 @@ describe('a device table', () => {
     expect([table.rowByCredential('hash-new'), table.rowByCredential(credential(2_500))]).toEqual([7, 2_500]);
     expect([9, 14].map((i) => table.rowByCredential(credential(i)))).toEqual([undefined, undefined]); // retired
     expect([11, 12].map((i) => table.rowByCredential(credential(i)))).toEqual([11, 12]);
+    // A hash that differs in its last digit alone lands on the same slot, and is still not the device's.
+    const near = credential(11).slice(0, 63) + (credential(11).endsWith('0') ? '1' : '0');
+    expect(table.rowByCredential(near)).toBeUndefined();
     expect(table.copy().size).toBe(2_501);
   });
 

@@ -63,6 +63,25 @@ export function credentialOf(c: DeviceColumns, row: number): string {
   return c.otherCredentials.get(row) ?? c.credentialHash.toString('hex', at, at + CREDENTIAL_BYTES);
 }
 
+const HEX_DIGITS = [...'0123456789abcdef'].map((digit) => digit.charCodeAt(0));
+
+/** Whether the row's credential hash is `credentialHash`, read from its bytes as they are (a check's lookup). */
+function holdsCredential(c: DeviceColumns, row: number, credentialHash: string): boolean {
+  const other = c.otherCredentials.get(row);
+  if (other !== undefined) return other === credentialHash;
+  if (credentialHash.length !== CREDENTIAL_BYTES * 2) return false;
+  const at = row * CREDENTIAL_BYTES;
+  for (let i = 0; i < CREDENTIAL_BYTES; i++) {
+    const byte = c.credentialHash[at + i];
+    if (
+      HEX_DIGITS[byte >> 4] !== credentialHash.charCodeAt(2 * i) ||
+      HEX_DIGITS[byte & 15] !== credentialHash.charCodeAt(2 * i + 1)
+    )
+      return false;
+  }
+  return true;
+}
+
 function writeCredential(c: DeviceColumns, row: number, credentialHash: string): void {
   if (!SHA256_HEX.test(credentialHash)) c.otherCredentials.set(row, credentialHash);
   else {
@@ -111,7 +130,7 @@ export class DeviceTable {
   );
   /** Rows of devices not retired, by credential hash. */
   private readonly byCredential = new RowIndex(
-    (row, credentialHash) => credentialOf(this.columns, row) === credentialHash,
+    (row, credentialHash) => holdsCredential(this.columns, row, credentialHash),
     credentialSlotHash,
   );
 
