@@ -36,13 +36,7 @@ export function serveDeviceUpdates(app: NestExpressApplication): void {
   const checks: DeviceChecks = new TurnBatch(
     (items, answer) =>
       rpc
-        .callInParts(
-          UpdateSubjects.resolveMany,
-          { checks: items },
-          // The checks act as themselves (the resolver records each device as its actor).
-          { actor: 'admin-gateway', organizationId: null },
-          (part) => takeAnswers(part, answer),
-        )
+        .callInParts(UpdateSubjects.resolveMany, { checks: items }, CHECKS_CALLER, (part) => takeAnswers(part, answer))
         .catch((err: unknown) => {
           // No resolver has `resolveMany` yet (an upgrade that reached the gateways first): one request per check.
           if (!(err instanceof RemoteError && err.noResponders)) throw err;
@@ -62,6 +56,9 @@ export function serveDeviceUpdates(app: NestExpressApplication): void {
 
 type DeviceChecks = TurnBatch<ResolveCheck, UpdateAnswer>;
 
+/** Who sends device checks on the bus: the gateway itself, as root; the resolver records each device as its actor. */
+const CHECKS_CALLER = { actor: 'admin-gateway', organizationId: null };
+
 /** The checks as a resolver of a release before `resolveMany` takes them: each its own `resolve` request. */
 async function resolveEach(
   rpc: NatsRpcClient,
@@ -70,7 +67,7 @@ async function resolveEach(
 ): Promise<void> {
   await Promise.all(
     items.map(({ correlationId, ...check }, index) =>
-      rpc.call(UpdateSubjects.resolve, check, { actor: 'admin-gateway', organizationId: null, correlationId }).then(
+      rpc.call(UpdateSubjects.resolve, check, { ...CHECKS_CALLER, correlationId }).then(
         (data) => answer(index, { ok: true, data }),
         (err: unknown) => {
           if (!(err instanceof RemoteError)) throw err;
