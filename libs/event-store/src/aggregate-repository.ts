@@ -1,4 +1,4 @@
-import { DomainEvent } from '@flotilla/events';
+import { DomainEvent, eventJsonSize } from '@flotilla/events';
 import { Decider, deepFreeze, foldEvents } from '@flotilla/decider';
 import { SnapshotPolicy } from './aggregate-snapshots';
 import { ConcurrencyError, IdempotencyMismatchError } from './errors';
@@ -234,7 +234,7 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
           decided.push({ error });
           continue;
         }
-        const size = events.reduce((sum, e) => sum + JSON.stringify(e).length, 0);
+        const size = events.reduce((sum, e) => sum + eventJsonSize(e), 0);
         if (bytes > 0 && bytes + size > GROUP_COMMIT_BYTES) break; // it and the rest go in the next commit
         bytes += size;
         working = foldEvents(this.decider, events, working);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DomainEvent } from '@flotilla/events';
+import { DomainEvent, eventDataJson } from '@flotilla/events';
 import { Commit, EventMetadata } from './recorded-event';
 import { Upcasters } from './upcasting';
 
@@ -43,7 +43,26 @@ export function encodeCommit(
       };
     }),
   };
-  return { body: Buffer.from(JSON.stringify(envelope)), envelope };
+  return { body: Buffer.from(envelopeJson(envelope, events)), envelope };
+}
+
+/**
+ * `JSON.stringify(envelope)`, character for character, with each event's data as it was written when its decider
+ * sized it (`eventDataJson`), not written again.
+ */
+function envelopeJson(envelope: CommitEnvelope, events: DomainEvent[]): string {
+  const parts = envelope.events.map(({ id, type, v, m }, index) => {
+    const data = eventDataJson(events[index]);
+    return (
+      `{"id":${JSON.stringify(id)},"type":${JSON.stringify(type)},"v":${JSON.stringify(v)}` +
+      `${data === undefined ? '' : `,"data":${data}`}${m ? `,"m":${JSON.stringify(m)}` : ''}}`
+    );
+  });
+  const { format, time, metadata, fingerprint } = envelope;
+  return (
+    `{"format":${format},"time":${JSON.stringify(time)},"metadata":${JSON.stringify(metadata)},` +
+    `"fingerprint":${JSON.stringify(fingerprint)},"events":[${parts.join(',')}]}`
+  );
 }
 
 /** `evt.<ctx>.<aggregateType>.<aggregateId>` */

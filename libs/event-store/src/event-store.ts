@@ -107,6 +107,7 @@ export interface LastCommit {
 }
 
 export interface AppendResult {
+  /** Frozen: the one its writer and this process's consumers are handed. */
   commit: Commit;
   duplicate: boolean;
 }
@@ -296,7 +297,14 @@ export class EventStore {
       return { commit: prior, duplicate: true };
     }
     this.keepAppended(ack.seq, appending);
-    return { commit: commitFromEnvelope(envelope, subject, ack.seq, this.upcasters), duplicate: false };
+    return { commit: this.committed(appending, ack.seq), duplicate: false };
+  }
+
+  /** The commit as the log holds it at `seq`, made from its envelope once for its writer and its readers: frozen. */
+  private committed(kept: AppendedCommit, seq: number): Commit {
+    if (kept.commit?.streamSeq !== seq)
+      kept.commit = deepFreeze(commitFromEnvelope(kept.envelope, kept.subject, seq, this.upcasters));
+    return kept.commit;
   }
 
   private keepAppended(seq: number, appended: AppendedCommit): void {
@@ -316,14 +324,11 @@ export class EventStore {
   appendedCommit(message: JsMsg): Commit | null {
     const kept = this.appended.get(message.seq) ?? this.appending.get(message.subject);
     if (!kept || kept.subject !== message.subject || !kept.body.equals(message.data)) return null;
-    if (kept.commit?.streamSeq !== message.seq) {
-      try {
-        kept.commit = deepFreeze(commitFromEnvelope(kept.envelope, message.subject, message.seq, this.upcasters));
-      } catch {
-        return null;
-      }
+    try {
+      return this.committed(kept, message.seq);
+    } catch {
+      return null;
     }
-    return kept.commit;
   }
 
   async readCommit(streamSeq: number): Promise<Commit> {

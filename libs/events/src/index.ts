@@ -1,4 +1,5 @@
 export * from './domain-event';
+export * from './event-json';
 export * from './reply';
 export * from './streams';
 export * from './tenancy-events';

@@ -3,7 +3,6 @@ import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { Payload } from '@nestjs/microservices';
 import {
   BatchSubjects,
-  CreateBatchesRequest,
   CreateDeviceRequest,
   DeleteBatchRequest,
   DeviceRequest,
@@ -14,13 +13,15 @@ import {
 } from '@flotilla/contracts';
 import { Meta, Handles, RequestMeta, RpcErrorFilter, RpcValidationPipe } from '@flotilla/nest-platform';
 import { GetBatchQuery, GetDeviceQuery, ListBatchesQuery, ListDevicesQuery } from './batch-queries';
-import { CreateBatchesCommand } from './create-batches';
 import { CreateDeviceCommand } from './create-device';
 import { DeleteBatchCommand } from './delete-batch';
 import { DeleteDeviceCommand } from './delete-device';
 import { UpdateDeviceCommand } from './update-device';
 
-/** Batch and device commands and queries over NATS (subjects in @flotilla/contracts). */
+/**
+ * Batch and device commands and queries over NATS (subjects in @flotilla/contracts); batch requests are answered by
+ * a direct route (create-batches.route.ts).
+ */
 @Controller()
 @UseFilters(RpcErrorFilter)
 @UsePipes(RpcValidationPipe)
@@ -29,11 +30,6 @@ export class BatchMessagesController {
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
   ) {}
-
-  @Handles(BatchSubjects.createBatches)
-  createBatches(@Payload() request: CreateBatchesRequest, @Meta() meta: RequestMeta) {
-    return this.commands.execute(new CreateBatchesCommand(request, meta));
-  }
 
   @Handles(BatchSubjects.createDevice)
   createDevice(@Payload() request: CreateDeviceRequest, @Meta() meta: RequestMeta) {

@@ -5,6 +5,7 @@ import { BatchMessagesController } from './batch-messages.controller';
 import { GetBatchHandler, GetDeviceHandler, ListBatchesHandler, ListDevicesHandler } from './batch-queries';
 import { batchRepositoryProviders } from './batch-repositories';
 import { CreateBatchesHandler } from './create-batches';
+import { CreateBatchesRoute } from './create-batches.route';
 import { CreateDeviceHandler } from './create-device';
 import { DeleteBatchHandler } from './delete-batch';
 import { DeleteDeviceHandler } from './delete-device';
@@ -16,6 +17,7 @@ import { UpdateDeviceHandler } from './update-device';
   providers: [
     ...batchRepositoryProviders,
     CreateBatchesHandler,
+    CreateBatchesRoute,
     CreateDeviceHandler,
     DeleteBatchHandler,
     DeleteDeviceHandler,

@@ -1,4 +1,4 @@
-import { BatchEvent, DeviceDescription, FacilityAllocation, RequestedItem } from '@flotilla/events';
+import { BatchEvent, DeviceDescription, eventJsonSize, FacilityAllocation, RequestedItem } from '@flotilla/events';
 import { Decider, deepFreeze, DomainError, stableUuid } from '@flotilla/decider';
 import { expandHostnames } from './hostnames';
 
@@ -63,10 +63,10 @@ const COMMIT_BUDGET_BYTES = 512 * 1024;
  * taken from `events` one at a time: those of a big batch's devices that will not fit are never made.
  */
 function fitInCommit(events: Iterable<BatchEvent>, alongside: BatchEvent[] = []): BatchEvent[] {
-  let bytes = alongside.reduce((sum, e) => sum + JSON.stringify(e).length, 0);
+  let bytes = alongside.reduce((sum, e) => sum + eventJsonSize(e), 0);
   const fitting: BatchEvent[] = [];
   for (const event of events) {
-    bytes += JSON.stringify(event).length + 120; // envelope per event: id, type, version
+    bytes += eventJsonSize(event);
     if (fitting.length > 0 && bytes > COMMIT_BUDGET_BYTES) break;
     fitting.push(event);
   }

@@ -188,17 +188,15 @@ export function usedCapacity(state: CapacityState, facility: string): number {
 /** `totals` with `delta` servers added per facility (negative to take away). */
 function adding(totals: Record<string, number>, delta: Record<string, number>, sign: 1 | -1): Record<string, number> {
   const next = { ...totals };
-  for (const [facility, count] of Object.entries(delta)) next[facility] = (next[facility] ?? 0) + sign * count;
+  for (const facility in delta) next[facility] = (next[facility] ?? 0) + sign * delta[facility];
   return next;
 }
 
 export function availableCapacity(state: CapacityState): Record<string, number> {
-  return Object.fromEntries(
-    Object.entries(state.totals).map(([facility, total]) => [
-      facility,
-      Math.max(0, total - usedCapacity(state, facility)),
-    ]),
-  );
+  const available: Record<string, number> = {};
+  for (const facility in state.totals)
+    available[facility] = Math.max(0, state.totals[facility] - usedCapacity(state, facility));
+  return available;
 }
 
 /** Why `any` found nothing within a spot bid: the facilities with room that the bid rules out, and the cheapest. */

@@ -151,9 +151,9 @@ const recorders: ChangeRecorders<BusyTableEvent, BatchChanges> = {
     changes.deletedBatches.add(batchId);
   },
   DeviceCreated: (event, changes) => {
-    const { createdAt: _createdAt, ...description } = event.data;
-    changes.newDevices.set(description.deviceId, {
-      ...description,
+    // Its `createdAt` is the commit's time, as every row's: one spread, no rest pattern (it runs for every device).
+    changes.newDevices.set(event.data.deviceId, {
+      ...event.data,
       state: 'provisioning',
       createdAt: event.time,
       updatedAt: event.time,
