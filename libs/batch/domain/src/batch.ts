@@ -1,5 +1,5 @@
 import { BatchEvent, DeviceDescription, eventJsonSize, FacilityAllocation, RequestedItem } from '@flotilla/events';
-import { Decider, deepFreeze, DomainError, stableUuid } from '@flotilla/decider';
+import { copyIdRecord, Decider, deepFreeze, DomainError, stableUuid } from '@flotilla/decider';
 import { expandHostnames } from './hostnames';
 
 export type BatchStatus = 'absent' | 'queued' | 'in_progress' | 'completed' | 'failed' | 'deleted';
@@ -14,6 +14,7 @@ export interface BatchState {
   reservation?: string;
   /** A deleted batch's devices go too (`remove_associated_instances`). */
   removeAssociatedInstances?: boolean;
+  /** By device id (an id record: copyIdRecord). */
   devices: Record<string, { description: DeviceDescription; status: DeviceStatus; error?: string }>;
 }
 
@@ -295,7 +296,7 @@ export const batchDecider: Decider<BatchCommand, BatchState, BatchEvent> = {
 function evolveBatch(state: BatchState, events: readonly BatchEvent[]): BatchState {
   let next = state;
   let devices: BatchState['devices'] | undefined;
-  const writable = () => (devices ??= { ...next.devices });
+  const writable = () => (devices ??= copyIdRecord(next.devices));
   for (const event of events) {
     switch (event.type) {
       case 'BatchRequested':

@@ -1,5 +1,5 @@
 import { CapacityEventVersions, CapacityLimits, DomainEvent } from '@flotilla/events';
-import { Decider, DomainError } from '@flotilla/decider';
+import { Decider, DomainError, withId, withoutId } from '@flotilla/decider';
 import { Allocation, planPlacement } from './plan-placement';
 
 /**
@@ -109,7 +109,7 @@ export interface CapacityState {
    * asked for twice could not be told from the first.
    */
   releasedUnnamed: Record<string, true>;
-  /** Reservations of batches in flight; a batch's goes when it is settled. */
+  /** Reservations of batches in flight, by batch id (an id record); a batch's goes when it is settled. */
   reservations: Record<string, Reservation>;
   /** Servers per facility that the reservations above still hold: their `remaining`, summed. */
   reserved: Record<string, number>;
@@ -338,7 +338,7 @@ export function evolveCapacity(state: CapacityState, event: CapacityEvent): Capa
       const standing: Reservation = { allocations, spotPrices, remaining, reservation };
       return {
         ...state,
-        reservations: { ...state.reservations, [batchId]: standing },
+        reservations: withId(state.reservations, batchId, standing),
         reserved: adding(state.reserved, remaining, 1),
       };
     }
@@ -352,22 +352,19 @@ export function evolveCapacity(state: CapacityState, event: CapacityEvent): Capa
         ...(deviceIds
           ? { holders: { ...state.holders, [facility]: holding(state.holders[facility], deviceIds) } }
           : { unnamed: adding(state.unnamed, { [facility]: count }, 1) }),
-        reservations: {
-          ...state.reservations,
-          [batchId]: {
-            ...reservation,
-            remaining: { ...reservation.remaining, [facility]: (reservation.remaining[facility] ?? 0) - count },
-          },
-        },
+        reservations: withId(state.reservations, batchId, {
+          ...reservation,
+          remaining: { ...reservation.remaining, [facility]: (reservation.remaining[facility] ?? 0) - count },
+        }),
         held: { ...state.held, [facility]: (state.held[facility] ?? 0) + count },
         reserved: adding(state.reserved, { [facility]: count }, -1),
       };
     }
     case 'ReservationReleased': {
-      const { [event.data.batchId]: released, ...reservations } = state.reservations;
+      const released = state.reservations[event.data.batchId];
       return {
         ...state,
-        reservations,
+        reservations: withoutId(state.reservations, event.data.batchId),
         reserved: released ? adding(state.reserved, released.remaining, -1) : state.reserved,
       };
     }
@@ -388,7 +385,7 @@ export function evolveCapacity(state: CapacityState, event: CapacityEvent): Capa
         ? {}
         : deviceId === undefined
           ? state.releasedUnnamed
-          : { ...state.releasedUnnamed, [deviceId]: true as const };
+          : withId(state.releasedUnnamed, deviceId, true as const);
       return { ...next, unnamed, releasedUnnamed };
     }
   }
