@@ -301,7 +301,7 @@ function evolveBatch(state: BatchState, events: readonly BatchEvent[]): BatchSta
     switch (event.type) {
       case 'BatchRequested':
         next = { ...next, status: 'queued', request: event.data };
-        devices = {};
+        devices = copyIdRecord();
         break;
       case 'BatchStarted':
         next = { ...next, status: 'in_progress' };
