@@ -24,8 +24,8 @@ export function isPlainCreateBatches(payload: object): payload is CreateBatchesR
 
 /**
  * Batch requests, the orchestrator's hottest subject, answered as a direct route: Nest's per-message pipeline (and
- * class-validator on a request whose items the domain checks anyway) cost a tenth of the orchestrator's time under
- * load. Verification, validation of anything else, counts and replies are the same.
+ * class-validator on a request whose items the domain checks anyway) were 7% of the orchestrator's time under load.
+ * Verification, validation of anything else, counts and replies are the same.
  */
 @Injectable()
 export class CreateBatchesRoute implements DirectRoute<CreateBatchesRequest> {

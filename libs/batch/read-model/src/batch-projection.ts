@@ -151,7 +151,7 @@ const recorders: ChangeRecorders<BusyTableEvent, BatchChanges> = {
     changes.deletedBatches.add(batchId);
   },
   DeviceCreated: (event, changes) => {
-    // Its `createdAt` is the commit's time, as every row's: one spread, no rest pattern (it runs for every device).
+    // Its `createdAt` is the commit's time, as every row's.
     changes.newDevices.set(event.data.deviceId, {
       ...event.data,
       state: 'provisioning',
