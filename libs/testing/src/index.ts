@@ -11,3 +11,4 @@ export * from './same-type';
 export * from './thrown-by';
 export * from './metric-samples';
 export * from './read-only-database';
+export * from './route-acceptance';
