@@ -29,14 +29,17 @@ import { allOf } from '../platform/all-of';
 import { Optional } from '../platform/optional';
 import { CommandId } from '../platform/command-id';
 
+/** Items one batch request may hold (Metal's `batches` array). */
+export const BATCH_ITEMS_PER_CALL = 100;
+
 export class CreateBatchesRequest {
   @IsUUID()
   projectId!: string;
 
-  /** Items as clients send them (at most 100 per call); each is checked by the batch domain's item validation. */
+  /** Items as clients send them; each is checked by the batch domain's item validation. */
   @IsArray()
   @ArrayNotEmpty()
-  @ArrayMaxSize(100, { message: 'batches must hold at most 100 items per call' })
+  @ArrayMaxSize(BATCH_ITEMS_PER_CALL, { message: `batches must hold at most ${BATCH_ITEMS_PER_CALL} items per call` })
   batches!: unknown[];
 
   /** Idempotency (batch-deployment.md §7): the same id and body returns the first batches. */
@@ -465,8 +468,8 @@ export const BatchSubjects = {
     orchestrator,
     CreateBatchesRequest,
     replyOf<{ batches: BatchView[] }>('the batches, one per item, `queued`'),
-    'Requests batches in a project (Metal items, at most 100). The same commandId and body within 24 h returns the ' +
-      'first batches; the same commandId with another body answers idempotency_mismatch.',
+    `Requests batches in a project (Metal items, at most ${BATCH_ITEMS_PER_CALL}). The same commandId and body within 24 h ` +
+      'returns the first batches; the same commandId with another body answers idempotency_mismatch.',
   ),
   createDevice: subject(
     'batch.cmd.create-device',
