@@ -1,4 +1,5 @@
 import { JsMsg } from 'nats';
+import { decodeCommit } from '../commit-codec';
 import { EventStore, listedEventTypes, unlistedCommit } from '../event-store';
 import { Commit } from '../recorded-event';
 
@@ -20,7 +21,8 @@ export function decodeDelivered(store: EventStore, message: JsMsg, eventTypes?: 
   if (unlisted) return { ...base, commit: unlisted };
   if (appended) return { ...base, commit: appended };
   try {
-    const commit = store.decode(message);
+    // Parsed: it was not one of this process's own (`appended` above), so the store need not look for it again.
+    const commit = decodeCommit(message.data, message.subject, message.seq, store.upcasters);
     return { ...base, eventTypes: commit.events.map((e) => e.type), commit };
   } catch (err) {
     return { ...base, undecodable: err };
