@@ -5,15 +5,20 @@
  */
 export function deepFreeze<T>(value: T): T {
   if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
-  // Walked without an array of values per object: this runs on every state and every shared commit.
+  // Walked without an array of values per object, and with no call for a primitive (most of a commit's values): this
+  // runs on every state and every shared commit.
   if (Array.isArray(value)) {
     Object.freeze(value);
-    for (let i = 0; i < value.length; i++) deepFreeze(value[i]);
+    for (let i = 0; i < value.length; i++) freezePart(value[i]);
     return value;
   }
   const prototype: unknown = Object.getPrototypeOf(value);
   if (prototype !== Object.prototype && prototype !== null) return value;
   Object.freeze(value);
-  for (const key in value) deepFreeze(value[key]);
+  for (const key in value) freezePart(value[key]);
   return value;
+}
+
+function freezePart(part: unknown): void {
+  if (typeof part === 'object' && part !== null) deepFreeze(part);
 }
