@@ -233,4 +233,56 @@ describe('AggregateRepository', () => {
     expect(decide).toHaveBeenCalledTimes(1);
     decide.mockRestore();
   });
+
+  it("decides on a view's state of an aggregate it has not cached without reading it; a stale view costs a read", async () => {
+    const writer = new AggregateRepository(store, 'account', account);
+    const { version } = await writer.execute('v', { type: 'Deposit', amount: 5 }, { metadata });
+    const reads = jest.spyOn(store, 'readAggregate');
+    const lasts = jest.spyOn(store, 'lastCommitOf');
+    const cold = () => new AggregateRepository(store, 'account', account);
+    // The view is current: one append, no read, and nothing cached from a state that need be whole only in what the
+    // command reads (here a balance right only in allowing the withdrawal): the next command reads the log.
+    const viewed = cold();
+    const first = await viewed.executeFrom(
+      'v',
+      { state: { balance: 50 }, version },
+      { type: 'Withdraw', amount: 2 },
+      {
+        metadata,
+      },
+    );
+    expect(first.events.map((e) => e.data)).toEqual([{ amount: 2 }]);
+    expect(reads).not.toHaveBeenCalled();
+    expect(lasts).not.toHaveBeenCalled();
+    expect((await viewed.load('v')).state.balance).toBe(3);
+    // The view is behind (it says 5 at the first commit): the append is refused and the command decided on the log,
+    // where the withdrawal the view would allow is refused.
+    await expect(
+      cold().executeFrom('v', { state: { balance: 5 }, version }, { type: 'Withdraw', amount: 4 }, { metadata }),
+    ).rejects.toThrow('balance 3');
+    // A refusal on the view's state is not the answer either: it is decided again on the log.
+    const allowed = await cold().executeFrom(
+      'v',
+      { state: { balance: 0 }, version: first.version },
+      { type: 'Withdraw', amount: 3 },
+      { metadata },
+    );
+    expect(allowed.events.map((e) => e.data)).toEqual([{ amount: 3 }]);
+    // An aggregate in the cache is decided on the cache, whatever the view says.
+    const cached = cold();
+    await cached.load('v');
+    await expect(
+      cached.executeFrom(
+        'v',
+        { state: { balance: 100 }, version: allowed.version },
+        { type: 'Withdraw', amount: 1 },
+        {
+          metadata,
+        },
+      ),
+    ).rejects.toThrow('balance 0');
+    expect((await store.readAggregate(store.subjectFor('account', 'v'))).commits).toHaveLength(3);
+    reads.mockRestore();
+    lasts.mockRestore();
+  });
 });

@@ -186,6 +186,42 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
   }
 
   /**
+   * `execute` on an aggregate not in the cache whose state a view of the log holds, as it stood at its commit
+   * `version`: decided on that state and appended at once, the append's optimistic concurrency proving it current,
+   * where `execute` would read the log first. The view's state need only be whole in what the command reads, so
+   * nothing is cached from it; a refusal, a no-op or a conflict is left to `execute`, on the log. Not for commands
+   * with an id: the view knows of none.
+   */
+  async executeFrom(
+    aggregateId: string,
+    known: { state: State; version: number },
+    command: Command,
+    options: Omit<ExecuteOptions, 'commandId' | 'fingerprint'>,
+  ): Promise<Pick<ExecuteResult<State, Event>, 'version' | 'events'>> {
+    const subject = this.store.subjectFor(this.aggregateType, aggregateId);
+    if (this.cache.has(subject)) return this.execute(aggregateId, command, options);
+    const now = this.clock();
+    let events: Event[];
+    try {
+      events = this.decider.decide(command, deepFreeze(known.state), { now });
+    } catch {
+      return this.execute(aggregateId, command, options);
+    }
+    if (events.length === 0) return this.execute(aggregateId, command, options);
+    try {
+      const { commit } = await this.store.append(subject, events, {
+        expectedVersion: known.version,
+        metadata: options.metadata,
+        now,
+      });
+      return { version: commit.streamSeq, events: commit.events as RecordedEvent<Event>[] };
+    } catch (err) {
+      if (!(err instanceof ConcurrencyError)) throw err;
+      return this.execute(aggregateId, command, options);
+    }
+  }
+
+  /**
    * Group commit: decides `commands` one after the other on the newest state, each seeing the events of those before
    * it, and appends all their events as one commit (retried on fresh state after a conflict), each event recorded
    * with its own command's metadata. A command that is refused fails alone. Many commands then cost one write: the

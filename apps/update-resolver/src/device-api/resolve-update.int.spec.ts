@@ -473,7 +473,7 @@ describe('device checks over NATS', () => {
     ).toEqual([]);
   });
 
-  it("decides a device's first check on a fresh instance on its newest snapshot and the commits since", async () => {
+  it("decides a device's first preflight check on a fresh instance on its newest snapshot and the commits since", async () => {
     // On one instance: a check that writes nothing decides on its instance's view, which may not hold yet a change
     // another instance has just recorded, so a device changing firmware every few milliseconds would race it.
     for (const app of apps.splice(1)) await app.close();
@@ -512,7 +512,8 @@ describe('device checks over NATS', () => {
       ]);
     for (const app of apps.splice(0)) await app.close();
     await startInstance();
-    expect(await check(credential, false, current)).toMatchObject({ ok: true, data: { update_available: false } });
+    // A preflight reads the aggregate; a check that writes decides on the view's copy, when it has one (next test).
+    expect(await check(credential, true, current)).toMatchObject({ ok: true, data: { update_available: false } });
 
     // Retired, it keeps no snapshot: the one it had is dropped.
     await apps[0]
@@ -524,6 +525,26 @@ describe('device checks over NATS', () => {
         { metadata: { actor: 'test' } },
       );
     await eventually(async () => (await snapshots()).length === 0, 5_000, 'the snapshot dropped');
+  });
+
+  it("decides a check that writes on the view's copy of its device, reading nothing from the log before it", async () => {
+    const credential = await register('dev-viewed'); // cached where it was registered: checked on a fresh instance
+    for (const app of apps.splice(0)) await app.close();
+    await startInstance();
+    const store = apps[0].get(EventStore);
+    const reads = [jest.spyOn(store, 'lastCommitOf'), jest.spyOn(store, 'readAggregate')];
+    expect(await check(credential)).toMatchObject({ ok: true, data: { update_available: true } });
+    for (const read of reads) expect(read).not.toHaveBeenCalled();
+    // The next ones decide on the view once it holds the attempt, else (behind) on the log: the same answers as the
+    // aggregate's, threshold 3 included.
+    const answers = [];
+    for (let i = 0; i < 4; i++) answers.push(await check(credential));
+    expect(answers.map((a) => a.ok && a.data.update_available)).toEqual([true, true, false, false]);
+    const quarantined = (await events('DeviceQuarantined')).filter(
+      (e) => (e.data as { identifier: string }).identifier === 'dev-viewed',
+    );
+    expect(quarantined.map((e) => (e.data as { reason: string }).reason)).toEqual(['device_failure_threshold']);
+    reads.forEach((read) => read.mockRestore());
   });
 
   it('answers many checks in one request, each as alone, those that only read in a part ahead of those that append', async () => {

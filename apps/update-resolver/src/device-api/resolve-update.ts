@@ -132,17 +132,20 @@ export class ResolveUpdateHandler implements ICommandHandler<ResolveUpdateComman
   }
 
   /**
-   * A check's command on its device. A commit that changed the device's firmware is waited for by this instance's
-   * view, so its next checks and the device's update explanation see it; the rest of what a check writes (an attempt,
-   * a quarantine) is not: the rules workflow waits for it itself, and later checks are decided by the aggregate.
+   * A check's command on its device, decided on what the view holds of it when the view knows its attempts (no read of
+   * the log first; the append proves it current). A commit that changed the device's firmware is waited for by this
+   * instance's view, so its next checks and the device's update explanation see it; the rest of what a check writes
+   * (an attempt, a quarantine) is not: the rules workflow waits for it itself, and later checks are decided by the
+   * aggregate.
    */
   private async record(device: DeviceEntry, command: DeviceCommand, meta: RequestMeta) {
     const metadata = { actor: `device:${device.identifier}`, correlationId: meta.correlationId };
-    const { version, events } = await this.repositories.executeOnDevice(
+    const { version, events } = await this.repositories.executeCheck(
       device.organizationId,
       device.identifier,
       command,
       { metadata, exists: true }, // the view holds the device
+      () => this.view.checkingStateOf(device.organizationId, device.identifier),
     );
     if (events[0]?.type === 'DeviceFirmwareChanged') await this.view.waitFor(version);
     return events;

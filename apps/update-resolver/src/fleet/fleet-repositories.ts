@@ -1,15 +1,16 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { UpdateAggregates } from '@flotilla/contracts';
+import { DeviceEvent, UpdateAggregates } from '@flotilla/contracts';
 import {
   aggregateKey,
   deploymentDecider,
   deviceDecider,
   DeviceCommand,
+  DeviceState,
   deviceStateFormat,
   firmwareDecider,
   productDecider,
 } from '@flotilla/update-domain';
-import { AggregateRepository, describeError, EventStore, ExecuteOptions } from '@flotilla/event-store';
+import { AggregateRepository, describeError, EventStore, ExecuteOptions, ExecuteResult } from '@flotilla/event-store';
 import { PostgresAggregateSnapshots } from '@flotilla/projections';
 import { RESOLVER_CONFIG, ResolverConfig } from '../config';
 
@@ -56,8 +57,34 @@ export class FleetRepositories {
 
   executeOnDevice(organizationId: string, identifier: string, command: DeviceCommand, options: ExecuteOptions) {
     const key = aggregateKey(organizationId, identifier);
+    return this.queued(key, () => this.devices.execute(key, command, options));
+  }
+
+  /**
+   * A check's command on its device. With the device's state as the fleet view holds it when the command's turn
+   * comes (`known`: complete in what a check decides on), a device not in the cache is decided on that instead of
+   * being read from the log first (`executeFrom`).
+   */
+  executeCheck(
+    organizationId: string,
+    identifier: string,
+    command: DeviceCommand,
+    options: Omit<ExecuteOptions, 'commandId' | 'fingerprint'>,
+    known: () => { state: DeviceState; version: number } | undefined,
+  ): Promise<Pick<ExecuteResult<DeviceState, DeviceEvent>, 'version' | 'events'>> {
+    const key = aggregateKey(organizationId, identifier);
+    return this.queued(key, () => {
+      const state = known();
+      return state
+        ? this.devices.executeFrom(key, state, command, options)
+        : this.devices.execute(key, command, options);
+    });
+  }
+
+  /** Runs `command` after this process's commands on the device before it: one at a time per device. */
+  private queued<T>(key: string, command: () => Promise<T>): Promise<T> {
     const previous = this.deviceQueues.get(key) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(() => this.devices.execute(key, command, options));
+    const run = previous.catch(() => undefined).then(command);
     const settled = run.catch(() => undefined);
     this.deviceQueues.set(key, settled);
     void settled.then(() => {

@@ -5,7 +5,7 @@ import { FLEET_SNAPSHOT_FORMAT, FleetContents } from './fleet-snapshot';
 // below: raise FLEET_SNAPSHOT_FORMAT (snapshots of the older one are then ignored, never misread) and write the new
 // shape here. (A change to how an event changes the view needs the raise too, and no compiler sees that.)
 type FirmwareMetadata = { uuid: string; product: string; version: string; architecture: string; platform: string };
-type FleetFormat5 = {
+type FleetFormat6 = {
   streamSeq: number;
   streamCreated: string;
   skipped: number[];
@@ -55,11 +55,12 @@ type FleetFormat5 = {
     flags: Uint8Array;
     values: unknown[];
   };
+  checking: { versions: Float64Array; cutoffs: Float64Array; attempts: Map<number, Record<string, number[]>> };
 };
 
 describe('the fleet snapshot format', () => {
   it('names the shape of what it holds', () => {
-    const same: Same<FleetContents, FleetFormat5> = true;
-    expect({ same, FLEET_SNAPSHOT_FORMAT }).toEqual({ same: true, FLEET_SNAPSHOT_FORMAT: 5 });
+    const same: Same<FleetContents, FleetFormat6> = true;
+    expect({ same, FLEET_SNAPSHOT_FORMAT }).toEqual({ same: true, FLEET_SNAPSHOT_FORMAT: 6 });
   });
 });

@@ -166,6 +166,9 @@ describe('fleet-view snapshots', () => {
       expect.arrayContaining(['dev-1', 'dev-10']),
     );
     expect(expected.devices.find((d) => d.identifier === 'dev-9')?.retired).toBe(true);
+    // And what a check decides on beside the table: each device's last commit, and attempts where it has some.
+    expect([...expected.checking.versions].every((version) => version > 0)).toBe(true);
+    expect(expected.checking.attempts.size).toBeGreaterThan(4);
     expect(contentsOf(fromSnapshot)).toEqual(expected);
     expect(contentsOf(first)).toEqual(expected);
     for (const [identifier, credential] of credentials)

@@ -1,18 +1,28 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Gauge } from 'prom-client';
 import { HealthRegistry } from '@flotilla/nest-platform';
-import { DeploymentConditions, FailureRules, Firmware, FirmwareMetadata, UpdateEvent } from '@flotilla/contracts';
+import {
+  DeploymentConditions,
+  DeviceEvent,
+  FailureRules,
+  Firmware,
+  FirmwareMetadata,
+  UpdateEvent,
+} from '@flotilla/contracts';
 import { Commit, EventStore, ParkedCommit, ParkedStatus, SequentialConsumer } from '@flotilla/event-store';
 import { PostgresParkedStore } from '@flotilla/projections';
 import {
   AttemptWindow,
+  checkingState,
   chooseDeployment,
   DeploymentFacts,
   DeploymentRuleFacts,
   DeviceFacts,
+  DeviceState,
   RuleFacts,
 } from '@flotilla/update-domain';
 import { RESOLVER_CONFIG, ResolverConfig } from '../config';
+import { DeviceChecking } from './device-checking';
 import { DeviceColumns, DeviceEntry, DeviceTable, QUARANTINED } from './device-table';
 import { FleetCatalog, FleetContents, FleetSnapshotReader } from './fleet-snapshot';
 import { FleetSnapshotStore } from './fleet-snapshot-store';
@@ -63,6 +73,7 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
   readonly deployments = new Map<string, DeploymentEntry>();
   private readonly deploymentsByProduct = new Map<string, Set<string>>();
   private readonly devices = new DeviceTable();
+  private readonly checking = new DeviceChecking();
   private readonly quarantinedByFirmware = new Map<string, number>();
   /** Eligibility facts per product, rebuilt only after a deployment or firmware changes. */
   private readonly factsByProduct = new Map<string, DeploymentFacts[]>();
@@ -118,10 +129,12 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
         park: async (commit: ParkedCommit) => {
           await this.parked.park(commit);
           this.skipped.add(commit.streamSeq);
+          this.checking.clear(); // its device's attempts would miss it
           this.advance(commit.streamSeq);
           return this.position;
         },
         retry: async (commit: Commit, status: ParkedStatus) => {
+          this.checking.clear(); // applied out of order
           this.applyEvents(commit);
           this.skipped.delete(commit.streamSeq);
           if (status === 'retry') await this.parked.markRetried(this.consumer.name, commit.streamSeq);
@@ -155,6 +168,7 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
       firmwares: [...this.firmwares.values()],
       deployments: [...this.deployments.values()].map((d) => ({ ...d, attempts: d.attempts.live() })),
       devices: this.devices.copy(),
+      checking: this.checking.copy(this.devices.size),
     };
   }
 
@@ -179,8 +193,9 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
         if (catalog) this.restoreCatalog(catalog);
       }
       if (reader.digest() !== header.sha256) throw new Error(`snapshot ${header.id} does not match its checksum`);
-      const devices = reader.allDevices();
+      const { devices, checking } = reader.allDevices();
       this.devices.load(devices);
+      this.checking.load(checking);
       this.countQuarantinedIn(devices);
       this.streamCreated = created;
       this.position = this.startedFrom = header.streamSeq;
@@ -240,6 +255,19 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
   deviceByCredential(credentialHash: string): DeviceEntry | undefined {
     const row = this.devices.rowByCredential(credentialHash);
     return row === undefined ? undefined : this.devices.entry(row);
+  }
+
+  /**
+   * The device's state as a check's commands read it, made from this view, with the sequence of the device's last
+   * commit as the view applied it; undefined when the view does not know its attempts (`DeviceChecking`).
+   */
+  checkingStateOf(organizationId: string, identifier: string): { state: DeviceState; version: number } | undefined {
+    const row = this.devices.rowOf(organizationId, identifier);
+    const known = row === undefined ? undefined : this.checking.of(row);
+    const device = known && this.devices.entry(row as number);
+    return device && !device.retired
+      ? { state: checkingState(device, known.attempts), version: known.version }
+      : undefined;
   }
 
   deploymentsOf(organizationId: string, product: string): DeploymentEntry[] {
@@ -345,6 +373,7 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
       this.factsByProduct,
       this.choices,
       this.skipped,
+      this.checking,
     ]) {
       map.clear();
     }
@@ -425,7 +454,7 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
       }
       case 'DeviceRegistered': {
         const { identifier, organizationId, product, tags, credentialHash } = event.data;
-        this.devices.put({
+        const row = this.devices.put({
           identifier,
           organizationId,
           product,
@@ -435,10 +464,11 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
           firmware: null,
           retired: false,
         });
+        this.checking.apply(row, event, seq);
         return;
       }
       default:
-        this.applyDeviceEvent(event);
+        this.applyDeviceEvent(event, seq);
     }
   }
 
@@ -448,11 +478,12 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
     this.deploymentsByProduct.set(key, (this.deploymentsByProduct.get(key) ?? new Set()).add(d.deploymentId));
   }
 
-  private applyDeviceEvent(event: UpdateEvent): void {
-    const { identifier, organizationId } = event.data as { identifier: string; organizationId: string };
+  private applyDeviceEvent(event: DeviceEvent, seq: number): void {
+    const { identifier, organizationId } = event.data;
     const row = this.devices.rowOf(organizationId, identifier);
     if (row === undefined) return;
     const device = this.devices.entry(row);
+    this.checking.apply(row, event, seq);
     switch (event.type) {
       case 'DeviceTagsChanged':
         this.devices.setTags(row, event.data.tags);

@@ -1,6 +1,15 @@
 import { DeviceEvent, FirmwareMetadata, UpdateLimits } from '@flotilla/events';
 import { deciderSpecification } from '@flotilla/testing';
-import { deviceDecider, OfferedDeployment, previewCheck } from './device';
+import {
+  checkingState,
+  DeviceAttempts,
+  deviceDecider,
+  evolveAttempts,
+  NO_ATTEMPTS,
+  OfferedDeployment,
+  previewCheck,
+  startsAttemptsOver,
+} from './device';
 
 const fw = (uuid: string): FirmwareMetadata => ({
   uuid,
@@ -311,5 +320,74 @@ describe('device decider: checks, attempts and failure rules', () => {
       state,
     );
     expect(previewCheck(quarantined, null, deployment, new Date(t0 + 10_000))).toBe('nothing');
+  });
+});
+
+describe("a check decided on a view's copy of the device (checkingState)", () => {
+  /** A device's history after its registration, drawn from a seeded sequence: every kind of device event. */
+  function history(seed: number, length: number): DeviceEvent[] {
+    let x = seed;
+    const random = () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const ids = { identifier: 'd1', organizationId: 'o1' };
+    const events: DeviceEvent[] = [registered];
+    for (let i = 1; i <= length; i++) {
+      const at = new Date(t0 + i * 20_000).toISOString();
+      const pick = random();
+      const deploymentId = random() < 0.7 ? 'D' : 'E';
+      if (pick < 0.5)
+        events.push({ type: 'UpdateRequested', data: { ...ids, deploymentId, firmwareUuid: 'fw-2', at } });
+      else if (pick < 0.6) {
+        const to = fw(`fw-${1 + Math.floor(random() * 3)}`);
+        events.push({ type: 'DeviceFirmwareChanged', data: { ...ids, from: null, to, at } });
+      } else if (pick < 0.7)
+        events.push({ type: 'DeviceQuarantined', data: { ...ids, reason: 'r', deploymentId, at } });
+      else if (pick < 0.8) events.push({ type: 'DeviceUnquarantined', data: { ...ids, at } });
+      else if (pick < 0.9) events.push({ type: 'DeviceTagsChanged', data: { ...ids, tags: ['edge', `t${i}`], at } });
+      else events.push({ type: 'DeviceCredentialRotated', data: { ...ids, credentialHash: `h${i}`, at } });
+    }
+    return events;
+  }
+  const offers: OfferedDeployment[] = [
+    deployment,
+    { deploymentId: 'E', firmwareUuid: 'fw-3', rules: { ...deployment.rules, deviceFailureRate: 2 }, cutoff: t0 },
+  ];
+
+  it('decides every check as the aggregate does, at every point of many histories', () => {
+    const decided = new Set<string>();
+    for (let seed = 1; seed <= 40; seed++) {
+      const events = history(seed, 30);
+      for (let n = 1; n <= events.length; n++) {
+        const aggregate = spec.fold(events.slice(0, n));
+        if (aggregate.status !== 'active') continue;
+        const attempts = events.slice(0, n).reduce(evolveAttempts, NO_ATTEMPTS as DeviceAttempts);
+        const viewed = checkingState(aggregate, attempts);
+        for (const offered of offers)
+          for (const reported of [null, fw('fw-1'), fw('fw-3')]) {
+            const command = { type: 'CheckForUpdate', deployment: offered, reported } as const;
+            const now = { now: new Date(t0 + n * 20_000 + 5_000) };
+            const onAggregate = deviceDecider.decide(command, aggregate, now);
+            expect(deviceDecider.decide(command, viewed, now)).toEqual(onAggregate);
+            const decision = onAggregate.find((e) => e.type !== 'DeviceFirmwareChanged');
+            decided.add(decision?.type === 'DeviceQuarantined' ? decision.data.reason : (decision?.type ?? 'nothing'));
+          }
+      }
+    }
+    // The histories reach every kind of decision: attempts, quarantines by both rules, nothing when quarantined.
+    expect([...decided].sort()).toEqual([
+      'UpdateRequested',
+      'device_failure_rate',
+      'device_failure_threshold',
+      'nothing',
+    ]);
+  });
+
+  it('knows the attempts from the last event that starts them over, whatever came before it', () => {
+    for (let seed = 1; seed <= 40; seed++) {
+      const events = history(seed, 30);
+      const whole = events.reduce(evolveAttempts, NO_ATTEMPTS as DeviceAttempts);
+      const from = events.map(startsAttemptsOver).lastIndexOf(true);
+      expect(events.slice(from).reduce(evolveAttempts, NO_ATTEMPTS as DeviceAttempts)).toEqual(whole);
+      expect(whole).toEqual({ cutoff: spec.fold(events).cutoff, attempts: spec.fold(events).attempts });
+    }
   });
 });

@@ -19,6 +19,11 @@ export interface DeviceState {
   attempts: Record<string, number[]>;
 }
 
+/** A device's attempts since its cut-off: what its checks decide on beyond what the fleet view's table holds. */
+export type DeviceAttempts = Pick<DeviceState, 'cutoff' | 'attempts'>;
+
+export const NO_ATTEMPTS: Readonly<DeviceAttempts> = Object.freeze({ cutoff: 0, attempts: Object.freeze({}) });
+
 /** What a check needs to know of the deployment chosen for the device. */
 export interface OfferedDeployment {
   deploymentId: string;
@@ -219,23 +224,70 @@ export const deviceDecider: Decider<DeviceCommand, DeviceState, DeviceEvent> = {
       case 'DeviceCredentialRotated':
         return { ...state, credentialHash: event.data.credentialHash, credentialFetchable: false };
       case 'DeviceFirmwareChanged':
-        return { ...state, firmware: event.data.to, cutoff: Date.parse(event.data.at), attempts: {} };
-      case 'UpdateRequested': {
-        const { deploymentId } = event.data;
-        return {
-          ...state,
-          attempts: {
-            ...state.attempts,
-            [deploymentId]: [...(state.attempts[deploymentId] ?? []), Date.parse(event.data.at)],
-          },
-        };
-      }
+        return { ...state, firmware: event.data.to, ...evolveAttempts(state, event) };
+      case 'UpdateRequested':
+        return { ...state, ...evolveAttempts(state, event) };
       case 'DeviceQuarantined':
         return { ...state, quarantined: true };
       case 'DeviceUnquarantined':
-        return { ...state, quarantined: false, cutoff: Date.parse(event.data.at), attempts: {} };
+        return { ...state, quarantined: false, ...evolveAttempts(state, event) };
       case 'DeviceRetired':
         return { ...state, status: 'retired' };
     }
   },
 };
+
+/**
+ * A device's attempts after one of its events: the aggregate's fold of them, which the fleet view runs too, so a check
+ * decided on the view's copy decides as on the aggregate. The same object back when the event leaves them as they were.
+ */
+export function evolveAttempts(part: DeviceAttempts, event: DeviceEvent): DeviceAttempts {
+  switch (event.type) {
+    case 'DeviceRegistered':
+      return NO_ATTEMPTS;
+    case 'DeviceFirmwareChanged':
+    case 'DeviceUnquarantined':
+      return { cutoff: Date.parse(event.data.at), attempts: {} };
+    case 'UpdateRequested': {
+      const { deploymentId } = event.data;
+      const times = [...(part.attempts[deploymentId] ?? []), Date.parse(event.data.at)];
+      return { cutoff: part.cutoff, attempts: { ...part.attempts, [deploymentId]: times } };
+    }
+    default:
+      return part;
+  }
+}
+
+/** Whether an event starts a device's attempts over: after it, its attempts are known whatever came before. */
+export const startsAttemptsOver = (event: DeviceEvent): boolean =>
+  event.type === 'DeviceRegistered' || event.type === 'DeviceFirmwareChanged' || event.type === 'DeviceUnquarantined';
+
+/**
+ * The state a check decides on, made from a view of the log instead of read from it: the device as the view holds it
+ * and its attempts. Complete in what a check's commands read (`CheckForUpdate`, `ReportFirmware`), not in the rest
+ * (whether its credential may be handed out), so it is for those alone and never kept as the aggregate's state.
+ */
+export function checkingState(
+  device: Pick<
+    DeviceState,
+    'identifier' | 'organizationId' | 'product' | 'credentialHash' | 'quarantined' | 'firmware'
+  > & {
+    tags: readonly string[];
+  },
+  part: DeviceAttempts,
+): DeviceState {
+  const { identifier, organizationId, product, tags, credentialHash, quarantined, firmware } = device;
+  return {
+    ...initialDeviceState(),
+    status: 'active',
+    identifier,
+    organizationId,
+    product,
+    tags: [...tags],
+    credentialHash,
+    quarantined,
+    firmware,
+    cutoff: part.cutoff,
+    attempts: part.attempts,
+  };
+}
