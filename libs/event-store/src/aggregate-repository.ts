@@ -62,6 +62,8 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
   private readonly contended = new Set<string>();
   /** Each aggregate's last snapshot write (a save or a drop) in flight: the next waits for it, never overtakes it. */
   private readonly snapshotWrites = new Map<string, Promise<void>>();
+  /** Commits appended by `executeFrom` (which caches nothing) per aggregate, counted toward its next snapshot. */
+  private readonly uncached = new Map<string, number>();
 
   constructor(
     private readonly store: EventStore,
@@ -190,7 +192,8 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
    * `version`: decided on that state and appended at once, the append's optimistic concurrency proving it current,
    * where `execute` would read the log first. The view's state need only be whole in what the command reads, so
    * nothing is cached from it; a refusal, a no-op or a conflict is left to `execute`, on the log. Not for commands
-   * with an id: the view knows of none.
+   * with an id: the view knows of none. With a snapshot policy, an aggregate given a snapshot's worth of commits so is
+   * read in the background, so that it is snapshotted as if every command had run on the cache.
    */
   async executeFrom(
     aggregateId: string,
@@ -214,11 +217,27 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
         metadata: options.metadata,
         now,
       });
+      this.countUncached(subject, aggregateId);
       return { version: commit.streamSeq, events: commit.events as RecordedEvent<Event>[] };
     } catch (err) {
       if (!(err instanceof ConcurrencyError)) throw err;
       return this.execute(aggregateId, command, options);
     }
+  }
+
+  private countUncached(subject: string, aggregateId: string): void {
+    const policy = this.options.snapshots;
+    if (!policy) return;
+    const count = (this.uncached.get(subject) ?? 0) + 1;
+    this.uncached.delete(subject);
+    if (count < policy.every) {
+      this.uncached.set(subject, count);
+      if (this.uncached.size > (this.options.cacheSize ?? 10_000))
+        this.uncached.delete(this.uncached.keys().next().value as string);
+      return;
+    }
+    // Read, it is cached and snapshotted when due; a read that fails leaves that to the aggregate's next command.
+    void this.load(aggregateId).catch(() => undefined);
   }
 
   /**

@@ -195,4 +195,23 @@ describe('aggregate snapshots', () => {
     expect(takenAfter).toEqual(expected);
     expect(expected.length).toBeLessThan(64);
   });
+
+  it("snapshots an aggregate whose commands were decided on a view's state, which caches nothing, all the same", async () => {
+    const viewed = repository(policy());
+    const subject = store.subjectFor('ledger', 'v');
+    let known = { state: { items: [] as string[] }, version: 0 };
+    for (let i = 1; i <= 2; i++) {
+      const { version } = await viewed.executeFrom('v', known, { type: 'Add', item: `v ${i}` }, { metadata });
+      known = { state: { items: [...known.state.items, `v ${i}`] }, version };
+    }
+    expect(await snapshots.newest(store.identity, subject, 1)).toBeNull();
+    // The third, a snapshot's worth, has the aggregate read in the background: cached, and snapshotted at the third.
+    const { version: third } = await viewed.executeFrom('v', known, { type: 'Add', item: 'v 3' }, { metadata });
+    await eventually(
+      async () => (await snapshots.newest(store.identity, subject, 1))?.version === third,
+      5_000,
+      'the snapshot of three commits',
+    );
+    expect((await snapshots.newest(store.identity, subject, 1))?.state).toEqual({ items: ['v 1', 'v 2', 'v 3'] });
+  });
 });
