@@ -32,7 +32,7 @@ export class DeviceChecking {
 
   /** Folds one of the device's events, of its commit at `seq`. */
   apply(row: number, event: DeviceEvent, seq: number): void {
-    const known = this.of(row) !== undefined;
+    const known = this.versionOf(row) !== 0;
     if (!known && !startsAttemptsOver(event)) return;
     const { cutoff, attempts } = evolveAttempts(known ? this.at(row) : NO_ATTEMPTS, event);
     if (row >= this.columns.versions.length) this.grow(row);
@@ -45,7 +45,7 @@ export class DeviceChecking {
 
   /** The device's attempts and the sequence of its last commit; undefined when they are not known. */
   of(row: number): { attempts: DeviceAttempts; version: number } | undefined {
-    const version = row < this.columns.versions.length ? this.columns.versions[row] : 0;
+    const version = this.versionOf(row);
     return version === 0 ? undefined : { attempts: this.at(row), version };
   }
 
@@ -70,6 +70,10 @@ export class DeviceChecking {
   /** Every row unknown. */
   clear(): void {
     this.columns = checkingWithRoomFor(0);
+  }
+
+  private versionOf(row: number): number {
+    return row < this.columns.versions.length ? this.columns.versions[row] : 0;
   }
 
   private at(row: number): DeviceAttempts {

@@ -264,10 +264,9 @@ export class FleetView implements OnModuleInit, OnApplicationShutdown {
   checkingStateOf(organizationId: string, identifier: string): { state: DeviceState; version: number } | undefined {
     const row = this.devices.rowOf(organizationId, identifier);
     const known = row === undefined ? undefined : this.checking.of(row);
-    const device = known && this.devices.entry(row as number);
-    return device && !device.retired
-      ? { state: checkingState(device, known.attempts), version: known.version }
-      : undefined;
+    if (!known) return undefined;
+    const device = this.devices.entry(row as number);
+    return device.retired ? undefined : { state: checkingState(device, known.attempts), version: known.version };
   }
 
   deploymentsOf(organizationId: string, product: string): DeploymentEntry[] {
