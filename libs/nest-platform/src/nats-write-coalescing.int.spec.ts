@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { connect, NatsConnection } from 'nats';
 import { natsConnectOptions } from './nats-connection';
-import { coalesceNatsWrites } from './nats-write-coalescing';
+import { atTurnEnd, coalesceNatsWrites } from './nats-write-coalescing';
 
 describe('NATS writes of a service', () => {
   let nc: NatsConnection;
@@ -45,6 +45,28 @@ describe('NATS writes of a service', () => {
     expect(counted.writes).toBe(1);
     await nc.flush();
     expect(counted.received).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    sub.unsubscribe();
+  });
+
+  it('leave with what runs at the end of the turn, which a setImmediate of its own would miss', async () => {
+    coalesceNatsWrites('turn');
+    const subject = `coalescing.${process.pid}.turn-end`;
+    const { counted, sub } = await watch(subject);
+
+    // A write early in the turn schedules the flush; answers made later in the same turn are sent at its end.
+    const turn = new Promise<void>((resolve) =>
+      setImmediate(() => {
+        nc.publish(subject, '0');
+        atTurnEnd(() => nc.publish(subject, '1'));
+        setImmediate(() => (nc.publish(subject, '2'), resolve()));
+      }),
+    );
+    await turn;
+    expect(counted.writes).toBe(1); // '0' and '1' together; '2', from an immediate of the next turn, waits for its own
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(counted.writes).toBe(2);
+    await nc.flush();
+    expect(counted.received).toEqual([0, 1, 2]);
     sub.unsubscribe();
   });
 

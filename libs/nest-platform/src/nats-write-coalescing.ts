@@ -1,10 +1,15 @@
 import type { Socket } from 'node:net';
 import { NodeTransport } from 'nats/lib/src/node_transport';
 
-const CORKED = Symbol('corked');
 let flushEvery: 'turn' | 'ticks' = 'turn';
 
-type Transport = { send(frame: Uint8Array): void; socket?: Socket; [CORKED]?: boolean };
+type Transport = { send(frame: Uint8Array): void; socket?: Socket };
+
+/** Sockets written to since they were last flushed, and what is to run at the end of this turn, before the flush. */
+const corked = new Set<Socket>();
+const turnEndTasks: (() => void)[] = [];
+let turnEndScheduled = false;
+let endingTurn = false;
 
 /**
  * Makes every NATS connection of this process write to its socket at most once per turn of the event loop (`turn`),
@@ -23,17 +28,52 @@ export function coalesceNatsWrites(every: 'turn' | 'ticks' = 'turn'): void {
   const send = prototype.send;
   function sendCoalesced(this: Transport, frame: Uint8Array) {
     const socket = this.socket;
-    if (socket && !this[CORKED] && !socket.destroyed) {
-      this[CORKED] = true;
+    if (socket && !corked.has(socket) && !socket.destroyed) {
+      corked.add(socket);
       socket.cork();
-      const uncork = () => {
-        this[CORKED] = false;
-        socket.uncork();
-      };
-      if (flushEvery === 'turn') setImmediate(uncork);
-      else process.nextTick(uncork);
+      if (flushEvery === 'ticks') process.nextTick(() => corked.delete(socket) && socket.uncork());
+      else if (!endingTurn) scheduleTurnEnd();
     }
     send.call(this, frame);
   }
   prototype.send = sendCoalesced;
+}
+
+/**
+ * Runs `task` at the end of this turn of the event loop (once its I/O callbacks have run), just before the turn's
+ * NATS writes leave, so that what it sends leaves with them. A `setImmediate` of its own would run after the flush
+ * when a write earlier in the turn had scheduled it first, and what it sent would wait for the next turn's.
+ */
+export function atTurnEnd(task: () => void): void {
+  turnEndTasks.push(task);
+  scheduleTurnEnd();
+}
+
+function scheduleTurnEnd(): void {
+  if (turnEndScheduled) return;
+  turnEndScheduled = true;
+  setImmediate(endTurn);
+}
+
+function endTurn(): void {
+  endingTurn = true;
+  try {
+    // A task may add tasks: they run now too.
+    for (let i = 0; i < turnEndTasks.length; i++) {
+      try {
+        turnEndTasks[i]();
+      } catch (err) {
+        // Thrown as from a callback of its own, without keeping the others or the flush from running.
+        queueMicrotask(() => {
+          throw err;
+        });
+      }
+    }
+  } finally {
+    turnEndTasks.length = 0;
+    endingTurn = false;
+    turnEndScheduled = false;
+    for (const socket of corked) socket.uncork();
+    corked.clear();
+  }
 }

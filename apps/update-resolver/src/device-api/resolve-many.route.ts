@@ -9,14 +9,14 @@ import {
   UpdateAnswer,
   UpdateSubjects,
 } from '@flotilla/contracts';
-import { DirectRoute, failureReply, RequestMeta } from '@flotilla/nest-platform';
+import { atTurnEnd, DirectRoute, failureReply, RequestMeta } from '@flotilla/nest-platform';
 import { ResolveUpdateCommand } from './resolve-update';
 import { isPlainCheck } from './resolve-update.route';
 
 /**
  * The device checks of one turn of the gateway, answered together: each as `resolve` answers it (its own reply
- * envelope, its own correlation), side by side. Answers leave in parts, once per turn of the event loop, so the checks
- * that only read (nine in ten) are not held back by those that wait on an append.
+ * envelope, its own correlation), side by side. Answers leave in parts, with the NATS writes of the turn they were
+ * made in, so the checks that only read (nine in ten) are not held back by those that wait on an append.
  */
 @Injectable()
 export class ResolveManyRoute implements DirectRoute<ResolveManyRequest> {
@@ -61,7 +61,7 @@ export class ResolveManyRoute implements DirectRoute<ResolveManyRequest> {
         answered.push({ check: index, reply }); // the list as it is now: a part may have been sent meanwhile
         if (!sending) {
           sending = true;
-          setImmediate(sendAnswered);
+          atTurnEnd(sendAnswered);
         }
       }),
     );

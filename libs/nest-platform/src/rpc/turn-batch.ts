@@ -1,4 +1,5 @@
 import type { Reply } from '@flotilla/contracts';
+import { atTurnEnd } from '../nats-write-coalescing';
 
 interface Waiting<Item, Result> {
   item: Item;
@@ -25,10 +26,11 @@ export interface TurnBatchLimits<Item> {
 
 /**
  * Gathers the items asked for during one turn of the event loop and sends them together once the turn's callbacks
- * have run (`setImmediate`), within the limits per request: a request's fixed cost (its signature, headers, the bus's
- * per-message work at both ends) is paid once for all of them. No item waits for a timer: one asked alone in its turn
- * leaves alone, at the end of that turn. Each item gets its own reply envelope, as soon as it comes; a request that
- * fails (no answer, or not a whole one) fails every item it carried that has none, and only those.
+ * have run (`atTurnEnd`: with the turn's other NATS writes), within the limits per request: a request's fixed cost
+ * (its signature, headers, the bus's per-message work at both ends) is paid once for all of them. No item waits for a
+ * timer: one asked alone in its turn leaves alone, at the end of that turn. Each item gets its own reply envelope, as
+ * soon as it comes; a request that fails (no answer, or not a whole one) fails every item it carried that has none,
+ * and only those.
  */
 export class TurnBatch<Item, Result> {
   private waiting: Waiting<Item, Result>[] = [];
@@ -40,7 +42,7 @@ export class TurnBatch<Item, Result> {
 
   add(item: Item): Promise<Reply<Result>> {
     return new Promise((settle, fail) => {
-      if (this.waiting.push({ item, settle, fail }) === 1) setImmediate(() => this.flush());
+      if (this.waiting.push({ item, settle, fail }) === 1) atTurnEnd(() => this.flush());
     });
   }
 
