@@ -105,6 +105,14 @@ export class ProjectionRunner {
     if (checkpoint < this.position) throw new ReadModelBehindError(this.projection.name, checkpoint, this.position);
   }
 
+  /**
+   * Takes another consumer's deliveries of the whole stream while level with them, instead of a JetStream consumer's
+   * of its own (`SequentialConsumer.follow`).
+   */
+  follow(leader: SequentialConsumer): void {
+    this.consumer.follow(leader);
+  }
+
   /** Stops after the transaction in hand. */
   async stop(): Promise<void> {
     await this.consumer.stop();

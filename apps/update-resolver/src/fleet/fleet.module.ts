@@ -1,4 +1,5 @@
-import { Module } from '@nestjs/common';
+import { Inject, Module } from '@nestjs/common';
+import { ProjectionRunner } from '@flotilla/projections';
 import { DataSource } from 'typeorm';
 import { deploymentCommandHandlers } from '../admin/deployment-commands';
 import { deviceCommandHandlers } from '../admin/device-commands';
@@ -19,6 +20,7 @@ import { FleetSnapshotStore } from './fleet-snapshot-store';
 import { FleetSnapshotter } from './fleet-snapshotter';
 import { FleetView } from './fleet-view';
 import { FleetWiringWorkflowHost } from './fleet-wiring-workflow.host';
+import { UPDATE_PROJECTION } from '../infrastructure.module';
 
 @Module({
   controllers: [UpdateMessagesController, AuditMessagesController],
@@ -46,4 +48,12 @@ import { FleetWiringWorkflowHost } from './fleet-wiring-workflow.host';
     DeploymentRulesWorkflowHost,
   ],
 })
-export class FleetModule {}
+export class FleetModule {
+  /**
+   * The read model takes the fleet view's deliveries of the log while level with them: each commit is delivered to
+   * the process once, not once for each (docs/performance.md).
+   */
+  constructor(view: FleetView, @Inject(UPDATE_PROJECTION) projection: ProjectionRunner) {
+    projection.follow(view.consumer);
+  }
+}

@@ -356,6 +356,49 @@ describe('consumers of the log', () => {
       expect(await consumer.lag()).toBe(0);
     });
 
+    it("follows another consumer's deliveries while level with them, each commit applied once and in order, and reads by itself when they stop", async () => {
+      const parked = new MemoryParkedStore();
+      const sessionsOf = async (name: string) => {
+        const names: string[] = [];
+        for await (const info of store.jsm.consumers.list(streamName)) names.push(info.config.name ?? info.name);
+        return names.filter((n) => n.startsWith(`${name}-`)).length;
+      };
+      for (let i = 1; i <= 20; i++) await append(`f${i % 3}`, i);
+      const view = memoryTarget(parked);
+      const leader = sequential(view.target, parked);
+      await eventually(async () => view.applied.length === 20);
+
+      // It starts behind the deliveries (the leader took the first twenty before it was followed): by itself first.
+      let failures = 0;
+      const model = memoryTarget(parked, (commit) => (commit.streamSeq === 35 && failures++ < 2 ? transient() : null));
+      const follower = new SequentialConsumer(
+        store,
+        { name: 'model', batchSize: 7, retry: quick, retryPollMs: 50, parked },
+        model.target,
+      );
+      follower.follow(leader);
+      running.push(follower);
+      follower.start();
+      await eventually(async () => model.applied.length === 20);
+      for (let i = 21; i <= 50; i++) await append(`f${i % 3}`, i);
+      await eventually(async () => model.applied.length === 50 && view.applied.length === 50);
+      expect(model.applied).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+      expect(failures).toBe(3); // failed twice while following, retried in place
+      // Level with the leader: one JetStream consumer delivers to both.
+      await eventually(async () => (await sessionsOf('model')) === 0 && (await sessionsOf('view')) === 1);
+      for (let i = 51; i <= 60; i++) await append(`f${i % 3}`, i);
+      await eventually(async () => model.applied.length === 60);
+      expect(await sessionsOf('model')).toBe(0);
+
+      // The leader stops: the follower finds its deliveries held up and reads the log itself, missing nothing.
+      await leader.stop();
+      for (let i = 61; i <= 70; i++) await append(`f${i % 3}`, i);
+      await eventually(async () => model.applied.length === 70, 20_000);
+      expect(model.applied).toEqual(Array.from({ length: 70 }, (_, i) => i + 1));
+      expect(view.applied).toHaveLength(60);
+      expect(parked.rows.size).toBe(0);
+    });
+
     it('applies a parked commit again when an operator asks, once', async () => {
       const parked = new MemoryParkedStore();
       await append('r', 1);

@@ -6,6 +6,7 @@ import { Commit } from '../recorded-event';
 import { isNotFound } from '../stream-config';
 import { ConsumerOptions, ConsumerRuntime } from './consumer-runtime';
 import { decodeDelivered, Delivered } from './delivered-commit';
+import { DeliveryFeed } from './delivery-feed';
 import { describeError, isTransient } from './failures';
 import { ParkedCommit, ParkedStatus } from './parked-commits';
 
@@ -40,6 +41,9 @@ export interface SequentialConsumerOptions extends ConsumerOptions {
 /** How long a session may hear nothing before it asks JetStream whether its consumer is still there and serving. */
 const IDLE_CHECK_MS = 5_000;
 
+/** Deliveries a consumer keeps for those that follow it: seconds of a busy log, a few megabytes. */
+const FEED_CAPACITY = 10_000;
+
 type Outcome =
   | { kind: 'stopped' }
   | { kind: 'restart'; reason: string }
@@ -71,6 +75,10 @@ export class SequentialConsumer extends ConsumerRuntime {
   private sessionLag: number | null = null;
   /** Commits this instance passed over as parked (a per-instance target applies their retries itself). */
   private readonly passedOver = new Set<number>();
+  /** The consumer whose deliveries this one takes while it is level with them (`follow`). */
+  private leader: SequentialConsumer | null = null;
+  /** This consumer's deliveries, kept once another consumer follows it. */
+  private feed: DeliveryFeed | null = null;
 
   constructor(
     store: EventStore,
@@ -92,7 +100,7 @@ export class SequentialConsumer extends ConsumerRuntime {
       try {
         position = await this.target.position();
         this.health.positionedAt(position);
-        outcome = await this.session(position);
+        outcome = await (this.leader?.feed?.after(position) ? this.followFrom(position) : this.session(position));
       } catch (err) {
         outcome = { kind: 'failed', error: err, delivered: [] };
       }
@@ -217,10 +225,14 @@ export class SequentialConsumer extends ConsumerRuntime {
     })();
     let expected = 1;
     let lastApplied = -Infinity;
+    let previous = position;
+    this.feed?.restart();
     try {
       for (;;) {
         if (this.stopped) return { kind: 'stopped' };
         if (broken) return { kind: 'restart', reason: broken };
+        if (this.leader?.feed?.after(position))
+          return { kind: 'restart', reason: 'level with the consumer it follows' };
         if (buffer.length === 0) {
           const woken = await this.wokenWithin(IDLE_CHECK_MS);
           if (!woken && !buffer.length && !broken) {
@@ -243,31 +255,18 @@ export class SequentialConsumer extends ConsumerRuntime {
           const { redeliveryCount, deliverySequence } = buffer[0].info;
           if (redeliveryCount > 1 || deliverySequence !== expected)
             return { kind: 'restart', reason: 'delivery out of order' };
-          taken.push(buffer.shift() as JsMsg);
+          const message = buffer.shift() as JsMsg;
+          taken.push(message);
+          this.feed?.add(previous, message);
+          previous = message.seq;
           expected++;
         }
-        const delivered = taken.map((message) => decodeDelivered(this.store, message, this.options.eventTypes));
-        const bad = delivered.findIndex((d) => 'undecodable' in d);
-        if (bad === 0) {
-          const first = delivered[0] as Delivered & { undecodable: unknown };
-          // A newer release's commit is not at fault: the line waits, as for a dependency away, never parks it.
-          if (isTransient(first.undecodable)) return { kind: 'failed', error: first.undecodable, delivered: [first] };
-          return { kind: 'undecodable', delivered: first };
-        }
-        const good = bad > 0 ? delivered.slice(0, bad) : delivered;
-        this.health.busy();
-        try {
-          position = await this.target.apply(good.map((d) => (d as { commit: Commit }).commit));
-        } catch (error) {
-          return { kind: 'failed', error, delivered: good };
-        } finally {
-          this.health.idle();
-        }
+        const applied = await this.applyTaken(taken);
+        if (applied.kind !== 'applied') return applied;
+        position = applied.position;
         lastApplied = performance.now();
-        taken[good.length - 1].ack();
-        this.health.progressed(position, good.length);
-        for (const seq of this.attempts.keys()) if (seq <= position) this.attempts.delete(seq);
-        if (bad > 0) return { kind: 'restart', reason: 'an undecodable commit is next' };
+        taken[applied.count - 1].ack();
+        if (applied.count < taken.length) return { kind: 'restart', reason: 'an undecodable commit is next' };
       }
     } finally {
       this.sessionName = null;
@@ -275,6 +274,83 @@ export class SequentialConsumer extends ConsumerRuntime {
       messages.stop();
       await jsm.consumers.delete(stream, name).catch(() => undefined);
     }
+  }
+
+  /**
+   * Takes `leader`'s deliveries instead of JetStream's while level with them: one delivery of each commit to the
+   * process instead of one per consumer. Both must read the whole stream. Each keeps its own position, failures and
+   * parked commits; one that falls behind the leader's deliveries, or finds them gone on without it (the leader's
+   * session started again elsewhere, or it stopped), reads through a JetStream consumer of its own until it is level
+   * again.
+   */
+  follow(leader: SequentialConsumer): void {
+    const wholeStream = !this.options.filterSubject && !leader.options.filterSubject;
+    if (leader === this || !wholeStream || leader.store.stream !== this.store.stream)
+      throw new Error('a consumer follows another consumer of the whole of the same stream');
+    leader.feed ??= new DeliveryFeed(FEED_CAPACITY);
+    leader.feed.listen(() => this.wake?.());
+    this.leader = leader;
+  }
+
+  /** Applies the leader's deliveries from `position` on, as a session applies its own (see `follow`). */
+  private async followFrom(position: number): Promise<Outcome> {
+    const feed = this.leader?.feed as DeliveryFeed;
+    let lastApplied = -Infinity;
+    for (;;) {
+      if (this.stopped) return { kind: 'stopped' };
+      if (feed.passed(position)) return { kind: 'restart', reason: 'the deliveries followed went on without it' };
+      if (!feed.after(position)) {
+        const woken = await this.wokenWithin(IDLE_CHECK_MS);
+        if (!woken && !feed.after(position)) {
+          // The leader is quiet: so is the log, or the leader is held up and this consumer reads on by itself.
+          const behind =
+            (await this.wentBack(position)) ??
+            ((await this.store.lastSequence()) > position ? 'the consumer followed is held up' : null);
+          if (behind) return { kind: 'restart', reason: behind };
+        }
+        continue;
+      }
+      const gatherUntil = lastApplied + (this.options.gatherMs ?? 0);
+      if (performance.now() < gatherUntil) {
+        await this.sleep(gatherUntil - performance.now());
+        continue;
+      }
+      const limit = position < this.carefulUntil ? 1 : this.batchSize;
+      const taken: JsMsg[] = [];
+      for (let next = feed.after(position); next && taken.length < limit; next = feed.after(next.seq)) taken.push(next);
+      const applied = await this.applyTaken(taken);
+      if (applied.kind !== 'applied') return applied;
+      position = applied.position;
+      lastApplied = performance.now();
+      if (applied.count < taken.length) return { kind: 'restart', reason: 'an undecodable commit is next' };
+    }
+  }
+
+  /** Decodes deliveries taken in order and applies them up to the first that cannot be decoded. */
+  private async applyTaken(
+    taken: JsMsg[],
+  ): Promise<Exclude<Outcome, { kind: 'stopped' | 'restart' }> | { kind: 'applied'; position: number; count: number }> {
+    const delivered = taken.map((message) => decodeDelivered(this.store, message, this.options.eventTypes));
+    const bad = delivered.findIndex((d) => 'undecodable' in d);
+    if (bad === 0) {
+      const first = delivered[0] as Delivered & { undecodable: unknown };
+      // A newer release's commit is not at fault: the line waits, as for a dependency away, never parks it.
+      if (isTransient(first.undecodable)) return { kind: 'failed', error: first.undecodable, delivered: [first] };
+      return { kind: 'undecodable', delivered: first };
+    }
+    const good = bad > 0 ? delivered.slice(0, bad) : delivered;
+    let position: number;
+    this.health.busy();
+    try {
+      position = await this.target.apply(good.map((d) => (d as { commit: Commit }).commit));
+    } catch (error) {
+      return { kind: 'failed', error, delivered: good };
+    } finally {
+      this.health.idle();
+    }
+    this.health.progressed(position, good.length);
+    for (const seq of this.attempts.keys()) if (seq <= position) this.attempts.delete(seq);
+    return { kind: 'applied', position, count: good.length };
   }
 
   /**
