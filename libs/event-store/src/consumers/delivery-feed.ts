@@ -19,10 +19,13 @@ export class DeliveryFeed {
     this.newest = 0;
   }
 
-  add(previous: number, message: JsMsg): void {
-    this.byPrevious.set(previous, message);
+  /** A delivery taken, kept for followers or not: one not kept ends the following of any follower behind it. */
+  add(previous: number, message: JsMsg, keep: boolean): void {
+    if (keep) {
+      this.byPrevious.set(previous, message);
+      if (this.byPrevious.size > this.capacity) this.byPrevious.delete(this.byPrevious.keys().next().value as number);
+    }
     this.newest = message.seq;
-    if (this.byPrevious.size > this.capacity) this.byPrevious.delete(this.byPrevious.keys().next().value as number);
     for (const listener of this.listeners) listener();
   }
 

@@ -41,8 +41,11 @@ export interface SequentialConsumerOptions extends ConsumerOptions {
 /** How long a session may hear nothing before it asks JetStream whether its consumer is still there and serving. */
 const IDLE_CHECK_MS = 5_000;
 
-/** Deliveries a consumer keeps for those that follow it: seconds of a busy log, a few megabytes. */
-const FEED_CAPACITY = 10_000;
+/**
+ * Deliveries a consumer keeps for those that follow it, the newest: half a second of a busy log. Each holds the buffer
+ * it was read into (at the end of a replay, a big one), so more would hold tens of megabytes.
+ */
+const FEED_CAPACITY = 1_000;
 
 type Outcome =
   | { kind: 'stopped' }
@@ -77,8 +80,9 @@ export class SequentialConsumer extends ConsumerRuntime {
   private readonly passedOver = new Set<number>();
   /** The consumer whose deliveries this one takes while it is level with them (`follow`). */
   private leader: SequentialConsumer | null = null;
-  /** This consumer's deliveries, kept once another consumer follows it. */
+  /** This consumer's deliveries, kept once another consumer follows it (`followers`). */
   private feed: DeliveryFeed | null = null;
+  private readonly followers: SequentialConsumer[] = [];
 
   constructor(
     store: EventStore,
@@ -251,13 +255,17 @@ export class SequentialConsumer extends ConsumerRuntime {
           continue;
         }
         const taken: JsMsg[] = [];
+        // Kept for followers only at the end of the log: while it is read from far back, deliveries held that long
+        // would each outlive the young generation (tens of megabytes more after a replay), and a follower catches up
+        // faster by itself.
+        const live = buffer.length <= limit;
         while (taken.length < limit && buffer.length) {
           const { redeliveryCount, deliverySequence } = buffer[0].info;
           if (redeliveryCount > 1 || deliverySequence !== expected)
             return { kind: 'restart', reason: 'delivery out of order' };
           const message = buffer.shift() as JsMsg;
           taken.push(message);
-          this.feed?.add(previous, message);
+          this.feed?.add(previous, message, live && this.followers.some((f) => this.reaches(f, previous)));
           previous = message.seq;
           expected++;
         }
@@ -289,7 +297,14 @@ export class SequentialConsumer extends ConsumerRuntime {
       throw new Error('a consumer follows another consumer of the whole of the same stream');
     leader.feed ??= new DeliveryFeed(FEED_CAPACITY);
     leader.feed.listen(() => this.wake?.());
+    leader.followers.push(this);
     this.leader = leader;
+  }
+
+  /** True when `follower` may still take the delivery that comes after stream sequence `previous` from the feed. */
+  private reaches(follower: SequentialConsumer, previous: number): boolean {
+    const ahead = previous - follower.health.position;
+    return ahead >= 0 && ahead < FEED_CAPACITY;
   }
 
   /** Applies the leader's deliveries from `position` on, as a session applies its own (see `follow`). */
