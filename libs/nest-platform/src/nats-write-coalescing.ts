@@ -8,8 +8,8 @@ type Transport = { send(frame: Uint8Array): void; socket?: Socket };
 /** Sockets written to since they were last flushed, and what is to run at the end of this turn, before the flush. */
 const corked = new Set<Socket>();
 const turnEndTasks: (() => void)[] = [];
+/** True from the moment a turn's end is scheduled until it has run: writes and tasks meanwhile go with it. */
 let turnEndScheduled = false;
-let endingTurn = false;
 
 /**
  * Makes every NATS connection of this process write to its socket at most once per turn of the event loop (`turn`),
@@ -32,7 +32,7 @@ export function coalesceNatsWrites(every: 'turn' | 'ticks' = 'turn'): void {
       corked.add(socket);
       socket.cork();
       if (flushEvery === 'ticks') process.nextTick(() => corked.delete(socket) && socket.uncork());
-      else if (!endingTurn) scheduleTurnEnd();
+      else scheduleTurnEnd();
     }
     send.call(this, frame);
   }
@@ -56,7 +56,6 @@ function scheduleTurnEnd(): void {
 }
 
 function endTurn(): void {
-  endingTurn = true;
   try {
     // A task may add tasks: they run now too.
     for (let i = 0; i < turnEndTasks.length; i++) {
@@ -71,7 +70,6 @@ function endTurn(): void {
     }
   } finally {
     turnEndTasks.length = 0;
-    endingTurn = false;
     turnEndScheduled = false;
     for (const socket of corked) socket.uncork();
     corked.clear();
