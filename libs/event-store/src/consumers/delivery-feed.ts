@@ -39,7 +39,7 @@ export class DeliveryFeed {
     return this.newest > seq && !this.byPrevious.has(seq);
   }
 
-  /** Calls `listener` on every delivery added. */
+  /** Calls `listener` on every delivery taken, kept or not. */
   listen(listener: () => void): void {
     this.listeners.add(listener);
   }
