@@ -108,4 +108,21 @@ export class CheckpointStore {
       [name, lastSeq, stream.name, stream.created],
     );
   }
+
+  /**
+   * Moves the checkpoint forward to `lastSeq`, never back, outside any transaction: for a position that several
+   * instances advance side by side, each having done everything up to it.
+   */
+  async advance(
+    name: string,
+    lastSeq: number,
+    stream: StreamIdentity,
+    manager: Pick<EntityManager, 'query'> = this.dataSource,
+  ): Promise<void> {
+    await manager.query(
+      `update ${this.table} set last_seq = $2, stream_name = $3, stream_created = $4, updated_at = now()
+       where name = $1 and last_seq < $2`,
+      [name, lastSeq, stream.name, stream.created],
+    );
+  }
 }

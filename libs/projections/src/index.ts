@@ -9,3 +9,4 @@ export * from './rebuild-projection';
 export * from './migrations';
 export * from './read-model-database';
 export * from './caught-up-lookup';
+export * from './checkpointed-workflow-runner';

@@ -1,39 +1,42 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { EventStore, ExecuteOptions, WorkflowRunner } from '@flotilla/event-store';
+import { DataSource } from 'typeorm';
+import { EventStore, ExecuteOptions, SequentialConsumer } from '@flotilla/event-store';
 import { ConsumerHost, HealthRegistry } from '@flotilla/nest-platform';
-import { PostgresParkedStore } from '@flotilla/projections';
-import { DeploymentRuleStep, DeploymentRuleTrigger, deploymentRulesWorkflow, RuleFacts } from '@flotilla/update-domain';
+import { CheckpointedWorkflowRunner } from '@flotilla/projections';
+import { DeploymentRuleStep, deploymentRulesWorkflow } from '@flotilla/update-domain';
 import { RESOLVER_CONFIG, ResolverConfig } from '../config';
 import { FleetRepositories } from './fleet-repositories';
 import { FleetView } from './fleet-view';
 
 /**
  * Runs the deployment rules (libs/update/domain deployment-rules.ts) on the log: every attempt and every device
- * quarantine is a trigger, read by one consumer shared by every instance and judged on this instance's fleet view
- * once the view has read the trigger's commit. A crash at any point leaves the trigger unacknowledged, and the
- * command id derived from it makes a second judgement write nothing.
+ * quarantine is a trigger, judged on this instance's fleet view once the view has read the trigger's commit. Every
+ * instance judges every trigger, from the deliveries its view takes, and moves a checkpoint they share forward once
+ * it has; a crash at any point leaves the trigger past the checkpoint, and the command id derived from it makes a
+ * second judgement write nothing (docs/performance.md: a shared JetStream consumer delivering and acknowledging each
+ * attempt cost the device checks more than a tenth of their speed).
  */
 @Injectable()
 export class DeploymentRulesWorkflowHost extends ConsumerHost {
-  protected readonly consumer: WorkflowRunner<DeploymentRuleTrigger, RuleFacts, DeploymentRuleStep>;
+  protected readonly consumer: SequentialConsumer;
   private readonly logger = new Logger('deployment-rules');
 
   constructor(
     store: EventStore,
     view: FleetView,
     private readonly repositories: FleetRepositories,
-    parked: PostgresParkedStore,
+    dataSource: DataSource,
     health: HealthRegistry,
     @Inject(RESOLVER_CONFIG) config: ResolverConfig,
   ) {
     super(health);
-    this.consumer = new WorkflowRunner(store, deploymentRulesWorkflow, {
+    const rules = new CheckpointedWorkflowRunner(store, dataSource, deploymentRulesWorkflow, {
       name: 'deployment_rules',
       actor: 'update-resolver:deployment-rules',
-      concurrency: 32,
       eventTypes: ['UpdateRequested', 'DeviceQuarantined'],
+      schema: config.databaseSchema,
+      formerConsumer: 'deployment_rules',
       retry: config.consumerRetry,
-      parked,
       logger: this.logger,
       stateFor: async (commit) => {
         await view.waitFor(commit.streamSeq, 60_000);
@@ -41,6 +44,8 @@ export class DeploymentRulesWorkflowHost extends ConsumerHost {
       },
       take: (step, options) => this.take(step, options),
     });
+    rules.consumer.follow(view.consumer);
+    this.consumer = rules.consumer;
   }
 
   private async take({ deploymentId, reason }: DeploymentRuleStep, options: ExecuteOptions): Promise<[]> {

@@ -3,9 +3,12 @@ import { deepFreeze, DomainError, Workflow, WorkflowStep } from '@flotilla/decid
 import { asDomainEvent, ExecuteOptions } from '../aggregate-repository';
 import { EventStore } from '../event-store';
 import { Commit, RecordedEvent } from '../recorded-event';
-import { SharedConsumer, SharedConsumerOptions } from './shared-consumer';
+import { CommitHandler, SharedConsumer, SharedConsumerOptions } from './shared-consumer';
 
-export interface WorkflowRunnerOptions<Input, State, Output> extends SharedConsumerOptions {
+/** What a workflow needs of its runtime, whichever consumer delivers its events. */
+export interface WorkflowOptions<Input, State, Output> {
+  /** The workflow's name: its commands' ids are derived from it. */
+  name: string;
   /** The event types of the log the workflow reacts to; each such event of a commit starts a run, in order. */
   eventTypes: readonly string[];
   /** Who the workflow's commands are recorded as sent by. */
@@ -16,16 +19,19 @@ export interface WorkflowRunnerOptions<Input, State, Output> extends SharedConsu
   take: (step: Output, options: ExecuteOptions) => Promise<Input[]>;
 }
 
+export type WorkflowRunnerOptions<Input, State, Output> = WorkflowOptions<Input, State, Output> & SharedConsumerOptions;
+
 /** A run that does not settle is a bug of its workflow: the commit is parked rather than looping for ever. */
 const MAX_STEPS_PER_EVENT = 100_000;
 
 /**
- * The one runtime of every workflow: a shared consumer (one durable position for all instances, retries of a
- * dependency's failures for as long as they last, parking of what can never apply) whose handler runs the workflow
- * for each event it reacts to. A run feeds the event to `decide`, takes the steps in order, feeds back what came of
- * each, and ends when nothing is left to do. Commands carry the event's correlation, the event as their cause and,
- * for a step with a key, a command id derived from the event, so a run taken again after a crash records nothing
- * twice.
+ * The runtime of a workflow whose instances share the work: a shared consumer (one durable position for all
+ * instances, retries of a dependency's failures for as long as they last, parking of what can never apply) whose
+ * handler runs the workflow for each event it reacts to. A run feeds the event to `decide`, takes the steps in order,
+ * feeds back what came of each, and ends when nothing is left to do. Commands carry the event's correlation, the event
+ * as their cause and, for a step with a key, a command id derived from the event, so a run taken again after a crash
+ * records nothing twice. (A workflow that decides on a view every instance keeps runs in every instance instead:
+ * `CheckpointedWorkflowRunner` in libs/projections.)
  */
 export class WorkflowRunner<Input, State, Output extends WorkflowStep> extends SharedConsumer {
   constructor(
@@ -33,17 +39,25 @@ export class WorkflowRunner<Input, State, Output extends WorkflowStep> extends S
     workflow: Workflow<Input, State, Output>,
     options: WorkflowRunnerOptions<Input, State, Output>,
   ) {
-    super(store, options, async (commit) => {
-      for (const event of commit.events) {
-        if (options.eventTypes.includes(event.type)) await runWorkflow(workflow, options, commit, event);
-      }
-    });
+    super(store, options, workflowHandler(workflow, options));
   }
+}
+
+/** Runs the workflow for each event of a commit it reacts to, in order (see `WorkflowRunner`). */
+export function workflowHandler<Input, State, Output extends WorkflowStep>(
+  workflow: Workflow<Input, State, Output>,
+  options: WorkflowOptions<Input, State, Output>,
+): CommitHandler {
+  return async (commit) => {
+    for (const event of commit.events) {
+      if (options.eventTypes.includes(event.type)) await runWorkflow(workflow, options, commit, event);
+    }
+  };
 }
 
 async function runWorkflow<Input, State, Output extends WorkflowStep>(
   workflow: Workflow<Input, State, Output>,
-  options: WorkflowRunnerOptions<Input, State, Output>,
+  options: WorkflowOptions<Input, State, Output>,
   commit: Commit,
   event: RecordedEvent,
 ): Promise<void> {
@@ -65,7 +79,7 @@ async function runWorkflow<Input, State, Output extends WorkflowStep>(
 }
 
 async function take<Input, Output extends WorkflowStep>(
-  options: WorkflowRunnerOptions<Input, unknown, Output>,
+  options: WorkflowOptions<Input, unknown, Output>,
   step: Output,
   commit: Commit,
   event: RecordedEvent,
