@@ -68,6 +68,8 @@ export class CheckpointedWorkflowRunner<Input, State, Output extends WorkflowSte
         name: options.name,
         eventTypes: options.eventTypes,
         gatherMs: GATHER_MS,
+        // Its applies write no rows: a batch only bounds the deliveries held, which pin their read buffers.
+        batchSize: 100,
         retry: options.retry,
         stallAfterMs: options.stallAfterMs,
         parked: this.parked,
