@@ -13,8 +13,8 @@ import { FleetView } from './fleet-view';
  * quarantine is a trigger, judged on this instance's fleet view once the view has read the trigger's commit. Every
  * instance judges every trigger, from the deliveries its view takes, and moves a checkpoint they share forward once
  * it has; a crash at any point leaves the trigger past the checkpoint, and the command id derived from it makes a
- * second judgement write nothing (docs/performance.md: a shared JetStream consumer delivering and acknowledging each
- * attempt cost the device checks more than a tenth of their speed).
+ * second judgement write nothing (a shared JetStream consumer, as before, has each attempt delivered and acknowledged
+ * on its own: docs/performance.md).
  */
 @Injectable()
 export class DeploymentRulesWorkflowHost extends ConsumerHost {
