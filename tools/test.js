@@ -5,10 +5,12 @@
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 const { ensureInfra, DEFAULT_DATA_DIR } = require('./infra');
+const { keepStoreDirectory } = require('./test/keep-store-directory');
 
 async function main() {
   const infra = await ensureInfra({ dataDir: path.join(DEFAULT_DATA_DIR, 'test') });
   process.stderr.write(`[test] NATS ${infra.natsUrl} (${infra.sources.nats}); Postgres (${infra.sources.postgres})\n`);
+  await keepStoreDirectory(infra.natsUrl);
   const env = {
     ...process.env,
     NATS_URL: infra.natsUrl,
