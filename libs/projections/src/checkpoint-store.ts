@@ -66,20 +66,30 @@ export class CheckpointStore {
   }
 
   /**
-   * The checkpoint's position in `stream`, refusing one that counts in another stream or is past its end. A checkpoint
-   * that has not applied anything yet, or that predates stream identities, is taken over. The stream's end is read
-   * after the checkpoint: another instance may apply a newer event in between, and a stream only grows.
+   * The checkpoint as it stands against `stream`: whether it counts in another stream, or past the stream's end. A
+   * checkpoint that has not applied anything yet, or that predates stream identities, counts in any. The stream's end
+   * is read after the checkpoint: another instance may apply a newer event in between, and a stream only grows.
    */
+  async standing(
+    name: string,
+    stream: StreamIdentity,
+    streamLastSeq: () => Promise<number>,
+  ): Promise<{ lastSeq: number; other: StreamIdentity | null; end: number | null }> {
+    const { lastSeq, stream: counted } = await this.read(name);
+    if (lastSeq === 0) return { lastSeq, other: null, end: null };
+    const other = counted && (counted.name !== stream.name || counted.created !== stream.created) ? counted : null;
+    return { lastSeq, other, end: other ? null : await streamLastSeq() };
+  }
+
+  /** The checkpoint's position in `stream`, refusing one that counts in another stream or is past its end. */
   async positionIn(name: string, stream: StreamIdentity, streamLastSeq: () => Promise<number>): Promise<number> {
-    const { lastSeq, stream: built } = await this.read(name);
-    if (lastSeq === 0) return 0;
-    if (built && (built.name !== stream.name || built.created !== stream.created))
+    const { lastSeq, other, end } = await this.standing(name, stream, streamLastSeq);
+    if (other)
       throw new ReadModelMismatchError(
         name,
-        `was built from stream ${built.name} created ${built.created}, but ${stream.name} now was created ${stream.created}`,
+        `was built from stream ${other.name} created ${other.created}, but ${stream.name} now was created ${stream.created}`,
       );
-    const end = await streamLastSeq();
-    if (lastSeq > end)
+    if (end !== null && lastSeq > end)
       throw new ReadModelMismatchError(
         name,
         `has applied ${stream.name} up to sequence ${lastSeq}, but the stream ends at ${end} (restored from an older backup?)`,

@@ -119,11 +119,9 @@ export class CheckpointedWorkflowRunner<Input, State, Output extends WorkflowSte
     const { name } = this.options;
     const stream = (this.stream = await this.store.currentIdentity());
     await this.checkpoints.ensure(name);
-    const saved = await this.checkpoints.read(name);
-    const end = await this.store.lastSequence();
-    const other = saved.stream && (saved.stream.name !== stream.name || saved.stream.created !== stream.created);
-    if (other || saved.lastSeq > end) {
-      const position = other ? 0 : end;
+    const saved = await this.checkpoints.standing(name, stream, () => this.store.lastSequence());
+    if (saved.other || (saved.end !== null && saved.lastSeq > saved.end)) {
+      const position = saved.end ?? 0;
       this.options.logger?.warn({ msg: 'checkpoint not in this stream, starting again', consumer: name, position });
       await this.checkpoints.write(this.dataSource.manager, name, position, stream);
       return position;
