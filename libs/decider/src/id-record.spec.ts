@@ -1,4 +1,4 @@
-import { copyIdRecord, withId, withoutId } from './id-record';
+import { copyIdRecord, idRecordValues, withId, withoutId } from './id-record';
 import { deepFreeze } from './deep-freeze';
 
 describe('records keyed by ids', () => {
@@ -11,6 +11,13 @@ describe('records keyed by ids', () => {
     expect(withoutId(given, 'a')).toEqual({ b: 2 });
     expect(withoutId(given, 'z')).toEqual({ a: 1, b: 2 });
     expect(given).toEqual({ a: 1, b: 2 });
+  });
+
+  it('give their values in the order their ids were set, as Object.values would', () => {
+    const record = withId(withoutId(withId(given, 'c', 3), 'a'), 'a', 4);
+    expect(idRecordValues(record)).toEqual(Object.values(record));
+    expect(idRecordValues(record)).toEqual([2, 3, 4]);
+    expect(idRecordValues(copyIdRecord())).toEqual([]);
   });
 
   it('have no prototype, so an id named as an object property is an id like any other', () => {

@@ -9,6 +9,16 @@ export function copyIdRecord<T>(record?: Readonly<Record<string, T>>): Record<st
   return copy;
 }
 
+/**
+ * The values of an id record, walked: `Object.values` of an object V8 holds as a hash table took 2.5x as long (3.5 ms
+ * against 1.4 for a batch of 10,000 devices, read after each of its commits).
+ */
+export function idRecordValues<T>(record: Readonly<Record<string, T>>): T[] {
+  const values: T[] = [];
+  for (const id in record) values.push(record[id]);
+  return values;
+}
+
 /** A copy of `record` with `id` set to `value`. */
 export function withId<T>(record: Readonly<Record<string, T>>, id: string, value: T): Record<string, T> {
   const next = copyIdRecord(record);

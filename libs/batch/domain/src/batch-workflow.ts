@@ -1,5 +1,5 @@
 import { BatchDeleted, BatchRequested, DeviceDeleted, DeviceDescription, DomainEvent } from '@flotilla/events';
-import { Workflow, WorkflowStep } from '@flotilla/decider';
+import { idRecordValues, Workflow, WorkflowStep } from '@flotilla/decider';
 import { BatchCommand, BatchState, isTerminal, ProvisioningOutcome } from './batch';
 import { CapacityCommand, ReservationOutcome } from './capacity';
 
@@ -136,7 +136,7 @@ function nextStep(
 ): BatchWorkflowStep[] {
   if (!batch.request) return [];
   const { batchId, item } = batch.request;
-  const devices = Object.values(batch.devices);
+  const devices = idRecordValues(batch.devices);
   // A batch deleted while in progress still sees the devices it created through their provisioning (it creates no
   // more): the servers of those that come up are held by them, and given back as they are deleted.
   const seenThrough = batch.status === 'deleted' && devices.some((d) => d.status === 'provisioning');
@@ -190,7 +190,7 @@ type SettleReservation = Extract<CapacityCommand, { type: 'SettleReservation' }>
 function liveServers(batch: BatchState, outcomes: ProvisioningOutcome[]): Record<string, string[]> {
   const failed = new Set(outcomes.filter((o) => o.error !== undefined).map((o) => o.deviceId));
   const live: Record<string, string[]> = {};
-  for (const { description, status } of Object.values(batch.devices)) {
+  for (const { description, status } of idRecordValues(batch.devices)) {
     if (status === 'active' || (status === 'provisioning' && !failed.has(description.deviceId)))
       (live[description.facility] ??= []).push(description.deviceId);
   }

@@ -1,5 +1,5 @@
 import { BatchEvent, DeviceDescription, eventJsonSize, FacilityAllocation, RequestedItem } from '@flotilla/events';
-import { copyIdRecord, Decider, deepFreeze, DomainError, stableUuid } from '@flotilla/decider';
+import { copyIdRecord, Decider, deepFreeze, DomainError, idRecordValues, stableUuid } from '@flotilla/decider';
 import { expandHostnames } from './hostnames';
 
 export type BatchStatus = 'absent' | 'queued' | 'in_progress' | 'completed' | 'failed' | 'deleted';
@@ -154,26 +154,33 @@ function describe(
 
 const outcomesByDevice = (outcomes: ProvisioningOutcome[]) => new Map(outcomes.map((o) => [o.deviceId, o]));
 
-/** The outcomes of devices still provisioning, as many as fit in one commit. */
+/**
+ * The outcomes of devices still provisioning, as many as fit in one commit, made as they are taken: a big batch's
+ * outcomes are recorded over several commits, and making every one of them for each would cost more than the commit.
+ */
 function recordedOutcomes(
   state: BatchState,
   batchId: string,
   byDevice: Map<string, ProvisioningOutcome>,
   at: string,
 ): BatchEvent[] {
-  return fitInCommit(
-    Object.values(state.devices)
-      .filter((d) => d.status === 'provisioning' && byDevice.has(d.description.deviceId))
-      .map(({ description }): BatchEvent => {
-        const error = byDevice.get(description.deviceId)?.error;
-        return error === undefined
-          ? { type: 'DeviceProvisioned', data: { ...description, provisionedAt: at } }
-          : {
-              type: 'DeviceProvisioningFailed',
-              data: { deviceId: description.deviceId, batchId, error, failedAt: at },
-            };
-      }),
-  );
+  return fitInCommit(outcomeEvents(state, batchId, byDevice, at));
+}
+
+function* outcomeEvents(
+  state: BatchState,
+  batchId: string,
+  byDevice: Map<string, ProvisioningOutcome>,
+  at: string,
+): Generator<BatchEvent> {
+  for (const deviceId in state.devices) {
+    const { description, status } = state.devices[deviceId];
+    const outcome = status === 'provisioning' ? byDevice.get(deviceId) : undefined;
+    if (!outcome) continue;
+    yield outcome.error === undefined
+      ? { type: 'DeviceProvisioned', data: { ...description, provisionedAt: at } }
+      : { type: 'DeviceProvisioningFailed', data: { deviceId, batchId, error: outcome.error, failedAt: at } };
+  }
 }
 
 export const batchDecider: Decider<BatchCommand, BatchState, BatchEvent> = {
@@ -230,7 +237,7 @@ export const batchDecider: Decider<BatchCommand, BatchState, BatchEvent> = {
       }
       case 'RecordProvisioning': {
         if (state.status !== 'in_progress') return [];
-        const all = Object.values(state.devices);
+        const all = idRecordValues(state.devices);
         if (all.length !== request.item.quantity)
           throw DomainError.conflict('devices of the batch are still being created');
         const outcomes = outcomesByDevice(command.outcomes);
