@@ -56,22 +56,24 @@ function scheduleTurnEnd(): void {
 }
 
 function endTurn(): void {
-  try {
-    // A task may add tasks: they run now too.
-    for (let i = 0; i < turnEndTasks.length; i++) {
-      try {
-        turnEndTasks[i]();
-      } catch (err) {
-        // Thrown as from a callback of its own, without keeping the others or the flush from running.
-        queueMicrotask(() => {
-          throw err;
-        });
-      }
+  // A task may add tasks: they run now too.
+  for (let i = 0; i < turnEndTasks.length; i++) {
+    try {
+      turnEndTasks[i]();
+    } catch (err) {
+      // Thrown as from a callback of its own, without keeping the others or the flush from running.
+      queueMicrotask(() => {
+        throw err;
+      });
     }
-  } finally {
-    turnEndTasks.length = 0;
+  }
+  turnEndTasks.length = 0;
+  // nats.js hands a connection's messages to its socket in a promise job it queues at the first one: the flush is
+  // queued after the tasks' own, so what they published leaves now. Uncorked at once, it reached sockets no longer
+  // corked, and waited for the next turn's flush (a turn late for every answer and request sent at a turn's end).
+  queueMicrotask(() => {
     turnEndScheduled = false;
     for (const socket of corked) socket.uncork();
     corked.clear();
-  }
+  });
 }
