@@ -69,6 +69,27 @@ describe('NATS writes of a service', () => {
     sub.unsubscribe();
   });
 
+  it('run what is asked for at the end of the turn while the last one ends, at the next', async () => {
+    coalesceNatsWrites('turn');
+    const subject = `coalescing.${process.pid}.turn-end-late`;
+    const { counted, sub } = await watch(subject);
+
+    // A task's promise job asks for the end of the turn after the tasks have run and before the sockets are
+    // uncorked (an answer decided in that moment): it must still run, and what it sends still leave.
+    await new Promise<void>((resolve) =>
+      setImmediate(() => {
+        nc.publish(subject, '0');
+        atTurnEnd(() => void Promise.resolve().then(() => atTurnEnd(() => nc.publish(subject, '1'))));
+        resolve();
+      }),
+    );
+    for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(counted.writes).toBe(2);
+    await nc.flush();
+    expect(counted.received).toEqual([0, 1]);
+    sub.unsubscribe();
+  });
+
   it('leave in one socket write per callback (ticks), every message delivered in order', async () => {
     coalesceNatsWrites('ticks');
     const subject = `coalescing.${process.pid}.ticks`;

@@ -75,5 +75,7 @@ function endTurn(): void {
     turnEndScheduled = false;
     for (const socket of corked) socket.uncork();
     corked.clear();
+    // Asked for by promise jobs of this turn's tasks, which ran before this one: at the end of the next turn.
+    if (turnEndTasks.length) scheduleTurnEnd();
   });
 }
