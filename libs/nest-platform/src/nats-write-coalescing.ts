@@ -68,14 +68,12 @@ function endTurn(): void {
     }
   }
   turnEndTasks.length = 0;
+  turnEndScheduled = false;
   // nats.js hands a connection's messages to its socket in a promise job it queues at the first one: the flush is
   // queued after the tasks' own, so what they published leaves now. Uncorked at once, it reached sockets no longer
   // corked, and waited for the next turn's flush (a turn late for every answer and request sent at a turn's end).
   queueMicrotask(() => {
-    turnEndScheduled = false;
     for (const socket of corked) socket.uncork();
     corked.clear();
-    // Asked for by promise jobs of this turn's tasks, which ran before this one: at the end of the next turn.
-    if (turnEndTasks.length) scheduleTurnEnd();
   });
 }
