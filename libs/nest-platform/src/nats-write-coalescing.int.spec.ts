@@ -13,6 +13,11 @@ describe('NATS writes of a service', () => {
 
   afterAll(() => nc.close());
 
+  /** Resolves once `count` turns of the event loop have ended after this one. */
+  async function turnsPass(count: number) {
+    for (let turn = 0; turn < count; turn++) await new Promise((resolve) => setImmediate(resolve));
+  }
+
   /** Counts the connection's socket writes from now on, and what its subscription receives. */
   async function watch(subject: string) {
     const socket = (nc as unknown as { protocol: { transport: { socket: Socket } } }).protocol.transport.socket;
@@ -41,7 +46,7 @@ describe('NATS writes of a service', () => {
       (_, i) => new Promise<void>((resolve) => setImmediate(() => (nc.publish(subject, String(i)), resolve()))),
     );
     await Promise.all(published);
-    await new Promise((resolve) => setImmediate(resolve));
+    await turnsPass(1);
     expect(counted.writes).toBe(1);
     await nc.flush();
     expect(counted.received).toEqual(Array.from({ length: 200 }, (_, i) => i));
@@ -62,7 +67,7 @@ describe('NATS writes of a service', () => {
         resolve();
       }),
     );
-    for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
+    await turnsPass(3);
     expect(counted.writes).toBe(1);
     await nc.flush();
     expect(counted.received).toEqual([0, 1]);
@@ -83,7 +88,7 @@ describe('NATS writes of a service', () => {
         resolve();
       }),
     );
-    for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
+    await turnsPass(3);
     expect(counted.writes).toBe(2);
     await nc.flush();
     expect(counted.received).toEqual([0, 1]);
@@ -104,7 +109,7 @@ describe('NATS writes of a service', () => {
       }
     };
     await Promise.all([0, 100].map((from) => new Promise((resolve) => setImmediate(() => resolve(chained(from))))));
-    await new Promise((resolve) => setImmediate(resolve));
+    await turnsPass(1);
     expect(counted.writes).toBe(2);
     await nc.flush();
     expect(counted.received).toEqual(Array.from({ length: 200 }, (_, i) => i));
