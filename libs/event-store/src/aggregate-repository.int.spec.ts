@@ -285,4 +285,29 @@ describe('AggregateRepository', () => {
     reads.mockRestore();
     lasts.mockRestore();
   });
+
+  it('hands out states frozen all the way down, a state read from a long log frozen once, not after each commit', async () => {
+    // A state that grows with its history: freezing it after each commit of a read would cost the square of the log.
+    type Logbook = { entries: number[] };
+    const seen: boolean[] = [];
+    const logbook: Decider<{ type: 'Note' }, Logbook, { type: 'Noted'; data: { n: number } }> = {
+      initialState: () => ({ entries: [] }),
+      decide: (_command, state) => [{ type: 'Noted', data: { n: state.entries.length } }],
+      evolve: (state, event) => {
+        seen.push(Object.isFrozen(state.entries));
+        return { entries: [...state.entries, event.data.n] };
+      },
+    };
+    const writer = new AggregateRepository(store, 'logbook', logbook);
+    for (let i = 0; i < 20; i++) {
+      const { state } = await writer.execute('l', { type: 'Note' }, { metadata });
+      expect(Object.isFrozen(state) && Object.isFrozen(state.entries)).toBe(true);
+    }
+    seen.length = 0;
+    const { state } = await new AggregateRepository(store, 'logbook', logbook).load('l');
+    expect(state.entries).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(Object.isFrozen(state) && Object.isFrozen(state.entries)).toBe(true);
+    // Only the state the read starts from is frozen (the initial one); the 19 made on the way are not.
+    expect(seen).toEqual([true, ...Array.from({ length: 19 }, () => false)]);
+  });
 });

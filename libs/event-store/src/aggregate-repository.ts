@@ -171,7 +171,8 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
           now,
         });
         if (duplicate) return this.duplicateResult(subject, commit.streamSeq, options);
-        const next = this.advance(current, commit);
+        const advanced = this.advance(current, commit);
+        const next = { ...advanced, state: deepFreeze(advanced.state) };
         this.remember(subject, next, 1);
         return {
           state: next.state,
@@ -357,13 +358,16 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
     const { commits, version } = await this.store.readAggregate(subject, from.version, last);
     let next = from;
     for (const commit of commits) next = this.advance(next, commit);
-    next = { ...next, version };
+    // Frozen once, not after each commit: a state that grows with its history (a device's attempts) would then cost
+    // the square of that history to read.
+    next = { ...next, state: deepFreeze(next.state), version };
     this.remember(subject, next, commits.length);
     return next;
   }
 
+  /** `from` with `commit` applied, its state not frozen yet: the caller freezes what it keeps. */
   private advance(from: CachedAggregate<State>, commit: Commit): CachedAggregate<State> {
-    const state = deepFreeze(foldEvents(this.decider, commit.events.map(asDomainEvent<Event>), from.state));
+    const state = foldEvents(this.decider, commit.events.map(asDomainEvent<Event>), from.state);
     const { commandId } = commit.metadata;
     if (!commandId) return { state, version: commit.streamSeq, commandIds: from.commandIds };
     // Written in place: a copy per commit would make an aggregate with many ids cost quadratic. Whoever still holds
