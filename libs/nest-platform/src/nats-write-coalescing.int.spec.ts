@@ -18,6 +18,18 @@ describe('NATS writes of a service', () => {
     for (let turn = 0; turn < count; turn++) await new Promise((resolve) => setImmediate(resolve));
   }
 
+  /** In one callback, publishes `0` on `subject` and asks for `task` at that turn's end; then three turns pass. */
+  async function publishWithTurnEnd(subject: string, task: () => void) {
+    await new Promise<void>((resolve) =>
+      setImmediate(() => {
+        nc.publish(subject, '0');
+        atTurnEnd(task);
+        resolve();
+      }),
+    );
+    await turnsPass(3);
+  }
+
   /** Counts the connection's socket writes from now on, and what its subscription receives. */
   async function watch(subject: string) {
     const socket = (nc as unknown as { protocol: { transport: { socket: Socket } } }).protocol.transport.socket;
@@ -60,14 +72,7 @@ describe('NATS writes of a service', () => {
 
     // A write early in the turn schedules the flush; what is published at the turn's end (answers of the turn) leaves
     // in the same write, not in the next turn's.
-    await new Promise<void>((resolve) =>
-      setImmediate(() => {
-        nc.publish(subject, '0');
-        atTurnEnd(() => nc.publish(subject, '1'));
-        resolve();
-      }),
-    );
-    await turnsPass(3);
+    await publishWithTurnEnd(subject, () => nc.publish(subject, '1'));
     expect(counted.writes).toBe(1);
     await nc.flush();
     expect(counted.received).toEqual([0, 1]);
@@ -81,14 +86,10 @@ describe('NATS writes of a service', () => {
 
     // A task's promise job asks for the end of the turn after the tasks have run and before the sockets are
     // uncorked (an answer decided in that moment): it must still run, and what it sends still leave.
-    await new Promise<void>((resolve) =>
-      setImmediate(() => {
-        nc.publish(subject, '0');
-        atTurnEnd(() => void Promise.resolve().then(() => atTurnEnd(() => nc.publish(subject, '1'))));
-        resolve();
-      }),
+    await publishWithTurnEnd(
+      subject,
+      () => void Promise.resolve().then(() => atTurnEnd(() => nc.publish(subject, '1'))),
     );
-    await turnsPass(3);
     expect(counted.writes).toBe(2);
     await nc.flush();
     expect(counted.received).toEqual([0, 1]);
