@@ -13,6 +13,7 @@ import {
   aggregateKeyOfName,
   deploymentDecider,
   deviceDecider as updateDeviceDecider,
+  DeviceState as UpdateDeviceState,
   firmwareDecider,
   productDecider,
 } from '@flotilla/update-domain';
@@ -87,6 +88,14 @@ export const AGGREGATES: Record<string, AggregateKind> = {
     naming: '<organization id>/<identifier>',
     idOf: keyed(2),
     decider: () => updateDeviceDecider,
+    // Attempt times as one list per deployment, not in the chunks that keep appending cheap.
+    view: (state) => {
+      const { attempts } = state as UpdateDeviceState;
+      return {
+        ...(state as UpdateDeviceState),
+        attempts: Object.fromEntries(Object.entries(attempts).map(([id, times]) => [id, times.flat()])),
+      };
+    },
   },
 };
 

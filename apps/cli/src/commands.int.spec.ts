@@ -125,7 +125,10 @@ describe('operator commands', () => {
     );
     await updates.append(
       subject,
-      [{ type: 'DeviceQuarantined', data: { ...device, reason: 'operator', deploymentId: null, at } }],
+      [
+        { type: 'UpdateRequested', data: { ...device, deploymentId: 'D', firmwareUuid: 'fw', at } },
+        { type: 'DeviceQuarantined', data: { ...device, reason: 'operator', deploymentId: null, at } },
+      ],
       {
         expectedVersion: registered.commit.streamSeq,
         metadata: { actor: 'update-resolver', correlationId: 'corr-2', causationId: 'cause-2' },
@@ -134,16 +137,21 @@ describe('operator commands', () => {
 
     const lines: string[] = [];
     await audit(context, 'update-device', `${orgId}/dev/x`, (l) => lines.push(l));
-    expect(lines).toHaveLength(2);
+    expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(/api-key:k1 .*correlation corr-1 {2}causation - {2}DeviceRegistered/);
-    expect(lines[1]).toMatch(/update-resolver .*correlation corr-2 {2}causation cause-2 {2}DeviceQuarantined/);
+    expect(lines[1]).toMatch(/update-resolver .*correlation corr-2 {2}causation cause-2 {2}UpdateRequested/);
+    expect(lines[2]).toMatch(/update-resolver .*correlation corr-2 {2}causation cause-2 {2}DeviceQuarantined/);
     const name = `${orgId}/dev/x`;
     expect(await timeTravel(context, 'update-device', name, { seq: registered.commit.streamSeq })).toMatchObject({
       status: 'active',
       identifier: 'dev/x',
       quarantined: false,
     });
-    expect(await timeTravel(context, 'update-device', name, {})).toMatchObject({ quarantined: true });
+    // Its attempt times as one list per deployment, as an operator reads them.
+    expect(await timeTravel(context, 'update-device', name, {})).toMatchObject({
+      quarantined: true,
+      attempts: { D: [Date.parse(at)] },
+    });
     await expect(audit(context, 'update-device', `${orgId}/nobody`, () => undefined)).rejects.toThrow(
       /no update-device .* in the update log/,
     );
@@ -261,16 +269,17 @@ describe('operator commands', () => {
 
   it('exports the events of an organization, or of a time range, from both logs as JSON lines', async () => {
     const lines: string[] = [];
-    expect(await exportEvents(context, { organizationId: orgId }, (l) => lines.push(l))).toBe(4);
+    expect(await exportEvents(context, { organizationId: orgId }, (l) => lines.push(l))).toBe(5);
     const events = lines.map((l) => JSON.parse(l));
     expect(events.map((e) => [e.log, e.type])).toEqual([
       ['batch', 'OrganizationCreated'],
       ['batch', 'ProjectCreated'],
       ['update', 'DeviceRegistered'],
+      ['update', 'UpdateRequested'],
       ['update', 'DeviceQuarantined'],
     ]);
     expect(events[0]).toMatchObject({ streamSeq: firstSeq, v: 1, metadata: { actor: 'root' }, data: { name: 'Acme' } });
-    expect(events[3]).toMatchObject({ metadata: { correlationId: 'corr-2', causationId: 'cause-2' } });
+    expect(events[4]).toMatchObject({ metadata: { correlationId: 'corr-2', causationId: 'cause-2' } });
     const otherOrganization = '00000000-0000-4000-8000-000000000000';
     expect(await exportEvents(context, { organizationId: otherOrganization }, () => undefined)).toBe(0);
 

@@ -30,7 +30,7 @@ describe('DeviceChecking', () => {
     checking.apply(3, attempt(2, 'E'), 15);
     checking.apply(3, { type: 'DeviceTagsChanged', data: { ...ids, tags: ['a'], at: at(3) } }, 18);
     expect(checking.of(3)).toEqual({
-      attempts: { cutoff: 0, attempts: { D: [Date.parse(at(1))], E: [Date.parse(at(2))] } },
+      attempts: { cutoff: 0, attempts: { D: [[Date.parse(at(1))]], E: [[Date.parse(at(2))]] } },
       version: 18,
     });
     checking.apply(3, firmwareChanged(4), 20);
@@ -46,7 +46,7 @@ describe('DeviceChecking', () => {
     checking.apply(7, firmwareChanged(2), 31);
     checking.apply(7, attempt(3), 32);
     expect(checking.of(7)).toEqual({
-      attempts: { cutoff: Date.parse(at(2)), attempts: { D: [Date.parse(at(3))] } },
+      attempts: { cutoff: Date.parse(at(2)), attempts: { D: [[Date.parse(at(3))]] } },
       version: 32,
     });
     checking.apply(2_000, { type: 'DeviceUnquarantined', data: { ...ids, at: at(4) } }, 33);

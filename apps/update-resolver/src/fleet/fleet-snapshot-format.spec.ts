@@ -5,7 +5,7 @@ import { FLEET_SNAPSHOT_FORMAT, FleetContents } from './fleet-snapshot';
 // below: raise FLEET_SNAPSHOT_FORMAT (snapshots of the older one are then ignored, never misread) and write the new
 // shape here. (A change to how an event changes the view needs the raise too, and no compiler sees that.)
 type FirmwareMetadata = { uuid: string; product: string; version: string; architecture: string; platform: string };
-type FleetFormat6 = {
+type FleetFormat7 = {
   streamSeq: number;
   streamCreated: string;
   skipped: number[];
@@ -55,12 +55,16 @@ type FleetFormat6 = {
     flags: Uint8Array;
     values: unknown[];
   };
-  checking: { versions: Float64Array; cutoffs: Float64Array; attempts: Map<number, Record<string, number[]>> };
+  checking: {
+    versions: Float64Array;
+    cutoffs: Float64Array;
+    attempts: Map<number, Record<string, readonly (readonly number[])[]>>;
+  };
 };
 
 describe('the fleet snapshot format', () => {
   it('names the shape of what it holds', () => {
-    const same: Same<FleetContents, FleetFormat6> = true;
-    expect({ same, FLEET_SNAPSHOT_FORMAT }).toEqual({ same: true, FLEET_SNAPSHOT_FORMAT: 6 });
+    const same: Same<FleetContents, FleetFormat7> = true;
+    expect({ same, FLEET_SNAPSHOT_FORMAT }).toEqual({ same: true, FLEET_SNAPSHOT_FORMAT: 7 });
   });
 });

@@ -33,7 +33,7 @@ function checkingOf(size: number): CheckingColumns {
     cutoffs: Float64Array.from({ length: size }, (_, i) => (i % 3 ? 1.7e12 + i : 0)),
     attempts: new Map(),
   };
-  for (let i = 0; i < size; i += 11) checking.attempts.set(i, { D: [1.7e12 + i, 1.7e12 + 2 * i], [`E${i}`]: [i] });
+  for (let i = 0; i < size; i += 11) checking.attempts.set(i, { D: [[1.7e12 + i, 1.7e12 + 2 * i]], [`E${i}`]: [[i]] });
   return checking;
 }
 
@@ -102,7 +102,7 @@ describe('a fleet snapshot', () => {
   it('is refused when a part names a device it does not hold', () => {
     const [catalog, part] = [...encodeFleet(contentsOf(columnsOf(fleet(2))))];
     const lines = part.split('\n');
-    lines[0] = JSON.stringify({ ...JSON.parse(lines[0]), attempts: [[2, { D: [1] }]] });
+    lines[0] = JSON.stringify({ ...JSON.parse(lines[0]), attempts: [[2, { D: [[1]] }]] });
     const reader = new FleetSnapshotReader(2);
     reader.read(catalog);
     expect(() => reader.read(lines.join('\n'))).toThrow('a snapshot part names device 2 of 2');

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { endianness } from 'node:os';
 import { Firmware } from '@flotilla/contracts';
+import type { DeviceAttempts } from '@flotilla/update-domain';
 import { CheckingColumns, checkingWithRoomFor } from './device-checking';
 import { columnsWithRoomFor, CREDENTIAL_BYTES, DeviceColumns, VALUE_COLUMNS } from './device-table';
 import type { DeploymentEntry, ProductEntry } from './fleet-view';
@@ -10,9 +11,9 @@ import type { DeploymentEntry, ProductEntry } from './fleet-view';
  * is written changes: a snapshot of another format is ignored (the view is then read from the whole log), never
  * misread. 2: a part's text columns as lines after its JSON; 3: devices without their registration time (no check
  * reads it; the read model has it); 5: the columns of values and the credential hashes as bytes; 6: what a check
- * decides on beside them (each device's last commit, cut-off and attempts).
+ * decides on beside them (each device's last commit, cut-off and attempts); 7: attempt times in chunks.
  */
-export const FLEET_SNAPSHOT_FORMAT = 6;
+export const FLEET_SNAPSHOT_FORMAT = 7;
 
 /**
  * Devices per part (about 400 KB of text): a part is encoded or stored between two turns of the event loop, and
@@ -58,7 +59,7 @@ interface DevicePart {
   /** Credential hashes that are not SHA-256s in hex, by row in the part. */
   otherCredentials?: [number, string][];
   /** Attempts since the cut-off, by row in the part, of the devices that have some. */
-  attempts?: [number, Record<string, number[]>][];
+  attempts?: [number, DeviceAttempts['attempts']][];
   identifier?: string[];
 }
 

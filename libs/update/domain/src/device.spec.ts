@@ -10,6 +10,7 @@ import {
   previewCheck,
   startsAttemptsOver,
 } from './device';
+import { ATTEMPT_CHUNK } from './attempt-times';
 
 const fw = (uuid: string): FirmwareMetadata => ({
   uuid,
@@ -132,6 +133,16 @@ describe('device decider: checks, attempts and failure rules', () => {
     expect(checks([registered, attempt(0), attempt(1), attempt(2)], [10], deployment)).toEqual([
       'quarantined:device_failure_threshold',
     ]);
+  });
+
+  it('counts attempts across chunks of their times: a threshold above one chunk quarantines at its count', () => {
+    const threshold = ATTEMPT_CHUNK + 2;
+    const offered = {
+      ...deployment,
+      rules: { ...deployment.rules, deviceFailureRate: 2 * threshold, deviceFailureThreshold: threshold },
+    };
+    const history = [registered, ...Array.from({ length: threshold - 1 }, (_, i) => attempt(i - threshold))];
+    expect(checks(history, [0, 1], offered)).toEqual(['UpdateRequested', 'quarantined:device_failure_threshold']);
   });
 
   it('records a firmware change only when the uuid differs', () => {

@@ -1,5 +1,6 @@
 import { DeviceEvent, FailureRules, FirmwareMetadata, UpdateLimits } from '@flotilla/events';
 import { Decider, DomainError } from '@flotilla/decider';
+import { appendAttempt, AttemptTimes, countAttempts } from './attempt-times';
 
 export interface DeviceState {
   status: 'absent' | 'active' | 'retired';
@@ -15,8 +16,8 @@ export interface DeviceState {
   firmware: FirmwareMetadata | null;
   /** The device's own part of every cut-off: its last unquarantine or firmware change (epoch ms). */
   cutoff: number;
-  /** Attempt times per deployment since `cutoff`: bounded by the failure rules, never the whole history. */
-  attempts: Record<string, number[]>;
+  /** Attempt times per deployment since `cutoff`: under rules that quarantine late, as many as the device made. */
+  attempts: Record<string, AttemptTimes>;
 }
 
 /** A device's attempts since its cut-off: what its checks decide on beyond what the fleet view's table holds. */
@@ -58,8 +59,10 @@ export type DeviceCommand =
   /** Names the device, for one that was never registered: it is retired all the same (see the decider). */
   | { type: 'RetireDevice'; identifier: string; organizationId: string };
 
-/** The shape of `DeviceState` as snapshots keep it: raise it with any change to the type. */
-export const deviceStateFormat = 1;
+/**
+ * The shape of `DeviceState` as snapshots keep it: raise it with any change to the type. 2: attempt times in chunks.
+ */
+export const deviceStateFormat = 2;
 
 export const initialDeviceState = (): DeviceState => ({
   status: 'absent',
@@ -97,12 +100,13 @@ export function deviceRuleBroken(
   deployment: OfferedDeployment,
   now: number,
 ): 'device_failure_rate' | 'device_failure_threshold' | null {
-  const cutoff = Math.max(state.cutoff, deployment.cutoff);
-  const attempts = (state.attempts[deployment.deploymentId] ?? []).filter((at) => at >= cutoff);
-  const windowStart = now - deployment.rules.deviceFailureRateSeconds * 1000;
-  if (attempts.filter((at) => at > windowStart).length >= deployment.rules.deviceFailureRate)
-    return 'device_failure_rate';
-  if (attempts.length >= deployment.rules.deviceFailureThreshold) return 'device_failure_threshold';
+  const attempts = countAttempts(
+    state.attempts[deployment.deploymentId] ?? [],
+    Math.max(state.cutoff, deployment.cutoff),
+    now - deployment.rules.deviceFailureRateSeconds * 1000,
+  );
+  if (attempts.after >= deployment.rules.deviceFailureRate) return 'device_failure_rate';
+  if (attempts.since >= deployment.rules.deviceFailureThreshold) return 'device_failure_threshold';
   return null;
 }
 
@@ -250,7 +254,7 @@ export function evolveAttempts(part: DeviceAttempts, event: DeviceEvent): Device
       return { cutoff: Date.parse(event.data.at), attempts: {} };
     case 'UpdateRequested': {
       const { deploymentId } = event.data;
-      const times = [...(part.attempts[deploymentId] ?? []), Date.parse(event.data.at)];
+      const times = appendAttempt(part.attempts[deploymentId] ?? [], Date.parse(event.data.at));
       return { cutoff: part.cutoff, attempts: { ...part.attempts, [deploymentId]: times } };
     }
     default:

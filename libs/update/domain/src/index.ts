@@ -4,6 +4,7 @@ export * from './deployment';
 export * from './eligibility';
 export * from './deployment-rules';
 export * from './attempt-window';
+export * from './attempt-times';
 export * from './product';
 export * from './aggregate-key';
 export * from './fleet-wiring-workflow';

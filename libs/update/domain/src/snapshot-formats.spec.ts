@@ -4,7 +4,7 @@ import { DeviceState, deviceStateFormat } from './device';
 // The state as snapshots of the current format hold it, written out. A change to its type fails to compile below:
 // raise the format (snapshots of the older one are then ignored, never misread) and write the new shape here.
 type Firmware = { uuid: string; product: string; version: string; architecture: string; platform: string };
-type DeviceFormat1 = {
+type DeviceFormat2 = {
   status: 'absent' | 'active' | 'retired';
   identifier: string;
   organizationId: string;
@@ -16,12 +16,12 @@ type DeviceFormat1 = {
   quarantined: boolean;
   firmware: Firmware | null;
   cutoff: number;
-  attempts: Record<string, number[]>;
+  attempts: Record<string, readonly (readonly number[])[]>;
 };
 
 describe('snapshot formats', () => {
   it('name the shape of the state they hold', () => {
-    const device: Same<DeviceState, DeviceFormat1> = true;
-    expect({ device, deviceStateFormat }).toEqual({ device: true, deviceStateFormat: 1 });
+    const device: Same<DeviceState, DeviceFormat2> = true;
+    expect({ device, deviceStateFormat }).toEqual({ device: true, deviceStateFormat: 2 });
   });
 });
