@@ -66,6 +66,10 @@ describe('rebuildProjection', () => {
       [schema],
     );
     expect(leftovers).toEqual([]);
+    const [{ reloptions }] = await dataSource.query(
+      `select reloptions from pg_class where oid = '${schema}.tally_totals'::regclass`,
+    );
+    expect(reloptions).toEqual(['fillfactor=70']);
   });
 
   it('stops at a commit no handler can apply, naming it, and leaves the live read model as it was', async () => {

@@ -47,7 +47,7 @@ async function rebuild(
     dataSource.transaction(async (manager) => {
       for (const name of projection.tables) {
         await manager.query(`drop table if exists ${fresh(name)}`);
-        await manager.query(`create table ${fresh(name)} (like ${shape(name)} including all)`);
+        await createTableLike(manager, fresh(name), shape(name));
       }
     }),
   );
@@ -81,6 +81,19 @@ async function migrated(dataSource: DataSource, projection: Projection): Promise
  * one missing from the live schema (dropped, left out of a restore), the same table of a scratch schema migrated as
  * the service's own is, dropped again after.
  */
+/**
+ * An empty table of `like`'s shape: its columns, constraints and indexes, and its storage parameters, which `like`
+ * leaves behind (a read model's room for updates in place, its `fillfactor`, would be lost by every rebuild).
+ */
+async function createTableLike(manager: EntityManager, table: string, like: string): Promise<void> {
+  await manager.query(`create table ${table} (like ${like} including all)`);
+  const [{ options }]: { options: string | null }[] = await manager.query(
+    `select array_to_string(reloptions, ', ') as options from pg_class where oid = $1::regclass`,
+    [like],
+  );
+  if (options) await manager.query(`alter table ${table} set (${options})`);
+}
+
 async function withTableShapes(
   dataSource: DataSource,
   projection: Projection,
@@ -298,7 +311,7 @@ async function verify(
     await manager.query(`drop schema if exists ${quoteIdent(shadowSchema)} cascade`);
     await manager.query(`create schema ${quoteIdent(shadowSchema)}`);
     for (const name of projection.tables)
-      await manager.query(`create table ${shadow(name)} (like ${qualified(projection.schema, name)} including all)`);
+      await createTableLike(manager, shadow(name), qualified(projection.schema, name));
   });
   const replayed = await replay.ahead(dataSource, (await checkpoints.read(projection.name)).lastSeq);
   // The rest sees the live read model in one snapshot, at the checkpoint that snapshot shows (a projection commits its

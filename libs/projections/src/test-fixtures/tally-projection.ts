@@ -84,7 +84,10 @@ class CreateTallyTables1767225600900 implements MigrationInterface {
     await queryRunner.query(
       `create table ${t('tally_applied')} (stream_seq bigint, idx int, primary key (stream_seq, idx))`,
     );
-    await queryRunner.query(`create table ${t('tally_totals')} (id text primary key, total int not null)`);
+    // Room for updates in place, as the update read model's devices have: a rebuild keeps it.
+    await queryRunner.query(
+      `create table ${t('tally_totals')} (id text primary key, total int not null) with (fillfactor = 70)`,
+    );
   }
   async down(): Promise<void> {
     // test tables go with the test database

@@ -3,6 +3,7 @@ import { FirmwareMetadata } from '@flotilla/events';
 import { applyCommits, CreateProjectionCheckpoints1767225600000, qualified } from '@flotilla/projections';
 import { commitsOf, HistoryEntry, historyDatabase } from '@flotilla/testing';
 import { CreateUpdateReadModel1767225600300 } from './create-update-read-model.migration';
+import { DeviceRoomForUpdates1767225601100 } from './device-room-for-updates.migration';
 import { updateProjection } from './update-projection';
 
 const organizationId = randomUUID();
@@ -115,7 +116,11 @@ const history: HistoryEntry[] = [
 const commits = commitsOf(history);
 
 describe('the update read model', () => {
-  const database = historyDatabase([CreateProjectionCheckpoints1767225600000, CreateUpdateReadModel1767225600300]);
+  const database = historyDatabase([
+    CreateProjectionCheckpoints1767225600000,
+    CreateUpdateReadModel1767225600300,
+    DeviceRoomForUpdates1767225601100,
+  ]);
 
   /** Applies the history in transactions of `perTransaction` commits into a schema of its own; returns its rows. */
   async function project(schema: string, perTransaction: number) {
@@ -170,5 +175,35 @@ describe('the update read model', () => {
     ]);
     expect(inThrees).toEqual(oneByOne);
     expect(allAtOnce).toEqual(oneByOne);
+  });
+
+  it("counts a device's attempt in place: its row stays on its page, beside rows registered with it", async () => {
+    const schema = 'in_place';
+    const projection = updateProjection(schema);
+    const table = (name: string) => qualified(schema, name);
+    const registered = Array.from({ length: 300 }, (_, i): HistoryEntry => {
+      const data = { ...device(`d${i}`), product: 'gateway', tags: ['eu'], credentialHash: 'h', source: 'admin' };
+      return [
+        'device',
+        `d${i}`,
+        [{ type: 'DeviceRegistered', data: { ...data, registeredAt: '2026-01-01T00:00:00Z' } }],
+      ];
+    });
+    const attempt: HistoryEntry = [
+      'device',
+      'd0',
+      [{ type: 'UpdateRequested', data: { ...device('d0'), deploymentId: 'dep', firmwareUuid: firmware.uuid } }],
+    ];
+    // All registered in one statement, so that the first page is as full as the table's fill leaves it.
+    const { dataSource } = await database.project(schema, commitsOf([...registered, attempt]), 300, (m, slice, after) =>
+      applyCommits(projection, m, table, slice, after),
+    );
+    const rows: { identifier: string; page: number; attempts: number }[] = await dataSource.query(
+      `select identifier, (ctid::text::point)[0]::int as page, attempts from ${table('devices')}
+         where identifier in ('d0', 'd1')`,
+    );
+    const [first, beside] = rows.sort((a, b) => a.identifier.localeCompare(b.identifier));
+    expect(first).toMatchObject({ attempts: 1 });
+    expect(first.page).toBe(beside.page);
   });
 });
