@@ -147,7 +147,7 @@ describe('AggregateRepository', () => {
       new AggregateRepository(store, 'account', account),
     ];
     await one.execute('g', { type: 'Deposit', amount: 5 }, { metadata });
-    const reads = jest.spyOn(store, 'readAggregate');
+    const reads = jest.spyOn(store, 'aggregateCommits');
     // The append on the cached state (5) proves it the newest: the refusal beside it stands without a read.
     const grouped = await one.executeMany('g', [
       { command: { type: 'Withdraw', amount: 2 }, metadata },
@@ -210,7 +210,7 @@ describe('AggregateRepository', () => {
   });
 
   it('creates an aggregate without reading it first; an instance that does not know one decides on its real state', async () => {
-    const reads = jest.spyOn(store, 'readAggregate');
+    const reads = jest.spyOn(store, 'aggregateCommits');
     const creator = new AggregateRepository(store, 'account', account);
     expect((await creator.execute('e', { type: 'Deposit', amount: 3 }, { metadata })).version).toBeGreaterThan(0);
     expect(reads).not.toHaveBeenCalled();
@@ -237,7 +237,7 @@ describe('AggregateRepository', () => {
   it("decides on a view's state of an aggregate it has not cached without reading it; a stale view costs a read", async () => {
     const writer = new AggregateRepository(store, 'account', account);
     const { version } = await writer.execute('v', { type: 'Deposit', amount: 5 }, { metadata });
-    const reads = jest.spyOn(store, 'readAggregate');
+    const reads = jest.spyOn(store, 'aggregateCommits');
     const lasts = jest.spyOn(store, 'lastCommitOf');
     const cold = () => new AggregateRepository(store, 'account', account);
     // The view is current: one append, no read, and nothing cached from a state that need be whole only in what the

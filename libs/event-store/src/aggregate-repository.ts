@@ -355,13 +355,17 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
     from: CachedAggregate<State>,
     last?: LastCommit | null,
   ): Promise<CachedAggregate<State>> {
-    const { commits, version } = await this.store.readAggregate(subject, from.version, last);
+    const { commits, version } = await this.store.aggregateCommits(subject, from.version, last);
     let next = from;
-    for (const commit of commits) next = this.advance(next, commit);
+    let folded = 0;
+    for await (const commit of commits) {
+      next = this.advance(next, commit);
+      folded++;
+    }
     // Frozen once, not after each commit: a state that grows with its history (a device's attempts) would then cost
     // the square of that history to read.
     next = { ...next, state: deepFreeze(next.state), version };
-    this.remember(subject, next, commits.length);
+    this.remember(subject, next, folded);
     return next;
   }
 

@@ -174,6 +174,27 @@ describe('EventStore on JetStream', () => {
     expect(new Set(events.map((e) => e.aggregateId))).toEqual(new Set(['big']));
   });
 
+  it("hands a long aggregate's commits on as they are read, and a reader that stops early leaves no read behind", async () => {
+    const subject = store.subjectFor('counter', 'streamed');
+    let version = 0;
+    for (let n = 0; n < 600; n++)
+      ({
+        commit: { streamSeq: version },
+      } = await store.append(subject, [counted(n)], { expectedVersion: version, metadata: actor }));
+    const reads = async () => (await store.jsm.consumers.list(streamName).next()).length;
+    const { commits, version: last } = await store.aggregateCommits(subject);
+    expect(last).toBe(version);
+    const seen: number[] = [];
+    for await (const commit of commits) {
+      seen.push((commit.events[0].data as { n: number }).n);
+      // Past the commits fetched one by one, the ordered read is still going: nothing waits for the whole history.
+      if (seen.length === 100) expect(await reads()).toBe(1);
+      if (seen.length === 300) break;
+    }
+    expect(seen).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    expect(await reads()).toBe(0);
+  });
+
   it('reads only the commits after a known version', async () => {
     const subject = store.subjectFor('counter', 'f');
     const a = await store.append(subject, [counted(1)], { expectedVersion: 0, metadata: actor });

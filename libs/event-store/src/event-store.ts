@@ -382,34 +382,52 @@ export class EventStore {
   }
 
   /**
-   * The commits of one aggregate after `afterSeq`, in order. Costs what the aggregate holds, not the stream: a few
-   * commits are fetched one by one by subject (a round trip each), a long history through one ordered read. `known`:
-   * its last commit (or null: none) as just read by `lastCommitOf`, not to be asked for again.
+   * The commits of one aggregate after `afterSeq`, in order, as a list: see `aggregateCommits`, which hands them on as
+   * they are read.
    */
   async readAggregate(
     subject: string,
     afterSeq = 0,
     known?: LastCommit | null,
   ): Promise<{ commits: Commit[]; version: number }> {
+    const { commits, version } = await this.aggregateCommits(subject, afterSeq, known);
+    const read: Commit[] = [];
+    for await (const commit of commits) read.push(commit);
+    return { commits: read, version };
+  }
+
+  /**
+   * The commits of one aggregate after `afterSeq`, in order, up to `version`, its last commit. Costs what the aggregate
+   * holds, not the stream: a few commits are fetched one by one by subject (a round trip each), a long history through
+   * one ordered read, handed on as it arrives, so that a reader folding them holds one commit at a time, never a whole
+   * history (about 600 bytes a commit decoded; a busy plan's capacity has millions). `known`: its last commit (or null:
+   * none) as just read by `lastCommitOf`, not to be asked for again.
+   */
+  async aggregateCommits(
+    subject: string,
+    afterSeq = 0,
+    known?: LastCommit | null,
+  ): Promise<{ commits: Commit[] | AsyncIterable<Commit>; version: number }> {
     const last = known === undefined ? await this.lastCommitOf(subject) : known;
     if (!last || last.seq <= afterSeq) return { commits: [], version: Math.max(last?.seq ?? 0, afterSeq) };
     // The last commit keeps the version it was appended at, which JetStream checked: when that is where the caller
     // stands (a new aggregate, or a cache one commit behind), the last commit is the only one to read.
     if (last.appendedAt !== null && last.appendedAt <= afterSeq)
       return { commits: [decodeCommit(last.message.data, subject, last.seq, this.upcasters)], version: last.seq };
-    const commits: Commit[] = [];
-    let from = afterSeq + 1;
+    return { commits: this.commitsUpTo(subject, afterSeq + 1, last), version: last.seq };
+  }
+
+  private async *commitsUpTo(subject: string, fromSeq: number, last: LastCommit): AsyncGenerator<Commit> {
+    let from = fromSeq;
     for (let fetched = 0; fetched < 16; fetched++) {
       // A direct get may be answered by a replica that is behind: then the ordered read below takes over.
       const message = from === last.seq ? last.message : await this.directGet({ seq: from, next_by_subj: subject });
       if (!message || message.seq > last.seq) break;
-      commits.push(decodeCommit(message.data, message.subject, message.seq, this.upcasters));
-      if (message.seq === last.seq) return { commits, version: last.seq };
+      yield decodeCommit(message.data, message.subject, message.seq, this.upcasters);
+      if (message.seq === last.seq) return;
       from = message.seq + 1;
     }
-    for await (const commit of this.readRange({ filterSubject: subject, fromSeq: from, untilSeq: last.seq }))
-      commits.push(commit);
-    return { commits, version: last.seq };
+    yield* this.readRange({ filterSubject: subject, fromSeq: from, untilSeq: last.seq });
   }
 
   /**

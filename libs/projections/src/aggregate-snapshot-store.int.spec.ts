@@ -68,7 +68,7 @@ describe('aggregate snapshots', () => {
     const everything = (await writer.load('a')).state;
     expect(everything.items).toHaveLength(7);
 
-    const reads = jest.spyOn(store, 'readAggregate');
+    const reads = jest.spyOn(store, 'aggregateCommits');
     const restarted = repository(policy());
     expect((await restarted.load('a')).state).toEqual(everything);
     // Only the commit after the snapshot was read from the log.
@@ -91,7 +91,7 @@ describe('aggregate snapshots', () => {
     await dataSource.query(`update snapshots.aggregate_snapshots set version = $1, data = '{"state":'`, [sixth]);
     expect((await repository(policy()).load('a')).state).toEqual(everything);
     // And one of another state shape; the new shape's snapshot, once taken, replaces the old one's.
-    const reread = jest.spyOn(store, 'readAggregate');
+    const reread = jest.spyOn(store, 'aggregateCommits');
     expect((await repository(policy(2)).load('a')).state).toEqual(everything);
     expect(reread.mock.calls.map(([read, after]) => [read, after])).toEqual([[subject, 0]]);
     reread.mockRestore();

@@ -532,7 +532,7 @@ describe('device checks over NATS', () => {
     for (const app of apps.splice(0)) await app.close();
     await startInstance();
     const store = apps[0].get(EventStore);
-    const reads = [jest.spyOn(store, 'lastCommitOf'), jest.spyOn(store, 'readAggregate')];
+    const reads = [jest.spyOn(store, 'lastCommitOf'), jest.spyOn(store, 'aggregateCommits')];
     expect(await check(credential)).toMatchObject({ ok: true, data: { update_available: true } });
     for (const read of reads) expect(read).not.toHaveBeenCalled();
     // The next ones decide on the view once it holds the attempt, else (behind) on the log: the same answers as the
