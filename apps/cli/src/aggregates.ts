@@ -90,11 +90,9 @@ export const AGGREGATES: Record<string, AggregateKind> = {
     decider: () => updateDeviceDecider,
     // Attempt times as one list per deployment, not in the chunks that keep appending cheap.
     view: (state) => {
-      const { attempts } = state as UpdateDeviceState;
-      return {
-        ...(state as UpdateDeviceState),
-        attempts: Object.fromEntries(Object.entries(attempts).map(([id, times]) => [id, times.flat()])),
-      };
+      const device = state as UpdateDeviceState;
+      const attempts = Object.fromEntries(Object.entries(device.attempts).map(([id, times]) => [id, times.flat()]));
+      return { ...device, attempts };
     },
   },
 };

@@ -1,7 +1,7 @@
 /**
- * The times (epoch ms) of a device's attempts at one deployment, oldest first, in chunks of `CHUNK`; only the last may
- * hold fewer. A state is never changed, so each attempt makes new times: whole, that is a copy of every time before,
- * and folding a device's history costs the square of its length (a device under rules that never quarantine it
+ * The times (epoch ms) of a device's attempts at one deployment, oldest first, in chunks of `ATTEMPT_CHUNK`; only the
+ * last may hold fewer. A state is never changed, so each attempt makes new times: whole, that is a copy of every time
+ * before, and folding a device's history costs the square of its length (a device under rules that never quarantine it
  * collects attempts for as long as it checks: 20,000 of them took seconds). In chunks an attempt copies the last chunk
  * and the list of chunks; the full chunks before are shared by every version that extends them.
  */
