@@ -310,4 +310,32 @@ describe('AggregateRepository', () => {
     // Only the state the read starts from is frozen (the initial one); the 19 made on the way are not.
     expect(seen).toEqual([true, ...Array.from({ length: 19 }, () => false)]);
   });
+  it('folds a long history a slice at a time, letting the rest of the process run between slices', async () => {
+    const writer = new AggregateRepository(store, 'account', account);
+    for (let i = 0; i < 1_000; i++) await writer.execute('long', { type: 'Deposit', amount: 1 }, { metadata });
+    const { commits, version } = await store.readAggregate(store.subjectFor('account', 'long'));
+    // Handed over all at once, as a delivery the size of the whole history would be.
+    jest.spyOn(store, 'aggregateCommits').mockResolvedValueOnce({ commits, version });
+    let turns = 0;
+    let ticking = true;
+    const tick = () => {
+      turns++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const turnOfEachFold: number[] = [];
+    const counting = {
+      ...account,
+      evolve: (...args: Parameters<typeof account.evolve>) => {
+        turnOfEachFold.push(turns);
+        return account.evolve(...args);
+      },
+    };
+    const { state } = await new AggregateRepository(store, 'account', counting).load('long');
+    ticking = false;
+    expect(state.balance).toBe(1_000);
+    const foldsPerTurn = [...new Set(turnOfEachFold)].map((turn) => turnOfEachFold.filter((t) => t === turn).length);
+    expect(Math.max(...foldsPerTurn)).toBeLessThanOrEqual(256);
+    expect(foldsPerTurn.length).toBeGreaterThanOrEqual(4);
+  });
 });

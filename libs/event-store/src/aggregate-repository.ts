@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { DomainEvent, eventJsonSize } from '@flotilla/events';
 import { Decider, deepFreeze, foldEvents } from '@flotilla/decider';
 import { SnapshotPolicy } from './aggregate-snapshots';
@@ -42,6 +43,11 @@ interface CachedAggregate<State> {
 const NO_COMMANDS: ReadonlyMap<string, number> = new Map();
 /** Command ids a snapshot may carry per commit it saves reading. */
 const SNAPSHOT_IDS_PER_COMMIT = 16;
+/**
+ * Commits folded in one turn of the event loop at most: a long history read whole (no snapshot yet, or one of another
+ * format) would otherwise hold the process for what a delivery of it holds, tens of milliseconds a time.
+ */
+const FOLD_PER_TURN = 256;
 /** About the bytes of the events of one group commit at the most: a commit is one JetStream message (1 MB). */
 const GROUP_COMMIT_BYTES = 256 * 1024;
 
@@ -360,7 +366,7 @@ export class AggregateRepository<Command, State, Event extends DomainEvent> {
     let folded = 0;
     for await (const commit of commits) {
       next = this.advance(next, commit);
-      folded++;
+      if (++folded % FOLD_PER_TURN === 0) await nextTurn();
     }
     // Frozen once, not after each commit: a state that grows with its history (a device's attempts) would then cost
     // the square of that history to read.
