@@ -310,6 +310,7 @@ describe('AggregateRepository', () => {
     // Only the state the read starts from is frozen (the initial one); the 19 made on the way are not.
     expect(seen).toEqual([true, ...Array.from({ length: 19 }, () => false)]);
   });
+
   it('folds a long history a slice at a time, letting the rest of the process run between slices', async () => {
     const writer = new AggregateRepository(store, 'account', account);
     for (let i = 0; i < 1_000; i++) await writer.execute('long', { type: 'Deposit', amount: 1 }, { metadata });

@@ -77,11 +77,6 @@ async function migrated(dataSource: DataSource, projection: Projection): Promise
 }
 
 /**
- * Runs `work` with the table each of the projection's tables is to be copied from (`shape`): the live one, or, for
- * one missing from the live schema (dropped, left out of a restore), the same table of a scratch schema migrated as
- * the service's own is, dropped again after.
- */
-/**
  * An empty table of `like`'s shape: its columns, constraints and indexes, and its storage parameters, which `like`
  * leaves behind (a read model's room for updates in place, its `fillfactor`, would be lost by every rebuild).
  */
@@ -94,6 +89,11 @@ async function createTableLike(manager: EntityManager, table: string, like: stri
   if (options) await manager.query(`alter table ${table} set (${options})`);
 }
 
+/**
+ * Runs `work` with the table each of the projection's tables is to be copied from (`shape`): the live one, or, for
+ * one missing from the live schema (dropped, left out of a restore), the same table of a scratch schema migrated as
+ * the service's own is, dropped again after.
+ */
 async function withTableShapes(
   dataSource: DataSource,
   projection: Projection,
