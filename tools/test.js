@@ -2,10 +2,21 @@
 // `npm test`: finds or starts NATS and Postgres once (tools/infra.js), then type-checks, lints and tests every
 // project through Nx with those servers, and stops whatever it started.
 'use strict';
-const { spawnSync } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const path = require('node:path');
 const { ensureInfra, DEFAULT_DATA_DIR } = require('./infra');
 const { keepStoreDirectory } = require('./test/keep-store-directory');
+const { FailureRecap } = require('./test/failure-recap');
+
+// Runs a command with its output passed through and read by `recap` on the way.
+function run(command, args, env, recap) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: ['inherit', 'pipe', 'pipe'], env });
+    child.stdout.on('data', (chunk) => (process.stdout.write(chunk), recap.write(chunk)));
+    child.stderr.on('data', (chunk) => (process.stderr.write(chunk), recap.write(chunk)));
+    child.on('close', (code) => resolve(code ?? 1));
+  });
+}
 
 async function main() {
   const infra = await ensureInfra({ dataDir: path.join(DEFAULT_DATA_DIR, 'test') });
@@ -22,19 +33,19 @@ async function main() {
   // Prettier checks every file it formats; the lint target checks the TypeScript again, with the rest of lint.
   const prettier = path.join(__dirname, '..', 'node_modules', '.bin', 'prettier');
   let status = spawnSync(prettier, ['--check', '.', '--log-level=warn'], { stdio: 'inherit' }).status ?? 1;
+  const recap = new FailureRecap();
   for (const target of ['typecheck', 'lint', 'test']) {
     if (status !== 0) break;
     // Every test environment has subjects, streams and a database of its own, so projects run side by side.
     const parallel = '--parallel=2';
-    const run = spawnSync(nx, ['run-many', '-t', target, parallel, '--outputStyle=static', ...process.argv.slice(2)], {
-      stdio: 'inherit',
+    status = await run(
+      nx,
+      ['run-many', '-t', target, parallel, '--outputStyle=static', ...process.argv.slice(2)],
       env,
-    });
-    if (run.status !== 0) {
-      status = run.status ?? 1;
-      break;
-    }
+      recap,
+    );
   }
+  process.stderr.write(recap.report());
   await infra.stop();
   process.exit(status);
 }
