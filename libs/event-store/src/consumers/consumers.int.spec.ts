@@ -460,6 +460,31 @@ describe('consumers of the log', () => {
       expect(handled.sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
     });
 
+    it('keeps the commits waiting their turn behind slow work its own: another instance never handles them too', async () => {
+      const parked = new MemoryParkedStore();
+      const handled: number[] = [];
+      let slowStarted = false;
+      for (let i = 1; i <= 4; i++) await append(`w${i}`, i);
+      // One at a time: the commits delivered with the first wait for it, longer than the ack wait.
+      const options = { ackWaitMs: 1_000, concurrency: 1 };
+      shared(
+        async (c) => {
+          if (c.streamSeq === 1) {
+            slowStarted = true;
+            await new Promise((resolve) => setTimeout(resolve, 2_500));
+          }
+          handled.push(c.streamSeq);
+        },
+        parked,
+        options,
+      );
+      await eventually(async () => slowStarted);
+      shared(async (c) => void handled.push(c.streamSeq), parked, options);
+      await eventually(async () => handled.length >= 4);
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(handled.sort((a, b) => a - b)).toEqual([1, 2, 3, 4]);
+    });
+
     it('hands back, when it stops, every commit JetStream sent it, those still on the wire too: none waits out the ack wait', async () => {
       const parked = new MemoryParkedStore();
       const handled = new Set<number>();

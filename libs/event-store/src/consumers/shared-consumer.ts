@@ -13,7 +13,8 @@ export interface SharedConsumerOptions extends ConsumerOptions {
   concurrency?: number;
   /**
    * How long an instance may hold a commit without a sign of life before JetStream hands it to another (default
-   * 30 s). Work in progress says it is alive every third of that, so slow work is never started twice.
+   * 30 s). Every commit an instance holds, being worked on or waiting its turn, says it is alive every third of
+   * that, so slow work is never started twice.
    */
   ackWaitMs?: number;
 }
@@ -33,6 +34,8 @@ export type CommitHandler = (commit: Commit) => Promise<void>;
  */
 export class SharedConsumer extends ConsumerRuntime {
   private readonly inHand = new Map<number, JsMsg>();
+  /** Delivered to this instance and not yet taken in hand (the instance is at its concurrency). */
+  private waiting: JsMsg[] = [];
 
   constructor(
     store: EventStore,
@@ -89,6 +92,7 @@ export class SharedConsumer extends ConsumerRuntime {
     const heartbeat = setInterval(
       () => {
         for (const message of this.inHand.values()) message.working();
+        for (const message of this.waiting) message.working();
       },
       Math.max(100, Math.floor(this.ackWaitMs / 3)),
     );
@@ -119,14 +123,14 @@ export class SharedConsumer extends ConsumerRuntime {
 
   /** Takes commits until the JetStream consumer goes away (then it is ensured again) or the runtime stops. */
   private async session(): Promise<void> {
-    const buffer: JsMsg[] = [];
+    this.waiting = [];
     let closed = false;
     const consumer = await this.store.js.consumers.get(this.store.stream, this.name);
     const messages = await consumer.consume({
       max_messages: this.concurrency * 2,
       abort_on_missing_resource: true,
       callback: (message) => {
-        buffer.push(message);
+        this.waiting.push(message);
         this.wake?.();
       },
     });
@@ -139,7 +143,7 @@ export class SharedConsumer extends ConsumerRuntime {
     const inFlight = new Set<Promise<void>>();
     try {
       while (!this.stopped && !closed) {
-        const message = inFlight.size < this.concurrency ? buffer.shift() : undefined;
+        const message = inFlight.size < this.concurrency ? this.waiting.shift() : undefined;
         if (!message) {
           await Promise.race([new Promise<void>((resolve) => (this.wake = resolve)), ...inFlight]);
           this.wake = null;
@@ -159,10 +163,11 @@ export class SharedConsumer extends ConsumerRuntime {
         });
       }
     } finally {
-      await drainMessages(messages); // what arrives meanwhile goes to the buffer, handed back below
+      await drainMessages(messages); // what arrives meanwhile waits, handed back below
       await Promise.all(inFlight);
       // Delivered but not started: back to JetStream at once, for this or another instance.
-      for (const message of buffer) if (!this.inHand.has(message.seq)) message.nak();
+      for (const message of this.waiting) if (!this.inHand.has(message.seq)) message.nak();
+      this.waiting = [];
     }
   }
 
