@@ -4,16 +4,22 @@
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const path = require('node:path');
+const readline = require('node:readline');
 const { ensureInfra, DEFAULT_DATA_DIR } = require('./infra');
 const { keepStoreDirectory } = require('./test/keep-store-directory');
 const { FailureRecap } = require('./test/failure-recap');
 
-// Runs a command with its output passed through and read by `recap` on the way.
+// Runs a command with its output passed through and read by `recap` line by line, each stream apart.
 function run(command, args, env, recap) {
   return new Promise((resolve) => {
     const child = spawn(command, args, { stdio: ['inherit', 'pipe', 'pipe'], env });
-    child.stdout.on('data', (chunk) => (process.stdout.write(chunk), recap.write(chunk)));
-    child.stderr.on('data', (chunk) => (process.stderr.write(chunk), recap.write(chunk)));
+    for (const [from, to] of [
+      [child.stdout, process.stdout],
+      [child.stderr, process.stderr],
+    ]) {
+      from.pipe(to, { end: false });
+      readline.createInterface({ input: from }).on('line', (line) => recap.line(line));
+    }
     child.on('close', (code) => resolve(code ?? 1));
   });
 }

@@ -7,18 +7,12 @@ const LINES_PER_FAILURE = 40;
 
 class FailureRecap {
   constructor() {
-    this.partial = '';
     this.failures = [];
     this.current = null;
   }
 
-  write(chunk) {
-    const lines = (this.partial + chunk.toString()).split('\n');
-    this.partial = lines.pop();
-    for (const line of lines) this.line(line.replace(ANSI, ''));
-  }
-
-  line(line) {
+  line(raw) {
+    const line = raw.replace(ANSI, '');
     // A failure starts at "● suite › test" (Jest's console blocks start with "● Console" and are not failures)
     // and ends at a project's next file or summary.
     if (/^\s*● (?!Console\b)/.test(line)) {
